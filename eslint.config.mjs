@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', '.bench/', 'node_modules/', 'build/'] },
+  { ignores: ['dist/', '.bench/', '.demo/', 'demo-output/', 'node_modules/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

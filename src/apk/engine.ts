@@ -1,0 +1,245 @@
+/**
+ * The engine's front door: what `apk --root ROOT --initdb --arch A --keys-dir K --repository R add
+ * WORLD…` does, in three steps a caller can stop between (the action restores its package cache
+ * after resolving): open the repositories, resolve the world, install it.
+ */
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import { findArch, archNames } from '../arch.js'
+import { readApkindex } from './apkindex.js'
+import { PackageCache } from './cache.js'
+import { parseDependency } from './dependency.js'
+import { InvalidArgumentError } from './errors.js'
+import { fetchIndexes, fetchPackages, type FetchStats } from './fetch.js'
+import { installPackages, type InstallResult } from './install.js'
+import { Keyring } from './keys.js'
+import { readApkPackage } from './package-file.js'
+import { indexUrl, isRemote, packageUrl, parseRepository } from './repository.js'
+import { solve } from './solver.js'
+import { HttpTransport } from './transport.js'
+import {
+  silentLogger,
+  type Dependency,
+  type Logger,
+  type RepoPackage,
+  type Repository,
+  type RepositoryIndex
+} from './types.js'
+
+export const ALPINE_KEYS_URL = 'https://alpinelinux.org/keys/'
+
+export interface EngineOptions {
+  /** Alpine arch (`x86_64`, `aarch64`…). */
+  arch: string
+  /** Repository URLs or paths, optionally `@tag URL`, in order. */
+  repositories: string[]
+  /** Folders of PEM public keys (`--keys-dir`). */
+  keyDirs?: string[]
+  /** PEM public key files. */
+  keyFiles?: string[]
+  /** Accept indexes and packages whose signatures cannot be checked (`--allow-untrusted`). */
+  allowUntrusted?: boolean
+  /** Fetch Alpine's own keys when an index names one; accepted only by pinned fingerprint. */
+  fetchAlpineKeys?: boolean
+  /** Where Alpine's keys are fetched from (a test points this at 127.0.0.1). */
+  alpineKeysUrl?: string
+  /** Index and package cache folder (`--cache-dir`). */
+  cacheDir?: string
+  /** Seconds a cached index is used without revalidation (default 0: always revalidate). */
+  indexMaxAgeSeconds?: number
+  /** Downloads in flight at once. */
+  concurrency?: number
+  transport?: HttpTransport
+  logger?: Logger
+}
+
+/** Repositories opened for one arch: their verified indexes and every package they offer. */
+export interface OpenRepositories {
+  arch: string
+  repositories: Repository[]
+  indexes: RepositoryIndex[]
+  /** Packages in database order: repositories in configured order, stanzas in index order. */
+  packages: RepoPackage[]
+  keyring: Keyring
+}
+
+export interface Resolution {
+  world: Dependency[]
+  /** Install (changeset) order. */
+  packages: RepoPackage[]
+}
+
+export interface EngineInstallResult extends InstallResult {
+  fetch: FetchStats
+}
+
+function checkArch(arch: string): void {
+  if (!findArch(arch) || findArch(arch)?.apk !== arch) {
+    throw new InvalidArgumentError(`unknown arch '${arch}': use one of ${archNames()}.`)
+  }
+}
+
+/** Parses world tokens (`curl`, `libssl3>=3.3`, `so:libz.so.1`, `!busybox`). */
+export function parseWorld(tokens: string[]): Dependency[] {
+  return tokens.map((token) => {
+    try {
+      return parseDependency(token)
+    } catch (error) {
+      throw new InvalidArgumentError(
+        `'${token}' is not a package name or apk constraint (name, name>=1.2, so:libz.so.1, !name): ${
+          (error as Error).message
+        }`
+      )
+    }
+  })
+}
+
+async function loadKeyring(options: EngineOptions, transport: HttpTransport): Promise<Keyring> {
+  const keyFiles = [...(options.keyFiles ?? [])]
+  for (const dir of options.keyDirs ?? []) {
+    const names = await fs.readdir(dir).catch((error: Error) => {
+      throw new InvalidArgumentError(`cannot read keys folder '${dir}': ${error.message}`)
+    })
+    for (const name of names.sort()) {
+      if (!name.startsWith('.')) keyFiles.push(path.join(dir, name))
+    }
+  }
+  const fetchAlpineKey =
+    options.fetchAlpineKeys === false
+      ? undefined
+      : (name: string) => fetchAlpineKey(name, options, transport)
+  return Keyring.load({ keyFiles, fetchAlpineKey })
+}
+
+/**
+ * Gets one of Alpine's keys: from alpinelinux.org, else from the `alpine-keys` package of a
+ * configured repository. Where it came from does not matter: the keyring accepts it only if its
+ * fingerprint is pinned.
+ */
+async function fetchAlpineKey(
+  name: string,
+  options: EngineOptions,
+  transport: HttpTransport
+): Promise<Buffer | undefined> {
+  const logger = options.logger ?? silentLogger
+  const url = (options.alpineKeysUrl ?? ALPINE_KEYS_URL) + encodeURIComponent(name)
+  try {
+    return (await transport.get(url)).body
+  } catch (error) {
+    logger.debug(`could not fetch key ${name} from ${url}: ${(error as Error).message}`)
+  }
+  for (const [i, line] of options.repositories.entries()) {
+    const key = await keyFromAlpineKeysPackage(name, parseRepository(line, i), options, transport)
+    if (key) return key
+  }
+  return undefined
+}
+
+async function keyFromAlpineKeysPackage(
+  name: string,
+  repository: Repository,
+  options: EngineOptions,
+  transport: HttpTransport
+): Promise<Buffer | undefined> {
+  const logger = options.logger ?? silentLogger
+  try {
+    const indexBytes = await readSource(indexUrl(repository, options.arch), repository, transport)
+    const index = await readApkindex(indexBytes, repository, {
+      keyring: await Keyring.load({}),
+      allowUntrusted: true
+    })
+    const pkg = index.packages.find((p) => p.name === 'alpine-keys')
+    if (!pkg) return undefined
+    const bytes = await readSource(packageUrl(repository, pkg, options.arch), repository, transport)
+    const file = readApkPackage(bytes, { expected: pkg })
+    const entry = file.entries.find(
+      (e) => e.type === 'file' && path.posix.basename(e.name) === name && /apk\/keys/.test(e.name)
+    )
+    return entry?.data
+  } catch (error) {
+    logger.debug(`no key ${name} from alpine-keys in ${repository.url}: ${(error as Error).message}`)
+    return undefined
+  }
+}
+
+async function readSource(
+  url: string,
+  repository: Repository,
+  transport: HttpTransport
+): Promise<Buffer> {
+  if (!isRemote(repository)) return fs.readFile(url)
+  return (await transport.get(url)).body
+}
+
+/** Fetches and verifies every repository's index for one arch. */
+export async function openRepositories(options: EngineOptions): Promise<OpenRepositories> {
+  checkArch(options.arch)
+  if (options.repositories.length === 0) {
+    throw new InvalidArgumentError('no repositories: give at least one repository URL or path.')
+  }
+  const logger = options.logger ?? silentLogger
+  const transport = options.transport ?? new HttpTransport({ logger })
+  const repositories = options.repositories.map((line, i) => parseRepository(line, i))
+  const keyring = await loadKeyring(options, transport)
+  const indexes = await fetchIndexes(repositories, options.arch, {
+    transport,
+    cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
+    keyring,
+    allowUntrusted: options.allowUntrusted,
+    maxAgeSeconds: options.indexMaxAgeSeconds,
+    logger
+  })
+  const packages = indexes.flatMap((index) => index.packages)
+  return { arch: options.arch, repositories, indexes, packages, keyring }
+}
+
+/** Resolves the world against opened repositories, as `apk add --simulate` would. */
+export function resolveWorld(repos: OpenRepositories, world: string[]): Resolution {
+  const deps = parseWorld(world)
+  const solution = solve(deps, repos.packages, {
+    repositories: repos.repositories,
+    arch: repos.arch
+  })
+  return { world: deps, packages: solution.packages }
+}
+
+/** Fetches, verifies and installs a resolution into `root`, writing the apk database. */
+export async function installResolution(
+  root: string,
+  repos: OpenRepositories,
+  resolution: Resolution,
+  options: EngineOptions
+): Promise<EngineInstallResult> {
+  const logger = options.logger ?? silentLogger
+  const fetch: FetchStats = newFetchStats()
+  const files = await fetchPackages(resolution.packages, repos.repositories, repos.arch, {
+    transport: options.transport ?? new HttpTransport({ logger }),
+    cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
+    concurrency: options.concurrency,
+    logger,
+    stats: fetch
+  })
+  const units = resolution.packages.map((pkg) => ({ pkg, file: files.get(pkg.checksum) }))
+  const keys = repos.keyring
+    .names()
+    .map((name) => ({ name, pem: repos.keyring.pemOf(name) ?? '' }))
+    .filter((k) => k.pem !== '')
+  const result = await installPackages(root, units, {
+    arch: repos.arch,
+    world: resolution.world,
+    repositories: repos.repositories,
+    keys,
+    logger
+  })
+  return { ...result, fetch }
+}
+
+function newFetchStats(): FetchStats {
+  return {
+    downloadedBytes: 0,
+    packagesFromCache: 0,
+    packagesDownloaded: 0,
+    indexesRevalidated: 0,
+    indexesDownloaded: 0
+  } as FetchStats
+}

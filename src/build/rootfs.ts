@@ -1,0 +1,141 @@
+/**
+ * The few files a distroless image needs beyond its packages: accounts for the default
+ * `nonroot` user, its home, and os-release so scanners know the distribution. Files a package
+ * already ships are kept; accounts are appended, never replaced.
+ */
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import type { RootTree } from '../apk/types.js'
+import { BuildError } from './errors.js'
+
+export const NONROOT = { name: 'nonroot', uid: 65532, gid: 65532, home: 'home/nonroot' }
+
+export interface RootfsOptions {
+  /** The image user as configured: `nonroot`, `root`, `uid[:gid]` or a name. */
+  user: string
+  /** Alpine release, e.g. `3.22.2`, when known from the index or the branch. */
+  alpineVersion?: string
+}
+
+/** What the config's `User` field should say for a user setting. */
+export function configUser(user: string): string {
+  if (user === NONROOT.name) return `${NONROOT.uid}:${NONROOT.gid}`
+  if (user === 'root') return '0:0'
+  return user
+}
+
+/**
+ * Writes accounts, home and os-release into `root` and records them in `tree`
+ * (owners and modes for the image come from the tree, never from the host).
+ */
+export async function finishRootfs(
+  root: string,
+  tree: RootTree,
+  options: RootfsOptions
+): Promise<void> {
+  await ensureDir(root, tree, 'etc', 0o755)
+  await appendLines(root, tree, 'etc/passwd', passwdLines(options.user), 0o644)
+  await appendLines(root, tree, 'etc/group', groupLines(options.user), 0o644)
+  if (options.user === NONROOT.name) {
+    await ensureDir(root, tree, 'home', 0o755)
+    await ensureDir(root, tree, NONROOT.home, 0o755, NONROOT.uid, NONROOT.gid)
+  }
+  await writeIfAbsent(root, tree, 'etc/os-release', osRelease(options.alpineVersion))
+  if (options.alpineVersion) {
+    await writeIfAbsent(root, tree, 'etc/alpine-release', `${options.alpineVersion}\n`)
+  }
+}
+
+function passwdLines(user: string): string[] {
+  const lines = ['root:x:0:0:root:/root:/sbin/nologin']
+  if (user === NONROOT.name) {
+    lines.push(`nonroot:x:${NONROOT.uid}:${NONROOT.gid}:nonroot:/${NONROOT.home}:/sbin/nologin`)
+  }
+  return lines
+}
+
+function groupLines(user: string): string[] {
+  const lines = ['root:x:0:root']
+  if (user === NONROOT.name) lines.push(`nonroot:x:${NONROOT.gid}:`)
+  return lines
+}
+
+function osRelease(version?: string): string {
+  const lines = ['NAME="Alpine Linux"', 'ID=alpine']
+  if (version) {
+    const [major, minor] = version.split('.')
+    lines.push(`VERSION_ID=${version}`, `PRETTY_NAME="Alpine Linux v${major}.${minor}"`)
+  } else {
+    lines.push('PRETTY_NAME="Alpine Linux"')
+  }
+  lines.push('HOME_URL="https://alpinelinux.org/"', 'BUG_REPORT_URL="https://gitlab.alpinelinux.org/alpine/aports/-/issues"')
+  return lines.join('\n') + '\n'
+}
+
+/** Alpine's release from an index DESCRIPTION (`v3.22.2-206-g…`) or a branch URL (`/v3.22/`). */
+export function alpineVersionFrom(description: string, repositories: string[]): string | undefined {
+  const fromDescription = /^v(\d+\.\d+(?:\.\d+)?)(?:-|$)/.exec(description.trim())
+  if (fromDescription) return fromDescription[1]
+  for (const repo of repositories) {
+    const fromUrl = /\/v(\d+\.\d+)\//.exec(repo.endsWith('/') ? repo : `${repo}/`)
+    if (fromUrl) return fromUrl[1]
+  }
+  return undefined
+}
+
+async function ensureDir(
+  root: string,
+  tree: RootTree,
+  rel: string,
+  mode: number,
+  uid = 0,
+  gid = 0
+): Promise<void> {
+  if (tree.has(rel)) return
+  await fs.mkdir(await realPathInside(root, rel), { recursive: true })
+  tree.set(rel, { type: 'directory', mode, uid, gid })
+}
+
+/** Appends each line whose account name is not yet in the file. */
+async function appendLines(
+  root: string,
+  tree: RootTree,
+  rel: string,
+  lines: string[],
+  mode: number
+): Promise<void> {
+  const file = await realPathInside(root, rel)
+  const existing = await fs.readFile(file, 'utf8').catch(() => '')
+  const names = new Set(existing.split('\n').map((l) => l.split(':')[0]))
+  const missing = lines.filter((l) => !names.has(l.split(':')[0]))
+  if (missing.length === 0) return
+  const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`
+  await fs.writeFile(file, prefix + missing.join('\n') + '\n')
+  if (!tree.has(rel)) tree.set(rel, { type: 'file', mode, uid: 0, gid: 0 })
+}
+
+async function writeIfAbsent(root: string, tree: RootTree, rel: string, text: string): Promise<void> {
+  if (tree.has(rel)) return
+  await fs.writeFile(await realPathInside(root, rel), text)
+  tree.set(rel, { type: 'file', mode: 0o644, uid: 0, gid: 0 })
+}
+
+/**
+ * The host path of `rel` under `root`, refusing any existing component that is a symlink:
+ * a package may ship `etc/passwd -> /etc/passwd`, and writing through it would touch the host.
+ */
+async function realPathInside(root: string, rel: string): Promise<string> {
+  let current = root
+  for (const part of rel.split('/')) {
+    current = path.join(current, part)
+    const stat = await fs.lstat(current).catch(() => undefined)
+    if (stat?.isSymbolicLink()) {
+      throw new BuildError(
+        `cannot write ${rel} in the image: /${path.relative(root, current)} is a symlink from a ` +
+          'package. Remove the package that ships it, or use `user: root`.'
+      )
+    }
+    if (!stat) break
+  }
+  return path.join(root, rel)
+}

@@ -1,0 +1,99 @@
+/**
+ * The build spec: everything a build needs, parsed and validated once (from action inputs or
+ * CLI flags) before any work starts. Data flows one way: spec → resolve → fetch → install →
+ * image → result.
+ */
+
+export interface AppSpec {
+  /** Path on the host: a file or a folder. `{arch}` is replaced per architecture. */
+  source: string
+  /** Absolute path inside the image. */
+  dest: string
+}
+
+export interface ImageSettings {
+  entrypoint?: string[]
+  cmd?: string[]
+  /** `NAME=value` pairs, in the order given; PATH and SSL_CERT_FILE defaults are added when absent. */
+  env: string[]
+  workdir?: string
+  /** `nonroot` (65532:65532, the default), `root`, or `uid[:gid]` / `name`. */
+  user: string
+  labels: Record<string, string>
+  /** Manifest and index annotations; org.opencontainers.image.* defaults are filled from the context. */
+  annotations: Record<string, string>
+}
+
+export interface BuildSpec {
+  /** World: package names or apk constraints (`libssl3>=3.3`, `so:libz.so.1`). */
+  packages: string[]
+  app?: AppSpec
+  /** Alpine arch names (`x86_64`, `aarch64`…), at least one. */
+  arches: string[]
+  /** Repository URLs or paths, in order (a branch is already expanded to main + community). */
+  repositories: string[]
+  /** Key files (PEM public keys) and folders of them. */
+  keyFiles: string[]
+  keyDirs: string[]
+  /** Fetch Alpine's own keys when an index names one (pinned fingerprints decide trust). */
+  fetchAlpineKeys: boolean
+  allowUntrusted: boolean
+  image: ImageSettings
+  /** Image references (`ghcr.io/o/app:1.2`); the first names the docker-load tag. */
+  tags: string[]
+  /** Path of the OCI tarball to write. */
+  output: string
+  /** Build epoch in seconds: tar mtimes, `created`. */
+  sourceDateEpoch: number
+  /** Folder for the index and package cache; undefined = no cache. */
+  cacheDir?: string
+}
+
+export interface PackageRecord {
+  name: string
+  version: string
+  arch: string
+  license: string
+  /** Installed size in bytes. */
+  size: number
+}
+
+export interface LayerRecord {
+  digest: string
+  diffId: string
+  size: number
+  createdBy: string
+}
+
+export interface ArchResult {
+  arch: string
+  packages: PackageRecord[]
+  manifestDigest: string
+  configDigest: string
+  layers: LayerRecord[]
+  /** Packages that carry install scripts, which were not run. */
+  scriptsSkipped: string[]
+}
+
+export interface FetchSummary {
+  /** Bytes downloaded from repositories in this build. */
+  downloadedBytes: number
+  packagesFromCache: number
+  packagesDownloaded: number
+  indexesRevalidated: number
+  indexesDownloaded: number
+}
+
+export interface BuildResult {
+  tarball: string
+  /** Digest of the top-level manifest (or of the image index for several arches). */
+  digest: string
+  /** Config digest of the first arch's image. */
+  imageId: string
+  /** Tarball size in bytes. */
+  size: number
+  tags: string[]
+  arches: ArchResult[]
+  fetch: FetchSummary
+  warnings: string[]
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+/**
+ * The witchery command line: the engine and the image build, for local use and for tests.
+ *   witchery install --root DIR --arch A --repository R… [--keys-dir K] [--allow-untrusted] [--cache-dir C] WORLD…
+ *   witchery resolve --arch A --repository R… [--keys-dir K] [--allow-untrusted] WORLD…
+ *   witchery build [action inputs as --name value] PACKAGE…
+ */
+import { parseArgs } from 'node:util'
+import { hostArch } from './arch.js'
+import {
+  installResolution,
+  openRepositories,
+  resolveWorld,
+  type EngineOptions
+} from './apk/engine.js'
+import { ApkError } from './apk/errors.js'
+import { stderrLogger } from './cli-log.js'
+import { runBuildCommand } from './cli-build.js'
+
+const USAGE = `usage:
+  witchery install --root DIR --arch ARCH --repository REPO... [--keys-dir DIR]... [--key FILE]...
+                   [--allow-untrusted] [--cache-dir DIR] [--no-alpine-keys] WORLD...
+  witchery resolve --arch ARCH --repository REPO... [--keys-dir DIR]... [--key FILE]...
+                   [--allow-untrusted] [--cache-dir DIR] [--no-alpine-keys] WORLD...
+  witchery build --output FILE [--app PATH] [--arch ARCH] [--repositories REPO]... [--branch B]
+                 [--entrypoint ...] [--cmd ...] [--env K=V]... [--tags REF]... PACKAGE...
+                 (every action input is an option of the same name; see the README)
+
+WORLD is a package name or apk constraint: curl, libssl3>=3.3, so:libz.so.1, !busybox.`
+
+const engineFlags = {
+  root: { type: 'string' },
+  arch: { type: 'string' },
+  repository: { type: 'string', short: 'X', multiple: true },
+  'keys-dir': { type: 'string', multiple: true },
+  key: { type: 'string', multiple: true },
+  'allow-untrusted': { type: 'boolean' },
+  'cache-dir': { type: 'string' },
+  'no-alpine-keys': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' }
+} as const
+
+class UsageError extends Error {}
+
+function engineOptionsFrom(argv: string[]): { options: EngineOptions; world: string[]; root?: string } {
+  const { values, positionals } = parseArgs({ args: argv, options: engineFlags, allowPositionals: true })
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`)
+    process.exit(0)
+  }
+  if (!values.repository?.length) throw new UsageError('give at least one --repository')
+  if (positionals.length === 0) throw new UsageError('give at least one package to add')
+  return {
+    world: positionals,
+    root: values.root,
+    options: {
+      arch: values.arch ?? hostArch(),
+      repositories: values.repository,
+      keyDirs: values['keys-dir'],
+      keyFiles: values.key,
+      allowUntrusted: values['allow-untrusted'],
+      cacheDir: values['cache-dir'],
+      fetchAlpineKeys: !values['no-alpine-keys'],
+      alpineKeysUrl: process.env.WITCHERY_ALPINE_KEYS_URL,
+      logger: stderrLogger(values.quiet)
+    }
+  }
+}
+
+async function resolveCommand(argv: string[]): Promise<void> {
+  const { options, world } = engineOptionsFrom(argv)
+  const repos = await openRepositories(options)
+  const resolution = resolveWorld(repos, world)
+  const lines = resolution.packages.map((p) => `${p.name}-${p.version}`).sort()
+  process.stdout.write(lines.map((l) => `${l}\n`).join(''))
+}
+
+async function installCommand(argv: string[]): Promise<void> {
+  const { options, world, root } = engineOptionsFrom(argv)
+  if (!root) throw new UsageError('give --root DIR, the folder to install into')
+  const repos = await openRepositories(options)
+  const resolution = resolveWorld(repos, world)
+  const result = await installResolution(root, repos, resolution, options)
+  for (const pkg of result.installed) options.logger?.info(`installed ${pkg.name}-${pkg.version}`)
+  options.logger?.info(`OK: ${result.installed.length} packages in ${root}`)
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case 'install':
+        await installCommand(rest)
+        return 0
+      case 'resolve':
+        await resolveCommand(rest)
+        return 0
+      case 'build':
+        await runBuildCommand(rest, stderrLogger())
+        return 0
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(`${USAGE}\n`)
+        return 0
+      default:
+        throw new UsageError(command ? `unknown command '${command}'` : 'no command given')
+    }
+  } catch (error) {
+    return report(error)
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    process.stderr.write(`witchery: ${(error as Error).message}\n${USAGE}\n`)
+    return 2
+  }
+  if (error instanceof ApkError) {
+    process.stderr.write(`ERROR: ${error.message}\n`)
+    return 1
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  process.stderr.write(`ERROR: ${message}\n`)
+  if (process.env.WITCHERY_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`)
+  return 1
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code
+})
