@@ -77,6 +77,28 @@ export interface PackageInfo {
   datahash?: string
 }
 
+/** A PackageInfo with every field empty, for parsers to fill in. */
+export function emptyPackageInfo(): PackageInfo {
+  return {
+    checksum: '',
+    name: '',
+    version: '',
+    size: 0,
+    installedSize: 0,
+    description: '',
+    url: '',
+    license: '',
+    buildTime: 0,
+    providerPriority: 0,
+    depends: [],
+    provides: [],
+    installIf: [],
+    replaces: [],
+    replacesPriority: 0,
+    triggers: []
+  }
+}
+
 /** A repository as configured: URL or local path, optional `@tag`. */
 export interface Repository {
   /** As the user wrote it (URL, `file://` URL, or path). */
@@ -103,13 +125,7 @@ export interface RepositoryIndex {
 }
 
 export type TarEntryType =
-  | 'file'
-  | 'hardlink'
-  | 'symlink'
-  | 'directory'
-  | 'chardev'
-  | 'blockdev'
-  | 'fifo'
+  'file' | 'hardlink' | 'symlink' | 'directory' | 'chardev' | 'blockdev' | 'fifo'
 
 /** One entry of a tar stream, as apk reads it. */
 export interface TarEntry {

@@ -1,0 +1,233 @@
+import { execFileSync } from 'node:child_process'
+import * as crypto from 'node:crypto'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import * as zlib from 'node:zlib'
+import { FormatError } from '../src/apk/errors.js'
+import {
+  crc32,
+  inflateGzipStream,
+  memberAt,
+  readGzipMember,
+  splitGzipMembers,
+  tableCrc32
+} from '../src/apk/gzip.js'
+
+const SHARED = path.resolve(process.cwd(), '..', 'shared')
+const haveShared = fs.existsSync(SHARED)
+if (!haveShared) console.warn('skipping: ../shared not found')
+
+/** A gzip member with the optional header fields written by hand (RFC 1952). */
+function handmadeMember(
+  data: Buffer,
+  fields: { extra?: Buffer; name?: string; comment?: string; headerCrc?: boolean | number }
+): Buffer {
+  let flags = 0
+  const parts: Buffer[] = []
+  if (fields.extra) {
+    flags |= 0x04
+    const len = Buffer.alloc(2)
+    len.writeUInt16LE(fields.extra.length)
+    parts.push(len, fields.extra)
+  }
+  if (fields.name !== undefined) {
+    flags |= 0x08
+    parts.push(Buffer.from(`${fields.name}\0`, 'latin1'))
+  }
+  if (fields.comment !== undefined) {
+    flags |= 0x10
+    parts.push(Buffer.from(`${fields.comment}\0`, 'latin1'))
+  }
+  if (fields.headerCrc !== undefined) flags |= 0x02
+  const fixed = Buffer.from([0x1f, 0x8b, 8, flags, 0, 0, 0, 0, 0, 3])
+  let header = Buffer.concat([fixed, ...parts])
+  if (fields.headerCrc !== undefined) {
+    const crc = Buffer.alloc(2)
+    const value =
+      typeof fields.headerCrc === 'number' ? fields.headerCrc : zlib.crc32(header) & 0xffff
+    crc.writeUInt16LE(value)
+    header = Buffer.concat([header, crc])
+  }
+  const trailer = Buffer.alloc(8)
+  trailer.writeUInt32LE(zlib.crc32(data), 0)
+  trailer.writeUInt32LE(data.length, 4)
+  return Buffer.concat([header, zlib.deflateRawSync(data), trailer])
+}
+
+function expectFormatError(fn: () => unknown, pattern: RegExp): void {
+  let caught: unknown
+  try {
+    fn()
+  } catch (error) {
+    caught = error
+  }
+  expect(caught).toBeInstanceOf(FormatError)
+  expect((caught as Error).message).toMatch(pattern)
+}
+
+describe('splitGzipMembers', () => {
+  it('returns one member spanning a whole single-member file', () => {
+    const data = Buffer.from('hello, gzip\n'.repeat(100))
+    const gz = zlib.gzipSync(data)
+    const members = splitGzipMembers(gz)
+    expect(members).toHaveLength(1)
+    expect(members[0].start).toBe(0)
+    expect(members[0].end).toBe(gz.length)
+    expect(members[0].data.equals(data)).toBe(true)
+  })
+
+  it('finds the exact compressed byte range of each concatenated member', () => {
+    const datas = [Buffer.from('first'), crypto.randomBytes(70_000), Buffer.alloc(0)]
+    const gzs = datas.map((d, i) => zlib.gzipSync(d, { level: i + 1 }))
+    const members = splitGzipMembers(Buffer.concat(gzs))
+    expect(members).toHaveLength(3)
+    let offset = 0
+    members.forEach((member, i) => {
+      expect(member.start).toBe(offset)
+      expect(member.end).toBe(offset + gzs[i].length)
+      expect(member.data.equals(datas[i])).toBe(true)
+      offset += gzs[i].length
+    })
+  })
+
+  it('skips FEXTRA, FNAME, FCOMMENT and a correct FHCRC', () => {
+    const data = Buffer.from('payload with every optional header field')
+    const member = handmadeMember(data, {
+      extra: Buffer.from('AB\x02\x00hi'),
+      name: 'file.tar',
+      comment: 'a comment',
+      headerCrc: true
+    })
+    const second = zlib.gzipSync(Buffer.from('next'))
+    const members = splitGzipMembers(Buffer.concat([member, second]))
+    expect(members.map((m) => m.data.toString())).toEqual([data.toString(), 'next'])
+    expect(members[0].end).toBe(member.length)
+  })
+
+  it('reads what GNU gzip writes (FNAME set), member by member', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-gzip-'))
+    try {
+      const file = path.join(dir, 'named.txt')
+      fs.writeFileSync(file, 'named by gzip\n')
+      const gz = execFileSync('gzip', ['-c', '-9', file])
+      expect(gz[3] & 0x08).toBe(0x08)
+      const members = splitGzipMembers(Buffer.concat([gz, gz]))
+      expect(members.map((m) => m.data.toString())).toEqual(['named by gzip\n', 'named by gzip\n'])
+      expect(members[1].start).toBe(gz.length)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses a wrong header CRC', () => {
+    const member = handmadeMember(Buffer.from('x'), { name: 'n', headerCrc: 0x1234 })
+    expectFormatError(() => splitGzipMembers(member), /header CRC/)
+  })
+
+  it('refuses a data CRC mismatch', () => {
+    const gz = Buffer.from(zlib.gzipSync(Buffer.from('some data to protect')))
+    gz[gz.length - 8] ^= 0xff
+    expectFormatError(() => splitGzipMembers(gz), /CRC mismatch/)
+  })
+
+  it('refuses an ISIZE mismatch', () => {
+    const gz = Buffer.from(zlib.gzipSync(Buffer.from('some data')))
+    gz[gz.length - 4] ^= 0x01
+    expectFormatError(() => splitGzipMembers(gz), /ISIZE/)
+  })
+
+  it('refuses corrupt deflate data', () => {
+    const gz = Buffer.from(zlib.gzipSync(crypto.randomBytes(4096)))
+    for (let i = 10; i < 40; i++) gz[i] = 0xff
+    expectFormatError(() => splitGzipMembers(gz), /gzip member at byte 0/)
+  })
+
+  it('refuses truncation in the header, the deflate data and the trailer', () => {
+    const gz = zlib.gzipSync(crypto.randomBytes(10_000))
+    expectFormatError(() => splitGzipMembers(gz.subarray(0, 5)), /truncated header/)
+    expectFormatError(() => splitGzipMembers(gz.subarray(0, 2000)), /gzip member at byte 0/)
+    expectFormatError(() => splitGzipMembers(gz.subarray(0, gz.length - 3)), /no trailer/)
+  })
+
+  it('refuses trailing garbage, bad magic, unknown methods and reserved flags', () => {
+    const gz = zlib.gzipSync(Buffer.from('ok'))
+    expectFormatError(
+      () => splitGzipMembers(Buffer.concat([gz, Buffer.from('garbage')])),
+      new RegExp(`byte ${gz.length}: not gzip data`)
+    )
+    expectFormatError(() => splitGzipMembers(Buffer.from('plain text file')), /bad magic/)
+    const method = Buffer.from(gz)
+    method[2] = 7
+    expectFormatError(() => splitGzipMembers(method), /compression method/)
+    const reserved = Buffer.from(gz)
+    reserved[3] |= 0x20
+    expectFormatError(() => splitGzipMembers(reserved), /reserved flags/)
+    expectFormatError(() => splitGzipMembers(Buffer.alloc(0)), /empty/)
+  })
+
+  it('splits a large multi-member input correctly', () => {
+    const big = crypto.randomBytes(8 * 1024 * 1024)
+    const text = Buffer.from('abcdefgh'.repeat(1024 * 1024))
+    const gzs = [zlib.gzipSync(Buffer.from('sig')), zlib.gzipSync(text), zlib.gzipSync(big)]
+    const members = splitGzipMembers(Buffer.concat(gzs))
+    expect(members.map((m) => m.data.length)).toEqual([3, text.length, big.length])
+    expect(members[2].data.equals(big)).toBe(true)
+    expect(members[2].end).toBe(gzs[0].length + gzs[1].length + gzs[2].length)
+  })
+})
+
+describe('inflateGzipStream and memberAt', () => {
+  it('maps stream offsets back to the member that holds them', () => {
+    const parts = [Buffer.alloc(1024, 1), Buffer.alloc(0), Buffer.alloc(512, 2)]
+    const stream = inflateGzipStream(Buffer.concat(parts.map((p) => zlib.gzipSync(p))))
+    expect(stream.offsets).toEqual([0, 1024, 1024])
+    expect(stream.chunks.map((c) => c.length)).toEqual([1024, 0, 512])
+    expect(memberAt(stream, 0)).toBe(0)
+    expect(memberAt(stream, 1023)).toBe(0)
+    // The empty member holds nothing: offset 1024 is in the last one.
+    expect(memberAt(stream, 1024)).toBe(2)
+    expect(memberAt(stream, 1535)).toBe(2)
+  })
+})
+
+describe('readGzipMember', () => {
+  it('inflates one member alone, without reading the damaged ones after it', () => {
+    const first = zlib.gzipSync(Buffer.from('signature'))
+    const second = Buffer.from(zlib.gzipSync(Buffer.from('index '.repeat(100))))
+    second[second.length - 8] ^= 0xff
+    const bytes = Buffer.concat([first, second])
+    const member = readGzipMember(bytes, 0)
+    expect(member).toMatchObject({ start: 0, end: first.length })
+    expect(member.data.toString()).toBe('signature')
+    expectFormatError(() => readGzipMember(bytes, first.length), /CRC mismatch/)
+    expectFormatError(() => readGzipMember(bytes, bytes.length), /end of file/)
+  })
+})
+
+describe('crc32', () => {
+  it('matches the standard check value and zlib, in both implementations', () => {
+    const check = Buffer.from('123456789')
+    expect(crc32(check)).toBe(0xcbf43926)
+    expect(tableCrc32(check)).toBe(0xcbf43926)
+    const random = crypto.randomBytes(100_003)
+    expect(tableCrc32(random)).toBe(zlib.crc32(random) >>> 0)
+    expect(crc32(Buffer.alloc(0))).toBe(0)
+    expect(tableCrc32(Buffer.alloc(0))).toBe(0)
+  })
+})
+
+;(haveShared ? describe : describe.skip)('real files', () => {
+  it('splits every reference package into signature, control and data members', () => {
+    const dir = path.join(SHARED, 'fixtures/apk-tools-reference/repo-x86_64')
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.apk'))) {
+      const bytes = fs.readFileSync(path.join(dir, file))
+      const members = splitGzipMembers(bytes)
+      expect(members).toHaveLength(3)
+      expect(members[2].end).toBe(bytes.length)
+      // Every member boundary falls on a tar block boundary.
+      for (const m of members.slice(0, 2)) expect(m.data.length % 512).toBe(0)
+      expect(Buffer.concat(members.map((m) => m.data)).equals(zlib.gunzipSync(bytes))).toBe(true)
+    }
+  })
+})

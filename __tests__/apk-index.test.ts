@@ -1,0 +1,316 @@
+import { execFileSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import * as zlib from 'node:zlib'
+import { formatIndexHeader, parseApkindexText, readApkindex } from '../src/apk/apkindex.js'
+import { FormatError, IndexSignatureError } from '../src/apk/errors.js'
+import { splitGzipMembers } from '../src/apk/gzip.js'
+import { Keyring } from '../src/apk/keys.js'
+import type { RepoPackage, Repository, RepositoryIndex } from '../src/apk/types.js'
+import { buildApk } from './support/apk-builder.js'
+import { generateSigningKey, writeKeysDir } from './support/keys.js'
+import { buildIndex, buildIndexFromText, buildRepository } from './support/repo-builder.js'
+
+const SHARED = path.resolve(process.cwd(), '..', 'shared')
+const haveShared = fs.existsSync(SHARED)
+if (!haveShared) console.warn('skipping: ../shared not found')
+
+const FIXTURES = path.join(SHARED, 'fixtures')
+const REAL = path.join(FIXTURES, 'real-indexes')
+const REFERENCE = path.join(FIXTURES, 'apk-tools-reference')
+const REPO: Repository = { url: 'https://example.invalid/alpine/main', index: 0 }
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise
+  } catch (error) {
+    return error as Error
+  }
+  throw new Error('expected a rejection')
+}
+
+/** The APKINDEX entry of an index file, read by GNU tar rather than by our reader. */
+function gnuApkindexText(file: string): string {
+  return execFileSync('tar', ['-xzOf', file, 'APKINDEX'], { maxBuffer: 64 << 20 }).toString()
+}
+
+/** Each stanza's text (its lines and their `\n`, no blank line), by its C: identity. */
+function stanzasByChecksum(text: string): Map<string, string> {
+  const map = new Map<string, string>()
+  for (const stanza of text.split('\n\n')) {
+    if (!stanza.trim()) continue
+    const checksum = /^C:(.*)$/m.exec(stanza)?.[1] as string
+    map.set(checksum, `${stanza}\n`)
+  }
+  return map
+}
+
+/** The signed index with one byte of the APKINDEX text changed and the member gzipped again. */
+function retamper(bytes: Buffer): Buffer {
+  const [signature, index] = splitGzipMembers(bytes)
+  const tar = Buffer.from(index.data)
+  const at = tar.indexOf('\nP:') + 3
+  tar[at] = tar[at] === 0x7a ? 0x79 : 0x7a
+  return Buffer.concat([bytes.subarray(signature.start, signature.end), zlib.gzipSync(tar)])
+}
+
+;(haveShared ? describe : describe.skip)("Alpine's real indexes", () => {
+  let alpineKeys: Keyring
+  const read = new Map<string, RepositoryIndex>()
+  const v322 = path.join(REAL, 'v3.22-main/x86_64/APKINDEX.tar.gz')
+
+  beforeAll(async () => {
+    alpineKeys = await Keyring.load({ keysDir: path.join(SHARED, 'alpine-keys') })
+  })
+
+  /** Each real index is read once; the tests below share the result. */
+  async function readReal(file: string): Promise<RepositoryIndex> {
+    let index = read.get(file)
+    if (!index) {
+      index = await readApkindex(fs.readFileSync(file), REPO, { keyring: alpineKeys })
+      read.set(file, index)
+    }
+    return index
+  }
+
+  it.each([
+    ['v3.22-main/x86_64', 5646, 'alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub'],
+    ['v3.12-main/x86', 4828, undefined],
+    ['v3.23-subset/x86_64', 102, undefined]
+  ])('%s: verifies with the Alpine keys and holds %d packages', async (dir, count, signer) => {
+    const file = path.join(REAL, dir, 'APKINDEX.tar.gz')
+    const index = await readReal(file)
+    expect(index.packages).toHaveLength(count)
+    expect(index.signer).toMatch(/^alpine-devel@lists\.alpinelinux\.org-[0-9a-f]{8}\.rsa\.pub$/)
+    if (signer) expect(index.signer).toBe(signer)
+    expect(index.description).toMatch(/^v?3\.\d+/)
+    expect(index.repository).toBe(REPO)
+    const arch = dir.split('/')[1]
+    expect(index.packages.every((p) => p.arch === arch || p.arch === 'noarch')).toBe(true)
+    // Our reader and GNU tar see the same APKINDEX text.
+    expect(index.packages).toEqual(parseApkindexText(gnuApkindexText(file), REPO))
+  })
+
+  it('v3.22: every stanza formats back byte for byte (formatIndexHeader)', async () => {
+    const index = await readReal(v322)
+    const stanzas = stanzasByChecksum(gnuApkindexText(v322))
+    expect(stanzas.size).toBe(5646)
+    const differ = index.packages.filter((p) => formatIndexHeader(p) !== stanzas.get(p.checksum))
+    expect(differ.map((p) => p.name)).toEqual([])
+  })
+
+  it('v3.22: a realistic package reads field by field', async () => {
+    const index = await readReal(v322)
+    const busybox = index.packages.find((p) => p.name === 'busybox') as RepoPackage
+    expect(busybox.checksum).toMatch(/^Q1[A-Za-z0-9+/]{27}=$/)
+    expect(busybox.depends.map((d) => d.name)).toContain('so:libc.musl-x86_64.so.1')
+    expect(busybox.provides.map((d) => d.name)).toContain('cmd:busybox')
+    expect(busybox.size).toBeGreaterThan(100000)
+    expect(busybox.buildTime).toBeGreaterThan(1700000000)
+    expect(busybox.repository).toBe(0)
+  })
+
+  it('refuses a tampered index with IndexSignatureError (text changed, member gzipped again)', async () => {
+    const bytes = fs.readFileSync(path.join(REAL, 'v3.22-main/x86_64/APKINDEX.tar.gz'))
+    const error = await rejection(readApkindex(retamper(bytes), REPO, { keyring: alpineKeys }))
+    expect(error).toBeInstanceOf(IndexSignatureError)
+    expect(error.message).toMatch(/BAD signature/)
+    expect(error.message).toContain(REPO.url)
+  })
+
+  it('refuses a flipped compressed byte in the APKINDEX member as a signature failure', async () => {
+    const bytes = Buffer.from(fs.readFileSync(path.join(REAL, 'v3.12-main/x86/APKINDEX.tar.gz')))
+    const [signature] = splitGzipMembers(bytes)
+    bytes[signature.end + 5000] ^= 0x10
+    const error = await rejection(readApkindex(bytes, REPO, { keyring: alpineKeys }))
+    expect(error).toBeInstanceOf(IndexSignatureError)
+  })
+
+  it('refuses an index signed by a key not in the keyring, naming the key', async () => {
+    const other = await Keyring.load({ keysDir: path.join(REFERENCE, 'keys') })
+    const bytes = fs.readFileSync(path.join(REAL, 'v3.23-subset/x86_64/APKINDEX.tar.gz'))
+    const error = await rejection(readApkindex(bytes, REPO, { keyring: other }))
+    expect(error).toBeInstanceOf(IndexSignatureError)
+    expect(error.message).toMatch(/alpine-devel@lists\.alpinelinux\.org-[0-9a-f]{8}\.rsa\.pub/)
+    expect(error.message).toMatch(/not in the trusted keys/)
+    const index = await readApkindex(bytes, REPO, { keyring: other, allowUntrusted: true })
+    expect(index.packages).toHaveLength(102)
+    expect(index.signer).toBeUndefined()
+  })
+
+  it('fetches a pinned Alpine key on demand to verify an index', async () => {
+    const fetched: string[] = []
+    const keyring = await Keyring.load({
+      fetchAlpineKey: async (name) => {
+        fetched.push(name)
+        return fs.readFileSync(path.join(SHARED, 'alpine-keys', name))
+      }
+    })
+    const bytes = fs.readFileSync(path.join(REAL, 'v3.23-subset/x86_64/APKINDEX.tar.gz'))
+    const index = await readApkindex(bytes, REPO, { keyring })
+    expect(fetched).toEqual([index.signer])
+  })
+})
+
+;(haveShared ? describe : describe.skip)('the apk-tools reference repository index', () => {
+  const file = path.join(REFERENCE, 'repo-x86_64/APKINDEX.tar.gz')
+
+  it('verifies with the fixture key and formats back byte for byte', async () => {
+    const keyring = await Keyring.load({ keysDir: path.join(REFERENCE, 'keys') })
+    const index = await readApkindex(fs.readFileSync(file), { url: 'repo', index: 2 }, { keyring })
+    expect(index.signer).toBe('test@example-65a1b2c3.rsa.pub')
+    expect(index.packages.map((p) => `${p.name}-${p.version}`)).toEqual([
+      'alpine-baselayout-data-3.6.8-r1',
+      'ca-certificates-bundle-20240226-r0',
+      'hello-1.0-r0',
+      'hello-1.1-r0',
+      'musl-1.2.3-r0'
+    ])
+    expect(index.packages.every((p) => p.repository === 2)).toBe(true)
+    const stanzas = stanzasByChecksum(gnuApkindexText(file))
+    expect(stanzas.size).toBe(5)
+    for (const pkg of index.packages) expect(formatIndexHeader(pkg)).toBe(stanzas.get(pkg.checksum))
+  })
+
+  it('refuses it with the Alpine keys only', async () => {
+    const keyring = await Keyring.load({ keysDir: path.join(SHARED, 'alpine-keys') })
+    const error = await rejection(readApkindex(fs.readFileSync(file), REPO, { keyring }))
+    expect(error).toBeInstanceOf(IndexSignatureError)
+    expect(error.message).toContain('test@example-65a1b2c3.rsa.pub')
+  })
+})
+
+describe('readApkindex on built repositories', () => {
+  let dir: string
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-index-'))
+  })
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+  const key = generateSigningKey()
+  const apks = [
+    buildApk({ name: 'zeta', version: '1.0-r0', depends: ['alpha>=2'], files: [] }, key),
+    buildApk(
+      {
+        name: 'alpha',
+        version: '2.1-r3',
+        provides: ['cmd:alpha=2.1-r3', 'so:libalpha.so.2=2'],
+        installIf: ['zeta base'],
+        providerPriority: 10,
+        maintainer: 'M <m@example.com>',
+        commit: 'abc123',
+        files: [{ path: 'usr/bin/alpha', content: 'x' }]
+      },
+      key
+    )
+  ]
+
+  it.each(['RSA', 'RSA256', 'RSA512'] as const)('verifies a %s-signed index', async (signature) => {
+    const repo = buildRepository(path.join(dir, signature), 'x86_64', apks, key, { signature })
+    const keyring = await Keyring.load({
+      keysDir: writeKeysDir(path.join(dir, `k-${signature}`), [key])
+    })
+    const index = await readApkindex(repo.index, REPO, { keyring })
+    expect(index.signer).toBe(key.name)
+    expect(index.description).toBe('witchery test repository')
+    const alpha = index.packages.find((p) => p.name === 'alpha') as RepoPackage
+    expect(formatIndexHeader(alpha)).toBe(formatIndexHeader(apks[1].info))
+    expect(alpha.providerPriority).toBe(10)
+  })
+
+  it('refuses an unsigned index unless untrusted is allowed', async () => {
+    const bytes = buildIndex(
+      apks.map((a) => a.info),
+      undefined,
+      { signature: 'none' }
+    )
+    const keyring = await Keyring.load({})
+    const error = await rejection(readApkindex(bytes, REPO, { keyring }))
+    expect(error).toBeInstanceOf(IndexSignatureError)
+    expect(error.message).toMatch(/not signed/)
+    const index = await readApkindex(bytes, REPO, { keyring, allowUntrusted: true })
+    expect(index.packages).toHaveLength(2)
+  })
+
+  it('tries the next signature when the first key is not held', async () => {
+    const unknown = generateSigningKey(undefined, { fresh: true })
+    const bytes = buildIndex(
+      apks.map((a) => a.info),
+      unknown,
+      { extraSigners: [{ key }] }
+    )
+    const keyring = await Keyring.load({ keysDir: writeKeysDir(path.join(dir, 'k2'), [key]) })
+    expect((await readApkindex(bytes, REPO, { keyring })).signer).toBe(key.name)
+  })
+
+  it('refuses a signature made by another key under the trusted name (BAD signature)', async () => {
+    const impostor = generateSigningKey(key.name, { fresh: true })
+    const bytes = buildIndex(
+      apks.map((a) => a.info),
+      impostor
+    )
+    const keyring = await Keyring.load({ keysDir: writeKeysDir(path.join(dir, 'k3'), [key]) })
+    const error = await rejection(readApkindex(bytes, REPO, { keyring }))
+    expect(error).toBeInstanceOf(IndexSignatureError)
+    expect(error.message).toMatch(/BAD signature/)
+  })
+
+  it('refuses bytes that are not an index with FormatError', async () => {
+    const keyring = await Keyring.load({})
+    for (const bytes of [Buffer.from('<html>'), zlib.gzipSync(Buffer.from('not a tar'))]) {
+      const error = await rejection(readApkindex(bytes, REPO, { keyring, allowUntrusted: true }))
+      expect(error).toBeInstanceOf(FormatError)
+      expect(error.message).toContain(REPO.url)
+    }
+    const noIndex = buildIndexFromText('', key, { description: 'only a description' })
+    const stripped = zlib.gzipSync(
+      Buffer.concat([splitGzipMembers(noIndex)[1].data.subarray(0, 1024), Buffer.alloc(1024)])
+    )
+    const error = await rejection(readApkindex(stripped, REPO, { keyring, allowUntrusted: true }))
+    expect(error).toBeInstanceOf(FormatError)
+    expect(error.message).toMatch(/no APKINDEX entry/)
+  })
+})
+
+describe('parseApkindexText', () => {
+  const C1 = 'Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA='
+  const C2 = 'Q1BBBBBBBBBBBBBBBBBBBBBBBBBBB='
+
+  it('reads stanzas, ignores lowercase unknown and db-only letters, drops the unterminated last', () => {
+    const text =
+      `C:${C1}\nP:a\nV:1-r0\nS:10\nI:20\nT:desc\nU:u\nL:MIT\nz:ignored\nF:usr\nR:file\n\n` +
+      `C:${C2}\nP:b\nV:2-r0\n`
+    const packages = parseApkindexText(text, REPO)
+    expect(packages).toHaveLength(1)
+    expect(packages[0]).toMatchObject({
+      name: 'a',
+      size: 10,
+      installedSize: 20,
+      description: 'desc'
+    })
+  })
+
+  it('leaves out a stanza with an unknown uppercase letter, and keeps the first of a repeated C:', () => {
+    const text =
+      `C:${C1}\nP:a\nV:1-r0\nY:new\n\n` +
+      `C:${C2}\nP:b\nV:1-r0\n\n` +
+      `C:${C2}\nP:b-again\nV:1-r0\n\n`
+    expect(parseApkindexText(text, REPO).map((p) => p.name)).toEqual(['b'])
+  })
+
+  it('turns X1 hex identities into Q1 form and refuses a stanza without a valid C:', () => {
+    const hex = Buffer.alloc(20, 0xab).toString('hex')
+    const [pkg] = parseApkindexText(`C:X1${hex}\nP:a\nV:1\n\n`, REPO)
+    expect(pkg.checksum).toBe(`Q1${Buffer.alloc(20, 0xab).toString('base64')}`)
+    expect(() => parseApkindexText('C:nope\nP:a\nV:1\n\n', REPO)).toThrow(FormatError)
+    expect(() => parseApkindexText(`C:${C1}\nV:1\n\n`, REPO)).toThrow(FormatError)
+  })
+
+  it('stops a dependency list at a malformed token, as apk does', () => {
+    const [pkg] = parseApkindexText(`C:${C1}\nP:a\nV:1\nD:x>=1 y =bad z\n\n`, REPO)
+    expect(pkg.depends.map((d) => d.name)).toEqual(['x', 'y'])
+  })
+})

@@ -1,0 +1,195 @@
+import * as crypto from 'node:crypto'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { ALPINE_KEYS, alpineKeyPin } from '../src/apk/alpine-keys.js'
+import { InvalidArgumentError, UntrustedKeyError } from '../src/apk/errors.js'
+import { Keyring, spkiFingerprint } from '../src/apk/keys.js'
+import { generateSigningKey, keyFingerprint, writeKeysDir } from './support/keys.js'
+
+const SHARED = path.resolve(process.cwd(), '..', 'shared')
+const haveShared = fs.existsSync(SHARED)
+if (!haveShared) console.warn('skipping: ../shared not found')
+
+const ALPINE_DIR = path.join(SHARED, 'alpine-keys')
+const ALPINE_NAME = 'alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub'
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise
+  } catch (error) {
+    return error as Error
+  }
+  throw new Error('expected a rejection')
+}
+
+describe('Keyring.load', () => {
+  let dir: string
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-keys-'))
+  })
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+  it('loads every PEM public key of a keys dir by file name, skipping the rest', async () => {
+    const a = generateSigningKey()
+    const b = generateSigningKey(undefined, { fresh: true })
+    const keysDir = writeKeysDir(path.join(dir, 'keys'), [a, b])
+    fs.writeFileSync(path.join(keysDir, '.hidden.rsa.pub'), a.publicKeyPem)
+    fs.writeFileSync(path.join(keysDir, 'README'), 'not a key\n')
+    fs.writeFileSync(path.join(keysDir, 'private.pem'), a.privateKeyPem)
+    fs.mkdirSync(path.join(keysDir, 'subdir.rsa.pub'))
+    const keyring = await Keyring.load({ keysDir })
+    expect(keyring.names()).toEqual([a.name, b.name].sort())
+    expect(spkiFingerprint(keyring.get(a.name) as crypto.KeyObject)).toBe(keyFingerprint(a))
+    expect(spkiFingerprint(keyring.get(b.name) as crypto.KeyObject)).toBe(keyFingerprint(b))
+    expect(keyring.pemOf(a.name)).toBe(a.publicKeyPem)
+    expect(keyring.fingerprintOf(b.name)).toBe(keyFingerprint(b))
+    expect(keyring.get('README')).toBeUndefined()
+    expect(await keyring.resolve(a.name)).toBe(keyring.get(a.name))
+  })
+
+  it('loads key files by base name, together with a keys dir', async () => {
+    const a = generateSigningKey()
+    const b = generateSigningKey()
+    const keysDir = writeKeysDir(path.join(dir, 'keys'), [a])
+    writeKeysDir(path.join(dir, 'more'), [b])
+    const keyring = await Keyring.load({ keysDir, keyFiles: [path.join(dir, 'more', b.name)] })
+    expect(keyring.names()).toEqual([a.name, b.name].sort())
+  })
+
+  it('refuses a key file that is not a public key, or missing', async () => {
+    const bad = path.join(dir, 'bad.rsa.pub')
+    fs.writeFileSync(bad, 'garbage')
+    const error = await rejection(Keyring.load({ keyFiles: [bad] }))
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect(error.message).toContain(bad)
+    const missing = await rejection(Keyring.load({ keyFiles: [path.join(dir, 'nope')] }))
+    expect(missing).toBeInstanceOf(InvalidArgumentError)
+    expect(await rejection(Keyring.load({ keysDir: path.join(dir, 'none') }))).toBeInstanceOf(
+      InvalidArgumentError
+    )
+  })
+
+  it('refuses two different keys under one name', async () => {
+    const a = generateSigningKey()
+    const impostor = generateSigningKey(a.name, { fresh: true })
+    writeKeysDir(path.join(dir, 'one'), [a])
+    writeKeysDir(path.join(dir, 'two'), [impostor])
+    const error = await rejection(
+      Keyring.load({ keysDir: path.join(dir, 'one'), keyFiles: [path.join(dir, 'two', a.name)] })
+    )
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect(error.message).toContain(a.name)
+  })
+
+  it('refuses a local file named as an Alpine key whose fingerprint is not the pin', async () => {
+    const impostor = generateSigningKey(ALPINE_NAME)
+    const keysDir = writeKeysDir(path.join(dir, 'keys'), [impostor])
+    const error = await rejection(Keyring.load({ keysDir }))
+    expect(error).toBeInstanceOf(UntrustedKeyError)
+    expect(error.message).toContain(ALPINE_NAME)
+    expect(error.message).toContain(alpineKeyPin(ALPINE_NAME))
+  })
+})
+
+;(haveShared ? describe : describe.skip)('Alpine keys', () => {
+  const rows = haveShared
+    ? fs
+        .readFileSync(path.join(SHARED, 'alpine-keys.tsv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split('\t'))
+    : []
+
+  it('the pinned table holds exactly the 18 rows of alpine-keys.tsv', () => {
+    expect(rows).toHaveLength(18)
+    const table = ALPINE_KEYS.map((k) => [k.name, k.archs.join(','), String(k.bits), k.spkiSha256])
+    expect(table).toEqual(rows.map((r) => r.slice(0, 4)))
+  })
+
+  it('spkiFingerprint of every file in alpine-keys/ matches its pin', () => {
+    const files = fs.readdirSync(ALPINE_DIR).sort()
+    expect(files).toHaveLength(18)
+    for (const name of files) {
+      const key = crypto.createPublicKey(fs.readFileSync(path.join(ALPINE_DIR, name)))
+      expect([name, spkiFingerprint(key)]).toEqual([name, alpineKeyPin(name)])
+    }
+  })
+
+  it('loads the whole alpine-keys/ folder as a keys dir', async () => {
+    const keyring = await Keyring.load({ keysDir: ALPINE_DIR })
+    expect(keyring.names()).toEqual(ALPINE_KEYS.map((k) => k.name).sort())
+  })
+
+  it('resolve() fetches an Alpine key once and accepts it because its fingerprint is pinned', async () => {
+    const calls: string[] = []
+    const keyring = await Keyring.load({
+      fetchAlpineKey: async (name) => {
+        calls.push(name)
+        return fs.readFileSync(path.join(ALPINE_DIR, name))
+      }
+    })
+    const [first, second] = await Promise.all([
+      keyring.resolve(ALPINE_NAME),
+      keyring.resolve(ALPINE_NAME)
+    ])
+    expect(first).toBeDefined()
+    expect(second).toBe(first)
+    expect(spkiFingerprint(first as crypto.KeyObject)).toBe(alpineKeyPin(ALPINE_NAME))
+    expect(await keyring.resolve(ALPINE_NAME)).toBe(first)
+    expect(calls).toEqual([ALPINE_NAME])
+    expect(keyring.names()).toEqual([ALPINE_NAME])
+  })
+
+  it('resolve() refuses a fetched key that is not the pinned one, naming the key', async () => {
+    const notAlpine = generateSigningKey()
+    const keyring = await Keyring.load({
+      fetchAlpineKey: async () => Buffer.from(notAlpine.publicKeyPem)
+    })
+    const error = await rejection(keyring.resolve(ALPINE_NAME))
+    expect(error).toBeInstanceOf(UntrustedKeyError)
+    expect(error.message).toContain(ALPINE_NAME)
+    expect(error.message).toContain(keyFingerprint(notAlpine))
+    expect(keyring.get(ALPINE_NAME)).toBeUndefined()
+  })
+
+  it('resolve() refuses another Alpine key served under this name', async () => {
+    const otherAlpine = 'alpine-devel@lists.alpinelinux.org-4a6a0840.rsa.pub'
+    const keyring = await Keyring.load({
+      fetchAlpineKey: async () => fs.readFileSync(path.join(ALPINE_DIR, otherAlpine))
+    })
+    expect(await rejection(keyring.resolve(ALPINE_NAME))).toBeInstanceOf(UntrustedKeyError)
+  })
+
+  it('resolve() refuses a download that is not a key at all', async () => {
+    const keyring = await Keyring.load({
+      fetchAlpineKey: async () => Buffer.from('<html>not found</html>')
+    })
+    expect(await rejection(keyring.resolve(ALPINE_NAME))).toBeInstanceOf(UntrustedKeyError)
+  })
+
+  it('resolve() never fetches a name Alpine does not use, and retries a failed fetch', async () => {
+    const calls: string[] = []
+    let available = false
+    const keyring = await Keyring.load({
+      fetchAlpineKey: async (name) => {
+        calls.push(name)
+        return available ? fs.readFileSync(path.join(ALPINE_DIR, name)) : undefined
+      }
+    })
+    expect(await keyring.resolve('test@example-65a1b2c3.rsa.pub')).toBeUndefined()
+    expect(calls).toEqual([])
+    expect(await keyring.resolve(ALPINE_NAME)).toBeUndefined()
+    available = true
+    expect(await keyring.resolve(ALPINE_NAME)).toBeDefined()
+    expect(calls).toEqual([ALPINE_NAME, ALPINE_NAME])
+  })
+
+  it('resolve() without fetchAlpineKey gives undefined for an Alpine name not held', async () => {
+    const keyring = await Keyring.load({})
+    expect(await keyring.resolve(ALPINE_NAME)).toBeUndefined()
+  })
+})

@@ -1,0 +1,434 @@
+/**
+ * `APKINDEX.tar.gz`: a signature member (`.SIGN.RSA*.<key>`), then the unsigned index
+ * (`DESCRIPTION`, `APKINDEX`) whose compressed bytes, to EOF, are what the signature covers.
+ * The `APKINDEX` text is parsed as apk-tools 2.14 reads it, and written back in its canonical
+ * letter order by formatIndexHeader.
+ */
+import { formatDependencies, parseDependency } from './dependency.js'
+import { ApkError, FormatError, IndexSignatureError } from './errors.js'
+import { inflateGzipStream, memberAt, readGzipMember } from './gzip.js'
+import type { Keyring } from './keys.js'
+import { leadingUint } from './pkginfo.js'
+import { parseSignatureName, verifyRsaSignature, type SignatureAlgorithm } from './signature.js'
+import { scanTar } from './tar.js'
+import {
+  emptyPackageInfo,
+  type Dependency,
+  type PackageInfo,
+  type RepoPackage,
+  type Repository,
+  type RepositoryIndex,
+  type TarEntry
+} from './types.js'
+
+/** Letters only the installed database uses; a repository index's copy of them is ignored. */
+const DB_ONLY_LETTERS = new Set(['F', 'M', 'R', 'Z', 'r', 'q', 'a', 's', 'f'])
+
+interface Stanza {
+  pkg: RepoPackage
+  /** An unknown uppercase letter: apk marks the package uninstallable ("This apk-tools is OLD"). */
+  uninstallable: boolean
+  firstLine: number
+}
+
+function newPackage(repository: Repository): RepoPackage {
+  return { ...emptyPackageInfo(), repository: repository.index }
+}
+
+/** `Q1`+base64 as written; `X1`+hex is turned into `Q1` form so identities compare as strings. */
+function normaliseChecksum(value: string): string {
+  if (/^X1[0-9a-fA-F]{40}$/.test(value)) {
+    return `Q1${Buffer.from(value.slice(2), 'hex').toString('base64')}`
+  }
+  return value
+}
+
+function validChecksum(value: string): boolean {
+  return /^Q1[A-Za-z0-9+/]{27}=$/.test(value) || /^[0-9a-fA-F]{32}$/.test(value)
+}
+
+function applyField(stanza: Stanza, letter: string, value: string, deps: DependencyReader): void {
+  const pkg = stanza.pkg
+  switch (letter) {
+    case 'C':
+      pkg.checksum = normaliseChecksum(value)
+      return
+    case 'P':
+      pkg.name = value
+      return
+    case 'V':
+      pkg.version = value
+      return
+    case 'A':
+      pkg.arch = value
+      return
+    case 'S':
+      pkg.size = leadingUint(value)
+      return
+    case 'I':
+      pkg.installedSize = leadingUint(value)
+      return
+    case 'T':
+      pkg.description = value
+      return
+    case 'U':
+      pkg.url = value
+      return
+    case 'L':
+      pkg.license = value
+      return
+    case 'o':
+      pkg.origin = value
+      return
+    case 'm':
+      pkg.maintainer = value
+      return
+    case 't':
+      pkg.buildTime = leadingUint(value)
+      return
+    case 'c':
+      pkg.commit = value
+      return
+    case 'k':
+      pkg.providerPriority = leadingUint(value)
+      return
+    case 'D':
+      deps.read(value, pkg.depends)
+      return
+    case 'p':
+      deps.read(value, pkg.provides)
+      return
+    case 'i':
+      deps.read(value, pkg.installIf)
+      return
+  }
+  if (DB_ONLY_LETTERS.has(letter)) return
+  // apk: anything but a lowercase letter is a feature this reader lacks.
+  if (!(letter >= 'a' && letter <= 'z')) stanza.uninstallable = true
+}
+
+function finishStanza(stanza: Stanza, repository: Repository): RepoPackage | undefined {
+  const pkg = stanza.pkg
+  const where = `index of ${repository.url}, stanza at line ${stanza.firstLine}`
+  if (!pkg.name || !pkg.version) {
+    throw new FormatError(`${where}: no P: (name) or V: (version) line; the index is damaged.`)
+  }
+  if (!validChecksum(pkg.checksum)) {
+    throw new FormatError(
+      `${where} (${pkg.name}-${pkg.version}): missing or malformed C: identity; the index is damaged.`
+    )
+  }
+  return stanza.uninstallable ? undefined : pkg
+}
+
+/** Parses dependency lists with a per-index cache: most tokens repeat across packages. */
+class DependencyReader {
+  private readonly cache = new Map<string, Dependency | null>()
+
+  /** Like parseDependencies: space separated, and a malformed token ends the list. */
+  read(value: string, into: Dependency[]): void {
+    let pos = 0
+    while (pos < value.length) {
+      let end = value.indexOf(' ', pos)
+      if (end < 0) end = value.length
+      if (end > pos) {
+        const dep = this.token(value.slice(pos, end))
+        if (!dep) return
+        into.push({ ...dep })
+      }
+      pos = end + 1
+    }
+  }
+
+  private token(token: string): Dependency | null {
+    let dep = this.cache.get(token)
+    if (dep === undefined) {
+      try {
+        dep = parseDependency(token)
+      } catch (error) {
+        if (!(error instanceof FormatError)) throw error
+        dep = null
+      }
+      this.cache.set(token, dep)
+    }
+    return dep
+  }
+}
+
+/** Returns the text of [start, end); lets the buffer reader decode UTF-8 only where needed. */
+type ValueOf = (start: number, end: number) => string
+
+function parseIndexLines(text: string, repository: Repository, valueOf: ValueOf): RepoPackage[] {
+  const packages: RepoPackage[] = []
+  const seen = new Set<string>()
+  const deps = new DependencyReader()
+  let stanza: Stanza | undefined
+  let lineNo = 0
+  let pos = 0
+  for (;;) {
+    const end = text.indexOf('\n', pos)
+    // A final line without \n neither adds to nor ends a stanza that apk would keep.
+    if (end < 0) break
+    lineNo++
+    const start = pos
+    pos = end + 1
+    if (end - start < 2) {
+      if (!stanza) continue
+      const pkg = finishStanza(stanza, repository)
+      if (pkg && !seen.has(pkg.checksum)) {
+        seen.add(pkg.checksum)
+        packages.push(pkg)
+      }
+      stanza = undefined
+      continue
+    }
+    stanza ??= { pkg: newPackage(repository), uninstallable: false, firstLine: lineNo }
+    applyField(stanza, text[start], valueOf(start + 2, end), deps)
+  }
+  return packages
+}
+
+/**
+ * Parses APKINDEX text as apk 2.14 does: `X:value` lines, a line shorter than 2 bytes ends a
+ * stanza, and a last stanza with no blank line after it is dropped (apk drops it too).
+ * A stanza with an unknown uppercase letter describes a package this reader cannot install
+ * correctly; apk marks it uninstallable, we leave it out (no error). Lowercase unknown letters
+ * and database-only letters are ignored. A repeated identity keeps its first stanza.
+ */
+export function parseApkindexText(text: string, repository: Repository): RepoPackage[] {
+  return parseIndexLines(text, repository, (start, end) => text.slice(start, end))
+}
+
+/**
+ * The same from the raw bytes: decoded as latin1 (fast, one char per byte, so offsets match),
+ * with only the values that hold non-ASCII bytes decoded again as UTF-8.
+ */
+function parseApkindexBytes(bytes: Buffer, repository: Repository): RepoPackage[] {
+  const text = bytes.toString('latin1')
+  const high: number[] = []
+  const nonAscii = /[\x80-\xff]/g
+  for (let m = nonAscii.exec(text); m; m = nonAscii.exec(text)) high.push(m.index)
+  let next = 0
+  return parseIndexLines(text, repository, (start, end) => {
+    while (next < high.length && high[next] < start) next++
+    return next < high.length && high[next] < end
+      ? bytes.toString('utf8', start, end)
+      : text.slice(start, end)
+  })
+}
+
+/**
+ * The canonical index header of a package (`C P V A S I T U L o m t c k D p i`), each line
+ * ending in `\n`, no blank line after: what `apk index` writes and each stanza of
+ * lib/apk/db/installed starts with.
+ */
+export function formatIndexHeader(pkg: PackageInfo): string {
+  let out = `C:${pkg.checksum}\nP:${pkg.name}\nV:${pkg.version}\n`
+  if (pkg.arch !== undefined) out += `A:${pkg.arch}\n`
+  out += `S:${pkg.size}\nI:${pkg.installedSize}\nT:${pkg.description}\nU:${pkg.url}\n`
+  out += `L:${pkg.license}\n`
+  if (pkg.origin !== undefined) out += `o:${pkg.origin}\n`
+  if (pkg.maintainer !== undefined) out += `m:${pkg.maintainer}\n`
+  if (pkg.buildTime) out += `t:${pkg.buildTime}\n`
+  if (pkg.commit !== undefined) out += `c:${pkg.commit}\n`
+  if (pkg.providerPriority) out += `k:${pkg.providerPriority}\n`
+  if (pkg.depends.length) out += `D:${formatDependencies(pkg.depends, false)}\n`
+  if (pkg.provides.length) out += `p:${formatDependencies(pkg.provides, false)}\n`
+  if (pkg.installIf.length) out += `i:${formatDependencies(pkg.installIf, false)}\n`
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// APKINDEX.tar.gz
+
+export interface ReadApkindexOptions {
+  keyring: Keyring
+  /** Skip signature verification (the index's `signer` is then undefined). */
+  allowUntrusted?: boolean
+}
+
+interface Signature {
+  alg: SignatureAlgorithm
+  keyName: string
+  sig: Buffer
+}
+
+/** A FormatError of the container, reworded for the user with the repository named. */
+function indexFormatError(repository: Repository, error: FormatError): FormatError {
+  return new FormatError(
+    `index of ${repository.url} is not a valid APKINDEX.tar.gz (${error.message}); check ` +
+      `the repository URL, or fetch the index again if the download was damaged.`,
+    { cause: error }
+  )
+}
+
+async function asIndexFormat<T>(repository: Repository, read: () => T | Promise<T>): Promise<T> {
+  try {
+    return await read()
+  } catch (error) {
+    throw error instanceof FormatError ? indexFormatError(repository, error) : error
+  }
+}
+
+/** The `.SIGN.*` entries of the gzip member at `start`; undefined when it holds other entries. */
+function signatureMember(
+  bytes: Buffer,
+  start: number
+): { signatures: Signature[]; end: number } | undefined {
+  const member = readGzipMember(bytes, start)
+  const entries = scanTar(member.data).entries
+  if (entries.some((e) => !e.name.startsWith('.SIGN.'))) return undefined
+  const signatures: Signature[] = []
+  for (const entry of entries) {
+    const parsed = parseSignatureName(entry.name)
+    if (parsed && entry.type === 'file') signatures.push({ ...parsed, sig: entry.data })
+  }
+  return { signatures, end: member.end }
+}
+
+function untrusted(repository: Repository, signatures: Signature[]): IndexSignatureError {
+  if (signatures.length === 0) {
+    return new IndexSignatureError(
+      `index of ${repository.url} is not signed (no .SIGN.RSA entry); refusing it. Use a ` +
+        `signed repository, or allow untrusted repositories only for one you control.`
+    )
+  }
+  const names = signatures.map((s) => s.keyName).join(', ')
+  return new IndexSignatureError(
+    `index of ${repository.url} is signed by ${names}, which is not in the trusted keys; ` +
+      `add it with \`keys:\` or use a repository you trust.`
+  )
+}
+
+function badSignature(repository: Repository, tried: string[]): IndexSignatureError {
+  return new IndexSignatureError(
+    `index of ${repository.url} does not verify with ${tried.join(', ')} (BAD signature): the ` +
+      `index was altered or damaged, or a different key carries that name. Fetch it again, and ` +
+      `check that the key file is the repository's.`
+  )
+}
+
+async function resolveKey(keyring: Keyring, name: string, repository: Repository) {
+  try {
+    return await keyring.resolve(name)
+  } catch (error) {
+    if (!(error instanceof ApkError)) throw error
+    throw new IndexSignatureError(
+      `index of ${repository.url} is signed by ${name}, which could not be trusted: ${error.message}`,
+      { cause: error }
+    )
+  }
+}
+
+/**
+ * The name of the key that verifies `signed`, or the error to report. Like apk, a signature
+ * counts only if its key is trusted; unlike apk (but as apko), each signature with an available
+ * key is tried, local keys first, then Alpine keys fetched against their pins.
+ */
+async function checkSignatures(
+  signatures: Signature[],
+  signed: Buffer,
+  repository: Repository,
+  keyring: Keyring
+): Promise<string | IndexSignatureError> {
+  const tried: string[] = []
+  const check = (s: Signature, key: Parameters<typeof verifyRsaSignature>[2]) => {
+    tried.push(s.keyName)
+    return verifyRsaSignature(s.alg, signed, key, s.sig)
+  }
+  for (const s of signatures) {
+    const key = keyring.get(s.keyName)
+    if (key && check(s, key)) return s.keyName
+  }
+  for (const s of signatures) {
+    if (keyring.get(s.keyName)) continue
+    const key = await resolveKey(keyring, s.keyName, repository)
+    if (key && check(s, key)) return s.keyName
+  }
+  return tried.length ? badSignature(repository, tried) : untrusted(repository, signatures)
+}
+
+/**
+ * Reads the signature members one at a time and checks their signatures over every byte after
+ * them, so nothing signed is decompressed before it is verified. apk resets the digest at each
+ * gzip boundary inside the signature section: the signed bytes start after the last signature
+ * member. Damage past a signature member is a signature failure, since those bytes are signed.
+ */
+async function verifySignedIndex(
+  bytes: Buffer,
+  repository: Repository,
+  keyring: Keyring
+): Promise<{ signer: string; signedStart: number }> {
+  const signatures: Signature[] = []
+  let start = 0
+  let failure: IndexSignatureError | undefined
+  for (;;) {
+    let member: ReturnType<typeof signatureMember>
+    try {
+      member = start < bytes.length ? signatureMember(bytes, start) : undefined
+    } catch (error) {
+      if (failure && error instanceof FormatError) throw failure
+      throw error
+    }
+    if (!member) throw failure ?? untrusted(repository, signatures)
+    signatures.push(...member.signatures)
+    start = member.end
+    const result = await checkSignatures(signatures, bytes.subarray(start), repository, keyring)
+    if (typeof result === 'string') return { signer: result, signedStart: start }
+    failure = result
+  }
+}
+
+/**
+ * The entries after the signatures, read as apk reads the whole file: one tar stream. When
+ * verified, the first of them must start the member the signature covers.
+ */
+function readIndexEntries(bytes: Buffer, signedStart?: number): TarEntry[] {
+  const stream = inflateGzipStream(bytes)
+  const tar = scanTar(stream.chunks)
+  const first = tar.entries.findIndex((e) => !e.name.startsWith('.SIGN.'))
+  if (first < 0) throw new FormatError('it holds no APKINDEX entry')
+  const member = stream.members[memberAt(stream, tar.offsets[first])]
+  if (signedStart !== undefined && member.start !== signedStart) {
+    throw new FormatError('the signature and the index do not sit in separate gzip members')
+  }
+  return tar.entries.slice(first)
+}
+
+function readIndexText(entries: TarEntry[], repository: Repository) {
+  let description = ''
+  let text: Buffer | undefined
+  for (const entry of entries) {
+    if (entry.type !== 'file') continue
+    if (entry.name === 'DESCRIPTION') description = entry.data.toString('utf8')
+    else if (entry.name === 'APKINDEX') text = entry.data
+  }
+  if (text === undefined) {
+    throw new FormatError(
+      `index of ${repository.url} has no APKINDEX entry; it is not a package index. Check the repository URL.`
+    )
+  }
+  return { description, text }
+}
+
+/** Verifies and parses an APKINDEX.tar.gz. Throws IndexSignatureError or FormatError. */
+export async function readApkindex(
+  bytes: Buffer,
+  repository: Repository,
+  options: ReadApkindexOptions
+): Promise<RepositoryIndex> {
+  let verified: { signer: string; signedStart: number } | undefined
+  if (!options.allowUntrusted) {
+    verified = await asIndexFormat(repository, () =>
+      verifySignedIndex(bytes, repository, options.keyring)
+    )
+  }
+  const entries = await asIndexFormat(repository, () =>
+    readIndexEntries(bytes, verified?.signedStart)
+  )
+  const { description, text } = readIndexText(entries, repository)
+  const packages = parseApkindexBytes(text, repository)
+  const index: RepositoryIndex = { repository, description, packages }
+  if (verified) index.signer = verified.signer
+  return index
+}

@@ -1,0 +1,178 @@
+/**
+ * Multi-member gzip, as APK files use it: each member is hashed by its compressed bytes, so we
+ * need the exact byte range of every member, which zlib's gunzip does not report. We parse each
+ * member header ourselves (RFC 1952), inflate the raw deflate stream, and check the trailer.
+ */
+import * as zlib from 'node:zlib'
+import { FormatError } from './errors.js'
+
+export interface GzipMember {
+  /** Compressed byte range [start, end) of the member in the input, header and trailer included. */
+  start: number
+  end: number
+  /** Inflated contents. */
+  data: Buffer
+}
+
+/** The members of one file: together their data is one tar stream. */
+export interface GzipStream {
+  members: GzipMember[]
+  /** Each member's data, in order: the stream in pieces, never copied into one buffer. */
+  chunks: Buffer[]
+  /** Offset in the stream where each member's data starts. */
+  offsets: number[]
+}
+
+const FHCRC = 0x02
+const FEXTRA = 0x04
+const FNAME = 0x08
+const FCOMMENT = 0x10
+const FRESERVED = 0xe0
+const TRAILER = 8
+// Larger than zlib's 16 KiB default: fewer pieces to join for big members, and still one
+// piece for the small signature and control members.
+const CHUNK = 128 * 1024
+
+// zlib.crc32 exists from Node 20.15/22.2; older Node 20 releases fall back to a table.
+const nativeCrc32 = (zlib as { crc32?: (data: Buffer) => number }).crc32
+
+let crcTable: Uint32Array | undefined
+
+/** CRC-32 computed in JavaScript: the fallback where zlib.crc32 is missing (exported for tests). */
+export function tableCrc32(data: Buffer): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256)
+    for (let n = 0; n < 256; n++) {
+      let c = n
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+      crcTable[n] = c >>> 0
+    }
+  }
+  let crc = 0xffffffff
+  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8)
+  return (crc ^ 0xffffffff) >>> 0
+}
+
+/** CRC-32 (IEEE), as gzip trailers carry it. */
+export function crc32(data: Buffer): number {
+  return nativeCrc32 ? nativeCrc32(data) >>> 0 : tableCrc32(data)
+}
+
+function skipZeroTerminated(buf: Buffer, pos: number, what: string, start: number): number {
+  const nul = buf.indexOf(0, pos)
+  if (nul < 0) throw new FormatError(`gzip member at byte ${start}: unterminated ${what}`)
+  return nul + 1
+}
+
+/** Returns the offset of the deflate data after the member header at `start`. */
+function parseHeader(buf: Buffer, start: number): number {
+  if (buf[start] !== 0x1f || (start + 1 < buf.length && buf[start + 1] !== 0x8b)) {
+    throw new FormatError(`gzip member at byte ${start}: not gzip data (bad magic)`)
+  }
+  if (buf.length - start < 10) {
+    throw new FormatError(`gzip member at byte ${start}: truncated header`)
+  }
+  if (buf[start + 2] !== 8) {
+    throw new FormatError(`gzip member at byte ${start}: unknown compression method`)
+  }
+  const flags = buf[start + 3]
+  if (flags & FRESERVED) throw new FormatError(`gzip member at byte ${start}: reserved flags set`)
+  let pos = start + 10
+  if (flags & FEXTRA) {
+    if (pos + 2 > buf.length)
+      throw new FormatError(`gzip member at byte ${start}: truncated header`)
+    pos += 2 + buf.readUInt16LE(pos)
+  }
+  if (flags & FNAME) pos = skipZeroTerminated(buf, pos, 'file name', start)
+  if (flags & FCOMMENT) pos = skipZeroTerminated(buf, pos, 'comment', start)
+  if (flags & FHCRC) {
+    if (pos + 2 > buf.length)
+      throw new FormatError(`gzip member at byte ${start}: truncated header`)
+    const expected = buf.readUInt16LE(pos)
+    if ((crc32(buf.subarray(start, pos)) & 0xffff) !== expected) {
+      throw new FormatError(`gzip member at byte ${start}: header CRC mismatch`)
+    }
+    pos += 2
+  }
+  if (pos > buf.length) throw new FormatError(`gzip member at byte ${start}: truncated header`)
+  return pos
+}
+
+interface InflateResult {
+  buffer: Buffer
+  engine: { bytesWritten: number }
+}
+
+function inflateMember(buf: Buffer, start: number, deflateStart: number): GzipMember {
+  let result: InflateResult
+  try {
+    // info: true exposes how much input the deflate stream consumed: that is where it ends.
+    result = zlib.inflateRawSync(buf.subarray(deflateStart), {
+      info: true,
+      chunkSize: CHUNK
+    }) as unknown as InflateResult
+  } catch (error) {
+    throw new FormatError(
+      `gzip member at byte ${start}: ${(error as Error).message || 'corrupt deflate data'}`,
+      { cause: error }
+    )
+  }
+  const trailer = deflateStart + result.engine.bytesWritten
+  if (trailer + TRAILER > buf.length) {
+    throw new FormatError(`gzip member at byte ${start}: truncated (no trailer)`)
+  }
+  const data = result.buffer
+  if (buf.readUInt32LE(trailer + 4) !== data.length % 0x100000000) {
+    throw new FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`)
+  }
+  if (buf.readUInt32LE(trailer) !== crc32(data)) {
+    throw new FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`)
+  }
+  return { start, end: trailer + TRAILER, data }
+}
+
+/**
+ * Splits concatenated gzip members and inflates each. Any bytes after the last member that are
+ * not another member are an error, as they are for apk.
+ */
+export function splitGzipMembers(buf: Buffer): GzipMember[] {
+  if (buf.length === 0) throw new FormatError('empty file, expected gzip data')
+  const members: GzipMember[] = []
+  let start = 0
+  while (start < buf.length) {
+    const member = inflateMember(buf, start, parseHeader(buf, start))
+    members.push(member)
+    start = member.end
+  }
+  return members
+}
+
+/** Inflates the one member that starts at byte `start`: a file's first members can be read alone. */
+export function readGzipMember(buf: Buffer, start: number): GzipMember {
+  if (start >= buf.length) throw new FormatError(`no gzip member at byte ${start}: end of file`)
+  return inflateMember(buf, start, parseHeader(buf, start))
+}
+
+/** Splits and inflates `buf`, keeping where each member's data sits in the joined stream. */
+export function inflateGzipStream(buf: Buffer): GzipStream {
+  const members = splitGzipMembers(buf)
+  const offsets: number[] = []
+  let total = 0
+  for (const member of members) {
+    offsets.push(total)
+    total += member.data.length
+  }
+  return { members, chunks: members.map((m) => m.data), offsets }
+}
+
+/** Index of the member whose data holds stream offset `offset`. */
+export function memberAt(stream: GzipStream, offset: number): number {
+  let lo = 0
+  let hi = stream.offsets.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (stream.offsets[mid] <= offset) lo = mid
+    else hi = mid - 1
+  }
+  return lo
+}

@@ -1,0 +1,185 @@
+/**
+ * The trusted signing keys. apk finds a key by the file name a `.SIGN.` entry names, so the
+ * keyring is a map from file name to public key. Keys the user gives are trusted as given;
+ * Alpine's keys may also be fetched on demand, and are accepted only if their fingerprint is
+ * pinned in alpine-keys.ts. A key carrying an Alpine key's name must always match the pin, so a
+ * swapped file cannot impersonate Alpine.
+ */
+import * as crypto from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import { alpineKeyPin } from './alpine-keys.js'
+import { InvalidArgumentError, UntrustedKeyError } from './errors.js'
+
+export interface KeyringOptions {
+  /** A folder like /etc/apk/keys: every non-hidden file holding a PEM public key, by file name. */
+  keysDir?: string
+  /** Key files, each known by its base name. */
+  keyFiles?: string[]
+  /** Gets an Alpine key's file by name (from the network); undefined when it cannot. */
+  fetchAlpineKey?: (keyName: string) => Promise<Buffer | undefined>
+}
+
+interface LoadedKey {
+  key: KeyObject
+  pem: string
+  fingerprint: string
+}
+
+const PEM_PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/
+
+/** Lowercase hex SHA-256 of the key's DER SubjectPublicKeyInfo. */
+export function spkiFingerprint(key: KeyObject): string {
+  const der = key.export({ type: 'spki', format: 'der' })
+  return crypto.createHash('sha256').update(der).digest('hex')
+}
+
+/** Parses a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) holding an RSA key; undefined otherwise. */
+function parsePublicKey(bytes: Buffer): LoadedKey | undefined {
+  const text = bytes.toString('utf8')
+  const pem = PEM_PUBLIC_KEY.exec(text)?.[0]
+  if (!pem) return undefined
+  let key: KeyObject
+  try {
+    key = crypto.createPublicKey({ key: pem, format: 'pem' })
+  } catch {
+    return undefined
+  }
+  if (key.asymmetricKeyType !== 'rsa') return undefined
+  return { key, pem: text, fingerprint: spkiFingerprint(key) }
+}
+
+function checkPin(name: string, loaded: LoadedKey, origin: string): void {
+  const pin = alpineKeyPin(name)
+  if (pin === undefined || pin === loaded.fingerprint) return
+  throw new UntrustedKeyError(
+    `key ${name} (${origin}) has SPKI SHA-256 ${loaded.fingerprint}, but Alpine's key of that ` +
+      `name is pinned to ${pin}. The file is not Alpine's key: replace it with the real one ` +
+      `(https://alpinelinux.org/keys/${name}) or remove it.`
+  )
+}
+
+export class Keyring {
+  private readonly keys = new Map<string, LoadedKey>()
+  private readonly fetching = new Map<string, Promise<KeyObject | undefined>>()
+  private readonly fetchAlpineKey?: (keyName: string) => Promise<Buffer | undefined>
+
+  private constructor(fetchAlpineKey?: (keyName: string) => Promise<Buffer | undefined>) {
+    this.fetchAlpineKey = fetchAlpineKey
+  }
+
+  static async load(options: KeyringOptions): Promise<Keyring> {
+    const keyring = new Keyring(options.fetchAlpineKey)
+    if (options.keysDir !== undefined) await keyring.loadDir(options.keysDir)
+    for (const file of options.keyFiles ?? []) await keyring.loadFile(file)
+    return keyring
+  }
+
+  private async loadDir(dir: string): Promise<void> {
+    let names: string[]
+    try {
+      names = await fs.readdir(dir)
+    } catch (error) {
+      throw new InvalidArgumentError(
+        `cannot read keys folder '${dir}': ${(error as Error).message}. Give an existing folder of .rsa.pub files.`
+      )
+    }
+    for (const name of names.sort()) {
+      if (name.startsWith('.')) continue
+      const file = path.join(dir, name)
+      const stat = await fs.stat(file).catch(() => undefined)
+      if (!stat?.isFile()) continue
+      const loaded = parsePublicKey(await fs.readFile(file))
+      // Like apk 3.0, files in a keys folder that are not public keys are simply not keys.
+      if (loaded) this.add(name, loaded, file)
+    }
+  }
+
+  private async loadFile(file: string): Promise<void> {
+    let bytes: Buffer
+    try {
+      bytes = await fs.readFile(file)
+    } catch (error) {
+      throw new InvalidArgumentError(`cannot read key file '${file}': ${(error as Error).message}`)
+    }
+    const loaded = parsePublicKey(bytes)
+    if (!loaded) {
+      throw new InvalidArgumentError(
+        `key file '${file}' is not an RSA public key in PEM form (-----BEGIN PUBLIC KEY-----); ` +
+          `give the repository's .rsa.pub file (openssl rsa -pubout writes one).`
+      )
+    }
+    this.add(path.basename(file), loaded, file)
+  }
+
+  private add(name: string, loaded: LoadedKey, origin: string): void {
+    checkPin(name, loaded, origin)
+    const existing = this.keys.get(name)
+    if (existing && existing.fingerprint !== loaded.fingerprint) {
+      throw new InvalidArgumentError(
+        `two different keys are named ${name} (the second is ${origin}); apk finds keys by ` +
+          `file name, so give each key once.`
+      )
+    }
+    if (!existing) this.keys.set(name, loaded)
+  }
+
+  /** A key already in the keyring (local, or fetched and verified earlier). */
+  get(keyName: string): KeyObject | undefined {
+    return this.keys.get(keyName)?.key
+  }
+
+  /**
+   * A local key by name; else, for one of Alpine's key names, the fetched key if its
+   * fingerprint is pinned. Undefined when no such key can be had. Throws UntrustedKeyError when
+   * a fetched key does not match its pin.
+   */
+  async resolve(keyName: string): Promise<KeyObject | undefined> {
+    const local = this.get(keyName)
+    if (local) return local
+    if (!this.fetchAlpineKey || alpineKeyPin(keyName) === undefined) return undefined
+    let pending = this.fetching.get(keyName)
+    if (!pending) {
+      pending = this.fetchPinned(keyName)
+      this.fetching.set(keyName, pending)
+      // A failed fetch may be retried by a later call.
+      pending.then(
+        (key) => key ?? this.fetching.delete(keyName),
+        () => this.fetching.delete(keyName)
+      )
+    }
+    return pending
+  }
+
+  private async fetchPinned(keyName: string): Promise<KeyObject | undefined> {
+    const fetch = this.fetchAlpineKey as (keyName: string) => Promise<Buffer | undefined>
+    const bytes = await fetch(keyName)
+    if (bytes === undefined) return undefined
+    const loaded = parsePublicKey(bytes)
+    if (!loaded) {
+      throw new UntrustedKeyError(
+        `the downloaded key ${keyName} is not an RSA public key in PEM form; it cannot be ` +
+          `trusted. Put Alpine's ${keyName} in your keys instead.`
+      )
+    }
+    checkPin(keyName, loaded, 'downloaded')
+    this.keys.set(keyName, loaded)
+    return loaded.key
+  }
+
+  /** Names of the keys in the keyring, sorted. */
+  names(): string[] {
+    return [...this.keys.keys()].sort()
+  }
+
+  /** The key file's text as loaded or downloaded. */
+  pemOf(keyName: string): string | undefined {
+    return this.keys.get(keyName)?.pem
+  }
+
+  /** SPKI SHA-256 of a key in the keyring. */
+  fingerprintOf(keyName: string): string | undefined {
+    return this.keys.get(keyName)?.fingerprint
+  }
+}

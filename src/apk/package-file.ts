@@ -1,0 +1,245 @@
+/**
+ * A v2 `.apk` file: signature member(s), the control member (`.PKGINFO` and scripts), the data
+ * member. apk hashes the compressed member bytes: the identity (index `C:`) is the SHA-1 of the
+ * control member, `datahash` the SHA-256 of the data member. From a repository the trust chain
+ * is signed index → `C:` → `datahash` → per-file SHA-1; a local file must carry a `.SIGN`
+ * made with a trusted key. Nothing is returned unless every check passed.
+ */
+import * as crypto from 'node:crypto'
+import { ApkError, PackageIntegrityError } from './errors.js'
+import { inflateGzipStream, memberAt, type GzipStream } from './gzip.js'
+import type { Keyring } from './keys.js'
+import { parsePkginfo } from './pkginfo.js'
+import { parseSignatureName, verifyRsaSignature } from './signature.js'
+import { scanTar, storedLinkname } from './tar.js'
+import {
+  SCRIPT_TYPES,
+  type ApkPackageFile,
+  type PackageInfo,
+  type RepoPackage,
+  type ScriptType,
+  type TarEntry
+} from './types.js'
+
+export interface ReadApkPackageOptions {
+  /** The index entry this file must match (a package from a repository). */
+  expected?: RepoPackage
+  /** Keys for a local file's own signature (used when `expected` is absent). */
+  keyring?: Keyring
+  /** A local file without a trusted signature is accepted. */
+  allowUntrusted?: boolean
+  /** Where the bytes came from (URL or path), for messages. */
+  label?: string
+}
+
+/** Package identity: `Q1` + base64(SHA-1 of the control member's compressed bytes). */
+export function apkIdentity(controlMemberBytes: Buffer): string {
+  return `Q1${crypto.createHash('sha1').update(controlMemberBytes).digest('base64')}`
+}
+
+interface Layout {
+  stream: GzipStream
+  signatures: TarEntry[]
+  control: TarEntry[]
+  data: TarEntry[]
+  /** Index of the control member. */
+  controlMember: number
+  /** v1-compatibility data found inside the control member. */
+  dataInControl: boolean
+}
+
+/** Problems found while reading: who we are talking about, and how to report. */
+class Reporter {
+  nameVersion: string
+  constructor(
+    nameVersion: string,
+    private readonly label: string | undefined
+  ) {
+    this.nameVersion = nameVersion
+  }
+
+  fail(what: string, todo: string, cause?: unknown): PackageIntegrityError {
+    const where = this.label && this.label !== this.nameVersion ? ` (${this.label})` : ''
+    return new PackageIntegrityError(`${this.nameVersion}: ${what}${where}. ${todo}`, { cause })
+  }
+}
+
+const REFETCH =
+  'The file is damaged or not the one the index lists: fetch it again (clear the cache).'
+
+function isControlName(name: string): boolean {
+  return name.startsWith('.') && !name.includes('/')
+}
+
+/** Splits the entries at apk's boundaries: `.SIGN.*`, then the control member, then data. */
+function layoutOf(bytes: Buffer, report: Reporter): Layout {
+  let stream: GzipStream
+  let entries: TarEntry[]
+  let offsets: number[]
+  try {
+    stream = inflateGzipStream(bytes)
+    ;({ entries, offsets } = scanTar(stream.chunks))
+  } catch (error) {
+    if (!(error instanceof ApkError)) throw error
+    throw report.fail(`not a valid .apk file (${error.message})`, REFETCH, error)
+  }
+  const first = entries.findIndex((e) => !e.name.startsWith('.SIGN.'))
+  if (first < 0) throw report.fail('the file has no .PKGINFO', REFETCH)
+  const controlMember = memberAt(stream, offsets[first])
+  const layout: Layout = {
+    stream,
+    signatures: entries.slice(0, first),
+    control: [],
+    data: [],
+    controlMember,
+    dataInControl: false
+  }
+  for (let i = first; i < entries.length; i++) {
+    const entry = entries[i]
+    if (memberAt(stream, offsets[i]) === controlMember && layout.data.length === 0) {
+      if (isControlName(entry.name)) layout.control.push(entry)
+      else {
+        layout.dataInControl = true
+        layout.data.push(entry)
+      }
+    } else layout.data.push(entry)
+  }
+  return layout
+}
+
+function readInfo(
+  layout: Layout,
+  bytes: Buffer,
+  report: Reporter,
+  expected: RepoPackage | undefined
+): PackageInfo {
+  const entry = layout.control.find((e) => e.name === '.PKGINFO' && e.type === 'file')
+  if (!entry) throw report.fail('the control section has no .PKGINFO', REFETCH)
+  let info: PackageInfo
+  try {
+    info = parsePkginfo(entry.data.toString('utf8'))
+  } catch (error) {
+    if (!(error instanceof ApkError)) throw error
+    throw report.fail(`unreadable .PKGINFO (${error.message})`, REFETCH, error)
+  }
+  // Name the package as the caller knows it: from the index when there is one.
+  if (!expected) report.nameVersion = `${info.name}-${info.version}`
+  info.size = bytes.length
+  info.checksum = apkIdentity(signedRange(layout, bytes, info))
+  return info
+}
+
+/** The control member; for a legacy package without datahash, control and data together. */
+function signedRange(layout: Layout, bytes: Buffer, info: PackageInfo): Buffer {
+  const member = layout.stream.members[layout.controlMember]
+  return info.datahash === undefined
+    ? bytes.subarray(member.start)
+    : bytes.subarray(member.start, member.end)
+}
+
+function scriptsOf(layout: Layout): Map<ScriptType, Buffer> {
+  const scripts = new Map<ScriptType, Buffer>()
+  for (const entry of layout.control) {
+    const type = entry.name.slice(1) as ScriptType
+    if (entry.type === 'file' && SCRIPT_TYPES.includes(type)) scripts.set(type, entry.data)
+  }
+  return scripts
+}
+
+function checkIdentity(info: PackageInfo, expected: RepoPackage, report: Reporter): void {
+  if (info.checksum === expected.checksum) return
+  throw report.fail(
+    `identity mismatch: the file holds ${info.name}-${info.version} whose control section ` +
+      `hashes to ${info.checksum}, the index says ${expected.checksum}`,
+    REFETCH
+  )
+}
+
+function checkDatahash(layout: Layout, bytes: Buffer, info: PackageInfo, report: Reporter): void {
+  if (info.datahash === undefined) return
+  if (layout.dataInControl) {
+    throw report.fail('data entries inside the control section of a package with datahash', REFETCH)
+  }
+  const dataStart = layout.stream.members[layout.controlMember].end
+  const actual = crypto.createHash('sha256').update(bytes.subarray(dataStart)).digest('hex')
+  if (actual === info.datahash) return
+  throw report.fail(
+    `data integrity error: the data section hashes to ${actual}, .PKGINFO datahash says ${info.datahash}`,
+    REFETCH
+  )
+}
+
+function sha1Hex(data: Buffer | string): string {
+  return crypto.createHash('sha1').update(data).digest('hex')
+}
+
+/** abuild-tar's per-file digests: file content, or the symlink target as the ustar field holds it. */
+function checkFileDigests(layout: Layout, report: Reporter): void {
+  for (const entry of layout.data) {
+    if (entry.sha1 === undefined) continue
+    let actual: string
+    if (entry.type === 'file') actual = sha1Hex(entry.data)
+    else if (entry.type === 'symlink') actual = sha1Hex(storedLinkname(entry))
+    else continue
+    if (actual !== entry.sha1) {
+      throw report.fail(
+        `checksum mismatch for /${entry.name}: content hashes to ${actual}, the archive says ${entry.sha1}`,
+        REFETCH
+      )
+    }
+  }
+}
+
+/** A local file: apk's rule, the first signature whose key we hold; as apko, we try each such. */
+function checkSignature(
+  layout: Layout,
+  bytes: Buffer,
+  info: PackageInfo,
+  options: ReadApkPackageOptions,
+  report: Reporter
+): void {
+  const signed = signedRange(layout, bytes, info)
+  const names: string[] = []
+  const tried: string[] = []
+  for (const entry of layout.signatures) {
+    const parsed = parseSignatureName(entry.name)
+    if (!parsed || entry.type !== 'file') continue
+    names.push(parsed.keyName)
+    const key = options.keyring?.get(parsed.keyName)
+    if (!key) continue
+    tried.push(parsed.keyName)
+    if (verifyRsaSignature(parsed.alg, signed, key, entry.data)) return
+  }
+  if (tried.length) {
+    throw report.fail(
+      `BAD signature: it does not verify with ${tried.join(', ')}`,
+      'The file was altered or damaged, or a different key carries that name; get the package again.'
+    )
+  }
+  throw report.fail(
+    names.length
+      ? `UNTRUSTED signature: signed by ${names.join(', ')}, which is not in the trusted keys`
+      : 'the package is not signed',
+    'Add the signing key to the trusted keys, or allow untrusted local packages if you built it yourself.'
+  )
+}
+
+/**
+ * Reads and verifies an .apk. With `expected` (from a repository): identity, datahash and file
+ * digests. Without: datahash, file digests and the package's own signature (unless
+ * allowUntrusted). Throws PackageIntegrityError naming the package.
+ */
+export function readApkPackage(bytes: Buffer, options: ReadApkPackageOptions): ApkPackageFile {
+  const expected = options.expected
+  const report = new Reporter(
+    expected ? `${expected.name}-${expected.version}` : (options.label ?? 'package'),
+    options.label
+  )
+  const layout = layoutOf(bytes, report)
+  const info = readInfo(layout, bytes, report, expected)
+  if (expected) checkIdentity(info, expected, report)
+  else if (!options.allowUntrusted) checkSignature(layout, bytes, info, options, report)
+  checkDatahash(layout, bytes, info, report)
+  checkFileDigests(layout, report)
+  return { info, scripts: scriptsOf(layout), entries: layout.data }
+}
