@@ -1,0 +1,172 @@
+/**
+ * The on-disk cache of indexes and package files, shared by builds that may run at the same
+ * time. Nothing read from here is trusted: callers verify every byte as if it were downloaded.
+ *
+ * Layout:
+ *   DIR/indexes/<sha256(url) hex>.tar.gz   index bytes
+ *   DIR/indexes/<sha256(url) hex>.json     { url, etag, lastModified, fetchedAt, size, sha256 }
+ *   DIR/packages/<base64url(identity)>.apk package bytes, by identity (`Q1…`)
+ * Every file is written to a unique temporary name in its folder and renamed into place, so a
+ * reader sees a whole old file or a whole new one, never a mix.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import { makeDirs } from '../mkdirs.js'
+
+export interface IndexMeta {
+  etag?: string
+  lastModified?: string
+  /** When the index was last downloaded or revalidated (ms since the epoch); default now. */
+  fetchedAt?: number
+}
+
+export interface CachedIndex {
+  url: string
+  bytes: Buffer
+  etag?: string
+  lastModified?: string
+  fetchedAt: number
+}
+
+/** What the .json file beside the index bytes holds. */
+interface StoredMeta {
+  url: string
+  etag?: string
+  lastModified?: string
+  fetchedAt: number
+  size: number
+  /** Ties the metadata to the bytes: a concurrent writer may have replaced one of the pair. */
+  sha256: string
+}
+
+export class PackageCache {
+  readonly dir: string
+  private readonly indexDir: string
+  private readonly packageDir: string
+
+  constructor(dir: string) {
+    this.dir = path.resolve(dir)
+    this.indexDir = path.join(this.dir, 'indexes')
+    this.packageDir = path.join(this.dir, 'packages')
+  }
+
+  /** The cached index for `url`, or undefined when absent, unreadable or inconsistent. */
+  async readIndex(url: string): Promise<CachedIndex | undefined> {
+    const base = path.join(this.indexDir, urlKey(url))
+    const metaText = await readIfExists(`${base}.json`)
+    const bytes = await readIfExists(`${base}.tar.gz`)
+    if (metaText === undefined || bytes === undefined) return undefined
+    const meta = parseMeta(metaText.toString('utf8'))
+    if (!meta || meta.url !== url || meta.size !== bytes.length || sha256(bytes) !== meta.sha256) {
+      return undefined
+    }
+    const cached: CachedIndex = { url, bytes, fetchedAt: meta.fetchedAt }
+    if (meta.etag !== undefined) cached.etag = meta.etag
+    if (meta.lastModified !== undefined) cached.lastModified = meta.lastModified
+    return cached
+  }
+
+  /** Stores an index (bytes first, then the metadata that vouches for them). */
+  async writeIndex(url: string, bytes: Buffer, meta: IndexMeta = {}): Promise<void> {
+    const base = path.join(this.indexDir, urlKey(url))
+    const stored: StoredMeta = {
+      url,
+      etag: meta.etag,
+      lastModified: meta.lastModified,
+      fetchedAt: meta.fetchedAt ?? Date.now(),
+      size: bytes.length,
+      sha256: sha256(bytes)
+    }
+    await writeAtomic(`${base}.tar.gz`, bytes)
+    await writeAtomic(`${base}.json`, Buffer.from(`${JSON.stringify(stored, null, 2)}\n`))
+  }
+
+  async removeIndex(url: string): Promise<void> {
+    const base = path.join(this.indexDir, urlKey(url))
+    await removeIfExists(`${base}.json`)
+    await removeIfExists(`${base}.tar.gz`)
+  }
+
+  /** The cached file of a package identity, or undefined. */
+  async readPackage(checksum: string): Promise<Buffer | undefined> {
+    return readIfExists(this.packagePath(checksum))
+  }
+
+  async writePackage(checksum: string, bytes: Buffer): Promise<void> {
+    await writeAtomic(this.packagePath(checksum), bytes)
+  }
+
+  async removePackage(checksum: string): Promise<void> {
+    await removeIfExists(this.packagePath(checksum))
+  }
+
+  /** Where a package identity is stored; base64url keeps `/` and `+` out of file names. */
+  packagePath(checksum: string): string {
+    return path.join(this.packageDir, `${Buffer.from(checksum, 'utf8').toString('base64url')}.apk`)
+  }
+}
+
+function urlKey(url: string): string {
+  return sha256(Buffer.from(url, 'utf8'))
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+function parseMeta(text: string): StoredMeta | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  const meta = value as Partial<StoredMeta> | null
+  if (
+    typeof meta !== 'object' ||
+    meta === null ||
+    typeof meta.url !== 'string' ||
+    typeof meta.fetchedAt !== 'number' ||
+    typeof meta.size !== 'number' ||
+    typeof meta.sha256 !== 'string' ||
+    (meta.etag !== undefined && typeof meta.etag !== 'string') ||
+    (meta.lastModified !== undefined && typeof meta.lastModified !== 'string')
+  ) {
+    return undefined
+  }
+  return meta as StoredMeta
+}
+
+async function readIfExists(file: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.readFile(file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+async function removeIfExists(file: string): Promise<void> {
+  await fs.rm(file, { force: true })
+}
+
+/**
+ * Writes `bytes` to `file` so that no reader, and no other process writing the same file, can
+ * see a partial result: a temporary file unique to this process and call, then a rename.
+ */
+async function writeAtomic(file: string, bytes: Buffer): Promise<void> {
+  const dir = path.dirname(file)
+  await makeDirs(dir)
+  const temp = path.join(
+    dir,
+    `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
+  )
+  try {
+    await fs.writeFile(temp, bytes, { flag: 'wx' })
+    await fs.rename(temp, file)
+  } catch (error) {
+    await fs.rm(temp, { force: true })
+    throw error
+  }
+}

@@ -1,0 +1,459 @@
+/**
+ * Getting verified indexes and package files: from local repositories on disk, from the cache,
+ * or over HTTP. Whatever the source, bytes are used only after they verify: indexes against
+ * the keyring, packages against their index entry.
+ */
+import * as fs from 'node:fs/promises'
+import { readApkindex } from './apkindex.js'
+import type { PackageCache } from './cache.js'
+import { mapLimit } from './concurrency.js'
+import { ApkError, FetchError, InvalidArgumentError, PackageIntegrityError } from './errors.js'
+import type { Keyring } from './keys.js'
+import { readApkPackage } from './package-file.js'
+import { indexUrl, isRemote, packageUrl } from './repository.js'
+import { HttpTransport, type TransportResponse } from './transport.js'
+import {
+  silentLogger,
+  type ApkPackageFile,
+  type Logger,
+  type RepoPackage,
+  type Repository,
+  type RepositoryIndex
+} from './types.js'
+
+/** Counters a build reports; pass one object to both fetch functions to add them up. */
+export interface FetchStats {
+  /** Bytes received over HTTP (indexes and packages). */
+  downloadedBytes: number
+  /** Packages taken from the cache after they verified. */
+  packagesFromCache: number
+  packagesDownloaded: number
+  /** Indexes the server confirmed unchanged (HTTP 304). */
+  indexesRevalidated: number
+  indexesDownloaded: number
+}
+
+export function newFetchStats(): FetchStats {
+  return {
+    downloadedBytes: 0,
+    packagesFromCache: 0,
+    packagesDownloaded: 0,
+    indexesRevalidated: 0,
+    indexesDownloaded: 0
+  }
+}
+
+export interface FetchIndexesOptions {
+  transport?: HttpTransport
+  cache?: PackageCache
+  keyring: Keyring
+  allowUntrusted?: boolean
+  /** Seconds a cached index is used without asking the server; 0 (default) always revalidates. */
+  maxAgeSeconds?: number
+  logger?: Logger
+  stats?: FetchStats
+}
+
+export interface FetchPackagesOptions {
+  transport?: HttpTransport
+  cache?: PackageCache
+  /** Downloads in flight at once (default 6). */
+  concurrency?: number
+  logger?: Logger
+  /** After each package: packages done, of total, and bytes downloaded so far. */
+  onProgress?: (done: number, total: number, bytes: number) => void
+  stats?: FetchStats
+}
+
+interface IndexContext {
+  arch: string
+  transport: HttpTransport
+  cache?: PackageCache
+  verify: (bytes: Buffer, repository: Repository) => Promise<RepositoryIndex>
+  maxAgeMs: number
+  logger: Logger
+  stats: FetchStats
+}
+
+/**
+ * Fetches and verifies the index of every repository for `arch`, in configured order. A
+ * package identity offered by several repositories is attributed to the first of them.
+ */
+export async function fetchIndexes(
+  repositories: Repository[],
+  arch: string,
+  options: FetchIndexesOptions
+): Promise<RepositoryIndex[]> {
+  const ownTransport = options.transport ? undefined : new HttpTransport({ logger: options.logger })
+  const context: IndexContext = {
+    arch,
+    transport: options.transport ?? (ownTransport as HttpTransport),
+    cache: options.cache,
+    verify: (bytes, repository) =>
+      readApkindex(bytes, repository, {
+        keyring: options.keyring,
+        allowUntrusted: options.allowUntrusted
+      }),
+    maxAgeMs: Math.max(0, options.maxAgeSeconds ?? 0) * 1000,
+    logger: options.logger ?? silentLogger,
+    stats: options.stats ?? newFetchStats()
+  }
+  try {
+    const indexes = await mapLimit(repositories, 4, (repository) =>
+      isRemote(repository)
+        ? fetchRemoteIndex(repository, context)
+        : readLocalIndex(repository, context)
+    )
+    attributeToFirstRepository(indexes)
+    return indexes
+  } finally {
+    ownTransport?.close()
+  }
+}
+
+function attributeToFirstRepository(indexes: RepositoryIndex[]): void {
+  const first = new Map<string, number>()
+  for (const index of indexes) {
+    for (const pkg of index.packages) {
+      const earlier = first.get(pkg.checksum)
+      if (earlier === undefined) first.set(pkg.checksum, index.repository.index)
+      pkg.repository = earlier ?? index.repository.index
+    }
+  }
+}
+
+function missingIndex(url: string, repository: Repository, arch: string, cause?: unknown) {
+  return new FetchError(
+    url,
+    `no index at ${url}: is ${arch} built in this repository (${repository.url})? Check the repository URL/branch and the arch.`,
+    { status: 404, cause }
+  )
+}
+
+async function readLocalIndex(
+  repository: Repository,
+  context: IndexContext
+): Promise<RepositoryIndex> {
+  const file = indexUrl(repository, context.arch)
+  let bytes: Buffer
+  try {
+    bytes = await fs.readFile(file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw missingIndex(file, repository, context.arch, error)
+    }
+    throw new FetchError(file, `cannot read index ${file}: ${(error as Error).message}`, {
+      cause: error
+    })
+  }
+  return context.verify(bytes, repository)
+}
+
+async function fetchRemoteIndex(
+  repository: Repository,
+  context: IndexContext
+): Promise<RepositoryIndex> {
+  const url = indexUrl(repository, context.arch)
+  let cached = await readCachedIndex(url, context)
+  if (cached && Date.now() - cached.fetchedAt < context.maxAgeMs) {
+    const index = await verifyCached(cached.bytes, repository, url, context)
+    if (index) {
+      context.logger.debug(`${url}: using the cached index (younger than the max age)`)
+      return index
+    }
+    cached = undefined
+  }
+  const response = await getIndex(url, repository, context, cached)
+  if (response.status === 304 && cached) {
+    const index = await verifyCached(cached.bytes, repository, url, context)
+    if (index) {
+      context.stats.indexesRevalidated++
+      // A 304 may omit the validators; keep the ones the cached copy came with.
+      await storeIndex(
+        url,
+        cached.bytes,
+        {
+          etag: response.etag ?? cached.etag,
+          lastModified: response.lastModified ?? cached.lastModified
+        },
+        context
+      )
+      return index
+    }
+    // The server says our copy is current, but our copy does not verify: fetch it whole, once.
+    return downloadIndex(url, repository, context, await getIndex(url, repository, context))
+  }
+  return downloadIndex(url, repository, context, response)
+}
+
+async function downloadIndex(
+  url: string,
+  repository: Repository,
+  context: IndexContext,
+  response: TransportResponse
+): Promise<RepositoryIndex> {
+  context.stats.downloadedBytes += response.body.length
+  context.stats.indexesDownloaded++
+  const index = await context.verify(response.body, repository)
+  await storeIndex(url, response.body, response, context)
+  return index
+}
+
+async function getIndex(
+  url: string,
+  repository: Repository,
+  context: IndexContext,
+  cached?: { etag?: string; lastModified?: string }
+): Promise<TransportResponse> {
+  try {
+    return await context.transport.get(url, {
+      etag: cached?.etag,
+      lastModified: cached?.lastModified
+    })
+  } catch (error) {
+    if (error instanceof FetchError && error.status === 404) {
+      throw missingIndex(url, repository, context.arch, error)
+    }
+    throw error
+  }
+}
+
+/** Verifies cached bytes; a failure only means "not usable", and the entry is dropped. */
+async function verifyCached(
+  bytes: Buffer,
+  repository: Repository,
+  url: string,
+  context: IndexContext
+): Promise<RepositoryIndex | undefined> {
+  try {
+    return await context.verify(bytes, repository)
+  } catch (error) {
+    context.logger.debug(
+      `${url}: cached index failed verification (${(error as Error).message}); fetching it again`
+    )
+    await context.cache?.removeIndex(url).catch(() => undefined)
+    return undefined
+  }
+}
+
+async function readCachedIndex(url: string, context: IndexContext) {
+  if (!context.cache) return undefined
+  try {
+    return await context.cache.readIndex(url)
+  } catch (error) {
+    context.logger.debug(`${url}: cache unreadable (${(error as Error).message}); ignoring it`)
+    return undefined
+  }
+}
+
+async function storeIndex(
+  url: string,
+  bytes: Buffer,
+  validators: { etag?: string; lastModified?: string },
+  context: IndexContext
+): Promise<void> {
+  if (!context.cache) return
+  try {
+    await context.cache.writeIndex(url, bytes, {
+      etag: validators.etag,
+      lastModified: validators.lastModified,
+      fetchedAt: Date.now()
+    })
+  } catch (error) {
+    context.logger.warning(`could not cache ${url}: ${(error as Error).message}`)
+  }
+}
+
+interface PackageContext {
+  arch: string
+  transport: HttpTransport
+  cache?: PackageCache
+  logger: Logger
+  stats: FetchStats
+  signal: AbortSignal
+}
+
+/**
+ * Fetches and verifies the files of `packages` (meta packages with installed size 0 have none),
+ * at most `concurrency` downloads at once. Returns the verified files by package identity.
+ */
+export async function fetchPackages(
+  packages: RepoPackage[],
+  repositories: Repository[],
+  arch: string,
+  options: FetchPackagesOptions = {}
+): Promise<Map<string, ApkPackageFile>> {
+  const wanted = uniqueIdentities(packages.filter((pkg) => pkg.installedSize > 0))
+  const byIndex = new Map(repositories.map((repository) => [repository.index, repository]))
+  const ownTransport = options.transport ? undefined : new HttpTransport({ logger: options.logger })
+  const stats = options.stats ?? newFetchStats()
+  // On the first failure, cancel the downloads still running: the build has failed already.
+  const cancel = new AbortController()
+  const context: PackageContext = {
+    arch,
+    transport: options.transport ?? (ownTransport as HttpTransport),
+    cache: options.cache,
+    logger: options.logger ?? silentLogger,
+    stats,
+    signal: cancel.signal
+  }
+  const startBytes = stats.downloadedBytes
+  let done = 0
+  let firstError: { error: unknown } | undefined
+  try {
+    const files = await mapLimit(wanted, options.concurrency ?? 6, async (pkg) => {
+      try {
+        const file = await fetchPackage(pkg, repositoryOf(pkg, byIndex), context)
+        done++
+        options.onProgress?.(done, wanted.length, stats.downloadedBytes - startBytes)
+        return file
+      } catch (error) {
+        firstError ??= { error }
+        cancel.abort()
+        throw error
+      }
+    })
+    return new Map(wanted.map((pkg, i) => [pkg.checksum, files[i]]))
+  } catch (error) {
+    // Report the failure that stopped the build, not a download it cancelled.
+    throw firstError ? firstError.error : error
+  } finally {
+    ownTransport?.close()
+  }
+}
+
+function uniqueIdentities(packages: RepoPackage[]): RepoPackage[] {
+  const seen = new Set<string>()
+  return packages.filter((pkg) => !seen.has(pkg.checksum) && seen.add(pkg.checksum))
+}
+
+function repositoryOf(pkg: RepoPackage, byIndex: Map<number, Repository>): Repository {
+  const repository = byIndex.get(pkg.repository)
+  if (!repository) {
+    throw new InvalidArgumentError(
+      `package ${pkg.name}-${pkg.version} comes from repository #${pkg.repository}, which is not among the repositories given; pass the same repositories the indexes came from.`
+    )
+  }
+  return repository
+}
+
+async function fetchPackage(
+  pkg: RepoPackage,
+  repository: Repository,
+  context: PackageContext
+): Promise<ApkPackageFile> {
+  const label = `${pkg.name}-${pkg.version}`
+  const url = packageUrl(repository, pkg, context.arch)
+  // A local repository is already on disk: caching it would only copy it.
+  if (!isRemote(repository)) return readLocalPackage(pkg, url, label)
+  const cached = await fromCache(pkg, label, context)
+  if (cached) return cached
+  const bytes = await download(pkg, url, label, context)
+  const file = verifyDownloaded(bytes, pkg, url, label)
+  context.stats.packagesDownloaded++
+  await storePackage(pkg, bytes, label, context)
+  return file
+}
+
+async function readLocalPackage(
+  pkg: RepoPackage,
+  file: string,
+  label: string
+): Promise<ApkPackageFile> {
+  let bytes: Buffer
+  try {
+    bytes = await fs.readFile(file)
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
+    const reason = missing
+      ? 'the index lists it but the file is missing; rebuild the repository index'
+      : (error as Error).message
+    throw new FetchError(file, `cannot read package ${label} at ${file}: ${reason}`, {
+      cause: error
+    })
+  }
+  return verifyDownloaded(bytes, pkg, file, label)
+}
+
+/** A cached package that verifies; one that does not is removed and fetched again. */
+async function fromCache(
+  pkg: RepoPackage,
+  label: string,
+  context: PackageContext
+): Promise<ApkPackageFile | undefined> {
+  if (!context.cache) return undefined
+  let bytes: Buffer | undefined
+  try {
+    bytes = await context.cache.readPackage(pkg.checksum)
+  } catch (error) {
+    context.logger.debug(`${label}: cache unreadable (${(error as Error).message}); ignoring it`)
+    return undefined
+  }
+  if (!bytes) return undefined
+  try {
+    const file = readApkPackage(bytes, { expected: pkg, label })
+    context.stats.packagesFromCache++
+    return file
+  } catch (error) {
+    context.logger.debug(
+      `${label}: cached file failed verification (${(error as Error).message}); fetching it again`
+    )
+    await context.cache.removePackage(pkg.checksum).catch(() => undefined)
+    return undefined
+  }
+}
+
+async function download(
+  pkg: RepoPackage,
+  url: string,
+  label: string,
+  context: PackageContext
+): Promise<Buffer> {
+  try {
+    const response = await context.transport.get(url, {
+      expectedSize: pkg.size > 0 ? pkg.size : undefined,
+      signal: context.signal
+    })
+    context.stats.downloadedBytes += response.body.length
+    return response.body
+  } catch (error) {
+    if (error instanceof FetchError) {
+      throw new FetchError(url, `cannot fetch package ${label}: ${error.message}`, {
+        status: error.status,
+        cause: error
+      })
+    }
+    throw error
+  }
+}
+
+function verifyDownloaded(
+  bytes: Buffer,
+  pkg: RepoPackage,
+  source: string,
+  label: string
+): ApkPackageFile {
+  try {
+    return readApkPackage(bytes, { expected: pkg, label })
+  } catch (error) {
+    if (!(error instanceof ApkError)) throw error
+    throw new PackageIntegrityError(
+      `package ${label} from ${source} does not match its index entry: ${error.message.replace(/\.+$/, '')}; the repository (or a proxy) served other bytes, and nothing from them was used.`,
+      { cause: error }
+    )
+  }
+}
+
+async function storePackage(
+  pkg: RepoPackage,
+  bytes: Buffer,
+  label: string,
+  context: PackageContext
+): Promise<void> {
+  if (!context.cache) return
+  try {
+    await context.cache.writePackage(pkg.checksum, bytes)
+  } catch (error) {
+    context.logger.warning(`could not cache ${label}: ${(error as Error).message}`)
+  }
+}

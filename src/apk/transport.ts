@@ -1,0 +1,650 @@
+/**
+ * HTTP(S) downloads for the engine, on node:http/node:https alone: retries with backoff,
+ * conditional requests, redirects, truncation checks and the proxy variables CI runners set.
+ * Local repositories never come here; fetch.ts reads them from disk.
+ */
+import * as http from 'node:http'
+import * as https from 'node:https'
+import * as net from 'node:net'
+import * as tls from 'node:tls'
+import { FetchError, InvalidArgumentError } from './errors.js'
+import { silentLogger, type Logger } from './types.js'
+
+export { mapLimit } from './concurrency.js'
+
+export interface TransportOptions {
+  /** Idle timeout of one attempt, in ms: no connection, header or body byte for this long. */
+  timeoutMs?: number
+  /** Attempts after the first one, for failures that may be transient. */
+  retries?: number
+  /** First backoff delay in ms; doubles per attempt, with jitter. */
+  backoffMs?: number
+  /** Cap on any single wait between attempts, Retry-After included. */
+  maxBackoffMs?: number
+  userAgent?: string
+  /** Where the proxy variables are read from. */
+  env?: NodeJS.ProcessEnv
+  /** Extra trusted CA certificates (PEM), e.g. for a TLS-inspecting proxy. */
+  ca?: string | Buffer | Array<string | Buffer>
+  logger?: Logger
+}
+
+export interface GetOptions {
+  /** Sends If-None-Match. */
+  etag?: string
+  /** Sends If-Modified-Since. */
+  lastModified?: string
+  /** A body of any other length is treated as truncated (and retried). */
+  expectedSize?: number
+  signal?: AbortSignal
+}
+
+export interface TransportResponse {
+  status: 200 | 304
+  /** Empty for 304. */
+  body: Buffer
+  etag?: string
+  lastModified?: string
+  /** The URL that answered, after redirects. */
+  url: string
+}
+
+const MAX_REDIRECTS = 5
+const REDIRECTS = new Set([301, 302, 303, 307, 308])
+const DEFAULT_USER_AGENT = `witchery (node ${process.version})`
+
+/** Why one attempt failed, and whether another attempt could succeed. */
+class AttemptError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly extra: { status?: number; retryAfterMs?: number; final?: string; cause?: unknown } = {}
+  ) {
+    super(message, { cause: extra.cause })
+  }
+}
+
+interface RawResponse {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: Buffer
+}
+
+type Route =
+  | { kind: 'direct' }
+  | { kind: 'proxy'; proxy: URL }
+  | { kind: 'tunnel'; proxy: URL; socket: net.Socket }
+
+export class HttpTransport {
+  private readonly timeoutMs: number
+  private readonly retries: number
+  private readonly backoffMs: number
+  private readonly maxBackoffMs: number
+  private readonly userAgent: string
+  private readonly env: NodeJS.ProcessEnv
+  private readonly ca?: string | Buffer | Array<string | Buffer>
+  private readonly logger: Logger
+  private readonly httpAgent: http.Agent
+  private readonly httpsAgent: https.Agent
+
+  constructor(options: TransportOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 30_000
+    this.retries = Math.max(0, options.retries ?? 4)
+    this.backoffMs = options.backoffMs ?? 500
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000
+    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT
+    this.env = options.env ?? process.env
+    this.ca = options.ca
+    this.logger = options.logger ?? silentLogger
+    // Keep-alive: a build fetches dozens of packages from one mirror.
+    this.httpAgent = new http.Agent({ keepAlive: true })
+    this.httpsAgent = new https.Agent({ keepAlive: true, ca: this.ca })
+  }
+
+  /**
+   * GETs `url`: 200 with the body, or 304 when `etag`/`lastModified` still match. Transient
+   * failures are retried; anything else, or the last failure, is a FetchError naming the URL.
+   */
+  async get(url: string, options: GetOptions = {}): Promise<TransportResponse> {
+    checkHttpUrl(url)
+    for (let attempt = 0; ; attempt++) {
+      throwIfAborted(url, options.signal)
+      try {
+        return await this.attempt(url, options)
+      } catch (error) {
+        if (error instanceof InvalidArgumentError) throw error
+        const failure = asAttemptError(error, url)
+        if (options.signal?.aborted) throwIfAborted(url, options.signal)
+        if (!failure.retryable) throw finalError(url, failure)
+        if (attempt >= this.retries) throw exhaustedError(url, failure, attempt + 1)
+        const delay = this.delayFor(attempt, failure.extra.retryAfterMs)
+        this.logger.debug(
+          `${url}: ${failure.message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${this.retries + 1})`
+        )
+        await sleep(delay, url, options.signal)
+      }
+    }
+  }
+
+  /** Closes idle keep-alive connections. */
+  close(): void {
+    this.httpAgent.destroy()
+    this.httpsAgent.destroy()
+  }
+
+  private delayFor(attempt: number, retryAfterMs: number | undefined): number {
+    if (retryAfterMs !== undefined) return Math.min(retryAfterMs, this.maxBackoffMs)
+    const ceiling = Math.min(this.maxBackoffMs, this.backoffMs * 2 ** attempt)
+    // Jitter spreads the retries of parallel downloads that failed together.
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2)
+  }
+
+  /** One attempt, redirects included. */
+  private async attempt(url: string, options: GetOptions): Promise<TransportResponse> {
+    const conditional = options.etag !== undefined || options.lastModified !== undefined
+    let current = new URL(url)
+    for (let hop = 0; ; hop++) {
+      const response = await this.request(current, options)
+      if (REDIRECTS.has(response.status) && response.headers.location) {
+        if (hop >= MAX_REDIRECTS) {
+          throw new AttemptError(`more than ${MAX_REDIRECTS} redirects`, false)
+        }
+        current = redirectTarget(current, response.headers.location)
+        continue
+      }
+      return toTransportResponse(current, response, conditional)
+    }
+  }
+
+  private async request(target: URL, options: GetOptions): Promise<RawResponse> {
+    const route = await this.routeFor(target, options.signal)
+    return new Promise((resolve, reject) => {
+      const exchange = new Exchange(this.timeoutMs, options.signal, resolve, reject)
+      const request = this.makeRequest(target, route, options)
+      exchange.attach(request, options.expectedSize)
+      if (route.kind === 'tunnel') exchange.own(route.socket)
+    })
+  }
+
+  private async routeFor(target: URL, signal: AbortSignal | undefined): Promise<Route> {
+    const proxy = proxyFor(target, this.env)
+    if (!proxy) return { kind: 'direct' }
+    if (target.protocol === 'http:') return { kind: 'proxy', proxy }
+    const socket = await this.openTunnel(proxy, target, signal)
+    return { kind: 'tunnel', proxy, socket }
+  }
+
+  private requestHeaders(options: GetOptions): http.OutgoingHttpHeaders {
+    const headers: http.OutgoingHttpHeaders = {
+      'User-Agent': this.userAgent,
+      Accept: '*/*',
+      'Accept-Encoding': 'identity'
+    }
+    if (options.etag !== undefined) headers['If-None-Match'] = options.etag
+    if (options.lastModified !== undefined) headers['If-Modified-Since'] = options.lastModified
+    return headers
+  }
+
+  private makeRequest(target: URL, route: Route, options: GetOptions): http.ClientRequest {
+    const headers = this.requestHeaders(options)
+    const host = bareHostname(target)
+    const port = Number(portOf(target))
+    const path = `${target.pathname}${target.search}`
+    if (route.kind === 'tunnel') {
+      const socket = route.socket
+      const servername = net.isIP(host) === 0 ? host : undefined
+      return https.request({
+        host,
+        port,
+        path,
+        headers,
+        createConnection: () => tls.connect({ socket, host, servername, ca: this.ca })
+      })
+    }
+    if (route.kind === 'proxy') {
+      const auth = proxyAuthorization(route.proxy)
+      if (auth) headers['Proxy-Authorization'] = auth
+      headers.Host = target.host
+      const viaTls = route.proxy.protocol === 'https:'
+      return (viaTls ? https : http).request({
+        host: bareHostname(route.proxy),
+        port: Number(portOf(route.proxy)),
+        path: `${target.origin}${path}`,
+        headers,
+        agent: viaTls ? this.httpsAgent : this.httpAgent
+      })
+    }
+    const secure = target.protocol === 'https:'
+    return (secure ? https : http).request({
+      host,
+      port,
+      path,
+      headers,
+      agent: secure ? this.httpsAgent : this.httpAgent
+    })
+  }
+
+  /** CONNECT host:port through the proxy; resolves with the raw tunnel socket. */
+  private openTunnel(
+    proxy: URL,
+    target: URL,
+    signal: AbortSignal | undefined
+  ): Promise<net.Socket> {
+    const authority = `${target.hostname}:${portOf(target)}`
+    const headers: http.OutgoingHttpHeaders = { Host: authority, 'User-Agent': this.userAgent }
+    const auth = proxyAuthorization(proxy)
+    if (auth) headers['Proxy-Authorization'] = auth
+    const viaTls = proxy.protocol === 'https:'
+    return new Promise((resolve, reject) => {
+      const request = (viaTls ? https : http).request({
+        host: bareHostname(proxy),
+        port: Number(portOf(proxy)),
+        method: 'CONNECT',
+        path: authority,
+        headers,
+        agent: false,
+        ca: viaTls ? this.ca : undefined
+      })
+      const fail = (error: Error): void => {
+        cleanup()
+        request.destroy()
+        reject(error)
+      }
+      const timer = setTimeout(
+        () =>
+          fail(
+            new AttemptError(`proxy ${proxy.host} did not answer in ${this.timeoutMs} ms`, true)
+          ),
+        this.timeoutMs
+      )
+      const onAbort = (): void => fail(abortedError(signal))
+      signal?.addEventListener('abort', onAbort)
+      const cleanup = (): void => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+      }
+      request.once('connect', (response, socket, head) => {
+        cleanup()
+        const status = response.statusCode ?? 0
+        if (status !== 200) {
+          socket.destroy()
+          reject(proxyRefusal(proxy, authority, status))
+          return
+        }
+        if (head.length > 0) socket.unshift(head)
+        resolve(socket)
+      })
+      request.once('error', fail)
+      request.end()
+    })
+  }
+}
+
+/**
+ * One request/response: an idle timer reset by every byte, the abort signal, and body checks.
+ * Settles exactly once and tears the connection down on failure.
+ */
+class Exchange {
+  private settled = false
+  private readonly timer: NodeJS.Timeout
+  private request?: http.ClientRequest
+  private socket?: net.Socket
+  private readonly onAbort = (): void => this.fail(abortedError(this.signal))
+
+  constructor(
+    timeoutMs: number,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (response: RawResponse) => void,
+    private readonly reject: (error: Error) => void
+  ) {
+    this.timer = setTimeout(
+      () => this.fail(new AttemptError(`no data for ${timeoutMs} ms (timed out)`, true)),
+      timeoutMs
+    )
+    signal?.addEventListener('abort', this.onAbort)
+  }
+
+  own(socket: net.Socket): void {
+    this.socket = socket
+  }
+
+  attach(request: http.ClientRequest, expectedSize: number | undefined): void {
+    this.request = request
+    request.on('error', (error) => this.fail(error))
+    request.on('response', (response) => this.onResponse(response, expectedSize))
+    request.end()
+  }
+
+  private touch(): void {
+    this.timer.refresh()
+  }
+
+  private onResponse(response: http.IncomingMessage, expectedSize: number | undefined): void {
+    this.touch()
+    const status = response.statusCode ?? 0
+    if (status !== 200) {
+      response.on('error', (error) => this.fail(error))
+      // Only the status and headers matter; drain so the connection can be reused.
+      response.resume()
+      this.succeed({ status, headers: response.headers, body: Buffer.alloc(0) })
+      return
+    }
+    this.collect(response, expectedSize)
+  }
+
+  private collect(response: http.IncomingMessage, expectedSize: number | undefined): void {
+    const declared = declaredLength(response.headers)
+    const chunks: Buffer[] = []
+    let received = 0
+    // A connection lost mid-body surfaces as 'error' (aborted) or as 'close' without 'end'.
+    response.on('error', () => this.fail(truncated(received, declared)))
+    response.on('data', (chunk: Buffer) => {
+      this.touch()
+      received += chunk.length
+      chunks.push(chunk)
+      if (expectedSize !== undefined && received > expectedSize) {
+        this.fail(sizeMismatch(`more than the expected ${expectedSize} bytes`))
+      }
+    })
+    response.on('end', () => {
+      if (!response.complete || (declared !== undefined && received !== declared)) {
+        this.fail(truncated(received, declared))
+      } else if (expectedSize !== undefined && received !== expectedSize) {
+        this.fail(sizeMismatch(`${received} bytes where ${expectedSize} were expected`))
+      } else {
+        this.succeed({ status: 200, headers: response.headers, body: Buffer.concat(chunks) })
+      }
+    })
+    response.on('close', () => {
+      if (!response.complete) this.fail(truncated(received, declared))
+    })
+  }
+
+  private succeed(response: RawResponse): void {
+    if (this.settled) return
+    this.finish()
+    this.resolve(response)
+  }
+
+  private fail(error: Error): void {
+    if (this.settled) return
+    this.finish()
+    this.request?.destroy()
+    this.socket?.destroy()
+    this.reject(error)
+  }
+
+  private finish(): void {
+    this.settled = true
+    clearTimeout(this.timer)
+    this.signal?.removeEventListener('abort', this.onAbort)
+  }
+}
+
+function declaredLength(headers: http.IncomingHttpHeaders): number | undefined {
+  const value = headers['content-length']
+  if (value === undefined || headers['transfer-encoding'] !== undefined) return undefined
+  const n = Number(value)
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined
+}
+
+function truncated(received: number, declared: number | undefined): AttemptError {
+  const of = declared === undefined ? '' : ` of ${declared}`
+  return new AttemptError(`connection closed after ${received}${of} bytes (truncated body)`, true)
+}
+
+function sizeMismatch(what: string): AttemptError {
+  return new AttemptError(`received ${what} (truncated or wrong file)`, true)
+}
+
+function toTransportResponse(
+  url: URL,
+  response: RawResponse,
+  conditional: boolean
+): TransportResponse {
+  const { status, headers } = response
+  if (status === 200 || (status === 304 && conditional)) {
+    const result: TransportResponse = { status, body: response.body, url: url.href }
+    if (typeof headers.etag === 'string') result.etag = headers.etag
+    if (typeof headers['last-modified'] === 'string') result.lastModified = headers['last-modified']
+    return result
+  }
+  throw statusError(url, response)
+}
+
+function statusError(url: URL, response: RawResponse): AttemptError {
+  const { status, headers } = response
+  const label = `HTTP ${status}${http.STATUS_CODES[status] ? ` ${http.STATUS_CODES[status]}` : ''}`
+  if (status >= 500 || status === 408 || status === 429) {
+    return new AttemptError(`server answered ${label}`, true, {
+      status,
+      retryAfterMs: parseRetryAfter(headers['retry-after'])
+    })
+  }
+  const final = finalStatusMessage(url.href, status, label)
+  return new AttemptError(`server answered ${label}`, false, { status, final })
+}
+
+function finalStatusMessage(url: string, status: number, label: string): string {
+  if (status === 404 || status === 410) {
+    return `not found: ${url} — check the repository URL/branch and arch`
+  }
+  if (status === 401 || status === 403) {
+    return `${url} answered ${label}: the server refuses this download; check the repository URL and any credentials it needs`
+  }
+  if (status === 407) {
+    return `${url}: the proxy wants credentials (${label}); put them in the proxy URL, e.g. HTTPS_PROXY=http://user:password@proxy:3128`
+  }
+  return `${url} answered ${label}, which the engine cannot use; check the repository URL`
+}
+
+/** Retry-After as delay-seconds or an HTTP date, in ms. */
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
+}
+
+function redirectTarget(from: URL, location: string): URL {
+  let next: URL
+  try {
+    next = new URL(location, from)
+  } catch {
+    throw new AttemptError(`redirect to an invalid location '${location}'`, false)
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+    throw new AttemptError(`redirect to unsupported ${next.protocol} URL ${next.href}`, false)
+  }
+  if (from.protocol === 'https:' && next.protocol === 'http:') {
+    throw new AttemptError(
+      `redirect from https to ${next.href} refused (a downgrade to plain http)`,
+      false,
+      {
+        final: `${from.href} redirects to ${next.href}: refusing an https→http downgrade; use an https mirror`
+      }
+    )
+  }
+  return next
+}
+
+function proxyRefusal(proxy: URL, authority: string, status: number): AttemptError {
+  const message = `proxy ${proxy.host} answered ${status} to CONNECT ${authority}`
+  if (status === 407) {
+    return new AttemptError(message, false, {
+      status,
+      final: `${message}: the proxy wants credentials; put them in the proxy URL, e.g. HTTPS_PROXY=http://user:password@proxy:3128`
+    })
+  }
+  return new AttemptError(message, status >= 500 || status === 408 || status === 429, { status })
+}
+
+/** Network failures that will not heal by waiting. */
+const PERMANENT_CODES = new Set(['ENOTFOUND', 'ERR_INVALID_URL', 'ERR_TLS_CERT_ALTNAME_INVALID'])
+
+function asAttemptError(error: unknown, url: string): AttemptError {
+  if (error instanceof AttemptError) return error
+  const err = error as NodeJS.ErrnoException
+  const code = typeof err?.code === 'string' ? err.code : ''
+  const message =
+    code && !String(err.message).includes(code) ? `${err.message} (${code})` : err.message
+  const permanent = PERMANENT_CODES.has(code) || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)
+  if (code === 'ENOTFOUND') {
+    const host = new URL(url).hostname
+    return new AttemptError(message, false, {
+      cause: error,
+      final: `cannot resolve host ${host} for ${url}: check the repository URL, DNS, or the proxy settings (HTTPS_PROXY, NO_PROXY)`
+    })
+  }
+  return new AttemptError(String(message), !permanent, { cause: error })
+}
+
+function finalError(url: string, failure: AttemptError): FetchError {
+  const message = failure.extra.final ?? `cannot download ${url}: ${failure.message}`
+  return new FetchError(url, message, {
+    status: failure.extra.status,
+    cause: failure.extra.cause ?? failure
+  })
+}
+
+function exhaustedError(url: string, failure: AttemptError, attempts: number): FetchError {
+  return new FetchError(
+    url,
+    `cannot download ${url} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${failure.message}; check the mirror, the network or the proxy settings`,
+    { status: failure.extra.status, cause: failure.extra.cause ?? failure }
+  )
+}
+
+function checkHttpUrl(url: string): void {
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(url)
+  } catch {
+    parsed = undefined
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new InvalidArgumentError(
+      `'${url}' is not an http:// or https:// URL; local repositories are read from disk, not downloaded.`
+    )
+  }
+}
+
+function abortedError(signal: AbortSignal | undefined): AttemptError {
+  return new AttemptError('cancelled', false, { cause: signal?.reason })
+}
+
+function throwIfAborted(url: string, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new FetchError(url, `download of ${url} was cancelled`, { cause: signal.reason })
+  }
+}
+
+function sleep(ms: number, url: string, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(new FetchError(url, `download of ${url} was cancelled`, { cause: signal?.reason }))
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proxy selection: the curl/wget conventions CI runners use (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
+
+/** The proxy for `target`, or undefined for a direct connection. */
+export function proxyFor(target: URL, env: NodeJS.ProcessEnv): URL | undefined {
+  const name = target.protocol === 'https:' ? 'https_proxy' : 'http_proxy'
+  const raw = (env[name] ?? env[name.toUpperCase()] ?? '').trim()
+  if (raw === '') return undefined
+  if (bypassesProxy(target, env.no_proxy ?? env.NO_PROXY ?? '')) return undefined
+  return parseProxyUrl(raw, name)
+}
+
+function parseProxyUrl(raw: string, variable: string): URL {
+  let proxy: URL
+  try {
+    proxy = new URL(raw.includes('://') ? raw : `http://${raw}`)
+  } catch {
+    throw new InvalidArgumentError(
+      `${variable}='${raw}' is not a URL: write http://[user:password@]host:port.`
+    )
+  }
+  if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+    throw new InvalidArgumentError(
+      `${variable}='${raw}' uses ${proxy.protocol}//, which is not supported: use an http:// or https:// proxy.`
+    )
+  }
+  return proxy
+}
+
+/** `Proxy-Authorization` value for credentials written in the proxy URL. */
+function proxyAuthorization(proxy: URL): string | undefined {
+  if (proxy.username === '' && proxy.password === '') return undefined
+  const user = decodeURIComponent(proxy.username)
+  const password = decodeURIComponent(proxy.password)
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+}
+
+function bareHostname(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase()
+}
+
+function portOf(url: URL): string {
+  return url.port || (url.protocol === 'https:' ? '443' : '80')
+}
+
+/**
+ * NO_PROXY: comma- or space-separated entries; `*` matches everything; `example.com` and
+ * `.example.com` match the domain and its subdomains; `host:port` matches that port only; IP
+ * addresses match exactly, and `a.b.c.d/n` matches an IPv4 range.
+ */
+export function bypassesProxy(target: URL, noProxy: string): boolean {
+  const host = bareHostname(target)
+  const port = portOf(target)
+  return noProxy
+    .split(/[\s,]+/)
+    .map((entry) => entry.trim().toLowerCase())
+    .filter((entry) => entry !== '')
+    .some((entry) => entry === '*' || entryMatches(parseEntry(entry), host, port))
+}
+
+interface NoProxyEntry {
+  host: string
+  port?: string
+}
+
+function parseEntry(entry: string): NoProxyEntry {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry)
+  if (bracketed) return { host: bracketed[1], port: bracketed[2] }
+  const hostPort = /^([^:]+):(\d+)$/.exec(entry)
+  if (hostPort) return { host: hostPort[1], port: hostPort[2] }
+  return { host: entry }
+}
+
+function entryMatches(entry: NoProxyEntry, host: string, port: string): boolean {
+  if (entry.port !== undefined && entry.port !== port) return false
+  if (entry.host.includes('/')) return inIpv4Range(host, entry.host)
+  if (net.isIP(host) !== 0) return host === entry.host
+  const domain = entry.host.replace(/^\*?\./, '')
+  return host === domain || host.endsWith(`.${domain}`)
+}
+
+function inIpv4Range(host: string, cidr: string): boolean {
+  const [base, bitsText] = cidr.split('/')
+  const bits = Number(bitsText)
+  if (!net.isIPv4(host) || !net.isIPv4(base) || !Number.isInteger(bits) || bits < 0 || bits > 32) {
+    return false
+  }
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0
+  return (ipv4ToInt(host) & mask) >>> 0 === (ipv4ToInt(base) & mask) >>> 0
+}
+
+function ipv4ToInt(ip: string): number {
+  return ip.split('.').reduce((n, part) => ((n << 8) | Number(part)) >>> 0, 0)
+}
