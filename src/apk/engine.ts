@@ -10,7 +10,7 @@ import { readApkindex } from './apkindex.js'
 import { PackageCache } from './cache.js'
 import { parseDependency } from './dependency.js'
 import { InvalidArgumentError } from './errors.js'
-import { fetchIndexes, fetchPackages, type FetchStats } from './fetch.js'
+import { fetchIndexes, fetchPackages, newFetchStats, type FetchStats } from './fetch.js'
 import { installPackages, type InstallResult } from './install.js'
 import { Keyring } from './keys.js'
 import { readApkPackage } from './package-file.js'
@@ -50,6 +50,8 @@ export interface EngineOptions {
   /** Downloads in flight at once. */
   concurrency?: number
   transport?: HttpTransport
+  /** mtime of db entries whose package has no build date (SOURCE_DATE_EPOCH). */
+  sourceDateEpoch?: number
   logger?: Logger
 }
 
@@ -61,12 +63,16 @@ export interface OpenRepositories {
   /** Packages in database order: repositories in configured order, stanzas in index order. */
   packages: RepoPackage[]
   keyring: Keyring
+  /** Download counters, shared by the index and package fetches of this build. */
+  stats: FetchStats
 }
 
 export interface Resolution {
   world: Dependency[]
   /** Install (changeset) order. */
   packages: RepoPackage[]
+  /** Repository tag per package pulled in through `name@tag` (the db's `s:` lines). */
+  tags: Map<RepoPackage, string>
 }
 
 export interface EngineInstallResult extends InstallResult {
@@ -107,7 +113,7 @@ async function loadKeyring(options: EngineOptions, transport: HttpTransport): Pr
   const fetchAlpineKey =
     options.fetchAlpineKeys === false
       ? undefined
-      : (name: string) => fetchAlpineKey(name, options, transport)
+      : (name: string) => fetchAlpineKeyFile(name, options, transport)
   return Keyring.load({ keyFiles, fetchAlpineKey })
 }
 
@@ -116,7 +122,7 @@ async function loadKeyring(options: EngineOptions, transport: HttpTransport): Pr
  * configured repository. Where it came from does not matter: the keyring accepts it only if its
  * fingerprint is pinned.
  */
-async function fetchAlpineKey(
+async function fetchAlpineKeyFile(
   name: string,
   options: EngineOptions,
   transport: HttpTransport
@@ -157,7 +163,9 @@ async function keyFromAlpineKeysPackage(
     )
     return entry?.data
   } catch (error) {
-    logger.debug(`no key ${name} from alpine-keys in ${repository.url}: ${(error as Error).message}`)
+    logger.debug(
+      `no key ${name} from alpine-keys in ${repository.url}: ${(error as Error).message}`
+    )
     return undefined
   }
 }
@@ -181,7 +189,9 @@ export async function openRepositories(options: EngineOptions): Promise<OpenRepo
   const transport = options.transport ?? new HttpTransport({ logger })
   const repositories = options.repositories.map((line, i) => parseRepository(line, i))
   const keyring = await loadKeyring(options, transport)
+  const stats = newFetchStats()
   const indexes = await fetchIndexes(repositories, options.arch, {
+    stats,
     transport,
     cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
     keyring,
@@ -190,7 +200,7 @@ export async function openRepositories(options: EngineOptions): Promise<OpenRepo
     logger
   })
   const packages = indexes.flatMap((index) => index.packages)
-  return { arch: options.arch, repositories, indexes, packages, keyring }
+  return { arch: options.arch, repositories, indexes, packages, keyring, stats }
 }
 
 /** Resolves the world against opened repositories, as `apk add --simulate` would. */
@@ -200,7 +210,7 @@ export function resolveWorld(repos: OpenRepositories, world: string[]): Resoluti
     repositories: repos.repositories,
     arch: repos.arch
   })
-  return { world: deps, packages: solution.packages }
+  return { world: deps, packages: solution.packages, tags: solution.tags }
 }
 
 /** Fetches, verifies and installs a resolution into `root`, writing the apk database. */
@@ -211,7 +221,7 @@ export async function installResolution(
   options: EngineOptions
 ): Promise<EngineInstallResult> {
   const logger = options.logger ?? silentLogger
-  const fetch: FetchStats = newFetchStats()
+  const fetch = repos.stats
   const files = await fetchPackages(resolution.packages, repos.repositories, repos.arch, {
     transport: options.transport ?? new HttpTransport({ logger }),
     cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
@@ -220,8 +230,9 @@ export async function installResolution(
     stats: fetch
   })
   const units = resolution.packages.map((pkg) => ({ pkg, file: files.get(pkg.checksum) }))
-  const keys = repos.keyring
-    .names()
+  // The keys that signed the indexes go into etc/apk/keys, so apk in a derived image trusts them.
+  const signers = [...new Set(repos.indexes.map((i) => i.signer).filter((s) => s !== undefined))]
+  const keys = signers
     .map((name) => ({ name, pem: repos.keyring.pemOf(name) ?? '' }))
     .filter((k) => k.pem !== '')
   const result = await installPackages(root, units, {
@@ -229,17 +240,9 @@ export async function installResolution(
     world: resolution.world,
     repositories: repos.repositories,
     keys,
+    tags: resolution.tags,
+    sourceDateEpoch: options.sourceDateEpoch,
     logger
   })
   return { ...result, fetch }
-}
-
-function newFetchStats(): FetchStats {
-  return {
-    downloadedBytes: 0,
-    packagesFromCache: 0,
-    packagesDownloaded: 0,
-    indexesRevalidated: 0,
-    indexesDownloaded: 0
-  } as FetchStats
 }

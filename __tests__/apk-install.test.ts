@@ -1,0 +1,535 @@
+import { execFileSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { readApkindex } from '../src/apk/apkindex.js'
+import { parseDependency } from '../src/apk/dependency.js'
+import { installPackages, type InstallUnit } from '../src/apk/install.js'
+import { Keyring } from '../src/apk/keys.js'
+import { readApkPackage } from '../src/apk/package-file.js'
+import { parseRepository } from '../src/apk/repository.js'
+import { solve } from '../src/apk/solver.js'
+import type { RepoPackage } from '../src/apk/types.js'
+import { buildApk, type ApkSpec, type FileSpec } from './support/apk-builder.js'
+import { generateSigningKey } from './support/keys.js'
+import { synthetic } from './support/packages.js'
+
+const SHARED = path.resolve(process.cwd(), '..', 'shared')
+const REFERENCE = path.join(SHARED, 'fixtures/apk-tools-reference')
+const haveShared = fs.existsSync(REFERENCE)
+if (!haveShared) console.warn('skipping the apk-tools reference test: ../shared not found')
+
+const key = generateSigningKey()
+let work: string
+
+beforeEach(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-install-'))
+})
+afterEach(() => {
+  fs.rmSync(work, { recursive: true, force: true })
+})
+
+function unitOf(spec: ApkSpec): InstallUnit {
+  const apk = buildApk(spec, key)
+  const pkg: RepoPackage = { ...apk.info, repository: 0 }
+  return { pkg, file: readApkPackage(apk.bytes, { expected: pkg }) }
+}
+
+async function install(specs: ApkSpec[], root = path.join(work, 'root')) {
+  const units = specs.map(unitOf)
+  const result = await installPackages(root, units, {
+    arch: 'x86_64',
+    world: specs.map((s) => parseDependency(s.name)),
+    repositories: [],
+    chown: false
+  })
+  return {
+    root,
+    result,
+    installed: fs.readFileSync(path.join(root, 'lib/apk/db/installed'), 'utf8')
+  }
+}
+
+function stanza(installed: string, name: string): string {
+  return installed.split('\n\n').find((s) => s.includes(`\nP:${name}\n`)) ?? ''
+}
+
+/** `find -printf '%M %U %G %s %p %l'` as apk-tools' listing has it (dirs size 4096 there). */
+function listing(root: string): string[] {
+  const out = execFileSync('find', ['.', '-printf', '%M %U %G %s %p %l\n'], {
+    cwd: root,
+    encoding: 'utf8'
+  })
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => line.replace(/^(d\S+ \d+ \d+) \d+/, '$1 D'))
+    .sort()
+}
+
+;(haveShared ? describe : describe.skip)('against what apk-tools 2.14 installed', () => {
+  it('gives a byte-identical database and the same tree for `hello ca-certificates-bundle`', async () => {
+    const repoDir = path.join(work, 'repo')
+    fs.mkdirSync(repoDir)
+    fs.cpSync(path.join(REFERENCE, 'repo-x86_64'), path.join(repoDir, 'x86_64'), {
+      recursive: true
+    })
+    const repository = parseRepository(repoDir, 0)
+    const keyring = await Keyring.load({ keysDir: path.join(REFERENCE, 'keys') })
+    const index = await readApkindex(
+      fs.readFileSync(path.join(repoDir, 'x86_64/APKINDEX.tar.gz')),
+      repository,
+      { keyring }
+    )
+    const world = ['hello', 'ca-certificates-bundle'].map((t) => parseDependency(t))
+    const solution = solve(world, index.packages, { repositories: [repository], arch: 'x86_64' })
+    const units = solution.packages.map((pkg) => ({
+      pkg,
+      file: readApkPackage(
+        fs.readFileSync(path.join(repoDir, 'x86_64', `${pkg.name}-${pkg.version}.apk`)),
+        {
+          expected: pkg
+        }
+      )
+    }))
+    const root = path.join(work, 'root')
+    const result = await installPackages(root, units, {
+      arch: 'x86_64',
+      world,
+      repositories: [repository],
+      tags: solution.tags,
+      chown: process.getuid?.() === 0
+    })
+
+    const expected = path.join(REFERENCE, 'expected-apk2')
+    for (const file of [
+      'lib/apk/db/installed',
+      'etc/apk/world',
+      'etc/apk/arch',
+      'lib/apk/db/scripts.tar'
+    ]) {
+      const ours = fs.readFileSync(path.join(root, file))
+      const theirs = fs.readFileSync(path.join(expected, path.basename(file)))
+      expect({ file, text: ours.toString('latin1') }).toEqual({
+        file,
+        text: theirs.toString('latin1')
+      })
+    }
+    expect(fs.readFileSync(path.join(root, 'lib/apk/db/triggers'), 'utf8')).toBe('')
+
+    // What `--initdb` adds for a live system, which an image does not carry (apk-format.md §9.2).
+    const liveSystemOnly = [
+      './dev',
+      './dev/console',
+      './dev/null',
+      './dev/random',
+      './dev/urandom',
+      './dev/zero',
+      './proc',
+      './var/cache',
+      './var/cache/apk',
+      './var/cache/misc',
+      './lib/apk/db/lock'
+    ]
+    const reference = fs
+      .readFileSync(path.join(expected, 'find-listing-numeric.txt'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.replace(/^(d\S+ \d+ \d+) \d+/, '$1 D').trimEnd())
+      .filter((line) => !liveSystemOnly.includes(line.split(' ')[4]))
+      .sort()
+    const ours = listing(root).map((line) => line.trimEnd())
+    if (process.getuid?.() === 0) {
+      expect(ours).toEqual(reference)
+    } else {
+      // Not root: owners on disk are ours, so compare everything but them; the tree has them.
+      const strip = (l: string) => l.replace(/^(\S+) \d+ \d+/, '$1')
+      expect(ours.map(strip)).toEqual(reference.map(strip))
+    }
+    expect(result.tree.get('etc/shadow')).toMatchObject({
+      type: 'file',
+      mode: 0o640,
+      uid: 0,
+      gid: 42
+    })
+    expect(result.tree.get('tmp')).toMatchObject({ type: 'directory', mode: 0o1777 })
+    expect(result.tree.get('lib/libc.musl-x86_64.so.1')).toMatchObject({
+      type: 'symlink',
+      linkname: 'ld-musl-x86_64.so.1',
+      owner: 'musl'
+    })
+    expect(result.installed.map((p) => `${p.name}-${p.version}`)).toEqual([
+      'alpine-baselayout-data-3.6.8-r1',
+      'ca-certificates-bundle-20240226-r0',
+      'hello-1.1-r0',
+      'musl-1.2.3-r0'
+    ])
+  })
+})
+
+describe('laying out files', () => {
+  it('keeps modes, setuid bits, symlinks, hardlinks and owners from the package', async () => {
+    const files: FileSpec[] = [
+      { path: 'usr/bin/tool', content: 'x', mode: 0o4755 },
+      { path: 'usr/bin/alias', type: 'symlink', target: 'tool' },
+      { path: 'usr/bin/tool-hard', type: 'hardlink', target: 'usr/bin/tool', mode: 0o4755 },
+      { path: 'srv/data', type: 'dir', mode: 0o750, uid: 100, gid: 101 },
+      { path: 'srv/data/secret', content: 's', mode: 0o600, uid: 100, gid: 101 }
+    ]
+    const { root, result, installed } = await install([synthetic('tools', '1.0-r0', { files })])
+    expect(fs.statSync(path.join(root, 'usr/bin/tool')).mode & 0o7777).toBe(0o4755)
+    expect(fs.readlinkSync(path.join(root, 'usr/bin/alias'))).toBe('tool')
+    expect(fs.statSync(path.join(root, 'usr/bin/tool-hard')).ino).toBe(
+      fs.statSync(path.join(root, 'usr/bin/tool')).ino
+    )
+    expect(fs.statSync(path.join(root, 'srv/data')).mode & 0o7777).toBe(0o750)
+    expect(result.tree.get('srv/data/secret')).toMatchObject({
+      uid: 100,
+      gid: 101,
+      mode: 0o600,
+      owner: 'tools'
+    })
+    expect(result.tree.get('usr/bin/tool-hard')).toMatchObject({
+      type: 'hardlink',
+      linkname: 'usr/bin/tool'
+    })
+    const text = stanza(installed, 'tools')
+    expect(text).toContain('F:srv/data\nM:100:101:750\nR:secret\na:100:101:600\nZ:Q1')
+    expect(text).toMatch(/R:alias\na:0:0:777\nZ:Q1/)
+    // A hard link is listed with its target's digest.
+    const digests = [...text.matchAll(/R:(tool|tool-hard)\na:0:0:4755\nZ:(\S+)/g)].map((m) => m[2])
+    expect(digests).toHaveLength(2)
+    expect(digests[0]).toBe(digests[1])
+  })
+
+  it('records xattrs in the tree and their digest in the database', async () => {
+    const files: FileSpec[] = [
+      {
+        path: 'usr/bin/ping',
+        content: 'p',
+        mode: 0o755,
+        xattrs: { 'security.capability': Buffer.from([1, 2, 3]) }
+      }
+    ]
+    const { result, installed } = await install([synthetic('ping', '1.0-r0', { files })])
+    expect(result.tree.get('usr/bin/ping')?.xattrs?.get('security.capability')).toEqual(
+      Buffer.from([1, 2, 3])
+    )
+    expect(stanza(installed, 'ping')).toMatch(/R:ping\na:0:0:755:Q1[A-Za-z0-9+/]{27}=\n/)
+  })
+
+  it('resolves owner names in the root passwd of earlier packages, not in its own', async () => {
+    const accounts = synthetic('accounts', '1.0-r0', {
+      files: [
+        {
+          path: 'etc/passwd',
+          content:
+            'root:x:0:0::/root:/bin/sh\nbin:x:1:1::/:/sbin/nologin\ndaemon:x:2:2::/:/sbin/nologin\n'
+        },
+        { path: 'etc/group', content: 'root:x:0:\nbin:x:1:\nsvc:x:77:\n' },
+        // Its own passwd does not count while it extracts: stays 5:5.
+        { path: 'etc/own', content: 'o', uid: 5, gid: 5, uname: 'bin', gname: 'bin' }
+      ]
+    })
+    const late = synthetic('late', '1.0-r0', {
+      files: [{ path: 'var/lib/late', content: 't', uid: 9, gid: 9, uname: 'daemon', gname: 'svc' }]
+    })
+    const second = await install([accounts, late], path.join(work, 'b'))
+    expect(second.result.tree.get('etc/own')).toMatchObject({ uid: 5, gid: 5 })
+    expect(second.result.tree.get('var/lib/late')).toMatchObject({ uid: 2, gid: 77 })
+    expect(stanza(second.installed, 'late')).toContain('R:late\na:2:77:644\n')
+    // apk keeps each answer for the run: a name first asked before the accounts existed stays
+    // unresolved (the numeric field is used) for every later package too.
+    const early = synthetic('early', '1.0-r0', {
+      files: [
+        { path: 'var/lib/early', content: 't', uid: 9, gid: 9, uname: 'daemon', gname: 'svc' }
+      ]
+    })
+    const cached = await install([early, accounts, late], path.join(work, 'c'))
+    expect(cached.result.tree.get('var/lib/late')).toMatchObject({ uid: 9, gid: 9 })
+  })
+
+  it('gives a folder the smallest owner and the AND of its modes, but leaves initdb folders alone', async () => {
+    const a = synthetic('a', '1.0-r0', {
+      files: [
+        { path: 'etc', type: 'dir', mode: 0o700 },
+        { path: 'opt/x', type: 'dir', mode: 0o755 },
+        { path: 'opt/x/a', content: 'a' },
+        { path: 'opt/y', type: 'dir', mode: 0o775, uid: 10, gid: 10 }
+      ]
+    })
+    const b = synthetic('b', '1.0-r0', {
+      files: [
+        { path: 'opt/x', type: 'dir', mode: 0o750 },
+        { path: 'opt/x/b', content: 'b' },
+        { path: 'opt/y', type: 'dir', mode: 0o700, uid: 20, gid: 20 }
+      ]
+    })
+    const { root, result } = await install([a, b])
+    expect(fs.statSync(path.join(root, 'opt/x')).mode & 0o7777).toBe(0o750)
+    expect(result.tree.get('opt/x')).toMatchObject({ mode: 0o750, uid: 0, gid: 0 })
+    expect(result.tree.get('opt/y')).toMatchObject({ mode: 0o775, uid: 10, gid: 10 })
+    expect(result.tree.get('etc')).toMatchObject({ mode: 0o755 })
+    expect(fs.statSync(path.join(root, 'tmp')).mode & 0o7777).toBe(0o1777)
+  })
+
+  it('follows a symlinked folder from an earlier package inside the root', async () => {
+    const merged = synthetic('merged', '1.0-r0', {
+      files: [
+        { path: 'usr/lib', type: 'dir' },
+        { path: 'lib64', type: 'symlink', target: '/usr/lib' }
+      ]
+    })
+    const user = synthetic('user', '1.0-r0', {
+      files: [
+        { path: 'lib64', type: 'dir' },
+        { path: 'lib64/libx.so', content: 'x' }
+      ]
+    })
+    const { root, result, installed } = await install([merged, user])
+    expect(fs.readFileSync(path.join(root, 'usr/lib/libx.so'), 'utf8')).toBe('x')
+    expect(fs.lstatSync(path.join(root, 'lib64')).isSymbolicLink()).toBe(true)
+    expect(result.tree.get('usr/lib/libx.so')).toMatchObject({ owner: 'user' })
+    expect(stanza(installed, 'user')).toContain('F:lib64\nR:libx.so\n')
+  })
+
+  it('skips apk control names and .keep_ files as apk 2.14 does', async () => {
+    const files: FileSpec[] = [
+      { path: 'var/empty', type: 'dir' },
+      { path: 'var/empty/.keep_foo-1', content: '' },
+      { path: '.hidden', content: 'h', rawName: true }
+    ]
+    const { root, installed } = await install([synthetic('keep', '1.0-r0', { files })])
+    expect(fs.existsSync(path.join(root, 'var/empty/.keep_foo-1'))).toBe(false)
+    expect(fs.existsSync(path.join(root, '.hidden'))).toBe(false)
+    expect(stanza(installed, 'keep')).not.toContain('.keep_')
+  })
+})
+
+describe('the database files', () => {
+  it('stores scripts in scripts.tar (GNU tar reads it) and triggers, and reports them', async () => {
+    const withScripts = synthetic('svc', '2.0-r1', {
+      scripts: { 'post-install': '#!/bin/sh\necho hi\n', 'pre-install': '#!/bin/sh\n' },
+      triggers: ['/usr/share/svc/*', '/etc/svc']
+    })
+    const units = [unitOf(synthetic('plain')), unitOf(withScripts)]
+    const root = path.join(work, 'root')
+    const warnings: string[] = []
+    const result = await installPackages(root, units, {
+      arch: 'aarch64',
+      world: [parseDependency('svc'), parseDependency('plain')],
+      repositories: [
+        parseRepository('https://example.invalid/main', 0),
+        parseRepository('/local/repo', 1)
+      ],
+      keys: [{ name: key.name, pem: key.publicKeyPem }],
+      chown: false,
+      logger: { info: () => undefined, debug: () => undefined, warning: (m) => warnings.push(m) }
+    })
+    const svc = units[1].pkg
+    const list = execFileSync('tar', ['-tvf', path.join(root, 'lib/apk/db/scripts.tar')], {
+      encoding: 'utf8'
+    })
+    expect(
+      list
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/).pop())
+    ).toEqual([`svc-2.0-r1.${svc.checksum}.pre-install`, `svc-2.0-r1.${svc.checksum}.post-install`])
+    expect(list).toContain('-rwxr-xr-x root/root')
+    expect(fs.readFileSync(path.join(root, 'lib/apk/db/triggers'), 'utf8')).toBe(
+      `${svc.checksum} /usr/share/svc/* /etc/svc\n`
+    )
+    expect(fs.readFileSync(path.join(root, 'etc/apk/world'), 'utf8')).toBe('plain\nsvc\n')
+    expect(fs.readFileSync(path.join(root, 'etc/apk/arch'), 'utf8')).toBe('aarch64\n')
+    expect(fs.readFileSync(path.join(root, 'etc/apk/repositories'), 'utf8')).toBe(
+      'https://example.invalid/main\n'
+    )
+    expect(fs.readFileSync(path.join(root, `etc/apk/keys/${key.name}`), 'utf8')).toBe(
+      key.publicKeyPem
+    )
+    expect(result.scriptsSkipped).toEqual(['svc (pre-install, post-install)'])
+    expect(warnings.join('\n')).toContain('install scripts were not run')
+  })
+
+  it('writes r:, q: and s: lines, carrying them to the next stanza like apk 2.14 when a package has no folders', async () => {
+    const a = unitOf(
+      synthetic('aaa', '1.0-r0', {
+        replaces: ['old'],
+        replacesPriority: 5,
+        files: [],
+        installedSize: 1,
+        scripts: { 'post-install': 'x' }
+      })
+    )
+    const b = unitOf(synthetic('bbb', '1.0-r0', { replaces: ['older'] }))
+    const root = path.join(work, 'root')
+    await installPackages(root, [a, b], {
+      arch: 'x86_64',
+      world: [parseDependency('aaa'), parseDependency('bbb@edge')],
+      repositories: [],
+      tags: new Map([[b.pkg, 'edge']]),
+      chown: false
+    })
+    const installed = fs.readFileSync(path.join(root, 'lib/apk/db/installed'), 'utf8')
+    expect(stanza(installed, 'aaa')).not.toMatch(/^[rq]:/m)
+    expect(stanza(installed, 'bbb')).toMatch(/\nr:old\nq:5\nr:older\ns:edge\nF:usr\n/)
+    expect(fs.readFileSync(path.join(root, 'etc/apk/world'), 'utf8')).toBe('aaa\nbbb@edge\n')
+  })
+})
+
+describe('file conflicts (apk-format.md §5.8)', () => {
+  const same = (name: string, extra: Partial<ApkSpec> = {}) =>
+    synthetic(name, '1.0-r0', {
+      origin: name,
+      files: [{ path: 'usr/bin/tool', content: name, mode: 0o755 }],
+      ...extra
+    })
+
+  it('refuses two packages with the same file and writes nothing', async () => {
+    const root = path.join(work, 'root')
+    await expect(install([same('one'), same('two')], root)).rejects.toThrow(
+      /two-1\.0-r0: trying to overwrite \/usr\/bin\/tool owned by one-1\.0-r0/
+    )
+    expect(fs.existsSync(root)).toBe(false)
+  })
+
+  it('lets `replaces` take the file over, and the old owner keeps its folder line', async () => {
+    const { root, installed } = await install([same('one'), same('two', { replaces: ['one'] })])
+    expect(fs.readFileSync(path.join(root, 'usr/bin/tool'), 'utf8')).toBe('two')
+    expect(stanza(installed, 'one')).toMatch(/F:usr\/bin(\n|$)/)
+    expect(stanza(installed, 'one')).not.toContain('R:tool')
+    expect(stanza(installed, 'two')).toContain('R:tool')
+  })
+
+  it('keeps the old owner when its replaces_priority is higher', async () => {
+    const { root, installed } = await install([
+      same('one', { replaces: ['two'], replacesPriority: 10 }),
+      same('two', { replaces: ['one'], replacesPriority: 1 })
+    ])
+    expect(fs.readFileSync(path.join(root, 'usr/bin/tool'), 'utf8')).toBe('one')
+    expect(stanza(installed, 'two')).not.toContain('R:tool')
+  })
+
+  it('lets a package of the same origin overwrite silently', async () => {
+    const { root } = await install([same('one', { origin: 'src' }), same('two', { origin: 'src' })])
+    expect(fs.readFileSync(path.join(root, 'usr/bin/tool'), 'utf8')).toBe('two')
+  })
+
+  it('refuses a file where another package has a folder', async () => {
+    const a = synthetic('a', '1.0-r0', { files: [{ path: 'opt/thing', type: 'dir' }] })
+    const b = synthetic('b', '1.0-r0', { files: [{ path: 'opt/thing', content: 'x' }] })
+    await expect(install([a, b])).rejects.toThrow(
+      /b-1\.0-r0: \/opt\/thing is a file, but \/opt\/thing is a folder of a-1\.0-r0/
+    )
+  })
+})
+
+describe('never writing outside the root', () => {
+  let sentinelDir: string
+  let root: string
+  beforeEach(() => {
+    // The root sits two folders down, so `../..` from inside it reaches `work`.
+    sentinelDir = path.join(work, 'outside')
+    fs.mkdirSync(sentinelDir)
+    fs.writeFileSync(path.join(sentinelDir, 'shadow'), 'sentinel')
+    root = path.join(work, 'a', 'root')
+  })
+
+  function untouched(): void {
+    expect(fs.readdirSync(sentinelDir)).toEqual(['shadow'])
+    expect(fs.readFileSync(path.join(sentinelDir, 'shadow'), 'utf8')).toBe('sentinel')
+    expect(fs.existsSync(root)).toBe(false)
+    expect(fs.readdirSync(work).sort()).toEqual(['outside'])
+  }
+
+  const attacks: [string, FileSpec[], RegExp][] = [
+    [
+      'an absolute path',
+      [{ path: `${'/'}outside/pwned`, content: 'x', rawName: true }],
+      /absolute path/
+    ],
+    ['a `../` path', [{ path: '../../outside/pwned', content: 'x', rawName: true }], /climbs out/],
+    [
+      'a `..` inside a path',
+      [{ path: 'usr/../../../outside/pwned', content: 'x', rawName: true }],
+      /climbs out/
+    ],
+    [
+      'a control character',
+      [{ path: 'usr/bin/a\nb', content: 'x', rawName: true }],
+      /control character/
+    ],
+    [
+      'a symlink to above the root, then a file through it',
+      [
+        { path: 'escape', type: 'symlink', target: '../../outside', rawName: true },
+        { path: 'escape/pwned', content: 'x', rawName: true }
+      ],
+      /symlink that points above the root/
+    ],
+    [
+      'a symlink folder to above the root, then a folder through it',
+      [
+        { path: 'usr', type: 'dir', rawName: true },
+        { path: 'usr/up', type: 'symlink', target: '../../..', rawName: true },
+        { path: 'usr/up/outside', type: 'dir', rawName: true }
+      ],
+      /symlink that points above the root/
+    ],
+    [
+      'a hard link to a file above the root',
+      [{ path: 'stolen', type: 'hardlink', target: '../../outside/shadow', rawName: true }],
+      /hard link \/stolen points at '\.\.\/\.\.\/outside\/shadow'/
+    ],
+    [
+      'a hard link to an absolute path',
+      [{ path: 'stolen', type: 'hardlink', target: '/etc/shadow', rawName: true }],
+      /hard link \/stolen points at .*absolute path/
+    ]
+  ]
+
+  it.each(attacks)('refuses %s, writing nothing', async (_label, files, message) => {
+    const evil = synthetic('evil', '1.0-r0', { files })
+    await expect(install([evil], root)).rejects.toMatchObject({ code: 'PATH_ESCAPE' })
+    await expect(install([evil], root)).rejects.toThrow(message)
+    untouched()
+  })
+
+  it('refuses a symlink from an earlier package used as a way out by a later one', async () => {
+    const first = synthetic('first', '1.0-r0', {
+      files: [{ path: 'data', type: 'symlink', target: '/../../../outside' }]
+    })
+    const second = synthetic('second', '1.0-r0', {
+      files: [
+        { path: 'data', type: 'dir', rawName: true },
+        { path: 'data/pwned', content: 'x', rawName: true }
+      ]
+    })
+    await expect(install([first, second], root)).rejects.toThrow(
+      /second-1\.0-r0: \/data goes through a symlink that points above the root/
+    )
+    untouched()
+  })
+
+  it('refuses device nodes and FIFOs', async () => {
+    const dev = synthetic('dev', '1.0-r0', {
+      files: [
+        { path: 'dev', type: 'dir' },
+        { path: 'dev/null', type: 'chardev', devmajor: 1, devminor: 3 }
+      ]
+    })
+    await expect(install([dev], root)).rejects.toMatchObject({ code: 'UNSUPPORTED_ENTRY' })
+    await expect(install([dev], root)).rejects.toThrow(/dev-1\.0-r0: \/dev\/null is a device node/)
+    const fifo = synthetic('fifo', '1.0-r0', { files: [{ path: 'run/pipe', type: 'fifo' }] })
+    await expect(install([fifo], root)).rejects.toThrow(/\/run\/pipe is a FIFO/)
+    untouched()
+  })
+
+  it('refuses a root that is not empty', async () => {
+    fs.mkdirSync(root, { recursive: true })
+    fs.writeFileSync(path.join(root, 'keep'), 'k')
+    await expect(install([synthetic('x')], root)).rejects.toThrow(/is not empty/)
+    expect(fs.readdirSync(root)).toEqual(['keep'])
+  })
+})
