@@ -1,0 +1,181 @@
+/**
+ * Turns the entries of a layer into the order a tar extractor needs: checked paths, every parent
+ * directory present, hardlinks after the file they point at, all sorted bytewise by path so the
+ * layer is the same whatever order the caller listed it in.
+ */
+import { InvalidArgumentError, PathEscapeError } from '../apk/errors.js'
+import { compareBytes } from './tar-writer.js'
+import type { LayerEntry } from './types.js'
+
+export interface NormalizeOptions {
+  /**
+   * Metadata for a parent directory the layer does not list, e.g. the directory as a lower
+   * layer has it. Undefined means 0755 owned by 0:0.
+   */
+  parentDir?: (path: string) => LayerEntry | undefined
+}
+
+export function normalizeEntries(
+  entries: readonly LayerEntry[],
+  options: NormalizeOptions = {}
+): LayerEntry[] {
+  const byPath = new Map<string, LayerEntry>()
+  for (const entry of entries) {
+    checkEntry(entry)
+    if (byPath.has(entry.path)) {
+      throw new InvalidArgumentError(
+        `the layer lists '${entry.path}' twice; give each path once per layer`
+      )
+    }
+    byPath.set(entry.path, entry)
+  }
+  addParents(byPath, options)
+  orderHardlinks(byPath)
+  return sortByPath([...byPath.values()])
+}
+
+/** Bytewise by path; a parent is a prefix of its children, so it always comes first. */
+function sortByPath(entries: LayerEntry[]): LayerEntry[] {
+  const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }))
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key))
+  return keyed.map((k) => k.entry)
+}
+
+/** Throws for a path or field a tar extractor would misread or that would leave the root. */
+export function checkEntry(entry: LayerEntry): void {
+  checkPath(entry.path, 'path')
+  if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) {
+    throw new InvalidArgumentError(
+      `'${entry.path}' has mode ${entry.mode}; give permission bits between 0 and 0o7777`
+    )
+  }
+  for (const [field, id] of [
+    ['uid', entry.uid],
+    ['gid', entry.gid]
+  ] as const) {
+    if (!Number.isSafeInteger(id) || id < 0) {
+      throw new InvalidArgumentError(
+        `'${entry.path}' has ${field} ${id}; give a non-negative integer`
+      )
+    }
+  }
+  if (entry.type === 'symlink') checkLinkname(entry, 'symlink')
+  if (entry.type === 'hardlink') {
+    checkLinkname(entry, 'hardlink')
+    checkPath(entry.linkname as string, `hardlink target of '${entry.path}'`)
+  }
+  if (entry.type === 'file' && (entry.source === undefined) === (entry.content === undefined)) {
+    throw new InvalidArgumentError(
+      `file '${entry.path}' needs exactly one of source (a host path) or content (bytes)`
+    )
+  }
+}
+
+function checkLinkname(entry: LayerEntry, kind: string): void {
+  if (!entry.linkname || entry.linkname.includes('\0')) {
+    throw new InvalidArgumentError(`${kind} '${entry.path}' needs a target without NUL bytes`)
+  }
+}
+
+function checkPath(p: string, what: string): void {
+  const fix = 'paths are relative to the image root, like usr/bin/app'
+  if (p === '' || p.includes('\0') || p.startsWith('/') || p.endsWith('/')) {
+    throw new InvalidArgumentError(`${what} '${p}' is not a clean relative path; ${fix}`)
+  }
+  for (const part of p.split('/')) {
+    if (part === '..') throw new PathEscapeError(`${what} '${p}' climbs out of the image root`)
+    if (part === '' || part === '.') {
+      throw new InvalidArgumentError(`${what} '${p}' has an empty or '.' part; ${fix}`)
+    }
+  }
+}
+
+function addParents(byPath: Map<string, LayerEntry>, options: NormalizeOptions): void {
+  for (const entry of [...byPath.values()]) {
+    let child = entry.path
+    for (let cut = child.lastIndexOf('/'); cut > 0; cut = child.lastIndexOf('/')) {
+      const parent = child.slice(0, cut)
+      const existing = byPath.get(parent)
+      if (existing) {
+        if (existing.type !== 'directory') {
+          throw new InvalidArgumentError(
+            `'${entry.path}' is under '${parent}', which this layer makes a ${existing.type}`
+          )
+        }
+        break
+      }
+      byPath.set(parent, parentEntry(parent, options))
+      child = parent
+    }
+  }
+}
+
+function parentEntry(parent: string, options: NormalizeOptions): LayerEntry {
+  const inherited = options.parentDir?.(parent)
+  if (inherited && inherited.type === 'directory') {
+    return {
+      path: parent,
+      type: 'directory',
+      mode: inherited.mode,
+      uid: inherited.uid,
+      gid: inherited.gid,
+      xattrs: inherited.xattrs
+    }
+  }
+  return { path: parent, type: 'directory', mode: 0o755, uid: 0, gid: 0 }
+}
+
+/**
+ * Extractors create a hardlink by linking to a path they already wrote, so in sorted order the
+ * first path of each group of links must carry the content. That path becomes the file (with
+ * the target's owner, mode and content: they share one inode) and every other path links to it.
+ */
+function orderHardlinks(byPath: Map<string, LayerEntry>): void {
+  const groups = new Map<string, string[]>()
+  for (const entry of byPath.values()) {
+    if (entry.type !== 'hardlink') continue
+    const target = resolveHardlink(entry, byPath)
+    const group = groups.get(target) ?? [target]
+    group.push(entry.path)
+    groups.set(target, group)
+  }
+  for (const [target, paths] of groups) {
+    const file = byPath.get(target) as LayerEntry
+    const first = [...paths].sort(compareBytes)[0]
+    for (const p of paths) {
+      if (p === first) {
+        byPath.set(p, { ...file, path: p })
+      } else {
+        byPath.set(p, {
+          path: p,
+          type: 'hardlink',
+          mode: file.mode,
+          uid: file.uid,
+          gid: file.gid,
+          linkname: first
+        })
+      }
+    }
+  }
+}
+
+/** Follows a chain of hardlinks to the regular file at its end, in this layer. */
+function resolveHardlink(entry: LayerEntry, byPath: Map<string, LayerEntry>): string {
+  const seen = new Set<string>([entry.path])
+  let target = entry.linkname as string
+  for (;;) {
+    const next = byPath.get(target)
+    if (!next || (next.type !== 'file' && next.type !== 'hardlink')) {
+      throw new InvalidArgumentError(
+        `hardlink '${entry.path}' points at '${target}', which is not a regular file in the ` +
+          'same layer; a layer can only link to its own files'
+      )
+    }
+    if (next.type === 'file') return target
+    if (seen.has(target)) {
+      throw new InvalidArgumentError(`hardlink '${entry.path}' is part of a loop of hardlinks`)
+    }
+    seen.add(target)
+    target = next.linkname as string
+  }
+}
