@@ -12,7 +12,6 @@ import { leadingUint } from './pkginfo.js'
 import { parseSignatureName, verifyRsaSignature, type SignatureAlgorithm } from './signature.js'
 import { scanTar } from './tar.js'
 import {
-  emptyPackageInfo,
   type Dependency,
   type PackageInfo,
   type RepoPackage,
@@ -31,8 +30,34 @@ interface Stanza {
   firstLine: number
 }
 
+/**
+ * A literal with every field, optional ones included: thousands of packages then share one
+ * object shape, which keeps the field stores of the parser fast.
+ */
 function newPackage(repository: Repository): RepoPackage {
-  return { ...emptyPackageInfo(), repository: repository.index }
+  return {
+    checksum: '',
+    name: '',
+    version: '',
+    arch: undefined,
+    size: 0,
+    installedSize: 0,
+    description: '',
+    url: '',
+    license: '',
+    origin: undefined,
+    maintainer: undefined,
+    buildTime: 0,
+    commit: undefined,
+    providerPriority: 0,
+    depends: [],
+    provides: [],
+    installIf: [],
+    replaces: [],
+    replacesPriority: 0,
+    triggers: [],
+    repository: repository.index
+  }
 }
 
 /** `Q1`+base64 as written; `X1`+hex is turned into `Q1` form so identities compare as strings. */
@@ -121,7 +146,10 @@ function finishStanza(stanza: Stanza, repository: Repository): RepoPackage | und
   return stanza.uninstallable ? undefined : pkg
 }
 
-/** Parses dependency lists with a per-index cache: most tokens repeat across packages. */
+/**
+ * Parses dependency lists with a per-index cache: most tokens repeat across packages, and
+ * sharing one object per token keeps the parse from making garbage.
+ */
 class DependencyReader {
   private readonly cache = new Map<string, Dependency | null>()
 
@@ -134,7 +162,7 @@ class DependencyReader {
       if (end > pos) {
         const dep = this.token(value.slice(pos, end))
         if (!dep) return
-        into.push({ ...dep })
+        into.push(dep)
       }
       pos = end + 1
     }
@@ -144,7 +172,8 @@ class DependencyReader {
     let dep = this.cache.get(token)
     if (dep === undefined) {
       try {
-        dep = parseDependency(token)
+        // Shared by every package that lists the token, so frozen: nobody may change it.
+        dep = Object.freeze(parseDependency(token))
       } catch (error) {
         if (!(error instanceof FormatError)) throw error
         dep = null
