@@ -55,7 +55,9 @@ function baseInputs(extra: Record<string, string> = {}): Record<string, string> 
 }
 
 function skopeoInspect(tarball: string): { Digest: string; Architecture: string; Os: string } {
-  return JSON.parse(execFileSync('skopeo', ['inspect', `oci-archive:${tarball}`], { encoding: 'utf8' }))
+  return JSON.parse(
+    execFileSync('skopeo', ['inspect', `oci-archive:${tarball}`], { encoding: 'utf8' })
+  )
 }
 
 beforeAll(async () => {
@@ -63,8 +65,8 @@ beforeAll(async () => {
   const key = generateSigningKey()
   keysDir = tmp('keys')
   writeKeysDir(keysDir, [key])
-  const apks = [muslPackage(), helloPackage(), caBundlePackage(), baselayoutDataPackage()].map((s) =>
-    buildApk(s, key)
+  const apks = [muslPackage(), helloPackage(), caBundlePackage(), baselayoutDataPackage()].map(
+    (s) => buildApk(s, key)
   )
   const repo = buildRepository(tmp('repo'), 'x86_64', apks, key, { description: 'v3.22.2-0-e2e' })
   server = await startServer({ root: repo.url })
@@ -124,21 +126,37 @@ describe('the action, run from dist/ as the runner runs it', () => {
     execFileSync('umoci', args, { stdio: 'pipe' })
     const rootfs = path.join(bundle, 'rootfs')
     const installed = fs.readFileSync(path.join(rootfs, 'lib/apk/db/installed'), 'utf8')
+    // Every file the db lists is there, with the db's mode and (as root) owner: `a:uid:gid:mode`
+    // after its R: line, 0:0:644 when absent; folders likewise with M: (0:0:755 by default).
+    const records: { file: string; acl: string }[] = []
     let dir = ''
-    let checked = 0
     for (const line of installed.split('\n')) {
-      if (line.startsWith('F:')) dir = line.slice(2)
-      if (!line.startsWith('R:')) continue
-      const file = path.join(rootfs, dir, line.slice(2))
-      expect(fs.lstatSync(file)).toBeTruthy()
-      checked++
+      if (line.startsWith('F:')) {
+        dir = line.slice(2)
+        if (dir) records.push({ file: dir, acl: '0:0:755' })
+      } else if (line.startsWith('M:')) records[records.length - 1].acl = line.slice(2)
+      else if (line.startsWith('R:'))
+        records.push({ file: path.join(dir, line.slice(2)), acl: '0:0:644' })
+      else if (line.startsWith('a:')) records[records.length - 1].acl = line.slice(2)
     }
-    expect(checked).toBeGreaterThan(3)
+    for (const { file, acl } of records) {
+      const [uid, gid, mode] = acl.split(':')
+      const stat = fs.lstatSync(path.join(rootfs, file))
+      const initdb = ['etc', 'lib', 'tmp', 'var'].includes(file)
+      if (!stat.isSymbolicLink() && !initdb) {
+        expect({ file, mode: (stat.mode & 0o7777).toString(8) }).toEqual({ file, mode })
+      }
+      if (isRoot)
+        expect({ file, owner: `${stat.uid}:${stat.gid}` }).toEqual({ file, owner: `${uid}:${gid}` })
+    }
+    expect(records.length).toBeGreaterThan(5)
     const bundleCrt = fs.lstatSync(path.join(rootfs, 'etc/ssl/certs/ca-certificates.crt'))
     expect(bundleCrt.mode & 0o7777).toBe(0o644)
     expect(fs.readlinkSync(path.join(rootfs, 'etc/ssl/cert.pem'))).toBe('certs/ca-certificates.crt')
     expect(fs.lstatSync(path.join(rootfs, 'tmp')).mode & 0o7777).toBe(0o1777)
-    expect(fs.readFileSync(path.join(rootfs, 'etc/passwd'), 'utf8')).toMatch(/^nonroot:x:65532:65532:/m)
+    expect(fs.readFileSync(path.join(rootfs, 'etc/passwd'), 'utf8')).toMatch(
+      /^nonroot:x:65532:65532:/m
+    )
     const world = fs.readFileSync(path.join(rootfs, 'etc/apk/world'), 'utf8')
     expect(world).toBe('ca-certificates-bundle\nmusl\n')
     expect(fs.existsSync(path.join(rootfs, 'bin/sh'))).toBe(false)
@@ -230,9 +248,17 @@ describe('reproducible builds and the cache', () => {
 describe('bad inputs: a clear error and no tarball', () => {
   const cases: [string, () => Record<string, string>, RegExp][] = [
     ['a missing app', () => ({ app: tmp('no-such-app') }), /app '.*no-such-app' does not exist/],
-    ['an unknown package', () => ({ packages: 'ca-certificates-bundel' }), /ca-certificates-bundel.*no such package[\s\S]*did you mean/],
+    [
+      'an unknown package',
+      () => ({ packages: 'ca-certificates-bundel' }),
+      /ca-certificates-bundel.*no such package[\s\S]*did you mean/
+    ],
     ['an unknown arch', () => ({ arch: 'mips' }), /input `?arch`?.*mips/i],
-    ['an unreachable repository', () => ({ repositories: 'http://127.0.0.1:9/alpine' }), /127\.0\.0\.1:9/],
+    [
+      'an unreachable repository',
+      () => ({ repositories: 'http://127.0.0.1:9/alpine' }),
+      /127\.0\.0\.1:9/
+    ],
     [
       'an unwritable output',
       () => ({ output: '/proc/witchery/image.tar' }),
@@ -240,16 +266,21 @@ describe('bad inputs: a clear error and no tarball', () => {
     ]
   ]
 
-  it.each(cases)('%s', async (_name, inputs, message) => {
-    const output = inputs().output ?? tmp(`bad/${_name.replace(/\W+/g, '-')}.tar`)
-    const run = await runAction(DIST, { inputs: baseInputs({ output, ...inputs() }) })
-    expect(run.code).not.toBe(0)
-    expect(run.stdout).toMatch(/::error/)
-    expect(run.stdout).toMatch(message)
-    expect(fs.existsSync(output)).toBe(false)
-    const dir = path.dirname(output)
-    if (fs.existsSync(dir)) expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([])
-  }, 60000)
+  it.each(cases)(
+    '%s',
+    async (_name, inputs, message) => {
+      const output = inputs().output ?? tmp(`bad/${_name.replace(/\W+/g, '-')}.tar`)
+      const run = await runAction(DIST, { inputs: baseInputs({ output, ...inputs() }) })
+      expect(run.code).not.toBe(0)
+      expect(run.stdout).toMatch(/::error/)
+      expect(run.stdout).toMatch(message)
+      expect(fs.existsSync(output)).toBe(false)
+      const dir = path.dirname(output)
+      if (fs.existsSync(dir))
+        expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([])
+    },
+    60000
+  )
 
   it('a glibc-linked app, with a message that says how to build for musl', async () => {
     if (!haveTool('gcc')) return console.warn('skipping: gcc not installed')

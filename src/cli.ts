@@ -43,8 +43,16 @@ const engineFlags = {
 
 class UsageError extends Error {}
 
-function engineOptionsFrom(argv: string[]): { options: EngineOptions; world: string[]; root?: string } {
-  const { values, positionals } = parseArgs({ args: argv, options: engineFlags, allowPositionals: true })
+function engineOptionsFrom(argv: string[]): {
+  options: EngineOptions
+  world: string[]
+  root?: string
+} {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: engineFlags,
+    allowPositionals: true
+  })
   if (values.help) {
     process.stdout.write(`${USAGE}\n`)
     process.exit(0)
@@ -113,7 +121,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function report(error: unknown): number {
-  if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+  if (
+    error instanceof UsageError ||
+    (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+  ) {
     process.stderr.write(`witchery: ${(error as Error).message}\n${USAGE}\n`)
     return 2
   }

@@ -40,7 +40,10 @@ export function parseElf(head: Buffer): ElfInfo | undefined {
     const offset = word(elfClass === 2 ? ph + 8 : ph + 4)
     const size = word(elfClass === 2 ? ph + 32 : ph + 16)
     if (offset + size <= head.length) {
-      interpreter = head.subarray(offset, offset + size).toString('latin1').replace(/\0+$/, '')
+      interpreter = head
+        .subarray(offset, offset + size)
+        .toString('latin1')
+        .replace(/\0+$/, '')
     }
   }
   return { elfClass, machine, interpreter }

@@ -7,6 +7,7 @@ import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { findArch, type ArchInfo } from '../arch.js'
+import { makeDirs } from '../mkdirs.js'
 import {
   installResolution,
   openRepositories,
@@ -15,6 +16,7 @@ import {
   type OpenRepositories,
   type Resolution
 } from '../apk/engine.js'
+import { newFetchStats } from '../apk/fetch.js'
 import type { Logger, RepoPackage } from '../apk/types.js'
 import { scanDirectory, treeToLayerEntries } from '../oci/tree.js'
 import { writeImage } from '../oci/image.js'
@@ -39,12 +41,29 @@ interface ArchPlan {
   resolution: Resolution
 }
 
+/** Fails fast, before any download, when the tarball could not be written where asked. */
+async function checkOutput(output: string): Promise<void> {
+  const probe = path.join(path.dirname(output), `.${path.basename(output)}.probe-${process.pid}`)
+  try {
+    await makeDirs(path.dirname(output))
+    await fs.writeFile(probe, '', { flag: 'wx' })
+    await fs.rm(probe, { force: true })
+  } catch (error) {
+    throw new BuildError(
+      `cannot write the tarball '${output}': ${(error as Error).message}. Give a path in a ` +
+        'writable folder (the workspace or RUNNER_TEMP).',
+      'output'
+    )
+  }
+}
+
 export async function build(spec: BuildSpec, options: BuildOptions): Promise<BuildResult> {
   const { logger } = options
   const arches = spec.arches.map(archInfo)
   for (const arch of arches) {
     if (spec.app) await checkApp(appSource(spec.app.source, arch), arch)
   }
+  await checkOutput(spec.output)
 
   const plans: ArchPlan[] = []
   for (const arch of arches) {
@@ -54,11 +73,13 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
     logger.info(`${arch.apk}: ${resolution.packages.length} packages resolved`)
     plans.push({ arch, repos, resolution })
   }
-  await options.onResolved?.(plans.map((p) => ({ arch: p.arch.apk, packages: p.resolution.packages })))
+  await options.onResolved?.(
+    plans.map((p) => ({ arch: p.arch.apk, packages: p.resolution.packages }))
+  )
 
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'witchery-'))
   try {
-    const fetch = emptyFetchSummary()
+    const fetch = newFetchStats()
     const images: PlatformImage[] = []
     const perArch: Omit<ArchResult, 'manifestDigest' | 'configDigest' | 'layers'>[] = []
     for (const plan of plans) {
@@ -110,7 +131,10 @@ async function buildArch(
   root: string,
   options: BuildOptions,
   fetch: FetchSummary
-): Promise<{ image: PlatformImage; record: Omit<ArchResult, 'manifestDigest' | 'configDigest' | 'layers'> }> {
+): Promise<{
+  image: PlatformImage
+  record: Omit<ArchResult, 'manifestDigest' | 'configDigest' | 'layers'>
+}> {
   const { arch, repos, resolution } = plan
   const installed = await installResolution(
     root,
@@ -193,16 +217,6 @@ function engineOptions(spec: BuildSpec, arch: string, options: BuildOptions): En
     cacheDir: spec.cacheDir,
     logger: options.logger,
     ...options.engine
-  }
-}
-
-function emptyFetchSummary(): FetchSummary {
-  return {
-    downloadedBytes: 0,
-    packagesFromCache: 0,
-    packagesDownloaded: 0,
-    indexesRevalidated: 0,
-    indexesDownloaded: 0
   }
 }
 

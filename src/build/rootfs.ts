@@ -68,7 +68,10 @@ function osRelease(version?: string): string {
   } else {
     lines.push('PRETTY_NAME="Alpine Linux"')
   }
-  lines.push('HOME_URL="https://alpinelinux.org/"', 'BUG_REPORT_URL="https://gitlab.alpinelinux.org/alpine/aports/-/issues"')
+  lines.push(
+    'HOME_URL="https://alpinelinux.org/"',
+    'BUG_REPORT_URL="https://gitlab.alpinelinux.org/alpine/aports/-/issues"'
+  )
   return lines.join('\n') + '\n'
 }
 
@@ -114,7 +117,12 @@ async function appendLines(
   if (!tree.has(rel)) tree.set(rel, { type: 'file', mode, uid: 0, gid: 0 })
 }
 
-async function writeIfAbsent(root: string, tree: RootTree, rel: string, text: string): Promise<void> {
+async function writeIfAbsent(
+  root: string,
+  tree: RootTree,
+  rel: string,
+  text: string
+): Promise<void> {
   if (tree.has(rel)) return
   await fs.writeFile(await realPathInside(root, rel), text)
   tree.set(rel, { type: 'file', mode: 0o644, uid: 0, gid: 0 })

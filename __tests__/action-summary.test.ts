@@ -1,0 +1,284 @@
+/**
+ * The job summary, written through @actions/core into a real GITHUB_STEP_SUMMARY file, and the
+ * step outputs computed from the same BuildResult.
+ */
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import type { BuildResult, PackageRecord } from '../src/build/spec.js'
+import { outputValues, OUTPUT_NAMES } from '../src/action/outputs.js'
+import {
+  formatBytes,
+  packageRows,
+  pushCommands,
+  renderSummary,
+  SUMMARY_LIMIT,
+  writeSummary
+} from '../src/action/summary.js'
+
+const DIGEST = `sha256:${'d'.repeat(64)}`
+const CONFIG = `sha256:${'c'.repeat(64)}`
+
+function packages(arch: string, count = 2): PackageRecord[] {
+  const base: PackageRecord[] = [
+    { name: 'musl', version: '1.2.5-r10', arch, license: 'MIT', size: 700_000 },
+    {
+      name: 'ca-certificates-bundle',
+      version: '20250619-r0',
+      arch,
+      license: 'MPL-2.0 AND MIT',
+      size: 230_000
+    }
+  ]
+  for (let i = base.length; i < count; i++) {
+    base.push({
+      name: `pkg-${String(i).padStart(5, '0')}`,
+      version: '1.0-r0',
+      arch,
+      license: 'GPL-2.0-or-later',
+      size: 10
+    })
+  }
+  return base
+}
+
+function result(arches = ['x86_64'], count = 2): BuildResult {
+  return {
+    tarball: '/work/out/image.tar',
+    digest: DIGEST,
+    imageId: CONFIG,
+    size: 3_500_000,
+    tags: ['ghcr.io/o/app:1.0', 'ghcr.io/o/app:latest'],
+    arches: arches.map((arch, i) => ({
+      arch,
+      packages: packages(arch, count),
+      manifestDigest: `sha256:${String(i).repeat(64)}`,
+      configDigest: CONFIG,
+      layers: [
+        {
+          digest: `sha256:${'1'.repeat(64)}`,
+          diffId: `sha256:${'2'.repeat(64)}`,
+          size: 1_200_000,
+          createdBy: 'witchery: apk add ca-certificates-bundle'
+        },
+        {
+          digest: `sha256:${'3'.repeat(64)}`,
+          diffId: `sha256:${'4'.repeat(64)}`,
+          size: 2048,
+          createdBy: 'witchery: COPY server /usr/bin/server'
+        }
+      ],
+      scriptsSkipped: []
+    })),
+    fetch: {
+      downloadedBytes: 1_572_864,
+      packagesFromCache: 1,
+      packagesDownloaded: 1,
+      indexesRevalidated: 2,
+      indexesDownloaded: 0
+    },
+    warnings: ['x86_64: install scripts not run for busybox']
+  }
+}
+
+let work: string
+let summaryFile: string
+let savedSummaryEnv: string | undefined
+let lines: string[]
+let realWrite: typeof process.stdout.write
+
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-summary-'))
+  summaryFile = path.join(work, 'step-summary.md')
+  savedSummaryEnv = process.env.GITHUB_STEP_SUMMARY
+})
+
+beforeEach(() => {
+  fs.writeFileSync(summaryFile, '')
+  process.env.GITHUB_STEP_SUMMARY = summaryFile
+  lines = []
+  realWrite = process.stdout.write
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((l) => l !== '')
+    )
+    return true
+  }) as typeof process.stdout.write
+})
+
+afterEach(() => {
+  process.stdout.write = realWrite
+})
+
+afterAll(() => {
+  if (savedSummaryEnv === undefined) delete process.env.GITHUB_STEP_SUMMARY
+  else process.env.GITHUB_STEP_SUMMARY = savedSummaryEnv
+  fs.rmSync(work, { recursive: true, force: true })
+})
+
+describe('job summary', () => {
+  it('writes digest, tags, packages, layers, fetch stats, push commands and warnings', async () => {
+    await writeSummary(result(), { cacheHit: 'partial' })
+    const html = fs.readFileSync(summaryFile, 'utf8')
+    expect(html).toContain('<h2>witchery: ghcr.io/o/app:1.0</h2>')
+    expect(html).toContain(`<td>${DIGEST}</td>`)
+    expect(html).toContain(`<th>Image ID</th><td>${CONFIG}</td>`)
+    expect(html).toContain('<td>ghcr.io/o/app:1.0, ghcr.io/o/app:latest</td>')
+    expect(html).toContain('<td>/work/out/image.tar (3.3 MiB)</td>')
+    expect(html).toContain('<th>Cache hit</th><td>partial</td>')
+    expect(html).toContain('<h3>Packages (2)</h3>')
+    expect(html).toContain('<tr><td>musl</td><td>1.2.5-r10</td><td>x86_64</td><td>MIT</td></tr>')
+    expect(html).toContain(
+      '<td>ca-certificates-bundle</td><td>20250619-r0</td><td>x86_64</td><td>MPL-2.0 AND MIT</td>'
+    )
+    // Sorted by name: ca-certificates-bundle before musl.
+    expect(html.indexOf('<td>ca-certificates-bundle</td>')).toBeLessThan(
+      html.indexOf('<td>musl</td>')
+    )
+    expect(html).toContain(
+      `<td>x86_64</td><td>sha256:${'1'.repeat(64)}</td><td>1.1 MiB</td><td>witchery: apk add ca-certificates-bundle</td>`
+    )
+    expect(html).toContain('<li>Downloaded 1.5 MiB</li>')
+    expect(html).toContain('<li>Packages: 1 from the cache, 1 downloaded</li>')
+    expect(html).toContain('<li>Indexes: 2 revalidated, 0 downloaded</li>')
+    expect(html).toContain(
+      '<pre lang="sh"><code>skopeo copy oci-archive:/work/out/image.tar docker://ghcr.io/o/app:1.0\n' +
+        'skopeo copy oci-archive:/work/out/image.tar docker://ghcr.io/o/app:latest\n' +
+        'docker load -i /work/out/image.tar</code></pre>'
+    )
+    expect(html).toContain(
+      '<h3>Warnings</h3>\n<ul><li>x86_64: install scripts not run for busybox</li></ul>'
+    )
+  })
+
+  it('appends to what the step summary already holds', async () => {
+    fs.writeFileSync(summaryFile, '# earlier\n')
+    await writeSummary(result(), { cacheHit: 'true' })
+    const html = fs.readFileSync(summaryFile, 'utf8')
+    expect(html.startsWith('# earlier\n<h2>')).toBe(true)
+  })
+
+  it('merges a multi-arch package list and pushes with --all', () => {
+    const r = result(['x86_64', 'aarch64'])
+    expect(packageRows(r)).toEqual([
+      ['ca-certificates-bundle', '20250619-r0', 'x86_64, aarch64', 'MPL-2.0 AND MIT'],
+      ['musl', '1.2.5-r10', 'x86_64, aarch64', 'MIT']
+    ])
+    expect(pushCommands(r)).toEqual([
+      'skopeo copy --all oci-archive:/work/out/image.tar docker://ghcr.io/o/app:1.0',
+      'skopeo copy --all oci-archive:/work/out/image.tar docker://ghcr.io/o/app:latest'
+    ])
+    const html = renderSummary(r, { cacheHit: 'false' })
+    expect(html).toContain('<td>x86_64, aarch64</td>')
+    expect(html).toContain(`<td>aarch64</td><td>sha256:${'1'.repeat(64)}</td>`)
+    expect(html).not.toContain('<h3>Warnings</h3>\n<ul></ul>')
+  })
+
+  it('escapes what packages and inputs put in it', () => {
+    const r = result()
+    r.arches[0].packages[0].license = '<script>alert(1)</script> & "x"'
+    r.arches[0].packages[1].license = ''
+    r.tags = ['app:<b>']
+    const html = renderSummary(r, { cacheHit: 'false' })
+    expect(html).toContain('<td>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;</td>')
+    expect(html).not.toContain('<script>')
+    expect(html).not.toContain('<b>')
+    // An empty cell is a dash, not an unclosed <td>.
+    expect(html).toContain('<td>20250619-r0</td><td>x86_64</td><td>-</td>')
+  })
+
+  it('stays under GitHub’s 1 MiB limit by cutting the package table, and says where the rest is', async () => {
+    const big = result(['x86_64'], 20_000)
+    expect(
+      Buffer.byteLength(renderSummary(big, { cacheHit: 'false', maxBytes: 10 * 1024 * 1024 }))
+    ).toBeGreaterThan(SUMMARY_LIMIT)
+    await writeSummary(big, { cacheHit: 'false' })
+    const html = fs.readFileSync(summaryFile, 'utf8')
+    expect(Buffer.byteLength(html)).toBeLessThanOrEqual(SUMMARY_LIMIT)
+    expect(Buffer.byteLength(html)).toBeGreaterThan(SUMMARY_LIMIT * 0.9)
+    expect(html).toContain('<h3>Packages (20000)</h3>')
+    const shown = (html.match(/<td>pkg-\d{5}<\/td>/g) ?? []).length
+    expect(shown).toBeGreaterThan(1000)
+    expect(shown).toBeLessThan(19_998)
+    expect(html).toContain(
+      `… and ${20_000 - 2 - shown} more: the full list is the <code>packages</code> output.`
+    )
+    // Everything after the table is still there.
+    expect(html).toContain('<h3>Layers</h3>')
+    expect(html).toContain('<h3>Fetch</h3>')
+  })
+
+  it('counts what an earlier writer left in the file against the limit', async () => {
+    fs.writeFileSync(summaryFile, 'x'.repeat(600 * 1024))
+    await writeSummary(result(['x86_64'], 20_000), { cacheHit: 'false' })
+    expect(fs.statSync(summaryFile).size).toBeLessThanOrEqual(SUMMARY_LIMIT)
+  })
+
+  it('outside a runner: one debug line, no throw', async () => {
+    delete process.env.GITHUB_STEP_SUMMARY
+    await writeSummary(result(), { cacheHit: 'false' })
+    expect(lines).toEqual([
+      '::debug::summary: GITHUB_STEP_SUMMARY is not set, no job summary written'
+    ])
+    expect(fs.readFileSync(summaryFile, 'utf8')).toBe('')
+  })
+
+  it('formats sizes', () => {
+    expect([
+      formatBytes(0),
+      formatBytes(1023),
+      formatBytes(1024),
+      formatBytes(5 * 1024 ** 3)
+    ]).toEqual(['0 B', '1023 B', '1.0 KiB', '5.0 GiB'])
+  })
+})
+
+describe('outputs', () => {
+  it('gives every output as the string the runner stores', () => {
+    const values = outputValues(result(['x86_64', 'aarch64']), 'true')
+    expect(Object.keys(values)).toEqual([...OUTPUT_NAMES])
+    expect(values.tarball).toBe('/work/out/image.tar')
+    expect(values.digest).toBe(DIGEST)
+    expect(values['image-id']).toBe(CONFIG)
+    expect(values.size).toBe('3500000')
+    expect(values['cache-hit']).toBe('true')
+    expect(values.tags).toBe('ghcr.io/o/app:1.0\nghcr.io/o/app:latest')
+    expect(JSON.parse(values.packages)).toEqual([
+      { name: 'musl', version: '1.2.5-r10', arch: 'x86_64', license: 'MIT' },
+      {
+        name: 'ca-certificates-bundle',
+        version: '20250619-r0',
+        arch: 'x86_64',
+        license: 'MPL-2.0 AND MIT'
+      },
+      { name: 'musl', version: '1.2.5-r10', arch: 'aarch64', license: 'MIT' },
+      {
+        name: 'ca-certificates-bundle',
+        version: '20250619-r0',
+        arch: 'aarch64',
+        license: 'MPL-2.0 AND MIT'
+      }
+    ])
+    const metadata = JSON.parse(values.metadata)
+    expect(metadata).toMatchObject({
+      digest: DIGEST,
+      imageId: CONFIG,
+      size: 3_500_000,
+      cacheHit: 'true',
+      tags: ['ghcr.io/o/app:1.0', 'ghcr.io/o/app:latest'],
+      warnings: ['x86_64: install scripts not run for busybox'],
+      fetch: { downloadedBytes: 1_572_864, packagesDownloaded: 1 }
+    })
+    expect(
+      metadata.platforms.map((p: { arch: string; packages: number }) => [p.arch, p.packages])
+    ).toEqual([
+      ['x86_64', 2],
+      ['aarch64', 2]
+    ])
+    expect(metadata.platforms[0].layers[0].createdBy).toBe(
+      'witchery: apk add ca-certificates-bundle'
+    )
+  })
+})

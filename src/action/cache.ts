@@ -1,0 +1,207 @@
+/**
+ * The index and package caches between runs, on @actions/cache. Two entries: `<cacheDir>/indexes`
+ * (keyed by arches, repositories and the UTC day, since indexes change upstream) and
+ * `<cacheDir>/packages` (keyed by the exact set of resolved packages). Caching is an
+ * optimisation: every failure here is a warning, never a failed build.
+ */
+import * as cache from '@actions/cache'
+import * as core from '@actions/core'
+import { createHash } from 'node:crypto'
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import { PackageCache } from '../apk/cache.js'
+import type { RepoPackage } from '../apk/types.js'
+import type { BuildSpec, FetchSummary } from '../build/spec.js'
+import { makeDirs } from '../mkdirs.js'
+
+/**
+ * The `cache-hit` output: 'true' when the package entry matched its exact key and no package was
+ * downloaded, 'partial' when an entry was restored (an older package set, or an exact match that
+ * still needed downloads), 'false' when nothing was restored or the cache is off.
+ */
+export type CacheHit = 'true' | 'partial' | 'false'
+
+export interface CacheKeys {
+  primary: string
+  restore: string[]
+}
+
+export interface ResolvedArch {
+  arch: string
+  packages: RepoPackage[]
+}
+
+type EntryName = 'indexes' | 'packages'
+
+interface Entry {
+  keys: CacheKeys
+  matched?: string
+}
+
+/** True when the runner offers the cache service; outside GitHub, says so once at debug level. */
+export function cacheAvailable(): boolean {
+  if (cache.isFeatureAvailable()) return true
+  core.debug(
+    'cache: no Actions cache service here (not on a GitHub runner); nothing is restored or saved'
+  )
+  return false
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+function archPart(arches: string[]): string {
+  return [...arches].sort().join('+')
+}
+
+function utcDay(now: Date): string {
+  return now.toISOString().slice(0, 10).replace(/-/g, '')
+}
+
+/** `witchery-index-v1-<arches>-<12 hex of the repositories>-<YYYYMMDD>`, restored by prefix without the day. */
+export function indexCacheKeys(
+  arches: string[],
+  repositories: string[],
+  now = new Date()
+): CacheKeys {
+  const prefix = `witchery-index-v1-${archPart(arches)}-${sha256(repositories.join('\n')).slice(0, 12)}-`
+  return { primary: `${prefix}${utcDay(now)}`, restore: [prefix] }
+}
+
+/** `witchery-pkgs-v1-<arches>-<sha256 of the sorted package identities>`, restored by arch prefix. */
+export function packageCacheKeys(arches: string[], resolved: ResolvedArch[]): CacheKeys {
+  const identities = resolved.flatMap((r) =>
+    r.packages.map((p) => `${r.arch}/${p.checksum || `${p.name}-${p.version}`}`)
+  )
+  const prefix = `witchery-pkgs-v1-${archPart(arches)}-`
+  return {
+    primary: `${prefix}${sha256([...new Set(identities)].sort().join('\n'))}`,
+    restore: [prefix]
+  }
+}
+
+/**
+ * @actions/cache versions an entry by the path strings it is given and stores paths relative to
+ * GITHUB_WORKSPACE. Giving it the bare names `indexes`/`packages` from inside the cache dir keeps
+ * the entry valid wherever RUNNER_TEMP is on the next run.
+ */
+async function inCacheDir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  await makeDirs(dir)
+  const cwd = process.cwd()
+  const workspace = process.env.GITHUB_WORKSPACE
+  process.chdir(dir)
+  process.env.GITHUB_WORKSPACE = dir
+  try {
+    return await fn()
+  } finally {
+    process.chdir(cwd)
+    if (workspace === undefined) delete process.env.GITHUB_WORKSPACE
+    else process.env.GITHUB_WORKSPACE = workspace
+  }
+}
+
+async function hasFiles(dir: string): Promise<boolean> {
+  const names = await fs.readdir(dir).catch(() => [])
+  return names.length > 0
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** The two cache entries of one build: restore before, save after. */
+export class BuildCache {
+  readonly enabled: boolean
+  private readonly dir: string
+  private indexes?: Entry
+  private packages?: Entry
+  private resolved: ResolvedArch[] = []
+
+  constructor(
+    private readonly spec: Pick<BuildSpec, 'arches' | 'repositories' | 'cacheDir'>,
+    private readonly options: { now?: Date } = {}
+  ) {
+    this.dir = spec.cacheDir ?? ''
+    this.enabled = spec.cacheDir !== undefined && cacheAvailable()
+  }
+
+  async restoreIndexes(): Promise<void> {
+    if (!this.enabled) return
+    const keys = indexCacheKeys(this.spec.arches, this.spec.repositories, this.options.now)
+    this.indexes = { keys, matched: await this.restore('indexes', keys) }
+  }
+
+  /** Meant for build's onResolved: the package set is known, nothing is fetched yet. */
+  async restorePackages(resolved: ResolvedArch[]): Promise<void> {
+    if (!this.enabled) return
+    this.resolved = resolved
+    const keys = packageCacheKeys(this.spec.arches, resolved)
+    this.packages = { keys, matched: await this.restore('packages', keys) }
+  }
+
+  /** After a successful build: saves each entry whose exact key was not already there. */
+  async save(): Promise<void> {
+    if (!this.enabled) return
+    await this.saveEntry('indexes', this.indexes)
+    if (this.packages && this.packages.matched !== this.packages.keys.primary)
+      await this.prunePackages()
+    await this.saveEntry('packages', this.packages)
+  }
+
+  /**
+   * Keeps only the resolved packages, so an entry restored from an older set does not carry its
+   * stale files into the new one (entries would otherwise only ever grow).
+   */
+  private async prunePackages(): Promise<void> {
+    const store = new PackageCache(this.dir)
+    const keep = new Set(
+      this.resolved.flatMap((r) => r.packages.map((p) => store.packagePath(p.checksum)))
+    )
+    const dir = path.join(this.dir, 'packages')
+    for (const name of await fs.readdir(dir).catch(() => [])) {
+      const file = path.join(dir, name)
+      if (!keep.has(file)) await fs.rm(file, { recursive: true, force: true })
+    }
+  }
+
+  hit(fetch?: Pick<FetchSummary, 'packagesDownloaded'>): CacheHit {
+    const matched = this.packages?.matched
+    if (!this.packages || matched === undefined) return 'false'
+    const downloaded = fetch?.packagesDownloaded ?? 0
+    return matched === this.packages.keys.primary && downloaded === 0 ? 'true' : 'partial'
+  }
+
+  private async restore(name: EntryName, keys: CacheKeys): Promise<string | undefined> {
+    try {
+      const matched = await inCacheDir(this.dir, () =>
+        cache.restoreCache([name], keys.primary, keys.restore)
+      )
+      if (matched === undefined) core.info(`cache: no ${name} entry yet for ${keys.primary}`)
+      else if (matched === keys.primary) core.info(`cache: ${name} restored (${matched})`)
+      else core.info(`cache: ${name} restored from an older entry (${matched})`)
+      return matched
+    } catch (error) {
+      core.warning(`cache: could not restore ${name}, building without them: ${messageOf(error)}`)
+      return undefined
+    }
+  }
+
+  private async saveEntry(name: EntryName, entry: Entry | undefined): Promise<void> {
+    if (!entry) return
+    if (entry.matched === entry.keys.primary) {
+      core.info(`cache: ${name} unchanged (${entry.keys.primary}), not saved again`)
+      return
+    }
+    if (!(await hasFiles(path.join(this.dir, name)))) {
+      core.debug(`cache: ${path.join(this.dir, name)} is empty, nothing to save`)
+      return
+    }
+    try {
+      const id = await inCacheDir(this.dir, () => cache.saveCache([name], entry.keys.primary))
+      if (id !== -1) core.info(`cache: ${name} saved as ${entry.keys.primary}`)
+    } catch (error) {
+      core.warning(`cache: could not save ${name}: ${messageOf(error)}`)
+    }
+  }
+}

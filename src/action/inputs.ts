@@ -1,0 +1,488 @@
+/**
+ * Action inputs → BuildSpec. `readInputs` reads an env map the way @actions/core's getInput
+ * does (`INPUT_<NAME>`, trimmed), so the runner, the CLI and tests all go through the same
+ * parsing and validation. Every problem is an InputError that names the input and the fix.
+ */
+import * as exec from '@actions/exec'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { archNames, findArch, hostArch } from '../arch.js'
+import { parseDependency } from '../apk/dependency.js'
+import { alpineRepositories, parseRepository } from '../apk/repository.js'
+import type { AppSpec, BuildSpec, ImageSettings } from '../build/spec.js'
+
+/** A bad input value: the message starts with the input's name and says how to fix it. */
+export class InputError extends Error {
+  readonly input: string
+  constructor(input: string, problem: string) {
+    super(`input \`${input}\`: ${problem}`)
+    this.name = new.target.name
+    this.input = input
+  }
+}
+
+export interface InputDefinition {
+  required?: boolean
+  /** The literal default action.yml declares; computed defaults are documented there instead. */
+  default?: string
+}
+
+/**
+ * The one table of inputs and their literal defaults. action.yml must agree with it (a test
+ * checks), because the runner applies action.yml's defaults and direct callers get these.
+ */
+export const INPUTS = {
+  packages: { required: true },
+  app: {},
+  'app-dest': {},
+  entrypoint: {},
+  cmd: {},
+  env: {},
+  workdir: {},
+  user: { default: 'nonroot' },
+  labels: {},
+  annotations: {},
+  tags: {},
+  branch: { default: 'latest-stable' },
+  repositories: {},
+  keys: {},
+  'fetch-alpine-keys': { default: 'true' },
+  'allow-untrusted': { default: 'false' },
+  arch: {},
+  cache: { default: 'true' },
+  'source-date-epoch': {},
+  output: { default: 'image.tar' }
+} as const satisfies Record<string, InputDefinition>
+
+export type InputName = keyof typeof INPUTS
+
+/** What readInputs cannot know from the env map alone. */
+export interface InputContext {
+  /** Unix seconds of the last commit; called only when neither the input nor SOURCE_DATE_EPOCH is set. */
+  commitEpoch?: () => number
+  /** Alpine arch of this machine: the default `arch`. */
+  hostArch?: string
+}
+
+type Env = Record<string, string | undefined>
+
+/** `getInput` semantics over an env map, plus the table's default for an empty value. */
+export function getInput(env: Env, name: InputName): string {
+  const value = (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim()
+  if (value !== '') return value
+  const definition: InputDefinition = INPUTS[name]
+  return definition.default ?? ''
+}
+
+export function readInputs(env: Env = process.env, context: InputContext = {}): BuildSpec {
+  const workspace = env.GITHUB_WORKSPACE || process.cwd()
+  const input = (name: InputName) => getInput(env, name)
+  const packages = parsePackages(input('packages'))
+  const arches = parseArches(input('arch'), context.hostArch ?? hostArch())
+  const app = parseApp(input('app'), input('app-dest'), workspace, arches[0])
+  const sourceDateEpoch = parseEpoch(input('source-date-epoch'), env, context)
+  const keys = parseKeys(input('keys'), workspace)
+  const cache = parseBoolean('cache', input('cache'))
+  return {
+    packages,
+    app: app?.spec,
+    arches,
+    repositories: parseRepositories(input('repositories'), input('branch'), workspace),
+    keyFiles: keys.files,
+    keyDirs: keys.dirs,
+    fetchAlpineKeys: parseBoolean('fetch-alpine-keys', input('fetch-alpine-keys')),
+    allowUntrusted: parseBoolean('allow-untrusted', input('allow-untrusted')),
+    image: parseImage(env, input, app, sourceDateEpoch),
+    tags: parseTags(input('tags'), env.GITHUB_REPOSITORY),
+    output: parseOutput(input('output'), workspace),
+    sourceDateEpoch,
+    cacheDir: cache ? path.join(env.RUNNER_TEMP || os.tmpdir(), 'witchery-cache') : undefined
+  }
+}
+
+/** Unix seconds of HEAD's commit in `dir`, or 0 when git or the repository is missing. */
+export async function commitEpoch(dir: string): Promise<number> {
+  try {
+    const { exitCode, stdout } = await exec.getExecOutput('git', ['log', '-1', '--format=%ct'], {
+      cwd: dir,
+      silent: true,
+      ignoreReturnCode: true
+    })
+    const seconds = Number(stdout.trim())
+    return exitCode === 0 && stdout.trim() !== '' && Number.isSafeInteger(seconds) && seconds >= 0
+      ? seconds
+      : 0
+  } catch {
+    return 0
+  }
+}
+
+/** Whether the build epoch must come from the commit: no input and no SOURCE_DATE_EPOCH. */
+export function needsCommitEpoch(env: Env): boolean {
+  return getInput(env, 'source-date-epoch') === '' && (env.SOURCE_DATE_EPOCH ?? '').trim() === ''
+}
+
+/** Splits a list input on whitespace, newlines and commas. */
+export function splitList(text: string): string[] {
+  return text.split(/[\s,]+/).filter((t) => t !== '')
+}
+
+/** Lines of a multiline input, without blank lines and `#` comments. */
+export function splitLines(text: string): { line: string; number: number }[] {
+  return text
+    .split(/\r?\n/)
+    .map((line, i) => ({ line: line.trim(), number: i + 1 }))
+    .filter(({ line }) => line !== '' && !line.startsWith('#'))
+}
+
+function parsePackages(text: string): string[] {
+  const tokens = splitList(text)
+  if (tokens.length === 0) {
+    throw new InputError(
+      'packages',
+      'no packages given; name at least one Alpine package, e.g. `packages: ca-certificates-bundle`'
+    )
+  }
+  for (const token of tokens) {
+    try {
+      parseDependency(token)
+    } catch (error) {
+      throw new InputError(
+        'packages',
+        `'${token}' is not a package name or apk constraint (${(error as Error).message}); ` +
+          'write names like `curl`, `libssl3>=3.3`, `so:libz.so.1` or `!busybox`'
+      )
+    }
+  }
+  return tokens
+}
+
+function parseArches(text: string, fallback: string): string[] {
+  const names = splitList(text)
+  const arches: string[] = []
+  for (const name of names.length > 0 ? names : [fallback]) {
+    const arch = findArch(name)
+    if (!arch) {
+      const what =
+        names.length > 0
+          ? `unknown architecture '${name}'`
+          : `the runner's architecture '${name}' is not one Alpine builds for`
+      throw new InputError('arch', `${what}; use one of ${archNames()}`)
+    }
+    if (!arches.includes(arch.apk)) arches.push(arch.apk)
+  }
+  return arches
+}
+
+function parseBoolean(name: InputName, text: string): boolean {
+  if (['true', 'True', 'TRUE'].includes(text)) return true
+  if (['false', 'False', 'FALSE'].includes(text)) return false
+  throw new InputError(name, `'${text}' is not a boolean; use true or false`)
+}
+
+interface ParsedApp {
+  spec: AppSpec
+  kind: 'file' | 'folder'
+}
+
+function parseApp(
+  source: string,
+  dest: string,
+  workspace: string,
+  firstArch: string
+): ParsedApp | undefined {
+  if (source === '') {
+    if (dest !== '') throw new InputError('app-dest', 'is set but `app` is not; give the app too')
+    return undefined
+  }
+  const resolved = path.resolve(workspace, source)
+  // A missing app is the build's to report (with how to build it); assume a file meanwhile.
+  const stat = fs.statSync(resolved.replaceAll('{arch}', firstArch), { throwIfNoEntry: false })
+  const kind = stat?.isDirectory() ? 'folder' : 'file'
+  const defaultDest = kind === 'folder' ? '/app' : `/usr/bin/${appFileName(resolved)}`
+  return {
+    spec: { source: resolved, dest: absoluteImagePath('app-dest', dest || defaultDest) },
+    kind
+  }
+}
+
+/** The app's file name in the image: `{arch}` dropped, so every arch lands at one path. */
+function appFileName(source: string): string {
+  const name = path
+    .basename(source)
+    .replaceAll('{arch}', '')
+    .replace(/^[-_.]+|[-_.]+$/g, '')
+  return name || 'app'
+}
+
+function absoluteImagePath(input: InputName, value: string): string {
+  if (!value.startsWith('/')) {
+    throw new InputError(input, `'${value}' is not an absolute path in the image; start it with /`)
+  }
+  const normalized = path.posix.normalize(value).replace(/(.)\/+$/, '$1')
+  if (normalized === '/' && input === 'app-dest') {
+    throw new InputError(input, 'the app cannot replace the image root; give a folder such as /app')
+  }
+  return normalized
+}
+
+function parseEpoch(text: string, env: Env, context: InputContext): number {
+  if (text !== '') return epochFrom(text, 'input `source-date-epoch`')
+  const fromEnv = (env.SOURCE_DATE_EPOCH ?? '').trim()
+  if (fromEnv !== '') return epochFrom(fromEnv, 'environment variable SOURCE_DATE_EPOCH')
+  return context.commitEpoch?.() ?? 0
+}
+
+function epochFrom(text: string, where: string): number {
+  const seconds = Number(text)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(seconds)) {
+    throw new InputError(
+      'source-date-epoch',
+      `${where} is '${text}', not a number of seconds since 1970; use e.g. 1700000000 or leave it empty for the commit time`
+    )
+  }
+  return seconds
+}
+
+function parseKeys(text: string, workspace: string): { files: string[]; dirs: string[] } {
+  const files: string[] = []
+  const dirs: string[] = []
+  for (const { line } of splitLines(text)) {
+    const resolved = path.resolve(workspace, line)
+    const stat = fs.statSync(resolved, { throwIfNoEntry: false })
+    if (!stat) {
+      throw new InputError(
+        'keys',
+        `'${line}' does not exist; give PEM public key files or folders of them, one per line (relative to the workspace)`
+      )
+    }
+    ;(stat.isDirectory() ? dirs : files).push(resolved)
+  }
+  return { files, dirs }
+}
+
+function parseRepositories(text: string, branch: string, workspace: string): string[] {
+  const lines = splitLines(text)
+  if (lines.length === 0) return alpineRepositories(parseBranch(branch))
+  return lines.map(({ line }, i) => parseRepositoryLine(line, i, workspace))
+}
+
+function parseBranch(branch: string): string {
+  if (/^(?:latest-stable|edge|v\d+\.\d+)$/.test(branch)) return branch
+  throw new InputError(
+    'branch',
+    `'${branch}' is not an Alpine branch; use latest-stable, edge or vX.Y (e.g. v3.22), or give \`repositories\``
+  )
+}
+
+/**
+ * `[@tag ]URL-or-path`, checked by the engine's own parser; a relative path is taken from the
+ * workspace rather than the current directory.
+ */
+function parseRepositoryLine(line: string, index: number, workspace: string): string {
+  const match = /^(@\S+\s+)?(\S+)$/.exec(line)
+  const isPath = match !== null && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(match[2])
+  const resolved = match && isPath ? `${match[1] ?? ''}${path.resolve(workspace, match[2])}` : line
+  try {
+    parseRepository(resolved, index)
+  } catch (error) {
+    throw new InputError('repositories', (error as Error).message)
+  }
+  return resolved
+}
+
+function parseImage(
+  env: Env,
+  input: (name: InputName) => string,
+  app: ParsedApp | undefined,
+  epoch: number
+): ImageSettings {
+  const entrypoint = parseCommand('entrypoint', input('entrypoint'))
+  const defaultEntrypoint = app?.kind === 'file' ? [app.spec.dest] : undefined
+  const workdir = input('workdir')
+  return {
+    entrypoint: entrypoint === undefined ? defaultEntrypoint : emptyToUndefined(entrypoint),
+    cmd: emptyToUndefined(parseCommand('cmd', input('cmd'))),
+    env: parseEnv(input('env')),
+    workdir: workdir === '' ? undefined : absoluteImagePath('workdir', workdir),
+    user: parseUser(input('user')),
+    labels: parsePairs('labels', input('labels')),
+    annotations: {
+      ...defaultAnnotations(env, epoch),
+      ...parsePairs('annotations', input('annotations'))
+    }
+  }
+}
+
+function emptyToUndefined(words: string[] | undefined): string[] | undefined {
+  return words && words.length > 0 ? words : undefined
+}
+
+/**
+ * A command as a JSON array (`["/app", "--serve"]`) or as words split on whitespace, where
+ * '…' and "…" group words. No shell semantics: no escapes, variables or globs.
+ */
+export function parseCommand(input: InputName, text: string): string[] | undefined {
+  if (text === '') return undefined
+  if (text.startsWith('[')) return parseJsonCommand(input, text)
+  const words: string[] = []
+  let word = ''
+  let inWord = false
+  let quote: string | undefined
+  for (const ch of text) {
+    if (quote !== undefined) {
+      if (ch === quote) quote = undefined
+      else word += ch
+    } else if (ch === '"' || ch === "'") {
+      quote = ch
+      inWord = true
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(word)
+      word = ''
+      inWord = false
+    } else {
+      word += ch
+      inWord = true
+    }
+  }
+  if (quote !== undefined) {
+    throw new InputError(
+      input,
+      `unterminated ${quote} in '${text}'; close the quote, or give a JSON array such as ["/app", "--flag"]`
+    )
+  }
+  if (inWord) words.push(word)
+  return words
+}
+
+function parseJsonCommand(input: InputName, text: string): string[] {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw new InputError(
+      input,
+      `looks like a JSON array but does not parse (${(error as Error).message}); write e.g. ["/app", "--serve"]`
+    )
+  }
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new InputError(input, `must be a JSON array of strings, e.g. ["/app", "--serve"]`)
+  }
+  return value
+}
+
+function parseEnv(text: string): string[] {
+  return splitLines(text).map(({ line, number }) => {
+    const eq = line.indexOf('=')
+    const name = eq < 0 ? line : line.slice(0, eq)
+    if (eq < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new InputError(
+        'env',
+        `line ${number} '${line}' is not NAME=value; write one variable per line, e.g. LOG_LEVEL=info`
+      )
+    }
+    return line
+  })
+}
+
+function parsePairs(input: 'labels' | 'annotations', text: string): Record<string, string> {
+  const pairs: Record<string, string> = {}
+  for (const { line, number } of splitLines(text)) {
+    const eq = line.indexOf('=')
+    const key = eq < 0 ? '' : line.slice(0, eq).trim()
+    if (key === '' || /\s/.test(key)) {
+      throw new InputError(
+        input,
+        `line ${number} '${line}' is not key=value; write one per line, e.g. org.opencontainers.image.title=app`
+      )
+    }
+    pairs[key] = line.slice(eq + 1).trim()
+  }
+  return pairs
+}
+
+function parseUser(user: string): string {
+  if (/^(?:\d+(?::\d+)?|[A-Za-z_][A-Za-z0-9_.-]*(?::[A-Za-z_][A-Za-z0-9_.-]*)?)$/.test(user)) {
+    return user
+  }
+  throw new InputError('user', `'${user}' is not a user; use nonroot, root, a uid or uid:gid`)
+}
+
+/** OCI annotations every image gets unless the `annotations` input sets them. */
+function defaultAnnotations(env: Env, epoch: number): Record<string, string> {
+  const annotations: Record<string, string> = {}
+  if (env.GITHUB_REPOSITORY) {
+    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+    annotations['org.opencontainers.image.source'] = `${server}/${env.GITHUB_REPOSITORY}`
+  }
+  if (env.GITHUB_SHA) annotations['org.opencontainers.image.revision'] = env.GITHUB_SHA
+  annotations['org.opencontainers.image.created'] = rfc3339(epoch)
+  return annotations
+}
+
+export function rfc3339(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+const DOMAIN_PART = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?'
+const DOMAIN = `${DOMAIN_PART}(?:\\.${DOMAIN_PART})*(?::\\d+)?`
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
+const REFERENCE = new RegExp(
+  `^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::\\w[\\w.-]{0,127})?$`
+)
+
+function parseTags(text: string, repository: string | undefined): string[] {
+  const given = splitList(text)
+  const refs = given.length > 0 ? given : [`${defaultImageName(repository)}:latest`]
+  const tags: string[] = []
+  for (const ref of refs) {
+    const tag = normalizeTag(ref)
+    if (!tags.includes(tag)) tags.push(tag)
+  }
+  return tags
+}
+
+/** Checks an image reference and gives it `:latest` when it names no tag. */
+function normalizeTag(ref: string): string {
+  const fix = 'write e.g. ghcr.io/owner/app:1.0 (lowercase repository, optional registry and tag)'
+  if (ref.includes('@')) {
+    throw new InputError(
+      'tags',
+      `'${ref}' has a digest; a tag names the image, give name:tag; ${fix}`
+    )
+  }
+  if (!REFERENCE.test(ref) || ref.length > 255) {
+    throw new InputError('tags', `'${ref}' is not an image reference; ${fix}`)
+  }
+  const lastPart = ref.slice(ref.lastIndexOf('/') + 1)
+  return lastPart.includes(':') ? ref : `${ref}:latest`
+}
+
+/** The repository's name, made a valid image name (`Owner/My.Repo` → `my.repo`). */
+export function defaultImageName(repository: string | undefined): string {
+  const name = (repository ?? '')
+    .slice((repository ?? '').indexOf('/') + 1)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/[._-]{2,}/g, '-')
+    .replace(/^[._-]+|[._-]+$/g, '')
+  return new RegExp(`^${PATH_COMPONENT}$`).test(name) ? name : 'witchery'
+}
+
+function parseOutput(text: string, workspace: string): string {
+  if (text.endsWith('/')) {
+    throw new InputError(
+      'output',
+      `'${text}' is a folder; give the tarball's file path, e.g. image.tar`
+    )
+  }
+  const resolved = path.resolve(workspace, text)
+  if (fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new InputError(
+      'output',
+      `'${text}' is an existing folder; give a file path, e.g. image.tar`
+    )
+  }
+  return resolved
+}

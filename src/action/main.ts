@@ -1,0 +1,96 @@
+/**
+ * The action, as a short story: read the inputs, restore the caches, build, save the caches,
+ * set the outputs, write the job summary. Any failure becomes one annotation whose title says
+ * what kind of problem it is, and a failed step.
+ */
+import * as core from '@actions/core'
+import { ApkError, type ApkErrorCode } from '../apk/errors.js'
+import type { Logger } from '../apk/types.js'
+import { build } from '../build/build.js'
+import { AppError, BuildError } from '../build/errors.js'
+import type { BuildSpec } from '../build/spec.js'
+import { BuildCache } from './cache.js'
+import { commitEpoch, InputError, needsCommitEpoch, readInputs } from './inputs.js'
+import { outputValues, setOutputs } from './outputs.js'
+import { writeSummary } from './summary.js'
+
+export async function run(): Promise<void> {
+  try {
+    const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+    const headEpoch = needsCommitEpoch(process.env) ? await commitEpoch(workspace) : 0
+    const spec = readInputs(process.env, { commitEpoch: () => headEpoch })
+    await core.group('Inputs', async () => logSpec(spec))
+
+    const cache = new BuildCache(spec)
+    if (cache.enabled) await core.group('Restore index cache', () => cache.restoreIndexes())
+    const result = await core.group('Build', () =>
+      build(spec, {
+        logger: actionLogger(),
+        onResolved: (resolved) => cache.restorePackages(resolved)
+      })
+    )
+    if (cache.enabled) await core.group('Save cache', () => cache.save())
+
+    const cacheHit = cache.hit(result.fetch)
+    await core.group('Outputs', async () => setOutputs(outputValues(result, cacheHit)))
+    for (const warning of result.warnings) core.warning(warning, { title: 'witchery' })
+    await writeSummary(result, { cacheHit }).catch((error: Error) =>
+      core.warning(`could not write the job summary: ${error.message}`)
+    )
+  } catch (error) {
+    fail(error)
+  }
+}
+
+/** The engine's and the build's messages, in the step log. */
+export function actionLogger(): Logger {
+  return {
+    info: (message) => core.info(message),
+    warning: (message) => core.warning(message, { title: 'witchery' }),
+    debug: (message) => core.debug(message)
+  }
+}
+
+function logSpec(spec: BuildSpec): void {
+  core.info(`packages: ${spec.packages.join(' ')}`)
+  core.info(`arch: ${spec.arches.join(', ')}`)
+  core.info(`repositories: ${spec.repositories.join(', ')}`)
+  if (spec.app) core.info(`app: ${spec.app.source} → ${spec.app.dest}`)
+  core.info(`tags: ${spec.tags.join(', ')}`)
+  core.info(`output: ${spec.output}`)
+  core.info(`source date epoch: ${spec.sourceDateEpoch}`)
+  core.info(`cache: ${spec.cacheDir ?? 'off'}`)
+  if (spec.allowUntrusted) core.warning('allow-untrusted is on: signatures are not checked')
+}
+
+const APK_TITLES: Record<ApkErrorCode, string> = {
+  FORMAT: 'malformed repository data',
+  INDEX_SIGNATURE: 'repository index not trusted',
+  PACKAGE_INTEGRITY: 'package failed verification',
+  UNTRUSTED_KEY: 'signing key not trusted',
+  FETCH: 'download failed',
+  UNSATISFIABLE: 'packages cannot be installed together',
+  PATH_ESCAPE: 'package path escapes the image root',
+  FILE_CONFLICT: 'packages conflict',
+  UNSUPPORTED_ENTRY: 'unsupported package entry',
+  INVALID_ARGUMENT: 'invalid setting'
+}
+
+/** The annotation title: the kind of problem, so the checks page reads at a glance. */
+export function errorTitle(error: unknown): string {
+  if (error instanceof InputError) return `witchery: invalid input \`${error.input}\``
+  if (error instanceof AppError) return 'witchery: the app cannot run in the image'
+  if (error instanceof BuildError) {
+    return error.input ? `witchery: invalid input \`${error.input}\`` : 'witchery: build failed'
+  }
+  if (error instanceof ApkError) return `witchery: ${APK_TITLES[error.code] ?? 'engine error'}`
+  return 'witchery failed'
+}
+
+/** setFailed with a title: one error annotation and a failed step. */
+function fail(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error)
+  if (error instanceof Error && error.stack) core.debug(error.stack)
+  core.error(message, { title: errorTitle(error) })
+  process.exitCode = core.ExitCode.Failure
+}

@@ -1,0 +1,168 @@
+/**
+ * The job summary: what is in the image, how big it is, where its bytes came from and how to
+ * push it. GitHub takes at most 1 MiB per step, so the package table is cut to fit and points
+ * at the `packages` output for the full list.
+ */
+import * as core from '@actions/core'
+import * as fs from 'node:fs'
+import type { BuildResult } from '../build/spec.js'
+import type { CacheHit } from './cache.js'
+
+/** GitHub's per-step limit, minus room for what other writers may add to the file. */
+export const SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024
+
+export interface SummaryContext {
+  cacheHit: CacheHit
+  /** Bytes the summary may take; defaults to SUMMARY_LIMIT minus what the file already holds. */
+  maxBytes?: number
+}
+
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`
+  const units = ['KiB', 'MiB', 'GiB']
+  let value = bytes / 1024
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${value.toFixed(1)} ${units[unit]}`
+}
+
+function cell(text: string): string {
+  return `<td>${text === '' ? '-' : escapeHtml(text)}</td>`
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const head = `<tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`
+  return `<table>${head}${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</table>\n`
+}
+
+/** One row per package; a package built for several arches shows them in one cell. */
+export function packageRows(result: BuildResult): string[][] {
+  const rows = new Map<
+    string,
+    { name: string; version: string; license: string; arches: string[] }
+  >()
+  for (const arch of result.arches) {
+    for (const p of arch.packages) {
+      const key = `${p.name}\0${p.version}\0${p.license}`
+      const row = rows.get(key) ?? {
+        name: p.name,
+        version: p.version,
+        license: p.license,
+        arches: []
+      }
+      if (!row.arches.includes(p.arch)) row.arches.push(p.arch)
+      rows.set(key, row)
+    }
+  }
+  return [...rows.values()]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((r) => [r.name, r.version, r.arches.join(', '), r.license])
+}
+
+/** The commands a later step runs to publish or load the tarball. */
+export function pushCommands(result: BuildResult): string[] {
+  const all = result.arches.length > 1 ? ' --all' : ''
+  const commands = result.tags.map(
+    (tag) => `skopeo copy${all} oci-archive:${result.tarball} docker://${tag}`
+  )
+  if (result.arches.length === 1) commands.push(`docker load -i ${result.tarball}`)
+  return commands
+}
+
+function overview(result: BuildResult, cacheHit: CacheHit): string {
+  const packageCount = result.arches.reduce((n, a) => n + a.packages.length, 0)
+  const rows = [
+    ['Digest', result.digest],
+    ['Image ID', result.imageId],
+    ['Platforms', result.arches.map((a) => a.arch).join(', ')],
+    ['Tags', result.tags.join(', ')],
+    ['Tarball', `${result.tarball} (${formatBytes(result.size)})`],
+    ['Packages', String(packageCount)],
+    ['Cache hit', cacheHit]
+  ]
+  return `<table>${rows.map(([k, v]) => `<tr><th>${k}</th>${cell(v)}</tr>`).join('')}</table>\n`
+}
+
+function layersSection(result: BuildResult): string {
+  const rows = result.arches.flatMap((a) =>
+    a.layers.map((l) => [a.arch, l.digest, formatBytes(l.size), l.createdBy])
+  )
+  return `<h3>Layers</h3>\n${table(['Arch', 'Digest', 'Size', 'Created by'], rows)}`
+}
+
+function fetchSection(result: BuildResult): string {
+  const f = result.fetch
+  const items = [
+    `Downloaded ${formatBytes(f.downloadedBytes)}`,
+    `Packages: ${f.packagesFromCache} from the cache, ${f.packagesDownloaded} downloaded`,
+    `Indexes: ${f.indexesRevalidated} revalidated, ${f.indexesDownloaded} downloaded`
+  ]
+  return `<h3>Fetch</h3>\n<ul>${items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>\n`
+}
+
+function pushSection(result: BuildResult): string {
+  const code = escapeHtml(pushCommands(result).join('\n'))
+  return `<h3>Push</h3>\n<pre lang="sh"><code>${code}</code></pre>\n`
+}
+
+function warningsSection(result: BuildResult): string {
+  if (result.warnings.length === 0) return ''
+  const items = result.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')
+  return `<h3>Warnings</h3>\n<ul>${items}</ul>\n`
+}
+
+function packagesSection(rows: string[][], shown: number): string {
+  const heading = `<h3>Packages (${rows.length})</h3>\n`
+  const body = table(['Name', 'Version', 'Arch', 'License'], rows.slice(0, shown))
+  const more =
+    shown < rows.length
+      ? `<p>… and ${rows.length - shown} more: the full list is the <code>packages</code> output.</p>\n`
+      : ''
+  return heading + body + more
+}
+
+/** The summary's HTML, cut to `maxBytes` by dropping package rows from the end. */
+export function renderSummary(result: BuildResult, context: SummaryContext): string {
+  const maxBytes = context.maxBytes ?? SUMMARY_LIMIT
+  const title = `<h2>witchery: ${escapeHtml(result.tags[0] ?? 'image')}</h2>\n`
+  const before =
+    title + overview(result, context.cacheHit) + pushSection(result) + warningsSection(result)
+  const after = layersSection(result) + fetchSection(result)
+  const rows = packageRows(result)
+  const render = (shown: number) => before + packagesSection(rows, shown) + after
+  let shown = rows.length
+  let html = render(shown)
+  while (Buffer.byteLength(html) > maxBytes && shown > 0) {
+    const excess = Buffer.byteLength(html) - maxBytes
+    const perRow = Buffer.byteLength(table(['', '', '', ''], rows.slice(0, shown))) / shown
+    shown = Math.max(0, shown - Math.max(1, Math.ceil(excess / perRow)))
+    html = render(shown)
+  }
+  return html
+}
+
+function existingSummaryBytes(): number {
+  const file = process.env.GITHUB_STEP_SUMMARY
+  return file ? (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) : 0
+}
+
+/** Appends the summary to GITHUB_STEP_SUMMARY; outside a runner, says so at debug level. */
+export async function writeSummary(result: BuildResult, context: SummaryContext): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) {
+    core.debug('summary: GITHUB_STEP_SUMMARY is not set, no job summary written')
+    return
+  }
+  const maxBytes = context.maxBytes ?? SUMMARY_LIMIT - existingSummaryBytes()
+  await core.summary.addRaw(renderSummary(result, { ...context, maxBytes })).write()
+}
