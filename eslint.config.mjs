@@ -17,7 +17,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@actions/*'], message: 'The APK engine knows nothing of GitHub Actions.' }, { group: ['../oci/*', '../action/*'], message: 'The engine is a leaf layer.' }] }
+        {
+          patterns: [
+            { group: ['@actions/*'], message: 'The APK engine knows nothing of GitHub Actions.' },
+            { group: ['../oci/*', '../action/*'], message: 'The engine is a leaf layer.' }
+          ]
+        }
       ]
     }
   }

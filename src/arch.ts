@@ -91,7 +91,8 @@ export function findArch(name: string): ArchInfo | undefined {
   if (byApk) return byApk
   const [oci, variant] = n.split('/')
   return ARCHES.find(
-    (a) => a.oci === oci && (variant === undefined || a.variant === variant || (!a.variant && !variant))
+    (a) =>
+      a.oci === oci && (variant === undefined || a.variant === variant || (!a.variant && !variant))
   )
 }
 

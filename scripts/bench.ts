@@ -1,0 +1,232 @@
+/**
+ * npm run bench: the engine's speed, each figure next to a baseline measured in the same run,
+ * so machine noise cancels out in the ratios.
+ *
+ * 1. parse and verify Alpine's real v3.22 index (target ≤ 60 ms on 2 cores);
+ * 2. resolve the largest rows of the resolutions table;
+ * 3. install ≥ 50 MB of packages, against gunzip + a plain untar of the same packages with
+ *    Node's zlib (target ≥ 0.8× the baseline's throughput);
+ * 4. write the image layer of that root, against plain gzip of the same bytes.
+ * Needs ../shared for 1 and 2 (skipped with a message without it).
+ */
+import { randomBytes } from 'node:crypto'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import * as zlib from 'node:zlib'
+import { parseApkindexText, readApkindex } from '../src/apk/apkindex.js'
+import { parseDependency } from '../src/apk/dependency.js'
+import { installPackages } from '../src/apk/install.js'
+import { Keyring } from '../src/apk/keys.js'
+import { readApkPackage } from '../src/apk/package-file.js'
+import { parseRepository } from '../src/apk/repository.js'
+import { solve } from '../src/apk/solver.js'
+import { writeImage } from '../src/oci/image.js'
+import { treeToLayerEntries } from '../src/oci/tree.js'
+import { buildApk } from '../__tests__/support/apk-builder.js'
+import { generateSigningKey } from '../__tests__/support/keys.js'
+
+const SHARED = path.resolve(process.cwd(), '..', 'shared')
+const MB = 1024 * 1024
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+async function timeIt(runs: number, fn: () => unknown | Promise<unknown>): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now()
+    await fn()
+    times.push(performance.now() - start)
+  }
+  return median(times)
+}
+
+function row(label: string, value: string): void {
+  console.log(`${label.padEnd(48)} ${value}`)
+}
+
+async function benchIndex(): Promise<void> {
+  const indexFile = path.join(SHARED, 'fixtures/real-indexes/v3.22-main/x86_64/APKINDEX.tar.gz')
+  if (!fs.existsSync(indexFile)) {
+    console.log('index and resolution: skipped (../shared not found)')
+    return
+  }
+  const bytes = fs.readFileSync(indexFile)
+  const keyring = await Keyring.load({ keysDir: path.join(SHARED, 'alpine-keys') })
+  const repository = parseRepository('https://dl-cdn.alpinelinux.org/alpine/v3.22/main', 0)
+  await readApkindex(bytes, repository, { keyring })
+  const ms = await timeIt(15, () => readApkindex(bytes, repository, { keyring }))
+  const gunzipMs = await timeIt(15, () => zlib.gunzipSync(bytes))
+  row('index: parse + verify v3.22 main (5,646 pkgs)', `${ms.toFixed(1)} ms (target ≤ 60 ms)`)
+  row('  baseline: gunzip of the same file', `${gunzipMs.toFixed(1)} ms`)
+
+  const index = await readApkindex(bytes, repository, { keyring })
+  const tsv = fs.readFileSync(
+    path.join(SHARED, 'fixtures/real-indexes/v3.22-main-resolutions.tsv'),
+    'utf8'
+  )
+  const rows = tsv
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t'))
+    .filter(([, rc]) => rc === '0')
+    .sort((a, b) => b[2].split(' ').length - a[2].split(' ').length)
+    .slice(0, 3)
+  for (const [world, , expected] of rows) {
+    const deps = world.split(' ').map((t) => parseDependency(t))
+    const solveMs = await timeIt(20, () =>
+      solve(deps, index.packages, { repositories: [repository] })
+    )
+    row(`resolve '${world}' (${expected.split(' ').length} pkgs)`, `${solveMs.toFixed(2)} ms`)
+  }
+  void parseApkindexText
+}
+
+/** ≥ 50 MB of package content: half random (incompressible), half text-like. */
+function makePackages(dir: string): { files: string[]; bytes: number } {
+  const key = generateSigningKey()
+  const files: string[] = []
+  let bytes = 0
+  const words = 'musl alpine witchery distroless layer index package signed apk tar gzip\n'
+  for (let i = 0; i < 12; i++) {
+    const content: Buffer[] = []
+    for (let j = 0; j < 8; j++) {
+      content.push(j % 2 === 0 ? randomBytes(512 * 1024) : Buffer.from(words.repeat(7500)))
+    }
+    const apk = buildApk(
+      {
+        name: `bench${i}`,
+        version: '1.0-r0',
+        files: content.map((c, j) => ({ path: `usr/share/bench${i}/file${j}.bin`, content: c }))
+      },
+      key
+    )
+    bytes += content.reduce((sum, c) => sum + c.length, 0)
+    const file = path.join(dir, apk.fileName)
+    fs.writeFileSync(file, apk.bytes)
+    files.push(file)
+  }
+  return { files, bytes }
+}
+
+/** The baseline: gunzip each package with Node's zlib and write its regular files, nothing else. */
+function plainUntar(apks: Buffer[], root: string): void {
+  for (const apk of apks) {
+    const tar = zlib.gunzipSync(apk)
+    let offset = 0
+    while (offset + 512 <= tar.length) {
+      const header = tar.subarray(offset, offset + 512)
+      if (header[0] === 0) {
+        offset += 512
+        continue
+      }
+      const name = header.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '')
+      const size = parseInt(header.subarray(124, 136).toString('latin1').trim() || '0', 8)
+      const type = String.fromCharCode(header[156])
+      const body = tar.subarray(offset + 512, offset + 512 + size)
+      if (!name.startsWith('.') && type === '0') {
+        const target = path.join(root, name)
+        fs.mkdirSync(path.dirname(target), { recursive: true })
+        fs.writeFileSync(target, body)
+      }
+      offset += 512 + Math.ceil(size / 512) * 512
+    }
+  }
+}
+
+async function benchInstall(): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-bench-'))
+  try {
+    const { files, bytes } = makePackages(work)
+    const apks = files.map((f) => fs.readFileSync(f))
+    const apkBytes = apks.reduce((sum, a) => sum + a.length, 0)
+    let n = 0
+    const baselineMs = await timeIt(3, () => plainUntar(apks, path.join(work, `base${n++}`)))
+    const installMs = await timeIt(3, async () => {
+      const units = apks.map((bytesOf) => {
+        const file = readApkPackage(bytesOf, { allowUntrusted: true })
+        return { pkg: { ...file.info, repository: 0 }, file }
+      })
+      await installPackages(path.join(work, `root${n++}`), units, {
+        arch: 'x86_64',
+        world: units.map((u) => parseDependency(u.pkg.name)),
+        repositories: [],
+        chown: false
+      })
+    })
+    const mbps = (ms: number) => bytes / MB / (ms / 1000)
+    row(
+      `install ${(bytes / MB).toFixed(0)} MB (${(apkBytes / MB).toFixed(0)} MB of .apk)`,
+      `${installMs.toFixed(0)} ms, ${mbps(installMs).toFixed(0)} MB/s`
+    )
+    row(
+      '  baseline: zlib gunzip + plain untar',
+      `${baselineMs.toFixed(0)} ms, ${mbps(baselineMs).toFixed(0)} MB/s`
+    )
+    row(
+      '  ratio (ours / baseline throughput)',
+      `${(baselineMs / installMs).toFixed(2)}× (target ≥ 0.8×)`
+    )
+
+    const units = apks.map((bytesOf) => {
+      const file = readApkPackage(bytesOf, { allowUntrusted: true })
+      return { pkg: { ...file.info, repository: 0 }, file }
+    })
+    const root = path.join(work, 'image-root')
+    const result = await installPackages(root, units, {
+      arch: 'x86_64',
+      world: units.map((u) => parseDependency(u.pkg.name)),
+      repositories: [],
+      chown: false
+    })
+    const entries = treeToLayerEntries(root, result.tree)
+    const layerMs = await timeIt(3, () =>
+      writeImage({
+        images: [
+          {
+            platform: { architecture: 'amd64', os: 'linux' },
+            layers: [{ entries, createdBy: 'bench' }],
+            config: {}
+          }
+        ],
+        output: path.join(work, 'image.tar'),
+        tags: ['bench:latest'],
+        createdEpoch: 0
+      })
+    )
+    const all = Buffer.concat(
+      entries.filter((e) => e.source).map((e) => fs.readFileSync(e.source as string))
+    )
+    const gzipMs = await timeIt(3, () => zlib.gzipSync(all, { level: 6 }))
+    row(
+      'image: write layer + tarball of that root',
+      `${layerMs.toFixed(0)} ms, ${mbps(layerMs).toFixed(0)} MB/s`
+    )
+    row(
+      '  baseline: zlib gzip -6 of the same bytes',
+      `${gzipMs.toFixed(0)} ms, ${mbps(gzipMs).toFixed(0)} MB/s`
+    )
+    row('  ratio (ours / baseline throughput)', `${(gzipMs / layerMs).toFixed(2)}×`)
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true })
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `witchery bench — node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`
+  )
+  console.log('each figure is the median of several runs; compare ratios, not absolute times\n')
+  await benchIndex()
+  await benchInstall()
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack ?? error.message)
+  process.exit(1)
+})
