@@ -8,7 +8,7 @@ import { formatIndexHeader, readApkindex } from '../src/apk/apkindex.js'
 import { FormatError, PackageIntegrityError } from '../src/apk/errors.js'
 import { splitGzipMembers } from '../src/apk/gzip.js'
 import { Keyring } from '../src/apk/keys.js'
-import { apkIdentity, readApkPackage } from '../src/apk/package-file.js'
+import { apkIdentity, readApkPackage, readApkPackageAsync } from '../src/apk/package-file.js'
 import { parsePkginfo } from '../src/apk/pkginfo.js'
 import type { RepoPackage } from '../src/apk/types.js'
 import { buildApk, type ApkSpec } from './support/apk-builder.js'
@@ -323,5 +323,96 @@ describe('parsePkginfo', () => {
   it('refuses a .PKGINFO without pkgname or pkgver', () => {
     expect(() => parsePkginfo('pkgver = 1\n')).toThrow(FormatError)
     expect(() => parsePkginfo('pkgname = a\n')).toThrow(/pkgver/)
+  })
+})
+
+describe('readApkPackageAsync gives what readApkPackage gives', () => {
+  const key = generateSigningKey()
+  const big = (seed: number) =>
+    crypto.createHash('sha512').update(String(seed)).digest().toString('hex').repeat(2100)
+  const spec: ApkSpec = {
+    name: 'parity',
+    version: '2.0-r3',
+    scripts: { 'post-install': '#!/bin/sh\n' },
+    files: [
+      { path: 'usr/lib/big1.so', content: big(1), mode: 0o755 },
+      { path: 'usr/lib/big2.so', content: crypto.randomBytes(600 * 1024) },
+      { path: 'usr/lib/small', content: 'small' },
+      { path: 'usr/lib/link.so', type: 'symlink', target: 'big1.so' }
+    ]
+  }
+  const good = buildApk(spec, key)
+  const expected = { ...good.info, repository: 0 }
+  const wrongBig = buildApk(
+    { ...spec, files: [{ path: 'usr/lib/big1.so', content: big(1), checksum: '00'.repeat(20) }] },
+    key
+  )
+  const dataStart = splitGzipMembers(good.bytes).at(-1)?.start ?? 0
+
+  async function outcomes(bytes: Buffer, options: Parameters<typeof readApkPackage>[1]) {
+    const summary = (file: ReturnType<typeof readApkPackage>) => ({
+      info: file.info,
+      scripts: [...file.scripts.keys()],
+      entries: file.entries.map((e) => [e.name, e.type, e.mode, e.sha1, e.data.length])
+    })
+    const sync = (() => {
+      try {
+        return { ok: summary(readApkPackage(bytes, options)) }
+      } catch (error) {
+        return { error: `${(error as Error).name}: ${(error as Error).message}` }
+      }
+    })()
+    const async = await readApkPackageAsync(bytes, options).then(
+      (file) => ({ ok: summary(file) }),
+      (error: Error) => ({ error: `${error.name}: ${error.message}` })
+    )
+    return { sync, async }
+  }
+
+  const cases: [string, () => Buffer, Parameters<typeof readApkPackage>[1], RegExp | null][] = [
+    ['a good package from a repository', () => good.bytes, { expected }, null],
+    ['a good local package, untrusted allowed', () => good.bytes, { allowUntrusted: true }, null],
+    [
+      'a flipped byte in the data section',
+      () => {
+        const bytes = Buffer.from(good.bytes)
+        bytes[dataStart + 200] ^= 0x40
+        return bytes
+      },
+      { expected },
+      /parity-2\.0-r3/
+    ],
+    [
+      'a data section gzipped again with one file changed (datahash)',
+      () => regzipMember(good.bytes, 2, (tar) => flipAt(tar, 'small', 0)),
+      { expected },
+      /datahash|checksum/
+    ],
+    [
+      'a big file whose content does not match its checksum (hashed off thread)',
+      () => wrongBig.bytes,
+      { allowUntrusted: true },
+      /checksum mismatch for \/usr\/lib\/big1\.so/
+    ],
+    [
+      'a truncated file',
+      () => good.bytes.subarray(0, good.bytes.length - 100),
+      { expected },
+      /parity/
+    ],
+    [
+      'not gzip at all',
+      () => Buffer.from('hello'),
+      { allowUntrusted: true, label: 'x.apk' },
+      /x\.apk/
+    ]
+  ]
+
+  it.each(cases)('%s', async (_name, bytes, options, error) => {
+    const { sync, async } = await outcomes(bytes(), options)
+    expect(async).toEqual(sync)
+    const outcome = async as { ok?: { entries: unknown[] }; error?: string }
+    if (error) expect(outcome.error).toMatch(error)
+    else expect(outcome.ok?.entries.length).toBeGreaterThan(3)
   })
 })

@@ -5,7 +5,8 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 
-export async function makeDirs(dir: string, mode = 0o755): Promise<void> {
+/** Returns the topmost folder it made (undefined when `dir` existed), so a caller can undo it. */
+export async function makeDirs(dir: string, mode = 0o755): Promise<string | undefined> {
   const absolute = path.resolve(dir)
   const missing: string[] = []
   let current = absolute
@@ -15,9 +16,16 @@ export async function makeDirs(dir: string, mode = 0o755): Promise<void> {
     if (parent === current) break
     current = parent
   }
+  let made: string | undefined
   for (const part of missing) {
-    await fs.mkdir(part, { mode }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error
-    })
+    const created = await fs.mkdir(part, { mode }).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error
+        return false
+      }
+    )
+    if (created) made ??= part
   }
+  return made
 }

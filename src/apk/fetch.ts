@@ -9,7 +9,7 @@ import type { PackageCache } from './cache.js'
 import { mapLimit } from './concurrency.js'
 import { ApkError, FetchError, InvalidArgumentError, PackageIntegrityError } from './errors.js'
 import type { Keyring } from './keys.js'
-import { readApkPackage } from './package-file.js'
+import { readApkPackageAsync } from './package-file.js'
 import { indexUrl, isRemote, packageUrl } from './repository.js'
 import { HttpTransport, type TransportResponse } from './transport.js'
 import {
@@ -62,6 +62,8 @@ export interface FetchPackagesOptions {
   logger?: Logger
   /** After each package: packages done, of total, and bytes downloaded so far. */
   onProgress?: (done: number, total: number, bytes: number) => void
+  /** Each package as soon as it is verified, in whatever order downloads finish. */
+  onVerified?: (pkg: RepoPackage, file: ApkPackageFile) => void
   stats?: FetchStats
 }
 
@@ -304,6 +306,7 @@ export async function fetchPackages(
     const files = await mapLimit(wanted, options.concurrency ?? 6, async (pkg) => {
       try {
         const file = await fetchPackage(pkg, repositoryOf(pkg, byIndex), context)
+        options.onVerified?.(pkg, file)
         done++
         options.onProgress?.(done, wanted.length, stats.downloadedBytes - startBytes)
         return file
@@ -349,7 +352,7 @@ async function fetchPackage(
   const cached = await fromCache(pkg, label, context)
   if (cached) return cached
   const bytes = await download(pkg, url, label, context)
-  const file = verifyDownloaded(bytes, pkg, url, label)
+  const file = await verifyDownloaded(bytes, pkg, url, label)
   context.stats.packagesDownloaded++
   await storePackage(pkg, bytes, label, context)
   return file
@@ -391,7 +394,7 @@ async function fromCache(
   }
   if (!bytes) return undefined
   try {
-    const file = readApkPackage(bytes, { expected: pkg, label })
+    const file = await readApkPackageAsync(bytes, { expected: pkg, label })
     context.stats.packagesFromCache++
     return file
   } catch (error) {
@@ -427,14 +430,14 @@ async function download(
   }
 }
 
-function verifyDownloaded(
+async function verifyDownloaded(
   bytes: Buffer,
   pkg: RepoPackage,
   source: string,
   label: string
-): ApkPackageFile {
+): Promise<ApkPackageFile> {
   try {
-    return readApkPackage(bytes, { expected: pkg, label })
+    return await readApkPackageAsync(bytes, { expected: pkg, label })
   } catch (error) {
     if (!(error instanceof ApkError)) throw error
     throw new PackageIntegrityError(
