@@ -4,12 +4,17 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { readApkindex } from '../src/apk/apkindex.js'
 import { parseDependency } from '../src/apk/dependency.js'
-import { installPackages, type InstallUnit } from '../src/apk/install.js'
+import {
+  InstallQueue,
+  installPackages,
+  RootInstaller,
+  type InstallUnit
+} from '../src/apk/install.js'
 import { Keyring } from '../src/apk/keys.js'
 import { readApkPackage } from '../src/apk/package-file.js'
 import { parseRepository } from '../src/apk/repository.js'
 import { solve } from '../src/apk/solver.js'
-import type { RepoPackage } from '../src/apk/types.js'
+import type { ApkPackageFile, RepoPackage } from '../src/apk/types.js'
 import { buildApk, type ApkSpec, type FileSpec } from './support/apk-builder.js'
 import { generateSigningKey } from './support/keys.js'
 import { synthetic } from './support/packages.js'
@@ -531,5 +536,72 @@ describe('never writing outside the root', () => {
     fs.writeFileSync(path.join(root, 'keep'), 'k')
     await expect(install([synthetic('x')], root)).rejects.toThrow(/is not empty/)
     expect(fs.readdirSync(root)).toEqual(['keep'])
+  })
+})
+
+describe('installing while packages still arrive (RootInstaller, InstallQueue)', () => {
+  const specs = [
+    synthetic('base', '1.0-r0', {
+      files: [{ path: 'usr/bin/tool', content: 'base', mode: 0o755 }]
+    }),
+    synthetic('mid', '1.0-r0'),
+    synthetic('top', '1.0-r0', {
+      replaces: ['base'],
+      files: [{ path: 'usr/bin/tool', content: 'top', mode: 0o755 }]
+    })
+  ]
+  const options = {
+    arch: 'x86_64',
+    world: [parseDependency('top')],
+    repositories: [],
+    chown: false
+  }
+
+  it('installs in install order whatever order the files come in, as installPackages does', async () => {
+    const units = specs.map(unitOf)
+    const reference = path.join(work, 'reference')
+    await installPackages(reference, units, options)
+    const root = path.join(work, 'queued')
+    const installer = await RootInstaller.begin(root, options)
+    const queue = new InstallQueue(
+      installer,
+      units.map((u) => u.pkg)
+    )
+    for (const unit of [...units].reverse()) queue.ready(unit.pkg, unit.file as ApkPackageFile)
+    await queue.done()
+    await installer.finish()
+    const db = (r: string) => fs.readFileSync(path.join(r, 'lib/apk/db/installed'), 'utf8')
+    expect(db(root)).toBe(db(reference))
+    expect(fs.readFileSync(path.join(root, 'usr/bin/tool'), 'utf8')).toBe('top')
+  })
+
+  it('reports a package that never arrived', async () => {
+    const units = specs.map(unitOf)
+    const installer = await RootInstaller.begin(path.join(work, 'r'), options)
+    const queue = new InstallQueue(
+      installer,
+      units.map((u) => u.pkg)
+    )
+    queue.ready(units[0].pkg, units[0].file as ApkPackageFile)
+    await expect(queue.done()).rejects.toThrow(/mid-1\.0-r0: its package file never arrived/)
+  })
+
+  it('fails on the first bad package, and abort() leaves no root behind', async () => {
+    const clash = synthetic('clash', '1.0-r0', {
+      files: [{ path: 'usr/bin/tool', content: 'clash' }]
+    })
+    const units = [specs[0], specs[1], clash].map(unitOf)
+    const root = path.join(work, 'deep', 'root')
+    const installer = await RootInstaller.begin(root, options)
+    const queue = new InstallQueue(
+      installer,
+      units.map((u) => u.pkg)
+    )
+    units.forEach((u) => queue.ready(u.pkg, u.file as ApkPackageFile))
+    await expect(queue.done()).rejects.toThrow(/clash-1\.0-r0: trying to overwrite/)
+    expect(fs.readFileSync(path.join(root, 'usr/bin/tool'), 'utf8')).toBe('base')
+    await queue.settled()
+    await installer.abort()
+    expect(fs.readdirSync(work)).toEqual([])
   })
 })

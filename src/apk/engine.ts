@@ -11,7 +11,7 @@ import { PackageCache } from './cache.js'
 import { parseDependency } from './dependency.js'
 import { InvalidArgumentError } from './errors.js'
 import { fetchIndexes, fetchPackages, newFetchStats, type FetchStats } from './fetch.js'
-import { installPackages, type InstallResult } from './install.js'
+import { InstallQueue, RootInstaller, type InstallResult } from './install.js'
 import { Keyring } from './keys.js'
 import { readApkPackage } from './package-file.js'
 import { indexUrl, isRemote, packageUrl, parseRepository } from './repository.js'
@@ -101,20 +101,13 @@ export function parseWorld(tokens: string[]): Dependency[] {
 }
 
 async function loadKeyring(options: EngineOptions, transport: HttpTransport): Promise<Keyring> {
-  const keyFiles = [...(options.keyFiles ?? [])]
-  for (const dir of options.keyDirs ?? []) {
-    const names = await fs.readdir(dir).catch((error: Error) => {
-      throw new InvalidArgumentError(`cannot read keys folder '${dir}': ${error.message}`)
-    })
-    for (const name of names.sort()) {
-      if (!name.startsWith('.')) keyFiles.push(path.join(dir, name))
-    }
-  }
+  const keyFiles = options.keyFiles ?? []
   const fetchAlpineKey =
     options.fetchAlpineKeys === false
       ? undefined
       : (name: string) => fetchAlpineKeyFile(name, options, transport)
-  return Keyring.load({ keyFiles, fetchAlpineKey })
+  // A keys folder is read as apk reads one: files that are not public keys are not keys.
+  return Keyring.load({ keysDirs: options.keyDirs, keyFiles, fetchAlpineKey })
 }
 
 /**
@@ -222,20 +215,12 @@ export async function installResolution(
 ): Promise<EngineInstallResult> {
   const logger = options.logger ?? silentLogger
   const fetch = repos.stats
-  const files = await fetchPackages(resolution.packages, repos.repositories, repos.arch, {
-    transport: options.transport ?? new HttpTransport({ logger }),
-    cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
-    concurrency: options.concurrency,
-    logger,
-    stats: fetch
-  })
-  const units = resolution.packages.map((pkg) => ({ pkg, file: files.get(pkg.checksum) }))
   // The keys that signed the indexes go into etc/apk/keys, so apk in a derived image trusts them.
   const signers = [...new Set(repos.indexes.map((i) => i.signer).filter((s) => s !== undefined))]
   const keys = signers
     .map((name) => ({ name, pem: repos.keyring.pemOf(name) ?? '' }))
     .filter((k) => k.pem !== '')
-  const result = await installPackages(root, units, {
+  const installer = await RootInstaller.begin(root, {
     arch: repos.arch,
     world: resolution.world,
     repositories: repos.repositories,
@@ -244,5 +229,22 @@ export async function installResolution(
     sourceDateEpoch: options.sourceDateEpoch,
     logger
   })
-  return { ...result, fetch }
+  // Packages go in, in install order, while later ones are still downloading and verifying.
+  const queue = new InstallQueue(installer, resolution.packages)
+  try {
+    await fetchPackages(resolution.packages, repos.repositories, repos.arch, {
+      transport: options.transport ?? new HttpTransport({ logger }),
+      cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
+      concurrency: options.concurrency,
+      logger,
+      stats: fetch,
+      onVerified: (pkg, file) => queue.ready(pkg, file)
+    })
+    await queue.done()
+    return { ...(await installer.finish()), fetch }
+  } catch (error) {
+    await queue.settled()
+    await installer.abort()
+    throw error
+  }
 }

@@ -192,6 +192,13 @@ class Plan {
   readonly packages: PlannedPackage[] = []
   readonly warnings: string[] = []
   readonly ids = new IdResolver()
+  /** Paths set since the installer last wrote, in the order they were planned. */
+  readonly touched: string[] = []
+
+  set(rel: string, node: Node): void {
+    this.nodes.set(rel, node)
+    this.touched.push(rel)
+  }
 
   constructor(private readonly logger: Logger) {
     for (const [dir, mode] of INITDB_DIRS) {
@@ -324,7 +331,7 @@ class Extraction {
     this.ensureParents(at)
     const existing = this.plan.nodes.get(at)
     if (!existing) {
-      this.plan.nodes.set(at, {
+      this.plan.set(at, {
         type: 'directory',
         mode: acl.mode,
         uid: acl.uid,
@@ -348,7 +355,7 @@ class Extraction {
     const parent = parentOf(at)
     if (parent === '' || this.plan.nodes.has(parent)) return
     this.ensureParents(parent)
-    this.plan.nodes.set(parent, { type: 'directory', mode: 0o755, uid: 0, gid: 0 })
+    this.plan.set(parent, { type: 'directory', mode: 0o755, uid: 0, gid: 0 })
   }
 
   private file(entry: TarEntry, acl: Acl): void {
@@ -410,7 +417,7 @@ class Extraction {
     const dbFile: DbFile = { name: baseOf(entry.name), acl, digest }
     dir.files.push(dbFile)
     this.files.set(entry.name, { digest, at })
-    this.plan.nodes.set(at, {
+    this.plan.set(at, {
       type: entry.type === 'file' ? 'file' : entry.type === 'symlink' ? 'symlink' : 'hardlink',
       mode: acl.mode,
       uid: acl.uid,
@@ -439,21 +446,11 @@ class Extraction {
   }
 }
 
-function planInstall(units: InstallUnit[], options: InstallOptions, logger: Logger): Plan {
-  const plan = new Plan(logger)
-  for (const unit of units) {
-    if (!unit.file && unit.pkg.installedSize > 0) {
-      throw new InvalidArgumentError(
-        `${unit.pkg.name}-${unit.pkg.version}: no package file was given to install.`
-      )
-    }
-    plan.add(unit, options.tags?.get(unit.pkg))
-  }
-  plan.settleDirectories()
-  return plan
-}
-
-async function ensureEmptyRoot(root: string): Promise<void> {
+/**
+ * Creates the root (it must be empty or missing) and what `--initdb` makes. Returns the topmost
+ * folder made on the way (the root or a parent), so a failed install can take it away again.
+ */
+async function initRoot(root: string): Promise<string | undefined> {
   const stat = await fs.lstat(root).catch(() => undefined)
   if (stat && !stat.isDirectory()) {
     throw new InvalidArgumentError(
@@ -466,40 +463,185 @@ async function ensureEmptyRoot(root: string): Promise<void> {
         'empty or missing folder.'
     )
   }
-  await makeDirs(root)
+  const made = await makeDirs(root)
+  for (const [dir] of INITDB_DIRS) await fs.mkdir(path.join(root, dir), { mode: 0o755 })
+  return made
 }
 
-/** Writes the planned tree: folders (writable while filling), files, links, then final modes. */
-async function writePlan(root: string, plan: Plan, options: InstallOptions): Promise<void> {
-  const chown = options.chown ?? process.getuid?.() === 0
-  const entries = [...plan.nodes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const dirs = entries.filter(([, n]) => n.type === 'directory')
-  for (const [rel] of dirs) await fs.mkdir(path.join(root, rel), { mode: 0o755 })
-  const files = entries.filter(([, n]) => n.type === 'file')
-  await mapLimit(files, options.concurrency ?? 8, async ([rel, node]) => {
-    const handle = await fs.open(path.join(root, rel), 'wx', 0o600)
+/**
+ * Installs packages one at a time, in install order, writing each as soon as it is planned, so
+ * a build can install the first packages while later ones are still being verified. Any
+ * failure empties the root again (abort): what was written never outlives a failed install.
+ */
+export class RootInstaller {
+  private readonly plan: Plan
+  private readonly onDisk = new Set<string>(INITDB_DIRS.map(([dir]) => dir))
+  private readonly chown: boolean
+
+  private constructor(
+    private readonly root: string,
+    private readonly options: InstallOptions,
+    /** The topmost folder begin() made, when it made the root. */
+    private readonly made: string | undefined
+  ) {
+    this.plan = new Plan(options.logger ?? silentLogger)
+    this.chown = options.chown ?? process.getuid?.() === 0
+  }
+
+  /** Prepares `root`, which must be empty or missing. */
+  static async begin(root: string, options: InstallOptions): Promise<RootInstaller> {
+    return new RootInstaller(root, options, await initRoot(root))
+  }
+
+  /** Plans one package (the next in install order) and writes what it adds or takes over. */
+  async add(unit: InstallUnit): Promise<void> {
+    if (!unit.file && unit.pkg.installedSize > 0) {
+      throw new InvalidArgumentError(
+        `${unit.pkg.name}-${unit.pkg.version}: no package file was given to install.`
+      )
+    }
+    this.plan.add(unit, this.options.tags?.get(unit.pkg))
+    await this.writeTouched()
+  }
+
+  /** Settles folder modes, writes the apk database, and returns what was installed. */
+  async finish(): Promise<InstallResult> {
+    this.plan.settleDirectories()
+    await this.writeTouched()
+    await writeDatabase(this.root, this.plan, this.options)
+    await this.settleOnDisk()
+    const plan = this.plan
+    const scriptsSkipped = scriptCarriers(plan)
+    if (scriptsSkipped.length > 0) {
+      plan.warn(`install scripts were not run (as in apko): ${scriptsSkipped.join(', ')}`)
+    }
+    const installed = plan.packages.map((p) => p.unit.pkg as PackageInfo).sort(compareDbPackages)
+    return { tree: treeOf(plan), installed, scriptsSkipped, warnings: plan.warnings }
+  }
+
+  /** Takes away everything this install wrote: the root as it was found (missing or empty). */
+  async abort(): Promise<void> {
+    if (this.made) {
+      await fs.rm(this.made, { recursive: true, force: true })
+      return
+    }
+    for (const name of await fs.readdir(this.root).catch(() => [])) {
+      await fs.rm(path.join(this.root, name), { recursive: true, force: true })
+    }
+  }
+
+  /** Writes the paths planned since the last call: folders, then files, then links. */
+  private async writeTouched(): Promise<void> {
+    const rels = [...new Set(this.plan.touched.splice(0))]
+    const nodes = rels.map((rel) => [rel, this.plan.nodes.get(rel) as Node] as const)
+    for (const [rel, node] of nodes) {
+      if (node.type !== 'directory' || this.onDisk.has(rel)) continue
+      await fs.mkdir(this.at(rel), { mode: 0o755 })
+      this.onDisk.add(rel)
+    }
+    const files = nodes.filter(([, node]) => node.type === 'file')
+    await mapLimit(files, this.options.concurrency ?? 8, ([rel, node]) => this.writeFile(rel, node))
+    for (const [rel, node] of nodes) {
+      if (node.type === 'symlink') {
+        await this.replace(rel)
+        await fs.symlink(node.linkname ?? '', this.at(rel))
+        if (this.chown) await fs.lchown(this.at(rel), node.uid, node.gid)
+      }
+    }
+    for (const [rel, node] of nodes) {
+      if (node.type !== 'hardlink') continue
+      await this.replace(rel)
+      await fs.link(this.at(node.linkname ?? ''), this.at(rel))
+    }
+  }
+
+  private at(rel: string): string {
+    return path.join(this.root, rel)
+  }
+
+  /** A path a later package takes over: the old file goes first (never written through). */
+  private async replace(rel: string): Promise<void> {
+    if (this.onDisk.has(rel)) await fs.rm(this.at(rel), { force: true })
+    this.onDisk.add(rel)
+  }
+
+  private async writeFile(rel: string, node: Node): Promise<void> {
+    await this.replace(rel)
+    const handle = await fs.open(this.at(rel), 'wx', 0o600)
     try {
       await handle.writeFile(node.data ?? Buffer.alloc(0))
-      if (chown) await handle.chown(node.uid, node.gid)
+      if (this.chown) await handle.chown(node.uid, node.gid)
       await handle.chmod(node.mode)
       if (node.mtime !== undefined) await handle.utimes(node.mtime, node.mtime)
     } finally {
       await handle.close()
     }
-  })
-  for (const [rel, node] of entries) {
-    const at = path.join(root, rel)
-    if (node.type === 'symlink') {
-      await fs.symlink(node.linkname ?? '', at)
-      if (chown) await fs.lchown(at, node.uid, node.gid)
-    } else if (node.type === 'hardlink') {
-      await fs.link(path.join(root, node.linkname ?? ''), at)
+  }
+
+  /** Final folder owners and modes, deepest first (a folder may be read-only for its owner). */
+  private async settleOnDisk(): Promise<void> {
+    const dirs = [...this.plan.nodes.entries()]
+      .filter(([, node]) => node.type === 'directory')
+      .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0))
+    for (const [rel, node] of dirs) {
+      if (this.chown) await fs.chown(this.at(rel), node.uid, node.gid)
+      await fs.chmod(this.at(rel), node.mode)
     }
   }
-  for (const [rel, node] of dirs.reverse()) {
-    const at = path.join(root, rel)
-    if (chown) await fs.chown(at, node.uid, node.gid)
-    await fs.chmod(at, node.mode)
+}
+
+/**
+ * Feeds an installer in install order from files that become ready in any order (downloads
+ * finish as they finish). `ready` is called once per package file; `done` waits for the rest.
+ */
+export class InstallQueue {
+  private next = 0
+  private readonly files = new Map<string, ApkPackageFile>()
+  private chain: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly installer: RootInstaller,
+    private readonly order: RepoPackage[]
+  ) {
+    this.kick()
+  }
+
+  ready(pkg: RepoPackage, file: ApkPackageFile): void {
+    this.files.set(pkg.checksum, file)
+    this.kick()
+  }
+
+  /** Resolves when every package is installed; rejects with the first install failure. */
+  async done(): Promise<void> {
+    this.kick()
+    await this.chain
+    if (this.next < this.order.length) {
+      const pkg = this.order[this.next]
+      throw new InvalidArgumentError(
+        `${pkg.name}-${pkg.version}: its package file never arrived; nothing was installed.`
+      )
+    }
+  }
+
+  /** Resolves once no package is being written any more, failed or not. */
+  async settled(): Promise<void> {
+    await this.chain.catch(() => undefined)
+  }
+
+  private kick(): void {
+    this.chain = this.chain.then(() => this.pump())
+    // Seen later by done(); until then the failure must not count as unhandled.
+    this.chain.catch(() => undefined)
+  }
+
+  private async pump(): Promise<void> {
+    while (this.next < this.order.length) {
+      const pkg = this.order[this.next]
+      const file = this.files.get(pkg.checksum)
+      if (pkg.installedSize > 0 && !file) return
+      this.next++
+      await this.installer.add({ pkg, file })
+    }
   }
 }
 
@@ -598,24 +740,20 @@ function scriptCarriers(plan: Plan): string[] {
 
 /**
  * Installs `units` (in install order, verified) into `root`, which must be empty or missing,
- * and writes the apk database. Throws before writing anything when a package would escape the
- * root, ships a device node, or conflicts with another package's file.
+ * and writes the apk database. On any failure (a package that would escape the root, a device
+ * node, a file conflict) the root is left as it was found.
  */
 export async function installPackages(
   root: string,
   units: InstallUnit[],
   options: InstallOptions
 ): Promise<InstallResult> {
-  const logger = options.logger ?? silentLogger
-  const plan = planInstall(units, options, logger)
-  await ensureEmptyRoot(root)
-  await writePlan(root, plan, options)
-  await writeDatabase(root, plan, options)
-  const scriptsSkipped = scriptCarriers(plan)
-  if (scriptsSkipped.length > 0) {
-    plan.warn(`install scripts were not run (as in apko): ${scriptsSkipped.join(', ')}`)
+  const installer = await RootInstaller.begin(root, options)
+  try {
+    for (const unit of units) await installer.add(unit)
+    return await installer.finish()
+  } catch (error) {
+    await installer.abort()
+    throw error
   }
-  const installed = plan.packages.map((p) => p.unit.pkg as PackageInfo)
-  installed.sort(compareDbPackages)
-  return { tree: treeOf(plan), installed, scriptsSkipped, warnings: plan.warnings }
 }
