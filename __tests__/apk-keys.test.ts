@@ -50,6 +50,17 @@ describe('Keyring.load', () => {
     expect(await keyring.resolve(a.name)).toBe(keyring.get(a.name))
   })
 
+  it('loads several keys dirs, each with files and folders that are not keys', async () => {
+    const a = generateSigningKey()
+    const b = generateSigningKey(undefined, { fresh: true })
+    const first = writeKeysDir(path.join(dir, 'one'), [a])
+    const second = writeKeysDir(path.join(dir, 'two'), [b])
+    fs.writeFileSync(path.join(second, 'README.md'), '# our keys\n')
+    fs.mkdirSync(path.join(second, 'old'))
+    const keyring = await Keyring.load({ keysDirs: [first, second] })
+    expect(keyring.names().sort()).toEqual([a.name, b.name].sort())
+  })
+
   it('loads key files by base name, together with a keys dir', async () => {
     const a = generateSigningKey()
     const b = generateSigningKey()

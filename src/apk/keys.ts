@@ -15,6 +15,8 @@ import { InvalidArgumentError, UntrustedKeyError } from './errors.js'
 export interface KeyringOptions {
   /** A folder like /etc/apk/keys: every non-hidden file holding a PEM public key, by file name. */
   keysDir?: string
+  /** More such folders, read in order. */
+  keysDirs?: string[]
   /** Key files, each known by its base name. */
   keyFiles?: string[]
   /** Gets an Alpine key's file by name (from the network); undefined when it cannot. */
@@ -72,6 +74,7 @@ export class Keyring {
   static async load(options: KeyringOptions): Promise<Keyring> {
     const keyring = new Keyring(options.fetchAlpineKey)
     if (options.keysDir !== undefined) await keyring.loadDir(options.keysDir)
+    for (const dir of options.keysDirs ?? []) await keyring.loadDir(dir)
     for (const file of options.keyFiles ?? []) await keyring.loadFile(file)
     return keyring
   }
