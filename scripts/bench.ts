@@ -17,11 +17,13 @@ import { performance } from 'node:perf_hooks'
 import * as zlib from 'node:zlib'
 import { parseApkindexText, readApkindex } from '../src/apk/apkindex.js'
 import { parseDependency } from '../src/apk/dependency.js'
-import { installPackages } from '../src/apk/install.js'
+import { InstallQueue, installPackages, RootInstaller } from '../src/apk/install.js'
 import { Keyring } from '../src/apk/keys.js'
-import { readApkPackage } from '../src/apk/package-file.js'
+import { mapLimit } from '../src/apk/concurrency.js'
+import { readApkPackage, readApkPackageAsync } from '../src/apk/package-file.js'
 import { parseRepository } from '../src/apk/repository.js'
 import { solve } from '../src/apk/solver.js'
+import type { RepoPackage } from '../src/apk/types.js'
 import { writeImage } from '../src/oci/image.js'
 import { treeToLayerEntries } from '../src/oci/tree.js'
 import { buildApk } from '../__tests__/support/apk-builder.js'
@@ -45,6 +47,40 @@ async function timeIt(runs: number, fn: () => unknown | Promise<unknown>): Promi
   return median(times)
 }
 
+interface Comparison {
+  baselineMs: number
+  oursMs: number
+  /** Median over rounds of baseline time / our time: above 1 means we are faster. */
+  ratio: number
+}
+
+/**
+ * Runs the baseline and ours alternately, `rounds` times, so both see the same machine; the
+ * ratio is taken per round, then its median, which is what survives a noisy shared machine.
+ */
+async function compare(
+  rounds: number,
+  baseline: () => unknown | Promise<unknown>,
+  ours: () => unknown | Promise<unknown>,
+  between: () => void = () => undefined
+): Promise<Comparison> {
+  const base: number[] = []
+  const mine: number[] = []
+  const ratios: number[] = []
+  await baseline()
+  await ours()
+  between()
+  for (let i = 0; i < rounds; i++) {
+    const b = await timeIt(1, baseline)
+    const o = await timeIt(1, ours)
+    between()
+    base.push(b)
+    mine.push(o)
+    ratios.push(b / o)
+  }
+  return { baselineMs: median(base), oursMs: median(mine), ratio: median(ratios) }
+}
+
 function row(label: string, value: string): void {
   console.log(`${label.padEnd(48)} ${value}`)
 }
@@ -59,10 +95,17 @@ async function benchIndex(): Promise<void> {
   const keyring = await Keyring.load({ keysDir: path.join(SHARED, 'alpine-keys') })
   const repository = parseRepository('https://dl-cdn.alpinelinux.org/alpine/v3.22/main', 0)
   await readApkindex(bytes, repository, { keyring })
-  const ms = await timeIt(15, () => readApkindex(bytes, repository, { keyring }))
-  const gunzipMs = await timeIt(15, () => zlib.gunzipSync(bytes))
-  row('index: parse + verify v3.22 main (5,646 pkgs)', `${ms.toFixed(1)} ms (target ≤ 60 ms)`)
-  row('  baseline: gunzip of the same file', `${gunzipMs.toFixed(1)} ms`)
+  const index0 = await compare(
+    21,
+    () => zlib.gunzipSync(bytes),
+    () => readApkindex(bytes, repository, { keyring })
+  )
+  row(
+    'index: parse + verify v3.22 main (5,646 pkgs)',
+    `${index0.oursMs.toFixed(1)} ms (target ≤ 60 ms)`
+  )
+  row('  baseline: gunzip of the same file', `${index0.baselineMs.toFixed(1)} ms`)
+  row('  ours / gunzip time', `${(1 / index0.ratio).toFixed(1)}×`)
 
   const index = await readApkindex(bytes, repository, { keyring })
   const tsv = fs.readFileSync(
@@ -93,7 +136,7 @@ function makePackages(dir: string): { files: string[]; bytes: number } {
   const files: string[] = []
   let bytes = 0
   const words = 'musl alpine witchery distroless layer index package signed apk tar gzip\n'
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 13; i++) {
     const content: Buffer[] = []
     for (let j = 0; j < 8; j++) {
       content.push(j % 2 === 0 ? randomBytes(512 * 1024) : Buffer.from(words.repeat(7500)))
@@ -145,20 +188,43 @@ async function benchInstall(): Promise<void> {
     const { files, bytes } = makePackages(work)
     const apks = files.map((f) => fs.readFileSync(f))
     const apkBytes = apks.reduce((sum, a) => sum + a.length, 0)
-    let n = 0
-    const baselineMs = await timeIt(3, () => plainUntar(apks, path.join(work, `base${n++}`)))
-    const installMs = await timeIt(3, async () => {
-      const units = apks.map((bytesOf) => {
-        const file = readApkPackage(bytesOf, { allowUntrusted: true })
-        return { pkg: { ...file.info, repository: 0 }, file }
+    const baseRoot = path.join(work, 'base')
+    const ourRoot = path.join(work, 'root')
+    // Ours as a build does it (engine.installResolution): packages verified several at once,
+    // as fetchPackages does, each installed in order as soon as it and those before it are
+    // verified. The roots are removed between rounds, outside the timing.
+    const pkgOf = new Map(
+      apks.map((bytesOf) => {
+        const info = readApkPackage(bytesOf, { allowUntrusted: true }).info
+        return [bytesOf, { ...info, repository: 0 }] as const
       })
-      await installPackages(path.join(work, `root${n++}`), units, {
-        arch: 'x86_64',
-        world: units.map((u) => parseDependency(u.pkg.name)),
-        repositories: [],
-        chown: false
-      })
-    })
+    )
+    const install = await compare(
+      7,
+      () => plainUntar(apks, baseRoot),
+      async () => {
+        const installer = await RootInstaller.begin(ourRoot, {
+          arch: 'x86_64',
+          world: [],
+          repositories: [],
+          chown: false
+        })
+        const order = apks.map((bytesOf) => pkgOf.get(bytesOf) as RepoPackage)
+        const queue = new InstallQueue(installer, order)
+        await mapLimit(apks, 6, async (bytesOf) => {
+          const file = await readApkPackageAsync(bytesOf, { allowUntrusted: true })
+          queue.ready(pkgOf.get(bytesOf) as RepoPackage, file)
+        })
+        await queue.done()
+        await installer.finish()
+      },
+      () => {
+        fs.rmSync(baseRoot, { recursive: true, force: true })
+        fs.rmSync(ourRoot, { recursive: true, force: true })
+      }
+    )
+    const installMs = install.oursMs
+    const baselineMs = install.baselineMs
     const mbps = (ms: number) => bytes / MB / (ms / 1000)
     row(
       `install ${(bytes / MB).toFixed(0)} MB (${(apkBytes / MB).toFixed(0)} MB of .apk)`,
@@ -170,7 +236,7 @@ async function benchInstall(): Promise<void> {
     )
     row(
       '  ratio (ours / baseline throughput)',
-      `${(baselineMs / installMs).toFixed(2)}× (target ≥ 0.8×)`
+      `${install.ratio.toFixed(2)}× per round, ${(baselineMs / installMs).toFixed(2)}× of medians (target ≥ 0.8×)`
     )
 
     const units = apks.map((bytesOf) => {
@@ -185,24 +251,28 @@ async function benchInstall(): Promise<void> {
       chown: false
     })
     const entries = treeToLayerEntries(root, result.tree)
-    const layerMs = await timeIt(3, () =>
-      writeImage({
-        images: [
-          {
-            platform: { architecture: 'amd64', os: 'linux' },
-            layers: [{ entries, createdBy: 'bench' }],
-            config: {}
-          }
-        ],
-        output: path.join(work, 'image.tar'),
-        tags: ['bench:latest'],
-        createdEpoch: 0
-      })
-    )
     const all = Buffer.concat(
       entries.filter((e) => e.source).map((e) => fs.readFileSync(e.source as string))
     )
-    const gzipMs = await timeIt(3, () => zlib.gzipSync(all, { level: 6 }))
+    const layer = await compare(
+      5,
+      () => zlib.gzipSync(all, { level: 6 }),
+      () =>
+        writeImage({
+          images: [
+            {
+              platform: { architecture: 'amd64', os: 'linux' },
+              layers: [{ entries, createdBy: 'bench' }],
+              config: {}
+            }
+          ],
+          output: path.join(work, 'image.tar'),
+          tags: ['bench:latest'],
+          createdEpoch: 0
+        })
+    )
+    const layerMs = layer.oursMs
+    const gzipMs = layer.baselineMs
     row(
       'image: write layer + tarball of that root',
       `${layerMs.toFixed(0)} ms, ${mbps(layerMs).toFixed(0)} MB/s`
@@ -211,7 +281,7 @@ async function benchInstall(): Promise<void> {
       '  baseline: zlib gzip -6 of the same bytes',
       `${gzipMs.toFixed(0)} ms, ${mbps(gzipMs).toFixed(0)} MB/s`
     )
-    row('  ratio (ours / baseline throughput)', `${(gzipMs / layerMs).toFixed(2)}×`)
+    row('  ratio (ours / baseline throughput)', `${layer.ratio.toFixed(2)}×`)
   } finally {
     fs.rmSync(work, { recursive: true, force: true })
   }
