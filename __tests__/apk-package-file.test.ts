@@ -336,7 +336,8 @@ describe('readApkPackageAsync gives what readApkPackage gives', () => {
     scripts: { 'post-install': '#!/bin/sh\n' },
     files: [
       { path: 'usr/lib/big1.so', content: big(1), mode: 0o755 },
-      { path: 'usr/lib/big2.so', content: crypto.randomBytes(600 * 1024) },
+      // Over a megabyte of files: their digests are computed on the hashing thread.
+      { path: 'usr/lib/big2.so', content: crypto.randomBytes(1200 * 1024) },
       { path: 'usr/lib/small', content: 'small' },
       { path: 'usr/lib/link.so', type: 'symlink', target: 'big1.so' }
     ]
@@ -344,7 +345,13 @@ describe('readApkPackageAsync gives what readApkPackage gives', () => {
   const good = buildApk(spec, key)
   const expected = { ...good.info, repository: 0 }
   const wrongBig = buildApk(
-    { ...spec, files: [{ path: 'usr/lib/big1.so', content: big(1), checksum: '00'.repeat(20) }] },
+    {
+      ...spec,
+      files: [
+        { path: 'usr/lib/big1.so', content: big(1), checksum: '00'.repeat(20) },
+        { path: 'usr/lib/big2.so', content: crypto.randomBytes(1200 * 1024) }
+      ]
+    },
     key
   )
   const dataStart = splitGzipMembers(good.bytes).at(-1)?.start ?? 0

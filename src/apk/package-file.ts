@@ -19,6 +19,7 @@ import {
 import type { Keyring } from './keys.js'
 import { parsePkginfo } from './pkginfo.js'
 import { parseSignatureName, verifyRsaSignature } from './signature.js'
+import { hashWorker } from './hash-worker.js'
 import { scanTar, storedLinkname } from './tar.js'
 import {
   SCRIPT_TYPES,
@@ -363,6 +364,44 @@ export async function readApkPackageAsync(
   if (expected) checkIdentity(info, expected, report)
   else if (!options.allowUntrusted) checkSignature(layout, bytes, info, options, report)
   checkDatahash(layout, bytes, info, report, dataDigest)
-  checkFileDigests(layout, report)
+  checkFileDigests(layout, report, await digestsOffThread(layout))
   return { info, scripts: scriptsOf(layout), entries: layout.data }
+}
+
+/** Below this many bytes of files, hashing inline costs less than a trip to the worker. */
+const OFFLOAD_BYTES = 1024 * 1024
+
+/**
+ * The SHA-1 of every regular file of the data member, computed on the hashing thread. The
+ * member's buffer is lent to it and comes back as a new ArrayBuffer, so the entries are
+ * pointed at the returned memory. Undefined when hashing here is cheaper or not possible.
+ */
+async function digestsOffThread(layout: Layout): Promise<Map<TarEntry, string> | undefined> {
+  const member = layout.stream.members.at(-1)
+  if (!member || layout.stream.members.length - 1 === layout.controlMember) return undefined
+  const data = member.data
+  const buffer = data.buffer as ArrayBuffer
+  // Only a buffer of its own can be lent (small ones share Node's pool).
+  if (data.length < OFFLOAD_BYTES || buffer.byteLength > data.length + 1) return undefined
+  const hashed = layout.data.filter((e) => e.type === 'file' && e.sha1 !== undefined)
+  // Views into the lent buffer go dead while it is away: keep where each one points.
+  const views = new Map(
+    layout.data
+      .filter((e) => e.data.buffer === buffer)
+      .map((e) => [e, [e.data.byteOffset, e.data.length] as [number, number]])
+  )
+  const ranges = hashed.flatMap((e): [number, number][] => {
+    const range = views.get(e)
+    return range ? [range] : []
+  })
+  if (ranges.length !== hashed.length) return undefined
+  const [start, length] = [data.byteOffset, data.length]
+  const answer = await hashWorker.digest('sha1', buffer, ranges)
+  const returned = Buffer.from(answer.buffer, start, length)
+  member.data = returned
+  layout.stream.chunks[layout.stream.chunks.length - 1] = returned
+  for (const [entry, [offset, size]] of views) {
+    entry.data = Buffer.from(answer.buffer, offset, size)
+  }
+  return new Map(hashed.map((e, i) => [e, answer.digests[i]]))
 }
