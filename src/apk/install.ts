@@ -1,9 +1,10 @@
 /**
  * What `apk --root ROOT --initdb add` does once the packages are chosen and verified: lay their
  * files into ROOT and write the apk database, as apk-tools 2.14 does (apk-format.md §1.6, §3,
- * §5.8). Two phases: the whole install is planned in memory first (names checked, symlinks on
- * the way resolved inside the root, ownership conflicts decided), so a bad package fails the
- * run before anything is written; then the plan is written out.
+ * §5.8). Package by package in install order, each is planned in memory first (names checked,
+ * symlinks on the way resolved inside the root, ownership conflicts decided) and only then
+ * written, so nothing is ever written through a path that leaves the root; a failure later on
+ * takes away everything written (RootInstaller.abort), leaving the root as it was found.
  *
  * Choices (apk-format.md §9): byte-exact with 2.14's database; `--initdb` makes only what an
  * image needs (no dev nodes, proc, var/cache or lock file, as `apk --no-cache` in a container
