@@ -2,11 +2,13 @@
  * The job summary, written through @actions/core into a real GITHUB_STEP_SUMMARY file, and the
  * step outputs computed from the same BuildResult.
  */
+import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import type { BuildResult, PackageRecord } from '../src/build/spec.js'
 import { outputValues, OUTPUT_NAMES } from '../src/action/outputs.js'
+import { writeImage } from '../src/oci/image.js'
 import {
   formatBytes,
   packageRows,
@@ -144,8 +146,8 @@ describe('job summary', () => {
     expect(html).toContain('<li>Packages: 1 from the cache, 1 downloaded</li>')
     expect(html).toContain('<li>Indexes: 2 revalidated, 0 downloaded</li>')
     expect(html).toContain(
-      '<pre lang="sh"><code>skopeo copy oci-archive:/work/out/image.tar docker://ghcr.io/o/app:1.0\n' +
-        'skopeo copy oci-archive:/work/out/image.tar docker://ghcr.io/o/app:latest\n' +
+      '<pre lang="sh"><code>skopeo copy oci-archive:/work/out/image.tar:1.0 docker://ghcr.io/o/app:1.0\n' +
+        'skopeo copy oci-archive:/work/out/image.tar:latest docker://ghcr.io/o/app:latest\n' +
         'docker load -i /work/out/image.tar</code></pre>'
     )
     expect(html).toContain(
@@ -167,8 +169,8 @@ describe('job summary', () => {
       ['musl', '1.2.5-r10', 'x86_64, aarch64', 'MIT']
     ])
     expect(pushCommands(r)).toEqual([
-      'skopeo copy --all oci-archive:/work/out/image.tar docker://ghcr.io/o/app:1.0',
-      'skopeo copy --all oci-archive:/work/out/image.tar docker://ghcr.io/o/app:latest'
+      'skopeo copy --all oci-archive:/work/out/image.tar:1.0 docker://ghcr.io/o/app:1.0',
+      'skopeo copy --all oci-archive:/work/out/image.tar:latest docker://ghcr.io/o/app:latest'
     ])
     const html = renderSummary(r, { cacheHit: 'false' })
     expect(html).toContain('<td>x86_64, aarch64</td>')
@@ -232,6 +234,83 @@ describe('job summary', () => {
       formatBytes(1024),
       formatBytes(5 * 1024 ** 3)
     ]).toEqual(['0 B', '1023 B', '1.0 KiB', '5.0 GiB'])
+  })
+})
+
+describe('push commands on a real tarball', () => {
+  const tags = ['ghcr.io/o/app:1.0', 'ghcr.io/o/app:latest', 'registry.example/other:1.0']
+
+  async function tarball(name: string, tagList: string[], arches = ['amd64']): Promise<string> {
+    const output = path.join(work, name)
+    await writeImage({
+      images: arches.map((architecture) => ({
+        platform: { architecture, os: 'linux' as const },
+        layers: [
+          {
+            entries: [
+              {
+                path: 'hello.txt',
+                type: 'file' as const,
+                mode: 0o644,
+                uid: 0,
+                gid: 0,
+                content: Buffer.from(`hello ${architecture}\n`)
+              }
+            ],
+            createdBy: 'test'
+          }
+        ],
+        config: {}
+      })),
+      output,
+      tags: tagList,
+      createdEpoch: 1700000000
+    })
+    return output
+  }
+
+  /** The `oci-archive:…` source of a push command, run through skopeo inspect. */
+  function inspectSource(command: string, raw = false): { Digest?: string } {
+    const source = command.split(' ').find((w) => w.startsWith('oci-archive:'))
+    const args = raw ? ['inspect', '--raw', source!] : ['inspect', source!]
+    return JSON.parse(
+      execFileSync('skopeo', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    )
+  }
+
+  it('names the tag in each source when there are several, and skopeo finds each one', async () => {
+    const file = await tarball('tags.tar', tags)
+    const r = { ...result(), tarball: file, tags }
+    const commands = pushCommands(r)
+    expect(commands).toEqual([
+      `skopeo copy oci-archive:${file}:1.0 docker://ghcr.io/o/app:1.0`,
+      `skopeo copy oci-archive:${file}:latest docker://ghcr.io/o/app:latest`,
+      `skopeo copy oci-archive:${file}:1.0 docker://registry.example/other:1.0`,
+      `docker load -i ${file}`
+    ])
+    // Without the tag skopeo refuses: index.json holds one entry per tag.
+    expect(() => inspectSource(`oci-archive:${file}`)).toThrow(/more than one image/)
+    const digests = commands.slice(0, 3).map((c) => inspectSource(c).Digest)
+    expect(digests[0]).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(new Set(digests).size).toBe(1)
+    expect(renderSummary(r, { cacheHit: 'false' })).toContain(
+      `<code>skopeo copy oci-archive:${file}:1.0 docker://ghcr.io/o/app:1.0\n`
+    )
+  })
+
+  it('keeps the plain source for one tag, and tags a multi-arch source too', async () => {
+    const one = await tarball('one.tar', ['ghcr.io/o/app:1.0'])
+    const single = pushCommands({ ...result(), tarball: one, tags: ['ghcr.io/o/app:1.0'] })
+    expect(single[0]).toBe(`skopeo copy oci-archive:${one} docker://ghcr.io/o/app:1.0`)
+    expect(inspectSource(single[0]).Digest).toMatch(/^sha256:/)
+
+    const multi = await tarball('multi.tar', tags.slice(0, 2), ['amd64', 'arm64'])
+    const commands = pushCommands({ ...result(['x86_64', 'aarch64']), tarball: multi, tags })
+    expect(commands[1]).toBe(
+      `skopeo copy --all oci-archive:${multi}:latest docker://ghcr.io/o/app:latest`
+    )
+    const index = inspectSource(commands[1], true) as { manifests?: unknown[] }
+    expect(index.manifests).toHaveLength(2)
   })
 })
 

@@ -6,6 +6,7 @@
 import * as core from '@actions/core'
 import * as fs from 'node:fs'
 import type { BuildResult } from '../build/spec.js'
+import { parseImageRef } from '../oci/tags.js'
 import type { CacheHit } from './cache.js'
 
 /** GitHub's per-step limit, minus room for what other writers may add to the file. */
@@ -70,12 +71,18 @@ export function packageRows(result: BuildResult): string[][] {
     .map((r) => [r.name, r.version, r.arches.join(', '), r.license])
 }
 
-/** The commands a later step runs to publish or load the tarball. */
+/**
+ * The commands a later step runs to publish or load the tarball. With several tags index.json
+ * holds one entry per tag and skopeo asks which: `oci-archive:FILE:TAG` picks it by its
+ * `org.opencontainers.image.ref.name`, which the writer sets to the tag part of the reference.
+ */
 export function pushCommands(result: BuildResult): string[] {
   const all = result.arches.length > 1 ? ' --all' : ''
-  const commands = result.tags.map(
-    (tag) => `skopeo copy${all} oci-archive:${result.tarball} docker://${tag}`
-  )
+  const source = (tag: string) =>
+    result.tags.length > 1
+      ? `oci-archive:${result.tarball}:${parseImageRef(tag).tag}`
+      : `oci-archive:${result.tarball}`
+  const commands = result.tags.map((tag) => `skopeo copy${all} ${source(tag)} docker://${tag}`)
   if (result.arches.length === 1) commands.push(`docker load -i ${result.tarball}`)
   return commands
 }

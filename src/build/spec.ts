@@ -39,7 +39,7 @@ export interface BuildSpec {
   fetchAlpineKeys: boolean
   allowUntrusted: boolean
   image: ImageSettings
-  /** Image references (`ghcr.io/o/app:1.2`); the first names the docker-load tag. */
+  /** Image references (`ghcr.io/o/app:1.2`); `docker load` tags the image with all of them. */
   tags: string[]
   /** Path of the OCI tarball to write. */
   output: string
