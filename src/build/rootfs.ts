@@ -95,7 +95,7 @@ async function ensureDir(
   gid = 0
 ): Promise<void> {
   if (tree.has(rel)) return
-  await fs.mkdir(await realPathInside(root, rel), { recursive: true })
+  await fs.mkdir(await realPathInside(root, tree, rel), { recursive: true })
   tree.set(rel, { type: 'directory', mode, uid, gid })
 }
 
@@ -107,7 +107,7 @@ async function appendLines(
   lines: string[],
   mode: number
 ): Promise<void> {
-  const file = await realPathInside(root, rel)
+  const file = await realPathInside(root, tree, rel)
   const existing = await fs.readFile(file, 'utf8').catch(() => '')
   const names = new Set(existing.split('\n').map((l) => l.split(':')[0]))
   const missing = lines.filter((l) => !names.has(l.split(':')[0]))
@@ -124,23 +124,29 @@ async function writeIfAbsent(
   text: string
 ): Promise<void> {
   if (tree.has(rel)) return
-  await fs.writeFile(await realPathInside(root, rel), text)
+  await fs.writeFile(await realPathInside(root, tree, rel), text)
   tree.set(rel, { type: 'file', mode: 0o644, uid: 0, gid: 0 })
 }
 
 /**
  * The host path of `rel` under `root`, refusing any existing component that is a symlink:
  * a package may ship `etc/passwd -> /etc/passwd`, and writing through it would touch the host.
+ * Every `user` setting writes root's accounts, so only leaving the package out helps.
  */
-async function realPathInside(root: string, rel: string): Promise<string> {
+async function realPathInside(root: string, tree: RootTree, rel: string): Promise<string> {
   let current = root
   for (const part of rel.split('/')) {
     current = path.join(current, part)
     const stat = await fs.lstat(current).catch(() => undefined)
     if (stat?.isSymbolicLink()) {
+      const link = path.relative(root, current)
+      const owner = tree.get(link)?.owner
+      const shipper = owner ? `package ${owner}` : 'a package'
       throw new BuildError(
-        `cannot write ${rel} in the image: /${path.relative(root, current)} is a symlink from a ` +
-          'package. Remove the package that ships it, or use `user: root`.'
+        `cannot write /${rel} in the image: /${link} is a symlink shipped by ${shipper}, and the ` +
+          `image's accounts are written for every \`user\`, root included. Leave ${
+            owner ?? 'that package'
+          } out of the image: remove it, or the package that depends on it, from \`packages\`.`
       )
     }
     if (!stat) break

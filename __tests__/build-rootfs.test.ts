@@ -1,0 +1,69 @@
+/**
+ * The accounts and os-release written into a finished root, on real folders: existing files
+ * are kept, and a package-shipped symlink on the way is refused with advice that works.
+ */
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import type { RootTree } from '../src/apk/types.js'
+import { BuildError } from '../src/build/errors.js'
+import { finishRootfs } from '../src/build/rootfs.js'
+
+let work: string
+
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-rootfs-'))
+})
+
+afterAll(() => {
+  fs.rmSync(work, { recursive: true, force: true })
+})
+
+/** A root whose etc/passwd is a symlink to the host's, as package `evil-passwd` ships it. */
+function rootWithPasswdLink(name: string): { root: string; tree: RootTree; outside: string } {
+  const root = path.join(work, name)
+  const outside = path.join(work, `${name}-host-passwd`)
+  fs.mkdirSync(path.join(root, 'etc'), { recursive: true })
+  fs.writeFileSync(outside, 'host:x:0:0::/:/bin/sh\n')
+  fs.symlinkSync(outside, path.join(root, 'etc/passwd'))
+  const tree: RootTree = new Map([
+    ['etc', { type: 'directory', mode: 0o755, uid: 0, gid: 0, owner: 'alpine-baselayout' }],
+    [
+      'etc/passwd',
+      { type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: outside, owner: 'evil-passwd' }
+    ]
+  ])
+  return { root, tree, outside }
+}
+
+describe('finishRootfs', () => {
+  it('writes accounts, the nonroot home and os-release', async () => {
+    const root = path.join(work, 'plain')
+    fs.mkdirSync(root)
+    const tree: RootTree = new Map()
+    await finishRootfs(root, tree, { user: 'nonroot', alpineVersion: '3.22.2' })
+    expect(fs.readFileSync(path.join(root, 'etc/passwd'), 'utf8')).toBe(
+      'root:x:0:0:root:/root:/sbin/nologin\n' +
+        'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n'
+    )
+    expect(tree.get('home/nonroot')).toMatchObject({ type: 'directory', uid: 65532 })
+    expect(fs.readFileSync(path.join(root, 'etc/os-release'), 'utf8')).toContain(
+      'VERSION_ID=3.22.2'
+    )
+  })
+
+  it.each(['nonroot', 'root'])(
+    'refuses a package-shipped /etc/passwd symlink (user %s), naming the package to leave out',
+    async (user) => {
+      const { root, tree, outside } = rootWithPasswdLink(`link-${user}`)
+      const error = await finishRootfs(root, tree, { user }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(BuildError)
+      const message = (error as Error).message
+      expect(message).toContain('/etc/passwd is a symlink shipped by package evil-passwd')
+      expect(message).toContain('Leave evil-passwd out of the image')
+      // `user: root` does not help: root's account is written for every user.
+      expect(message).not.toContain('user: root')
+      expect(fs.readFileSync(outside, 'utf8')).toBe('host:x:0:0::/:/bin/sh\n')
+    }
+  )
+})
