@@ -138,6 +138,14 @@ describe('scanDirectory', () => {
     await expect(scanDirectory(path.join(app, 'server'), '/')).rejects.toThrow(InvalidArgumentError)
   })
 
+  it('makes a single file 0755 even without an exec bit: it is the app to run', async () => {
+    const plain = path.join(work, 'downloaded-app')
+    fs.writeFileSync(plain, 'app\n')
+    fs.chmodSync(plain, 0o644)
+    const [entry] = await scanDirectory(plain, 'usr/bin/app')
+    expect(entry).toMatchObject({ path: 'usr/bin/app', type: 'file', mode: 0o755 })
+  })
+
   it('refuses a FIFO in the folder', async () => {
     const odd = path.join(work, 'odd')
     fs.mkdirSync(odd)

@@ -60,8 +60,18 @@ async function readHead(file: string): Promise<Buffer> {
   }
 }
 
+export interface AppCheckOptions {
+  /** Whether the image has musl; false when the package list says `!musl`. Default true. */
+  musl?: boolean
+}
+
 /** Throws AppError when one ELF file cannot run on `arch` with musl. */
-export function checkElf(elf: ElfInfo, arch: ArchInfo, label: string): void {
+export function checkElf(
+  elf: ElfInfo,
+  arch: ArchInfo,
+  label: string,
+  options: AppCheckOptions = {}
+): void {
   if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass) {
     throw new AppError(
       `${label} is built for another machine (ELF machine ${elf.machine}, ${elf.elfClass * 32}-bit), ` +
@@ -70,7 +80,17 @@ export function checkElf(elf: ElfInfo, arch: ArchInfo, label: string): void {
   }
   if (elf.interpreter === undefined) return
   const musl = `/lib/${arch.muslLoader}`
-  if (elf.interpreter === musl) return
+  if (elf.interpreter === musl) {
+    if (options.musl === false) {
+      throw new AppError(
+        `${label} is linked against musl dynamically (its ELF interpreter is ${musl}), but ` +
+          '`!musl` in `packages` leaves musl out of the image, so it could not start. Drop ' +
+          '`!musl`, or build the app statically (Go: CGO_ENABLED=0; Rust: target ' +
+          `${rustTarget(arch)} with -C target-feature=+crt-static; C: -static).`
+      )
+    }
+    return
+  }
   const glibc = /ld-linux|ld64\.so|ld\.so/.test(elf.interpreter)
   throw new AppError(
     `${label} is ${glibc ? 'linked against glibc' : 'dynamically linked'} (its ELF interpreter is ` +
@@ -87,9 +107,13 @@ function rustTarget(arch: ArchInfo): string {
 
 /**
  * Checks the app file, or every ELF file in the app folder. Throws AppError for a missing app,
- * a foreign arch or a glibc loader.
+ * a foreign arch, a glibc loader, or musl's loader when the image leaves musl out.
  */
-export async function checkApp(source: string, arch: ArchInfo): Promise<'file' | 'folder'> {
+export async function checkApp(
+  source: string,
+  arch: ArchInfo,
+  options: AppCheckOptions = {}
+): Promise<'file' | 'folder'> {
   const stat = await fs.stat(source).catch(() => undefined)
   if (!stat) {
     throw new AppError(
@@ -99,7 +123,7 @@ export async function checkApp(source: string, arch: ArchInfo): Promise<'file' |
   }
   if (stat.isFile()) {
     const elf = parseElf(await readHead(source))
-    if (elf) checkElf(elf, arch, `app '${source}'`)
+    if (elf) checkElf(elf, arch, `app '${source}'`, options)
     return 'file'
   }
   if (!stat.isDirectory()) {
@@ -107,7 +131,9 @@ export async function checkApp(source: string, arch: ArchInfo): Promise<'file' |
   }
   for (const file of await listFiles(source)) {
     const elf = parseElf(await readHead(file))
-    if (elf) checkElf(elf, arch, `'${path.relative(source, file)}' in app folder '${source}'`)
+    if (elf) {
+      checkElf(elf, arch, `'${path.relative(source, file)}' in app folder '${source}'`, options)
+    }
   }
   return 'folder'
 }

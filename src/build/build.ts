@@ -60,8 +60,9 @@ async function checkOutput(output: string): Promise<void> {
 export async function build(spec: BuildSpec, options: BuildOptions): Promise<BuildResult> {
   const { logger } = options
   const arches = spec.arches.map(archInfo)
+  const musl = !leavesOutMusl(spec.packages)
   for (const arch of arches) {
-    if (spec.app) await checkApp(appSource(spec.app.source, arch), arch)
+    if (spec.app) await checkApp(appSource(spec.app.source, arch), arch, { musl })
   }
   await checkOutput(spec.output)
 
@@ -195,6 +196,11 @@ export function imageWorld(packages: string[]): string[] {
   return namesMusl ? packages : [...packages, 'musl']
 }
 
+/** Whether the list says `!musl`, so the image has no musl loader for a dynamic app. */
+export function leavesOutMusl(packages: string[]): boolean {
+  return packages.some((p) => /^!musl(?:@\S+)?$/.test(p))
+}
+
 function archInfo(name: string): ArchInfo {
   const arch = findArch(name)
   if (!arch) throw new BuildError(`unknown architecture '${name}'`, 'arch')
@@ -215,6 +221,7 @@ function engineOptions(spec: BuildSpec, arch: string, options: BuildOptions): En
     allowUntrusted: spec.allowUntrusted,
     fetchAlpineKeys: spec.fetchAlpineKeys,
     cacheDir: spec.cacheDir,
+    sourceDateEpoch: spec.sourceDateEpoch,
     logger: options.logger,
     ...options.engine
   }

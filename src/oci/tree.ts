@@ -45,7 +45,8 @@ export interface ScanOptions {
 /**
  * The entries of a host folder placed at `dest` (the folder itself becomes `dest`), or of a
  * single file placed as `dest`. The host's owners are never used; modes are normalised the way
- * git stores them: directories 0755, files 0755 when any exec bit is set and 0644 otherwise.
+ * git stores them: directories 0755, files 0755 when any exec bit is set and 0644 otherwise;
+ * a single file is always 0755 (it is the app to run, and artifact downloads lose exec bits).
  * So the image does not depend on the runner's umask, and a non-root user can read and run the
  * app. Symlinks are kept as symlinks with their target text as written: they are never followed
  * while scanning, so none can reach outside `dir`, and inside a container even `../..` stops at
@@ -64,8 +65,9 @@ export async function scanDirectory(
     if (base === '') {
       throw new InvalidArgumentError(`'${dir}' is a file; give the path it takes in the image`)
     }
-    // The writer never follows a symlink, so hand it the file the user's path leads to.
-    return [fileEntry(base, await fs.realpath(dir), top.mode, owner)]
+    // The writer never follows a symlink, so hand it the file the user's path leads to. A
+    // single file is the program to run: executable even when a download dropped its exec bit.
+    return [fileEntry(base, await fs.realpath(dir), top.mode | 0o111, owner)]
   }
   if (!top.isDirectory()) {
     throw new UnsupportedEntryError(`'${dir}' is neither a file nor a folder; give either`)
