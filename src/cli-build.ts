@@ -16,19 +16,46 @@ import { build } from './build/build.js'
 
 type Flags = Record<string, { type: 'string'; multiple: true }>
 
+/** Inputs that take true/false: on the command line also bare flags, like `install`'s. */
+const BOOLEAN_INPUTS = new Set<string>(['allow-untrusted', 'fetch-alpine-keys', 'cache'])
+
 function flags(): Flags {
   const out: Flags = { 'cache-dir': { type: 'string', multiple: true } }
   for (const name of Object.keys(INPUTS)) out[name] = { type: 'string', multiple: true }
   return out
 }
 
+/**
+ * `--allow-untrusted` alone means true; `--allow-untrusted false` and `--allow-untrusted=false`
+ * still work. Rewritten to the `=` form so parseArgs never takes a package as the value.
+ */
+export function expandBooleanFlags(argv: string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--') {
+      out.push(...argv.slice(i))
+      break
+    }
+    const name = arg.startsWith('--') ? arg.slice(2) : ''
+    if (!BOOLEAN_INPUTS.has(name)) {
+      out.push(arg)
+    } else if (/^(?:true|false)$/i.test(argv[i + 1] ?? '')) {
+      out.push(`${arg}=${argv[++i]}`)
+    } else {
+      out.push(`${arg}=true`)
+    }
+  }
+  return out
+}
+
+function parse(argv: string[]) {
+  return parseArgs({ args: expandBooleanFlags(argv), options: flags(), allowPositionals: true })
+}
+
 /** The env map the action would see for these options. */
 export function inputsFromArgv(argv: string[]): Record<string, string> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: flags(),
-    allowPositionals: true
-  })
+  const { values, positionals } = parse(argv)
   const env: Record<string, string> = {}
   for (const name of Object.keys(INPUTS) as InputName[]) {
     const given = values[name] as string[] | undefined
@@ -42,13 +69,15 @@ export function inputsFromArgv(argv: string[]): Record<string, string> {
 
 export async function runBuildCommand(argv: string[], logger: Logger): Promise<void> {
   const inputs = inputsFromArgv(argv)
-  const { values } = parseArgs({ args: argv, options: flags(), allowPositionals: true })
+  const { values } = parse(argv)
   const env = { ...process.env, ...inputs }
   const headEpoch = needsCommitEpoch(env) ? await commitEpoch(process.cwd()) : 0
   const spec = readInputs(env, { commitEpoch: () => headEpoch })
   const cacheDir = (values['cache-dir'] as string[] | undefined)?.at(-1)
   if (cacheDir) spec.cacheDir = cacheDir
-  const result = await build(spec, { logger })
+  // Like install and resolve: a test or a mirror of alpinelinux.org/keys/ sets this.
+  const alpineKeysUrl = process.env.WITCHERY_ALPINE_KEYS_URL
+  const result = await build(spec, { logger, engine: alpineKeysUrl ? { alpineKeysUrl } : {} })
   process.stdout.write(
     `${JSON.stringify(
       {

@@ -5,6 +5,8 @@
  *   witchery resolve --arch A --repository R… [--keys-dir K] [--allow-untrusted] WORLD…
  *   witchery build [action inputs as --name value] PACKAGE…
  */
+import * as fs from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { hostArch } from './arch.js'
 import {
@@ -13,6 +15,7 @@ import {
   resolveWorld,
   type EngineOptions
 } from './apk/engine.js'
+import { InputError } from './action/inputs.js'
 import { ApkError } from './apk/errors.js'
 import { stderrLogger } from './cli-log.js'
 import { runBuildCommand } from './cli-build.js'
@@ -53,10 +56,6 @@ function engineOptionsFrom(argv: string[]): {
     options: engineFlags,
     allowPositionals: true
   })
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`)
-    process.exit(0)
-  }
   if (!values.repository?.length) throw new UsageError('give at least one --repository')
   if (positionals.length === 0) throw new UsageError('give at least one package to add')
   return {
@@ -94,9 +93,14 @@ async function installCommand(argv: string[]): Promise<void> {
   options.logger?.info(`OK: ${result.installed.length} packages in ${root}`)
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one command line; the exit code: 0 success, 1 the work failed, 2 a usage error. */
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   try {
+    if (command && rest.some((a) => a === '--help' || a === '-h')) {
+      process.stdout.write(`${USAGE}\n`)
+      return 0
+    }
     switch (command) {
       case 'install':
         await installCommand(rest)
@@ -120,24 +124,46 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function report(error: unknown): number {
-  if (
+/** Wrong or missing options and values: the parser's errors, ours, and bad input values. */
+function isUsageError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code
+  return (
     error instanceof UsageError ||
-    (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
-  ) {
-    process.stderr.write(`witchery: ${(error as Error).message}\n${USAGE}\n`)
+    error instanceof InputError ||
+    (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))
+  )
+}
+
+function report(error: unknown): number {
+  const message = error instanceof Error ? error.message : String(error)
+  if (isUsageError(error)) {
+    process.stderr.write(`witchery: ${oneLine(message)} (witchery --help shows the usage)\n`)
     return 2
   }
-  if (error instanceof ApkError) {
-    process.stderr.write(`ERROR: ${error.message}\n`)
-    return 1
-  }
-  const message = error instanceof Error ? error.message : String(error)
   process.stderr.write(`ERROR: ${message}\n`)
-  if (process.env.WITCHERY_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`)
+  if (process.env.WITCHERY_DEBUG && error instanceof Error && !(error instanceof ApkError)) {
+    process.stderr.write(`${error.stack}\n`)
+  }
   return 1
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code
-})
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ')
+}
+
+/** Whether this module is the program node runs (also through npm's bin symlink), not an import. */
+function isEntryPoint(): boolean {
+  const script = process.argv[1]
+  if (!script) return false
+  try {
+    return fs.realpathSync(script) === fs.realpathSync(fileURLToPath(import.meta.url))
+  } catch {
+    return false
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code
+  })
+}

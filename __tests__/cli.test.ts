@@ -1,0 +1,196 @@
+/**
+ * The command line's `main`, called in-process (dist/ may be stale): exit codes, the bare
+ * `--allow-untrusted` flag of `build`, and WITCHERY_ALPINE_KEYS_URL, against real repositories
+ * in local folders and a real HTTP server on 127.0.0.1.
+ */
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { main } from '../src/cli.js'
+import { expandBooleanFlags } from '../src/cli-build.js'
+import { buildApk } from './support/apk-builder.js'
+import { startServer, type TestServer } from './support/http-server.js'
+import { generateSigningKey, writeKeysDir } from './support/keys.js'
+import { muslPackage } from './support/packages.js'
+import { buildRepository } from './support/repo-builder.js'
+
+const ALPINE_KEY = 'alpine-devel@lists.alpinelinux.org-4a6a0840.rsa.pub'
+
+let work: string
+let unsigned: string
+let alpineNamed: string
+let server: TestServer
+let stdout: string
+let stderr: string
+const real = { out: process.stdout.write, err: process.stderr.write }
+
+function tmp(name: string): string {
+  return path.join(work, name)
+}
+
+/** `witchery build` options every test needs: no git, no network, no cache. */
+function buildArgs(repo: string, output: string): string[] {
+  return [
+    'build',
+    '--repositories',
+    repo,
+    '--arch',
+    'x86_64',
+    '--source-date-epoch',
+    '1700000000',
+    '--cache',
+    'false',
+    '--output',
+    output
+  ]
+}
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-cli-'))
+  const key = generateSigningKey()
+  const musl = buildApk(muslPackage(), key, { signature: 'none' })
+  unsigned = buildRepository(tmp('unsigned'), 'x86_64', [musl], undefined, {
+    signature: 'none'
+  }).url
+  // Signed by a key that claims one of Alpine's names but is not Alpine's: never trusted.
+  const impostor = generateSigningKey(ALPINE_KEY)
+  alpineNamed = buildRepository(tmp('alpine-named'), 'x86_64', [musl], impostor).url
+  writeKeysDir(tmp('keys-site'), [impostor])
+  server = await startServer({ root: tmp('keys-site') })
+})
+
+afterAll(async () => {
+  await server?.close()
+  if (work) fs.rmSync(work, { recursive: true, force: true })
+})
+
+beforeEach(() => {
+  stdout = ''
+  stderr = ''
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += String(chunk)
+    return true
+  }) as typeof process.stdout.write
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk)
+    return true
+  }) as typeof process.stderr.write
+})
+
+afterEach(() => {
+  process.stdout.write = real.out
+  process.stderr.write = real.err
+  delete process.env.WITCHERY_ALPINE_KEYS_URL
+})
+
+describe('witchery build --allow-untrusted', () => {
+  it('is a bare flag, as in install and resolve', async () => {
+    const output = tmp('bare.tar')
+    const code = await main([...buildArgs(unsigned, output), '--allow-untrusted', 'musl'])
+    expect(stderr).not.toMatch(/ERROR|witchery:/)
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout).tarball).toBe(output)
+    expect(fs.existsSync(output)).toBe(true)
+  })
+
+  it('also works as the last word and before another option', async () => {
+    expect(await main([...buildArgs(unsigned, tmp('last.tar')), 'musl', '--allow-untrusted'])).toBe(
+      0
+    )
+    expect(
+      await main([
+        'build',
+        '--allow-untrusted',
+        ...buildArgs(unsigned, tmp('first.tar')).slice(1),
+        'musl'
+      ])
+    ).toBe(0)
+  })
+
+  it('still takes true/false as its value; false refuses the unsigned index (exit 1)', async () => {
+    expect(
+      await main([...buildArgs(unsigned, tmp('true.tar')), '--allow-untrusted', 'true', 'musl'])
+    ).toBe(0)
+    stderr = ''
+    const code = await main([
+      ...buildArgs(unsigned, tmp('false.tar')),
+      '--allow-untrusted',
+      'false',
+      'musl'
+    ])
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/^ERROR: /m)
+    expect(fs.existsSync(tmp('false.tar'))).toBe(false)
+  })
+
+  it('rewrites only the true/false inputs', () => {
+    expect(
+      expandBooleanFlags([
+        '--allow-untrusted',
+        '--cache',
+        'FALSE',
+        '--fetch-alpine-keys=false',
+        '--arch',
+        'true',
+        'curl',
+        '--',
+        '--cache'
+      ])
+    ).toEqual([
+      '--allow-untrusted=true',
+      '--cache=FALSE',
+      '--fetch-alpine-keys=false',
+      '--arch',
+      'true',
+      'curl',
+      '--',
+      '--cache'
+    ])
+  })
+})
+
+describe('witchery build and WITCHERY_ALPINE_KEYS_URL', () => {
+  it('fetches an Alpine-named key from there, like install and resolve', async () => {
+    process.env.WITCHERY_ALPINE_KEYS_URL = `${server.url}/`
+    const code = await main([...buildArgs(alpineNamed, tmp('keys.tar')), 'musl'])
+    expect(server.requests.map((r) => decodeURIComponent(r.path))).toContain(`/${ALPINE_KEY}`)
+    // The key there is not Alpine's (its fingerprint is not pinned): refused, the build fails.
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/^ERROR: /m)
+  })
+})
+
+describe('exit codes', () => {
+  it.each([
+    ['a missing option value', ['--arch']],
+    ['an unknown option', ['--no-such-option', 'musl']],
+    ['a bad boolean', ['--allow-untrusted=maybe', 'musl']],
+    ['no packages', []]
+  ])('%s is a usage error: exit 2, one line', async (_what, extra) => {
+    const code = await main([...buildArgs(unsigned, tmp('usage.tar')), ...extra])
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/^witchery: .+\n$/)
+    expect(stderr.split('\n')).toHaveLength(2)
+  })
+
+  it('an unknown command is a usage error too; --help is not an error', async () => {
+    expect(await main(['frobnicate'])).toBe(2)
+    expect(stderr).toBe(
+      "witchery: unknown command 'frobnicate' (witchery --help shows the usage)\n"
+    )
+    expect(await main(['build', '--help'])).toBe(0)
+    expect(stdout).toContain('usage:')
+  })
+
+  it('a failure of the work itself exits 1', async () => {
+    const code = await main([
+      ...buildArgs(unsigned, tmp('noapp.tar')),
+      '--allow-untrusted',
+      '--app',
+      tmp('missing-app'),
+      'musl'
+    ])
+    expect(code).toBe(1)
+    expect(stderr).toContain(`ERROR: app '${tmp('missing-app')}' does not exist`)
+  })
+})
