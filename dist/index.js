@@ -42086,6 +42086,7 @@ function archNames() {
  */
 
 
+/** Returns the topmost folder it made (undefined when `dir` existed), so a caller can undo it. */
 async function makeDirs(dir, mode = 0o755) {
     const absolute = external_node_path_namespaceObject.resolve(dir);
     const missing = [];
@@ -42097,12 +42098,17 @@ async function makeDirs(dir, mode = 0o755) {
             break;
         current = parent;
     }
+    let made;
     for (const part of missing) {
-        await promises_namespaceObject.mkdir(part, { mode }).catch((error) => {
+        const created = await promises_namespaceObject.mkdir(part, { mode }).then(() => true, (error) => {
             if (error.code !== 'EEXIST')
                 throw error;
+            return false;
         });
+        if (created)
+            made ??= part;
     }
+    return made;
 }
 
 ;// CONCATENATED MODULE: ./src/apk/types.ts
@@ -43800,6 +43806,70 @@ async function mapLimit(items, limit, fn) {
     return results;
 }
 
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __nccwpck_require__(5919);
+;// CONCATENATED MODULE: ./src/apk/hash-worker.ts
+/**
+ * SHA digests of many ranges of one buffer, computed on a worker thread: per-file checksums of a
+ * package's data are the main thread's largest cost, and Node's only off-thread hash (WebCrypto)
+ * measured five times slower than createHash. The buffer is transferred, not copied, and comes
+ * back with the answer. The worker is unref'd: it never keeps a process alive.
+ */
+
+// Plain CommonJS, run by `new Worker(…, { eval: true })`: nothing to bundle or find on disk.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads')
+const { createHash } = require('node:crypto')
+parentPort.on('message', (job) => {
+  const bytes = new Uint8Array(job.buffer)
+  const digests = job.ranges.map(([start, length]) =>
+    createHash(job.algorithm).update(bytes.subarray(start, start + length)).digest('hex'))
+  parentPort.postMessage({ id: job.id, digests, buffer: job.buffer }, [job.buffer])
+})
+`;
+class HashWorker {
+    worker;
+    nextId = 0;
+    pending = new Map();
+    /** Hex digests of `ranges` ([start, length] in `buffer`); the buffer is lent and returned. */
+    digest(algorithm, buffer, ranges) {
+        const worker = this.start();
+        const id = this.nextId++;
+        return new Promise((resolve, reject) => {
+            this.pending.set(id, { resolve, reject });
+            worker.ref();
+            worker.postMessage({ id, algorithm, buffer, ranges }, [buffer]);
+        });
+    }
+    start() {
+        if (this.worker)
+            return this.worker;
+        const worker = new external_node_worker_threads_.Worker(WORKER_SOURCE, { eval: true });
+        worker.on('message', (answer) => this.settle(answer));
+        worker.on('error', (error) => this.fail(error));
+        worker.on('exit', () => this.fail(new Error('the hashing thread stopped')));
+        worker.unref();
+        this.worker = worker;
+        return worker;
+    }
+    settle(answer) {
+        const pending = this.pending.get(answer.id);
+        this.pending.delete(answer.id);
+        if (this.pending.size === 0)
+            this.worker?.unref();
+        pending?.resolve(answer);
+    }
+    fail(error) {
+        this.worker = undefined;
+        for (const pending of this.pending.values())
+            pending.reject(error);
+        this.pending.clear();
+    }
+}
+const hashWorker = new HashWorker();
+
 ;// CONCATENATED MODULE: ./src/apk/package-file.ts
 /**
  * A v2 `.apk` file: signature member(s), the control member (`.PKGINFO` and scripts), the data
@@ -43808,6 +43878,9 @@ async function mapLimit(items, limit, fn) {
  * is signed index → `C:` → `datahash` → per-file SHA-1; a local file must carry a `.SIGN`
  * made with a trusted key. Nothing is returned unless every check passed.
  */
+
+
+
 
 
 
@@ -43838,18 +43911,20 @@ function isControlName(name) {
 }
 /** Splits the entries at apk's boundaries: `.SIGN.*`, then the control member, then data. */
 function layoutOf(bytes, report) {
-    let stream;
-    let entries;
-    let offsets;
+    return asPackageFormat(report, () => splitLayout(inflateGzipStream(bytes), report));
+}
+function asPackageFormat(report, read) {
     try {
-        stream = inflateGzipStream(bytes);
-        ({ entries, offsets } = scanTar(stream.chunks));
+        return read();
     }
     catch (error) {
-        if (!(error instanceof ApkError))
+        if (!(error instanceof ApkError) || error instanceof PackageIntegrityError)
             throw error;
         throw report.fail(`not a valid .apk file (${error.message})`, REFETCH, error);
     }
+}
+function splitLayout(stream, report) {
+    const { entries, offsets } = scanTar(stream.chunks);
     const first = entries.findIndex((e) => !e.name.startsWith('.SIGN.'));
     if (first < 0)
         throw report.fail('the file has no .PKGINFO', REFETCH);
@@ -43919,14 +43994,16 @@ function checkIdentity(info, expected, report) {
     throw report.fail(`identity mismatch: the file holds ${info.name}-${info.version} whose control section ` +
         `hashes to ${info.checksum}, the index says ${expected.checksum}`, REFETCH);
 }
-function checkDatahash(layout, bytes, info, report) {
+function dataSection(layout, bytes) {
+    return bytes.subarray(layout.stream.members[layout.controlMember].end);
+}
+function checkDatahash(layout, bytes, info, report, digest) {
     if (info.datahash === undefined)
         return;
     if (layout.dataInControl) {
         throw report.fail('data entries inside the control section of a package with datahash', REFETCH);
     }
-    const dataStart = layout.stream.members[layout.controlMember].end;
-    const actual = external_node_crypto_.createHash('sha256').update(bytes.subarray(dataStart)).digest('hex');
+    const actual = digest ?? external_node_crypto_.createHash('sha256').update(dataSection(layout, bytes)).digest('hex');
     if (actual === info.datahash)
         return;
     throw report.fail(`data integrity error: the data section hashes to ${actual}, .PKGINFO datahash says ${info.datahash}`, REFETCH);
@@ -43934,18 +44011,22 @@ function checkDatahash(layout, bytes, info, report) {
 function sha1Hex(data) {
     return external_node_crypto_.createHash('sha1').update(data).digest('hex');
 }
-/** abuild-tar's per-file digests: file content, or the symlink target as the ustar field holds it. */
-function checkFileDigests(layout, report) {
+/** What abuild-tar hashes for an entry: file content, or the symlink target as the ustar field holds it. */
+function digestedBytes(entry) {
+    if (entry.sha1 === undefined)
+        return undefined;
+    if (entry.type === 'file')
+        return entry.data;
+    if (entry.type === 'symlink')
+        return storedLinkname(entry);
+    return undefined;
+}
+function checkFileDigests(layout, report, digests) {
     for (const entry of layout.data) {
-        if (entry.sha1 === undefined)
+        const bytes = digestedBytes(entry);
+        if (bytes === undefined)
             continue;
-        let actual;
-        if (entry.type === 'file')
-            actual = sha1Hex(entry.data);
-        else if (entry.type === 'symlink')
-            actual = sha1Hex(storedLinkname(entry));
-        else
-            continue;
+        const actual = digests?.get(entry) ?? sha1Hex(bytes);
         if (actual !== entry.sha1) {
             throw report.fail(`checksum mismatch for /${entry.name}: content hashes to ${actual}, the archive says ${entry.sha1}`, REFETCH);
         }
@@ -43975,6 +44056,10 @@ function checkSignature(layout, bytes, info, options, report) {
         ? `UNTRUSTED signature: signed by ${names.join(', ')}, which is not in the trusted keys`
         : 'the package is not signed', 'Add the signing key to the trusted keys, or allow untrusted local packages if you built it yourself.');
 }
+function reporterFor(options) {
+    const expected = options.expected;
+    return new Reporter(expected ? `${expected.name}-${expected.version}` : (options.label ?? 'package'), options.label);
+}
 /**
  * Reads and verifies an .apk. With `expected` (from a repository): identity, datahash and file
  * digests. Without: datahash, file digests and the package's own signature (unless
@@ -43982,7 +44067,7 @@ function checkSignature(layout, bytes, info, options, report) {
  */
 function readApkPackage(bytes, options) {
     const expected = options.expected;
-    const report = new Reporter(expected ? `${expected.name}-${expected.version}` : (options.label ?? 'package'), options.label);
+    const report = reporterFor(options);
     const layout = layoutOf(bytes, report);
     const info = readInfo(layout, bytes, report, expected);
     if (expected)
@@ -43992,6 +44077,125 @@ function readApkPackage(bytes, options) {
     checkDatahash(layout, bytes, info, report);
     checkFileDigests(layout, report);
     return { info, scripts: scriptsOf(layout), entries: layout.data };
+}
+// ---------------------------------------------------------------------------------------------
+// The same checks, with the inflating on libuv's thread pool: while zlib inflates a data
+// section there, the main thread hashes it (and other packages' files), so a multi-core runner
+// verifies several packages at once. Hashing stays on the main thread: Node's WebCrypto digest,
+// the only hash that runs off it, measured five times slower than createHash here.
+const gunzipAsync = (0,external_node_util_.promisify)(external_node_zlib_.gunzip);
+/**
+ * zlib's output chunk for a data section: its size as the gzip trailer gives it (one chunk, no
+ * joining), within sane bounds since the trailer is not trusted yet.
+ */
+function outputChunk(section) {
+    const isize = section.length >= 4 ? section.readUInt32LE(section.length - 4) : 0;
+    return Math.min(Math.max(isize + 1, 64 * 1024), 64 * 1024 * 1024);
+}
+/** Whether a member holds more than signatures: the control member. A cut entry counts too. */
+function holdsControl(member) {
+    try {
+        return scanTar(member.data).entries.some((e) => !e.name.startsWith('.SIGN.'));
+    }
+    catch {
+        return true;
+    }
+}
+/** The signature and control members, inflated inline (they are small). */
+function leadingMembers(bytes) {
+    const members = [];
+    let start = 0;
+    while (start < bytes.length) {
+        const member = readGzipMember(bytes, start);
+        members.push(member);
+        start = member.end;
+        if (holdsControl(member))
+            break;
+    }
+    return members;
+}
+function streamOf(members) {
+    const offsets = [];
+    let total = 0;
+    for (const member of members) {
+        offsets.push(total);
+        total += member.data.length;
+    }
+    return { members, chunks: members.map((m) => m.data), offsets };
+}
+/** The whole stream, the data section inflated on the thread pool while it is hashed here. */
+async function inflateOffThread(bytes, report) {
+    const members = asPackageFormat(report, () => leadingMembers(bytes));
+    const dataStart = members[members.length - 1].end;
+    if (dataStart >= bytes.length)
+        return { stream: streamOf(members) };
+    const section = bytes.subarray(dataStart);
+    const inflating = gunzipAsync(section, { chunkSize: outputChunk(section) });
+    const dataDigest = external_node_crypto_.createHash('sha256').update(section).digest('hex');
+    const [inflated] = await Promise.allSettled([inflating]);
+    if (inflated.status === 'rejected') {
+        // Damaged: read it again inline, which names the member and the fault as readApkPackage does.
+        layoutOf(bytes, report);
+        const message = inflated.reason.message;
+        throw report.fail(`not a valid .apk file (data section: ${message})`, REFETCH, inflated.reason);
+    }
+    members.push({ start: dataStart, end: bytes.length, data: inflated.value });
+    return { stream: streamOf(members), dataDigest };
+}
+/**
+ * readApkPackage with the data section inflated on the thread pool: the same checks, the same
+ * errors, the same result.
+ */
+async function readApkPackageAsync(bytes, options) {
+    const expected = options.expected;
+    const report = reporterFor(options);
+    const { stream, dataDigest } = await inflateOffThread(bytes, report);
+    const layout = asPackageFormat(report, () => splitLayout(stream, report));
+    const info = readInfo(layout, bytes, report, expected);
+    if (expected)
+        checkIdentity(info, expected, report);
+    else if (!options.allowUntrusted)
+        checkSignature(layout, bytes, info, options, report);
+    checkDatahash(layout, bytes, info, report, dataDigest);
+    checkFileDigests(layout, report, await digestsOffThread(layout));
+    return { info, scripts: scriptsOf(layout), entries: layout.data };
+}
+/** Below this many bytes of files, hashing inline costs less than a trip to the worker. */
+const OFFLOAD_BYTES = 1024 * 1024;
+/**
+ * The SHA-1 of every regular file of the data member, computed on the hashing thread. The
+ * member's buffer is lent to it and comes back as a new ArrayBuffer, so the entries are
+ * pointed at the returned memory. Undefined when hashing here is cheaper or not possible.
+ */
+async function digestsOffThread(layout) {
+    const member = layout.stream.members.at(-1);
+    if (!member || layout.stream.members.length - 1 === layout.controlMember)
+        return undefined;
+    const data = member.data;
+    const buffer = data.buffer;
+    // Only a buffer of its own can be lent (small ones share Node's pool).
+    if (data.length < OFFLOAD_BYTES || buffer.byteLength > data.length + 1)
+        return undefined;
+    const hashed = layout.data.filter((e) => e.type === 'file' && e.sha1 !== undefined);
+    // Views into the lent buffer go dead while it is away: keep where each one points.
+    const views = new Map(layout.data
+        .filter((e) => e.data.buffer === buffer)
+        .map((e) => [e, [e.data.byteOffset, e.data.length]]));
+    const ranges = hashed.flatMap((e) => {
+        const range = views.get(e);
+        return range ? [range] : [];
+    });
+    if (ranges.length !== hashed.length)
+        return undefined;
+    const [start, length] = [data.byteOffset, data.length];
+    const answer = await hashWorker.digest('sha1', buffer, ranges);
+    const returned = Buffer.from(answer.buffer, start, length);
+    member.data = returned;
+    layout.stream.chunks[layout.stream.chunks.length - 1] = returned;
+    for (const [entry, [offset, size]] of views) {
+        entry.data = Buffer.from(answer.buffer, offset, size);
+    }
+    return new Map(hashed.map((e, i) => [e, answer.digests[i]]));
 }
 
 // EXTERNAL MODULE: external "node:url"
@@ -44827,6 +45031,7 @@ async function fetchPackages(packages, repositories, arch, options = {}) {
         const files = await mapLimit(wanted, options.concurrency ?? 6, async (pkg) => {
             try {
                 const file = await fetchPackage(pkg, repositoryOf(pkg, byIndex), context);
+                options.onVerified?.(pkg, file);
                 done++;
                 options.onProgress?.(done, wanted.length, stats.downloadedBytes - startBytes);
                 return file;
@@ -44868,7 +45073,7 @@ async function fetchPackage(pkg, repository, context) {
     if (cached)
         return cached;
     const bytes = await download(pkg, url, label, context);
-    const file = verifyDownloaded(bytes, pkg, url, label);
+    const file = await verifyDownloaded(bytes, pkg, url, label);
     context.stats.packagesDownloaded++;
     await storePackage(pkg, bytes, label, context);
     return file;
@@ -44904,7 +45109,7 @@ async function fromCache(pkg, label, context) {
     if (!bytes)
         return undefined;
     try {
-        const file = readApkPackage(bytes, { expected: pkg, label });
+        const file = await readApkPackageAsync(bytes, { expected: pkg, label });
         context.stats.packagesFromCache++;
         return file;
     }
@@ -44933,9 +45138,9 @@ async function download(pkg, url, label, context) {
         throw error;
     }
 }
-function verifyDownloaded(bytes, pkg, source, label) {
+async function verifyDownloaded(bytes, pkg, source, label) {
     try {
-        return readApkPackage(bytes, { expected: pkg, label });
+        return await readApkPackageAsync(bytes, { expected: pkg, label });
     }
     catch (error) {
         if (!(error instanceof ApkError))
@@ -46450,9 +46655,10 @@ function install_paths_escape(original, context) {
 /**
  * What `apk --root ROOT --initdb add` does once the packages are chosen and verified: lay their
  * files into ROOT and write the apk database, as apk-tools 2.14 does (apk-format.md §1.6, §3,
- * §5.8). Two phases: the whole install is planned in memory first (names checked, symlinks on
- * the way resolved inside the root, ownership conflicts decided), so a bad package fails the
- * run before anything is written; then the plan is written out.
+ * §5.8). Package by package in install order, each is planned in memory first (names checked,
+ * symlinks on the way resolved inside the root, ownership conflicts decided) and only then
+ * written, so nothing is ever written through a path that leaves the root; a failure later on
+ * takes away everything written (RootInstaller.abort), leaving the root as it was found.
  *
  * Choices (apk-format.md §9): byte-exact with 2.14's database; `--initdb` makes only what an
  * image needs (no dev nodes, proc, var/cache or lock file, as `apk --no-cache` in a container
@@ -46542,6 +46748,12 @@ class Plan {
     packages = [];
     warnings = [];
     ids = new IdResolver();
+    /** Paths set since the installer last wrote, in the order they were planned. */
+    touched = [];
+    set(rel, node) {
+        this.nodes.set(rel, node);
+        this.touched.push(rel);
+    }
     constructor(logger) {
         this.logger = logger;
         for (const [dir, mode] of INITDB_DIRS) {
@@ -46671,7 +46883,7 @@ class Extraction {
         this.ensureParents(at);
         const existing = this.plan.nodes.get(at);
         if (!existing) {
-            this.plan.nodes.set(at, {
+            this.plan.set(at, {
                 type: 'directory',
                 mode: acl.mode,
                 uid: acl.uid,
@@ -46695,7 +46907,7 @@ class Extraction {
         if (parent === '' || this.plan.nodes.has(parent))
             return;
         this.ensureParents(parent);
-        this.plan.nodes.set(parent, { type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+        this.plan.set(parent, { type: 'directory', mode: 0o755, uid: 0, gid: 0 });
     }
     file(entry, acl) {
         const label = this.pkg.label;
@@ -46749,7 +46961,7 @@ class Extraction {
         const dbFile = { name: baseOf(entry.name), acl, digest };
         dir.files.push(dbFile);
         this.files.set(entry.name, { digest, at });
-        this.plan.nodes.set(at, {
+        this.plan.set(at, {
             type: entry.type === 'file' ? 'file' : entry.type === 'symlink' ? 'symlink' : 'hardlink',
             mode: acl.mode,
             uid: acl.uid,
@@ -46773,18 +46985,11 @@ class Extraction {
         }
     }
 }
-function planInstall(units, options, logger) {
-    const plan = new Plan(logger);
-    for (const unit of units) {
-        if (!unit.file && unit.pkg.installedSize > 0) {
-            throw new InvalidArgumentError(`${unit.pkg.name}-${unit.pkg.version}: no package file was given to install.`);
-        }
-        plan.add(unit, options.tags?.get(unit.pkg));
-    }
-    plan.settleDirectories();
-    return plan;
-}
-async function ensureEmptyRoot(root) {
+/**
+ * Creates the root (it must be empty or missing) and what `--initdb` makes. Returns the topmost
+ * folder made on the way (the root or a parent), so a failed install can take it away again.
+ */
+async function initRoot(root) {
     const stat = await promises_namespaceObject.lstat(root).catch(() => undefined);
     if (stat && !stat.isDirectory()) {
         throw new InvalidArgumentError(`root ${root} exists and is not a folder: give an empty or missing folder.`);
@@ -46793,21 +46998,110 @@ async function ensureEmptyRoot(root) {
         throw new InvalidArgumentError(`root ${root} is not empty: witchery installs into a fresh root (as apk --initdb); give an ` +
             'empty or missing folder.');
     }
-    await makeDirs(root);
+    const made = await makeDirs(root);
+    for (const [dir] of INITDB_DIRS)
+        await promises_namespaceObject.mkdir(external_node_path_namespaceObject.join(root, dir), { mode: 0o755 });
+    return made;
 }
-/** Writes the planned tree: folders (writable while filling), files, links, then final modes. */
-async function writePlan(root, plan, options) {
-    const chown = options.chown ?? process.getuid?.() === 0;
-    const entries = [...plan.nodes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const dirs = entries.filter(([, n]) => n.type === 'directory');
-    for (const [rel] of dirs)
-        await promises_namespaceObject.mkdir(external_node_path_namespaceObject.join(root, rel), { mode: 0o755 });
-    const files = entries.filter(([, n]) => n.type === 'file');
-    await mapLimit(files, options.concurrency ?? 8, async ([rel, node]) => {
-        const handle = await promises_namespaceObject.open(external_node_path_namespaceObject.join(root, rel), 'wx', 0o600);
+/**
+ * Installs packages one at a time, in install order, writing each as soon as it is planned, so
+ * a build can install the first packages while later ones are still being verified. Any
+ * failure empties the root again (abort): what was written never outlives a failed install.
+ */
+class RootInstaller {
+    root;
+    options;
+    made;
+    plan;
+    onDisk = new Set(INITDB_DIRS.map(([dir]) => dir));
+    chown;
+    constructor(root, options, 
+    /** The topmost folder begin() made, when it made the root. */
+    made) {
+        this.root = root;
+        this.options = options;
+        this.made = made;
+        this.plan = new Plan(options.logger ?? silentLogger);
+        this.chown = options.chown ?? process.getuid?.() === 0;
+    }
+    /** Prepares `root`, which must be empty or missing. */
+    static async begin(root, options) {
+        return new RootInstaller(root, options, await initRoot(root));
+    }
+    /** Plans one package (the next in install order) and writes what it adds or takes over. */
+    async add(unit) {
+        if (!unit.file && unit.pkg.installedSize > 0) {
+            throw new InvalidArgumentError(`${unit.pkg.name}-${unit.pkg.version}: no package file was given to install.`);
+        }
+        this.plan.add(unit, this.options.tags?.get(unit.pkg));
+        await this.writeTouched();
+    }
+    /** Settles folder modes, writes the apk database, and returns what was installed. */
+    async finish() {
+        this.plan.settleDirectories();
+        await this.writeTouched();
+        await writeDatabase(this.root, this.plan, this.options);
+        await this.settleOnDisk();
+        const plan = this.plan;
+        const scriptsSkipped = scriptCarriers(plan);
+        if (scriptsSkipped.length > 0) {
+            plan.warn(`install scripts were not run (as in apko): ${scriptsSkipped.join(', ')}`);
+        }
+        const installed = plan.packages.map((p) => p.unit.pkg).sort(compareDbPackages);
+        return { tree: treeOf(plan), installed, scriptsSkipped, warnings: plan.warnings };
+    }
+    /** Takes away everything this install wrote: the root as it was found (missing or empty). */
+    async abort() {
+        if (this.made) {
+            await promises_namespaceObject.rm(this.made, { recursive: true, force: true });
+            return;
+        }
+        for (const name of await promises_namespaceObject.readdir(this.root).catch(() => [])) {
+            await promises_namespaceObject.rm(external_node_path_namespaceObject.join(this.root, name), { recursive: true, force: true });
+        }
+    }
+    /** Writes the paths planned since the last call: folders, then files, then links. */
+    async writeTouched() {
+        const rels = [...new Set(this.plan.touched.splice(0))];
+        const nodes = rels.map((rel) => [rel, this.plan.nodes.get(rel)]);
+        for (const [rel, node] of nodes) {
+            if (node.type !== 'directory' || this.onDisk.has(rel))
+                continue;
+            await promises_namespaceObject.mkdir(this.at(rel), { mode: 0o755 });
+            this.onDisk.add(rel);
+        }
+        const files = nodes.filter(([, node]) => node.type === 'file');
+        await mapLimit(files, this.options.concurrency ?? 8, ([rel, node]) => this.writeFile(rel, node));
+        for (const [rel, node] of nodes) {
+            if (node.type === 'symlink') {
+                await this.replace(rel);
+                await promises_namespaceObject.symlink(node.linkname ?? '', this.at(rel));
+                if (this.chown)
+                    await promises_namespaceObject.lchown(this.at(rel), node.uid, node.gid);
+            }
+        }
+        for (const [rel, node] of nodes) {
+            if (node.type !== 'hardlink')
+                continue;
+            await this.replace(rel);
+            await promises_namespaceObject.link(this.at(node.linkname ?? ''), this.at(rel));
+        }
+    }
+    at(rel) {
+        return external_node_path_namespaceObject.join(this.root, rel);
+    }
+    /** A path a later package takes over: the old file goes first (never written through). */
+    async replace(rel) {
+        if (this.onDisk.has(rel))
+            await promises_namespaceObject.rm(this.at(rel), { force: true });
+        this.onDisk.add(rel);
+    }
+    async writeFile(rel, node) {
+        await this.replace(rel);
+        const handle = await promises_namespaceObject.open(this.at(rel), 'wx', 0o600);
         try {
             await handle.writeFile(node.data ?? Buffer.alloc(0));
-            if (chown)
+            if (this.chown)
                 await handle.chown(node.uid, node.gid);
             await handle.chmod(node.mode);
             if (node.mtime !== undefined)
@@ -46816,23 +47110,65 @@ async function writePlan(root, plan, options) {
         finally {
             await handle.close();
         }
-    });
-    for (const [rel, node] of entries) {
-        const at = external_node_path_namespaceObject.join(root, rel);
-        if (node.type === 'symlink') {
-            await promises_namespaceObject.symlink(node.linkname ?? '', at);
-            if (chown)
-                await promises_namespaceObject.lchown(at, node.uid, node.gid);
-        }
-        else if (node.type === 'hardlink') {
-            await promises_namespaceObject.link(external_node_path_namespaceObject.join(root, node.linkname ?? ''), at);
+    }
+    /** Final folder owners and modes, deepest first (a folder may be read-only for its owner). */
+    async settleOnDisk() {
+        const dirs = [...this.plan.nodes.entries()]
+            .filter(([, node]) => node.type === 'directory')
+            .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0));
+        for (const [rel, node] of dirs) {
+            if (this.chown)
+                await promises_namespaceObject.chown(this.at(rel), node.uid, node.gid);
+            await promises_namespaceObject.chmod(this.at(rel), node.mode);
         }
     }
-    for (const [rel, node] of dirs.reverse()) {
-        const at = external_node_path_namespaceObject.join(root, rel);
-        if (chown)
-            await promises_namespaceObject.chown(at, node.uid, node.gid);
-        await promises_namespaceObject.chmod(at, node.mode);
+}
+/**
+ * Feeds an installer in install order from files that become ready in any order (downloads
+ * finish as they finish). `ready` is called once per package file; `done` waits for the rest.
+ */
+class InstallQueue {
+    installer;
+    order;
+    next = 0;
+    files = new Map();
+    chain = Promise.resolve();
+    constructor(installer, order) {
+        this.installer = installer;
+        this.order = order;
+        this.kick();
+    }
+    ready(pkg, file) {
+        this.files.set(pkg.checksum, file);
+        this.kick();
+    }
+    /** Resolves when every package is installed; rejects with the first install failure. */
+    async done() {
+        this.kick();
+        await this.chain;
+        if (this.next < this.order.length) {
+            const pkg = this.order[this.next];
+            throw new InvalidArgumentError(`${pkg.name}-${pkg.version}: its package file never arrived; nothing was installed.`);
+        }
+    }
+    /** Resolves once no package is being written any more, failed or not. */
+    async settled() {
+        await this.chain.catch(() => undefined);
+    }
+    kick() {
+        this.chain = this.chain.then(() => this.pump());
+        // Seen later by done(); until then the failure must not count as unhandled.
+        this.chain.catch(() => undefined);
+    }
+    async pump() {
+        while (this.next < this.order.length) {
+            const pkg = this.order[this.next];
+            const file = this.files.get(pkg.checksum);
+            if (pkg.installedSize > 0 && !file)
+                return;
+            this.next++;
+            await this.installer.add({ pkg, file });
+        }
     }
 }
 function databaseFiles(plan, options) {
@@ -46916,22 +47252,20 @@ function scriptCarriers(plan) {
 }
 /**
  * Installs `units` (in install order, verified) into `root`, which must be empty or missing,
- * and writes the apk database. Throws before writing anything when a package would escape the
- * root, ships a device node, or conflicts with another package's file.
+ * and writes the apk database. On any failure (a package that would escape the root, a device
+ * node, a file conflict) the root is left as it was found.
  */
 async function installPackages(root, units, options) {
-    const logger = options.logger ?? silentLogger;
-    const plan = planInstall(units, options, logger);
-    await ensureEmptyRoot(root);
-    await writePlan(root, plan, options);
-    await writeDatabase(root, plan, options);
-    const scriptsSkipped = scriptCarriers(plan);
-    if (scriptsSkipped.length > 0) {
-        plan.warn(`install scripts were not run (as in apko): ${scriptsSkipped.join(', ')}`);
+    const installer = await RootInstaller.begin(root, options);
+    try {
+        for (const unit of units)
+            await installer.add(unit);
+        return await installer.finish();
     }
-    const installed = plan.packages.map((p) => p.unit.pkg);
-    installed.sort(compareDbPackages);
-    return { tree: treeOf(plan), installed, scriptsSkipped, warnings: plan.warnings };
+    catch (error) {
+        await installer.abort();
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/apk/alpine-keys.ts
@@ -47112,6 +47446,8 @@ class Keyring {
         const keyring = new Keyring(options.fetchAlpineKey);
         if (options.keysDir !== undefined)
             await keyring.loadDir(options.keysDir);
+        for (const dir of options.keysDirs ?? [])
+            await keyring.loadDir(dir);
         for (const file of options.keyFiles ?? [])
             await keyring.loadFile(file);
         return keyring;
@@ -47253,20 +47589,12 @@ function parseWorld(tokens) {
     });
 }
 async function loadKeyring(options, transport) {
-    const keyFiles = [...(options.keyFiles ?? [])];
-    for (const dir of options.keyDirs ?? []) {
-        const names = await promises_namespaceObject.readdir(dir).catch((error) => {
-            throw new InvalidArgumentError(`cannot read keys folder '${dir}': ${error.message}`);
-        });
-        for (const name of names.sort()) {
-            if (!name.startsWith('.'))
-                keyFiles.push(external_node_path_namespaceObject.join(dir, name));
-        }
-    }
+    const keyFiles = options.keyFiles ?? [];
     const fetchAlpineKey = options.fetchAlpineKeys === false
         ? undefined
         : (name) => fetchAlpineKeyFile(name, options, transport);
-    return Keyring.load({ keyFiles, fetchAlpineKey });
+    // A keys folder is read as apk reads one: files that are not public keys are not keys.
+    return Keyring.load({ keysDirs: options.keyDirs, keyFiles, fetchAlpineKey });
 }
 /**
  * Gets one of Alpine's keys: from alpinelinux.org, else from the `alpine-keys` package of a
@@ -47351,20 +47679,12 @@ function resolveWorld(repos, world) {
 async function installResolution(root, repos, resolution, options) {
     const logger = options.logger ?? silentLogger;
     const fetch = repos.stats;
-    const files = await fetchPackages(resolution.packages, repos.repositories, repos.arch, {
-        transport: options.transport ?? new HttpTransport({ logger }),
-        cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
-        concurrency: options.concurrency,
-        logger,
-        stats: fetch
-    });
-    const units = resolution.packages.map((pkg) => ({ pkg, file: files.get(pkg.checksum) }));
     // The keys that signed the indexes go into etc/apk/keys, so apk in a derived image trusts them.
     const signers = [...new Set(repos.indexes.map((i) => i.signer).filter((s) => s !== undefined))];
     const keys = signers
         .map((name) => ({ name, pem: repos.keyring.pemOf(name) ?? '' }))
         .filter((k) => k.pem !== '');
-    const result = await installPackages(root, units, {
+    const installer = await RootInstaller.begin(root, {
         arch: repos.arch,
         world: resolution.world,
         repositories: repos.repositories,
@@ -47373,13 +47693,29 @@ async function installResolution(root, repos, resolution, options) {
         sourceDateEpoch: options.sourceDateEpoch,
         logger
     });
-    return { ...result, fetch };
+    // Packages go in, in install order, while later ones are still downloading and verifying.
+    const queue = new InstallQueue(installer, resolution.packages);
+    try {
+        await fetchPackages(resolution.packages, repos.repositories, repos.arch, {
+            transport: options.transport ?? new HttpTransport({ logger }),
+            cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
+            concurrency: options.concurrency,
+            logger,
+            stats: fetch,
+            onVerified: (pkg, file) => queue.ready(pkg, file)
+        });
+        await queue.done();
+        return { ...(await installer.finish()), fetch };
+    }
+    catch (error) {
+        await queue.settled();
+        await installer.abort();
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./src/oci/tar-writer.ts
 /**
  * Our own deterministic tar writer: ustar headers, with PAX extended headers only where ustar
@@ -47729,7 +48065,8 @@ function treeToLayerEntries(root, tree) {
 /**
  * The entries of a host folder placed at `dest` (the folder itself becomes `dest`), or of a
  * single file placed as `dest`. The host's owners are never used; modes are normalised the way
- * git stores them: directories 0755, files 0755 when any exec bit is set and 0644 otherwise.
+ * git stores them: directories 0755, files 0755 when any exec bit is set and 0644 otherwise;
+ * a single file is always 0755 (it is the app to run, and artifact downloads lose exec bits).
  * So the image does not depend on the runner's umask, and a non-root user can read and run the
  * app. Symlinks are kept as symlinks with their target text as written: they are never followed
  * while scanning, so none can reach outside `dir`, and inside a container even `../..` stops at
@@ -47744,8 +48081,9 @@ async function scanDirectory(dir, dest, options = {}) {
         if (base === '') {
             throw new InvalidArgumentError(`'${dir}' is a file; give the path it takes in the image`);
         }
-        // The writer never follows a symlink, so hand it the file the user's path leads to.
-        return [fileEntry(base, await promises_namespaceObject.realpath(dir), top.mode, owner)];
+        // The writer never follows a symlink, so hand it the file the user's path leads to. A
+        // single file is the program to run: executable even when a download dropped its exec bit.
+        return [fileEntry(base, await promises_namespaceObject.realpath(dir), top.mode | 0o111, owner)];
     }
     if (!top.isDirectory()) {
         throw new UnsupportedEntryError(`'${dir}' is neither a file nor a folder; give either`);
@@ -48462,7 +48800,7 @@ async function readHead(file) {
     }
 }
 /** Throws AppError when one ELF file cannot run on `arch` with musl. */
-function checkElf(elf, arch, label) {
+function checkElf(elf, arch, label, options = {}) {
     if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass) {
         throw new AppError(`${label} is built for another machine (ELF machine ${elf.machine}, ${elf.elfClass * 32}-bit), ` +
             `not for ${arch.apk}. Build the app for ${arch.apk}, or set \`arch\` to the app's architecture.`);
@@ -48470,8 +48808,15 @@ function checkElf(elf, arch, label) {
     if (elf.interpreter === undefined)
         return;
     const musl = `/lib/${arch.muslLoader}`;
-    if (elf.interpreter === musl)
+    if (elf.interpreter === musl) {
+        if (options.musl === false) {
+            throw new AppError(`${label} is linked against musl dynamically (its ELF interpreter is ${musl}), but ` +
+                '`!musl` in `packages` leaves musl out of the image, so it could not start. Drop ' +
+                '`!musl`, or build the app statically (Go: CGO_ENABLED=0; Rust: target ' +
+                `${rustTarget(arch)} with -C target-feature=+crt-static; C: -static).`);
+        }
         return;
+    }
     const glibc = /ld-linux|ld64\.so|ld\.so/.test(elf.interpreter);
     throw new AppError(`${label} is ${glibc ? 'linked against glibc' : 'dynamically linked'} (its ELF interpreter is ` +
         `${elf.interpreter}), but the image has musl (${musl}) and no glibc. Build it for musl ` +
@@ -48484,9 +48829,9 @@ function rustTarget(arch) {
 }
 /**
  * Checks the app file, or every ELF file in the app folder. Throws AppError for a missing app,
- * a foreign arch or a glibc loader.
+ * a foreign arch, a glibc loader, or musl's loader when the image leaves musl out.
  */
-async function checkApp(source, arch) {
+async function checkApp(source, arch, options = {}) {
     const stat = await promises_namespaceObject.stat(source).catch(() => undefined);
     if (!stat) {
         throw new AppError(`app '${source}' does not exist. Build the app in an earlier step and give its path ` +
@@ -48495,7 +48840,7 @@ async function checkApp(source, arch) {
     if (stat.isFile()) {
         const elf = parseElf(await readHead(source));
         if (elf)
-            checkElf(elf, arch, `app '${source}'`);
+            checkElf(elf, arch, `app '${source}'`, options);
         return 'file';
     }
     if (!stat.isDirectory()) {
@@ -48503,8 +48848,9 @@ async function checkApp(source, arch) {
     }
     for (const file of await listFiles(source)) {
         const elf = parseElf(await readHead(file));
-        if (elf)
-            checkElf(elf, arch, `'${external_node_path_namespaceObject.relative(source, file)}' in app folder '${source}'`);
+        if (elf) {
+            checkElf(elf, arch, `'${external_node_path_namespaceObject.relative(source, file)}' in app folder '${source}'`, options);
+        }
     }
     return 'folder';
 }
@@ -48595,12 +48941,12 @@ function alpineVersionFrom(description, repositories) {
 async function ensureDir(root, tree, rel, mode, uid = 0, gid = 0) {
     if (tree.has(rel))
         return;
-    await promises_namespaceObject.mkdir(await realPathInside(root, rel), { recursive: true });
+    await promises_namespaceObject.mkdir(await realPathInside(root, tree, rel), { recursive: true });
     tree.set(rel, { type: 'directory', mode, uid, gid });
 }
 /** Appends each line whose account name is not yet in the file. */
 async function appendLines(root, tree, rel, lines, mode) {
-    const file = await realPathInside(root, rel);
+    const file = await realPathInside(root, tree, rel);
     const existing = await promises_namespaceObject.readFile(file, 'utf8').catch(() => '');
     const names = new Set(existing.split('\n').map((l) => l.split(':')[0]));
     const missing = lines.filter((l) => !names.has(l.split(':')[0]));
@@ -48614,21 +48960,25 @@ async function appendLines(root, tree, rel, lines, mode) {
 async function writeIfAbsent(root, tree, rel, text) {
     if (tree.has(rel))
         return;
-    await promises_namespaceObject.writeFile(await realPathInside(root, rel), text);
+    await promises_namespaceObject.writeFile(await realPathInside(root, tree, rel), text);
     tree.set(rel, { type: 'file', mode: 0o644, uid: 0, gid: 0 });
 }
 /**
  * The host path of `rel` under `root`, refusing any existing component that is a symlink:
  * a package may ship `etc/passwd -> /etc/passwd`, and writing through it would touch the host.
+ * Every `user` setting writes root's accounts, so only leaving the package out helps.
  */
-async function realPathInside(root, rel) {
+async function realPathInside(root, tree, rel) {
     let current = root;
     for (const part of rel.split('/')) {
         current = external_node_path_namespaceObject.join(current, part);
         const stat = await promises_namespaceObject.lstat(current).catch(() => undefined);
         if (stat?.isSymbolicLink()) {
-            throw new BuildError(`cannot write ${rel} in the image: /${external_node_path_namespaceObject.relative(root, current)} is a symlink from a ` +
-                'package. Remove the package that ships it, or use `user: root`.');
+            const link = external_node_path_namespaceObject.relative(root, current);
+            const owner = tree.get(link)?.owner;
+            const shipper = owner ? `package ${owner}` : 'a package';
+            throw new BuildError(`cannot write /${rel} in the image: /${link} is a symlink shipped by ${shipper}, and the ` +
+                `image's accounts are written for every \`user\`, root included. Leave ${owner ?? 'that package'} out of the image: remove it, or the package that depends on it, from \`packages\`.`);
         }
         if (!stat)
             break;
@@ -48692,9 +49042,10 @@ async function checkOutput(output) {
 async function build(spec, options) {
     const { logger } = options;
     const arches = spec.arches.map(archInfo);
+    const musl = !leavesOutMusl(spec.packages);
     for (const arch of arches) {
         if (spec.app)
-            await checkApp(appSource(spec.app.source, arch), arch);
+            await checkApp(appSource(spec.app.source, arch), arch, { musl });
     }
     await checkOutput(spec.output);
     const plans = [];
@@ -48805,6 +49156,10 @@ function imageWorld(packages) {
     const namesMusl = packages.some((p) => /^!?musl(?:[@<>=~]|$)/.test(p));
     return namesMusl ? packages : [...packages, 'musl'];
 }
+/** Whether the list says `!musl`, so the image has no musl loader for a dynamic app. */
+function leavesOutMusl(packages) {
+    return packages.some((p) => /^!musl(?:@\S+)?$/.test(p));
+}
 function archInfo(name) {
     const arch = findArch(name);
     if (!arch)
@@ -48824,6 +49179,7 @@ function engineOptions(spec, arch, options) {
         allowUntrusted: spec.allowUntrusted,
         fetchAlpineKeys: spec.fetchAlpineKeys,
         cacheDir: spec.cacheDir,
+        sourceDateEpoch: spec.sourceDateEpoch,
         logger: options.logger,
         ...options.engine
     };
@@ -106133,6 +106489,7 @@ function setOutputs(values) {
  */
 
 
+
 /** GitHub's per-step limit, minus room for what other writers may add to the file. */
 const SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024;
 function escapeHtml(text) {
@@ -106182,10 +106539,17 @@ function packageRows(result) {
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         .map((r) => [r.name, r.version, r.arches.join(', '), r.license]);
 }
-/** The commands a later step runs to publish or load the tarball. */
+/**
+ * The commands a later step runs to publish or load the tarball. With several tags index.json
+ * holds one entry per tag and skopeo asks which: `oci-archive:FILE:TAG` picks it by its
+ * `org.opencontainers.image.ref.name`, which the writer sets to the tag part of the reference.
+ */
 function pushCommands(result) {
     const all = result.arches.length > 1 ? ' --all' : '';
-    const commands = result.tags.map((tag) => `skopeo copy${all} oci-archive:${result.tarball} docker://${tag}`);
+    const source = (tag) => result.tags.length > 1
+        ? `oci-archive:${result.tarball}:${parseImageRef(tag).tag}`
+        : `oci-archive:${result.tarball}`;
+    const commands = result.tags.map((tag) => `skopeo copy${all} ${source(tag)} docker://${tag}`);
     if (result.arches.length === 1)
         commands.push(`docker load -i ${result.tarball}`);
     return commands;
