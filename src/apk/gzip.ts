@@ -155,7 +155,11 @@ export function readGzipMember(buf: Buffer, start: number): GzipMember {
 
 /** Splits and inflates `buf`, keeping where each member's data sits in the joined stream. */
 export function inflateGzipStream(buf: Buffer): GzipStream {
-  const members = splitGzipMembers(buf)
+  return streamOf(splitGzipMembers(buf))
+}
+
+/** Inflated members as one stream, with where each member's data starts in it. */
+export function streamOf(members: GzipMember[]): GzipStream {
   const offsets: number[] = []
   let total = 0
   for (const member of members) {

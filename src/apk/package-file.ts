@@ -13,6 +13,7 @@ import {
   inflateGzipStream,
   memberAt,
   readGzipMember,
+  streamOf,
   type GzipMember,
   type GzipStream
 } from './gzip.js'
@@ -314,16 +315,6 @@ function leadingMembers(bytes: Buffer): GzipMember[] {
     if (holdsControl(member)) break
   }
   return members
-}
-
-function streamOf(members: GzipMember[]): GzipStream {
-  const offsets: number[] = []
-  let total = 0
-  for (const member of members) {
-    offsets.push(total)
-    total += member.data.length
-  }
-  return { members, chunks: members.map((m) => m.data), offsets }
 }
 
 /** The whole stream, the data section inflated on the thread pool while it is hashed here. */
