@@ -42724,7 +42724,10 @@ function readGzipMember(buf, start) {
 }
 /** Splits and inflates `buf`, keeping where each member's data sits in the joined stream. */
 function inflateGzipStream(buf) {
-    const members = splitGzipMembers(buf);
+    return streamOf(splitGzipMembers(buf));
+}
+/** Inflated members as one stream, with where each member's data starts in it. */
+function streamOf(members) {
     const offsets = [];
     let total = 0;
     for (const member of members) {
@@ -44113,15 +44116,6 @@ function leadingMembers(bytes) {
             break;
     }
     return members;
-}
-function streamOf(members) {
-    const offsets = [];
-    let total = 0;
-    for (const member of members) {
-        offsets.push(total);
-        total += member.data.length;
-    }
-    return { members, chunks: members.map((m) => m.data), offsets };
 }
 /** The whole stream, the data section inflated on the thread pool while it is hashed here. */
 async function inflateOffThread(bytes, report) {
