@@ -147,10 +147,10 @@ describe('PackageCache: two processes sharing one folder', () => {
         .transpileModule(fs.readFileSync(path.resolve(file), 'utf8'), {
           compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 }
         })
-        .outputText.replace("'../mkdirs.js'", "'./mkdirs.mjs'")
+        .outputText.replace("'../files.js'", "'./files.mjs'")
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-cache-proc-'))
     fs.writeFileSync(path.join(work, 'cache.mjs'), transpile('src/apk/cache.ts'))
-    fs.writeFileSync(path.join(work, 'mkdirs.mjs'), transpile('src/mkdirs.ts'))
+    fs.writeFileSync(path.join(work, 'files.mjs'), transpile('src/files.ts'))
     fs.writeFileSync(
       path.join(work, 'writer.mjs'),
       `import { PackageCache } from './cache.mjs'

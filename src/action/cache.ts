@@ -12,7 +12,7 @@ import * as path from 'node:path'
 import { PackageCache } from '../apk/cache.js'
 import type { RepoPackage } from '../apk/types.js'
 import type { BuildSpec, FetchSummary } from '../build/spec.js'
-import { makeDirs } from '../mkdirs.js'
+import { makeDirs } from '../files.js'
 
 /**
  * The `cache-hit` output: 'true' when the package entry matched its exact key and no package was

@@ -9,10 +9,10 @@
  * Every file is written to a unique temporary name in its folder and renamed into place, so a
  * reader sees a whole old file or a whole new one, never a mix.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import { makeDirs } from '../mkdirs.js'
+import { writeThroughTemp } from '../files.js'
 
 export interface IndexMeta {
   etag?: string
@@ -151,22 +151,7 @@ async function removeIfExists(file: string): Promise<void> {
   await fs.rm(file, { force: true })
 }
 
-/**
- * Writes `bytes` to `file` so that no reader, and no other process writing the same file, can
- * see a partial result: a temporary file unique to this process and call, then a rename.
- */
+/** Writes `bytes` to `file`; see writeThroughTemp. */
 async function writeAtomic(file: string, bytes: Buffer): Promise<void> {
-  const dir = path.dirname(file)
-  await makeDirs(dir)
-  const temp = path.join(
-    dir,
-    `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
-  )
-  try {
-    await fs.writeFile(temp, bytes, { flag: 'wx' })
-    await fs.rename(temp, file)
-  } catch (error) {
-    await fs.rm(temp, { force: true })
-    throw error
-  }
+  await writeThroughTemp(file, (temp) => fs.writeFile(temp, bytes, { flag: 'wx' }))
 }

@@ -46,7 +46,7 @@ import {
   type RootTree,
   type TarEntry
 } from './types.js'
-import { makeDirs } from '../mkdirs.js'
+import { makeDirs } from '../files.js'
 
 export interface InstallUnit {
   /** The index entry the package was chosen as. */

@@ -7,7 +7,7 @@ import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { findArch, type ArchInfo } from '../arch.js'
-import { makeDirs } from '../mkdirs.js'
+import { makeDirs } from '../files.js'
 import {
   installResolution,
   openRepositories,

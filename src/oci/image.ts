@@ -3,7 +3,7 @@
  * and `docker load` all read. Blobs are staged in a temporary directory, the tarball is written
  * next to the output under a temporary name and renamed at the end: a failure leaves nothing.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
@@ -29,7 +29,7 @@ import type {
   WrittenImage,
   WrittenManifest
 } from './types.js'
-import { makeDirs } from '../mkdirs.js'
+import { writeThroughTemp } from '../files.js'
 
 const REF_NAME = 'org.opencontainers.image.ref.name'
 const CONTAINERD_NAME = 'io.containerd.image.name'
@@ -214,18 +214,9 @@ async function writeLayoutFiles(
 /** Tars the staging directory into `output` through a temporary name; returns its size. */
 async function writeArchive(staging: Staging, output: string, mtime: number): Promise<number> {
   const entries = await archiveEntries(staging)
-  await makeDirs(path.dirname(output))
-  const temp = path.join(
-    path.dirname(output),
-    `.${path.basename(output)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`
+  await writeThroughTemp(output, (temp) =>
+    pipeline(tarStream(entries, mtime), createWriteStream(temp))
   )
-  try {
-    await pipeline(tarStream(entries, mtime), createWriteStream(temp))
-    await fs.rename(temp, output)
-  } catch (error) {
-    await fs.rm(temp, { force: true })
-    throw error
-  }
   return (await fs.stat(output)).size
 }
 
