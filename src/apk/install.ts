@@ -508,8 +508,7 @@ export class RootInstaller {
   /** Settles folder modes, writes the apk database, and returns what was installed. */
   async finish(): Promise<InstallResult> {
     this.plan.settleDirectories()
-    await this.writeTouched()
-    await writeDatabase(this.root, this.plan, this.options)
+    await this.writeDatabase()
     await this.settleOnDisk()
     const plan = this.plan
     const scriptsSkipped = scriptCarriers(plan)
@@ -529,6 +528,31 @@ export class RootInstaller {
     for (const name of await fs.readdir(this.root).catch(() => [])) {
       await fs.rm(path.join(this.root, name), { recursive: true, force: true })
     }
+  }
+
+  /**
+   * The apk database files: planned as the installer's own paths and written like any other,
+   * over a package's copy of the same path (a package's own key file is kept).
+   */
+  private async writeDatabase(): Promise<void> {
+    const plan = this.plan
+    for (const file of databaseFiles(plan, this.options)) {
+      const existing = plan.nodes.get(file.rel)
+      if (existing && file.rel.startsWith('etc/apk/keys/')) continue
+      if (existing && existing.type !== 'file') {
+        throw new FileConflictError(
+          `${plan.ownerLabel(existing)} ships /${file.rel} as a ${existing.type}; the apk ` +
+            'database needs that path. Leave the package out.'
+        )
+      }
+      const parent = parentOf(file.rel)
+      if (!plan.nodes.has(parent)) {
+        plan.set(parent, { type: 'directory', mode: 0o755, uid: 0, gid: 0 })
+      }
+      const data = Buffer.from(file.content)
+      plan.set(file.rel, { type: 'file', mode: 0o644, uid: 0, gid: 0, data })
+    }
+    await this.writeTouched()
   }
 
   /** Writes the paths planned since the last call: folders, then files, then links. */
@@ -693,31 +717,6 @@ function databaseFiles(plan: Plan, options: InstallOptions): DbFileOut[] {
     out.push({ rel: `etc/apk/keys/${key.name}`, content: key.pem })
   }
   return out
-}
-
-async function writeDatabase(root: string, plan: Plan, options: InstallOptions): Promise<void> {
-  const files = databaseFiles(plan, options)
-  if (files.some((f) => f.rel.startsWith('etc/apk/keys/')) && !plan.nodes.has('etc/apk/keys')) {
-    plan.nodes.set('etc/apk/keys', { type: 'directory', mode: 0o755, uid: 0, gid: 0 })
-    await fs.mkdir(path.join(root, 'etc/apk/keys'), { mode: 0o755 })
-    await fs.chmod(path.join(root, 'etc/apk/keys'), 0o755)
-  }
-  for (const file of files) {
-    const existing = plan.nodes.get(file.rel)
-    // A package's own copy of a key wins (alpine-keys ships them); the db files are ours.
-    if (existing && file.rel.startsWith('etc/apk/keys/')) continue
-    if (existing && existing.type !== 'file') {
-      throw new FileConflictError(
-        `${plan.ownerLabel(existing)} ships /${file.rel} as a ${existing.type}; the apk database ` +
-          'needs that path. Leave the package out.'
-      )
-    }
-    const at = path.join(root, file.rel)
-    await fs.rm(at, { force: true })
-    await fs.writeFile(at, file.content, { mode: 0o644, flag: 'wx' })
-    await fs.chmod(at, 0o644)
-    plan.nodes.set(file.rel, { type: 'file', mode: 0o644, uid: 0, gid: 0 })
-  }
 }
 
 function treeOf(plan: Plan): RootTree {
