@@ -179,21 +179,27 @@ export async function openRepositories(options: EngineOptions): Promise<OpenRepo
     throw new InvalidArgumentError('no repositories: give at least one repository URL or path.')
   }
   const logger = options.logger ?? silentLogger
-  const transport = options.transport ?? new HttpTransport({ logger })
-  const repositories = options.repositories.map((line, i) => parseRepository(line, i))
-  const keyring = await loadKeyring(options, transport)
-  const stats = newFetchStats()
-  const indexes = await fetchIndexes(repositories, options.arch, {
-    stats,
-    transport,
-    cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
-    keyring,
-    allowUntrusted: options.allowUntrusted,
-    maxAgeSeconds: options.indexMaxAgeSeconds,
-    logger
-  })
-  const packages = indexes.flatMap((index) => index.packages)
-  return { arch: options.arch, repositories, indexes, packages, keyring, stats }
+  const ownTransport = options.transport ? undefined : new HttpTransport({ logger })
+  const transport = options.transport ?? (ownTransport as HttpTransport)
+  try {
+    const repositories = options.repositories.map((line, i) => parseRepository(line, i))
+    const keyring = await loadKeyring(options, transport)
+    const stats = newFetchStats()
+    const indexes = await fetchIndexes(repositories, options.arch, {
+      stats,
+      transport,
+      cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
+      keyring,
+      allowUntrusted: options.allowUntrusted,
+      maxAgeSeconds: options.indexMaxAgeSeconds,
+      logger
+    })
+    const packages = indexes.flatMap((index) => index.packages)
+    return { arch: options.arch, repositories, indexes, packages, keyring, stats }
+  } finally {
+    // Alpine keys are fetched while the indexes verify; after that the transport has no use.
+    ownTransport?.close()
+  }
 }
 
 /** Resolves the world against opened repositories, as `apk add --simulate` would. */
@@ -233,7 +239,8 @@ export async function installResolution(
   const queue = new InstallQueue(installer, resolution.packages)
   try {
     await fetchPackages(resolution.packages, repos.repositories, repos.arch, {
-      transport: options.transport ?? new HttpTransport({ logger }),
+      // Without one given, fetchPackages makes its own and closes it.
+      transport: options.transport,
       cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
       concurrency: options.concurrency,
       logger,
