@@ -267,22 +267,38 @@ function reporterFor(options: ReadApkPackageOptions): Reporter {
  * allowUntrusted). Throws PackageIntegrityError naming the package.
  */
 export function readApkPackage(bytes: Buffer, options: ReadApkPackageOptions): ApkPackageFile {
-  const expected = options.expected
   const report = reporterFor(options)
   const layout = layoutOf(bytes, report)
-  const info = readInfo(layout, bytes, report, expected)
-  if (expected) checkIdentity(info, expected, report)
-  else if (!options.allowUntrusted) checkSignature(layout, bytes, info, options, report)
-  checkDatahash(layout, bytes, info, report)
+  const info = checkPackage(layout, bytes, options, report)
   checkFileDigests(layout, report)
   return { info, scripts: scriptsOf(layout), entries: layout.data }
 }
 
+/**
+ * The checks before the per-file digests, in apk's order: the package's identity (from a
+ * repository) or signature (a local file), then the datahash (`dataDigest` when already made).
+ */
+function checkPackage(
+  layout: Layout,
+  bytes: Buffer,
+  options: ReadApkPackageOptions,
+  report: Reporter,
+  dataDigest?: string
+): PackageInfo {
+  const expected = options.expected
+  const info = readInfo(layout, bytes, report, expected)
+  if (expected) checkIdentity(info, expected, report)
+  else if (!options.allowUntrusted) checkSignature(layout, bytes, info, options, report)
+  checkDatahash(layout, bytes, info, report, dataDigest)
+  return info
+}
+
 // ---------------------------------------------------------------------------------------------
-// The same checks, with the inflating on libuv's thread pool: while zlib inflates a data
-// section there, the main thread hashes it (and other packages' files), so a multi-core runner
-// verifies several packages at once. Hashing stays on the main thread: Node's WebCrypto digest,
-// the only hash that runs off it, measured five times slower than createHash here.
+// The same checks, with the heavy work off the main thread: zlib inflates a data section on
+// libuv's thread pool while the main thread hashes the compressed section, and the per-file
+// SHA-1 runs on the hashing thread (hash-worker.ts), so a multi-core runner verifies several
+// packages at once. (Node's WebCrypto digest also runs off the main thread, but measured five
+// times slower than createHash here.)
 
 const gunzipAsync = promisify(zlib.gunzip)
 
@@ -328,14 +344,16 @@ async function inflateOffThread(
   const section = bytes.subarray(dataStart)
   const inflating = gunzipAsync(section, { chunkSize: outputChunk(section) })
   const dataDigest = crypto.createHash('sha256').update(section).digest('hex')
-  const [inflated] = await Promise.allSettled([inflating])
-  if (inflated.status === 'rejected') {
+  let data: Buffer
+  try {
+    data = await inflating
+  } catch (error) {
     // Damaged: read it again inline, which names the member and the fault as readApkPackage does.
     layoutOf(bytes, report)
-    const message = (inflated.reason as Error).message
-    throw report.fail(`not a valid .apk file (data section: ${message})`, REFETCH, inflated.reason)
+    const message = (error as Error).message
+    throw report.fail(`not a valid .apk file (data section: ${message})`, REFETCH, error)
   }
-  members.push({ start: dataStart, end: bytes.length, data: inflated.value })
+  members.push({ start: dataStart, end: bytes.length, data })
   return { stream: streamOf(members), dataDigest }
 }
 
@@ -347,14 +365,10 @@ export async function readApkPackageAsync(
   bytes: Buffer,
   options: ReadApkPackageOptions
 ): Promise<ApkPackageFile> {
-  const expected = options.expected
   const report = reporterFor(options)
   const { stream, dataDigest } = await inflateOffThread(bytes, report)
   const layout = asPackageFormat(report, () => splitLayout(stream, report))
-  const info = readInfo(layout, bytes, report, expected)
-  if (expected) checkIdentity(info, expected, report)
-  else if (!options.allowUntrusted) checkSignature(layout, bytes, info, options, report)
-  checkDatahash(layout, bytes, info, report, dataDigest)
+  const info = checkPackage(layout, bytes, options, report, dataDigest)
   checkFileDigests(layout, report, await digestsOffThread(layout))
   return { info, scripts: scriptsOf(layout), entries: layout.data }
 }
