@@ -3,6 +3,7 @@
  * CLI flags) before any work starts. Data flows one way: spec → resolve → fetch → install →
  * image → result.
  */
+import type { FetchStats } from '../apk/fetch.js'
 
 export interface AppSpec {
   /** Path on the host: a file or a folder. `{arch}` is replaced per architecture. */
@@ -75,14 +76,8 @@ export interface ArchResult {
   scriptsSkipped: string[]
 }
 
-export interface FetchSummary {
-  /** Bytes downloaded from repositories in this build. */
-  downloadedBytes: number
-  packagesFromCache: number
-  packagesDownloaded: number
-  indexesRevalidated: number
-  indexesDownloaded: number
-}
+/** What a build downloaded and took from the cache: the engine's counters, summed over arches. */
+export type FetchSummary = FetchStats
 
 export interface BuildResult {
   tarball: string
