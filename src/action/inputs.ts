@@ -11,6 +11,8 @@ import { archNames, findArch, hostArch } from '../arch.js'
 import { parseDependency } from '../apk/dependency.js'
 import { alpineRepositories, parseRepository } from '../apk/repository.js'
 import type { AppSpec, BuildSpec, ImageSettings } from '../build/spec.js'
+import { rfc3339 } from '../oci/documents.js'
+import { parseImageRef, PATH_COMPONENT, type ImageRef } from '../oci/tags.js'
 
 /** A bad input value: the message starts with the input's name and says how to fix it. */
 export class InputError extends Error {
@@ -421,17 +423,6 @@ function defaultAnnotations(env: Env, epoch: number): Record<string, string> {
   return annotations
 }
 
-export function rfc3339(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
-}
-
-const DOMAIN_PART = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?'
-const DOMAIN = `${DOMAIN_PART}(?:\\.${DOMAIN_PART})*(?::\\d+)?`
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
-const REFERENCE = new RegExp(
-  `^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::\\w[\\w.-]{0,127})?$`
-)
-
 function parseTags(text: string, repository: string | undefined): string[] {
   const given = splitList(text)
   const refs = given.length > 0 ? given : [`${defaultImageName(repository)}:latest`]
@@ -452,11 +443,15 @@ function normalizeTag(ref: string): string {
       `'${ref}' has a digest; a tag names the image, give name:tag; ${fix}`
     )
   }
-  if (!REFERENCE.test(ref) || ref.length > 255) {
-    throw new InputError('tags', `'${ref}' is not an image reference; ${fix}`)
+  let parsed: ImageRef
+  try {
+    if (ref.length > 255) throw new Error('it is longer than 255 characters')
+    parsed = parseImageRef(ref)
+  } catch (error) {
+    const reason = (error as Error).message
+    throw new InputError('tags', `'${ref}' is not an image reference; ${fix} (${reason})`)
   }
-  const lastPart = ref.slice(ref.lastIndexOf('/') + 1)
-  return lastPart.includes(':') ? ref : `${ref}:latest`
+  return `${parsed.name}:${parsed.tag}`
 }
 
 /** The repository's name, made a valid image name (`Owner/My.Repo` → `my.repo`). */
@@ -467,7 +462,7 @@ export function defaultImageName(repository: string | undefined): string {
     .replace(/[^a-z0-9._-]+/g, '-')
     .replace(/[._-]{2,}/g, '-')
     .replace(/^[._-]+|[._-]+$/g, '')
-  return new RegExp(`^${PATH_COMPONENT}$`).test(name) ? name : 'witchery'
+  return PATH_COMPONENT.test(name) ? name : 'witchery'
 }
 
 function parseOutput(text: string, workspace: string): string {

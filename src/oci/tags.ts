@@ -13,7 +13,8 @@ export interface ImageRef {
 }
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
+/** One component of a repository path (`ghcr.io/owner/app` has two). */
+export const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
 const HOST =
   /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?$/
 const MAX_NAME = 255
