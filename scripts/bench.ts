@@ -193,12 +193,11 @@ async function benchInstall(): Promise<void> {
     // Ours as a build does it (engine.installResolution): packages verified several at once,
     // as fetchPackages does, each installed in order as soon as it and those before it are
     // verified. The roots are removed between rounds, outside the timing.
-    const pkgOf = new Map(
-      apks.map((bytesOf) => {
-        const info = readApkPackage(bytesOf, { allowUntrusted: true }).info
-        return [bytesOf, { ...info, repository: 0 }] as const
-      })
-    )
+    const units = apks.map((bytesOf) => {
+      const file = readApkPackage(bytesOf, { allowUntrusted: true })
+      return { pkg: { ...file.info, repository: 0 }, file }
+    })
+    const pkgOf = new Map(apks.map((bytesOf, i) => [bytesOf, units[i].pkg]))
     const install = await compare(
       7,
       () => plainUntar(apks, baseRoot),
@@ -209,8 +208,10 @@ async function benchInstall(): Promise<void> {
           repositories: [],
           chown: false
         })
-        const order = apks.map((bytesOf) => pkgOf.get(bytesOf) as RepoPackage)
-        const queue = new InstallQueue(installer, order)
+        const queue = new InstallQueue(
+          installer,
+          units.map((u) => u.pkg)
+        )
         await mapLimit(apks, 6, async (bytesOf) => {
           const file = await readApkPackageAsync(bytesOf, { allowUntrusted: true })
           queue.ready(pkgOf.get(bytesOf) as RepoPackage, file)
@@ -239,10 +240,6 @@ async function benchInstall(): Promise<void> {
       `${install.ratio.toFixed(2)}× per round, ${(baselineMs / installMs).toFixed(2)}× of medians (target ≥ 0.8×)`
     )
 
-    const units = apks.map((bytesOf) => {
-      const file = readApkPackage(bytesOf, { allowUntrusted: true })
-      return { pkg: { ...file.info, repository: 0 }, file }
-    })
     const root = path.join(work, 'image-root')
     const result = await installPackages(root, units, {
       arch: 'x86_64',
