@@ -42079,13 +42079,20 @@ function archNames() {
     return ARCHES.map((a) => a.apk).join(', ');
 }
 
-;// CONCATENATED MODULE: ./src/mkdirs.ts
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/files.ts
+/**
+ * File-system helpers every layer uses: making folders, and writing a file so nobody ever sees
+ * it half written.
+ */
+
+
+
 /**
  * `mkdir -p` one level at a time. Node 20's recursive `fs.mkdir` never settles for some paths
  * (under /proc, for one), which would hang a build on a bad output path instead of failing it.
  */
-
-
 /** Returns the topmost folder it made (undefined when `dir` existed), so a caller can undo it. */
 async function makeDirs(dir, mode = 0o755) {
     const absolute = external_node_path_namespaceObject.resolve(dir);
@@ -42109,6 +42116,24 @@ async function makeDirs(dir, mode = 0o755) {
             made ??= part;
     }
     return made;
+}
+/**
+ * Writes `file` through a temporary name unique to this process and call, in the same folder,
+ * then renames it into place: no reader, and no other process writing the same file, sees a
+ * partial result, and a failed write leaves nothing behind.
+ */
+async function writeThroughTemp(file, write) {
+    const dir = external_node_path_namespaceObject.dirname(file);
+    await makeDirs(dir);
+    const temp = external_node_path_namespaceObject.join(dir, `.${external_node_path_namespaceObject.basename(file)}.${process.pid}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
+    try {
+        await write(temp);
+        await promises_namespaceObject.rename(temp, file);
+    }
+    catch (error) {
+        await promises_namespaceObject.rm(temp, { force: true });
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/apk/types.ts
@@ -42854,8 +42879,6 @@ function parsePkginfo(text) {
     return info;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/apk/signature.ts
 /**
  * RSASSA-PKCS1-v1_5 verification of APK signatures, and `.SIGN.<TYPE>.<keyname>` names.
@@ -43759,22 +43782,9 @@ async function readIfExists(file) {
 async function removeIfExists(file) {
     await promises_namespaceObject.rm(file, { force: true });
 }
-/**
- * Writes `bytes` to `file` so that no reader, and no other process writing the same file, can
- * see a partial result: a temporary file unique to this process and call, then a rename.
- */
+/** Writes `bytes` to `file`; see writeThroughTemp. */
 async function writeAtomic(file, bytes) {
-    const dir = external_node_path_namespaceObject.dirname(file);
-    await makeDirs(dir);
-    const temp = external_node_path_namespaceObject.join(dir, `.${external_node_path_namespaceObject.basename(file)}.${process.pid}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
-    try {
-        await promises_namespaceObject.writeFile(temp, bytes, { flag: 'wx' });
-        await promises_namespaceObject.rename(temp, file);
-    }
-    catch (error) {
-        await promises_namespaceObject.rm(temp, { force: true });
-        throw error;
-    }
+    await writeThroughTemp(file, (temp) => promises_namespaceObject.writeFile(temp, bytes, { flag: 'wx' }));
 }
 
 ;// CONCATENATED MODULE: ./src/apk/concurrency.ts
@@ -44069,23 +44079,32 @@ function reporterFor(options) {
  * allowUntrusted). Throws PackageIntegrityError naming the package.
  */
 function readApkPackage(bytes, options) {
-    const expected = options.expected;
     const report = reporterFor(options);
     const layout = layoutOf(bytes, report);
+    const info = checkPackage(layout, bytes, options, report);
+    checkFileDigests(layout, report);
+    return { info, scripts: scriptsOf(layout), entries: layout.data };
+}
+/**
+ * The checks before the per-file digests, in apk's order: the package's identity (from a
+ * repository) or signature (a local file), then the datahash (`dataDigest` when already made).
+ */
+function checkPackage(layout, bytes, options, report, dataDigest) {
+    const expected = options.expected;
     const info = readInfo(layout, bytes, report, expected);
     if (expected)
         checkIdentity(info, expected, report);
     else if (!options.allowUntrusted)
         checkSignature(layout, bytes, info, options, report);
-    checkDatahash(layout, bytes, info, report);
-    checkFileDigests(layout, report);
-    return { info, scripts: scriptsOf(layout), entries: layout.data };
+    checkDatahash(layout, bytes, info, report, dataDigest);
+    return info;
 }
 // ---------------------------------------------------------------------------------------------
-// The same checks, with the inflating on libuv's thread pool: while zlib inflates a data
-// section there, the main thread hashes it (and other packages' files), so a multi-core runner
-// verifies several packages at once. Hashing stays on the main thread: Node's WebCrypto digest,
-// the only hash that runs off it, measured five times slower than createHash here.
+// The same checks, with the heavy work off the main thread: zlib inflates a data section on
+// libuv's thread pool while the main thread hashes the compressed section, and the per-file
+// SHA-1 runs on the hashing thread (hash-worker.ts), so a multi-core runner verifies several
+// packages at once. (Node's WebCrypto digest also runs off the main thread, but measured five
+// times slower than createHash here.)
 const gunzipAsync = (0,external_node_util_.promisify)(external_node_zlib_.gunzip);
 /**
  * zlib's output chunk for a data section: its size as the gzip trailer gives it (one chunk, no
@@ -44126,14 +44145,17 @@ async function inflateOffThread(bytes, report) {
     const section = bytes.subarray(dataStart);
     const inflating = gunzipAsync(section, { chunkSize: outputChunk(section) });
     const dataDigest = external_node_crypto_.createHash('sha256').update(section).digest('hex');
-    const [inflated] = await Promise.allSettled([inflating]);
-    if (inflated.status === 'rejected') {
+    let data;
+    try {
+        data = await inflating;
+    }
+    catch (error) {
         // Damaged: read it again inline, which names the member and the fault as readApkPackage does.
         layoutOf(bytes, report);
-        const message = inflated.reason.message;
-        throw report.fail(`not a valid .apk file (data section: ${message})`, REFETCH, inflated.reason);
+        const message = error.message;
+        throw report.fail(`not a valid .apk file (data section: ${message})`, REFETCH, error);
     }
-    members.push({ start: dataStart, end: bytes.length, data: inflated.value });
+    members.push({ start: dataStart, end: bytes.length, data });
     return { stream: streamOf(members), dataDigest };
 }
 /**
@@ -44141,16 +44163,10 @@ async function inflateOffThread(bytes, report) {
  * errors, the same result.
  */
 async function readApkPackageAsync(bytes, options) {
-    const expected = options.expected;
     const report = reporterFor(options);
     const { stream, dataDigest } = await inflateOffThread(bytes, report);
     const layout = asPackageFormat(report, () => splitLayout(stream, report));
-    const info = readInfo(layout, bytes, report, expected);
-    if (expected)
-        checkIdentity(info, expected, report);
-    else if (!options.allowUntrusted)
-        checkSignature(layout, bytes, info, options, report);
-    checkDatahash(layout, bytes, info, report, dataDigest);
+    const info = checkPackage(layout, bytes, options, report, dataDigest);
     checkFileDigests(layout, report, await digestsOffThread(layout));
     return { info, scripts: scriptsOf(layout), entries: layout.data };
 }
@@ -47033,8 +47049,7 @@ class RootInstaller {
     /** Settles folder modes, writes the apk database, and returns what was installed. */
     async finish() {
         this.plan.settleDirectories();
-        await this.writeTouched();
-        await writeDatabase(this.root, this.plan, this.options);
+        await this.writeDatabase();
         await this.settleOnDisk();
         const plan = this.plan;
         const scriptsSkipped = scriptCarriers(plan);
@@ -47053,6 +47068,29 @@ class RootInstaller {
         for (const name of await promises_namespaceObject.readdir(this.root).catch(() => [])) {
             await promises_namespaceObject.rm(external_node_path_namespaceObject.join(this.root, name), { recursive: true, force: true });
         }
+    }
+    /**
+     * The apk database files: planned as the installer's own paths and written like any other,
+     * over a package's copy of the same path (a package's own key file is kept).
+     */
+    async writeDatabase() {
+        const plan = this.plan;
+        for (const file of databaseFiles(plan, this.options)) {
+            const existing = plan.nodes.get(file.rel);
+            if (existing && file.rel.startsWith('etc/apk/keys/'))
+                continue;
+            if (existing && existing.type !== 'file') {
+                throw new FileConflictError(`${plan.ownerLabel(existing)} ships /${file.rel} as a ${existing.type}; the apk ` +
+                    'database needs that path. Leave the package out.');
+            }
+            const parent = parentOf(file.rel);
+            if (!plan.nodes.has(parent)) {
+                plan.set(parent, { type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+            }
+            const data = Buffer.from(file.content);
+            plan.set(file.rel, { type: 'file', mode: 0o644, uid: 0, gid: 0, data });
+        }
+        await this.writeTouched();
     }
     /** Writes the paths planned since the last call: folders, then files, then links. */
     async writeTouched() {
@@ -47200,29 +47238,6 @@ function databaseFiles(plan, options) {
         out.push({ rel: `etc/apk/keys/${key.name}`, content: key.pem });
     }
     return out;
-}
-async function writeDatabase(root, plan, options) {
-    const files = databaseFiles(plan, options);
-    if (files.some((f) => f.rel.startsWith('etc/apk/keys/')) && !plan.nodes.has('etc/apk/keys')) {
-        plan.nodes.set('etc/apk/keys', { type: 'directory', mode: 0o755, uid: 0, gid: 0 });
-        await promises_namespaceObject.mkdir(external_node_path_namespaceObject.join(root, 'etc/apk/keys'), { mode: 0o755 });
-        await promises_namespaceObject.chmod(external_node_path_namespaceObject.join(root, 'etc/apk/keys'), 0o755);
-    }
-    for (const file of files) {
-        const existing = plan.nodes.get(file.rel);
-        // A package's own copy of a key wins (alpine-keys ships them); the db files are ours.
-        if (existing && file.rel.startsWith('etc/apk/keys/'))
-            continue;
-        if (existing && existing.type !== 'file') {
-            throw new FileConflictError(`${plan.ownerLabel(existing)} ships /${file.rel} as a ${existing.type}; the apk database ` +
-                'needs that path. Leave the package out.');
-        }
-        const at = external_node_path_namespaceObject.join(root, file.rel);
-        await promises_namespaceObject.rm(at, { force: true });
-        await promises_namespaceObject.writeFile(at, file.content, { mode: 0o644, flag: 'wx' });
-        await promises_namespaceObject.chmod(at, 0o644);
-        plan.nodes.set(file.rel, { type: 'file', mode: 0o644, uid: 0, gid: 0 });
-    }
 }
 function treeOf(plan) {
     const tree = new Map();
@@ -47644,21 +47659,28 @@ async function openRepositories(options) {
         throw new InvalidArgumentError('no repositories: give at least one repository URL or path.');
     }
     const logger = options.logger ?? silentLogger;
-    const transport = options.transport ?? new HttpTransport({ logger });
-    const repositories = options.repositories.map((line, i) => parseRepository(line, i));
-    const keyring = await loadKeyring(options, transport);
-    const stats = newFetchStats();
-    const indexes = await fetchIndexes(repositories, options.arch, {
-        stats,
-        transport,
-        cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
-        keyring,
-        allowUntrusted: options.allowUntrusted,
-        maxAgeSeconds: options.indexMaxAgeSeconds,
-        logger
-    });
-    const packages = indexes.flatMap((index) => index.packages);
-    return { arch: options.arch, repositories, indexes, packages, keyring, stats };
+    const ownTransport = options.transport ? undefined : new HttpTransport({ logger });
+    const transport = options.transport ?? ownTransport;
+    try {
+        const repositories = options.repositories.map((line, i) => parseRepository(line, i));
+        const keyring = await loadKeyring(options, transport);
+        const stats = newFetchStats();
+        const indexes = await fetchIndexes(repositories, options.arch, {
+            stats,
+            transport,
+            cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
+            keyring,
+            allowUntrusted: options.allowUntrusted,
+            maxAgeSeconds: options.indexMaxAgeSeconds,
+            logger
+        });
+        const packages = indexes.flatMap((index) => index.packages);
+        return { arch: options.arch, repositories, indexes, packages, keyring, stats };
+    }
+    finally {
+        // Alpine keys are fetched while the indexes verify; after that the transport has no use.
+        ownTransport?.close();
+    }
 }
 /** Resolves the world against opened repositories, as `apk add --simulate` would. */
 function resolveWorld(repos, world) {
@@ -47691,7 +47713,8 @@ async function installResolution(root, repos, resolution, options) {
     const queue = new InstallQueue(installer, resolution.packages);
     try {
         await fetchPackages(resolution.packages, repos.repositories, repos.arch, {
-            transport: options.transport ?? new HttpTransport({ logger }),
+            // Without one given, fetchPackages makes its own and closes it.
+            transport: options.transport,
             cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
             concurrency: options.concurrency,
             logger,
@@ -48472,6 +48495,7 @@ function pinGzipOs(chunk, offset) {
  */
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+/** One component of a repository path (`ghcr.io/owner/app` has two). */
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?$/;
 const MAX_NAME = 255;
@@ -48689,16 +48713,7 @@ async function writeLayoutFiles(staging, top, refs, first) {
 /** Tars the staging directory into `output` through a temporary name; returns its size. */
 async function writeArchive(staging, output, mtime) {
     const entries = await archiveEntries(staging);
-    await makeDirs(external_node_path_namespaceObject.dirname(output));
-    const temp = external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(output), `.${external_node_path_namespaceObject.basename(output)}.tmp-${process.pid}-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(tarStream(entries, mtime), (0,external_node_fs_namespaceObject.createWriteStream)(temp));
-        await promises_namespaceObject.rename(temp, output);
-    }
-    catch (error) {
-        await promises_namespaceObject.rm(temp, { force: true });
-        throw error;
-    }
+    await writeThroughTemp(output, (temp) => (0,external_node_stream_promises_namespaceObject.pipeline)(tarStream(entries, mtime), (0,external_node_fs_namespaceObject.createWriteStream)(temp)));
     return (await promises_namespaceObject.stat(output)).size;
 }
 async function archiveEntries(staging) {
@@ -106021,6 +106036,8 @@ class BuildCache {
 
 
 
+
+
 /** A bad input value: the message starts with the input's name and says how to fix it. */
 class InputError extends Error {
     input;
@@ -106361,16 +106378,9 @@ function defaultAnnotations(env, epoch) {
     }
     if (env.GITHUB_SHA)
         annotations['org.opencontainers.image.revision'] = env.GITHUB_SHA;
-    annotations['org.opencontainers.image.created'] = inputs_rfc3339(epoch);
+    annotations['org.opencontainers.image.created'] = rfc3339(epoch);
     return annotations;
 }
-function inputs_rfc3339(epochSeconds) {
-    return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-const DOMAIN_PART = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
-const DOMAIN = `${DOMAIN_PART}(?:\\.${DOMAIN_PART})*(?::\\d+)?`;
-const inputs_PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${inputs_PATH_COMPONENT}(?:/${inputs_PATH_COMPONENT})*(?::\\w[\\w.-]{0,127})?$`);
 function parseTags(text, repository) {
     const given = splitList(text);
     const refs = given.length > 0 ? given : [`${defaultImageName(repository)}:latest`];
@@ -106388,11 +106398,17 @@ function inputs_normalizeTag(ref) {
     if (ref.includes('@')) {
         throw new InputError('tags', `'${ref}' has a digest; a tag names the image, give name:tag; ${fix}`);
     }
-    if (!REFERENCE.test(ref) || ref.length > 255) {
-        throw new InputError('tags', `'${ref}' is not an image reference; ${fix}`);
+    let parsed;
+    try {
+        if (ref.length > 255)
+            throw new Error('it is longer than 255 characters');
+        parsed = parseImageRef(ref);
     }
-    const lastPart = ref.slice(ref.lastIndexOf('/') + 1);
-    return lastPart.includes(':') ? ref : `${ref}:latest`;
+    catch (error) {
+        const reason = error.message;
+        throw new InputError('tags', `'${ref}' is not an image reference; ${fix} (${reason})`);
+    }
+    return `${parsed.name}:${parsed.tag}`;
 }
 /** The repository's name, made a valid image name (`Owner/My.Repo` → `my.repo`). */
 function defaultImageName(repository) {
@@ -106402,7 +106418,7 @@ function defaultImageName(repository) {
         .replace(/[^a-z0-9._-]+/g, '-')
         .replace(/[._-]{2,}/g, '-')
         .replace(/^[._-]+|[._-]+$/g, '');
-    return new RegExp(`^${inputs_PATH_COMPONENT}$`).test(name) ? name : 'witchery';
+    return PATH_COMPONENT.test(name) ? name : 'witchery';
 }
 function parseOutput(text, workspace) {
     if (text.endsWith('/')) {
