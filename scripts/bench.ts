@@ -199,7 +199,7 @@ async function benchInstall(): Promise<void> {
     })
     const pkgOf = new Map(apks.map((bytesOf, i) => [bytesOf, units[i].pkg]))
     const install = await compare(
-      7,
+      11,
       () => plainUntar(apks, baseRoot),
       async () => {
         const installer = await RootInstaller.begin(ourRoot, {
