@@ -7,8 +7,10 @@
  * 3. install ≥ 50 MB of packages, against gunzip + a plain untar of the same packages with
  *    Node's zlib (target ≥ 0.8× the baseline's throughput);
  * 4. write the image layer of that root, against plain gzip of the same bytes.
- * Needs ../shared for 1 and 2 (skipped with a message without it).
+ * Needs ../shared for 1 and 2 (skipped with a message without it). 1-2 and 3-4 run in processes
+ * of their own.
  */
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -284,13 +286,29 @@ async function benchInstall(): Promise<void> {
   }
 }
 
+const PARTS: Record<string, () => Promise<void>> = { index: benchIndex, install: benchInstall }
+
+/**
+ * Each part runs in a process of its own (baseline and ours still alternate inside it), so
+ * what one part leaves behind (the index rounds leave a large heap to collect) does not weigh
+ * on the next part's figures.
+ */
 async function main(): Promise<void> {
+  const part = process.argv[2]
+  if (part) {
+    const run = PARTS[part]
+    if (!run) throw new Error(`unknown part '${part}': one of ${Object.keys(PARTS).join(', ')}`)
+    await run()
+    return
+  }
   console.log(
     `witchery bench — node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`
   )
   console.log('each figure is the median of several runs; compare ratios, not absolute times\n')
-  await benchIndex()
-  await benchInstall()
+  for (const name of Object.keys(PARTS)) {
+    const child = spawnSync(process.execPath, [process.argv[1], name], { stdio: 'inherit' })
+    if (child.status !== 0) throw new Error(`bench part '${name}' failed`)
+  }
 }
 
 main().catch((error: Error) => {
