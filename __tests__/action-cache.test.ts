@@ -17,6 +17,7 @@ import {
   type ResolvedArch
 } from '../src/action/cache.js'
 import { startCacheService, type CacheService } from './support/cache-service.js'
+import { captureStdout, type StdoutCapture } from './support/stdout.js'
 
 const REPOS = ['https://dl-cdn.alpinelinux.org/alpine/v3.22/main', '/srv/local-repo']
 const DAY1 = new Date('2026-11-25T23:59:00Z')
@@ -45,21 +46,7 @@ let work: string
 let service: CacheService
 let savedEnv: NodeJS.ProcessEnv
 let lines: string[]
-let realWrite: typeof process.stdout.write
-
-/** What @actions/core printed: workflow commands and log lines. */
-function captureStdout(): void {
-  lines = []
-  realWrite = process.stdout.write
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(
-      ...String(chunk)
-        .split(/\r?\n/)
-        .filter((l) => l !== '')
-    )
-    return true
-  }) as typeof process.stdout.write
-}
+let stdout: StdoutCapture
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-cache-'))
@@ -77,11 +64,12 @@ beforeEach(() => {
     if (/^(ACTIONS_|GITHUB_|RUNNER_)/.test(name)) delete process.env[name]
   }
   Object.assign(process.env, service.env(), { RUNNER_TEMP: path.join(work, 'runner-temp') })
-  captureStdout()
+  stdout = captureStdout()
+  lines = stdout.lines
 })
 
 afterEach(() => {
-  process.stdout.write = realWrite
+  stdout.restore()
   for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name]
   Object.assign(process.env, savedEnv)
   service.entries.length = 0

@@ -16,6 +16,7 @@ import { AppError, BuildError } from '../src/build/errors.js'
 import type { BuildResult, BuildSpec } from '../src/build/spec.js'
 import { startCacheService, type CacheService } from './support/cache-service.js'
 import { parseCommandFile } from './support/run-action.js'
+import { captureStdout, type StdoutCapture } from './support/stdout.js'
 
 type BuildOptions = {
   logger: Logger
@@ -31,7 +32,7 @@ const MUSL = { checksum: 'Q1bXVzbA==', name: 'musl', version: '1.2.5-r10' } as R
 let work: string
 let service: CacheService
 let lines: string[]
-let realWrite: typeof process.stdout.write
+let stdout: StdoutCapture
 let savedEnv: NodeJS.ProcessEnv
 
 function fakeResult(spec: BuildSpec): BuildResult {
@@ -121,20 +122,12 @@ beforeEach(() => {
     'INPUT_SOURCE-DATE-EPOCH': '1700000000'
   })
   build.mockReset()
-  lines = []
-  realWrite = process.stdout.write
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(
-      ...String(chunk)
-        .split('\n')
-        .filter((l) => l !== '')
-    )
-    return true
-  }) as typeof process.stdout.write
+  stdout = captureStdout()
+  lines = stdout.lines
 })
 
 afterEach(() => {
-  process.stdout.write = realWrite
+  stdout.restore()
   process.exitCode = undefined
   for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name]
   Object.assign(process.env, savedEnv)

@@ -17,6 +17,7 @@ import {
   SUMMARY_LIMIT,
   writeSummary
 } from '../src/action/summary.js'
+import { captureStdout, type StdoutCapture } from './support/stdout.js'
 
 const DIGEST = `sha256:${'d'.repeat(64)}`
 const CONFIG = `sha256:${'c'.repeat(64)}`
@@ -87,7 +88,7 @@ let work: string
 let summaryFile: string
 let savedSummaryEnv: string | undefined
 let lines: string[]
-let realWrite: typeof process.stdout.write
+let stdout: StdoutCapture
 
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-summary-'))
@@ -98,20 +99,12 @@ beforeAll(() => {
 beforeEach(() => {
   fs.writeFileSync(summaryFile, '')
   process.env.GITHUB_STEP_SUMMARY = summaryFile
-  lines = []
-  realWrite = process.stdout.write
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(
-      ...String(chunk)
-        .split('\n')
-        .filter((l) => l !== '')
-    )
-    return true
-  }) as typeof process.stdout.write
+  stdout = captureStdout()
+  lines = stdout.lines
 })
 
 afterEach(() => {
-  process.stdout.write = realWrite
+  stdout.restore()
 })
 
 afterAll(() => {
