@@ -23,6 +23,7 @@ import { buildApk, type BuiltApk } from './support/apk-builder.js'
 import { startProxy, startServer, type TestServer } from './support/http-server.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { buildRepository } from './support/repo-builder.js'
+import { rejection } from './support/rejection.js'
 
 const ARCH = 'x86_64'
 
@@ -121,15 +122,6 @@ function requestsSince(mark: number): typeof server.requests {
   return server.requests.slice(mark)
 }
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a failure, got success')
-}
-
 function findPackage(indexes: RepositoryIndex[], name: string): RepoPackage {
   const pkg = indexes.flatMap((i) => i.packages).find((p) => p.name === name)
   if (!pkg) throw new Error(`no ${name} in the indexes`)
@@ -183,14 +175,14 @@ describe('fetchIndexes', () => {
 
   test('a missing index names the repository and arch (remote 404, and local)', async () => {
     const mark = server.requests.length
-    const error = await failure(
+    const error = await rejection(
       fetchIndexes([remote], 'aarch64', { transport: transport(), keyring })
     )
     expect(error).toBeInstanceOf(FetchError)
     expect(error.message).toContain(`no index at ${server.url}/main/aarch64/APKINDEX.tar.gz`)
     expect(error.message).toContain('is aarch64 built in this repository')
     expect(requestsSince(mark)).toHaveLength(1) // a 404 is not retried
-    const localError = await failure(fetchIndexes([local], 'aarch64', { keyring }))
+    const localError = await rejection(fetchIndexes([local], 'aarch64', { keyring }))
     expect(localError).toBeInstanceOf(FetchError)
     expect(localError.message).toContain(`no index at ${local.url}/aarch64/APKINDEX.tar.gz`)
   })
@@ -303,7 +295,7 @@ describe('fetchIndexes', () => {
 
   test('5xx forever: a FetchError naming the index URL after the retries', async () => {
     server.fault(/APKINDEX/, { status: 500 }, Infinity)
-    const error = await failure(
+    const error = await rejection(
       fetchIndexes([remote], ARCH, { transport: transport({ retries: 2 }), keyring })
     )
     expect(error).toBeInstanceOf(FetchError)
@@ -374,7 +366,7 @@ describe('fetchPackages', () => {
 
   test('a package file missing from a local repository names the package and path', async () => {
     const missing = { ...findPackage(indexes, 'hello'), repository: local.index }
-    const error = await failure(fetchPackages([missing], [local], ARCH, {}))
+    const error = await rejection(fetchPackages([missing], [local], ARCH, {}))
     expect(error).toBeInstanceOf(FetchError)
     expect(error.message).toContain('hello-1.0-r0')
     expect(error.message).toContain(path.join(local.url, ARCH, 'hello-1.0-r0.apk'))
@@ -384,7 +376,7 @@ describe('fetchPackages', () => {
     server.fault(/libgreet-.*\.apk$/, { corrupt: true }, Infinity)
     const cache = freshCache()
     const libgreet = findPackage(indexes, 'libgreet')
-    const error = await failure(
+    const error = await rejection(
       fetchPackages(wanted, [remote], ARCH, { transport: transport(), cache })
     )
     expect(error).toBeInstanceOf(PackageIntegrityError)
@@ -441,7 +433,9 @@ describe('fetchPackages', () => {
     server.fault(/hello-1\.0-r0\.apk$/, { status: 404 }, Infinity)
     const hello = findPackage(indexes, 'hello')
     const mark = server.requests.length
-    const error = await failure(fetchPackages([hello], [remote], ARCH, { transport: transport() }))
+    const error = await rejection(
+      fetchPackages([hello], [remote], ARCH, { transport: transport() })
+    )
     expect(error).toBeInstanceOf(FetchError)
     expect(error.message).toContain('hello-1.0-r0')
     expect(error.message).toContain(`not found: ${packageUrl(remote, hello, ARCH)}`)
@@ -450,7 +444,7 @@ describe('fetchPackages', () => {
 
   test('5xx forever on one package: FetchError after the retries; the others are not returned', async () => {
     server.fault(/libgreet-.*\.apk$/, { status: 500 }, Infinity)
-    const error = await failure(
+    const error = await rejection(
       fetchPackages(wanted, [remote], ARCH, { transport: transport({ retries: 2 }) })
     )
     expect(error).toBeInstanceOf(FetchError)

@@ -11,6 +11,7 @@ import type { RepoPackage, Repository, RepositoryIndex } from '../src/apk/types.
 import { buildApk } from './support/apk-builder.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { buildIndex, buildIndexFromText, buildRepository } from './support/repo-builder.js'
+import { rejection } from './support/rejection.js'
 
 const SHARED = path.resolve(process.cwd(), '..', 'shared')
 const haveShared = fs.existsSync(SHARED)
@@ -20,15 +21,6 @@ const FIXTURES = path.join(SHARED, 'fixtures')
 const REAL = path.join(FIXTURES, 'real-indexes')
 const REFERENCE = path.join(FIXTURES, 'apk-tools-reference')
 const REPO: Repository = { url: 'https://example.invalid/alpine/main', index: 0 }
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a rejection')
-}
 
 /** The APKINDEX entry of an index file, read by GNU tar rather than by our reader. */
 function gnuApkindexText(file: string): string {

@@ -6,6 +6,7 @@ import { ALPINE_KEYS, alpineKeyPin } from '../src/apk/alpine-keys.js'
 import { InvalidArgumentError, UntrustedKeyError } from '../src/apk/errors.js'
 import { Keyring, spkiFingerprint } from '../src/apk/keys.js'
 import { generateSigningKey, keyFingerprint, writeKeysDir } from './support/keys.js'
+import { rejection } from './support/rejection.js'
 
 const SHARED = path.resolve(process.cwd(), '..', 'shared')
 const haveShared = fs.existsSync(SHARED)
@@ -13,15 +14,6 @@ if (!haveShared) console.warn('skipping: ../shared not found')
 
 const ALPINE_DIR = path.join(SHARED, 'alpine-keys')
 const ALPINE_NAME = 'alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub'
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('Keyring.load', () => {
   let dir: string

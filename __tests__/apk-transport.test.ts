@@ -11,6 +11,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { FetchError, InvalidArgumentError } from '../src/apk/errors.js'
 import { bypassesProxy, HttpTransport, mapLimit, proxyFor } from '../src/apk/transport.js'
+import { rejection } from './support/rejection.js'
 
 interface Seen {
   method: string
@@ -84,15 +85,6 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a failure, got success')
-}
-
 describe('HttpTransport: success and conditional requests', () => {
   test('GET returns the body, ETag and Last-Modified, and sends a User-Agent', async () => {
     const s = await server((_req, res) => {
@@ -157,7 +149,7 @@ describe('HttpTransport: faults', () => {
       res.writeHead(500)
       res.end()
     })
-    const error = await failure(
+    const error = await rejection(
       transport({ retries: 3 }).get(`${s.url}/main/x86_64/APKINDEX.tar.gz`)
     )
     expect(error).toBeInstanceOf(FetchError)
@@ -200,7 +192,7 @@ describe('HttpTransport: faults', () => {
   test('connection refused: retried, then a FetchError naming the URL', async () => {
     const s = await serve((_req, res) => ok(res))
     await s.close() // nothing listens on the port any more
-    const error = await failure(transport({ retries: 2 }).get(`${s.url}/gone`))
+    const error = await rejection(transport({ retries: 2 }).get(`${s.url}/gone`))
     expect(error).toBeInstanceOf(FetchError)
     expect(error.message).toContain(`${s.url}/gone`)
     expect(error.message).toMatch(/after 3 attempts.*ECONNREFUSED/)
@@ -223,7 +215,7 @@ describe('HttpTransport: faults', () => {
       res.writeHead(200, { 'Content-Length': BODY.length })
       res.write(BODY.subarray(0, 100), () => req.socket.destroy())
     })
-    const error = await failure(transport({ retries: 1 }).get(`${s.url}/p`))
+    const error = await rejection(transport({ retries: 1 }).get(`${s.url}/p`))
     expect(error).toBeInstanceOf(FetchError)
     expect(error.message).toMatch(/truncated/)
   })
@@ -238,7 +230,7 @@ describe('HttpTransport: faults', () => {
     expect(response.body.length).toBe(BODY.length)
     expect(s.seen).toHaveLength(2)
     // Longer than promised is just as wrong.
-    const error = await failure(t.get(`${s.url}/p`, { expectedSize: 10 }))
+    const error = await rejection(t.get(`${s.url}/p`, { expectedSize: 10 }))
     expect(error).toBeInstanceOf(FetchError)
     expect(error.message).toMatch(/expected 10 bytes/)
   })
@@ -260,7 +252,7 @@ describe('HttpTransport: faults', () => {
       res.writeHead(200, { 'Content-Length': BODY.length })
       res.write(BODY.subarray(0, 10)) // and never the rest
     })
-    const error = await failure(transport({ timeoutMs: 150, retries: 1 }).get(`${s.url}/p`))
+    const error = await rejection(transport({ timeoutMs: 150, retries: 1 }).get(`${s.url}/p`))
     expect(error).toBeInstanceOf(FetchError)
     expect(error.message).toMatch(/after 2 attempts.*timed out/)
     expect(s.seen).toHaveLength(2)
@@ -272,7 +264,7 @@ describe('HttpTransport: faults', () => {
       res.end('nope')
     })
     const url = `${s.url}/alpine/v9.99/main/x86_64/APKINDEX.tar.gz`
-    const error = await failure(transport().get(url))
+    const error = await rejection(transport().get(url))
     expect(error).toBeInstanceOf(FetchError)
     expect((error as FetchError).status).toBe(404)
     expect(error.message).toBe(`not found: ${url} — check the repository URL/branch and arch`)
@@ -284,7 +276,7 @@ describe('HttpTransport: faults', () => {
       res.writeHead(403)
       res.end()
     })
-    const error = await failure(transport().get(`${s.url}/p`))
+    const error = await rejection(transport().get(`${s.url}/p`))
     expect((error as FetchError).status).toBe(403)
     expect(error.message).toMatch(/403 Forbidden/)
     expect(s.seen).toHaveLength(1)
@@ -294,7 +286,7 @@ describe('HttpTransport: faults', () => {
     const s = await server(() => undefined) // never answers
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 50)
-    const error = await failure(transport().get(`${s.url}/p`, { signal: controller.signal }))
+    const error = await rejection(transport().get(`${s.url}/p`, { signal: controller.signal }))
     expect(error).toBeInstanceOf(FetchError)
     expect(error.message).toMatch(/cancelled/)
     expect(s.seen).toHaveLength(1)
@@ -335,7 +327,7 @@ describe('HttpTransport: redirects', () => {
       res.writeHead(302, { Location: `/r${n}` })
       res.end()
     })
-    const error = await failure(transport().get(`${s.url}/start`))
+    const error = await rejection(transport().get(`${s.url}/start`))
     expect(error).toBeInstanceOf(FetchError)
     expect(error.message).toMatch(/more than 5 redirects/)
     expect(s.seen).toHaveLength(6)
@@ -386,7 +378,7 @@ describe('HttpTransport: https', () => {
     const s = await server((_req, res) => ok(res), tlsMaterial)
     const response = await transport({ ca: tlsMaterial.cert }).get(`${s.url}/p`)
     expect(response.body.equals(BODY)).toBe(true)
-    const error = await failure(transport().get(`${s.url}/p`))
+    const error = await rejection(transport().get(`${s.url}/p`))
     expect(error).toBeInstanceOf(FetchError)
     expect(error.message).toMatch(/self[- ]signed/i)
     expect(s.seen).toHaveLength(1) // the failed handshake never reached the handler
@@ -398,7 +390,7 @@ describe('HttpTransport: https', () => {
       res.writeHead(302, { Location: `${plain.url}/p` })
       res.end()
     }, tlsMaterial)
-    const error = await failure(transport({ ca: tlsMaterial.cert }).get(`${secure.url}/p`))
+    const error = await rejection(transport({ ca: tlsMaterial.cert }).get(`${secure.url}/p`))
     expect(error).toBeInstanceOf(FetchError)
     expect(error.message).toMatch(/downgrade/)
     expect(plain.seen).toHaveLength(0)
@@ -516,7 +508,7 @@ describe('HttpTransport: proxies', () => {
     const port = (proxy.address() as net.AddressInfo).port
     try {
       const env = { https_proxy: `127.0.0.1:${port}` }
-      const error = await failure(transport({ env }).get('https://mirror.invalid/alpine/p.apk'))
+      const error = await rejection(transport({ env }).get('https://mirror.invalid/alpine/p.apk'))
       expect(error).toBeInstanceOf(FetchError)
       expect(error.message).toMatch(/407.*credentials.*HTTPS_PROXY=http:\/\/user:password@/)
       expect(connects).toBe(1)
@@ -595,7 +587,7 @@ describe('mapLimit', () => {
   test('on the first failure starts nothing new and rejects after in-flight work settles', async () => {
     const started: number[] = []
     const settled: number[] = []
-    const error = await failure(
+    const error = await rejection(
       mapLimit([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3, async (n) => {
         started.push(n)
         await new Promise((r) => setTimeout(r, n === 1 ? 5 : 40))
