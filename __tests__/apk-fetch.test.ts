@@ -23,7 +23,7 @@ import { buildApk, type BuiltApk } from './support/apk-builder.js'
 import { startProxy, startServer, type TestServer } from './support/http-server.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { buildRepository } from './support/repo-builder.js'
-import { rejection } from './support/rejection.js'
+import { rejection } from './support/failures.js'
 
 const ARCH = 'x86_64'
 

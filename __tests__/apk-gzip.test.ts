@@ -4,7 +4,6 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import * as zlib from 'node:zlib'
-import { FormatError } from '../src/apk/errors.js'
 import {
   crc32,
   inflateGzipStream,
@@ -13,6 +12,7 @@ import {
   splitGzipMembers,
   tableCrc32
 } from '../src/apk/gzip.js'
+import { expectFormatError } from './support/failures.js'
 
 const SHARED = path.resolve(process.cwd(), '..', 'shared')
 const haveShared = fs.existsSync(SHARED)
@@ -53,17 +53,6 @@ function handmadeMember(
   trailer.writeUInt32LE(zlib.crc32(data), 0)
   trailer.writeUInt32LE(data.length, 4)
   return Buffer.concat([header, zlib.deflateRawSync(data), trailer])
-}
-
-function expectFormatError(fn: () => unknown, pattern: RegExp): void {
-  let caught: unknown
-  try {
-    fn()
-  } catch (error) {
-    caught = error
-  }
-  expect(caught).toBeInstanceOf(FormatError)
-  expect((caught as Error).message).toMatch(pattern)
 }
 
 describe('splitGzipMembers', () => {

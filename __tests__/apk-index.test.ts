@@ -11,7 +11,7 @@ import type { RepoPackage, Repository, RepositoryIndex } from '../src/apk/types.
 import { buildApk } from './support/apk-builder.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { buildIndex, buildIndexFromText, buildRepository } from './support/repo-builder.js'
-import { rejection } from './support/rejection.js'
+import { rejection } from './support/failures.js'
 
 const SHARED = path.resolve(process.cwd(), '..', 'shared')
 const haveShared = fs.existsSync(SHARED)

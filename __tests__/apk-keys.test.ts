@@ -6,7 +6,7 @@ import { ALPINE_KEYS, alpineKeyPin } from '../src/apk/alpine-keys.js'
 import { InvalidArgumentError, UntrustedKeyError } from '../src/apk/errors.js'
 import { Keyring, spkiFingerprint } from '../src/apk/keys.js'
 import { generateSigningKey, keyFingerprint, writeKeysDir } from './support/keys.js'
-import { rejection } from './support/rejection.js'
+import { rejection } from './support/failures.js'
 
 const SHARED = path.resolve(process.cwd(), '..', 'shared')
 const haveShared = fs.existsSync(SHARED)

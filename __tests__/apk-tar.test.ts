@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { FormatError } from '../src/apk/errors.js'
 import { readTarEntries, scanTar, storedLinkname } from '../src/apk/tar.js'
 import type { TarEntry } from '../src/apk/types.js'
 import {
@@ -13,6 +12,7 @@ import {
   tarRecord,
   type TarHeader
 } from './support/tar-writer.js'
+import { expectFormatError } from './support/failures.js'
 
 const BLOCK = 512
 const MTIME = 1700000000
@@ -49,17 +49,6 @@ function typed(flag: string, name: string, data: Buffer): Buffer {
   const block = patched(tarHeader(header(name, { size: data.length })), 156, flag)
   const pad = Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK)
   return Buffer.concat([block, data, pad])
-}
-
-function expectFormatError(fn: () => unknown, pattern: RegExp): void {
-  let caught: unknown
-  try {
-    fn()
-  } catch (error) {
-    caught = error
-  }
-  expect(caught).toBeInstanceOf(FormatError)
-  expect((caught as Error).message).toMatch(pattern)
 }
 
 describe('readTarEntries: names', () => {

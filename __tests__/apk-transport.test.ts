@@ -11,7 +11,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { FetchError, InvalidArgumentError } from '../src/apk/errors.js'
 import { bypassesProxy, HttpTransport, mapLimit, proxyFor } from '../src/apk/transport.js'
-import { rejection } from './support/rejection.js'
+import { rejection } from './support/failures.js'
 
 interface Seen {
   method: string
