@@ -8,6 +8,7 @@ import {
   END_OF_ARCHIVE,
   paxRecord,
   paxRecords,
+  rootFileHeader,
   tarHeader,
   tarRecord,
   type TarHeader
@@ -18,18 +19,7 @@ const BLOCK = 512
 const MTIME = 1700000000
 
 function header(name: string, extra: Partial<TarHeader> = {}): TarHeader {
-  return {
-    name,
-    type: 'file',
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    uname: 'root',
-    gname: 'root',
-    size: 0,
-    mtime: MTIME,
-    ...extra
-  }
+  return rootFileHeader(name, MTIME, extra)
 }
 
 function file(name: string, content: string, extra: Partial<TarHeader> = {}): Buffer {

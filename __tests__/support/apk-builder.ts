@@ -20,7 +20,14 @@ import * as zlib from 'node:zlib'
 import type { PackageInfo, ScriptType } from '../../src/apk/types.js'
 import { toDependencies } from './deps.js'
 import { rsaSign, type SigningKey } from './keys.js'
-import { END_OF_ARCHIVE, paxRecord, tarRecord, type TarHeader, type TarType } from './tar-writer.js'
+import {
+  END_OF_ARCHIVE,
+  paxRecord,
+  rootFileHeader,
+  tarRecord,
+  type TarHeader,
+  type TarType
+} from './tar-writer.js'
 
 export type FileType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'chardev' | 'fifo'
 
@@ -365,17 +372,7 @@ const SCRIPT_ORDER: readonly ScriptType[] = [
 
 function controlEntry(name: string, data: Buffer, mode: number, mtime: number): Buffer {
   return entryBytes({
-    header: {
-      name,
-      type: 'file',
-      mode,
-      uid: 0,
-      gid: 0,
-      uname: 'root',
-      gname: 'root',
-      size: data.length,
-      mtime
-    },
+    header: rootFileHeader(name, mtime, { mode, size: data.length }),
     data,
     records: [
       ['ctime', '0'],

@@ -20,7 +20,7 @@ import {
 } from './apk-builder.js'
 import { compareVersionsLoose, dependencyText } from './deps.js'
 import type { SigningKey } from './keys.js'
-import { END_OF_ARCHIVE, tarRecord } from './tar-writer.js'
+import { END_OF_ARCHIVE, rootFileHeader, tarRecord } from './tar-writer.js'
 
 export interface BuildIndexOptions {
   /** DESCRIPTION entry; default 'witchery test repository'; null leaves the entry out. */
@@ -77,18 +77,7 @@ export function formatIndexText(entries: PackageInfo[]): string {
 }
 
 function indexEntry(name: string, data: Buffer, mtime: number): Buffer {
-  const header = {
-    name,
-    type: 'file' as const,
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    uname: 'root',
-    gname: 'root',
-    size: 0,
-    mtime
-  }
-  return tarRecord(header, data, 'gnu')
+  return tarRecord(rootFileHeader(name, mtime), data, 'gnu')
 }
 
 /** The unsigned index file (`apk index` output): one gzip member, DESCRIPTION + APKINDEX + end. */

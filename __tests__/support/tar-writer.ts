@@ -117,6 +117,26 @@ export function paxHeaderName(name: string): string {
   return `${dir}/PaxHeaders/${base}`
 }
 
+/** A regular file's header, owned by root:root, mode 0644 unless `extra` says otherwise. */
+export function rootFileHeader(
+  name: string,
+  mtime: number,
+  extra: Partial<TarHeader> = {}
+): TarHeader {
+  return {
+    name,
+    type: 'file',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    uname: 'root',
+    gname: 'root',
+    size: 0,
+    mtime,
+    ...extra
+  }
+}
+
 /** A header (and its data, padded) as blocks. */
 export function tarRecord(
   h: TarHeader,
