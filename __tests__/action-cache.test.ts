@@ -7,7 +7,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { PackageCache } from '../src/apk/cache.js'
+import { PackageCache } from '../src/apk/fetch/cache.js'
 import { emptyPackageInfo, type RepoPackage } from '../src/apk/types.js'
 import {
   BuildCache,

@@ -9,11 +9,11 @@ import { jest } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { PackageCache } from '../src/apk/cache.js'
+import { PackageCache } from '../src/apk/fetch/cache.js'
 import { FetchError, UnsatisfiableError } from '../src/apk/errors.js'
 import type { Logger, RepoPackage } from '../src/apk/types.js'
-import { AppError, BuildError } from '../src/build/errors.js'
-import type { BuildResult, BuildSpec } from '../src/build/spec.js'
+import { AppError, BuildError } from '../src/assemble/errors.js'
+import type { BuildResult, BuildSpec } from '../src/assemble/spec.js'
 import { startCacheService, type CacheService } from './support/cache-service.js'
 import { parseCommandFile } from './support/run-action.js'
 import { captureStdout, type StdoutCapture } from './support/stdout.js'
@@ -23,7 +23,7 @@ type BuildOptions = {
   onResolved?: (resolved: { arch: string; packages: RepoPackage[] }[]) => Promise<void>
 }
 const build = jest.fn<(spec: BuildSpec, options: BuildOptions) => Promise<BuildResult>>()
-jest.unstable_mockModule('../src/build/build.js', () => ({ build }))
+jest.unstable_mockModule('../src/assemble/build.js', () => ({ build }))
 const { run, errorTitle } = await import('../src/action/main.js')
 const { InputError } = await import('../src/action/inputs.js')
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import type { BuildResult, PackageRecord } from '../src/build/spec.js'
+import type { BuildResult, PackageRecord } from '../src/assemble/spec.js'
 import { outputValues, OUTPUT_NAMES } from '../src/action/outputs.js'
 import { writeImage } from '../src/oci/image.js'
 import {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import ts from 'typescript'
-import { PackageCache } from '../src/apk/cache.js'
+import { PackageCache } from '../src/apk/fetch/cache.js'
 
 const URL_A = 'https://dl-cdn.alpinelinux.org/alpine/v3.22/main/x86_64/APKINDEX.tar.gz'
 const IDENTITY = 'Q1Wd+vPPs4n/pGwDdOOvKSdpuRjd0='
@@ -147,9 +147,9 @@ describe('PackageCache: two processes sharing one folder', () => {
         .transpileModule(fs.readFileSync(path.resolve(file), 'utf8'), {
           compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 }
         })
-        .outputText.replace("'../files.js'", "'./files.mjs'")
+        .outputText.replace("'../../files.js'", "'./files.mjs'")
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-cache-proc-'))
-    fs.writeFileSync(path.join(work, 'cache.mjs'), transpile('src/apk/cache.ts'))
+    fs.writeFileSync(path.join(work, 'cache.mjs'), transpile('src/apk/fetch/cache.ts'))
     fs.writeFileSync(path.join(work, 'files.mjs'), transpile('src/files.ts'))
     fs.writeFileSync(
       path.join(work, 'writer.mjs'),

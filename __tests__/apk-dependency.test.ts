@@ -7,7 +7,7 @@ import {
   parseDependency,
   providedVersion,
   providerSatisfies
-} from '../src/apk/dependency.js'
+} from '../src/apk/formats/dependency.js'
 import { FormatError } from '../src/apk/errors.js'
 import { VersionOp, type PackageInfo } from '../src/apk/types.js'
 

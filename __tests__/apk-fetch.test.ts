@@ -7,17 +7,22 @@ import * as http from 'node:http'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { PackageCache } from '../src/apk/cache.js'
+import { PackageCache } from '../src/apk/fetch/cache.js'
 import {
   FetchError,
   IndexSignatureError,
   InvalidArgumentError,
   PackageIntegrityError
 } from '../src/apk/errors.js'
-import { fetchIndexes, fetchPackages, newFetchStats, type FetchStats } from '../src/apk/fetch.js'
-import { Keyring } from '../src/apk/keys.js'
-import { indexUrl, packageUrl, parseRepository } from '../src/apk/repository.js'
-import { HttpTransport } from '../src/apk/transport.js'
+import {
+  fetchIndexes,
+  fetchPackages,
+  newFetchStats,
+  type FetchStats
+} from '../src/apk/fetch/fetch.js'
+import { Keyring } from '../src/apk/keys/keyring.js'
+import { indexUrl, packageUrl, parseRepository } from '../src/apk/fetch/repository.js'
+import { HttpTransport } from '../src/apk/fetch/transport.js'
 import type { Logger, RepoPackage, Repository, RepositoryIndex } from '../src/apk/types.js'
 import { buildApk, type BuiltApk } from './support/apk-builder.js'
 import { startProxy, startServer, type TestServer } from './support/http-server.js'

@@ -11,7 +11,7 @@ import {
   readGzipMember,
   splitGzipMembers,
   tableCrc32
-} from '../src/apk/gzip.js'
+} from '../src/apk/formats/gzip.js'
 import { expectFormatError } from './support/failures.js'
 
 const SHARED = path.resolve(process.cwd(), '..', 'shared')

@@ -2,18 +2,18 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { readApkindex } from '../src/apk/apkindex.js'
-import { parseDependency } from '../src/apk/dependency.js'
+import { readApkindex } from '../src/apk/formats/apkindex.js'
+import { parseDependency } from '../src/apk/formats/dependency.js'
 import {
   InstallQueue,
   installPackages,
   RootInstaller,
   type InstallUnit
-} from '../src/apk/install.js'
-import { Keyring } from '../src/apk/keys.js'
-import { readApkPackage } from '../src/apk/package-file.js'
-import { parseRepository } from '../src/apk/repository.js'
-import { solve } from '../src/apk/solver.js'
+} from '../src/apk/install/install.js'
+import { Keyring } from '../src/apk/keys/keyring.js'
+import { readApkPackage } from '../src/apk/formats/package-file.js'
+import { parseRepository } from '../src/apk/fetch/repository.js'
+import { solve } from '../src/apk/solver/solve.js'
 import type { ApkPackageFile, RepoPackage } from '../src/apk/types.js'
 import { buildApk, type ApkSpec, type FileSpec } from './support/apk-builder.js'
 import { generateSigningKey } from './support/keys.js'

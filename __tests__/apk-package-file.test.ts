@@ -4,12 +4,16 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import * as zlib from 'node:zlib'
-import { formatIndexHeader, readApkindex } from '../src/apk/apkindex.js'
+import { formatIndexHeader, readApkindex } from '../src/apk/formats/apkindex.js'
 import { FormatError, PackageIntegrityError } from '../src/apk/errors.js'
-import { splitGzipMembers } from '../src/apk/gzip.js'
-import { Keyring } from '../src/apk/keys.js'
-import { apkIdentity, readApkPackage, readApkPackageAsync } from '../src/apk/package-file.js'
-import { parsePkginfo } from '../src/apk/pkginfo.js'
+import { splitGzipMembers } from '../src/apk/formats/gzip.js'
+import { Keyring } from '../src/apk/keys/keyring.js'
+import {
+  apkIdentity,
+  readApkPackage,
+  readApkPackageAsync
+} from '../src/apk/formats/package-file.js'
+import { parsePkginfo } from '../src/apk/formats/pkginfo.js'
 import type { RepoPackage } from '../src/apk/types.js'
 import { buildApk, type ApkSpec } from './support/apk-builder.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'

@@ -6,7 +6,7 @@ import {
   isRemote,
   packageUrl,
   parseRepository
-} from '../src/apk/repository.js'
+} from '../src/apk/fetch/repository.js'
 import { emptyPackageInfo, type PackageInfo } from '../src/apk/types.js'
 
 function pkg(name: string, version: string, arch?: string): PackageInfo {

@@ -1,10 +1,10 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { readApkindex } from '../src/apk/apkindex.js'
-import { dependencySatisfiedBy, parseDependencies } from '../src/apk/dependency.js'
+import { readApkindex } from '../src/apk/formats/apkindex.js'
+import { dependencySatisfiedBy, parseDependencies } from '../src/apk/formats/dependency.js'
 import { UnsatisfiableError } from '../src/apk/errors.js'
-import { Keyring } from '../src/apk/keys.js'
-import { solve } from '../src/apk/solver.js'
+import { Keyring } from '../src/apk/keys/keyring.js'
+import { solve } from '../src/apk/solver/solve.js'
 import type { RepoPackage, Repository } from '../src/apk/types.js'
 
 /**

@@ -8,7 +8,7 @@ import {
   verifyRsaDigest,
   verifyRsaSignature,
   type SignatureAlgorithm
-} from '../src/apk/signature.js'
+} from '../src/apk/formats/signature.js'
 import { generateSigningKey, type SigningKey } from './support/keys.js'
 
 const ALGS: SignatureAlgorithm[] = ['sha1', 'sha256', 'sha512']

@@ -1,6 +1,6 @@
-import { parseDependencies } from '../src/apk/dependency.js'
+import { parseDependencies } from '../src/apk/formats/dependency.js'
 import { UnsatisfiableError } from '../src/apk/errors.js'
-import { solve, type Solution } from '../src/apk/solver.js'
+import { solve, type Solution } from '../src/apk/solver/solve.js'
 import { emptyPackageInfo, type RepoPackage, type Repository } from '../src/apk/types.js'
 
 /**

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { readTarEntries, scanTar, storedLinkname } from '../src/apk/tar.js'
+import { readTarEntries, scanTar, storedLinkname } from '../src/apk/formats/tar.js'
 import type { TarEntry } from '../src/apk/types.js'
 import {
   END_OF_ARCHIVE,

@@ -1,4 +1,4 @@
-import { compareVersions, fuzzyMatch, isValidVersion } from '../src/apk/version.js'
+import { compareVersions, fuzzyMatch, isValidVersion } from '../src/apk/formats/version.js'
 
 /**
  * apk-tools' own test vectors (test/version.data: "A OP B" per line, OP one of < = >). The chain

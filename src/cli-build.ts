@@ -12,7 +12,7 @@ import {
   type InputName
 } from './action/inputs.js'
 import type { Logger } from './apk/types.js'
-import { build } from './build/build.js'
+import { build } from './assemble/build.js'
 
 type Flags = Record<string, { type: 'string'; multiple: true }>
 

@@ -111,7 +111,7 @@ function cmp(a: number | string, b: number | string): number {
 
 /**
  * Orders two versions the way apk does for well-formed versions (numbers, letter, `_suffix`,
- * `-rN`). Good enough to sort test indexes; the real comparison lives in src/apk/version.ts.
+ * `-rN`). Good enough to sort test indexes; the real comparison lives in src/apk/formats/version.ts.
  */
 export function compareVersionsLoose(a: string, b: string): number {
   const ka = versionKey(a)

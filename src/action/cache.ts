@@ -9,9 +9,9 @@ import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import { PackageCache } from '../apk/cache.js'
+import { PackageCache } from '../apk/fetch/cache.js'
 import type { RepoPackage } from '../apk/types.js'
-import type { BuildSpec, FetchSummary } from '../build/spec.js'
+import type { BuildSpec, FetchSummary } from '../assemble/spec.js'
 import { makeDirs } from '../files.js'
 
 /**

@@ -3,7 +3,7 @@
  * same strings the runner gets.
  */
 import * as core from '@actions/core'
-import type { BuildResult } from '../build/spec.js'
+import type { BuildResult } from '../assemble/spec.js'
 import type { CacheHit } from './cache.js'
 
 /** Output names, in action.yml's order (a test checks the two agree). */

@@ -5,7 +5,7 @@
  */
 import * as core from '@actions/core'
 import * as fs from 'node:fs'
-import type { BuildResult } from '../build/spec.js'
+import type { BuildResult } from '../assemble/spec.js'
 import { parseImageRef } from '../oci/tags.js'
 import type { CacheHit } from './cache.js'
 

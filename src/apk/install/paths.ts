@@ -3,7 +3,7 @@
  * a place inside the root when earlier packages put symlinks on the way. Nothing here touches
  * the disk; the plan is checked in memory before the first byte is written.
  */
-import { PathEscapeError } from './errors.js'
+import { PathEscapeError } from '../errors.js'
 
 /** Symlink hops allowed while resolving one path (Linux's own limit is 40). */
 const MAX_HOPS = 40

@@ -4,7 +4,7 @@
  * member header ourselves (RFC 1952), inflate the raw deflate stream, and check the trailer.
  */
 import * as zlib from 'node:zlib'
-import { FormatError } from './errors.js'
+import { FormatError } from '../errors.js'
 
 export interface GzipMember {
   /** Compressed byte range [start, end) of the member in the input, header and trailer included. */

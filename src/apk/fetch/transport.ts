@@ -7,8 +7,8 @@ import * as http from 'node:http'
 import * as https from 'node:https'
 import * as net from 'node:net'
 import * as tls from 'node:tls'
-import { FetchError, InvalidArgumentError } from './errors.js'
-import { silentLogger, type Logger } from './types.js'
+import { FetchError, InvalidArgumentError } from '../errors.js'
+import { silentLogger, type Logger } from '../types.js'
 
 export { mapLimit } from './concurrency.js'
 

@@ -5,9 +5,9 @@
  * letter order by formatIndexHeader.
  */
 import { formatDependencies, parseDependency } from './dependency.js'
-import { ApkError, FormatError, IndexSignatureError } from './errors.js'
+import { ApkError, FormatError, IndexSignatureError } from '../errors.js'
 import { inflateGzipStream, memberAt, readGzipMember } from './gzip.js'
-import type { Keyring } from './keys.js'
+import type { Keyring } from '../keys/keyring.js'
 import { leadingUint } from './pkginfo.js'
 import { parseSignatureName, verifyRsaSignature, type SignatureAlgorithm } from './signature.js'
 import { scanTar } from './tar.js'
@@ -18,7 +18,7 @@ import {
   type Repository,
   type RepositoryIndex,
   type TarEntry
-} from './types.js'
+} from '../types.js'
 
 /** Letters only the installed database uses; a repository index's copy of them is ignored. */
 const DB_ONLY_LETTERS = new Set(['F', 'M', 'R', 'Z', 'r', 'q', 'a', 's', 'f'])

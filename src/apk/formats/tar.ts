@@ -5,8 +5,8 @@
  * header block whose first byte is NUL ends the archive, adjacent or not. APK members are cut
  * tars, so a stream that simply stops on a block boundary is fine.
  */
-import { FormatError } from './errors.js'
-import type { TarEntry, TarEntryType } from './types.js'
+import { FormatError } from '../errors.js'
+import type { TarEntry, TarEntryType } from '../types.js'
 
 const BLOCK = 512
 // apk refuses names and link targets of PATH_MAX - 10 bytes or more.

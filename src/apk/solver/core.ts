@@ -1,7 +1,7 @@
 /**
  * The solver proper: apk-tools 2.14 `solver.c` ported function by function (discover_name,
  * apply_constraint, reconsider_name, compare_providers, assign_name, select_package and the
- * name queues) over the graph of solver-graph.ts. solver.ts drives it.
+ * name queues) over the graph of graph.ts. solve.ts drives it.
  */
 import {
   isProvided,
@@ -12,8 +12,8 @@ import {
   type SolverGraph,
   type SolverName,
   type SolverPackage
-} from './solver-graph.js'
-import { compareVersionBits } from './version.js'
+} from './graph.js'
+import { compareVersionBits } from '../formats/version.js'
 
 const DEFAULT_PINNING = 1
 const LESS = 1

@@ -10,7 +10,7 @@ import type { KeyObject } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { alpineKeyPin } from './alpine-keys.js'
-import { InvalidArgumentError, UntrustedKeyError } from './errors.js'
+import { InvalidArgumentError, UntrustedKeyError } from '../errors.js'
 
 export interface KeyringOptions {
   /** A folder like /etc/apk/keys: every non-hidden file holding a PEM public key, by file name. */

@@ -4,8 +4,8 @@
  */
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { InvalidArgumentError } from './errors.js'
-import type { PackageInfo, Repository } from './types.js'
+import { InvalidArgumentError } from '../errors.js'
+import type { PackageInfo, Repository } from '../types.js'
 
 export const ALPINE_MIRROR = 'https://dl-cdn.alpinelinux.org/alpine'
 

@@ -3,11 +3,11 @@
  * `lib/apk/db/installed`, `lib/apk/db/scripts.tar`, `lib/apk/db/triggers`, `etc/apk/world`.
  * Scanners (Trivy, Grype, Syft) read the first one to learn what the image holds.
  */
-import { formatIndexHeader } from './apkindex.js'
-import { formatDependencies, formatDependency } from './dependency.js'
-import { compareNames } from './solver.js'
-import { compareVersions } from './version.js'
-import { SCRIPT_TYPES, type Dependency, type PackageInfo, type ScriptType } from './types.js'
+import { formatIndexHeader } from '../formats/apkindex.js'
+import { formatDependencies, formatDependency } from '../formats/dependency.js'
+import { compareNames } from '../solver/solve.js'
+import { compareVersions } from '../formats/version.js'
+import { SCRIPT_TYPES, type Dependency, type PackageInfo, type ScriptType } from '../types.js'
 
 /** Owner, group and mode of a db entry; `xattrs` is the `Q1…` digest of its xattrs. */
 export interface Acl {

@@ -4,7 +4,7 @@
  * with what masks it, what it conflicts with, which dependencies it breaks and which it satisfies.
  * Each problem is one block: a label line and indented `key: item item…` lines.
  */
-import { formatDependency } from './dependency.js'
+import { formatDependency } from '../formats/dependency.js'
 import {
   isProvided,
   packageTag,
@@ -14,8 +14,8 @@ import {
   type SolverGraph,
   type SolverName,
   type SolverPackage
-} from './solver-graph.js'
-import type { Dependency } from './types.js'
+} from './graph.js'
+import type { Dependency } from '../types.js'
 
 const PRESENT = 1
 const MISSING = 2

@@ -3,7 +3,7 @@
  * order; for each chosen package first its dependencies (in `D:` order), then the package, then
  * any install_if package all of whose conditions are now in the changeset. Each package once.
  */
-import { isProvided, type SolverDep, type SolverName, type SolverPackage } from './solver-graph.js'
+import { isProvided, type SolverDep, type SolverName, type SolverPackage } from './graph.js'
 
 /** Records an error against a package (the dependent of an unmet dependency); null is the world. */
 export type MarkError = (pkg: SolverPackage | null) => void

@@ -18,8 +18,8 @@ import {
   InvalidArgumentError,
   PathEscapeError,
   UnsupportedEntryError
-} from './errors.js'
-import { dependencyMatchesVersion } from './dependency.js'
+} from '../errors.js'
+import { dependencyMatchesVersion } from '../formats/dependency.js'
 import {
   compareDbPackages,
   formatInstalled,
@@ -31,8 +31,8 @@ import {
   type DbFile,
   type DbPackage
 } from './installed-db.js'
-import { baseOf, maliciousReason, parentOf, resolveInRoot } from './install-paths.js'
-import { isRemote } from './repository.js'
+import { baseOf, maliciousReason, parentOf, resolveInRoot } from './paths.js'
+import { isRemote } from '../fetch/repository.js'
 import {
   silentLogger,
   type ApkPackageFile,
@@ -44,8 +44,8 @@ import {
   type Repository,
   type RootTree,
   type TarEntry
-} from './types.js'
-import { makeDirs } from '../files.js'
+} from '../types.js'
+import { makeDirs } from '../../files.js'
 
 export interface InstallUnit {
   /** The index entry the package was chosen as. */

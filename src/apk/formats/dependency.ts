@@ -3,8 +3,8 @@
  * and tests them: `[!]name[@tag][OP version]`, where OP is a run of `<`, `>`, `=`, `~` whose bits
  * accumulate.
  */
-import { FormatError } from './errors.js'
-import { VersionOp, type Dependency, type PackageInfo } from './types.js'
+import { FormatError } from '../errors.js'
+import { VersionOp, type Dependency, type PackageInfo } from '../types.js'
 import { compareVersionBits, isValidVersion } from './version.js'
 
 const OP_CHARS = '<>=~'

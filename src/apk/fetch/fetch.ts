@@ -4,12 +4,12 @@
  * the keyring, packages against their index entry.
  */
 import * as fs from 'node:fs/promises'
-import { readApkindex } from './apkindex.js'
+import { readApkindex } from '../formats/apkindex.js'
 import type { PackageCache } from './cache.js'
 import { mapLimit } from './concurrency.js'
-import { ApkError, FetchError, InvalidArgumentError, PackageIntegrityError } from './errors.js'
-import type { Keyring } from './keys.js'
-import { readApkPackageAsync } from './package-file.js'
+import { ApkError, FetchError, InvalidArgumentError, PackageIntegrityError } from '../errors.js'
+import type { Keyring } from '../keys/keyring.js'
+import { readApkPackageAsync } from '../formats/package-file.js'
 import { indexUrl, isRemote, packageUrl } from './repository.js'
 import { HttpTransport, type TransportResponse } from './transport.js'
 import {
@@ -19,7 +19,7 @@ import {
   type RepoPackage,
   type Repository,
   type RepositoryIndex
-} from './types.js'
+} from '../types.js'
 
 /** Counters a build reports; pass one object to both fetch functions to add them up. */
 export interface FetchStats {

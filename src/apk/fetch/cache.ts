@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import { writeThroughTemp } from '../files.js'
+import { writeThroughTemp } from '../../files.js'
 
 export interface IndexMeta {
   etag?: string

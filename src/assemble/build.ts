@@ -16,7 +16,7 @@ import {
   type OpenRepositories,
   type Resolution
 } from '../apk/engine.js'
-import { newFetchStats } from '../apk/fetch.js'
+import { newFetchStats } from '../apk/fetch/fetch.js'
 import type { Logger, RepoPackage } from '../apk/types.js'
 import { scanDirectory, treeToLayerEntries } from '../oci/tree.js'
 import { writeImage } from '../oci/image.js'

@@ -5,8 +5,8 @@
  * line replaces the list.
  */
 import { parseDependencies } from './dependency.js'
-import { FormatError } from './errors.js'
-import { emptyPackageInfo, type PackageInfo } from './types.js'
+import { FormatError } from '../errors.js'
+import { emptyPackageInfo, type PackageInfo } from '../types.js'
 
 /** apk reads numbers as leading decimal digits; anything else counts as 0. */
 export function leadingUint(text: string): number {

@@ -8,7 +8,7 @@
 import * as crypto from 'node:crypto'
 import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
-import { ApkError, PackageIntegrityError } from './errors.js'
+import { ApkError, PackageIntegrityError } from '../errors.js'
 import {
   inflateGzipStream,
   memberAt,
@@ -17,7 +17,7 @@ import {
   type GzipMember,
   type GzipStream
 } from './gzip.js'
-import type { Keyring } from './keys.js'
+import type { Keyring } from '../keys/keyring.js'
 import { parsePkginfo } from './pkginfo.js'
 import { parseSignatureName, verifyRsaSignature } from './signature.js'
 import { hashWorker } from './hash-worker.js'
@@ -29,7 +29,7 @@ import {
   type RepoPackage,
   type ScriptType,
   type TarEntry
-} from './types.js'
+} from '../types.js'
 
 export interface ReadApkPackageOptions {
   /** The index entry this file must match (a package from a repository). */

@@ -1,12 +1,12 @@
 /**
  * The solver's view of a package database: every name with its providers and reverse edges, every
  * package with its resolved dependency names, and the repository tags. It mirrors apk-tools'
- * `apk_name` / `apk_package` / `repo_tags`, including their per-solve state, so solver.ts can
+ * `apk_name` / `apk_package` / `repo_tags`, including their per-solve state, so solve.ts can
  * follow apk's algorithm step by step.
  */
-import { providerSatisfies } from './dependency.js'
-import { InvalidArgumentError } from './errors.js'
-import type { Dependency, RepoPackage, Repository } from './types.js'
+import { providerSatisfies } from '../formats/dependency.js'
+import { InvalidArgumentError } from '../errors.js'
+import type { Dependency, RepoPackage, Repository } from '../types.js'
 
 /** Per-name solver state (apk's `apk_solver_name_state`). */
 export interface NameState {

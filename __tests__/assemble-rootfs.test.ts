@@ -6,8 +6,8 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import type { RootTree } from '../src/apk/types.js'
-import { BuildError } from '../src/build/errors.js'
-import { finishRootfs } from '../src/build/rootfs.js'
+import { BuildError } from '../src/assemble/errors.js'
+import { finishRootfs } from '../src/assemble/rootfs.js'
 
 let work: string
 

@@ -7,12 +7,12 @@
  * The result is apk's changeset: dependencies first, in `D:` order, then the package, then the
  * install_if packages that became complete.
  */
-import { UnsatisfiableError } from './errors.js'
-import { generateChangeset } from './solver-changeset.js'
-import { Solver } from './solver-core.js'
-import { explainFailure } from './solver-errors.js'
-import { graphFor, normalizeTag, packageTag, type SolverGraph } from './solver-graph.js'
-import type { Dependency, RepoPackage, Repository } from './types.js'
+import { UnsatisfiableError } from '../errors.js'
+import { generateChangeset } from './changeset.js'
+import { Solver } from './core.js'
+import { explainFailure } from './explain.js'
+import { graphFor, normalizeTag, packageTag, type SolverGraph } from './graph.js'
+import type { Dependency, RepoPackage, Repository } from '../types.js'
 
 export interface Solution {
   /** The packages to install, in apk's changeset (install) order. */
