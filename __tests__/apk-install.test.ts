@@ -4,12 +4,9 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { readApkindex } from '../src/apk/formats/apkindex.js'
 import { parseDependency } from '../src/apk/formats/dependency.js'
-import {
-  InstallQueue,
-  installPackages,
-  RootInstaller,
-  type InstallUnit
-} from '../src/apk/install/install.js'
+import { installPackages, RootInstaller } from '../src/apk/install/root-installer.js'
+import { InstallQueue } from '../src/apk/install/queue.js'
+import type { InstallUnit } from '../src/apk/install/plan.js'
 import { Keyring } from '../src/apk/keys/keyring.js'
 import { readApkPackage } from '../src/apk/formats/package-file.js'
 import { parseRepository } from '../src/apk/fetch/repository.js'

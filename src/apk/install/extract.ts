@@ -1,0 +1,204 @@
+/**
+ * One package's archive, entry by entry, into the plan: names checked, symlinks on the way
+ * resolved inside the root, hard links and owners settled, as apk_db_install_archive_entry.
+ */
+import * as crypto from 'node:crypto'
+import { FileConflictError, PathEscapeError, UnsupportedEntryError } from '../errors.js'
+import { type Acl, type DbDir, type DbFile } from './installed-db.js'
+import { baseOf, maliciousReason, parentOf, resolveInRoot } from './paths.js'
+import { type TarEntry } from '../types.js'
+import type { Plan, PlannedPackage } from './plan.js'
+
+/** `Q1` + base64 of a hex digest. */
+function q1(hex: string): string {
+  return `Q1${Buffer.from(hex, 'hex').toString('base64')}`
+}
+
+/** apk's xattr digest: SHA-1 over (len, name, len, value), names in byte order. */
+function xattrDigest(xattrs: Map<string, Buffer>): string | undefined {
+  if (xattrs.size === 0) return undefined
+  const hash = crypto.createHash('sha1')
+  for (const name of [...xattrs.keys()].sort()) {
+    const value = xattrs.get(name) as Buffer
+    const nameBytes = Buffer.from(name)
+    const len = Buffer.alloc(4)
+    len.writeUInt32BE(nameBytes.length)
+    hash.update(len).update(nameBytes)
+    len.writeUInt32BE(value.length)
+    hash.update(len).update(value)
+  }
+  return `Q1${hash.digest('base64')}`
+}
+
+/** One package's archive, entry by entry, as apk_db_install_archive_entry sees it. */
+export class Extraction {
+  private readonly dirs = new Map<string, DbDir>()
+  /** Package path → what a later hard link in the same package needs. */
+  private readonly files = new Map<string, { digest?: string; at: string }>()
+  private missingChecksum = false
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly pkg: PlannedPackage,
+    private readonly index: number
+  ) {}
+
+  entry(entry: TarEntry): void {
+    const name = entry.name
+    const label = this.pkg.label
+    // apk 2.14 skips `../x` silently as a dot name and only warns about the rest; we refuse
+    // every such name, so a hostile package fails the build instead of half-installing.
+    const reason = maliciousReason(name)
+    if (reason) {
+      throw new PathEscapeError(
+        `${label}: refusing entry '${name}': ${reason}. The package is malformed or hostile: ` +
+          'remove it from the package list.'
+      )
+    }
+    if (name.startsWith('.')) return
+    const base = baseOf(name)
+    if (entry.type !== 'directory' && base.startsWith('.keep_') && base.length > 6) return
+    if (entry.type === 'chardev' || entry.type === 'blockdev' || entry.type === 'fifo') {
+      const kind = entry.type === 'fifo' ? 'a FIFO' : 'a device node'
+      throw new UnsupportedEntryError(
+        `${label}: /${name} is ${kind}; witchery does not create ${kind}s (a container runtime ` +
+          'provides /dev). Leave the package out, or use one that does not ship it.'
+      )
+    }
+    const ids = this.plan.ids
+    const acl: Acl = {
+      uid: ids.uid(entry.uname, entry.uid),
+      gid: ids.gid(entry.gname, entry.gid),
+      mode: entry.mode,
+      xattrs: xattrDigest(entry.xattrs)
+    }
+    if (entry.type === 'directory') this.directory(entry, acl)
+    else this.file(entry, acl)
+  }
+
+  private directory(entry: TarEntry, acl: Acl): void {
+    let dir = this.dirs.get(entry.name)
+    if (!dir) {
+      dir = { path: entry.name, acl, files: [] }
+      this.dirs.set(entry.name, dir)
+      this.pkg.db.dirs.push(dir)
+    }
+    dir.acl = acl
+    const at = resolveInRoot(entry.name, this.plan.nodes, true, this.pkg.label)
+    this.ensureParents(at)
+    const existing = this.plan.nodes.get(at)
+    if (!existing) {
+      this.plan.set(at, {
+        type: 'directory',
+        mode: acl.mode,
+        uid: acl.uid,
+        gid: acl.gid,
+        owner: this.index,
+        instances: [acl],
+        xattrs: entry.xattrs.size ? entry.xattrs : undefined
+      })
+    } else if (existing.type === 'directory') {
+      existing.instances?.push(acl)
+    } else {
+      throw new FileConflictError(
+        `${this.pkg.label}: /${entry.name} is a folder, but ${this.plan.ownerLabel(existing)} ` +
+          `installed a ${existing.type} at /${at}. Install only one of the two packages.`
+      )
+    }
+  }
+
+  /** A folder reached through a symlink may need its parents; apk would fail, we make them. */
+  private ensureParents(at: string): void {
+    const parent = parentOf(at)
+    if (parent === '' || this.plan.nodes.has(parent)) return
+    this.ensureParents(parent)
+    this.plan.set(parent, { type: 'directory', mode: 0o755, uid: 0, gid: 0 })
+  }
+
+  private file(entry: TarEntry, acl: Acl): void {
+    const label = this.pkg.label
+    // Where it would land first: a way out through a symlink fails even without a dirent.
+    const at = resolveInRoot(entry.name, this.plan.nodes, false, label)
+    const dirPath = parentOf(entry.name)
+    let dir = this.dirs.get(dirPath)
+    if (!dir && dirPath === '') {
+      dir = { path: '', acl: { uid: 0, gid: 0, mode: 0o755 }, files: [] }
+      this.dirs.set('', dir)
+      this.pkg.db.dirs.push(dir)
+    }
+    if (!dir) {
+      this.broken(
+        `${label}: /${entry.name}: no dirent in archive (its folder comes later or not at all); skipped`
+      )
+      return
+    }
+    let digest = entry.sha1 ? q1(entry.sha1) : undefined
+    let linkTarget: string | undefined
+    if (entry.type === 'hardlink') {
+      const reason = maliciousReason(entry.linkname)
+      if (reason) {
+        throw new PathEscapeError(
+          `${label}: hard link /${entry.name} points at '${entry.linkname}': ${reason}. The ` +
+            'package is malformed or hostile: remove it from the package list.'
+        )
+      }
+      const target = this.files.get(entry.linkname)
+      if (!target) {
+        this.broken(
+          `${label}: /${entry.name}: no hard link target /${entry.linkname} earlier in the package; skipped`
+        )
+        return
+      }
+      digest = target.digest
+      linkTarget = target.at
+    } else if (!entry.sha1) {
+      this.missingChecksum = true
+    }
+    const parent = parentOf(at)
+    if (parent !== '' && this.plan.nodes.get(parent)?.type !== 'directory') {
+      throw new FileConflictError(
+        `${label}: /${entry.name} would land in /${parent}, which is not a folder in the root ` +
+          '(a symlink on the way points at nothing). Fix or leave out the package that ships it.'
+      )
+    }
+    const existing = this.plan.nodes.get(at)
+    if (existing?.type === 'directory') {
+      throw new FileConflictError(
+        `${label}: /${entry.name} is a ${entry.type}, but /${at} is a folder` +
+          `${existing.owner === undefined ? '' : ` of ${this.plan.ownerLabel(existing)}`}. ` +
+          'Install only one of the two packages.'
+      )
+    }
+    if (existing && this.plan.decide(existing, this.index, at) === 'skip') return
+    if (existing?.dbFile) existing.dbFile.removed = true
+    const dbFile: DbFile = { name: baseOf(entry.name), acl, digest }
+    dir.files.push(dbFile)
+    this.files.set(entry.name, { digest, at })
+    this.plan.set(at, {
+      type: entry.type === 'file' ? 'file' : entry.type === 'symlink' ? 'symlink' : 'hardlink',
+      mode: acl.mode,
+      uid: acl.uid,
+      gid: acl.gid,
+      owner: this.index,
+      dbFile,
+      data: entry.type === 'file' ? entry.data : undefined,
+      mtime: entry.mtime,
+      linkname: entry.type === 'symlink' ? entry.linkname : linkTarget,
+      xattrs: entry.xattrs.size ? entry.xattrs : undefined
+    })
+  }
+
+  private broken(message: string): void {
+    this.pkg.db.flags = 'f'
+    this.plan.warn(message)
+  }
+
+  finish(): void {
+    if (this.missingChecksum) {
+      this.broken(
+        `${this.pkg.label}: files without embedded checksums (packages built without them are ` +
+          'deprecated by apk); marked f:f in the database'
+      )
+    }
+  }
+}

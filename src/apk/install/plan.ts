@@ -1,0 +1,208 @@
+/**
+ * The install plan: every path of the root in memory (owner, mode, data, link) as packages are
+ * added in install order, with apk 2.14's rules for who owns a path (apk-format.md §5.8) and
+ * what mode a shared folder ends with (§3.6). Nothing here touches the disk.
+ */
+import { FileConflictError } from '../errors.js'
+import { dependencyMatchesVersion } from '../formats/dependency.js'
+import { type Acl, type DbFile, type DbPackage } from './installed-db.js'
+import {
+  type ApkPackageFile,
+  type Dependency,
+  type FileMeta,
+  type Logger,
+  type PackageInfo,
+  type RepoPackage,
+  type RootTree
+} from '../types.js'
+import { Extraction } from './extract.js'
+
+export interface InstallUnit {
+  /** The index entry the package was chosen as. */
+  pkg: RepoPackage
+  /** The verified file; may be absent only for packages with nothing to install (`I:0`). */
+  file?: ApkPackageFile
+}
+
+/** Folders `--initdb` makes that an image needs; apk never re-chmods them (§3.6). */
+export const INITDB_DIRS: readonly [string, number][] = [
+  ['etc', 0o755],
+  ['etc/apk', 0o755],
+  ['lib', 0o755],
+  ['lib/apk', 0o755],
+  ['lib/apk/db', 0o755],
+  ['tmp', 0o1777],
+  ['var', 0o755]
+]
+
+export interface Node {
+  type: FileMeta['type']
+  mode: number
+  uid: number
+  gid: number
+  /** Index of the owning package in Plan.packages; undefined for the installer's own paths. */
+  owner?: number
+  dbFile?: DbFile
+  data?: Buffer
+  mtime?: number
+  /** Symlink target as written, or the root-relative path a hard link points at. */
+  linkname?: string
+  xattrs?: Map<string, Buffer>
+  /** Made by --initdb: its mode is never changed by packages. */
+  preexisting?: boolean
+  /** Directory ACLs of every package that ships this folder (§3.6). */
+  instances?: Acl[]
+}
+
+export interface PlannedPackage {
+  unit: InstallUnit
+  db: DbPackage
+  label: string
+}
+
+/**
+ * Owner names resolved as apk does: against ROOT/etc/passwd and etc/group as they stand when a
+ * package extracts (its own files do not count yet), each answer kept for the whole run.
+ */
+class IdResolver {
+  private readonly cache = new Map<string, number | undefined>()
+  private passwd = ''
+  private group = ''
+
+  snapshot(nodes: Map<string, Node>): void {
+    this.passwd = nodes.get('etc/passwd')?.data?.toString('utf8') ?? ''
+    this.group = nodes.get('etc/group')?.data?.toString('utf8') ?? ''
+  }
+
+  uid(name: string, fallback: number): number {
+    return this.lookup(`u:${name}`, name, this.passwd, fallback)
+  }
+
+  gid(name: string, fallback: number): number {
+    return this.lookup(`g:${name}`, name, this.group, fallback)
+  }
+
+  private lookup(key: string, name: string, table: string, fallback: number): number {
+    if (name === '') return fallback
+    if (!this.cache.has(key)) this.cache.set(key, findId(table, name))
+    return this.cache.get(key) ?? fallback
+  }
+}
+
+function findId(table: string, name: string): number | undefined {
+  for (const line of table.split('\n')) {
+    const fields = line.split(':')
+    if (fields[0] === name && fields.length >= 3 && /^\d+$/.test(fields[2]))
+      return Number(fields[2])
+  }
+  return undefined
+}
+
+function replacesMatch(replaces: Dependency[], pkg: PackageInfo): boolean {
+  return replaces.some((dep) => dep.name === pkg.name && dependencyMatchesVersion(dep, pkg.version))
+}
+
+export class Plan {
+  readonly nodes = new Map<string, Node>()
+  readonly packages: PlannedPackage[] = []
+  readonly warnings: string[] = []
+  readonly ids = new IdResolver()
+  /** Paths set since the installer last wrote, in the order they were planned. */
+  readonly touched: string[] = []
+
+  set(rel: string, node: Node): void {
+    this.nodes.set(rel, node)
+    this.touched.push(rel)
+  }
+
+  constructor(private readonly logger: Logger) {
+    for (const [dir, mode] of INITDB_DIRS) {
+      this.nodes.set(dir, { type: 'directory', mode, uid: 0, gid: 0, preexisting: true })
+    }
+  }
+
+  add(unit: InstallUnit, tag: string | undefined): void {
+    const info = unit.file?.info ?? unit.pkg
+    const planned: PlannedPackage = {
+      unit,
+      label: `${unit.pkg.name}-${unit.pkg.version}`,
+      db: {
+        info: unit.pkg,
+        replaces: info.replaces,
+        replacesPriority: info.replacesPriority,
+        tag,
+        flags: '',
+        dirs: []
+      }
+    }
+    this.packages.push(planned)
+    this.ids.snapshot(this.nodes)
+    const extraction = new Extraction(this, planned, this.packages.length - 1)
+    for (const entry of unit.file?.entries ?? []) extraction.entry(entry)
+    extraction.finish()
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message)
+    this.logger.warning(message)
+  }
+
+  ownerLabel(node: Node): string {
+    return node.owner === undefined ? 'the installer' : this.packages[node.owner].label
+  }
+
+  /**
+   * §5.8: may package `index` put its file where `node` is? 'take' (overwrite and own it),
+   * 'skip' (the old owner keeps it), or a FileConflictError.
+   */
+  decide(node: Node, index: number, rel: string): 'take' | 'skip' {
+    if (node.owner === undefined) return 'take'
+    const incoming = this.packages[index]
+    const owner = this.packages[node.owner]
+    const n = incoming.unit.pkg
+    const o = owner.unit.pkg
+    if (n.name === o.name) return 'take'
+    if (n.origin && n.origin === o.origin) return 'take'
+    const oPrio = replacesMatch(owner.db.replaces, n) ? owner.db.replacesPriority : -1
+    const nPrio = replacesMatch(incoming.db.replaces, o) ? incoming.db.replacesPriority : -1
+    if (oPrio > nPrio) return 'skip'
+    if (nPrio >= 0) return 'take'
+    throw new FileConflictError(
+      `${incoming.label}: trying to overwrite /${rel} owned by ${owner.label}. The two packages ` +
+        `ship the same file and neither replaces the other: install only one of ${n.name} and ${o.name}.`
+    )
+  }
+
+  /** §3.6: a folder apk made gets the smallest owner and the AND of that owner's modes. */
+  settleDirectories(): void {
+    for (const node of this.nodes.values()) {
+      if (node.type !== 'directory' || node.preexisting || !node.instances?.length) continue
+      const owner = node.instances.reduce((a, b) =>
+        b.uid < a.uid || (b.uid === a.uid && b.gid < a.gid) ? b : a
+      )
+      const same = node.instances.filter((i) => i.uid === owner.uid && i.gid === owner.gid)
+      node.uid = owner.uid
+      node.gid = owner.gid
+      node.mode = same.reduce((mode, i) => mode & i.mode, 0o7777)
+    }
+  }
+}
+
+export function treeOf(plan: Plan): RootTree {
+  const tree: RootTree = new Map()
+  const sorted = [...plan.nodes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  for (const [rel, node] of sorted) {
+    const meta: FileMeta = { type: node.type, mode: node.mode, uid: node.uid, gid: node.gid }
+    if (node.linkname !== undefined) meta.linkname = node.linkname
+    if (node.xattrs) meta.xattrs = node.xattrs
+    if (node.owner !== undefined) meta.owner = plan.packages[node.owner].unit.pkg.name
+    tree.set(rel, meta)
+  }
+  return tree
+}
+
+export function scriptCarriers(plan: Plan): string[] {
+  return plan.packages
+    .filter(({ unit }) => (unit.file?.scripts.size ?? 0) > 0)
+    .map(({ unit }) => `${unit.pkg.name} (${[...(unit.file?.scripts.keys() ?? [])].join(', ')})`)
+}
