@@ -10,7 +10,9 @@ import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { FetchError, InvalidArgumentError } from '../src/apk/errors.js'
-import { bypassesProxy, HttpTransport, mapLimit, proxyFor } from '../src/apk/fetch/transport.js'
+import { HttpTransport } from '../src/apk/fetch/transport.js'
+import { bypassesProxy, proxyFor } from '../src/apk/fetch/proxy.js'
+import { mapLimit } from '../src/apk/fetch/concurrency.js'
 import { rejection } from './support/failures.js'
 
 interface Seen {
