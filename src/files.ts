@@ -9,8 +9,8 @@ import * as path from 'node:path'
 /**
  * `mkdir -p` one level at a time. Node 20's recursive `fs.mkdir` never settles for some paths
  * (under /proc, for one), which would hang a build on a bad output path instead of failing it.
+ * Returns the topmost folder it made (undefined when `dir` existed), so a caller can undo it.
  */
-/** Returns the topmost folder it made (undefined when `dir` existed), so a caller can undo it. */
 export async function makeDirs(dir: string, mode = 0o755): Promise<string | undefined> {
   const absolute = path.resolve(dir)
   const missing: string[] = []

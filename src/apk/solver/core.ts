@@ -13,11 +13,9 @@ import {
   type SolverName,
   type SolverPackage
 } from './graph.js'
-import { compareVersionBits } from '../formats/version.js'
+import { compareVersions } from '../formats/version.js'
 
 const DEFAULT_PINNING = 1
-const LESS = 1
-const GREATER = 4
 
 function isProviderAutoSelectable(p: Provider): boolean {
   // Unversioned provides are only picked when something names the real package, or with k > 0.
@@ -58,8 +56,7 @@ function compareProviders(pA: Provider, pB: Provider): number {
 /** An unversioned side ties with everything, like apk's comparison with a null version. */
 function versionOrder(a: string | undefined, b: string | undefined): number {
   if (a === undefined || b === undefined) return 0
-  const r = compareVersionBits(a, b)
-  return r === LESS ? -1 : r === GREATER ? 1 : 0
+  return compareVersions(a, b)
 }
 
 function lowestBit(mask: number): number {
