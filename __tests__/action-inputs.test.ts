@@ -7,7 +7,10 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { archNames, hostArch } from '../src/arch.js'
-import { commitEpoch, getInput, InputError, INPUTS, readInputs } from '../src/action/inputs.js'
+import { actionCommitTime } from '../src/action/commit-time.js'
+import { InputError } from '../src/assemble/errors.js'
+import { getInput, INPUTS, readInputs } from '../src/assemble/inputs.js'
+import { cliCommitTime } from '../src/cli-build.js'
 import { OUTPUT_NAMES } from '../src/action/outputs.js'
 import { readActionYml } from './support/run-action.js'
 
@@ -367,10 +370,12 @@ describe('keys, booleans, cache, epoch, output', () => {
   })
 })
 
-describe('commitEpoch', () => {
+describe.each([
+  ['the action (@actions/exec)', actionCommitTime],
+  ['the CLI (node:child_process)', cliCommitTime]
+])('commit time read by %s', (_, commitEpoch) => {
   it("reads HEAD's commit time with git", async () => {
-    const repo = path.join(work, 'git')
-    fs.mkdirSync(repo)
+    const repo = fs.mkdtempSync(path.join(work, 'git-'))
     const git = (...args: string[]) =>
       execFileSync('git', args, {
         cwd: repo,

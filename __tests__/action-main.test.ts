@@ -25,7 +25,7 @@ type BuildOptions = {
 const build = jest.fn<(spec: BuildSpec, options: BuildOptions) => Promise<BuildResult>>()
 jest.unstable_mockModule('../src/assemble/build.js', () => ({ build }))
 const { run, errorTitle } = await import('../src/action/main.js')
-const { InputError } = await import('../src/action/inputs.js')
+const { InputError } = await import('../src/assemble/errors.js')
 
 const MUSL = { checksum: 'Q1bXVzbA==', name: 'musl', version: '1.2.5-r10' } as RepoPackage
 

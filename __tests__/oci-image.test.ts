@@ -10,7 +10,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { InvalidArgumentError } from '../src/apk/errors.js'
+import { ImageSpecError } from '../src/oci/errors.js'
 import { writeImage } from '../src/oci/image.js'
 import { scanDirectory } from '../src/oci/tree.js'
 import type { LayerEntry, PlatformImage, WriteImageOptions } from '../src/oci/types.js'
@@ -349,7 +349,7 @@ describe('failure leaves nothing behind', () => {
   it('when a tag is bad, before any layer is written', async () => {
     const output = tmp('fail-tag/image.tar')
     await expect(writeImage(options(output, { tags: ['app:bad+tag'] }))).rejects.toThrow(
-      InvalidArgumentError
+      ImageSpecError
     )
     expect(fs.existsSync(path.dirname(output))).toBe(false)
     expect(fs.readdirSync(scratch)).toEqual([])

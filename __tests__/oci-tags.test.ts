@@ -1,5 +1,5 @@
 /** Image references: the distribution spec's grammar, and errors that name the rule broken. */
-import { InvalidArgumentError } from '../src/apk/errors.js'
+import { ImageSpecError } from '../src/oci/errors.js'
 import { parseImageRef, qualifiedName } from '../src/oci/tags.js'
 
 describe('parseImageRef', () => {
@@ -31,7 +31,7 @@ describe('parseImageRef', () => {
     [':1', /has no repository name/],
     [`${'a'.repeat(256)}:1`, /longer than 255/]
   ])('refuses %s', (ref, message) => {
-    expect(() => parseImageRef(ref)).toThrow(InvalidArgumentError)
+    expect(() => parseImageRef(ref)).toThrow(ImageSpecError)
     expect(() => parseImageRef(ref)).toThrow(message)
   })
 })

@@ -9,7 +9,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { InvalidArgumentError, PathEscapeError } from '../src/apk/errors.js'
+import { ImagePathError, ImageSpecError } from '../src/oci/errors.js'
 import { normalizeEntries } from '../src/oci/entries.js'
 import { encodeHeader, tarStream } from '../src/oci/tar-writer.js'
 import type { LayerEntry } from '../src/oci/types.js'
@@ -347,16 +347,16 @@ describe('layer entry normalization', () => {
   })
 
   it.each([
-    [[file('/etc/x', '')], InvalidArgumentError, /clean relative path/],
-    [[file('etc/', '')], InvalidArgumentError, /clean relative path/],
-    [[file('etc//x', '')], InvalidArgumentError, /empty or '\.' part/],
-    [[file('etc/../../x', '')], PathEscapeError, /climbs out/],
-    [[file('a', ''), file('a', '')], InvalidArgumentError, /lists 'a' twice/],
-    [[file('a', '', { mode: 0o10644 })], InvalidArgumentError, /mode/],
-    [[file('a', '', { uid: -1 })], InvalidArgumentError, /uid -1/],
+    [[file('/etc/x', '')], ImageSpecError, /clean relative path/],
+    [[file('etc/', '')], ImageSpecError, /clean relative path/],
+    [[file('etc//x', '')], ImageSpecError, /empty or '\.' part/],
+    [[file('etc/../../x', '')], ImagePathError, /climbs out/],
+    [[file('a', ''), file('a', '')], ImageSpecError, /lists 'a' twice/],
+    [[file('a', '', { mode: 0o10644 })], ImageSpecError, /mode/],
+    [[file('a', '', { uid: -1 })], ImageSpecError, /uid -1/],
     [
       [{ path: 'h', type: 'hardlink', mode: 0, uid: 0, gid: 0, linkname: 'nope' } as LayerEntry],
-      InvalidArgumentError,
+      ImageSpecError,
       /not a regular file in the same layer/
     ],
     [
@@ -364,15 +364,15 @@ describe('layer entry normalization', () => {
         { path: 'l', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: 'x' } as LayerEntry,
         file('l/f', '')
       ],
-      InvalidArgumentError,
+      ImageSpecError,
       /under 'l', which this layer makes a symlink/
     ],
     [
       [{ path: 'f', type: 'file', mode: 0o644, uid: 0, gid: 0 } as LayerEntry],
-      InvalidArgumentError,
+      ImageSpecError,
       /exactly one of source/
     ]
-  ] as [LayerEntry[], typeof InvalidArgumentError, RegExp][])(
+  ] as [LayerEntry[], typeof ImageSpecError, RegExp][])(
     'refuses bad entries (%#)',
     (entries, type, message) => {
       expect(() => normalizeEntries(entries)).toThrow(type)

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { InvalidArgumentError, UnsupportedEntryError } from '../src/apk/errors.js'
+import { ImageSpecError, UnsupportedFileError } from '../src/oci/errors.js'
 import type { RootTree } from '../src/apk/types.js'
 import { scanDirectory, treeToLayerEntries } from '../src/oci/tree.js'
 
@@ -135,7 +135,7 @@ describe('scanDirectory', () => {
         source: fs.realpathSync(path.join(app, 'server'))
       }
     ])
-    await expect(scanDirectory(path.join(app, 'server'), '/')).rejects.toThrow(InvalidArgumentError)
+    await expect(scanDirectory(path.join(app, 'server'), '/')).rejects.toThrow(ImageSpecError)
   })
 
   it('makes a single file 0755 even without an exec bit: it is the app to run', async () => {
@@ -150,7 +150,7 @@ describe('scanDirectory', () => {
     const odd = path.join(work, 'odd')
     fs.mkdirSync(odd)
     execFileSync('mkfifo', [path.join(odd, 'pipe')])
-    await expect(scanDirectory(odd, 'app')).rejects.toThrow(UnsupportedEntryError)
+    await expect(scanDirectory(odd, 'app')).rejects.toThrow(UnsupportedFileError)
     await expect(scanDirectory(odd, 'app')).rejects.toThrow(/pipe' is a socket, FIFO or device/)
   })
 

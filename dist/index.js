@@ -41907,86 +41907,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/apk/errors.ts
-/**
- * Typed errors of the APK engine. Each message says what was wrong, where, and what to do.
- * `code` is stable and meant for programs; `message` is for people.
- */
-class ApkError extends Error {
-    code;
-    constructor(code, message, options) {
-        super(message, options);
-        this.code = code;
-        this.name = new.target.name;
-    }
-}
-/** Bytes that are not a well-formed gzip/tar/APKINDEX/.PKGINFO. */
-class FormatError extends ApkError {
-    constructor(message, options) {
-        super('FORMAT', message, options);
-    }
-}
-/** An index whose signature is missing, made with an unknown key, or wrong. */
-class IndexSignatureError extends ApkError {
-    constructor(message, options) {
-        super('INDEX_SIGNATURE', message, options);
-    }
-}
-/** A package whose identity, datahash, signature or file checksum does not match. */
-class PackageIntegrityError extends ApkError {
-    constructor(message, options) {
-        super('PACKAGE_INTEGRITY', message, options);
-    }
-}
-/** A signing key that could not be obtained, or whose fingerprint is not pinned. */
-class UntrustedKeyError extends ApkError {
-    constructor(message, options) {
-        super('UNTRUSTED_KEY', message, options);
-    }
-}
-/** A download that failed after its retries. */
-class FetchError extends ApkError {
-    url;
-    status;
-    constructor(url, message, options) {
-        super('FETCH', message, options);
-        this.url = url;
-        this.status = options?.status;
-    }
-}
-/** A world that cannot be satisfied; `problems` lists each reason, apk-style. */
-class UnsatisfiableError extends ApkError {
-    problems;
-    constructor(problems) {
-        super('UNSATISFIABLE', `unable to select packages:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-        this.problems = problems;
-    }
-}
-/** A package entry that would land outside the target root. */
-class PathEscapeError extends ApkError {
-    constructor(message) {
-        super('PATH_ESCAPE', message);
-    }
-}
-/** Two packages that ship the same path without `replaces`. */
-class FileConflictError extends ApkError {
-    constructor(message) {
-        super('FILE_CONFLICT', message);
-    }
-}
-/** An entry the engine refuses to install (device nodes, FIFOs). */
-class UnsupportedEntryError extends ApkError {
-    constructor(message) {
-        super('UNSUPPORTED_ENTRY', message);
-    }
-}
-/** An option given to the engine that cannot work (bad arch, bad repository string…). */
-class InvalidArgumentError extends ApkError {
-    constructor(message) {
-        super('INVALID_ARGUMENT', message);
-    }
-}
-
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
@@ -42092,8 +42012,8 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 /**
  * `mkdir -p` one level at a time. Node 20's recursive `fs.mkdir` never settles for some paths
  * (under /proc, for one), which would hang a build on a bad output path instead of failing it.
+ * Returns the topmost folder it made (undefined when `dir` existed), so a caller can undo it.
  */
-/** Returns the topmost folder it made (undefined when `dir` existed), so a caller can undo it. */
 async function makeDirs(dir, mode = 0o755) {
     const absolute = external_node_path_namespaceObject.resolve(dir);
     const missing = [];
@@ -42133,6 +42053,103 @@ async function writeThroughTemp(file, write) {
     catch (error) {
         await promises_namespaceObject.rm(temp, { force: true });
         throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * The one base of witchery's errors. Each layer names its own (src/apk/errors.ts,
+ * src/oci/errors.ts, src/assemble/errors.ts); all of them carry a stable `code` for programs,
+ * a message for people that says what was wrong and what to do, and, where the problem is a
+ * setting, the action input or CLI option it is about (`input`).
+ */
+class WitcheryError extends Error {
+    code;
+    /** The action input / CLI option the problem is about, when there is one. */
+    input;
+    constructor(code, message, options) {
+        super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+        this.name = new.target.name;
+        this.code = code;
+        this.input = options?.input;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/apk/errors.ts
+/**
+ * Typed errors of the APK engine. Each message says what was wrong, where, and what to do.
+ * `code` is stable and meant for programs; `message` is for people.
+ */
+
+class ApkError extends WitcheryError {
+    constructor(code, message, options) {
+        super(code, message, options);
+    }
+}
+/** Bytes that are not a well-formed gzip/tar/APKINDEX/.PKGINFO. */
+class FormatError extends ApkError {
+    constructor(message, options) {
+        super('FORMAT', message, options);
+    }
+}
+/** An index whose signature is missing, made with an unknown key, or wrong. */
+class IndexSignatureError extends ApkError {
+    constructor(message, options) {
+        super('INDEX_SIGNATURE', message, options);
+    }
+}
+/** A package whose identity, datahash, signature or file checksum does not match. */
+class PackageIntegrityError extends ApkError {
+    constructor(message, options) {
+        super('PACKAGE_INTEGRITY', message, options);
+    }
+}
+/** A signing key that could not be obtained, or whose fingerprint is not pinned. */
+class UntrustedKeyError extends ApkError {
+    constructor(message, options) {
+        super('UNTRUSTED_KEY', message, options);
+    }
+}
+/** A download that failed after its retries. */
+class FetchError extends ApkError {
+    url;
+    status;
+    constructor(url, message, options) {
+        super('FETCH', message, options);
+        this.url = url;
+        this.status = options?.status;
+    }
+}
+/** A world that cannot be satisfied; `problems` lists each reason, apk-style. */
+class UnsatisfiableError extends ApkError {
+    problems;
+    constructor(problems) {
+        super('UNSATISFIABLE', `unable to select packages:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+        this.problems = problems;
+    }
+}
+/** A package entry that would land outside the target root. */
+class PathEscapeError extends ApkError {
+    constructor(message) {
+        super('PATH_ESCAPE', message);
+    }
+}
+/** Two packages that ship the same path without `replaces`. */
+class FileConflictError extends ApkError {
+    constructor(message) {
+        super('FILE_CONFLICT', message);
+    }
+}
+/** An entry the engine refuses to install (device nodes, FIFOs). */
+class UnsupportedEntryError extends ApkError {
+    constructor(message) {
+        super('UNSUPPORTED_ENTRY', message);
+    }
+}
+/** An option given to the engine that cannot work (bad arch, bad repository string…). */
+class InvalidArgumentError extends ApkError {
+    constructor(message) {
+        super('INVALID_ARGUMENT', message);
     }
 }
 
@@ -42189,7 +42206,7 @@ const silentLogger = {
     debug: () => undefined
 };
 
-;// CONCATENATED MODULE: ./src/apk/version.ts
+;// CONCATENATED MODULE: ./src/apk/formats/version.ts
 /**
  * APK version strings, ordered the way apk-tools 2.14 orders them.
  *
@@ -42422,7 +42439,7 @@ function fuzzyMatch(a, b) {
     return compareVersionBits(a, b, true) === EQUAL;
 }
 
-;// CONCATENATED MODULE: ./src/apk/dependency.ts
+;// CONCATENATED MODULE: ./src/apk/formats/dependency.ts
 /**
  * Dependency tokens (`D:`, `p:`, `i:`, `r:`, world, command line) as apk-tools 2.14 reads, writes
  * and tests them: `[!]name[@tag][OP version]`, where OP is a run of `<`, `>`, `=`, `~` whose bits
@@ -42617,7 +42634,7 @@ function dependencySatisfiedBy(dep, pkg) {
 
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/apk/gzip.ts
+;// CONCATENATED MODULE: ./src/apk/formats/gzip.ts
 /**
  * Multi-member gzip, as APK files use it: each member is hashed by its compressed bytes, so we
  * need the exact byte range of every member, which zlib's gunzip does not report. We parse each
@@ -42775,7 +42792,7 @@ function memberAt(stream, offset) {
     return lo;
 }
 
-;// CONCATENATED MODULE: ./src/apk/pkginfo.ts
+;// CONCATENATED MODULE: ./src/apk/formats/pkginfo.ts
 /**
  * `.PKGINFO`, the control file of a package: `key = value` lines, split at the first ` = `.
  * Comments (`#`), lines without ` = ` and unknown keys are ignored, as apk does. Dependency
@@ -42879,7 +42896,7 @@ function parsePkginfo(text) {
     return info;
 }
 
-;// CONCATENATED MODULE: ./src/apk/signature.ts
+;// CONCATENATED MODULE: ./src/apk/formats/signature.ts
 /**
  * RSASSA-PKCS1-v1_5 verification of APK signatures, and `.SIGN.<TYPE>.<keyname>` names.
  *
@@ -42998,7 +43015,7 @@ function verifyRsaDigest(alg, digest, key, sig) {
     return em !== undefined && expected !== undefined && em.equals(expected);
 }
 
-;// CONCATENATED MODULE: ./src/apk/tar.ts
+;// CONCATENATED MODULE: ./src/apk/formats/tar.ts
 /**
  * The tar reader of apk-tools (io_archive.c), rule for rule: ustar magic required, octal fields
  * with NUL/space padding, prefix + name, PAX `path`/`linkpath`/`SCHILY.xattr.*`/
@@ -43258,7 +43275,7 @@ function readTarEntries(buf, options = {}) {
     return scanTar(buf, options).entries;
 }
 
-;// CONCATENATED MODULE: ./src/apk/apkindex.ts
+;// CONCATENATED MODULE: ./src/apk/formats/apkindex.ts
 /**
  * `APKINDEX.tar.gz`: a signature member (`.SIGN.RSA*.<key>`), then the unsigned index
  * (`DESCRIPTION`, `APKINDEX`) whose compressed bytes, to EOF, are what the signature covers.
@@ -43665,7 +43682,7 @@ async function readApkindex(bytes, repository, options) {
     return index;
 }
 
-;// CONCATENATED MODULE: ./src/apk/cache.ts
+;// CONCATENATED MODULE: ./src/apk/fetch/cache.ts
 /**
  * The on-disk cache of indexes and package files, shared by builds that may run at the same
  * time. Nothing read from here is trusted: callers verify every byte as if it were downloaded.
@@ -43787,7 +43804,7 @@ async function writeAtomic(file, bytes) {
     await writeThroughTemp(file, (temp) => promises_namespaceObject.writeFile(temp, bytes, { flag: 'wx' }));
 }
 
-;// CONCATENATED MODULE: ./src/apk/concurrency.ts
+;// CONCATENATED MODULE: ./src/apk/fetch/concurrency.ts
 /**
  * Bounded parallelism for downloads: enough requests in flight to hide latency, few enough not
  * to hammer a mirror.
@@ -43823,7 +43840,7 @@ async function mapLimit(items, limit, fn) {
 var external_node_util_ = __nccwpck_require__(7975);
 // EXTERNAL MODULE: external "node:worker_threads"
 var external_node_worker_threads_ = __nccwpck_require__(5919);
-;// CONCATENATED MODULE: ./src/apk/hash-worker.ts
+;// CONCATENATED MODULE: ./src/apk/formats/hash-worker.ts
 /**
  * SHA digests of many ranges of one buffer, computed on a worker thread: per-file checksums of a
  * package's data are the main thread's largest cost, and Node's only off-thread hash (WebCrypto)
@@ -43883,7 +43900,7 @@ class HashWorker {
 }
 const hashWorker = new HashWorker();
 
-;// CONCATENATED MODULE: ./src/apk/package-file.ts
+;// CONCATENATED MODULE: ./src/apk/formats/package-file.ts
 /**
  * A v2 `.apk` file: signature member(s), the control member (`.PKGINFO` and scripts), the data
  * member. apk hashes the compressed member bytes: the identity (index `C:`) is the SHA-1 of the
@@ -44210,7 +44227,7 @@ async function digestsOffThread(layout) {
 
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
-;// CONCATENATED MODULE: ./src/apk/repository.ts
+;// CONCATENATED MODULE: ./src/apk/fetch/repository.ts
 /**
  * Repository strings and the URLs apk derives from them (apk-tools 2.14 semantics): where a
  * repository's index lives, where a package file lives, and Alpine's default repositories.
@@ -44298,7 +44315,97 @@ const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(imp
 var external_node_net_ = __nccwpck_require__(7030);
 // EXTERNAL MODULE: external "node:tls"
 var external_node_tls_ = __nccwpck_require__(1692);
-;// CONCATENATED MODULE: ./src/apk/transport.ts
+;// CONCATENATED MODULE: ./src/apk/fetch/proxy.ts
+/**
+ * Proxy selection as CI runners configure it, with the curl/wget conventions (HTTPS_PROXY,
+ * HTTP_PROXY, NO_PROXY, lower case first), and the credentials a proxy URL carries.
+ */
+
+
+/** The proxy for `target`, or undefined for a direct connection. */
+function proxyFor(target, env) {
+    const name = target.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
+    const raw = (env[name] ?? env[name.toUpperCase()] ?? '').trim();
+    if (raw === '')
+        return undefined;
+    if (bypassesProxy(target, env.no_proxy ?? env.NO_PROXY ?? ''))
+        return undefined;
+    return parseProxyUrl(raw, name);
+}
+function parseProxyUrl(raw, variable) {
+    let proxy;
+    try {
+        proxy = new URL(raw.includes('://') ? raw : `http://${raw}`);
+    }
+    catch {
+        throw new InvalidArgumentError(`${variable}='${raw}' is not a URL: write http://[user:password@]host:port.`);
+    }
+    if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+        throw new InvalidArgumentError(`${variable}='${raw}' uses ${proxy.protocol}//, which is not supported: use an http:// or https:// proxy.`);
+    }
+    return proxy;
+}
+/** `Proxy-Authorization` value for credentials written in the proxy URL. */
+function proxyAuthorization(proxy) {
+    if (proxy.username === '' && proxy.password === '')
+        return undefined;
+    const user = decodeURIComponent(proxy.username);
+    const password = decodeURIComponent(proxy.password);
+    return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+function bareHostname(url) {
+    return url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+}
+function portOf(url) {
+    return url.port || (url.protocol === 'https:' ? '443' : '80');
+}
+/**
+ * NO_PROXY: comma- or space-separated entries; `*` matches everything; `example.com` and
+ * `.example.com` match the domain and its subdomains; `host:port` matches that port only; IP
+ * addresses match exactly, and `a.b.c.d/n` matches an IPv4 range.
+ */
+function bypassesProxy(target, noProxy) {
+    const host = bareHostname(target);
+    const port = portOf(target);
+    return noProxy
+        .split(/[\s,]+/)
+        .map((entry) => entry.trim().toLowerCase())
+        .filter((entry) => entry !== '')
+        .some((entry) => entry === '*' || entryMatches(parseEntry(entry), host, port));
+}
+function parseEntry(entry) {
+    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+    if (bracketed)
+        return { host: bracketed[1], port: bracketed[2] };
+    const hostPort = /^([^:]+):(\d+)$/.exec(entry);
+    if (hostPort)
+        return { host: hostPort[1], port: hostPort[2] };
+    return { host: entry };
+}
+function entryMatches(entry, host, port) {
+    if (entry.port !== undefined && entry.port !== port)
+        return false;
+    if (entry.host.includes('/'))
+        return inIpv4Range(host, entry.host);
+    if (external_node_net_.isIP(host) !== 0)
+        return host === entry.host;
+    const domain = entry.host.replace(/^\*?\./, '');
+    return host === domain || host.endsWith(`.${domain}`);
+}
+function inIpv4Range(host, cidr) {
+    const [base, bitsText] = cidr.split('/');
+    const bits = Number(bitsText);
+    if (!external_node_net_.isIPv4(host) || !external_node_net_.isIPv4(base) || !Number.isInteger(bits) || bits < 0 || bits > 32) {
+        return false;
+    }
+    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+    return (ipv4ToInt(host) & mask) >>> 0 === (ipv4ToInt(base) & mask) >>> 0;
+}
+function ipv4ToInt(ip) {
+    return ip.split('.').reduce((n, part) => ((n << 8) | Number(part)) >>> 0, 0);
+}
+
+;// CONCATENATED MODULE: ./src/apk/fetch/transport.ts
 /**
  * HTTP(S) downloads for the engine, on node:http/node:https alone: retries with backoff,
  * conditional requests, redirects, truncation checks and the proxy variables CI runners set.
@@ -44763,92 +44870,8 @@ function sleep(ms, url, signal) {
         signal?.addEventListener('abort', onAbort, { once: true });
     });
 }
-// ---------------------------------------------------------------------------------------------
-// Proxy selection: the curl/wget conventions CI runners use (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
-/** The proxy for `target`, or undefined for a direct connection. */
-function proxyFor(target, env) {
-    const name = target.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
-    const raw = (env[name] ?? env[name.toUpperCase()] ?? '').trim();
-    if (raw === '')
-        return undefined;
-    if (bypassesProxy(target, env.no_proxy ?? env.NO_PROXY ?? ''))
-        return undefined;
-    return parseProxyUrl(raw, name);
-}
-function parseProxyUrl(raw, variable) {
-    let proxy;
-    try {
-        proxy = new URL(raw.includes('://') ? raw : `http://${raw}`);
-    }
-    catch {
-        throw new InvalidArgumentError(`${variable}='${raw}' is not a URL: write http://[user:password@]host:port.`);
-    }
-    if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
-        throw new InvalidArgumentError(`${variable}='${raw}' uses ${proxy.protocol}//, which is not supported: use an http:// or https:// proxy.`);
-    }
-    return proxy;
-}
-/** `Proxy-Authorization` value for credentials written in the proxy URL. */
-function proxyAuthorization(proxy) {
-    if (proxy.username === '' && proxy.password === '')
-        return undefined;
-    const user = decodeURIComponent(proxy.username);
-    const password = decodeURIComponent(proxy.password);
-    return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-}
-function bareHostname(url) {
-    return url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-}
-function portOf(url) {
-    return url.port || (url.protocol === 'https:' ? '443' : '80');
-}
-/**
- * NO_PROXY: comma- or space-separated entries; `*` matches everything; `example.com` and
- * `.example.com` match the domain and its subdomains; `host:port` matches that port only; IP
- * addresses match exactly, and `a.b.c.d/n` matches an IPv4 range.
- */
-function bypassesProxy(target, noProxy) {
-    const host = bareHostname(target);
-    const port = portOf(target);
-    return noProxy
-        .split(/[\s,]+/)
-        .map((entry) => entry.trim().toLowerCase())
-        .filter((entry) => entry !== '')
-        .some((entry) => entry === '*' || entryMatches(parseEntry(entry), host, port));
-}
-function parseEntry(entry) {
-    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-    if (bracketed)
-        return { host: bracketed[1], port: bracketed[2] };
-    const hostPort = /^([^:]+):(\d+)$/.exec(entry);
-    if (hostPort)
-        return { host: hostPort[1], port: hostPort[2] };
-    return { host: entry };
-}
-function entryMatches(entry, host, port) {
-    if (entry.port !== undefined && entry.port !== port)
-        return false;
-    if (entry.host.includes('/'))
-        return inIpv4Range(host, entry.host);
-    if (external_node_net_.isIP(host) !== 0)
-        return host === entry.host;
-    const domain = entry.host.replace(/^\*?\./, '');
-    return host === domain || host.endsWith(`.${domain}`);
-}
-function inIpv4Range(host, cidr) {
-    const [base, bitsText] = cidr.split('/');
-    const bits = Number(bitsText);
-    if (!external_node_net_.isIPv4(host) || !external_node_net_.isIPv4(base) || !Number.isInteger(bits) || bits < 0 || bits > 32) {
-        return false;
-    }
-    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    return (ipv4ToInt(host) & mask) >>> 0 === (ipv4ToInt(base) & mask) >>> 0;
-}
-function ipv4ToInt(ip) {
-    return ip.split('.').reduce((n, part) => ((n << 8) | Number(part)) >>> 0, 0);
-}
 
-;// CONCATENATED MODULE: ./src/apk/fetch.ts
+;// CONCATENATED MODULE: ./src/apk/fetch/fetch.ts
 /**
  * Getting verified indexes and package files: from local repositories on disk, from the cache,
  * or over HTTP. Whatever the source, bytes are used only after they verify: indexes against
@@ -45169,13 +45192,67 @@ async function storePackage(pkg, bytes, label, context) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/apk/install/queue.ts
+/**
+ * Feeds a RootInstaller in install order from package files that become ready in any order.
+ */
+
+/**
+ * Feeds an installer in install order from files that become ready in any order (downloads
+ * finish as they finish). `ready` is called once per package file; `done` waits for the rest.
+ */
+class InstallQueue {
+    installer;
+    order;
+    next = 0;
+    files = new Map();
+    chain = Promise.resolve();
+    constructor(installer, order) {
+        this.installer = installer;
+        this.order = order;
+        this.kick();
+    }
+    ready(pkg, file) {
+        this.files.set(pkg.checksum, file);
+        this.kick();
+    }
+    /** Resolves when every package is installed; rejects with the first install failure. */
+    async done() {
+        this.kick();
+        await this.chain;
+        if (this.next < this.order.length) {
+            const pkg = this.order[this.next];
+            throw new InvalidArgumentError(`${pkg.name}-${pkg.version}: its package file never arrived; nothing was installed.`);
+        }
+    }
+    /** Resolves once no package is being written any more, failed or not. */
+    async settled() {
+        await this.chain.catch(() => undefined);
+    }
+    kick() {
+        this.chain = this.chain.then(() => this.pump());
+        // Seen later by done(); until then the failure must not count as unhandled.
+        this.chain.catch(() => undefined);
+    }
+    async pump() {
+        while (this.next < this.order.length) {
+            const pkg = this.order[this.next];
+            const file = this.files.get(pkg.checksum);
+            if (pkg.installedSize > 0 && !file)
+                return;
+            this.next++;
+            await this.installer.add({ pkg, file });
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/apk/solver-graph.ts
+;// CONCATENATED MODULE: ./src/apk/solver/graph.ts
 /**
  * The solver's view of a package database: every name with its providers and reverse edges, every
  * package with its resolved dependency names, and the repository tags. It mirrors apk-tools'
- * `apk_name` / `apk_package` / `repo_tags`, including their per-solve state, so solver.ts can
+ * `apk_name` / `apk_package` / `repo_tags`, including their per-solve state, so solve.ts can
  * follow apk's algorithm step by step.
  */
 
@@ -45464,7 +45541,7 @@ function packageTag(graph, pkg) {
     return 0;
 }
 
-;// CONCATENATED MODULE: ./src/apk/solver-changeset.ts
+;// CONCATENATED MODULE: ./src/apk/solver/changeset.ts
 /**
  * apk's changeset for a fresh install (`generate_changeset` in solver.c): walk the world in sorted
  * order; for each chosen package first its dependencies (in `D:` order), then the package, then
@@ -45531,17 +45608,15 @@ function generateChangeset(world, markError) {
     return builder.changes;
 }
 
-;// CONCATENATED MODULE: ./src/apk/solver-core.ts
+;// CONCATENATED MODULE: ./src/apk/solver/core.ts
 /**
  * The solver proper: apk-tools 2.14 `solver.c` ported function by function (discover_name,
  * apply_constraint, reconsider_name, compare_providers, assign_name, select_package and the
- * name queues) over the graph of solver-graph.ts. solver.ts drives it.
+ * name queues) over the graph of graph.ts. solve.ts drives it.
  */
 
 
 const DEFAULT_PINNING = 1;
-const solver_core_LESS = 1;
-const solver_core_GREATER = 4;
 function isProviderAutoSelectable(p) {
     // Unversioned provides are only picked when something names the real package, or with k > 0.
     if (p.version !== undefined)
@@ -45587,8 +45662,7 @@ function compareProviders(pA, pB) {
 function versionOrder(a, b) {
     if (a === undefined || b === undefined)
         return 0;
-    const r = compareVersionBits(a, b);
-    return r === solver_core_LESS ? -1 : r === solver_core_GREATER ? 1 : 0;
+    return compareVersions(a, b);
 }
 function lowestBit(mask) {
     return mask === 0 ? 0 : 32 - Math.clz32(mask & -mask);
@@ -46032,7 +46106,7 @@ function takeMerge(name, key, numOptions) {
     return complete;
 }
 
-;// CONCATENATED MODULE: ./src/apk/solver-errors.ts
+;// CONCATENATED MODULE: ./src/apk/solver/explain.ts
 /**
  * Explains a failed solve the way apk-tools 2.14 does (`apk_solver_print_errors`): names the world
  * or a chosen package needs but nothing provides, then each package of the attempted changeset
@@ -46361,7 +46435,7 @@ function explainFailure(graph, world, changeset) {
     return new FailureReport(graph, world, changeset).run();
 }
 
-;// CONCATENATED MODULE: ./src/apk/solver.ts
+;// CONCATENATED MODULE: ./src/apk/solver/solve.ts
 /**
  * Dependency resolution for a fresh install, ported structurally from apk-tools 2.14 `solver.c`
  * so the same world picks the same packages: names are discovered depth-first from the world and
@@ -46441,7 +46515,7 @@ function solve(world, packages, options) {
     return { packages: changeset.map((pkg) => pkg.pkg), tags };
 }
 
-;// CONCATENATED MODULE: ./src/apk/installed-db.ts
+;// CONCATENATED MODULE: ./src/apk/install/installed-db.ts
 /**
  * The apk database files, byte for byte as apk-tools 2.14 writes them (apk-format.md §3.2–3.5):
  * `lib/apk/db/installed`, `lib/apk/db/scripts.tar`, `lib/apk/db/triggers`, `etc/apk/world`.
@@ -46568,7 +46642,7 @@ function formatScriptsTar(packages, fallbackTime) {
     return Buffer.concat(parts);
 }
 
-;// CONCATENATED MODULE: ./src/apk/install-paths.ts
+;// CONCATENATED MODULE: ./src/apk/install/paths.ts
 /**
  * Path rules of the installer: which archive names apk refuses, and how a package path maps to
  * a place inside the root when earlier packages put symlinks on the way. Nothing here touches
@@ -46638,7 +46712,7 @@ function walk(start, parts, nodes, state, original, context) {
             continue;
         if (part === '..') {
             if (current === '')
-                throw install_paths_escape(original, context);
+                throw paths_escape(original, context);
             current = parentOf(current);
             continue;
         }
@@ -46658,44 +46732,65 @@ function walk(start, parts, nodes, state, original, context) {
     }
     return current;
 }
-function install_paths_escape(original, context) {
+function paths_escape(original, context) {
     return new PathEscapeError(`${context}: /${original} goes through a symlink that points above the root; refusing to ` +
         'write outside it. The package is malformed or hostile: remove it from the package list.');
 }
 
-;// CONCATENATED MODULE: ./src/apk/install.ts
+;// CONCATENATED MODULE: ./src/apk/install/database.ts
 /**
- * What `apk --root ROOT --initdb add` does once the packages are chosen and verified: lay their
- * files into ROOT and write the apk database, as apk-tools 2.14 does (apk-format.md §1.6, §3,
- * §5.8). Package by package in install order, each is planned in memory first (names checked,
- * symlinks on the way resolved inside the root, ownership conflicts decided) and only then
- * written, so nothing is ever written through a path that leaves the root; a failure later on
- * takes away everything written (RootInstaller.abort), leaving the root as it was found.
- *
- * Choices (apk-format.md §9): byte-exact with 2.14's database; `--initdb` makes only what an
- * image needs (no dev nodes, proc, var/cache or lock file, as `apk --no-cache` in a container
- * build); install scripts are never run (as apko); device nodes and FIFOs are refused.
+ * The apk database an install leaves (lib/apk/db/*, etc/apk/*): which files, and what each
+ * holds, formatted by installed-db.ts byte for byte as apk-tools 2.14 writes them.
  */
 
 
 
 
+function databaseFiles(plan, options) {
+    const out = [
+        { rel: 'etc/apk/world', content: formatWorld(options.world) },
+        { rel: 'etc/apk/arch', content: `${options.arch}\n` },
+        { rel: 'lib/apk/db/installed', content: formatInstalled(plan.packages.map((p) => p.db)) },
+        {
+            rel: 'lib/apk/db/scripts.tar',
+            content: formatScriptsTar(plan.packages.map(({ unit }) => ({
+                name: unit.pkg.name,
+                version: unit.pkg.version,
+                checksum: unit.pkg.checksum,
+                buildTime: unit.file?.info.buildTime ?? unit.pkg.buildTime,
+                scripts: unit.file?.scripts ?? new Map()
+            })), options.sourceDateEpoch ?? 0)
+        },
+        {
+            rel: 'lib/apk/db/triggers',
+            content: formatTriggers(plan.packages.map(({ unit }) => ({
+                checksum: unit.pkg.checksum,
+                triggers: unit.file?.info.triggers ?? unit.pkg.triggers
+            })))
+        }
+    ];
+    const remote = options.repositories.filter(isRemote);
+    if (remote.length > 0) {
+        const lines = remote.map((r) => (r.tag ? `@${r.tag} ${r.url}` : r.url));
+        out.push({ rel: 'etc/apk/repositories', content: lines.join('\n') + '\n' });
+    }
+    for (const key of options.keys ?? []) {
+        if (maliciousReason(key.name) || key.name.includes('/')) {
+            throw new InvalidArgumentError(`key name '${key.name}' is not a plain file name; rename the key file.`);
+        }
+        out.push({ rel: `etc/apk/keys/${key.name}`, content: key.pem });
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/apk/install/extract.ts
+/**
+ * One package's archive, entry by entry, into the plan: names checked, symlinks on the way
+ * resolved inside the root, hard links and owners settled, as apk_db_install_archive_entry.
+ */
 
 
 
-
-
-
-/** Folders `--initdb` makes that an image needs; apk never re-chmods them (§3.6). */
-const INITDB_DIRS = [
-    ['etc', 0o755],
-    ['etc/apk', 0o755],
-    ['lib', 0o755],
-    ['lib/apk', 0o755],
-    ['lib/apk/db', 0o755],
-    ['tmp', 0o1777],
-    ['var', 0o755]
-];
 /** `Q1` + base64 of a hex digest. */
 function q1(hex) {
     return `Q1${Buffer.from(hex, 'hex').toString('base64')}`;
@@ -46715,126 +46810,6 @@ function xattrDigest(xattrs) {
         hash.update(len).update(value);
     }
     return `Q1${hash.digest('base64')}`;
-}
-/**
- * Owner names resolved as apk does: against ROOT/etc/passwd and etc/group as they stand when a
- * package extracts (its own files do not count yet), each answer kept for the whole run.
- */
-class IdResolver {
-    cache = new Map();
-    passwd = '';
-    group = '';
-    snapshot(nodes) {
-        this.passwd = nodes.get('etc/passwd')?.data?.toString('utf8') ?? '';
-        this.group = nodes.get('etc/group')?.data?.toString('utf8') ?? '';
-    }
-    uid(name, fallback) {
-        return this.lookup(`u:${name}`, name, this.passwd, fallback);
-    }
-    gid(name, fallback) {
-        return this.lookup(`g:${name}`, name, this.group, fallback);
-    }
-    lookup(key, name, table, fallback) {
-        if (name === '')
-            return fallback;
-        if (!this.cache.has(key))
-            this.cache.set(key, findId(table, name));
-        return this.cache.get(key) ?? fallback;
-    }
-}
-function findId(table, name) {
-    for (const line of table.split('\n')) {
-        const fields = line.split(':');
-        if (fields[0] === name && fields.length >= 3 && /^\d+$/.test(fields[2]))
-            return Number(fields[2]);
-    }
-    return undefined;
-}
-function replacesMatch(replaces, pkg) {
-    return replaces.some((dep) => dep.name === pkg.name && dependencyMatchesVersion(dep, pkg.version));
-}
-class Plan {
-    logger;
-    nodes = new Map();
-    packages = [];
-    warnings = [];
-    ids = new IdResolver();
-    /** Paths set since the installer last wrote, in the order they were planned. */
-    touched = [];
-    set(rel, node) {
-        this.nodes.set(rel, node);
-        this.touched.push(rel);
-    }
-    constructor(logger) {
-        this.logger = logger;
-        for (const [dir, mode] of INITDB_DIRS) {
-            this.nodes.set(dir, { type: 'directory', mode, uid: 0, gid: 0, preexisting: true });
-        }
-    }
-    add(unit, tag) {
-        const info = unit.file?.info ?? unit.pkg;
-        const planned = {
-            unit,
-            label: `${unit.pkg.name}-${unit.pkg.version}`,
-            db: {
-                info: unit.pkg,
-                replaces: info.replaces,
-                replacesPriority: info.replacesPriority,
-                tag,
-                flags: '',
-                dirs: []
-            }
-        };
-        this.packages.push(planned);
-        this.ids.snapshot(this.nodes);
-        const extraction = new Extraction(this, planned, this.packages.length - 1);
-        for (const entry of unit.file?.entries ?? [])
-            extraction.entry(entry);
-        extraction.finish();
-    }
-    warn(message) {
-        this.warnings.push(message);
-        this.logger.warning(message);
-    }
-    ownerLabel(node) {
-        return node.owner === undefined ? 'the installer' : this.packages[node.owner].label;
-    }
-    /**
-     * §5.8: may package `index` put its file where `node` is? 'take' (overwrite and own it),
-     * 'skip' (the old owner keeps it), or a FileConflictError.
-     */
-    decide(node, index, rel) {
-        if (node.owner === undefined)
-            return 'take';
-        const incoming = this.packages[index];
-        const owner = this.packages[node.owner];
-        const n = incoming.unit.pkg;
-        const o = owner.unit.pkg;
-        if (n.name === o.name)
-            return 'take';
-        if (n.origin && n.origin === o.origin)
-            return 'take';
-        const oPrio = replacesMatch(owner.db.replaces, n) ? owner.db.replacesPriority : -1;
-        const nPrio = replacesMatch(incoming.db.replaces, o) ? incoming.db.replacesPriority : -1;
-        if (oPrio > nPrio)
-            return 'skip';
-        if (nPrio >= 0)
-            return 'take';
-        throw new FileConflictError(`${incoming.label}: trying to overwrite /${rel} owned by ${owner.label}. The two packages ` +
-            `ship the same file and neither replaces the other: install only one of ${n.name} and ${o.name}.`);
-    }
-    /** §3.6: a folder apk made gets the smallest owner and the AND of that owner's modes. */
-    settleDirectories() {
-        for (const node of this.nodes.values()) {
-            if (node.type !== 'directory' || node.preexisting || !node.instances?.length)
-                continue;
-            const owner = node.instances.reduce((a, b) => b.uid < a.uid || (b.uid === a.uid && b.gid < a.gid) ? b : a);
-            const same = node.instances.filter((i) => i.uid === owner.uid && i.gid === owner.gid);
-            node.uid = owner.uid;
-            node.gid = owner.gid;
-            node.mode = same.reduce((mode, i) => mode & i.mode, 0o7777);
-        }
-    }
 }
 /** One package's archive, entry by entry, as apk_db_install_archive_entry sees it. */
 class Extraction {
@@ -46996,6 +46971,189 @@ class Extraction {
         }
     }
 }
+
+;// CONCATENATED MODULE: ./src/apk/install/plan.ts
+/**
+ * The install plan: every path of the root in memory (owner, mode, data, link) as packages are
+ * added in install order, with apk 2.14's rules for who owns a path (apk-format.md §5.8) and
+ * what mode a shared folder ends with (§3.6). Nothing here touches the disk.
+ */
+
+
+
+/** Folders `--initdb` makes that an image needs; apk never re-chmods them (§3.6). */
+const INITDB_DIRS = [
+    ['etc', 0o755],
+    ['etc/apk', 0o755],
+    ['lib', 0o755],
+    ['lib/apk', 0o755],
+    ['lib/apk/db', 0o755],
+    ['tmp', 0o1777],
+    ['var', 0o755]
+];
+/**
+ * Owner names resolved as apk does: against ROOT/etc/passwd and etc/group as they stand when a
+ * package extracts (its own files do not count yet), each answer kept for the whole run.
+ */
+class IdResolver {
+    cache = new Map();
+    passwd = '';
+    group = '';
+    snapshot(nodes) {
+        this.passwd = nodes.get('etc/passwd')?.data?.toString('utf8') ?? '';
+        this.group = nodes.get('etc/group')?.data?.toString('utf8') ?? '';
+    }
+    uid(name, fallback) {
+        return this.lookup(`u:${name}`, name, this.passwd, fallback);
+    }
+    gid(name, fallback) {
+        return this.lookup(`g:${name}`, name, this.group, fallback);
+    }
+    lookup(key, name, table, fallback) {
+        if (name === '')
+            return fallback;
+        if (!this.cache.has(key))
+            this.cache.set(key, findId(table, name));
+        return this.cache.get(key) ?? fallback;
+    }
+}
+function findId(table, name) {
+    for (const line of table.split('\n')) {
+        const fields = line.split(':');
+        if (fields[0] === name && fields.length >= 3 && /^\d+$/.test(fields[2]))
+            return Number(fields[2]);
+    }
+    return undefined;
+}
+function replacesMatch(replaces, pkg) {
+    return replaces.some((dep) => dep.name === pkg.name && dependencyMatchesVersion(dep, pkg.version));
+}
+class Plan {
+    logger;
+    nodes = new Map();
+    packages = [];
+    warnings = [];
+    ids = new IdResolver();
+    /** Paths set since the installer last wrote, in the order they were planned. */
+    touched = [];
+    set(rel, node) {
+        this.nodes.set(rel, node);
+        this.touched.push(rel);
+    }
+    constructor(logger) {
+        this.logger = logger;
+        for (const [dir, mode] of INITDB_DIRS) {
+            this.nodes.set(dir, { type: 'directory', mode, uid: 0, gid: 0, preexisting: true });
+        }
+    }
+    add(unit, tag) {
+        const info = unit.file?.info ?? unit.pkg;
+        const planned = {
+            unit,
+            label: `${unit.pkg.name}-${unit.pkg.version}`,
+            db: {
+                info: unit.pkg,
+                replaces: info.replaces,
+                replacesPriority: info.replacesPriority,
+                tag,
+                flags: '',
+                dirs: []
+            }
+        };
+        this.packages.push(planned);
+        this.ids.snapshot(this.nodes);
+        const extraction = new Extraction(this, planned, this.packages.length - 1);
+        for (const entry of unit.file?.entries ?? [])
+            extraction.entry(entry);
+        extraction.finish();
+    }
+    warn(message) {
+        this.warnings.push(message);
+        this.logger.warning(message);
+    }
+    ownerLabel(node) {
+        return node.owner === undefined ? 'the installer' : this.packages[node.owner].label;
+    }
+    /**
+     * §5.8: may package `index` put its file where `node` is? 'take' (overwrite and own it),
+     * 'skip' (the old owner keeps it), or a FileConflictError.
+     */
+    decide(node, index, rel) {
+        if (node.owner === undefined)
+            return 'take';
+        const incoming = this.packages[index];
+        const owner = this.packages[node.owner];
+        const n = incoming.unit.pkg;
+        const o = owner.unit.pkg;
+        if (n.name === o.name)
+            return 'take';
+        if (n.origin && n.origin === o.origin)
+            return 'take';
+        const oPrio = replacesMatch(owner.db.replaces, n) ? owner.db.replacesPriority : -1;
+        const nPrio = replacesMatch(incoming.db.replaces, o) ? incoming.db.replacesPriority : -1;
+        if (oPrio > nPrio)
+            return 'skip';
+        if (nPrio >= 0)
+            return 'take';
+        throw new FileConflictError(`${incoming.label}: trying to overwrite /${rel} owned by ${owner.label}. The two packages ` +
+            `ship the same file and neither replaces the other: install only one of ${n.name} and ${o.name}.`);
+    }
+    /** §3.6: a folder apk made gets the smallest owner and the AND of that owner's modes. */
+    settleDirectories() {
+        for (const node of this.nodes.values()) {
+            if (node.type !== 'directory' || node.preexisting || !node.instances?.length)
+                continue;
+            const owner = node.instances.reduce((a, b) => b.uid < a.uid || (b.uid === a.uid && b.gid < a.gid) ? b : a);
+            const same = node.instances.filter((i) => i.uid === owner.uid && i.gid === owner.gid);
+            node.uid = owner.uid;
+            node.gid = owner.gid;
+            node.mode = same.reduce((mode, i) => mode & i.mode, 0o7777);
+        }
+    }
+}
+function treeOf(plan) {
+    const tree = new Map();
+    const sorted = [...plan.nodes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [rel, node] of sorted) {
+        const meta = { type: node.type, mode: node.mode, uid: node.uid, gid: node.gid };
+        if (node.linkname !== undefined)
+            meta.linkname = node.linkname;
+        if (node.xattrs)
+            meta.xattrs = node.xattrs;
+        if (node.owner !== undefined)
+            meta.owner = plan.packages[node.owner].unit.pkg.name;
+        tree.set(rel, meta);
+    }
+    return tree;
+}
+function scriptCarriers(plan) {
+    return plan.packages
+        .filter(({ unit }) => (unit.file?.scripts.size ?? 0) > 0)
+        .map(({ unit }) => `${unit.pkg.name} (${[...(unit.file?.scripts.keys() ?? [])].join(', ')})`);
+}
+
+;// CONCATENATED MODULE: ./src/apk/install/root-installer.ts
+/**
+ * What `apk --root ROOT --initdb add` does once the packages are chosen and verified: lay their
+ * files into ROOT and write the apk database, as apk-tools 2.14 does (apk-format.md §1.6, §3,
+ * §5.8). Package by package in install order, each is planned in memory first (names checked,
+ * symlinks on the way resolved inside the root, ownership conflicts decided) and only then
+ * written, so nothing is ever written through a path that leaves the root; a failure later on
+ * takes away everything written (RootInstaller.abort), leaving the root as it was found.
+ *
+ * Choices (apk-format.md §9): byte-exact with 2.14's database; `--initdb` makes only what an
+ * image needs (no dev nodes, proc, var/cache or lock file, as `apk --no-cache` in a container
+ * build); install scripts are never run (as apko); device nodes and FIFOs are refused.
+ */
+
+
+
+
+
+
+
+
+
 /**
  * Creates the root (it must be empty or missing) and what `--initdb` makes. Returns the topmost
  * folder made on the way (the root or a parent), so a failed install can take it away again.
@@ -47165,110 +47323,6 @@ class RootInstaller {
     }
 }
 /**
- * Feeds an installer in install order from files that become ready in any order (downloads
- * finish as they finish). `ready` is called once per package file; `done` waits for the rest.
- */
-class InstallQueue {
-    installer;
-    order;
-    next = 0;
-    files = new Map();
-    chain = Promise.resolve();
-    constructor(installer, order) {
-        this.installer = installer;
-        this.order = order;
-        this.kick();
-    }
-    ready(pkg, file) {
-        this.files.set(pkg.checksum, file);
-        this.kick();
-    }
-    /** Resolves when every package is installed; rejects with the first install failure. */
-    async done() {
-        this.kick();
-        await this.chain;
-        if (this.next < this.order.length) {
-            const pkg = this.order[this.next];
-            throw new InvalidArgumentError(`${pkg.name}-${pkg.version}: its package file never arrived; nothing was installed.`);
-        }
-    }
-    /** Resolves once no package is being written any more, failed or not. */
-    async settled() {
-        await this.chain.catch(() => undefined);
-    }
-    kick() {
-        this.chain = this.chain.then(() => this.pump());
-        // Seen later by done(); until then the failure must not count as unhandled.
-        this.chain.catch(() => undefined);
-    }
-    async pump() {
-        while (this.next < this.order.length) {
-            const pkg = this.order[this.next];
-            const file = this.files.get(pkg.checksum);
-            if (pkg.installedSize > 0 && !file)
-                return;
-            this.next++;
-            await this.installer.add({ pkg, file });
-        }
-    }
-}
-function databaseFiles(plan, options) {
-    const out = [
-        { rel: 'etc/apk/world', content: formatWorld(options.world) },
-        { rel: 'etc/apk/arch', content: `${options.arch}\n` },
-        { rel: 'lib/apk/db/installed', content: formatInstalled(plan.packages.map((p) => p.db)) },
-        {
-            rel: 'lib/apk/db/scripts.tar',
-            content: formatScriptsTar(plan.packages.map(({ unit }) => ({
-                name: unit.pkg.name,
-                version: unit.pkg.version,
-                checksum: unit.pkg.checksum,
-                buildTime: unit.file?.info.buildTime ?? unit.pkg.buildTime,
-                scripts: unit.file?.scripts ?? new Map()
-            })), options.sourceDateEpoch ?? 0)
-        },
-        {
-            rel: 'lib/apk/db/triggers',
-            content: formatTriggers(plan.packages.map(({ unit }) => ({
-                checksum: unit.pkg.checksum,
-                triggers: unit.file?.info.triggers ?? unit.pkg.triggers
-            })))
-        }
-    ];
-    const remote = options.repositories.filter(isRemote);
-    if (remote.length > 0) {
-        const lines = remote.map((r) => (r.tag ? `@${r.tag} ${r.url}` : r.url));
-        out.push({ rel: 'etc/apk/repositories', content: lines.join('\n') + '\n' });
-    }
-    for (const key of options.keys ?? []) {
-        if (maliciousReason(key.name) || key.name.includes('/')) {
-            throw new InvalidArgumentError(`key name '${key.name}' is not a plain file name; rename the key file.`);
-        }
-        out.push({ rel: `etc/apk/keys/${key.name}`, content: key.pem });
-    }
-    return out;
-}
-function treeOf(plan) {
-    const tree = new Map();
-    const sorted = [...plan.nodes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const [rel, node] of sorted) {
-        const meta = { type: node.type, mode: node.mode, uid: node.uid, gid: node.gid };
-        if (node.linkname !== undefined)
-            meta.linkname = node.linkname;
-        if (node.xattrs)
-            meta.xattrs = node.xattrs;
-        if (node.owner !== undefined)
-            meta.owner = plan.packages[node.owner].unit.pkg.name;
-        tree.set(rel, meta);
-    }
-    return tree;
-}
-function scriptCarriers(plan) {
-    return plan.packages
-        .filter(({ unit }) => (unit.file?.scripts.size ?? 0) > 0)
-        .map(({ unit }) => `${unit.pkg.name} (${[...(unit.file?.scripts.keys() ?? [])].join(', ')})`);
-}
-/**
  * Installs `units` (in install order, verified) into `root`, which must be empty or missing,
  * and writes the apk database. On any failure (a package that would escape the root, a device
  * node, a file conflict) the root is left as it was found.
@@ -47286,7 +47340,7 @@ async function installPackages(root, units, options) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/apk/alpine-keys.ts
+;// CONCATENATED MODULE: ./src/apk/keys/alpine-keys.ts
 /**
  * Alpine's package signing keys, pinned by fingerprint: SHA-256 of the DER SubjectPublicKeyInfo.
  * Keys are fetched at run time and accepted only if they hash to the value here, so this table
@@ -47409,7 +47463,7 @@ function alpineKeyPin(name) {
     return PINS.get(name);
 }
 
-;// CONCATENATED MODULE: ./src/apk/keys.ts
+;// CONCATENATED MODULE: ./src/apk/keys/keyring.ts
 /**
  * The trusted signing keys. apk finds a key by the file name a `.SIGN.` entry names, so the
  * keyring is a map from file name to public key. Keys the user gives are trusted as given;
@@ -47589,6 +47643,13 @@ class Keyring {
 
 
 
+
+// What the rest of witchery may use of the engine: this file is the one door into src/apk/.
+
+
+
+
+
 const ALPINE_KEYS_URL = 'https://alpinelinux.org/keys/';
 function checkArch(arch) {
     if (!findArch(arch) || findArch(arch)?.apk !== arch) {
@@ -47740,6 +47801,36 @@ async function installResolution(root, repos, resolution, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/oci/errors.ts
+/**
+ * Errors of the image writer: what it was given cannot become a valid OCI image. Messages name
+ * the entry or reference and say how to fix it.
+ */
+
+class ImageError extends WitcheryError {
+    constructor(code, message) {
+        super(code, message);
+    }
+}
+/** A layer entry, image reference, platform or setting the writer cannot use. */
+class ImageSpecError extends ImageError {
+    constructor(message) {
+        super('IMAGE_SPEC', message);
+    }
+}
+/** A layer entry whose path would climb out of the image root. */
+class ImagePathError extends ImageError {
+    constructor(message) {
+        super('IMAGE_PATH_ESCAPE', message);
+    }
+}
+/** A file of a folder put into the image that no layer can hold (socket, FIFO, device). */
+class UnsupportedFileError extends ImageError {
+    constructor(message) {
+        super('IMAGE_UNSUPPORTED_FILE', message);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/oci/tar-writer.ts
 /**
  * Our own deterministic tar writer: ustar headers, with PAX extended headers only where ustar
@@ -47847,11 +47938,11 @@ function ustarHeader(f) {
 }
 function writeOctal(block, offset, width, value) {
     if (!Number.isSafeInteger(value) || value < 0) {
-        throw new InvalidArgumentError(`tar field value ${value} is not a non-negative integer`);
+        throw new ImageSpecError(`tar field value ${value} is not a non-negative integer`);
     }
     const digits = value.toString(8).padStart(width - 1, '0');
     if (digits.length > width - 1) {
-        throw new InvalidArgumentError(`tar field value ${value} does not fit ${width - 1} octal digits`);
+        throw new ImageSpecError(`tar field value ${value} does not fit ${width - 1} octal digits`);
     }
     block.write(`${digits}\u0000`, offset, 'latin1');
 }
@@ -47970,7 +48061,7 @@ async function* sourceFilePieces(entry, mtime) {
     try {
         const stat = external_node_fs_namespaceObject.fstatSync(fd);
         if (!stat.isFile()) {
-            throw new InvalidArgumentError(`the content of '${entry.path}' comes from '${source}', which is not a regular file`);
+            throw new ImageSpecError(`the content of '${entry.path}' comes from '${source}', which is not a regular file`);
         }
         yield encodeHeader(headerOf(entry, stat.size, mtime));
         let read = 0;
@@ -47995,7 +48086,7 @@ async function* sourceFilePieces(entry, mtime) {
             }
         }
         if (read !== stat.size || external_node_fs_namespaceObject.readSync(fd, Buffer.alloc(1), 0, 1, null) !== 0) {
-            throw new InvalidArgumentError(`'${source}' (for '${entry.path}') changed size while it was read; do not modify the ` +
+            throw new ImageSpecError(`'${source}' (for '${entry.path}') changed size while it was read; do not modify the ` +
                 'files of an image while it is written');
         }
         yield padding(stat.size);
@@ -48010,7 +48101,7 @@ function openSource(entry, source) {
     }
     catch (error) {
         if (error.code === 'ELOOP') {
-            throw new InvalidArgumentError(`the content of '${entry.path}' comes from '${source}', which is a symlink on disk; ` +
+            throw new ImageSpecError(`the content of '${entry.path}' comes from '${source}', which is a symlink on disk; ` +
                 'give the path of the file itself');
         }
         throw error;
@@ -48103,14 +48194,14 @@ async function scanDirectory(dir, dest, options = {}) {
     const top = await promises_namespaceObject.stat(dir);
     if (top.isFile()) {
         if (base === '') {
-            throw new InvalidArgumentError(`'${dir}' is a file; give the path it takes in the image`);
+            throw new ImageSpecError(`'${dir}' is a file; give the path it takes in the image`);
         }
         // The writer never follows a symlink, so hand it the file the user's path leads to. A
         // single file is the program to run: executable even when a download dropped its exec bit.
         return [fileEntry(base, await promises_namespaceObject.realpath(dir), top.mode | 0o111, owner)];
     }
     if (!top.isDirectory()) {
-        throw new UnsupportedEntryError(`'${dir}' is neither a file nor a folder; give either`);
+        throw new UnsupportedFileError(`'${dir}' is neither a file nor a folder; give either`);
     }
     const entries = [];
     if (base !== '')
@@ -48136,7 +48227,7 @@ async function scanInto(dir, base, owner, entries) {
             entries.push({ path: imagePath, type: 'symlink', mode: 0o777, linkname, ...owner });
         }
         else {
-            throw new UnsupportedEntryError(`'${hostPath}' is a socket, FIFO or device; an app folder can hold files, folders and symlinks only`);
+            throw new UnsupportedFileError(`'${hostPath}' is a socket, FIFO or device; an app folder can hold files, folders and symlinks only`);
         }
     }
 }
@@ -48211,7 +48302,7 @@ function exposedPorts(ports) {
     for (const port of ports) {
         const match = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(port.trim());
         if (!match || Number(match[1]) > 65535) {
-            throw new InvalidArgumentError(`exposed port '${port}' is not PORT or PORT/PROTOCOL (tcp, udp, sctp), e.g. 8080/tcp`);
+            throw new ImageSpecError(`exposed port '${port}' is not PORT or PORT/PROTOCOL (tcp, udp, sctp), e.g. 8080/tcp`);
         }
         set[`${Number(match[1])}/${match[2] ?? 'tcp'}`] = {};
     }
@@ -48279,7 +48370,7 @@ function normalizeEntries(entries, options = {}) {
     for (const entry of entries) {
         checkEntry(entry);
         if (byPath.has(entry.path)) {
-            throw new InvalidArgumentError(`the layer lists '${entry.path}' twice; give each path once per layer`);
+            throw new ImageSpecError(`the layer lists '${entry.path}' twice; give each path once per layer`);
         }
         byPath.set(entry.path, entry);
     }
@@ -48297,14 +48388,14 @@ function sortByPath(entries) {
 function checkEntry(entry) {
     checkPath(entry.path, 'path');
     if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) {
-        throw new InvalidArgumentError(`'${entry.path}' has mode ${entry.mode}; give permission bits between 0 and 0o7777`);
+        throw new ImageSpecError(`'${entry.path}' has mode ${entry.mode}; give permission bits between 0 and 0o7777`);
     }
     for (const [field, id] of [
         ['uid', entry.uid],
         ['gid', entry.gid]
     ]) {
         if (!Number.isSafeInteger(id) || id < 0) {
-            throw new InvalidArgumentError(`'${entry.path}' has ${field} ${id}; give a non-negative integer`);
+            throw new ImageSpecError(`'${entry.path}' has ${field} ${id}; give a non-negative integer`);
         }
     }
     if (entry.type === 'symlink')
@@ -48314,24 +48405,24 @@ function checkEntry(entry) {
         checkPath(entry.linkname, `hardlink target of '${entry.path}'`);
     }
     if (entry.type === 'file' && (entry.source === undefined) === (entry.content === undefined)) {
-        throw new InvalidArgumentError(`file '${entry.path}' needs exactly one of source (a host path) or content (bytes)`);
+        throw new ImageSpecError(`file '${entry.path}' needs exactly one of source (a host path) or content (bytes)`);
     }
 }
 function checkLinkname(entry, kind) {
     if (!entry.linkname || entry.linkname.includes('\0')) {
-        throw new InvalidArgumentError(`${kind} '${entry.path}' needs a target without NUL bytes`);
+        throw new ImageSpecError(`${kind} '${entry.path}' needs a target without NUL bytes`);
     }
 }
 function checkPath(p, what) {
     const fix = 'paths are relative to the image root, like usr/bin/app';
     if (p === '' || p.includes('\0') || p.startsWith('/') || p.endsWith('/')) {
-        throw new InvalidArgumentError(`${what} '${p}' is not a clean relative path; ${fix}`);
+        throw new ImageSpecError(`${what} '${p}' is not a clean relative path; ${fix}`);
     }
     for (const part of p.split('/')) {
         if (part === '..')
-            throw new PathEscapeError(`${what} '${p}' climbs out of the image root`);
+            throw new ImagePathError(`${what} '${p}' climbs out of the image root`);
         if (part === '' || part === '.') {
-            throw new InvalidArgumentError(`${what} '${p}' has an empty or '.' part; ${fix}`);
+            throw new ImageSpecError(`${what} '${p}' has an empty or '.' part; ${fix}`);
         }
     }
 }
@@ -48343,7 +48434,7 @@ function addParents(byPath, options) {
             const existing = byPath.get(parent);
             if (existing) {
                 if (existing.type !== 'directory') {
-                    throw new InvalidArgumentError(`'${entry.path}' is under '${parent}', which this layer makes a ${existing.type}`);
+                    throw new ImageSpecError(`'${entry.path}' is under '${parent}', which this layer makes a ${existing.type}`);
                 }
                 break;
             }
@@ -48408,13 +48499,13 @@ function resolveHardlink(entry, byPath) {
     for (;;) {
         const next = byPath.get(target);
         if (!next || (next.type !== 'file' && next.type !== 'hardlink')) {
-            throw new InvalidArgumentError(`hardlink '${entry.path}' points at '${target}', which is not a regular file in the ` +
+            throw new ImageSpecError(`hardlink '${entry.path}' points at '${target}', which is not a regular file in the ` +
                 'same layer; a layer can only link to its own files');
         }
         if (next.type === 'file')
             return target;
         if (seen.has(target)) {
-            throw new InvalidArgumentError(`hardlink '${entry.path}' is part of a loop of hardlinks`);
+            throw new ImageSpecError(`hardlink '${entry.path}' is part of a loop of hardlinks`);
         }
         seen.add(target);
         target = next.linkname;
@@ -48508,38 +48599,38 @@ const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A
 const MAX_NAME = 255;
 const TAG_RULE = 'a tag is 1 to 128 characters of A-Z a-z 0-9 _ . - and does not start with . or -';
 const PATH_RULE = 'each part of the repository path is lowercase letters and digits, separated by ., _, __ or -';
-/** Splits and checks `[registry[:port]/]path[:tag]`; throws InvalidArgumentError naming the rule. */
+/** Splits and checks `[registry[:port]/]path[:tag]`; throws ImageSpecError naming the rule. */
 function parseImageRef(ref) {
     if (ref.includes('@')) {
-        throw new InvalidArgumentError(`image reference '${ref}' has a digest; an image is tagged by name:tag, not by digest`);
+        throw new ImageSpecError(`image reference '${ref}' has a digest; an image is tagged by name:tag, not by digest`);
     }
     const lastSlash = ref.lastIndexOf('/');
     const colon = ref.indexOf(':', lastSlash + 1);
     const name = colon === -1 ? ref : ref.slice(0, colon);
     const tag = colon === -1 ? 'latest' : ref.slice(colon + 1);
     if (!TAG.test(tag)) {
-        throw new InvalidArgumentError(`invalid tag '${tag}' in image reference '${ref}': ${TAG_RULE}`);
+        throw new ImageSpecError(`invalid tag '${tag}' in image reference '${ref}': ${TAG_RULE}`);
     }
     checkName(name, ref);
     return { name, tag };
 }
 function checkName(name, ref) {
     if (name === '') {
-        throw new InvalidArgumentError(`image reference '${ref}' has no repository name`);
+        throw new ImageSpecError(`image reference '${ref}' has no repository name`);
     }
     if (name.length > MAX_NAME) {
-        throw new InvalidArgumentError(`image reference '${ref}': the repository name is longer than ${MAX_NAME} characters`);
+        throw new ImageSpecError(`image reference '${ref}': the repository name is longer than ${MAX_NAME} characters`);
     }
     const parts = name.split('/');
     const host = hasRegistry(parts) ? parts.shift() : undefined;
     if (host !== undefined && !HOST.test(host)) {
-        throw new InvalidArgumentError(`invalid registry '${host}' in image reference '${ref}': give a host name with an optional :port`);
+        throw new ImageSpecError(`invalid registry '${host}' in image reference '${ref}': give a host name with an optional :port`);
     }
     for (const part of parts) {
         if (PATH_COMPONENT.test(part))
             continue;
         const hint = part !== part.toLowerCase() ? ' (the repository path must be lowercase)' : '';
-        throw new InvalidArgumentError(`invalid repository path '${parts.join('/')}' in image reference '${ref}'${hint}: ${PATH_RULE}`);
+        throw new ImageSpecError(`invalid repository path '${parts.join('/')}' in image reference '${ref}'${hint}: ${PATH_RULE}`);
     }
 }
 /** Docker's rule: the first part names a registry when it has a `.` or `:` or is `localhost`. */
@@ -48618,21 +48709,21 @@ async function writeImage(options) {
 }
 function checkOptions(options) {
     if (options.images.length === 0) {
-        throw new InvalidArgumentError('writeImage needs at least one platform image');
+        throw new ImageSpecError('writeImage needs at least one platform image');
     }
     const epoch = options.createdEpoch;
     if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > MAX_EPOCH) {
-        throw new InvalidArgumentError(`created epoch ${epoch} is not a whole number of seconds between 0 and ${MAX_EPOCH}`);
+        throw new ImageSpecError(`created epoch ${epoch} is not a whole number of seconds between 0 and ${MAX_EPOCH}`);
     }
     const level = options.gzipLevel;
     if (level !== undefined && (!Number.isInteger(level) || level < 0 || level > 9)) {
-        throw new InvalidArgumentError(`gzip level ${level} is not a whole number from 0 to 9`);
+        throw new ImageSpecError(`gzip level ${level} is not a whole number from 0 to 9`);
     }
     const seen = new Set();
     for (const { platform } of options.images) {
         const key = [platform.os, platform.architecture, platform.variant ?? ''].join('/');
         if (seen.has(key)) {
-            throw new InvalidArgumentError(`platform ${key} is given twice; give each platform once`);
+            throw new ImageSpecError(`platform ${key} is given twice; give each platform once`);
         }
         seen.add(key);
     }
@@ -48741,18 +48832,23 @@ async function archiveEntries(staging) {
     ]);
 }
 
-;// CONCATENATED MODULE: ./src/build/errors.ts
+;// CONCATENATED MODULE: ./src/assemble/errors.ts
 /**
- * Errors of the build layer: problems with what the user asked for, found before or around the
- * engine's work. Each names the setting (`input`) it is about, so the action can point at it.
+ * Errors of the image assembly: problems with what the user asked for, found before or around
+ * the engine's work. Each names the setting (`input`) it is about when there is one, so the
+ * action and the CLI can point at it.
  */
-class BuildError extends Error {
-    /** The action input / CLI option the problem is about, when there is one. */
-    input;
+
+/** A bad input value: the message starts with the input's name and says how to fix it. */
+class InputError extends WitcheryError {
+    constructor(input, problem) {
+        super('INPUT', `input \`${input}\`: ${problem}`, { input });
+    }
+}
+/** The build cannot go on with what it was given (a setting, or what the packages left). */
+class BuildError extends WitcheryError {
     constructor(message, input) {
-        super(message);
-        this.name = new.target.name;
-        this.input = input;
+        super('BUILD', message, { input });
     }
 }
 /** The app to put in the image cannot work there (missing, wrong arch, linked against glibc). */
@@ -48762,7 +48858,7 @@ class AppError extends BuildError {
     }
 }
 
-;// CONCATENATED MODULE: ./src/build/app.ts
+;// CONCATENATED MODULE: ./src/assemble/app.ts
 /**
  * Checks that the user's app can run in a musl image of the target arch, before any download:
  * an ELF for another machine, or one that asks for glibc's loader, would only fail at `docker run`.
@@ -48882,7 +48978,7 @@ async function listFiles(dir) {
     return out.sort();
 }
 
-;// CONCATENATED MODULE: ./src/build/rootfs.ts
+;// CONCATENATED MODULE: ./src/assemble/rootfs.ts
 /**
  * The few files a distroless image needs beyond its packages: accounts for the default
  * `nonroot` user, its home, and os-release so scanners know the distribution. Files a package
@@ -49002,7 +49098,7 @@ async function realPathInside(root, tree, rel) {
     return external_node_path_namespaceObject.join(root, rel);
 }
 
-;// CONCATENATED MODULE: ./src/build/config.ts
+;// CONCATENATED MODULE: ./src/assemble/config.ts
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
@@ -49023,13 +49119,12 @@ function config_imageConfig(spec, facts) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/build/build.ts
+;// CONCATENATED MODULE: ./src/assemble/build.ts
 /**
  * The build, as a short story: check the app, open the repositories and resolve the world for
  * every arch, let the caller restore caches, install each root, finish it, write the image.
  * Shared by the action and the CLI.
  */
-
 
 
 
@@ -106030,7 +106125,7 @@ class BuildCache {
     }
 }
 
-;// CONCATENATED MODULE: ./src/action/inputs.ts
+;// CONCATENATED MODULE: ./src/assemble/inputs.ts
 /**
  * Action inputs → BuildSpec. `readInputs` reads an env map the way @actions/core's getInput
  * does (`INPUT_<NAME>`, trimmed), so the runner, the CLI and tests all go through the same
@@ -106044,16 +106139,6 @@ class BuildCache {
 
 
 
-
-/** A bad input value: the message starts with the input's name and says how to fix it. */
-class InputError extends Error {
-    input;
-    constructor(input, problem) {
-        super(`input \`${input}\`: ${problem}`);
-        this.name = new.target.name;
-        this.input = input;
-    }
-}
 /**
  * The one table of inputs and their literal defaults. action.yml must agree with it (a test
  * checks), because the runner applies action.yml's defaults and direct callers get these.
@@ -106112,23 +106197,6 @@ function readInputs(env = process.env, context = {}) {
         sourceDateEpoch,
         cacheDir: cache ? external_node_path_namespaceObject.join(env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir(), 'witchery-cache') : undefined
     };
-}
-/** Unix seconds of HEAD's commit in `dir`, or 0 when git or the repository is missing. */
-async function commitEpoch(dir) {
-    try {
-        const { exitCode, stdout } = await getExecOutput('git', ['log', '-1', '--format=%ct'], {
-            cwd: dir,
-            silent: true,
-            ignoreReturnCode: true
-        });
-        const seconds = Number(stdout.trim());
-        return exitCode === 0 && stdout.trim() !== '' && Number.isSafeInteger(seconds) && seconds >= 0
-            ? seconds
-            : 0;
-    }
-    catch {
-        return 0;
-    }
 }
 /** Whether the build epoch must come from the commit: no input and no SOURCE_DATE_EPOCH. */
 function needsCommitEpoch(env) {
@@ -106438,6 +106506,41 @@ function parseOutput(text, workspace) {
     return resolved;
 }
 
+;// CONCATENATED MODULE: ./src/assemble/commit-time.ts
+/**
+ * The build epoch's last fallback: HEAD's commit time, when neither the `source-date-epoch`
+ * input nor SOURCE_DATE_EPOCH gives one. How git is run is the caller's (the action runs it
+ * through @actions/exec, the CLI through node:child_process); what is run and how its answer
+ * is read are here, once.
+ */
+const GIT_COMMIT_TIME_ARGS = ['log', '-1', '--format=%ct'];
+/** What `git log -1 --format=%ct` said, as seconds; 0 for a failure or an odd answer. */
+function parseCommitTime(exitCode, stdout) {
+    const text = stdout.trim();
+    const seconds = Number(text);
+    return exitCode === 0 && text !== '' && Number.isSafeInteger(seconds) && seconds >= 0
+        ? seconds
+        : 0;
+}
+
+;// CONCATENATED MODULE: ./src/action/commit-time.ts
+/** The action's commit-time reader: git through @actions/exec, quietly. */
+
+
+const actionCommitTime = async (dir) => {
+    try {
+        const { exitCode, stdout } = await getExecOutput('git', [...GIT_COMMIT_TIME_ARGS], {
+            cwd: dir,
+            silent: true,
+            ignoreReturnCode: true
+        });
+        return parseCommitTime(exitCode, stdout);
+    }
+    catch {
+        return 0;
+    }
+};
+
 ;// CONCATENATED MODULE: ./src/action/outputs.ts
 /**
  * The step's outputs, set in one place. `outputValues` is pure so tests and the summary see the
@@ -106661,10 +106764,11 @@ async function writeSummary(result, context) {
 
 
 
+
 async function run() {
     try {
         const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-        const headEpoch = needsCommitEpoch(process.env) ? await commitEpoch(workspace) : 0;
+        const headEpoch = needsCommitEpoch(process.env) ? await actionCommitTime(workspace) : 0;
         const spec = readInputs(process.env, { commitEpoch: () => headEpoch });
         await group('Inputs', async () => logSpec(spec));
         const cache = new BuildCache(spec);
@@ -106707,7 +106811,8 @@ function logSpec(spec) {
     if (spec.allowUntrusted)
         core_warning('allow-untrusted is on: signatures are not checked');
 }
-const APK_TITLES = {
+/** Annotation titles by error code, over every layer's errors (src/errors.ts). */
+const TITLES = {
     FORMAT: 'malformed repository data',
     INDEX_SIGNATURE: 'repository index not trusted',
     PACKAGE_INTEGRITY: 'package failed verification',
@@ -106717,20 +106822,22 @@ const APK_TITLES = {
     PATH_ESCAPE: 'package path escapes the image root',
     FILE_CONFLICT: 'packages conflict',
     UNSUPPORTED_ENTRY: 'unsupported package entry',
-    INVALID_ARGUMENT: 'invalid setting'
+    INVALID_ARGUMENT: 'invalid setting',
+    IMAGE_SPEC: 'invalid image setting',
+    IMAGE_PATH_ESCAPE: 'image path escapes the image root',
+    IMAGE_UNSUPPORTED_FILE: 'unsupported file in the app'
 };
 /** The annotation title: the kind of problem, so the checks page reads at a glance. */
 function errorTitle(error) {
-    if (error instanceof InputError)
-        return `witchery: invalid input \`${error.input}\``;
     if (error instanceof AppError)
         return 'witchery: the app cannot run in the image';
-    if (error instanceof BuildError) {
-        return error.input ? `witchery: invalid input \`${error.input}\`` : 'witchery: build failed';
-    }
-    if (error instanceof ApkError)
-        return `witchery: ${APK_TITLES[error.code] ?? 'engine error'}`;
-    return 'witchery failed';
+    if (!(error instanceof WitcheryError))
+        return 'witchery failed';
+    if (error.input)
+        return `witchery: invalid input \`${error.input}\``;
+    if (error instanceof BuildError)
+        return 'witchery: build failed';
+    return `witchery: ${TITLES[error.code] ?? 'error'}`;
 }
 /** setFailed with a title: one error annotation and a failed step. */
 function fail(error) {

@@ -3,15 +3,15 @@
  * (`--app-dest /app`, `--tags a:1 --tags a:latest`), parsed and validated by the very code the
  * action uses. Positional arguments are added to `packages`.
  */
+import { execFile } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import {
-  commitEpoch,
-  INPUTS,
-  needsCommitEpoch,
-  readInputs,
-  type InputName
-} from './action/inputs.js'
-import type { Logger } from './apk/types.js'
+  GIT_COMMIT_TIME_ARGS,
+  parseCommitTime,
+  type CommitTimeReader
+} from './assemble/commit-time.js'
+import { INPUTS, needsCommitEpoch, readInputs, type InputName } from './assemble/inputs.js'
+import type { Logger } from './apk/engine.js'
 import { build } from './assemble/build.js'
 
 type Flags = Record<string, { type: 'string'; multiple: true }>
@@ -67,11 +67,20 @@ export function inputsFromArgv(argv: string[]): Record<string, string> {
   return env
 }
 
+/** The CLI's commit-time reader: git through node:child_process (no @actions/* in the CLI). */
+export const cliCommitTime: CommitTimeReader = (dir) =>
+  new Promise((resolve) => {
+    execFile('git', [...GIT_COMMIT_TIME_ARGS], { cwd: dir }, (error, stdout) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+      resolve(parseCommitTime(code, String(stdout ?? '')))
+    })
+  })
+
 export async function runBuildCommand(argv: string[], logger: Logger): Promise<void> {
   const inputs = inputsFromArgv(argv)
   const { values } = parse(argv)
   const env = { ...process.env, ...inputs }
-  const headEpoch = needsCommitEpoch(env) ? await commitEpoch(process.cwd()) : 0
+  const headEpoch = needsCommitEpoch(env) ? await cliCommitTime(process.cwd()) : 0
   const spec = readInputs(env, { commitEpoch: () => headEpoch })
   const cacheDir = (values['cache-dir'] as string[] | undefined)?.at(-1)
   if (cacheDir) spec.cacheDir = cacheDir

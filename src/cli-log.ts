@@ -1,5 +1,5 @@
 /** The command line's logger: progress on stderr, so stdout stays for results. */
-import type { Logger } from './apk/types.js'
+import type { Logger } from './apk/engine.js'
 
 export function stderrLogger(quiet = false): Logger {
   return {

@@ -10,13 +10,13 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { hostArch } from './arch.js'
 import {
+  ApkError,
+  type EngineOptions,
   installResolution,
   openRepositories,
-  resolveWorld,
-  type EngineOptions
+  resolveWorld
 } from './apk/engine.js'
-import { InputError } from './action/inputs.js'
-import { ApkError } from './apk/errors.js'
+import { InputError } from './assemble/errors.js'
 import { stderrLogger } from './cli-log.js'
 import { runBuildCommand } from './cli-build.js'
 

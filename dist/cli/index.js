@@ -125,17 +125,34 @@ function archNames() {
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * The one base of witchery's errors. Each layer names its own (src/apk/errors.ts,
+ * src/oci/errors.ts, src/assemble/errors.ts); all of them carry a stable `code` for programs,
+ * a message for people that says what was wrong and what to do, and, where the problem is a
+ * setting, the action input or CLI option it is about (`input`).
+ */
+class WitcheryError extends Error {
+    code;
+    /** The action input / CLI option the problem is about, when there is one. */
+    input;
+    constructor(code, message, options) {
+        super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+        this.name = new.target.name;
+        this.code = code;
+        this.input = options?.input;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/apk/errors.ts
 /**
  * Typed errors of the APK engine. Each message says what was wrong, where, and what to do.
  * `code` is stable and meant for programs; `message` is for people.
  */
-class ApkError extends Error {
-    code;
+
+class ApkError extends WitcheryError {
     constructor(code, message, options) {
-        super(message, options);
-        this.code = code;
-        this.name = new.target.name;
+        super(code, message, options);
     }
 }
 /** Bytes that are not a well-formed gzip/tar/APKINDEX/.PKGINFO. */
@@ -258,7 +275,7 @@ const silentLogger = {
     debug: () => undefined
 };
 
-;// CONCATENATED MODULE: ./src/apk/version.ts
+;// CONCATENATED MODULE: ./src/apk/formats/version.ts
 /**
  * APK version strings, ordered the way apk-tools 2.14 orders them.
  *
@@ -491,7 +508,7 @@ function fuzzyMatch(a, b) {
     return compareVersionBits(a, b, true) === EQUAL;
 }
 
-;// CONCATENATED MODULE: ./src/apk/dependency.ts
+;// CONCATENATED MODULE: ./src/apk/formats/dependency.ts
 /**
  * Dependency tokens (`D:`, `p:`, `i:`, `r:`, world, command line) as apk-tools 2.14 reads, writes
  * and tests them: `[!]name[@tag][OP version]`, where OP is a run of `<`, `>`, `=`, `~` whose bits
@@ -686,7 +703,7 @@ function dependencySatisfiedBy(dep, pkg) {
 
 ;// CONCATENATED MODULE: external "node:zlib"
 const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-;// CONCATENATED MODULE: ./src/apk/gzip.ts
+;// CONCATENATED MODULE: ./src/apk/formats/gzip.ts
 /**
  * Multi-member gzip, as APK files use it: each member is hashed by its compressed bytes, so we
  * need the exact byte range of every member, which zlib's gunzip does not report. We parse each
@@ -844,7 +861,7 @@ function memberAt(stream, offset) {
     return lo;
 }
 
-;// CONCATENATED MODULE: ./src/apk/pkginfo.ts
+;// CONCATENATED MODULE: ./src/apk/formats/pkginfo.ts
 /**
  * `.PKGINFO`, the control file of a package: `key = value` lines, split at the first ` = `.
  * Comments (`#`), lines without ` = ` and unknown keys are ignored, as apk does. Dependency
@@ -950,7 +967,7 @@ function parsePkginfo(text) {
 
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: ./src/apk/signature.ts
+;// CONCATENATED MODULE: ./src/apk/formats/signature.ts
 /**
  * RSASSA-PKCS1-v1_5 verification of APK signatures, and `.SIGN.<TYPE>.<keyname>` names.
  *
@@ -1069,7 +1086,7 @@ function verifyRsaDigest(alg, digest, key, sig) {
     return em !== undefined && expected !== undefined && em.equals(expected);
 }
 
-;// CONCATENATED MODULE: ./src/apk/tar.ts
+;// CONCATENATED MODULE: ./src/apk/formats/tar.ts
 /**
  * The tar reader of apk-tools (io_archive.c), rule for rule: ustar magic required, octal fields
  * with NUL/space padding, prefix + name, PAX `path`/`linkpath`/`SCHILY.xattr.*`/
@@ -1329,7 +1346,7 @@ function readTarEntries(buf, options = {}) {
     return scanTar(buf, options).entries;
 }
 
-;// CONCATENATED MODULE: ./src/apk/apkindex.ts
+;// CONCATENATED MODULE: ./src/apk/formats/apkindex.ts
 /**
  * `APKINDEX.tar.gz`: a signature member (`.SIGN.RSA*.<key>`), then the unsigned index
  * (`DESCRIPTION`, `APKINDEX`) whose compressed bytes, to EOF, are what the signature covers.
@@ -1747,8 +1764,8 @@ async function readApkindex(bytes, repository, options) {
 /**
  * `mkdir -p` one level at a time. Node 20's recursive `fs.mkdir` never settles for some paths
  * (under /proc, for one), which would hang a build on a bad output path instead of failing it.
+ * Returns the topmost folder it made (undefined when `dir` existed), so a caller can undo it.
  */
-/** Returns the topmost folder it made (undefined when `dir` existed), so a caller can undo it. */
 async function makeDirs(dir, mode = 0o755) {
     const absolute = external_node_path_namespaceObject.resolve(dir);
     const missing = [];
@@ -1791,7 +1808,7 @@ async function writeThroughTemp(file, write) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/apk/cache.ts
+;// CONCATENATED MODULE: ./src/apk/fetch/cache.ts
 /**
  * The on-disk cache of indexes and package files, shared by builds that may run at the same
  * time. Nothing read from here is trusted: callers verify every byte as if it were downloaded.
@@ -1913,7 +1930,7 @@ async function writeAtomic(file, bytes) {
     await writeThroughTemp(file, (temp) => promises_namespaceObject.writeFile(temp, bytes, { flag: 'wx' }));
 }
 
-;// CONCATENATED MODULE: ./src/apk/concurrency.ts
+;// CONCATENATED MODULE: ./src/apk/fetch/concurrency.ts
 /**
  * Bounded parallelism for downloads: enough requests in flight to hide latency, few enough not
  * to hammer a mirror.
@@ -1947,7 +1964,7 @@ async function mapLimit(items, limit, fn) {
 
 ;// CONCATENATED MODULE: external "node:worker_threads"
 const external_node_worker_threads_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
-;// CONCATENATED MODULE: ./src/apk/hash-worker.ts
+;// CONCATENATED MODULE: ./src/apk/formats/hash-worker.ts
 /**
  * SHA digests of many ranges of one buffer, computed on a worker thread: per-file checksums of a
  * package's data are the main thread's largest cost, and Node's only off-thread hash (WebCrypto)
@@ -2007,7 +2024,7 @@ class HashWorker {
 }
 const hashWorker = new HashWorker();
 
-;// CONCATENATED MODULE: ./src/apk/package-file.ts
+;// CONCATENATED MODULE: ./src/apk/formats/package-file.ts
 /**
  * A v2 `.apk` file: signature member(s), the control member (`.PKGINFO` and scripts), the data
  * member. apk hashes the compressed member bytes: the identity (index `C:`) is the SHA-1 of the
@@ -2332,7 +2349,7 @@ async function digestsOffThread(layout) {
     return new Map(hashed.map((e, i) => [e, answer.digests[i]]));
 }
 
-;// CONCATENATED MODULE: ./src/apk/repository.ts
+;// CONCATENATED MODULE: ./src/apk/fetch/repository.ts
 /**
  * Repository strings and the URLs apk derives from them (apk-tools 2.14 semantics): where a
  * repository's index lives, where a package file lives, and Alpine's default repositories.
@@ -2420,7 +2437,97 @@ const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(imp
 const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: external "node:tls"
 const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-;// CONCATENATED MODULE: ./src/apk/transport.ts
+;// CONCATENATED MODULE: ./src/apk/fetch/proxy.ts
+/**
+ * Proxy selection as CI runners configure it, with the curl/wget conventions (HTTPS_PROXY,
+ * HTTP_PROXY, NO_PROXY, lower case first), and the credentials a proxy URL carries.
+ */
+
+
+/** The proxy for `target`, or undefined for a direct connection. */
+function proxyFor(target, env) {
+    const name = target.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
+    const raw = (env[name] ?? env[name.toUpperCase()] ?? '').trim();
+    if (raw === '')
+        return undefined;
+    if (bypassesProxy(target, env.no_proxy ?? env.NO_PROXY ?? ''))
+        return undefined;
+    return parseProxyUrl(raw, name);
+}
+function parseProxyUrl(raw, variable) {
+    let proxy;
+    try {
+        proxy = new URL(raw.includes('://') ? raw : `http://${raw}`);
+    }
+    catch {
+        throw new InvalidArgumentError(`${variable}='${raw}' is not a URL: write http://[user:password@]host:port.`);
+    }
+    if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+        throw new InvalidArgumentError(`${variable}='${raw}' uses ${proxy.protocol}//, which is not supported: use an http:// or https:// proxy.`);
+    }
+    return proxy;
+}
+/** `Proxy-Authorization` value for credentials written in the proxy URL. */
+function proxyAuthorization(proxy) {
+    if (proxy.username === '' && proxy.password === '')
+        return undefined;
+    const user = decodeURIComponent(proxy.username);
+    const password = decodeURIComponent(proxy.password);
+    return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+function bareHostname(url) {
+    return url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+}
+function portOf(url) {
+    return url.port || (url.protocol === 'https:' ? '443' : '80');
+}
+/**
+ * NO_PROXY: comma- or space-separated entries; `*` matches everything; `example.com` and
+ * `.example.com` match the domain and its subdomains; `host:port` matches that port only; IP
+ * addresses match exactly, and `a.b.c.d/n` matches an IPv4 range.
+ */
+function bypassesProxy(target, noProxy) {
+    const host = bareHostname(target);
+    const port = portOf(target);
+    return noProxy
+        .split(/[\s,]+/)
+        .map((entry) => entry.trim().toLowerCase())
+        .filter((entry) => entry !== '')
+        .some((entry) => entry === '*' || entryMatches(parseEntry(entry), host, port));
+}
+function parseEntry(entry) {
+    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+    if (bracketed)
+        return { host: bracketed[1], port: bracketed[2] };
+    const hostPort = /^([^:]+):(\d+)$/.exec(entry);
+    if (hostPort)
+        return { host: hostPort[1], port: hostPort[2] };
+    return { host: entry };
+}
+function entryMatches(entry, host, port) {
+    if (entry.port !== undefined && entry.port !== port)
+        return false;
+    if (entry.host.includes('/'))
+        return inIpv4Range(host, entry.host);
+    if (external_node_net_namespaceObject.isIP(host) !== 0)
+        return host === entry.host;
+    const domain = entry.host.replace(/^\*?\./, '');
+    return host === domain || host.endsWith(`.${domain}`);
+}
+function inIpv4Range(host, cidr) {
+    const [base, bitsText] = cidr.split('/');
+    const bits = Number(bitsText);
+    if (!external_node_net_namespaceObject.isIPv4(host) || !external_node_net_namespaceObject.isIPv4(base) || !Number.isInteger(bits) || bits < 0 || bits > 32) {
+        return false;
+    }
+    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+    return (ipv4ToInt(host) & mask) >>> 0 === (ipv4ToInt(base) & mask) >>> 0;
+}
+function ipv4ToInt(ip) {
+    return ip.split('.').reduce((n, part) => ((n << 8) | Number(part)) >>> 0, 0);
+}
+
+;// CONCATENATED MODULE: ./src/apk/fetch/transport.ts
 /**
  * HTTP(S) downloads for the engine, on node:http/node:https alone: retries with backoff,
  * conditional requests, redirects, truncation checks and the proxy variables CI runners set.
@@ -2885,92 +2992,8 @@ function sleep(ms, url, signal) {
         signal?.addEventListener('abort', onAbort, { once: true });
     });
 }
-// ---------------------------------------------------------------------------------------------
-// Proxy selection: the curl/wget conventions CI runners use (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
-/** The proxy for `target`, or undefined for a direct connection. */
-function proxyFor(target, env) {
-    const name = target.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
-    const raw = (env[name] ?? env[name.toUpperCase()] ?? '').trim();
-    if (raw === '')
-        return undefined;
-    if (bypassesProxy(target, env.no_proxy ?? env.NO_PROXY ?? ''))
-        return undefined;
-    return parseProxyUrl(raw, name);
-}
-function parseProxyUrl(raw, variable) {
-    let proxy;
-    try {
-        proxy = new URL(raw.includes('://') ? raw : `http://${raw}`);
-    }
-    catch {
-        throw new InvalidArgumentError(`${variable}='${raw}' is not a URL: write http://[user:password@]host:port.`);
-    }
-    if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
-        throw new InvalidArgumentError(`${variable}='${raw}' uses ${proxy.protocol}//, which is not supported: use an http:// or https:// proxy.`);
-    }
-    return proxy;
-}
-/** `Proxy-Authorization` value for credentials written in the proxy URL. */
-function proxyAuthorization(proxy) {
-    if (proxy.username === '' && proxy.password === '')
-        return undefined;
-    const user = decodeURIComponent(proxy.username);
-    const password = decodeURIComponent(proxy.password);
-    return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-}
-function bareHostname(url) {
-    return url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-}
-function portOf(url) {
-    return url.port || (url.protocol === 'https:' ? '443' : '80');
-}
-/**
- * NO_PROXY: comma- or space-separated entries; `*` matches everything; `example.com` and
- * `.example.com` match the domain and its subdomains; `host:port` matches that port only; IP
- * addresses match exactly, and `a.b.c.d/n` matches an IPv4 range.
- */
-function bypassesProxy(target, noProxy) {
-    const host = bareHostname(target);
-    const port = portOf(target);
-    return noProxy
-        .split(/[\s,]+/)
-        .map((entry) => entry.trim().toLowerCase())
-        .filter((entry) => entry !== '')
-        .some((entry) => entry === '*' || entryMatches(parseEntry(entry), host, port));
-}
-function parseEntry(entry) {
-    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-    if (bracketed)
-        return { host: bracketed[1], port: bracketed[2] };
-    const hostPort = /^([^:]+):(\d+)$/.exec(entry);
-    if (hostPort)
-        return { host: hostPort[1], port: hostPort[2] };
-    return { host: entry };
-}
-function entryMatches(entry, host, port) {
-    if (entry.port !== undefined && entry.port !== port)
-        return false;
-    if (entry.host.includes('/'))
-        return inIpv4Range(host, entry.host);
-    if (external_node_net_namespaceObject.isIP(host) !== 0)
-        return host === entry.host;
-    const domain = entry.host.replace(/^\*?\./, '');
-    return host === domain || host.endsWith(`.${domain}`);
-}
-function inIpv4Range(host, cidr) {
-    const [base, bitsText] = cidr.split('/');
-    const bits = Number(bitsText);
-    if (!external_node_net_namespaceObject.isIPv4(host) || !external_node_net_namespaceObject.isIPv4(base) || !Number.isInteger(bits) || bits < 0 || bits > 32) {
-        return false;
-    }
-    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    return (ipv4ToInt(host) & mask) >>> 0 === (ipv4ToInt(base) & mask) >>> 0;
-}
-function ipv4ToInt(ip) {
-    return ip.split('.').reduce((n, part) => ((n << 8) | Number(part)) >>> 0, 0);
-}
 
-;// CONCATENATED MODULE: ./src/apk/fetch.ts
+;// CONCATENATED MODULE: ./src/apk/fetch/fetch.ts
 /**
  * Getting verified indexes and package files: from local repositories on disk, from the cache,
  * or over HTTP. Whatever the source, bytes are used only after they verify: indexes against
@@ -3291,11 +3314,65 @@ async function storePackage(pkg, bytes, label, context) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/apk/solver-graph.ts
+;// CONCATENATED MODULE: ./src/apk/install/queue.ts
+/**
+ * Feeds a RootInstaller in install order from package files that become ready in any order.
+ */
+
+/**
+ * Feeds an installer in install order from files that become ready in any order (downloads
+ * finish as they finish). `ready` is called once per package file; `done` waits for the rest.
+ */
+class InstallQueue {
+    installer;
+    order;
+    next = 0;
+    files = new Map();
+    chain = Promise.resolve();
+    constructor(installer, order) {
+        this.installer = installer;
+        this.order = order;
+        this.kick();
+    }
+    ready(pkg, file) {
+        this.files.set(pkg.checksum, file);
+        this.kick();
+    }
+    /** Resolves when every package is installed; rejects with the first install failure. */
+    async done() {
+        this.kick();
+        await this.chain;
+        if (this.next < this.order.length) {
+            const pkg = this.order[this.next];
+            throw new InvalidArgumentError(`${pkg.name}-${pkg.version}: its package file never arrived; nothing was installed.`);
+        }
+    }
+    /** Resolves once no package is being written any more, failed or not. */
+    async settled() {
+        await this.chain.catch(() => undefined);
+    }
+    kick() {
+        this.chain = this.chain.then(() => this.pump());
+        // Seen later by done(); until then the failure must not count as unhandled.
+        this.chain.catch(() => undefined);
+    }
+    async pump() {
+        while (this.next < this.order.length) {
+            const pkg = this.order[this.next];
+            const file = this.files.get(pkg.checksum);
+            if (pkg.installedSize > 0 && !file)
+                return;
+            this.next++;
+            await this.installer.add({ pkg, file });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/apk/solver/graph.ts
 /**
  * The solver's view of a package database: every name with its providers and reverse edges, every
  * package with its resolved dependency names, and the repository tags. It mirrors apk-tools'
- * `apk_name` / `apk_package` / `repo_tags`, including their per-solve state, so solver.ts can
+ * `apk_name` / `apk_package` / `repo_tags`, including their per-solve state, so solve.ts can
  * follow apk's algorithm step by step.
  */
 
@@ -3584,7 +3661,7 @@ function packageTag(graph, pkg) {
     return 0;
 }
 
-;// CONCATENATED MODULE: ./src/apk/solver-changeset.ts
+;// CONCATENATED MODULE: ./src/apk/solver/changeset.ts
 /**
  * apk's changeset for a fresh install (`generate_changeset` in solver.c): walk the world in sorted
  * order; for each chosen package first its dependencies (in `D:` order), then the package, then
@@ -3651,17 +3728,15 @@ function generateChangeset(world, markError) {
     return builder.changes;
 }
 
-;// CONCATENATED MODULE: ./src/apk/solver-core.ts
+;// CONCATENATED MODULE: ./src/apk/solver/core.ts
 /**
  * The solver proper: apk-tools 2.14 `solver.c` ported function by function (discover_name,
  * apply_constraint, reconsider_name, compare_providers, assign_name, select_package and the
- * name queues) over the graph of solver-graph.ts. solver.ts drives it.
+ * name queues) over the graph of graph.ts. solve.ts drives it.
  */
 
 
 const DEFAULT_PINNING = 1;
-const solver_core_LESS = 1;
-const solver_core_GREATER = 4;
 function isProviderAutoSelectable(p) {
     // Unversioned provides are only picked when something names the real package, or with k > 0.
     if (p.version !== undefined)
@@ -3707,8 +3782,7 @@ function compareProviders(pA, pB) {
 function versionOrder(a, b) {
     if (a === undefined || b === undefined)
         return 0;
-    const r = compareVersionBits(a, b);
-    return r === solver_core_LESS ? -1 : r === solver_core_GREATER ? 1 : 0;
+    return compareVersions(a, b);
 }
 function lowestBit(mask) {
     return mask === 0 ? 0 : 32 - Math.clz32(mask & -mask);
@@ -4152,7 +4226,7 @@ function takeMerge(name, key, numOptions) {
     return complete;
 }
 
-;// CONCATENATED MODULE: ./src/apk/solver-errors.ts
+;// CONCATENATED MODULE: ./src/apk/solver/explain.ts
 /**
  * Explains a failed solve the way apk-tools 2.14 does (`apk_solver_print_errors`): names the world
  * or a chosen package needs but nothing provides, then each package of the attempted changeset
@@ -4481,7 +4555,7 @@ function explainFailure(graph, world, changeset) {
     return new FailureReport(graph, world, changeset).run();
 }
 
-;// CONCATENATED MODULE: ./src/apk/solver.ts
+;// CONCATENATED MODULE: ./src/apk/solver/solve.ts
 /**
  * Dependency resolution for a fresh install, ported structurally from apk-tools 2.14 `solver.c`
  * so the same world picks the same packages: names are discovered depth-first from the world and
@@ -4561,7 +4635,7 @@ function solve(world, packages, options) {
     return { packages: changeset.map((pkg) => pkg.pkg), tags };
 }
 
-;// CONCATENATED MODULE: ./src/apk/installed-db.ts
+;// CONCATENATED MODULE: ./src/apk/install/installed-db.ts
 /**
  * The apk database files, byte for byte as apk-tools 2.14 writes them (apk-format.md §3.2–3.5):
  * `lib/apk/db/installed`, `lib/apk/db/scripts.tar`, `lib/apk/db/triggers`, `etc/apk/world`.
@@ -4688,7 +4762,7 @@ function formatScriptsTar(packages, fallbackTime) {
     return Buffer.concat(parts);
 }
 
-;// CONCATENATED MODULE: ./src/apk/install-paths.ts
+;// CONCATENATED MODULE: ./src/apk/install/paths.ts
 /**
  * Path rules of the installer: which archive names apk refuses, and how a package path maps to
  * a place inside the root when earlier packages put symlinks on the way. Nothing here touches
@@ -4758,7 +4832,7 @@ function walk(start, parts, nodes, state, original, context) {
             continue;
         if (part === '..') {
             if (current === '')
-                throw install_paths_escape(original, context);
+                throw paths_escape(original, context);
             current = parentOf(current);
             continue;
         }
@@ -4778,44 +4852,65 @@ function walk(start, parts, nodes, state, original, context) {
     }
     return current;
 }
-function install_paths_escape(original, context) {
+function paths_escape(original, context) {
     return new PathEscapeError(`${context}: /${original} goes through a symlink that points above the root; refusing to ` +
         'write outside it. The package is malformed or hostile: remove it from the package list.');
 }
 
-;// CONCATENATED MODULE: ./src/apk/install.ts
+;// CONCATENATED MODULE: ./src/apk/install/database.ts
 /**
- * What `apk --root ROOT --initdb add` does once the packages are chosen and verified: lay their
- * files into ROOT and write the apk database, as apk-tools 2.14 does (apk-format.md §1.6, §3,
- * §5.8). Package by package in install order, each is planned in memory first (names checked,
- * symlinks on the way resolved inside the root, ownership conflicts decided) and only then
- * written, so nothing is ever written through a path that leaves the root; a failure later on
- * takes away everything written (RootInstaller.abort), leaving the root as it was found.
- *
- * Choices (apk-format.md §9): byte-exact with 2.14's database; `--initdb` makes only what an
- * image needs (no dev nodes, proc, var/cache or lock file, as `apk --no-cache` in a container
- * build); install scripts are never run (as apko); device nodes and FIFOs are refused.
+ * The apk database an install leaves (lib/apk/db/*, etc/apk/*): which files, and what each
+ * holds, formatted by installed-db.ts byte for byte as apk-tools 2.14 writes them.
  */
 
 
 
 
+function databaseFiles(plan, options) {
+    const out = [
+        { rel: 'etc/apk/world', content: formatWorld(options.world) },
+        { rel: 'etc/apk/arch', content: `${options.arch}\n` },
+        { rel: 'lib/apk/db/installed', content: formatInstalled(plan.packages.map((p) => p.db)) },
+        {
+            rel: 'lib/apk/db/scripts.tar',
+            content: formatScriptsTar(plan.packages.map(({ unit }) => ({
+                name: unit.pkg.name,
+                version: unit.pkg.version,
+                checksum: unit.pkg.checksum,
+                buildTime: unit.file?.info.buildTime ?? unit.pkg.buildTime,
+                scripts: unit.file?.scripts ?? new Map()
+            })), options.sourceDateEpoch ?? 0)
+        },
+        {
+            rel: 'lib/apk/db/triggers',
+            content: formatTriggers(plan.packages.map(({ unit }) => ({
+                checksum: unit.pkg.checksum,
+                triggers: unit.file?.info.triggers ?? unit.pkg.triggers
+            })))
+        }
+    ];
+    const remote = options.repositories.filter(isRemote);
+    if (remote.length > 0) {
+        const lines = remote.map((r) => (r.tag ? `@${r.tag} ${r.url}` : r.url));
+        out.push({ rel: 'etc/apk/repositories', content: lines.join('\n') + '\n' });
+    }
+    for (const key of options.keys ?? []) {
+        if (maliciousReason(key.name) || key.name.includes('/')) {
+            throw new InvalidArgumentError(`key name '${key.name}' is not a plain file name; rename the key file.`);
+        }
+        out.push({ rel: `etc/apk/keys/${key.name}`, content: key.pem });
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/apk/install/extract.ts
+/**
+ * One package's archive, entry by entry, into the plan: names checked, symlinks on the way
+ * resolved inside the root, hard links and owners settled, as apk_db_install_archive_entry.
+ */
 
 
 
-
-
-
-/** Folders `--initdb` makes that an image needs; apk never re-chmods them (§3.6). */
-const INITDB_DIRS = [
-    ['etc', 0o755],
-    ['etc/apk', 0o755],
-    ['lib', 0o755],
-    ['lib/apk', 0o755],
-    ['lib/apk/db', 0o755],
-    ['tmp', 0o1777],
-    ['var', 0o755]
-];
 /** `Q1` + base64 of a hex digest. */
 function q1(hex) {
     return `Q1${Buffer.from(hex, 'hex').toString('base64')}`;
@@ -4835,126 +4930,6 @@ function xattrDigest(xattrs) {
         hash.update(len).update(value);
     }
     return `Q1${hash.digest('base64')}`;
-}
-/**
- * Owner names resolved as apk does: against ROOT/etc/passwd and etc/group as they stand when a
- * package extracts (its own files do not count yet), each answer kept for the whole run.
- */
-class IdResolver {
-    cache = new Map();
-    passwd = '';
-    group = '';
-    snapshot(nodes) {
-        this.passwd = nodes.get('etc/passwd')?.data?.toString('utf8') ?? '';
-        this.group = nodes.get('etc/group')?.data?.toString('utf8') ?? '';
-    }
-    uid(name, fallback) {
-        return this.lookup(`u:${name}`, name, this.passwd, fallback);
-    }
-    gid(name, fallback) {
-        return this.lookup(`g:${name}`, name, this.group, fallback);
-    }
-    lookup(key, name, table, fallback) {
-        if (name === '')
-            return fallback;
-        if (!this.cache.has(key))
-            this.cache.set(key, findId(table, name));
-        return this.cache.get(key) ?? fallback;
-    }
-}
-function findId(table, name) {
-    for (const line of table.split('\n')) {
-        const fields = line.split(':');
-        if (fields[0] === name && fields.length >= 3 && /^\d+$/.test(fields[2]))
-            return Number(fields[2]);
-    }
-    return undefined;
-}
-function replacesMatch(replaces, pkg) {
-    return replaces.some((dep) => dep.name === pkg.name && dependencyMatchesVersion(dep, pkg.version));
-}
-class Plan {
-    logger;
-    nodes = new Map();
-    packages = [];
-    warnings = [];
-    ids = new IdResolver();
-    /** Paths set since the installer last wrote, in the order they were planned. */
-    touched = [];
-    set(rel, node) {
-        this.nodes.set(rel, node);
-        this.touched.push(rel);
-    }
-    constructor(logger) {
-        this.logger = logger;
-        for (const [dir, mode] of INITDB_DIRS) {
-            this.nodes.set(dir, { type: 'directory', mode, uid: 0, gid: 0, preexisting: true });
-        }
-    }
-    add(unit, tag) {
-        const info = unit.file?.info ?? unit.pkg;
-        const planned = {
-            unit,
-            label: `${unit.pkg.name}-${unit.pkg.version}`,
-            db: {
-                info: unit.pkg,
-                replaces: info.replaces,
-                replacesPriority: info.replacesPriority,
-                tag,
-                flags: '',
-                dirs: []
-            }
-        };
-        this.packages.push(planned);
-        this.ids.snapshot(this.nodes);
-        const extraction = new Extraction(this, planned, this.packages.length - 1);
-        for (const entry of unit.file?.entries ?? [])
-            extraction.entry(entry);
-        extraction.finish();
-    }
-    warn(message) {
-        this.warnings.push(message);
-        this.logger.warning(message);
-    }
-    ownerLabel(node) {
-        return node.owner === undefined ? 'the installer' : this.packages[node.owner].label;
-    }
-    /**
-     * §5.8: may package `index` put its file where `node` is? 'take' (overwrite and own it),
-     * 'skip' (the old owner keeps it), or a FileConflictError.
-     */
-    decide(node, index, rel) {
-        if (node.owner === undefined)
-            return 'take';
-        const incoming = this.packages[index];
-        const owner = this.packages[node.owner];
-        const n = incoming.unit.pkg;
-        const o = owner.unit.pkg;
-        if (n.name === o.name)
-            return 'take';
-        if (n.origin && n.origin === o.origin)
-            return 'take';
-        const oPrio = replacesMatch(owner.db.replaces, n) ? owner.db.replacesPriority : -1;
-        const nPrio = replacesMatch(incoming.db.replaces, o) ? incoming.db.replacesPriority : -1;
-        if (oPrio > nPrio)
-            return 'skip';
-        if (nPrio >= 0)
-            return 'take';
-        throw new FileConflictError(`${incoming.label}: trying to overwrite /${rel} owned by ${owner.label}. The two packages ` +
-            `ship the same file and neither replaces the other: install only one of ${n.name} and ${o.name}.`);
-    }
-    /** §3.6: a folder apk made gets the smallest owner and the AND of that owner's modes. */
-    settleDirectories() {
-        for (const node of this.nodes.values()) {
-            if (node.type !== 'directory' || node.preexisting || !node.instances?.length)
-                continue;
-            const owner = node.instances.reduce((a, b) => b.uid < a.uid || (b.uid === a.uid && b.gid < a.gid) ? b : a);
-            const same = node.instances.filter((i) => i.uid === owner.uid && i.gid === owner.gid);
-            node.uid = owner.uid;
-            node.gid = owner.gid;
-            node.mode = same.reduce((mode, i) => mode & i.mode, 0o7777);
-        }
-    }
 }
 /** One package's archive, entry by entry, as apk_db_install_archive_entry sees it. */
 class Extraction {
@@ -5116,6 +5091,189 @@ class Extraction {
         }
     }
 }
+
+;// CONCATENATED MODULE: ./src/apk/install/plan.ts
+/**
+ * The install plan: every path of the root in memory (owner, mode, data, link) as packages are
+ * added in install order, with apk 2.14's rules for who owns a path (apk-format.md §5.8) and
+ * what mode a shared folder ends with (§3.6). Nothing here touches the disk.
+ */
+
+
+
+/** Folders `--initdb` makes that an image needs; apk never re-chmods them (§3.6). */
+const INITDB_DIRS = [
+    ['etc', 0o755],
+    ['etc/apk', 0o755],
+    ['lib', 0o755],
+    ['lib/apk', 0o755],
+    ['lib/apk/db', 0o755],
+    ['tmp', 0o1777],
+    ['var', 0o755]
+];
+/**
+ * Owner names resolved as apk does: against ROOT/etc/passwd and etc/group as they stand when a
+ * package extracts (its own files do not count yet), each answer kept for the whole run.
+ */
+class IdResolver {
+    cache = new Map();
+    passwd = '';
+    group = '';
+    snapshot(nodes) {
+        this.passwd = nodes.get('etc/passwd')?.data?.toString('utf8') ?? '';
+        this.group = nodes.get('etc/group')?.data?.toString('utf8') ?? '';
+    }
+    uid(name, fallback) {
+        return this.lookup(`u:${name}`, name, this.passwd, fallback);
+    }
+    gid(name, fallback) {
+        return this.lookup(`g:${name}`, name, this.group, fallback);
+    }
+    lookup(key, name, table, fallback) {
+        if (name === '')
+            return fallback;
+        if (!this.cache.has(key))
+            this.cache.set(key, findId(table, name));
+        return this.cache.get(key) ?? fallback;
+    }
+}
+function findId(table, name) {
+    for (const line of table.split('\n')) {
+        const fields = line.split(':');
+        if (fields[0] === name && fields.length >= 3 && /^\d+$/.test(fields[2]))
+            return Number(fields[2]);
+    }
+    return undefined;
+}
+function replacesMatch(replaces, pkg) {
+    return replaces.some((dep) => dep.name === pkg.name && dependencyMatchesVersion(dep, pkg.version));
+}
+class Plan {
+    logger;
+    nodes = new Map();
+    packages = [];
+    warnings = [];
+    ids = new IdResolver();
+    /** Paths set since the installer last wrote, in the order they were planned. */
+    touched = [];
+    set(rel, node) {
+        this.nodes.set(rel, node);
+        this.touched.push(rel);
+    }
+    constructor(logger) {
+        this.logger = logger;
+        for (const [dir, mode] of INITDB_DIRS) {
+            this.nodes.set(dir, { type: 'directory', mode, uid: 0, gid: 0, preexisting: true });
+        }
+    }
+    add(unit, tag) {
+        const info = unit.file?.info ?? unit.pkg;
+        const planned = {
+            unit,
+            label: `${unit.pkg.name}-${unit.pkg.version}`,
+            db: {
+                info: unit.pkg,
+                replaces: info.replaces,
+                replacesPriority: info.replacesPriority,
+                tag,
+                flags: '',
+                dirs: []
+            }
+        };
+        this.packages.push(planned);
+        this.ids.snapshot(this.nodes);
+        const extraction = new Extraction(this, planned, this.packages.length - 1);
+        for (const entry of unit.file?.entries ?? [])
+            extraction.entry(entry);
+        extraction.finish();
+    }
+    warn(message) {
+        this.warnings.push(message);
+        this.logger.warning(message);
+    }
+    ownerLabel(node) {
+        return node.owner === undefined ? 'the installer' : this.packages[node.owner].label;
+    }
+    /**
+     * §5.8: may package `index` put its file where `node` is? 'take' (overwrite and own it),
+     * 'skip' (the old owner keeps it), or a FileConflictError.
+     */
+    decide(node, index, rel) {
+        if (node.owner === undefined)
+            return 'take';
+        const incoming = this.packages[index];
+        const owner = this.packages[node.owner];
+        const n = incoming.unit.pkg;
+        const o = owner.unit.pkg;
+        if (n.name === o.name)
+            return 'take';
+        if (n.origin && n.origin === o.origin)
+            return 'take';
+        const oPrio = replacesMatch(owner.db.replaces, n) ? owner.db.replacesPriority : -1;
+        const nPrio = replacesMatch(incoming.db.replaces, o) ? incoming.db.replacesPriority : -1;
+        if (oPrio > nPrio)
+            return 'skip';
+        if (nPrio >= 0)
+            return 'take';
+        throw new FileConflictError(`${incoming.label}: trying to overwrite /${rel} owned by ${owner.label}. The two packages ` +
+            `ship the same file and neither replaces the other: install only one of ${n.name} and ${o.name}.`);
+    }
+    /** §3.6: a folder apk made gets the smallest owner and the AND of that owner's modes. */
+    settleDirectories() {
+        for (const node of this.nodes.values()) {
+            if (node.type !== 'directory' || node.preexisting || !node.instances?.length)
+                continue;
+            const owner = node.instances.reduce((a, b) => b.uid < a.uid || (b.uid === a.uid && b.gid < a.gid) ? b : a);
+            const same = node.instances.filter((i) => i.uid === owner.uid && i.gid === owner.gid);
+            node.uid = owner.uid;
+            node.gid = owner.gid;
+            node.mode = same.reduce((mode, i) => mode & i.mode, 0o7777);
+        }
+    }
+}
+function treeOf(plan) {
+    const tree = new Map();
+    const sorted = [...plan.nodes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [rel, node] of sorted) {
+        const meta = { type: node.type, mode: node.mode, uid: node.uid, gid: node.gid };
+        if (node.linkname !== undefined)
+            meta.linkname = node.linkname;
+        if (node.xattrs)
+            meta.xattrs = node.xattrs;
+        if (node.owner !== undefined)
+            meta.owner = plan.packages[node.owner].unit.pkg.name;
+        tree.set(rel, meta);
+    }
+    return tree;
+}
+function scriptCarriers(plan) {
+    return plan.packages
+        .filter(({ unit }) => (unit.file?.scripts.size ?? 0) > 0)
+        .map(({ unit }) => `${unit.pkg.name} (${[...(unit.file?.scripts.keys() ?? [])].join(', ')})`);
+}
+
+;// CONCATENATED MODULE: ./src/apk/install/root-installer.ts
+/**
+ * What `apk --root ROOT --initdb add` does once the packages are chosen and verified: lay their
+ * files into ROOT and write the apk database, as apk-tools 2.14 does (apk-format.md §1.6, §3,
+ * §5.8). Package by package in install order, each is planned in memory first (names checked,
+ * symlinks on the way resolved inside the root, ownership conflicts decided) and only then
+ * written, so nothing is ever written through a path that leaves the root; a failure later on
+ * takes away everything written (RootInstaller.abort), leaving the root as it was found.
+ *
+ * Choices (apk-format.md §9): byte-exact with 2.14's database; `--initdb` makes only what an
+ * image needs (no dev nodes, proc, var/cache or lock file, as `apk --no-cache` in a container
+ * build); install scripts are never run (as apko); device nodes and FIFOs are refused.
+ */
+
+
+
+
+
+
+
+
+
 /**
  * Creates the root (it must be empty or missing) and what `--initdb` makes. Returns the topmost
  * folder made on the way (the root or a parent), so a failed install can take it away again.
@@ -5285,110 +5443,6 @@ class RootInstaller {
     }
 }
 /**
- * Feeds an installer in install order from files that become ready in any order (downloads
- * finish as they finish). `ready` is called once per package file; `done` waits for the rest.
- */
-class InstallQueue {
-    installer;
-    order;
-    next = 0;
-    files = new Map();
-    chain = Promise.resolve();
-    constructor(installer, order) {
-        this.installer = installer;
-        this.order = order;
-        this.kick();
-    }
-    ready(pkg, file) {
-        this.files.set(pkg.checksum, file);
-        this.kick();
-    }
-    /** Resolves when every package is installed; rejects with the first install failure. */
-    async done() {
-        this.kick();
-        await this.chain;
-        if (this.next < this.order.length) {
-            const pkg = this.order[this.next];
-            throw new InvalidArgumentError(`${pkg.name}-${pkg.version}: its package file never arrived; nothing was installed.`);
-        }
-    }
-    /** Resolves once no package is being written any more, failed or not. */
-    async settled() {
-        await this.chain.catch(() => undefined);
-    }
-    kick() {
-        this.chain = this.chain.then(() => this.pump());
-        // Seen later by done(); until then the failure must not count as unhandled.
-        this.chain.catch(() => undefined);
-    }
-    async pump() {
-        while (this.next < this.order.length) {
-            const pkg = this.order[this.next];
-            const file = this.files.get(pkg.checksum);
-            if (pkg.installedSize > 0 && !file)
-                return;
-            this.next++;
-            await this.installer.add({ pkg, file });
-        }
-    }
-}
-function databaseFiles(plan, options) {
-    const out = [
-        { rel: 'etc/apk/world', content: formatWorld(options.world) },
-        { rel: 'etc/apk/arch', content: `${options.arch}\n` },
-        { rel: 'lib/apk/db/installed', content: formatInstalled(plan.packages.map((p) => p.db)) },
-        {
-            rel: 'lib/apk/db/scripts.tar',
-            content: formatScriptsTar(plan.packages.map(({ unit }) => ({
-                name: unit.pkg.name,
-                version: unit.pkg.version,
-                checksum: unit.pkg.checksum,
-                buildTime: unit.file?.info.buildTime ?? unit.pkg.buildTime,
-                scripts: unit.file?.scripts ?? new Map()
-            })), options.sourceDateEpoch ?? 0)
-        },
-        {
-            rel: 'lib/apk/db/triggers',
-            content: formatTriggers(plan.packages.map(({ unit }) => ({
-                checksum: unit.pkg.checksum,
-                triggers: unit.file?.info.triggers ?? unit.pkg.triggers
-            })))
-        }
-    ];
-    const remote = options.repositories.filter(isRemote);
-    if (remote.length > 0) {
-        const lines = remote.map((r) => (r.tag ? `@${r.tag} ${r.url}` : r.url));
-        out.push({ rel: 'etc/apk/repositories', content: lines.join('\n') + '\n' });
-    }
-    for (const key of options.keys ?? []) {
-        if (maliciousReason(key.name) || key.name.includes('/')) {
-            throw new InvalidArgumentError(`key name '${key.name}' is not a plain file name; rename the key file.`);
-        }
-        out.push({ rel: `etc/apk/keys/${key.name}`, content: key.pem });
-    }
-    return out;
-}
-function treeOf(plan) {
-    const tree = new Map();
-    const sorted = [...plan.nodes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const [rel, node] of sorted) {
-        const meta = { type: node.type, mode: node.mode, uid: node.uid, gid: node.gid };
-        if (node.linkname !== undefined)
-            meta.linkname = node.linkname;
-        if (node.xattrs)
-            meta.xattrs = node.xattrs;
-        if (node.owner !== undefined)
-            meta.owner = plan.packages[node.owner].unit.pkg.name;
-        tree.set(rel, meta);
-    }
-    return tree;
-}
-function scriptCarriers(plan) {
-    return plan.packages
-        .filter(({ unit }) => (unit.file?.scripts.size ?? 0) > 0)
-        .map(({ unit }) => `${unit.pkg.name} (${[...(unit.file?.scripts.keys() ?? [])].join(', ')})`);
-}
-/**
  * Installs `units` (in install order, verified) into `root`, which must be empty or missing,
  * and writes the apk database. On any failure (a package that would escape the root, a device
  * node, a file conflict) the root is left as it was found.
@@ -5406,7 +5460,7 @@ async function installPackages(root, units, options) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/apk/alpine-keys.ts
+;// CONCATENATED MODULE: ./src/apk/keys/alpine-keys.ts
 /**
  * Alpine's package signing keys, pinned by fingerprint: SHA-256 of the DER SubjectPublicKeyInfo.
  * Keys are fetched at run time and accepted only if they hash to the value here, so this table
@@ -5529,7 +5583,7 @@ function alpineKeyPin(name) {
     return PINS.get(name);
 }
 
-;// CONCATENATED MODULE: ./src/apk/keys.ts
+;// CONCATENATED MODULE: ./src/apk/keys/keyring.ts
 /**
  * The trusted signing keys. apk finds a key by the file name a `.SIGN.` entry names, so the
  * keyring is a map from file name to public key. Keys the user gives are trusted as given;
@@ -5709,6 +5763,13 @@ class Keyring {
 
 
 
+
+// What the rest of witchery may use of the engine: this file is the one door into src/apk/.
+
+
+
+
+
 const ALPINE_KEYS_URL = 'https://alpinelinux.org/keys/';
 function checkArch(arch) {
     if (!findArch(arch) || findArch(arch)?.apk !== arch) {
@@ -5860,1144 +5921,98 @@ async function installResolution(root, repos, resolution, options) {
     }
 }
 
-;// CONCATENATED MODULE: external "string_decoder"
-const external_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: external "events"
-const external_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-;// CONCATENATED MODULE: external "assert"
-const external_assert_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
+;// CONCATENATED MODULE: ./src/assemble/errors.ts
 /**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
+ * Errors of the image assembly: problems with what the user asked for, found before or around
+ * the engine's work. Each names the setting (`input`) it is about when there is one, so the
+ * action and the CLI can point at it.
  */
-function readlink(fsPath) {
-    return __awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
+
+/** A bad input value: the message starts with the input's name and says how to fix it. */
+class InputError extends WitcheryError {
+    constructor(input, problem) {
+        super('INPUT', `input \`${input}\`: ${problem}`, { input });
+    }
 }
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
-function exists(fsPath) {
-    return __awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
+/** The build cannot go on with what it was given (a setting, or what the packages left). */
+class BuildError extends WitcheryError {
+    constructor(message, input) {
+        super('BUILD', message, { input });
+    }
 }
-function isDirectory(fsPath_1) {
-    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
+/** The app to put in the image cannot work there (missing, wrong arch, linked against glibc). */
+class AppError extends BuildError {
+    constructor(message) {
+        super(message, 'app');
+    }
 }
+
+;// CONCATENATED MODULE: ./src/cli-log.ts
+function stderrLogger(quiet = false) {
+    return {
+        info: (m) => {
+            if (!quiet)
+                process.stderr.write(`${m}\n`);
+        },
+        warning: (m) => process.stderr.write(`WARNING: ${m}\n`),
+        debug: (m) => {
+            if (process.env.WITCHERY_DEBUG)
+                process.stderr.write(`debug: ${m}\n`);
+        }
+    };
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/assemble/commit-time.ts
 /**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ * The build epoch's last fallback: HEAD's commit time, when neither the `source-date-epoch`
+ * input nor SOURCE_DATE_EPOCH gives one. How git is run is the caller's (the action runs it
+ * through @actions/exec, the CLI through node:child_process); what is run and how its answer
+ * is read are here, once.
  */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
+const GIT_COMMIT_TIME_ARGS = ['log', '-1', '--format=%ct'];
+/** What `git log -1 --format=%ct` said, as seconds; 0 for a failure or an odd answer. */
+function parseCommitTime(exitCode, stdout) {
+    const text = stdout.trim();
+    const seconds = Number(text);
+    return exitCode === 0 && text !== '' && Number.isSafeInteger(seconds) && seconds >= 0
+        ? seconds
+        : 0;
 }
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return __awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
 
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_namespaceObject.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_namespaceObject.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
-        const stderrDecoder = new external_string_decoder_namespaceObject.StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/oci/errors.ts
+/**
+ * Errors of the image writer: what it was given cannot become a valid OCI image. Messages name
+ * the entry or reference and say how to fix it.
+ */
+
+class ImageError extends WitcheryError {
+    constructor(code, message) {
+        super(code, message);
+    }
+}
+/** A layer entry, image reference, platform or setting the writer cannot use. */
+class ImageSpecError extends ImageError {
+    constructor(message) {
+        super('IMAGE_SPEC', message);
+    }
+}
+/** A layer entry whose path would climb out of the image root. */
+class ImagePathError extends ImageError {
+    constructor(message) {
+        super('IMAGE_PATH_ESCAPE', message);
+    }
+}
+/** A file of a folder put into the image that no layer can hold (socket, FIFO, device). */
+class UnsupportedFileError extends ImageError {
+    constructor(message) {
+        super('IMAGE_UNSUPPORTED_FILE', message);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/oci/tar-writer.ts
 /**
  * Our own deterministic tar writer: ustar headers, with PAX extended headers only where ustar
@@ -7105,11 +6120,11 @@ function ustarHeader(f) {
 }
 function writeOctal(block, offset, width, value) {
     if (!Number.isSafeInteger(value) || value < 0) {
-        throw new InvalidArgumentError(`tar field value ${value} is not a non-negative integer`);
+        throw new ImageSpecError(`tar field value ${value} is not a non-negative integer`);
     }
     const digits = value.toString(8).padStart(width - 1, '0');
     if (digits.length > width - 1) {
-        throw new InvalidArgumentError(`tar field value ${value} does not fit ${width - 1} octal digits`);
+        throw new ImageSpecError(`tar field value ${value} does not fit ${width - 1} octal digits`);
     }
     block.write(`${digits}\u0000`, offset, 'latin1');
 }
@@ -7228,7 +6243,7 @@ async function* sourceFilePieces(entry, mtime) {
     try {
         const stat = external_node_fs_namespaceObject.fstatSync(fd);
         if (!stat.isFile()) {
-            throw new InvalidArgumentError(`the content of '${entry.path}' comes from '${source}', which is not a regular file`);
+            throw new ImageSpecError(`the content of '${entry.path}' comes from '${source}', which is not a regular file`);
         }
         yield encodeHeader(headerOf(entry, stat.size, mtime));
         let read = 0;
@@ -7253,7 +6268,7 @@ async function* sourceFilePieces(entry, mtime) {
             }
         }
         if (read !== stat.size || external_node_fs_namespaceObject.readSync(fd, Buffer.alloc(1), 0, 1, null) !== 0) {
-            throw new InvalidArgumentError(`'${source}' (for '${entry.path}') changed size while it was read; do not modify the ` +
+            throw new ImageSpecError(`'${source}' (for '${entry.path}') changed size while it was read; do not modify the ` +
                 'files of an image while it is written');
         }
         yield padding(stat.size);
@@ -7268,7 +6283,7 @@ function openSource(entry, source) {
     }
     catch (error) {
         if (error.code === 'ELOOP') {
-            throw new InvalidArgumentError(`the content of '${entry.path}' comes from '${source}', which is a symlink on disk; ` +
+            throw new ImageSpecError(`the content of '${entry.path}' comes from '${source}', which is a symlink on disk; ` +
                 'give the path of the file itself');
         }
         throw error;
@@ -7369,7 +6384,7 @@ function exposedPorts(ports) {
     for (const port of ports) {
         const match = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(port.trim());
         if (!match || Number(match[1]) > 65535) {
-            throw new InvalidArgumentError(`exposed port '${port}' is not PORT or PORT/PROTOCOL (tcp, udp, sctp), e.g. 8080/tcp`);
+            throw new ImageSpecError(`exposed port '${port}' is not PORT or PORT/PROTOCOL (tcp, udp, sctp), e.g. 8080/tcp`);
         }
         set[`${Number(match[1])}/${match[2] ?? 'tcp'}`] = {};
     }
@@ -7438,38 +6453,38 @@ const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A
 const MAX_NAME = 255;
 const TAG_RULE = 'a tag is 1 to 128 characters of A-Z a-z 0-9 _ . - and does not start with . or -';
 const PATH_RULE = 'each part of the repository path is lowercase letters and digits, separated by ., _, __ or -';
-/** Splits and checks `[registry[:port]/]path[:tag]`; throws InvalidArgumentError naming the rule. */
+/** Splits and checks `[registry[:port]/]path[:tag]`; throws ImageSpecError naming the rule. */
 function parseImageRef(ref) {
     if (ref.includes('@')) {
-        throw new InvalidArgumentError(`image reference '${ref}' has a digest; an image is tagged by name:tag, not by digest`);
+        throw new ImageSpecError(`image reference '${ref}' has a digest; an image is tagged by name:tag, not by digest`);
     }
     const lastSlash = ref.lastIndexOf('/');
     const colon = ref.indexOf(':', lastSlash + 1);
     const name = colon === -1 ? ref : ref.slice(0, colon);
     const tag = colon === -1 ? 'latest' : ref.slice(colon + 1);
     if (!TAG.test(tag)) {
-        throw new InvalidArgumentError(`invalid tag '${tag}' in image reference '${ref}': ${TAG_RULE}`);
+        throw new ImageSpecError(`invalid tag '${tag}' in image reference '${ref}': ${TAG_RULE}`);
     }
     checkName(name, ref);
     return { name, tag };
 }
 function checkName(name, ref) {
     if (name === '') {
-        throw new InvalidArgumentError(`image reference '${ref}' has no repository name`);
+        throw new ImageSpecError(`image reference '${ref}' has no repository name`);
     }
     if (name.length > MAX_NAME) {
-        throw new InvalidArgumentError(`image reference '${ref}': the repository name is longer than ${MAX_NAME} characters`);
+        throw new ImageSpecError(`image reference '${ref}': the repository name is longer than ${MAX_NAME} characters`);
     }
     const parts = name.split('/');
     const host = hasRegistry(parts) ? parts.shift() : undefined;
     if (host !== undefined && !HOST.test(host)) {
-        throw new InvalidArgumentError(`invalid registry '${host}' in image reference '${ref}': give a host name with an optional :port`);
+        throw new ImageSpecError(`invalid registry '${host}' in image reference '${ref}': give a host name with an optional :port`);
     }
     for (const part of parts) {
         if (PATH_COMPONENT.test(part))
             continue;
         const hint = part !== part.toLowerCase() ? ' (the repository path must be lowercase)' : '';
-        throw new InvalidArgumentError(`invalid repository path '${parts.join('/')}' in image reference '${ref}'${hint}: ${PATH_RULE}`);
+        throw new ImageSpecError(`invalid repository path '${parts.join('/')}' in image reference '${ref}'${hint}: ${PATH_RULE}`);
     }
 }
 /** Docker's rule: the first part names a registry when it has a `.` or `:` or is `localhost`. */
@@ -7491,7 +6506,7 @@ function qualifiedName(ref) {
     return `${name}:${ref.tag}`;
 }
 
-;// CONCATENATED MODULE: ./src/action/inputs.ts
+;// CONCATENATED MODULE: ./src/assemble/inputs.ts
 /**
  * Action inputs → BuildSpec. `readInputs` reads an env map the way @actions/core's getInput
  * does (`INPUT_<NAME>`, trimmed), so the runner, the CLI and tests all go through the same
@@ -7505,16 +6520,6 @@ function qualifiedName(ref) {
 
 
 
-
-/** A bad input value: the message starts with the input's name and says how to fix it. */
-class InputError extends Error {
-    input;
-    constructor(input, problem) {
-        super(`input \`${input}\`: ${problem}`);
-        this.name = new.target.name;
-        this.input = input;
-    }
-}
 /**
  * The one table of inputs and their literal defaults. action.yml must agree with it (a test
  * checks), because the runner applies action.yml's defaults and direct callers get these.
@@ -7573,23 +6578,6 @@ function readInputs(env = process.env, context = {}) {
         sourceDateEpoch,
         cacheDir: cache ? external_node_path_namespaceObject.join(env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir(), 'witchery-cache') : undefined
     };
-}
-/** Unix seconds of HEAD's commit in `dir`, or 0 when git or the repository is missing. */
-async function commitEpoch(dir) {
-    try {
-        const { exitCode, stdout } = await getExecOutput('git', ['log', '-1', '--format=%ct'], {
-            cwd: dir,
-            silent: true,
-            ignoreReturnCode: true
-        });
-        const seconds = Number(stdout.trim());
-        return exitCode === 0 && stdout.trim() !== '' && Number.isSafeInteger(seconds) && seconds >= 0
-            ? seconds
-            : 0;
-    }
-    catch {
-        return 0;
-    }
 }
 /** Whether the build epoch must come from the commit: no input and no SOURCE_DATE_EPOCH. */
 function needsCommitEpoch(env) {
@@ -7899,21 +6887,6 @@ function parseOutput(text, workspace) {
     return resolved;
 }
 
-;// CONCATENATED MODULE: ./src/cli-log.ts
-function stderrLogger(quiet = false) {
-    return {
-        info: (m) => {
-            if (!quiet)
-                process.stderr.write(`${m}\n`);
-        },
-        warning: (m) => process.stderr.write(`WARNING: ${m}\n`),
-        debug: (m) => {
-            if (process.env.WITCHERY_DEBUG)
-                process.stderr.write(`debug: ${m}\n`);
-        }
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/oci/tree.ts
 /**
  * Layer entries from the two places an image's files come from: the engine's RootTree (owners
@@ -7970,14 +6943,14 @@ async function scanDirectory(dir, dest, options = {}) {
     const top = await promises_namespaceObject.stat(dir);
     if (top.isFile()) {
         if (base === '') {
-            throw new InvalidArgumentError(`'${dir}' is a file; give the path it takes in the image`);
+            throw new ImageSpecError(`'${dir}' is a file; give the path it takes in the image`);
         }
         // The writer never follows a symlink, so hand it the file the user's path leads to. A
         // single file is the program to run: executable even when a download dropped its exec bit.
         return [fileEntry(base, await promises_namespaceObject.realpath(dir), top.mode | 0o111, owner)];
     }
     if (!top.isDirectory()) {
-        throw new UnsupportedEntryError(`'${dir}' is neither a file nor a folder; give either`);
+        throw new UnsupportedFileError(`'${dir}' is neither a file nor a folder; give either`);
     }
     const entries = [];
     if (base !== '')
@@ -8003,7 +6976,7 @@ async function scanInto(dir, base, owner, entries) {
             entries.push({ path: imagePath, type: 'symlink', mode: 0o777, linkname, ...owner });
         }
         else {
-            throw new UnsupportedEntryError(`'${hostPath}' is a socket, FIFO or device; an app folder can hold files, folders and symlinks only`);
+            throw new UnsupportedFileError(`'${hostPath}' is a socket, FIFO or device; an app folder can hold files, folders and symlinks only`);
         }
     }
 }
@@ -8027,7 +7000,7 @@ function normalizeEntries(entries, options = {}) {
     for (const entry of entries) {
         checkEntry(entry);
         if (byPath.has(entry.path)) {
-            throw new InvalidArgumentError(`the layer lists '${entry.path}' twice; give each path once per layer`);
+            throw new ImageSpecError(`the layer lists '${entry.path}' twice; give each path once per layer`);
         }
         byPath.set(entry.path, entry);
     }
@@ -8045,14 +7018,14 @@ function sortByPath(entries) {
 function checkEntry(entry) {
     checkPath(entry.path, 'path');
     if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) {
-        throw new InvalidArgumentError(`'${entry.path}' has mode ${entry.mode}; give permission bits between 0 and 0o7777`);
+        throw new ImageSpecError(`'${entry.path}' has mode ${entry.mode}; give permission bits between 0 and 0o7777`);
     }
     for (const [field, id] of [
         ['uid', entry.uid],
         ['gid', entry.gid]
     ]) {
         if (!Number.isSafeInteger(id) || id < 0) {
-            throw new InvalidArgumentError(`'${entry.path}' has ${field} ${id}; give a non-negative integer`);
+            throw new ImageSpecError(`'${entry.path}' has ${field} ${id}; give a non-negative integer`);
         }
     }
     if (entry.type === 'symlink')
@@ -8062,24 +7035,24 @@ function checkEntry(entry) {
         checkPath(entry.linkname, `hardlink target of '${entry.path}'`);
     }
     if (entry.type === 'file' && (entry.source === undefined) === (entry.content === undefined)) {
-        throw new InvalidArgumentError(`file '${entry.path}' needs exactly one of source (a host path) or content (bytes)`);
+        throw new ImageSpecError(`file '${entry.path}' needs exactly one of source (a host path) or content (bytes)`);
     }
 }
 function checkLinkname(entry, kind) {
     if (!entry.linkname || entry.linkname.includes('\0')) {
-        throw new InvalidArgumentError(`${kind} '${entry.path}' needs a target without NUL bytes`);
+        throw new ImageSpecError(`${kind} '${entry.path}' needs a target without NUL bytes`);
     }
 }
 function checkPath(p, what) {
     const fix = 'paths are relative to the image root, like usr/bin/app';
     if (p === '' || p.includes('\0') || p.startsWith('/') || p.endsWith('/')) {
-        throw new InvalidArgumentError(`${what} '${p}' is not a clean relative path; ${fix}`);
+        throw new ImageSpecError(`${what} '${p}' is not a clean relative path; ${fix}`);
     }
     for (const part of p.split('/')) {
         if (part === '..')
-            throw new PathEscapeError(`${what} '${p}' climbs out of the image root`);
+            throw new ImagePathError(`${what} '${p}' climbs out of the image root`);
         if (part === '' || part === '.') {
-            throw new InvalidArgumentError(`${what} '${p}' has an empty or '.' part; ${fix}`);
+            throw new ImageSpecError(`${what} '${p}' has an empty or '.' part; ${fix}`);
         }
     }
 }
@@ -8091,7 +7064,7 @@ function addParents(byPath, options) {
             const existing = byPath.get(parent);
             if (existing) {
                 if (existing.type !== 'directory') {
-                    throw new InvalidArgumentError(`'${entry.path}' is under '${parent}', which this layer makes a ${existing.type}`);
+                    throw new ImageSpecError(`'${entry.path}' is under '${parent}', which this layer makes a ${existing.type}`);
                 }
                 break;
             }
@@ -8156,13 +7129,13 @@ function resolveHardlink(entry, byPath) {
     for (;;) {
         const next = byPath.get(target);
         if (!next || (next.type !== 'file' && next.type !== 'hardlink')) {
-            throw new InvalidArgumentError(`hardlink '${entry.path}' points at '${target}', which is not a regular file in the ` +
+            throw new ImageSpecError(`hardlink '${entry.path}' points at '${target}', which is not a regular file in the ` +
                 'same layer; a layer can only link to its own files');
         }
         if (next.type === 'file')
             return target;
         if (seen.has(target)) {
-            throw new InvalidArgumentError(`hardlink '${entry.path}' is part of a loop of hardlinks`);
+            throw new ImageSpecError(`hardlink '${entry.path}' is part of a loop of hardlinks`);
         }
         seen.add(target);
         target = next.linkname;
@@ -8299,21 +7272,21 @@ async function writeImage(options) {
 }
 function checkOptions(options) {
     if (options.images.length === 0) {
-        throw new InvalidArgumentError('writeImage needs at least one platform image');
+        throw new ImageSpecError('writeImage needs at least one platform image');
     }
     const epoch = options.createdEpoch;
     if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > MAX_EPOCH) {
-        throw new InvalidArgumentError(`created epoch ${epoch} is not a whole number of seconds between 0 and ${MAX_EPOCH}`);
+        throw new ImageSpecError(`created epoch ${epoch} is not a whole number of seconds between 0 and ${MAX_EPOCH}`);
     }
     const level = options.gzipLevel;
     if (level !== undefined && (!Number.isInteger(level) || level < 0 || level > 9)) {
-        throw new InvalidArgumentError(`gzip level ${level} is not a whole number from 0 to 9`);
+        throw new ImageSpecError(`gzip level ${level} is not a whole number from 0 to 9`);
     }
     const seen = new Set();
     for (const { platform } of options.images) {
         const key = [platform.os, platform.architecture, platform.variant ?? ''].join('/');
         if (seen.has(key)) {
-            throw new InvalidArgumentError(`platform ${key} is given twice; give each platform once`);
+            throw new ImageSpecError(`platform ${key} is given twice; give each platform once`);
         }
         seen.add(key);
     }
@@ -8422,28 +7395,7 @@ async function archiveEntries(staging) {
     ]);
 }
 
-;// CONCATENATED MODULE: ./src/build/errors.ts
-/**
- * Errors of the build layer: problems with what the user asked for, found before or around the
- * engine's work. Each names the setting (`input`) it is about, so the action can point at it.
- */
-class BuildError extends Error {
-    /** The action input / CLI option the problem is about, when there is one. */
-    input;
-    constructor(message, input) {
-        super(message);
-        this.name = new.target.name;
-        this.input = input;
-    }
-}
-/** The app to put in the image cannot work there (missing, wrong arch, linked against glibc). */
-class AppError extends BuildError {
-    constructor(message) {
-        super(message, 'app');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/build/app.ts
+;// CONCATENATED MODULE: ./src/assemble/app.ts
 /**
  * Checks that the user's app can run in a musl image of the target arch, before any download:
  * an ELF for another machine, or one that asks for glibc's loader, would only fail at `docker run`.
@@ -8563,7 +7515,7 @@ async function listFiles(dir) {
     return out.sort();
 }
 
-;// CONCATENATED MODULE: ./src/build/rootfs.ts
+;// CONCATENATED MODULE: ./src/assemble/rootfs.ts
 /**
  * The few files a distroless image needs beyond its packages: accounts for the default
  * `nonroot` user, its home, and os-release so scanners know the distribution. Files a package
@@ -8683,7 +7635,7 @@ async function realPathInside(root, tree, rel) {
     return external_node_path_namespaceObject.join(root, rel);
 }
 
-;// CONCATENATED MODULE: ./src/build/config.ts
+;// CONCATENATED MODULE: ./src/assemble/config.ts
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
@@ -8704,13 +7656,12 @@ function config_imageConfig(spec, facts) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/build/build.ts
+;// CONCATENATED MODULE: ./src/assemble/build.ts
 /**
  * The build, as a short story: check the app, open the repositories and resolve the world for
  * every arch, let the caller restore caches, install each root, finish it, write the image.
  * Shared by the action and the CLI.
  */
-
 
 
 
@@ -8896,6 +7847,8 @@ function addFetchStats(total, add) {
 
 
 
+
+
 /** Inputs that take true/false: on the command line also bare flags, like `install`'s. */
 const BOOLEAN_INPUTS = new Set(['allow-untrusted', 'fetch-alpine-keys', 'cache']);
 function flags() {
@@ -8946,11 +7899,18 @@ function inputsFromArgv(argv) {
     }
     return env;
 }
+/** The CLI's commit-time reader: git through node:child_process (no @actions/* in the CLI). */
+const cliCommitTime = (dir) => new Promise((resolve) => {
+    (0,external_node_child_process_namespaceObject.execFile)('git', [...GIT_COMMIT_TIME_ARGS], { cwd: dir }, (error, stdout) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve(parseCommitTime(code, String(stdout ?? '')));
+    });
+});
 async function runBuildCommand(argv, logger) {
     const inputs = inputsFromArgv(argv);
     const { values } = parse(argv);
     const env = { ...process.env, ...inputs };
-    const headEpoch = needsCommitEpoch(env) ? await commitEpoch(process.cwd()) : 0;
+    const headEpoch = needsCommitEpoch(env) ? await cliCommitTime(process.cwd()) : 0;
     const spec = readInputs(env, { commitEpoch: () => headEpoch });
     const cacheDir = values['cache-dir']?.at(-1);
     if (cacheDir)
@@ -8975,7 +7935,6 @@ async function runBuildCommand(argv, logger) {
  *   witchery resolve --arch A --repository R… [--keys-dir K] [--allow-untrusted] WORLD…
  *   witchery build [action inputs as --name value] PACKAGE…
  */
-
 
 
 

@@ -4,20 +4,22 @@
  * what kind of problem it is, and a failed step.
  */
 import * as core from '@actions/core'
-import { ApkError, type ApkErrorCode } from '../apk/errors.js'
-import type { Logger } from '../apk/types.js'
+import type { ApkErrorCode, Logger } from '../apk/engine.js'
 import { build } from '../assemble/build.js'
 import { AppError, BuildError } from '../assemble/errors.js'
+import { WitcheryError } from '../errors.js'
+import type { ImageErrorCode } from '../oci/errors.js'
 import type { BuildSpec } from '../assemble/spec.js'
 import { BuildCache } from './cache.js'
-import { commitEpoch, InputError, needsCommitEpoch, readInputs } from './inputs.js'
+import { needsCommitEpoch, readInputs } from '../assemble/inputs.js'
+import { actionCommitTime } from './commit-time.js'
 import { outputValues, setOutputs } from './outputs.js'
 import { writeSummary } from './summary.js'
 
 export async function run(): Promise<void> {
   try {
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
-    const headEpoch = needsCommitEpoch(process.env) ? await commitEpoch(workspace) : 0
+    const headEpoch = needsCommitEpoch(process.env) ? await actionCommitTime(workspace) : 0
     const spec = readInputs(process.env, { commitEpoch: () => headEpoch })
     await core.group('Inputs', async () => logSpec(spec))
 
@@ -63,7 +65,8 @@ function logSpec(spec: BuildSpec): void {
   if (spec.allowUntrusted) core.warning('allow-untrusted is on: signatures are not checked')
 }
 
-const APK_TITLES: Record<ApkErrorCode, string> = {
+/** Annotation titles by error code, over every layer's errors (src/errors.ts). */
+const TITLES: Record<ApkErrorCode | ImageErrorCode, string> = {
   FORMAT: 'malformed repository data',
   INDEX_SIGNATURE: 'repository index not trusted',
   PACKAGE_INTEGRITY: 'package failed verification',
@@ -73,18 +76,19 @@ const APK_TITLES: Record<ApkErrorCode, string> = {
   PATH_ESCAPE: 'package path escapes the image root',
   FILE_CONFLICT: 'packages conflict',
   UNSUPPORTED_ENTRY: 'unsupported package entry',
-  INVALID_ARGUMENT: 'invalid setting'
+  INVALID_ARGUMENT: 'invalid setting',
+  IMAGE_SPEC: 'invalid image setting',
+  IMAGE_PATH_ESCAPE: 'image path escapes the image root',
+  IMAGE_UNSUPPORTED_FILE: 'unsupported file in the app'
 }
 
 /** The annotation title: the kind of problem, so the checks page reads at a glance. */
 export function errorTitle(error: unknown): string {
-  if (error instanceof InputError) return `witchery: invalid input \`${error.input}\``
   if (error instanceof AppError) return 'witchery: the app cannot run in the image'
-  if (error instanceof BuildError) {
-    return error.input ? `witchery: invalid input \`${error.input}\`` : 'witchery: build failed'
-  }
-  if (error instanceof ApkError) return `witchery: ${APK_TITLES[error.code] ?? 'engine error'}`
-  return 'witchery failed'
+  if (!(error instanceof WitcheryError)) return 'witchery failed'
+  if (error.input) return `witchery: invalid input \`${error.input}\``
+  if (error instanceof BuildError) return 'witchery: build failed'
+  return `witchery: ${TITLES[error.code as keyof typeof TITLES] ?? 'error'}`
 }
 
 /** setFailed with a title: one error annotation and a failed step. */

@@ -27,6 +27,22 @@ import {
   type RepositoryIndex
 } from './types.js'
 
+// What the rest of witchery may use of the engine: this file is the one door into src/apk/.
+export * from './errors.js'
+export { PackageCache } from './fetch/cache.js'
+export { newFetchStats, type FetchStats } from './fetch/fetch.js'
+export { alpineRepositories, parseRepository } from './fetch/repository.js'
+export { parseDependency } from './formats/dependency.js'
+export type {
+  Dependency,
+  FileMeta,
+  Logger,
+  PackageInfo,
+  RepoPackage,
+  Repository,
+  RootTree
+} from './types.js'
+
 export const ALPINE_KEYS_URL = 'https://alpinelinux.org/keys/'
 
 export interface EngineOptions {

@@ -2,6 +2,7 @@
  * Typed errors of the APK engine. Each message says what was wrong, where, and what to do.
  * `code` is stable and meant for programs; `message` is for people.
  */
+import { WitcheryError } from '../errors.js'
 
 export type ApkErrorCode =
   | 'FORMAT'
@@ -15,12 +16,10 @@ export type ApkErrorCode =
   | 'UNSUPPORTED_ENTRY'
   | 'INVALID_ARGUMENT'
 
-export class ApkError extends Error {
-  readonly code: ApkErrorCode
+export class ApkError extends WitcheryError {
+  declare readonly code: ApkErrorCode
   constructor(code: ApkErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.code = code
-    this.name = new.target.name
+    super(code, message, options)
   }
 }
 

@@ -9,15 +9,16 @@ import * as path from 'node:path'
 import { findArch, type ArchInfo } from '../arch.js'
 import { makeDirs } from '../files.js'
 import {
-  installResolution,
-  openRepositories,
-  resolveWorld,
   type EngineOptions,
+  installResolution,
+  type Logger,
+  newFetchStats,
   type OpenRepositories,
-  type Resolution
+  openRepositories,
+  type RepoPackage,
+  type Resolution,
+  resolveWorld
 } from '../apk/engine.js'
-import { newFetchStats } from '../apk/fetch/fetch.js'
-import type { Logger, RepoPackage } from '../apk/types.js'
 import { scanDirectory, treeToLayerEntries } from '../oci/tree.js'
 import { writeImage } from '../oci/image.js'
 import type { PlatformImage } from '../oci/types.js'

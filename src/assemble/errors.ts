@@ -1,14 +1,22 @@
 /**
- * Errors of the build layer: problems with what the user asked for, found before or around the
- * engine's work. Each names the setting (`input`) it is about, so the action can point at it.
+ * Errors of the image assembly: problems with what the user asked for, found before or around
+ * the engine's work. Each names the setting (`input`) it is about when there is one, so the
+ * action and the CLI can point at it.
  */
-export class BuildError extends Error {
-  /** The action input / CLI option the problem is about, when there is one. */
-  readonly input?: string
+import { WitcheryError } from '../errors.js'
+
+/** A bad input value: the message starts with the input's name and says how to fix it. */
+export class InputError extends WitcheryError {
+  declare readonly input: string
+  constructor(input: string, problem: string) {
+    super('INPUT', `input \`${input}\`: ${problem}`, { input })
+  }
+}
+
+/** The build cannot go on with what it was given (a setting, or what the packages left). */
+export class BuildError extends WitcheryError {
   constructor(message: string, input?: string) {
-    super(message)
-    this.name = new.target.name
-    this.input = input
+    super('BUILD', message, { input })
   }
 }
 

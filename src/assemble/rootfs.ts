@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import type { RootTree } from '../apk/types.js'
+import type { RootTree } from '../apk/engine.js'
 import { BuildError } from './errors.js'
 
 export const NONROOT = { name: 'nonroot', uid: 65532, gid: 65532, home: 'home/nonroot' }

@@ -3,7 +3,7 @@
  * CLI flags) before any work starts. Data flows one way: spec → resolve → fetch → install →
  * image → result.
  */
-import type { FetchStats } from '../apk/fetch/fetch.js'
+import type { FetchStats } from '../apk/engine.js'
 
 export interface AppSpec {
   /** Path on the host: a file or a folder. `{arch}` is replaced per architecture. */

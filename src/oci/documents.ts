@@ -3,7 +3,7 @@
  * docker's manifest.json. Keys are written in a fixed order (the order of the image-spec Go
  * structs) and maps sorted, without whitespace, so equal inputs give equal digests.
  */
-import { InvalidArgumentError } from '../apk/errors.js'
+import { ImageSpecError } from './errors.js'
 import { compareBytes } from './tar-writer.js'
 import type { ImageConfigSpec, LayerSpec, Platform, WrittenLayer } from './types.js'
 
@@ -79,7 +79,7 @@ function exposedPorts(ports: string[] | undefined): Record<string, object> | und
   for (const port of ports) {
     const match = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(port.trim())
     if (!match || Number(match[1]) > 65535) {
-      throw new InvalidArgumentError(
+      throw new ImageSpecError(
         `exposed port '${port}' is not PORT or PORT/PROTOCOL (tcp, udp, sctp), e.g. 8080/tcp`
       )
     }

@@ -3,7 +3,7 @@
  * directory present, hardlinks after the file they point at, all sorted bytewise by path so the
  * layer is the same whatever order the caller listed it in.
  */
-import { InvalidArgumentError, PathEscapeError } from '../apk/errors.js'
+import { ImagePathError, ImageSpecError } from './errors.js'
 import { compareBytes } from './tar-writer.js'
 import type { LayerEntry } from './types.js'
 
@@ -23,7 +23,7 @@ export function normalizeEntries(
   for (const entry of entries) {
     checkEntry(entry)
     if (byPath.has(entry.path)) {
-      throw new InvalidArgumentError(
+      throw new ImageSpecError(
         `the layer lists '${entry.path}' twice; give each path once per layer`
       )
     }
@@ -45,7 +45,7 @@ function sortByPath(entries: LayerEntry[]): LayerEntry[] {
 export function checkEntry(entry: LayerEntry): void {
   checkPath(entry.path, 'path')
   if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) {
-    throw new InvalidArgumentError(
+    throw new ImageSpecError(
       `'${entry.path}' has mode ${entry.mode}; give permission bits between 0 and 0o7777`
     )
   }
@@ -54,9 +54,7 @@ export function checkEntry(entry: LayerEntry): void {
     ['gid', entry.gid]
   ] as const) {
     if (!Number.isSafeInteger(id) || id < 0) {
-      throw new InvalidArgumentError(
-        `'${entry.path}' has ${field} ${id}; give a non-negative integer`
-      )
+      throw new ImageSpecError(`'${entry.path}' has ${field} ${id}; give a non-negative integer`)
     }
   }
   if (entry.type === 'symlink') checkLinkname(entry, 'symlink')
@@ -65,7 +63,7 @@ export function checkEntry(entry: LayerEntry): void {
     checkPath(entry.linkname as string, `hardlink target of '${entry.path}'`)
   }
   if (entry.type === 'file' && (entry.source === undefined) === (entry.content === undefined)) {
-    throw new InvalidArgumentError(
+    throw new ImageSpecError(
       `file '${entry.path}' needs exactly one of source (a host path) or content (bytes)`
     )
   }
@@ -73,19 +71,19 @@ export function checkEntry(entry: LayerEntry): void {
 
 function checkLinkname(entry: LayerEntry, kind: string): void {
   if (!entry.linkname || entry.linkname.includes('\0')) {
-    throw new InvalidArgumentError(`${kind} '${entry.path}' needs a target without NUL bytes`)
+    throw new ImageSpecError(`${kind} '${entry.path}' needs a target without NUL bytes`)
   }
 }
 
 function checkPath(p: string, what: string): void {
   const fix = 'paths are relative to the image root, like usr/bin/app'
   if (p === '' || p.includes('\0') || p.startsWith('/') || p.endsWith('/')) {
-    throw new InvalidArgumentError(`${what} '${p}' is not a clean relative path; ${fix}`)
+    throw new ImageSpecError(`${what} '${p}' is not a clean relative path; ${fix}`)
   }
   for (const part of p.split('/')) {
-    if (part === '..') throw new PathEscapeError(`${what} '${p}' climbs out of the image root`)
+    if (part === '..') throw new ImagePathError(`${what} '${p}' climbs out of the image root`)
     if (part === '' || part === '.') {
-      throw new InvalidArgumentError(`${what} '${p}' has an empty or '.' part; ${fix}`)
+      throw new ImageSpecError(`${what} '${p}' has an empty or '.' part; ${fix}`)
     }
   }
 }
@@ -98,7 +96,7 @@ function addParents(byPath: Map<string, LayerEntry>, options: NormalizeOptions):
       const existing = byPath.get(parent)
       if (existing) {
         if (existing.type !== 'directory') {
-          throw new InvalidArgumentError(
+          throw new ImageSpecError(
             `'${entry.path}' is under '${parent}', which this layer makes a ${existing.type}`
           )
         }
@@ -166,14 +164,14 @@ function resolveHardlink(entry: LayerEntry, byPath: Map<string, LayerEntry>): st
   for (;;) {
     const next = byPath.get(target)
     if (!next || (next.type !== 'file' && next.type !== 'hardlink')) {
-      throw new InvalidArgumentError(
+      throw new ImageSpecError(
         `hardlink '${entry.path}' points at '${target}', which is not a regular file in the ` +
           'same layer; a layer can only link to its own files'
       )
     }
     if (next.type === 'file') return target
     if (seen.has(target)) {
-      throw new InvalidArgumentError(`hardlink '${entry.path}' is part of a loop of hardlinks`)
+      throw new ImageSpecError(`hardlink '${entry.path}' is part of a loop of hardlinks`)
     }
     seen.add(target)
     target = next.linkname as string

@@ -9,7 +9,7 @@ import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { InvalidArgumentError } from '../apk/errors.js'
+import { ImageSpecError } from './errors.js'
 import {
   dockerManifest,
   imageConfig,
@@ -76,23 +76,23 @@ export async function writeImage(options: WriteImageOptions): Promise<WrittenIma
 
 function checkOptions(options: WriteImageOptions): void {
   if (options.images.length === 0) {
-    throw new InvalidArgumentError('writeImage needs at least one platform image')
+    throw new ImageSpecError('writeImage needs at least one platform image')
   }
   const epoch = options.createdEpoch
   if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > MAX_EPOCH) {
-    throw new InvalidArgumentError(
+    throw new ImageSpecError(
       `created epoch ${epoch} is not a whole number of seconds between 0 and ${MAX_EPOCH}`
     )
   }
   const level = options.gzipLevel
   if (level !== undefined && (!Number.isInteger(level) || level < 0 || level > 9)) {
-    throw new InvalidArgumentError(`gzip level ${level} is not a whole number from 0 to 9`)
+    throw new ImageSpecError(`gzip level ${level} is not a whole number from 0 to 9`)
   }
   const seen = new Set<string>()
   for (const { platform } of options.images) {
     const key = [platform.os, platform.architecture, platform.variant ?? ''].join('/')
     if (seen.has(key)) {
-      throw new InvalidArgumentError(`platform ${key} is given twice; give each platform once`)
+      throw new ImageSpecError(`platform ${key} is given twice; give each platform once`)
     }
     seen.add(key)
   }

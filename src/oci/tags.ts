@@ -3,7 +3,7 @@
  * `[registry[:port]/]path[:tag]`. Checked here, before any layer is written, so a bad tag fails
  * in a second with the rule it broke.
  */
-import { InvalidArgumentError } from '../apk/errors.js'
+import { ImageSpecError } from './errors.js'
 
 export interface ImageRef {
   /** Registry and repository path as written, e.g. `ghcr.io/o/app` or `app`. */
@@ -23,10 +23,10 @@ const TAG_RULE = 'a tag is 1 to 128 characters of A-Z a-z 0-9 _ . - and does not
 const PATH_RULE =
   'each part of the repository path is lowercase letters and digits, separated by ., _, __ or -'
 
-/** Splits and checks `[registry[:port]/]path[:tag]`; throws InvalidArgumentError naming the rule. */
+/** Splits and checks `[registry[:port]/]path[:tag]`; throws ImageSpecError naming the rule. */
 export function parseImageRef(ref: string): ImageRef {
   if (ref.includes('@')) {
-    throw new InvalidArgumentError(
+    throw new ImageSpecError(
       `image reference '${ref}' has a digest; an image is tagged by name:tag, not by digest`
     )
   }
@@ -35,7 +35,7 @@ export function parseImageRef(ref: string): ImageRef {
   const name = colon === -1 ? ref : ref.slice(0, colon)
   const tag = colon === -1 ? 'latest' : ref.slice(colon + 1)
   if (!TAG.test(tag)) {
-    throw new InvalidArgumentError(`invalid tag '${tag}' in image reference '${ref}': ${TAG_RULE}`)
+    throw new ImageSpecError(`invalid tag '${tag}' in image reference '${ref}': ${TAG_RULE}`)
   }
   checkName(name, ref)
   return { name, tag }
@@ -43,24 +43,24 @@ export function parseImageRef(ref: string): ImageRef {
 
 function checkName(name: string, ref: string): void {
   if (name === '') {
-    throw new InvalidArgumentError(`image reference '${ref}' has no repository name`)
+    throw new ImageSpecError(`image reference '${ref}' has no repository name`)
   }
   if (name.length > MAX_NAME) {
-    throw new InvalidArgumentError(
+    throw new ImageSpecError(
       `image reference '${ref}': the repository name is longer than ${MAX_NAME} characters`
     )
   }
   const parts = name.split('/')
   const host = hasRegistry(parts) ? parts.shift() : undefined
   if (host !== undefined && !HOST.test(host)) {
-    throw new InvalidArgumentError(
+    throw new ImageSpecError(
       `invalid registry '${host}' in image reference '${ref}': give a host name with an optional :port`
     )
   }
   for (const part of parts) {
     if (PATH_COMPONENT.test(part)) continue
     const hint = part !== part.toLowerCase() ? ' (the repository path must be lowercase)' : ''
-    throw new InvalidArgumentError(
+    throw new ImageSpecError(
       `invalid repository path '${parts.join('/')}' in image reference '${ref}'${hint}: ${PATH_RULE}`
     )
   }

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs'
 import { promisify } from 'node:util'
-import { InvalidArgumentError } from '../apk/errors.js'
+import { ImageSpecError } from './errors.js'
 import type { LayerEntry } from './types.js'
 
 const BLOCK = 512
@@ -133,13 +133,11 @@ function ustarHeader(f: UstarFields): Buffer {
 
 function writeOctal(block: Buffer, offset: number, width: number, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidArgumentError(`tar field value ${value} is not a non-negative integer`)
+    throw new ImageSpecError(`tar field value ${value} is not a non-negative integer`)
   }
   const digits = value.toString(8).padStart(width - 1, '0')
   if (digits.length > width - 1) {
-    throw new InvalidArgumentError(
-      `tar field value ${value} does not fit ${width - 1} octal digits`
-    )
+    throw new ImageSpecError(`tar field value ${value} does not fit ${width - 1} octal digits`)
   }
   block.write(`${digits}\u0000`, offset, 'latin1')
 }
@@ -261,7 +259,7 @@ async function* sourceFilePieces(entry: LayerEntry, mtime: number): AsyncGenerat
   try {
     const stat = fs.fstatSync(fd)
     if (!stat.isFile()) {
-      throw new InvalidArgumentError(
+      throw new ImageSpecError(
         `the content of '${entry.path}' comes from '${source}', which is not a regular file`
       )
     }
@@ -285,7 +283,7 @@ async function* sourceFilePieces(entry: LayerEntry, mtime: number): AsyncGenerat
       }
     }
     if (read !== stat.size || fs.readSync(fd, Buffer.alloc(1), 0, 1, null) !== 0) {
-      throw new InvalidArgumentError(
+      throw new ImageSpecError(
         `'${source}' (for '${entry.path}') changed size while it was read; do not modify the ` +
           'files of an image while it is written'
       )
@@ -301,7 +299,7 @@ function openSource(entry: LayerEntry, source: string): number {
     return fs.openSync(source, OPEN_FLAGS)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw new InvalidArgumentError(
+      throw new ImageSpecError(
         `the content of '${entry.path}' comes from '${source}', which is a symlink on disk; ` +
           'give the path of the file itself'
       )

@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import type { RootTree } from '../apk/types.js'
-import { InvalidArgumentError, UnsupportedEntryError } from '../apk/errors.js'
+import type { RootTree } from '../apk/engine.js'
+import { ImageSpecError, UnsupportedFileError } from './errors.js'
 import { compareBytes } from './tar-writer.js'
 import type { LayerEntry } from './types.js'
 
@@ -63,14 +63,14 @@ export async function scanDirectory(
   const top = await fs.stat(dir)
   if (top.isFile()) {
     if (base === '') {
-      throw new InvalidArgumentError(`'${dir}' is a file; give the path it takes in the image`)
+      throw new ImageSpecError(`'${dir}' is a file; give the path it takes in the image`)
     }
     // The writer never follows a symlink, so hand it the file the user's path leads to. A
     // single file is the program to run: executable even when a download dropped its exec bit.
     return [fileEntry(base, await fs.realpath(dir), top.mode | 0o111, owner)]
   }
   if (!top.isDirectory()) {
-    throw new UnsupportedEntryError(`'${dir}' is neither a file nor a folder; give either`)
+    throw new UnsupportedFileError(`'${dir}' is neither a file nor a folder; give either`)
   }
   const entries: LayerEntry[] = []
   if (base !== '') entries.push({ path: base, type: 'directory', mode: 0o755, ...owner })
@@ -98,7 +98,7 @@ async function scanInto(
       const linkname = await fs.readlink(hostPath)
       entries.push({ path: imagePath, type: 'symlink', mode: 0o777, linkname, ...owner })
     } else {
-      throw new UnsupportedEntryError(
+      throw new UnsupportedFileError(
         `'${hostPath}' is a socket, FIFO or device; an app folder can hold files, folders and symlinks only`
       )
     }

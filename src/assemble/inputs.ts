@@ -3,26 +3,15 @@
  * does (`INPUT_<NAME>`, trimmed), so the runner, the CLI and tests all go through the same
  * parsing and validation. Every problem is an InputError that names the input and the fix.
  */
-import * as exec from '@actions/exec'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { archNames, findArch, hostArch } from '../arch.js'
-import { parseDependency } from '../apk/formats/dependency.js'
-import { alpineRepositories, parseRepository } from '../apk/fetch/repository.js'
-import type { AppSpec, BuildSpec, ImageSettings } from '../assemble/spec.js'
+import { alpineRepositories, parseDependency, parseRepository } from '../apk/engine.js'
+import { InputError } from './errors.js'
+import type { AppSpec, BuildSpec, ImageSettings } from './spec.js'
 import { rfc3339 } from '../oci/documents.js'
 import { parseImageRef, PATH_COMPONENT, type ImageRef } from '../oci/tags.js'
-
-/** A bad input value: the message starts with the input's name and says how to fix it. */
-export class InputError extends Error {
-  readonly input: string
-  constructor(input: string, problem: string) {
-    super(`input \`${input}\`: ${problem}`)
-    this.name = new.target.name
-    this.input = input
-  }
-}
 
 export interface InputDefinition {
   required?: boolean
@@ -100,23 +89,6 @@ export function readInputs(env: Env = process.env, context: InputContext = {}): 
     output: parseOutput(input('output'), workspace),
     sourceDateEpoch,
     cacheDir: cache ? path.join(env.RUNNER_TEMP || os.tmpdir(), 'witchery-cache') : undefined
-  }
-}
-
-/** Unix seconds of HEAD's commit in `dir`, or 0 when git or the repository is missing. */
-export async function commitEpoch(dir: string): Promise<number> {
-  try {
-    const { exitCode, stdout } = await exec.getExecOutput('git', ['log', '-1', '--format=%ct'], {
-      cwd: dir,
-      silent: true,
-      ignoreReturnCode: true
-    })
-    const seconds = Number(stdout.trim())
-    return exitCode === 0 && stdout.trim() !== '' && Number.isSafeInteger(seconds) && seconds >= 0
-      ? seconds
-      : 0
-  } catch {
-    return 0
   }
 }
 
