@@ -13,10 +13,9 @@ import {
   tableCrc32
 } from '../src/apk/formats/gzip.js'
 import { expectFormatError } from './support/failures.js'
+import { haveShared, SHARED } from './support/shared.js'
 
-const SHARED = path.resolve(process.cwd(), '..', 'shared')
-const haveShared = fs.existsSync(SHARED)
-if (!haveShared) console.warn('skipping: ../shared not found')
+const sharedHere = haveShared()
 
 /** A gzip member with the optional header fields written by hand (RFC 1952). */
 function handmadeMember(
@@ -206,7 +205,7 @@ describe('crc32', () => {
   })
 })
 
-;(haveShared ? describe : describe.skip)('real files', () => {
+;(sharedHere ? describe : describe.skip)('real files', () => {
   it('splits every reference package into signature, control and data members', () => {
     const dir = path.join(SHARED, 'fixtures/apk-tools-reference/repo-x86_64')
     for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.apk'))) {

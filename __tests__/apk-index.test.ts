@@ -12,10 +12,9 @@ import { buildApk } from './support/apk-builder.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { buildIndex, buildIndexFromText, buildRepository } from './support/repo-builder.js'
 import { rejection } from './support/failures.js'
+import { haveShared, SHARED } from './support/shared.js'
 
-const SHARED = path.resolve(process.cwd(), '..', 'shared')
-const haveShared = fs.existsSync(SHARED)
-if (!haveShared) console.warn('skipping: ../shared not found')
+const sharedHere = haveShared()
 
 const FIXTURES = path.join(SHARED, 'fixtures')
 const REAL = path.join(FIXTURES, 'real-indexes')
@@ -47,7 +46,7 @@ function retamper(bytes: Buffer): Buffer {
   return Buffer.concat([bytes.subarray(signature.start, signature.end), zlib.gzipSync(tar)])
 }
 
-;(haveShared ? describe : describe.skip)("Alpine's real indexes", () => {
+;(sharedHere ? describe : describe.skip)("Alpine's real indexes", () => {
   let alpineKeys: Keyring
   const read = new Map<string, RepositoryIndex>()
   const v322 = path.join(REAL, 'v3.22-main/x86_64/APKINDEX.tar.gz')
@@ -145,7 +144,7 @@ function retamper(bytes: Buffer): Buffer {
   })
 })
 
-;(haveShared ? describe : describe.skip)('the apk-tools reference repository index', () => {
+;(sharedHere ? describe : describe.skip)('the apk-tools reference repository index', () => {
   const file = path.join(REFERENCE, 'repo-x86_64/APKINDEX.tar.gz')
 
   it('verifies with the fixture key and formats back byte for byte', async () => {

@@ -15,11 +15,10 @@ import type { ApkPackageFile, RepoPackage } from '../src/apk/types.js'
 import { buildApk, type ApkSpec, type FileSpec } from './support/apk-builder.js'
 import { generateSigningKey } from './support/keys.js'
 import { synthetic } from './support/packages.js'
+import { haveShared, SHARED } from './support/shared.js'
 
-const SHARED = path.resolve(process.cwd(), '..', 'shared')
 const REFERENCE = path.join(SHARED, 'fixtures/apk-tools-reference')
-const haveShared = fs.existsSync(REFERENCE)
-if (!haveShared) console.warn('skipping the apk-tools reference test: ../shared not found')
+const sharedHere = haveShared('fixtures/apk-tools-reference')
 
 const key = generateSigningKey()
 let work: string
@@ -69,7 +68,7 @@ function listing(root: string): string[] {
     .sort()
 }
 
-;(haveShared ? describe : describe.skip)('against what apk-tools 2.14 installed', () => {
+;(sharedHere ? describe : describe.skip)('against what apk-tools 2.14 installed', () => {
   it('gives a byte-identical database and the same tree for `hello ca-certificates-bundle`', async () => {
     const repoDir = path.join(work, 'repo')
     fs.mkdirSync(repoDir)

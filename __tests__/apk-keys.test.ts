@@ -7,10 +7,9 @@ import { InvalidArgumentError, UntrustedKeyError } from '../src/apk/errors.js'
 import { Keyring, spkiFingerprint } from '../src/apk/keys/keyring.js'
 import { generateSigningKey, keyFingerprint, writeKeysDir } from './support/keys.js'
 import { rejection } from './support/failures.js'
+import { haveShared, SHARED } from './support/shared.js'
 
-const SHARED = path.resolve(process.cwd(), '..', 'shared')
-const haveShared = fs.existsSync(SHARED)
-if (!haveShared) console.warn('skipping: ../shared not found')
+const sharedHere = haveShared()
 
 const ALPINE_DIR = path.join(SHARED, 'alpine-keys')
 const ALPINE_NAME = 'alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub'
@@ -97,8 +96,8 @@ describe('Keyring.load', () => {
   })
 })
 
-;(haveShared ? describe : describe.skip)('Alpine keys', () => {
-  const rows = haveShared
+;(sharedHere ? describe : describe.skip)('Alpine keys', () => {
+  const rows = sharedHere
     ? fs
         .readFileSync(path.join(SHARED, 'alpine-keys.tsv'), 'utf8')
         .trim()

@@ -17,10 +17,9 @@ import { parsePkginfo } from '../src/apk/formats/pkginfo.js'
 import type { RepoPackage } from '../src/apk/types.js'
 import { buildApk, type ApkSpec } from './support/apk-builder.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
+import { haveShared, SHARED } from './support/shared.js'
 
-const SHARED = path.resolve(process.cwd(), '..', 'shared')
-const haveShared = fs.existsSync(SHARED)
-if (!haveShared) console.warn('skipping: ../shared not found')
+const sharedHere = haveShared()
 
 const REFERENCE = path.join(SHARED, 'fixtures', 'apk-tools-reference')
 const REPO_DIR = path.join(REFERENCE, 'repo-x86_64')
@@ -52,7 +51,7 @@ function flipAt(tar: Buffer, marker: string, offset = 0): void {
   tar[at] ^= 0x01
 }
 
-;(haveShared ? describe : describe.skip)('the apk-tools reference packages', () => {
+;(sharedHere ? describe : describe.skip)('the apk-tools reference packages', () => {
   let keyring: Keyring
   let entries: Map<string, RepoPackage>
   const file = (name: string) => fs.readFileSync(path.join(REPO_DIR, name))

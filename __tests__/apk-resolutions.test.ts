@@ -6,15 +6,14 @@ import { UnsatisfiableError } from '../src/apk/errors.js'
 import { Keyring } from '../src/apk/keys/keyring.js'
 import { solve } from '../src/apk/solver/solve.js'
 import type { RepoPackage, Repository } from '../src/apk/types.js'
+import { haveShared, SHARED } from './support/shared.js'
 
 /**
  * The solver against what apk-tools 2.14.10 itself resolved: every world of
  * ../shared/fixtures/real-indexes/v3.22-main-resolutions.tsv on Alpine's own v3.22 main index, and
  * the worlds apk installed from the apk-tools-reference repository.
  */
-const SHARED = path.resolve(process.cwd(), '..', 'shared')
-const haveShared = fs.existsSync(SHARED)
-if (!haveShared) console.warn('skipping: ../shared not found')
+const sharedHere = haveShared()
 
 const FIXTURES = path.join(SHARED, 'fixtures')
 const REPOSITORY: Repository = { url: 'https://dl-cdn.alpinelinux.org/alpine/v3.22/main', index: 0 }
@@ -69,8 +68,8 @@ function dependsOn(from: RepoPackage, target: RepoPackage, order: RepoPackage[])
   return false
 }
 
-;(haveShared ? describe : describe.skip)('apk-tools 2.14 resolutions on Alpine v3.22 main', () => {
-  const rows = haveShared ? readRows() : []
+;(sharedHere ? describe : describe.skip)('apk-tools 2.14 resolutions on Alpine v3.22 main', () => {
+  const rows = sharedHere ? readRows() : []
   let packages: RepoPackage[] = []
 
   beforeAll(async () => {
@@ -148,7 +147,7 @@ function dependsOn(from: RepoPackage, target: RepoPackage, order: RepoPackage[])
   })
 })
 
-;(haveShared ? describe : describe.skip)('apk-tools-reference repository', () => {
+;(sharedHere ? describe : describe.skip)('apk-tools-reference repository', () => {
   const REFERENCE: Repository = { url: 'repo', index: 0 }
   let packages: RepoPackage[] = []
 

@@ -40,10 +40,9 @@ import {
   formatIndexText
 } from './support/repo-builder.js'
 import type { PackageInfo } from '../src/apk/types.js'
+import { haveShared, SHARED } from './support/shared.js'
 
-const SHARED = path.resolve(process.cwd(), '..', 'shared')
-const haveShared = fs.existsSync(SHARED)
-if (!haveShared) console.warn('skipping: ../shared not found')
+const sharedHere = haveShared()
 const REF = path.join(SHARED, 'fixtures', 'apk-tools-reference', 'repo-x86_64')
 
 function have(tool: string): boolean {
@@ -580,7 +579,7 @@ describe('repo-builder', () => {
 
 // --- the reference repository ------------------------------------------------------------------
 
-;(haveShared ? describe : describe.skip)(
+;(sharedHere ? describe : describe.skip)(
   'same layout as the apk-tools reference repository',
   () => {
     const fixture = (name: string) => fs.readFileSync(path.join(REF, name))
@@ -714,7 +713,7 @@ function readStanza(stanza: string): PackageInfo {
   return info
 }
 
-;(haveShared ? describe : describe.skip)("formatter against Alpine's own v3.22 index", () => {
+;(sharedHere ? describe : describe.skip)("formatter against Alpine's own v3.22 index", () => {
   test('every stanza of the 5,646 packages is reproduced byte for byte, in the same order', () => {
     const file = path.join(SHARED, 'fixtures/real-indexes/v3.22-main/x86_64/APKINDEX.tar.gz')
     const text = runBytes('tar', ['-xzOf', file, 'APKINDEX']).toString()
