@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { parse } from 'yaml'
 
 export interface ActionInputSpec {
   description: string
@@ -20,52 +21,22 @@ export interface ActionYml {
   outputs: Record<string, { description: string }>
 }
 
-function unquote(value: string): string {
-  const v = value.trim()
-  if (v.length >= 2 && v.startsWith("'") && v.endsWith("'"))
-    return v.slice(1, -1).replace(/''/g, "'")
-  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) return JSON.parse(v) as string
-  return v
-}
-
-/**
- * Reads the `inputs:` and `outputs:` blocks of our action.yml. Not a YAML parser: it knows the
- * file's regular shape (two-space indents, `key: value` or `key: >-` with folded lines).
- */
+/** The `inputs:` and `outputs:` of an action.yml, read with a YAML parser. */
 export function readActionYml(file = path.resolve('action.yml')): ActionYml {
-  const raw: Record<'inputs' | 'outputs', Record<string, Record<string, string>>> = {
-    inputs: {},
-    outputs: {}
-  }
-  let section: 'inputs' | 'outputs' | undefined
-  let item: Record<string, string> | undefined
-  let folding: string | undefined
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    const top = /^(\S[^:]*):/.exec(line)
-    const name = /^ {2}([\w-]+):\s*$/.exec(line)
-    const prop = /^ {4}([\w-]+):\s*(.*)$/.exec(line)
-    if (top) {
-      section = top[1] === 'inputs' || top[1] === 'outputs' ? top[1] : undefined
-      item = undefined
-    } else if (section && name) {
-      item = raw[section][name[1]] = {}
-    } else if (item && prop) {
-      folding = prop[2] === '>-' ? prop[1] : undefined
-      item[prop[1]] = folding ? '' : unquote(prop[2])
-    } else if (item && folding && /^ {6}\S/.test(line)) {
-      item[folding] = `${item[folding]} ${line.trim()}`.trim()
-    }
+  const raw = parse(fs.readFileSync(file, 'utf8')) as {
+    inputs?: Record<string, { description?: string; required?: boolean; default?: string }>
+    outputs?: Record<string, { description?: string }>
   }
   const inputs: Record<string, ActionInputSpec> = {}
-  for (const [name, p] of Object.entries(raw.inputs)) {
+  for (const [name, p] of Object.entries(raw.inputs ?? {})) {
     inputs[name] = {
       description: p.description ?? '',
-      required: p.required === 'true',
+      required: p.required === true,
       default: p.default
     }
   }
   const outputs: Record<string, { description: string }> = {}
-  for (const [name, p] of Object.entries(raw.outputs))
+  for (const [name, p] of Object.entries(raw.outputs ?? {}))
     outputs[name] = { description: p.description ?? '' }
   return { inputs, outputs }
 }
