@@ -1,6 +1,6 @@
 /**
  * Action inputs → BuildSpec: every input's default, parsing and validation, read from an env map
- * exactly as the runner provides it, and action.yml checked against the code's table.
+ * exactly as the runner provides it (action.yml against the code's table: action-yml.test.ts).
  */
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
@@ -11,8 +11,6 @@ import { actionCommitTime } from '../src/action/commit-time.js'
 import { InputError } from '../src/assemble/errors.js'
 import { getInput, INPUTS, readInputs } from '../src/assemble/inputs.js'
 import { cliCommitTime } from '../src/cli-build.js'
-import { OUTPUT_NAMES } from '../src/action/outputs.js'
-import { readActionYml } from './support/run-action.js'
 
 let work: string
 let workspace: string
@@ -136,36 +134,6 @@ describe('defaults', () => {
     expect(
       readInputs({ ...env({}), 'INPUT_FETCH-ALPINE-KEYS': 'false' }, context).fetchAlpineKeys
     ).toBe(false)
-  })
-})
-
-describe('action.yml', () => {
-  const yml = readActionYml(path.resolve('action.yml'))
-
-  it('declares exactly the inputs of the code table, with the same defaults', () => {
-    expect(Object.keys(yml.inputs).sort()).toEqual(Object.keys(INPUTS).sort())
-    for (const [name, definition] of Object.entries(INPUTS)) {
-      const declared = yml.inputs[name]
-      expect({ name, default: declared.default, required: declared.required }).toEqual({
-        name,
-        default: 'default' in definition ? definition.default : undefined,
-        required: 'required' in definition ? definition.required : false
-      })
-      expect(declared.description.length).toBeGreaterThan(20)
-    }
-  })
-
-  it('declares exactly the outputs the action sets', () => {
-    expect(Object.keys(yml.outputs)).toEqual([...OUTPUT_NAMES])
-    for (const output of Object.values(yml.outputs))
-      expect(output.description.length).toBeGreaterThan(10)
-  })
-
-  it('runs dist/index.js on node24 and has branding', () => {
-    const text = fs.readFileSync('action.yml', 'utf8')
-    expect(text).toMatch(/^runs:\n {2}using: node24\n {2}main: dist\/index\.js\n/m)
-    expect(text).toMatch(/^branding:\n {2}icon: \S+\n {2}color: \S+/m)
-    expect(text).toMatch(/^name: witchery$/m)
   })
 })
 
