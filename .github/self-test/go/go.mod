@@ -1,0 +1,3 @@
+module witchery.dev/self-test
+
+go 1.19
