@@ -108,3 +108,19 @@ describe('the checks bite', () => {
     )
   })
 })
+
+describe('dependabot.yml', () => {
+  const config = parse(fs.readFileSync('.github/dependabot.yml', 'utf8')) as {
+    version: number
+    updates: { 'package-ecosystem': string; directory: string; schedule: { interval: string } }[]
+  }
+
+  it('updates the npm packages and the actions weekly', () => {
+    expect(config.version).toBe(2)
+    expect(config.updates.map((u) => u['package-ecosystem'])).toEqual(['npm', 'github-actions'])
+    for (const update of config.updates) {
+      expect(update.directory).toBe('/')
+      expect(update.schedule.interval).toBe('weekly')
+    }
+  })
+})
