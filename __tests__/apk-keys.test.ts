@@ -41,6 +41,19 @@ describe('Keyring.load', () => {
     expect(await keyring.resolve(a.name)).toBe(keyring.get(a.name))
   })
 
+  it('keeps only the public block of a key file that holds more (a private key never goes on)', async () => {
+    const a = generateSigningKey()
+    const keysDir = path.join(dir, 'keys')
+    fs.mkdirSync(keysDir)
+    fs.writeFileSync(
+      path.join(keysDir, a.name),
+      `# our signing key\n${a.privateKeyPem}${a.publicKeyPem}trailing words\n`
+    )
+    const keyring = await Keyring.load({ keysDir })
+    expect(keyring.pemOf(a.name)).toBe(a.publicKeyPem)
+    expect(keyring.pemOf(a.name)).not.toMatch(/PRIVATE KEY|our signing key|trailing/)
+  })
+
   it('loads several keys dirs, each with files and folders that are not keys', async () => {
     const a = generateSigningKey()
     const b = generateSigningKey(undefined, { fresh: true })

@@ -49,7 +49,9 @@ function parsePublicKey(bytes: Buffer): LoadedKey | undefined {
     return undefined
   }
   if (key.asymmetricKeyType !== 'rsa') return undefined
-  return { key, pem: text, fingerprint: spkiFingerprint(key) }
+  // Only the public block is kept (and later copied into the image): a key file that also
+  // holds anything else, a private key above all, never reaches the image.
+  return { key, pem: `${pem}\n`, fingerprint: spkiFingerprint(key) }
 }
 
 function checkPin(name: string, loaded: LoadedKey, origin: string): void {
@@ -176,7 +178,7 @@ export class Keyring {
     return [...this.keys.keys()].sort()
   }
 
-  /** The key file's text as loaded or downloaded. */
+  /** The key's PEM public-key block as loaded or downloaded, with a final newline. */
   pemOf(keyName: string): string | undefined {
     return this.keys.get(keyName)?.pem
   }
