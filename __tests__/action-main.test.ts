@@ -64,7 +64,8 @@ function fakeResult(spec: BuildSpec): BuildResult {
       packagesFromCache: 0,
       packagesDownloaded: 1,
       indexesRevalidated: 0,
-      indexesDownloaded: 1
+      indexesDownloaded: 1,
+      indexesOffline: 0
     },
     warnings: ['x86_64: install scripts not run for busybox']
   }

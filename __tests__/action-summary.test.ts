@@ -78,7 +78,8 @@ function result(arches = ['x86_64'], count = 2): BuildResult {
       packagesFromCache: 1,
       packagesDownloaded: 1,
       indexesRevalidated: 2,
-      indexesDownloaded: 0
+      indexesDownloaded: 0,
+      indexesOffline: 0
     },
     warnings: ['x86_64: install scripts not run for busybox']
   }

@@ -17,7 +17,12 @@ import { build } from './assemble/build.js'
 type Flags = Record<string, { type: 'string'; multiple: true }>
 
 /** Inputs that take true/false: on the command line also bare flags, like `install`'s. */
-const BOOLEAN_INPUTS = new Set<string>(['allow-untrusted', 'fetch-alpine-keys', 'cache'])
+const BOOLEAN_INPUTS = new Set<string>([
+  'allow-untrusted',
+  'fetch-alpine-keys',
+  'cache',
+  'lock-update'
+])
 
 function flags(): Flags {
   const out: Flags = { 'cache-dir': { type: 'string', multiple: true } }

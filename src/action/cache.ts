@@ -9,7 +9,7 @@ import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import { PackageCache, type RepoPackage } from '../apk/engine.js'
+import { PackageCache, type PackageInfo } from '../apk/engine.js'
 import type { BuildSpec, FetchSummary } from '../assemble/spec.js'
 import { makeDirs } from '../files.js'
 
@@ -25,9 +25,10 @@ export interface CacheKeys {
   restore: string[]
 }
 
+/** One arch's package set: resolved, or read from a lock file (identities are all the key needs). */
 export interface ResolvedArch {
   arch: string
-  packages: RepoPackage[]
+  packages: Pick<PackageInfo, 'name' | 'version' | 'checksum'>[]
 }
 
 type EntryName = 'indexes' | 'packages'
@@ -68,7 +69,12 @@ export function indexCacheKeys(
   return { primary: `${prefix}${utcDay(now)}`, restore: [prefix] }
 }
 
-/** `witchery-pkgs-v1-<arches>-<sha256 of the sorted package identities>`, restored by arch prefix. */
+/**
+ * `witchery-pkgs-v1-<arches>-<sha256 of the sorted package identities>`, restored by arch prefix.
+ * A lock file's packages give the same key as the resolution that wrote it: the key is a hash of
+ * the lock's content, so locked packages stay cached as long as the lock does not change, even
+ * after the repositories dropped them.
+ */
 export function packageCacheKeys(arches: string[], resolved: ResolvedArch[]): CacheKeys {
   const identities = resolved.flatMap((r) =>
     r.packages.map((p) => `${r.arch}/${p.checksum || `${p.name}-${p.version}`}`)
@@ -136,6 +142,8 @@ export class BuildCache {
     if (!this.enabled) return
     this.resolved = resolved
     const keys = packageCacheKeys(this.spec.arches, resolved)
+    // Restored already from the lock: the resolution of the same packages has the same key.
+    if (this.packages?.keys.primary === keys.primary) return
     this.packages = { keys, matched: await this.restore('packages', keys) }
   }
 

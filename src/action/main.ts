@@ -6,7 +6,7 @@
 import * as core from '@actions/core'
 import type { ApkErrorCode, Logger } from '../apk/engine.js'
 import { build } from '../assemble/build.js'
-import { AppError, BuildError } from '../assemble/errors.js'
+import { AppError, BuildError, LockError } from '../assemble/errors.js'
 import { WitcheryError } from '../errors.js'
 import type { ImageErrorCode } from '../oci/errors.js'
 import type { BuildSpec } from '../assemble/spec.js'
@@ -28,6 +28,7 @@ export async function run(): Promise<void> {
     const result = await core.group('Build', () =>
       build(spec, {
         logger: actionLogger(),
+        onLocked: (locked) => cache.restorePackages(locked),
         onResolved: (resolved) => cache.restorePackages(resolved)
       })
     )
@@ -62,6 +63,8 @@ function logSpec(spec: BuildSpec): void {
   core.info(`output: ${spec.output}`)
   core.info(`source date epoch: ${spec.sourceDateEpoch}`)
   core.info(`cache: ${spec.cacheDir ?? 'off'}`)
+  core.info(`layers: ${spec.layers ?? 'default'}`)
+  if (spec.lock) core.info(`lock: ${spec.lock.path}${spec.lock.update ? ' (update)' : ''}`)
   if (spec.allowUntrusted) core.warning('allow-untrusted is on: signatures are not checked')
 }
 
@@ -77,6 +80,7 @@ const TITLES: Record<ApkErrorCode | ImageErrorCode, string> = {
   FILE_CONFLICT: 'packages conflict',
   UNSUPPORTED_ENTRY: 'unsupported package entry',
   INVALID_ARGUMENT: 'invalid setting',
+  LOCKED_PACKAGE: 'the lock file cannot be installed',
   IMAGE_SPEC: 'invalid image setting',
   IMAGE_PATH_ESCAPE: 'image path escapes the image root',
   IMAGE_UNSUPPORTED_FILE: 'unsupported file in the app'
@@ -88,6 +92,7 @@ export function errorTitle(error: unknown): string {
   if (!(error instanceof WitcheryError)) return 'witchery failed'
   if (error.input) return `witchery: invalid input \`${error.input}\``
   if (error instanceof BuildError) return 'witchery: build failed'
+  if (error instanceof LockError) return `witchery: ${TITLES.LOCKED_PACKAGE}`
   return `witchery: ${TITLES[error.code as keyof typeof TITLES] ?? 'error'}`
 }
 

@@ -15,7 +15,8 @@ export const OUTPUT_NAMES = [
   'size',
   'cache-hit',
   'tags',
-  'metadata'
+  'metadata',
+  'lock-changes'
 ] as const
 
 export type OutputName = (typeof OUTPUT_NAMES)[number]
@@ -32,7 +33,8 @@ export function outputValues(result: BuildResult, cacheHit: CacheHit): Record<Ou
     size: String(result.size),
     'cache-hit': cacheHit,
     tags: result.tags.join('\n'),
-    metadata: JSON.stringify(metadata(result, cacheHit), null, 2)
+    metadata: JSON.stringify(metadata(result, cacheHit), null, 2),
+    'lock-changes': JSON.stringify(result.lock?.changes ?? [])
   }
 }
 
@@ -54,7 +56,8 @@ function metadata(result: BuildResult, cacheHit: CacheHit): object {
     })),
     fetch: result.fetch,
     cacheHit,
-    warnings: result.warnings
+    warnings: result.warnings,
+    ...(result.lock ? { lock: { path: result.lock.path, status: result.lock.status } } : {})
   }
 }
 
@@ -63,7 +66,9 @@ export function setOutputs(values: Record<OutputName, string>): void {
     core.setOutput(name, values[name])
     // The package list and metadata are long; the log shows them in the summary instead.
     const shown =
-      name === 'packages' || name === 'metadata' ? `(${values[name].length} chars)` : values[name]
+      name === 'packages' || name === 'metadata' || name === 'lock-changes'
+        ? `(${values[name].length} chars)`
+        : values[name]
     core.info(`${name}: ${shown.replace(/\n/g, ', ')}`)
   }
 }

@@ -9,16 +9,17 @@ import { findArch, archNames } from '../arch.js'
 import { readApkindex } from './formats/apkindex.js'
 import { PackageCache } from './fetch/cache.js'
 import { parseDependency } from './formats/dependency.js'
-import { InvalidArgumentError } from './errors.js'
+import { InvalidArgumentError, LockedPackageError, UnsatisfiableError } from './errors.js'
 import { fetchIndexes, fetchPackages, newFetchStats, type FetchStats } from './fetch/fetch.js'
 import { InstallQueue } from './install/queue.js'
 import { RootInstaller, type InstallResult } from './install/root-installer.js'
 import { Keyring } from './keys/keyring.js'
-import { readApkPackage } from './formats/package-file.js'
+import { readApkPackage, readApkPackageAsync } from './formats/package-file.js'
 import { indexUrl, isRemote, packageUrl, parseRepository } from './fetch/repository.js'
 import { solve } from './solver/solve.js'
 import { HttpTransport } from './fetch/transport.js'
 import {
+  emptyPackageInfo,
   silentLogger,
   type Dependency,
   type Logger,
@@ -33,6 +34,8 @@ export { PackageCache } from './fetch/cache.js'
 export { newFetchStats, type FetchStats } from './fetch/fetch.js'
 export { alpineRepositories, parseRepository } from './fetch/repository.js'
 export { parseDependency } from './formats/dependency.js'
+export { compareNames } from './solver/solve.js'
+export { compareVersions } from './formats/version.js'
 export type {
   Dependency,
   FileMeta,
@@ -270,5 +273,137 @@ export async function installResolution(
     await queue.settled()
     await installer.abort()
     throw error
+  }
+}
+
+/** One package of a lock: install exactly this build, from this repository. */
+export interface LockedPackage {
+  name: string
+  version: string
+  /** The index checksum (`C:`, `Q1…`): the package's identity. */
+  checksum: string
+  /** Repository.index of the configured repository it was locked from. */
+  repository: number
+}
+
+/**
+ * The resolution of a lock: exactly `locked`, in the order apk would install them. Each package
+ * is taken from the opened indexes by its checksum or, when its repository no longer lists it
+ * (Alpine keeps only the newest build of a package), from the package cache (or a local
+ * repository's folder), verified against the locked checksum before anything of it is used.
+ * No package other than the locked ones is ever a candidate: the solver only orders them and
+ * checks that they satisfy `world`. Throws LockedPackageError when a package cannot be had or
+ * the lock does not match the world.
+ */
+export async function resolveLocked(
+  repos: OpenRepositories,
+  world: string[],
+  locked: LockedPackage[],
+  options: EngineOptions
+): Promise<Resolution> {
+  const logger = options.logger ?? silentLogger
+  const listed = new Map(repos.packages.map((p) => [p.checksum, p]))
+  const candidates: RepoPackage[] = []
+  const missing: LockedPackage[] = []
+  for (const lock of locked) {
+    const repository = repos.repositories.find((r) => r.index === lock.repository)
+    if (!repository) {
+      throw new InvalidArgumentError(
+        `locked package ${lock.name}-${lock.version} names repository #${lock.repository}, which is not configured.`
+      )
+    }
+    const inIndex = listed.get(lock.checksum)
+    if (inIndex && inIndex.name === lock.name && inIndex.version === lock.version) {
+      candidates.push(inIndex)
+      continue
+    }
+    const kept = await lockedFromStore(lock, repository, repos.arch, options)
+    if (!kept) {
+      missing.push(lock)
+      continue
+    }
+    logger.warning(
+      `${lock.name}-${lock.version} is no longer in ${repository.url}; using the ${
+        isRemote(repository) ? 'cached copy' : 'file still in the folder'
+      }, verified against the locked checksum ${lock.checksum}`
+    )
+    candidates.push(kept)
+  }
+  if (missing.length > 0) {
+    const names = missing.map((p) => `${p.name}-${p.version}`)
+    throw new LockedPackageError(
+      `locked ${missing.length === 1 ? 'package' : 'packages'} ${names.join(', ')} ` +
+        `${missing.length === 1 ? 'is' : 'are'} no longer in the repositories and not in the cache`,
+      names
+    )
+  }
+  return orderLocked(repos, world, candidates)
+}
+
+/** The solver over the locked packages alone: apk's install order, tags, and the world check. */
+function orderLocked(repos: OpenRepositories, world: string[], candidates: RepoPackage[]) {
+  const deps = parseWorld(world)
+  let solution
+  try {
+    solution = solve(deps, candidates, { repositories: repos.repositories, arch: repos.arch })
+  } catch (error) {
+    if (!(error instanceof UnsatisfiableError)) throw error
+    throw new LockedPackageError(
+      `the packages asked for are not satisfied by the locked packages alone:\n${error.message}`,
+      [],
+      { cause: error }
+    )
+  }
+  const chosen = new Set(solution.packages)
+  const unused = candidates.filter((p) => !chosen.has(p))
+  if (unused.length > 0) {
+    const names = unused.map((p) => `${p.name}-${p.version}`)
+    throw new LockedPackageError(
+      `the lock holds ${names.join(', ')}, which the packages asked for no longer need`,
+      names
+    )
+  }
+  return { world: deps, packages: solution.packages, tags: solution.tags }
+}
+
+/**
+ * A locked package its repository no longer lists: from the cache (remote repositories) or the
+ * repository's folder (local ones), only if its bytes hash to the locked checksum.
+ */
+async function lockedFromStore(
+  lock: LockedPackage,
+  repository: Repository,
+  arch: string,
+  options: EngineOptions
+): Promise<RepoPackage | undefined> {
+  const logger = options.logger ?? silentLogger
+  const label = `${lock.name}-${lock.version}`
+  let bytes: Buffer | undefined
+  try {
+    if (isRemote(repository)) {
+      if (!options.cacheDir) return undefined
+      bytes = await new PackageCache(options.cacheDir).readPackage(lock.checksum)
+    } else {
+      bytes = await fs.readFile(packageUrl(repository, { ...emptyPackageInfo(), ...lock }, arch))
+    }
+  } catch (error) {
+    logger.debug(`${label}: no stored copy (${(error as Error).message})`)
+    return undefined
+  }
+  if (!bytes) return undefined
+  const expected: RepoPackage = { ...emptyPackageInfo(), ...lock }
+  try {
+    const file = await readApkPackageAsync(bytes, { expected, label })
+    if (file.info.name !== lock.name || file.info.version !== lock.version) return undefined
+    // The index stanza apk would have written is made from .PKGINFO and the file: the same fields.
+    return {
+      ...file.info,
+      checksum: lock.checksum,
+      size: bytes.length,
+      repository: repository.index
+    }
+  } catch (error) {
+    logger.debug(`${label}: stored copy does not verify (${(error as Error).message})`)
+    return undefined
   }
 }

@@ -15,6 +15,7 @@ export type ApkErrorCode =
   | 'FILE_CONFLICT'
   | 'UNSUPPORTED_ENTRY'
   | 'INVALID_ARGUMENT'
+  | 'LOCKED_PACKAGE'
 
 export class ApkError extends WitcheryError {
   declare readonly code: ApkErrorCode
@@ -99,5 +100,17 @@ export class UnsupportedEntryError extends ApkError {
 export class InvalidArgumentError extends ApkError {
   constructor(message: string) {
     super('INVALID_ARGUMENT', message)
+  }
+}
+
+/**
+ * Locked packages that cannot be installed as locked: gone from the repository and from the
+ * cache, or not what the world asks for. `packages` names them (`name-version`).
+ */
+export class LockedPackageError extends ApkError {
+  readonly packages: string[]
+  constructor(message: string, packages: string[], options?: { cause?: unknown }) {
+    super('LOCKED_PACKAGE', message, options)
+    this.packages = packages
   }
 }

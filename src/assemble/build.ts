@@ -11,27 +11,47 @@ import { makeDirs } from '../files.js'
 import {
   type EngineOptions,
   installResolution,
+  LockedPackageError,
   type Logger,
   newFetchStats,
   type OpenRepositories,
   openRepositories,
   type RepoPackage,
   type Resolution,
+  resolveLocked,
   resolveWorld
 } from '../apk/engine.js'
-import { scanDirectory, treeToLayerEntries } from '../oci/tree.js'
+import { scanDirectory } from '../oci/tree.js'
 import { writeImage } from '../oci/image.js'
 import type { PlatformImage } from '../oci/types.js'
 import { checkApp } from './app.js'
-import { BuildError } from './errors.js'
+import { BuildError, LockError } from './errors.js'
 import { imageConfig } from './config.js'
+import { DEFAULT_LAYERS, partitionLayers } from './layers.js'
+import {
+  archLock,
+  diffLocks,
+  lockedPackages,
+  readLock,
+  UPDATE_HINT,
+  writeLock,
+  type Lock,
+  type LockEntry,
+  type LockReport
+} from './lock.js'
 import { alpineVersionFrom, finishRootfs } from './rootfs.js'
-import type { ArchResult, BuildResult, BuildSpec, FetchSummary } from './spec.js'
+import type { ArchResult, BuildResult, BuildSpec, FetchSummary, LockSpec } from './spec.js'
 
 export interface BuildOptions {
   logger: Logger
   /** Called once every arch is resolved, before any package is fetched. */
   onResolved?: (resolved: { arch: string; packages: RepoPackage[] }[]) => Promise<void>
+  /**
+   * Called before any repository is read when the build installs from a lock file, with the
+   * locked packages of every arch (the action restores its package cache here: a locked package
+   * its repository no longer lists can only come from the cache).
+   */
+  onLocked?: (locked: { arch: string; packages: LockEntry[] }[]) => Promise<void>
   /** Engine settings a test or the CLI may override (transport, Alpine keys URL…). */
   engine?: Partial<EngineOptions>
 }
@@ -40,6 +60,8 @@ interface ArchPlan {
   arch: ArchInfo
   repos: OpenRepositories
   resolution: Resolution
+  /** The Alpine release for os-release: the lock's, else from the index or the branch. */
+  alpine: string | undefined
 }
 
 /** Fails fast, before any download, when the tarball could not be written where asked. */
@@ -67,13 +89,30 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
   }
   await checkOutput(spec.output)
 
+  const previous = spec.lock ? await lockBefore(spec.lock, logger) : undefined
+  const locked = spec.lock?.update ? undefined : previous
+  if (locked) {
+    logger.info(`installing the packages locked in ${spec.lock?.path}`)
+    await options.onLocked?.(
+      arches.map((a) => ({ arch: a.apk, packages: locked.arches[a.apk]?.packages ?? [] }))
+    )
+  }
   const plans: ArchPlan[] = []
   for (const arch of arches) {
     logger.info(`${arch.apk}: reading ${spec.repositories.length} repositories`)
-    const repos = await openRepositories(engineOptions(spec, arch.apk, options))
-    const resolution = resolveWorld(repos, imageWorld(spec.packages))
-    logger.info(`${arch.apk}: ${resolution.packages.length} packages resolved`)
-    plans.push({ arch, repos, resolution })
+    const engine = engineOptions(spec, arch.apk, options)
+    const repos = await openRepositories(engine)
+    const resolution = locked
+      ? await resolveFromLock(spec, locked, repos, engine)
+      : resolveWorld(repos, imageWorld(spec.packages))
+    logger.info(
+      `${arch.apk}: ${resolution.packages.length} packages ${locked ? 'locked' : 'resolved'}`
+    )
+    const description = repos.indexes.map((i) => i.description).find((d) => d) ?? ''
+    const alpine = locked
+      ? locked.arches[arch.apk]?.alpine
+      : alpineVersionFrom(description, spec.repositories)
+    plans.push({ arch, repos, resolution, alpine })
   }
   await options.onResolved?.(
     plans.map((p) => ({ arch: p.arch.apk, packages: p.resolution.packages }))
@@ -83,10 +122,12 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
   try {
     const fetch = newFetchStats()
     const images: PlatformImage[] = []
+    const layerPackages: (string[] | undefined)[][] = []
     const perArch: Omit<ArchResult, 'manifestDigest' | 'configDigest' | 'layers'>[] = []
     for (const plan of plans) {
       const built = await buildArch(spec, plan, path.join(work, plan.arch.apk), options, fetch)
       images.push(built.image)
+      layerPackages.push(built.layerPackages)
       perArch.push(built.record)
     }
     logger.info(`writing ${spec.output}`)
@@ -105,9 +146,12 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
         digest: layer.digest,
         diffId: layer.diffId,
         size: layer.size,
-        createdBy: images[i].layers[j].createdBy
+        createdBy: images[i].layers[j].createdBy,
+        ...(layerPackages[i][j] ? { packages: layerPackages[i][j] } : {})
       }))
     }))
+    const lock = spec.lock ? await updateLock(spec, spec.lock, plans, previous) : undefined
+    if (lock) logger.info(lockMessage(lock))
     return {
       tarball: written.tarball,
       digest: written.digest,
@@ -120,7 +164,8 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
         a.scriptsSkipped.length > 0
           ? [`${a.arch}: install scripts not run for ${a.scriptsSkipped.join(', ')}`]
           : []
-      )
+      ),
+      lock
     }
   } finally {
     await fs.rm(work, { recursive: true, force: true })
@@ -135,6 +180,8 @@ async function buildArch(
   fetch: FetchSummary
 ): Promise<{
   image: PlatformImage
+  /** Per layer, the packages it holds (undefined for the app layer). */
+  layerPackages: (string[] | undefined)[]
   record: Omit<ArchResult, 'manifestDigest' | 'configDigest' | 'layers'>
 }> {
   const { arch, repos, resolution } = plan
@@ -145,19 +192,22 @@ async function buildArch(
     engineOptions(spec, arch.apk, options)
   )
   addFetchStats(fetch, installed.fetch)
-  const description = repos.indexes.map((i) => i.description).find((d) => d) ?? ''
-  await finishRootfs(root, installed.tree, {
+  const written = await finishRootfs(root, installed.tree, {
     user: spec.image.user,
-    alpineVersion: alpineVersionFrom(description, spec.repositories)
+    alpineVersion: plan.alpine
   })
 
-  const layers = [
-    {
-      entries: treeToLayerEntries(root, installed.tree),
-      createdBy: `witchery: apk add ${spec.packages.join(' ')}`,
-      comment: `${installed.installed.length} Alpine packages`
-    }
-  ]
+  const parts = partitionLayers({
+    root,
+    tree: installed.tree,
+    installed: installed.installed,
+    written,
+    epoch: spec.sourceDateEpoch,
+    layers: spec.layers ?? DEFAULT_LAYERS,
+    createdBy: `witchery: apk add ${spec.packages.join(' ')}`
+  })
+  const layers = parts.map((p) => p.layer)
+  const layerPackages: (string[] | undefined)[] = parts.map((p) => p.packages)
   if (spec.app) {
     const source = appSource(spec.app.source, arch)
     layers.push({
@@ -165,6 +215,7 @@ async function buildArch(
       createdBy: `witchery: COPY ${path.basename(source)} ${spec.app.dest}`,
       comment: 'app'
     })
+    layerPackages.push(undefined)
   }
   const hasCaBundle = installed.tree.has('etc/ssl/certs/ca-certificates.crt')
   return {
@@ -174,6 +225,7 @@ async function buildArch(
       config: imageConfig(spec, { hasCaBundle }),
       annotations: spec.image.annotations
     },
+    layerPackages,
     record: {
       arch: arch.apk,
       packages: installed.installed.map((p) => ({
@@ -232,4 +284,82 @@ function addFetchStats(total: FetchSummary, add: Partial<FetchSummary>): void {
   for (const key of Object.keys(total) as (keyof FetchSummary)[]) {
     total[key] += add[key] ?? 0
   }
+}
+
+/**
+ * The lock as it stands before the build. With `lock-update` an unreadable lock is only the
+ * "before" of the change list, so it is replaced with a warning instead of failing the build.
+ */
+async function lockBefore(lock: LockSpec, logger: Logger): Promise<Lock | undefined> {
+  if (!lock.update) return readLock(lock.path)
+  try {
+    return await readLock(lock.path)
+  } catch (error) {
+    logger.warning(`${(error as Error).message}; lock-update writes a new one`)
+    return undefined
+  }
+}
+
+/** The locked packages of one arch, as the engine installs them; lock problems as LockError. */
+async function resolveFromLock(
+  spec: BuildSpec,
+  lock: Lock,
+  repos: OpenRepositories,
+  engine: EngineOptions
+): Promise<Resolution> {
+  const file = spec.lock?.path ?? ''
+  const packages = lockedPackages(lock, repos.arch, spec.repositories, file)
+  try {
+    return await resolveLocked(repos, imageWorld(spec.packages), packages, engine)
+  } catch (error) {
+    if (!(error instanceof LockedPackageError)) throw error
+    throw new LockError(
+      `${repos.arch}: ${error.message}. ${lockAdvice(error, file)}`,
+      error.packages,
+      {
+        cause: error
+      }
+    )
+  }
+}
+
+function lockAdvice(error: LockedPackageError, file: string): string {
+  if (/no longer in the repositories/.test(error.message)) {
+    return (
+      `The lock file '${file}' pins them, but Alpine keeps only the newest build of each ` +
+      `package on its mirrors and the cache does not hold these. ${UPDATE_HINT}`
+    )
+  }
+  return `The lock file '${file}' was made for other \`packages\`. ${UPDATE_HINT}`
+}
+
+/** Writes the lock after a successful build (when absent, or with `lock-update`). */
+async function updateLock(
+  spec: BuildSpec,
+  lockSpec: LockSpec,
+  plans: ArchPlan[],
+  previous: Lock | undefined
+): Promise<LockReport> {
+  if (previous && !lockSpec.update) return { path: lockSpec.path, status: 'used', changes: [] }
+  const lock: Lock = { world: spec.packages, arches: {} }
+  for (const plan of plans) {
+    lock.arches[plan.arch.apk] = archLock(
+      plan.resolution.packages,
+      spec.repositories,
+      lockSpec.path,
+      plan.alpine
+    )
+  }
+  await writeLock(lockSpec.path, lock)
+  return {
+    path: lockSpec.path,
+    status: previous ? 'updated' : 'written',
+    changes: diffLocks(previous, lock)
+  }
+}
+
+function lockMessage(lock: LockReport): string {
+  if (lock.status === 'used') return `installed exactly what ${lock.path} locks`
+  const what = lock.status === 'written' ? 'wrote' : 'updated'
+  return `${what} ${lock.path}: ${lock.changes.length} change${lock.changes.length === 1 ? '' : 's'}`
 }

@@ -26,3 +26,16 @@ export class AppError extends BuildError {
     super(message, 'app')
   }
 }
+
+/**
+ * The lock file cannot be honoured: a locked package is gone from the repositories and the
+ * cache, the lock has no entry for an arch, or `packages` asks for what the lock does not hold.
+ * The message names the packages and the way out (`lock-update`).
+ */
+export class LockError extends WitcheryError {
+  readonly packages: string[]
+  constructor(message: string, packages: string[] = [], options?: { cause?: unknown }) {
+    super('LOCK', message, options)
+    this.packages = packages
+  }
+}

@@ -9,7 +9,7 @@ import * as path from 'node:path'
 import { archNames, findArch, hostArch } from '../arch.js'
 import { alpineRepositories, parseDependency, parseRepository } from '../apk/engine.js'
 import { InputError } from './errors.js'
-import type { AppSpec, BuildSpec, ImageSettings } from './spec.js'
+import type { AppSpec, BuildSpec, ImageSettings, LockSpec } from './spec.js'
 import { rfc3339 } from '../oci/documents.js'
 import { parseImageRef, PATH_COMPONENT, type ImageRef } from '../oci/tags.js'
 
@@ -43,7 +43,10 @@ export const INPUTS = {
   arch: {},
   cache: { default: 'true' },
   'source-date-epoch': {},
-  output: { default: 'image.tar' }
+  output: { default: 'image.tar' },
+  lock: {},
+  'lock-update': { default: 'false' },
+  layers: { default: '8' }
 } as const satisfies Record<string, InputDefinition>
 
 export type InputName = keyof typeof INPUTS
@@ -88,8 +91,42 @@ export function readInputs(env: Env = process.env, context: InputContext = {}): 
     tags: parseTags(input('tags'), env.GITHUB_REPOSITORY),
     output: parseOutput(input('output'), workspace),
     sourceDateEpoch,
-    cacheDir: cache ? path.join(env.RUNNER_TEMP || os.tmpdir(), 'witchery-cache') : undefined
+    cacheDir: cache ? path.join(env.RUNNER_TEMP || os.tmpdir(), 'witchery-cache') : undefined,
+    lock: parseLockInput(input('lock'), input('lock-update'), workspace),
+    layers: parseLayers(input('layers'))
   }
+}
+
+function parseLockInput(file: string, update: string, workspace: string): LockSpec | undefined {
+  const updating = parseBoolean('lock-update', update)
+  if (file === '') {
+    if (updating) {
+      throw new InputError('lock-update', 'is true but `lock` is not set; give the lock file too')
+    }
+    return undefined
+  }
+  const resolved = path.resolve(workspace, file)
+  if (file.endsWith('/') || fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new InputError(
+      'lock',
+      `'${file}' is a folder; give the lock file's path, e.g. witchery.lock.json`
+    )
+  }
+  return { path: resolved, update: updating }
+}
+
+/** The most layers Docker and containerd unpack without trouble is 127; the app takes one more. */
+const MAX_LAYERS = 100
+
+function parseLayers(text: string): number {
+  const value = Number(text)
+  if (!/^\d+$/.test(text) || value < 1 || value > MAX_LAYERS) {
+    throw new InputError(
+      'layers',
+      `'${text}' is not a number of layers from 1 to ${MAX_LAYERS}; 1 puts every package in one layer`
+    )
+  }
+  return value
 }
 
 /** Whether the build epoch must come from the commit: no input and no SOURCE_DATE_EPOCH. */

@@ -26,24 +26,30 @@ export function configUser(user: string): string {
 
 /**
  * Writes accounts, home and os-release into `root` and records them in `tree`
- * (owners and modes for the image come from the tree, never from the host).
+ * (owners and modes for the image come from the tree, never from the host). Returns the paths
+ * it made or changed: they belong with the image's metadata, not with any package's layer.
  */
 export async function finishRootfs(
   root: string,
   tree: RootTree,
   options: RootfsOptions
-): Promise<void> {
-  await ensureDir(root, tree, 'etc', 0o755)
-  await appendLines(root, tree, 'etc/passwd', passwdLines(options.user), 0o644)
-  await appendLines(root, tree, 'etc/group', groupLines(options.user), 0o644)
+): Promise<Set<string>> {
+  const written = new Set<string>()
+  const note = (rel: string, changed: boolean) => changed && written.add(rel)
+  note('etc', await ensureDir(root, tree, 'etc', 0o755))
+  note('etc/passwd', await appendLines(root, tree, 'etc/passwd', passwdLines(options.user), 0o644))
+  note('etc/group', await appendLines(root, tree, 'etc/group', groupLines(options.user), 0o644))
   if (options.user === NONROOT.name) {
-    await ensureDir(root, tree, 'home', 0o755)
-    await ensureDir(root, tree, NONROOT.home, 0o755, NONROOT.uid, NONROOT.gid)
+    note('home', await ensureDir(root, tree, 'home', 0o755))
+    note(NONROOT.home, await ensureDir(root, tree, NONROOT.home, 0o755, NONROOT.uid, NONROOT.gid))
   }
-  await writeIfAbsent(root, tree, 'etc/os-release', osRelease(options.alpineVersion))
+  const osReleaseText = osRelease(options.alpineVersion)
+  note('etc/os-release', await writeIfAbsent(root, tree, 'etc/os-release', osReleaseText))
   if (options.alpineVersion) {
-    await writeIfAbsent(root, tree, 'etc/alpine-release', `${options.alpineVersion}\n`)
+    const release = `${options.alpineVersion}\n`
+    note('etc/alpine-release', await writeIfAbsent(root, tree, 'etc/alpine-release', release))
   }
+  return written
 }
 
 function passwdLines(user: string): string[] {
@@ -93,10 +99,11 @@ async function ensureDir(
   mode: number,
   uid = 0,
   gid = 0
-): Promise<void> {
-  if (tree.has(rel)) return
+): Promise<boolean> {
+  if (tree.has(rel)) return false
   await fs.mkdir(await realPathInside(root, tree, rel), { recursive: true })
   tree.set(rel, { type: 'directory', mode, uid, gid })
+  return true
 }
 
 /** Appends each line whose account name is not yet in the file. */
@@ -106,15 +113,16 @@ async function appendLines(
   rel: string,
   lines: string[],
   mode: number
-): Promise<void> {
+): Promise<boolean> {
   const file = await realPathInside(root, tree, rel)
   const existing = await fs.readFile(file, 'utf8').catch(() => '')
   const names = new Set(existing.split('\n').map((l) => l.split(':')[0]))
   const missing = lines.filter((l) => !names.has(l.split(':')[0]))
-  if (missing.length === 0) return
+  if (missing.length === 0) return false
   const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`
   await fs.writeFile(file, prefix + missing.join('\n') + '\n')
   if (!tree.has(rel)) tree.set(rel, { type: 'file', mode, uid: 0, gid: 0 })
+  return true
 }
 
 async function writeIfAbsent(
@@ -122,10 +130,11 @@ async function writeIfAbsent(
   tree: RootTree,
   rel: string,
   text: string
-): Promise<void> {
-  if (tree.has(rel)) return
+): Promise<boolean> {
+  if (tree.has(rel)) return false
   await fs.writeFile(await realPathInside(root, tree, rel), text)
   tree.set(rel, { type: 'file', mode: 0o644, uid: 0, gid: 0 })
+  return true
 }
 
 /**

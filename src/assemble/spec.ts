@@ -4,6 +4,7 @@
  * image → result.
  */
 import type { FetchStats } from '../apk/engine.js'
+import type { LockReport } from './lock.js'
 
 export interface AppSpec {
   /** Path on the host: a file or a folder. `{arch}` is replaced per architecture. */
@@ -48,6 +49,17 @@ export interface BuildSpec {
   sourceDateEpoch: number
   /** Folder for the index and package cache; undefined = no cache. */
   cacheDir?: string
+  /** The lock file: installed from when present (unless `update`), written when absent. */
+  lock?: LockSpec
+  /** Most layers the packages are split into (1: packages, database and /etc in one layer). */
+  layers?: number
+}
+
+export interface LockSpec {
+  /** Absolute path of the lock file. */
+  path: string
+  /** Resolve afresh and rewrite the lock (`lock-update`). */
+  update: boolean
 }
 
 export interface PackageRecord {
@@ -64,6 +76,8 @@ export interface LayerRecord {
   diffId: string
   size: number
   createdBy: string
+  /** Names of the packages whose files the layer holds; absent for the app layer. */
+  packages?: string[]
 }
 
 export interface ArchResult {
@@ -91,4 +105,6 @@ export interface BuildResult {
   arches: ArchResult[]
   fetch: FetchSummary
   warnings: string[]
+  /** What the build did with its lock file; absent without `lock`. */
+  lock?: LockReport
 }

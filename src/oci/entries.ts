@@ -57,6 +57,11 @@ export function checkEntry(entry: LayerEntry): void {
       throw new ImageSpecError(`'${entry.path}' has ${field} ${id}; give a non-negative integer`)
     }
   }
+  if (entry.mtime !== undefined && (!Number.isSafeInteger(entry.mtime) || entry.mtime < 0)) {
+    throw new ImageSpecError(
+      `'${entry.path}' has mtime ${entry.mtime}; give whole seconds since 1970, or none`
+    )
+  }
   if (entry.type === 'symlink') checkLinkname(entry, 'symlink')
   if (entry.type === 'hardlink') {
     checkLinkname(entry, 'hardlink')
@@ -117,7 +122,8 @@ function parentEntry(parent: string, options: NormalizeOptions): LayerEntry {
       mode: inherited.mode,
       uid: inherited.uid,
       gid: inherited.gid,
-      xattrs: inherited.xattrs
+      xattrs: inherited.xattrs,
+      mtime: inherited.mtime
     }
   }
   return { path: parent, type: 'directory', mode: 0o755, uid: 0, gid: 0 }
@@ -150,7 +156,8 @@ function orderHardlinks(byPath: Map<string, LayerEntry>): void {
           mode: file.mode,
           uid: file.uid,
           gid: file.gid,
-          linkname: first
+          linkname: first,
+          mtime: file.mtime
         })
       }
     }

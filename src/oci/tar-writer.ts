@@ -1,8 +1,8 @@
 /**
  * Our own deterministic tar writer: ustar headers, with PAX extended headers only where ustar
  * cannot say it (long paths and link targets, big ids and sizes, xattrs). Numeric owners with
- * empty names, one mtime for everything, and no host metadata at all, so the same entries give
- * the same bytes on any machine.
+ * empty names, one mtime for every entry that does not carry its own, and no host metadata at
+ * all, so the same entries give the same bytes on any machine.
  */
 import * as fs from 'node:fs'
 import { promisify } from 'node:util'
@@ -228,7 +228,7 @@ function headerOf(entry: LayerEntry, size: number, mtime: number): TarHeader {
     uid: entry.uid,
     gid: entry.gid,
     size,
-    mtime,
+    mtime: entry.mtime ?? mtime,
     linkname: entry.type === 'symlink' || entry.type === 'hardlink' ? entry.linkname : undefined,
     xattrs: entry.xattrs
   }

@@ -20,6 +20,8 @@ export interface LayerEntry {
   content?: Buffer
   /** Extended attributes, written as PAX `SCHILY.xattr.*` records. */
   xattrs?: Map<string, Buffer>
+  /** Modification time in Unix seconds; default: the layer's (the build epoch). */
+  mtime?: number
 }
 
 export interface LayerSpec {

@@ -31,6 +31,8 @@ export interface FetchStats {
   /** Indexes the server confirmed unchanged (HTTP 304). */
   indexesRevalidated: number
   indexesDownloaded: number
+  /** Indexes taken from the cache because their repository could not be reached. */
+  indexesOffline: number
 }
 
 export function newFetchStats(): FetchStats {
@@ -39,7 +41,8 @@ export function newFetchStats(): FetchStats {
     packagesFromCache: 0,
     packagesDownloaded: 0,
     indexesRevalidated: 0,
-    indexesDownloaded: 0
+    indexesDownloaded: 0,
+    indexesOffline: 0
   }
 }
 
@@ -165,7 +168,15 @@ async function fetchRemoteIndex(
     }
     cached = undefined
   }
-  const response = await getIndex(url, repository, context, cached)
+  let response: TransportResponse
+  try {
+    response = await getIndex(url, repository, context, cached)
+  } catch (error) {
+    const offline =
+      cached && unreachable(error) ? await offlineIndex(cached, repository, context) : undefined
+    if (!offline) throw error
+    return offline
+  }
   if (response.status === 304 && cached) {
     const index = await verifyCached(cached.bytes, repository, url, context)
     if (index) {
@@ -186,6 +197,36 @@ async function fetchRemoteIndex(
     return downloadIndex(url, repository, context, await getIndex(url, repository, context))
   }
   return downloadIndex(url, repository, context, response)
+}
+
+/**
+ * Whether a failed index download means the repository cannot be reached now (DNS, refused,
+ * reset, timeouts, 5xx after the retries), rather than that it answered "no" (404, 401, 403…).
+ */
+function unreachable(error: unknown): boolean {
+  if (!(error instanceof FetchError)) return false
+  return error.status === undefined || error.status >= 500
+}
+
+/**
+ * apk-tools' behaviour with a cache: when the repository is down, its cached index is used, with
+ * a warning. The bytes are verified against the keyring like a fresh download.
+ */
+async function offlineIndex(
+  cached: { bytes: Buffer; fetchedAt: number },
+  repository: Repository,
+  context: IndexContext
+): Promise<RepositoryIndex | undefined> {
+  const url = indexUrl(repository, context.arch)
+  const index = await verifyCached(cached.bytes, repository, url, context)
+  if (!index) return undefined
+  context.stats.indexesOffline++
+  context.logger.warning(
+    `${repository.url} cannot be reached; using its cached index of ${new Date(
+      cached.fetchedAt
+    ).toISOString()} (packages not in the cache will fail to download)`
+  )
+  return index
 }
 
 async function downloadIndex(
