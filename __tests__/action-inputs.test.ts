@@ -93,7 +93,9 @@ describe('defaults', () => {
       tags: ['witchery:latest'],
       output: path.join(workspace, 'image.tar'),
       sourceDateEpoch: 1700000000,
-      cacheDir: path.join(runnerTemp, 'witchery-cache')
+      cacheDir: path.join(runnerTemp, 'witchery-cache'),
+      lock: undefined,
+      layers: 8
     })
   })
 
@@ -451,7 +453,12 @@ describe('every validation error names its input and the fix', () => {
       { SOURCE_DATE_EPOCH: 'soon' }
     ],
     ['output', { output: 'out/' }, /'out\/' is a folder; give the tarball's file path/],
-    ['output', { output: 'site' }, /'site' is an existing folder; give a file path/]
+    ['output', { output: 'site' }, /'site' is an existing folder; give a file path/],
+    ['lock', { lock: 'site' }, /'site' is a folder; give the lock file's path/],
+    ['lock-update', { 'lock-update': 'true' }, /is true but `lock` is not set/],
+    ['lock-update', { lock: 'w.lock', 'lock-update': 'yes' }, /'yes' is not a boolean/],
+    ['layers', { layers: '0' }, /'0' is not a number of layers from 1 to 100/],
+    ['layers', { layers: 'many' }, /'many' is not a number of layers/]
   ]
 
   it.each(cases)('%s: %j', (...[input, inputs, message, extra]) => {

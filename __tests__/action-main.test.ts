@@ -156,7 +156,17 @@ describe('run()', () => {
 
     const out = outputs()
     expect(Object.keys(out).sort()).toEqual(
-      ['tarball', 'digest', 'image-id', 'packages', 'size', 'cache-hit', 'tags', 'metadata'].sort()
+      [
+        'tarball',
+        'digest',
+        'image-id',
+        'packages',
+        'size',
+        'cache-hit',
+        'tags',
+        'metadata',
+        'lock-changes'
+      ].sort()
     )
     expect(out.tarball).toBe(path.join(work, 'workspace', 'image.tar'))
     expect(out['cache-hit']).toBe('false')

@@ -100,7 +100,8 @@ export async function runBuildCommand(argv: string[], logger: Logger): Promise<v
         imageId: result.imageId,
         size: result.size,
         tags: result.tags,
-        packages: result.arches.flatMap((a) => a.packages)
+        packages: result.arches.flatMap((a) => a.packages),
+        ...(result.lock ? { lockChanges: result.lock.changes } : {})
       },
       null,
       2

@@ -108,6 +108,22 @@ function layersSection(result: BuildResult): string {
   return `<h3>Layers</h3>\n${table(['Arch', 'Digest', 'Size', 'Created by'], rows)}`
 }
 
+/** What the build did with the lock file; with lock-update, a table of the changes. */
+function lockSection(result: BuildResult): string {
+  const lock = result.lock
+  if (!lock) return ''
+  const what = {
+    used: 'Installed exactly the packages locked in',
+    written: 'Wrote',
+    updated: 'Updated'
+  }[lock.status]
+  const head = `<h3>Lock</h3>\n<p>${what} <code>${escapeHtml(lock.path)}</code>.</p>\n`
+  if (lock.status === 'used') return head
+  if (lock.changes.length === 0) return `${head}<p>No package changed.</p>\n`
+  const rows = lock.changes.map((c) => [c.arch, c.name, c.change, c.from ?? '', c.to ?? ''])
+  return head + table(['Arch', 'Package', 'Change', 'From', 'To'], rows)
+}
+
 function fetchSection(result: BuildResult): string {
   const f = result.fetch
   const items = [
@@ -144,7 +160,11 @@ export function renderSummary(result: BuildResult, context: SummaryContext): str
   const maxBytes = context.maxBytes ?? SUMMARY_LIMIT
   const title = `<h2>witchery: ${escapeHtml(result.tags[0] ?? 'image')}</h2>\n`
   const before =
-    title + overview(result, context.cacheHit) + pushSection(result) + warningsSection(result)
+    title +
+    overview(result, context.cacheHit) +
+    pushSection(result) +
+    warningsSection(result) +
+    lockSection(result)
   const after = layersSection(result) + fetchSection(result)
   const rows = packageRows(result)
   const render = (shown: number) => before + packagesSection(rows, shown) + after
