@@ -160,7 +160,8 @@ describe('action.yml against the code', () => {
     expect(booleans.map(([name]) => name).sort()).toEqual([
       'allow-untrusted',
       'cache',
-      'fetch-alpine-keys'
+      'fetch-alpine-keys',
+      'lock-update'
     ])
     for (const [name, input] of booleans) {
       expect(BOOLEAN_SPELLINGS).toContain(input.default)
