@@ -166,7 +166,8 @@ describe('action.yml against the code', () => {
     for (const [name, input] of booleans) {
       expect(BOOLEAN_SPELLINGS).toContain(input.default)
       const parse = (value: string) =>
-        readInputs(runnerEnv({ packages: 'musl', [name]: value }), {
+        // lock-update needs a lock to update.
+        readInputs(runnerEnv({ packages: 'musl', lock: 'witchery.lock.json', [name]: value }), {
           hostArch: 'x86_64',
           commitEpoch: () => 0
         })
