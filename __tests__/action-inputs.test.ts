@@ -2,14 +2,14 @@
  * Action inputs → BuildSpec: every input's default, parsing and validation, read from an env map
  * exactly as the runner provides it (action.yml against the code's table: action-yml.test.ts).
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { archNames, hostArch } from '../src/arch.js'
 import { actionCommitTime } from '../src/action/commit-time.js'
 import { InputError } from '../src/assemble/errors.js'
-import { getInput, INPUTS, readInputs } from '../src/assemble/inputs.js'
+import { getInput, INPUTS, inputSecrets, readInputs } from '../src/assemble/inputs.js'
 import { cliCommitTime } from '../src/cli-build.js'
 
 let work: string
@@ -95,7 +95,9 @@ describe('defaults', () => {
       sourceDateEpoch: 1700000000,
       cacheDir: path.join(runnerTemp, 'witchery-cache'),
       lock: undefined,
-      layers: 8
+      layers: 8,
+      credentials: [],
+      alpineKeysUrl: undefined
     })
   })
 
@@ -340,38 +342,74 @@ describe('keys, booleans, cache, epoch, output', () => {
   })
 })
 
+const isRoot = process.getuid?.() === 0
+
+/** A repository with one commit at 1650000000, owned by `owner` when given (needs root). */
+function commitRepo(owner?: number): string {
+  const repo = fs.mkdtempSync(path.join(work, 'git-'))
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: repo,
+      stdio: 'pipe',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@example.com',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@example.com',
+        GIT_COMMITTER_DATE: '@1650000000 +0000',
+        GIT_AUTHOR_DATE: '@1600000000 +0000'
+      }
+    })
+  git('init', '-q')
+  fs.writeFileSync(path.join(repo, 'f'), 'x')
+  git('add', 'f')
+  git('commit', '-q', '-m', 'c')
+  if (owner !== undefined) execFileSync('chown', ['-R', String(owner), repo])
+  return repo
+}
+
 describe.each([
   ['the action (@actions/exec)', actionCommitTime],
   ['the CLI (node:child_process)', cliCommitTime]
-])('commit time read by %s', (_, commitEpoch) => {
+])('commit time read by %s', (_, commitTime) => {
   it("reads HEAD's commit time with git", async () => {
-    const repo = fs.mkdtempSync(path.join(work, 'git-'))
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: repo,
-        stdio: 'pipe',
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@example.com',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@example.com',
-          GIT_COMMITTER_DATE: '@1650000000 +0000',
-          GIT_AUTHOR_DATE: '@1600000000 +0000'
-        }
-      })
-    git('init', '-q')
-    fs.writeFileSync(path.join(repo, 'f'), 'x')
-    git('add', 'f')
-    git('commit', '-q', '-m', 'c')
-    expect(await commitEpoch(repo)).toBe(1650000000)
+    expect(await commitTime(commitRepo())).toEqual({ seconds: 1650000000 })
   })
 
-  it('gives 0 outside a repository', async () => {
+  // A job in a container: the checkout belongs to the runner's user, git runs as another.
+  ;(isRoot ? it : it.skip)('reads it in a repository another user owns', async () => {
+    const repo = commitRepo(12345)
+    const plain = spawnSync('git', ['log', '-1', '--format=%ct'], { cwd: repo, encoding: 'utf8' })
+    expect(plain.status).not.toBe(0)
+    expect(plain.stderr).toMatch(/dubious ownership/)
+    expect(await commitTime(repo)).toEqual({ seconds: 1650000000 })
+    // Through a symlink to it, too: git may compare either path.
+    const link = path.join(work, `link-${path.basename(repo)}`)
+    fs.symlinkSync(repo, link)
+    expect(await commitTime(link)).toEqual({ seconds: 1650000000 })
+  })
+
+  ;(isRoot ? it : it.skip)(
+    'trusts only that repository, not its subfolders or others',
+    async () => {
+      const repo = commitRepo(12345)
+      fs.mkdirSync(path.join(repo, 'sub'))
+      const result = await commitTime(path.join(repo, 'sub'))
+      expect(result.seconds).toBeUndefined()
+      expect(result).toMatchObject({ problem: expect.stringMatching(/dubious ownership/) })
+    }
+  )
+
+  it('says why outside a repository', async () => {
     const plain = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-nogit-'))
     try {
-      expect(await commitEpoch(plain)).toBe(0)
-      expect(await commitEpoch(path.join(plain, 'missing'))).toBe(0)
+      expect(await commitTime(plain)).toEqual({
+        problem: expect.stringMatching(/not a git repository/)
+      })
+      expect(await commitTime(path.join(plain, 'missing'))).toEqual({
+        problem: expect.stringMatching(/missing/)
+      })
     } finally {
       fs.rmSync(plain, { recursive: true })
     }
@@ -429,6 +467,30 @@ describe('every validation error names its input and the fix', () => {
       /ftp:\/\/, which is not supported/
     ],
     ['repositories', { repositories: 'https://a b c' }, /is not a repository/],
+    // A tag alone once became a folder path named '@testing' and failed as a download.
+    ['repositories', { repositories: '@testing' }, /line '@testing' has a tag but no repository/],
+    [
+      'repository-auth',
+      { 'repository-auth': 'gitlab.example.com' },
+      /line 1 of input `repository-auth` is not HOST USER:TOKEN/
+    ],
+    [
+      'repository-auth',
+      { 'repository-auth': '# comment\ngitlab.example.com s3cr3t-token' },
+      /line 2 of input `repository-auth` \(for gitlab.example.com\): the credentials are not USER:TOKEN/
+    ],
+    ['repository-auth', { 'repository-auth': 'ftp://host u:p' }, /'ftp:\/\/host' is not a host/],
+    [
+      'repository-auth',
+      {},
+      /line 1 of WITCHERY_REPOSITORY_AUTH is not HOST USER:TOKEN/,
+      { WITCHERY_REPOSITORY_AUTH: 'just-a-token' }
+    ],
+    [
+      'repository-auth',
+      { repositories: 'https://u:pw-one@h.example/r', 'repository-auth': 'h.example/r u:pw-two' },
+      /two different credentials are given for h.example\/r\//
+    ],
     [
       'keys',
       { keys: 'keys\nmissing.pub' },
@@ -452,6 +514,19 @@ describe('every validation error names its input and the fix', () => {
       /environment variable SOURCE_DATE_EPOCH is 'soon'/,
       { SOURCE_DATE_EPOCH: 'soon' }
     ],
+    // Both were once caught only after the install, the second as "Invalid time value".
+    [
+      'source-date-epoch',
+      { 'source-date-epoch': '8589934592' },
+      /is 8589934592, past 8589934591 \(2242-03-16T12:56:31Z\), the last time a tar header can hold/
+    ],
+    [
+      'source-date-epoch',
+      {},
+      /SOURCE_DATE_EPOCH is 1700000000000, past 8589934591/,
+      { SOURCE_DATE_EPOCH: '1700000000000' }
+    ],
+    ['source-date-epoch', { 'source-date-epoch': '9'.repeat(40) }, /not a number of seconds/],
     ['output', { output: 'out/' }, /'out\/' is a folder; give the tarball's file path/],
     ['output', { output: 'site' }, /'site' is an existing folder; give a file path/],
     ['lock', { lock: 'site' }, /'site' is a folder; give the lock file's path/],
@@ -468,11 +543,90 @@ describe('every validation error names its input and the fix', () => {
     expect(error.message).toMatch(message)
   })
 
+  it('never repeats a credential in a message', () => {
+    for (const [, inputs, , extra] of cases) {
+      const message = inputError(inputs, extra).message
+      for (const secret of ['s3cr3t-token', 'just-a-token', 'pw-one', 'pw-two']) {
+        expect(message).not.toMatch(new RegExp(`\\b${secret}\\b`))
+      }
+    }
+    const bad = inputError({ repositories: 'https://user:hunter2@host.example/a b' })
+    expect(bad.message).not.toContain('hunter2')
+  })
+
   it('covers every input that can be wrong', () => {
     const alwaysValid = new Set(['app'])
     const covered = new Set(cases.map(([input]) => input))
     for (const name of Object.keys(INPUTS)) {
       if (!alwaysValid.has(name)) expect([name, covered.has(name)]).toEqual([name, true])
     }
+  })
+})
+
+describe('credentials for private repositories', () => {
+  it('takes them out of repository URLs: the spec lists public URLs only', () => {
+    const spec = read({
+      repositories:
+        'https://deploy:p%40ss@gitlab.example.com/api/v4/projects/7/packages/alpine\n@own http://tok@127.0.0.1:8080/repo'
+    })
+    expect(spec.repositories).toEqual([
+      'https://gitlab.example.com/api/v4/projects/7/packages/alpine',
+      '@own http://127.0.0.1:8080/repo'
+    ])
+    expect(spec.credentials).toEqual([
+      {
+        host: 'gitlab.example.com',
+        path: '/api/v4/projects/7/packages/alpine/',
+        username: 'deploy',
+        password: 'p@ss'
+      },
+      { host: '127.0.0.1:8080', path: '/repo/', username: 'tok', password: '' }
+    ])
+    expect(JSON.stringify(spec)).not.toMatch(/p%40ss|deploy:/)
+  })
+
+  it('reads `repository-auth` and WITCHERY_REPOSITORY_AUTH lines', () => {
+    const spec = read(
+      {
+        'repository-auth':
+          'gitlab.example.com deploy:tok:en\n\n# a comment\nhttps://mirror.example:8443/alpine ci:x'
+      },
+      { WITCHERY_REPOSITORY_AUTH: 'cloudsmith.example u:k' }
+    )
+    expect(spec.credentials).toEqual([
+      { host: 'gitlab.example.com', path: '/', username: 'deploy', password: 'tok:en' },
+      { host: 'mirror.example:8443', path: '/alpine/', username: 'ci', password: 'x' },
+      { host: 'cloudsmith.example', path: '/', username: 'u', password: 'k' }
+    ])
+  })
+
+  it('lists every secret to mask, even in lines that do not parse', () => {
+    const secrets = inputSecrets(
+      env(
+        {
+          repositories: 'https://deploy:p%40ss@host.example/r\nhttps://TOKEN1@other.example/r',
+          'repository-auth': 'a.example u:pw1\nb.example broken-no-colon'
+        },
+        { WITCHERY_REPOSITORY_AUTH: 'only-a-token', HTTPS_PROXY: 'http://px:proxy-pw@proxy:3128' }
+      )
+    )
+    for (const secret of [
+      'p@ss',
+      'p%40ss',
+      'TOKEN1',
+      'pw1',
+      'broken-no-colon',
+      'only-a-token',
+      'proxy-pw'
+    ]) {
+      expect(secrets).toContain(secret)
+    }
+    expect(secrets).toContain(Buffer.from('u:pw1').toString('base64'))
+    expect(secrets).not.toContain('deploy')
+  })
+
+  it('reads WITCHERY_ALPINE_KEYS_URL in the action too', () => {
+    const spec = read({}, { WITCHERY_ALPINE_KEYS_URL: 'http://127.0.0.1:1/keys/' })
+    expect(spec.alpineKeysUrl).toBe('http://127.0.0.1:1/keys/')
   })
 })

@@ -6,7 +6,8 @@
 import { execFile } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import {
-  GIT_COMMIT_TIME_ARGS,
+  commitTimeArgs,
+  commitTimeWarning,
   parseCommitTime,
   type CommitTimeReader
 } from './assemble/commit-time.js'
@@ -75,9 +76,13 @@ export function inputsFromArgv(argv: string[]): Record<string, string> {
 /** The CLI's commit-time reader: git through node:child_process (no @actions/* in the CLI). */
 export const cliCommitTime: CommitTimeReader = (dir) =>
   new Promise((resolve) => {
-    execFile('git', [...GIT_COMMIT_TIME_ARGS], { cwd: dir }, (error, stdout) => {
+    execFile('git', commitTimeArgs(dir), { cwd: dir }, (error, stdout, stderr) => {
+      if (error && typeof error.code === 'string') {
+        resolve({ problem: `cannot run git in ${dir}: ${error.message}` })
+        return
+      }
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-      resolve(parseCommitTime(code, String(stdout ?? '')))
+      resolve(parseCommitTime(code, String(stdout ?? ''), String(stderr ?? '')))
     })
   })
 
@@ -85,13 +90,16 @@ export async function runBuildCommand(argv: string[], logger: Logger): Promise<v
   const inputs = inputsFromArgv(argv)
   const { values } = parse(argv)
   const env = { ...process.env, ...inputs }
-  const headEpoch = needsCommitEpoch(env) ? await cliCommitTime(process.cwd()) : 0
+  let headEpoch = 0
+  if (needsCommitEpoch(env)) {
+    const head = await cliCommitTime(process.cwd())
+    if (head.seconds === undefined) logger.warning(commitTimeWarning(process.cwd(), head.problem))
+    headEpoch = head.seconds ?? 0
+  }
   const spec = readInputs(env, { commitEpoch: () => headEpoch })
   const cacheDir = (values['cache-dir'] as string[] | undefined)?.at(-1)
   if (cacheDir) spec.cacheDir = cacheDir
-  // Like install and resolve: a test or a mirror of alpinelinux.org/keys/ sets this.
-  const alpineKeysUrl = process.env.WITCHERY_ALPINE_KEYS_URL
-  const result = await build(spec, { logger, engine: alpineKeysUrl ? { alpineKeysUrl } : {} })
+  const result = await build(spec, { logger })
   process.stdout.write(
     `${JSON.stringify(
       {

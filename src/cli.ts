@@ -14,9 +14,11 @@ import {
   type EngineOptions,
   installResolution,
   openRepositories,
+  parseAuthLines,
   resolveWorld
 } from './apk/engine.js'
 import { InputError } from './assemble/errors.js'
+import { ALPINE_KEYS_URL_VARIABLE, REPOSITORY_AUTH_VARIABLE } from './assemble/inputs.js'
 import { stderrLogger } from './cli-log.js'
 import { runBuildCommand } from './cli-build.js'
 
@@ -64,12 +66,14 @@ function engineOptionsFrom(argv: string[]): {
     options: {
       arch: values.arch ?? hostArch(),
       repositories: values.repository,
+      // Like apk, credentials may be in a repository URL; this variable keeps them off the command line.
+      auth: parseAuthLines(process.env[REPOSITORY_AUTH_VARIABLE] ?? '', REPOSITORY_AUTH_VARIABLE),
       keyDirs: values['keys-dir'],
       keyFiles: values.key,
       allowUntrusted: values['allow-untrusted'],
       cacheDir: values['cache-dir'],
       fetchAlpineKeys: !values['no-alpine-keys'],
-      alpineKeysUrl: process.env.WITCHERY_ALPINE_KEYS_URL,
+      alpineKeysUrl: process.env[ALPINE_KEYS_URL_VARIABLE],
       logger: stderrLogger(values.quiet)
     }
   }

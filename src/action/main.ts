@@ -11,15 +11,18 @@ import { WitcheryError } from '../errors.js'
 import type { ImageErrorCode } from '../oci/errors.js'
 import type { BuildSpec } from '../assemble/spec.js'
 import { BuildCache } from './cache.js'
-import { needsCommitEpoch, readInputs } from '../assemble/inputs.js'
+import { inputSecrets, needsCommitEpoch, readInputs } from '../assemble/inputs.js'
+import { commitTimeWarning } from '../assemble/commit-time.js'
 import { actionCommitTime } from './commit-time.js'
 import { outputValues, setOutputs } from './outputs.js'
 import { writeSummary } from './summary.js'
 
 export async function run(): Promise<void> {
   try {
+    // First of all: the runner hides these from every later line of the log.
+    for (const secret of inputSecrets(process.env)) core.setSecret(secret)
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
-    const headEpoch = needsCommitEpoch(process.env) ? await actionCommitTime(workspace) : 0
+    const headEpoch = needsCommitEpoch(process.env) ? await commitEpoch(workspace) : 0
     const spec = readInputs(process.env, { commitEpoch: () => headEpoch })
     await core.group('Inputs', async () => logSpec(spec))
 
@@ -43,6 +46,14 @@ export async function run(): Promise<void> {
   } catch (error) {
     fail(error)
   }
+}
+
+/** HEAD's commit time, or 0 with a warning: a silent 1970 epoch would surprise. */
+async function commitEpoch(workspace: string): Promise<number> {
+  const head = await actionCommitTime(workspace)
+  if (head.seconds !== undefined) return head.seconds
+  core.warning(commitTimeWarning(workspace, head.problem), { title: 'witchery' })
+  return 0
 }
 
 /** The engine's and the build's messages, in the step log. */

@@ -18,6 +18,7 @@ import { readApkPackage, readApkPackageAsync } from './formats/package-file.js'
 import { indexUrl, isRemote, packageUrl, parseRepository } from './fetch/repository.js'
 import { solve } from './solver/solve.js'
 import { HttpTransport } from './fetch/transport.js'
+import { repositoryCredentials, RepositoryAuth, type HostCredentials } from './fetch/auth.js'
 import {
   emptyPackageInfo,
   silentLogger,
@@ -33,6 +34,16 @@ export * from './errors.js'
 export { PackageCache } from './fetch/cache.js'
 export { newFetchStats, type FetchStats } from './fetch/fetch.js'
 export { alpineRepositories, parseRepository } from './fetch/repository.js'
+// Credentials: publicUrl is what any URL written to a log, an error or a file goes through.
+export {
+  credentialSecrets,
+  parseAuthLines,
+  publicUrl,
+  repositoryCredentials,
+  RepositoryAuth,
+  splitCredentials,
+  type HostCredentials
+} from './fetch/auth.js'
 export { parseDependency } from './formats/dependency.js'
 export { compareNames } from './solver/solve.js'
 export { compareVersions } from './formats/version.js'
@@ -51,8 +62,13 @@ export const ALPINE_KEYS_URL = 'https://alpinelinux.org/keys/'
 export interface EngineOptions {
   /** Alpine arch (`x86_64`, `aarch64`…). */
   arch: string
-  /** Repository URLs or paths, optionally `@tag URL`, in order. */
+  /**
+   * Repository URLs or paths, optionally `@tag URL`, in order. A URL may carry credentials
+   * (`https://user:token@host/path`): they are sent to that host only and appear nowhere else.
+   */
   repositories: string[]
+  /** More credentials, per host and path prefix (parseAuthLines). */
+  auth?: HostCredentials[]
   /** Folders of PEM public keys (`--keys-dir`). */
   keyDirs?: string[]
   /** PEM public key files. */
@@ -69,6 +85,7 @@ export interface EngineOptions {
   indexMaxAgeSeconds?: number
   /** Downloads in flight at once. */
   concurrency?: number
+  /** A transport to use instead of the engine's own; it must carry the credentials itself. */
   transport?: HttpTransport
   /** mtime of db entries whose package has no build date (SOURCE_DATE_EPOCH). */
   sourceDateEpoch?: number
@@ -143,7 +160,8 @@ async function fetchAlpineKeyFile(
   const logger = options.logger ?? silentLogger
   const url = (options.alpineKeysUrl ?? ALPINE_KEYS_URL) + encodeURIComponent(name)
   try {
-    return (await transport.get(url)).body
+    // One attempt: the alpine-keys package of a configured repository is the fallback.
+    return (await transport.get(url, { retries: 0 })).body
   } catch (error) {
     logger.debug(`could not fetch key ${name} from ${url}: ${(error as Error).message}`)
   }
@@ -192,6 +210,21 @@ async function readSource(
   return (await transport.get(url)).body
 }
 
+/** The credentials the options carry: given ones and those written in repository URLs. */
+export function engineAuth(options: Pick<EngineOptions, 'repositories' | 'auth'>): RepositoryAuth {
+  return new RepositoryAuth([
+    ...(options.auth ?? []),
+    ...repositoryCredentials(options.repositories)
+  ])
+}
+
+/** The caller's transport, or one of the engine's own with the credentials (closed by `done`). */
+function transportFor(options: EngineOptions): { transport: HttpTransport; done: () => void } {
+  if (options.transport) return { transport: options.transport, done: () => undefined }
+  const transport = new HttpTransport({ logger: options.logger, auth: engineAuth(options) })
+  return { transport, done: () => transport.close() }
+}
+
 /** Fetches and verifies every repository's index for one arch. */
 export async function openRepositories(options: EngineOptions): Promise<OpenRepositories> {
   checkArch(options.arch)
@@ -199,8 +232,7 @@ export async function openRepositories(options: EngineOptions): Promise<OpenRepo
     throw new InvalidArgumentError('no repositories: give at least one repository URL or path.')
   }
   const logger = options.logger ?? silentLogger
-  const ownTransport = options.transport ? undefined : new HttpTransport({ logger })
-  const transport = options.transport ?? (ownTransport as HttpTransport)
+  const { transport, done } = transportFor(options)
   try {
     const repositories = options.repositories.map((line, i) => parseRepository(line, i))
     const keyring = await loadKeyring(options, transport)
@@ -218,7 +250,7 @@ export async function openRepositories(options: EngineOptions): Promise<OpenRepo
     return { arch: options.arch, repositories, indexes, packages, keyring, stats }
   } finally {
     // Alpine keys are fetched while the indexes verify; after that the transport has no use.
-    ownTransport?.close()
+    done()
   }
 }
 
@@ -257,10 +289,10 @@ export async function installResolution(
   })
   // Packages go in, in install order, while later ones are still downloading and verifying.
   const queue = new InstallQueue(installer, resolution.packages)
+  const { transport, done } = transportFor(options)
   try {
     await fetchPackages(resolution.packages, repos.repositories, repos.arch, {
-      // Without one given, fetchPackages makes its own and closes it.
-      transport: options.transport,
+      transport,
       cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
       concurrency: options.concurrency,
       logger,
@@ -273,6 +305,8 @@ export async function installResolution(
     await queue.settled()
     await installer.abort()
     throw error
+  } finally {
+    done()
   }
 }
 

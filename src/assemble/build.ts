@@ -269,6 +269,8 @@ function engineOptions(spec: BuildSpec, arch: string, options: BuildOptions): En
   return {
     arch,
     repositories: spec.repositories,
+    auth: spec.credentials,
+    alpineKeysUrl: spec.alpineKeysUrl,
     keyDirs: spec.keyDirs,
     keyFiles: spec.keyFiles,
     allowUntrusted: spec.allowUntrusted,

@@ -7,7 +7,17 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { archNames, findArch, hostArch } from '../arch.js'
-import { alpineRepositories, parseDependency, parseRepository } from '../apk/engine.js'
+import {
+  alpineRepositories,
+  credentialSecrets,
+  parseAuthLines,
+  parseDependency,
+  parseRepository,
+  publicUrl,
+  repositoryCredentials,
+  RepositoryAuth,
+  type HostCredentials
+} from '../apk/engine.js'
 import { InputError } from './errors.js'
 import type { AppSpec, BuildSpec, ImageSettings, LockSpec } from './spec.js'
 import { rfc3339 } from '../oci/documents.js'
@@ -37,6 +47,7 @@ export const INPUTS = {
   tags: {},
   branch: { default: 'latest-stable' },
   repositories: {},
+  'repository-auth': {},
   keys: {},
   'fetch-alpine-keys': { default: 'true' },
   'allow-untrusted': { default: 'false' },
@@ -50,6 +61,15 @@ export const INPUTS = {
 } as const satisfies Record<string, InputDefinition>
 
 export type InputName = keyof typeof INPUTS
+
+/** Where the command line (and a workflow's `env:`) gives `repository-auth` lines. */
+export const REPOSITORY_AUTH_VARIABLE = 'WITCHERY_REPOSITORY_AUTH'
+
+/** Where Alpine's keys are fetched from instead of alpinelinux.org (the pins still apply). */
+export const ALPINE_KEYS_URL_VARIABLE = 'WITCHERY_ALPINE_KEYS_URL'
+
+/** The largest epoch a tar header holds (11 octal digits): 2242-03-16. */
+export const MAX_EPOCH = 0o77777777777
 
 /** What readInputs cannot know from the env map alone. */
 export interface InputContext {
@@ -78,11 +98,13 @@ export function readInputs(env: Env = process.env, context: InputContext = {}): 
   const sourceDateEpoch = parseEpoch(input('source-date-epoch'), env, context)
   const keys = parseKeys(input('keys'), workspace)
   const cache = parseBoolean('cache', input('cache'))
+  const repositoryLines = splitLines(input('repositories')).map(({ line }) => line)
   return {
     packages,
     app: app?.spec,
     arches,
     repositories: parseRepositories(input('repositories'), input('branch'), workspace),
+    credentials: parseCredentials(env, repositoryLines),
     keyFiles: keys.files,
     keyDirs: keys.dirs,
     fetchAlpineKeys: parseBoolean('fetch-alpine-keys', input('fetch-alpine-keys')),
@@ -93,7 +115,8 @@ export function readInputs(env: Env = process.env, context: InputContext = {}): 
     sourceDateEpoch,
     cacheDir: cache ? path.join(env.RUNNER_TEMP || os.tmpdir(), 'witchery-cache') : undefined,
     lock: parseLockInput(input('lock'), input('lock-update'), workspace),
-    layers: parseLayers(input('layers'))
+    layers: parseLayers(input('layers')),
+    alpineKeysUrl: (env[ALPINE_KEYS_URL_VARIABLE] ?? '').trim() || undefined
   }
 }
 
@@ -127,6 +150,63 @@ function parseLayers(text: string): number {
     )
   }
   return value
+}
+
+/**
+ * Every secret the inputs and variables hold, as the step log must never show it: the
+ * credentials of `repositories` URLs, of `repository-auth` and its variable, and of the proxy
+ * variables. Never throws: it runs before any input is checked, so a malformed line is masked
+ * whole rather than parsed.
+ */
+export function inputSecrets(env: Env): string[] {
+  const secrets = new Set<string>()
+  const credentials: HostCredentials[] = []
+  const repositories = splitLines(getInput(env, 'repositories')).map(({ line }) => line)
+  credentials.push(...repositoryCredentials(repositories))
+  const proxies = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].map(
+    (n) => env[n] ?? ''
+  )
+  credentials.push(...repositoryCredentials(proxies.filter((p) => p.includes('://'))))
+  for (const text of authTexts(env)) {
+    for (const { line } of splitLines(text)) {
+      const given = /\s/.test(line) ? line.replace(/^\S+\s+/, '') : line
+      try {
+        credentials.push(...parseAuthLines(line, 'x'))
+      } catch {
+        if (given !== '') secrets.add(given)
+      }
+    }
+  }
+  for (const secret of credentialSecrets(credentials)) secrets.add(secret)
+  return [...secrets]
+}
+
+function authTexts(env: Env): string[] {
+  return [getInput(env, 'repository-auth'), env[REPOSITORY_AUTH_VARIABLE] ?? '']
+}
+
+/** `repository-auth` lines (input, then variable) and the credentials in repository URLs. */
+function parseCredentials(env: Env, repositoryLines: string[]): HostCredentials[] {
+  const credentials: HostCredentials[] = []
+  const sources: [string, string][] = [
+    [getInput(env, 'repository-auth'), 'input `repository-auth`'],
+    [env[REPOSITORY_AUTH_VARIABLE] ?? '', REPOSITORY_AUTH_VARIABLE]
+  ]
+  for (const [text, source] of sources) {
+    try {
+      credentials.push(...parseAuthLines(text, source))
+    } catch (error) {
+      throw new InputError('repository-auth', (error as Error).message)
+    }
+  }
+  credentials.push(...repositoryCredentials(repositoryLines))
+  try {
+    // Two different credentials for one host and path cannot both be sent.
+    new RepositoryAuth(credentials)
+  } catch (error) {
+    throw new InputError('repository-auth', (error as Error).message)
+  }
+  return credentials
 }
 
 /** Whether the build epoch must come from the commit: no input and no SOURCE_DATE_EPOCH. */
@@ -253,6 +333,12 @@ function epochFrom(text: string, where: string): number {
       `${where} is '${text}', not a number of seconds since 1970; use e.g. 1700000000 or leave it empty for the commit time`
     )
   }
+  if (seconds > MAX_EPOCH) {
+    throw new InputError(
+      'source-date-epoch',
+      `${where} is ${text}, past ${MAX_EPOCH} (${rfc3339(MAX_EPOCH)}), the last time a tar header can hold; use a time in seconds, not milliseconds`
+    )
+  }
   return seconds
 }
 
@@ -292,9 +378,18 @@ function parseBranch(branch: string): string {
  * workspace rather than the current directory.
  */
 function parseRepositoryLine(line: string, index: number, workspace: string): string {
-  const match = /^(@\S+\s+)?(\S+)$/.exec(line)
+  // Credentials go to spec.credentials; the repository is known by its public URL only.
+  const written = publicUrl(line)
+  const match = /^(@\S+\s+)?(\S+)$/.exec(written)
+  if (match && match[1] === undefined && match[2].startsWith('@')) {
+    throw new InputError(
+      'repositories',
+      `line '${written}' has a tag but no repository; write the tag, a space and the URL or path (e.g. @testing https://dl-cdn.alpinelinux.org/alpine/edge/testing)`
+    )
+  }
   const isPath = match !== null && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(match[2])
-  const resolved = match && isPath ? `${match[1] ?? ''}${path.resolve(workspace, match[2])}` : line
+  const resolved =
+    match && isPath ? `${match[1] ?? ''}${path.resolve(workspace, match[2])}` : written
   try {
     parseRepository(resolved, index)
   } catch (error) {

@@ -3,7 +3,7 @@
  * CLI flags) before any work starts. Data flows one way: spec → resolve → fetch → install →
  * image → result.
  */
-import type { FetchStats } from '../apk/engine.js'
+import type { FetchStats, HostCredentials } from '../apk/engine.js'
 import type { LockReport } from './lock.js'
 
 export interface AppSpec {
@@ -32,8 +32,16 @@ export interface BuildSpec {
   app?: AppSpec
   /** Alpine arch names (`x86_64`, `aarch64`…), at least one. */
   arches: string[]
-  /** Repository URLs or paths, in order (a branch is already expanded to main + community). */
+  /**
+   * Repository URLs or paths, in order (a branch is already expanded to main + community),
+   * without credentials: these are safe to log and to write into the image.
+   */
   repositories: string[]
+  /**
+   * Secrets: basic-auth credentials per host, from `repository-auth` and repository URLs. Never
+   * log them or write them anywhere; only the transport sends them, to their own host.
+   */
+  credentials?: HostCredentials[]
   /** Key files (PEM public keys) and folders of them. */
   keyFiles: string[]
   keyDirs: string[]
@@ -53,6 +61,8 @@ export interface BuildSpec {
   lock?: LockSpec
   /** Most layers the packages are split into (1: packages, database and /etc in one layer). */
   layers?: number
+  /** Where Alpine's keys are fetched from (WITCHERY_ALPINE_KEYS_URL); default alpinelinux.org. */
+  alpineKeysUrl?: string
 }
 
 export interface LockSpec {

@@ -5,6 +5,7 @@
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InvalidArgumentError } from '../errors.js'
+import { publicUrl } from './auth.js'
 import type { PackageInfo, Repository } from '../types.js'
 
 export const ALPINE_MIRROR = 'https://dl-cdn.alpinelinux.org/alpine'
@@ -12,18 +13,19 @@ export const ALPINE_MIRROR = 'https://dl-cdn.alpinelinux.org/alpine'
 const ACCEPTED_FORMS = 'an https:// or http:// URL, a file:// URL, or a path, optionally after @tag'
 
 /**
- * Parses one repository line, `[@tag ]URL`. Remote URLs are kept as written; `file://` URLs and
- * paths become absolute paths (relative ones are taken from the current directory, like apk).
+ * Parses one repository line, `[@tag ]URL`. Remote URLs are kept as written, minus any
+ * credentials (auth.ts takes those); `file://` URLs and paths become absolute paths (relative
+ * ones are taken from the current directory, like apk).
  */
 export function parseRepository(line: string, index: number): Repository {
   const match = /^(?:@(\S+)\s+)?([^@\s]\S*)$/.exec(line.trim())
   if (!match) {
     throw new InvalidArgumentError(
-      `'${line}' is not a repository: write ${ACCEPTED_FORMS} (e.g. @testing https://dl-cdn.alpinelinux.org/alpine/edge/testing).`
+      `'${publicUrl(line)}' is not a repository: write ${ACCEPTED_FORMS} (e.g. @testing https://dl-cdn.alpinelinux.org/alpine/edge/testing).`
     )
   }
   const [, tag, location] = match
-  const repository: Repository = { url: normalizeLocation(location), index }
+  const repository: Repository = { url: normalizeLocation(publicUrl(location)), index }
   if (tag !== undefined) repository.tag = tag
   return repository
 }

@@ -9,7 +9,7 @@ import * as net from 'node:net'
 import * as tls from 'node:tls'
 import { FetchError, InvalidArgumentError } from '../errors.js'
 import { silentLogger, type Logger } from '../types.js'
-
+import type { AuthProvider } from './auth.js'
 import { bareHostname, portOf, proxyAuthorization, proxyFor } from './proxy.js'
 
 export interface TransportOptions {
@@ -26,6 +26,8 @@ export interface TransportOptions {
   env?: NodeJS.ProcessEnv
   /** Extra trusted CA certificates (PEM), e.g. for a TLS-inspecting proxy. */
   ca?: string | Buffer | Array<string | Buffer>
+  /** Credentials per host for private repositories; never sent to another host. */
+  auth?: AuthProvider
   logger?: Logger
 }
 
@@ -37,6 +39,8 @@ export interface GetOptions {
   /** A body of any other length is treated as truncated (and retried). */
   expectedSize?: number
   signal?: AbortSignal
+  /** Attempts after the first for this download (default: the transport's). */
+  retries?: number
 }
 
 export interface TransportResponse {
@@ -84,6 +88,7 @@ export class HttpTransport {
   private readonly env: NodeJS.ProcessEnv
   private readonly ca?: string | Buffer | Array<string | Buffer>
   private readonly logger: Logger
+  private readonly auth?: AuthProvider
   private readonly httpAgent: http.Agent
   private readonly httpsAgent: https.Agent
 
@@ -96,6 +101,7 @@ export class HttpTransport {
     this.env = options.env ?? process.env
     this.ca = options.ca
     this.logger = options.logger ?? silentLogger
+    this.auth = options.auth
     // Keep-alive: a build fetches dozens of packages from one mirror.
     this.httpAgent = new http.Agent({ keepAlive: true })
     this.httpsAgent = new https.Agent({ keepAlive: true, ca: this.ca })
@@ -107,6 +113,7 @@ export class HttpTransport {
    */
   async get(url: string, options: GetOptions = {}): Promise<TransportResponse> {
     checkHttpUrl(url)
+    const retries = Math.max(0, options.retries ?? this.retries)
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(url, options.signal)
       try {
@@ -116,10 +123,10 @@ export class HttpTransport {
         const failure = asAttemptError(error, url)
         if (options.signal?.aborted) throwIfAborted(url, options.signal)
         if (!failure.retryable) throw finalError(url, failure)
-        if (attempt >= this.retries) throw exhaustedError(url, failure, attempt + 1)
+        if (attempt >= retries) throw exhaustedError(url, failure, attempt + 1)
         const delay = this.delayFor(attempt, failure.extra.retryAfterMs)
         this.logger.debug(
-          `${url}: ${failure.message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${this.retries + 1})`
+          `${url}: ${failure.message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${retries + 1})`
         )
         await sleep(delay, url, options.signal)
       }
@@ -139,28 +146,41 @@ export class HttpTransport {
     return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2)
   }
 
-  /** One attempt, redirects included. */
+  /**
+   * One attempt, redirects included. Credentials chosen for the first URL follow redirects
+   * within its origin only; at another origin only that origin's own credentials (if given) go.
+   */
   private async attempt(url: string, options: GetOptions): Promise<TransportResponse> {
     const conditional = options.etag !== undefined || options.lastModified !== undefined
     let current = new URL(url)
+    let authOrigin = current.origin
+    let authorization = this.auth?.authorizationFor(current)
     for (let hop = 0; ; hop++) {
-      const response = await this.request(current, options)
+      const response = await this.request(current, options, authorization)
       if (REDIRECTS.has(response.status) && response.headers.location) {
         if (hop >= MAX_REDIRECTS) {
           throw new AttemptError(`more than ${MAX_REDIRECTS} redirects`, false)
         }
         current = redirectTarget(current, response.headers.location)
+        if (current.origin !== authOrigin) {
+          authOrigin = current.origin
+          authorization = this.auth?.authorizationFor(current)
+        }
         continue
       }
-      return toTransportResponse(current, response, conditional)
+      return toTransportResponse(current, response, conditional, authorization !== undefined)
     }
   }
 
-  private async request(target: URL, options: GetOptions): Promise<RawResponse> {
+  private async request(
+    target: URL,
+    options: GetOptions,
+    authorization: string | undefined
+  ): Promise<RawResponse> {
     const route = await this.routeFor(target, options.signal)
     return new Promise((resolve, reject) => {
       const exchange = new Exchange(this.timeoutMs, options.signal, resolve, reject)
-      const request = this.makeRequest(target, route, options)
+      const request = this.makeRequest(target, route, options, authorization)
       exchange.attach(request, options.expectedSize)
       if (route.kind === 'tunnel') exchange.own(route.socket)
     })
@@ -185,8 +205,14 @@ export class HttpTransport {
     return headers
   }
 
-  private makeRequest(target: URL, route: Route, options: GetOptions): http.ClientRequest {
+  private makeRequest(
+    target: URL,
+    route: Route,
+    options: GetOptions,
+    authorization: string | undefined
+  ): http.ClientRequest {
     const headers = this.requestHeaders(options)
+    if (authorization !== undefined) headers.Authorization = authorization
     const host = bareHostname(target)
     const port = Number(portOf(target))
     const path = `${target.pathname}${target.search}`
@@ -400,7 +426,8 @@ function sizeMismatch(what: string): AttemptError {
 function toTransportResponse(
   url: URL,
   response: RawResponse,
-  conditional: boolean
+  conditional: boolean,
+  authorized: boolean
 ): TransportResponse {
   const { status, headers } = response
   if (status === 200 || (status === 304 && conditional)) {
@@ -409,10 +436,10 @@ function toTransportResponse(
     if (typeof headers['last-modified'] === 'string') result.lastModified = headers['last-modified']
     return result
   }
-  throw statusError(url, response)
+  throw statusError(url, response, authorized)
 }
 
-function statusError(url: URL, response: RawResponse): AttemptError {
+function statusError(url: URL, response: RawResponse, authorized: boolean): AttemptError {
   const { status, headers } = response
   const label = `HTTP ${status}${http.STATUS_CODES[status] ? ` ${http.STATUS_CODES[status]}` : ''}`
   if (status >= 500 || status === 408 || status === 429) {
@@ -421,16 +448,25 @@ function statusError(url: URL, response: RawResponse): AttemptError {
       retryAfterMs: parseRetryAfter(headers['retry-after'])
     })
   }
-  const final = finalStatusMessage(url.href, status, label)
+  const final = finalStatusMessage(url, status, label, authorized)
   return new AttemptError(`server answered ${label}`, false, { status, final })
 }
 
-function finalStatusMessage(url: string, status: number, label: string): string {
+function finalStatusMessage(
+  target: URL,
+  status: number,
+  label: string,
+  authorized: boolean
+): string {
+  const url = target.href
   if (status === 404 || status === 410) {
     return `not found: ${url} — check the repository URL/branch and arch`
   }
+  if ((status === 401 || status === 403) && authorized) {
+    return `${url} answered ${label}: the credentials given for ${target.host} were refused; check the user and token (and that the token may read this repository)`
+  }
   if (status === 401 || status === 403) {
-    return `${url} answered ${label}: the server refuses this download; check the repository URL and any credentials it needs`
+    return `${url} answered ${label}: the server refuses this download without credentials, and none are given for ${target.host}; give them as \`repository-auth\` (${target.host} USER:TOKEN) or in the repository URL (https://USER:TOKEN@host/…), or check the repository URL`
   }
   if (status === 407) {
     return `${url}: the proxy wants credentials (${label}); put them in the proxy URL, e.g. HTTPS_PROXY=http://user:password@proxy:3128`
