@@ -3,7 +3,9 @@
  *
  * The server serves the files under `root` (GET and HEAD) with a strong ETag (content hash) and
  * Last-Modified, answers 304 to a matching If-None-Match or a fresh If-Modified-Since, records
- * every request, and injects faults per path on demand.
+ * every request, and injects faults per path on demand. With `auth`, it is a private repository:
+ * every request without that user's basic credentials gets 401 (as GitLab's or Cloudsmith's
+ * package registries answer).
  */
 import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
@@ -16,7 +18,8 @@ import * as path from 'node:path'
  * - `drop`: destroy the socket before any response byte;
  * - `truncate`: send the headers (Content-Length of the full body) and only that many body bytes, then destroy;
  * - `delayMs`: wait, then answer normally (if the client is still there);
- * - `corrupt`: the full body with some bytes flipped, correct length and ETag of the real file.
+ * - `corrupt`: the full body with some bytes flipped, correct length and ETag of the real file;
+ * - `redirect`: 302 to that URL (`{path}` in it is replaced by the request's path and query).
  */
 export type Fault =
   | { status: number }
@@ -24,6 +27,7 @@ export type Fault =
   | { truncate: number }
   | { delayMs: number }
   | { corrupt: true }
+  | { redirect: string }
 
 export interface RecordedRequest {
   method: string
@@ -131,6 +135,10 @@ async function respond(
     res.writeHead(status, headers)
     res.end(req.method === 'HEAD' ? undefined : body)
   }
+  if (fault && 'redirect' in fault) {
+    send(302, { Location: fault.redirect.replace('{path}', req.url ?? '/') }, Buffer.alloc(0))
+    return
+  }
   if (fault && 'status' in fault) {
     send(fault.status, { 'Content-Type': 'text/plain' }, Buffer.from(`injected ${fault.status}\n`))
     return
@@ -188,8 +196,22 @@ function trackSockets(server: net.Server): Set<net.Socket> {
   return sockets
 }
 
-/** Serves `root` on http://127.0.0.1:<random port>. */
-export async function startServer(options: { root: string }): Promise<TestServer> {
+export interface BasicAuth {
+  username: string
+  password: string
+}
+
+function authorized(req: http.IncomingMessage, auth: BasicAuth | undefined): boolean {
+  if (!auth) return true
+  const expected = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`
+  return req.headers.authorization === expected
+}
+
+/** Serves `root` on http://127.0.0.1:<random port>; with `auth`, only to that user. */
+export async function startServer(options: {
+  root: string
+  auth?: BasicAuth
+}): Promise<TestServer> {
   const root = path.resolve(options.root)
   const requests: RecordedRequest[] = []
   let faults: ArmedFault[] = []
@@ -203,7 +225,14 @@ export async function startServer(options: { root: string }): Promise<TestServer
     requests.push(record)
     const pathname = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
     res.on('error', () => undefined)
-    respond(req, res, record, root, takeFault(faults, pathname)).catch(() => req.socket.destroy())
+    const fault = takeFault(faults, pathname)
+    if (!authorized(req, options.auth) && !(fault && 'redirect' in fault)) {
+      record.status = 401
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="witchery-test"' })
+      res.end('authentication required\n')
+      return
+    }
+    respond(req, res, record, root, fault).catch(() => req.socket.destroy())
   })
   const sockets = trackSockets(server)
   const port = await listen(server)
