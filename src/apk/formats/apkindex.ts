@@ -5,7 +5,7 @@
  * letter order by formatIndexHeader.
  */
 import { formatDependencies, parseDependency } from './dependency.js'
-import { ApkError, FormatError, IndexSignatureError } from '../errors.js'
+import { ApkError, FormatError, IndexSignatureError, UntrustedKeyError } from '../errors.js'
 import { inflateGzipStream, memberAt, readGzipMember } from './gzip.js'
 import type { Keyring } from '../keys/keyring.js'
 import { leadingUint } from './pkginfo.js'
@@ -342,6 +342,13 @@ async function resolveKey(keyring: Keyring, name: string, repository: Repository
     return await keyring.resolve(name)
   } catch (error) {
     if (!(error instanceof ApkError)) throw error
+    // The key is the problem (a downloaded Alpine key that is not PEM or not the pinned one).
+    if (error instanceof UntrustedKeyError) {
+      throw new UntrustedKeyError(
+        `index of ${repository.url} is signed by ${name}, which could not be trusted: ${error.message}`,
+        { cause: error }
+      )
+    }
     throw new IndexSignatureError(
       `index of ${repository.url} is signed by ${name}, which could not be trusted: ${error.message}`,
       { cause: error }

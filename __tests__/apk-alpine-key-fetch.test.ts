@@ -1,0 +1,83 @@
+/**
+ * Fetching one of Alpine's keys while an index verifies, against servers on 127.0.0.1: a
+ * downloaded key that is not PEM or not the pinned one is a key problem ("signing key not
+ * trusted"), not an index problem; and a dead keys URL is tried once before the fallback (the
+ * `alpine-keys` package of a configured repository), not retried for seconds.
+ */
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { errorTitle } from '../src/action/main.js'
+import { IndexSignatureError, openRepositories, UntrustedKeyError } from '../src/apk/engine.js'
+import { buildApk } from './support/apk-builder.js'
+import { rejection } from './support/failures.js'
+import { startServer, type TestServer } from './support/http-server.js'
+import { generateSigningKey } from './support/keys.js'
+import { muslPackage } from './support/packages.js'
+import { buildRepository } from './support/repo-builder.js'
+
+const ALPINE_KEY = 'alpine-devel@lists.alpinelinux.org-4a6a0840.rsa.pub'
+
+let work: string
+let repo: TestServer
+let keys: TestServer
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-alpine-key-'))
+  // Signed by a key that claims one of Alpine's names but is not Alpine's.
+  const impostor = generateSigningKey(ALPINE_KEY)
+  const musl = buildApk(muslPackage(), impostor)
+  buildRepository(path.join(work, 'repo'), 'x86_64', [musl], impostor)
+  fs.mkdirSync(path.join(work, 'keys'))
+  fs.writeFileSync(path.join(work, 'keys', ALPINE_KEY), impostor.publicKeyPem)
+  fs.writeFileSync(path.join(work, 'keys', 'not-pem'), '<html>a login page</html>')
+  repo = await startServer({ root: path.join(work, 'repo') })
+  keys = await startServer({ root: path.join(work, 'keys') })
+})
+
+afterAll(async () => {
+  await repo?.close()
+  await keys?.close()
+  if (work) fs.rmSync(work, { recursive: true, force: true })
+})
+
+beforeEach(() => {
+  repo.requests.length = 0
+  keys.requests.length = 0
+  keys.clearFaults()
+})
+
+function open(alpineKeysUrl: string) {
+  return openRepositories({ arch: 'x86_64', repositories: [repo.url], alpineKeysUrl })
+}
+
+describe('a downloaded Alpine key that cannot be trusted', () => {
+  it('with another fingerprint than the pin: signing key not trusted', async () => {
+    const error = await rejection(open(`${keys.url}/`))
+    expect(error).toBeInstanceOf(UntrustedKeyError)
+    expect(error.message).toMatch(/is signed by .*4a6a0840.*could not be trusted.*pinned to/)
+    expect(errorTitle(error)).toBe('witchery: signing key not trusted')
+  })
+
+  it('that is not a PEM public key: signing key not trusted', async () => {
+    keys.fault('4a6a0840.rsa.pub', { redirect: `${keys.url}/not-pem` })
+    const error = await rejection(open(`${keys.url}/`))
+    expect(error).toBeInstanceOf(UntrustedKeyError)
+    expect(error.message).toMatch(/not an RSA public key in PEM form/)
+    expect(errorTitle(error)).toBe('witchery: signing key not trusted')
+  })
+})
+
+describe('a dead Alpine keys URL', () => {
+  it('is asked once, then the alpine-keys package of the repository is looked for', async () => {
+    keys.fault('4a6a0840.rsa.pub', { status: 503 }, Infinity)
+    const error = await rejection(open(`${keys.url}/`))
+    // Neither source has the key: the index stays untrusted.
+    expect(error).toBeInstanceOf(IndexSignatureError)
+    expect(keys.requests.map((r) => [decodeURIComponent(r.path), r.status])).toEqual([
+      [`/${ALPINE_KEY}`, 503]
+    ])
+    // The index again, read for its alpine-keys package (this repository has none).
+    expect(repo.requests.filter((r) => r.path.endsWith('APKINDEX.tar.gz'))).toHaveLength(2)
+  })
+})
