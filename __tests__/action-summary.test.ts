@@ -124,6 +124,7 @@ describe('job summary', () => {
     expect(html).toContain('<td>ghcr.io/o/app:1.0, ghcr.io/o/app:latest</td>')
     expect(html).toContain('<td>/work/out/image.tar (3.3 MiB)</td>')
     expect(html).toContain('<th>Cache hit</th><td>partial</td>')
+    expect(html).toContain('<th>Packages</th><td>2</td>')
     expect(html).toContain('<h3>Packages (2)</h3>')
     expect(html).toContain('<tr><td>musl</td><td>1.2.5-r10</td><td>x86_64</td><td>MIT</td></tr>')
     expect(html).toContain(
@@ -169,6 +170,9 @@ describe('job summary', () => {
     const html = renderSummary(r, { cacheHit: 'false' })
     expect(html).toContain('<td>x86_64, aarch64</td>')
     expect(html).toContain(`<td>aarch64</td><td>sha256:${'1'.repeat(64)}</td>`)
+    // The overview counts what the table lists (a package of two arches is one row).
+    expect(html).toContain('<th>Packages</th><td>2 (per platform: x86_64 2, aarch64 2)</td>')
+    expect(html).toContain('<h3>Packages (2)</h3>')
     expect(html).not.toContain('<h3>Warnings</h3>\n<ul></ul>')
   })
 

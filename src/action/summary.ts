@@ -87,15 +87,24 @@ export function pushCommands(result: BuildResult): string[] {
   return commands
 }
 
-function overview(result: BuildResult, cacheHit: CacheHit): string {
-  const packageCount = result.arches.reduce((n, a) => n + a.packages.length, 0)
+/**
+ * The package count of the overview: the rows of the package table (a package built for two
+ * arches is one row), with each platform's own count when there are several.
+ */
+function packageCount(result: BuildResult, distinct: number): string {
+  if (result.arches.length === 1) return String(distinct)
+  const perArch = result.arches.map((a) => `${a.arch} ${a.packages.length}`).join(', ')
+  return `${distinct} (per platform: ${perArch})`
+}
+
+function overview(result: BuildResult, cacheHit: CacheHit, distinct: number): string {
   const rows = [
     ['Digest', result.digest],
     ['Image ID', result.imageId],
     ['Platforms', result.arches.map((a) => a.arch).join(', ')],
     ['Tags', result.tags.join(', ')],
     ['Tarball', `${result.tarball} (${formatBytes(result.size)})`],
-    ['Packages', String(packageCount)],
+    ['Packages', packageCount(result, distinct)],
     ['Cache hit', cacheHit]
   ]
   return `<table>${rows.map(([k, v]) => `<tr><th>${k}</th>${cell(v)}</tr>`).join('')}</table>\n`
@@ -159,14 +168,14 @@ function packagesSection(rows: string[][], shown: number): string {
 export function renderSummary(result: BuildResult, context: SummaryContext): string {
   const maxBytes = context.maxBytes ?? SUMMARY_LIMIT
   const title = `<h2>witchery: ${escapeHtml(result.tags[0] ?? 'image')}</h2>\n`
+  const rows = packageRows(result)
   const before =
     title +
-    overview(result, context.cacheHit) +
+    overview(result, context.cacheHit, rows.length) +
     pushSection(result) +
     warningsSection(result) +
     lockSection(result)
   const after = layersSection(result) + fetchSection(result)
-  const rows = packageRows(result)
   const render = (shown: number) => before + packagesSection(rows, shown) + after
   let shown = rows.length
   let html = render(shown)
