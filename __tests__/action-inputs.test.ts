@@ -630,3 +630,30 @@ describe('credentials for private repositories', () => {
     expect(spec.alpineKeysUrl).toBe('http://127.0.0.1:1/keys/')
   })
 })
+
+describe('README claims about inputs', () => {
+  it('env: each line is trimmed, the rest after the first = is kept as written', () => {
+    expect(read({ env: '  A= b c  \nB=x=y\t' }).image.env).toEqual(['A= b c', 'B=x=y'])
+  })
+
+  it("the Usage example's image name works for an owner and repository with capitals", () => {
+    const readme = fs.readFileSync(path.resolve('README.md'), 'utf8')
+    const usage = readme.slice(readme.indexOf('## Usage'), readme.indexOf('## Inputs'))
+    const step = /run: (echo "IMAGE=.*" >> "\$GITHUB_ENV")/.exec(usage)
+    expect(step).not.toBeNull()
+    const envFile = path.join(work, 'github-env')
+    fs.writeFileSync(envFile, '')
+    execFileSync('bash', ['-c', (step as RegExpExecArray)[1]], {
+      env: { PATH: process.env.PATH, GITHUB_REPOSITORY: 'Acme/Hello.World', GITHUB_ENV: envFile }
+    })
+    const image = /^IMAGE=(.*)$/m.exec(fs.readFileSync(envFile, 'utf8'))?.[1]
+    expect(image).toBe('ghcr.io/acme/hello.world')
+    const tags = /tags: (.*)/.exec(usage)?.[1] ?? ''
+    const given = tags
+      .replace('${{ env.IMAGE }}', image as string)
+      .replace('${{ github.sha }}', 'abc123')
+    expect(read({ tags: given }).tags).toEqual(['ghcr.io/acme/hello.world:abc123'])
+    // What the README used to show, and still warns about.
+    expect(() => read({ tags: 'ghcr.io/Acme/Hello.World:abc123' })).toThrow(InputError)
+  })
+})

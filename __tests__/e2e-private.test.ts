@@ -292,4 +292,23 @@ describe('the CLI with a private repository', () => {
     },
     120000
   )
+
+  it('installs with `install` and WITCHERY_REPOSITORY_AUTH, and says so when it is malformed', async () => {
+    const dir = fs.mkdtempSync(path.join(work, 'cli-install-'))
+    const args = ['install', '--root', path.join(dir, 'root'), '--arch', 'x86_64']
+    args.push('--repository', repoUrl(), '--keys-dir', keysDir, '--no-alpine-keys', 'musl')
+    const host = new URL(server.url).host
+    const ok = await runCli(args, { WITCHERY_REPOSITORY_AUTH: `${host} ${USER}:${SECRET}` }, dir)
+    expect(ok.stderr).not.toMatch(/ERROR/)
+    expect(ok.code).toBe(0)
+    expect(fs.readFileSync(path.join(dir, 'root/etc/apk/repositories'), 'utf8')).toBe(
+      `${repoUrl()}\n`
+    )
+    expect(searchTree(dir)).toEqual([])
+    const bare = 'Zq8-4711-without-a-user'
+    const bad = await runCli(args, { WITCHERY_REPOSITORY_AUTH: `${host} ${bare}` }, dir)
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/line 1 of WITCHERY_REPOSITORY_AUTH \(for 127\.0\.0\.1:\d+\)/)
+    expect(bad.stderr + bad.stdout).not.toContain(bare)
+  }, 120000)
 })
