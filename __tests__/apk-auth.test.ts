@@ -19,6 +19,7 @@ import {
   resolveWorld,
   splitCredentials
 } from '../src/apk/engine.js'
+import { proxyFor } from '../src/apk/fetch/proxy.js'
 import { HttpTransport } from '../src/apk/fetch/transport.js'
 import { buildApk } from './support/apk-builder.js'
 import { rejection } from './support/failures.js'
@@ -126,6 +127,28 @@ describe('credentials in repository strings', () => {
       })()
       expect(error.message).toMatch(/line 1 of test/)
       expect(error.message).not.toContain(SECRET)
+    }
+  })
+})
+
+describe('proxy credentials', () => {
+  it('are not repeated when the proxy variable is refused', () => {
+    for (const raw of [
+      'socks5://u:proxy-pw-1@p:1080',
+      'http://u:proxy-pw-1@p:99999',
+      'u:proxy-pw-1@p:x'
+    ]) {
+      const error = (() => {
+        try {
+          proxyFor(new URL('https://h.example/'), { HTTPS_PROXY: raw })
+        } catch (e) {
+          return e as Error
+        }
+        throw new Error(`accepted ${raw}`)
+      })()
+      expect(error).toBeInstanceOf(InvalidArgumentError)
+      expect(error.message).toMatch(/https_proxy='/i)
+      expect(error.message).not.toContain('proxy-pw-1')
     }
   })
 })

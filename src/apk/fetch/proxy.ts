@@ -4,6 +4,7 @@
  */
 import * as net from 'node:net'
 import { InvalidArgumentError } from '../errors.js'
+import { publicUrl } from './auth.js'
 
 /** The proxy for `target`, or undefined for a direct connection. */
 export function proxyFor(target: URL, env: NodeJS.ProcessEnv): URL | undefined {
@@ -15,17 +16,20 @@ export function proxyFor(target: URL, env: NodeJS.ProcessEnv): URL | undefined {
 }
 
 function parseProxyUrl(raw: string, variable: string): URL {
+  // Messages show the proxy without the password it may carry.
+  const written = raw.includes('://') ? raw : `http://${raw}`
+  const shown = publicUrl(written)
   let proxy: URL
   try {
-    proxy = new URL(raw.includes('://') ? raw : `http://${raw}`)
+    proxy = new URL(written)
   } catch {
     throw new InvalidArgumentError(
-      `${variable}='${raw}' is not a URL: write http://[user:password@]host:port.`
+      `${variable}='${shown}' is not a URL: write http://[user:password@]host:port.`
     )
   }
   if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
     throw new InvalidArgumentError(
-      `${variable}='${raw}' uses ${proxy.protocol}//, which is not supported: use an http:// or https:// proxy.`
+      `${variable}='${shown}' uses ${proxy.protocol}//, which is not supported: use an http:// or https:// proxy.`
     )
   }
   return proxy
