@@ -194,3 +194,26 @@ describe('exit codes', () => {
     expect(stderr).toContain(`ERROR: app '${tmp('missing-app')}' does not exist`)
   })
 })
+
+describe('a boolean option followed by another word (README, Command line)', () => {
+  it('--cache maybe: maybe is a package (exit 1); --cache=maybe is a usage error (exit 2)', async () => {
+    const args = buildArgs(unsigned, tmp('maybe.tar')).filter(
+      (a) => a !== '--cache' && a !== 'false'
+    )
+    expect(
+      await main([
+        ...args,
+        '--allow-untrusted',
+        '--cache-dir',
+        tmp('maybe-cache'),
+        '--cache',
+        'maybe',
+        'musl'
+      ])
+    ).toBe(1)
+    expect(stderr).toMatch(/^ERROR: unable to select packages:\n\s+maybe \(no such package\)/m)
+    stderr = ''
+    expect(await main([...args, '--cache=maybe', 'musl'])).toBe(2)
+    expect(stderr).toMatch(/^witchery: input `cache`: 'maybe' is not a boolean; use true or false/)
+  })
+})
