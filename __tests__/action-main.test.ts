@@ -6,6 +6,7 @@
  * @actions/cache talking to the loopback cache service.
  */
 import { jest } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -275,4 +276,49 @@ describe('errorTitle', () => {
     expect(errorTitle(new Error('boom'))).toBe('witchery failed')
     expect(errorTitle('a string')).toBe('witchery failed')
   })
+})
+
+describe('run(): the build epoch from the commit', () => {
+  it('warns when HEAD cannot be read, and builds with epoch 0', async () => {
+    build.mockImplementation(fakeBuild)
+    setInputs({})
+    delete process.env['INPUT_SOURCE-DATE-EPOCH']
+    await run()
+    expect(process.exitCode).toBeUndefined()
+    expect(build.mock.calls[0][0].sourceDateEpoch).toBe(0)
+    const warning = lines.find((l) => l.includes('the build epoch is 0'))
+    expect(warning).toMatch(/^::warning title=witchery::the build epoch is 0 \(1970-01-01\)/)
+    expect(warning).toMatch(/not a git repository/)
+    expect(warning).toMatch(/Set `source-date-epoch` or SOURCE_DATE_EPOCH/)
+  })
+
+  ;(process.getuid?.() === 0 ? it : it.skip)(
+    'reads it in a workspace another user owns (a job in a container), without a warning',
+    async () => {
+      const workspace = fs.mkdtempSync(path.join(work, 'foreign-'))
+      const git = (...args: string[]) =>
+        execFileSync('git', args, {
+          cwd: workspace,
+          stdio: 'pipe',
+          env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: 't',
+            GIT_AUTHOR_EMAIL: 't@example.com',
+            GIT_COMMITTER_NAME: 't',
+            GIT_COMMITTER_EMAIL: 't@example.com',
+            GIT_COMMITTER_DATE: '@1650000000 +0000'
+          }
+        })
+      git('init', '-q')
+      git('commit', '-q', '--allow-empty', '-m', 'c')
+      execFileSync('chown', ['-R', '12345', workspace])
+      build.mockImplementation(fakeBuild)
+      setInputs({})
+      delete process.env['INPUT_SOURCE-DATE-EPOCH']
+      process.env.GITHUB_WORKSPACE = workspace
+      await run()
+      expect(build.mock.calls[0][0].sourceDateEpoch).toBe(1650000000)
+      expect(lines.filter((l) => l.includes('build epoch'))).toEqual([])
+    }
+  )
 })
