@@ -183,7 +183,13 @@ describe('the action with a private repository', () => {
     'builds with %s and leaks the secret nowhere',
     async (_name, given) => {
       const run = await runAction(DIST, {
-        inputs: inputs({ ...given(), cache: 'true', output: 'image.tar' }),
+        // With a lock file too: it lists repositories, and must list them without credentials.
+        inputs: inputs({
+          ...given(),
+          cache: 'true',
+          output: 'image.tar',
+          lock: 'witchery.lock.json'
+        }),
         env: cache.env()
       })
       expect(run.stdout).not.toMatch(/::error/)
@@ -192,6 +198,8 @@ describe('the action with a private repository', () => {
       expect(cache.entries.filter((e) => e.finalized).length).toBeGreaterThan(0)
       expect(imageRepositories(run.outputs.tarball)).toBe(`${repoUrl()}\n`)
       expect(run.stdout).toContain(`repositories: ${repoUrl()}`)
+      const lock = fs.readFileSync(path.join(run.dir, 'workspace/witchery.lock.json'), 'utf8')
+      expect(lock).toContain(repoUrl())
       expectNoSecretAnywhere(run)
     },
     120000

@@ -189,14 +189,9 @@ export async function writeLock(file: string, lock: Lock): Promise<boolean> {
  * in a lock: a URL without its credentials, or a path relative to the lock file's folder.
  */
 export function lockRepository(configured: string, lockFile: string): string {
+  // parseRepository keeps a URL as written minus its credentials (publicUrl).
   const url = parseRepository(configured, 0).url
-  if (/^https?:\/\//i.test(url)) {
-    const parsed = new URL(url)
-    if (parsed.username === '' && parsed.password === '') return url
-    parsed.username = ''
-    parsed.password = ''
-    return parsed.href
-  }
+  if (/^https?:\/\//i.test(url)) return url
   const relative = path.relative(path.dirname(lockFile), url).split(path.sep).join('/')
   return relative === '' ? '.' : relative
 }
