@@ -97,8 +97,13 @@ describe('defaults', () => {
       lock: undefined,
       layers: 8,
       credentials: [],
-      alpineKeysUrl: undefined
+      alpineKeysUrl: undefined,
+      scripts: 'native'
     })
+  })
+
+  it('takes scripts: none as apk --no-scripts', () => {
+    expect(read({ scripts: 'none' }).scripts).toBe('none')
   })
 
   it("uses the runner's arch and epoch 0 when no context is given", () => {
@@ -533,7 +538,8 @@ describe('every validation error names its input and the fix', () => {
     ['lock-update', { 'lock-update': 'true' }, /is true but `lock` is not set/],
     ['lock-update', { lock: 'w.lock', 'lock-update': 'yes' }, /'yes' is not a boolean/],
     ['layers', { layers: '0' }, /'0' is not a number of layers from 1 to 100/],
-    ['layers', { layers: 'many' }, /'many' is not a number of layers/]
+    ['layers', { layers: 'many' }, /'many' is not a number of layers/],
+    ['scripts', { scripts: 'all' }, /'all' is not a scripts mode; use native .* or none/]
   ]
 
   it.each(cases)('%s: %j', (...[input, inputs, message, extra]) => {

@@ -57,7 +57,7 @@ function fakeResult(spec: BuildSpec): BuildResult {
             createdBy: 'witchery: apk add musl'
           }
         ],
-        scriptsSkipped: ['busybox']
+        scriptsSkipped: [{ package: 'busybox-1.36.1-r15', script: 'post-install' }]
       }
     ],
     fetch: {

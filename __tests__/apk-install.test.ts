@@ -325,6 +325,7 @@ describe('the database files', () => {
       ],
       keys: [{ name: key.name, pem: key.publicKeyPem }],
       chown: false,
+      scripts: 'none',
       logger: { info: () => undefined, debug: () => undefined, warning: (m) => warnings.push(m) }
     })
     const svc = units[1].pkg
@@ -349,8 +350,15 @@ describe('the database files', () => {
     expect(fs.readFileSync(path.join(root, `etc/apk/keys/${key.name}`), 'utf8')).toBe(
       key.publicKeyPem
     )
-    expect(result.scriptsSkipped).toEqual(['svc (pre-install, post-install)'])
-    expect(warnings.join('\n')).toContain('install scripts were not run')
+    expect(result.scriptsSkipped).toEqual([
+      { package: 'svc-2.0-r1', script: 'pre-install' },
+      { package: 'svc-2.0-r1', script: 'post-install' }
+    ])
+    expect(warnings.join('\n')).toContain(
+      'install scripts were not run (scripts: none): svc-2.0-r1 (pre-install, post-install)'
+    )
+    // As apk --no-scripts: no trace of running scripts.
+    expect(fs.existsSync(path.join(root, 'lib/apk/exec'))).toBe(false)
   })
 
   it('writes r:, q: and s: lines, carrying them to the next stanza like apk 2.14 when a package has no folders', async () => {

@@ -66,7 +66,8 @@ async function main(): Promise<void> {
       tags: ['witchery-demo:latest'],
       output: path.join(out, 'image.tar'),
       sourceDateEpoch: 1700000000,
-      cacheDir: path.join(out, 'cache')
+      cacheDir: path.join(out, 'cache'),
+      scripts: 'native'
     }
     const result = await build(spec, { logger: stderrLogger() })
     console.log(`   tarball  ${result.tarball} (${result.size} bytes)`)

@@ -24,7 +24,7 @@ import { runBuildCommand } from './cli-build.js'
 
 const USAGE = `usage:
   witchery install --root DIR --arch ARCH --repository REPO... [--keys-dir DIR]... [--key FILE]...
-                   [--allow-untrusted] [--cache-dir DIR] [--no-alpine-keys] WORLD...
+                   [--allow-untrusted] [--cache-dir DIR] [--no-alpine-keys] [--no-scripts] WORLD...
   witchery resolve --arch ARCH --repository REPO... [--keys-dir DIR]... [--key FILE]...
                    [--allow-untrusted] [--cache-dir DIR] [--no-alpine-keys] WORLD...
   witchery build --output FILE [--app PATH] [--arch ARCH] [--repositories REPO]... [--branch B]
@@ -42,6 +42,7 @@ const engineFlags = {
   'allow-untrusted': { type: 'boolean' },
   'cache-dir': { type: 'string' },
   'no-alpine-keys': { type: 'boolean' },
+  'no-scripts': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' }
 } as const
@@ -73,6 +74,7 @@ function engineOptionsFrom(argv: string[]): {
       allowUntrusted: values['allow-untrusted'],
       cacheDir: values['cache-dir'],
       fetchAlpineKeys: !values['no-alpine-keys'],
+      scripts: values['no-scripts'] ? 'none' : 'native',
       alpineKeysUrl: process.env[ALPINE_KEYS_URL_VARIABLE],
       logger: stderrLogger(values.quiet)
     }

@@ -52,6 +52,7 @@ function metadata(result: BuildResult, cacheHit: CacheHit): object {
       configDigest: a.configDigest,
       packages: a.packages.length,
       layers: a.layers,
+      alpineRelease: a.alpineRelease ?? null,
       scriptsSkipped: a.scriptsSkipped
     })),
     fetch: result.fetch,

@@ -13,6 +13,7 @@ import { InvalidArgumentError, LockedPackageError, UnsatisfiableError } from './
 import { fetchIndexes, fetchPackages, newFetchStats, type FetchStats } from './fetch/fetch.js'
 import { InstallQueue } from './install/queue.js'
 import { RootInstaller, type InstallResult } from './install/root-installer.js'
+import type { ScriptsMode } from './install/scripts-native.js'
 import { Keyring } from './keys/keyring.js'
 import { readApkPackage, readApkPackageAsync } from './formats/package-file.js'
 import { indexUrl, isRemote, packageUrl, parseRepository } from './fetch/repository.js'
@@ -47,6 +48,7 @@ export {
 export { parseDependency } from './formats/dependency.js'
 export { compareNames } from './solver/solve.js'
 export { compareVersions } from './formats/version.js'
+export type { ScriptsMode, SkippedScript } from './install/scripts-native.js'
 export type {
   Dependency,
   FileMeta,
@@ -89,6 +91,8 @@ export interface EngineOptions {
   transport?: HttpTransport
   /** mtime of db entries whose package has no build date (SOURCE_DATE_EPOCH). */
   sourceDateEpoch?: number
+  /** Install scripts: `native` (default) applies their known idioms, `none` runs nothing. */
+  scripts?: ScriptsMode
   logger?: Logger
 }
 
@@ -285,6 +289,7 @@ export async function installResolution(
     keys,
     tags: resolution.tags,
     sourceDateEpoch: options.sourceDateEpoch,
+    scripts: options.scripts,
     logger
   })
   // Packages go in, in install order, while later ones are still downloading and verifying.

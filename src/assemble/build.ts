@@ -39,7 +39,7 @@ import {
   type LockEntry,
   type LockReport
 } from './lock.js'
-import { alpineVersionFrom, finishRootfs } from './rootfs.js'
+import { alpineRelease, finishRootfs, UNKNOWN_RELEASE_WARNING } from './rootfs.js'
 import type { ArchResult, BuildResult, BuildSpec, FetchSummary, LockSpec } from './spec.js'
 
 export interface BuildOptions {
@@ -60,7 +60,7 @@ interface ArchPlan {
   arch: ArchInfo
   repos: OpenRepositories
   resolution: Resolution
-  /** The Alpine release for os-release: the lock's, else from the index or the branch. */
+  /** The Alpine release for os-release: the lock's, else from every source (alpineRelease). */
   alpine: string | undefined
 }
 
@@ -108,10 +108,12 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
     logger.info(
       `${arch.apk}: ${resolution.packages.length} packages ${locked ? 'locked' : 'resolved'}`
     )
-    const description = repos.indexes.map((i) => i.description).find((d) => d) ?? ''
-    const alpine = locked
-      ? locked.arches[arch.apk]?.alpine
-      : alpineVersionFrom(description, spec.repositories)
+    const found = alpineRelease({
+      indexes: repos.indexes,
+      repositories: spec.repositories,
+      packages: [...resolution.packages, ...repos.packages]
+    })
+    const alpine = locked ? (locked.arches[arch.apk]?.alpine ?? found) : found
     plans.push({ arch, repos, resolution, alpine })
   }
   await options.onResolved?.(
@@ -160,11 +162,7 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
       tags: spec.tags,
       arches: archResults,
       fetch,
-      warnings: archResults.flatMap((a) =>
-        a.scriptsSkipped.length > 0
-          ? [`${a.arch}: install scripts not run for ${a.scriptsSkipped.join(', ')}`]
-          : []
-      ),
+      warnings: archResults.flatMap(archWarnings),
       lock
     }
   } finally {
@@ -235,9 +233,30 @@ async function buildArch(
         license: p.license,
         size: p.installedSize
       })),
-      scriptsSkipped: installed.scriptsSkipped
+      scriptsSkipped: installed.scriptsSkipped,
+      alpineRelease: plan.alpine
     }
   }
+}
+
+/** What a build warns about for one arch: scripts not (fully) applied, an unknown release. */
+function archWarnings(a: ArchResult): string[] {
+  const warnings: string[] = []
+  const whole = a.scriptsSkipped.filter((s) => s.command === undefined)
+  const commands = a.scriptsSkipped.filter((s) => s.command !== undefined)
+  if (whole.length > 0) {
+    const names = [...new Set(whole.map((s) => s.package))]
+    warnings.push(`${a.arch}: install scripts not run (scripts: none) for ${names.join(', ')}`)
+  }
+  if (commands.length > 0) {
+    const list = commands.map((s) => `${s.package}.${s.script}: ${s.command}`)
+    warnings.push(
+      `${a.arch}: install script commands not run (the image has no shell; witchery applies ` +
+        `only account and busybox idioms): ${list.join('; ')}`
+    )
+  }
+  if (a.alpineRelease === undefined) warnings.push(`${a.arch}: ${UNKNOWN_RELEASE_WARNING}`)
+  return warnings
 }
 
 /**
@@ -277,6 +296,7 @@ function engineOptions(spec: BuildSpec, arch: string, options: BuildOptions): En
     fetchAlpineKeys: spec.fetchAlpineKeys,
     cacheDir: spec.cacheDir,
     sourceDateEpoch: spec.sourceDateEpoch,
+    scripts: spec.scripts,
     logger: options.logger,
     ...options.engine
   }

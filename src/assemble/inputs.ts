@@ -16,7 +16,8 @@ import {
   publicUrl,
   repositoryCredentials,
   RepositoryAuth,
-  type HostCredentials
+  type HostCredentials,
+  type ScriptsMode
 } from '../apk/engine.js'
 import { InputError } from './errors.js'
 import type { AppSpec, BuildSpec, ImageSettings, LockSpec } from './spec.js'
@@ -57,7 +58,8 @@ export const INPUTS = {
   output: { default: 'image.tar' },
   lock: {},
   'lock-update': { default: 'false' },
-  layers: { default: '8' }
+  layers: { default: '8' },
+  scripts: { default: 'native' }
 } as const satisfies Record<string, InputDefinition>
 
 export type InputName = keyof typeof INPUTS
@@ -116,7 +118,8 @@ export function readInputs(env: Env = process.env, context: InputContext = {}): 
     cacheDir: cache ? path.join(env.RUNNER_TEMP || os.tmpdir(), 'witchery-cache') : undefined,
     lock: parseLockInput(input('lock'), input('lock-update'), workspace),
     layers: parseLayers(input('layers')),
-    alpineKeysUrl: (env[ALPINE_KEYS_URL_VARIABLE] ?? '').trim() || undefined
+    alpineKeysUrl: (env[ALPINE_KEYS_URL_VARIABLE] ?? '').trim() || undefined,
+    scripts: parseScripts(input('scripts'))
   }
 }
 
@@ -207,6 +210,15 @@ function parseCredentials(env: Env, repositoryLines: string[]): HostCredentials[
     throw new InputError('repository-auth', (error as Error).message)
   }
   return credentials
+}
+
+function parseScripts(text: string): ScriptsMode {
+  if (text === 'native' || text === 'none') return text
+  throw new InputError(
+    'scripts',
+    `'${text}' is not a scripts mode; use native (apply what install scripts' account and ` +
+      'busybox idioms leave) or none (run nothing, as apk --no-scripts)'
+  )
 }
 
 /** Whether the build epoch must come from the commit: no input and no SOURCE_DATE_EPOCH. */

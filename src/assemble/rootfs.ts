@@ -81,16 +81,51 @@ function osRelease(version?: string): string {
   return lines.join('\n') + '\n'
 }
 
-/** Alpine's release from an index DESCRIPTION (`v3.22.2-206-g…`) or a branch URL (`/v3.22/`). */
-export function alpineVersionFrom(description: string, repositories: string[]): string | undefined {
-  const fromDescription = /^v(\d+\.\d+(?:\.\d+)?)(?:-|$)/.exec(description.trim())
-  if (fromDescription) return fromDescription[1]
-  for (const repo of repositories) {
+/** What the Alpine release can be read from, strongest first. */
+export interface ReleaseSources {
+  /** Each index's DESCRIPTION and the key that signed it. */
+  indexes: { description: string; signer?: string }[]
+  /** Repository URLs or paths, in order. */
+  repositories: string[]
+  /** Packages the repositories offer (or the image installs): `alpine-release`, `alpine-base`. */
+  packages: { name: string; version: string }[]
+}
+
+const ALPINE_SIGNER = /^alpine-devel@lists\.alpinelinux\.org-/
+
+/**
+ * Alpine's release, from every source there is: an index DESCRIPTION (`v3.22.2-206-g…`, or a
+ * bare `3.19.1` from an index Alpine signed, as a release repository's is), the version of the
+ * `alpine-release` or `alpine-base` package (`3.19.1-r0`), else a branch URL (`/v3.22/`).
+ * Undefined when none names it: scanners then cannot tell which Alpine the image is.
+ */
+export function alpineRelease(sources: ReleaseSources): string | undefined {
+  for (const { description, signer } of sources.indexes) {
+    const text = description.trim()
+    const tagged = /^v(\d+\.\d+(?:\.\d+)?)(?:[-_]|$)/.exec(text)
+    if (tagged) return tagged[1]
+    const bare = /^(\d+\.\d+(?:\.\d+)?)(?:-|$)/.exec(text)
+    if (bare && signer && ALPINE_SIGNER.test(signer)) return bare[1]
+  }
+  for (const name of ['alpine-release', 'alpine-base']) {
+    const pkg = sources.packages.find((p) => p.name === name)
+    const version = pkg && /^(\d+\.\d+(?:\.\d+)?(?:_[a-z]+\d*)?)-r\d+$/.exec(pkg.version)
+    if (version) return version[1]
+  }
+  for (const repo of sources.repositories) {
     const fromUrl = /\/v(\d+\.\d+)\//.exec(repo.endsWith('/') ? repo : `${repo}/`)
     if (fromUrl) return fromUrl[1]
   }
   return undefined
 }
+
+/** The warning a build gives when no source names the Alpine release. */
+export const UNKNOWN_RELEASE_WARNING =
+  'the Alpine release is unknown (no index DESCRIPTION, alpine-release or alpine-base package, ' +
+  'or /vX.Y/ repository URL names it), so /etc/os-release has no VERSION_ID and there is no ' +
+  '/etc/alpine-release: scanners such as Trivy will not detect the OS and will skip its ' +
+  "packages. Use Alpine's repositories (a /vX.Y/ branch URL) or a repository that carries " +
+  'alpine-release.'
 
 async function ensureDir(
   root: string,

@@ -3,7 +3,7 @@
  * CLI flags) before any work starts. Data flows one way: spec → resolve → fetch → install →
  * image → result.
  */
-import type { FetchStats, HostCredentials } from '../apk/engine.js'
+import type { FetchStats, HostCredentials, ScriptsMode, SkippedScript } from '../apk/engine.js'
 import type { LockReport } from './lock.js'
 
 export interface AppSpec {
@@ -57,6 +57,11 @@ export interface BuildSpec {
   sourceDateEpoch: number
   /** Folder for the index and package cache; undefined = no cache. */
   cacheDir?: string
+  /**
+   * `native` (the default): apply what install scripts' account and busybox idioms leave;
+   * `none`: nothing, as `apk --no-scripts`.
+   */
+  scripts?: ScriptsMode
   /** The lock file: installed from when present (unless `update`), written when absent. */
   lock?: LockSpec
   /** Most layers the packages are split into (1: packages, database and /etc in one layer). */
@@ -96,8 +101,10 @@ export interface ArchResult {
   manifestDigest: string
   configDigest: string
   layers: LayerRecord[]
-  /** Packages that carry install scripts, which were not run. */
-  scriptsSkipped: string[]
+  /** Script commands not run (`command` absent: the whole script, with `scripts: none`). */
+  scriptsSkipped: SkippedScript[]
+  /** Alpine release written to os-release, when any source named it. */
+  alpineRelease?: string
 }
 
 /** What a build downloaded and took from the cache: the engine's counters, summed over arches. */

@@ -48,10 +48,18 @@ export interface Node {
   /** Symlink target as written, or the root-relative path a hard link points at. */
   linkname?: string
   xattrs?: Map<string, Buffer>
-  /** Made by --initdb: its mode is never changed by packages. */
+  /**
+   * There before any package named it (made by --initdb or by an install script): apk never
+   * changes its owner or mode afterwards (§3.6).
+   */
   preexisting?: boolean
   /** Directory ACLs of every package that ships this folder (§3.6). */
   instances?: Acl[]
+}
+
+export interface PackageHooks {
+  before?: (pkg: PlannedPackage) => void
+  after?: (pkg: PlannedPackage) => void
 }
 
 export interface PlannedPackage {
@@ -72,6 +80,11 @@ class IdResolver {
   snapshot(nodes: Map<string, Node>): void {
     this.passwd = nodes.get('etc/passwd')?.data?.toString('utf8') ?? ''
     this.group = nodes.get('etc/group')?.data?.toString('utf8') ?? ''
+  }
+
+  /** apk clears its name cache after every script it runs (a script may add accounts). */
+  reset(): void {
+    this.cache.clear()
   }
 
   uid(name: string, fallback: number): number {
@@ -121,7 +134,11 @@ export class Plan {
     }
   }
 
-  add(unit: InstallUnit, tag: string | undefined): void {
+  /**
+   * Plans one package: `before` runs once the package is known and before its files (apk's
+   * pre-install), `after` once its files are planned (post-install).
+   */
+  add(unit: InstallUnit, tag: string | undefined, hooks: PackageHooks = {}): void {
     const info = unit.file?.info ?? unit.pkg
     const planned: PlannedPackage = {
       unit,
@@ -136,10 +153,22 @@ export class Plan {
       }
     }
     this.packages.push(planned)
+    hooks.before?.(planned)
     this.ids.snapshot(this.nodes)
     const extraction = new Extraction(this, planned, this.packages.length - 1)
     for (const entry of unit.file?.entries ?? []) extraction.entry(entry)
     extraction.finish()
+    hooks.after?.(planned)
+  }
+
+  /**
+   * The content of the regular file planned at `rel`, or undefined. The one way scripts read
+   * the root (accounts, busybox's applet list), whatever keeps the bytes.
+   */
+  readFile(rel: string): Buffer | undefined {
+    const node = this.nodes.get(rel)
+    if (node?.type !== 'file') return undefined
+    return node.data ?? Buffer.alloc(0)
   }
 
   warn(message: string): void {
@@ -199,10 +228,4 @@ export function treeOf(plan: Plan): RootTree {
     tree.set(rel, meta)
   }
   return tree
-}
-
-export function scriptCarriers(plan: Plan): string[] {
-  return plan.packages
-    .filter(({ unit }) => (unit.file?.scripts.size ?? 0) > 0)
-    .map(({ unit }) => `${unit.pkg.name} (${[...(unit.file?.scripts.keys() ?? [])].join(', ')})`)
 }

@@ -8,7 +8,9 @@
  *
  * Choices (apk-format.md §9): byte-exact with 2.14's database; `--initdb` makes only what an
  * image needs (no dev nodes, proc, var/cache or lock file, as `apk --no-cache` in a container
- * build); install scripts are never run (as apko); device nodes and FIFOs are refused.
+ * build); install scripts are never run, but what their known idioms leave (accounts, busybox's
+ * links) is planned at the moment apk would run them (scripts-native.ts); device nodes and
+ * FIFOs are refused.
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -26,7 +28,8 @@ import {
 } from '../types.js'
 import { makeDirs } from '../../files.js'
 import { databaseFiles } from './database.js'
-import { INITDB_DIRS, Plan, scriptCarriers, treeOf, type InstallUnit, type Node } from './plan.js'
+import { INITDB_DIRS, Plan, treeOf, type InstallUnit, type Node } from './plan.js'
+import { NativeScripts, type ScriptsMode, type SkippedScript } from './scripts-native.js'
 
 export interface InstallKey {
   name: string
@@ -45,8 +48,16 @@ export interface InstallOptions {
   tags?: Map<RepoPackage, string>
   /** chown files on disk to the package owners; default: only when running as root. */
   chown?: boolean
-  /** mtime of scripts.tar entries for packages without a build date. Default 0. */
+  /**
+   * mtime of scripts.tar entries for packages without a build date, and the day new shadow
+   * lines record. Default 0.
+   */
   sourceDateEpoch?: number
+  /**
+   * `native` (default): apply what install scripts' known idioms leave (accounts, busybox's
+   * links), report every other command; `none`: as `apk --no-scripts`.
+   */
+  scripts?: ScriptsMode
   logger?: Logger
 }
 
@@ -55,8 +66,8 @@ export interface InstallResult {
   tree: RootTree
   /** Installed packages (index entries), sorted by name. */
   installed: PackageInfo[]
-  /** Packages that carry install scripts, which were not run. */
-  scriptsSkipped: string[]
+  /** Script commands not run (native), or whole scripts not run (`scripts: none`). */
+  scriptsSkipped: SkippedScript[]
   warnings: string[]
 }
 
@@ -89,6 +100,7 @@ async function initRoot(root: string): Promise<string | undefined> {
  */
 export class RootInstaller {
   private readonly plan: Plan
+  private readonly scripts: NativeScripts
   private readonly onDisk = new Set<string>(INITDB_DIRS.map(([dir]) => dir))
   private readonly chown: boolean
 
@@ -99,6 +111,8 @@ export class RootInstaller {
     private readonly made: string | undefined
   ) {
     this.plan = new Plan(options.logger ?? silentLogger)
+    const day = Math.floor((options.sourceDateEpoch ?? 0) / 86400)
+    this.scripts = new NativeScripts(this.plan, options.scripts ?? 'native', day)
     this.chown = options.chown ?? process.getuid?.() === 0
   }
 
@@ -114,20 +128,22 @@ export class RootInstaller {
         `${unit.pkg.name}-${unit.pkg.version}: no package file was given to install.`
       )
     }
-    this.plan.add(unit, this.options.tags?.get(unit.pkg))
+    this.plan.add(unit, this.options.tags?.get(unit.pkg), {
+      before: (pkg) => this.scripts.preInstall(pkg),
+      after: (pkg) => this.scripts.postInstall(pkg)
+    })
     this.writeTouched()
   }
 
   /** Settles folder modes, writes the apk database, and returns what was installed. */
   async finish(): Promise<InstallResult> {
+    this.scripts.triggers()
     this.plan.settleDirectories()
     this.writeDatabase()
     this.settleOnDisk()
     const plan = this.plan
-    const scriptsSkipped = scriptCarriers(plan)
-    if (scriptsSkipped.length > 0) {
-      plan.warn(`install scripts were not run (as in apko): ${scriptsSkipped.join(', ')}`)
-    }
+    const scriptsSkipped = this.scripts.skipped
+    if (scriptsSkipped.length > 0) plan.warn(skippedWarning(scriptsSkipped))
     const installed = plan.packages.map((p) => p.unit.pkg as PackageInfo).sort(compareDbPackages)
     return { tree: treeOf(plan), installed, scriptsSkipped, warnings: plan.warnings }
   }
@@ -232,6 +248,19 @@ export class RootInstaller {
       fs.chmodSync(this.at(rel), node.mode)
     }
   }
+}
+
+/** The warning for script commands (or, with `scripts: none`, whole scripts) not run. */
+export function skippedWarning(skipped: SkippedScript[]): string {
+  if (skipped.every((s) => s.command === undefined)) {
+    const byPackage = new Map<string, string[]>()
+    for (const s of skipped)
+      byPackage.set(s.package, [...(byPackage.get(s.package) ?? []), s.script])
+    const list = [...byPackage].map(([pkg, types]) => `${pkg} (${types.join(', ')})`)
+    return `install scripts were not run (scripts: none): ${list.join(', ')}`
+  }
+  const list = skipped.map((s) => `${s.package}.${s.script}: ${s.command ?? '(whole script)'}`)
+  return `install script commands not run (no shell; only account and busybox idioms are applied): ${list.join('; ')}`
 }
 
 /**
