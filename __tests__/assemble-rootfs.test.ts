@@ -7,7 +7,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import type { RootTree } from '../src/apk/types.js'
 import { BuildError } from '../src/assemble/errors.js'
-import { finishRootfs } from '../src/assemble/rootfs.js'
+import { alpineRelease, finishRootfs } from '../src/assemble/rootfs.js'
 
 let work: string
 
@@ -50,6 +50,15 @@ describe('finishRootfs', () => {
     expect(fs.readFileSync(path.join(root, 'etc/os-release'), 'utf8')).toContain(
       'VERSION_ID=3.22.2'
     )
+    expect(fs.readFileSync(path.join(root, 'etc/alpine-release'), 'utf8')).toBe('3.22.2\n')
+  })
+
+  it('writes no VERSION_ID and no alpine-release when the release is unknown', async () => {
+    const root = path.join(work, 'unknown')
+    fs.mkdirSync(root)
+    await finishRootfs(root, new Map(), { user: 'root' })
+    expect(fs.readFileSync(path.join(root, 'etc/os-release'), 'utf8')).not.toContain('VERSION_ID')
+    expect(fs.existsSync(path.join(root, 'etc/alpine-release'))).toBe(false)
   })
 
   it.each(['nonroot', 'root'])(
@@ -66,4 +75,45 @@ describe('finishRootfs', () => {
       expect(fs.readFileSync(outside, 'utf8')).toBe('host:x:0:0::/:/bin/sh\n')
     }
   )
+})
+
+describe('alpineRelease', () => {
+  const alpineKey = 'alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub'
+  const none = { indexes: [], repositories: [], packages: [] }
+
+  it.each([
+    ['v3.22.2-206-g0123abc', undefined, '3.22.2'],
+    ['v3.19.1', undefined, '3.19.1'],
+    ['v3.20', undefined, '3.20'],
+    // A release repository's DESCRIPTION has no v: trusted when Alpine signed the index.
+    ['3.19.1', alpineKey, '3.19.1'],
+    ['3.19.1-643-gdeadbeef', alpineKey, '3.19.1'],
+    ['3.19.1', 'builder@example.com-61a2b3c4.rsa.pub', undefined],
+    ['my packages', alpineKey, undefined],
+    ['', alpineKey, undefined]
+  ])('reads DESCRIPTION %j signed by %s as %s', (description, signer, release) => {
+    expect(alpineRelease({ ...none, indexes: [{ description, signer }] })).toBe(release)
+  })
+
+  it('falls back to the alpine-release or alpine-base package, then to a branch URL', () => {
+    const packages = [
+      { name: 'musl', version: '1.2.4_git20230717-r4' },
+      { name: 'alpine-base', version: '3.19.0-r0' },
+      { name: 'alpine-release', version: '3.19.1-r0' }
+    ]
+    expect(alpineRelease({ ...none, packages })).toBe('3.19.1')
+    expect(alpineRelease({ ...none, packages: packages.slice(0, 2) })).toBe('3.19.0')
+    expect(
+      alpineRelease({
+        ...none,
+        packages: [{ name: 'alpine-base', version: '3.21_alpha20240923-r0' }]
+      })
+    ).toBe('3.21_alpha20240923')
+    const repositories = ['https://dl-cdn.alpinelinux.org/alpine/v3.22/main']
+    expect(alpineRelease({ ...none, repositories })).toBe('3.22')
+    expect(alpineRelease({ ...none, packages, repositories })).toBe('3.19.1')
+    expect(
+      alpineRelease({ ...none, repositories: ['https://example.com/edge/main'] })
+    ).toBeUndefined()
+  })
 })

@@ -100,6 +100,7 @@ export async function runBuildCommand(argv: string[], logger: Logger): Promise<v
   const cacheDir = (values['cache-dir'] as string[] | undefined)?.at(-1)
   if (cacheDir) spec.cacheDir = cacheDir
   const result = await build(spec, { logger })
+  for (const warning of result.warnings) logger.warning(warning)
   process.stdout.write(
     `${JSON.stringify(
       {
