@@ -333,3 +333,22 @@ describe('busybox --install -s', () => {
     expect(result.scriptsSkipped).toEqual([])
   })
 })
+
+describe('account files behind a symlink', () => {
+  it('are never written through: the command is listed as not run', async () => {
+    const linked = synthetic('linked-passwd', '1.0-r0', {
+      files: [
+        { path: 'etc/group', content: GROUP },
+        { path: 'etc/passwd', type: 'symlink', target: '/host/passwd' }
+      ]
+    })
+    const { skipped, root } = await install([
+      linked,
+      busybox(),
+      scripted('app', { 'pre-install': '#!/bin/sh\naddgroup -S app\n' })
+    ])
+    expect(skipped).toEqual(['app-1.0-r0.pre-install: addgroup -S app'])
+    expect(fs.readFileSync(path.join(root, 'etc/group'), 'utf8')).toBe(GROUP)
+    expect(fs.readlinkSync(path.join(root, 'etc/passwd'))).toBe('/host/passwd')
+  })
+})

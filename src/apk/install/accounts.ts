@@ -172,8 +172,20 @@ class AccountFiles {
   }
 }
 
+/**
+ * busybox follows symlinks to the account files; witchery never writes through one, so a
+ * root where etc or an account file is a link is not one it applies accounts to.
+ */
+function linkedAccountFiles(plan: Plan): boolean {
+  return ['etc', PASSWD, GROUP, SHADOW, GSHADOW].some((rel) => {
+    const type = plan.nodes.get(rel)?.type
+    return type === 'symlink' || type === 'hardlink'
+  })
+}
+
 /** `addgroup [-g GID] [-S] GROUP` or `addgroup USER GROUP`. */
 export function addgroup(plan: Plan, args: string[]): Outcome {
+  if (linkedAccountFiles(plan)) return 'unsupported'
   const parsed = getopt(args, 'g', 'S', { gid: 'g', system: 'S' })
   if (!parsed || parsed.positional.length < 1 || parsed.positional.length > 2) return 'unsupported'
   const { opts, positional } = parsed
@@ -229,6 +241,7 @@ function addMember(files: AccountFiles, user: string, group: string): number {
  * [GROUP]`. A home that would need /etc/skel copied is not applied.
  */
 export function adduser(plan: Plan, args: string[], options: AccountOptions): Outcome {
+  if (linkedAccountFiles(plan)) return 'unsupported'
   const parsed = getopt(args, 'hgsGuk', 'DSH', {
     home: 'h',
     gecos: 'g',
