@@ -5,60 +5,8 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import type { ArchInfo } from '../arch.js'
+import { readElfFile, type ElfInfo } from './elf.js'
 import { AppError } from './errors.js'
-
-export interface ElfInfo {
-  /** 1 = 32-bit, 2 = 64-bit. */
-  elfClass: number
-  machine: number
-  /** PT_INTERP, e.g. `/lib/ld-musl-x86_64.so.1`; undefined for a static binary. */
-  interpreter?: string
-}
-
-const PT_INTERP = 3
-/** Enough for the ELF header and the program headers of any sane binary. */
-const HEADER_BYTES = 64 * 1024
-
-/** Reads the ELF header and interpreter from the start of a file; undefined if not an ELF. */
-export function parseElf(head: Buffer): ElfInfo | undefined {
-  if (head.length < 52 || head.readUInt32BE(0) !== 0x7f454c46) return undefined
-  const elfClass = head[4]
-  const little = head[5] === 1
-  const u16 = (o: number) => (little ? head.readUInt16LE(o) : head.readUInt16BE(o))
-  const u32 = (o: number) => (little ? head.readUInt32LE(o) : head.readUInt32BE(o))
-  const word = (o: number) =>
-    elfClass === 2 ? Number(little ? head.readBigUInt64LE(o) : head.readBigUInt64BE(o)) : u32(o)
-  const machine = u16(18)
-  const phoff = word(elfClass === 2 ? 32 : 28)
-  const phentsize = u16(elfClass === 2 ? 54 : 42)
-  const phnum = u16(elfClass === 2 ? 56 : 44)
-  let interpreter: string | undefined
-  for (let i = 0; i < phnum; i++) {
-    const ph = phoff + i * phentsize
-    if (ph + phentsize > head.length) break
-    if (u32(ph) !== PT_INTERP) continue
-    const offset = word(elfClass === 2 ? ph + 8 : ph + 4)
-    const size = word(elfClass === 2 ? ph + 32 : ph + 16)
-    if (offset + size <= head.length) {
-      interpreter = head
-        .subarray(offset, offset + size)
-        .toString('latin1')
-        .replace(/\0+$/, '')
-    }
-  }
-  return { elfClass, machine, interpreter }
-}
-
-async function readHead(file: string): Promise<Buffer> {
-  const handle = await fs.open(file, 'r')
-  try {
-    const buf = Buffer.alloc(HEADER_BYTES)
-    const { bytesRead } = await handle.read(buf, 0, HEADER_BYTES, 0)
-    return buf.subarray(0, bytesRead)
-  } finally {
-    await handle.close()
-  }
-}
 
 export interface AppCheckOptions {
   /** Whether the image has musl; false when the package list says `!musl`. Default true. */
@@ -92,11 +40,32 @@ export function checkElf(
     return
   }
   const glibc = /ld-linux|ld64\.so|ld\.so/.test(elf.interpreter)
+  if (glibc) {
+    throw new AppError(
+      glibcMessage(
+        `${label} is linked against glibc (its ELF interpreter is ${elf.interpreter}), but`,
+        arch
+      )
+    )
+  }
   throw new AppError(
-    `${label} is ${glibc ? 'linked against glibc' : 'dynamically linked'} (its ELF interpreter is ` +
-      `${elf.interpreter}), but the image has musl (${musl}) and no glibc. Build it for musl ` +
-      `(musl-gcc, Alpine's toolchain, Rust target ${rustTarget(arch)}) or statically ` +
-      `(Go: CGO_ENABLED=0; Rust: target *-unknown-linux-musl; C: -static).`
+    `${label} is dynamically linked (its ELF interpreter is ${elf.interpreter}), but the image ` +
+      `has musl (/lib/${arch.muslLoader}) and no glibc. ${buildAdvice(arch)}`
+  )
+}
+
+/**
+ * The message for an app built against glibc: `what` says how we know (`app '…' is linked
+ * against glibc (its ELF interpreter is …), but`), the rest says what to do.
+ */
+export function glibcMessage(what: string, arch: ArchInfo): string {
+  return `${what} the image has musl (/lib/${arch.muslLoader}) and no glibc. ${buildAdvice(arch)}`
+}
+
+function buildAdvice(arch: ArchInfo): string {
+  return (
+    `Build it for musl (musl-gcc, Alpine's toolchain, Rust target ${rustTarget(arch)}) or ` +
+    'statically (Go: CGO_ENABLED=0; Rust: target *-unknown-linux-musl; C: -static).'
   )
 }
 
@@ -122,7 +91,7 @@ export async function checkApp(
     )
   }
   if (stat.isFile()) {
-    const elf = parseElf(await readHead(source))
+    const elf = readElfFile(source)
     if (elf) checkElf(elf, arch, `app '${source}'`, options)
     return 'file'
   }
@@ -130,7 +99,7 @@ export async function checkApp(
     throw new AppError(`app '${source}' is neither a file nor a folder.`)
   }
   for (const file of await listFiles(source)) {
-    const elf = parseElf(await readHead(file))
+    const elf = readElfFile(file)
     if (elf) {
       checkElf(elf, arch, `'${path.relative(source, file)}' in app folder '${source}'`, options)
     }
