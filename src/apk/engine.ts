@@ -258,6 +258,33 @@ export async function openRepositories(options: EngineOptions): Promise<OpenRepo
   }
 }
 
+const providerIndexes = new WeakMap<OpenRepositories, Map<string, RepoPackage[]>>()
+
+/**
+ * Packages of the opened repositories that provide `name`, as their own name or in their `p:`
+ * list (`so:libz.so.1`, `cmd:python3`, and paths: busybox-binsh has `p:/bin/sh`), in database
+ * order, one per name, version and repository. The index is built on first use and kept with `repos`.
+ */
+export function providersOf(repos: OpenRepositories, name: string): RepoPackage[] {
+  let index = providerIndexes.get(repos)
+  if (!index) {
+    index = new Map()
+    const seen = new Set<string>()
+    for (const pkg of repos.packages) {
+      const id = `${pkg.name}-${pkg.version}@${pkg.repository}`
+      if (seen.has(id)) continue
+      seen.add(id)
+      for (const provided of [pkg.name, ...pkg.provides.map((p) => p.name)]) {
+        const list = index.get(provided) ?? []
+        if (!list.includes(pkg)) list.push(pkg)
+        index.set(provided, list)
+      }
+    }
+    providerIndexes.set(repos, index)
+  }
+  return index.get(name) ?? []
+}
+
 /** Resolves the world against opened repositories, as `apk add --simulate` would. */
 export function resolveWorld(repos: OpenRepositories, world: string[]): Resolution {
   const deps = parseWorld(world)
