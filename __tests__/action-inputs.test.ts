@@ -98,7 +98,9 @@ describe('defaults', () => {
       layers: 8,
       credentials: [],
       alpineKeysUrl: undefined,
-      scripts: 'native'
+      scripts: 'native',
+      elfNeeds: true,
+      linkCheck: 'error'
     })
   })
 
@@ -323,6 +325,14 @@ describe('keys, booleans, cache, epoch, output', () => {
     })
   })
 
+  it('reads elf-needs and each link-check mode', () => {
+    expect(read({ 'elf-needs': 'False', 'link-check': 'warn' })).toMatchObject({
+      elfNeeds: false,
+      linkCheck: 'warn'
+    })
+    expect(read({ 'link-check': 'off' }).linkCheck).toBe('off')
+  })
+
   it('has no cache folder when cache is false', () => {
     expect(read({ cache: 'false' }).cacheDir).toBeUndefined()
   })
@@ -508,6 +518,12 @@ describe('every validation error names its input and the fix', () => {
     ],
     ['allow-untrusted', { 'allow-untrusted': '1' }, /'1' is not a boolean/],
     ['cache', { cache: 'on' }, /'on' is not a boolean/],
+    ['elf-needs', { 'elf-needs': 'no' }, /'no' is not a boolean; use true or false/],
+    [
+      'link-check',
+      { 'link-check': 'strict' },
+      /'strict' is not a link check mode; use error \(fail the build\), warn or off/
+    ],
     [
       'source-date-epoch',
       { 'source-date-epoch': '2024-01-01' },

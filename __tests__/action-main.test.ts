@@ -57,7 +57,9 @@ function fakeResult(spec: BuildSpec): BuildResult {
             createdBy: 'witchery: apk add musl'
           }
         ],
-        scriptsSkipped: [{ package: 'busybox-1.36.1-r15', script: 'post-install' }]
+        scriptsSkipped: [{ package: 'busybox-1.36.1-r15', script: 'post-install' }],
+        appNeeds: [],
+        linkProblems: []
       }
     ],
     fetch: {

@@ -71,7 +71,9 @@ function result(arches = ['x86_64'], count = 2): BuildResult {
           createdBy: 'witchery: COPY server /usr/bin/server'
         }
       ],
-      scriptsSkipped: []
+      scriptsSkipped: [],
+      appNeeds: [],
+      linkProblems: []
     })),
     fetch: {
       downloadedBytes: 1_572_864,

@@ -22,7 +22,8 @@ const BOOLEAN_INPUTS = new Set<string>([
   'allow-untrusted',
   'fetch-alpine-keys',
   'cache',
-  'lock-update'
+  'lock-update',
+  'elf-needs'
 ])
 
 function flags(): Flags {

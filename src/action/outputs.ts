@@ -53,7 +53,8 @@ function metadata(result: BuildResult, cacheHit: CacheHit): object {
       packages: a.packages.length,
       layers: a.layers,
       alpineRelease: a.alpineRelease ?? null,
-      scriptsSkipped: a.scriptsSkipped
+      scriptsSkipped: a.scriptsSkipped,
+      appNeeds: a.appNeeds
     })),
     fetch: result.fetch,
     cacheHit,

@@ -154,6 +154,20 @@ function warningsSection(result: BuildResult): string {
   return `<h3>Warnings</h3>\n<ul>${items}</ul>\n`
 }
 
+/** The packages added for the app's needs, and why: `zlib: so:libz.so.1, needed by /usr/bin/server`. */
+function appNeedsSection(result: BuildResult): string {
+  const several = result.arches.length > 1
+  const items = result.arches.flatMap((a) =>
+    a.appNeeds.map(
+      (n) =>
+        `${several ? `${a.arch}: ` : ''}${n.package}: ${n.need}, needed by ${n.neededBy.join(', ')}`
+    )
+  )
+  if (items.length === 0) return ''
+  const list = items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')
+  return `<h3>Added for the app</h3>\n<ul>${list}</ul>\n`
+}
+
 function packagesSection(rows: string[][], shown: number): string {
   const heading = `<h3>Packages (${rows.length})</h3>\n`
   const body = table(['Name', 'Version', 'Arch', 'License'], rows.slice(0, shown))
@@ -174,7 +188,8 @@ export function renderSummary(result: BuildResult, context: SummaryContext): str
     overview(result, context.cacheHit, rows.length) +
     pushSection(result) +
     warningsSection(result) +
-    lockSection(result)
+    lockSection(result) +
+    appNeedsSection(result)
   const after = layersSection(result) + fetchSection(result)
   const render = (shown: number) => before + packagesSection(rows, shown) + after
   let shown = rows.length

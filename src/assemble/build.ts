@@ -16,6 +16,7 @@ import {
   newFetchStats,
   type OpenRepositories,
   openRepositories,
+  providersOf,
   type RepoPackage,
   type Resolution,
   resolveLocked,
@@ -23,11 +24,29 @@ import {
 } from '../apk/engine.js'
 import { scanDirectory } from '../oci/tree.js'
 import { writeImage } from '../oci/image.js'
-import type { PlatformImage } from '../oci/types.js'
+import type { LayerEntry, PlatformImage } from '../oci/types.js'
 import { checkApp } from './app.js'
 import { BuildError, LockError } from './errors.js'
 import { imageConfig } from './config.js'
 import { DEFAULT_LAYERS, partitionLayers } from './layers.js'
+import {
+  checkLinks,
+  describeProblems,
+  LinkCheckError,
+  linkCheckMessage,
+  type CheckedLayer
+} from './link-check.js'
+import { ImageView } from './loader.js'
+import {
+  addedNeeds,
+  appNeeds,
+  describeAdded,
+  readAppFiles,
+  worldAdditions,
+  type AddedNeed,
+  type AppFile,
+  type WorldAddition
+} from './needs.js'
 import {
   archLock,
   diffLocks,
@@ -62,6 +81,10 @@ interface ArchPlan {
   resolution: Resolution
   /** The Alpine release for os-release: the lock's, else from every source (alpineRelease). */
   alpine: string | undefined
+  /** The app's layer entries, scanned once before resolving. */
+  appEntries?: LayerEntry[]
+  /** Packages added to the world for the app's needs. */
+  added: AddedNeed[]
 }
 
 /** Fails fast, before any download, when the tarball could not be written where asked. */
@@ -102,9 +125,27 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
     logger.info(`${arch.apk}: reading ${spec.repositories.length} repositories`)
     const engine = engineOptions(spec, arch.apk, options)
     const repos = await openRepositories(engine)
+    const appEntries = spec.app
+      ? await scanDirectory(appSource(spec.app.source, arch), spec.app.dest.replace(/^\/+/, ''))
+      : undefined
+    let world = imageWorld(spec.packages)
+    // What the world as given resolves to decides which of the app's needs it already meets.
+    let given = locked ? undefined : resolveWorld(repos, world)
+    let additions: WorldAddition[] = []
+    if (spec.app && appEntries && spec.elfNeeds !== false) {
+      const base = given?.packages ?? resolvedOrNothing(repos, world)
+      additions = appWorldAdditions(spec.app.source, appEntries, arch, repos, base)
+      const tokens = additions.map((a) => a.token).filter((t) => !world.includes(t))
+      if (tokens.length > 0) {
+        world = [...world, ...new Set(tokens)]
+        given = undefined
+      }
+    }
     const resolution = locked
-      ? await resolveFromLock(spec, locked, repos, engine)
-      : resolveWorld(repos, imageWorld(spec.packages))
+      ? await resolveFromLock(spec, locked, repos, engine, world)
+      : (given ?? resolveWorld(repos, world))
+    const added = addedNeeds(additions, resolution.packages)
+    for (const a of added) logger.info(`${arch.apk}: ${describeAdded(a)}`)
     logger.info(
       `${arch.apk}: ${resolution.packages.length} packages ${locked ? 'locked' : 'resolved'}`
     )
@@ -114,7 +155,7 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
       packages: [...resolution.packages, ...repos.packages]
     })
     const alpine = locked ? (locked.arches[arch.apk]?.alpine ?? found) : found
-    plans.push({ arch, repos, resolution, alpine })
+    plans.push({ arch, repos, resolution, alpine, appEntries, added })
   }
   await options.onResolved?.(
     plans.map((p) => ({ arch: p.arch.apk, packages: p.resolution.packages }))
@@ -206,15 +247,21 @@ async function buildArch(
   })
   const layers = parts.map((p) => p.layer)
   const layerPackages: (string[] | undefined)[] = parts.map((p) => p.packages)
-  if (spec.app) {
+  const checked: CheckedLayer[] = layers.map((layer) => ({
+    entries: layer.entries,
+    owner: (p: string) => installed.tree.get(p)?.owner ?? 'witchery'
+  }))
+  if (spec.app && plan.appEntries) {
     const source = appSource(spec.app.source, arch)
     layers.push({
-      entries: await scanDirectory(source, spec.app.dest.replace(/^\/+/, '')),
+      entries: plan.appEntries,
       createdBy: `witchery: COPY ${path.basename(source)} ${spec.app.dest}`,
       comment: 'app'
     })
     layerPackages.push(undefined)
+    checked.push({ entries: plan.appEntries, owner: () => 'app', app: true })
   }
+  const linkProblems = linkCheck(spec, plan, checked, options)
   const hasCaBundle = installed.tree.has('etc/ssl/certs/ca-certificates.crt')
   return {
     image: {
@@ -234,7 +281,13 @@ async function buildArch(
         size: p.installedSize
       })),
       scriptsSkipped: installed.scriptsSkipped,
-      alpineRelease: plan.alpine
+      alpineRelease: plan.alpine,
+      appNeeds: plan.added.map((a) => ({
+        package: a.package,
+        need: a.need,
+        neededBy: a.neededBy
+      })),
+      linkProblems
     }
   }
 }
@@ -256,7 +309,61 @@ function archWarnings(a: ArchResult): string[] {
     )
   }
   if (a.alpineRelease === undefined) warnings.push(`${a.arch}: ${UNKNOWN_RELEASE_WARNING}`)
+  if (a.linkProblems.length > 0) warnings.push(linkCheckMessage(a.arch, a.linkProblems))
   return warnings
+}
+
+/** The packages `world` resolves to, or none when it does not resolve (the lock decides then). */
+function resolvedOrNothing(repos: OpenRepositories, world: string[]): RepoPackage[] {
+  try {
+    return resolveWorld(repos, world).packages
+  } catch {
+    return []
+  }
+}
+
+/**
+ * What the app needs that the packages `base` (the world as given, resolved) do not meet, as
+ * world tokens. Throws AppError, before any download, for a need no repository meets.
+ */
+function appWorldAdditions(
+  source: string,
+  appEntries: LayerEntry[],
+  arch: ArchInfo,
+  repos: OpenRepositories,
+  base: RepoPackage[]
+): WorldAddition[] {
+  const files = readAppFiles(appEntries)
+  const single = appEntries.length === 1
+  const from = appSource(source, arch)
+  const label = (file: AppFile) =>
+    single ? `app '${from}'` : `'${file.path}' of app folder '${from}'`
+  const needs = appNeeds(files, new ImageView([appEntries]), arch, label)
+  return worldAdditions(needs, base, repos)
+}
+
+/**
+ * Runs the link check over the image's layers: throws LinkCheckError with `link-check: error`
+ * (the default), returns the problems as lines with `warn`, nothing with `off`.
+ */
+function linkCheck(
+  spec: BuildSpec,
+  plan: ArchPlan,
+  layers: CheckedLayer[],
+  options: BuildOptions
+): string[] {
+  const mode = spec.linkCheck ?? 'error'
+  if (mode === 'off') return []
+  const { problems, elfFiles } = checkLinks(layers, plan.arch)
+  options.logger.info(
+    `${plan.arch.apk}: link check: ${elfFiles} ELF files, ${problems.length} missing`
+  )
+  if (problems.length === 0) return []
+  const providers = (name: string) => [...new Set(providersOf(plan.repos, name).map((p) => p.name))]
+  const lines = describeProblems(problems, plan.arch, providers)
+  if (mode === 'error') throw new LinkCheckError(linkCheckMessage(plan.arch.apk, lines))
+  options.logger.warning(linkCheckMessage(plan.arch.apk, lines))
+  return lines
 }
 
 /**
@@ -327,12 +434,13 @@ async function resolveFromLock(
   spec: BuildSpec,
   lock: Lock,
   repos: OpenRepositories,
-  engine: EngineOptions
+  engine: EngineOptions,
+  world: string[]
 ): Promise<Resolution> {
   const file = spec.lock?.path ?? ''
   const packages = lockedPackages(lock, repos.arch, spec.repositories, file)
   try {
-    return await resolveLocked(repos, imageWorld(spec.packages), packages, engine)
+    return await resolveLocked(repos, world, packages, engine)
   } catch (error) {
     if (!(error instanceof LockedPackageError)) throw error
     throw new LockError(

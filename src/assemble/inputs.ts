@@ -20,7 +20,8 @@ import {
   type ScriptsMode
 } from '../apk/engine.js'
 import { InputError } from './errors.js'
-import type { AppSpec, BuildSpec, ImageSettings, LockSpec } from './spec.js'
+import type { AppSpec, BuildSpec, ImageSettings, LinkCheckMode, LockSpec } from './spec.js'
+import { LINK_CHECK_MODES } from './link-check.js'
 import { rfc3339 } from '../oci/documents.js'
 import { parseImageRef, PATH_COMPONENT, type ImageRef } from '../oci/tags.js'
 
@@ -38,6 +39,8 @@ export const INPUTS = {
   packages: { required: true },
   app: {},
   'app-dest': {},
+  'elf-needs': { default: 'true' },
+  'link-check': { default: 'error' },
   entrypoint: {},
   cmd: {},
   env: {},
@@ -119,7 +122,9 @@ export function readInputs(env: Env = process.env, context: InputContext = {}): 
     lock: parseLockInput(input('lock'), input('lock-update'), workspace),
     layers: parseLayers(input('layers')),
     alpineKeysUrl: (env[ALPINE_KEYS_URL_VARIABLE] ?? '').trim() || undefined,
-    scripts: parseScripts(input('scripts'))
+    scripts: parseScripts(input('scripts')),
+    elfNeeds: parseBoolean('elf-needs', input('elf-needs')),
+    linkCheck: parseLinkCheck(input('link-check'))
   }
 }
 
@@ -218,6 +223,15 @@ function parseScripts(text: string): ScriptsMode {
     'scripts',
     `'${text}' is not a scripts mode; use native (apply what install scripts' account and ` +
       'busybox idioms leave) or none (run nothing, as apk --no-scripts)'
+  )
+}
+
+function parseLinkCheck(text: string): LinkCheckMode {
+  const mode = LINK_CHECK_MODES.find((m) => m === text)
+  if (mode) return mode
+  throw new InputError(
+    'link-check',
+    `'${text}' is not a link check mode; use error (fail the build), warn or off`
   )
 }
 

@@ -68,6 +68,10 @@ export interface BuildSpec {
   layers?: number
   /** Where Alpine's keys are fetched from (WITCHERY_ALPINE_KEYS_URL); default alpinelinux.org. */
   alpineKeysUrl?: string
+  /** Add the packages the app's ELF files and scripts need to the world (default true). */
+  elfNeeds?: boolean
+  /** What a missing interpreter or library after install does (default `error`). */
+  linkCheck?: LinkCheckMode
 }
 
 export interface LockSpec {
@@ -75,6 +79,19 @@ export interface LockSpec {
   path: string
   /** Resolve afresh and rewrite the lock (`lock-update`). */
   update: boolean
+}
+
+/** `error` fails the build, `warn` warns, `off` skips the check. */
+export type LinkCheckMode = 'error' | 'warn' | 'off'
+
+/** A package added to the world because the app needs it. */
+export interface AppNeedRecord {
+  /** The package installed for it (`zlib`). */
+  package: string
+  /** What the app needs: `so:libz.so.1`, `/bin/sh`, `cmd:python3`. */
+  need: string
+  /** The app's files (image paths) that need it. */
+  neededBy: string[]
 }
 
 export interface PackageRecord {
@@ -105,6 +122,10 @@ export interface ArchResult {
   scriptsSkipped: SkippedScript[]
   /** Alpine release written to os-release, when any source named it. */
   alpineRelease?: string
+  /** Packages added to the world for the app's needs (`elf-needs`), and why. */
+  appNeeds: AppNeedRecord[]
+  /** What the link check found missing, one line each, when `link-check: warn` let it pass. */
+  linkProblems: string[]
 }
 
 /** What a build downloaded and took from the cache: the engine's counters, summed over arches. */
