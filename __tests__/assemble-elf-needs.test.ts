@@ -8,13 +8,19 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import type { Logger } from '../src/apk/types.js'
+import { outputValues } from '../src/action/outputs.js'
+import { renderSummary } from '../src/action/summary.js'
 import { build } from '../src/assemble/build.js'
 import { readInputs } from '../src/assemble/inputs.js'
 import { inputsFromArgv } from '../src/cli-build.js'
 import { AppError } from '../src/assemble/errors.js'
 import { LinkCheckError } from '../src/assemble/link-check.js'
 import type { BuildResult, BuildSpec } from '../src/assemble/spec.js'
+import { buildApk } from './support/apk-builder.js'
+import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { muslBuild, muslLibrary, runInChroot, unpackImage } from './support/native.js'
+import { muslPackage, synthetic } from './support/packages.js'
+import { buildRepository } from './support/repo-builder.js'
 import { FIXTURES, haveShared, SHARED } from './support/shared.js'
 
 const REPO = path.join(FIXTURES, 'real-alpine/v3.19.1')
@@ -109,6 +115,17 @@ describeShared('an app that needs zlib, with only ca-certificates-bundle asked f
     ])
     expect(logger.lines).toContain('info: x86_64: zlib: so:libz.so.1, needed by /usr/bin/server')
     expect(installedWorld(rootfs())).toBe('ca-certificates-bundle\nmusl\nso:libz.so.1\n')
+  })
+
+  it('says so in the job summary and the metadata output', () => {
+    const html = renderSummary(result, { cacheHit: 'false' })
+    expect(html).toContain(
+      '<h3>Added for the app</h3>\n<ul><li>zlib: so:libz.so.1, needed by /usr/bin/server</li></ul>'
+    )
+    const metadata = JSON.parse(outputValues(result, 'false').metadata)
+    expect(metadata.platforms[0].appNeeds).toEqual([
+      { package: 'zlib', need: 'so:libz.so.1', neededBy: ['/usr/bin/server'] }
+    ])
   })
 
   itRoot('runs in a chroot of the unpacked image', () => {
@@ -350,5 +367,103 @@ describe('the switches as the CLI and the action read them', () => {
     expect(spec(['--link-check', 'warn']).linkCheck).toBe('warn')
     expect(spec(['--link-check', 'off']).linkCheck).toBe('off')
     expect(() => spec(['--link-check', 'fatal'])).toThrow(/input `link-check`: 'fatal'/)
+  })
+})
+
+describe("the link check on a repository's packages", () => {
+  let repo: string
+  let keysDir: string
+
+  beforeAll(() => {
+    const key = generateSigningKey()
+    keysDir = tmp('pkg-keys')
+    writeKeysDir(keysDir, [key])
+    const lib = muslLibrary(
+      'int nothere(void) { return 0; }\n',
+      tmp('pkg/libnothere.so.1'),
+      'libnothere.so.1'
+    )
+    const needy = muslBuild(
+      'int nothere(void);\nint main(void) { return nothere(); }\n',
+      tmp('pkg/needy'),
+      [lib]
+    )
+    const apks = [
+      muslPackage(),
+      // Ships a program that needs libnothere.so.1 but does not depend on it: a packaging bug.
+      synthetic('needy', '1.0-r0', {
+        depends: ['so:libc.musl-x86_64.so.1'],
+        files: [{ path: 'usr/bin/needy', content: fs.readFileSync(needy), mode: 0o755 }]
+      }),
+      synthetic('nothere', '1.0-r0', {
+        provides: ['so:libnothere.so.1=1'],
+        files: [{ path: 'usr/lib/libnothere.so.1', content: fs.readFileSync(lib), mode: 0o755 }]
+      }),
+      // A dynamic program with no dependency at all: with `!musl` its loader is missing.
+      synthetic('orphan', '1.0-r0', {
+        files: [{ path: 'usr/bin/orphan', content: fs.readFileSync(needy), mode: 0o755 }]
+      })
+    ].map((s) => buildApk(s, key))
+    repo = buildRepository(tmp('pkg-repo'), 'x86_64', apks, key).url
+  })
+
+  const local = (name: string, packages: string[]): BuildSpec => ({
+    ...spec(name, { packages }),
+    repositories: [repo],
+    keyDirs: [keysDir]
+  })
+
+  it('fails naming the file, its package, the library and the package that provides it', async () => {
+    const output = tmp('out/needy.tar')
+    const error = await build(
+      { ...local('needy', ['needy']), output },
+      { logger: capture() }
+    ).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(LinkCheckError)
+    expect((error as Error).message).toContain(
+      '/usr/bin/needy (needy) needs libnothere.so.1, not found in /lib, /usr/local/lib, /usr/lib; ' +
+        'add nothere to `packages` (so:libnothere.so.1)'
+    )
+    expect(fs.existsSync(output)).toBe(false)
+  })
+
+  it('passes once the package that provides it is there', async () => {
+    const result = await build(local('needy-ok', ['needy', 'nothere']), { logger: capture() })
+    expect(result.arches[0].linkProblems).toEqual([])
+  })
+
+  it("finds a program's loader missing when `!musl` leaves musl out", async () => {
+    const result = await build(
+      { ...local('orphan', ['orphan', '!musl']), linkCheck: 'warn' },
+      { logger: capture() }
+    )
+    expect(result.arches[0].linkProblems).toEqual([
+      '/usr/bin/orphan (orphan) needs the interpreter /lib/ld-musl-x86_64.so.1, which is not in ' +
+        'the image; add musl to `packages` (so:libc.musl-x86_64.so.1)',
+      '/usr/bin/orphan (orphan) needs libnothere.so.1, not found in /lib, /usr/local/lib, /usr/lib; ' +
+        'add nothere to `packages` (so:libnothere.so.1)',
+      '/usr/bin/orphan (orphan) needs libc.musl-x86_64.so.1, not found in /lib, /usr/local/lib, ' +
+        "/usr/lib; it is musl's own library: keep musl in the image (drop `!musl`)"
+    ])
+  })
+})
+
+describeShared('a script whose interpreter no repository provides', () => {
+  it('is refused before any download, naming the interpreter, the command and the file', async () => {
+    const script = tmp('py/tool')
+    fs.mkdirSync(path.dirname(script), { recursive: true })
+    fs.writeFileSync(script, '#!/usr/bin/env python3\nprint("hi")\n')
+    const error = await build(spec('py', { app: { source: script, dest: '/usr/bin/tool' } }), {
+      logger: capture()
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AppError)
+    const message = (error as Error).message
+    expect(message).toContain(
+      'the app script /usr/bin/tool needs the interpreter /usr/bin/env, which no package of the ' +
+        'repositories provides (neither /usr/bin/env nor cmd:env)'
+    )
+    expect(message).toContain(
+      'the app script /usr/bin/tool runs python3, which no package of the repositories provides (no cmd:python3)'
+    )
   })
 })
