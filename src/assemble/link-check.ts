@@ -163,8 +163,8 @@ export function linkCheckMessage(arch: string, lines: string[]): string {
   const shown = lines.slice(0, MAX_LINES)
   const more = lines.length > shown.length ? `\n… and ${lines.length - shown.length} more` : ''
   return (
-    `${arch}: ${lines.length === 1 ? 'a file' : `${lines.length} files`} of the image would fail to ` +
-    `start or load (Error loading shared library):\n${shown.join('\n')}${more}\n` +
+    `${arch}: link check: ${lines.length} missing; these files of the image would fail to start ` +
+    `or load (Error loading shared library):\n${shown.join('\n')}${more}\n` +
     'Add the packages named, or put the library in the app folder; `link-check: warn` builds ' +
     'anyway, `link-check: off` skips this check.'
   )
