@@ -160,6 +160,7 @@ describe('action.yml against the code', () => {
     expect(booleans.map(([name]) => name).sort()).toEqual([
       'allow-untrusted',
       'cache',
+      'elf-needs',
       'fetch-alpine-keys',
       'lock-update'
     ])
