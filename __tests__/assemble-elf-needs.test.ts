@@ -134,6 +134,18 @@ describeShared('an app that needs zlib, with only ca-certificates-bundle asked f
     expect(run.stdout).toBe('zlib 1.3.1\n')
   })
 
+  it('installs the same from a lock file the build wrote', async () => {
+    const lock = { path: tmp('zlib.lock.json'), update: false }
+    const app = { source: zlibApp, dest: '/usr/bin/server' }
+    const first = await build(spec('zlib-lock-1', { app, lock }), { logger: capture() })
+    expect(first.lock?.status).toBe('written')
+    const again = await build(spec('zlib-lock-2', { app, lock }), { logger: capture() })
+    expect(again.lock?.status).toBe('used')
+    expect(names(again)).toEqual(['ca-certificates-bundle', 'musl', 'zlib'])
+    expect(again.arches[0].appNeeds).toEqual(result.arches[0].appNeeds)
+    expect(again.digest).toBe(first.digest)
+  }, 60000)
+
   it('adds nothing when the world as given already has the library', async () => {
     const given = await build(
       spec('zlib-given', {
