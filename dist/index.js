@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 7889:
+/***/ 3667:
 /***/ (function(__unused_webpack_module, exports) {
 
 
@@ -58,7 +58,7 @@ exports.ClientStreamingCall = ClientStreamingCall;
 
 /***/ }),
 
-/***/ 1409:
+/***/ 4751:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -151,7 +151,7 @@ exports.Deferred = Deferred;
 
 /***/ }),
 
-/***/ 6826:
+/***/ 4612:
 /***/ (function(__unused_webpack_module, exports) {
 
 
@@ -207,7 +207,7 @@ exports.DuplexStreamingCall = DuplexStreamingCall;
 
 /***/ }),
 
-/***/ 4420:
+/***/ 4190:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -216,50 +216,50 @@ var __webpack_unused_export__;
 // Note: we do not use `export * from ...` to help tree shakers,
 // webpack verbose output hints that this should be useful
 __webpack_unused_export__ = ({ value: true });
-var service_type_1 = __nccwpck_require__(6892);
+var service_type_1 = __nccwpck_require__(4206);
 Object.defineProperty(exports, "C0", ({ enumerable: true, get: function () { return service_type_1.ServiceType; } }));
-var reflection_info_1 = __nccwpck_require__(2496);
+var reflection_info_1 = __nccwpck_require__(9150);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return reflection_info_1.readMethodOptions; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return reflection_info_1.readMethodOption; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return reflection_info_1.readServiceOption; } });
-var rpc_error_1 = __nccwpck_require__(8636);
+var rpc_error_1 = __nccwpck_require__(9658);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_error_1.RpcError; } });
-var rpc_options_1 = __nccwpck_require__(8576);
+var rpc_options_1 = __nccwpck_require__(7974);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_options_1.mergeRpcOptions; } });
-var rpc_output_stream_1 = __nccwpck_require__(2726);
+var rpc_output_stream_1 = __nccwpck_require__(5168);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_output_stream_1.RpcOutputStreamController; } });
-var test_transport_1 = __nccwpck_require__(9122);
+var test_transport_1 = __nccwpck_require__(5084);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return test_transport_1.TestTransport; } });
-var deferred_1 = __nccwpck_require__(1409);
+var deferred_1 = __nccwpck_require__(4751);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return deferred_1.Deferred; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return deferred_1.DeferredState; } });
-var duplex_streaming_call_1 = __nccwpck_require__(6826);
+var duplex_streaming_call_1 = __nccwpck_require__(4612);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return duplex_streaming_call_1.DuplexStreamingCall; } });
-var client_streaming_call_1 = __nccwpck_require__(7889);
+var client_streaming_call_1 = __nccwpck_require__(3667);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return client_streaming_call_1.ClientStreamingCall; } });
-var server_streaming_call_1 = __nccwpck_require__(6173);
+var server_streaming_call_1 = __nccwpck_require__(4359);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return server_streaming_call_1.ServerStreamingCall; } });
-var unary_call_1 = __nccwpck_require__(9288);
+var unary_call_1 = __nccwpck_require__(1310);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return unary_call_1.UnaryCall; } });
-var rpc_interceptor_1 = __nccwpck_require__(2849);
+var rpc_interceptor_1 = __nccwpck_require__(3867);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_interceptor_1.stackIntercept; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_interceptor_1.stackDuplexStreamingInterceptors; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_interceptor_1.stackClientStreamingInterceptors; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_interceptor_1.stackServerStreamingInterceptors; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_interceptor_1.stackUnaryInterceptors; } });
-var server_call_context_1 = __nccwpck_require__(3352);
+var server_call_context_1 = __nccwpck_require__(9550);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return server_call_context_1.ServerCallContextController; } });
 
 
 /***/ }),
 
-/***/ 2496:
+/***/ 9150:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readServiceOption = exports.readMethodOption = exports.readMethodOptions = exports.normalizeMethodInfo = void 0;
-const runtime_1 = __nccwpck_require__(8886);
+const runtime_1 = __nccwpck_require__(976);
 /**
  * Turns PartialMethodInfo into MethodInfo.
  */
@@ -317,7 +317,7 @@ exports.readServiceOption = readServiceOption;
 
 /***/ }),
 
-/***/ 8636:
+/***/ 9658:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -360,13 +360,13 @@ exports.RpcError = RpcError;
 
 /***/ }),
 
-/***/ 2849:
+/***/ 3867:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.stackDuplexStreamingInterceptors = exports.stackClientStreamingInterceptors = exports.stackServerStreamingInterceptors = exports.stackUnaryInterceptors = exports.stackIntercept = void 0;
-const runtime_1 = __nccwpck_require__(8886);
+const runtime_1 = __nccwpck_require__(976);
 /**
  * Creates a "stack" of of all interceptors specified in the given `RpcOptions`.
  * Used by generated client implementations.
@@ -441,13 +441,13 @@ exports.stackDuplexStreamingInterceptors = stackDuplexStreamingInterceptors;
 
 /***/ }),
 
-/***/ 8576:
+/***/ 7974:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.mergeRpcOptions = void 0;
-const runtime_1 = __nccwpck_require__(8886);
+const runtime_1 = __nccwpck_require__(976);
 /**
  * Merges custom RPC options with defaults. Returns a new instance and keeps
  * the "defaults" and the "options" unmodified.
@@ -514,14 +514,14 @@ function copy(a, into) {
 
 /***/ }),
 
-/***/ 2726:
+/***/ 5168:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.RpcOutputStreamController = void 0;
-const deferred_1 = __nccwpck_require__(1409);
-const runtime_1 = __nccwpck_require__(8886);
+const deferred_1 = __nccwpck_require__(4751);
+const runtime_1 = __nccwpck_require__(976);
 /**
  * A `RpcOutputStream` that you control.
  */
@@ -691,7 +691,7 @@ exports.RpcOutputStreamController = RpcOutputStreamController;
 
 /***/ }),
 
-/***/ 3352:
+/***/ 9550:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -758,7 +758,7 @@ exports.ServerCallContextController = ServerCallContextController;
 
 /***/ }),
 
-/***/ 6173:
+/***/ 4359:
 /***/ (function(__unused_webpack_module, exports) {
 
 
@@ -815,13 +815,13 @@ exports.ServerStreamingCall = ServerStreamingCall;
 
 /***/ }),
 
-/***/ 6892:
+/***/ 4206:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ServiceType = void 0;
-const reflection_info_1 = __nccwpck_require__(2496);
+const reflection_info_1 = __nccwpck_require__(9150);
 class ServiceType {
     constructor(typeName, methods, options) {
         this.typeName = typeName;
@@ -834,7 +834,7 @@ exports.ServiceType = ServiceType;
 
 /***/ }),
 
-/***/ 9122:
+/***/ 5084:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -849,14 +849,14 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TestTransport = void 0;
-const rpc_error_1 = __nccwpck_require__(8636);
-const runtime_1 = __nccwpck_require__(8886);
-const rpc_output_stream_1 = __nccwpck_require__(2726);
-const rpc_options_1 = __nccwpck_require__(8576);
-const unary_call_1 = __nccwpck_require__(9288);
-const server_streaming_call_1 = __nccwpck_require__(6173);
-const client_streaming_call_1 = __nccwpck_require__(7889);
-const duplex_streaming_call_1 = __nccwpck_require__(6826);
+const rpc_error_1 = __nccwpck_require__(9658);
+const runtime_1 = __nccwpck_require__(976);
+const rpc_output_stream_1 = __nccwpck_require__(5168);
+const rpc_options_1 = __nccwpck_require__(7974);
+const unary_call_1 = __nccwpck_require__(1310);
+const server_streaming_call_1 = __nccwpck_require__(4359);
+const client_streaming_call_1 = __nccwpck_require__(3667);
+const duplex_streaming_call_1 = __nccwpck_require__(4612);
 /**
  * Transport for testing.
  */
@@ -1162,7 +1162,7 @@ class TestInputStream {
 
 /***/ }),
 
-/***/ 9288:
+/***/ 1310:
 /***/ (function(__unused_webpack_module, exports) {
 
 
@@ -1218,7 +1218,7 @@ exports.UnaryCall = UnaryCall;
 
 /***/ }),
 
-/***/ 8602:
+/***/ 5456:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1268,7 +1268,7 @@ exports.assertFloat32 = assertFloat32;
 
 /***/ }),
 
-/***/ 6335:
+/***/ 2469:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1393,7 +1393,7 @@ exports.base64encode = base64encode;
 
 /***/ }),
 
-/***/ 4816:
+/***/ 3782:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1500,15 +1500,15 @@ var WireType;
 
 /***/ }),
 
-/***/ 2889:
+/***/ 6771:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BinaryReader = exports.binaryReadOptions = void 0;
-const binary_format_contract_1 = __nccwpck_require__(4816);
-const pb_long_1 = __nccwpck_require__(1753);
-const goog_varint_1 = __nccwpck_require__(3223);
+const binary_format_contract_1 = __nccwpck_require__(3782);
+const pb_long_1 = __nccwpck_require__(3383);
+const goog_varint_1 = __nccwpck_require__(1025);
 const defaultsRead = {
     readUnknownField: true,
     readerFactory: bytes => new BinaryReader(bytes),
@@ -1690,15 +1690,15 @@ exports.BinaryReader = BinaryReader;
 
 /***/ }),
 
-/***/ 3957:
+/***/ 9763:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BinaryWriter = exports.binaryWriteOptions = void 0;
-const pb_long_1 = __nccwpck_require__(1753);
-const goog_varint_1 = __nccwpck_require__(3223);
-const assert_1 = __nccwpck_require__(8602);
+const pb_long_1 = __nccwpck_require__(3383);
+const goog_varint_1 = __nccwpck_require__(1025);
+const assert_1 = __nccwpck_require__(5456);
 const defaultsWrite = {
     writeUnknownFields: true,
     writerFactory: () => new BinaryWriter(),
@@ -1929,7 +1929,7 @@ exports.BinaryWriter = BinaryWriter;
 
 /***/ }),
 
-/***/ 257:
+/***/ 7251:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2023,7 +2023,7 @@ exports.listEnumNumbers = listEnumNumbers;
 
 /***/ }),
 
-/***/ 3223:
+/***/ 1025:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2304,7 +2304,7 @@ exports.varint32read = varint32read;
 
 /***/ }),
 
-/***/ 8886:
+/***/ 976:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2313,46 +2313,46 @@ exports.varint32read = varint32read;
 // webpack verbose output hints that this should be useful
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // Convenience JSON typings and corresponding type guards
-var json_typings_1 = __nccwpck_require__(9999);
+var json_typings_1 = __nccwpck_require__(5149);
 Object.defineProperty(exports, "typeofJsonValue", ({ enumerable: true, get: function () { return json_typings_1.typeofJsonValue; } }));
 Object.defineProperty(exports, "isJsonObject", ({ enumerable: true, get: function () { return json_typings_1.isJsonObject; } }));
 // Base 64 encoding
-var base64_1 = __nccwpck_require__(6335);
+var base64_1 = __nccwpck_require__(2469);
 Object.defineProperty(exports, "base64decode", ({ enumerable: true, get: function () { return base64_1.base64decode; } }));
 Object.defineProperty(exports, "base64encode", ({ enumerable: true, get: function () { return base64_1.base64encode; } }));
 // UTF8 encoding
-var protobufjs_utf8_1 = __nccwpck_require__(8950);
+var protobufjs_utf8_1 = __nccwpck_require__(2812);
 Object.defineProperty(exports, "utf8read", ({ enumerable: true, get: function () { return protobufjs_utf8_1.utf8read; } }));
 // Binary format contracts, options for reading and writing, for example
-var binary_format_contract_1 = __nccwpck_require__(4816);
+var binary_format_contract_1 = __nccwpck_require__(3782);
 Object.defineProperty(exports, "WireType", ({ enumerable: true, get: function () { return binary_format_contract_1.WireType; } }));
 Object.defineProperty(exports, "mergeBinaryOptions", ({ enumerable: true, get: function () { return binary_format_contract_1.mergeBinaryOptions; } }));
 Object.defineProperty(exports, "UnknownFieldHandler", ({ enumerable: true, get: function () { return binary_format_contract_1.UnknownFieldHandler; } }));
 // Standard IBinaryReader implementation
-var binary_reader_1 = __nccwpck_require__(2889);
+var binary_reader_1 = __nccwpck_require__(6771);
 Object.defineProperty(exports, "BinaryReader", ({ enumerable: true, get: function () { return binary_reader_1.BinaryReader; } }));
 Object.defineProperty(exports, "binaryReadOptions", ({ enumerable: true, get: function () { return binary_reader_1.binaryReadOptions; } }));
 // Standard IBinaryWriter implementation
-var binary_writer_1 = __nccwpck_require__(3957);
+var binary_writer_1 = __nccwpck_require__(9763);
 Object.defineProperty(exports, "BinaryWriter", ({ enumerable: true, get: function () { return binary_writer_1.BinaryWriter; } }));
 Object.defineProperty(exports, "binaryWriteOptions", ({ enumerable: true, get: function () { return binary_writer_1.binaryWriteOptions; } }));
 // Int64 and UInt64 implementations required for the binary format
-var pb_long_1 = __nccwpck_require__(1753);
+var pb_long_1 = __nccwpck_require__(3383);
 Object.defineProperty(exports, "PbLong", ({ enumerable: true, get: function () { return pb_long_1.PbLong; } }));
 Object.defineProperty(exports, "PbULong", ({ enumerable: true, get: function () { return pb_long_1.PbULong; } }));
 // JSON format contracts, options for reading and writing, for example
-var json_format_contract_1 = __nccwpck_require__(9367);
+var json_format_contract_1 = __nccwpck_require__(473);
 Object.defineProperty(exports, "jsonReadOptions", ({ enumerable: true, get: function () { return json_format_contract_1.jsonReadOptions; } }));
 Object.defineProperty(exports, "jsonWriteOptions", ({ enumerable: true, get: function () { return json_format_contract_1.jsonWriteOptions; } }));
 Object.defineProperty(exports, "mergeJsonOptions", ({ enumerable: true, get: function () { return json_format_contract_1.mergeJsonOptions; } }));
 // Message type contract
-var message_type_contract_1 = __nccwpck_require__(3785);
+var message_type_contract_1 = __nccwpck_require__(7039);
 Object.defineProperty(exports, "MESSAGE_TYPE", ({ enumerable: true, get: function () { return message_type_contract_1.MESSAGE_TYPE; } }));
 // Message type implementation via reflection
-var message_type_1 = __nccwpck_require__(5106);
+var message_type_1 = __nccwpck_require__(9168);
 Object.defineProperty(exports, "MessageType", ({ enumerable: true, get: function () { return message_type_1.MessageType; } }));
 // Reflection info, generated by the plugin, exposed to the user, used by reflection ops
-var reflection_info_1 = __nccwpck_require__(7910);
+var reflection_info_1 = __nccwpck_require__(844);
 Object.defineProperty(exports, "ScalarType", ({ enumerable: true, get: function () { return reflection_info_1.ScalarType; } }));
 Object.defineProperty(exports, "LongType", ({ enumerable: true, get: function () { return reflection_info_1.LongType; } }));
 Object.defineProperty(exports, "RepeatType", ({ enumerable: true, get: function () { return reflection_info_1.RepeatType; } }));
@@ -2361,44 +2361,44 @@ Object.defineProperty(exports, "readFieldOptions", ({ enumerable: true, get: fun
 Object.defineProperty(exports, "readFieldOption", ({ enumerable: true, get: function () { return reflection_info_1.readFieldOption; } }));
 Object.defineProperty(exports, "readMessageOption", ({ enumerable: true, get: function () { return reflection_info_1.readMessageOption; } }));
 // Message operations via reflection
-var reflection_type_check_1 = __nccwpck_require__(5167);
+var reflection_type_check_1 = __nccwpck_require__(2149);
 Object.defineProperty(exports, "ReflectionTypeCheck", ({ enumerable: true, get: function () { return reflection_type_check_1.ReflectionTypeCheck; } }));
-var reflection_create_1 = __nccwpck_require__(5726);
+var reflection_create_1 = __nccwpck_require__(2259);
 Object.defineProperty(exports, "reflectionCreate", ({ enumerable: true, get: function () { return reflection_create_1.reflectionCreate; } }));
-var reflection_scalar_default_1 = __nccwpck_require__(9526);
+var reflection_scalar_default_1 = __nccwpck_require__(9392);
 Object.defineProperty(exports, "reflectionScalarDefault", ({ enumerable: true, get: function () { return reflection_scalar_default_1.reflectionScalarDefault; } }));
-var reflection_merge_partial_1 = __nccwpck_require__(8044);
+var reflection_merge_partial_1 = __nccwpck_require__(9814);
 Object.defineProperty(exports, "reflectionMergePartial", ({ enumerable: true, get: function () { return reflection_merge_partial_1.reflectionMergePartial; } }));
-var reflection_equals_1 = __nccwpck_require__(4827);
+var reflection_equals_1 = __nccwpck_require__(6961);
 Object.defineProperty(exports, "reflectionEquals", ({ enumerable: true, get: function () { return reflection_equals_1.reflectionEquals; } }));
-var reflection_binary_reader_1 = __nccwpck_require__(9611);
+var reflection_binary_reader_1 = __nccwpck_require__(3573);
 Object.defineProperty(exports, "ReflectionBinaryReader", ({ enumerable: true, get: function () { return reflection_binary_reader_1.ReflectionBinaryReader; } }));
-var reflection_binary_writer_1 = __nccwpck_require__(6907);
+var reflection_binary_writer_1 = __nccwpck_require__(1505);
 Object.defineProperty(exports, "ReflectionBinaryWriter", ({ enumerable: true, get: function () { return reflection_binary_writer_1.ReflectionBinaryWriter; } }));
-var reflection_json_reader_1 = __nccwpck_require__(6790);
+var reflection_json_reader_1 = __nccwpck_require__(4148);
 Object.defineProperty(exports, "ReflectionJsonReader", ({ enumerable: true, get: function () { return reflection_json_reader_1.ReflectionJsonReader; } }));
-var reflection_json_writer_1 = __nccwpck_require__(1094);
+var reflection_json_writer_1 = __nccwpck_require__(5888);
 Object.defineProperty(exports, "ReflectionJsonWriter", ({ enumerable: true, get: function () { return reflection_json_writer_1.ReflectionJsonWriter; } }));
-var reflection_contains_message_type_1 = __nccwpck_require__(9946);
+var reflection_contains_message_type_1 = __nccwpck_require__(1952);
 Object.defineProperty(exports, "containsMessageType", ({ enumerable: true, get: function () { return reflection_contains_message_type_1.containsMessageType; } }));
 // Oneof helpers
-var oneof_1 = __nccwpck_require__(8063);
+var oneof_1 = __nccwpck_require__(6917);
 Object.defineProperty(exports, "isOneofGroup", ({ enumerable: true, get: function () { return oneof_1.isOneofGroup; } }));
 Object.defineProperty(exports, "setOneofValue", ({ enumerable: true, get: function () { return oneof_1.setOneofValue; } }));
 Object.defineProperty(exports, "getOneofValue", ({ enumerable: true, get: function () { return oneof_1.getOneofValue; } }));
 Object.defineProperty(exports, "clearOneofValue", ({ enumerable: true, get: function () { return oneof_1.clearOneofValue; } }));
 Object.defineProperty(exports, "getSelectedOneofValue", ({ enumerable: true, get: function () { return oneof_1.getSelectedOneofValue; } }));
 // Enum object type guard and reflection util, may be interesting to the user.
-var enum_object_1 = __nccwpck_require__(257);
+var enum_object_1 = __nccwpck_require__(7251);
 Object.defineProperty(exports, "listEnumValues", ({ enumerable: true, get: function () { return enum_object_1.listEnumValues; } }));
 Object.defineProperty(exports, "listEnumNames", ({ enumerable: true, get: function () { return enum_object_1.listEnumNames; } }));
 Object.defineProperty(exports, "listEnumNumbers", ({ enumerable: true, get: function () { return enum_object_1.listEnumNumbers; } }));
 Object.defineProperty(exports, "isEnumObject", ({ enumerable: true, get: function () { return enum_object_1.isEnumObject; } }));
 // lowerCamelCase() is exported for plugin, rpc-runtime and other rpc packages
-var lower_camel_case_1 = __nccwpck_require__(4073);
+var lower_camel_case_1 = __nccwpck_require__(3707);
 Object.defineProperty(exports, "lowerCamelCase", ({ enumerable: true, get: function () { return lower_camel_case_1.lowerCamelCase; } }));
 // assertion functions are exported for plugin, may also be useful to user
-var assert_1 = __nccwpck_require__(8602);
+var assert_1 = __nccwpck_require__(5456);
 Object.defineProperty(exports, "assert", ({ enumerable: true, get: function () { return assert_1.assert; } }));
 Object.defineProperty(exports, "assertNever", ({ enumerable: true, get: function () { return assert_1.assertNever; } }));
 Object.defineProperty(exports, "assertInt32", ({ enumerable: true, get: function () { return assert_1.assertInt32; } }));
@@ -2408,7 +2408,7 @@ Object.defineProperty(exports, "assertFloat32", ({ enumerable: true, get: functi
 
 /***/ }),
 
-/***/ 9367:
+/***/ 473:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2450,7 +2450,7 @@ exports.mergeJsonOptions = mergeJsonOptions;
 
 /***/ }),
 
-/***/ 9999:
+/***/ 5149:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2482,7 +2482,7 @@ exports.isJsonObject = isJsonObject;
 
 /***/ }),
 
-/***/ 4073:
+/***/ 3707:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2524,7 +2524,7 @@ exports.lowerCamelCase = lowerCamelCase;
 
 /***/ }),
 
-/***/ 3785:
+/***/ 7039:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2541,26 +2541,26 @@ exports.MESSAGE_TYPE = Symbol.for("protobuf-ts/message-type");
 
 /***/ }),
 
-/***/ 5106:
+/***/ 9168:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MessageType = void 0;
-const message_type_contract_1 = __nccwpck_require__(3785);
-const reflection_info_1 = __nccwpck_require__(7910);
-const reflection_type_check_1 = __nccwpck_require__(5167);
-const reflection_json_reader_1 = __nccwpck_require__(6790);
-const reflection_json_writer_1 = __nccwpck_require__(1094);
-const reflection_binary_reader_1 = __nccwpck_require__(9611);
-const reflection_binary_writer_1 = __nccwpck_require__(6907);
-const reflection_create_1 = __nccwpck_require__(5726);
-const reflection_merge_partial_1 = __nccwpck_require__(8044);
-const json_typings_1 = __nccwpck_require__(9999);
-const json_format_contract_1 = __nccwpck_require__(9367);
-const reflection_equals_1 = __nccwpck_require__(4827);
-const binary_writer_1 = __nccwpck_require__(3957);
-const binary_reader_1 = __nccwpck_require__(2889);
+const message_type_contract_1 = __nccwpck_require__(7039);
+const reflection_info_1 = __nccwpck_require__(844);
+const reflection_type_check_1 = __nccwpck_require__(2149);
+const reflection_json_reader_1 = __nccwpck_require__(4148);
+const reflection_json_writer_1 = __nccwpck_require__(5888);
+const reflection_binary_reader_1 = __nccwpck_require__(3573);
+const reflection_binary_writer_1 = __nccwpck_require__(1505);
+const reflection_create_1 = __nccwpck_require__(2259);
+const reflection_merge_partial_1 = __nccwpck_require__(9814);
+const json_typings_1 = __nccwpck_require__(5149);
+const json_format_contract_1 = __nccwpck_require__(473);
+const reflection_equals_1 = __nccwpck_require__(6961);
+const binary_writer_1 = __nccwpck_require__(9763);
+const binary_reader_1 = __nccwpck_require__(6771);
 const baseDescriptors = Object.getOwnPropertyDescriptors(Object.getPrototypeOf({}));
 const messageTypeDescriptor = baseDescriptors[message_type_contract_1.MESSAGE_TYPE] = {};
 /**
@@ -2725,7 +2725,7 @@ exports.MessageType = MessageType;
 
 /***/ }),
 
-/***/ 8063:
+/***/ 6917:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2846,13 +2846,13 @@ exports.getSelectedOneofValue = getSelectedOneofValue;
 
 /***/ }),
 
-/***/ 1753:
+/***/ 3383:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.PbLong = exports.PbULong = exports.detectBi = void 0;
-const goog_varint_1 = __nccwpck_require__(3223);
+const goog_varint_1 = __nccwpck_require__(1025);
 let BI;
 function detectBi() {
     const dv = new DataView(new ArrayBuffer(8));
@@ -3091,7 +3091,7 @@ PbLong.ZERO = new PbLong(0, 0);
 
 /***/ }),
 
-/***/ 8950:
+/***/ 2812:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3173,16 +3173,16 @@ exports.utf8read = utf8read;
 
 /***/ }),
 
-/***/ 9611:
+/***/ 3573:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ReflectionBinaryReader = void 0;
-const binary_format_contract_1 = __nccwpck_require__(4816);
-const reflection_info_1 = __nccwpck_require__(7910);
-const reflection_long_convert_1 = __nccwpck_require__(3402);
-const reflection_scalar_default_1 = __nccwpck_require__(9526);
+const binary_format_contract_1 = __nccwpck_require__(3782);
+const reflection_info_1 = __nccwpck_require__(844);
+const reflection_long_convert_1 = __nccwpck_require__(9724);
+const reflection_scalar_default_1 = __nccwpck_require__(9392);
 /**
  * Reads proto3 messages in binary format using reflection information.
  *
@@ -3363,16 +3363,16 @@ exports.ReflectionBinaryReader = ReflectionBinaryReader;
 
 /***/ }),
 
-/***/ 6907:
+/***/ 1505:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ReflectionBinaryWriter = void 0;
-const binary_format_contract_1 = __nccwpck_require__(4816);
-const reflection_info_1 = __nccwpck_require__(7910);
-const assert_1 = __nccwpck_require__(8602);
-const pb_long_1 = __nccwpck_require__(1753);
+const binary_format_contract_1 = __nccwpck_require__(3782);
+const reflection_info_1 = __nccwpck_require__(844);
+const assert_1 = __nccwpck_require__(5456);
+const pb_long_1 = __nccwpck_require__(3383);
 /**
  * Writes proto3 messages in binary format using reflection information.
  *
@@ -3603,13 +3603,13 @@ exports.ReflectionBinaryWriter = ReflectionBinaryWriter;
 
 /***/ }),
 
-/***/ 9946:
+/***/ 1952:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.containsMessageType = void 0;
-const message_type_contract_1 = __nccwpck_require__(3785);
+const message_type_contract_1 = __nccwpck_require__(7039);
 /**
  * Check if the provided object is a proto message.
  *
@@ -3624,14 +3624,14 @@ exports.containsMessageType = containsMessageType;
 
 /***/ }),
 
-/***/ 5726:
+/***/ 2259:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.reflectionCreate = void 0;
-const reflection_scalar_default_1 = __nccwpck_require__(9526);
-const message_type_contract_1 = __nccwpck_require__(3785);
+const reflection_scalar_default_1 = __nccwpck_require__(9392);
+const message_type_contract_1 = __nccwpck_require__(7039);
 /**
  * Creates an instance of the generic message, using the field
  * information.
@@ -3679,13 +3679,13 @@ exports.reflectionCreate = reflectionCreate;
 
 /***/ }),
 
-/***/ 4827:
+/***/ 6961:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.reflectionEquals = void 0;
-const reflection_info_1 = __nccwpck_require__(7910);
+const reflection_info_1 = __nccwpck_require__(844);
 /**
  * Determines whether two message of the same type have the same field values.
  * Checks for deep equality, traversing repeated fields, oneof groups, maps
@@ -3763,13 +3763,13 @@ function repeatedMsgEq(type, a, b) {
 
 /***/ }),
 
-/***/ 7910:
+/***/ 844:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.readMessageOption = exports.readFieldOption = exports.readFieldOptions = exports.normalizeFieldInfo = exports.RepeatType = exports.LongType = exports.ScalarType = void 0;
-const lower_camel_case_1 = __nccwpck_require__(4073);
+const lower_camel_case_1 = __nccwpck_require__(3707);
 /**
  * Scalar value types. This is a subset of field types declared by protobuf
  * enum google.protobuf.FieldDescriptorProto.Type The types GROUP and MESSAGE
@@ -3928,18 +3928,18 @@ exports.readMessageOption = readMessageOption;
 
 /***/ }),
 
-/***/ 6790:
+/***/ 4148:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ReflectionJsonReader = void 0;
-const json_typings_1 = __nccwpck_require__(9999);
-const base64_1 = __nccwpck_require__(6335);
-const reflection_info_1 = __nccwpck_require__(7910);
-const pb_long_1 = __nccwpck_require__(1753);
-const assert_1 = __nccwpck_require__(8602);
-const reflection_long_convert_1 = __nccwpck_require__(3402);
+const json_typings_1 = __nccwpck_require__(5149);
+const base64_1 = __nccwpck_require__(2469);
+const reflection_info_1 = __nccwpck_require__(844);
+const pb_long_1 = __nccwpck_require__(3383);
+const assert_1 = __nccwpck_require__(5456);
+const reflection_long_convert_1 = __nccwpck_require__(9724);
 /**
  * Reads proto3 messages in canonical JSON format using reflection information.
  *
@@ -4252,16 +4252,16 @@ exports.ReflectionJsonReader = ReflectionJsonReader;
 
 /***/ }),
 
-/***/ 1094:
+/***/ 5888:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ReflectionJsonWriter = void 0;
-const base64_1 = __nccwpck_require__(6335);
-const pb_long_1 = __nccwpck_require__(1753);
-const reflection_info_1 = __nccwpck_require__(7910);
-const assert_1 = __nccwpck_require__(8602);
+const base64_1 = __nccwpck_require__(2469);
+const pb_long_1 = __nccwpck_require__(3383);
+const reflection_info_1 = __nccwpck_require__(844);
+const assert_1 = __nccwpck_require__(5456);
 /**
  * Writes proto3 messages in canonical JSON format using reflection
  * information.
@@ -4489,13 +4489,13 @@ exports.ReflectionJsonWriter = ReflectionJsonWriter;
 
 /***/ }),
 
-/***/ 3402:
+/***/ 9724:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.reflectionLongConvert = void 0;
-const reflection_info_1 = __nccwpck_require__(7910);
+const reflection_info_1 = __nccwpck_require__(844);
 /**
  * Utility method to convert a PbLong or PbUlong to a JavaScript
  * representation during runtime.
@@ -4520,7 +4520,7 @@ exports.reflectionLongConvert = reflectionLongConvert;
 
 /***/ }),
 
-/***/ 8044:
+/***/ 9814:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4617,15 +4617,15 @@ exports.reflectionMergePartial = reflectionMergePartial;
 
 /***/ }),
 
-/***/ 9526:
+/***/ 9392:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.reflectionScalarDefault = void 0;
-const reflection_info_1 = __nccwpck_require__(7910);
-const reflection_long_convert_1 = __nccwpck_require__(3402);
-const pb_long_1 = __nccwpck_require__(1753);
+const reflection_info_1 = __nccwpck_require__(844);
+const reflection_long_convert_1 = __nccwpck_require__(9724);
+const pb_long_1 = __nccwpck_require__(3383);
 /**
  * Creates the default value for a scalar type.
  */
@@ -4661,14 +4661,14 @@ exports.reflectionScalarDefault = reflectionScalarDefault;
 
 /***/ }),
 
-/***/ 5167:
+/***/ 2149:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ReflectionTypeCheck = void 0;
-const reflection_info_1 = __nccwpck_require__(7910);
-const oneof_1 = __nccwpck_require__(8063);
+const reflection_info_1 = __nccwpck_require__(844);
+const oneof_1 = __nccwpck_require__(6917);
 // noinspection JSMethodCanBeStatic
 class ReflectionTypeCheck {
     constructor(info) {
@@ -4898,7 +4898,7 @@ exports.ReflectionTypeCheck = ReflectionTypeCheck;
 
 /***/ }),
 
-/***/ 5183:
+/***/ 6797:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -4970,7 +4970,7 @@ exports.req = req;
 
 /***/ }),
 
-/***/ 8894:
+/***/ 2432:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -5005,7 +5005,7 @@ exports.Agent = void 0;
 const net = __importStar(__nccwpck_require__(9278));
 const http = __importStar(__nccwpck_require__(8611));
 const https_1 = __nccwpck_require__(5692);
-__exportStar(__nccwpck_require__(5183), exports);
+__exportStar(__nccwpck_require__(6797), exports);
 const INTERNAL = Symbol('AgentBaseInternalState');
 class Agent extends http.Agent {
     constructor(opts) {
@@ -5154,7 +5154,7 @@ exports.Agent = Agent;
 
 /***/ }),
 
-/***/ 6110:
+/***/ 6796:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 /* eslint-env browser */
@@ -5414,7 +5414,7 @@ function localstorage() {
 	}
 }
 
-module.exports = __nccwpck_require__(897)(exports);
+module.exports = __nccwpck_require__(5427)(exports);
 
 const {formatters} = module.exports;
 
@@ -5433,7 +5433,7 @@ formatters.j = function (v) {
 
 /***/ }),
 
-/***/ 897:
+/***/ 5427:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -5449,7 +5449,7 @@ function setup(env) {
 	createDebug.disable = disable;
 	createDebug.enable = enable;
 	createDebug.enabled = enabled;
-	createDebug.humanize = __nccwpck_require__(744);
+	createDebug.humanize = __nccwpck_require__(9778);
 	createDebug.destroy = destroy;
 
 	Object.keys(env).forEach(key => {
@@ -5732,7 +5732,7 @@ module.exports = setup;
 
 /***/ }),
 
-/***/ 2830:
+/***/ 4640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -5741,15 +5741,15 @@ module.exports = setup;
  */
 
 if (typeof process === 'undefined' || process.type === 'renderer' || process.browser === true || process.__nwjs) {
-	module.exports = __nccwpck_require__(6110);
+	module.exports = __nccwpck_require__(6796);
 } else {
-	module.exports = __nccwpck_require__(5108);
+	module.exports = __nccwpck_require__(8286);
 }
 
 
 /***/ }),
 
-/***/ 5108:
+/***/ 8286:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 /**
@@ -5783,7 +5783,7 @@ exports.colors = [6, 2, 3, 4, 5, 1];
 try {
 	// Optional dependency (as in, doesn't need to be installed, NOT like optionalDependencies in package.json)
 	// eslint-disable-next-line import/no-extraneous-dependencies
-	const supportsColor = __nccwpck_require__(1450);
+	const supportsColor = __nccwpck_require__(7280);
 
 	if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
 		exports.colors = [
@@ -5991,7 +5991,7 @@ function init(debug) {
 	}
 }
 
-module.exports = __nccwpck_require__(897)(exports);
+module.exports = __nccwpck_require__(5427)(exports);
 
 const {formatters} = module.exports;
 
@@ -6019,7 +6019,7 @@ formatters.O = function (v) {
 
 /***/ }),
 
-/***/ 3813:
+/***/ 9015:
 /***/ ((module) => {
 
 
@@ -6034,7 +6034,7 @@ module.exports = (flag, argv = process.argv) => {
 
 /***/ }),
 
-/***/ 1970:
+/***/ 2412:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -6068,9 +6068,9 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.HttpProxyAgent = void 0;
 const net = __importStar(__nccwpck_require__(9278));
 const tls = __importStar(__nccwpck_require__(4756));
-const debug_1 = __importDefault(__nccwpck_require__(2830));
+const debug_1 = __importDefault(__nccwpck_require__(4640));
 const events_1 = __nccwpck_require__(4434);
-const agent_base_1 = __nccwpck_require__(8894);
+const agent_base_1 = __nccwpck_require__(2432);
 const url_1 = __nccwpck_require__(7016);
 const debug = (0, debug_1.default)('http-proxy-agent');
 /**
@@ -6188,7 +6188,7 @@ function omit(obj, ...keys) {
 
 /***/ }),
 
-/***/ 3669:
+/***/ 7511:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -6223,10 +6223,10 @@ exports.HttpsProxyAgent = void 0;
 const net = __importStar(__nccwpck_require__(9278));
 const tls = __importStar(__nccwpck_require__(4756));
 const assert_1 = __importDefault(__nccwpck_require__(2613));
-const debug_1 = __importDefault(__nccwpck_require__(2830));
-const agent_base_1 = __nccwpck_require__(8894);
+const debug_1 = __importDefault(__nccwpck_require__(4640));
+const agent_base_1 = __nccwpck_require__(2432);
 const url_1 = __nccwpck_require__(7016);
-const parse_proxy_response_1 = __nccwpck_require__(7943);
+const parse_proxy_response_1 = __nccwpck_require__(4933);
 const debug = (0, debug_1.default)('https-proxy-agent');
 const setServernameFromNonIpHost = (options) => {
     if (options.servername === undefined &&
@@ -6374,7 +6374,7 @@ function omit(obj, ...keys) {
 
 /***/ }),
 
-/***/ 7943:
+/***/ 4933:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -6383,7 +6383,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseProxyResponse = void 0;
-const debug_1 = __importDefault(__nccwpck_require__(2830));
+const debug_1 = __importDefault(__nccwpck_require__(4640));
 const debug = (0, debug_1.default)('https-proxy-agent:parse-proxy-response');
 function parseProxyResponse(socket) {
     return new Promise((resolve, reject) => {
@@ -6481,7 +6481,7 @@ exports.parseProxyResponse = parseProxyResponse;
 
 /***/ }),
 
-/***/ 744:
+/***/ 9778:
 /***/ ((module) => {
 
 /**
@@ -6650,7 +6650,7 @@ function plural(ms, msAbs, n, name) {
 
 /***/ }),
 
-/***/ 9379:
+/***/ 5021:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -6790,17 +6790,17 @@ class Comparator {
 
 module.exports = Comparator
 
-const parseOptions = __nccwpck_require__(356)
-const { safeRe: re, t } = __nccwpck_require__(5471)
-const cmp = __nccwpck_require__(8646)
-const debug = __nccwpck_require__(1159)
-const SemVer = __nccwpck_require__(7163)
-const Range = __nccwpck_require__(6782)
+const parseOptions = __nccwpck_require__(9302)
+const { safeRe: re, t } = __nccwpck_require__(8105)
+const cmp = __nccwpck_require__(2676)
+const debug = __nccwpck_require__(7137)
+const SemVer = __nccwpck_require__(5573)
+const Range = __nccwpck_require__(7668)
 
 
 /***/ }),
 
-/***/ 6782:
+/***/ 7668:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7022,22 +7022,22 @@ class Range {
 
 module.exports = Range
 
-const LRU = __nccwpck_require__(1383)
+const LRU = __nccwpck_require__(1961)
 const cache = new LRU()
 
-const parseOptions = __nccwpck_require__(356)
-const Comparator = __nccwpck_require__(9379)
-const debug = __nccwpck_require__(1159)
-const SemVer = __nccwpck_require__(7163)
-const trimComparatorWhitespace = __nccwpck_require__(9737)
+const parseOptions = __nccwpck_require__(9302)
+const Comparator = __nccwpck_require__(5021)
+const debug = __nccwpck_require__(7137)
+const SemVer = __nccwpck_require__(5573)
+const trimComparatorWhitespace = __nccwpck_require__(4043)
 const {
   safeRe: re,
   src,
   t,
   tildeTrimReplace,
   caretTrimReplace,
-} = __nccwpck_require__(5471)
-const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(5101)
+} = __nccwpck_require__(8105)
+const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(2311)
 
 // unbounded global build-metadata stripper used by parseRange
 const BUILDSTRIPRE = new RegExp(src[t.BUILD], 'g')
@@ -7384,17 +7384,17 @@ const testSet = (set, version, options) => {
 
 /***/ }),
 
-/***/ 7163:
+/***/ 5573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const debug = __nccwpck_require__(1159)
-const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(5101)
-const { safeRe: re, t } = __nccwpck_require__(5471)
+const debug = __nccwpck_require__(7137)
+const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(2311)
+const { safeRe: re, t } = __nccwpck_require__(8105)
 
-const parseOptions = __nccwpck_require__(356)
-const { compareIdentifiers } = __nccwpck_require__(3348)
+const parseOptions = __nccwpck_require__(9302)
+const { compareIdentifiers } = __nccwpck_require__(1198)
 
 const isPrereleaseIdentifier = (prerelease, identifier) => {
   const identifiers = identifier.split('.')
@@ -7741,12 +7741,12 @@ module.exports = SemVer
 
 /***/ }),
 
-/***/ 1799:
+/***/ 4681:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
+const parse = __nccwpck_require__(5667)
 const clean = (version, options) => {
   const s = parse(version.trim().replace(/^[=v]+/, ''), options)
   return s ? s.version : null
@@ -7756,17 +7756,17 @@ module.exports = clean
 
 /***/ }),
 
-/***/ 8646:
+/***/ 2676:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const eq = __nccwpck_require__(5082)
-const neq = __nccwpck_require__(4974)
-const gt = __nccwpck_require__(6599)
-const gte = __nccwpck_require__(1236)
-const lt = __nccwpck_require__(3872)
-const lte = __nccwpck_require__(6717)
+const eq = __nccwpck_require__(1056)
+const neq = __nccwpck_require__(2492)
+const gt = __nccwpck_require__(9441)
+const gte = __nccwpck_require__(9106)
+const lt = __nccwpck_require__(3470)
+const lte = __nccwpck_require__(7111)
 
 const cmp = (a, op, b, loose) => {
   switch (op) {
@@ -7817,14 +7817,14 @@ module.exports = cmp
 
 /***/ }),
 
-/***/ 5385:
+/***/ 367:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const parse = __nccwpck_require__(6353)
-const { safeRe: re, t } = __nccwpck_require__(5471)
+const SemVer = __nccwpck_require__(5573)
+const parse = __nccwpck_require__(5667)
+const { safeRe: re, t } = __nccwpck_require__(8105)
 
 const coerce = (version, options) => {
   if (version instanceof SemVer) {
@@ -7886,12 +7886,12 @@ module.exports = coerce
 
 /***/ }),
 
-/***/ 7648:
+/***/ 8026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(5573)
 const compareBuild = (a, b, loose) => {
   const versionA = new SemVer(a, loose)
   const versionB = new SemVer(b, loose)
@@ -7902,24 +7902,24 @@ module.exports = compareBuild
 
 /***/ }),
 
-/***/ 6874:
+/***/ 756:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4507)
 const compareLoose = (a, b) => compare(a, b, true)
 module.exports = compareLoose
 
 
 /***/ }),
 
-/***/ 8469:
+/***/ 4507:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(5573)
 const compare = (a, b, loose) =>
   new SemVer(a, loose).compare(new SemVer(b, loose))
 
@@ -7928,12 +7928,12 @@ module.exports = compare
 
 /***/ }),
 
-/***/ 711:
+/***/ 9237:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
+const parse = __nccwpck_require__(5667)
 
 const diff = (version1, version2) => {
   const v1 = parse(version1, null, true)
@@ -7995,48 +7995,48 @@ module.exports = diff
 
 /***/ }),
 
-/***/ 5082:
+/***/ 1056:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4507)
 const eq = (a, b, loose) => compare(a, b, loose) === 0
 module.exports = eq
 
 
 /***/ }),
 
-/***/ 6599:
+/***/ 9441:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4507)
 const gt = (a, b, loose) => compare(a, b, loose) > 0
 module.exports = gt
 
 
 /***/ }),
 
-/***/ 1236:
+/***/ 9106:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4507)
 const gte = (a, b, loose) => compare(a, b, loose) >= 0
 module.exports = gte
 
 
 /***/ }),
 
-/***/ 2338:
+/***/ 3908:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(5573)
 
 const inc = (version, release, options, identifier, identifierBase) => {
   if (typeof (options) === 'string') {
@@ -8059,72 +8059,72 @@ module.exports = inc
 
 /***/ }),
 
-/***/ 3872:
+/***/ 3470:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4507)
 const lt = (a, b, loose) => compare(a, b, loose) < 0
 module.exports = lt
 
 
 /***/ }),
 
-/***/ 6717:
+/***/ 7111:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4507)
 const lte = (a, b, loose) => compare(a, b, loose) <= 0
 module.exports = lte
 
 
 /***/ }),
 
-/***/ 8511:
+/***/ 9789:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(5573)
 const major = (a, loose) => new SemVer(a, loose).major
 module.exports = major
 
 
 /***/ }),
 
-/***/ 2603:
+/***/ 7065:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(5573)
 const minor = (a, loose) => new SemVer(a, loose).minor
 module.exports = minor
 
 
 /***/ }),
 
-/***/ 4974:
+/***/ 2492:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4507)
 const neq = (a, b, loose) => compare(a, b, loose) !== 0
 module.exports = neq
 
 
 /***/ }),
 
-/***/ 6353:
+/***/ 5667:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(5573)
 const parse = (version, options, throwErrors = false) => {
   if (version instanceof SemVer) {
     return version
@@ -8144,24 +8144,24 @@ module.exports = parse
 
 /***/ }),
 
-/***/ 8756:
+/***/ 6594:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(5573)
 const patch = (a, loose) => new SemVer(a, loose).patch
 module.exports = patch
 
 
 /***/ }),
 
-/***/ 5714:
+/***/ 6500:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
+const parse = __nccwpck_require__(5667)
 const prerelease = (version, options) => {
   const parsed = parse(version, options)
   return (parsed && parsed.prerelease.length) ? parsed.prerelease : null
@@ -8171,36 +8171,36 @@ module.exports = prerelease
 
 /***/ }),
 
-/***/ 2173:
+/***/ 8707:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(4507)
 const rcompare = (a, b, loose) => compare(b, a, loose)
 module.exports = rcompare
 
 
 /***/ }),
 
-/***/ 7192:
+/***/ 2242:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compareBuild = __nccwpck_require__(7648)
+const compareBuild = __nccwpck_require__(8026)
 const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose))
 module.exports = rsort
 
 
 /***/ }),
 
-/***/ 8011:
+/***/ 5197:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
+const Range = __nccwpck_require__(7668)
 const satisfies = (version, range, options) => {
   try {
     range = new Range(range, options)
@@ -8214,26 +8214,26 @@ module.exports = satisfies
 
 /***/ }),
 
-/***/ 9872:
+/***/ 4426:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compareBuild = __nccwpck_require__(7648)
+const compareBuild = __nccwpck_require__(8026)
 const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose))
 module.exports = sort
 
 
 /***/ }),
 
-/***/ 6114:
+/***/ 9212:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
-const constants = __nccwpck_require__(5101)
-const SemVer = __nccwpck_require__(7163)
+const parse = __nccwpck_require__(5667)
+const constants = __nccwpck_require__(2311)
+const SemVer = __nccwpck_require__(5573)
 
 const truncate = (version, truncation, options) => {
   if (!constants.RELEASE_TYPES.includes(truncation)) {
@@ -8281,12 +8281,12 @@ module.exports = truncate
 
 /***/ }),
 
-/***/ 8780:
+/***/ 8138:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
+const parse = __nccwpck_require__(5667)
 const valid = (version, options) => {
   const v = parse(version, options)
   return v ? v.version : null
@@ -8296,54 +8296,54 @@ module.exports = valid
 
 /***/ }),
 
-/***/ 2088:
+/***/ 4978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // just pre-load all the stuff that index.js lazily exports
-const internalRe = __nccwpck_require__(5471)
-const constants = __nccwpck_require__(5101)
-const SemVer = __nccwpck_require__(7163)
-const identifiers = __nccwpck_require__(3348)
-const parse = __nccwpck_require__(6353)
-const valid = __nccwpck_require__(8780)
-const clean = __nccwpck_require__(1799)
-const inc = __nccwpck_require__(2338)
-const diff = __nccwpck_require__(711)
-const major = __nccwpck_require__(8511)
-const minor = __nccwpck_require__(2603)
-const patch = __nccwpck_require__(8756)
-const prerelease = __nccwpck_require__(5714)
-const compare = __nccwpck_require__(8469)
-const rcompare = __nccwpck_require__(2173)
-const compareLoose = __nccwpck_require__(6874)
-const compareBuild = __nccwpck_require__(7648)
-const sort = __nccwpck_require__(9872)
-const rsort = __nccwpck_require__(7192)
-const gt = __nccwpck_require__(6599)
-const lt = __nccwpck_require__(3872)
-const eq = __nccwpck_require__(5082)
-const neq = __nccwpck_require__(4974)
-const gte = __nccwpck_require__(1236)
-const lte = __nccwpck_require__(6717)
-const cmp = __nccwpck_require__(8646)
-const coerce = __nccwpck_require__(5385)
-const truncate = __nccwpck_require__(6114)
-const Comparator = __nccwpck_require__(9379)
-const Range = __nccwpck_require__(6782)
-const satisfies = __nccwpck_require__(8011)
-const toComparators = __nccwpck_require__(4750)
-const maxSatisfying = __nccwpck_require__(5574)
-const minSatisfying = __nccwpck_require__(8595)
-const minVersion = __nccwpck_require__(1866)
-const validRange = __nccwpck_require__(4737)
-const outside = __nccwpck_require__(280)
-const gtr = __nccwpck_require__(2276)
-const ltr = __nccwpck_require__(5213)
-const intersects = __nccwpck_require__(3465)
-const simplifyRange = __nccwpck_require__(2028)
-const subset = __nccwpck_require__(1489)
+const internalRe = __nccwpck_require__(8105)
+const constants = __nccwpck_require__(2311)
+const SemVer = __nccwpck_require__(5573)
+const identifiers = __nccwpck_require__(1198)
+const parse = __nccwpck_require__(5667)
+const valid = __nccwpck_require__(8138)
+const clean = __nccwpck_require__(4681)
+const inc = __nccwpck_require__(3908)
+const diff = __nccwpck_require__(9237)
+const major = __nccwpck_require__(9789)
+const minor = __nccwpck_require__(7065)
+const patch = __nccwpck_require__(6594)
+const prerelease = __nccwpck_require__(6500)
+const compare = __nccwpck_require__(4507)
+const rcompare = __nccwpck_require__(8707)
+const compareLoose = __nccwpck_require__(756)
+const compareBuild = __nccwpck_require__(8026)
+const sort = __nccwpck_require__(4426)
+const rsort = __nccwpck_require__(2242)
+const gt = __nccwpck_require__(9441)
+const lt = __nccwpck_require__(3470)
+const eq = __nccwpck_require__(1056)
+const neq = __nccwpck_require__(2492)
+const gte = __nccwpck_require__(9106)
+const lte = __nccwpck_require__(7111)
+const cmp = __nccwpck_require__(2676)
+const coerce = __nccwpck_require__(367)
+const truncate = __nccwpck_require__(9212)
+const Comparator = __nccwpck_require__(5021)
+const Range = __nccwpck_require__(7668)
+const satisfies = __nccwpck_require__(5197)
+const toComparators = __nccwpck_require__(6236)
+const maxSatisfying = __nccwpck_require__(5903)
+const minSatisfying = __nccwpck_require__(8957)
+const minVersion = __nccwpck_require__(9888)
+const validRange = __nccwpck_require__(4907)
+const outside = __nccwpck_require__(9638)
+const gtr = __nccwpck_require__(2874)
+const ltr = __nccwpck_require__(2831)
+const intersects = __nccwpck_require__(5439)
+const simplifyRange = __nccwpck_require__(8150)
+const subset = __nccwpck_require__(7831)
 module.exports = {
   parse,
   valid,
@@ -8396,7 +8396,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5101:
+/***/ 2311:
 /***/ ((module) => {
 
 
@@ -8470,7 +8470,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1159:
+/***/ 7137:
 /***/ ((module) => {
 
 
@@ -8488,7 +8488,7 @@ module.exports = debug
 
 /***/ }),
 
-/***/ 3348:
+/***/ 1198:
 /***/ ((module) => {
 
 
@@ -8524,7 +8524,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1383:
+/***/ 1961:
 /***/ ((module) => {
 
 
@@ -8573,7 +8573,7 @@ module.exports = LRUCache
 
 /***/ }),
 
-/***/ 356:
+/***/ 9302:
 /***/ ((module) => {
 
 
@@ -8597,7 +8597,7 @@ module.exports = parseOptions
 
 /***/ }),
 
-/***/ 5471:
+/***/ 8105:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 
@@ -8606,8 +8606,8 @@ const {
   MAX_SAFE_COMPONENT_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   MAX_LENGTH,
-} = __nccwpck_require__(5101)
-const debug = __nccwpck_require__(1159)
+} = __nccwpck_require__(2311)
+const debug = __nccwpck_require__(7137)
 exports = module.exports = {}
 
 // The actual regexps go on exports.re
@@ -8827,7 +8827,7 @@ createToken('GTE0PRE', '^\\s*>=\\s*0\\.0\\.0-0\\s*$')
 
 /***/ }),
 
-/***/ 9737:
+/***/ 4043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -8842,7 +8842,7 @@ const {
   MAX_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   WHITESPACE_CHARACTERS,
-} = __nccwpck_require__(5101)
+} = __nccwpck_require__(2311)
 
 /**
  * Remembers the last two rows of digits so their characters need not be reread.
@@ -9272,25 +9272,25 @@ module.exports = trimComparatorWhitespace
 
 /***/ }),
 
-/***/ 2276:
+/***/ 2874:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // Determine if version is greater than all the versions possible in the range.
-const outside = __nccwpck_require__(280)
+const outside = __nccwpck_require__(9638)
 const gtr = (version, range, options) => outside(version, range, '>', options)
 module.exports = gtr
 
 
 /***/ }),
 
-/***/ 3465:
+/***/ 5439:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
+const Range = __nccwpck_require__(7668)
 const intersects = (r1, r2, options) => {
   r1 = new Range(r1, options)
   r2 = new Range(r2, options)
@@ -9301,12 +9301,12 @@ module.exports = intersects
 
 /***/ }),
 
-/***/ 5213:
+/***/ 2831:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const outside = __nccwpck_require__(280)
+const outside = __nccwpck_require__(9638)
 // Determine if version is less than all the versions possible in the range
 const ltr = (version, range, options) => outside(version, range, '<', options)
 module.exports = ltr
@@ -9314,13 +9314,13 @@ module.exports = ltr
 
 /***/ }),
 
-/***/ 5574:
+/***/ 5903:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const Range = __nccwpck_require__(6782)
+const SemVer = __nccwpck_require__(5573)
+const Range = __nccwpck_require__(7668)
 
 const maxSatisfying = (versions, range, options) => {
   let max = null
@@ -9348,13 +9348,13 @@ module.exports = maxSatisfying
 
 /***/ }),
 
-/***/ 8595:
+/***/ 8957:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const Range = __nccwpck_require__(6782)
+const SemVer = __nccwpck_require__(5573)
+const Range = __nccwpck_require__(7668)
 const minSatisfying = (versions, range, options) => {
   let min = null
   let minSV = null
@@ -9381,14 +9381,14 @@ module.exports = minSatisfying
 
 /***/ }),
 
-/***/ 1866:
+/***/ 9888:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const Range = __nccwpck_require__(6782)
-const gt = __nccwpck_require__(6599)
+const SemVer = __nccwpck_require__(5573)
+const Range = __nccwpck_require__(7668)
+const gt = __nccwpck_require__(9441)
 
 const minVersion = (range, loose) => {
   range = new Range(range, loose)
@@ -9451,20 +9451,20 @@ module.exports = minVersion
 
 /***/ }),
 
-/***/ 280:
+/***/ 9638:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const Comparator = __nccwpck_require__(9379)
+const SemVer = __nccwpck_require__(5573)
+const Comparator = __nccwpck_require__(5021)
 const { ANY } = Comparator
-const Range = __nccwpck_require__(6782)
-const satisfies = __nccwpck_require__(8011)
-const gt = __nccwpck_require__(6599)
-const lt = __nccwpck_require__(3872)
-const lte = __nccwpck_require__(6717)
-const gte = __nccwpck_require__(1236)
+const Range = __nccwpck_require__(7668)
+const satisfies = __nccwpck_require__(5197)
+const gt = __nccwpck_require__(9441)
+const lt = __nccwpck_require__(3470)
+const lte = __nccwpck_require__(7111)
+const gte = __nccwpck_require__(9106)
 
 const outside = (version, range, hilo, options) => {
   version = new SemVer(version, options)
@@ -9540,7 +9540,7 @@ module.exports = outside
 
 /***/ }),
 
-/***/ 2028:
+/***/ 8150:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9548,8 +9548,8 @@ module.exports = outside
 // given a set of versions and a range, create a "simplified" range
 // that includes the same versions that the original range does
 // If the original range is shorter than the simplified one, return that.
-const satisfies = __nccwpck_require__(8011)
-const compare = __nccwpck_require__(8469)
+const satisfies = __nccwpck_require__(5197)
+const compare = __nccwpck_require__(4507)
 module.exports = (versions, range, options) => {
   const set = []
   let first = null
@@ -9596,16 +9596,16 @@ module.exports = (versions, range, options) => {
 
 /***/ }),
 
-/***/ 1489:
+/***/ 7831:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
-const Comparator = __nccwpck_require__(9379)
+const Range = __nccwpck_require__(7668)
+const Comparator = __nccwpck_require__(5021)
 const { ANY } = Comparator
-const satisfies = __nccwpck_require__(8011)
-const compare = __nccwpck_require__(8469)
+const satisfies = __nccwpck_require__(5197)
+const compare = __nccwpck_require__(4507)
 
 // Complex range `r1 || r2 || ...` is a subset of `R1 || R2 || ...` iff:
 // - Every simple range `r1, r2, ...` is a null set, OR
@@ -9852,12 +9852,12 @@ module.exports = subset
 
 /***/ }),
 
-/***/ 4750:
+/***/ 6236:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
+const Range = __nccwpck_require__(7668)
 
 // Mostly just for testing and legacy API reasons
 const toComparators = (range, options) =>
@@ -9869,12 +9869,12 @@ module.exports = toComparators
 
 /***/ }),
 
-/***/ 4737:
+/***/ 4907:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
+const Range = __nccwpck_require__(7668)
 const validRange = (range, options) => {
   try {
     // Return '*' instead of '' so that truthiness works.
@@ -9889,13 +9889,13 @@ module.exports = validRange
 
 /***/ }),
 
-/***/ 1450:
+/***/ 7280:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const os = __nccwpck_require__(857);
 const tty = __nccwpck_require__(2018);
-const hasFlag = __nccwpck_require__(3813);
+const hasFlag = __nccwpck_require__(9015);
 
 const {env} = process;
 
@@ -10031,15 +10031,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 770:
+/***/ 776:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(218);
+module.exports = __nccwpck_require__(4488);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 4488:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -10311,34 +10311,34 @@ __webpack_unused_export__ = debug; // for test
 
 /***/ }),
 
-/***/ 6752:
+/***/ 734:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(3701)
-const Dispatcher = __nccwpck_require__(883)
-const Pool = __nccwpck_require__(628)
-const BalancedPool = __nccwpck_require__(837)
-const Agent = __nccwpck_require__(7405)
-const ProxyAgent = __nccwpck_require__(6672)
-const EnvHttpProxyAgent = __nccwpck_require__(3137)
-const RetryAgent = __nccwpck_require__(50)
-const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const Client = __nccwpck_require__(5215)
+const Dispatcher = __nccwpck_require__(6089)
+const Pool = __nccwpck_require__(7454)
+const BalancedPool = __nccwpck_require__(7479)
+const Agent = __nccwpck_require__(3779)
+const ProxyAgent = __nccwpck_require__(4942)
+const EnvHttpProxyAgent = __nccwpck_require__(5579)
+const RetryAgent = __nccwpck_require__(8056)
+const errors = __nccwpck_require__(5793)
+const util = __nccwpck_require__(586)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8155)
-const RedirectHandler = __nccwpck_require__(8754)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const api = __nccwpck_require__(8833)
+const buildConnector = __nccwpck_require__(6962)
+const MockClient = __nccwpck_require__(9271)
+const MockAgent = __nccwpck_require__(2107)
+const MockPool = __nccwpck_require__(2646)
+const mockErrors = __nccwpck_require__(1427)
+const RetryHandler = __nccwpck_require__(2406)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(5319)
+const DecoratorHandler = __nccwpck_require__(6037)
+const RedirectHandler = __nccwpck_require__(7424)
+const createRedirectInterceptor = __nccwpck_require__(1946)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -10356,10 +10356,10 @@ __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = createRedirectInterceptor
 __webpack_unused_export__ = {
-  redirect: __nccwpck_require__(1514),
-  retry: __nccwpck_require__(2026),
-  dump: __nccwpck_require__(8060),
-  dns: __nccwpck_require__(379)
+  redirect: __nccwpck_require__(92),
+  retry: __nccwpck_require__(9636),
+  dump: __nccwpck_require__(410),
+  dns: __nccwpck_require__(1893)
 }
 
 __webpack_unused_export__ = buildConnector
@@ -10421,7 +10421,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4398).fetch)
+const fetchImpl = (__nccwpck_require__(7532).fetch)
 __webpack_unused_export__ = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -10433,39 +10433,39 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(660).Headers
-/* unused reexport */ __nccwpck_require__(9051).Response
-/* unused reexport */ __nccwpck_require__(9967).Request
-/* unused reexport */ __nccwpck_require__(5910).FormData
+/* unused reexport */ __nccwpck_require__(1470).Headers
+/* unused reexport */ __nccwpck_require__(9141).Response
+/* unused reexport */ __nccwpck_require__(5601).Request
+/* unused reexport */ __nccwpck_require__(1112).FormData
 __webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(8355).FileReader
+/* unused reexport */ __nccwpck_require__(5969).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(3109)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(3245)
-const { kConstruct } = __nccwpck_require__(109)
+const { CacheStorage } = __nccwpck_require__(1627)
+const { kConstruct } = __nccwpck_require__(1519)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(3775)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
 __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(2318)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-/* unused reexport */ __nccwpck_require__(3726).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(2494)
+/* unused reexport */ __nccwpck_require__(2920).WebSocket
 __webpack_unused_export__ = CloseEvent
 __webpack_unused_export__ = ErrorEvent
 __webpack_unused_export__ = MessageEvent
@@ -10481,18 +10481,18 @@ __webpack_unused_export__ = MockPool
 __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(1238)
+const { EventSource } = __nccwpck_require__(2328)
 
 __webpack_unused_export__ = EventSource
 
 
 /***/ }),
 
-/***/ 158:
+/***/ 8608:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { addAbortListener } = __nccwpck_require__(586)
+const { RequestAbortedError } = __nccwpck_require__(5793)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -10552,16 +10552,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2279:
+/***/ 9086:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(5793)
+const util = __nccwpck_require__(586)
+const { addSignal, removeSignal } = __nccwpck_require__(8608)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -10667,7 +10667,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 9972:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10681,10 +10681,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+} = __nccwpck_require__(5793)
+const util = __nccwpck_require__(586)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(8608)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -10925,16 +10925,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 2481:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { Readable } = __nccwpck_require__(1433)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(5793)
+const util = __nccwpck_require__(586)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(5225)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -11146,18 +11146,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 3560:
+/***/ 7170:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(5793)
+const util = __nccwpck_require__(586)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(5225)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(8608)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -11373,15 +11373,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 5792:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(5793)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const util = __nccwpck_require__(586)
+const { addSignal, removeSignal } = __nccwpck_require__(8608)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -11488,21 +11488,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 8833:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4043)
-module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(2279)
+module.exports.request = __nccwpck_require__(2481)
+module.exports.stream = __nccwpck_require__(7170)
+module.exports.pipeline = __nccwpck_require__(9972)
+module.exports.upgrade = __nccwpck_require__(5792)
+module.exports.connect = __nccwpck_require__(9086)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 1433:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -11511,9 +11511,9 @@ module.exports.connect = __nccwpck_require__(2279)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(5793)
+const util = __nccwpck_require__(586)
+const { ReadableStreamFrom } = __nccwpck_require__(586)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -11894,15 +11894,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7655:
+/***/ 5225:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(5793)
 
-const { chunksDecode } = __nccwpck_require__(9927)
+const { chunksDecode } = __nccwpck_require__(1433)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -11994,16 +11994,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 6962:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(586)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(5793)
+const timers = __nccwpck_require__(1017)
 
 function noop () {}
 
@@ -12241,7 +12241,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 1045:
 /***/ ((module) => {
 
 
@@ -12366,7 +12366,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 8580:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12575,7 +12575,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 5793:
 /***/ ((module) => {
 
 
@@ -13007,7 +13007,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 8861:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13015,7 +13015,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(5793)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -13030,9 +13030,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+} = __nccwpck_require__(586)
+const { channels } = __nccwpck_require__(8580)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(1045)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -13496,7 +13496,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6443:
+/***/ 33:
 /***/ ((module) => {
 
 module.exports = {
@@ -13570,7 +13570,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 6510:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13578,7 +13578,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(1045)
 
 class TstNode {
   /** @type {any} */
@@ -13729,13 +13729,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 586:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(33)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -13743,9 +13743,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const { InvalidArgumentError } = __nccwpck_require__(5793)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(1045)
+const { tree } = __nccwpck_require__(6510)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -14455,18 +14455,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 3779:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const { InvalidArgumentError } = __nccwpck_require__(5793)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(33)
+const DispatcherBase = __nccwpck_require__(4339)
+const Pool = __nccwpck_require__(7454)
+const Client = __nccwpck_require__(5215)
+const util = __nccwpck_require__(586)
+const createRedirectInterceptor = __nccwpck_require__(1946)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -14595,7 +14595,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 837:
+/***/ 7479:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -14603,7 +14603,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(5793)
 const {
   PoolBase,
   kClients,
@@ -14611,10 +14611,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Pool = __nccwpck_require__(628)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const { parseOrigin } = __nccwpck_require__(3440)
+} = __nccwpck_require__(4830)
+const Pool = __nccwpck_require__(7454)
+const { kUrl, kInterceptors } = __nccwpck_require__(33)
+const { parseOrigin } = __nccwpck_require__(586)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -14811,7 +14811,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 637:
+/***/ 6443:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -14819,9 +14819,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(586)
+const { channels } = __nccwpck_require__(8580)
+const timers = __nccwpck_require__(1017)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -14834,7 +14834,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(5793)
 const {
   kUrl,
   kReset,
@@ -14867,9 +14867,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(33)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(2418)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -14881,11 +14881,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(8776) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(3434))
+    mod = await WebAssembly.compile(__nccwpck_require__(3072))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -14893,7 +14893,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(8776))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -15808,7 +15808,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(3842).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -16331,7 +16331,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 1582:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -16339,13 +16339,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(586)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(5793)
 const {
   kUrl,
   kReset,
@@ -16364,7 +16364,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(33)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -16770,7 +16770,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(3842).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -17130,7 +17130,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 5215:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -17140,16 +17140,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const util = __nccwpck_require__(586)
+const { channels } = __nccwpck_require__(8580)
+const Request = __nccwpck_require__(8861)
+const DispatcherBase = __nccwpck_require__(4339)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(5793)
+const buildConnector = __nccwpck_require__(6962)
 const {
   kUrl,
   kServerName,
@@ -17191,9 +17191,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(6443)
-const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+} = __nccwpck_require__(33)
+const connectH1 = __nccwpck_require__(6443)
+const connectH2 = __nccwpck_require__(1582)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -17501,7 +17501,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(1946)
 
 function onError (client, err) {
   if (
@@ -17761,19 +17761,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 4339:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
+const Dispatcher = __nccwpck_require__(6089)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(5793)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(33)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -17976,7 +17976,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 6089:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18048,15 +18048,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 5579:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(4339)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(33)
+const ProxyAgent = __nccwpck_require__(4942)
+const Agent = __nccwpck_require__(3779)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -18215,7 +18215,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 4660:
+/***/ 158:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -18339,15 +18339,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 2128:
+/***/ 4830:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(4660)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const PoolStats = __nccwpck_require__(3246)
+const DispatcherBase = __nccwpck_require__(4339)
+const FixedQueue = __nccwpck_require__(158)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(33)
+const PoolStats = __nccwpck_require__(4000)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -18540,10 +18540,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3246:
+/***/ 4000:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(33)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -18581,7 +18581,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 628:
+/***/ 7454:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18592,14 +18592,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(4830)
+const Client = __nccwpck_require__(5215)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(5793)
+const util = __nccwpck_require__(586)
+const { kUrl, kInterceptors } = __nccwpck_require__(33)
+const buildConnector = __nccwpck_require__(6962)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -18695,19 +18695,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 4942:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(33)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
+const Agent = __nccwpck_require__(3779)
+const Pool = __nccwpck_require__(7454)
+const DispatcherBase = __nccwpck_require__(4339)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(5793)
+const buildConnector = __nccwpck_require__(6962)
+const Client = __nccwpck_require__(5215)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -18976,13 +18976,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 50:
+/***/ 8056:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const Dispatcher = __nccwpck_require__(6089)
+const RetryHandler = __nccwpck_require__(2406)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -19018,7 +19018,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 2581:
+/***/ 5319:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -19026,8 +19026,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(7405)
+const { InvalidArgumentError } = __nccwpck_require__(5793)
+const Agent = __nccwpck_require__(3779)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -19057,7 +19057,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8155:
+/***/ 6037:
 /***/ ((module) => {
 
 
@@ -19108,15 +19108,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 8754:
+/***/ 7424:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { kBodyUsed } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(586)
+const { kBodyUsed } = __nccwpck_require__(33)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(5793)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -19347,20 +19347,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 2406:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(33)
+const { RequestRetryError } = __nccwpck_require__(5793)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(586)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -19791,14 +19791,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 379:
+/***/ 1893:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(6037)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(5793)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -20173,14 +20173,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8060:
+/***/ 410:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
+const util = __nccwpck_require__(586)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(5793)
+const DecoratorHandler = __nccwpck_require__(6037)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -20303,12 +20303,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 5092:
+/***/ 1946:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7424)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -20331,11 +20331,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1514:
+/***/ 92:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7424)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -20362,11 +20362,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 9636:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(2406)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -20388,13 +20388,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 2418:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(3562);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -20672,7 +20672,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 8776:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -20684,7 +20684,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 3434:
+/***/ 3072:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -20696,7 +20696,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 172:
+/***/ 3562:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -20717,13 +20717,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 7501:
+/***/ 2107:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
+const { kClients } = __nccwpck_require__(33)
+const Agent = __nccwpck_require__(3779)
 const {
   kAgent,
   kMockAgentSet,
@@ -20734,14 +20734,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(883)
-const Pluralizer = __nccwpck_require__(1529)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+} = __nccwpck_require__(7595)
+const MockClient = __nccwpck_require__(9271)
+const MockPool = __nccwpck_require__(2646)
+const { matchValue, buildMockOptions } = __nccwpck_require__(4511)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(5793)
+const Dispatcher = __nccwpck_require__(6089)
+const Pluralizer = __nccwpck_require__(71)
+const PendingInterceptorsFormatter = __nccwpck_require__(2612)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -20884,14 +20884,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 7365:
+/***/ 9271:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3701)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Client = __nccwpck_require__(5215)
+const { buildMockDispatch } = __nccwpck_require__(4511)
 const {
   kDispatches,
   kMockAgent,
@@ -20900,10 +20900,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(7595)
+const { MockInterceptor } = __nccwpck_require__(4705)
+const Symbols = __nccwpck_require__(33)
+const { InvalidArgumentError } = __nccwpck_require__(5793)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -20950,12 +20950,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 1427:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(5793)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -20985,12 +20985,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 4705:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(4511)
 const {
   kDispatches,
   kDispatchKey,
@@ -20998,9 +20998,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(7595)
+const { InvalidArgumentError } = __nccwpck_require__(5793)
+const { buildURL } = __nccwpck_require__(586)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -21199,14 +21199,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 2646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(628)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Pool = __nccwpck_require__(7454)
+const { buildMockDispatch } = __nccwpck_require__(4511)
 const {
   kDispatches,
   kMockAgent,
@@ -21215,10 +21215,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(7595)
+const { MockInterceptor } = __nccwpck_require__(4705)
+const Symbols = __nccwpck_require__(33)
+const { InvalidArgumentError } = __nccwpck_require__(5793)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -21265,7 +21265,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 7595:
 /***/ ((module) => {
 
 
@@ -21295,20 +21295,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 4511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(1427)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1117)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(7595)
+const { buildURL } = __nccwpck_require__(586)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -21669,7 +21669,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 2612:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -21719,7 +21719,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 71:
 /***/ ((module) => {
 
 
@@ -21755,7 +21755,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 6603:
+/***/ 1017:
 /***/ ((module) => {
 
 
@@ -22185,20 +22185,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9634:
+/***/ 8036:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(5893)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
-const { Request, fromInnerRequest } = __nccwpck_require__(9967)
-const { kState } = __nccwpck_require__(3627)
-const { fetching } = __nccwpck_require__(4398)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
+const { kConstruct } = __nccwpck_require__(1519)
+const { urlEquals, getFieldValues } = __nccwpck_require__(8060)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(586)
+const { webidl } = __nccwpck_require__(6083)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9141)
+const { Request, fromInnerRequest } = __nccwpck_require__(5601)
+const { kState } = __nccwpck_require__(1693)
+const { fetching } = __nccwpck_require__(7532)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(9774)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -23051,15 +23051,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3245:
+/***/ 1627:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { Cache } = __nccwpck_require__(9634)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(1519)
+const { Cache } = __nccwpck_require__(8036)
+const { webidl } = __nccwpck_require__(6083)
+const { kEnumerableProperty } = __nccwpck_require__(586)
 
 class CacheStorage {
   /**
@@ -23210,26 +23210,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 109:
+/***/ 1519:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6443).kConstruct)
+  kConstruct: (__nccwpck_require__(33).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 6798:
+/***/ 8060:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { isValidHeaderName } = __nccwpck_require__(3168)
+const { URLSerializer } = __nccwpck_require__(2318)
+const { isValidHeaderName } = __nccwpck_require__(9774)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -23274,7 +23274,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1276:
+/***/ 9234:
 /***/ ((module) => {
 
 
@@ -23293,15 +23293,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9061:
+/***/ 3775:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
-const { stringify } = __nccwpck_require__(7797)
-const { webidl } = __nccwpck_require__(5893)
-const { Headers } = __nccwpck_require__(660)
+const { parseSetCookie } = __nccwpck_require__(6024)
+const { stringify } = __nccwpck_require__(1631)
+const { webidl } = __nccwpck_require__(6083)
+const { Headers } = __nccwpck_require__(1470)
 
 /**
  * @typedef {Object} Cookie
@@ -23484,14 +23484,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 6024:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
-const { isCTLExcludingHtab } = __nccwpck_require__(7797)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(9234)
+const { isCTLExcludingHtab } = __nccwpck_require__(1631)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(2318)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -23801,7 +23801,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7797:
+/***/ 1631:
 /***/ ((module) => {
 
 
@@ -24160,13 +24160,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4031:
+/***/ 6954:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(9457)
 
 /**
  * @type {number[]} BOM
@@ -24741,23 +24741,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1238:
+/***/ 2328:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4398)
-const { makeRequest } = __nccwpck_require__(9967)
-const { webidl } = __nccwpck_require__(5893)
-const { EventSourceStream } = __nccwpck_require__(4031)
-const { parseMIMEType } = __nccwpck_require__(1900)
-const { createFastMessageEvent } = __nccwpck_require__(5188)
-const { isNetworkError } = __nccwpck_require__(9051)
-const { delay } = __nccwpck_require__(4811)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { fetching } = __nccwpck_require__(7532)
+const { makeRequest } = __nccwpck_require__(5601)
+const { webidl } = __nccwpck_require__(6083)
+const { EventSourceStream } = __nccwpck_require__(6954)
+const { parseMIMEType } = __nccwpck_require__(2318)
+const { createFastMessageEvent } = __nccwpck_require__(2494)
+const { isNetworkError } = __nccwpck_require__(9141)
+const { delay } = __nccwpck_require__(9457)
+const { kEnumerableProperty } = __nccwpck_require__(586)
+const { environmentSettingsObject } = __nccwpck_require__(9774)
+const { getGlobalDispatcher } = __nccwpck_require__(5319)
 
 let experimentalWarned = false
 
@@ -25231,7 +25231,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4811:
+/***/ 9457:
 /***/ ((module) => {
 
 
@@ -25275,12 +25275,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 3842:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(586)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -25290,16 +25290,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(3168)
-const { FormData } = __nccwpck_require__(5910)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9774)
+const { FormData } = __nccwpck_require__(1112)
+const { kState } = __nccwpck_require__(1693)
+const { webidl } = __nccwpck_require__(6083)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
+const { serializeAMimeType } = __nccwpck_require__(2318)
+const { multipartFormDataParser } = __nccwpck_require__(2102)
 let random
 
 try {
@@ -25811,7 +25811,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4495:
+/***/ 6689:
 /***/ ((module) => {
 
 
@@ -25942,7 +25942,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 2318:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -26693,12 +26693,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6653:
+/***/ 1751:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(6443)
+const { kConnected, kSize } = __nccwpck_require__(33)
 
 class CompatWeakRef {
   constructor (value) {
@@ -26746,14 +26746,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 7114:
+/***/ 564:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+const { kState } = __nccwpck_require__(1693)
+const { webidl } = __nccwpck_require__(6083)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -26879,16 +26879,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 116:
+/***/ 2102:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { utf8DecodeBytes } = __nccwpck_require__(3168)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
-const { isFileLike } = __nccwpck_require__(7114)
-const { makeEntry } = __nccwpck_require__(5910)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(586)
+const { utf8DecodeBytes } = __nccwpck_require__(9774)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(2318)
+const { isFileLike } = __nccwpck_require__(564)
+const { makeEntry } = __nccwpck_require__(1112)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -27360,16 +27360,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 1112:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
-const { kState } = __nccwpck_require__(3627)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { FileLike, isFileLike } = __nccwpck_require__(7114)
-const { webidl } = __nccwpck_require__(5893)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(9774)
+const { kState } = __nccwpck_require__(1693)
+const { kEnumerableProperty } = __nccwpck_require__(586)
+const { FileLike, isFileLike } = __nccwpck_require__(564)
+const { webidl } = __nccwpck_require__(6083)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -27619,7 +27619,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 3109:
 /***/ ((module) => {
 
 
@@ -27666,21 +27666,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 660:
+/***/ 1470:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(33)
+const { kEnumerableProperty } = __nccwpck_require__(586)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(3168)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9774)
+const { webidl } = __nccwpck_require__(6083)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -28360,7 +28360,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4398:
+/***/ 7532:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -28373,9 +28373,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9051)
-const { HeadersList } = __nccwpck_require__(660)
-const { Request, cloneRequest } = __nccwpck_require__(9967)
+} = __nccwpck_require__(9141)
+const { HeadersList } = __nccwpck_require__(1470)
+const { Request, cloneRequest } = __nccwpck_require__(5601)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -28411,23 +28411,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { kState, kDispatcher } = __nccwpck_require__(3627)
+} = __nccwpck_require__(9774)
+const { kState, kDispatcher } = __nccwpck_require__(1693)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(3842)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(6689)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(5893)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(586)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(2318)
+const { getGlobalDispatcher } = __nccwpck_require__(5319)
+const { webidl } = __nccwpck_require__(6083)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -30637,23 +30637,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9967:
+/***/ 5601:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
-const { FinalizationRegistry } = __nccwpck_require__(6653)()
-const util = __nccwpck_require__(3440)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(3842)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(1470)
+const { FinalizationRegistry } = __nccwpck_require__(1751)()
+const util = __nccwpck_require__(586)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9774)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -30663,12 +30663,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(6689)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(1693)
+const { webidl } = __nccwpck_require__(6083)
+const { URLSerializer } = __nccwpck_require__(2318)
+const { kConstruct } = __nccwpck_require__(33)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -31681,14 +31681,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9051:
+/***/ 9141:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(3440)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(1470)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(3842)
+const util = __nccwpck_require__(586)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -31700,16 +31700,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9774)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(4495)
-const { kState, kHeaders } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { FormData } = __nccwpck_require__(5910)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+} = __nccwpck_require__(6689)
+const { kState, kHeaders } = __nccwpck_require__(1693)
+const { webidl } = __nccwpck_require__(6083)
+const { FormData } = __nccwpck_require__(1112)
+const { URLSerializer } = __nccwpck_require__(2318)
+const { kConstruct } = __nccwpck_require__(33)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -32298,7 +32298,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3627:
+/***/ 1693:
 /***/ ((module) => {
 
 
@@ -32314,21 +32314,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 9774:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(6689)
+const { getGlobalOrigin } = __nccwpck_require__(3109)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(2318)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(586)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(6083)
 
 let supportedHashes = []
 
@@ -33953,14 +33953,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5893:
+/***/ 6083:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(3440)
+const { toUSVString } = __nccwpck_require__(586)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -34655,7 +34655,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2607:
+/***/ 1181:
 /***/ ((module) => {
 
 
@@ -34952,7 +34952,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8355:
+/***/ 5969:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -34961,16 +34961,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(3610)
+} = __nccwpck_require__(8420)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(961)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+} = __nccwpck_require__(3191)
+const { webidl } = __nccwpck_require__(6083)
+const { kEnumerableProperty } = __nccwpck_require__(586)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -35303,12 +35303,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8573:
+/***/ 5163:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(6083)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -35388,7 +35388,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 961:
+/***/ 3191:
 /***/ ((module) => {
 
 
@@ -35405,7 +35405,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3610:
+/***/ 8420:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -35416,10 +35416,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(961)
-const { ProgressEvent } = __nccwpck_require__(8573)
-const { getEncoding } = __nccwpck_require__(2607)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
+} = __nccwpck_require__(3191)
+const { ProgressEvent } = __nccwpck_require__(5163)
+const { getEncoding } = __nccwpck_require__(1181)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(2318)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -35803,27 +35803,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6897:
+/***/ 4347:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(7450)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(1216)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
-const { channels } = __nccwpck_require__(2414)
-const { CloseEvent } = __nccwpck_require__(5188)
-const { makeRequest } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { Headers, getHeadersList } = __nccwpck_require__(660)
-const { getDecodeSplit } = __nccwpck_require__(3168)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
+} = __nccwpck_require__(1242)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(4391)
+const { channels } = __nccwpck_require__(8580)
+const { CloseEvent } = __nccwpck_require__(2494)
+const { makeRequest } = __nccwpck_require__(5601)
+const { fetching } = __nccwpck_require__(7532)
+const { Headers, getHeadersList } = __nccwpck_require__(1470)
+const { getDecodeSplit } = __nccwpck_require__(9774)
+const { WebsocketFrameSend } = __nccwpck_require__(6674)
 
 /** @type {import('crypto')} */
 let crypto
@@ -36181,7 +36181,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 736:
+/***/ 7450:
 /***/ ((module) => {
 
 
@@ -36254,14 +36254,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5188:
+/***/ 2494:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
+const { webidl } = __nccwpck_require__(6083)
+const { kEnumerableProperty } = __nccwpck_require__(586)
+const { kConstruct } = __nccwpck_require__(33)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -36590,12 +36590,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3264:
+/***/ 6674:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(736)
+const { maxUnsigned16Bit } = __nccwpck_require__(7450)
 
 const BUFFER_SIZE = 16386
 
@@ -36693,14 +36693,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9469:
+/***/ 767:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(8625)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { isValidClientWindowBits } = __nccwpck_require__(4391)
+const { MessageSizeExceededError } = __nccwpck_require__(5793)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -36805,16 +36805,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1652:
+/***/ 3922:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
-const { channels } = __nccwpck_require__(2414)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(7450)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1242)
+const { channels } = __nccwpck_require__(8580)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -36824,11 +36824,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(8625)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { closeWebSocketConnection } = __nccwpck_require__(6897)
-const { PerMessageDeflate } = __nccwpck_require__(9469)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(4391)
+const { WebsocketFrameSend } = __nccwpck_require__(6674)
+const { closeWebSocketConnection } = __nccwpck_require__(4347)
+const { PerMessageDeflate } = __nccwpck_require__(767)
+const { MessageSizeExceededError } = __nccwpck_require__(5793)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -37339,14 +37339,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 5094:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { opcodes, sendHints } = __nccwpck_require__(736)
-const FixedQueue = __nccwpck_require__(4660)
+const { WebsocketFrameSend } = __nccwpck_require__(6674)
+const { opcodes, sendHints } = __nccwpck_require__(7450)
+const FixedQueue = __nccwpck_require__(158)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -37450,7 +37450,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 1216:
+/***/ 1242:
 /***/ ((module) => {
 
 
@@ -37469,16 +37469,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8625:
+/***/ 4391:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
-const { states, opcodes } = __nccwpck_require__(736)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1242)
+const { states, opcodes } = __nccwpck_require__(7450)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(2494)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(2318)
 
 /* globals Blob */
 
@@ -37798,15 +37798,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3726:
+/***/ 2920:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(6083)
+const { URLSerializer } = __nccwpck_require__(2318)
+const { environmentSettingsObject } = __nccwpck_require__(9774)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(7450)
 const {
   kWebSocketURL,
   kReadyState,
@@ -37815,21 +37815,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(1216)
+} = __nccwpck_require__(1242)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(8625)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
-const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+} = __nccwpck_require__(4391)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(4347)
+const { ByteParser } = __nccwpck_require__(3922)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(586)
+const { getGlobalDispatcher } = __nccwpck_require__(5319)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(2494)
+const { SendQueue } = __nccwpck_require__(5094)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -38617,7 +38617,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 30:
+/***/ 4760:
 /***/ ((__unused_webpack_module, exports) => {
 
 var __webpack_unused_export__;
@@ -38636,7 +38636,7 @@ exports.w = {
 
 /***/ }),
 
-/***/ 8914:
+/***/ 8396:
 /***/ ((__unused_webpack_module, exports) => {
 
 var __webpack_unused_export__;
@@ -38657,7 +38657,7 @@ exports.w = {
 
 /***/ }),
 
-/***/ 8658:
+/***/ 466:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // This file exists as a CommonJS module to read the version from package.json.
@@ -38665,13 +38665,13 @@ exports.w = {
 // ESLint rules and doesn't work reliably across all Node.js versions.
 // By keeping this as a .cjs file, we can use require() naturally and export
 // the version for the ESM modules to import.
-const packageJson = __nccwpck_require__(4012)
+const packageJson = __nccwpck_require__(5896)
 module.exports = { version: packageJson.version }
 
 
 /***/ }),
 
-/***/ 4012:
+/***/ 5896:
 /***/ ((module) => {
 
 module.exports = /*#__PURE__*/JSON.parse('{"name":"@actions/cache","version":"6.3.0","description":"Actions cache lib","keywords":["github","actions","cache"],"homepage":"https://github.com/actions/toolkit/tree/main/packages/cache","license":"MIT","type":"module","main":"lib/cache.js","types":"lib/cache.d.ts","exports":{".":{"types":"./lib/cache.d.ts","import":"./lib/cache.js"}},"directories":{"lib":"lib","test":"__tests__"},"files":["lib","!.DS_Store"],"publishConfig":{"access":"public"},"repository":{"type":"git","url":"git+https://github.com/actions/toolkit.git","directory":"packages/cache"},"scripts":{"audit-moderate":"npm install && npm audit --json --audit-level=moderate > audit.json","test":"echo \\"Error: run tests from root\\" && exit 1","tsc":"tsc && cp src/internal/shared/package-version.cjs lib/internal/shared/"},"bugs":{"url":"https://github.com/actions/toolkit/issues"},"dependencies":{"@actions/core":"^3.0.1","@actions/exec":"^3.0.0","@actions/glob":"^0.7.0","@actions/http-client":"^4.0.1","@actions/io":"^3.0.2","@azure/core-rest-pipeline":"~1.23.0","@azure/storage-blob":"~12.31.0","@protobuf-ts/runtime-rpc":"^2.11.1","semver":"^7.8.5"},"devDependencies":{"@protobuf-ts/plugin":"^2.11.1","@types/node":"^25.9.8","@types/semver":"^7.8.0","typescript":"^5.9.3"},"overrides":{"uri-js":"npm:uri-js-replace@^1.0.1","node-fetch":"^3.3.2"}}');
@@ -38775,7 +38775,7 @@ module.exports = /*#__PURE__*/JSON.parse('{"name":"@actions/cache","version":"6.
 /************************************************************************/
 var __webpack_exports__ = {};
 
-// NAMESPACE OBJECT: ./node_modules/@azure/storage-blob/dist/esm/generated/src/models/mappers.js
+// NAMESPACE OBJECT: ../node_modules/@azure/storage-blob/dist/esm/generated/src/models/mappers.js
 var mappers_namespaceObject = {};
 __nccwpck_require__.r(mappers_namespaceObject);
 __nccwpck_require__.d(mappers_namespaceObject, {
@@ -38962,7 +38962,7 @@ __nccwpck_require__.d(mappers_namespaceObject, {
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -38998,7 +38998,7 @@ function utils_toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -39094,7 +39094,7 @@ function escapeProperty(s) {
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 ;// CONCATENATED MODULE: external "fs"
 const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -39137,7 +39137,7 @@ var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
 var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ../node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -39228,11 +39228,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ../node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(776);
+// EXTERNAL MODULE: ../node_modules/undici/index.js
+var undici = __nccwpck_require__(734);
+;// CONCATENATED MODULE: ../node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -39929,7 +39929,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ../node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -40005,7 +40005,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -40079,7 +40079,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -40360,7 +40360,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -40402,7 +40402,7 @@ var external_events_ = __nccwpck_require__(4434);
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ../node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -40582,7 +40582,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ../node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -40856,7 +40856,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ../node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -41444,7 +41444,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ../node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -41524,7 +41524,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -41589,7 +41589,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ../node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -42150,6 +42150,17 @@ class UnsupportedEntryError extends ApkError {
 class InvalidArgumentError extends ApkError {
     constructor(message) {
         super('INVALID_ARGUMENT', message);
+    }
+}
+/**
+ * Locked packages that cannot be installed as locked: gone from the repository and from the
+ * cache, or not what the world asks for. `packages` names them (`name-version`).
+ */
+class LockedPackageError extends ApkError {
+    packages;
+    constructor(message, packages, options) {
+        super('LOCKED_PACKAGE', message, options);
+        this.packages = packages;
     }
 }
 
@@ -43577,6 +43588,10 @@ async function resolveKey(keyring, name, repository) {
     catch (error) {
         if (!(error instanceof ApkError))
             throw error;
+        // The key is the problem (a downloaded Alpine key that is not PEM or not the pinned one).
+        if (error instanceof UntrustedKeyError) {
+            throw new UntrustedKeyError(`index of ${repository.url} is signed by ${name}, which could not be trusted: ${error.message}`, { cause: error });
+        }
         throw new IndexSignatureError(`index of ${repository.url} is signed by ${name}, which could not be trusted: ${error.message}`, { cause: error });
     }
 }
@@ -44227,6 +44242,170 @@ async function digestsOffThread(layout) {
 
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/apk/fetch/auth.ts
+/**
+ * Credentials for private repositories: HTTP basic auth, from a repository URL's userinfo
+ * (`https://user:token@host/path`, as apk-tools takes them) or from `HOST[/PATH] USER:TOKEN`
+ * lines. A credential belongs to a host (and a path prefix) and is sent only there. Everywhere
+ * else (logs, errors, caches, the image's etc/apk/repositories) URLs go without userinfo:
+ * repository strings are split into a public URL and credentials the moment they are parsed.
+ */
+
+/** `scheme://userinfo@` — userinfo runs to the last `@` before the path. */
+const USERINFO = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#\s]*@/g;
+/** The URL without its userinfo (`https://u:p@host/x` → `https://host/x`); other text as is. */
+function publicUrl(text) {
+    return text.replace(USERINFO, '$1');
+}
+function decode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+function withSlash(pathname) {
+    return pathname.endsWith('/') ? pathname : `${pathname}/`;
+}
+/**
+ * Splits the credentials out of an http(s) repository URL. `url` is the public URL; the
+ * credentials hold for the URL's host under the repository's path.
+ */
+function splitCredentials(location) {
+    const url = publicUrl(location);
+    const match = /^https?:\/\/([^/?#\s]*)@/i.exec(location);
+    if (!match)
+        return { url };
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return { url };
+    }
+    const userinfo = match[1];
+    const colon = userinfo.indexOf(':');
+    const username = decode(colon < 0 ? userinfo : userinfo.slice(0, colon));
+    const password = decode(colon < 0 ? '' : userinfo.slice(colon + 1));
+    if (username === '' && password === '')
+        return { url };
+    return {
+        url,
+        credentials: { host: parsed.host, path: withSlash(parsed.pathname), username, password }
+    };
+}
+/** The credentials written in repository lines (`[@tag ]URL`), for the hosts they name. */
+function repositoryCredentials(lines) {
+    const found = [];
+    for (const line of lines) {
+        const location = line.trim().split(/\s+/).at(-1) ?? '';
+        const { credentials } = splitCredentials(location);
+        if (credentials)
+            found.push(credentials);
+    }
+    return found;
+}
+const AUTH_FORM = 'HOST USER:TOKEN (e.g. gitlab.example.com deploy-token:…), one per line';
+/**
+ * Parses `HOST[:PORT][/PATH] USER:TOKEN` lines (blank lines and `#` comments skipped); HOST may
+ * also be written as a URL. Messages name the line and the host, never the credentials.
+ */
+function parseAuthLines(text, source) {
+    const entries = [];
+    for (const [i, raw] of text.split(/\r?\n/).entries()) {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            continue;
+        const where = `line ${i + 1} of ${source}`;
+        const match = /^(\S+)\s+(\S.*)$/.exec(line);
+        if (!match) {
+            throw new InvalidArgumentError(`${where} is not ${AUTH_FORM}: give the host, a space and the credentials.`);
+        }
+        const target = authTarget(match[1], where);
+        const credentials = match[2].trim();
+        const colon = credentials.indexOf(':');
+        if (colon <= 0) {
+            throw new InvalidArgumentError(`${where} (for ${target.host}): the credentials are not USER:TOKEN; write ${AUTH_FORM}.`);
+        }
+        entries.push({
+            ...target,
+            username: credentials.slice(0, colon),
+            password: credentials.slice(colon + 1)
+        });
+    }
+    return entries;
+}
+function authTarget(text, where) {
+    const written = publicUrl(text);
+    let url;
+    try {
+        url = new URL(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(written) ? written : `https://${written}`);
+    }
+    catch {
+        url = undefined;
+    }
+    if (!url || url.host === '' || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        throw new InvalidArgumentError(`${where}: '${written}' is not a host; write ${AUTH_FORM}.`);
+    }
+    return { host: url.host, path: withSlash(url.pathname) };
+}
+/**
+ * The strings a log must never show for these credentials: the secret as given and as it may
+ * be written in a URL, and the Authorization value. The password is the secret; with none,
+ * the user name is (a token written as `https://TOKEN@host/`).
+ */
+function credentialSecrets(credentials) {
+    const secrets = new Set();
+    for (const c of credentials) {
+        const secret = c.password !== '' ? c.password : c.username;
+        if (secret === '')
+            continue;
+        secrets.add(secret);
+        secrets.add(encodeURIComponent(secret));
+        secrets.add(basic(c));
+    }
+    return [...secrets];
+}
+function basic(c) {
+    return Buffer.from(`${c.username}:${c.password}`).toString('base64');
+}
+/** Basic auth by host and path prefix: the longest prefix of the request's path wins. */
+class RepositoryAuth {
+    entries = [];
+    constructor(credentials = []) {
+        for (const c of credentials)
+            this.add(c);
+    }
+    get size() {
+        return this.entries.length;
+    }
+    add(c) {
+        const same = this.entries.find((e) => e.host === c.host && e.path === c.path);
+        if (!same) {
+            this.entries.push(c);
+        }
+        else if (same.username !== c.username || same.password !== c.password) {
+            throw new InvalidArgumentError(`two different credentials are given for ${c.host}${c.path}; give one per host and path.`);
+        }
+    }
+    /** The credentials for `url`, if any are given for its host and path. */
+    credentialsFor(url) {
+        let best;
+        for (const e of this.entries) {
+            if (e.host !== url.host || !withSlash(url.pathname).startsWith(e.path))
+                continue;
+            if (!best || e.path.length > best.path.length)
+                best = e;
+        }
+        return best;
+    }
+    authorizationFor(url) {
+        const c = this.credentialsFor(url);
+        return c ? `Basic ${basic(c)}` : undefined;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/apk/fetch/repository.ts
 /**
  * Repository strings and the URLs apk derives from them (apk-tools 2.14 semantics): where a
@@ -44235,19 +44414,21 @@ var external_node_url_ = __nccwpck_require__(3136);
 
 
 
+
 const ALPINE_MIRROR = 'https://dl-cdn.alpinelinux.org/alpine';
 const ACCEPTED_FORMS = 'an https:// or http:// URL, a file:// URL, or a path, optionally after @tag';
 /**
- * Parses one repository line, `[@tag ]URL`. Remote URLs are kept as written; `file://` URLs and
- * paths become absolute paths (relative ones are taken from the current directory, like apk).
+ * Parses one repository line, `[@tag ]URL`. Remote URLs are kept as written, minus any
+ * credentials (auth.ts takes those); `file://` URLs and paths become absolute paths (relative
+ * ones are taken from the current directory, like apk).
  */
 function parseRepository(line, index) {
     const match = /^(?:@(\S+)\s+)?([^@\s]\S*)$/.exec(line.trim());
     if (!match) {
-        throw new InvalidArgumentError(`'${line}' is not a repository: write ${ACCEPTED_FORMS} (e.g. @testing https://dl-cdn.alpinelinux.org/alpine/edge/testing).`);
+        throw new InvalidArgumentError(`'${publicUrl(line)}' is not a repository: write ${ACCEPTED_FORMS} (e.g. @testing https://dl-cdn.alpinelinux.org/alpine/edge/testing).`);
     }
     const [, tag, location] = match;
-    const repository = { url: normalizeLocation(location), index };
+    const repository = { url: normalizeLocation(publicUrl(location)), index };
     if (tag !== undefined)
         repository.tag = tag;
     return repository;
@@ -44287,16 +44468,16 @@ function filePath(location) {
 function isRemote(repository) {
     return /^https?:\/\//i.test(repository.url);
 }
-function withSlash(url) {
+function repository_withSlash(url) {
     return url.endsWith('/') ? url : `${url}/`;
 }
 /** `REPO/ARCH/APKINDEX.tar.gz` (a path for local repositories). */
 function indexUrl(repository, arch) {
-    return `${withSlash(repository.url)}${arch}/APKINDEX.tar.gz`;
+    return `${repository_withSlash(repository.url)}${arch}/APKINDEX.tar.gz`;
 }
 /** `REPO/ARCH/NAME-VERSION.apk`, where ARCH is the package's own `A:` when the index gives one. */
 function packageUrl(repository, pkg, arch) {
-    return `${withSlash(repository.url)}${pkg.arch ?? arch}/${pkg.name}-${pkg.version}.apk`;
+    return `${repository_withSlash(repository.url)}${pkg.arch ?? arch}/${pkg.name}-${pkg.version}.apk`;
 }
 /** Alpine's `main` and `community` repositories of one branch (`v3.22`, `edge`, `latest-stable`). */
 function alpineRepositories(branch, mirror = ALPINE_MIRROR) {
@@ -44322,6 +44503,7 @@ var external_node_tls_ = __nccwpck_require__(1692);
  */
 
 
+
 /** The proxy for `target`, or undefined for a direct connection. */
 function proxyFor(target, env) {
     const name = target.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
@@ -44333,15 +44515,18 @@ function proxyFor(target, env) {
     return parseProxyUrl(raw, name);
 }
 function parseProxyUrl(raw, variable) {
+    // Messages show the proxy without the password it may carry.
+    const written = raw.includes('://') ? raw : `http://${raw}`;
+    const shown = publicUrl(written);
     let proxy;
     try {
-        proxy = new URL(raw.includes('://') ? raw : `http://${raw}`);
+        proxy = new URL(written);
     }
     catch {
-        throw new InvalidArgumentError(`${variable}='${raw}' is not a URL: write http://[user:password@]host:port.`);
+        throw new InvalidArgumentError(`${variable}='${shown}' is not a URL: write http://[user:password@]host:port.`);
     }
     if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
-        throw new InvalidArgumentError(`${variable}='${raw}' uses ${proxy.protocol}//, which is not supported: use an http:// or https:// proxy.`);
+        throw new InvalidArgumentError(`${variable}='${shown}' uses ${proxy.protocol}//, which is not supported: use an http:// or https:// proxy.`);
     }
     return proxy;
 }
@@ -44440,6 +44625,7 @@ class HttpTransport {
     env;
     ca;
     logger;
+    auth;
     httpAgent;
     httpsAgent;
     constructor(options = {}) {
@@ -44451,6 +44637,7 @@ class HttpTransport {
         this.env = options.env ?? process.env;
         this.ca = options.ca;
         this.logger = options.logger ?? silentLogger;
+        this.auth = options.auth;
         // Keep-alive: a build fetches dozens of packages from one mirror.
         this.httpAgent = new external_node_http_.Agent({ keepAlive: true });
         this.httpsAgent = new external_node_https_namespaceObject.Agent({ keepAlive: true, ca: this.ca });
@@ -44461,6 +44648,7 @@ class HttpTransport {
      */
     async get(url, options = {}) {
         transport_checkHttpUrl(url);
+        const retries = Math.max(0, options.retries ?? this.retries);
         for (let attempt = 0;; attempt++) {
             throwIfAborted(url, options.signal);
             try {
@@ -44474,10 +44662,10 @@ class HttpTransport {
                     throwIfAborted(url, options.signal);
                 if (!failure.retryable)
                     throw finalError(url, failure);
-                if (attempt >= this.retries)
+                if (attempt >= retries)
                     throw exhaustedError(url, failure, attempt + 1);
                 const delay = this.delayFor(attempt, failure.extra.retryAfterMs);
-                this.logger.debug(`${url}: ${failure.message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${this.retries + 1})`);
+                this.logger.debug(`${url}: ${failure.message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${retries + 1})`);
                 await sleep(delay, url, options.signal);
             }
         }
@@ -44494,27 +44682,36 @@ class HttpTransport {
         // Jitter spreads the retries of parallel downloads that failed together.
         return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
     }
-    /** One attempt, redirects included. */
+    /**
+     * One attempt, redirects included. Credentials chosen for the first URL follow redirects
+     * within its origin only; at another origin only that origin's own credentials (if given) go.
+     */
     async attempt(url, options) {
         const conditional = options.etag !== undefined || options.lastModified !== undefined;
         let current = new URL(url);
+        let authOrigin = current.origin;
+        let authorization = this.auth?.authorizationFor(current);
         for (let hop = 0;; hop++) {
-            const response = await this.request(current, options);
+            const response = await this.request(current, options, authorization);
             if (REDIRECTS.has(response.status) && response.headers.location) {
                 if (hop >= MAX_REDIRECTS) {
                     throw new AttemptError(`more than ${MAX_REDIRECTS} redirects`, false);
                 }
                 current = redirectTarget(current, response.headers.location);
+                if (current.origin !== authOrigin) {
+                    authOrigin = current.origin;
+                    authorization = this.auth?.authorizationFor(current);
+                }
                 continue;
             }
-            return toTransportResponse(current, response, conditional);
+            return toTransportResponse(current, response, conditional, authorization !== undefined);
         }
     }
-    async request(target, options) {
+    async request(target, options, authorization) {
         const route = await this.routeFor(target, options.signal);
         return new Promise((resolve, reject) => {
             const exchange = new Exchange(this.timeoutMs, options.signal, resolve, reject);
-            const request = this.makeRequest(target, route, options);
+            const request = this.makeRequest(target, route, options, authorization);
             exchange.attach(request, options.expectedSize);
             if (route.kind === 'tunnel')
                 exchange.own(route.socket);
@@ -44541,8 +44738,10 @@ class HttpTransport {
             headers['If-Modified-Since'] = options.lastModified;
         return headers;
     }
-    makeRequest(target, route, options) {
+    makeRequest(target, route, options, authorization) {
         const headers = this.requestHeaders(options);
+        if (authorization !== undefined)
+            headers.Authorization = authorization;
         const host = bareHostname(target);
         const port = Number(portOf(target));
         const path = `${target.pathname}${target.search}`;
@@ -44735,7 +44934,7 @@ function truncated(received, declared) {
 function sizeMismatch(what) {
     return new AttemptError(`received ${what} (truncated or wrong file)`, true);
 }
-function toTransportResponse(url, response, conditional) {
+function toTransportResponse(url, response, conditional, authorized) {
     const { status, headers } = response;
     if (status === 200 || (status === 304 && conditional)) {
         const result = { status, body: response.body, url: url.href };
@@ -44745,9 +44944,9 @@ function toTransportResponse(url, response, conditional) {
             result.lastModified = headers['last-modified'];
         return result;
     }
-    throw statusError(url, response);
+    throw statusError(url, response, authorized);
 }
-function statusError(url, response) {
+function statusError(url, response, authorized) {
     const { status, headers } = response;
     const label = `HTTP ${status}${external_node_http_.STATUS_CODES[status] ? ` ${external_node_http_.STATUS_CODES[status]}` : ''}`;
     if (status >= 500 || status === 408 || status === 429) {
@@ -44756,15 +44955,19 @@ function statusError(url, response) {
             retryAfterMs: transport_parseRetryAfter(headers['retry-after'])
         });
     }
-    const final = finalStatusMessage(url.href, status, label);
+    const final = finalStatusMessage(url, status, label, authorized);
     return new AttemptError(`server answered ${label}`, false, { status, final });
 }
-function finalStatusMessage(url, status, label) {
+function finalStatusMessage(target, status, label, authorized) {
+    const url = target.href;
     if (status === 404 || status === 410) {
         return `not found: ${url} — check the repository URL/branch and arch`;
     }
+    if ((status === 401 || status === 403) && authorized) {
+        return `${url} answered ${label}: the credentials given for ${target.host} were refused; check the user and token (and that the token may read this repository)`;
+    }
     if (status === 401 || status === 403) {
-        return `${url} answered ${label}: the server refuses this download; check the repository URL and any credentials it needs`;
+        return `${url} answered ${label}: the server refuses this download without credentials, and none are given for ${target.host}; give them as \`repository-auth\` (${target.host} USER:TOKEN) or in the repository URL (https://USER:TOKEN@host/…), or check the repository URL`;
     }
     if (status === 407) {
         return `${url}: the proxy wants credentials (${label}); put them in the proxy URL, e.g. HTTPS_PROXY=http://user:password@proxy:3128`;
@@ -44891,7 +45094,8 @@ function newFetchStats() {
         packagesFromCache: 0,
         packagesDownloaded: 0,
         indexesRevalidated: 0,
-        indexesDownloaded: 0
+        indexesDownloaded: 0,
+        indexesOffline: 0
     };
 }
 /**
@@ -44964,7 +45168,16 @@ async function fetchRemoteIndex(repository, context) {
         }
         cached = undefined;
     }
-    const response = await getIndex(url, repository, context, cached);
+    let response;
+    try {
+        response = await getIndex(url, repository, context, cached);
+    }
+    catch (error) {
+        const offline = cached && unreachable(error) ? await offlineIndex(cached, repository, context) : undefined;
+        if (!offline)
+            throw error;
+        return offline;
+    }
     if (response.status === 304 && cached) {
         const index = await verifyCached(cached.bytes, repository, url, context);
         if (index) {
@@ -44980,6 +45193,28 @@ async function fetchRemoteIndex(repository, context) {
         return downloadIndex(url, repository, context, await getIndex(url, repository, context));
     }
     return downloadIndex(url, repository, context, response);
+}
+/**
+ * Whether a failed index download means the repository cannot be reached now (DNS, refused,
+ * reset, timeouts, 5xx after the retries), rather than that it answered "no" (404, 401, 403…).
+ */
+function unreachable(error) {
+    if (!(error instanceof FetchError))
+        return false;
+    return error.status === undefined || error.status >= 500;
+}
+/**
+ * apk-tools' behaviour with a cache: when the repository is down, its cached index is used, with
+ * a warning. The bytes are verified against the keyring like a fresh download.
+ */
+async function offlineIndex(cached, repository, context) {
+    const url = indexUrl(repository, context.arch);
+    const index = await verifyCached(cached.bytes, repository, url, context);
+    if (!index)
+        return undefined;
+    context.stats.indexesOffline++;
+    context.logger.warning(`${repository.url} cannot be reached; using its cached index of ${new Date(cached.fetchedAt).toISOString()} (packages not in the cache will fail to download)`);
+    return index;
 }
 async function downloadIndex(url, repository, context, response) {
     context.stats.downloadedBytes += response.body.length;
@@ -47003,6 +47238,10 @@ class IdResolver {
         this.passwd = nodes.get('etc/passwd')?.data?.toString('utf8') ?? '';
         this.group = nodes.get('etc/group')?.data?.toString('utf8') ?? '';
     }
+    /** apk clears its name cache after every script it runs (a script may add accounts). */
+    reset() {
+        this.cache.clear();
+    }
     uid(name, fallback) {
         return this.lookup(`u:${name}`, name, this.passwd, fallback);
     }
@@ -47046,7 +47285,11 @@ class Plan {
             this.nodes.set(dir, { type: 'directory', mode, uid: 0, gid: 0, preexisting: true });
         }
     }
-    add(unit, tag) {
+    /**
+     * Plans one package: `before` runs once the package is known and before its files (apk's
+     * pre-install), `after` once its files are planned (post-install).
+     */
+    add(unit, tag, hooks = {}) {
         const info = unit.file?.info ?? unit.pkg;
         const planned = {
             unit,
@@ -47061,11 +47304,23 @@ class Plan {
             }
         };
         this.packages.push(planned);
+        hooks.before?.(planned);
         this.ids.snapshot(this.nodes);
         const extraction = new Extraction(this, planned, this.packages.length - 1);
         for (const entry of unit.file?.entries ?? [])
             extraction.entry(entry);
         extraction.finish();
+        hooks.after?.(planned);
+    }
+    /**
+     * The content of the regular file planned at `rel`, or undefined. The one way scripts read
+     * the root (accounts, busybox's applet list), whatever keeps the bytes.
+     */
+    readFile(rel) {
+        const node = this.nodes.get(rel);
+        if (node?.type !== 'file')
+            return undefined;
+        return node.data ?? Buffer.alloc(0);
     }
     warn(message) {
         this.warnings.push(message);
@@ -47126,10 +47381,951 @@ function treeOf(plan) {
     }
     return tree;
 }
-function scriptCarriers(plan) {
-    return plan.packages
-        .filter(({ unit }) => (unit.file?.scripts.size ?? 0) > 0)
-        .map(({ unit }) => `${unit.pkg.name} (${[...(unit.file?.scripts.keys() ?? [])].join(', ')})`);
+
+;// CONCATENATED MODULE: ./src/apk/install/accounts.ts
+/**
+ * busybox's `addgroup` and `adduser` (Alpine's build, busybox 1.36), applied to the install plan
+ * instead of a chroot: the same ids picked, the same lines in /etc/passwd, /etc/group and
+ * /etc/shadow, the same backup files (`passwd-`, …) and the same failures. Facts from busybox's
+ * loginutils/adduser.c, addgroup.c and libbb/update_passwd.c, with Alpine's patch that gives
+ * system accounts /sbin/nologin; account lookups behave as musl's getpwnam/getgrgid on the root.
+ */
+
+const FIRST_SYSTEM_ID = 100;
+const LAST_SYSTEM_ID = 999;
+const LAST_ID = 60000;
+const PASSWD = 'etc/passwd';
+const GROUP = 'etc/group';
+const SHADOW = 'etc/shadow';
+const GSHADOW = 'etc/gshadow';
+/** busybox's getopt32 for the short and long options an applet takes. */
+function getopt(args, withValue, flags, long) {
+    const opts = new Map();
+    let i = 0;
+    for (; i < args.length; i++) {
+        const arg = args[i];
+        if (arg === '--') {
+            i++;
+            break;
+        }
+        if (!arg.startsWith('-') || arg === '-')
+            break;
+        if (arg.startsWith('--')) {
+            const [name, value] = arg.slice(2).split(/=(.*)/s, 2);
+            const short = long[name];
+            if (!short)
+                return undefined;
+            if (withValue.includes(short)) {
+                const v = value ?? args[++i];
+                if (v === undefined)
+                    return undefined;
+                opts.set(short, v);
+            }
+            else {
+                if (value !== undefined)
+                    return undefined;
+                opts.set(short, '');
+            }
+            continue;
+        }
+        for (let j = 1; j < arg.length; j++) {
+            const ch = arg[j];
+            if (withValue.includes(ch)) {
+                const v = j + 1 < arg.length ? arg.slice(j + 1) : args[++i];
+                if (v === undefined)
+                    return undefined;
+                opts.set(ch, v);
+                break;
+            }
+            if (!flags.includes(ch))
+                return undefined;
+            opts.set(ch, '');
+        }
+    }
+    const positional = args.slice(i);
+    // Options after a name would be permuted by GNU getopt; such scripts are not ours to guess.
+    if (positional.some((p) => p.startsWith('-')))
+        return undefined;
+    return { opts, positional };
+}
+/** Names busybox accepts and that cannot make a path or a line of the files do odd things. */
+function plainName(name) {
+    return /^[A-Za-z_][A-Za-z0-9_.-]*\$?$/.test(name) && name.length <= 32;
+}
+/** The account files as they stand in the plan. */
+class AccountFiles {
+    plan;
+    constructor(plan) {
+        this.plan = plan;
+    }
+    lines(rel) {
+        const data = this.plan.readFile(rel);
+        if (data === undefined)
+            return undefined;
+        const text = data.toString('utf8');
+        const lines = text.split('\n');
+        if (lines[lines.length - 1] === '')
+            lines.pop();
+        return lines;
+    }
+    passwd() {
+        const entries = [];
+        for (const line of this.lines(PASSWD) ?? []) {
+            const f = line.split(':');
+            if (f.length < 7 || !/^\d+$/.test(f[2]) || !/^\d+$/.test(f[3]))
+                continue;
+            entries.push({ name: f[0], uid: Number(f[2]), gid: Number(f[3]), shell: f[6] });
+        }
+        return entries;
+    }
+    group() {
+        const entries = [];
+        for (const line of this.lines(GROUP) ?? []) {
+            const f = line.split(':');
+            if (f.length < 4 || !/^\d+$/.test(f[2]))
+                continue;
+            const members = f
+                .slice(3)
+                .join(':')
+                .split(',')
+                .filter((m) => m !== '');
+            entries.push({ name: f[0], gid: Number(f[2]), members });
+        }
+        return entries;
+    }
+    /**
+     * libbb's update_passwd: rewrites FILE with the line for `name` replaced (add: `name:rest`
+     * appended when no line changed) or `member` added to it; the old file stays as `FILE-`.
+     * Returns the number of lines changed, or -1 when FILE is missing (0 for a missing shadow).
+     */
+    update(rel, name, rest, member) {
+        const node = this.plan.nodes.get(rel);
+        const shadow = rel.includes('shadow');
+        if (node?.type !== 'file')
+            return shadow ? 0 : -1;
+        const old = this.lines(rel) ?? [];
+        const out = [];
+        let changed = 0;
+        for (const line of old) {
+            if (!line.startsWith(`${name}:`)) {
+                out.push(line);
+            }
+            else if (member !== undefined) {
+                out.push(`${line}${line.endsWith(':') ? '' : ','}${member}`);
+                changed++;
+            }
+            // adding: an old line for the same name is dropped, and the new one appended below
+        }
+        if (changed === 0 && member === undefined && rest !== undefined) {
+            out.push(`${name}:${rest}`);
+            changed++;
+        }
+        const backup = {
+            type: 'file',
+            mode: node.mode,
+            uid: node.uid,
+            gid: node.gid,
+            data: this.plan.readFile(rel),
+            mtime: node.mtime
+        };
+        this.plan.set(`${rel}-`, backup);
+        this.plan.set(rel, {
+            ...node,
+            mode: node.mode & 0o777,
+            data: Buffer.from(out.map((l) => `${l}\n`).join('')),
+            mtime: undefined
+        });
+        return changed;
+    }
+}
+/**
+ * busybox follows symlinks to the account files; witchery never writes through one, so a
+ * root where etc or an account file is a link is not one it applies accounts to.
+ */
+function linkedAccountFiles(plan) {
+    return ['etc', PASSWD, GROUP, SHADOW, GSHADOW].some((rel) => {
+        const type = plan.nodes.get(rel)?.type;
+        return type === 'symlink' || type === 'hardlink';
+    });
+}
+/** `addgroup [-g GID] [-S] GROUP` or `addgroup USER GROUP`. */
+function addgroup(plan, args) {
+    if (linkedAccountFiles(plan))
+        return 'unsupported';
+    const parsed = getopt(args, 'g', 'S', { gid: 'g', system: 'S' });
+    if (!parsed || parsed.positional.length < 1 || parsed.positional.length > 2)
+        return 'unsupported';
+    const { opts, positional } = parsed;
+    if (!positional.every(plainName))
+        return 'unsupported';
+    const files = new AccountFiles(plan);
+    if (positional.length === 2) {
+        if (opts.has('g'))
+            return 1;
+        return addMember(files, positional[0], positional[1]);
+    }
+    let gid;
+    if (opts.has('g')) {
+        if (!/^\d+$/.test(opts.get('g')))
+            return 'unsupported';
+        gid = Number(opts.get('g'));
+        if (gid > LAST_ID)
+            return 1;
+    }
+    else {
+        gid = opts.has('S') ? FIRST_SYSTEM_ID : LAST_SYSTEM_ID + 1;
+    }
+    return newGroup(files, positional[0], gid, opts.has('g'), opts.has('S'));
+}
+function newGroup(files, name, wanted, fixed, system) {
+    const groups = files.group();
+    if (groups.some((g) => g.name === name))
+        return 1;
+    const max = fixed ? Infinity : system ? LAST_SYSTEM_ID : LAST_ID;
+    let gid = wanted;
+    while (groups.some((g) => g.gid === gid)) {
+        if (fixed || gid === max)
+            return 1;
+        gid++;
+    }
+    if (files.update(GROUP, name, `x:${gid}:`, undefined) < 0)
+        return 1;
+    files.update(GSHADOW, name, '!::', undefined);
+    return 0;
+}
+function addMember(files, user, group) {
+    if (!files.passwd().some((p) => p.name === user))
+        return 1;
+    const entry = files.group().find((g) => g.name === group);
+    if (!entry)
+        return 1;
+    if (entry.members.includes(user))
+        return 0;
+    if (files.update(GROUP, group, undefined, user) < 0)
+        return 1;
+    files.update(GSHADOW, group, undefined, user);
+    return 0;
+}
+/**
+ * `adduser [-h DIR] [-g GECOS] [-s SHELL] [-G GROUP] [-D] [-S] [-H] [-u UID] [-k SKEL] USER
+ * [GROUP]`. A home that would need /etc/skel copied is not applied.
+ */
+function adduser(plan, args, options) {
+    if (linkedAccountFiles(plan))
+        return 'unsupported';
+    const parsed = getopt(args, 'hgsGuk', 'DSH', {
+        home: 'h',
+        gecos: 'g',
+        shell: 's',
+        ingroup: 'G',
+        'disabled-password': 'D',
+        'empty-password': 'D',
+        system: 'S',
+        'no-create-home': 'H',
+        uid: 'u',
+        skel: 'k'
+    });
+    if (!parsed || parsed.positional.length < 1 || parsed.positional.length > 2)
+        return 'unsupported';
+    const { opts, positional } = parsed;
+    if (!positional.every(plainName))
+        return 'unsupported';
+    const files = new AccountFiles(plan);
+    if (opts.size === 0 && positional.length === 2) {
+        return addMember(files, positional[0], positional[1]);
+    }
+    const system = opts.has('S');
+    // Without -D (which -S implies) busybox asks for a password on the terminal.
+    if (!system && !opts.has('D'))
+        return 'unsupported';
+    if (opts.has('k'))
+        return 'unsupported';
+    const gecos = opts.get('g') ?? 'Linux User,,,';
+    for (const value of [gecos, opts.get('h') ?? '', opts.get('s') ?? '']) {
+        if (value.includes(':') || value.includes('\n'))
+            return 'unsupported';
+    }
+    const name = positional[0];
+    const home = opts.get('h') ?? `/home/${name}`;
+    const makeHome = !opts.has('H');
+    if (makeHome && !homeSupported(plan, home))
+        return 'unsupported';
+    let uid;
+    if (opts.has('u')) {
+        if (!/^\d+$/.test(opts.get('u')))
+            return 'unsupported';
+        uid = Number(opts.get('u'));
+        if (uid > LAST_ID)
+            return 1;
+    }
+    const passwd = files.passwd();
+    const rootShell = passwd.find((p) => p.uid === 0)?.shell;
+    let shell = opts.get('s') ?? (rootShell ? rootShell : '/bin/sh');
+    let usegroup = opts.get('G');
+    if (system) {
+        usegroup ??= 'nogroup';
+        if (!opts.has('s'))
+            shell = '/sbin/nologin';
+    }
+    let gid = -1;
+    if (usegroup !== undefined) {
+        const group = files.group().find((g) => g.name === usegroup);
+        if (!group)
+            return 1;
+        gid = group.gid;
+    }
+    // passwd_study: the name must be free; then the first free uid (and gid, for a new group).
+    if (passwd.some((p) => p.name === name))
+        return 1;
+    const groups = files.group();
+    const max = system ? LAST_SYSTEM_ID : LAST_ID;
+    let id = uid ?? (system ? FIRST_SYSTEM_ID : LAST_SYSTEM_ID + 1);
+    while (passwd.some((p) => p.uid === id) || (gid === -1 && groups.some((g) => g.gid === id))) {
+        if (uid !== undefined || id === max)
+            return 1;
+        id++;
+    }
+    if (gid === -1) {
+        gid = id;
+        if (groups.some((g) => g.name === name))
+            return 1;
+    }
+    if (files.update(PASSWD, name, `x:${id}:${gid}:${gecos}:${home}:${shell}`, undefined) < 0) {
+        return 1;
+    }
+    files.update(SHADOW, name, `!:${options.day}:0:99999:7:::`, undefined);
+    if (usegroup !== undefined)
+        addMember(files, name, usegroup);
+    else
+        newGroup(files, name, gid, true, false);
+    if (makeHome)
+        makeHomeDir(plan, home, id, gid);
+    return 0;
+}
+/** Whether witchery can make `home` as adduser would: an absolute path, no /etc/skel to copy. */
+function homeSupported(plan, home) {
+    if (!/^\/[A-Za-z0-9_.\-/]*$/.test(home) || /(^|\/)\.\.?(\/|$)/.test(home))
+        return false;
+    const skel = [...plan.nodes.keys()].some((rel) => rel.startsWith('etc/skel/'));
+    if (skel)
+        return false;
+    const at = locate(plan, home);
+    const existing = at === undefined ? undefined : plan.nodes.get(at);
+    return existing === undefined || existing.type === 'directory';
+}
+/** Where an absolute path lands in the root, its parents' symlinks followed. */
+function locate(plan, absolute) {
+    const rel = absolute.replace(/^\/+/, '').replace(/\/+$/, '');
+    if (rel === '')
+        return '';
+    try {
+        return resolveInRoot(rel, plan.nodes, false, 'adduser');
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * mkdir(home, 0755) then chown and chmod 02755; with the folder already there only the chown and
+ * chmod; with its parent missing, nothing (busybox prints the error and goes on).
+ */
+function makeHomeDir(plan, home, uid, gid) {
+    const at = locate(plan, home);
+    if (at === undefined || at === '')
+        return;
+    const existing = plan.nodes.get(at);
+    if (!existing && plan.nodes.get(parentOf(at))?.type !== 'directory' && parentOf(at) !== '') {
+        return;
+    }
+    const node = existing ?? { type: 'directory', mode: 0o755, uid: 0, gid: 0 };
+    node.uid = uid;
+    node.gid = gid;
+    node.mode = 0o2755;
+    // apk never re-chmods a folder that was there before a package first named it (§3.6).
+    node.preexisting = true;
+    plan.set(at, node);
+}
+
+;// CONCATENATED MODULE: ./src/apk/install/busybox-links.ts
+/**
+ * What busybox's install scripts leave, made natively in the plan: `busybox --install -s` (a
+ * symlink to /bin/busybox for every applet the package lists in /etc/busybox-paths.d/busybox,
+ * where nothing is yet), Alpine's `bbsuid --install` (busybox-suid: its applets become links to
+ * /bin/bbsuid, replacing symlinks) and `mkdir -p`. Paths that resolve outside the root, or whose
+ * folder is missing, are skipped as the real commands fail there.
+ */
+
+const BUSYBOX = 'bin/busybox';
+const BBSUID = 'bin/bbsuid';
+const PATHS_FILE = 'etc/busybox-paths.d/busybox';
+/** The applets busybox lists, as root-relative paths; undefined when the list is missing. */
+function busyboxApplets(plan) {
+    const data = plan.readFile(PATHS_FILE);
+    if (data === undefined)
+        return undefined;
+    return data
+        .toString('utf8')
+        .split('\n')
+        .map((line) => line.trim().replace(/^\/+/, ''))
+        .filter((rel) => rel !== '' && maliciousReason(rel) === undefined);
+}
+/** The folder a new entry `rel` would go into, symlinks on the way followed; undefined if none. */
+function landing(plan, rel) {
+    try {
+        const at = resolveInRoot(rel, plan.nodes, false, 'busybox');
+        const parent = parentOf(at);
+        if (parent !== '' && plan.nodes.get(parent)?.type !== 'directory')
+            return undefined;
+        return at;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** `busybox --install -s`: false when the package lists no applets (nothing can be known). */
+function installBusyboxLinks(plan) {
+    const applets = busyboxApplets(plan);
+    if (!applets)
+        return false;
+    for (const rel of applets) {
+        const at = landing(plan, rel);
+        // symlink() fails with EEXIST on anything already there, a dangling link included.
+        if (at === undefined || plan.nodes.has(at))
+            continue;
+        plan.set(at, { type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '/bin/busybox' });
+    }
+    return true;
+}
+/**
+ * The applets bbsuid installs: the absolute paths compiled into it that name a busybox applet
+ * (bbsuid only ever runs busybox applets), read from the binary itself so any version works.
+ */
+function bbsuidApplets(plan) {
+    const binary = plan.readFile(BBSUID);
+    const applets = new Set((busyboxApplets(plan) ?? []).map(baseOf));
+    if (!binary)
+        return [];
+    const found = [];
+    for (const text of binary.toString('latin1').split('\0')) {
+        const match = /^\/((?:usr\/)?s?bin\/[A-Za-z0-9_.[-]+)$/.exec(text);
+        if (!match || match[1] === BUSYBOX || match[1] === BBSUID)
+            continue;
+        if (applets.has(baseOf(match[1])) && !found.includes(match[1]))
+            found.push(match[1]);
+    }
+    return found;
+}
+/** `bbsuid --install`: each applet path becomes a link to /bin/bbsuid (old symlinks replaced). */
+function installBbsuidLinks(plan) {
+    for (const rel of bbsuidApplets(plan)) {
+        const at = landing(plan, rel);
+        if (at === undefined)
+            continue;
+        const existing = plan.nodes.get(at);
+        if (existing && existing.type !== 'symlink')
+            continue;
+        plan.set(at, { type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '/bin/bbsuid' });
+    }
+}
+/** `mkdir -p DIR…` as root with umask 022: missing folders 0755, existing ones untouched. */
+function makeDirsP(plan, dirs) {
+    if (!dirs.every((d) => /^\/[A-Za-z0-9_.\-/]*$/.test(d) && !/(^|\/)\.\.(\/|$)/.test(d))) {
+        return false;
+    }
+    for (const dir of dirs) {
+        let current = '';
+        for (const part of dir.split('/').filter((p) => p !== '' && p !== '.')) {
+            let next;
+            try {
+                next = resolveInRoot(joinRel(current, part), plan.nodes, true, 'mkdir');
+            }
+            catch {
+                break;
+            }
+            const node = plan.nodes.get(next);
+            if (node && node.type !== 'directory')
+                break;
+            if (!node) {
+                plan.set(next, { type: 'directory', mode: 0o755, uid: 0, gid: 0, preexisting: true });
+            }
+            current = next;
+        }
+    }
+    return true;
+}
+
+;// CONCATENATED MODULE: ./src/apk/install/shell-script.ts
+/**
+ * A deliberately small reader of install scripts. An image has no shell, so witchery never runs
+ * one; it reads a script into top-level commands and recognises only plain commands made of
+ * literal words, simple variables set earlier in the script, `2>/dev/null`-style redirections
+ * and a trailing `|| true`. Everything else (pipes, `&&`, `;`, command substitution, globs,
+ * `if`/`case`/loops, functions, here-documents) stays one opaque command that is reported as
+ * not run. Reading too little is safe; reading too much would apply what the script never did.
+ */
+const OPENERS = new Set(['if', 'case', 'for', 'while', 'until', '{', '(']);
+const CLOSERS = new Set(['fi', 'esac', 'done', '}', ')']);
+/** Redirections that only silence output; they change nothing in the root. */
+const SILENT_REDIRECTIONS = new Set([
+    '2>/dev/null',
+    '>/dev/null',
+    '1>/dev/null',
+    '2>&1',
+    '&>/dev/null'
+]);
+/** Characters that may appear unquoted in a word we read; anything else is shell syntax. */
+const PLAIN = /^[A-Za-z0-9_./:,@%+=-]$/;
+/** Splits a script into top-level commands; comments and blank lines between them are dropped. */
+function splitScript(text) {
+    const lines = text.replace(/\\\n/g, '').split('\n');
+    const commands = [];
+    let current = [];
+    let depth = 0;
+    let compound = false;
+    let heredoc;
+    const flush = () => {
+        if (current.length > 0)
+            commands.push({ text: current.join('\n'), compound });
+        current = [];
+        compound = false;
+        depth = 0;
+    };
+    for (const line of lines) {
+        if (heredoc) {
+            current.push(line);
+            const end = heredoc.tabs ? line.replace(/^\t+/, '') : line;
+            if (end === heredoc.word) {
+                heredoc = undefined;
+                if (depth <= 0)
+                    flush();
+            }
+            continue;
+        }
+        const trimmed = line.trim();
+        if (current.length === 0 && (trimmed === '' || trimmed.startsWith('#')))
+            continue;
+        current.push(line);
+        for (const token of trimmed.split(/[\s;&|]+/)) {
+            if (OPENERS.has(token)) {
+                depth++;
+                compound = true;
+            }
+            else if (CLOSERS.has(token)) {
+                depth--;
+            }
+            else if (/^[A-Za-z_][A-Za-z0-9_]*\(\)/.test(token)) {
+                // `name() {`: the body that follows opens and closes the depth itself.
+                compound = true;
+                if (token.endsWith('{'))
+                    depth++;
+            }
+        }
+        // `name()` with its body on the next line: keep reading.
+        const bodyFollows = /^[A-Za-z_][A-Za-z0-9_]*\s*\(\)\s*$/.test(trimmed);
+        const here = /<<(-?)\s*['"]?([A-Za-z0-9_]+)['"]?/.exec(trimmed);
+        if (here) {
+            heredoc = { word: here[2], tabs: here[1] === '-' };
+            compound = true;
+            continue;
+        }
+        if (depth <= 0 && !bodyFollows)
+            flush();
+    }
+    if (current.length > 0) {
+        compound = true;
+        flush();
+    }
+    return commands;
+}
+/** How a command is shown in warnings: its first line, `…` when it goes on. */
+function commandLabel(command) {
+    const lines = command.text.split('\n');
+    const first = lines[0].trim();
+    return lines.length > 1 ? `${first} …` : first;
+}
+/**
+ * Reads a plain command into words, expanding `$name`/`${name}` from `vars`. Returns undefined
+ * for anything that is not a plain command of literal words.
+ */
+function readSimpleCommand(command, vars) {
+    if (command.compound)
+        return undefined;
+    const tokens = tokenize(command.text.trim(), vars);
+    if (!tokens)
+        return undefined;
+    let words = tokens.filter((t) => !(t.raw && SILENT_REDIRECTIONS.has(t.text)));
+    let orTrue = false;
+    const n = words.length;
+    if (n >= 2 && words[n - 2].raw && words[n - 2].text === '||') {
+        const last = words[n - 1];
+        if (!last.raw || (last.text !== 'true' && last.text !== ':'))
+            return undefined;
+        orTrue = true;
+        words = words.slice(0, n - 2);
+    }
+    if (words.some((w) => w.raw && !w.plain))
+        return undefined;
+    let exec = false;
+    if (words.length > 1 && words[0].raw && words[0].text === 'exec') {
+        exec = true;
+        words = words.slice(1);
+    }
+    if (words.length === 0)
+        return undefined;
+    return { words: words.map((w) => w.text), orTrue, exec };
+}
+/** `name=value` alone on a line: a shell variable the rest of the script may use. */
+function readAssignment(command, vars) {
+    if (command.compound)
+        return undefined;
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(command.text.trim());
+    if (!match)
+        return undefined;
+    if (match[2] === '')
+        return [match[1], ''];
+    const value = tokenize(match[2], vars);
+    if (!value || value.length !== 1 || (value[0].raw && !value[0].plain))
+        return undefined;
+    return [match[1], value[0].text];
+}
+/** Whitespace-separated words with '…', "…" and $name expansion; undefined for other syntax. */
+function tokenize(text, vars) {
+    const tokens = [];
+    let i = 0;
+    while (i < text.length) {
+        while (i < text.length && /[ \t]/.test(text[i]))
+            i++;
+        if (i >= text.length)
+            break;
+        if (text[i] === '#')
+            break;
+        let word = '';
+        let raw = true;
+        let plain = true;
+        while (i < text.length && !/[ \t]/.test(text[i])) {
+            const ch = text[i];
+            if (ch === "'") {
+                const end = text.indexOf("'", i + 1);
+                if (end < 0)
+                    return undefined;
+                word += text.slice(i + 1, end);
+                raw = false;
+                i = end + 1;
+            }
+            else if (ch === '"') {
+                const end = text.indexOf('"', i + 1);
+                if (end < 0)
+                    return undefined;
+                const inner = expandQuoted(text.slice(i + 1, end), vars);
+                if (inner === undefined)
+                    return undefined;
+                word += inner;
+                raw = false;
+                i = end + 1;
+            }
+            else if (ch === '$') {
+                const match = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(text.slice(i));
+                const value = match ? vars.get(match[1] ?? match[2]) : undefined;
+                // Unknown variables, positional parameters and unquoted values that would split: no.
+                if (!match || value === undefined || /\s/.test(value) || value === '')
+                    return undefined;
+                word += value;
+                raw = false;
+                i += match[0].length;
+            }
+            else {
+                if (!PLAIN.test(ch))
+                    plain = false;
+                word += ch;
+                i++;
+            }
+        }
+        // Quoted or expanded text mixed with shell syntax (`"$x"|y`): not a plain word.
+        if (!raw && !plain)
+            return undefined;
+        tokens.push({ text: word, raw, plain });
+    }
+    return tokens;
+}
+/** Text inside "…": only $name / ${name} of known variables; `$(`, backquotes, `\` refused. */
+function expandQuoted(text, vars) {
+    let out = '';
+    for (let i = 0; i < text.length; i++) {
+        const ch = text[i];
+        if (ch === '`' || ch === '\\')
+            return undefined;
+        if (ch !== '$') {
+            out += ch;
+            continue;
+        }
+        const match = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(text.slice(i));
+        const value = match ? vars.get(match[1] ?? match[2]) : undefined;
+        if (!match || value === undefined)
+            return undefined;
+        out += value;
+        i += match[0].length - 1;
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/apk/install/scripts-native.ts
+/**
+ * Install scripts without a shell. apk-tools runs `.pre-install` before a package's files,
+ * `.post-install` after them and `.trigger` at the end of the commit, each with the root's
+ * /bin/sh in a chroot. An image has no shell to spare, so witchery reads each script
+ * (shell-script.ts) and applies, in the same order, only the commands it knows exactly: busybox's
+ * `addgroup`/`adduser` (accounts.ts), `busybox --install -s`, `mkdir -p`, busybox's own trigger
+ * (busybox-links.ts), `exit`, `true`, variables. Every other command is not run and is reported.
+ * A command is applied only where the real one would run: the script's interpreter and the
+ * command must be in the root at that moment (busybox's applet links, for `adduser`).
+ */
+
+
+
+
+
+/** The scripts of a fresh install, in the order apk runs them. */
+const FRESH_INSTALL = ['pre-install', 'post-install', 'trigger'];
+/** Shell builtins: they run without any file in the root, so they are never "not found". */
+const BUILTINS = new Set(('. : [ [[ alias bg break cd chdir command continue echo eval exec exit export false fg ' +
+    'getopts hash help history jobs kill let local printf pwd read readonly return set shift ' +
+    'source test times trap true type ulimit umask unalias unset wait').split(' '));
+/** SHA-256 of busybox's `.trigger` in Alpine 3.19 (busybox 1.36.1-r15), applied as a whole. */
+const KNOWN_BUSYBOX_TRIGGERS = new Set([
+    '0d63b08ed79c5a2348548852c9674c5c947abe2c97691162bd94a887ebd7d1f0'
+]);
+const EXEC_DIR = 'lib/apk/exec';
+const SEARCH_PATH = ['usr/sbin', 'usr/bin', 'sbin', 'bin'];
+class NativeScripts {
+    plan;
+    mode;
+    day;
+    skipped = [];
+    constructor(plan, mode, 
+    /** Days since 1970 for new shadow lines (the build epoch, so builds repeat). */
+    day) {
+        this.plan = plan;
+        this.mode = mode;
+        this.day = day;
+    }
+    preInstall(pkg) {
+        this.run(pkg, 'pre-install', []);
+    }
+    postInstall(pkg) {
+        this.run(pkg, 'post-install', []);
+    }
+    /** Every package's `.trigger` whose globs match a folder packages installed into. */
+    triggers() {
+        const dirs = new Set();
+        for (const { db } of this.plan.packages)
+            for (const dir of db.dirs)
+                dirs.add(`/${dir.path}`);
+        for (const pkg of this.plan.packages) {
+            const globs = pkg.unit.file?.info.triggers ?? pkg.unit.pkg.triggers;
+            const matched = [...dirs].filter((dir) => globs.some((glob) => globMatches(glob, dir)));
+            if (matched.length > 0)
+                this.run(pkg, 'trigger', matched);
+        }
+    }
+    run(pkg, type, args) {
+        const script = pkg.unit.file?.scripts.get(type);
+        if (!script || !FRESH_INSTALL.includes(type))
+            return;
+        if (this.mode === 'none') {
+            this.skipped.push({ package: pkg.label, script: type });
+            return;
+        }
+        // apk writes the script into lib/apk/exec (made 0700) before it runs it.
+        if (!this.plan.nodes.has(EXEC_DIR)) {
+            this.plan.set(EXEC_DIR, { type: 'directory', mode: 0o700, uid: 0, gid: 0, preexisting: true });
+        }
+        new ScriptRun(this.plan, pkg, type, this.day, this.skipped).run(script, args);
+        // apk forgets the owner names it looked up: a script may have added accounts.
+        this.plan.ids.reset();
+    }
+}
+/** One script's run. */
+class ScriptRun {
+    plan;
+    pkg;
+    type;
+    day;
+    skipped;
+    vars = new Map();
+    constructor(plan, pkg, type, day, skipped) {
+        this.plan = plan;
+        this.pkg = pkg;
+        this.type = type;
+        this.day = day;
+        this.skipped = skipped;
+    }
+    run(script, args) {
+        const text = script.toString('utf8');
+        const interpreter = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(text);
+        const shell = interpreter ? this.resolve(interpreter[1]) : undefined;
+        if (!interpreter || (interpreter[1] !== '/bin/sh' && interpreter[2] !== 'sh')) {
+            this.skip(interpreter ? `${interpreter[0]} (not a /bin/sh script)` : '(no #! line)');
+            return;
+        }
+        if (shell !== BUSYBOX) {
+            // apk-tools cannot run it either: exec of the interpreter fails in the chroot.
+            this.skip(`${interpreter[0]} (no busybox shell in the root yet, so apk-tools could not run it either)`);
+            return;
+        }
+        if (this.type === 'trigger' && this.isKnownBusyboxTrigger(script)) {
+            this.busyboxTrigger(args);
+            return;
+        }
+        for (const command of splitScript(text)) {
+            if (this.command(command) === 'stop')
+                return;
+        }
+    }
+    skip(command) {
+        this.skipped.push({ package: this.pkg.label, script: this.type, command });
+    }
+    command(command) {
+        const assignment = readAssignment(command, this.vars);
+        if (assignment) {
+            this.vars.set(assignment[0], assignment[1]);
+            return 'next';
+        }
+        const simple = readSimpleCommand(command, this.vars);
+        if (!simple) {
+            this.skip(commandLabel(command));
+            return 'next';
+        }
+        const [name, ...rest] = simple.words;
+        if (name === 'exit' && rest.length <= 1 && /^\d*$/.test(rest[0] ?? ''))
+            return 'stop';
+        if (name === 'true' || name === ':')
+            return simple.exec ? 'stop' : 'next';
+        const outcome = this.external(name, rest);
+        if (outcome === 'unsupported')
+            this.skip(commandLabel(command));
+        return simple.exec ? 'stop' : 'next';
+    }
+    /** A command found through PATH (or given as a path) in the root, if it is busybox's. */
+    external(name, args) {
+        if (!name.includes('/') && BUILTINS.has(name))
+            return 'unsupported';
+        const found = name.includes('/') ? this.resolveCommand(name) : this.search(name);
+        // Not in the root: the shell says "not found" and the script goes on, as under apk-tools.
+        if (!found)
+            return 127;
+        if (found.target !== BUSYBOX || this.plan.nodes.get(BUSYBOX)?.owner === undefined) {
+            return 'unsupported';
+        }
+        const applet = found.invokedAs === 'busybox' ? args.shift() : found.invokedAs;
+        return this.applet(applet ?? '', args);
+    }
+    applet(applet, args) {
+        switch (applet) {
+            case 'addgroup':
+                return addgroup(this.plan, args);
+            case 'adduser':
+                return adduser(this.plan, args, { day: this.day });
+            case 'mkdir':
+                if (args[0] !== '-p' || args.length < 2)
+                    return 'unsupported';
+                return makeDirsP(this.plan, args.slice(1)) ? 0 : 'unsupported';
+            case '--install':
+                if (args.length !== 1 || args[0] !== '-s')
+                    return 'unsupported';
+                return installBusyboxLinks(this.plan) ? 0 : 'unsupported';
+            default:
+                return 'unsupported';
+        }
+    }
+    /**
+     * busybox's trigger: for folders under /lib/modules it would run depmod (not applied);
+     * for any other folder it runs `bbsuid --install` (busybox-suid), `busybox-extras --install
+     * -s` and `busybox --install -s`, each only when that binary is in the root.
+     */
+    busyboxTrigger(args) {
+        let install = false;
+        for (const dir of args) {
+            if (globMatches('/lib/modules/*', dir)) {
+                if (this.plan.nodes.get(dir.slice(1))?.type === 'directory') {
+                    this.skip(`/bin/busybox depmod ${dir.slice('/lib/modules/'.length)}`);
+                }
+            }
+            else {
+                install = true;
+            }
+        }
+        if (!install)
+            return;
+        if (this.plan.nodes.has(BBSUID))
+            installBbsuidLinks(this.plan);
+        if (this.plan.nodes.has('bin/busybox-extras'))
+            this.skip('/bin/busybox-extras --install -s');
+        if (!installBusyboxLinks(this.plan))
+            this.skip('/bin/busybox --install -s');
+    }
+    isKnownBusyboxTrigger(script) {
+        if (this.pkg.unit.pkg.name !== 'busybox')
+            return false;
+        const digest = external_node_crypto_.createHash('sha256').update(script).digest('hex');
+        return KNOWN_BUSYBOX_TRIGGERS.has(digest);
+    }
+    /** PATH=/usr/sbin:/usr/bin:/sbin:/bin, as apk sets it for scripts. */
+    search(name) {
+        if (!/^[A-Za-z0-9_.+[-]+$/.test(name))
+            return undefined;
+        for (const dir of SEARCH_PATH) {
+            const found = this.resolveCommand(`/${dir}/${name}`);
+            if (found)
+                return found;
+        }
+        return undefined;
+    }
+    resolveCommand(path) {
+        const target = this.resolve(path);
+        if (target === undefined || this.plan.nodes.get(target)?.type !== 'file')
+            return undefined;
+        return { target, invokedAs: path.slice(path.lastIndexOf('/') + 1) };
+    }
+    /** Where an absolute path ends up in the root, every symlink followed; undefined if nowhere. */
+    resolve(path) {
+        if (!path.startsWith('/'))
+            return undefined;
+        const rel = path.replace(/^\/+/, '');
+        try {
+            const at = resolveInRoot(rel, this.plan.nodes, true, this.pkg.label);
+            return this.plan.nodes.has(at) ? at : undefined;
+        }
+        catch {
+            return undefined;
+        }
+    }
+}
+/** fnmatch(3) with FNM_PATHNAME for apk's trigger globs: `*`, `?` and `[…]` stop at `/`. */
+function globMatches(glob, path) {
+    let pattern = '^';
+    for (let i = 0; i < glob.length; i++) {
+        const ch = glob[i];
+        if (ch === '*')
+            pattern += '[^/]*';
+        else if (ch === '?')
+            pattern += '[^/]';
+        else if (ch === '[') {
+            const end = glob.indexOf(']', i + 2);
+            if (end < 0)
+                pattern += '\\[';
+            else {
+                const body = glob
+                    .slice(i + 1, end)
+                    .replace(/^!/, '^')
+                    .replace(/\\/g, '\\\\');
+                pattern += `(?!/)[${body}]`;
+                i = end;
+            }
+        }
+        else
+            pattern += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    }
+    return new RegExp(`${pattern}$`).test(path);
 }
 
 ;// CONCATENATED MODULE: ./src/apk/install/root-installer.ts
@@ -47143,8 +48339,11 @@ function scriptCarriers(plan) {
  *
  * Choices (apk-format.md §9): byte-exact with 2.14's database; `--initdb` makes only what an
  * image needs (no dev nodes, proc, var/cache or lock file, as `apk --no-cache` in a container
- * build); install scripts are never run (as apko); device nodes and FIFOs are refused.
+ * build); install scripts are never run, but what their known idioms leave (accounts, busybox's
+ * links) is planned at the moment apk would run them (scripts-native.ts); device nodes and
+ * FIFOs are refused.
  */
+
 
 
 
@@ -47182,6 +48381,7 @@ class RootInstaller {
     options;
     made;
     plan;
+    scripts;
     onDisk = new Set(INITDB_DIRS.map(([dir]) => dir));
     chown;
     constructor(root, options, 
@@ -47191,6 +48391,8 @@ class RootInstaller {
         this.options = options;
         this.made = made;
         this.plan = new Plan(options.logger ?? silentLogger);
+        const day = Math.floor((options.sourceDateEpoch ?? 0) / 86400);
+        this.scripts = new NativeScripts(this.plan, options.scripts ?? 'native', day);
         this.chown = options.chown ?? process.getuid?.() === 0;
     }
     /** Prepares `root`, which must be empty or missing. */
@@ -47202,19 +48404,22 @@ class RootInstaller {
         if (!unit.file && unit.pkg.installedSize > 0) {
             throw new InvalidArgumentError(`${unit.pkg.name}-${unit.pkg.version}: no package file was given to install.`);
         }
-        this.plan.add(unit, this.options.tags?.get(unit.pkg));
+        this.plan.add(unit, this.options.tags?.get(unit.pkg), {
+            before: (pkg) => this.scripts.preInstall(pkg),
+            after: (pkg) => this.scripts.postInstall(pkg)
+        });
         this.writeTouched();
     }
     /** Settles folder modes, writes the apk database, and returns what was installed. */
     async finish() {
+        this.scripts.triggers();
         this.plan.settleDirectories();
         this.writeDatabase();
         this.settleOnDisk();
         const plan = this.plan;
-        const scriptsSkipped = scriptCarriers(plan);
-        if (scriptsSkipped.length > 0) {
-            plan.warn(`install scripts were not run (as in apko): ${scriptsSkipped.join(', ')}`);
-        }
+        const scriptsSkipped = this.scripts.skipped;
+        if (scriptsSkipped.length > 0)
+            plan.warn(skippedWarning(scriptsSkipped));
         const installed = plan.packages.map((p) => p.unit.pkg).sort(compareDbPackages);
         return { tree: treeOf(plan), installed, scriptsSkipped, warnings: plan.warnings };
     }
@@ -47321,6 +48526,18 @@ class RootInstaller {
             external_node_fs_namespaceObject.chmodSync(this.at(rel), node.mode);
         }
     }
+}
+/** The warning for script commands (or, with `scripts: none`, whole scripts) not run. */
+function skippedWarning(skipped) {
+    if (skipped.every((s) => s.command === undefined)) {
+        const byPackage = new Map();
+        for (const s of skipped)
+            byPackage.set(s.package, [...(byPackage.get(s.package) ?? []), s.script]);
+        const list = [...byPackage].map(([pkg, types]) => `${pkg} (${types.join(', ')})`);
+        return `install scripts were not run (scripts: none): ${list.join(', ')}`;
+    }
+    const list = skipped.map((s) => `${s.package}.${s.script}: ${s.command ?? '(whole script)'}`);
+    return `install script commands not run (no shell; only account and busybox idioms are applied): ${list.join('; ')}`;
 }
 /**
  * Installs `units` (in install order, verified) into `root`, which must be empty or missing,
@@ -47497,7 +48714,9 @@ function parsePublicKey(bytes) {
     }
     if (key.asymmetricKeyType !== 'rsa')
         return undefined;
-    return { key, pem: text, fingerprint: spkiFingerprint(key) };
+    // Only the public block is kept (and later copied into the image): a key file that also
+    // holds anything else, a private key above all, never reaches the image.
+    return { key, pem: `${pem}\n`, fingerprint: spkiFingerprint(key) };
 }
 function checkPin(name, loaded, origin) {
     const pin = alpineKeyPin(name);
@@ -47612,7 +48831,7 @@ class Keyring {
     names() {
         return [...this.keys.keys()].sort();
     }
-    /** The key file's text as loaded or downloaded. */
+    /** The key's PEM public-key block as loaded or downloaded, with a final newline. */
     pemOf(keyName) {
         return this.keys.get(keyName)?.pem;
     }
@@ -47644,8 +48863,13 @@ class Keyring {
 
 
 
+
 // What the rest of witchery may use of the engine: this file is the one door into src/apk/.
 
+
+
+
+// Credentials: publicUrl is what any URL written to a log, an error or a file goes through.
 
 
 
@@ -47684,7 +48908,8 @@ async function fetchAlpineKeyFile(name, options, transport) {
     const logger = options.logger ?? silentLogger;
     const url = (options.alpineKeysUrl ?? ALPINE_KEYS_URL) + encodeURIComponent(name);
     try {
-        return (await transport.get(url)).body;
+        // One attempt: the alpine-keys package of a configured repository is the fallback.
+        return (await transport.get(url, { retries: 0 })).body;
     }
     catch (error) {
         logger.debug(`could not fetch key ${name} from ${url}: ${error.message}`);
@@ -47722,6 +48947,20 @@ async function readSource(url, repository, transport) {
         return promises_namespaceObject.readFile(url);
     return (await transport.get(url)).body;
 }
+/** The credentials the options carry: given ones and those written in repository URLs. */
+function engineAuth(options) {
+    return new RepositoryAuth([
+        ...(options.auth ?? []),
+        ...repositoryCredentials(options.repositories)
+    ]);
+}
+/** The caller's transport, or one of the engine's own with the credentials (closed by `done`). */
+function transportFor(options) {
+    if (options.transport)
+        return { transport: options.transport, done: () => undefined };
+    const transport = new HttpTransport({ logger: options.logger, auth: engineAuth(options) });
+    return { transport, done: () => transport.close() };
+}
 /** Fetches and verifies every repository's index for one arch. */
 async function openRepositories(options) {
     checkArch(options.arch);
@@ -47729,8 +48968,7 @@ async function openRepositories(options) {
         throw new InvalidArgumentError('no repositories: give at least one repository URL or path.');
     }
     const logger = options.logger ?? silentLogger;
-    const ownTransport = options.transport ? undefined : new HttpTransport({ logger });
-    const transport = options.transport ?? ownTransport;
+    const { transport, done } = transportFor(options);
     try {
         const repositories = options.repositories.map((line, i) => parseRepository(line, i));
         const keyring = await loadKeyring(options, transport);
@@ -47749,8 +48987,35 @@ async function openRepositories(options) {
     }
     finally {
         // Alpine keys are fetched while the indexes verify; after that the transport has no use.
-        ownTransport?.close();
+        done();
     }
+}
+const providerIndexes = new WeakMap();
+/**
+ * Packages of the opened repositories that provide `name`, as their own name or in their `p:`
+ * list (`so:libz.so.1`, `cmd:python3`, and paths: busybox-binsh has `p:/bin/sh`), in database
+ * order, one per name, version and repository. The index is built on first use and kept with `repos`.
+ */
+function providersOf(repos, name) {
+    let index = providerIndexes.get(repos);
+    if (!index) {
+        index = new Map();
+        const seen = new Set();
+        for (const pkg of repos.packages) {
+            const id = `${pkg.name}-${pkg.version}@${pkg.repository}`;
+            if (seen.has(id))
+                continue;
+            seen.add(id);
+            for (const provided of [pkg.name, ...pkg.provides.map((p) => p.name)]) {
+                const list = index.get(provided) ?? [];
+                if (!list.includes(pkg))
+                    list.push(pkg);
+                index.set(provided, list);
+            }
+        }
+        providerIndexes.set(repos, index);
+    }
+    return index.get(name) ?? [];
 }
 /** Resolves the world against opened repositories, as `apk add --simulate` would. */
 function resolveWorld(repos, world) {
@@ -47777,14 +49042,15 @@ async function installResolution(root, repos, resolution, options) {
         keys,
         tags: resolution.tags,
         sourceDateEpoch: options.sourceDateEpoch,
+        scripts: options.scripts,
         logger
     });
     // Packages go in, in install order, while later ones are still downloading and verifying.
     const queue = new InstallQueue(installer, resolution.packages);
+    const { transport, done } = transportFor(options);
     try {
         await fetchPackages(resolution.packages, repos.repositories, repos.arch, {
-            // Without one given, fetchPackages makes its own and closes it.
-            transport: options.transport,
+            transport,
             cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
             concurrency: options.concurrency,
             logger,
@@ -47798,6 +49064,110 @@ async function installResolution(root, repos, resolution, options) {
         await queue.settled();
         await installer.abort();
         throw error;
+    }
+    finally {
+        done();
+    }
+}
+/**
+ * The resolution of a lock: exactly `locked`, in the order apk would install them. Each package
+ * is taken from the opened indexes by its checksum or, when its repository no longer lists it
+ * (Alpine keeps only the newest build of a package), from the package cache (or a local
+ * repository's folder), verified against the locked checksum before anything of it is used.
+ * No package other than the locked ones is ever a candidate: the solver only orders them and
+ * checks that they satisfy `world`. Throws LockedPackageError when a package cannot be had or
+ * the lock does not match the world.
+ */
+async function resolveLocked(repos, world, locked, options) {
+    const logger = options.logger ?? silentLogger;
+    const listed = new Map(repos.packages.map((p) => [p.checksum, p]));
+    const candidates = [];
+    const missing = [];
+    for (const lock of locked) {
+        const repository = repos.repositories.find((r) => r.index === lock.repository);
+        if (!repository) {
+            throw new InvalidArgumentError(`locked package ${lock.name}-${lock.version} names repository #${lock.repository}, which is not configured.`);
+        }
+        const inIndex = listed.get(lock.checksum);
+        if (inIndex && inIndex.name === lock.name && inIndex.version === lock.version) {
+            candidates.push(inIndex);
+            continue;
+        }
+        const kept = await lockedFromStore(lock, repository, repos.arch, options);
+        if (!kept) {
+            missing.push(lock);
+            continue;
+        }
+        logger.warning(`${lock.name}-${lock.version} is no longer in ${repository.url}; using the ${isRemote(repository) ? 'cached copy' : 'file still in the folder'}, verified against the locked checksum ${lock.checksum}`);
+        candidates.push(kept);
+    }
+    if (missing.length > 0) {
+        const names = missing.map((p) => `${p.name}-${p.version}`);
+        throw new LockedPackageError(`locked ${missing.length === 1 ? 'package' : 'packages'} ${names.join(', ')} ` +
+            `${missing.length === 1 ? 'is' : 'are'} no longer in the repositories and not in the cache`, names);
+    }
+    return orderLocked(repos, world, candidates);
+}
+/** The solver over the locked packages alone: apk's install order, tags, and the world check. */
+function orderLocked(repos, world, candidates) {
+    const deps = parseWorld(world);
+    let solution;
+    try {
+        solution = solve(deps, candidates, { repositories: repos.repositories, arch: repos.arch });
+    }
+    catch (error) {
+        if (!(error instanceof UnsatisfiableError))
+            throw error;
+        throw new LockedPackageError(`the packages asked for are not satisfied by the locked packages alone:\n${error.message}`, [], { cause: error });
+    }
+    const chosen = new Set(solution.packages);
+    const unused = candidates.filter((p) => !chosen.has(p));
+    if (unused.length > 0) {
+        const names = unused.map((p) => `${p.name}-${p.version}`);
+        throw new LockedPackageError(`the lock holds ${names.join(', ')}, which the packages asked for no longer need`, names);
+    }
+    return { world: deps, packages: solution.packages, tags: solution.tags };
+}
+/**
+ * A locked package its repository no longer lists: from the cache (remote repositories) or the
+ * repository's folder (local ones), only if its bytes hash to the locked checksum.
+ */
+async function lockedFromStore(lock, repository, arch, options) {
+    const logger = options.logger ?? silentLogger;
+    const label = `${lock.name}-${lock.version}`;
+    let bytes;
+    try {
+        if (isRemote(repository)) {
+            if (!options.cacheDir)
+                return undefined;
+            bytes = await new PackageCache(options.cacheDir).readPackage(lock.checksum);
+        }
+        else {
+            bytes = await promises_namespaceObject.readFile(packageUrl(repository, { ...emptyPackageInfo(), ...lock }, arch));
+        }
+    }
+    catch (error) {
+        logger.debug(`${label}: no stored copy (${error.message})`);
+        return undefined;
+    }
+    if (!bytes)
+        return undefined;
+    const expected = { ...emptyPackageInfo(), ...lock };
+    try {
+        const file = await readApkPackageAsync(bytes, { expected, label });
+        if (file.info.name !== lock.name || file.info.version !== lock.version)
+            return undefined;
+        // The index stanza apk would have written is made from .PKGINFO and the file: the same fields.
+        return {
+            ...file.info,
+            checksum: lock.checksum,
+            size: bytes.length,
+            repository: repository.index
+        };
+    }
+    catch (error) {
+        logger.debug(`${label}: stored copy does not verify (${error.message})`);
+        return undefined;
     }
 }
 
@@ -47835,8 +49205,8 @@ class UnsupportedFileError extends ImageError {
 /**
  * Our own deterministic tar writer: ustar headers, with PAX extended headers only where ustar
  * cannot say it (long paths and link targets, big ids and sizes, xattrs). Numeric owners with
- * empty names, one mtime for everything, and no host metadata at all, so the same entries give
- * the same bytes on any machine.
+ * empty names, one mtime for every entry that does not carry its own, and no host metadata at
+ * all, so the same entries give the same bytes on any machine.
  */
 
 
@@ -48033,7 +49403,7 @@ function headerOf(entry, size, mtime) {
         uid: entry.uid,
         gid: entry.gid,
         size,
-        mtime,
+        mtime: entry.mtime ?? mtime,
         linkname: entry.type === 'symlink' || entry.type === 'hardlink' ? entry.linkname : undefined,
         xattrs: entry.xattrs
     };
@@ -48398,6 +49768,9 @@ function checkEntry(entry) {
             throw new ImageSpecError(`'${entry.path}' has ${field} ${id}; give a non-negative integer`);
         }
     }
+    if (entry.mtime !== undefined && (!Number.isSafeInteger(entry.mtime) || entry.mtime < 0)) {
+        throw new ImageSpecError(`'${entry.path}' has mtime ${entry.mtime}; give whole seconds since 1970, or none`);
+    }
     if (entry.type === 'symlink')
         checkLinkname(entry, 'symlink');
     if (entry.type === 'hardlink') {
@@ -48452,7 +49825,8 @@ function parentEntry(parent, options) {
             mode: inherited.mode,
             uid: inherited.uid,
             gid: inherited.gid,
-            xattrs: inherited.xattrs
+            xattrs: inherited.xattrs,
+            mtime: inherited.mtime
         };
     }
     return { path: parent, type: 'directory', mode: 0o755, uid: 0, gid: 0 };
@@ -48486,7 +49860,8 @@ function orderHardlinks(byPath) {
                     mode: file.mode,
                     uid: file.uid,
                     gid: file.gid,
-                    linkname: first
+                    linkname: first,
+                    mtime: file.mtime
                 });
             }
         }
@@ -48832,6 +50207,233 @@ async function archiveEntries(staging) {
     ]);
 }
 
+;// CONCATENATED MODULE: ./src/assemble/elf.ts
+/**
+ * Reads what a dynamic loader reads of an ELF file: the header (class, byte order, type,
+ * machine), the program headers, PT_INTERP, and from PT_DYNAMIC the DT_NEEDED names, DT_RUNPATH,
+ * DT_RPATH and DT_SONAME, whose strings live in DT_STRTAB (an address, mapped to a file offset
+ * through the PT_LOAD segments). 32- and 64-bit, little- and big-endian.
+ *
+ * Only those few regions are read, never the whole file: the link check reads every file of an
+ * image this way. A file that is not ELF, or whose header is cut short, is `undefined`; a damaged
+ * program header or dynamic section yields what could be read (bounds are checked, never trusted).
+ */
+
+const ELF_MAGIC = 0x7f454c46;
+const PT_LOAD = 1;
+const PT_DYNAMIC = 2;
+const PT_INTERP = 3;
+const DT_NULL = 0;
+const DT_NEEDED = 1;
+const DT_STRTAB = 5;
+const DT_SONAME = 14;
+const DT_RPATH = 15;
+const DT_RUNPATH = 29;
+/** Bounds against damaged files: no loader-worthy binary comes near them. */
+const MAX_PROGRAM_HEADERS = 4096;
+const MAX_DYNAMIC_BYTES = 1024 * 1024;
+const MAX_STRING = 4096;
+const MAX_INTERP = 4096;
+/** Field readers for one class and byte order. */
+class Fields {
+    elfClass;
+    little;
+    constructor(elfClass, little) {
+        this.elfClass = elfClass;
+        this.little = little;
+    }
+    u16(buf, at) {
+        return this.little ? buf.readUInt16LE(at) : buf.readUInt16BE(at);
+    }
+    u32(buf, at) {
+        return this.little ? buf.readUInt32LE(at) : buf.readUInt32BE(at);
+    }
+    /** An address, offset or size: 4 bytes in ELFCLASS32, 8 in ELFCLASS64. */
+    word(buf, at) {
+        if (this.elfClass === 1)
+            return this.u32(buf, at);
+        const value = this.little ? buf.readBigUInt64LE(at) : buf.readBigUInt64BE(at);
+        // Past 2^53 nothing in a real file can be meant; MAX_SAFE_INTEGER fails every bounds check.
+        return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+    }
+    get wordSize() {
+        return this.elfClass === 1 ? 4 : 8;
+    }
+}
+/** Parses an ELF file through `read`; undefined when it is not ELF or its header is cut short. */
+function parseElf(read) {
+    const head = read(0, 64);
+    if (head.length < 52 || head.readUInt32BE(0) !== ELF_MAGIC)
+        return undefined;
+    const elfClass = head[4];
+    if (elfClass !== 1 && elfClass !== 2)
+        return undefined;
+    if (elfClass === 2 && head.length < 64)
+        return undefined;
+    const f = new Fields(elfClass, head[5] === 1);
+    const info = {
+        elfClass,
+        littleEndian: f.little,
+        type: f.u16(head, 16),
+        machine: f.u16(head, 18),
+        needed: []
+    };
+    const segments = programHeaders(read, head, f);
+    const interp = segments.find((s) => s.type === PT_INTERP);
+    if (interp && interp.filesz > 0) {
+        info.interpreter = elf_cString(read(interp.offset, Math.min(interp.filesz, MAX_INTERP)), 0);
+    }
+    const dynamic = segments.find((s) => s.type === PT_DYNAMIC);
+    if (dynamic)
+        readDynamic(read, f, dynamic, segments, info);
+    return info;
+}
+function programHeaders(read, head, f) {
+    const phoff = f.word(head, f.elfClass === 2 ? 32 : 28);
+    const phentsize = f.u16(head, f.elfClass === 2 ? 54 : 42);
+    const phnum = Math.min(f.u16(head, f.elfClass === 2 ? 56 : 44), MAX_PROGRAM_HEADERS);
+    const minEntry = f.elfClass === 2 ? 56 : 32;
+    if (phnum === 0 || phentsize < minEntry)
+        return [];
+    const table = read(phoff, phnum * phentsize);
+    const segments = [];
+    for (let at = 0; at + phentsize <= table.length; at += phentsize) {
+        const type = f.u32(table, at);
+        segments.push(f.elfClass === 2
+            ? {
+                type,
+                offset: f.word(table, at + 8),
+                vaddr: f.word(table, at + 16),
+                filesz: f.word(table, at + 32)
+            }
+            : {
+                type,
+                offset: f.u32(table, at + 4),
+                vaddr: f.u32(table, at + 8),
+                filesz: f.u32(table, at + 16)
+            });
+    }
+    return segments;
+}
+/** Fills needed, runpath, rpath and soname from PT_DYNAMIC. */
+function readDynamic(read, f, dynamic, segments, info) {
+    const table = read(dynamic.offset, Math.min(dynamic.filesz, MAX_DYNAMIC_BYTES));
+    const entrySize = 2 * f.wordSize;
+    const names = [];
+    let strtab;
+    for (let at = 0; at + entrySize <= table.length; at += entrySize) {
+        // d_tag is signed; every tag read here is small and positive, so the low word is enough.
+        const tag = f.elfClass === 2 ? f.word(table, at) : f.u32(table, at);
+        if (tag === DT_NULL)
+            break;
+        const value = f.word(table, at + f.wordSize);
+        if (tag === DT_STRTAB)
+            strtab = value;
+        else if ([DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH].includes(tag)) {
+            names.push({ tag, offset: value });
+        }
+    }
+    if (strtab === undefined)
+        return;
+    const strtabOffset = fileOffset(strtab, segments);
+    if (strtabOffset === undefined)
+        return;
+    for (const { tag, offset } of names) {
+        const text = readString(read, strtabOffset + offset);
+        if (text === undefined)
+            continue;
+        if (tag === DT_NEEDED)
+            info.needed.push(text);
+        else if (tag === DT_SONAME)
+            info.soname = text;
+        else if (tag === DT_RPATH)
+            info.rpath = text;
+        else
+            info.runpath = text;
+    }
+}
+/** The file offset of a virtual address, through the PT_LOAD segment that maps it. */
+function fileOffset(vaddr, segments) {
+    for (const s of segments) {
+        if (s.type === PT_LOAD && vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz) {
+            return s.offset + (vaddr - s.vaddr);
+        }
+    }
+    return undefined;
+}
+function readString(read, offset) {
+    for (let length = 256; length <= MAX_STRING; length *= 4) {
+        const buf = read(offset, length);
+        const end = buf.indexOf(0);
+        if (end >= 0)
+            return buf.toString('latin1', 0, end);
+        if (buf.length < length)
+            return undefined;
+    }
+    return undefined;
+}
+function elf_cString(buf, start) {
+    const end = buf.indexOf(0, start);
+    return buf.toString('latin1', start, end < 0 ? buf.length : end);
+}
+/** parseElf over bytes in memory. */
+function parseElfBuffer(bytes) {
+    return parseElf((offset, length) => offset >= bytes.length ? Buffer.alloc(0) : bytes.subarray(offset, offset + length));
+}
+/**
+ * Reads a file's ELF facts, touching only the regions parseElf asks for. Synchronous on
+ * purpose: thousands of small reads in a row are several times faster without a promise each.
+ * Undefined for a file that is not ELF; errors opening or reading the file are thrown.
+ */
+function readElfFile(file) {
+    const fd = external_node_fs_namespaceObject.openSync(file, 'r');
+    try {
+        return parseElf((offset, length) => {
+            if (!Number.isSafeInteger(offset) || offset < 0 || length <= 0)
+                return Buffer.alloc(0);
+            const buf = Buffer.alloc(length);
+            const read = external_node_fs_namespaceObject.readSync(fd, buf, 0, length, offset);
+            return buf.subarray(0, read);
+        });
+    }
+    finally {
+        external_node_fs_namespaceObject.closeSync(fd);
+    }
+}
+/** The search path musl uses for this file's needs: DT_RUNPATH when present, else DT_RPATH. */
+function searchPath(elf) {
+    return elf.runpath ?? elf.rpath;
+}
+/** Linux reads at most this much of a `#!` line (BINPRM_BUF_SIZE). */
+const SHEBANG_BYTES = 256;
+/** Parses a `#!` line from the start of a file; undefined when the file does not start with one. */
+function parseShebang(head) {
+    if (head.length < 3 || head[0] !== 0x23 || head[1] !== 0x21)
+        return undefined;
+    const newline = head.indexOf(0x0a);
+    const line = head
+        .toString('latin1', 2, newline < 0 ? head.length : newline)
+        .replace(/\r$/, '')
+        .trim();
+    const match = /^(\S+)(?:[ \t]+(.*))?$/.exec(line);
+    if (!match)
+        return undefined;
+    const argument = match[2]?.trim();
+    return argument ? { interpreter: match[1], argument } : { interpreter: match[1] };
+}
+/** The `#!` line of a file, reading only its first SHEBANG_BYTES. */
+function readShebang(file) {
+    const fd = external_node_fs_namespaceObject.openSync(file, 'r');
+    try {
+        const buf = Buffer.alloc(SHEBANG_BYTES);
+        const read = external_node_fs_namespaceObject.readSync(fd, buf, 0, SHEBANG_BYTES, 0);
+        return parseShebang(buf.subarray(0, read));
+    }
+    finally {
+        external_node_fs_namespaceObject.closeSync(fd);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/assemble/errors.ts
 /**
  * Errors of the image assembly: problems with what the user asked for, found before or around
@@ -48857,6 +50459,18 @@ class AppError extends BuildError {
         super(message, 'app');
     }
 }
+/**
+ * The lock file cannot be honoured: a locked package is gone from the repositories and the
+ * cache, the lock has no entry for an arch, or `packages` asks for what the lock does not hold.
+ * The message names the packages and the way out (`lock-update`).
+ */
+class LockError extends WitcheryError {
+    packages;
+    constructor(message, packages = [], options) {
+        super('LOCK', message, options);
+        this.packages = packages;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/assemble/app.ts
 /**
@@ -48866,51 +50480,7 @@ class AppError extends BuildError {
 
 
 
-const PT_INTERP = 3;
-/** Enough for the ELF header and the program headers of any sane binary. */
-const HEADER_BYTES = 64 * 1024;
-/** Reads the ELF header and interpreter from the start of a file; undefined if not an ELF. */
-function parseElf(head) {
-    if (head.length < 52 || head.readUInt32BE(0) !== 0x7f454c46)
-        return undefined;
-    const elfClass = head[4];
-    const little = head[5] === 1;
-    const u16 = (o) => (little ? head.readUInt16LE(o) : head.readUInt16BE(o));
-    const u32 = (o) => (little ? head.readUInt32LE(o) : head.readUInt32BE(o));
-    const word = (o) => elfClass === 2 ? Number(little ? head.readBigUInt64LE(o) : head.readBigUInt64BE(o)) : u32(o);
-    const machine = u16(18);
-    const phoff = word(elfClass === 2 ? 32 : 28);
-    const phentsize = u16(elfClass === 2 ? 54 : 42);
-    const phnum = u16(elfClass === 2 ? 56 : 44);
-    let interpreter;
-    for (let i = 0; i < phnum; i++) {
-        const ph = phoff + i * phentsize;
-        if (ph + phentsize > head.length)
-            break;
-        if (u32(ph) !== PT_INTERP)
-            continue;
-        const offset = word(elfClass === 2 ? ph + 8 : ph + 4);
-        const size = word(elfClass === 2 ? ph + 32 : ph + 16);
-        if (offset + size <= head.length) {
-            interpreter = head
-                .subarray(offset, offset + size)
-                .toString('latin1')
-                .replace(/\0+$/, '');
-        }
-    }
-    return { elfClass, machine, interpreter };
-}
-async function readHead(file) {
-    const handle = await promises_namespaceObject.open(file, 'r');
-    try {
-        const buf = Buffer.alloc(HEADER_BYTES);
-        const { bytesRead } = await handle.read(buf, 0, HEADER_BYTES, 0);
-        return buf.subarray(0, bytesRead);
-    }
-    finally {
-        await handle.close();
-    }
-}
+
 /** Throws AppError when one ELF file cannot run on `arch` with musl. */
 function checkElf(elf, arch, label, options = {}) {
     if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass) {
@@ -48930,10 +50500,22 @@ function checkElf(elf, arch, label, options = {}) {
         return;
     }
     const glibc = /ld-linux|ld64\.so|ld\.so/.test(elf.interpreter);
-    throw new AppError(`${label} is ${glibc ? 'linked against glibc' : 'dynamically linked'} (its ELF interpreter is ` +
-        `${elf.interpreter}), but the image has musl (${musl}) and no glibc. Build it for musl ` +
-        `(musl-gcc, Alpine's toolchain, Rust target ${rustTarget(arch)}) or statically ` +
-        `(Go: CGO_ENABLED=0; Rust: target *-unknown-linux-musl; C: -static).`);
+    if (glibc) {
+        throw new AppError(glibcMessage(`${label} is linked against glibc (its ELF interpreter is ${elf.interpreter}), but`, arch));
+    }
+    throw new AppError(`${label} is dynamically linked (its ELF interpreter is ${elf.interpreter}), but the image ` +
+        `has musl (/lib/${arch.muslLoader}) and no glibc. ${buildAdvice(arch)}`);
+}
+/**
+ * The message for an app built against glibc: `what` says how we know (`app '…' is linked
+ * against glibc (its ELF interpreter is …), but`), the rest says what to do.
+ */
+function glibcMessage(what, arch) {
+    return `${what} the image has musl (/lib/${arch.muslLoader}) and no glibc. ${buildAdvice(arch)}`;
+}
+function buildAdvice(arch) {
+    return (`Build it for musl (musl-gcc, Alpine's toolchain, Rust target ${rustTarget(arch)}) or ` +
+        'statically (Go: CGO_ENABLED=0; Rust: target *-unknown-linux-musl; C: -static).');
 }
 function rustTarget(arch) {
     const cpu = { x86_64: 'x86_64', aarch64: 'aarch64', x86: 'i686' };
@@ -48950,7 +50532,7 @@ async function checkApp(source, arch, options = {}) {
             `(relative to the workspace) in \`app\`.`);
     }
     if (stat.isFile()) {
-        const elf = parseElf(await readHead(source));
+        const elf = readElfFile(source);
         if (elf)
             checkElf(elf, arch, `app '${source}'`, options);
         return 'file';
@@ -48959,7 +50541,7 @@ async function checkApp(source, arch, options = {}) {
         throw new AppError(`app '${source}' is neither a file nor a folder.`);
     }
     for (const file of await listFiles(source)) {
-        const elf = parseElf(await readHead(file));
+        const elf = readElfFile(file);
         if (elf) {
             checkElf(elf, arch, `'${external_node_path_namespaceObject.relative(source, file)}' in app folder '${source}'`, options);
         }
@@ -48998,20 +50580,26 @@ function configUser(user) {
 }
 /**
  * Writes accounts, home and os-release into `root` and records them in `tree`
- * (owners and modes for the image come from the tree, never from the host).
+ * (owners and modes for the image come from the tree, never from the host). Returns the paths
+ * it made or changed: they belong with the image's metadata, not with any package's layer.
  */
 async function finishRootfs(root, tree, options) {
-    await ensureDir(root, tree, 'etc', 0o755);
-    await appendLines(root, tree, 'etc/passwd', passwdLines(options.user), 0o644);
-    await appendLines(root, tree, 'etc/group', groupLines(options.user), 0o644);
+    const written = new Set();
+    const note = (rel, changed) => changed && written.add(rel);
+    note('etc', await ensureDir(root, tree, 'etc', 0o755));
+    note('etc/passwd', await appendLines(root, tree, 'etc/passwd', passwdLines(options.user), 0o644));
+    note('etc/group', await appendLines(root, tree, 'etc/group', groupLines(options.user), 0o644));
     if (options.user === NONROOT.name) {
-        await ensureDir(root, tree, 'home', 0o755);
-        await ensureDir(root, tree, NONROOT.home, 0o755, NONROOT.uid, NONROOT.gid);
+        note('home', await ensureDir(root, tree, 'home', 0o755));
+        note(NONROOT.home, await ensureDir(root, tree, NONROOT.home, 0o755, NONROOT.uid, NONROOT.gid));
     }
-    await writeIfAbsent(root, tree, 'etc/os-release', osRelease(options.alpineVersion));
+    const osReleaseText = osRelease(options.alpineVersion);
+    note('etc/os-release', await writeIfAbsent(root, tree, 'etc/os-release', osReleaseText));
     if (options.alpineVersion) {
-        await writeIfAbsent(root, tree, 'etc/alpine-release', `${options.alpineVersion}\n`);
+        const release = `${options.alpineVersion}\n`;
+        note('etc/alpine-release', await writeIfAbsent(root, tree, 'etc/alpine-release', release));
     }
+    return written;
 }
 function passwdLines(user) {
     const lines = ['root:x:0:0:root:/root:/sbin/nologin'];
@@ -49038,23 +50626,48 @@ function osRelease(version) {
     lines.push('HOME_URL="https://alpinelinux.org/"', 'BUG_REPORT_URL="https://gitlab.alpinelinux.org/alpine/aports/-/issues"');
     return lines.join('\n') + '\n';
 }
-/** Alpine's release from an index DESCRIPTION (`v3.22.2-206-g…`) or a branch URL (`/v3.22/`). */
-function alpineVersionFrom(description, repositories) {
-    const fromDescription = /^v(\d+\.\d+(?:\.\d+)?)(?:-|$)/.exec(description.trim());
-    if (fromDescription)
-        return fromDescription[1];
-    for (const repo of repositories) {
+const ALPINE_SIGNER = /^alpine-devel@lists\.alpinelinux\.org-/;
+/**
+ * Alpine's release, from every source there is: an index DESCRIPTION (`v3.22.2-206-g…`, or a
+ * bare `3.19.1` from an index Alpine signed, as a release repository's is), the version of the
+ * `alpine-release` or `alpine-base` package (`3.19.1-r0`), else a branch URL (`/v3.22/`).
+ * Undefined when none names it: scanners then cannot tell which Alpine the image is.
+ */
+function alpineRelease(sources) {
+    for (const { description, signer } of sources.indexes) {
+        const text = description.trim();
+        const tagged = /^v(\d+\.\d+(?:\.\d+)?)(?:[-_]|$)/.exec(text);
+        if (tagged)
+            return tagged[1];
+        const bare = /^(\d+\.\d+(?:\.\d+)?)(?:-|$)/.exec(text);
+        if (bare && signer && ALPINE_SIGNER.test(signer))
+            return bare[1];
+    }
+    for (const name of ['alpine-release', 'alpine-base']) {
+        const pkg = sources.packages.find((p) => p.name === name);
+        const version = pkg && /^(\d+\.\d+(?:\.\d+)?(?:_[a-z]+\d*)?)-r\d+$/.exec(pkg.version);
+        if (version)
+            return version[1];
+    }
+    for (const repo of sources.repositories) {
         const fromUrl = /\/v(\d+\.\d+)\//.exec(repo.endsWith('/') ? repo : `${repo}/`);
         if (fromUrl)
             return fromUrl[1];
     }
     return undefined;
 }
+/** The warning a build gives when no source names the Alpine release. */
+const UNKNOWN_RELEASE_WARNING = 'the Alpine release is unknown (no index DESCRIPTION, alpine-release or alpine-base package, ' +
+    'or /vX.Y/ repository URL names it), so /etc/os-release has no VERSION_ID and there is no ' +
+    '/etc/alpine-release: scanners such as Trivy will not detect the OS and will skip its ' +
+    "packages. Use Alpine's repositories (a /vX.Y/ branch URL) or a repository that carries " +
+    'alpine-release.';
 async function ensureDir(root, tree, rel, mode, uid = 0, gid = 0) {
     if (tree.has(rel))
-        return;
+        return false;
     await promises_namespaceObject.mkdir(await realPathInside(root, tree, rel), { recursive: true });
     tree.set(rel, { type: 'directory', mode, uid, gid });
+    return true;
 }
 /** Appends each line whose account name is not yet in the file. */
 async function appendLines(root, tree, rel, lines, mode) {
@@ -49063,17 +50676,19 @@ async function appendLines(root, tree, rel, lines, mode) {
     const names = new Set(existing.split('\n').map((l) => l.split(':')[0]));
     const missing = lines.filter((l) => !names.has(l.split(':')[0]));
     if (missing.length === 0)
-        return;
+        return false;
     const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`;
     await promises_namespaceObject.writeFile(file, prefix + missing.join('\n') + '\n');
     if (!tree.has(rel))
         tree.set(rel, { type: 'file', mode, uid: 0, gid: 0 });
+    return true;
 }
 async function writeIfAbsent(root, tree, rel, text) {
     if (tree.has(rel))
-        return;
+        return false;
     await promises_namespaceObject.writeFile(await realPathInside(root, tree, rel), text);
     tree.set(rel, { type: 'file', mode: 0o644, uid: 0, gid: 0 });
+    return true;
 }
 /**
  * The host path of `rel` under `root`, refusing any existing component that is a symlink:
@@ -49119,12 +50734,870 @@ function config_imageConfig(spec, facts) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/assemble/layers.ts
+
+/** The default of the `layers` input; README says why. */
+const DEFAULT_LAYERS = 8;
+/** The time of every folder of the Alpine part: fixed, so a folder is the same in every layer. */
+const FOLDER_MTIME = 0;
+/** The layers of the Alpine part, bottom first. */
+function partitionLayers(input) {
+    const entries = datedEntries(input);
+    if (input.layers <= 1) {
+        return [
+            {
+                layer: {
+                    entries: [...entries.values()],
+                    createdBy: input.createdBy,
+                    comment: `${input.installed.length} Alpine packages`
+                },
+                packages: input.installed.map((p) => p.name).sort()
+            }
+        ];
+    }
+    const groups = rankGroups(input.installed);
+    const own = groups.length <= input.layers ? groups : groups.slice(0, input.layers - 1);
+    const shared = groups.slice(own.length);
+    const layerOfPackage = new Map();
+    own.forEach((g, i) => g.packages.forEach((p) => layerOfPackage.set(p.name, i)));
+    shared.forEach((g) => g.packages.forEach((p) => layerOfPackage.set(p.name, own.length)));
+    const metaLayer = own.length + (shared.length > 0 ? 1 : 0);
+    const members = new Map();
+    const place = (p, layer) => {
+        const set = members.get(layer) ?? new Set();
+        set.add(p);
+        members.set(layer, set);
+    };
+    for (const [p, meta] of input.tree) {
+        if (!entries.has(p))
+            continue;
+        const layer = meta.owner === undefined || input.written.has(p)
+            ? metaLayer
+            : (layerOfPackage.get(meta.owner) ?? metaLayer);
+        place(p, layer);
+    }
+    moveHardlinks(input.tree, members);
+    const specs = [];
+    const groupsOf = (i) => (i < own.length ? [own[i]] : i === metaLayer ? [] : shared);
+    for (let i = 0; i <= metaLayer; i++) {
+        const paths = members.get(i);
+        if (!paths || paths.size === 0)
+            continue;
+        const packages = groupsOf(i)
+            .flatMap((g) => g.packages.map((p) => p.name))
+            .sort();
+        specs.push({
+            layer: {
+                entries: withFolders(paths, entries),
+                createdBy: i === metaLayer
+                    ? 'witchery: apk database and /etc'
+                    : `witchery: apk add ${packages.join(' ')}`,
+                comment: i === metaLayer ? 'metadata' : `${packages.length} Alpine packages`
+            },
+            packages: i === metaLayer ? [] : packages
+        });
+    }
+    return specs;
+}
+/** Every path of the tree as a layer entry, with the time the policy above gives it. */
+function datedEntries(input) {
+    const buildTime = new Map(input.installed.map((p) => [p.name, p.buildTime]));
+    const out = new Map();
+    for (const entry of treeToLayerEntries(input.root, input.tree)) {
+        const meta = input.tree.get(entry.path);
+        if (entry.type === 'directory')
+            entry.mtime = FOLDER_MTIME;
+        else if (meta?.owner === undefined || input.written.has(entry.path))
+            entry.mtime = input.epoch;
+        else
+            entry.mtime = Math.min(buildTime.get(meta.owner) || input.epoch, input.epoch);
+        out.set(entry.path, entry);
+    }
+    return out;
+}
+/**
+ * Groups by origin, heaviest first: installed size times (1 + the number of installed packages
+ * that depend on the group, directly or not). Ties go by origin name, so the order is stable.
+ */
+function rankGroups(installed) {
+    const popularity = dependents(installed);
+    const byKey = new Map();
+    for (const pkg of installed) {
+        if (pkg.installedSize === 0)
+            continue;
+        const key = pkg.origin || pkg.name;
+        const group = byKey.get(key) ?? { key, packages: [], size: 0, popularity: 0 };
+        group.packages.push(pkg);
+        group.size += pkg.installedSize;
+        group.popularity = Math.max(group.popularity, popularity.get(pkg.name) ?? 0);
+        byKey.set(key, group);
+    }
+    const score = (g) => g.size * (1 + g.popularity);
+    return [...byKey.values()].sort((a, b) => score(b) - score(a) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+/** For each package, how many installed packages need it, directly or through others. */
+function dependents(installed) {
+    const provider = new Map();
+    for (const pkg of installed) {
+        for (const p of pkg.provides)
+            if (!provider.has(p.name))
+                provider.set(p.name, pkg.name);
+    }
+    for (const pkg of installed)
+        provider.set(pkg.name, pkg.name);
+    const needs = new Map();
+    for (const pkg of installed) {
+        const deps = pkg.depends
+            .filter((d) => !d.conflict)
+            .map((d) => provider.get(d.name))
+            .filter((n) => n !== undefined && n !== pkg.name);
+        needs.set(pkg.name, deps);
+    }
+    const count = new Map();
+    for (const pkg of installed) {
+        const seen = new Set();
+        const stack = [...(needs.get(pkg.name) ?? [])];
+        while (stack.length > 0) {
+            const name = stack.pop();
+            if (seen.has(name))
+                continue;
+            seen.add(name);
+            stack.push(...(needs.get(name) ?? []));
+        }
+        for (const name of seen)
+            count.set(name, (count.get(name) ?? 0) + 1);
+    }
+    return count;
+}
+/** A hard link goes where the file it links to goes: a layer can only link to its own files. */
+function moveHardlinks(tree, members) {
+    const layerOf = new Map();
+    for (const [layer, paths] of members)
+        for (const p of paths)
+            layerOf.set(p, layer);
+    for (const [p, meta] of tree) {
+        if (meta.type !== 'hardlink' || !layerOf.has(p))
+            continue;
+        let target = meta.linkname?.replace(/^\/+/, '');
+        const seen = new Set([p]);
+        while (target && tree.get(target)?.type === 'hardlink' && !seen.has(target)) {
+            seen.add(target);
+            target = tree.get(target)?.linkname?.replace(/^\/+/, '');
+        }
+        const to = target === undefined ? undefined : layerOf.get(target);
+        const from = layerOf.get(p);
+        if (to === undefined || to === from)
+            continue;
+        members.get(from)?.delete(p);
+        members.get(to)?.add(p);
+        layerOf.set(p, to);
+    }
+}
+/** The layer's paths plus every folder above them, each as the tree has it. */
+function withFolders(paths, entries) {
+    const all = new Set(paths);
+    for (const p of paths) {
+        for (let cut = p.lastIndexOf('/'); cut > 0; cut = p.lastIndexOf('/', cut - 1)) {
+            const parent = p.slice(0, cut);
+            if (all.has(parent))
+                break;
+            if (entries.has(parent))
+                all.add(parent);
+        }
+    }
+    return [...all].map((p) => entries.get(p));
+}
+
+;// CONCATENATED MODULE: ./src/assemble/loader.ts
+/**
+ * Where musl's dynamic loader finds a program's libraries, over the files an image will hold.
+ * The rules are musl's `ldso/dynlink.c` (load_library, fixup_rpath, path_open):
+ *
+ * - names `libc.*`, `libpthread.*`, `librt.*`, `libm.*`, `libdl.*`, `libutil.*`, `libxnet.*`
+ *   are the loader itself (musl is libc, libm, libpthread… in one file);
+ * - a name with a `/` is opened as a path;
+ * - otherwise the RUNPATH (else RPATH) of the file that needs it is searched, then those of the
+ *   files that loaded that one, up to the program; `$ORIGIN` / `${ORIGIN}` is the folder of the
+ *   file (of the program: its real path); a path with any other `$` token is ignored;
+ * - then `/etc/ld-musl-ARCH.path` (entries split on `:` and newlines) if the image has it,
+ *   else `/lib:/usr/local/lib:/usr/lib`.
+ *
+ * The view is built from layer entries (the packages' tree and the app), later layers over
+ * earlier ones, and resolves symlinks inside the image as the kernel would inside a container.
+ */
+
+
+const DEFAULT_LIBRARY_PATH = ['/lib', '/usr/local/lib', '/usr/lib'];
+const MAX_SYMLINKS = 40;
+/** The files of an image, by absolute path, from its layer entries. */
+class ImageView {
+    entries = new Map();
+    dirs = new Set(['/']);
+    constructor(layers) {
+        for (const layer of layers) {
+            for (const entry of layer)
+                this.add(entry);
+        }
+    }
+    add(entry) {
+        const p = `/${entry.path}`;
+        this.entries.set(p, entry);
+        for (let dir = external_node_path_namespaceObject.posix.dirname(p); !this.dirs.has(dir); dir = external_node_path_namespaceObject.posix.dirname(dir)) {
+            this.dirs.add(dir);
+        }
+    }
+    /** The entry at exactly this path, without following a symlink there. */
+    entry(p) {
+        return this.entries.get(p);
+    }
+    /** Every entry with its absolute path. */
+    *all() {
+        yield* this.entries;
+    }
+    /**
+     * The path `p` leads to after following symlinks (in every component, the last one too), or
+     * undefined when a component is missing, a loop or too many links are met, or a file is in
+     * the way. The result is an absolute path without symlinks, of a file, hardlink or folder.
+     */
+    resolve(p) {
+        let pending = splitPath(p);
+        let current = '/';
+        let hops = 0;
+        while (pending.length > 0) {
+            const part = pending.shift();
+            if (part === '.' || part === '')
+                continue;
+            if (part === '..') {
+                current = external_node_path_namespaceObject.posix.dirname(current);
+                continue;
+            }
+            const next = external_node_path_namespaceObject.posix.join(current, part);
+            const entry = this.entries.get(next);
+            if (entry?.type === 'symlink') {
+                if (++hops > MAX_SYMLINKS)
+                    return undefined;
+                const target = entry.linkname ?? '';
+                pending = [...splitPath(target), ...pending];
+                if (target.startsWith('/'))
+                    current = '/';
+                continue;
+            }
+            if (entry === undefined && !this.dirs.has(next))
+                return undefined;
+            if (entry !== undefined && entry.type !== 'directory' && pending.some((x) => x !== '')) {
+                return undefined;
+            }
+            current = next;
+        }
+        return { path: current, entry: this.entries.get(current) };
+    }
+    /** Whether `p` leads to a regular file (or a hardlink to one). */
+    isFile(p) {
+        const found = this.resolve(p);
+        return found?.entry?.type === 'file' || found?.entry?.type === 'hardlink';
+    }
+}
+function splitPath(p) {
+    return p.split('/').filter((part) => part !== '');
+}
+/** musl's LDSO_ARCH, the middle of the loader's name (`ld-musl-x86_64.so.1` → `x86_64`). */
+function ldsoArch(arch) {
+    return arch.muslLoader.replace(/^ld-musl-/, '').replace(/\.so\.1$/, '');
+}
+/** Whether musl's loader answers `name` itself, without looking for a file. */
+function isMuslReserved(name) {
+    return /^lib(?:c|pthread|rt|m|dl|util|xnet)\./.test(name);
+}
+/** glibc's own libraries: a program that needs one was built against glibc. */
+function isGlibcLibrary(name) {
+    return name === 'libc.so.6' || /^ld-linux.*\.so\.\d+$/.test(name) || name === 'ld64.so.2';
+}
+/**
+ * The folders the loader searches after the RUNPATHs: `/etc/ld-musl-ARCH.path` when the image
+ * has it (an empty file means none), else musl's default.
+ */
+function systemLibraryPath(view, arch, read) {
+    const file = `/etc/ld-musl-${ldsoArch(arch)}.path`;
+    const found = view.resolve(file);
+    const source = found?.entry?.type === 'file' ? found.entry.source : undefined;
+    if (source === undefined)
+        return DEFAULT_LIBRARY_PATH;
+    return read(source)
+        .split(/[:\n]/)
+        .filter((dir) => dir !== '');
+}
+/**
+ * The folders of one RUNPATH or RPATH, with `$ORIGIN` expanded to `origin` (the folder of the
+ * file that carries it). Empty when the path uses another `$` token: musl then ignores it.
+ */
+function expandRunpath(runpath, origin) {
+    if (/\$(?!ORIGIN|\{ORIGIN\})/.test(runpath))
+        return [];
+    return runpath
+        .replace(/\$\{ORIGIN\}|\$ORIGIN/g, origin)
+        .split(/[:\n]/)
+        .filter((dir) => dir !== '');
+}
+/**
+ * Finds the library `name` that `needer` needs, as musl would. `loaders` are the files that
+ * load `needer` (nearest first), whose RUNPATHs are searched after its own. A library (a file
+ * with no interpreter) also finds the libraries beside it: the programs that load such private
+ * libraries load their neighbours through their own RUNPATH, which a file-by-file check cannot
+ * follow, so that case is taken as met rather than reported falsely.
+ */
+function locateLibrary(view, needer, name, options) {
+    if (options.muslLoader && isMuslReserved(name))
+        return { found: 'loader', searched: [] };
+    if (name.includes('/')) {
+        const p = name.startsWith('/') ? name : external_node_path_namespaceObject.posix.join(external_node_path_namespaceObject.posix.dirname(needer.path), name);
+        return { found: view.isFile(p) ? p : undefined, searched: [] };
+    }
+    const searched = [];
+    for (const file of [needer, ...(options.loaders ?? [])]) {
+        const runpath = searchPath(file.elf);
+        if (runpath)
+            searched.push(...expandRunpath(runpath, external_node_path_namespaceObject.posix.dirname(file.path)));
+    }
+    if (needer.elf.interpreter === undefined)
+        searched.push(external_node_path_namespaceObject.posix.dirname(needer.path));
+    searched.push(...options.systemPath);
+    for (const dir of searched) {
+        const candidate = external_node_path_namespaceObject.posix.join(dir.startsWith('/') ? dir : `/${dir}`, name);
+        if (view.isFile(candidate))
+            return { found: candidate, searched };
+    }
+    return { searched };
+}
+
+;// CONCATENATED MODULE: ./src/assemble/needs.ts
+/**
+ * The app's needs become the world. Every ELF file of the app names its libraries (DT_NEEDED);
+ * those the app carries itself (beside it, or through a RUNPATH such as `$ORIGIN/../lib`) are
+ * met, musl's own names are met by musl, and every other one becomes `so:NAME`, the name
+ * Alpine's packages provide (`p:so:libz.so.1=1.3.1`). A script's `#!` interpreter becomes the
+ * package that provides its path (`/bin/sh` → busybox-binsh, `p:/bin/sh`) or `cmd:NAME`
+ * (`/usr/bin/env python3` → `cmd:python3`).
+ *
+ * Needs the world as given already meets add nothing; a need no repository meets fails the
+ * build before anything is downloaded, naming the library and the file.
+ */
+
+
+
+
+
+
+
+/** Reads the ELF facts and `#!` lines of the app's layer entries. */
+function readAppFiles(entries) {
+    const files = [];
+    for (const entry of entries) {
+        if (entry.type !== 'file' || entry.source === undefined)
+            continue;
+        const file = { path: `/${entry.path}`, source: entry.source, mode: entry.mode };
+        file.elf = readElfFile(entry.source);
+        // Only a file the kernel would run is a script: `#!` in a data file means nothing.
+        if (!file.elf && (entry.mode & 0o111) !== 0)
+            file.shebang = readShebang(entry.source);
+        files.push(file);
+    }
+    return files;
+}
+/** `zlib: so:libz.so.1, needed by /usr/bin/server` */
+function describeAdded(added) {
+    return `${added.package}: ${added.need}, needed by ${added.neededBy.join(', ')}`;
+}
+function addNeed(needs, kind, name, by) {
+    const need = needs.get(name) ?? { kind, name, neededBy: [] };
+    if (!need.neededBy.includes(by))
+        need.neededBy.push(by);
+    needs.set(name, need);
+}
+/**
+ * What the app needs that it does not carry. `view` holds the app's files only (at their image
+ * paths); `label` names an app file in messages. Throws AppError for a file that needs glibc.
+ */
+function appNeeds(files, view, arch, label) {
+    const needs = new Map();
+    const systemPath = systemLibraryPath(view, arch, (f) => external_node_fs_namespaceObject.readFileSync(f, 'latin1'));
+    for (const file of files) {
+        if (file.elf)
+            elfNeeds(file, file.elf, view, arch, systemPath, label, needs);
+        else if (file.shebang)
+            scriptNeeds(file, file.shebang, view, needs);
+    }
+    return [...needs.values()];
+}
+function elfNeeds(file, elf, view, arch, systemPath, label, needs) {
+    // checkApp has refused foreign machines and foreign loaders; a static file needs nothing.
+    if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass)
+        return;
+    for (const name of elf.needed) {
+        if (isGlibcLibrary(name)) {
+            throw new AppError(glibcMessage(`${label(file)} is linked against glibc (it needs ${name}), but`, arch));
+        }
+        const located = locateLibrary(view, { path: file.path, elf }, name, {
+            systemPath,
+            muslLoader: true
+        });
+        if (located.found === undefined)
+            addNeed(needs, 'library', `so:${name}`, file.path);
+    }
+}
+function scriptNeeds(file, shebang, view, needs) {
+    const interpreter = shebang.interpreter;
+    // An interpreter the app carries (`#!/app/bin/python`) is the app's own business.
+    if (view.isFile(interpreter))
+        return;
+    addNeed(needs, 'interpreter', interpreter, file.path);
+    if (external_node_path_namespaceObject.posix.basename(interpreter) !== 'env')
+        return;
+    const command = envCommand(shebang.argument ?? '');
+    if (command === undefined)
+        return;
+    if (command.includes('/')) {
+        if (!view.isFile(command))
+            addNeed(needs, 'interpreter', command, file.path);
+    }
+    else {
+        addNeed(needs, 'command', `cmd:${command}`, file.path);
+    }
+}
+/** The command `env` runs: the first word that is not an option or a NAME=value. */
+function envCommand(argument) {
+    return argument
+        .split(/\s+/)
+        .find((word) => word !== '' && !word.startsWith('-') && !word.includes('='));
+}
+/** Whether a resolved package meets `name`: it is its name, or in its `p:` list. */
+function meets(pkg, name) {
+    return pkg.name === name || pkg.provides.some((p) => p.name === name);
+}
+/** Packages of untagged repositories that provide `name` (a tagged one needs `name@tag`). */
+function untaggedProviders(repos, name) {
+    return providersOf(repos, name).filter((p) => repos.repositories[p.repository]?.tag === undefined);
+}
+/**
+ * The world tokens that meet `needs` the resolved world (`resolved`) leaves unmet. Throws
+ * AppError naming every need no repository meets, before anything is downloaded.
+ */
+function worldAdditions(needs, resolved, repos) {
+    const met = (name) => resolved.some((p) => meets(p, name));
+    const choices = [];
+    const unmet = [];
+    for (const need of needs) {
+        if (met(need.name))
+            continue;
+        if (need.kind === 'interpreter') {
+            // A path is provided by a package's `p:` entry (busybox-binsh: `p:/bin/sh`); pick the one
+            // apk prefers (highest provider_priority, then repository order).
+            const byPath = untaggedProviders(repos, need.name);
+            if (byPath.length > 0) {
+                const best = [...byPath].sort((a, b) => b.providerPriority - a.providerPriority)[0];
+                choices.push({ need, token: best.name });
+                continue;
+            }
+            const command = `cmd:${external_node_path_namespaceObject.posix.basename(need.name)}`;
+            if (met(command))
+                continue;
+            if (untaggedProviders(repos, command).length > 0) {
+                choices.push({ need, token: command });
+                continue;
+            }
+        }
+        else if (untaggedProviders(repos, need.name).length > 0) {
+            choices.push({ need, token: need.name });
+            continue;
+        }
+        unmet.push(unmetMessage(need, repos));
+    }
+    if (unmet.length > 0) {
+        throw new AppError(`${unmet.join('; ')}. Put what is missing in the app folder (a library beside the ` +
+            "program, or in a folder its RUNPATH names, e.g. -Wl,-rpath,'$ORIGIN/../lib'), link it " +
+            'statically, add the repository that has it to `repositories`, or set `elf-needs: false`.');
+    }
+    return choices;
+}
+function unmetMessage(need, repos) {
+    const by = need.neededBy.join(', ');
+    const tagged = providersOf(repos, need.name)
+        .map((p) => `${p.name}@${repos.repositories[p.repository]?.tag}`)
+        .filter((name) => !name.endsWith('@undefined'));
+    const onlyTagged = tagged.length > 0 ? ` (only ${tagged.join(', ')} has it: add that to \`packages\`)` : '';
+    if (need.kind === 'library') {
+        const library = need.name.slice('so:'.length);
+        return `the app file ${by} needs the library ${library}, which no package of the repositories provides (no ${need.name})${onlyTagged}`;
+    }
+    if (need.kind === 'command') {
+        return `the app script ${by} runs ${need.name.slice('cmd:'.length)}, which no package of the repositories provides (no ${need.name})${onlyTagged}`;
+    }
+    const command = `cmd:${external_node_path_namespaceObject.posix.basename(need.name)}`;
+    return `the app script ${by} needs the interpreter ${need.name}, which no package of the repositories provides (neither ${need.name} nor ${command})${onlyTagged}`;
+}
+/** What each added token brought in: the package of the resolution that meets it. */
+function addedNeeds(choices, resolved) {
+    return choices.map(({ need, token }) => {
+        const pkg = resolved.find((p) => meets(p, token));
+        return {
+            package: pkg?.name ?? token,
+            need: need.name,
+            neededBy: need.neededBy,
+            token
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/assemble/link-check.ts
+/**
+ * The link check: after install, every ELF program and library of the image (the packages' and
+ * the app's) has its interpreter and each DT_NEEDED library where musl's loader looks, and every
+ * script of the app its `#!` interpreter. What would fail at `docker run` with "Error loading
+ * shared library" fails the build instead, naming the file, the library and the package that
+ * would provide it.
+ *
+ * Fast by construction: the file list is the layers' entries (no walk of the disk), and of each
+ * file only the ELF header, program headers and dynamic strings are read.
+ */
+
+
+
+
+
+
+const LINK_CHECK_MODES = ['error', 'warn', 'off'];
+/** The PATH a script's `env` searches (the image's default PATH). */
+const COMMAND_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+/** Every missing interpreter, library and command of the image made of `layers`. */
+function checkLinks(layers, arch) {
+    const view = new ImageView(layers.map((l) => l.entries));
+    const systemPath = systemLibraryPath(view, arch, (f) => external_node_fs_namespaceObject.readFileSync(f, 'latin1'));
+    const muslLoader = view.isFile(`/lib/${arch.muslLoader}`);
+    const problems = [];
+    let elfFiles = 0;
+    for (const layer of layers) {
+        for (const entry of layer.entries) {
+            const p = `/${entry.path}`;
+            // A file a later layer replaced is not in the image.
+            if (entry.type !== 'file' || entry.source === undefined || view.entry(p) !== entry)
+                continue;
+            const owner = layer.owner(entry.path);
+            const elf = readElfFile(entry.source);
+            if (elf) {
+                // Firmware and other machines' binaries are never loaded here.
+                if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass)
+                    continue;
+                elfFiles++;
+                if (elf.interpreter !== undefined && !view.isFile(elf.interpreter)) {
+                    problems.push({
+                        file: p,
+                        owner,
+                        kind: 'interpreter',
+                        name: elf.interpreter,
+                        searched: []
+                    });
+                }
+                for (const name of elf.needed) {
+                    const located = locateLibrary(view, { path: p, elf }, name, { systemPath, muslLoader });
+                    if (located.found === undefined) {
+                        problems.push({ file: p, owner, kind: 'library', name, searched: located.searched });
+                    }
+                }
+            }
+            else if (layer.app && (entry.mode & 0o111) !== 0) {
+                problems.push(...scriptProblems(view, p, owner, entry.source));
+            }
+        }
+    }
+    return { problems, elfFiles };
+}
+function scriptProblems(view, file, owner, source) {
+    const shebang = readShebang(source);
+    if (!shebang)
+        return [];
+    if (!view.isFile(shebang.interpreter)) {
+        return [{ file, owner, kind: 'interpreter', name: shebang.interpreter, searched: [] }];
+    }
+    if (external_node_path_namespaceObject.posix.basename(shebang.interpreter) !== 'env')
+        return [];
+    const command = envCommand(shebang.argument ?? '');
+    if (command === undefined)
+        return [];
+    const found = command.includes('/')
+        ? view.isFile(command)
+        : COMMAND_PATH.some((dir) => view.isFile(`${dir}/${command}`));
+    return found ? [] : [{ file, owner, kind: 'command', name: command, searched: COMMAND_PATH }];
+}
+/** The name a package provides for what a problem misses (`so:libz.so.1`, `/bin/sh`…), best first. */
+function providedNames(problem, arch) {
+    if (problem.kind === 'library')
+        return [`so:${problem.name}`];
+    if (problem.kind === 'command')
+        return [`cmd:${problem.name}`];
+    // musl's loader is in no `p:` list; the package that provides its libc name ships it.
+    if (problem.name === `/lib/${arch.muslLoader}`)
+        return [`so:libc.musl-${ldsoArch(arch)}.so.1`];
+    return [problem.name, `cmd:${external_node_path_namespaceObject.posix.basename(problem.name)}`];
+}
+/**
+ * One line per missing thing: `/usr/bin/server (app) needs libz.so.1, not found in /lib,
+ * /usr/local/lib, /usr/lib; package zlib provides it (so:libz.so.1)`.
+ */
+function describeProblems(problems, arch, providers) {
+    return problems.map((problem) => {
+        const what = problem.kind === 'library'
+            ? `needs ${problem.name}, not found in ${problem.searched.join(', ') || 'any folder'}`
+            : problem.kind === 'command'
+                ? `runs ${problem.name} through env, not found in ${problem.searched.join(', ')}`
+                : `needs the interpreter ${problem.name}, which is not in the image`;
+        const names = providedNames(problem, arch);
+        let offer = `no package of the repositories provides ${names.join(' or ')}`;
+        for (const name of names) {
+            const packages = providers(name);
+            if (packages.length > 0) {
+                offer = `add ${packages.join(' or ')} to \`packages\` (${name})`;
+                break;
+            }
+        }
+        if (problem.kind === 'library' && isMuslReserved(problem.name)) {
+            offer = `it is musl's own library: keep musl in the image (drop \`!musl\`)`;
+        }
+        return `${problem.file} (${problem.owner}) ${what}; ${offer}`;
+    });
+}
+/** The build stops: a program of the image could not start. */
+class LinkCheckError extends BuildError {
+}
+/** At most this many lines in an error or warning; the rest is counted. */
+const MAX_LINES = 20;
+function linkCheckMessage(arch, lines) {
+    const shown = lines.slice(0, MAX_LINES);
+    const more = lines.length > shown.length ? `\n… and ${lines.length - shown.length} more` : '';
+    return (`${arch}: link check: ${lines.length} missing; these files of the image would fail to start ` +
+        `or load (Error loading shared library):\n${shown.join('\n')}${more}\n` +
+        'Add the packages named, or put the library in the app folder; `link-check: warn` builds ' +
+        'anyway, `link-check: off` skips this check.');
+}
+
+;// CONCATENATED MODULE: ./src/assemble/lock.ts
+/**
+ * The lock file: what shapes an image's Alpine part, per arch: each package's name, version,
+ * index checksum (`C:`) and repository, and the Alpine release written into os-release. With
+ * the same lock and app, a build gives the same digest whatever the repositories serve later.
+ *
+ * The format is JSON written by hand for diffs that read well in a pull request: keys in a fixed
+ * order, arches sorted, packages sorted by name with one package per line. Repository URLs are
+ * written without credentials (user:password@); local repositories are written relative to the
+ * lock file's folder, so a lock committed with the workspace works on any runner.
+ */
+
+
+
+
+
+const LOCK_VERSION = 1;
+/** The lock at `file`, or undefined when there is none. Malformed content is an InputError. */
+async function readLock(file) {
+    let text;
+    try {
+        text = await promises_namespaceObject.readFile(file, 'utf8');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw new InputError('lock', `cannot read '${file}': ${error.message}`);
+    }
+    return parseLock(text, file);
+}
+function parseLock(text, file) {
+    const bad = (problem) => new InputError('lock', `'${file}' is not a witchery lock file (${problem}); fix it, or delete it (or set ` +
+        '`lock-update: true`) to write a new one');
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch (error) {
+        throw bad(`not JSON: ${error.message}`);
+    }
+    const top = value;
+    if (typeof top !== 'object' || top === null)
+        throw bad('not a JSON object');
+    if (top.lockVersion !== LOCK_VERSION) {
+        throw bad(`lockVersion is ${JSON.stringify(top.lockVersion)}, this witchery reads ${LOCK_VERSION}`);
+    }
+    if (!isStringArray(top.packages))
+        throw bad('`packages` is not a list of strings');
+    if (typeof top.arches !== 'object' || top.arches === null || Array.isArray(top.arches)) {
+        throw bad('`arches` is not an object');
+    }
+    const arches = {};
+    for (const [arch, raw] of Object.entries(top.arches)) {
+        const entry = raw;
+        if (typeof entry !== 'object' || entry === null || !Array.isArray(entry.packages)) {
+            throw bad(`arch ${arch} has no \`packages\` list`);
+        }
+        if (entry.alpine !== undefined && typeof entry.alpine !== 'string') {
+            throw bad(`arch ${arch}: \`alpine\` is not a string`);
+        }
+        const packages = entry.packages.map((p, i) => {
+            const pkg = p;
+            for (const field of ['name', 'version', 'checksum', 'repository']) {
+                if (typeof pkg?.[field] !== 'string' || pkg[field] === '') {
+                    throw bad(`arch ${arch}, package #${i + 1}: \`${field}\` is missing`);
+                }
+            }
+            return {
+                name: pkg.name,
+                version: pkg.version,
+                checksum: pkg.checksum,
+                repository: pkg.repository
+            };
+        });
+        arches[arch] = { alpine: entry.alpine, packages };
+    }
+    return { world: top.packages, arches };
+}
+function isStringArray(value) {
+    return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+function comparePackages(a, b) {
+    return compareNames(a.name, b.name) || compareVersions(a.version, b.version);
+}
+/** The file's text: stable key order, sorted, one package per line, ending with a newline. */
+function formatLock(lock) {
+    const lines = ['{', `  "lockVersion": ${LOCK_VERSION},`];
+    lines.push(`  "packages": ${JSON.stringify(lock.world)},`);
+    lines.push('  "arches": {');
+    const arches = Object.keys(lock.arches).sort();
+    arches.forEach((arch, a) => {
+        const entry = lock.arches[arch];
+        lines.push(`    ${JSON.stringify(arch)}: {`);
+        if (entry.alpine !== undefined)
+            lines.push(`      "alpine": ${JSON.stringify(entry.alpine)},`);
+        lines.push('      "packages": [');
+        const packages = [...entry.packages].sort(comparePackages);
+        packages.forEach((p, i) => {
+            const fields = {
+                name: p.name,
+                version: p.version,
+                checksum: p.checksum,
+                repository: p.repository
+            };
+            lines.push(`        ${JSON.stringify(fields)}${i < packages.length - 1 ? ',' : ''}`);
+        });
+        lines.push('      ]');
+        lines.push(`    }${a < arches.length - 1 ? ',' : ''}`);
+    });
+    lines.push('  }', '}');
+    return `${lines.join('\n')}\n`;
+}
+/** Writes the lock unless the file already says exactly this; true when it wrote. */
+async function writeLock(file, lock) {
+    const text = formatLock(lock);
+    const existing = await promises_namespaceObject.readFile(file, 'utf8').catch(() => undefined);
+    if (existing === text)
+        return false;
+    try {
+        await promises_namespaceObject.mkdir(external_node_path_namespaceObject.dirname(file), { recursive: true });
+        await writeThroughTemp(file, (temp) => promises_namespaceObject.writeFile(temp, text, { flag: 'wx' }));
+    }
+    catch (error) {
+        throw new InputError('lock', `cannot write '${file}': ${error.message}; give a path in a writable folder`);
+    }
+    return true;
+}
+/**
+ * How a configured repository (`[@tag ]URL-or-path`, as in BuildSpec.repositories) is written
+ * in a lock: a URL without its credentials, or a path relative to the lock file's folder.
+ */
+function lockRepository(configured, lockFile) {
+    // parseRepository keeps a URL as written minus its credentials (publicUrl).
+    const url = parseRepository(configured, 0).url;
+    if (/^https?:\/\//i.test(url))
+        return url;
+    const relative = external_node_path_namespaceObject.relative(external_node_path_namespaceObject.dirname(lockFile), url).split(external_node_path_namespaceObject.sep).join('/');
+    return relative === '' ? '.' : relative;
+}
+/** The lock's section for one arch, from the packages a build installed. */
+function archLock(packages, repositories, lockFile, alpine) {
+    const entries = packages.map((p) => ({
+        name: p.name,
+        version: p.version,
+        checksum: p.checksum,
+        repository: lockRepository(repositories[p.repository], lockFile)
+    }));
+    const lock = { packages: entries.sort(comparePackages) };
+    if (alpine !== undefined)
+        lock.alpine = alpine;
+    return lock;
+}
+/**
+ * The engine's view of one arch of the lock: each package with the index of the configured
+ * repository it names. A lock for another arch, or naming a repository no longer configured,
+ * cannot be honoured.
+ */
+function lockedPackages(lock, arch, repositories, lockFile) {
+    const section = lock.arches[arch];
+    if (!section) {
+        throw new LockError(`the lock file '${lockFile}' has no packages for ${arch} (it has ${Object.keys(lock.arches).join(', ') || 'none'}). ${UPDATE_HINT}`);
+    }
+    const written = repositories.map((r) => lockRepository(r, lockFile));
+    return section.packages.map((p) => {
+        const repository = written.indexOf(p.repository);
+        if (repository < 0) {
+            throw new LockError(`the lock file '${lockFile}' takes ${p.name}-${p.version} from ${p.repository}, which is ` +
+                `not among the repositories given (${written.join(', ')}). Add it back, or ${UPDATE_HINT_LOWER}`);
+        }
+        return { name: p.name, version: p.version, checksum: p.checksum, repository };
+    });
+}
+const UPDATE_HINT = 'Set `lock-update: true` (CLI `--lock-update`) to resolve afresh and rewrite the lock.';
+const UPDATE_HINT_LOWER = 'set `lock-update: true` (CLI `--lock-update`) to resolve afresh and rewrite the lock.';
+/** Added, removed, upgraded, downgraded and rebuilt packages, per arch, sorted. */
+function diffLocks(before, after) {
+    const changes = [];
+    const arches = new Set([...Object.keys(before?.arches ?? {}), ...Object.keys(after.arches)]);
+    for (const arch of [...arches].sort()) {
+        const old = byName(before?.arches[arch]?.packages ?? []);
+        const now = byName(after.arches[arch]?.packages ?? []);
+        const names = [...new Set([...old.keys(), ...now.keys()])].sort(compareNames);
+        for (const name of names) {
+            const a = old.get(name);
+            const b = now.get(name);
+            if (!a && b)
+                changes.push({ arch, name, change: 'added', to: b.version });
+            else if (a && !b)
+                changes.push({ arch, name, change: 'removed', from: a.version });
+            else if (a && b && a.version !== b.version) {
+                const change = compareVersions(a.version, b.version) < 0 ? 'upgraded' : 'downgraded';
+                changes.push({ arch, name, change, from: a.version, to: b.version });
+            }
+            else if (a && b && a.checksum !== b.checksum) {
+                changes.push({ arch, name, change: 'rebuilt', from: a.version, to: b.version });
+            }
+        }
+    }
+    return changes;
+}
+function byName(entries) {
+    return new Map(entries.map((e) => [e.name, e]));
+}
+/** `x86_64: hello 1.0-r0 → 1.1-r0 (upgraded)`: one line of a change list for people. */
+function describeChange(c) {
+    const versions = c.from !== undefined && c.to !== undefined ? `${c.from} → ${c.to}` : (c.to ?? c.from ?? '');
+    return `${c.arch}: ${c.name} ${versions} (${c.change})`;
+}
+
 ;// CONCATENATED MODULE: ./src/assemble/build.ts
 /**
  * The build, as a short story: check the app, open the repositories and resolve the world for
  * every arch, let the caller restore caches, install each root, finish it, write the image.
  * Shared by the action and the CLI.
  */
+
+
+
+
+
 
 
 
@@ -49159,23 +51632,59 @@ async function build(spec, options) {
             await checkApp(appSource(spec.app.source, arch), arch, { musl });
     }
     await checkOutput(spec.output);
+    const previous = spec.lock ? await lockBefore(spec.lock, logger) : undefined;
+    const locked = spec.lock?.update ? undefined : previous;
+    if (locked) {
+        logger.info(`installing the packages locked in ${spec.lock?.path}`);
+        await options.onLocked?.(arches.map((a) => ({ arch: a.apk, packages: locked.arches[a.apk]?.packages ?? [] })));
+    }
     const plans = [];
     for (const arch of arches) {
         logger.info(`${arch.apk}: reading ${spec.repositories.length} repositories`);
-        const repos = await openRepositories(engineOptions(spec, arch.apk, options));
-        const resolution = resolveWorld(repos, imageWorld(spec.packages));
-        logger.info(`${arch.apk}: ${resolution.packages.length} packages resolved`);
-        plans.push({ arch, repos, resolution });
+        const engine = engineOptions(spec, arch.apk, options);
+        const repos = await openRepositories(engine);
+        const appEntries = spec.app
+            ? await scanDirectory(appSource(spec.app.source, arch), spec.app.dest.replace(/^\/+/, ''))
+            : undefined;
+        let world = imageWorld(spec.packages);
+        // What the world as given resolves to decides which of the app's needs it already meets.
+        let given = locked ? undefined : resolveWorld(repos, world);
+        let additions = [];
+        if (spec.app && appEntries && spec.elfNeeds !== false) {
+            const base = given?.packages ?? resolvedOrNothing(repos, world);
+            additions = appWorldAdditions(spec.app.source, appEntries, arch, repos, base);
+            const tokens = additions.map((a) => a.token).filter((t) => !world.includes(t));
+            if (tokens.length > 0) {
+                world = [...world, ...new Set(tokens)];
+                given = undefined;
+            }
+        }
+        const resolution = locked
+            ? await resolveFromLock(spec, locked, repos, engine, world)
+            : (given ?? resolveWorld(repos, world));
+        const added = addedNeeds(additions, resolution.packages);
+        for (const a of added)
+            logger.info(`${arch.apk}: ${describeAdded(a)}`);
+        logger.info(`${arch.apk}: ${resolution.packages.length} packages ${locked ? 'locked' : 'resolved'}`);
+        const found = alpineRelease({
+            indexes: repos.indexes,
+            repositories: spec.repositories,
+            packages: [...resolution.packages, ...repos.packages]
+        });
+        const alpine = locked ? (locked.arches[arch.apk]?.alpine ?? found) : found;
+        plans.push({ arch, repos, resolution, alpine, appEntries, added });
     }
     await options.onResolved?.(plans.map((p) => ({ arch: p.arch.apk, packages: p.resolution.packages })));
     const work = await promises_namespaceObject.mkdtemp(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'witchery-'));
     try {
         const fetch = newFetchStats();
         const images = [];
+        const layerPackages = [];
         const perArch = [];
         for (const plan of plans) {
             const built = await buildArch(spec, plan, external_node_path_namespaceObject.join(work, plan.arch.apk), options, fetch);
             images.push(built.image);
+            layerPackages.push(built.layerPackages);
             perArch.push(built.record);
         }
         logger.info(`writing ${spec.output}`);
@@ -49194,9 +51703,13 @@ async function build(spec, options) {
                 digest: layer.digest,
                 diffId: layer.diffId,
                 size: layer.size,
-                createdBy: images[i].layers[j].createdBy
+                createdBy: images[i].layers[j].createdBy,
+                ...(layerPackages[i][j] ? { packages: layerPackages[i][j] } : {})
             }))
         }));
+        const lock = spec.lock ? await updateLock(spec, spec.lock, plans, previous) : undefined;
+        if (lock)
+            logger.info(lockMessage(lock));
         return {
             tarball: written.tarball,
             digest: written.digest,
@@ -49205,9 +51718,8 @@ async function build(spec, options) {
             tags: spec.tags,
             arches: archResults,
             fetch,
-            warnings: archResults.flatMap((a) => a.scriptsSkipped.length > 0
-                ? [`${a.arch}: install scripts not run for ${a.scriptsSkipped.join(', ')}`]
-                : [])
+            warnings: archResults.flatMap(archWarnings),
+            lock
         };
     }
     finally {
@@ -49218,26 +51730,36 @@ async function buildArch(spec, plan, root, options, fetch) {
     const { arch, repos, resolution } = plan;
     const installed = await installResolution(root, repos, resolution, engineOptions(spec, arch.apk, options));
     addFetchStats(fetch, installed.fetch);
-    const description = repos.indexes.map((i) => i.description).find((d) => d) ?? '';
-    await finishRootfs(root, installed.tree, {
+    const written = await finishRootfs(root, installed.tree, {
         user: spec.image.user,
-        alpineVersion: alpineVersionFrom(description, spec.repositories)
+        alpineVersion: plan.alpine
     });
-    const layers = [
-        {
-            entries: treeToLayerEntries(root, installed.tree),
-            createdBy: `witchery: apk add ${spec.packages.join(' ')}`,
-            comment: `${installed.installed.length} Alpine packages`
-        }
-    ];
-    if (spec.app) {
+    const parts = partitionLayers({
+        root,
+        tree: installed.tree,
+        installed: installed.installed,
+        written,
+        epoch: spec.sourceDateEpoch,
+        layers: spec.layers ?? DEFAULT_LAYERS,
+        createdBy: `witchery: apk add ${spec.packages.join(' ')}`
+    });
+    const layers = parts.map((p) => p.layer);
+    const layerPackages = parts.map((p) => p.packages);
+    const checked = layers.map((layer) => ({
+        entries: layer.entries,
+        owner: (p) => installed.tree.get(p)?.owner ?? 'witchery'
+    }));
+    if (spec.app && plan.appEntries) {
         const source = appSource(spec.app.source, arch);
         layers.push({
-            entries: await scanDirectory(source, spec.app.dest.replace(/^\/+/, '')),
+            entries: plan.appEntries,
             createdBy: `witchery: COPY ${external_node_path_namespaceObject.basename(source)} ${spec.app.dest}`,
             comment: 'app'
         });
+        layerPackages.push(undefined);
+        checked.push({ entries: plan.appEntries, owner: () => 'app', app: true });
     }
+    const linkProblems = linkCheck(spec, plan, checked, options);
     const hasCaBundle = installed.tree.has('etc/ssl/certs/ca-certificates.crt');
     return {
         image: {
@@ -49246,6 +51768,7 @@ async function buildArch(spec, plan, root, options, fetch) {
             config: config_imageConfig(spec, { hasCaBundle }),
             annotations: spec.image.annotations
         },
+        layerPackages,
         record: {
             arch: arch.apk,
             packages: installed.installed.map((p) => ({
@@ -49255,9 +51778,76 @@ async function buildArch(spec, plan, root, options, fetch) {
                 license: p.license,
                 size: p.installedSize
             })),
-            scriptsSkipped: installed.scriptsSkipped
+            scriptsSkipped: installed.scriptsSkipped,
+            alpineRelease: plan.alpine,
+            appNeeds: plan.added.map((a) => ({
+                package: a.package,
+                need: a.need,
+                neededBy: a.neededBy
+            })),
+            linkProblems
         }
     };
+}
+/** What a build warns about for one arch: scripts not (fully) applied, an unknown release. */
+function archWarnings(a) {
+    const warnings = [];
+    const whole = a.scriptsSkipped.filter((s) => s.command === undefined);
+    const commands = a.scriptsSkipped.filter((s) => s.command !== undefined);
+    if (whole.length > 0) {
+        const names = [...new Set(whole.map((s) => s.package))];
+        warnings.push(`${a.arch}: install scripts not run (scripts: none) for ${names.join(', ')}`);
+    }
+    if (commands.length > 0) {
+        const list = commands.map((s) => `${s.package}.${s.script}: ${s.command}`);
+        warnings.push(`${a.arch}: install script commands not run (the image has no shell; witchery applies ` +
+            `only account and busybox idioms): ${list.join('; ')}`);
+    }
+    if (a.alpineRelease === undefined)
+        warnings.push(`${a.arch}: ${UNKNOWN_RELEASE_WARNING}`);
+    if (a.linkProblems.length > 0)
+        warnings.push(linkCheckMessage(a.arch, a.linkProblems));
+    return warnings;
+}
+/** The packages `world` resolves to, or none when it does not resolve (the lock decides then). */
+function resolvedOrNothing(repos, world) {
+    try {
+        return resolveWorld(repos, world).packages;
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * What the app needs that the packages `base` (the world as given, resolved) do not meet, as
+ * world tokens. Throws AppError, before any download, for a need no repository meets.
+ */
+function appWorldAdditions(source, appEntries, arch, repos, base) {
+    const files = readAppFiles(appEntries);
+    const single = appEntries.length === 1;
+    const from = appSource(source, arch);
+    const label = (file) => single ? `app '${from}'` : `'${file.path}' of app folder '${from}'`;
+    const needs = appNeeds(files, new ImageView([appEntries]), arch, label);
+    return worldAdditions(needs, base, repos);
+}
+/**
+ * Runs the link check over the image's layers: throws LinkCheckError with `link-check: error`
+ * (the default), returns the problems as lines with `warn`, nothing with `off`.
+ */
+function linkCheck(spec, plan, layers, options) {
+    const mode = spec.linkCheck ?? 'error';
+    if (mode === 'off')
+        return [];
+    const { problems, elfFiles } = checkLinks(layers, plan.arch);
+    options.logger.info(`${plan.arch.apk}: link check: ${elfFiles} ELF files, ${problems.length} missing`);
+    if (problems.length === 0)
+        return [];
+    const providers = (name) => [...new Set(providersOf(plan.repos, name).map((p) => p.name))];
+    const lines = describeProblems(problems, plan.arch, providers);
+    if (mode === 'error')
+        throw new LinkCheckError(linkCheckMessage(plan.arch.apk, lines));
+    options.logger.warning(linkCheckMessage(plan.arch.apk, lines));
+    return lines;
 }
 /**
  * The world of an image: the packages asked for, plus musl, which every image carries (the app
@@ -49285,12 +51875,15 @@ function engineOptions(spec, arch, options) {
     return {
         arch,
         repositories: spec.repositories,
+        auth: spec.credentials,
+        alpineKeysUrl: spec.alpineKeysUrl,
         keyDirs: spec.keyDirs,
         keyFiles: spec.keyFiles,
         allowUntrusted: spec.allowUntrusted,
         fetchAlpineKeys: spec.fetchAlpineKeys,
         cacheDir: spec.cacheDir,
         sourceDateEpoch: spec.sourceDateEpoch,
+        scripts: spec.scripts,
         logger: options.logger,
         ...options.engine
     };
@@ -49300,8 +51893,66 @@ function addFetchStats(total, add) {
         total[key] += add[key] ?? 0;
     }
 }
+/**
+ * The lock as it stands before the build. With `lock-update` an unreadable lock is only the
+ * "before" of the change list, so it is replaced with a warning instead of failing the build.
+ */
+async function lockBefore(lock, logger) {
+    if (!lock.update)
+        return readLock(lock.path);
+    try {
+        return await readLock(lock.path);
+    }
+    catch (error) {
+        logger.warning(`${error.message}; lock-update writes a new one`);
+        return undefined;
+    }
+}
+/** The locked packages of one arch, as the engine installs them; lock problems as LockError. */
+async function resolveFromLock(spec, lock, repos, engine, world) {
+    const file = spec.lock?.path ?? '';
+    const packages = lockedPackages(lock, repos.arch, spec.repositories, file);
+    try {
+        return await resolveLocked(repos, world, packages, engine);
+    }
+    catch (error) {
+        if (!(error instanceof LockedPackageError))
+            throw error;
+        throw new LockError(`${repos.arch}: ${error.message}. ${lockAdvice(error, file)}`, error.packages, {
+            cause: error
+        });
+    }
+}
+function lockAdvice(error, file) {
+    if (/no longer in the repositories/.test(error.message)) {
+        return (`The lock file '${file}' pins them, but Alpine keeps only the newest build of each ` +
+            `package on its mirrors and the cache does not hold these. ${UPDATE_HINT}`);
+    }
+    return `The lock file '${file}' was made for other \`packages\`. ${UPDATE_HINT}`;
+}
+/** Writes the lock after a successful build (when absent, or with `lock-update`). */
+async function updateLock(spec, lockSpec, plans, previous) {
+    if (previous && !lockSpec.update)
+        return { path: lockSpec.path, status: 'used', changes: [] };
+    const lock = { world: spec.packages, arches: {} };
+    for (const plan of plans) {
+        lock.arches[plan.arch.apk] = archLock(plan.resolution.packages, spec.repositories, lockSpec.path, plan.alpine);
+    }
+    await writeLock(lockSpec.path, lock);
+    return {
+        path: lockSpec.path,
+        status: previous ? 'updated' : 'written',
+        changes: diffLocks(previous, lock)
+    };
+}
+function lockMessage(lock) {
+    if (lock.status === 'used')
+        return `installed exactly what ${lock.path} locks`;
+    const what = lock.status === 'written' ? 'wrote' : 'updated';
+    return `${what} ${lock.path}: ${lock.changes.length} change${lock.changes.length === 1 ? '' : 's'}`;
+}
 
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
+;// CONCATENATED MODULE: ../node_modules/@actions/glob/lib/internal-glob-options-helper.js
 
 /**
  * Returns a copy with defaults filled in.
@@ -49339,7 +51990,7 @@ function getOptions(copy) {
     return result;
 }
 //# sourceMappingURL=internal-glob-options-helper.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-path-helper.js
+;// CONCATENATED MODULE: ../node_modules/@actions/glob/lib/internal-path-helper.js
 
 
 const internal_path_helper_IS_WINDOWS = process.platform === 'win32';
@@ -49507,7 +52158,7 @@ function safeTrimTrailingSeparator(p) {
     return p.substr(0, p.length - 1);
 }
 //# sourceMappingURL=internal-path-helper.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-match-kind.js
+;// CONCATENATED MODULE: ../node_modules/@actions/glob/lib/internal-match-kind.js
 /**
  * Indicates whether a pattern matches a path
  */
@@ -49523,7 +52174,7 @@ var MatchKind;
     MatchKind[MatchKind["All"] = 3] = "All";
 })(MatchKind || (MatchKind = {}));
 //# sourceMappingURL=internal-match-kind.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-pattern-helper.js
+;// CONCATENATED MODULE: ../node_modules/@actions/glob/lib/internal-pattern-helper.js
 
 
 const internal_pattern_helper_IS_WINDOWS = process.platform === 'win32';
@@ -49593,7 +52244,7 @@ function internal_pattern_helper_partialMatch(patterns, itemPath) {
     return patterns.some(x => !x.negate && x.partialMatch(itemPath));
 }
 //# sourceMappingURL=internal-pattern-helper.js.map
-;// CONCATENATED MODULE: ./node_modules/balanced-match/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/balanced-match/dist/esm/index.js
 const balanced = (a, b, str) => {
     const ma = a instanceof RegExp ? maybeMatch(a, str) : a;
     const mb = b instanceof RegExp ? maybeMatch(b, str) : b;
@@ -49648,7 +52299,7 @@ const range = (a, b, str) => {
     return result;
 };
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/brace-expansion/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/brace-expansion/dist/esm/index.js
 
 const escSlash = '\0SLASH' + Math.random().toFixed(16) + '\0';
 const escOpen = '\0OPEN' + Math.random().toFixed(16) + '\0';
@@ -50164,7 +52815,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
     return acc;
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/assert-valid-pattern.js
+;// CONCATENATED MODULE: ../node_modules/minimatch/dist/esm/assert-valid-pattern.js
 const MAX_PATTERN_LENGTH = 1024 * 64;
 const assertValidPattern = (pattern) => {
     if (typeof pattern !== 'string') {
@@ -50175,7 +52826,7 @@ const assertValidPattern = (pattern) => {
     }
 };
 //# sourceMappingURL=assert-valid-pattern.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/brace-expressions.js
+;// CONCATENATED MODULE: ../node_modules/minimatch/dist/esm/brace-expressions.js
 // translate the various posix character classes into unicode properties
 // this works across all unicode locales
 // { <posix class>: [<translation>, /u flag required, negated]
@@ -50322,7 +52973,7 @@ const parseClass = (glob, position) => {
     return [comb, uflag, endPos - pos, true];
 };
 //# sourceMappingURL=brace-expressions.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/unescape.js
+;// CONCATENATED MODULE: ../node_modules/minimatch/dist/esm/unescape.js
 /**
  * Un-escape a string that has been escaped with {@link escape}.
  *
@@ -50357,7 +53008,7 @@ const unescape_unescape = (s, { windowsPathsNoEscape = false, magicalBraces = tr
             .replace(/\\([^/{}])/g, '$1');
 };
 //# sourceMappingURL=unescape.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/ast.js
+;// CONCATENATED MODULE: ../node_modules/minimatch/dist/esm/ast.js
 // parse a single path portion
 var _a;
 
@@ -51199,7 +53850,7 @@ class AST {
 }
 _a = AST;
 //# sourceMappingURL=ast.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/escape.js
+;// CONCATENATED MODULE: ../node_modules/minimatch/dist/esm/escape.js
 /**
  * Escape all magic characters in a glob pattern.
  *
@@ -51226,7 +53877,7 @@ const escape_escape = (s, { windowsPathsNoEscape = false, magicalBraces = false,
         : s.replace(/[?*()[\]\\]/g, '\\$&');
 };
 //# sourceMappingURL=escape.js.map
-;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/minimatch/dist/esm/index.js
 
 
 
@@ -52341,7 +54992,7 @@ minimatch.Minimatch = Minimatch;
 minimatch.escape = escape_escape;
 minimatch.unescape = unescape_unescape;
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-path.js
+;// CONCATENATED MODULE: ../node_modules/@actions/glob/lib/internal-path.js
 
 
 
@@ -52429,7 +55080,7 @@ class Path {
     }
 }
 //# sourceMappingURL=internal-path.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-pattern.js
+;// CONCATENATED MODULE: ../node_modules/@actions/glob/lib/internal-pattern.js
 
 
 
@@ -52658,7 +55309,7 @@ class Pattern {
     }
 }
 //# sourceMappingURL=internal-pattern.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-search-state.js
+;// CONCATENATED MODULE: ../node_modules/@actions/glob/lib/internal-search-state.js
 class SearchState {
     constructor(path, level) {
         this.path = path;
@@ -52666,7 +55317,7 @@ class SearchState {
     }
 }
 //# sourceMappingURL=internal-search-state.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-globber.js
+;// CONCATENATED MODULE: ../node_modules/@actions/glob/lib/internal-globber.js
 var internal_globber_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -52890,7 +55541,7 @@ class DefaultGlobber {
 const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 // EXTERNAL MODULE: external "util"
 var external_util_ = __nccwpck_require__(9023);
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-hash-files.js
+;// CONCATENATED MODULE: ../node_modules/@actions/glob/lib/internal-hash-files.js
 var internal_hash_files_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -52967,7 +55618,7 @@ function hashFiles(globber_1, currentWorkspace_1) {
     });
 }
 //# sourceMappingURL=internal-hash-files.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/glob.js
+;// CONCATENATED MODULE: ../node_modules/@actions/glob/lib/glob.js
 var glob_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -53009,9 +55660,9 @@ function glob_hashFiles(patterns_1) {
     });
 }
 //# sourceMappingURL=glob.js.map
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var semver = __nccwpck_require__(2088);
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/constants.js
+// EXTERNAL MODULE: ../node_modules/semver/index.js
+var semver = __nccwpck_require__(4978);
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/internal/constants.js
 var CacheFilename;
 (function (CacheFilename) {
     CacheFilename["Gzip"] = "cache.tgz";
@@ -53050,7 +55701,7 @@ const CacheFileSizeLimit = 10 * Math.pow(1024, 3); // 10GiB per repository
 // Shared so cache.ts and cacheHttpClient.ts match the same contract value.
 const CacheReadDeniedMessagePrefix = 'cache read denied:';
 //# sourceMappingURL=constants.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/cacheUtils.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/internal/cacheUtils.js
 var cacheUtils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -53232,7 +55883,7 @@ function getRuntimeToken() {
 //# sourceMappingURL=cacheUtils.js.map
 // EXTERNAL MODULE: external "url"
 var external_url_ = __nccwpck_require__(7016);
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/abort-controller/AbortError.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/abort-controller/AbortError.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -53273,7 +55924,7 @@ class AbortError extends Error {
 //# sourceMappingURL=AbortError.js.map
 ;// CONCATENATED MODULE: external "node:process"
 const external_node_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/logger/log.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/logger/log.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -53283,7 +55934,7 @@ function log(message, ...args) {
     external_node_process_namespaceObject.stderr.write(`${external_node_util_.format(message, ...args)}${external_node_os_namespaceObject.EOL}`);
 }
 //# sourceMappingURL=log.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/env.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/env.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -53332,7 +55983,7 @@ const isNodeRuntime = !isBun && !isDeno;
  */
 const isReactNative = false;
 //# sourceMappingURL=env.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/logger/debug.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/logger/debug.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -53519,7 +56170,7 @@ function extend(namespace) {
 }
 /* harmony default export */ const logger_debug = (debugObj);
 //# sourceMappingURL=debug.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/logger/logger.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/logger/logger.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -53645,7 +56296,7 @@ function createClientLogger(namespace) {
     return context.createClientLogger(namespace);
 }
 //# sourceMappingURL=logger.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/httpHeaders.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/httpHeaders.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 function normalizeName(name) {
@@ -53745,7 +56396,7 @@ function httpHeaders_createHttpHeaders(rawHeaders) {
     return new HttpHeadersImpl(rawHeaders);
 }
 //# sourceMappingURL=httpHeaders.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/uuidUtils.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/uuidUtils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -53757,7 +56408,7 @@ function randomUUID() {
     return crypto.randomUUID();
 }
 //# sourceMappingURL=uuidUtils.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/pipelineRequest.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/pipelineRequest.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -53813,7 +56464,7 @@ function pipelineRequest_createPipelineRequest(options) {
     return new PipelineRequestImpl(options);
 }
 //# sourceMappingURL=pipelineRequest.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/pipeline.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/pipeline.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 const ValidPhaseNames = new Set(["Deserialize", "Serialize", "Retry", "Sign"]);
@@ -54076,7 +56727,7 @@ function pipeline_createEmptyPipeline() {
     return HttpPipeline.create();
 }
 //# sourceMappingURL=pipeline.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/object.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/object.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -54091,7 +56742,7 @@ function isObject(input) {
         !(input instanceof Date));
 }
 //# sourceMappingURL=object.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/error.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/error.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54108,13 +56759,13 @@ function error_isError(e) {
     return false;
 }
 //# sourceMappingURL=error.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/inspect.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/inspect.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 const custom = external_node_util_.inspect.custom;
 //# sourceMappingURL=inspect.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/sanitizer.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/sanitizer.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54270,7 +56921,7 @@ class sanitizer_Sanitizer {
     }
 }
 //# sourceMappingURL=sanitizer.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/restError.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/restError.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54362,13 +57013,13 @@ function restError_isRestError(e) {
 //# sourceMappingURL=restError.js.map
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/log.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/log.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 const log_logger = createClientLogger("ts-http-runtime");
 //# sourceMappingURL=log.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/nodeHttpClient.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/nodeHttpClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54718,7 +57369,7 @@ function createNodeHttpClient() {
     return new NodeHttpClient();
 }
 //# sourceMappingURL=nodeHttpClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/defaultHttpClient.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/defaultHttpClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54729,7 +57380,7 @@ function defaultHttpClient_createDefaultHttpClient() {
     return createNodeHttpClient();
 }
 //# sourceMappingURL=defaultHttpClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/logPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/logPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54763,7 +57414,7 @@ function logPolicy_logPolicy(options = {}) {
     };
 }
 //# sourceMappingURL=logPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/userAgentPlatform.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/userAgentPlatform.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54792,7 +57443,7 @@ async function userAgentPlatform_setPlatformSpecificData(map) {
     }
 }
 //# sourceMappingURL=userAgentPlatform.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/userAgent.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/userAgent.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54824,7 +57475,7 @@ async function userAgent_getUserAgentValue(prefix) {
     return userAgentValue;
 }
 //# sourceMappingURL=userAgent.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/userAgentPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/userAgentPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54851,7 +57502,7 @@ function userAgentPolicy_userAgentPolicy(options = {}) {
     };
 }
 //# sourceMappingURL=userAgentPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/random.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/random.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -54873,7 +57524,7 @@ function random_getRandomIntegerInclusive(min, max) {
     return offset + min;
 }
 //# sourceMappingURL=random.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/delay.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/delay.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54894,7 +57545,7 @@ function calculateRetryDelay(retryAttempt, config) {
     return { retryAfterInMs };
 }
 //# sourceMappingURL=delay.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/helpers.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/helpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -54953,7 +57604,7 @@ function parseHeaderValueAsNumber(response, headerName) {
     return valueAsNum;
 }
 //# sourceMappingURL=helpers.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/retryStrategies/throttlingRetryStrategy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/retryStrategies/throttlingRetryStrategy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55028,7 +57679,7 @@ function throttlingRetryStrategy_throttlingRetryStrategy() {
     };
 }
 //# sourceMappingURL=throttlingRetryStrategy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/retryStrategies/exponentialRetryStrategy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/retryStrategies/exponentialRetryStrategy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55092,13 +57743,13 @@ function isSystemError(err) {
         err.code === "ENOTFOUND");
 }
 //# sourceMappingURL=exponentialRetryStrategy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/constants.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/constants.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 const constants_SDK_VERSION = "0.3.6";
 const constants_DEFAULT_RETRY_POLICY_COUNT = 3;
 //# sourceMappingURL=constants.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/retryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/retryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55204,7 +57855,7 @@ function retryPolicy_retryPolicy(strategies, options = { maxRetries: constants_D
     };
 }
 //# sourceMappingURL=retryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/defaultRetryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/defaultRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55230,7 +57881,7 @@ function defaultRetryPolicy_defaultRetryPolicy(options = {}) {
     };
 }
 //# sourceMappingURL=defaultRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/bytesEncoding.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/bytesEncoding.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -55252,7 +57903,7 @@ function bytesEncoding_stringToUint8Array(value, format) {
     return Buffer.from(value, format);
 }
 //# sourceMappingURL=bytesEncoding.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/formData.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/formData.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -55279,7 +57930,7 @@ function convertBodyToFormDataMap(body) {
     return undefined;
 }
 //# sourceMappingURL=formData.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/formDataPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/formDataPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55369,11 +58020,11 @@ async function prepareFormData(formData, request) {
     request.multipartBody = { parts };
 }
 //# sourceMappingURL=formDataPolicy.js.map
-// EXTERNAL MODULE: ./node_modules/https-proxy-agent/dist/index.js
-var dist = __nccwpck_require__(3669);
-// EXTERNAL MODULE: ./node_modules/http-proxy-agent/dist/index.js
-var http_proxy_agent_dist = __nccwpck_require__(1970);
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/proxyPolicy.js
+// EXTERNAL MODULE: ../node_modules/https-proxy-agent/dist/index.js
+var dist = __nccwpck_require__(7511);
+// EXTERNAL MODULE: ../node_modules/http-proxy-agent/dist/index.js
+var http_proxy_agent_dist = __nccwpck_require__(2412);
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/proxyPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55563,7 +58214,7 @@ function proxyPolicy_proxyPolicy(proxySettings, options) {
     };
 }
 //# sourceMappingURL=proxyPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/redirectPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/redirectPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55625,7 +58276,7 @@ async function handleRedirect(next, response, maxRetries, allowCrossOriginRedire
     return response;
 }
 //# sourceMappingURL=redirectPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/platformPolicies.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/platformPolicies.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55656,7 +58307,7 @@ function platformPolicies_addPlatformPolicies(pipeline, options) {
     pipeline.addPolicy(redirectPolicy(options.redirectOptions), { afterPhase: "Retry" });
 }
 //# sourceMappingURL=platformPolicies.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/typeGuards-node.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/typeGuards-node.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55677,7 +58328,7 @@ function typeGuards_node_isWebReadableStream(x) {
     return x instanceof ReadableStream;
 }
 //# sourceMappingURL=typeGuards-node.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/typeGuards.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/typeGuards.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55696,7 +58347,7 @@ function typeGuards_isBlob(x) {
     return x instanceof Blob;
 }
 //# sourceMappingURL=typeGuards.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/concat.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/concat.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55766,7 +58417,7 @@ async function concat(sources) {
     };
 }
 //# sourceMappingURL=concat.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/multipartPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/multipartPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55882,7 +58533,7 @@ function multipartPolicy_multipartPolicy() {
     };
 }
 //# sourceMappingURL=multipartPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/createPipelineFromOptions.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/createPipelineFromOptions.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55910,7 +58561,7 @@ function createPipelineFromOptions_createPipelineFromOptions(options) {
     return pipeline;
 }
 //# sourceMappingURL=createPipelineFromOptions.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/auth/checkInsecureConnection.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/auth/checkInsecureConnection.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55962,7 +58613,7 @@ function checkInsecureConnection_ensureSecureConnection(request, options) {
     }
 }
 //# sourceMappingURL=checkInsecureConnection.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/auth/apiKeyAuthenticationPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/auth/apiKeyAuthenticationPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -55993,7 +58644,7 @@ function apiKeyAuthenticationPolicy_apiKeyAuthenticationPolicy(options) {
     };
 }
 //# sourceMappingURL=apiKeyAuthenticationPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/auth/basicAuthenticationPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/auth/basicAuthenticationPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56024,7 +58675,7 @@ function basicAuthenticationPolicy_basicAuthenticationPolicy(options) {
     };
 }
 //# sourceMappingURL=basicAuthenticationPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/auth/bearerAuthenticationPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/auth/bearerAuthenticationPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56055,7 +58706,7 @@ function bearerAuthenticationPolicy_bearerAuthenticationPolicy(options) {
     };
 }
 //# sourceMappingURL=bearerAuthenticationPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/auth/oauth2AuthenticationPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/auth/oauth2AuthenticationPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56086,7 +58737,7 @@ function oauth2AuthenticationPolicy_oauth2AuthenticationPolicy(options) {
     };
 }
 //# sourceMappingURL=oauth2AuthenticationPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/client/clientHelpers.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/client/clientHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56128,7 +58779,7 @@ function clientHelpers_getCachedDefaultHttpsClient() {
     return cachedHttpClient;
 }
 //# sourceMappingURL=clientHelpers.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/client/multipart.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/client/multipart.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56249,7 +58900,7 @@ function multipart_buildMultipartBody(parts) {
     return { parts: parts.map(buildBodyPart) };
 }
 //# sourceMappingURL=multipart.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/client/sendRequest.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/client/sendRequest.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56447,7 +59098,7 @@ function createParseError(response, err) {
     });
 }
 //# sourceMappingURL=sendRequest.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/client/getClient.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/client/getClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56534,7 +59185,7 @@ function buildOperation(method, url, pipeline, options, allowInsecureConnection,
     };
 }
 //# sourceMappingURL=getClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/client/restError.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/client/restError.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56565,7 +59216,7 @@ function statusCodeToNumber(statusCode) {
     return Number.isNaN(status) ? undefined : status;
 }
 //# sourceMappingURL=restError.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56580,7 +59231,7 @@ function statusCodeToNumber(statusCode) {
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/pipeline.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/pipeline.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56592,12 +59243,12 @@ function esm_pipeline_createEmptyPipeline() {
     return pipeline_createEmptyPipeline();
 }
 //# sourceMappingURL=pipeline.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/logger/internal.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/logger/internal.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 //# sourceMappingURL=internal.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/logger/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/logger/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56638,13 +59289,13 @@ function esm_createClientLogger(namespace) {
     return esm_context.createClientLogger(namespace);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/log.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/log.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 const esm_log_logger = esm_createClientLogger("core-rest-pipeline");
 //# sourceMappingURL=log.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/agentPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/agentPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -56667,7 +59318,7 @@ function agentPolicy_agentPolicy(agent) {
     };
 }
 //# sourceMappingURL=agentPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/decompressResponsePolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/decompressResponsePolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -56691,7 +59342,7 @@ function decompressResponsePolicy_decompressResponsePolicy() {
     };
 }
 //# sourceMappingURL=decompressResponsePolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/exponentialRetryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/exponentialRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56716,7 +59367,7 @@ function exponentialRetryPolicy(options = {}) {
     });
 }
 //# sourceMappingURL=exponentialRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/systemErrorRetryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/systemErrorRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56746,7 +59397,7 @@ function systemErrorRetryPolicy(options = {}) {
     };
 }
 //# sourceMappingURL=systemErrorRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/throttlingRetryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/throttlingRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56775,7 +59426,7 @@ function throttlingRetryPolicy(options = {}) {
     };
 }
 //# sourceMappingURL=throttlingRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/tlsPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/tlsPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -56798,7 +59449,7 @@ function tlsPolicy_tlsPolicy(tlsSettings) {
     };
 }
 //# sourceMappingURL=tlsPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/policies/internal.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/policies/internal.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56816,7 +59467,7 @@ function tlsPolicy_tlsPolicy(tlsSettings) {
 
 
 //# sourceMappingURL=internal.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/logPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/logPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56836,7 +59487,7 @@ function policies_logPolicy_logPolicy(options = {}) {
     });
 }
 //# sourceMappingURL=logPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/redirectPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/redirectPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56854,7 +59505,7 @@ function policies_redirectPolicy_redirectPolicy(options = {}) {
     return redirectPolicy_redirectPolicy(options);
 }
 //# sourceMappingURL=redirectPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/util/userAgentPlatform.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/util/userAgentPlatform.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56884,13 +59535,13 @@ async function util_userAgentPlatform_setPlatformSpecificData(map) {
     }
 }
 //# sourceMappingURL=userAgentPlatform.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/constants.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/constants.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 const esm_constants_SDK_VERSION = "1.22.3";
 const esm_constants_DEFAULT_RETRY_POLICY_COUNT = 3;
 //# sourceMappingURL=constants.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/util/userAgent.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/util/userAgent.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56921,7 +59572,7 @@ async function util_userAgent_getUserAgentValue(prefix) {
     return userAgentValue;
 }
 //# sourceMappingURL=userAgent.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/userAgentPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/userAgentPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56948,7 +59599,7 @@ function policies_userAgentPolicy_userAgentPolicy(options = {}) {
     };
 }
 //# sourceMappingURL=userAgentPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/sha256.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/sha256.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56971,7 +59622,7 @@ async function computeSha256Hash(content, encoding) {
     return createHash("sha256").update(content).digest(encoding);
 }
 //# sourceMappingURL=sha256.js.map
-;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/internal.js
+;// CONCATENATED MODULE: ../node_modules/@typespec/ts-http-runtime/dist/esm/util/internal.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -56984,7 +59635,7 @@ async function computeSha256Hash(content, encoding) {
 
 
 //# sourceMappingURL=internal.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/abort-controller/dist/esm/AbortError.js
+;// CONCATENATED MODULE: ../node_modules/@azure/abort-controller/dist/esm/AbortError.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT license.
 /**
@@ -57012,12 +59663,12 @@ class AbortError_AbortError extends Error {
     }
 }
 //# sourceMappingURL=AbortError.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/abort-controller/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/abort-controller/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT license.
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-util/dist/esm/createAbortablePromise.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-util/dist/esm/createAbortablePromise.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57060,7 +59711,7 @@ function createAbortablePromise(buildPromise, options) {
     });
 }
 //# sourceMappingURL=createAbortablePromise.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-util/dist/esm/delay.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-util/dist/esm/delay.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57100,7 +59751,7 @@ function delay_calculateRetryDelay(retryAttempt, config) {
     return { retryAfterInMs };
 }
 //# sourceMappingURL=delay.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-util/dist/esm/error.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-util/dist/esm/error.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57131,7 +59782,7 @@ function error_getErrorMessage(e) {
     }
 }
 //# sourceMappingURL=error.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-util/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-util/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57263,7 +59914,7 @@ function esm_stringToUint8Array(value, format) {
     return bytesEncoding_stringToUint8Array(value, format);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/util/file.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/util/file.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57393,7 +60044,7 @@ function toArrayBuffer(source) {
     return source.map((x) => x);
 }
 //# sourceMappingURL=file.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/multipartPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/multipartPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57422,7 +60073,7 @@ function policies_multipartPolicy_multipartPolicy() {
     };
 }
 //# sourceMappingURL=multipartPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/decompressResponsePolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/decompressResponsePolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57438,7 +60089,7 @@ function policies_decompressResponsePolicy_decompressResponsePolicy() {
     return decompressResponsePolicy_decompressResponsePolicy();
 }
 //# sourceMappingURL=decompressResponsePolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/defaultRetryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/defaultRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57456,7 +60107,7 @@ function policies_defaultRetryPolicy_defaultRetryPolicy(options = {}) {
     return defaultRetryPolicy_defaultRetryPolicy(options);
 }
 //# sourceMappingURL=defaultRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/formDataPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/formDataPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57471,7 +60122,7 @@ function policies_formDataPolicy_formDataPolicy() {
     return formDataPolicy_formDataPolicy();
 }
 //# sourceMappingURL=formDataPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/proxyPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/proxyPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57500,7 +60151,7 @@ function policies_proxyPolicy_proxyPolicy(proxySettings, options) {
     return proxyPolicy_proxyPolicy(proxySettings, options);
 }
 //# sourceMappingURL=proxyPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/setClientRequestIdPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/setClientRequestIdPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -57525,7 +60176,7 @@ function setClientRequestIdPolicy_setClientRequestIdPolicy(requestIdHeaderName =
     };
 }
 //# sourceMappingURL=setClientRequestIdPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/agentPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/agentPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57540,7 +60191,7 @@ function policies_agentPolicy_agentPolicy(agent) {
     return agentPolicy_agentPolicy(agent);
 }
 //# sourceMappingURL=agentPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/tlsPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/tlsPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57555,7 +60206,7 @@ function policies_tlsPolicy_tlsPolicy(tlsSettings) {
     return tlsPolicy_tlsPolicy(tlsSettings);
 }
 //# sourceMappingURL=tlsPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-tracing/dist/esm/tracingContext.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-tracing/dist/esm/tracingContext.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /** @internal */
@@ -57604,9 +60255,9 @@ class TracingContextImpl {
     }
 }
 //# sourceMappingURL=tracingContext.js.map
-// EXTERNAL MODULE: ./node_modules/@azure/core-tracing/dist/commonjs/state.js
-var commonjs_state = __nccwpck_require__(8914);
-;// CONCATENATED MODULE: ./node_modules/@azure/core-tracing/dist/esm/state.js
+// EXTERNAL MODULE: ../node_modules/@azure/core-tracing/dist/commonjs/state.js
+var commonjs_state = __nccwpck_require__(8396);
+;// CONCATENATED MODULE: ../node_modules/@azure/core-tracing/dist/esm/state.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 // @ts-expect-error The recommended approach to sharing module state between ESM and CJS.
@@ -57617,7 +60268,7 @@ var commonjs_state = __nccwpck_require__(8914);
  */
 const state_state = commonjs_state/* state */.w;
 //# sourceMappingURL=state.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-tracing/dist/esm/instrumenter.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-tracing/dist/esm/instrumenter.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57681,7 +60332,7 @@ function getInstrumenter() {
     return state_state.instrumenterImplementation;
 }
 //# sourceMappingURL=instrumenter.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-tracing/dist/esm/tracingClient.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-tracing/dist/esm/tracingClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57760,13 +60411,13 @@ function tracingClient_createTracingClient(options) {
     };
 }
 //# sourceMappingURL=tracingClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-tracing/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-tracing/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/restError.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/restError.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57783,7 +60434,7 @@ function esm_restError_isRestError(e) {
     return restError_isRestError(e);
 }
 //# sourceMappingURL=restError.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/tracingPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/tracingPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57915,7 +60566,7 @@ function tryProcessResponse(span, response) {
     }
 }
 //# sourceMappingURL=tracingPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/util/wrapAbortSignal.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/util/wrapAbortSignal.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -57947,7 +60598,7 @@ function wrapAbortSignalLike(abortSignalLike) {
     return { abortSignal: controller.signal, cleanup };
 }
 //# sourceMappingURL=wrapAbortSignal.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/wrapAbortSignalLikePolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/wrapAbortSignalLikePolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -57977,7 +60628,7 @@ function wrapAbortSignalLikePolicy_wrapAbortSignalLikePolicy() {
     };
 }
 //# sourceMappingURL=wrapAbortSignalLikePolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/createPipelineFromOptions.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/createPipelineFromOptions.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58032,7 +60683,7 @@ function esm_createPipelineFromOptions_createPipelineFromOptions(options) {
     return pipeline;
 }
 //# sourceMappingURL=createPipelineFromOptions.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/defaultHttpClient.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/defaultHttpClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58060,7 +60711,7 @@ function esm_defaultHttpClient_createDefaultHttpClient() {
     };
 }
 //# sourceMappingURL=defaultHttpClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/httpHeaders.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/httpHeaders.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58072,7 +60723,7 @@ function esm_httpHeaders_createHttpHeaders(rawHeaders) {
     return httpHeaders_createHttpHeaders(rawHeaders);
 }
 //# sourceMappingURL=httpHeaders.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/pipelineRequest.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/pipelineRequest.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58088,7 +60739,7 @@ function esm_pipelineRequest_createPipelineRequest(options) {
     return pipelineRequest_createPipelineRequest(options);
 }
 //# sourceMappingURL=pipelineRequest.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/exponentialRetryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/exponentialRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58104,7 +60755,7 @@ function exponentialRetryPolicy_exponentialRetryPolicy(options = {}) {
     return tspExponentialRetryPolicy(options);
 }
 //# sourceMappingURL=exponentialRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/systemErrorRetryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/systemErrorRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58122,7 +60773,7 @@ function systemErrorRetryPolicy_systemErrorRetryPolicy(options = {}) {
     return tspSystemErrorRetryPolicy(options);
 }
 //# sourceMappingURL=systemErrorRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/throttlingRetryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/throttlingRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58144,7 +60795,7 @@ function throttlingRetryPolicy_throttlingRetryPolicy(options = {}) {
     return tspThrottlingRetryPolicy(options);
 }
 //# sourceMappingURL=throttlingRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/retryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/retryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58164,7 +60815,7 @@ function policies_retryPolicy_retryPolicy(strategies, options = { maxRetries: DE
     });
 }
 //# sourceMappingURL=retryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/util/tokenCycler.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/util/tokenCycler.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58328,7 +60979,7 @@ function tokenCycler_createTokenCycler(credential, tokenCyclerOptions) {
     };
 }
 //# sourceMappingURL=tokenCycler.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/bearerTokenAuthenticationPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/bearerTokenAuthenticationPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58564,7 +61215,7 @@ function getCaeChallengeClaims(challenges) {
     return parsedChallenges.find((x) => x.scheme === "Bearer" && x.params.claims && x.params.error === "insufficient_claims")?.params.claims;
 }
 //# sourceMappingURL=bearerTokenAuthenticationPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/policies/auxiliaryAuthenticationHeaderPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/policies/auxiliaryAuthenticationHeaderPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58627,7 +61278,7 @@ function auxiliaryAuthenticationHeaderPolicy(options) {
     };
 }
 //# sourceMappingURL=auxiliaryAuthenticationHeaderPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-rest-pipeline/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58657,7 +61308,7 @@ function auxiliaryAuthenticationHeaderPolicy(options) {
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/keyCredential.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-auth/dist/esm/keyCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58670,7 +61321,7 @@ function isKeyCredential(credential) {
     return isObjectWithProperties(credential, ["key"]) && typeof credential.key === "string";
 }
 //# sourceMappingURL=keyCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/azureNamedKeyCredential.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-auth/dist/esm/azureNamedKeyCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58735,7 +61386,7 @@ function isNamedKeyCredential(credential) {
         typeof credential.name === "string");
 }
 //# sourceMappingURL=azureNamedKeyCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/azureSASCredential.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-auth/dist/esm/azureSASCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58787,7 +61438,7 @@ function isSASCredential(credential) {
     return (isObjectWithProperties(credential, ["signature"]) && typeof credential.signature === "string");
 }
 //# sourceMappingURL=azureSASCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/tokenCredential.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-auth/dist/esm/tokenCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -58823,14 +61474,14 @@ function isTokenCredential(credential) {
         (castCredential.signRequest === undefined || castCredential.getToken.length > 0));
 }
 //# sourceMappingURL=tokenCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-auth/dist/esm/index.js
 
 
 
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-http-compat/dist/esm/policies/disableKeepAlivePolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-http-compat/dist/esm/policies/disableKeepAlivePolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 const disableKeepAlivePolicyName = "DisableKeepAlivePolicy";
@@ -58850,7 +61501,7 @@ function pipelineContainsDisableKeepAlivePolicy(pipeline) {
     return pipeline.getOrderedPolicies().some((policy) => policy.name === disableKeepAlivePolicyName);
 }
 //# sourceMappingURL=disableKeepAlivePolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/base64.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/base64.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -58887,7 +61538,7 @@ function base64_decodeStringToString(value) {
     return uint8ArrayToString(stringToUint8Array(value, "base64"), "utf-8");
 }
 //# sourceMappingURL=base64.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/interfaces.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/interfaces.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -58899,7 +61550,7 @@ const XML_ATTRKEY = "$";
  */
 const XML_CHARKEY = "_";
 //# sourceMappingURL=interfaces.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/utils.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/utils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -59028,7 +61679,7 @@ function flattenResponse(fullResponse, responseSpec) {
     });
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/serializer.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/serializer.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -59971,9 +62622,9 @@ const MapperTypeNames = {
     UnixTime: "UnixTime",
 };
 //# sourceMappingURL=serializer.js.map
-// EXTERNAL MODULE: ./node_modules/@azure/core-client/dist/commonjs/state-cjs.js
-var state_cjs = __nccwpck_require__(30);
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/state.js
+// EXTERNAL MODULE: ../node_modules/@azure/core-client/dist/commonjs/state-cjs.js
+var state_cjs = __nccwpck_require__(4760);
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/state.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 // @ts-expect-error The recommended approach to sharing module state between ESM and CJS.
@@ -59984,7 +62635,7 @@ var state_cjs = __nccwpck_require__(30);
  */
 const esm_state_state = state_cjs/* state */.w;
 //# sourceMappingURL=state.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/operationHelpers.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/operationHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -60083,7 +62734,7 @@ function getOperationRequestInfo(request) {
     return info;
 }
 //# sourceMappingURL=operationHelpers.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/deserializationPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/deserializationPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -60314,7 +62965,7 @@ async function parse(jsonContentTypes, xmlContentTypes, operationResponse, opts,
     return operationResponse;
 }
 //# sourceMappingURL=deserializationPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/interfaceHelpers.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/interfaceHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -60353,7 +63004,7 @@ function getPathStringFromParameter(parameter) {
     return result;
 }
 //# sourceMappingURL=interfaceHelpers.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/serializationPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/serializationPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -60505,7 +63156,7 @@ function prepareXMLRootList(obj, elementName, xmlNamespaceKey, xmlNamespace) {
     return result;
 }
 //# sourceMappingURL=serializationPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/pipeline.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/pipeline.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -60532,7 +63183,7 @@ function createClientPipeline(options = {}) {
     return pipeline;
 }
 //# sourceMappingURL=pipeline.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/httpClientCache.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/httpClientCache.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -60544,7 +63195,7 @@ function getCachedDefaultHttpClient() {
     return httpClientCache_cachedHttpClient;
 }
 //# sourceMappingURL=httpClientCache.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/urlHelpers.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/urlHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -60779,13 +63430,13 @@ function appendQueryParams(url, queryParams, sequenceParams, noOverwrite = false
     return parsedUrl.toString();
 }
 //# sourceMappingURL=urlHelpers.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/log.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/log.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 const dist_esm_log_logger = esm_createClientLogger("core-client");
 //# sourceMappingURL=log.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/serviceClient.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/serviceClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -60958,7 +63609,7 @@ function getCredentialScopes(options) {
     return undefined;
 }
 //# sourceMappingURL=serviceClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/authorizeRequestOnClaimChallenge.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/authorizeRequestOnClaimChallenge.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -61031,7 +63682,7 @@ async function authorizeRequestOnClaimChallenge(onChallengeOptions) {
     return true;
 }
 //# sourceMappingURL=authorizeRequestOnClaimChallenge.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/authorizeRequestOnTenantChallenge.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/authorizeRequestOnTenantChallenge.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -61147,7 +63798,7 @@ function requestToOptions(request) {
     };
 }
 //# sourceMappingURL=authorizeRequestOnTenantChallenge.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-client/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-client/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -61159,7 +63810,7 @@ function requestToOptions(request) {
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-http-compat/dist/esm/util.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-http-compat/dist/esm/util.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -61422,7 +64073,7 @@ class HttpHeaders {
     }
 }
 //# sourceMappingURL=util.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-http-compat/dist/esm/response.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-http-compat/dist/esm/response.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -61490,7 +64141,7 @@ function response_toPipelineResponse(compatResponse) {
     }
 }
 //# sourceMappingURL=response.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-http-compat/dist/esm/extendedClient.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-http-compat/dist/esm/extendedClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -61543,7 +64194,7 @@ class ExtendedServiceClient extends ServiceClient {
     }
 }
 //# sourceMappingURL=extendedClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-http-compat/dist/esm/policies/requestPolicyFactoryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-http-compat/dist/esm/policies/requestPolicyFactoryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -61595,7 +64246,7 @@ function createRequestPolicyFactoryPolicy(factories) {
     };
 }
 //# sourceMappingURL=requestPolicyFactoryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-http-compat/dist/esm/httpClientAdapter.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-http-compat/dist/esm/httpClientAdapter.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -61614,7 +64265,7 @@ function convertHttpClient(requestPolicyClient) {
     };
 }
 //# sourceMappingURL=httpClientAdapter.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-http-compat/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-http-compat/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -61629,7 +64280,7 @@ function convertHttpClient(requestPolicyClient) {
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/path-expression-matcher/src/Expression.js
+;// CONCATENATED MODULE: ../node_modules/path-expression-matcher/src/Expression.js
 /**
  * Expression - Parses and stores a tag pattern expression
  * 
@@ -61862,7 +64513,7 @@ class Expression {
     return this.pattern;
   }
 }
-;// CONCATENATED MODULE: ./node_modules/path-expression-matcher/src/Matcher.js
+;// CONCATENATED MODULE: ../node_modules/path-expression-matcher/src/Matcher.js
 
 
 /**
@@ -62527,7 +65178,7 @@ class Matcher {
   }
 }
 
-;// CONCATENATED MODULE: ./node_modules/fast-xml-builder/src/util.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-builder/src/util.js
 
 
 // String(val)/val.toString() drop the sign of -0 (e.g. String(-0) === '0'), silently
@@ -62582,7 +65233,7 @@ function resolveName(name, isAttribute, options, matcher, validator) {
   }
   return isPI ? '?' + result : result;
 }
-;// CONCATENATED MODULE: ./node_modules/xml-naming/src/index.js
+;// CONCATENATED MODULE: ../node_modules/xml-naming/src/index.js
 /**
  * xml-naming
  * Validates XML Name productions as defined in the XML 1.0 and 1.1 specifications.
@@ -62965,7 +65616,7 @@ const sanitize = (str, production = 'name', { replacement = '_', asciiOnly = fal
 
   return result || replacement;
 };
-;// CONCATENATED MODULE: ./node_modules/fast-xml-builder/src/orderedJs2Xml.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-builder/src/orderedJs2Xml.js
 
 
 
@@ -63311,7 +65962,7 @@ function replaceEntitiesValue(textValue, options) {
     }
     return textValue;
 }
-;// CONCATENATED MODULE: ./node_modules/fast-xml-builder/src/ignoreAttributes.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-builder/src/ignoreAttributes.js
 function getIgnoreAttributesFn(ignoreAttributes) {
     if (typeof ignoreAttributes === 'function') {
         return ignoreAttributes
@@ -63330,7 +65981,7 @@ function getIgnoreAttributesFn(ignoreAttributes) {
     }
     return () => false
 }
-;// CONCATENATED MODULE: ./node_modules/fast-xml-builder/src/fxb.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-builder/src/fxb.js
 
 //parse Empty Node as self closing node
 
@@ -63925,14 +66576,14 @@ function isAttribute(name /*, options*/) {
     return false;
   }
 }
-;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/xmlbuilder/json2xml.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-parser/src/xmlbuilder/json2xml.js
 // Re-export from fast-xml-builder for backward compatibility
 
 /* harmony default export */ const json2xml = (Builder);
 
 // If there are any named exports you also want to re-export:
 
-;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/util.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-parser/src/util.js
 
 
 const nameStartChar = ':A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD';
@@ -63994,7 +66645,7 @@ const DANGEROUS_PROPERTY_NAMES = [
 ];
 
 const criticalProperties = ["__proto__", "constructor", "prototype"];
-;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/validator.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-parser/src/validator.js
 
 
 
@@ -64512,7 +67163,7 @@ function getLineNumberForPosition(xmlData, index) {
 function getPositionFromMatch(match) {
   return match.startIndex + match[1].length;
 }
-;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/fxp.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-parser/src/fxp.js
 
 
 
@@ -64523,7 +67174,7 @@ const XMLValidator = {
   validate: validator_validate
 }
 
-;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/xmlparser/OptionsBuilder.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-parser/src/xmlparser/OptionsBuilder.js
 
 
 
@@ -64688,7 +67339,7 @@ const buildOptions = function (options) {
   //console.debug(built.processEntities)
   return built;
 };
-;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/xmlparser/xmlNode.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-parser/src/xmlparser/xmlNode.js
 
 
 let METADATA_SYMBOL;
@@ -64744,7 +67395,7 @@ class XmlNode {
   }
 }
 
-;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/xmlparser/DocTypeReader.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-parser/src/xmlparser/DocTypeReader.js
 
 
 class DocTypeReader {
@@ -65171,7 +67822,7 @@ function validateEntityName(name, xmlVersion) {
     else
         throw new Error(`Invalid entity name ${name}`);
 }
-;// CONCATENATED MODULE: ./node_modules/anynum/digitTable.js
+;// CONCATENATED MODULE: ../node_modules/anynum/digitTable.js
 /**
  * Flat lookup table: maps Unicode code point → ASCII digit (0-9).
  * Only decimal digit characters (Unicode category Nd) are included.
@@ -65289,7 +67940,7 @@ for (const zero of SCRIPT_ZEROS) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/anynum/anynum.js
+;// CONCATENATED MODULE: ../node_modules/anynum/anynum.js
 
 
 
@@ -65425,7 +68076,7 @@ function anynum(str) {
 
 
 /* harmony default export */ const anynum_anynum = (anynum);
-;// CONCATENATED MODULE: ./node_modules/strnum/strnum.js
+;// CONCATENATED MODULE: ../node_modules/strnum/strnum.js
 const hexRegex = /^[-+]?0x[a-fA-F0-9]+$/;
 const binRegex = /^0b[01]+$/;
 const octRegex = /^0o[0-7]+$/;
@@ -65603,7 +68254,7 @@ function handleInfinity(str, num, options) {
     }
 }
 
-;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/ignoreAttributes.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-parser/src/ignoreAttributes.js
 function ignoreAttributes_getIgnoreAttributesFn(ignoreAttributes) {
     if (typeof ignoreAttributes === 'function') {
         return ignoreAttributes
@@ -65622,7 +68273,7 @@ function ignoreAttributes_getIgnoreAttributesFn(ignoreAttributes) {
     }
     return () => false
 }
-;// CONCATENATED MODULE: ./node_modules/path-expression-matcher/src/ExpressionSet.js
+;// CONCATENATED MODULE: ../node_modules/path-expression-matcher/src/ExpressionSet.js
 /**
  * ExpressionSet - An indexed collection of Expressions for efficient bulk matching
  *
@@ -65849,7 +68500,7 @@ class ExpressionSet {
   }
 }
 
-;// CONCATENATED MODULE: ./node_modules/@nodable/entities/src/entities.js
+;// CONCATENATED MODULE: ../node_modules/@nodable/entities/src/entities.js
 // ---------------------------------------------------------------------------
 // Complete HTML5 named entity reference
 // Organized by logical categories for easy maintenance and selective importing
@@ -66989,7 +69640,7 @@ const COMMON_HTML = {
 // Note: NUMERIC_ENTITIES (&#NNN; / &#xHH;) are handled by the scanner directly
 // via String.fromCodePoint() without any map lookup.
 // ---------------------------------------------------------------------------
-;// CONCATENATED MODULE: ./node_modules/@nodable/entities/src/EntityDecoder.js
+;// CONCATENATED MODULE: ../node_modules/@nodable/entities/src/EntityDecoder.js
 // ---------------------------------------------------------------------------
 // Built-in named entity map  (name → replacement string)
 // No regex, no {regex,val} objects — just flat key/value pairs.
@@ -67634,7 +70285,7 @@ class EntityDecoder {
     return this._applyNCRAction(effective, token, cp);
   }
 }
-;// CONCATENATED MODULE: ./node_modules/is-unsafe/src/contexts/sql.js
+;// CONCATENATED MODULE: ../node_modules/is-unsafe/src/contexts/sql.js
 /**
  * SQL context patterns — high-precision rules only.
  *
@@ -67731,7 +70382,7 @@ const SQL_PATTERNS = [
 
 /* harmony default export */ const sql = (SQL_PATTERNS);
 
-;// CONCATENATED MODULE: ./node_modules/is-unsafe/src/contexts/sql-strict.js
+;// CONCATENATED MODULE: ../node_modules/is-unsafe/src/contexts/sql-strict.js
 /**
  * SQL-STRICT context patterns.
  *
@@ -67780,7 +70431,7 @@ const SQL_STRICT_PATTERNS = [...sql, ...SQL_STRICT_EXTRA];
 
 /* harmony default export */ const sql_strict = (SQL_STRICT_PATTERNS);
 
-;// CONCATENATED MODULE: ./node_modules/is-unsafe/src/util/decode-entities.js
+;// CONCATENATED MODULE: ../node_modules/is-unsafe/src/util/decode-entities.js
 /**
  * Decode the HTML character references that matter for markup-context
  * detection.
@@ -67830,7 +70481,7 @@ function decodeEntities(input) {
   });
 }
 
-;// CONCATENATED MODULE: ./node_modules/is-unsafe/src/contexts/html.js
+;// CONCATENATED MODULE: ../node_modules/is-unsafe/src/contexts/html.js
 /**
  * HTML context patterns.
  *
@@ -67934,7 +70585,7 @@ const HTML_PATTERNS = [
 
 /* harmony default export */ const html = (HTML_PATTERNS);
 
-;// CONCATENATED MODULE: ./node_modules/is-unsafe/src/contexts/xml.js
+;// CONCATENATED MODULE: ../node_modules/is-unsafe/src/contexts/xml.js
 /**
  * XML context patterns.
  *
@@ -68015,7 +70666,7 @@ const XML_PATTERNS = [
 
 /* harmony default export */ const xml = (XML_PATTERNS);
 
-;// CONCATENATED MODULE: ./node_modules/is-unsafe/src/contexts/svg.js
+;// CONCATENATED MODULE: ../node_modules/is-unsafe/src/contexts/svg.js
 /**
  * SVG context patterns.
  *
@@ -68098,7 +70749,7 @@ const SVG_PATTERNS = [
 
 /* harmony default export */ const svg = (SVG_PATTERNS);
 
-;// CONCATENATED MODULE: ./node_modules/is-unsafe/src/contexts/shell.js
+;// CONCATENATED MODULE: ../node_modules/is-unsafe/src/contexts/shell.js
 /**
  * SHELL context patterns.
  *
@@ -68205,7 +70856,7 @@ const SHELL_PATTERNS = [
 
 /* harmony default export */ const shell = (SHELL_PATTERNS);
 
-;// CONCATENATED MODULE: ./node_modules/is-unsafe/src/contexts/redos.js
+;// CONCATENATED MODULE: ../node_modules/is-unsafe/src/contexts/redos.js
 /**
  * REDOS context patterns.
  *
@@ -68267,7 +70918,7 @@ const REDOS_PATTERNS = [
 
 /* harmony default export */ const redos = (REDOS_PATTERNS);
 
-;// CONCATENATED MODULE: ./node_modules/is-unsafe/src/contexts/nosql.js
+;// CONCATENATED MODULE: ../node_modules/is-unsafe/src/contexts/nosql.js
 /**
  * NOSQL context patterns.
  *
@@ -68383,7 +71034,7 @@ const NOSQL_PATTERNS = [
 
 /* harmony default export */ const nosql = (NOSQL_PATTERNS);
 
-;// CONCATENATED MODULE: ./node_modules/is-unsafe/src/contexts/log.js
+;// CONCATENATED MODULE: ../node_modules/is-unsafe/src/contexts/log.js
 /**
  * LOG context patterns.
  *
@@ -68483,7 +71134,7 @@ const LOG_PATTERNS = [
 
 /* harmony default export */ const contexts_log = (LOG_PATTERNS);
 
-;// CONCATENATED MODULE: ./node_modules/is-unsafe/src/index.js
+;// CONCATENATED MODULE: ../node_modules/is-unsafe/src/index.js
 /**
  * is-unsafe v2
  *
@@ -68777,7 +71428,7 @@ function allUnsafe(value, context) {
 
 /* harmony default export */ const src = ((/* unused pure expression or super */ null && (isUnsafe)));
 
-;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/xmlparser/OrderedObjParser.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-parser/src/xmlparser/OrderedObjParser.js
 
 ///@ts-check
 
@@ -69691,7 +72342,7 @@ function sanitizeName(name, options) {
   }
   return name;
 }
-;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/xmlparser/node2json.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-parser/src/xmlparser/node2json.js
 
 
 
@@ -69869,7 +72520,7 @@ function isLeafTag(obj, options) {
 
   return false;
 }
-;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/xmlparser/XMLParser.js
+;// CONCATENATED MODULE: ../node_modules/fast-xml-parser/src/xmlparser/XMLParser.js
 /* global Uint8Array */
 
 
@@ -69947,7 +72598,7 @@ class XMLParser {
         return XmlNode.getMetaDataSymbol();
     }
 }
-;// CONCATENATED MODULE: ./node_modules/@azure/core-xml/dist/esm/xml.common.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-xml/dist/esm/xml.common.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -69959,7 +72610,7 @@ const xml_common_XML_ATTRKEY = "$";
  */
 const xml_common_XML_CHARKEY = "_";
 //# sourceMappingURL=xml.common.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-xml/dist/esm/xml.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-xml/dist/esm/xml.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -70037,7 +72688,7 @@ async function parseXML(str, opts = {}) {
     return parsedXml;
 }
 //# sourceMappingURL=xml.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/log.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/log.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -70046,7 +72697,7 @@ async function parseXML(str, opts = {}) {
  */
 const storage_blob_dist_esm_log_logger = esm_createClientLogger("storage-blob");
 //# sourceMappingURL=log.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/BuffersStream.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/BuffersStream.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -70146,7 +72797,7 @@ class BuffersStream extends external_node_stream_.Readable {
 //# sourceMappingURL=BuffersStream.js.map
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/PooledBuffer.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/PooledBuffer.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -70242,7 +72893,7 @@ class PooledBuffer {
     }
 }
 //# sourceMappingURL=PooledBuffer.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/BufferScheduler.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/BufferScheduler.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -70523,7 +73174,7 @@ class BufferScheduler {
 //# sourceMappingURL=BufferScheduler.js.map
 ;// CONCATENATED MODULE: external "node:module"
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/crc64.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/crc64.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -73481,7 +76132,7 @@ Crc64Hash.prototype['OnFinal'] = Crc64Hash.prototype.OnFinal = /** @suppress {un
 /* harmony default export */ const crc64 = (NativeCRC64);
 // ESM-EXPORT-END
 
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/StorageCRC64Calculator.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/StorageCRC64Calculator.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 // @ts-expect-error the crc64 js file is auto generated
@@ -73538,7 +76189,7 @@ class StorageCRC64Calculator {
     }
 }
 //# sourceMappingURL=StorageCRC64Calculator.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/streamHelpers.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/streamHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -73550,7 +76201,7 @@ function signalStreamEnd(pushData) {
     pushData(null);
 }
 //# sourceMappingURL=streamHelpers.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/StructuredMessageEncoding.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/StructuredMessageEncoding.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -73691,7 +76342,7 @@ class StructuredMessageEncoding_StructuredMessageEncoding {
     }
 }
 //# sourceMappingURL=StructuredMessageEncoding.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/StructuredMessageEncodingStream.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/StructuredMessageEncodingStream.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -73872,7 +76523,7 @@ class StructuredMessageEncodingStream extends external_node_stream_.Readable {
     }
 }
 //# sourceMappingURL=StructuredMessageEncodingStream.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/StructuredMessageDecoding.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/StructuredMessageDecoding.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74055,7 +76706,7 @@ class StructuredMessageDecoding {
     }
 }
 //# sourceMappingURL=StructuredMessageDecoding.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/StructuredMessageDecodingStream.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/StructuredMessageDecodingStream.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74135,7 +76786,7 @@ class StructuredMessageDecodingStream extends external_node_stream_.Readable {
     }
 }
 //# sourceMappingURL=StructuredMessageDecodingStream.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/pipeline.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/pipeline.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74147,13 +76798,13 @@ function dist_esm_pipeline_createEmptyPipeline() {
     return tspCreateEmptyPipeline();
 }
 //# sourceMappingURL=pipeline.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/log.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/log.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 const core_rest_pipeline_dist_esm_log_logger = esm_createClientLogger("core-rest-pipeline");
 //# sourceMappingURL=log.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/logPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/logPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74173,7 +76824,7 @@ function esm_policies_logPolicy_logPolicy(options = {}) {
     });
 }
 //# sourceMappingURL=logPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/redirectPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/redirectPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74191,7 +76842,7 @@ function esm_policies_redirectPolicy_redirectPolicy(options = {}) {
     return tspRedirectPolicy(options);
 }
 //# sourceMappingURL=redirectPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/util/userAgentPlatform.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/util/userAgentPlatform.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74220,7 +76871,7 @@ async function esm_util_userAgentPlatform_setPlatformSpecificData(map) {
     }
 }
 //# sourceMappingURL=userAgentPlatform.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/util/userAgent.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/util/userAgent.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74251,7 +76902,7 @@ async function esm_util_userAgent_getUserAgentValue(prefix) {
     return userAgentValue;
 }
 //# sourceMappingURL=userAgent.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/userAgentPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/userAgentPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74278,7 +76929,7 @@ function esm_policies_userAgentPolicy_userAgentPolicy(options = {}) {
     };
 }
 //# sourceMappingURL=userAgentPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/util/createFile.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/util/createFile.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74298,7 +76949,7 @@ function createFile_createFile(content, name, options = {}) {
     return createRawFile(content, name, options);
 }
 //# sourceMappingURL=createFile.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/util/file.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/util/file.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 function util_file_isNodeReadableStream(x) {
@@ -74424,7 +77075,7 @@ function file_toArrayBuffer(source) {
     return source.map((x) => x);
 }
 //# sourceMappingURL=file.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/multipartPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/multipartPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74453,7 +77104,7 @@ function esm_policies_multipartPolicy_multipartPolicy() {
     };
 }
 //# sourceMappingURL=multipartPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/decompressResponsePolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/decompressResponsePolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74469,7 +77120,7 @@ function esm_policies_decompressResponsePolicy_decompressResponsePolicy() {
     return tspDecompressResponsePolicy();
 }
 //# sourceMappingURL=decompressResponsePolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/defaultRetryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/defaultRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74487,7 +77138,7 @@ function esm_policies_defaultRetryPolicy_defaultRetryPolicy(options = {}) {
     return tspDefaultRetryPolicy(options);
 }
 //# sourceMappingURL=defaultRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/formDataPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/formDataPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74502,7 +77153,7 @@ function esm_policies_formDataPolicy_formDataPolicy() {
     return tspFormDataPolicy();
 }
 //# sourceMappingURL=formDataPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/proxyPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/proxyPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74531,7 +77182,7 @@ function esm_policies_proxyPolicy_proxyPolicy(proxySettings, options) {
     return tspProxyPolicy(proxySettings, options);
 }
 //# sourceMappingURL=proxyPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/agentPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/agentPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74546,7 +77197,7 @@ function esm_policies_agentPolicy_agentPolicy(agent) {
     return tspAgentPolicy(agent);
 }
 //# sourceMappingURL=agentPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/tlsPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/tlsPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74561,7 +77212,7 @@ function esm_policies_tlsPolicy_tlsPolicy(tlsSettings) {
     return tspTlsPolicy(tlsSettings);
 }
 //# sourceMappingURL=tlsPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/restError.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/restError.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74578,7 +77229,7 @@ function dist_esm_restError_isRestError(e) {
     return restError_isRestError(e);
 }
 //# sourceMappingURL=restError.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/tracingPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/tracingPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74710,7 +77361,7 @@ function tracingPolicy_tryProcessResponse(span, response) {
     }
 }
 //# sourceMappingURL=tracingPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/createPipelineFromOptions.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/createPipelineFromOptions.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74765,7 +77416,7 @@ function dist_esm_createPipelineFromOptions_createPipelineFromOptions(options) {
     return pipeline;
 }
 //# sourceMappingURL=createPipelineFromOptions.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/util/wrapAbortSignal.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/util/wrapAbortSignal.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -74799,7 +77450,7 @@ function wrapAbortSignal_wrapAbortSignalLike(abortSignalLike) {
     return { abortSignal: controller.signal, cleanup };
 }
 //# sourceMappingURL=wrapAbortSignal.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/defaultHttpClient.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/defaultHttpClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74827,7 +77478,7 @@ function dist_esm_defaultHttpClient_createDefaultHttpClient() {
     };
 }
 //# sourceMappingURL=defaultHttpClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/httpHeaders.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/httpHeaders.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74839,7 +77490,7 @@ function dist_esm_httpHeaders_createHttpHeaders(rawHeaders) {
     return tspCreateHttpHeaders(rawHeaders);
 }
 //# sourceMappingURL=httpHeaders.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/pipelineRequest.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/pipelineRequest.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74855,7 +77506,7 @@ function dist_esm_pipelineRequest_createPipelineRequest(options) {
     return tspCreatePipelineRequest(options);
 }
 //# sourceMappingURL=pipelineRequest.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/exponentialRetryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/exponentialRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74871,7 +77522,7 @@ function policies_exponentialRetryPolicy_exponentialRetryPolicy(options = {}) {
     return tspExponentialRetryPolicy(options);
 }
 //# sourceMappingURL=exponentialRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/systemErrorRetryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/systemErrorRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74889,7 +77540,7 @@ function policies_systemErrorRetryPolicy_systemErrorRetryPolicy(options = {}) {
     return tspSystemErrorRetryPolicy(options);
 }
 //# sourceMappingURL=systemErrorRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/throttlingRetryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/throttlingRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74911,7 +77562,7 @@ function policies_throttlingRetryPolicy_throttlingRetryPolicy(options = {}) {
     return tspThrottlingRetryPolicy(options);
 }
 //# sourceMappingURL=throttlingRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/retryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/retryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -74931,7 +77582,7 @@ function esm_policies_retryPolicy_retryPolicy(strategies, options = { maxRetries
     });
 }
 //# sourceMappingURL=retryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/util/tokenCycler.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/util/tokenCycler.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -75098,7 +77749,7 @@ function util_tokenCycler_createTokenCycler(credential, tokenCyclerOptions) {
     };
 }
 //# sourceMappingURL=tokenCycler.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/bearerTokenAuthenticationPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/bearerTokenAuthenticationPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -75334,7 +77985,7 @@ function bearerTokenAuthenticationPolicy_getCaeChallengeClaims(challenges) {
     return parsedChallenges.find((x) => x.scheme === "Bearer" && x.params.claims && x.params.error === "insufficient_claims")?.params.claims;
 }
 //# sourceMappingURL=bearerTokenAuthenticationPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/auxiliaryAuthenticationHeaderPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/auxiliaryAuthenticationHeaderPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -75397,7 +78048,7 @@ function auxiliaryAuthenticationHeaderPolicy_auxiliaryAuthenticationHeaderPolicy
     };
 }
 //# sourceMappingURL=auxiliaryAuthenticationHeaderPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -75427,7 +78078,7 @@ function auxiliaryAuthenticationHeaderPolicy_auxiliaryAuthenticationHeaderPolicy
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/cache.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/cache.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -75439,7 +78090,7 @@ function cache_getCachedDefaultHttpClient() {
     return _defaultHttpClient;
 }
 //# sourceMappingURL=cache.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/policies/RequestPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/policies/RequestPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -75482,7 +78133,7 @@ class BaseRequestPolicy {
     }
 }
 //# sourceMappingURL=RequestPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/policies/StorageBrowserPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/policies/StorageBrowserPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -75520,7 +78171,7 @@ class StorageBrowserPolicy extends BaseRequestPolicy {
     }
 }
 //# sourceMappingURL=StorageBrowserPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/StorageBrowserPolicyFactory.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/StorageBrowserPolicyFactory.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -75540,7 +78191,7 @@ class StorageBrowserPolicyFactory {
     }
 }
 //# sourceMappingURL=StorageBrowserPolicyFactory.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/policies/CredentialPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/policies/CredentialPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -75570,7 +78221,7 @@ class CredentialPolicy extends BaseRequestPolicy {
     }
 }
 //# sourceMappingURL=CredentialPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/policies/AnonymousCredentialPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/policies/AnonymousCredentialPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -75591,7 +78242,7 @@ class AnonymousCredentialPolicy extends CredentialPolicy {
     }
 }
 //# sourceMappingURL=AnonymousCredentialPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/credentials/Credential.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/credentials/Credential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -75610,7 +78261,7 @@ class Credential {
     }
 }
 //# sourceMappingURL=Credential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/credentials/AnonymousCredential.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/credentials/AnonymousCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -75633,7 +78284,7 @@ class AnonymousCredential extends Credential {
     }
 }
 //# sourceMappingURL=AnonymousCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/utils/constants.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/utils/constants.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 const utils_constants_SDK_VERSION = "12.4.0";
@@ -75698,7 +78349,7 @@ const constants_PathStylePorts = (/* unused pure expression or super */ null && 
     "11104",
 ]));
 //# sourceMappingURL=constants.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/utils/utils.common.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/utils/utils.common.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -76227,7 +78878,7 @@ function assertResponse(response) {
     throw new TypeError(`Unexpected response object ${response}`);
 }
 //# sourceMappingURL=utils.common.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/utils/SharedKeyComparator.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/utils/SharedKeyComparator.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /*
@@ -76301,7 +78952,7 @@ function isLessThan(lhs, rhs) {
     return false;
 }
 //# sourceMappingURL=SharedKeyComparator.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/policies/StorageSharedKeyCredentialPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/policies/StorageSharedKeyCredentialPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -76447,7 +79098,7 @@ class StorageSharedKeyCredentialPolicy extends CredentialPolicy {
     }
 }
 //# sourceMappingURL=StorageSharedKeyCredentialPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/credentials/StorageSharedKeyCredential.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/credentials/StorageSharedKeyCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -76496,7 +79147,7 @@ class StorageSharedKeyCredential extends Credential {
     }
 }
 //# sourceMappingURL=StorageSharedKeyCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/log.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/log.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -76505,7 +79156,7 @@ class StorageSharedKeyCredential extends Credential {
  */
 const storage_common_dist_esm_log_logger = esm_createClientLogger("storage-common");
 //# sourceMappingURL=log.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/policies/StorageRetryPolicyType.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/policies/StorageRetryPolicyType.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -76523,7 +79174,7 @@ var StorageRetryPolicyType;
     StorageRetryPolicyType[StorageRetryPolicyType["FIXED"] = 1] = "FIXED";
 })(StorageRetryPolicyType || (StorageRetryPolicyType = {}));
 //# sourceMappingURL=StorageRetryPolicyType.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/policies/StorageRetryPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/policies/StorageRetryPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -76743,7 +79394,7 @@ class StorageRetryPolicy extends BaseRequestPolicy {
     }
 }
 //# sourceMappingURL=StorageRetryPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/StorageRetryPolicyFactory.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/StorageRetryPolicyFactory.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -76772,7 +79423,7 @@ class StorageRetryPolicyFactory {
     }
 }
 //# sourceMappingURL=StorageRetryPolicyFactory.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/policies/StorageBrowserPolicyV2.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/policies/StorageBrowserPolicyV2.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -76794,7 +79445,7 @@ function storageBrowserPolicy() {
     };
 }
 //# sourceMappingURL=StorageBrowserPolicyV2.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/policies/StorageCorrectContentLengthPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/policies/StorageCorrectContentLengthPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -76822,7 +79473,7 @@ function storageCorrectContentLengthPolicy() {
     };
 }
 //# sourceMappingURL=StorageCorrectContentLengthPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/policies/StorageRetryPolicyV2.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/policies/StorageRetryPolicyV2.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -76987,7 +79638,7 @@ function storageRetryPolicy(options = {}) {
     };
 }
 //# sourceMappingURL=StorageRetryPolicyV2.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/policies/StorageSharedKeyCredentialPolicyV2.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/policies/StorageSharedKeyCredentialPolicyV2.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -77120,7 +79771,7 @@ function storageSharedKeyCredentialPolicy(options) {
     };
 }
 //# sourceMappingURL=StorageSharedKeyCredentialPolicyV2.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/policies/StorageRequestFailureDetailsParserPolicy.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/policies/StorageRequestFailureDetailsParserPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -77155,7 +79806,7 @@ function storageRequestFailureDetailsParserPolicy() {
     };
 }
 //# sourceMappingURL=StorageRequestFailureDetailsParserPolicy.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/credentials/UserDelegationKeyCredential.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/credentials/UserDelegationKeyCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -77198,7 +79849,7 @@ class UserDelegationKeyCredential {
     }
 }
 //# sourceMappingURL=UserDelegationKeyCredential.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/indexPlatform.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/indexPlatform.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -77224,12 +79875,12 @@ class UserDelegationKeyCredential {
 
 
 //# sourceMappingURL=indexPlatform.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-common/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/utils/constants.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/utils/constants.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 const esm_utils_constants_SDK_VERSION = "12.31.0";
@@ -77456,7 +80107,7 @@ const utils_constants_PathStylePorts = [
     "11104",
 ];
 //# sourceMappingURL=constants.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/Pipeline.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/Pipeline.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -77728,7 +80379,7 @@ function isCoreHttpPolicyFactory(factory) {
     });
 }
 //# sourceMappingURL=Pipeline.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/generated/src/models/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/generated/src/models/index.js
 /*
  * Copyright (c) Microsoft Corporation.
  * Licensed under the MIT License.
@@ -77993,7 +80644,7 @@ var KnownStorageErrorCode;
     KnownStorageErrorCode["BlobAccessTierNotSupportedForAccountType"] = "BlobAccessTierNotSupportedForAccountType";
 })(KnownStorageErrorCode || (KnownStorageErrorCode = {}));
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/generated/src/models/mappers.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/generated/src/models/mappers.js
 /*
  * Copyright (c) Microsoft Corporation.
  * Licensed under the MIT License.
@@ -86324,7 +88975,7 @@ const BlockBlobGetBlockListExceptionHeaders = {
     },
 };
 //# sourceMappingURL=mappers.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/generated/src/models/parameters.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/generated/src/models/parameters.js
 /*
  * Copyright (c) Microsoft Corporation.
  * Licensed under the MIT License.
@@ -87999,7 +90650,7 @@ const listType = {
     },
 };
 //# sourceMappingURL=parameters.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/generated/src/operations/service.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/generated/src/operations/service.js
 /*
  * Copyright (c) Microsoft Corporation.
  * Licensed under the MIT License.
@@ -88324,7 +90975,7 @@ const filterBlobsOperationSpec = {
     serializer: xmlSerializer,
 };
 //# sourceMappingURL=service.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/generated/src/operations/container.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/generated/src/operations/container.js
 /*
  * Copyright (c) Microsoft Corporation.
  * Licensed under the MIT License.
@@ -89041,7 +91692,7 @@ const container_getAccountInfoOperationSpec = {
     serializer: container_xmlSerializer,
 };
 //# sourceMappingURL=container.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/generated/src/operations/blob.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/generated/src/operations/blob.js
 /*
  * Copyright (c) Microsoft Corporation.
  * Licensed under the MIT License.
@@ -90072,7 +92723,7 @@ const setTagsOperationSpec = {
     serializer: blob_xmlSerializer,
 };
 //# sourceMappingURL=blob.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/generated/src/operations/pageBlob.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/generated/src/operations/pageBlob.js
 /*
  * Copyright (c) Microsoft Corporation.
  * Licensed under the MIT License.
@@ -90531,7 +93182,7 @@ const copyIncrementalOperationSpec = {
     serializer: pageBlob_xmlSerializer,
 };
 //# sourceMappingURL=pageBlob.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/generated/src/operations/appendBlob.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/generated/src/operations/appendBlob.js
 /*
  * Copyright (c) Microsoft Corporation.
  * Licensed under the MIT License.
@@ -90755,7 +93406,7 @@ const sealOperationSpec = {
     serializer: appendBlob_xmlSerializer,
 };
 //# sourceMappingURL=appendBlob.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/generated/src/operations/blockBlob.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/generated/src/operations/blockBlob.js
 /*
  * Copyright (c) Microsoft Corporation.
  * Licensed under the MIT License.
@@ -91124,7 +93775,7 @@ const getBlockListOperationSpec = {
     serializer: blockBlob_xmlSerializer,
 };
 //# sourceMappingURL=blockBlob.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/generated/src/operations/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/generated/src/operations/index.js
 /*
  * Copyright (c) Microsoft Corporation.
  * Licensed under the MIT License.
@@ -91139,7 +93790,7 @@ const getBlockListOperationSpec = {
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/generated/src/storageClient.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/generated/src/storageClient.js
 /*
  * Copyright (c) Microsoft Corporation.
  * Licensed under the MIT License.
@@ -91201,7 +93852,7 @@ class StorageClient extends ExtendedServiceClient {
     blockBlob;
 }
 //# sourceMappingURL=storageClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/generated/src/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/generated/src/index.js
 /*
  * Copyright (c) Microsoft Corporation.
  * Licensed under the MIT License.
@@ -91213,7 +93864,7 @@ class StorageClient extends ExtendedServiceClient {
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/StorageContextClient.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/StorageContextClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -91231,7 +93882,7 @@ class StorageContextClient extends StorageClient {
     }
 }
 //# sourceMappingURL=StorageContextClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/utils/utils.common.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/utils/utils.common.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -92001,7 +94652,7 @@ function utils_common_assertResponse(response) {
     throw new TypeError(`Unexpected response object ${response}`);
 }
 //# sourceMappingURL=utils.common.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/StorageClient.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/StorageClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -92054,7 +94705,7 @@ class StorageClient_StorageClient {
     }
 }
 //# sourceMappingURL=StorageClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/utils/tracing.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/utils/tracing.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -92069,7 +94720,7 @@ const tracingClient = tracingClient_createTracingClient({
     namespace: "Microsoft.Storage",
 });
 //# sourceMappingURL=tracing.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/sas/BlobSASPermissions.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/sas/BlobSASPermissions.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -92263,7 +94914,7 @@ class BlobSASPermissions {
     }
 }
 //# sourceMappingURL=BlobSASPermissions.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/sas/ContainerSASPermissions.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/sas/ContainerSASPermissions.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -92483,7 +95134,7 @@ class ContainerSASPermissions {
     }
 }
 //# sourceMappingURL=ContainerSASPermissions.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/sas/SasIPRange.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/sas/SasIPRange.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -92497,7 +95148,7 @@ function ipRangeToString(ipRange) {
     return ipRange.end ? `${ipRange.start}-${ipRange.end}` : ipRange.start;
 }
 //# sourceMappingURL=SasIPRange.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/sas/SASQueryParameters.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/sas/SASQueryParameters.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -92861,7 +95512,7 @@ class SASQueryParameters {
     }
 }
 //# sourceMappingURL=SASQueryParameters.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/sas/BlobSASSignatureValues.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/sas/BlobSASSignatureValues.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -93528,7 +96179,7 @@ function SASSignatureValuesSanityCheckAndAutofill(blobSASSignatureValues) {
     return blobSASSignatureValues;
 }
 //# sourceMappingURL=BlobSASSignatureValues.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/BlobLeaseClient.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/BlobLeaseClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -93730,7 +96381,7 @@ class BlobLeaseClient {
     }
 }
 //# sourceMappingURL=BlobLeaseClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/utils/RetriableReadableStream.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/utils/RetriableReadableStream.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -93858,7 +96509,7 @@ class RetriableReadableStream extends external_node_stream_.Readable {
     }
 }
 //# sourceMappingURL=RetriableReadableStream.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/BlobDownloadResponse.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/BlobDownloadResponse.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -94324,7 +96975,7 @@ class BlobDownloadResponse {
     }
 }
 //# sourceMappingURL=BlobDownloadResponse.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/internal-avro/AvroConstants.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/internal-avro/AvroConstants.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 const AVRO_SYNC_MARKER_SIZE = 16;
@@ -94332,7 +96983,7 @@ const AVRO_INIT_BYTES = new Uint8Array([79, 98, 106, 1]);
 const AVRO_CODEC_KEY = "avro.codec";
 const AVRO_SCHEMA_KEY = "avro.schema";
 //# sourceMappingURL=AvroConstants.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/internal-avro/AvroParser.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/internal-avro/AvroParser.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 class AvroParser {
@@ -94656,7 +97307,7 @@ class AvroRecordType extends AvroType {
     }
 }
 //# sourceMappingURL=AvroParser.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/internal-avro/utils/utils.common.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/internal-avro/utils/utils.common.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 function arraysEqual(a, b) {
@@ -94673,7 +97324,7 @@ function arraysEqual(a, b) {
     return true;
 }
 //# sourceMappingURL=utils.common.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/internal-avro/AvroReader.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/internal-avro/AvroReader.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 // TODO: Do a review of non-interfaces
@@ -94790,7 +97441,7 @@ class AvroReader {
     }
 }
 //# sourceMappingURL=AvroReader.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/internal-avro/AvroReadable.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/internal-avro/AvroReadable.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 class AvroReadable {
@@ -94798,7 +97449,7 @@ class AvroReadable {
 //# sourceMappingURL=AvroReadable.js.map
 ;// CONCATENATED MODULE: external "buffer"
 const external_buffer_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/internal-avro/AvroReadableFromStream.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/internal-avro/AvroReadableFromStream.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -94885,14 +97536,14 @@ class AvroReadableFromStream extends AvroReadable {
     }
 }
 //# sourceMappingURL=AvroReadableFromStream.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/internal-avro/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/internal-avro/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/utils/BlobQuickQueryStream.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/utils/BlobQuickQueryStream.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -95009,7 +97660,7 @@ class BlobQuickQueryStream extends external_node_stream_.Readable {
     }
 }
 //# sourceMappingURL=BlobQuickQueryStream.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/BlobQueryResponse.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/BlobQueryResponse.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -95379,7 +98030,7 @@ class BlobQueryResponse {
     }
 }
 //# sourceMappingURL=BlobQueryResponse.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/models.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/models.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -95495,7 +98146,7 @@ function getBlobServiceAccountAudience(storageAccountName) {
     return `https://${storageAccountName}.blob.core.windows.net/.default`;
 }
 //# sourceMappingURL=models.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/PageBlobRangeResponse.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/PageBlobRangeResponse.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -95527,7 +98178,7 @@ function rangeResponseFromModel(response) {
     };
 }
 //# sourceMappingURL=PageBlobRangeResponse.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/logger.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-lro/dist/esm/logger.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT license.
 
@@ -95537,7 +98188,7 @@ function rangeResponseFromModel(response) {
  */
 const logger_logger = esm_createClientLogger("core-lro");
 //# sourceMappingURL=logger.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/poller/constants.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-lro/dist/esm/poller/constants.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT license.
 /**
@@ -95549,7 +98200,7 @@ const constants_POLL_INTERVAL_IN_MS = 2000;
  */
 const terminalStates = ["succeeded", "canceled", "failed"];
 //# sourceMappingURL=constants.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/poller/operation.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-lro/dist/esm/poller/operation.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT license.
 
@@ -95716,7 +98367,7 @@ async function operation_pollOperation(inputs) {
     }
 }
 //# sourceMappingURL=operation.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/http/operation.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-lro/dist/esm/http/operation.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT license.
 
@@ -95999,7 +98650,7 @@ async function pollHttpOperation(inputs) {
     });
 }
 //# sourceMappingURL=operation.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/poller/poller.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-lro/dist/esm/poller/poller.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT license.
 
@@ -96170,7 +98821,7 @@ function poller_buildCreatePoller(inputs) {
     };
 }
 //# sourceMappingURL=poller.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/http/poller.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-lro/dist/esm/http/poller.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT license.
 
@@ -96215,7 +98866,7 @@ async function createHttpPoller(lro, options) {
     });
 }
 //# sourceMappingURL=poller.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/legacy/lroEngine/operation.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-lro/dist/esm/legacy/lroEngine/operation.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT license.
 
@@ -96300,7 +98951,7 @@ class GenericPollOperation {
     }
 }
 //# sourceMappingURL=operation.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/legacy/poller.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-lro/dist/esm/legacy/poller.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT license.
 /**
@@ -96698,7 +99349,7 @@ class Poller {
     }
 }
 //# sourceMappingURL=poller.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/legacy/lroEngine/lroEngine.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-lro/dist/esm/legacy/lroEngine/lroEngine.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT license.
 
@@ -96728,12 +99379,12 @@ class LroEngine extends Poller {
     }
 }
 //# sourceMappingURL=lroEngine.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/legacy/lroEngine/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-lro/dist/esm/legacy/lroEngine/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT license.
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/core-lro/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/core-lro/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT license.
 
@@ -96753,7 +99404,7 @@ class LroEngine extends Poller {
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/pollers/BlobStartCopyFromUrlPoller.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/pollers/BlobStartCopyFromUrlPoller.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -96888,7 +99539,7 @@ function makeBlobBeginCopyFromURLPollOperation(state) {
     };
 }
 //# sourceMappingURL=BlobStartCopyFromUrlPoller.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/Range.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/Range.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -96910,7 +99561,7 @@ function rangeToString(iRange) {
         : `bytes=${iRange.offset}-`;
 }
 //# sourceMappingURL=Range.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/utils/Batch.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/utils/Batch.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 // In browser, during webpack or browserify bundling, this module will be replaced by 'events'
@@ -97041,7 +99692,7 @@ class Batch {
     }
 }
 //# sourceMappingURL=Batch.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/utils/utils.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/utils/utils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -97174,7 +99825,7 @@ async function readStreamToLocalFile(rs, file) {
 const fsStat = external_node_util_.promisify(external_node_fs_namespaceObject.stat);
 const fsCreateReadStream = external_node_fs_namespaceObject.createReadStream;
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/Clients.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/Clients.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -100020,7 +102671,7 @@ class PageBlobClient extends BlobClient {
     }
 }
 //# sourceMappingURL=Clients.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/BatchUtils.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/BatchUtils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -100036,7 +102687,7 @@ function utf8ByteLength(str) {
     return Buffer.byteLength(str);
 }
 //# sourceMappingURL=BatchUtils.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/BatchResponseParser.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/BatchResponseParser.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -100179,7 +102830,7 @@ class BatchResponseParser {
     }
 }
 //# sourceMappingURL=BatchResponseParser.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/utils/Mutex.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/utils/Mutex.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 var MutexLockStatus;
@@ -100245,7 +102896,7 @@ class Mutex {
     }
 }
 //# sourceMappingURL=Mutex.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/BlobBatch.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/BlobBatch.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -100520,7 +103171,7 @@ function batchHeaderFilterPolicy() {
     };
 }
 //# sourceMappingURL=BlobBatch.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/BlobBatchClient.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/BlobBatchClient.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -100693,7 +103344,7 @@ class BlobBatchClient {
     }
 }
 //# sourceMappingURL=BlobBatchClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/ContainerClient.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/ContainerClient.js
 
 
 
@@ -101987,7 +104638,7 @@ class ContainerClient extends StorageClient_StorageClient {
     }
 }
 //# sourceMappingURL=ContainerClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/sas/AccountSASPermissions.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/sas/AccountSASPermissions.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -102213,7 +104864,7 @@ class AccountSASPermissions {
     }
 }
 //# sourceMappingURL=AccountSASPermissions.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/sas/AccountSASResourceTypes.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/sas/AccountSASResourceTypes.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -102284,7 +104935,7 @@ class AccountSASResourceTypes {
     }
 }
 //# sourceMappingURL=AccountSASResourceTypes.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/sas/AccountSASServices.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/sas/AccountSASServices.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /**
@@ -102363,7 +105014,7 @@ class AccountSASServices {
     }
 }
 //# sourceMappingURL=AccountSASServices.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/sas/AccountSASSignatureValues.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/sas/AccountSASSignatureValues.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -102464,7 +105115,7 @@ function generateAccountSASQueryParametersInternal(accountSASSignatureValues, sh
     };
 }
 //# sourceMappingURL=AccountSASSignatureValues.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/BlobServiceClient.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/BlobServiceClient.js
 
 
 
@@ -103167,7 +105818,7 @@ class BlobServiceClient extends StorageClient_StorageClient {
     }
 }
 //# sourceMappingURL=BlobServiceClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/generatedModels.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/generatedModels.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 /** Known values of {@link EncryptionAlgorithmType} that the service accepts. */
@@ -103176,7 +105827,7 @@ var generatedModels_KnownEncryptionAlgorithmType;
     KnownEncryptionAlgorithmType["AES256"] = "AES256";
 })(generatedModels_KnownEncryptionAlgorithmType || (generatedModels_KnownEncryptionAlgorithmType = {}));
 //# sourceMappingURL=generatedModels.js.map
-;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/index.js
+;// CONCATENATED MODULE: ../node_modules/@azure/storage-blob/dist/esm/index.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
 
@@ -103202,7 +105853,7 @@ var generatedModels_KnownEncryptionAlgorithmType;
 
 
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/shared/errors.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/internal/shared/errors.js
 class FilesNotFoundError extends Error {
     constructor(files = []) {
         let message = 'No files were found to upload';
@@ -103270,7 +105921,7 @@ class RateLimitError extends Error {
     }
 }
 //# sourceMappingURL=errors.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/uploadUtils.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/internal/uploadUtils.js
 var uploadUtils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -103410,7 +106061,7 @@ function uploadCacheArchiveSDK(signedUploadURL, archivePath, options) {
     });
 }
 //# sourceMappingURL=uploadUtils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/requestUtils.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/internal/requestUtils.js
 var requestUtils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -103516,7 +106167,7 @@ function retryHttpClientResponse(name_1, method_1) {
     });
 }
 //# sourceMappingURL=requestUtils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/downloadUtils.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/internal/downloadUtils.js
 var downloadUtils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -103864,7 +106515,7 @@ const promiseWithTimeout = (timeoutMs, promise) => downloadUtils_awaiter(void 0,
     });
 });
 //# sourceMappingURL=downloadUtils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/options.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/options.js
 
 /**
  * Returns a copy of the upload options with defaults filled in.
@@ -103954,7 +106605,7 @@ function getDownloadOptions(copy) {
     return result;
 }
 //# sourceMappingURL=options.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/config.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/internal/config.js
 function isGhes() {
     const ghUrl = new URL(process.env['GITHUB_SERVER_URL'] || 'https://github.com');
     const hostname = ghUrl.hostname.trimEnd().toUpperCase();
@@ -104004,9 +106655,9 @@ function getCacheServiceURL() {
     }
 }
 //# sourceMappingURL=config.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/cache/lib/internal/shared/package-version.cjs
-var package_version = __nccwpck_require__(8658);
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/shared/user-agent.js
+// EXTERNAL MODULE: ../node_modules/@actions/cache/lib/internal/shared/package-version.cjs
+var package_version = __nccwpck_require__(466);
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/internal/shared/user-agent.js
 
 /**
  * Ensure that this User Agent String is used in all HTTP calls so that we can monitor telemetry between different versions of this package
@@ -104015,7 +106666,7 @@ function user_agent_getUserAgentString() {
     return `@actions/cache-${package_version.version}`;
 }
 //# sourceMappingURL=user-agent.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/cacheHttpClient.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/internal/cacheHttpClient.js
 var cacheHttpClient_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -104249,11 +106900,11 @@ function saveCache(cacheId, archivePath, signedUploadURL, options) {
     });
 }
 //# sourceMappingURL=cacheHttpClient.js.map
-// EXTERNAL MODULE: ./node_modules/@protobuf-ts/runtime-rpc/build/commonjs/index.js
-var commonjs = __nccwpck_require__(4420);
-// EXTERNAL MODULE: ./node_modules/@protobuf-ts/runtime/build/commonjs/index.js
-var build_commonjs = __nccwpck_require__(8886);
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/generated/results/entities/v1/cachescope.js
+// EXTERNAL MODULE: ../node_modules/@protobuf-ts/runtime-rpc/build/commonjs/index.js
+var commonjs = __nccwpck_require__(4190);
+// EXTERNAL MODULE: ../node_modules/@protobuf-ts/runtime/build/commonjs/index.js
+var build_commonjs = __nccwpck_require__(976);
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/generated/results/entities/v1/cachescope.js
 
 
 
@@ -104314,7 +106965,7 @@ class CacheScope$Type extends build_commonjs.MessageType {
  */
 const CacheScope = new CacheScope$Type();
 //# sourceMappingURL=cachescope.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/generated/results/entities/v1/cachemetadata.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/generated/results/entities/v1/cachemetadata.js
 
 
 
@@ -104376,7 +107027,7 @@ class CacheMetadata$Type extends build_commonjs.MessageType {
  */
 const CacheMetadata = new CacheMetadata$Type();
 //# sourceMappingURL=cachemetadata.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/generated/results/api/v1/cache.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/generated/results/api/v1/cache.js
 // @generated by protobuf-ts 2.9.1 with parameter long_type_string,client_none,generate_dependencies
 // @generated from protobuf file "results/api/v1/cache.proto" (package "github.actions.results.api.v1", syntax proto3)
 // tslint:disable
@@ -104776,7 +107427,7 @@ const CacheService = new commonjs/* ServiceType */.C0("github.actions.results.ap
     { name: "GetCacheEntryDownloadURL", options: {}, I: cache_GetCacheEntryDownloadURLRequest, O: cache_GetCacheEntryDownloadURLResponse }
 ]);
 //# sourceMappingURL=cache.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/generated/results/api/v1/cache.twirp-client.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/generated/results/api/v1/cache.twirp-client.js
 
 class CacheServiceClientJSON {
     constructor(rpc) {
@@ -104840,7 +107491,7 @@ class CacheServiceClientProtobuf {
     }
 }
 //# sourceMappingURL=cache.twirp-client.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/shared/util.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/internal/shared/util.js
 
 /**
  * Masks the `sig` parameter in a URL and sets it as a secret.
@@ -104910,7 +107561,7 @@ function maskSecretUrls(body) {
     }
 }
 //# sourceMappingURL=util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/shared/cacheTwirpClient.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/internal/shared/cacheTwirpClient.js
 var cacheTwirpClient_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -105083,7 +107734,7 @@ function internalCacheTwirpClient(options) {
     return new CacheServiceClientJSON(client);
 }
 //# sourceMappingURL=cacheTwirpClient.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/tar.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/internal/tar.js
 var tar_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -105351,7 +108002,7 @@ function createTar(archiveFolder, sourceDirectories, compressionMethod) {
     });
 }
 //# sourceMappingURL=tar.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/cache.js
+;// CONCATENATED MODULE: ../node_modules/@actions/cache/lib/cache.js
 var cache_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -105990,7 +108641,12 @@ function indexCacheKeys(arches, repositories, now = new Date()) {
     const prefix = `witchery-index-v1-${archPart(arches)}-${cache_sha256(repositories.join('\n')).slice(0, 12)}-`;
     return { primary: `${prefix}${utcDay(now)}`, restore: [prefix] };
 }
-/** `witchery-pkgs-v1-<arches>-<sha256 of the sorted package identities>`, restored by arch prefix. */
+/**
+ * `witchery-pkgs-v1-<arches>-<sha256 of the sorted package identities>`, restored by arch prefix.
+ * A lock file's packages give the same key as the resolution that wrote it: the key is a hash of
+ * the lock's content, so locked packages stay cached as long as the lock does not change, even
+ * after the repositories dropped them.
+ */
 function packageCacheKeys(arches, resolved) {
     const identities = resolved.flatMap((r) => r.packages.map((p) => `${r.arch}/${p.checksum || `${p.name}-${p.version}`}`));
     const prefix = `witchery-pkgs-v1-${archPart(arches)}-`;
@@ -106055,6 +108711,9 @@ class BuildCache {
             return;
         this.resolved = resolved;
         const keys = packageCacheKeys(this.spec.arches, resolved);
+        // Restored already from the lock: the resolution of the same packages has the same key.
+        if (this.packages?.keys.primary === keys.primary)
+            return;
         this.packages = { keys, matched: await this.restore('packages', keys) };
     }
     /** After a successful build: saves each entry whose exact key was not already there. */
@@ -106139,6 +108798,7 @@ class BuildCache {
 
 
 
+
 /**
  * The one table of inputs and their literal defaults. action.yml must agree with it (a test
  * checks), because the runner applies action.yml's defaults and direct callers get these.
@@ -106147,6 +108807,8 @@ const INPUTS = {
     packages: { required: true },
     app: {},
     'app-dest': {},
+    'elf-needs': { default: 'true' },
+    'link-check': { default: 'error' },
     entrypoint: {},
     cmd: {},
     env: {},
@@ -106157,14 +108819,25 @@ const INPUTS = {
     tags: {},
     branch: { default: 'latest-stable' },
     repositories: {},
+    'repository-auth': {},
     keys: {},
     'fetch-alpine-keys': { default: 'true' },
     'allow-untrusted': { default: 'false' },
     arch: {},
     cache: { default: 'true' },
     'source-date-epoch': {},
-    output: { default: 'image.tar' }
+    output: { default: 'image.tar' },
+    lock: {},
+    'lock-update': { default: 'false' },
+    layers: { default: '8' },
+    scripts: { default: 'native' }
 };
+/** Where the command line (and a workflow's `env:`) gives `repository-auth` lines. */
+const REPOSITORY_AUTH_VARIABLE = 'WITCHERY_REPOSITORY_AUTH';
+/** Where Alpine's keys are fetched from instead of alpinelinux.org (the pins still apply). */
+const ALPINE_KEYS_URL_VARIABLE = 'WITCHERY_ALPINE_KEYS_URL';
+/** The largest epoch a tar header holds (11 octal digits): 2242-03-16. */
+const inputs_MAX_EPOCH = 0o77777777777;
 /** `getInput` semantics over an env map, plus the table's default for an empty value. */
 function inputs_getInput(env, name) {
     const value = (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
@@ -106182,11 +108855,13 @@ function readInputs(env = process.env, context = {}) {
     const sourceDateEpoch = parseEpoch(input('source-date-epoch'), env, context);
     const keys = parseKeys(input('keys'), workspace);
     const cache = parseBoolean('cache', input('cache'));
+    const repositoryLines = splitLines(input('repositories')).map(({ line }) => line);
     return {
         packages,
         app: app?.spec,
         arches,
         repositories: parseRepositories(input('repositories'), input('branch'), workspace),
+        credentials: parseCredentials(env, repositoryLines),
         keyFiles: keys.files,
         keyDirs: keys.dirs,
         fetchAlpineKeys: parseBoolean('fetch-alpine-keys', input('fetch-alpine-keys')),
@@ -106195,8 +108870,106 @@ function readInputs(env = process.env, context = {}) {
         tags: parseTags(input('tags'), env.GITHUB_REPOSITORY),
         output: parseOutput(input('output'), workspace),
         sourceDateEpoch,
-        cacheDir: cache ? external_node_path_namespaceObject.join(env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir(), 'witchery-cache') : undefined
+        cacheDir: cache ? external_node_path_namespaceObject.join(env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir(), 'witchery-cache') : undefined,
+        lock: parseLockInput(input('lock'), input('lock-update'), workspace),
+        layers: parseLayers(input('layers')),
+        alpineKeysUrl: (env[ALPINE_KEYS_URL_VARIABLE] ?? '').trim() || undefined,
+        scripts: parseScripts(input('scripts')),
+        elfNeeds: parseBoolean('elf-needs', input('elf-needs')),
+        linkCheck: parseLinkCheck(input('link-check'))
     };
+}
+function parseLockInput(file, update, workspace) {
+    const updating = parseBoolean('lock-update', update);
+    if (file === '') {
+        if (updating) {
+            throw new InputError('lock-update', 'is true but `lock` is not set; give the lock file too');
+        }
+        return undefined;
+    }
+    const resolved = external_node_path_namespaceObject.resolve(workspace, file);
+    if (file.endsWith('/') || external_node_fs_namespaceObject.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new InputError('lock', `'${file}' is a folder; give the lock file's path, e.g. witchery.lock.json`);
+    }
+    return { path: resolved, update: updating };
+}
+/** The most layers Docker and containerd unpack without trouble is 127; the app takes one more. */
+const MAX_LAYERS = 100;
+function parseLayers(text) {
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < 1 || value > MAX_LAYERS) {
+        throw new InputError('layers', `'${text}' is not a number of layers from 1 to ${MAX_LAYERS}; 1 puts every package in one layer`);
+    }
+    return value;
+}
+/**
+ * Every secret the inputs and variables hold, as the step log must never show it: the
+ * credentials of `repositories` URLs, of `repository-auth` and its variable, and of the proxy
+ * variables. Never throws: it runs before any input is checked, so a malformed line is masked
+ * whole rather than parsed.
+ */
+function inputSecrets(env) {
+    const secrets = new Set();
+    const credentials = [];
+    const repositories = splitLines(inputs_getInput(env, 'repositories')).map(({ line }) => line);
+    credentials.push(...repositoryCredentials(repositories));
+    const proxies = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].map((n) => env[n] ?? '');
+    credentials.push(...repositoryCredentials(proxies.filter((p) => p.includes('://'))));
+    for (const text of authTexts(env)) {
+        for (const { line } of splitLines(text)) {
+            const given = /\s/.test(line) ? line.replace(/^\S+\s+/, '') : line;
+            try {
+                credentials.push(...parseAuthLines(line, 'x'));
+            }
+            catch {
+                if (given !== '')
+                    secrets.add(given);
+            }
+        }
+    }
+    for (const secret of credentialSecrets(credentials))
+        secrets.add(secret);
+    return [...secrets];
+}
+function authTexts(env) {
+    return [inputs_getInput(env, 'repository-auth'), env[REPOSITORY_AUTH_VARIABLE] ?? ''];
+}
+/** `repository-auth` lines (input, then variable) and the credentials in repository URLs. */
+function parseCredentials(env, repositoryLines) {
+    const credentials = [];
+    const sources = [
+        [inputs_getInput(env, 'repository-auth'), 'input `repository-auth`'],
+        [env[REPOSITORY_AUTH_VARIABLE] ?? '', REPOSITORY_AUTH_VARIABLE]
+    ];
+    for (const [text, source] of sources) {
+        try {
+            credentials.push(...parseAuthLines(text, source));
+        }
+        catch (error) {
+            throw new InputError('repository-auth', error.message);
+        }
+    }
+    credentials.push(...repositoryCredentials(repositoryLines));
+    try {
+        // Two different credentials for one host and path cannot both be sent.
+        new RepositoryAuth(credentials);
+    }
+    catch (error) {
+        throw new InputError('repository-auth', error.message);
+    }
+    return credentials;
+}
+function parseScripts(text) {
+    if (text === 'native' || text === 'none')
+        return text;
+    throw new InputError('scripts', `'${text}' is not a scripts mode; use native (apply what install scripts' account and ` +
+        'busybox idioms leave) or none (run nothing, as apk --no-scripts)');
+}
+function parseLinkCheck(text) {
+    const mode = LINK_CHECK_MODES.find((m) => m === text);
+    if (mode)
+        return mode;
+    throw new InputError('link-check', `'${text}' is not a link check mode; use error (fail the build), warn or off`);
 }
 /** Whether the build epoch must come from the commit: no input and no SOURCE_DATE_EPOCH. */
 function needsCommitEpoch(env) {
@@ -106298,6 +109071,9 @@ function epochFrom(text, where) {
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(seconds)) {
         throw new InputError('source-date-epoch', `${where} is '${text}', not a number of seconds since 1970; use e.g. 1700000000 or leave it empty for the commit time`);
     }
+    if (seconds > inputs_MAX_EPOCH) {
+        throw new InputError('source-date-epoch', `${where} is ${text}, past ${inputs_MAX_EPOCH} (${rfc3339(inputs_MAX_EPOCH)}), the last time a tar header can hold; use a time in seconds, not milliseconds`);
+    }
     return seconds;
 }
 function parseKeys(text, workspace) {
@@ -106330,9 +109106,14 @@ function parseBranch(branch) {
  * workspace rather than the current directory.
  */
 function parseRepositoryLine(line, index, workspace) {
-    const match = /^(@\S+\s+)?(\S+)$/.exec(line);
+    // Credentials go to spec.credentials; the repository is known by its public URL only.
+    const written = publicUrl(line);
+    const match = /^(@\S+\s+)?(\S+)$/.exec(written);
+    if (match && match[1] === undefined && match[2].startsWith('@')) {
+        throw new InputError('repositories', `line '${written}' has a tag but no repository; write the tag, a space and the URL or path (e.g. @testing https://dl-cdn.alpinelinux.org/alpine/edge/testing)`);
+    }
     const isPath = match !== null && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(match[2]);
-    const resolved = match && isPath ? `${match[1] ?? ''}${external_node_path_namespaceObject.resolve(workspace, match[2])}` : line;
+    const resolved = match && isPath ? `${match[1] ?? ''}${external_node_path_namespaceObject.resolve(workspace, match[2])}` : written;
     try {
         parseRepository(resolved, index);
     }
@@ -106513,14 +109294,43 @@ function parseOutput(text, workspace) {
  * through @actions/exec, the CLI through node:child_process); what is run and how its answer
  * is read are here, once.
  */
-const GIT_COMMIT_TIME_ARGS = ['log', '-1', '--format=%ct'];
-/** What `git log -1 --format=%ct` said, as seconds; 0 for a failure or an odd answer. */
-function parseCommitTime(exitCode, stdout) {
+
+/**
+ * `git log -1 --format=%ct`, trusting `dir` for this one command. In a job that runs in a
+ * container the workspace belongs to another user, and git refuses such a repository
+ * ("detected dubious ownership") unless it is listed in safe.directory; `-c` lists the
+ * workspace alone (as given and with symlinks resolved, since git compares either), not `*`.
+ */
+function commitTimeArgs(dir) {
+    const safe = new Set([dir, realPath(dir)]);
+    return [...[...safe].flatMap((d) => ['-c', `safe.directory=${d}`]), 'log', '-1', '--format=%ct'];
+}
+function realPath(dir) {
+    try {
+        return external_node_fs_namespaceObject.realpathSync(dir);
+    }
+    catch {
+        return dir;
+    }
+}
+/** What `git log -1 --format=%ct` said: seconds, or the problem in git's words. */
+function parseCommitTime(exitCode, stdout, stderr = '') {
     const text = stdout.trim();
     const seconds = Number(text);
-    return exitCode === 0 && text !== '' && Number.isSafeInteger(seconds) && seconds >= 0
-        ? seconds
-        : 0;
+    if (exitCode === 0 && /^\d+$/.test(text) && Number.isSafeInteger(seconds))
+        return { seconds };
+    const said = stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .find((l) => l !== '');
+    return {
+        problem: said ?? (exitCode === 0 ? `git printed '${text}'` : `git exited with ${exitCode}`)
+    };
+}
+/** The warning when the epoch falls back to 0. */
+function commitTimeWarning(dir, problem) {
+    return (`the build epoch is 0 (1970-01-01): HEAD's commit time cannot be read in ${dir} (${problem}). ` +
+        'Set `source-date-epoch` or SOURCE_DATE_EPOCH, or check the repository out before this step.');
 }
 
 ;// CONCATENATED MODULE: ./src/action/commit-time.ts
@@ -106529,15 +109339,15 @@ function parseCommitTime(exitCode, stdout) {
 
 const actionCommitTime = async (dir) => {
     try {
-        const { exitCode, stdout } = await getExecOutput('git', [...GIT_COMMIT_TIME_ARGS], {
+        const { exitCode, stdout, stderr } = await getExecOutput('git', commitTimeArgs(dir), {
             cwd: dir,
             silent: true,
             ignoreReturnCode: true
         });
-        return parseCommitTime(exitCode, stdout);
+        return parseCommitTime(exitCode, stdout, stderr);
     }
-    catch {
-        return 0;
+    catch (error) {
+        return { problem: `cannot run git in ${dir}: ${error.message}` };
     }
 };
 
@@ -106556,7 +109366,8 @@ const OUTPUT_NAMES = [
     'size',
     'cache-hit',
     'tags',
-    'metadata'
+    'metadata',
+    'lock-changes'
 ];
 function outputValues(result, cacheHit) {
     const packages = result.arches.flatMap((a) => a.packages.map((p) => ({ name: p.name, version: p.version, arch: p.arch, license: p.license })));
@@ -106568,7 +109379,8 @@ function outputValues(result, cacheHit) {
         size: String(result.size),
         'cache-hit': cacheHit,
         tags: result.tags.join('\n'),
-        metadata: JSON.stringify(outputs_metadata(result, cacheHit), null, 2)
+        metadata: JSON.stringify(outputs_metadata(result, cacheHit), null, 2),
+        'lock-changes': JSON.stringify(result.lock?.changes ?? [])
     };
 }
 /** The BuildResult without the package lists (those are the `packages` output). */
@@ -106585,18 +109397,23 @@ function outputs_metadata(result, cacheHit) {
             configDigest: a.configDigest,
             packages: a.packages.length,
             layers: a.layers,
-            scriptsSkipped: a.scriptsSkipped
+            alpineRelease: a.alpineRelease ?? null,
+            scriptsSkipped: a.scriptsSkipped,
+            appNeeds: a.appNeeds
         })),
         fetch: result.fetch,
         cacheHit,
-        warnings: result.warnings
+        warnings: result.warnings,
+        ...(result.lock ? { lock: { path: result.lock.path, status: result.lock.status } } : {})
     };
 }
 function setOutputs(values) {
     for (const name of OUTPUT_NAMES) {
         setOutput(name, values[name]);
         // The package list and metadata are long; the log shows them in the summary instead.
-        const shown = name === 'packages' || name === 'metadata' ? `(${values[name].length} chars)` : values[name];
+        const shown = name === 'packages' || name === 'metadata' || name === 'lock-changes'
+            ? `(${values[name].length} chars)`
+            : values[name];
         info(`${name}: ${shown.replace(/\n/g, ', ')}`);
     }
 }
@@ -106674,15 +109491,24 @@ function pushCommands(result) {
         commands.push(`docker load -i ${result.tarball}`);
     return commands;
 }
-function overview(result, cacheHit) {
-    const packageCount = result.arches.reduce((n, a) => n + a.packages.length, 0);
+/**
+ * The package count of the overview: the rows of the package table (a package built for two
+ * arches is one row), with each platform's own count when there are several.
+ */
+function packageCount(result, distinct) {
+    if (result.arches.length === 1)
+        return String(distinct);
+    const perArch = result.arches.map((a) => `${a.arch} ${a.packages.length}`).join(', ');
+    return `${distinct} (per platform: ${perArch})`;
+}
+function overview(result, cacheHit, distinct) {
     const rows = [
         ['Digest', result.digest],
         ['Image ID', result.imageId],
         ['Platforms', result.arches.map((a) => a.arch).join(', ')],
         ['Tags', result.tags.join(', ')],
         ['Tarball', `${result.tarball} (${formatBytes(result.size)})`],
-        ['Packages', String(packageCount)],
+        ['Packages', packageCount(result, distinct)],
         ['Cache hit', cacheHit]
     ];
     return `<table>${rows.map(([k, v]) => `<tr><th>${k}</th>${cell(v)}</tr>`).join('')}</table>\n`;
@@ -106690,6 +109516,24 @@ function overview(result, cacheHit) {
 function layersSection(result) {
     const rows = result.arches.flatMap((a) => a.layers.map((l) => [a.arch, l.digest, formatBytes(l.size), l.createdBy]));
     return `<h3>Layers</h3>\n${table(['Arch', 'Digest', 'Size', 'Created by'], rows)}`;
+}
+/** What the build did with the lock file; with lock-update, a table of the changes. */
+function lockSection(result) {
+    const lock = result.lock;
+    if (!lock)
+        return '';
+    const what = {
+        used: 'Installed exactly the packages locked in',
+        written: 'Wrote',
+        updated: 'Updated'
+    }[lock.status];
+    const head = `<h3>Lock</h3>\n<p>${what} <code>${escapeHtml(lock.path)}</code>.</p>\n`;
+    if (lock.status === 'used')
+        return head;
+    if (lock.changes.length === 0)
+        return `${head}<p>No package changed.</p>\n`;
+    const rows = lock.changes.map((c) => [c.arch, c.name, c.change, c.from ?? '', c.to ?? '']);
+    return head + table(['Arch', 'Package', 'Change', 'From', 'To'], rows);
 }
 function fetchSection(result) {
     const f = result.fetch;
@@ -106710,6 +109554,15 @@ function warningsSection(result) {
     const items = result.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('');
     return `<h3>Warnings</h3>\n<ul>${items}</ul>\n`;
 }
+/** The packages added for the app's needs, and why: `zlib: so:libz.so.1, needed by /usr/bin/server`. */
+function appNeedsSection(result) {
+    const several = result.arches.length > 1;
+    const items = result.arches.flatMap((a) => a.appNeeds.map((n) => `${several ? `${a.arch}: ` : ''}${n.package}: ${n.need}, needed by ${n.neededBy.join(', ')}`));
+    if (items.length === 0)
+        return '';
+    const list = items.map((i) => `<li>${escapeHtml(i)}</li>`).join('');
+    return `<h3>Added for the app</h3>\n<ul>${list}</ul>\n`;
+}
 function packagesSection(rows, shown) {
     const heading = `<h3>Packages (${rows.length})</h3>\n`;
     const body = table(['Name', 'Version', 'Arch', 'License'], rows.slice(0, shown));
@@ -106722,9 +109575,14 @@ function packagesSection(rows, shown) {
 function renderSummary(result, context) {
     const maxBytes = context.maxBytes ?? SUMMARY_LIMIT;
     const title = `<h2>witchery: ${escapeHtml(result.tags[0] ?? 'image')}</h2>\n`;
-    const before = title + overview(result, context.cacheHit) + pushSection(result) + warningsSection(result);
-    const after = layersSection(result) + fetchSection(result);
     const rows = packageRows(result);
+    const before = title +
+        overview(result, context.cacheHit, rows.length) +
+        pushSection(result) +
+        warningsSection(result) +
+        lockSection(result) +
+        appNeedsSection(result);
+    const after = layersSection(result) + fetchSection(result);
     const render = (shown) => before + packagesSection(rows, shown) + after;
     let shown = rows.length;
     let html = render(shown);
@@ -106765,10 +109623,14 @@ async function writeSummary(result, context) {
 
 
 
+
 async function run() {
     try {
+        // First of all: the runner hides these from every later line of the log.
+        for (const secret of inputSecrets(process.env))
+            core_setSecret(secret);
         const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-        const headEpoch = needsCommitEpoch(process.env) ? await actionCommitTime(workspace) : 0;
+        const headEpoch = needsCommitEpoch(process.env) ? await commitEpoch(workspace) : 0;
         const spec = readInputs(process.env, { commitEpoch: () => headEpoch });
         await group('Inputs', async () => logSpec(spec));
         const cache = new BuildCache(spec);
@@ -106776,6 +109638,7 @@ async function run() {
             await group('Restore index cache', () => cache.restoreIndexes());
         const result = await group('Build', () => build(spec, {
             logger: actionLogger(),
+            onLocked: (locked) => cache.restorePackages(locked),
             onResolved: (resolved) => cache.restorePackages(resolved)
         }));
         if (cache.enabled)
@@ -106789,6 +109652,14 @@ async function run() {
     catch (error) {
         fail(error);
     }
+}
+/** HEAD's commit time, or 0 with a warning: a silent 1970 epoch would surprise. */
+async function commitEpoch(workspace) {
+    const head = await actionCommitTime(workspace);
+    if (head.seconds !== undefined)
+        return head.seconds;
+    core_warning(commitTimeWarning(workspace, head.problem), { title: 'witchery' });
+    return 0;
 }
 /** The engine's and the build's messages, in the step log. */
 function actionLogger() {
@@ -106808,6 +109679,9 @@ function logSpec(spec) {
     info(`output: ${spec.output}`);
     info(`source date epoch: ${spec.sourceDateEpoch}`);
     info(`cache: ${spec.cacheDir ?? 'off'}`);
+    info(`layers: ${spec.layers ?? 'default'}`);
+    if (spec.lock)
+        info(`lock: ${spec.lock.path}${spec.lock.update ? ' (update)' : ''}`);
     if (spec.allowUntrusted)
         core_warning('allow-untrusted is on: signatures are not checked');
 }
@@ -106823,6 +109697,7 @@ const TITLES = {
     FILE_CONFLICT: 'packages conflict',
     UNSUPPORTED_ENTRY: 'unsupported package entry',
     INVALID_ARGUMENT: 'invalid setting',
+    LOCKED_PACKAGE: 'the lock file cannot be installed',
     IMAGE_SPEC: 'invalid image setting',
     IMAGE_PATH_ESCAPE: 'image path escapes the image root',
     IMAGE_UNSUPPORTED_FILE: 'unsupported file in the app'
@@ -106837,6 +109712,8 @@ function errorTitle(error) {
         return `witchery: invalid input \`${error.input}\``;
     if (error instanceof BuildError)
         return 'witchery: build failed';
+    if (error instanceof LockError)
+        return `witchery: ${TITLES.LOCKED_PACKAGE}`;
     return `witchery: ${TITLES[error.code] ?? 'error'}`;
 }
 /** setFailed with a title: one error annotation and a failed step. */

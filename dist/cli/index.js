@@ -221,6 +221,17 @@ class InvalidArgumentError extends ApkError {
         super('INVALID_ARGUMENT', message);
     }
 }
+/**
+ * Locked packages that cannot be installed as locked: gone from the repository and from the
+ * cache, or not what the world asks for. `packages` names them (`name-version`).
+ */
+class LockedPackageError extends ApkError {
+    packages;
+    constructor(message, packages, options) {
+        super('LOCKED_PACKAGE', message, options);
+        this.packages = packages;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/apk/types.ts
 /**
@@ -1648,6 +1659,10 @@ async function resolveKey(keyring, name, repository) {
     catch (error) {
         if (!(error instanceof ApkError))
             throw error;
+        // The key is the problem (a downloaded Alpine key that is not PEM or not the pinned one).
+        if (error instanceof UntrustedKeyError) {
+            throw new UntrustedKeyError(`index of ${repository.url} is signed by ${name}, which could not be trusted: ${error.message}`, { cause: error });
+        }
         throw new IndexSignatureError(`index of ${repository.url} is signed by ${name}, which could not be trusted: ${error.message}`, { cause: error });
     }
 }
@@ -2349,6 +2364,170 @@ async function digestsOffThread(layout) {
     return new Map(hashed.map((e, i) => [e, answer.digests[i]]));
 }
 
+;// CONCATENATED MODULE: ./src/apk/fetch/auth.ts
+/**
+ * Credentials for private repositories: HTTP basic auth, from a repository URL's userinfo
+ * (`https://user:token@host/path`, as apk-tools takes them) or from `HOST[/PATH] USER:TOKEN`
+ * lines. A credential belongs to a host (and a path prefix) and is sent only there. Everywhere
+ * else (logs, errors, caches, the image's etc/apk/repositories) URLs go without userinfo:
+ * repository strings are split into a public URL and credentials the moment they are parsed.
+ */
+
+/** `scheme://userinfo@` — userinfo runs to the last `@` before the path. */
+const USERINFO = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#\s]*@/g;
+/** The URL without its userinfo (`https://u:p@host/x` → `https://host/x`); other text as is. */
+function publicUrl(text) {
+    return text.replace(USERINFO, '$1');
+}
+function decode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+function withSlash(pathname) {
+    return pathname.endsWith('/') ? pathname : `${pathname}/`;
+}
+/**
+ * Splits the credentials out of an http(s) repository URL. `url` is the public URL; the
+ * credentials hold for the URL's host under the repository's path.
+ */
+function splitCredentials(location) {
+    const url = publicUrl(location);
+    const match = /^https?:\/\/([^/?#\s]*)@/i.exec(location);
+    if (!match)
+        return { url };
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return { url };
+    }
+    const userinfo = match[1];
+    const colon = userinfo.indexOf(':');
+    const username = decode(colon < 0 ? userinfo : userinfo.slice(0, colon));
+    const password = decode(colon < 0 ? '' : userinfo.slice(colon + 1));
+    if (username === '' && password === '')
+        return { url };
+    return {
+        url,
+        credentials: { host: parsed.host, path: withSlash(parsed.pathname), username, password }
+    };
+}
+/** The credentials written in repository lines (`[@tag ]URL`), for the hosts they name. */
+function auth_repositoryCredentials(lines) {
+    const found = [];
+    for (const line of lines) {
+        const location = line.trim().split(/\s+/).at(-1) ?? '';
+        const { credentials } = splitCredentials(location);
+        if (credentials)
+            found.push(credentials);
+    }
+    return found;
+}
+const AUTH_FORM = 'HOST USER:TOKEN (e.g. gitlab.example.com deploy-token:…), one per line';
+/**
+ * Parses `HOST[:PORT][/PATH] USER:TOKEN` lines (blank lines and `#` comments skipped); HOST may
+ * also be written as a URL. Messages name the line and the host, never the credentials.
+ */
+function auth_parseAuthLines(text, source) {
+    const entries = [];
+    for (const [i, raw] of text.split(/\r?\n/).entries()) {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            continue;
+        const where = `line ${i + 1} of ${source}`;
+        const match = /^(\S+)\s+(\S.*)$/.exec(line);
+        if (!match) {
+            throw new InvalidArgumentError(`${where} is not ${AUTH_FORM}: give the host, a space and the credentials.`);
+        }
+        const target = authTarget(match[1], where);
+        const credentials = match[2].trim();
+        const colon = credentials.indexOf(':');
+        if (colon <= 0) {
+            throw new InvalidArgumentError(`${where} (for ${target.host}): the credentials are not USER:TOKEN; write ${AUTH_FORM}.`);
+        }
+        entries.push({
+            ...target,
+            username: credentials.slice(0, colon),
+            password: credentials.slice(colon + 1)
+        });
+    }
+    return entries;
+}
+function authTarget(text, where) {
+    const written = publicUrl(text);
+    let url;
+    try {
+        url = new URL(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(written) ? written : `https://${written}`);
+    }
+    catch {
+        url = undefined;
+    }
+    if (!url || url.host === '' || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        throw new InvalidArgumentError(`${where}: '${written}' is not a host; write ${AUTH_FORM}.`);
+    }
+    return { host: url.host, path: withSlash(url.pathname) };
+}
+/**
+ * The strings a log must never show for these credentials: the secret as given and as it may
+ * be written in a URL, and the Authorization value. The password is the secret; with none,
+ * the user name is (a token written as `https://TOKEN@host/`).
+ */
+function auth_credentialSecrets(credentials) {
+    const secrets = new Set();
+    for (const c of credentials) {
+        const secret = c.password !== '' ? c.password : c.username;
+        if (secret === '')
+            continue;
+        secrets.add(secret);
+        secrets.add(encodeURIComponent(secret));
+        secrets.add(basic(c));
+    }
+    return [...secrets];
+}
+function basic(c) {
+    return Buffer.from(`${c.username}:${c.password}`).toString('base64');
+}
+/** Basic auth by host and path prefix: the longest prefix of the request's path wins. */
+class RepositoryAuth {
+    entries = [];
+    constructor(credentials = []) {
+        for (const c of credentials)
+            this.add(c);
+    }
+    get size() {
+        return this.entries.length;
+    }
+    add(c) {
+        const same = this.entries.find((e) => e.host === c.host && e.path === c.path);
+        if (!same) {
+            this.entries.push(c);
+        }
+        else if (same.username !== c.username || same.password !== c.password) {
+            throw new InvalidArgumentError(`two different credentials are given for ${c.host}${c.path}; give one per host and path.`);
+        }
+    }
+    /** The credentials for `url`, if any are given for its host and path. */
+    credentialsFor(url) {
+        let best;
+        for (const e of this.entries) {
+            if (e.host !== url.host || !withSlash(url.pathname).startsWith(e.path))
+                continue;
+            if (!best || e.path.length > best.path.length)
+                best = e;
+        }
+        return best;
+    }
+    authorizationFor(url) {
+        const c = this.credentialsFor(url);
+        return c ? `Basic ${basic(c)}` : undefined;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/apk/fetch/repository.ts
 /**
  * Repository strings and the URLs apk derives from them (apk-tools 2.14 semantics): where a
@@ -2357,19 +2536,21 @@ async function digestsOffThread(layout) {
 
 
 
+
 const ALPINE_MIRROR = 'https://dl-cdn.alpinelinux.org/alpine';
 const ACCEPTED_FORMS = 'an https:// or http:// URL, a file:// URL, or a path, optionally after @tag';
 /**
- * Parses one repository line, `[@tag ]URL`. Remote URLs are kept as written; `file://` URLs and
- * paths become absolute paths (relative ones are taken from the current directory, like apk).
+ * Parses one repository line, `[@tag ]URL`. Remote URLs are kept as written, minus any
+ * credentials (auth.ts takes those); `file://` URLs and paths become absolute paths (relative
+ * ones are taken from the current directory, like apk).
  */
 function parseRepository(line, index) {
     const match = /^(?:@(\S+)\s+)?([^@\s]\S*)$/.exec(line.trim());
     if (!match) {
-        throw new InvalidArgumentError(`'${line}' is not a repository: write ${ACCEPTED_FORMS} (e.g. @testing https://dl-cdn.alpinelinux.org/alpine/edge/testing).`);
+        throw new InvalidArgumentError(`'${publicUrl(line)}' is not a repository: write ${ACCEPTED_FORMS} (e.g. @testing https://dl-cdn.alpinelinux.org/alpine/edge/testing).`);
     }
     const [, tag, location] = match;
-    const repository = { url: normalizeLocation(location), index };
+    const repository = { url: normalizeLocation(publicUrl(location)), index };
     if (tag !== undefined)
         repository.tag = tag;
     return repository;
@@ -2409,16 +2590,16 @@ function filePath(location) {
 function isRemote(repository) {
     return /^https?:\/\//i.test(repository.url);
 }
-function withSlash(url) {
+function repository_withSlash(url) {
     return url.endsWith('/') ? url : `${url}/`;
 }
 /** `REPO/ARCH/APKINDEX.tar.gz` (a path for local repositories). */
 function indexUrl(repository, arch) {
-    return `${withSlash(repository.url)}${arch}/APKINDEX.tar.gz`;
+    return `${repository_withSlash(repository.url)}${arch}/APKINDEX.tar.gz`;
 }
 /** `REPO/ARCH/NAME-VERSION.apk`, where ARCH is the package's own `A:` when the index gives one. */
 function packageUrl(repository, pkg, arch) {
-    return `${withSlash(repository.url)}${pkg.arch ?? arch}/${pkg.name}-${pkg.version}.apk`;
+    return `${repository_withSlash(repository.url)}${pkg.arch ?? arch}/${pkg.name}-${pkg.version}.apk`;
 }
 /** Alpine's `main` and `community` repositories of one branch (`v3.22`, `edge`, `latest-stable`). */
 function alpineRepositories(branch, mirror = ALPINE_MIRROR) {
@@ -2444,6 +2625,7 @@ const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
  */
 
 
+
 /** The proxy for `target`, or undefined for a direct connection. */
 function proxyFor(target, env) {
     const name = target.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
@@ -2455,15 +2637,18 @@ function proxyFor(target, env) {
     return parseProxyUrl(raw, name);
 }
 function parseProxyUrl(raw, variable) {
+    // Messages show the proxy without the password it may carry.
+    const written = raw.includes('://') ? raw : `http://${raw}`;
+    const shown = publicUrl(written);
     let proxy;
     try {
-        proxy = new URL(raw.includes('://') ? raw : `http://${raw}`);
+        proxy = new URL(written);
     }
     catch {
-        throw new InvalidArgumentError(`${variable}='${raw}' is not a URL: write http://[user:password@]host:port.`);
+        throw new InvalidArgumentError(`${variable}='${shown}' is not a URL: write http://[user:password@]host:port.`);
     }
     if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
-        throw new InvalidArgumentError(`${variable}='${raw}' uses ${proxy.protocol}//, which is not supported: use an http:// or https:// proxy.`);
+        throw new InvalidArgumentError(`${variable}='${shown}' uses ${proxy.protocol}//, which is not supported: use an http:// or https:// proxy.`);
     }
     return proxy;
 }
@@ -2562,6 +2747,7 @@ class HttpTransport {
     env;
     ca;
     logger;
+    auth;
     httpAgent;
     httpsAgent;
     constructor(options = {}) {
@@ -2573,6 +2759,7 @@ class HttpTransport {
         this.env = options.env ?? process.env;
         this.ca = options.ca;
         this.logger = options.logger ?? silentLogger;
+        this.auth = options.auth;
         // Keep-alive: a build fetches dozens of packages from one mirror.
         this.httpAgent = new external_node_http_namespaceObject.Agent({ keepAlive: true });
         this.httpsAgent = new external_node_https_namespaceObject.Agent({ keepAlive: true, ca: this.ca });
@@ -2583,6 +2770,7 @@ class HttpTransport {
      */
     async get(url, options = {}) {
         transport_checkHttpUrl(url);
+        const retries = Math.max(0, options.retries ?? this.retries);
         for (let attempt = 0;; attempt++) {
             throwIfAborted(url, options.signal);
             try {
@@ -2596,10 +2784,10 @@ class HttpTransport {
                     throwIfAborted(url, options.signal);
                 if (!failure.retryable)
                     throw finalError(url, failure);
-                if (attempt >= this.retries)
+                if (attempt >= retries)
                     throw exhaustedError(url, failure, attempt + 1);
                 const delay = this.delayFor(attempt, failure.extra.retryAfterMs);
-                this.logger.debug(`${url}: ${failure.message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${this.retries + 1})`);
+                this.logger.debug(`${url}: ${failure.message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${retries + 1})`);
                 await sleep(delay, url, options.signal);
             }
         }
@@ -2616,27 +2804,36 @@ class HttpTransport {
         // Jitter spreads the retries of parallel downloads that failed together.
         return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
     }
-    /** One attempt, redirects included. */
+    /**
+     * One attempt, redirects included. Credentials chosen for the first URL follow redirects
+     * within its origin only; at another origin only that origin's own credentials (if given) go.
+     */
     async attempt(url, options) {
         const conditional = options.etag !== undefined || options.lastModified !== undefined;
         let current = new URL(url);
+        let authOrigin = current.origin;
+        let authorization = this.auth?.authorizationFor(current);
         for (let hop = 0;; hop++) {
-            const response = await this.request(current, options);
+            const response = await this.request(current, options, authorization);
             if (REDIRECTS.has(response.status) && response.headers.location) {
                 if (hop >= MAX_REDIRECTS) {
                     throw new AttemptError(`more than ${MAX_REDIRECTS} redirects`, false);
                 }
                 current = redirectTarget(current, response.headers.location);
+                if (current.origin !== authOrigin) {
+                    authOrigin = current.origin;
+                    authorization = this.auth?.authorizationFor(current);
+                }
                 continue;
             }
-            return toTransportResponse(current, response, conditional);
+            return toTransportResponse(current, response, conditional, authorization !== undefined);
         }
     }
-    async request(target, options) {
+    async request(target, options, authorization) {
         const route = await this.routeFor(target, options.signal);
         return new Promise((resolve, reject) => {
             const exchange = new Exchange(this.timeoutMs, options.signal, resolve, reject);
-            const request = this.makeRequest(target, route, options);
+            const request = this.makeRequest(target, route, options, authorization);
             exchange.attach(request, options.expectedSize);
             if (route.kind === 'tunnel')
                 exchange.own(route.socket);
@@ -2663,8 +2860,10 @@ class HttpTransport {
             headers['If-Modified-Since'] = options.lastModified;
         return headers;
     }
-    makeRequest(target, route, options) {
+    makeRequest(target, route, options, authorization) {
         const headers = this.requestHeaders(options);
+        if (authorization !== undefined)
+            headers.Authorization = authorization;
         const host = bareHostname(target);
         const port = Number(portOf(target));
         const path = `${target.pathname}${target.search}`;
@@ -2857,7 +3056,7 @@ function truncated(received, declared) {
 function sizeMismatch(what) {
     return new AttemptError(`received ${what} (truncated or wrong file)`, true);
 }
-function toTransportResponse(url, response, conditional) {
+function toTransportResponse(url, response, conditional, authorized) {
     const { status, headers } = response;
     if (status === 200 || (status === 304 && conditional)) {
         const result = { status, body: response.body, url: url.href };
@@ -2867,9 +3066,9 @@ function toTransportResponse(url, response, conditional) {
             result.lastModified = headers['last-modified'];
         return result;
     }
-    throw statusError(url, response);
+    throw statusError(url, response, authorized);
 }
-function statusError(url, response) {
+function statusError(url, response, authorized) {
     const { status, headers } = response;
     const label = `HTTP ${status}${external_node_http_namespaceObject.STATUS_CODES[status] ? ` ${external_node_http_namespaceObject.STATUS_CODES[status]}` : ''}`;
     if (status >= 500 || status === 408 || status === 429) {
@@ -2878,15 +3077,19 @@ function statusError(url, response) {
             retryAfterMs: parseRetryAfter(headers['retry-after'])
         });
     }
-    const final = finalStatusMessage(url.href, status, label);
+    const final = finalStatusMessage(url, status, label, authorized);
     return new AttemptError(`server answered ${label}`, false, { status, final });
 }
-function finalStatusMessage(url, status, label) {
+function finalStatusMessage(target, status, label, authorized) {
+    const url = target.href;
     if (status === 404 || status === 410) {
         return `not found: ${url} — check the repository URL/branch and arch`;
     }
+    if ((status === 401 || status === 403) && authorized) {
+        return `${url} answered ${label}: the credentials given for ${target.host} were refused; check the user and token (and that the token may read this repository)`;
+    }
     if (status === 401 || status === 403) {
-        return `${url} answered ${label}: the server refuses this download; check the repository URL and any credentials it needs`;
+        return `${url} answered ${label}: the server refuses this download without credentials, and none are given for ${target.host}; give them as \`repository-auth\` (${target.host} USER:TOKEN) or in the repository URL (https://USER:TOKEN@host/…), or check the repository URL`;
     }
     if (status === 407) {
         return `${url}: the proxy wants credentials (${label}); put them in the proxy URL, e.g. HTTPS_PROXY=http://user:password@proxy:3128`;
@@ -3013,7 +3216,8 @@ function newFetchStats() {
         packagesFromCache: 0,
         packagesDownloaded: 0,
         indexesRevalidated: 0,
-        indexesDownloaded: 0
+        indexesDownloaded: 0,
+        indexesOffline: 0
     };
 }
 /**
@@ -3086,7 +3290,16 @@ async function fetchRemoteIndex(repository, context) {
         }
         cached = undefined;
     }
-    const response = await getIndex(url, repository, context, cached);
+    let response;
+    try {
+        response = await getIndex(url, repository, context, cached);
+    }
+    catch (error) {
+        const offline = cached && unreachable(error) ? await offlineIndex(cached, repository, context) : undefined;
+        if (!offline)
+            throw error;
+        return offline;
+    }
     if (response.status === 304 && cached) {
         const index = await verifyCached(cached.bytes, repository, url, context);
         if (index) {
@@ -3102,6 +3315,28 @@ async function fetchRemoteIndex(repository, context) {
         return downloadIndex(url, repository, context, await getIndex(url, repository, context));
     }
     return downloadIndex(url, repository, context, response);
+}
+/**
+ * Whether a failed index download means the repository cannot be reached now (DNS, refused,
+ * reset, timeouts, 5xx after the retries), rather than that it answered "no" (404, 401, 403…).
+ */
+function unreachable(error) {
+    if (!(error instanceof FetchError))
+        return false;
+    return error.status === undefined || error.status >= 500;
+}
+/**
+ * apk-tools' behaviour with a cache: when the repository is down, its cached index is used, with
+ * a warning. The bytes are verified against the keyring like a fresh download.
+ */
+async function offlineIndex(cached, repository, context) {
+    const url = indexUrl(repository, context.arch);
+    const index = await verifyCached(cached.bytes, repository, url, context);
+    if (!index)
+        return undefined;
+    context.stats.indexesOffline++;
+    context.logger.warning(`${repository.url} cannot be reached; using its cached index of ${new Date(cached.fetchedAt).toISOString()} (packages not in the cache will fail to download)`);
+    return index;
 }
 async function downloadIndex(url, repository, context, response) {
     context.stats.downloadedBytes += response.body.length;
@@ -5123,6 +5358,10 @@ class IdResolver {
         this.passwd = nodes.get('etc/passwd')?.data?.toString('utf8') ?? '';
         this.group = nodes.get('etc/group')?.data?.toString('utf8') ?? '';
     }
+    /** apk clears its name cache after every script it runs (a script may add accounts). */
+    reset() {
+        this.cache.clear();
+    }
     uid(name, fallback) {
         return this.lookup(`u:${name}`, name, this.passwd, fallback);
     }
@@ -5166,7 +5405,11 @@ class Plan {
             this.nodes.set(dir, { type: 'directory', mode, uid: 0, gid: 0, preexisting: true });
         }
     }
-    add(unit, tag) {
+    /**
+     * Plans one package: `before` runs once the package is known and before its files (apk's
+     * pre-install), `after` once its files are planned (post-install).
+     */
+    add(unit, tag, hooks = {}) {
         const info = unit.file?.info ?? unit.pkg;
         const planned = {
             unit,
@@ -5181,11 +5424,23 @@ class Plan {
             }
         };
         this.packages.push(planned);
+        hooks.before?.(planned);
         this.ids.snapshot(this.nodes);
         const extraction = new Extraction(this, planned, this.packages.length - 1);
         for (const entry of unit.file?.entries ?? [])
             extraction.entry(entry);
         extraction.finish();
+        hooks.after?.(planned);
+    }
+    /**
+     * The content of the regular file planned at `rel`, or undefined. The one way scripts read
+     * the root (accounts, busybox's applet list), whatever keeps the bytes.
+     */
+    readFile(rel) {
+        const node = this.nodes.get(rel);
+        if (node?.type !== 'file')
+            return undefined;
+        return node.data ?? Buffer.alloc(0);
     }
     warn(message) {
         this.warnings.push(message);
@@ -5246,10 +5501,951 @@ function treeOf(plan) {
     }
     return tree;
 }
-function scriptCarriers(plan) {
-    return plan.packages
-        .filter(({ unit }) => (unit.file?.scripts.size ?? 0) > 0)
-        .map(({ unit }) => `${unit.pkg.name} (${[...(unit.file?.scripts.keys() ?? [])].join(', ')})`);
+
+;// CONCATENATED MODULE: ./src/apk/install/accounts.ts
+/**
+ * busybox's `addgroup` and `adduser` (Alpine's build, busybox 1.36), applied to the install plan
+ * instead of a chroot: the same ids picked, the same lines in /etc/passwd, /etc/group and
+ * /etc/shadow, the same backup files (`passwd-`, …) and the same failures. Facts from busybox's
+ * loginutils/adduser.c, addgroup.c and libbb/update_passwd.c, with Alpine's patch that gives
+ * system accounts /sbin/nologin; account lookups behave as musl's getpwnam/getgrgid on the root.
+ */
+
+const FIRST_SYSTEM_ID = 100;
+const LAST_SYSTEM_ID = 999;
+const LAST_ID = 60000;
+const PASSWD = 'etc/passwd';
+const GROUP = 'etc/group';
+const SHADOW = 'etc/shadow';
+const GSHADOW = 'etc/gshadow';
+/** busybox's getopt32 for the short and long options an applet takes. */
+function getopt(args, withValue, flags, long) {
+    const opts = new Map();
+    let i = 0;
+    for (; i < args.length; i++) {
+        const arg = args[i];
+        if (arg === '--') {
+            i++;
+            break;
+        }
+        if (!arg.startsWith('-') || arg === '-')
+            break;
+        if (arg.startsWith('--')) {
+            const [name, value] = arg.slice(2).split(/=(.*)/s, 2);
+            const short = long[name];
+            if (!short)
+                return undefined;
+            if (withValue.includes(short)) {
+                const v = value ?? args[++i];
+                if (v === undefined)
+                    return undefined;
+                opts.set(short, v);
+            }
+            else {
+                if (value !== undefined)
+                    return undefined;
+                opts.set(short, '');
+            }
+            continue;
+        }
+        for (let j = 1; j < arg.length; j++) {
+            const ch = arg[j];
+            if (withValue.includes(ch)) {
+                const v = j + 1 < arg.length ? arg.slice(j + 1) : args[++i];
+                if (v === undefined)
+                    return undefined;
+                opts.set(ch, v);
+                break;
+            }
+            if (!flags.includes(ch))
+                return undefined;
+            opts.set(ch, '');
+        }
+    }
+    const positional = args.slice(i);
+    // Options after a name would be permuted by GNU getopt; such scripts are not ours to guess.
+    if (positional.some((p) => p.startsWith('-')))
+        return undefined;
+    return { opts, positional };
+}
+/** Names busybox accepts and that cannot make a path or a line of the files do odd things. */
+function plainName(name) {
+    return /^[A-Za-z_][A-Za-z0-9_.-]*\$?$/.test(name) && name.length <= 32;
+}
+/** The account files as they stand in the plan. */
+class AccountFiles {
+    plan;
+    constructor(plan) {
+        this.plan = plan;
+    }
+    lines(rel) {
+        const data = this.plan.readFile(rel);
+        if (data === undefined)
+            return undefined;
+        const text = data.toString('utf8');
+        const lines = text.split('\n');
+        if (lines[lines.length - 1] === '')
+            lines.pop();
+        return lines;
+    }
+    passwd() {
+        const entries = [];
+        for (const line of this.lines(PASSWD) ?? []) {
+            const f = line.split(':');
+            if (f.length < 7 || !/^\d+$/.test(f[2]) || !/^\d+$/.test(f[3]))
+                continue;
+            entries.push({ name: f[0], uid: Number(f[2]), gid: Number(f[3]), shell: f[6] });
+        }
+        return entries;
+    }
+    group() {
+        const entries = [];
+        for (const line of this.lines(GROUP) ?? []) {
+            const f = line.split(':');
+            if (f.length < 4 || !/^\d+$/.test(f[2]))
+                continue;
+            const members = f
+                .slice(3)
+                .join(':')
+                .split(',')
+                .filter((m) => m !== '');
+            entries.push({ name: f[0], gid: Number(f[2]), members });
+        }
+        return entries;
+    }
+    /**
+     * libbb's update_passwd: rewrites FILE with the line for `name` replaced (add: `name:rest`
+     * appended when no line changed) or `member` added to it; the old file stays as `FILE-`.
+     * Returns the number of lines changed, or -1 when FILE is missing (0 for a missing shadow).
+     */
+    update(rel, name, rest, member) {
+        const node = this.plan.nodes.get(rel);
+        const shadow = rel.includes('shadow');
+        if (node?.type !== 'file')
+            return shadow ? 0 : -1;
+        const old = this.lines(rel) ?? [];
+        const out = [];
+        let changed = 0;
+        for (const line of old) {
+            if (!line.startsWith(`${name}:`)) {
+                out.push(line);
+            }
+            else if (member !== undefined) {
+                out.push(`${line}${line.endsWith(':') ? '' : ','}${member}`);
+                changed++;
+            }
+            // adding: an old line for the same name is dropped, and the new one appended below
+        }
+        if (changed === 0 && member === undefined && rest !== undefined) {
+            out.push(`${name}:${rest}`);
+            changed++;
+        }
+        const backup = {
+            type: 'file',
+            mode: node.mode,
+            uid: node.uid,
+            gid: node.gid,
+            data: this.plan.readFile(rel),
+            mtime: node.mtime
+        };
+        this.plan.set(`${rel}-`, backup);
+        this.plan.set(rel, {
+            ...node,
+            mode: node.mode & 0o777,
+            data: Buffer.from(out.map((l) => `${l}\n`).join('')),
+            mtime: undefined
+        });
+        return changed;
+    }
+}
+/**
+ * busybox follows symlinks to the account files; witchery never writes through one, so a
+ * root where etc or an account file is a link is not one it applies accounts to.
+ */
+function linkedAccountFiles(plan) {
+    return ['etc', PASSWD, GROUP, SHADOW, GSHADOW].some((rel) => {
+        const type = plan.nodes.get(rel)?.type;
+        return type === 'symlink' || type === 'hardlink';
+    });
+}
+/** `addgroup [-g GID] [-S] GROUP` or `addgroup USER GROUP`. */
+function addgroup(plan, args) {
+    if (linkedAccountFiles(plan))
+        return 'unsupported';
+    const parsed = getopt(args, 'g', 'S', { gid: 'g', system: 'S' });
+    if (!parsed || parsed.positional.length < 1 || parsed.positional.length > 2)
+        return 'unsupported';
+    const { opts, positional } = parsed;
+    if (!positional.every(plainName))
+        return 'unsupported';
+    const files = new AccountFiles(plan);
+    if (positional.length === 2) {
+        if (opts.has('g'))
+            return 1;
+        return addMember(files, positional[0], positional[1]);
+    }
+    let gid;
+    if (opts.has('g')) {
+        if (!/^\d+$/.test(opts.get('g')))
+            return 'unsupported';
+        gid = Number(opts.get('g'));
+        if (gid > LAST_ID)
+            return 1;
+    }
+    else {
+        gid = opts.has('S') ? FIRST_SYSTEM_ID : LAST_SYSTEM_ID + 1;
+    }
+    return newGroup(files, positional[0], gid, opts.has('g'), opts.has('S'));
+}
+function newGroup(files, name, wanted, fixed, system) {
+    const groups = files.group();
+    if (groups.some((g) => g.name === name))
+        return 1;
+    const max = fixed ? Infinity : system ? LAST_SYSTEM_ID : LAST_ID;
+    let gid = wanted;
+    while (groups.some((g) => g.gid === gid)) {
+        if (fixed || gid === max)
+            return 1;
+        gid++;
+    }
+    if (files.update(GROUP, name, `x:${gid}:`, undefined) < 0)
+        return 1;
+    files.update(GSHADOW, name, '!::', undefined);
+    return 0;
+}
+function addMember(files, user, group) {
+    if (!files.passwd().some((p) => p.name === user))
+        return 1;
+    const entry = files.group().find((g) => g.name === group);
+    if (!entry)
+        return 1;
+    if (entry.members.includes(user))
+        return 0;
+    if (files.update(GROUP, group, undefined, user) < 0)
+        return 1;
+    files.update(GSHADOW, group, undefined, user);
+    return 0;
+}
+/**
+ * `adduser [-h DIR] [-g GECOS] [-s SHELL] [-G GROUP] [-D] [-S] [-H] [-u UID] [-k SKEL] USER
+ * [GROUP]`. A home that would need /etc/skel copied is not applied.
+ */
+function adduser(plan, args, options) {
+    if (linkedAccountFiles(plan))
+        return 'unsupported';
+    const parsed = getopt(args, 'hgsGuk', 'DSH', {
+        home: 'h',
+        gecos: 'g',
+        shell: 's',
+        ingroup: 'G',
+        'disabled-password': 'D',
+        'empty-password': 'D',
+        system: 'S',
+        'no-create-home': 'H',
+        uid: 'u',
+        skel: 'k'
+    });
+    if (!parsed || parsed.positional.length < 1 || parsed.positional.length > 2)
+        return 'unsupported';
+    const { opts, positional } = parsed;
+    if (!positional.every(plainName))
+        return 'unsupported';
+    const files = new AccountFiles(plan);
+    if (opts.size === 0 && positional.length === 2) {
+        return addMember(files, positional[0], positional[1]);
+    }
+    const system = opts.has('S');
+    // Without -D (which -S implies) busybox asks for a password on the terminal.
+    if (!system && !opts.has('D'))
+        return 'unsupported';
+    if (opts.has('k'))
+        return 'unsupported';
+    const gecos = opts.get('g') ?? 'Linux User,,,';
+    for (const value of [gecos, opts.get('h') ?? '', opts.get('s') ?? '']) {
+        if (value.includes(':') || value.includes('\n'))
+            return 'unsupported';
+    }
+    const name = positional[0];
+    const home = opts.get('h') ?? `/home/${name}`;
+    const makeHome = !opts.has('H');
+    if (makeHome && !homeSupported(plan, home))
+        return 'unsupported';
+    let uid;
+    if (opts.has('u')) {
+        if (!/^\d+$/.test(opts.get('u')))
+            return 'unsupported';
+        uid = Number(opts.get('u'));
+        if (uid > LAST_ID)
+            return 1;
+    }
+    const passwd = files.passwd();
+    const rootShell = passwd.find((p) => p.uid === 0)?.shell;
+    let shell = opts.get('s') ?? (rootShell ? rootShell : '/bin/sh');
+    let usegroup = opts.get('G');
+    if (system) {
+        usegroup ??= 'nogroup';
+        if (!opts.has('s'))
+            shell = '/sbin/nologin';
+    }
+    let gid = -1;
+    if (usegroup !== undefined) {
+        const group = files.group().find((g) => g.name === usegroup);
+        if (!group)
+            return 1;
+        gid = group.gid;
+    }
+    // passwd_study: the name must be free; then the first free uid (and gid, for a new group).
+    if (passwd.some((p) => p.name === name))
+        return 1;
+    const groups = files.group();
+    const max = system ? LAST_SYSTEM_ID : LAST_ID;
+    let id = uid ?? (system ? FIRST_SYSTEM_ID : LAST_SYSTEM_ID + 1);
+    while (passwd.some((p) => p.uid === id) || (gid === -1 && groups.some((g) => g.gid === id))) {
+        if (uid !== undefined || id === max)
+            return 1;
+        id++;
+    }
+    if (gid === -1) {
+        gid = id;
+        if (groups.some((g) => g.name === name))
+            return 1;
+    }
+    if (files.update(PASSWD, name, `x:${id}:${gid}:${gecos}:${home}:${shell}`, undefined) < 0) {
+        return 1;
+    }
+    files.update(SHADOW, name, `!:${options.day}:0:99999:7:::`, undefined);
+    if (usegroup !== undefined)
+        addMember(files, name, usegroup);
+    else
+        newGroup(files, name, gid, true, false);
+    if (makeHome)
+        makeHomeDir(plan, home, id, gid);
+    return 0;
+}
+/** Whether witchery can make `home` as adduser would: an absolute path, no /etc/skel to copy. */
+function homeSupported(plan, home) {
+    if (!/^\/[A-Za-z0-9_.\-/]*$/.test(home) || /(^|\/)\.\.?(\/|$)/.test(home))
+        return false;
+    const skel = [...plan.nodes.keys()].some((rel) => rel.startsWith('etc/skel/'));
+    if (skel)
+        return false;
+    const at = locate(plan, home);
+    const existing = at === undefined ? undefined : plan.nodes.get(at);
+    return existing === undefined || existing.type === 'directory';
+}
+/** Where an absolute path lands in the root, its parents' symlinks followed. */
+function locate(plan, absolute) {
+    const rel = absolute.replace(/^\/+/, '').replace(/\/+$/, '');
+    if (rel === '')
+        return '';
+    try {
+        return resolveInRoot(rel, plan.nodes, false, 'adduser');
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * mkdir(home, 0755) then chown and chmod 02755; with the folder already there only the chown and
+ * chmod; with its parent missing, nothing (busybox prints the error and goes on).
+ */
+function makeHomeDir(plan, home, uid, gid) {
+    const at = locate(plan, home);
+    if (at === undefined || at === '')
+        return;
+    const existing = plan.nodes.get(at);
+    if (!existing && plan.nodes.get(parentOf(at))?.type !== 'directory' && parentOf(at) !== '') {
+        return;
+    }
+    const node = existing ?? { type: 'directory', mode: 0o755, uid: 0, gid: 0 };
+    node.uid = uid;
+    node.gid = gid;
+    node.mode = 0o2755;
+    // apk never re-chmods a folder that was there before a package first named it (§3.6).
+    node.preexisting = true;
+    plan.set(at, node);
+}
+
+;// CONCATENATED MODULE: ./src/apk/install/busybox-links.ts
+/**
+ * What busybox's install scripts leave, made natively in the plan: `busybox --install -s` (a
+ * symlink to /bin/busybox for every applet the package lists in /etc/busybox-paths.d/busybox,
+ * where nothing is yet), Alpine's `bbsuid --install` (busybox-suid: its applets become links to
+ * /bin/bbsuid, replacing symlinks) and `mkdir -p`. Paths that resolve outside the root, or whose
+ * folder is missing, are skipped as the real commands fail there.
+ */
+
+const BUSYBOX = 'bin/busybox';
+const BBSUID = 'bin/bbsuid';
+const PATHS_FILE = 'etc/busybox-paths.d/busybox';
+/** The applets busybox lists, as root-relative paths; undefined when the list is missing. */
+function busyboxApplets(plan) {
+    const data = plan.readFile(PATHS_FILE);
+    if (data === undefined)
+        return undefined;
+    return data
+        .toString('utf8')
+        .split('\n')
+        .map((line) => line.trim().replace(/^\/+/, ''))
+        .filter((rel) => rel !== '' && maliciousReason(rel) === undefined);
+}
+/** The folder a new entry `rel` would go into, symlinks on the way followed; undefined if none. */
+function landing(plan, rel) {
+    try {
+        const at = resolveInRoot(rel, plan.nodes, false, 'busybox');
+        const parent = parentOf(at);
+        if (parent !== '' && plan.nodes.get(parent)?.type !== 'directory')
+            return undefined;
+        return at;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** `busybox --install -s`: false when the package lists no applets (nothing can be known). */
+function installBusyboxLinks(plan) {
+    const applets = busyboxApplets(plan);
+    if (!applets)
+        return false;
+    for (const rel of applets) {
+        const at = landing(plan, rel);
+        // symlink() fails with EEXIST on anything already there, a dangling link included.
+        if (at === undefined || plan.nodes.has(at))
+            continue;
+        plan.set(at, { type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '/bin/busybox' });
+    }
+    return true;
+}
+/**
+ * The applets bbsuid installs: the absolute paths compiled into it that name a busybox applet
+ * (bbsuid only ever runs busybox applets), read from the binary itself so any version works.
+ */
+function bbsuidApplets(plan) {
+    const binary = plan.readFile(BBSUID);
+    const applets = new Set((busyboxApplets(plan) ?? []).map(baseOf));
+    if (!binary)
+        return [];
+    const found = [];
+    for (const text of binary.toString('latin1').split('\0')) {
+        const match = /^\/((?:usr\/)?s?bin\/[A-Za-z0-9_.[-]+)$/.exec(text);
+        if (!match || match[1] === BUSYBOX || match[1] === BBSUID)
+            continue;
+        if (applets.has(baseOf(match[1])) && !found.includes(match[1]))
+            found.push(match[1]);
+    }
+    return found;
+}
+/** `bbsuid --install`: each applet path becomes a link to /bin/bbsuid (old symlinks replaced). */
+function installBbsuidLinks(plan) {
+    for (const rel of bbsuidApplets(plan)) {
+        const at = landing(plan, rel);
+        if (at === undefined)
+            continue;
+        const existing = plan.nodes.get(at);
+        if (existing && existing.type !== 'symlink')
+            continue;
+        plan.set(at, { type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: '/bin/bbsuid' });
+    }
+}
+/** `mkdir -p DIR…` as root with umask 022: missing folders 0755, existing ones untouched. */
+function makeDirsP(plan, dirs) {
+    if (!dirs.every((d) => /^\/[A-Za-z0-9_.\-/]*$/.test(d) && !/(^|\/)\.\.(\/|$)/.test(d))) {
+        return false;
+    }
+    for (const dir of dirs) {
+        let current = '';
+        for (const part of dir.split('/').filter((p) => p !== '' && p !== '.')) {
+            let next;
+            try {
+                next = resolveInRoot(joinRel(current, part), plan.nodes, true, 'mkdir');
+            }
+            catch {
+                break;
+            }
+            const node = plan.nodes.get(next);
+            if (node && node.type !== 'directory')
+                break;
+            if (!node) {
+                plan.set(next, { type: 'directory', mode: 0o755, uid: 0, gid: 0, preexisting: true });
+            }
+            current = next;
+        }
+    }
+    return true;
+}
+
+;// CONCATENATED MODULE: ./src/apk/install/shell-script.ts
+/**
+ * A deliberately small reader of install scripts. An image has no shell, so witchery never runs
+ * one; it reads a script into top-level commands and recognises only plain commands made of
+ * literal words, simple variables set earlier in the script, `2>/dev/null`-style redirections
+ * and a trailing `|| true`. Everything else (pipes, `&&`, `;`, command substitution, globs,
+ * `if`/`case`/loops, functions, here-documents) stays one opaque command that is reported as
+ * not run. Reading too little is safe; reading too much would apply what the script never did.
+ */
+const OPENERS = new Set(['if', 'case', 'for', 'while', 'until', '{', '(']);
+const CLOSERS = new Set(['fi', 'esac', 'done', '}', ')']);
+/** Redirections that only silence output; they change nothing in the root. */
+const SILENT_REDIRECTIONS = new Set([
+    '2>/dev/null',
+    '>/dev/null',
+    '1>/dev/null',
+    '2>&1',
+    '&>/dev/null'
+]);
+/** Characters that may appear unquoted in a word we read; anything else is shell syntax. */
+const PLAIN = /^[A-Za-z0-9_./:,@%+=-]$/;
+/** Splits a script into top-level commands; comments and blank lines between them are dropped. */
+function splitScript(text) {
+    const lines = text.replace(/\\\n/g, '').split('\n');
+    const commands = [];
+    let current = [];
+    let depth = 0;
+    let compound = false;
+    let heredoc;
+    const flush = () => {
+        if (current.length > 0)
+            commands.push({ text: current.join('\n'), compound });
+        current = [];
+        compound = false;
+        depth = 0;
+    };
+    for (const line of lines) {
+        if (heredoc) {
+            current.push(line);
+            const end = heredoc.tabs ? line.replace(/^\t+/, '') : line;
+            if (end === heredoc.word) {
+                heredoc = undefined;
+                if (depth <= 0)
+                    flush();
+            }
+            continue;
+        }
+        const trimmed = line.trim();
+        if (current.length === 0 && (trimmed === '' || trimmed.startsWith('#')))
+            continue;
+        current.push(line);
+        for (const token of trimmed.split(/[\s;&|]+/)) {
+            if (OPENERS.has(token)) {
+                depth++;
+                compound = true;
+            }
+            else if (CLOSERS.has(token)) {
+                depth--;
+            }
+            else if (/^[A-Za-z_][A-Za-z0-9_]*\(\)/.test(token)) {
+                // `name() {`: the body that follows opens and closes the depth itself.
+                compound = true;
+                if (token.endsWith('{'))
+                    depth++;
+            }
+        }
+        // `name()` with its body on the next line: keep reading.
+        const bodyFollows = /^[A-Za-z_][A-Za-z0-9_]*\s*\(\)\s*$/.test(trimmed);
+        const here = /<<(-?)\s*['"]?([A-Za-z0-9_]+)['"]?/.exec(trimmed);
+        if (here) {
+            heredoc = { word: here[2], tabs: here[1] === '-' };
+            compound = true;
+            continue;
+        }
+        if (depth <= 0 && !bodyFollows)
+            flush();
+    }
+    if (current.length > 0) {
+        compound = true;
+        flush();
+    }
+    return commands;
+}
+/** How a command is shown in warnings: its first line, `…` when it goes on. */
+function commandLabel(command) {
+    const lines = command.text.split('\n');
+    const first = lines[0].trim();
+    return lines.length > 1 ? `${first} …` : first;
+}
+/**
+ * Reads a plain command into words, expanding `$name`/`${name}` from `vars`. Returns undefined
+ * for anything that is not a plain command of literal words.
+ */
+function readSimpleCommand(command, vars) {
+    if (command.compound)
+        return undefined;
+    const tokens = tokenize(command.text.trim(), vars);
+    if (!tokens)
+        return undefined;
+    let words = tokens.filter((t) => !(t.raw && SILENT_REDIRECTIONS.has(t.text)));
+    let orTrue = false;
+    const n = words.length;
+    if (n >= 2 && words[n - 2].raw && words[n - 2].text === '||') {
+        const last = words[n - 1];
+        if (!last.raw || (last.text !== 'true' && last.text !== ':'))
+            return undefined;
+        orTrue = true;
+        words = words.slice(0, n - 2);
+    }
+    if (words.some((w) => w.raw && !w.plain))
+        return undefined;
+    let exec = false;
+    if (words.length > 1 && words[0].raw && words[0].text === 'exec') {
+        exec = true;
+        words = words.slice(1);
+    }
+    if (words.length === 0)
+        return undefined;
+    return { words: words.map((w) => w.text), orTrue, exec };
+}
+/** `name=value` alone on a line: a shell variable the rest of the script may use. */
+function readAssignment(command, vars) {
+    if (command.compound)
+        return undefined;
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(command.text.trim());
+    if (!match)
+        return undefined;
+    if (match[2] === '')
+        return [match[1], ''];
+    const value = tokenize(match[2], vars);
+    if (!value || value.length !== 1 || (value[0].raw && !value[0].plain))
+        return undefined;
+    return [match[1], value[0].text];
+}
+/** Whitespace-separated words with '…', "…" and $name expansion; undefined for other syntax. */
+function tokenize(text, vars) {
+    const tokens = [];
+    let i = 0;
+    while (i < text.length) {
+        while (i < text.length && /[ \t]/.test(text[i]))
+            i++;
+        if (i >= text.length)
+            break;
+        if (text[i] === '#')
+            break;
+        let word = '';
+        let raw = true;
+        let plain = true;
+        while (i < text.length && !/[ \t]/.test(text[i])) {
+            const ch = text[i];
+            if (ch === "'") {
+                const end = text.indexOf("'", i + 1);
+                if (end < 0)
+                    return undefined;
+                word += text.slice(i + 1, end);
+                raw = false;
+                i = end + 1;
+            }
+            else if (ch === '"') {
+                const end = text.indexOf('"', i + 1);
+                if (end < 0)
+                    return undefined;
+                const inner = expandQuoted(text.slice(i + 1, end), vars);
+                if (inner === undefined)
+                    return undefined;
+                word += inner;
+                raw = false;
+                i = end + 1;
+            }
+            else if (ch === '$') {
+                const match = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(text.slice(i));
+                const value = match ? vars.get(match[1] ?? match[2]) : undefined;
+                // Unknown variables, positional parameters and unquoted values that would split: no.
+                if (!match || value === undefined || /\s/.test(value) || value === '')
+                    return undefined;
+                word += value;
+                raw = false;
+                i += match[0].length;
+            }
+            else {
+                if (!PLAIN.test(ch))
+                    plain = false;
+                word += ch;
+                i++;
+            }
+        }
+        // Quoted or expanded text mixed with shell syntax (`"$x"|y`): not a plain word.
+        if (!raw && !plain)
+            return undefined;
+        tokens.push({ text: word, raw, plain });
+    }
+    return tokens;
+}
+/** Text inside "…": only $name / ${name} of known variables; `$(`, backquotes, `\` refused. */
+function expandQuoted(text, vars) {
+    let out = '';
+    for (let i = 0; i < text.length; i++) {
+        const ch = text[i];
+        if (ch === '`' || ch === '\\')
+            return undefined;
+        if (ch !== '$') {
+            out += ch;
+            continue;
+        }
+        const match = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(text.slice(i));
+        const value = match ? vars.get(match[1] ?? match[2]) : undefined;
+        if (!match || value === undefined)
+            return undefined;
+        out += value;
+        i += match[0].length - 1;
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/apk/install/scripts-native.ts
+/**
+ * Install scripts without a shell. apk-tools runs `.pre-install` before a package's files,
+ * `.post-install` after them and `.trigger` at the end of the commit, each with the root's
+ * /bin/sh in a chroot. An image has no shell to spare, so witchery reads each script
+ * (shell-script.ts) and applies, in the same order, only the commands it knows exactly: busybox's
+ * `addgroup`/`adduser` (accounts.ts), `busybox --install -s`, `mkdir -p`, busybox's own trigger
+ * (busybox-links.ts), `exit`, `true`, variables. Every other command is not run and is reported.
+ * A command is applied only where the real one would run: the script's interpreter and the
+ * command must be in the root at that moment (busybox's applet links, for `adduser`).
+ */
+
+
+
+
+
+/** The scripts of a fresh install, in the order apk runs them. */
+const FRESH_INSTALL = ['pre-install', 'post-install', 'trigger'];
+/** Shell builtins: they run without any file in the root, so they are never "not found". */
+const BUILTINS = new Set(('. : [ [[ alias bg break cd chdir command continue echo eval exec exit export false fg ' +
+    'getopts hash help history jobs kill let local printf pwd read readonly return set shift ' +
+    'source test times trap true type ulimit umask unalias unset wait').split(' '));
+/** SHA-256 of busybox's `.trigger` in Alpine 3.19 (busybox 1.36.1-r15), applied as a whole. */
+const KNOWN_BUSYBOX_TRIGGERS = new Set([
+    '0d63b08ed79c5a2348548852c9674c5c947abe2c97691162bd94a887ebd7d1f0'
+]);
+const EXEC_DIR = 'lib/apk/exec';
+const SEARCH_PATH = ['usr/sbin', 'usr/bin', 'sbin', 'bin'];
+class NativeScripts {
+    plan;
+    mode;
+    day;
+    skipped = [];
+    constructor(plan, mode, 
+    /** Days since 1970 for new shadow lines (the build epoch, so builds repeat). */
+    day) {
+        this.plan = plan;
+        this.mode = mode;
+        this.day = day;
+    }
+    preInstall(pkg) {
+        this.run(pkg, 'pre-install', []);
+    }
+    postInstall(pkg) {
+        this.run(pkg, 'post-install', []);
+    }
+    /** Every package's `.trigger` whose globs match a folder packages installed into. */
+    triggers() {
+        const dirs = new Set();
+        for (const { db } of this.plan.packages)
+            for (const dir of db.dirs)
+                dirs.add(`/${dir.path}`);
+        for (const pkg of this.plan.packages) {
+            const globs = pkg.unit.file?.info.triggers ?? pkg.unit.pkg.triggers;
+            const matched = [...dirs].filter((dir) => globs.some((glob) => globMatches(glob, dir)));
+            if (matched.length > 0)
+                this.run(pkg, 'trigger', matched);
+        }
+    }
+    run(pkg, type, args) {
+        const script = pkg.unit.file?.scripts.get(type);
+        if (!script || !FRESH_INSTALL.includes(type))
+            return;
+        if (this.mode === 'none') {
+            this.skipped.push({ package: pkg.label, script: type });
+            return;
+        }
+        // apk writes the script into lib/apk/exec (made 0700) before it runs it.
+        if (!this.plan.nodes.has(EXEC_DIR)) {
+            this.plan.set(EXEC_DIR, { type: 'directory', mode: 0o700, uid: 0, gid: 0, preexisting: true });
+        }
+        new ScriptRun(this.plan, pkg, type, this.day, this.skipped).run(script, args);
+        // apk forgets the owner names it looked up: a script may have added accounts.
+        this.plan.ids.reset();
+    }
+}
+/** One script's run. */
+class ScriptRun {
+    plan;
+    pkg;
+    type;
+    day;
+    skipped;
+    vars = new Map();
+    constructor(plan, pkg, type, day, skipped) {
+        this.plan = plan;
+        this.pkg = pkg;
+        this.type = type;
+        this.day = day;
+        this.skipped = skipped;
+    }
+    run(script, args) {
+        const text = script.toString('utf8');
+        const interpreter = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(text);
+        const shell = interpreter ? this.resolve(interpreter[1]) : undefined;
+        if (!interpreter || (interpreter[1] !== '/bin/sh' && interpreter[2] !== 'sh')) {
+            this.skip(interpreter ? `${interpreter[0]} (not a /bin/sh script)` : '(no #! line)');
+            return;
+        }
+        if (shell !== BUSYBOX) {
+            // apk-tools cannot run it either: exec of the interpreter fails in the chroot.
+            this.skip(`${interpreter[0]} (no busybox shell in the root yet, so apk-tools could not run it either)`);
+            return;
+        }
+        if (this.type === 'trigger' && this.isKnownBusyboxTrigger(script)) {
+            this.busyboxTrigger(args);
+            return;
+        }
+        for (const command of splitScript(text)) {
+            if (this.command(command) === 'stop')
+                return;
+        }
+    }
+    skip(command) {
+        this.skipped.push({ package: this.pkg.label, script: this.type, command });
+    }
+    command(command) {
+        const assignment = readAssignment(command, this.vars);
+        if (assignment) {
+            this.vars.set(assignment[0], assignment[1]);
+            return 'next';
+        }
+        const simple = readSimpleCommand(command, this.vars);
+        if (!simple) {
+            this.skip(commandLabel(command));
+            return 'next';
+        }
+        const [name, ...rest] = simple.words;
+        if (name === 'exit' && rest.length <= 1 && /^\d*$/.test(rest[0] ?? ''))
+            return 'stop';
+        if (name === 'true' || name === ':')
+            return simple.exec ? 'stop' : 'next';
+        const outcome = this.external(name, rest);
+        if (outcome === 'unsupported')
+            this.skip(commandLabel(command));
+        return simple.exec ? 'stop' : 'next';
+    }
+    /** A command found through PATH (or given as a path) in the root, if it is busybox's. */
+    external(name, args) {
+        if (!name.includes('/') && BUILTINS.has(name))
+            return 'unsupported';
+        const found = name.includes('/') ? this.resolveCommand(name) : this.search(name);
+        // Not in the root: the shell says "not found" and the script goes on, as under apk-tools.
+        if (!found)
+            return 127;
+        if (found.target !== BUSYBOX || this.plan.nodes.get(BUSYBOX)?.owner === undefined) {
+            return 'unsupported';
+        }
+        const applet = found.invokedAs === 'busybox' ? args.shift() : found.invokedAs;
+        return this.applet(applet ?? '', args);
+    }
+    applet(applet, args) {
+        switch (applet) {
+            case 'addgroup':
+                return addgroup(this.plan, args);
+            case 'adduser':
+                return adduser(this.plan, args, { day: this.day });
+            case 'mkdir':
+                if (args[0] !== '-p' || args.length < 2)
+                    return 'unsupported';
+                return makeDirsP(this.plan, args.slice(1)) ? 0 : 'unsupported';
+            case '--install':
+                if (args.length !== 1 || args[0] !== '-s')
+                    return 'unsupported';
+                return installBusyboxLinks(this.plan) ? 0 : 'unsupported';
+            default:
+                return 'unsupported';
+        }
+    }
+    /**
+     * busybox's trigger: for folders under /lib/modules it would run depmod (not applied);
+     * for any other folder it runs `bbsuid --install` (busybox-suid), `busybox-extras --install
+     * -s` and `busybox --install -s`, each only when that binary is in the root.
+     */
+    busyboxTrigger(args) {
+        let install = false;
+        for (const dir of args) {
+            if (globMatches('/lib/modules/*', dir)) {
+                if (this.plan.nodes.get(dir.slice(1))?.type === 'directory') {
+                    this.skip(`/bin/busybox depmod ${dir.slice('/lib/modules/'.length)}`);
+                }
+            }
+            else {
+                install = true;
+            }
+        }
+        if (!install)
+            return;
+        if (this.plan.nodes.has(BBSUID))
+            installBbsuidLinks(this.plan);
+        if (this.plan.nodes.has('bin/busybox-extras'))
+            this.skip('/bin/busybox-extras --install -s');
+        if (!installBusyboxLinks(this.plan))
+            this.skip('/bin/busybox --install -s');
+    }
+    isKnownBusyboxTrigger(script) {
+        if (this.pkg.unit.pkg.name !== 'busybox')
+            return false;
+        const digest = external_node_crypto_namespaceObject.createHash('sha256').update(script).digest('hex');
+        return KNOWN_BUSYBOX_TRIGGERS.has(digest);
+    }
+    /** PATH=/usr/sbin:/usr/bin:/sbin:/bin, as apk sets it for scripts. */
+    search(name) {
+        if (!/^[A-Za-z0-9_.+[-]+$/.test(name))
+            return undefined;
+        for (const dir of SEARCH_PATH) {
+            const found = this.resolveCommand(`/${dir}/${name}`);
+            if (found)
+                return found;
+        }
+        return undefined;
+    }
+    resolveCommand(path) {
+        const target = this.resolve(path);
+        if (target === undefined || this.plan.nodes.get(target)?.type !== 'file')
+            return undefined;
+        return { target, invokedAs: path.slice(path.lastIndexOf('/') + 1) };
+    }
+    /** Where an absolute path ends up in the root, every symlink followed; undefined if nowhere. */
+    resolve(path) {
+        if (!path.startsWith('/'))
+            return undefined;
+        const rel = path.replace(/^\/+/, '');
+        try {
+            const at = resolveInRoot(rel, this.plan.nodes, true, this.pkg.label);
+            return this.plan.nodes.has(at) ? at : undefined;
+        }
+        catch {
+            return undefined;
+        }
+    }
+}
+/** fnmatch(3) with FNM_PATHNAME for apk's trigger globs: `*`, `?` and `[…]` stop at `/`. */
+function globMatches(glob, path) {
+    let pattern = '^';
+    for (let i = 0; i < glob.length; i++) {
+        const ch = glob[i];
+        if (ch === '*')
+            pattern += '[^/]*';
+        else if (ch === '?')
+            pattern += '[^/]';
+        else if (ch === '[') {
+            const end = glob.indexOf(']', i + 2);
+            if (end < 0)
+                pattern += '\\[';
+            else {
+                const body = glob
+                    .slice(i + 1, end)
+                    .replace(/^!/, '^')
+                    .replace(/\\/g, '\\\\');
+                pattern += `(?!/)[${body}]`;
+                i = end;
+            }
+        }
+        else
+            pattern += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    }
+    return new RegExp(`${pattern}$`).test(path);
 }
 
 ;// CONCATENATED MODULE: ./src/apk/install/root-installer.ts
@@ -5263,8 +6459,11 @@ function scriptCarriers(plan) {
  *
  * Choices (apk-format.md §9): byte-exact with 2.14's database; `--initdb` makes only what an
  * image needs (no dev nodes, proc, var/cache or lock file, as `apk --no-cache` in a container
- * build); install scripts are never run (as apko); device nodes and FIFOs are refused.
+ * build); install scripts are never run, but what their known idioms leave (accounts, busybox's
+ * links) is planned at the moment apk would run them (scripts-native.ts); device nodes and
+ * FIFOs are refused.
  */
+
 
 
 
@@ -5302,6 +6501,7 @@ class RootInstaller {
     options;
     made;
     plan;
+    scripts;
     onDisk = new Set(INITDB_DIRS.map(([dir]) => dir));
     chown;
     constructor(root, options, 
@@ -5311,6 +6511,8 @@ class RootInstaller {
         this.options = options;
         this.made = made;
         this.plan = new Plan(options.logger ?? silentLogger);
+        const day = Math.floor((options.sourceDateEpoch ?? 0) / 86400);
+        this.scripts = new NativeScripts(this.plan, options.scripts ?? 'native', day);
         this.chown = options.chown ?? process.getuid?.() === 0;
     }
     /** Prepares `root`, which must be empty or missing. */
@@ -5322,19 +6524,22 @@ class RootInstaller {
         if (!unit.file && unit.pkg.installedSize > 0) {
             throw new InvalidArgumentError(`${unit.pkg.name}-${unit.pkg.version}: no package file was given to install.`);
         }
-        this.plan.add(unit, this.options.tags?.get(unit.pkg));
+        this.plan.add(unit, this.options.tags?.get(unit.pkg), {
+            before: (pkg) => this.scripts.preInstall(pkg),
+            after: (pkg) => this.scripts.postInstall(pkg)
+        });
         this.writeTouched();
     }
     /** Settles folder modes, writes the apk database, and returns what was installed. */
     async finish() {
+        this.scripts.triggers();
         this.plan.settleDirectories();
         this.writeDatabase();
         this.settleOnDisk();
         const plan = this.plan;
-        const scriptsSkipped = scriptCarriers(plan);
-        if (scriptsSkipped.length > 0) {
-            plan.warn(`install scripts were not run (as in apko): ${scriptsSkipped.join(', ')}`);
-        }
+        const scriptsSkipped = this.scripts.skipped;
+        if (scriptsSkipped.length > 0)
+            plan.warn(skippedWarning(scriptsSkipped));
         const installed = plan.packages.map((p) => p.unit.pkg).sort(compareDbPackages);
         return { tree: treeOf(plan), installed, scriptsSkipped, warnings: plan.warnings };
     }
@@ -5441,6 +6646,18 @@ class RootInstaller {
             external_node_fs_namespaceObject.chmodSync(this.at(rel), node.mode);
         }
     }
+}
+/** The warning for script commands (or, with `scripts: none`, whole scripts) not run. */
+function skippedWarning(skipped) {
+    if (skipped.every((s) => s.command === undefined)) {
+        const byPackage = new Map();
+        for (const s of skipped)
+            byPackage.set(s.package, [...(byPackage.get(s.package) ?? []), s.script]);
+        const list = [...byPackage].map(([pkg, types]) => `${pkg} (${types.join(', ')})`);
+        return `install scripts were not run (scripts: none): ${list.join(', ')}`;
+    }
+    const list = skipped.map((s) => `${s.package}.${s.script}: ${s.command ?? '(whole script)'}`);
+    return `install script commands not run (no shell; only account and busybox idioms are applied): ${list.join('; ')}`;
 }
 /**
  * Installs `units` (in install order, verified) into `root`, which must be empty or missing,
@@ -5617,7 +6834,9 @@ function parsePublicKey(bytes) {
     }
     if (key.asymmetricKeyType !== 'rsa')
         return undefined;
-    return { key, pem: text, fingerprint: spkiFingerprint(key) };
+    // Only the public block is kept (and later copied into the image): a key file that also
+    // holds anything else, a private key above all, never reaches the image.
+    return { key, pem: `${pem}\n`, fingerprint: spkiFingerprint(key) };
 }
 function checkPin(name, loaded, origin) {
     const pin = alpineKeyPin(name);
@@ -5732,7 +6951,7 @@ class Keyring {
     names() {
         return [...this.keys.keys()].sort();
     }
-    /** The key file's text as loaded or downloaded. */
+    /** The key's PEM public-key block as loaded or downloaded, with a final newline. */
     pemOf(keyName) {
         return this.keys.get(keyName)?.pem;
     }
@@ -5764,8 +6983,13 @@ class Keyring {
 
 
 
+
 // What the rest of witchery may use of the engine: this file is the one door into src/apk/.
 
+
+
+
+// Credentials: publicUrl is what any URL written to a log, an error or a file goes through.
 
 
 
@@ -5804,7 +7028,8 @@ async function fetchAlpineKeyFile(name, options, transport) {
     const logger = options.logger ?? silentLogger;
     const url = (options.alpineKeysUrl ?? ALPINE_KEYS_URL) + encodeURIComponent(name);
     try {
-        return (await transport.get(url)).body;
+        // One attempt: the alpine-keys package of a configured repository is the fallback.
+        return (await transport.get(url, { retries: 0 })).body;
     }
     catch (error) {
         logger.debug(`could not fetch key ${name} from ${url}: ${error.message}`);
@@ -5842,6 +7067,20 @@ async function readSource(url, repository, transport) {
         return promises_namespaceObject.readFile(url);
     return (await transport.get(url)).body;
 }
+/** The credentials the options carry: given ones and those written in repository URLs. */
+function engineAuth(options) {
+    return new RepositoryAuth([
+        ...(options.auth ?? []),
+        ...auth_repositoryCredentials(options.repositories)
+    ]);
+}
+/** The caller's transport, or one of the engine's own with the credentials (closed by `done`). */
+function transportFor(options) {
+    if (options.transport)
+        return { transport: options.transport, done: () => undefined };
+    const transport = new HttpTransport({ logger: options.logger, auth: engineAuth(options) });
+    return { transport, done: () => transport.close() };
+}
 /** Fetches and verifies every repository's index for one arch. */
 async function openRepositories(options) {
     checkArch(options.arch);
@@ -5849,8 +7088,7 @@ async function openRepositories(options) {
         throw new InvalidArgumentError('no repositories: give at least one repository URL or path.');
     }
     const logger = options.logger ?? silentLogger;
-    const ownTransport = options.transport ? undefined : new HttpTransport({ logger });
-    const transport = options.transport ?? ownTransport;
+    const { transport, done } = transportFor(options);
     try {
         const repositories = options.repositories.map((line, i) => parseRepository(line, i));
         const keyring = await loadKeyring(options, transport);
@@ -5869,8 +7107,35 @@ async function openRepositories(options) {
     }
     finally {
         // Alpine keys are fetched while the indexes verify; after that the transport has no use.
-        ownTransport?.close();
+        done();
     }
+}
+const providerIndexes = new WeakMap();
+/**
+ * Packages of the opened repositories that provide `name`, as their own name or in their `p:`
+ * list (`so:libz.so.1`, `cmd:python3`, and paths: busybox-binsh has `p:/bin/sh`), in database
+ * order, one per name, version and repository. The index is built on first use and kept with `repos`.
+ */
+function providersOf(repos, name) {
+    let index = providerIndexes.get(repos);
+    if (!index) {
+        index = new Map();
+        const seen = new Set();
+        for (const pkg of repos.packages) {
+            const id = `${pkg.name}-${pkg.version}@${pkg.repository}`;
+            if (seen.has(id))
+                continue;
+            seen.add(id);
+            for (const provided of [pkg.name, ...pkg.provides.map((p) => p.name)]) {
+                const list = index.get(provided) ?? [];
+                if (!list.includes(pkg))
+                    list.push(pkg);
+                index.set(provided, list);
+            }
+        }
+        providerIndexes.set(repos, index);
+    }
+    return index.get(name) ?? [];
 }
 /** Resolves the world against opened repositories, as `apk add --simulate` would. */
 function resolveWorld(repos, world) {
@@ -5897,14 +7162,15 @@ async function installResolution(root, repos, resolution, options) {
         keys,
         tags: resolution.tags,
         sourceDateEpoch: options.sourceDateEpoch,
+        scripts: options.scripts,
         logger
     });
     // Packages go in, in install order, while later ones are still downloading and verifying.
     const queue = new InstallQueue(installer, resolution.packages);
+    const { transport, done } = transportFor(options);
     try {
         await fetchPackages(resolution.packages, repos.repositories, repos.arch, {
-            // Without one given, fetchPackages makes its own and closes it.
-            transport: options.transport,
+            transport,
             cache: options.cacheDir ? new PackageCache(options.cacheDir) : undefined,
             concurrency: options.concurrency,
             logger,
@@ -5918,6 +7184,110 @@ async function installResolution(root, repos, resolution, options) {
         await queue.settled();
         await installer.abort();
         throw error;
+    }
+    finally {
+        done();
+    }
+}
+/**
+ * The resolution of a lock: exactly `locked`, in the order apk would install them. Each package
+ * is taken from the opened indexes by its checksum or, when its repository no longer lists it
+ * (Alpine keeps only the newest build of a package), from the package cache (or a local
+ * repository's folder), verified against the locked checksum before anything of it is used.
+ * No package other than the locked ones is ever a candidate: the solver only orders them and
+ * checks that they satisfy `world`. Throws LockedPackageError when a package cannot be had or
+ * the lock does not match the world.
+ */
+async function resolveLocked(repos, world, locked, options) {
+    const logger = options.logger ?? silentLogger;
+    const listed = new Map(repos.packages.map((p) => [p.checksum, p]));
+    const candidates = [];
+    const missing = [];
+    for (const lock of locked) {
+        const repository = repos.repositories.find((r) => r.index === lock.repository);
+        if (!repository) {
+            throw new InvalidArgumentError(`locked package ${lock.name}-${lock.version} names repository #${lock.repository}, which is not configured.`);
+        }
+        const inIndex = listed.get(lock.checksum);
+        if (inIndex && inIndex.name === lock.name && inIndex.version === lock.version) {
+            candidates.push(inIndex);
+            continue;
+        }
+        const kept = await lockedFromStore(lock, repository, repos.arch, options);
+        if (!kept) {
+            missing.push(lock);
+            continue;
+        }
+        logger.warning(`${lock.name}-${lock.version} is no longer in ${repository.url}; using the ${isRemote(repository) ? 'cached copy' : 'file still in the folder'}, verified against the locked checksum ${lock.checksum}`);
+        candidates.push(kept);
+    }
+    if (missing.length > 0) {
+        const names = missing.map((p) => `${p.name}-${p.version}`);
+        throw new LockedPackageError(`locked ${missing.length === 1 ? 'package' : 'packages'} ${names.join(', ')} ` +
+            `${missing.length === 1 ? 'is' : 'are'} no longer in the repositories and not in the cache`, names);
+    }
+    return orderLocked(repos, world, candidates);
+}
+/** The solver over the locked packages alone: apk's install order, tags, and the world check. */
+function orderLocked(repos, world, candidates) {
+    const deps = parseWorld(world);
+    let solution;
+    try {
+        solution = solve(deps, candidates, { repositories: repos.repositories, arch: repos.arch });
+    }
+    catch (error) {
+        if (!(error instanceof UnsatisfiableError))
+            throw error;
+        throw new LockedPackageError(`the packages asked for are not satisfied by the locked packages alone:\n${error.message}`, [], { cause: error });
+    }
+    const chosen = new Set(solution.packages);
+    const unused = candidates.filter((p) => !chosen.has(p));
+    if (unused.length > 0) {
+        const names = unused.map((p) => `${p.name}-${p.version}`);
+        throw new LockedPackageError(`the lock holds ${names.join(', ')}, which the packages asked for no longer need`, names);
+    }
+    return { world: deps, packages: solution.packages, tags: solution.tags };
+}
+/**
+ * A locked package its repository no longer lists: from the cache (remote repositories) or the
+ * repository's folder (local ones), only if its bytes hash to the locked checksum.
+ */
+async function lockedFromStore(lock, repository, arch, options) {
+    const logger = options.logger ?? silentLogger;
+    const label = `${lock.name}-${lock.version}`;
+    let bytes;
+    try {
+        if (isRemote(repository)) {
+            if (!options.cacheDir)
+                return undefined;
+            bytes = await new PackageCache(options.cacheDir).readPackage(lock.checksum);
+        }
+        else {
+            bytes = await promises_namespaceObject.readFile(packageUrl(repository, { ...emptyPackageInfo(), ...lock }, arch));
+        }
+    }
+    catch (error) {
+        logger.debug(`${label}: no stored copy (${error.message})`);
+        return undefined;
+    }
+    if (!bytes)
+        return undefined;
+    const expected = { ...emptyPackageInfo(), ...lock };
+    try {
+        const file = await readApkPackageAsync(bytes, { expected, label });
+        if (file.info.name !== lock.name || file.info.version !== lock.version)
+            return undefined;
+        // The index stanza apk would have written is made from .PKGINFO and the file: the same fields.
+        return {
+            ...file.info,
+            checksum: lock.checksum,
+            size: bytes.length,
+            repository: repository.index
+        };
+    }
+    catch (error) {
+        logger.debug(`${label}: stored copy does not verify (${error.message})`);
+        return undefined;
     }
 }
 
@@ -5946,43 +7316,806 @@ class AppError extends BuildError {
         super(message, 'app');
     }
 }
-
-;// CONCATENATED MODULE: ./src/cli-log.ts
-function stderrLogger(quiet = false) {
-    return {
-        info: (m) => {
-            if (!quiet)
-                process.stderr.write(`${m}\n`);
-        },
-        warning: (m) => process.stderr.write(`WARNING: ${m}\n`),
-        debug: (m) => {
-            if (process.env.WITCHERY_DEBUG)
-                process.stderr.write(`debug: ${m}\n`);
-        }
-    };
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/assemble/commit-time.ts
 /**
- * The build epoch's last fallback: HEAD's commit time, when neither the `source-date-epoch`
- * input nor SOURCE_DATE_EPOCH gives one. How git is run is the caller's (the action runs it
- * through @actions/exec, the CLI through node:child_process); what is run and how its answer
- * is read are here, once.
+ * The lock file cannot be honoured: a locked package is gone from the repositories and the
+ * cache, the lock has no entry for an arch, or `packages` asks for what the lock does not hold.
+ * The message names the packages and the way out (`lock-update`).
  */
-const GIT_COMMIT_TIME_ARGS = ['log', '-1', '--format=%ct'];
-/** What `git log -1 --format=%ct` said, as seconds; 0 for a failure or an odd answer. */
-function parseCommitTime(exitCode, stdout) {
-    const text = stdout.trim();
-    const seconds = Number(text);
-    return exitCode === 0 && text !== '' && Number.isSafeInteger(seconds) && seconds >= 0
-        ? seconds
-        : 0;
+class LockError extends WitcheryError {
+    packages;
+    constructor(message, packages = [], options) {
+        super('LOCK', message, options);
+        this.packages = packages;
+    }
 }
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/assemble/elf.ts
+/**
+ * Reads what a dynamic loader reads of an ELF file: the header (class, byte order, type,
+ * machine), the program headers, PT_INTERP, and from PT_DYNAMIC the DT_NEEDED names, DT_RUNPATH,
+ * DT_RPATH and DT_SONAME, whose strings live in DT_STRTAB (an address, mapped to a file offset
+ * through the PT_LOAD segments). 32- and 64-bit, little- and big-endian.
+ *
+ * Only those few regions are read, never the whole file: the link check reads every file of an
+ * image this way. A file that is not ELF, or whose header is cut short, is `undefined`; a damaged
+ * program header or dynamic section yields what could be read (bounds are checked, never trusted).
+ */
+
+const ELF_MAGIC = 0x7f454c46;
+const PT_LOAD = 1;
+const PT_DYNAMIC = 2;
+const PT_INTERP = 3;
+const DT_NULL = 0;
+const DT_NEEDED = 1;
+const DT_STRTAB = 5;
+const DT_SONAME = 14;
+const DT_RPATH = 15;
+const DT_RUNPATH = 29;
+/** Bounds against damaged files: no loader-worthy binary comes near them. */
+const MAX_PROGRAM_HEADERS = 4096;
+const MAX_DYNAMIC_BYTES = 1024 * 1024;
+const MAX_STRING = 4096;
+const MAX_INTERP = 4096;
+/** Field readers for one class and byte order. */
+class Fields {
+    elfClass;
+    little;
+    constructor(elfClass, little) {
+        this.elfClass = elfClass;
+        this.little = little;
+    }
+    u16(buf, at) {
+        return this.little ? buf.readUInt16LE(at) : buf.readUInt16BE(at);
+    }
+    u32(buf, at) {
+        return this.little ? buf.readUInt32LE(at) : buf.readUInt32BE(at);
+    }
+    /** An address, offset or size: 4 bytes in ELFCLASS32, 8 in ELFCLASS64. */
+    word(buf, at) {
+        if (this.elfClass === 1)
+            return this.u32(buf, at);
+        const value = this.little ? buf.readBigUInt64LE(at) : buf.readBigUInt64BE(at);
+        // Past 2^53 nothing in a real file can be meant; MAX_SAFE_INTEGER fails every bounds check.
+        return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+    }
+    get wordSize() {
+        return this.elfClass === 1 ? 4 : 8;
+    }
+}
+/** Parses an ELF file through `read`; undefined when it is not ELF or its header is cut short. */
+function parseElf(read) {
+    const head = read(0, 64);
+    if (head.length < 52 || head.readUInt32BE(0) !== ELF_MAGIC)
+        return undefined;
+    const elfClass = head[4];
+    if (elfClass !== 1 && elfClass !== 2)
+        return undefined;
+    if (elfClass === 2 && head.length < 64)
+        return undefined;
+    const f = new Fields(elfClass, head[5] === 1);
+    const info = {
+        elfClass,
+        littleEndian: f.little,
+        type: f.u16(head, 16),
+        machine: f.u16(head, 18),
+        needed: []
+    };
+    const segments = programHeaders(read, head, f);
+    const interp = segments.find((s) => s.type === PT_INTERP);
+    if (interp && interp.filesz > 0) {
+        info.interpreter = elf_cString(read(interp.offset, Math.min(interp.filesz, MAX_INTERP)), 0);
+    }
+    const dynamic = segments.find((s) => s.type === PT_DYNAMIC);
+    if (dynamic)
+        readDynamic(read, f, dynamic, segments, info);
+    return info;
+}
+function programHeaders(read, head, f) {
+    const phoff = f.word(head, f.elfClass === 2 ? 32 : 28);
+    const phentsize = f.u16(head, f.elfClass === 2 ? 54 : 42);
+    const phnum = Math.min(f.u16(head, f.elfClass === 2 ? 56 : 44), MAX_PROGRAM_HEADERS);
+    const minEntry = f.elfClass === 2 ? 56 : 32;
+    if (phnum === 0 || phentsize < minEntry)
+        return [];
+    const table = read(phoff, phnum * phentsize);
+    const segments = [];
+    for (let at = 0; at + phentsize <= table.length; at += phentsize) {
+        const type = f.u32(table, at);
+        segments.push(f.elfClass === 2
+            ? {
+                type,
+                offset: f.word(table, at + 8),
+                vaddr: f.word(table, at + 16),
+                filesz: f.word(table, at + 32)
+            }
+            : {
+                type,
+                offset: f.u32(table, at + 4),
+                vaddr: f.u32(table, at + 8),
+                filesz: f.u32(table, at + 16)
+            });
+    }
+    return segments;
+}
+/** Fills needed, runpath, rpath and soname from PT_DYNAMIC. */
+function readDynamic(read, f, dynamic, segments, info) {
+    const table = read(dynamic.offset, Math.min(dynamic.filesz, MAX_DYNAMIC_BYTES));
+    const entrySize = 2 * f.wordSize;
+    const names = [];
+    let strtab;
+    for (let at = 0; at + entrySize <= table.length; at += entrySize) {
+        // d_tag is signed; every tag read here is small and positive, so the low word is enough.
+        const tag = f.elfClass === 2 ? f.word(table, at) : f.u32(table, at);
+        if (tag === DT_NULL)
+            break;
+        const value = f.word(table, at + f.wordSize);
+        if (tag === DT_STRTAB)
+            strtab = value;
+        else if ([DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH].includes(tag)) {
+            names.push({ tag, offset: value });
+        }
+    }
+    if (strtab === undefined)
+        return;
+    const strtabOffset = fileOffset(strtab, segments);
+    if (strtabOffset === undefined)
+        return;
+    for (const { tag, offset } of names) {
+        const text = readString(read, strtabOffset + offset);
+        if (text === undefined)
+            continue;
+        if (tag === DT_NEEDED)
+            info.needed.push(text);
+        else if (tag === DT_SONAME)
+            info.soname = text;
+        else if (tag === DT_RPATH)
+            info.rpath = text;
+        else
+            info.runpath = text;
+    }
+}
+/** The file offset of a virtual address, through the PT_LOAD segment that maps it. */
+function fileOffset(vaddr, segments) {
+    for (const s of segments) {
+        if (s.type === PT_LOAD && vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz) {
+            return s.offset + (vaddr - s.vaddr);
+        }
+    }
+    return undefined;
+}
+function readString(read, offset) {
+    for (let length = 256; length <= MAX_STRING; length *= 4) {
+        const buf = read(offset, length);
+        const end = buf.indexOf(0);
+        if (end >= 0)
+            return buf.toString('latin1', 0, end);
+        if (buf.length < length)
+            return undefined;
+    }
+    return undefined;
+}
+function elf_cString(buf, start) {
+    const end = buf.indexOf(0, start);
+    return buf.toString('latin1', start, end < 0 ? buf.length : end);
+}
+/** parseElf over bytes in memory. */
+function parseElfBuffer(bytes) {
+    return parseElf((offset, length) => offset >= bytes.length ? Buffer.alloc(0) : bytes.subarray(offset, offset + length));
+}
+/**
+ * Reads a file's ELF facts, touching only the regions parseElf asks for. Synchronous on
+ * purpose: thousands of small reads in a row are several times faster without a promise each.
+ * Undefined for a file that is not ELF; errors opening or reading the file are thrown.
+ */
+function readElfFile(file) {
+    const fd = external_node_fs_namespaceObject.openSync(file, 'r');
+    try {
+        return parseElf((offset, length) => {
+            if (!Number.isSafeInteger(offset) || offset < 0 || length <= 0)
+                return Buffer.alloc(0);
+            const buf = Buffer.alloc(length);
+            const read = external_node_fs_namespaceObject.readSync(fd, buf, 0, length, offset);
+            return buf.subarray(0, read);
+        });
+    }
+    finally {
+        external_node_fs_namespaceObject.closeSync(fd);
+    }
+}
+/** The search path musl uses for this file's needs: DT_RUNPATH when present, else DT_RPATH. */
+function searchPath(elf) {
+    return elf.runpath ?? elf.rpath;
+}
+/** Linux reads at most this much of a `#!` line (BINPRM_BUF_SIZE). */
+const SHEBANG_BYTES = 256;
+/** Parses a `#!` line from the start of a file; undefined when the file does not start with one. */
+function parseShebang(head) {
+    if (head.length < 3 || head[0] !== 0x23 || head[1] !== 0x21)
+        return undefined;
+    const newline = head.indexOf(0x0a);
+    const line = head
+        .toString('latin1', 2, newline < 0 ? head.length : newline)
+        .replace(/\r$/, '')
+        .trim();
+    const match = /^(\S+)(?:[ \t]+(.*))?$/.exec(line);
+    if (!match)
+        return undefined;
+    const argument = match[2]?.trim();
+    return argument ? { interpreter: match[1], argument } : { interpreter: match[1] };
+}
+/** The `#!` line of a file, reading only its first SHEBANG_BYTES. */
+function readShebang(file) {
+    const fd = external_node_fs_namespaceObject.openSync(file, 'r');
+    try {
+        const buf = Buffer.alloc(SHEBANG_BYTES);
+        const read = external_node_fs_namespaceObject.readSync(fd, buf, 0, SHEBANG_BYTES, 0);
+        return parseShebang(buf.subarray(0, read));
+    }
+    finally {
+        external_node_fs_namespaceObject.closeSync(fd);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/assemble/loader.ts
+/**
+ * Where musl's dynamic loader finds a program's libraries, over the files an image will hold.
+ * The rules are musl's `ldso/dynlink.c` (load_library, fixup_rpath, path_open):
+ *
+ * - names `libc.*`, `libpthread.*`, `librt.*`, `libm.*`, `libdl.*`, `libutil.*`, `libxnet.*`
+ *   are the loader itself (musl is libc, libm, libpthread… in one file);
+ * - a name with a `/` is opened as a path;
+ * - otherwise the RUNPATH (else RPATH) of the file that needs it is searched, then those of the
+ *   files that loaded that one, up to the program; `$ORIGIN` / `${ORIGIN}` is the folder of the
+ *   file (of the program: its real path); a path with any other `$` token is ignored;
+ * - then `/etc/ld-musl-ARCH.path` (entries split on `:` and newlines) if the image has it,
+ *   else `/lib:/usr/local/lib:/usr/lib`.
+ *
+ * The view is built from layer entries (the packages' tree and the app), later layers over
+ * earlier ones, and resolves symlinks inside the image as the kernel would inside a container.
+ */
+
+
+const DEFAULT_LIBRARY_PATH = ['/lib', '/usr/local/lib', '/usr/lib'];
+const MAX_SYMLINKS = 40;
+/** The files of an image, by absolute path, from its layer entries. */
+class ImageView {
+    entries = new Map();
+    dirs = new Set(['/']);
+    constructor(layers) {
+        for (const layer of layers) {
+            for (const entry of layer)
+                this.add(entry);
+        }
+    }
+    add(entry) {
+        const p = `/${entry.path}`;
+        this.entries.set(p, entry);
+        for (let dir = external_node_path_namespaceObject.posix.dirname(p); !this.dirs.has(dir); dir = external_node_path_namespaceObject.posix.dirname(dir)) {
+            this.dirs.add(dir);
+        }
+    }
+    /** The entry at exactly this path, without following a symlink there. */
+    entry(p) {
+        return this.entries.get(p);
+    }
+    /** Every entry with its absolute path. */
+    *all() {
+        yield* this.entries;
+    }
+    /**
+     * The path `p` leads to after following symlinks (in every component, the last one too), or
+     * undefined when a component is missing, a loop or too many links are met, or a file is in
+     * the way. The result is an absolute path without symlinks, of a file, hardlink or folder.
+     */
+    resolve(p) {
+        let pending = splitPath(p);
+        let current = '/';
+        let hops = 0;
+        while (pending.length > 0) {
+            const part = pending.shift();
+            if (part === '.' || part === '')
+                continue;
+            if (part === '..') {
+                current = external_node_path_namespaceObject.posix.dirname(current);
+                continue;
+            }
+            const next = external_node_path_namespaceObject.posix.join(current, part);
+            const entry = this.entries.get(next);
+            if (entry?.type === 'symlink') {
+                if (++hops > MAX_SYMLINKS)
+                    return undefined;
+                const target = entry.linkname ?? '';
+                pending = [...splitPath(target), ...pending];
+                if (target.startsWith('/'))
+                    current = '/';
+                continue;
+            }
+            if (entry === undefined && !this.dirs.has(next))
+                return undefined;
+            if (entry !== undefined && entry.type !== 'directory' && pending.some((x) => x !== '')) {
+                return undefined;
+            }
+            current = next;
+        }
+        return { path: current, entry: this.entries.get(current) };
+    }
+    /** Whether `p` leads to a regular file (or a hardlink to one). */
+    isFile(p) {
+        const found = this.resolve(p);
+        return found?.entry?.type === 'file' || found?.entry?.type === 'hardlink';
+    }
+}
+function splitPath(p) {
+    return p.split('/').filter((part) => part !== '');
+}
+/** musl's LDSO_ARCH, the middle of the loader's name (`ld-musl-x86_64.so.1` → `x86_64`). */
+function ldsoArch(arch) {
+    return arch.muslLoader.replace(/^ld-musl-/, '').replace(/\.so\.1$/, '');
+}
+/** Whether musl's loader answers `name` itself, without looking for a file. */
+function isMuslReserved(name) {
+    return /^lib(?:c|pthread|rt|m|dl|util|xnet)\./.test(name);
+}
+/** glibc's own libraries: a program that needs one was built against glibc. */
+function isGlibcLibrary(name) {
+    return name === 'libc.so.6' || /^ld-linux.*\.so\.\d+$/.test(name) || name === 'ld64.so.2';
+}
+/**
+ * The folders the loader searches after the RUNPATHs: `/etc/ld-musl-ARCH.path` when the image
+ * has it (an empty file means none), else musl's default.
+ */
+function systemLibraryPath(view, arch, read) {
+    const file = `/etc/ld-musl-${ldsoArch(arch)}.path`;
+    const found = view.resolve(file);
+    const source = found?.entry?.type === 'file' ? found.entry.source : undefined;
+    if (source === undefined)
+        return DEFAULT_LIBRARY_PATH;
+    return read(source)
+        .split(/[:\n]/)
+        .filter((dir) => dir !== '');
+}
+/**
+ * The folders of one RUNPATH or RPATH, with `$ORIGIN` expanded to `origin` (the folder of the
+ * file that carries it). Empty when the path uses another `$` token: musl then ignores it.
+ */
+function expandRunpath(runpath, origin) {
+    if (/\$(?!ORIGIN|\{ORIGIN\})/.test(runpath))
+        return [];
+    return runpath
+        .replace(/\$\{ORIGIN\}|\$ORIGIN/g, origin)
+        .split(/[:\n]/)
+        .filter((dir) => dir !== '');
+}
+/**
+ * Finds the library `name` that `needer` needs, as musl would. `loaders` are the files that
+ * load `needer` (nearest first), whose RUNPATHs are searched after its own. A library (a file
+ * with no interpreter) also finds the libraries beside it: the programs that load such private
+ * libraries load their neighbours through their own RUNPATH, which a file-by-file check cannot
+ * follow, so that case is taken as met rather than reported falsely.
+ */
+function locateLibrary(view, needer, name, options) {
+    if (options.muslLoader && isMuslReserved(name))
+        return { found: 'loader', searched: [] };
+    if (name.includes('/')) {
+        const p = name.startsWith('/') ? name : external_node_path_namespaceObject.posix.join(external_node_path_namespaceObject.posix.dirname(needer.path), name);
+        return { found: view.isFile(p) ? p : undefined, searched: [] };
+    }
+    const searched = [];
+    for (const file of [needer, ...(options.loaders ?? [])]) {
+        const runpath = searchPath(file.elf);
+        if (runpath)
+            searched.push(...expandRunpath(runpath, external_node_path_namespaceObject.posix.dirname(file.path)));
+    }
+    if (needer.elf.interpreter === undefined)
+        searched.push(external_node_path_namespaceObject.posix.dirname(needer.path));
+    searched.push(...options.systemPath);
+    for (const dir of searched) {
+        const candidate = external_node_path_namespaceObject.posix.join(dir.startsWith('/') ? dir : `/${dir}`, name);
+        if (view.isFile(candidate))
+            return { found: candidate, searched };
+    }
+    return { searched };
+}
+
+;// CONCATENATED MODULE: ./src/assemble/app.ts
+/**
+ * Checks that the user's app can run in a musl image of the target arch, before any download:
+ * an ELF for another machine, or one that asks for glibc's loader, would only fail at `docker run`.
+ */
+
+
+
+
+/** Throws AppError when one ELF file cannot run on `arch` with musl. */
+function checkElf(elf, arch, label, options = {}) {
+    if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass) {
+        throw new AppError(`${label} is built for another machine (ELF machine ${elf.machine}, ${elf.elfClass * 32}-bit), ` +
+            `not for ${arch.apk}. Build the app for ${arch.apk}, or set \`arch\` to the app's architecture.`);
+    }
+    if (elf.interpreter === undefined)
+        return;
+    const musl = `/lib/${arch.muslLoader}`;
+    if (elf.interpreter === musl) {
+        if (options.musl === false) {
+            throw new AppError(`${label} is linked against musl dynamically (its ELF interpreter is ${musl}), but ` +
+                '`!musl` in `packages` leaves musl out of the image, so it could not start. Drop ' +
+                '`!musl`, or build the app statically (Go: CGO_ENABLED=0; Rust: target ' +
+                `${rustTarget(arch)} with -C target-feature=+crt-static; C: -static).`);
+        }
+        return;
+    }
+    const glibc = /ld-linux|ld64\.so|ld\.so/.test(elf.interpreter);
+    if (glibc) {
+        throw new AppError(glibcMessage(`${label} is linked against glibc (its ELF interpreter is ${elf.interpreter}), but`, arch));
+    }
+    throw new AppError(`${label} is dynamically linked (its ELF interpreter is ${elf.interpreter}), but the image ` +
+        `has musl (/lib/${arch.muslLoader}) and no glibc. ${buildAdvice(arch)}`);
+}
+/**
+ * The message for an app built against glibc: `what` says how we know (`app '…' is linked
+ * against glibc (its ELF interpreter is …), but`), the rest says what to do.
+ */
+function glibcMessage(what, arch) {
+    return `${what} the image has musl (/lib/${arch.muslLoader}) and no glibc. ${buildAdvice(arch)}`;
+}
+function buildAdvice(arch) {
+    return (`Build it for musl (musl-gcc, Alpine's toolchain, Rust target ${rustTarget(arch)}) or ` +
+        'statically (Go: CGO_ENABLED=0; Rust: target *-unknown-linux-musl; C: -static).');
+}
+function rustTarget(arch) {
+    const cpu = { x86_64: 'x86_64', aarch64: 'aarch64', x86: 'i686' };
+    return `${cpu[arch.apk] ?? arch.apk}-unknown-linux-musl`;
+}
+/**
+ * Checks the app file, or every ELF file in the app folder. Throws AppError for a missing app,
+ * a foreign arch, a glibc loader, or musl's loader when the image leaves musl out.
+ */
+async function checkApp(source, arch, options = {}) {
+    const stat = await promises_namespaceObject.stat(source).catch(() => undefined);
+    if (!stat) {
+        throw new AppError(`app '${source}' does not exist. Build the app in an earlier step and give its path ` +
+            `(relative to the workspace) in \`app\`.`);
+    }
+    if (stat.isFile()) {
+        const elf = readElfFile(source);
+        if (elf)
+            checkElf(elf, arch, `app '${source}'`, options);
+        return 'file';
+    }
+    if (!stat.isDirectory()) {
+        throw new AppError(`app '${source}' is neither a file nor a folder.`);
+    }
+    for (const file of await listFiles(source)) {
+        const elf = readElfFile(file);
+        if (elf) {
+            checkElf(elf, arch, `'${external_node_path_namespaceObject.relative(source, file)}' in app folder '${source}'`, options);
+        }
+    }
+    return 'folder';
+}
+async function listFiles(dir) {
+    const out = [];
+    for (const entry of await promises_namespaceObject.readdir(dir, { withFileTypes: true })) {
+        const full = external_node_path_namespaceObject.join(dir, entry.name);
+        if (entry.isDirectory())
+            out.push(...(await listFiles(full)));
+        else if (entry.isFile())
+            out.push(full);
+    }
+    return out.sort();
+}
+
+;// CONCATENATED MODULE: ./src/assemble/needs.ts
+/**
+ * The app's needs become the world. Every ELF file of the app names its libraries (DT_NEEDED);
+ * those the app carries itself (beside it, or through a RUNPATH such as `$ORIGIN/../lib`) are
+ * met, musl's own names are met by musl, and every other one becomes `so:NAME`, the name
+ * Alpine's packages provide (`p:so:libz.so.1=1.3.1`). A script's `#!` interpreter becomes the
+ * package that provides its path (`/bin/sh` → busybox-binsh, `p:/bin/sh`) or `cmd:NAME`
+ * (`/usr/bin/env python3` → `cmd:python3`).
+ *
+ * Needs the world as given already meets add nothing; a need no repository meets fails the
+ * build before anything is downloaded, naming the library and the file.
+ */
+
+
+
+
+
+
+
+/** Reads the ELF facts and `#!` lines of the app's layer entries. */
+function readAppFiles(entries) {
+    const files = [];
+    for (const entry of entries) {
+        if (entry.type !== 'file' || entry.source === undefined)
+            continue;
+        const file = { path: `/${entry.path}`, source: entry.source, mode: entry.mode };
+        file.elf = readElfFile(entry.source);
+        // Only a file the kernel would run is a script: `#!` in a data file means nothing.
+        if (!file.elf && (entry.mode & 0o111) !== 0)
+            file.shebang = readShebang(entry.source);
+        files.push(file);
+    }
+    return files;
+}
+/** `zlib: so:libz.so.1, needed by /usr/bin/server` */
+function describeAdded(added) {
+    return `${added.package}: ${added.need}, needed by ${added.neededBy.join(', ')}`;
+}
+function addNeed(needs, kind, name, by) {
+    const need = needs.get(name) ?? { kind, name, neededBy: [] };
+    if (!need.neededBy.includes(by))
+        need.neededBy.push(by);
+    needs.set(name, need);
+}
+/**
+ * What the app needs that it does not carry. `view` holds the app's files only (at their image
+ * paths); `label` names an app file in messages. Throws AppError for a file that needs glibc.
+ */
+function appNeeds(files, view, arch, label) {
+    const needs = new Map();
+    const systemPath = systemLibraryPath(view, arch, (f) => external_node_fs_namespaceObject.readFileSync(f, 'latin1'));
+    for (const file of files) {
+        if (file.elf)
+            elfNeeds(file, file.elf, view, arch, systemPath, label, needs);
+        else if (file.shebang)
+            scriptNeeds(file, file.shebang, view, needs);
+    }
+    return [...needs.values()];
+}
+function elfNeeds(file, elf, view, arch, systemPath, label, needs) {
+    // checkApp has refused foreign machines and foreign loaders; a static file needs nothing.
+    if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass)
+        return;
+    for (const name of elf.needed) {
+        if (isGlibcLibrary(name)) {
+            throw new AppError(glibcMessage(`${label(file)} is linked against glibc (it needs ${name}), but`, arch));
+        }
+        const located = locateLibrary(view, { path: file.path, elf }, name, {
+            systemPath,
+            muslLoader: true
+        });
+        if (located.found === undefined)
+            addNeed(needs, 'library', `so:${name}`, file.path);
+    }
+}
+function scriptNeeds(file, shebang, view, needs) {
+    const interpreter = shebang.interpreter;
+    // An interpreter the app carries (`#!/app/bin/python`) is the app's own business.
+    if (view.isFile(interpreter))
+        return;
+    addNeed(needs, 'interpreter', interpreter, file.path);
+    if (external_node_path_namespaceObject.posix.basename(interpreter) !== 'env')
+        return;
+    const command = envCommand(shebang.argument ?? '');
+    if (command === undefined)
+        return;
+    if (command.includes('/')) {
+        if (!view.isFile(command))
+            addNeed(needs, 'interpreter', command, file.path);
+    }
+    else {
+        addNeed(needs, 'command', `cmd:${command}`, file.path);
+    }
+}
+/** The command `env` runs: the first word that is not an option or a NAME=value. */
+function envCommand(argument) {
+    return argument
+        .split(/\s+/)
+        .find((word) => word !== '' && !word.startsWith('-') && !word.includes('='));
+}
+/** Whether a resolved package meets `name`: it is its name, or in its `p:` list. */
+function meets(pkg, name) {
+    return pkg.name === name || pkg.provides.some((p) => p.name === name);
+}
+/** Packages of untagged repositories that provide `name` (a tagged one needs `name@tag`). */
+function untaggedProviders(repos, name) {
+    return providersOf(repos, name).filter((p) => repos.repositories[p.repository]?.tag === undefined);
+}
+/**
+ * The world tokens that meet `needs` the resolved world (`resolved`) leaves unmet. Throws
+ * AppError naming every need no repository meets, before anything is downloaded.
+ */
+function worldAdditions(needs, resolved, repos) {
+    const met = (name) => resolved.some((p) => meets(p, name));
+    const choices = [];
+    const unmet = [];
+    for (const need of needs) {
+        if (met(need.name))
+            continue;
+        if (need.kind === 'interpreter') {
+            // A path is provided by a package's `p:` entry (busybox-binsh: `p:/bin/sh`); pick the one
+            // apk prefers (highest provider_priority, then repository order).
+            const byPath = untaggedProviders(repos, need.name);
+            if (byPath.length > 0) {
+                const best = [...byPath].sort((a, b) => b.providerPriority - a.providerPriority)[0];
+                choices.push({ need, token: best.name });
+                continue;
+            }
+            const command = `cmd:${external_node_path_namespaceObject.posix.basename(need.name)}`;
+            if (met(command))
+                continue;
+            if (untaggedProviders(repos, command).length > 0) {
+                choices.push({ need, token: command });
+                continue;
+            }
+        }
+        else if (untaggedProviders(repos, need.name).length > 0) {
+            choices.push({ need, token: need.name });
+            continue;
+        }
+        unmet.push(unmetMessage(need, repos));
+    }
+    if (unmet.length > 0) {
+        throw new AppError(`${unmet.join('; ')}. Put what is missing in the app folder (a library beside the ` +
+            "program, or in a folder its RUNPATH names, e.g. -Wl,-rpath,'$ORIGIN/../lib'), link it " +
+            'statically, add the repository that has it to `repositories`, or set `elf-needs: false`.');
+    }
+    return choices;
+}
+function unmetMessage(need, repos) {
+    const by = need.neededBy.join(', ');
+    const tagged = providersOf(repos, need.name)
+        .map((p) => `${p.name}@${repos.repositories[p.repository]?.tag}`)
+        .filter((name) => !name.endsWith('@undefined'));
+    const onlyTagged = tagged.length > 0 ? ` (only ${tagged.join(', ')} has it: add that to \`packages\`)` : '';
+    if (need.kind === 'library') {
+        const library = need.name.slice('so:'.length);
+        return `the app file ${by} needs the library ${library}, which no package of the repositories provides (no ${need.name})${onlyTagged}`;
+    }
+    if (need.kind === 'command') {
+        return `the app script ${by} runs ${need.name.slice('cmd:'.length)}, which no package of the repositories provides (no ${need.name})${onlyTagged}`;
+    }
+    const command = `cmd:${external_node_path_namespaceObject.posix.basename(need.name)}`;
+    return `the app script ${by} needs the interpreter ${need.name}, which no package of the repositories provides (neither ${need.name} nor ${command})${onlyTagged}`;
+}
+/** What each added token brought in: the package of the resolution that meets it. */
+function addedNeeds(choices, resolved) {
+    return choices.map(({ need, token }) => {
+        const pkg = resolved.find((p) => meets(p, token));
+        return {
+            package: pkg?.name ?? token,
+            need: need.name,
+            neededBy: need.neededBy,
+            token
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/assemble/link-check.ts
+/**
+ * The link check: after install, every ELF program and library of the image (the packages' and
+ * the app's) has its interpreter and each DT_NEEDED library where musl's loader looks, and every
+ * script of the app its `#!` interpreter. What would fail at `docker run` with "Error loading
+ * shared library" fails the build instead, naming the file, the library and the package that
+ * would provide it.
+ *
+ * Fast by construction: the file list is the layers' entries (no walk of the disk), and of each
+ * file only the ELF header, program headers and dynamic strings are read.
+ */
+
+
+
+
+
+
+const LINK_CHECK_MODES = ['error', 'warn', 'off'];
+/** The PATH a script's `env` searches (the image's default PATH). */
+const COMMAND_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+/** Every missing interpreter, library and command of the image made of `layers`. */
+function checkLinks(layers, arch) {
+    const view = new ImageView(layers.map((l) => l.entries));
+    const systemPath = systemLibraryPath(view, arch, (f) => external_node_fs_namespaceObject.readFileSync(f, 'latin1'));
+    const muslLoader = view.isFile(`/lib/${arch.muslLoader}`);
+    const problems = [];
+    let elfFiles = 0;
+    for (const layer of layers) {
+        for (const entry of layer.entries) {
+            const p = `/${entry.path}`;
+            // A file a later layer replaced is not in the image.
+            if (entry.type !== 'file' || entry.source === undefined || view.entry(p) !== entry)
+                continue;
+            const owner = layer.owner(entry.path);
+            const elf = readElfFile(entry.source);
+            if (elf) {
+                // Firmware and other machines' binaries are never loaded here.
+                if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass)
+                    continue;
+                elfFiles++;
+                if (elf.interpreter !== undefined && !view.isFile(elf.interpreter)) {
+                    problems.push({
+                        file: p,
+                        owner,
+                        kind: 'interpreter',
+                        name: elf.interpreter,
+                        searched: []
+                    });
+                }
+                for (const name of elf.needed) {
+                    const located = locateLibrary(view, { path: p, elf }, name, { systemPath, muslLoader });
+                    if (located.found === undefined) {
+                        problems.push({ file: p, owner, kind: 'library', name, searched: located.searched });
+                    }
+                }
+            }
+            else if (layer.app && (entry.mode & 0o111) !== 0) {
+                problems.push(...scriptProblems(view, p, owner, entry.source));
+            }
+        }
+    }
+    return { problems, elfFiles };
+}
+function scriptProblems(view, file, owner, source) {
+    const shebang = readShebang(source);
+    if (!shebang)
+        return [];
+    if (!view.isFile(shebang.interpreter)) {
+        return [{ file, owner, kind: 'interpreter', name: shebang.interpreter, searched: [] }];
+    }
+    if (external_node_path_namespaceObject.posix.basename(shebang.interpreter) !== 'env')
+        return [];
+    const command = envCommand(shebang.argument ?? '');
+    if (command === undefined)
+        return [];
+    const found = command.includes('/')
+        ? view.isFile(command)
+        : COMMAND_PATH.some((dir) => view.isFile(`${dir}/${command}`));
+    return found ? [] : [{ file, owner, kind: 'command', name: command, searched: COMMAND_PATH }];
+}
+/** The name a package provides for what a problem misses (`so:libz.so.1`, `/bin/sh`…), best first. */
+function providedNames(problem, arch) {
+    if (problem.kind === 'library')
+        return [`so:${problem.name}`];
+    if (problem.kind === 'command')
+        return [`cmd:${problem.name}`];
+    // musl's loader is in no `p:` list; the package that provides its libc name ships it.
+    if (problem.name === `/lib/${arch.muslLoader}`)
+        return [`so:libc.musl-${ldsoArch(arch)}.so.1`];
+    return [problem.name, `cmd:${external_node_path_namespaceObject.posix.basename(problem.name)}`];
+}
+/**
+ * One line per missing thing: `/usr/bin/server (app) needs libz.so.1, not found in /lib,
+ * /usr/local/lib, /usr/lib; package zlib provides it (so:libz.so.1)`.
+ */
+function describeProblems(problems, arch, providers) {
+    return problems.map((problem) => {
+        const what = problem.kind === 'library'
+            ? `needs ${problem.name}, not found in ${problem.searched.join(', ') || 'any folder'}`
+            : problem.kind === 'command'
+                ? `runs ${problem.name} through env, not found in ${problem.searched.join(', ')}`
+                : `needs the interpreter ${problem.name}, which is not in the image`;
+        const names = providedNames(problem, arch);
+        let offer = `no package of the repositories provides ${names.join(' or ')}`;
+        for (const name of names) {
+            const packages = providers(name);
+            if (packages.length > 0) {
+                offer = `add ${packages.join(' or ')} to \`packages\` (${name})`;
+                break;
+            }
+        }
+        if (problem.kind === 'library' && isMuslReserved(problem.name)) {
+            offer = `it is musl's own library: keep musl in the image (drop \`!musl\`)`;
+        }
+        return `${problem.file} (${problem.owner}) ${what}; ${offer}`;
+    });
+}
+/** The build stops: a program of the image could not start. */
+class LinkCheckError extends BuildError {
+}
+/** At most this many lines in an error or warning; the rest is counted. */
+const MAX_LINES = 20;
+function linkCheckMessage(arch, lines) {
+    const shown = lines.slice(0, MAX_LINES);
+    const more = lines.length > shown.length ? `\n… and ${lines.length - shown.length} more` : '';
+    return (`${arch}: link check: ${lines.length} missing; these files of the image would fail to start ` +
+        `or load (Error loading shared library):\n${shown.join('\n')}${more}\n` +
+        'Add the packages named, or put the library in the app folder; `link-check: warn` builds ' +
+        'anyway, `link-check: off` skips this check.');
+}
+
 ;// CONCATENATED MODULE: ./src/oci/errors.ts
 /**
  * Errors of the image writer: what it was given cannot become a valid OCI image. Messages name
@@ -6017,8 +8150,8 @@ class UnsupportedFileError extends ImageError {
 /**
  * Our own deterministic tar writer: ustar headers, with PAX extended headers only where ustar
  * cannot say it (long paths and link targets, big ids and sizes, xattrs). Numeric owners with
- * empty names, one mtime for everything, and no host metadata at all, so the same entries give
- * the same bytes on any machine.
+ * empty names, one mtime for every entry that does not carry its own, and no host metadata at
+ * all, so the same entries give the same bytes on any machine.
  */
 
 
@@ -6215,7 +8348,7 @@ function headerOf(entry, size, mtime) {
         uid: entry.uid,
         gid: entry.gid,
         size,
-        mtime,
+        mtime: entry.mtime ?? mtime,
         linkname: entry.type === 'symlink' || entry.type === 'hardlink' ? entry.linkname : undefined,
         xattrs: entry.xattrs
     };
@@ -6520,6 +8653,7 @@ function qualifiedName(ref) {
 
 
 
+
 /**
  * The one table of inputs and their literal defaults. action.yml must agree with it (a test
  * checks), because the runner applies action.yml's defaults and direct callers get these.
@@ -6528,6 +8662,8 @@ const INPUTS = {
     packages: { required: true },
     app: {},
     'app-dest': {},
+    'elf-needs': { default: 'true' },
+    'link-check': { default: 'error' },
     entrypoint: {},
     cmd: {},
     env: {},
@@ -6538,14 +8674,25 @@ const INPUTS = {
     tags: {},
     branch: { default: 'latest-stable' },
     repositories: {},
+    'repository-auth': {},
     keys: {},
     'fetch-alpine-keys': { default: 'true' },
     'allow-untrusted': { default: 'false' },
     arch: {},
     cache: { default: 'true' },
     'source-date-epoch': {},
-    output: { default: 'image.tar' }
+    output: { default: 'image.tar' },
+    lock: {},
+    'lock-update': { default: 'false' },
+    layers: { default: '8' },
+    scripts: { default: 'native' }
 };
+/** Where the command line (and a workflow's `env:`) gives `repository-auth` lines. */
+const REPOSITORY_AUTH_VARIABLE = 'WITCHERY_REPOSITORY_AUTH';
+/** Where Alpine's keys are fetched from instead of alpinelinux.org (the pins still apply). */
+const ALPINE_KEYS_URL_VARIABLE = 'WITCHERY_ALPINE_KEYS_URL';
+/** The largest epoch a tar header holds (11 octal digits): 2242-03-16. */
+const MAX_EPOCH = 0o77777777777;
 /** `getInput` semantics over an env map, plus the table's default for an empty value. */
 function getInput(env, name) {
     const value = (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
@@ -6563,11 +8710,13 @@ function readInputs(env = process.env, context = {}) {
     const sourceDateEpoch = parseEpoch(input('source-date-epoch'), env, context);
     const keys = parseKeys(input('keys'), workspace);
     const cache = parseBoolean('cache', input('cache'));
+    const repositoryLines = splitLines(input('repositories')).map(({ line }) => line);
     return {
         packages,
         app: app?.spec,
         arches,
         repositories: parseRepositories(input('repositories'), input('branch'), workspace),
+        credentials: parseCredentials(env, repositoryLines),
         keyFiles: keys.files,
         keyDirs: keys.dirs,
         fetchAlpineKeys: parseBoolean('fetch-alpine-keys', input('fetch-alpine-keys')),
@@ -6576,8 +8725,106 @@ function readInputs(env = process.env, context = {}) {
         tags: parseTags(input('tags'), env.GITHUB_REPOSITORY),
         output: parseOutput(input('output'), workspace),
         sourceDateEpoch,
-        cacheDir: cache ? external_node_path_namespaceObject.join(env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir(), 'witchery-cache') : undefined
+        cacheDir: cache ? external_node_path_namespaceObject.join(env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir(), 'witchery-cache') : undefined,
+        lock: parseLockInput(input('lock'), input('lock-update'), workspace),
+        layers: parseLayers(input('layers')),
+        alpineKeysUrl: (env[ALPINE_KEYS_URL_VARIABLE] ?? '').trim() || undefined,
+        scripts: parseScripts(input('scripts')),
+        elfNeeds: parseBoolean('elf-needs', input('elf-needs')),
+        linkCheck: parseLinkCheck(input('link-check'))
     };
+}
+function parseLockInput(file, update, workspace) {
+    const updating = parseBoolean('lock-update', update);
+    if (file === '') {
+        if (updating) {
+            throw new InputError('lock-update', 'is true but `lock` is not set; give the lock file too');
+        }
+        return undefined;
+    }
+    const resolved = external_node_path_namespaceObject.resolve(workspace, file);
+    if (file.endsWith('/') || external_node_fs_namespaceObject.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new InputError('lock', `'${file}' is a folder; give the lock file's path, e.g. witchery.lock.json`);
+    }
+    return { path: resolved, update: updating };
+}
+/** The most layers Docker and containerd unpack without trouble is 127; the app takes one more. */
+const MAX_LAYERS = 100;
+function parseLayers(text) {
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < 1 || value > MAX_LAYERS) {
+        throw new InputError('layers', `'${text}' is not a number of layers from 1 to ${MAX_LAYERS}; 1 puts every package in one layer`);
+    }
+    return value;
+}
+/**
+ * Every secret the inputs and variables hold, as the step log must never show it: the
+ * credentials of `repositories` URLs, of `repository-auth` and its variable, and of the proxy
+ * variables. Never throws: it runs before any input is checked, so a malformed line is masked
+ * whole rather than parsed.
+ */
+function inputSecrets(env) {
+    const secrets = new Set();
+    const credentials = [];
+    const repositories = splitLines(getInput(env, 'repositories')).map(({ line }) => line);
+    credentials.push(...repositoryCredentials(repositories));
+    const proxies = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].map((n) => env[n] ?? '');
+    credentials.push(...repositoryCredentials(proxies.filter((p) => p.includes('://'))));
+    for (const text of authTexts(env)) {
+        for (const { line } of splitLines(text)) {
+            const given = /\s/.test(line) ? line.replace(/^\S+\s+/, '') : line;
+            try {
+                credentials.push(...parseAuthLines(line, 'x'));
+            }
+            catch {
+                if (given !== '')
+                    secrets.add(given);
+            }
+        }
+    }
+    for (const secret of credentialSecrets(credentials))
+        secrets.add(secret);
+    return [...secrets];
+}
+function authTexts(env) {
+    return [getInput(env, 'repository-auth'), env[REPOSITORY_AUTH_VARIABLE] ?? ''];
+}
+/** `repository-auth` lines (input, then variable) and the credentials in repository URLs. */
+function parseCredentials(env, repositoryLines) {
+    const credentials = [];
+    const sources = [
+        [getInput(env, 'repository-auth'), 'input `repository-auth`'],
+        [env[REPOSITORY_AUTH_VARIABLE] ?? '', REPOSITORY_AUTH_VARIABLE]
+    ];
+    for (const [text, source] of sources) {
+        try {
+            credentials.push(...auth_parseAuthLines(text, source));
+        }
+        catch (error) {
+            throw new InputError('repository-auth', error.message);
+        }
+    }
+    credentials.push(...auth_repositoryCredentials(repositoryLines));
+    try {
+        // Two different credentials for one host and path cannot both be sent.
+        new RepositoryAuth(credentials);
+    }
+    catch (error) {
+        throw new InputError('repository-auth', error.message);
+    }
+    return credentials;
+}
+function parseScripts(text) {
+    if (text === 'native' || text === 'none')
+        return text;
+    throw new InputError('scripts', `'${text}' is not a scripts mode; use native (apply what install scripts' account and ` +
+        'busybox idioms leave) or none (run nothing, as apk --no-scripts)');
+}
+function parseLinkCheck(text) {
+    const mode = LINK_CHECK_MODES.find((m) => m === text);
+    if (mode)
+        return mode;
+    throw new InputError('link-check', `'${text}' is not a link check mode; use error (fail the build), warn or off`);
 }
 /** Whether the build epoch must come from the commit: no input and no SOURCE_DATE_EPOCH. */
 function needsCommitEpoch(env) {
@@ -6679,6 +8926,9 @@ function epochFrom(text, where) {
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(seconds)) {
         throw new InputError('source-date-epoch', `${where} is '${text}', not a number of seconds since 1970; use e.g. 1700000000 or leave it empty for the commit time`);
     }
+    if (seconds > MAX_EPOCH) {
+        throw new InputError('source-date-epoch', `${where} is ${text}, past ${MAX_EPOCH} (${rfc3339(MAX_EPOCH)}), the last time a tar header can hold; use a time in seconds, not milliseconds`);
+    }
     return seconds;
 }
 function parseKeys(text, workspace) {
@@ -6711,9 +8961,14 @@ function parseBranch(branch) {
  * workspace rather than the current directory.
  */
 function parseRepositoryLine(line, index, workspace) {
-    const match = /^(@\S+\s+)?(\S+)$/.exec(line);
+    // Credentials go to spec.credentials; the repository is known by its public URL only.
+    const written = publicUrl(line);
+    const match = /^(@\S+\s+)?(\S+)$/.exec(written);
+    if (match && match[1] === undefined && match[2].startsWith('@')) {
+        throw new InputError('repositories', `line '${written}' has a tag but no repository; write the tag, a space and the URL or path (e.g. @testing https://dl-cdn.alpinelinux.org/alpine/edge/testing)`);
+    }
     const isPath = match !== null && !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(match[2]);
-    const resolved = match && isPath ? `${match[1] ?? ''}${external_node_path_namespaceObject.resolve(workspace, match[2])}` : line;
+    const resolved = match && isPath ? `${match[1] ?? ''}${external_node_path_namespaceObject.resolve(workspace, match[2])}` : written;
     try {
         parseRepository(resolved, index);
     }
@@ -6887,6 +9142,69 @@ function parseOutput(text, workspace) {
     return resolved;
 }
 
+;// CONCATENATED MODULE: ./src/cli-log.ts
+function stderrLogger(quiet = false) {
+    return {
+        info: (m) => {
+            if (!quiet)
+                process.stderr.write(`${m}\n`);
+        },
+        warning: (m) => process.stderr.write(`WARNING: ${m}\n`),
+        debug: (m) => {
+            if (process.env.WITCHERY_DEBUG)
+                process.stderr.write(`debug: ${m}\n`);
+        }
+    };
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/assemble/commit-time.ts
+/**
+ * The build epoch's last fallback: HEAD's commit time, when neither the `source-date-epoch`
+ * input nor SOURCE_DATE_EPOCH gives one. How git is run is the caller's (the action runs it
+ * through @actions/exec, the CLI through node:child_process); what is run and how its answer
+ * is read are here, once.
+ */
+
+/**
+ * `git log -1 --format=%ct`, trusting `dir` for this one command. In a job that runs in a
+ * container the workspace belongs to another user, and git refuses such a repository
+ * ("detected dubious ownership") unless it is listed in safe.directory; `-c` lists the
+ * workspace alone (as given and with symlinks resolved, since git compares either), not `*`.
+ */
+function commitTimeArgs(dir) {
+    const safe = new Set([dir, realPath(dir)]);
+    return [...[...safe].flatMap((d) => ['-c', `safe.directory=${d}`]), 'log', '-1', '--format=%ct'];
+}
+function realPath(dir) {
+    try {
+        return external_node_fs_namespaceObject.realpathSync(dir);
+    }
+    catch {
+        return dir;
+    }
+}
+/** What `git log -1 --format=%ct` said: seconds, or the problem in git's words. */
+function parseCommitTime(exitCode, stdout, stderr = '') {
+    const text = stdout.trim();
+    const seconds = Number(text);
+    if (exitCode === 0 && /^\d+$/.test(text) && Number.isSafeInteger(seconds))
+        return { seconds };
+    const said = stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .find((l) => l !== '');
+    return {
+        problem: said ?? (exitCode === 0 ? `git printed '${text}'` : `git exited with ${exitCode}`)
+    };
+}
+/** The warning when the epoch falls back to 0. */
+function commitTimeWarning(dir, problem) {
+    return (`the build epoch is 0 (1970-01-01): HEAD's commit time cannot be read in ${dir} (${problem}). ` +
+        'Set `source-date-epoch` or SOURCE_DATE_EPOCH, or check the repository out before this step.');
+}
+
 ;// CONCATENATED MODULE: ./src/oci/tree.ts
 /**
  * Layer entries from the two places an image's files come from: the engine's RootTree (owners
@@ -7028,6 +9346,9 @@ function checkEntry(entry) {
             throw new ImageSpecError(`'${entry.path}' has ${field} ${id}; give a non-negative integer`);
         }
     }
+    if (entry.mtime !== undefined && (!Number.isSafeInteger(entry.mtime) || entry.mtime < 0)) {
+        throw new ImageSpecError(`'${entry.path}' has mtime ${entry.mtime}; give whole seconds since 1970, or none`);
+    }
     if (entry.type === 'symlink')
         checkLinkname(entry, 'symlink');
     if (entry.type === 'hardlink') {
@@ -7082,7 +9403,8 @@ function parentEntry(parent, options) {
             mode: inherited.mode,
             uid: inherited.uid,
             gid: inherited.gid,
-            xattrs: inherited.xattrs
+            xattrs: inherited.xattrs,
+            mtime: inherited.mtime
         };
     }
     return { path: parent, type: 'directory', mode: 0o755, uid: 0, gid: 0 };
@@ -7116,7 +9438,8 @@ function orderHardlinks(byPath) {
                     mode: file.mode,
                     uid: file.uid,
                     gid: file.gid,
-                    linkname: first
+                    linkname: first,
+                    mtime: file.mtime
                 });
             }
         }
@@ -7238,7 +9561,7 @@ const REF_NAME = 'org.opencontainers.image.ref.name';
 const CONTAINERD_NAME = 'io.containerd.image.name';
 const OCI_LAYOUT = '{"imageLayoutVersion":"1.0.0"}';
 /** The largest mtime a ustar header holds (11 octal digits): the year 2242. */
-const MAX_EPOCH = 0o77777777777;
+const image_MAX_EPOCH = 0o77777777777;
 async function writeImage(options) {
     checkOptions(options);
     const refs = uniqueRefs(options.tags);
@@ -7275,8 +9598,8 @@ function checkOptions(options) {
         throw new ImageSpecError('writeImage needs at least one platform image');
     }
     const epoch = options.createdEpoch;
-    if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > MAX_EPOCH) {
-        throw new ImageSpecError(`created epoch ${epoch} is not a whole number of seconds between 0 and ${MAX_EPOCH}`);
+    if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > image_MAX_EPOCH) {
+        throw new ImageSpecError(`created epoch ${epoch} is not a whole number of seconds between 0 and ${image_MAX_EPOCH}`);
     }
     const level = options.gzipLevel;
     if (level !== undefined && (!Number.isInteger(level) || level < 0 || level > 9)) {
@@ -7395,126 +9718,6 @@ async function archiveEntries(staging) {
     ]);
 }
 
-;// CONCATENATED MODULE: ./src/assemble/app.ts
-/**
- * Checks that the user's app can run in a musl image of the target arch, before any download:
- * an ELF for another machine, or one that asks for glibc's loader, would only fail at `docker run`.
- */
-
-
-
-const PT_INTERP = 3;
-/** Enough for the ELF header and the program headers of any sane binary. */
-const HEADER_BYTES = 64 * 1024;
-/** Reads the ELF header and interpreter from the start of a file; undefined if not an ELF. */
-function parseElf(head) {
-    if (head.length < 52 || head.readUInt32BE(0) !== 0x7f454c46)
-        return undefined;
-    const elfClass = head[4];
-    const little = head[5] === 1;
-    const u16 = (o) => (little ? head.readUInt16LE(o) : head.readUInt16BE(o));
-    const u32 = (o) => (little ? head.readUInt32LE(o) : head.readUInt32BE(o));
-    const word = (o) => elfClass === 2 ? Number(little ? head.readBigUInt64LE(o) : head.readBigUInt64BE(o)) : u32(o);
-    const machine = u16(18);
-    const phoff = word(elfClass === 2 ? 32 : 28);
-    const phentsize = u16(elfClass === 2 ? 54 : 42);
-    const phnum = u16(elfClass === 2 ? 56 : 44);
-    let interpreter;
-    for (let i = 0; i < phnum; i++) {
-        const ph = phoff + i * phentsize;
-        if (ph + phentsize > head.length)
-            break;
-        if (u32(ph) !== PT_INTERP)
-            continue;
-        const offset = word(elfClass === 2 ? ph + 8 : ph + 4);
-        const size = word(elfClass === 2 ? ph + 32 : ph + 16);
-        if (offset + size <= head.length) {
-            interpreter = head
-                .subarray(offset, offset + size)
-                .toString('latin1')
-                .replace(/\0+$/, '');
-        }
-    }
-    return { elfClass, machine, interpreter };
-}
-async function readHead(file) {
-    const handle = await promises_namespaceObject.open(file, 'r');
-    try {
-        const buf = Buffer.alloc(HEADER_BYTES);
-        const { bytesRead } = await handle.read(buf, 0, HEADER_BYTES, 0);
-        return buf.subarray(0, bytesRead);
-    }
-    finally {
-        await handle.close();
-    }
-}
-/** Throws AppError when one ELF file cannot run on `arch` with musl. */
-function checkElf(elf, arch, label, options = {}) {
-    if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass) {
-        throw new AppError(`${label} is built for another machine (ELF machine ${elf.machine}, ${elf.elfClass * 32}-bit), ` +
-            `not for ${arch.apk}. Build the app for ${arch.apk}, or set \`arch\` to the app's architecture.`);
-    }
-    if (elf.interpreter === undefined)
-        return;
-    const musl = `/lib/${arch.muslLoader}`;
-    if (elf.interpreter === musl) {
-        if (options.musl === false) {
-            throw new AppError(`${label} is linked against musl dynamically (its ELF interpreter is ${musl}), but ` +
-                '`!musl` in `packages` leaves musl out of the image, so it could not start. Drop ' +
-                '`!musl`, or build the app statically (Go: CGO_ENABLED=0; Rust: target ' +
-                `${rustTarget(arch)} with -C target-feature=+crt-static; C: -static).`);
-        }
-        return;
-    }
-    const glibc = /ld-linux|ld64\.so|ld\.so/.test(elf.interpreter);
-    throw new AppError(`${label} is ${glibc ? 'linked against glibc' : 'dynamically linked'} (its ELF interpreter is ` +
-        `${elf.interpreter}), but the image has musl (${musl}) and no glibc. Build it for musl ` +
-        `(musl-gcc, Alpine's toolchain, Rust target ${rustTarget(arch)}) or statically ` +
-        `(Go: CGO_ENABLED=0; Rust: target *-unknown-linux-musl; C: -static).`);
-}
-function rustTarget(arch) {
-    const cpu = { x86_64: 'x86_64', aarch64: 'aarch64', x86: 'i686' };
-    return `${cpu[arch.apk] ?? arch.apk}-unknown-linux-musl`;
-}
-/**
- * Checks the app file, or every ELF file in the app folder. Throws AppError for a missing app,
- * a foreign arch, a glibc loader, or musl's loader when the image leaves musl out.
- */
-async function checkApp(source, arch, options = {}) {
-    const stat = await promises_namespaceObject.stat(source).catch(() => undefined);
-    if (!stat) {
-        throw new AppError(`app '${source}' does not exist. Build the app in an earlier step and give its path ` +
-            `(relative to the workspace) in \`app\`.`);
-    }
-    if (stat.isFile()) {
-        const elf = parseElf(await readHead(source));
-        if (elf)
-            checkElf(elf, arch, `app '${source}'`, options);
-        return 'file';
-    }
-    if (!stat.isDirectory()) {
-        throw new AppError(`app '${source}' is neither a file nor a folder.`);
-    }
-    for (const file of await listFiles(source)) {
-        const elf = parseElf(await readHead(file));
-        if (elf) {
-            checkElf(elf, arch, `'${external_node_path_namespaceObject.relative(source, file)}' in app folder '${source}'`, options);
-        }
-    }
-    return 'folder';
-}
-async function listFiles(dir) {
-    const out = [];
-    for (const entry of await promises_namespaceObject.readdir(dir, { withFileTypes: true })) {
-        const full = external_node_path_namespaceObject.join(dir, entry.name);
-        if (entry.isDirectory())
-            out.push(...(await listFiles(full)));
-        else if (entry.isFile())
-            out.push(full);
-    }
-    return out.sort();
-}
-
 ;// CONCATENATED MODULE: ./src/assemble/rootfs.ts
 /**
  * The few files a distroless image needs beyond its packages: accounts for the default
@@ -7535,20 +9738,26 @@ function configUser(user) {
 }
 /**
  * Writes accounts, home and os-release into `root` and records them in `tree`
- * (owners and modes for the image come from the tree, never from the host).
+ * (owners and modes for the image come from the tree, never from the host). Returns the paths
+ * it made or changed: they belong with the image's metadata, not with any package's layer.
  */
 async function finishRootfs(root, tree, options) {
-    await ensureDir(root, tree, 'etc', 0o755);
-    await appendLines(root, tree, 'etc/passwd', passwdLines(options.user), 0o644);
-    await appendLines(root, tree, 'etc/group', groupLines(options.user), 0o644);
+    const written = new Set();
+    const note = (rel, changed) => changed && written.add(rel);
+    note('etc', await ensureDir(root, tree, 'etc', 0o755));
+    note('etc/passwd', await appendLines(root, tree, 'etc/passwd', passwdLines(options.user), 0o644));
+    note('etc/group', await appendLines(root, tree, 'etc/group', groupLines(options.user), 0o644));
     if (options.user === NONROOT.name) {
-        await ensureDir(root, tree, 'home', 0o755);
-        await ensureDir(root, tree, NONROOT.home, 0o755, NONROOT.uid, NONROOT.gid);
+        note('home', await ensureDir(root, tree, 'home', 0o755));
+        note(NONROOT.home, await ensureDir(root, tree, NONROOT.home, 0o755, NONROOT.uid, NONROOT.gid));
     }
-    await writeIfAbsent(root, tree, 'etc/os-release', osRelease(options.alpineVersion));
+    const osReleaseText = osRelease(options.alpineVersion);
+    note('etc/os-release', await writeIfAbsent(root, tree, 'etc/os-release', osReleaseText));
     if (options.alpineVersion) {
-        await writeIfAbsent(root, tree, 'etc/alpine-release', `${options.alpineVersion}\n`);
+        const release = `${options.alpineVersion}\n`;
+        note('etc/alpine-release', await writeIfAbsent(root, tree, 'etc/alpine-release', release));
     }
+    return written;
 }
 function passwdLines(user) {
     const lines = ['root:x:0:0:root:/root:/sbin/nologin'];
@@ -7575,23 +9784,48 @@ function osRelease(version) {
     lines.push('HOME_URL="https://alpinelinux.org/"', 'BUG_REPORT_URL="https://gitlab.alpinelinux.org/alpine/aports/-/issues"');
     return lines.join('\n') + '\n';
 }
-/** Alpine's release from an index DESCRIPTION (`v3.22.2-206-g…`) or a branch URL (`/v3.22/`). */
-function alpineVersionFrom(description, repositories) {
-    const fromDescription = /^v(\d+\.\d+(?:\.\d+)?)(?:-|$)/.exec(description.trim());
-    if (fromDescription)
-        return fromDescription[1];
-    for (const repo of repositories) {
+const ALPINE_SIGNER = /^alpine-devel@lists\.alpinelinux\.org-/;
+/**
+ * Alpine's release, from every source there is: an index DESCRIPTION (`v3.22.2-206-g…`, or a
+ * bare `3.19.1` from an index Alpine signed, as a release repository's is), the version of the
+ * `alpine-release` or `alpine-base` package (`3.19.1-r0`), else a branch URL (`/v3.22/`).
+ * Undefined when none names it: scanners then cannot tell which Alpine the image is.
+ */
+function alpineRelease(sources) {
+    for (const { description, signer } of sources.indexes) {
+        const text = description.trim();
+        const tagged = /^v(\d+\.\d+(?:\.\d+)?)(?:[-_]|$)/.exec(text);
+        if (tagged)
+            return tagged[1];
+        const bare = /^(\d+\.\d+(?:\.\d+)?)(?:-|$)/.exec(text);
+        if (bare && signer && ALPINE_SIGNER.test(signer))
+            return bare[1];
+    }
+    for (const name of ['alpine-release', 'alpine-base']) {
+        const pkg = sources.packages.find((p) => p.name === name);
+        const version = pkg && /^(\d+\.\d+(?:\.\d+)?(?:_[a-z]+\d*)?)-r\d+$/.exec(pkg.version);
+        if (version)
+            return version[1];
+    }
+    for (const repo of sources.repositories) {
         const fromUrl = /\/v(\d+\.\d+)\//.exec(repo.endsWith('/') ? repo : `${repo}/`);
         if (fromUrl)
             return fromUrl[1];
     }
     return undefined;
 }
+/** The warning a build gives when no source names the Alpine release. */
+const UNKNOWN_RELEASE_WARNING = 'the Alpine release is unknown (no index DESCRIPTION, alpine-release or alpine-base package, ' +
+    'or /vX.Y/ repository URL names it), so /etc/os-release has no VERSION_ID and there is no ' +
+    '/etc/alpine-release: scanners such as Trivy will not detect the OS and will skip its ' +
+    "packages. Use Alpine's repositories (a /vX.Y/ branch URL) or a repository that carries " +
+    'alpine-release.';
 async function ensureDir(root, tree, rel, mode, uid = 0, gid = 0) {
     if (tree.has(rel))
-        return;
+        return false;
     await promises_namespaceObject.mkdir(await realPathInside(root, tree, rel), { recursive: true });
     tree.set(rel, { type: 'directory', mode, uid, gid });
+    return true;
 }
 /** Appends each line whose account name is not yet in the file. */
 async function appendLines(root, tree, rel, lines, mode) {
@@ -7600,17 +9834,19 @@ async function appendLines(root, tree, rel, lines, mode) {
     const names = new Set(existing.split('\n').map((l) => l.split(':')[0]));
     const missing = lines.filter((l) => !names.has(l.split(':')[0]));
     if (missing.length === 0)
-        return;
+        return false;
     const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`;
     await promises_namespaceObject.writeFile(file, prefix + missing.join('\n') + '\n');
     if (!tree.has(rel))
         tree.set(rel, { type: 'file', mode, uid: 0, gid: 0 });
+    return true;
 }
 async function writeIfAbsent(root, tree, rel, text) {
     if (tree.has(rel))
-        return;
+        return false;
     await promises_namespaceObject.writeFile(await realPathInside(root, tree, rel), text);
     tree.set(rel, { type: 'file', mode: 0o644, uid: 0, gid: 0 });
+    return true;
 }
 /**
  * The host path of `rel` under `root`, refusing any existing component that is a symlink:
@@ -7656,12 +9892,400 @@ function config_imageConfig(spec, facts) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/assemble/layers.ts
+
+/** The default of the `layers` input; README says why. */
+const DEFAULT_LAYERS = 8;
+/** The time of every folder of the Alpine part: fixed, so a folder is the same in every layer. */
+const FOLDER_MTIME = 0;
+/** The layers of the Alpine part, bottom first. */
+function partitionLayers(input) {
+    const entries = datedEntries(input);
+    if (input.layers <= 1) {
+        return [
+            {
+                layer: {
+                    entries: [...entries.values()],
+                    createdBy: input.createdBy,
+                    comment: `${input.installed.length} Alpine packages`
+                },
+                packages: input.installed.map((p) => p.name).sort()
+            }
+        ];
+    }
+    const groups = rankGroups(input.installed);
+    const own = groups.length <= input.layers ? groups : groups.slice(0, input.layers - 1);
+    const shared = groups.slice(own.length);
+    const layerOfPackage = new Map();
+    own.forEach((g, i) => g.packages.forEach((p) => layerOfPackage.set(p.name, i)));
+    shared.forEach((g) => g.packages.forEach((p) => layerOfPackage.set(p.name, own.length)));
+    const metaLayer = own.length + (shared.length > 0 ? 1 : 0);
+    const members = new Map();
+    const place = (p, layer) => {
+        const set = members.get(layer) ?? new Set();
+        set.add(p);
+        members.set(layer, set);
+    };
+    for (const [p, meta] of input.tree) {
+        if (!entries.has(p))
+            continue;
+        const layer = meta.owner === undefined || input.written.has(p)
+            ? metaLayer
+            : (layerOfPackage.get(meta.owner) ?? metaLayer);
+        place(p, layer);
+    }
+    moveHardlinks(input.tree, members);
+    const specs = [];
+    const groupsOf = (i) => (i < own.length ? [own[i]] : i === metaLayer ? [] : shared);
+    for (let i = 0; i <= metaLayer; i++) {
+        const paths = members.get(i);
+        if (!paths || paths.size === 0)
+            continue;
+        const packages = groupsOf(i)
+            .flatMap((g) => g.packages.map((p) => p.name))
+            .sort();
+        specs.push({
+            layer: {
+                entries: withFolders(paths, entries),
+                createdBy: i === metaLayer
+                    ? 'witchery: apk database and /etc'
+                    : `witchery: apk add ${packages.join(' ')}`,
+                comment: i === metaLayer ? 'metadata' : `${packages.length} Alpine packages`
+            },
+            packages: i === metaLayer ? [] : packages
+        });
+    }
+    return specs;
+}
+/** Every path of the tree as a layer entry, with the time the policy above gives it. */
+function datedEntries(input) {
+    const buildTime = new Map(input.installed.map((p) => [p.name, p.buildTime]));
+    const out = new Map();
+    for (const entry of treeToLayerEntries(input.root, input.tree)) {
+        const meta = input.tree.get(entry.path);
+        if (entry.type === 'directory')
+            entry.mtime = FOLDER_MTIME;
+        else if (meta?.owner === undefined || input.written.has(entry.path))
+            entry.mtime = input.epoch;
+        else
+            entry.mtime = Math.min(buildTime.get(meta.owner) || input.epoch, input.epoch);
+        out.set(entry.path, entry);
+    }
+    return out;
+}
+/**
+ * Groups by origin, heaviest first: installed size times (1 + the number of installed packages
+ * that depend on the group, directly or not). Ties go by origin name, so the order is stable.
+ */
+function rankGroups(installed) {
+    const popularity = dependents(installed);
+    const byKey = new Map();
+    for (const pkg of installed) {
+        if (pkg.installedSize === 0)
+            continue;
+        const key = pkg.origin || pkg.name;
+        const group = byKey.get(key) ?? { key, packages: [], size: 0, popularity: 0 };
+        group.packages.push(pkg);
+        group.size += pkg.installedSize;
+        group.popularity = Math.max(group.popularity, popularity.get(pkg.name) ?? 0);
+        byKey.set(key, group);
+    }
+    const score = (g) => g.size * (1 + g.popularity);
+    return [...byKey.values()].sort((a, b) => score(b) - score(a) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+/** For each package, how many installed packages need it, directly or through others. */
+function dependents(installed) {
+    const provider = new Map();
+    for (const pkg of installed) {
+        for (const p of pkg.provides)
+            if (!provider.has(p.name))
+                provider.set(p.name, pkg.name);
+    }
+    for (const pkg of installed)
+        provider.set(pkg.name, pkg.name);
+    const needs = new Map();
+    for (const pkg of installed) {
+        const deps = pkg.depends
+            .filter((d) => !d.conflict)
+            .map((d) => provider.get(d.name))
+            .filter((n) => n !== undefined && n !== pkg.name);
+        needs.set(pkg.name, deps);
+    }
+    const count = new Map();
+    for (const pkg of installed) {
+        const seen = new Set();
+        const stack = [...(needs.get(pkg.name) ?? [])];
+        while (stack.length > 0) {
+            const name = stack.pop();
+            if (seen.has(name))
+                continue;
+            seen.add(name);
+            stack.push(...(needs.get(name) ?? []));
+        }
+        for (const name of seen)
+            count.set(name, (count.get(name) ?? 0) + 1);
+    }
+    return count;
+}
+/** A hard link goes where the file it links to goes: a layer can only link to its own files. */
+function moveHardlinks(tree, members) {
+    const layerOf = new Map();
+    for (const [layer, paths] of members)
+        for (const p of paths)
+            layerOf.set(p, layer);
+    for (const [p, meta] of tree) {
+        if (meta.type !== 'hardlink' || !layerOf.has(p))
+            continue;
+        let target = meta.linkname?.replace(/^\/+/, '');
+        const seen = new Set([p]);
+        while (target && tree.get(target)?.type === 'hardlink' && !seen.has(target)) {
+            seen.add(target);
+            target = tree.get(target)?.linkname?.replace(/^\/+/, '');
+        }
+        const to = target === undefined ? undefined : layerOf.get(target);
+        const from = layerOf.get(p);
+        if (to === undefined || to === from)
+            continue;
+        members.get(from)?.delete(p);
+        members.get(to)?.add(p);
+        layerOf.set(p, to);
+    }
+}
+/** The layer's paths plus every folder above them, each as the tree has it. */
+function withFolders(paths, entries) {
+    const all = new Set(paths);
+    for (const p of paths) {
+        for (let cut = p.lastIndexOf('/'); cut > 0; cut = p.lastIndexOf('/', cut - 1)) {
+            const parent = p.slice(0, cut);
+            if (all.has(parent))
+                break;
+            if (entries.has(parent))
+                all.add(parent);
+        }
+    }
+    return [...all].map((p) => entries.get(p));
+}
+
+;// CONCATENATED MODULE: ./src/assemble/lock.ts
+/**
+ * The lock file: what shapes an image's Alpine part, per arch: each package's name, version,
+ * index checksum (`C:`) and repository, and the Alpine release written into os-release. With
+ * the same lock and app, a build gives the same digest whatever the repositories serve later.
+ *
+ * The format is JSON written by hand for diffs that read well in a pull request: keys in a fixed
+ * order, arches sorted, packages sorted by name with one package per line. Repository URLs are
+ * written without credentials (user:password@); local repositories are written relative to the
+ * lock file's folder, so a lock committed with the workspace works on any runner.
+ */
+
+
+
+
+
+const LOCK_VERSION = 1;
+/** The lock at `file`, or undefined when there is none. Malformed content is an InputError. */
+async function readLock(file) {
+    let text;
+    try {
+        text = await promises_namespaceObject.readFile(file, 'utf8');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw new InputError('lock', `cannot read '${file}': ${error.message}`);
+    }
+    return parseLock(text, file);
+}
+function parseLock(text, file) {
+    const bad = (problem) => new InputError('lock', `'${file}' is not a witchery lock file (${problem}); fix it, or delete it (or set ` +
+        '`lock-update: true`) to write a new one');
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch (error) {
+        throw bad(`not JSON: ${error.message}`);
+    }
+    const top = value;
+    if (typeof top !== 'object' || top === null)
+        throw bad('not a JSON object');
+    if (top.lockVersion !== LOCK_VERSION) {
+        throw bad(`lockVersion is ${JSON.stringify(top.lockVersion)}, this witchery reads ${LOCK_VERSION}`);
+    }
+    if (!isStringArray(top.packages))
+        throw bad('`packages` is not a list of strings');
+    if (typeof top.arches !== 'object' || top.arches === null || Array.isArray(top.arches)) {
+        throw bad('`arches` is not an object');
+    }
+    const arches = {};
+    for (const [arch, raw] of Object.entries(top.arches)) {
+        const entry = raw;
+        if (typeof entry !== 'object' || entry === null || !Array.isArray(entry.packages)) {
+            throw bad(`arch ${arch} has no \`packages\` list`);
+        }
+        if (entry.alpine !== undefined && typeof entry.alpine !== 'string') {
+            throw bad(`arch ${arch}: \`alpine\` is not a string`);
+        }
+        const packages = entry.packages.map((p, i) => {
+            const pkg = p;
+            for (const field of ['name', 'version', 'checksum', 'repository']) {
+                if (typeof pkg?.[field] !== 'string' || pkg[field] === '') {
+                    throw bad(`arch ${arch}, package #${i + 1}: \`${field}\` is missing`);
+                }
+            }
+            return {
+                name: pkg.name,
+                version: pkg.version,
+                checksum: pkg.checksum,
+                repository: pkg.repository
+            };
+        });
+        arches[arch] = { alpine: entry.alpine, packages };
+    }
+    return { world: top.packages, arches };
+}
+function isStringArray(value) {
+    return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+function comparePackages(a, b) {
+    return compareNames(a.name, b.name) || compareVersions(a.version, b.version);
+}
+/** The file's text: stable key order, sorted, one package per line, ending with a newline. */
+function formatLock(lock) {
+    const lines = ['{', `  "lockVersion": ${LOCK_VERSION},`];
+    lines.push(`  "packages": ${JSON.stringify(lock.world)},`);
+    lines.push('  "arches": {');
+    const arches = Object.keys(lock.arches).sort();
+    arches.forEach((arch, a) => {
+        const entry = lock.arches[arch];
+        lines.push(`    ${JSON.stringify(arch)}: {`);
+        if (entry.alpine !== undefined)
+            lines.push(`      "alpine": ${JSON.stringify(entry.alpine)},`);
+        lines.push('      "packages": [');
+        const packages = [...entry.packages].sort(comparePackages);
+        packages.forEach((p, i) => {
+            const fields = {
+                name: p.name,
+                version: p.version,
+                checksum: p.checksum,
+                repository: p.repository
+            };
+            lines.push(`        ${JSON.stringify(fields)}${i < packages.length - 1 ? ',' : ''}`);
+        });
+        lines.push('      ]');
+        lines.push(`    }${a < arches.length - 1 ? ',' : ''}`);
+    });
+    lines.push('  }', '}');
+    return `${lines.join('\n')}\n`;
+}
+/** Writes the lock unless the file already says exactly this; true when it wrote. */
+async function writeLock(file, lock) {
+    const text = formatLock(lock);
+    const existing = await promises_namespaceObject.readFile(file, 'utf8').catch(() => undefined);
+    if (existing === text)
+        return false;
+    try {
+        await promises_namespaceObject.mkdir(external_node_path_namespaceObject.dirname(file), { recursive: true });
+        await writeThroughTemp(file, (temp) => promises_namespaceObject.writeFile(temp, text, { flag: 'wx' }));
+    }
+    catch (error) {
+        throw new InputError('lock', `cannot write '${file}': ${error.message}; give a path in a writable folder`);
+    }
+    return true;
+}
+/**
+ * How a configured repository (`[@tag ]URL-or-path`, as in BuildSpec.repositories) is written
+ * in a lock: a URL without its credentials, or a path relative to the lock file's folder.
+ */
+function lockRepository(configured, lockFile) {
+    // parseRepository keeps a URL as written minus its credentials (publicUrl).
+    const url = parseRepository(configured, 0).url;
+    if (/^https?:\/\//i.test(url))
+        return url;
+    const relative = external_node_path_namespaceObject.relative(external_node_path_namespaceObject.dirname(lockFile), url).split(external_node_path_namespaceObject.sep).join('/');
+    return relative === '' ? '.' : relative;
+}
+/** The lock's section for one arch, from the packages a build installed. */
+function archLock(packages, repositories, lockFile, alpine) {
+    const entries = packages.map((p) => ({
+        name: p.name,
+        version: p.version,
+        checksum: p.checksum,
+        repository: lockRepository(repositories[p.repository], lockFile)
+    }));
+    const lock = { packages: entries.sort(comparePackages) };
+    if (alpine !== undefined)
+        lock.alpine = alpine;
+    return lock;
+}
+/**
+ * The engine's view of one arch of the lock: each package with the index of the configured
+ * repository it names. A lock for another arch, or naming a repository no longer configured,
+ * cannot be honoured.
+ */
+function lockedPackages(lock, arch, repositories, lockFile) {
+    const section = lock.arches[arch];
+    if (!section) {
+        throw new LockError(`the lock file '${lockFile}' has no packages for ${arch} (it has ${Object.keys(lock.arches).join(', ') || 'none'}). ${UPDATE_HINT}`);
+    }
+    const written = repositories.map((r) => lockRepository(r, lockFile));
+    return section.packages.map((p) => {
+        const repository = written.indexOf(p.repository);
+        if (repository < 0) {
+            throw new LockError(`the lock file '${lockFile}' takes ${p.name}-${p.version} from ${p.repository}, which is ` +
+                `not among the repositories given (${written.join(', ')}). Add it back, or ${UPDATE_HINT_LOWER}`);
+        }
+        return { name: p.name, version: p.version, checksum: p.checksum, repository };
+    });
+}
+const UPDATE_HINT = 'Set `lock-update: true` (CLI `--lock-update`) to resolve afresh and rewrite the lock.';
+const UPDATE_HINT_LOWER = 'set `lock-update: true` (CLI `--lock-update`) to resolve afresh and rewrite the lock.';
+/** Added, removed, upgraded, downgraded and rebuilt packages, per arch, sorted. */
+function diffLocks(before, after) {
+    const changes = [];
+    const arches = new Set([...Object.keys(before?.arches ?? {}), ...Object.keys(after.arches)]);
+    for (const arch of [...arches].sort()) {
+        const old = byName(before?.arches[arch]?.packages ?? []);
+        const now = byName(after.arches[arch]?.packages ?? []);
+        const names = [...new Set([...old.keys(), ...now.keys()])].sort(compareNames);
+        for (const name of names) {
+            const a = old.get(name);
+            const b = now.get(name);
+            if (!a && b)
+                changes.push({ arch, name, change: 'added', to: b.version });
+            else if (a && !b)
+                changes.push({ arch, name, change: 'removed', from: a.version });
+            else if (a && b && a.version !== b.version) {
+                const change = compareVersions(a.version, b.version) < 0 ? 'upgraded' : 'downgraded';
+                changes.push({ arch, name, change, from: a.version, to: b.version });
+            }
+            else if (a && b && a.checksum !== b.checksum) {
+                changes.push({ arch, name, change: 'rebuilt', from: a.version, to: b.version });
+            }
+        }
+    }
+    return changes;
+}
+function byName(entries) {
+    return new Map(entries.map((e) => [e.name, e]));
+}
+/** `x86_64: hello 1.0-r0 → 1.1-r0 (upgraded)`: one line of a change list for people. */
+function describeChange(c) {
+    const versions = c.from !== undefined && c.to !== undefined ? `${c.from} → ${c.to}` : (c.to ?? c.from ?? '');
+    return `${c.arch}: ${c.name} ${versions} (${c.change})`;
+}
+
 ;// CONCATENATED MODULE: ./src/assemble/build.ts
 /**
  * The build, as a short story: check the app, open the repositories and resolve the world for
  * every arch, let the caller restore caches, install each root, finish it, write the image.
  * Shared by the action and the CLI.
  */
+
+
+
+
+
 
 
 
@@ -7696,23 +10320,59 @@ async function build(spec, options) {
             await checkApp(appSource(spec.app.source, arch), arch, { musl });
     }
     await checkOutput(spec.output);
+    const previous = spec.lock ? await lockBefore(spec.lock, logger) : undefined;
+    const locked = spec.lock?.update ? undefined : previous;
+    if (locked) {
+        logger.info(`installing the packages locked in ${spec.lock?.path}`);
+        await options.onLocked?.(arches.map((a) => ({ arch: a.apk, packages: locked.arches[a.apk]?.packages ?? [] })));
+    }
     const plans = [];
     for (const arch of arches) {
         logger.info(`${arch.apk}: reading ${spec.repositories.length} repositories`);
-        const repos = await openRepositories(engineOptions(spec, arch.apk, options));
-        const resolution = resolveWorld(repos, imageWorld(spec.packages));
-        logger.info(`${arch.apk}: ${resolution.packages.length} packages resolved`);
-        plans.push({ arch, repos, resolution });
+        const engine = engineOptions(spec, arch.apk, options);
+        const repos = await openRepositories(engine);
+        const appEntries = spec.app
+            ? await scanDirectory(appSource(spec.app.source, arch), spec.app.dest.replace(/^\/+/, ''))
+            : undefined;
+        let world = imageWorld(spec.packages);
+        // What the world as given resolves to decides which of the app's needs it already meets.
+        let given = locked ? undefined : resolveWorld(repos, world);
+        let additions = [];
+        if (spec.app && appEntries && spec.elfNeeds !== false) {
+            const base = given?.packages ?? resolvedOrNothing(repos, world);
+            additions = appWorldAdditions(spec.app.source, appEntries, arch, repos, base);
+            const tokens = additions.map((a) => a.token).filter((t) => !world.includes(t));
+            if (tokens.length > 0) {
+                world = [...world, ...new Set(tokens)];
+                given = undefined;
+            }
+        }
+        const resolution = locked
+            ? await resolveFromLock(spec, locked, repos, engine, world)
+            : (given ?? resolveWorld(repos, world));
+        const added = addedNeeds(additions, resolution.packages);
+        for (const a of added)
+            logger.info(`${arch.apk}: ${describeAdded(a)}`);
+        logger.info(`${arch.apk}: ${resolution.packages.length} packages ${locked ? 'locked' : 'resolved'}`);
+        const found = alpineRelease({
+            indexes: repos.indexes,
+            repositories: spec.repositories,
+            packages: [...resolution.packages, ...repos.packages]
+        });
+        const alpine = locked ? (locked.arches[arch.apk]?.alpine ?? found) : found;
+        plans.push({ arch, repos, resolution, alpine, appEntries, added });
     }
     await options.onResolved?.(plans.map((p) => ({ arch: p.arch.apk, packages: p.resolution.packages })));
     const work = await promises_namespaceObject.mkdtemp(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'witchery-'));
     try {
         const fetch = newFetchStats();
         const images = [];
+        const layerPackages = [];
         const perArch = [];
         for (const plan of plans) {
             const built = await buildArch(spec, plan, external_node_path_namespaceObject.join(work, plan.arch.apk), options, fetch);
             images.push(built.image);
+            layerPackages.push(built.layerPackages);
             perArch.push(built.record);
         }
         logger.info(`writing ${spec.output}`);
@@ -7731,9 +10391,13 @@ async function build(spec, options) {
                 digest: layer.digest,
                 diffId: layer.diffId,
                 size: layer.size,
-                createdBy: images[i].layers[j].createdBy
+                createdBy: images[i].layers[j].createdBy,
+                ...(layerPackages[i][j] ? { packages: layerPackages[i][j] } : {})
             }))
         }));
+        const lock = spec.lock ? await updateLock(spec, spec.lock, plans, previous) : undefined;
+        if (lock)
+            logger.info(lockMessage(lock));
         return {
             tarball: written.tarball,
             digest: written.digest,
@@ -7742,9 +10406,8 @@ async function build(spec, options) {
             tags: spec.tags,
             arches: archResults,
             fetch,
-            warnings: archResults.flatMap((a) => a.scriptsSkipped.length > 0
-                ? [`${a.arch}: install scripts not run for ${a.scriptsSkipped.join(', ')}`]
-                : [])
+            warnings: archResults.flatMap(archWarnings),
+            lock
         };
     }
     finally {
@@ -7755,26 +10418,36 @@ async function buildArch(spec, plan, root, options, fetch) {
     const { arch, repos, resolution } = plan;
     const installed = await installResolution(root, repos, resolution, engineOptions(spec, arch.apk, options));
     addFetchStats(fetch, installed.fetch);
-    const description = repos.indexes.map((i) => i.description).find((d) => d) ?? '';
-    await finishRootfs(root, installed.tree, {
+    const written = await finishRootfs(root, installed.tree, {
         user: spec.image.user,
-        alpineVersion: alpineVersionFrom(description, spec.repositories)
+        alpineVersion: plan.alpine
     });
-    const layers = [
-        {
-            entries: treeToLayerEntries(root, installed.tree),
-            createdBy: `witchery: apk add ${spec.packages.join(' ')}`,
-            comment: `${installed.installed.length} Alpine packages`
-        }
-    ];
-    if (spec.app) {
+    const parts = partitionLayers({
+        root,
+        tree: installed.tree,
+        installed: installed.installed,
+        written,
+        epoch: spec.sourceDateEpoch,
+        layers: spec.layers ?? DEFAULT_LAYERS,
+        createdBy: `witchery: apk add ${spec.packages.join(' ')}`
+    });
+    const layers = parts.map((p) => p.layer);
+    const layerPackages = parts.map((p) => p.packages);
+    const checked = layers.map((layer) => ({
+        entries: layer.entries,
+        owner: (p) => installed.tree.get(p)?.owner ?? 'witchery'
+    }));
+    if (spec.app && plan.appEntries) {
         const source = appSource(spec.app.source, arch);
         layers.push({
-            entries: await scanDirectory(source, spec.app.dest.replace(/^\/+/, '')),
+            entries: plan.appEntries,
             createdBy: `witchery: COPY ${external_node_path_namespaceObject.basename(source)} ${spec.app.dest}`,
             comment: 'app'
         });
+        layerPackages.push(undefined);
+        checked.push({ entries: plan.appEntries, owner: () => 'app', app: true });
     }
+    const linkProblems = linkCheck(spec, plan, checked, options);
     const hasCaBundle = installed.tree.has('etc/ssl/certs/ca-certificates.crt');
     return {
         image: {
@@ -7783,6 +10456,7 @@ async function buildArch(spec, plan, root, options, fetch) {
             config: config_imageConfig(spec, { hasCaBundle }),
             annotations: spec.image.annotations
         },
+        layerPackages,
         record: {
             arch: arch.apk,
             packages: installed.installed.map((p) => ({
@@ -7792,9 +10466,76 @@ async function buildArch(spec, plan, root, options, fetch) {
                 license: p.license,
                 size: p.installedSize
             })),
-            scriptsSkipped: installed.scriptsSkipped
+            scriptsSkipped: installed.scriptsSkipped,
+            alpineRelease: plan.alpine,
+            appNeeds: plan.added.map((a) => ({
+                package: a.package,
+                need: a.need,
+                neededBy: a.neededBy
+            })),
+            linkProblems
         }
     };
+}
+/** What a build warns about for one arch: scripts not (fully) applied, an unknown release. */
+function archWarnings(a) {
+    const warnings = [];
+    const whole = a.scriptsSkipped.filter((s) => s.command === undefined);
+    const commands = a.scriptsSkipped.filter((s) => s.command !== undefined);
+    if (whole.length > 0) {
+        const names = [...new Set(whole.map((s) => s.package))];
+        warnings.push(`${a.arch}: install scripts not run (scripts: none) for ${names.join(', ')}`);
+    }
+    if (commands.length > 0) {
+        const list = commands.map((s) => `${s.package}.${s.script}: ${s.command}`);
+        warnings.push(`${a.arch}: install script commands not run (the image has no shell; witchery applies ` +
+            `only account and busybox idioms): ${list.join('; ')}`);
+    }
+    if (a.alpineRelease === undefined)
+        warnings.push(`${a.arch}: ${UNKNOWN_RELEASE_WARNING}`);
+    if (a.linkProblems.length > 0)
+        warnings.push(linkCheckMessage(a.arch, a.linkProblems));
+    return warnings;
+}
+/** The packages `world` resolves to, or none when it does not resolve (the lock decides then). */
+function resolvedOrNothing(repos, world) {
+    try {
+        return resolveWorld(repos, world).packages;
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * What the app needs that the packages `base` (the world as given, resolved) do not meet, as
+ * world tokens. Throws AppError, before any download, for a need no repository meets.
+ */
+function appWorldAdditions(source, appEntries, arch, repos, base) {
+    const files = readAppFiles(appEntries);
+    const single = appEntries.length === 1;
+    const from = appSource(source, arch);
+    const label = (file) => single ? `app '${from}'` : `'${file.path}' of app folder '${from}'`;
+    const needs = appNeeds(files, new ImageView([appEntries]), arch, label);
+    return worldAdditions(needs, base, repos);
+}
+/**
+ * Runs the link check over the image's layers: throws LinkCheckError with `link-check: error`
+ * (the default), returns the problems as lines with `warn`, nothing with `off`.
+ */
+function linkCheck(spec, plan, layers, options) {
+    const mode = spec.linkCheck ?? 'error';
+    if (mode === 'off')
+        return [];
+    const { problems, elfFiles } = checkLinks(layers, plan.arch);
+    options.logger.info(`${plan.arch.apk}: link check: ${elfFiles} ELF files, ${problems.length} missing`);
+    if (problems.length === 0)
+        return [];
+    const providers = (name) => [...new Set(providersOf(plan.repos, name).map((p) => p.name))];
+    const lines = describeProblems(problems, plan.arch, providers);
+    if (mode === 'error')
+        throw new LinkCheckError(linkCheckMessage(plan.arch.apk, lines));
+    options.logger.warning(linkCheckMessage(plan.arch.apk, lines));
+    return lines;
 }
 /**
  * The world of an image: the packages asked for, plus musl, which every image carries (the app
@@ -7822,12 +10563,15 @@ function engineOptions(spec, arch, options) {
     return {
         arch,
         repositories: spec.repositories,
+        auth: spec.credentials,
+        alpineKeysUrl: spec.alpineKeysUrl,
         keyDirs: spec.keyDirs,
         keyFiles: spec.keyFiles,
         allowUntrusted: spec.allowUntrusted,
         fetchAlpineKeys: spec.fetchAlpineKeys,
         cacheDir: spec.cacheDir,
         sourceDateEpoch: spec.sourceDateEpoch,
+        scripts: spec.scripts,
         logger: options.logger,
         ...options.engine
     };
@@ -7836,6 +10580,64 @@ function addFetchStats(total, add) {
     for (const key of Object.keys(total)) {
         total[key] += add[key] ?? 0;
     }
+}
+/**
+ * The lock as it stands before the build. With `lock-update` an unreadable lock is only the
+ * "before" of the change list, so it is replaced with a warning instead of failing the build.
+ */
+async function lockBefore(lock, logger) {
+    if (!lock.update)
+        return readLock(lock.path);
+    try {
+        return await readLock(lock.path);
+    }
+    catch (error) {
+        logger.warning(`${error.message}; lock-update writes a new one`);
+        return undefined;
+    }
+}
+/** The locked packages of one arch, as the engine installs them; lock problems as LockError. */
+async function resolveFromLock(spec, lock, repos, engine, world) {
+    const file = spec.lock?.path ?? '';
+    const packages = lockedPackages(lock, repos.arch, spec.repositories, file);
+    try {
+        return await resolveLocked(repos, world, packages, engine);
+    }
+    catch (error) {
+        if (!(error instanceof LockedPackageError))
+            throw error;
+        throw new LockError(`${repos.arch}: ${error.message}. ${lockAdvice(error, file)}`, error.packages, {
+            cause: error
+        });
+    }
+}
+function lockAdvice(error, file) {
+    if (/no longer in the repositories/.test(error.message)) {
+        return (`The lock file '${file}' pins them, but Alpine keeps only the newest build of each ` +
+            `package on its mirrors and the cache does not hold these. ${UPDATE_HINT}`);
+    }
+    return `The lock file '${file}' was made for other \`packages\`. ${UPDATE_HINT}`;
+}
+/** Writes the lock after a successful build (when absent, or with `lock-update`). */
+async function updateLock(spec, lockSpec, plans, previous) {
+    if (previous && !lockSpec.update)
+        return { path: lockSpec.path, status: 'used', changes: [] };
+    const lock = { world: spec.packages, arches: {} };
+    for (const plan of plans) {
+        lock.arches[plan.arch.apk] = archLock(plan.resolution.packages, spec.repositories, lockSpec.path, plan.alpine);
+    }
+    await writeLock(lockSpec.path, lock);
+    return {
+        path: lockSpec.path,
+        status: previous ? 'updated' : 'written',
+        changes: diffLocks(previous, lock)
+    };
+}
+function lockMessage(lock) {
+    if (lock.status === 'used')
+        return `installed exactly what ${lock.path} locks`;
+    const what = lock.status === 'written' ? 'wrote' : 'updated';
+    return `${what} ${lock.path}: ${lock.changes.length} change${lock.changes.length === 1 ? '' : 's'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/cli-build.ts
@@ -7850,7 +10652,13 @@ function addFetchStats(total, add) {
 
 
 /** Inputs that take true/false: on the command line also bare flags, like `install`'s. */
-const BOOLEAN_INPUTS = new Set(['allow-untrusted', 'fetch-alpine-keys', 'cache']);
+const BOOLEAN_INPUTS = new Set([
+    'allow-untrusted',
+    'fetch-alpine-keys',
+    'cache',
+    'lock-update',
+    'elf-needs'
+]);
 function flags() {
     const out = { 'cache-dir': { type: 'string', multiple: true } };
     for (const name of Object.keys(INPUTS))
@@ -7901,30 +10709,41 @@ function inputsFromArgv(argv) {
 }
 /** The CLI's commit-time reader: git through node:child_process (no @actions/* in the CLI). */
 const cliCommitTime = (dir) => new Promise((resolve) => {
-    (0,external_node_child_process_namespaceObject.execFile)('git', [...GIT_COMMIT_TIME_ARGS], { cwd: dir }, (error, stdout) => {
+    (0,external_node_child_process_namespaceObject.execFile)('git', commitTimeArgs(dir), { cwd: dir }, (error, stdout, stderr) => {
+        if (error && typeof error.code === 'string') {
+            resolve({ problem: `cannot run git in ${dir}: ${error.message}` });
+            return;
+        }
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve(parseCommitTime(code, String(stdout ?? '')));
+        resolve(parseCommitTime(code, String(stdout ?? ''), String(stderr ?? '')));
     });
 });
 async function runBuildCommand(argv, logger) {
     const inputs = inputsFromArgv(argv);
     const { values } = parse(argv);
     const env = { ...process.env, ...inputs };
-    const headEpoch = needsCommitEpoch(env) ? await cliCommitTime(process.cwd()) : 0;
+    let headEpoch = 0;
+    if (needsCommitEpoch(env)) {
+        const head = await cliCommitTime(process.cwd());
+        if (head.seconds === undefined)
+            logger.warning(commitTimeWarning(process.cwd(), head.problem));
+        headEpoch = head.seconds ?? 0;
+    }
     const spec = readInputs(env, { commitEpoch: () => headEpoch });
     const cacheDir = values['cache-dir']?.at(-1);
     if (cacheDir)
         spec.cacheDir = cacheDir;
-    // Like install and resolve: a test or a mirror of alpinelinux.org/keys/ sets this.
-    const alpineKeysUrl = process.env.WITCHERY_ALPINE_KEYS_URL;
-    const result = await build(spec, { logger, engine: alpineKeysUrl ? { alpineKeysUrl } : {} });
+    const result = await build(spec, { logger });
+    for (const warning of result.warnings)
+        logger.warning(warning);
     process.stdout.write(`${JSON.stringify({
         tarball: result.tarball,
         digest: result.digest,
         imageId: result.imageId,
         size: result.size,
         tags: result.tags,
-        packages: result.arches.flatMap((a) => a.packages)
+        packages: result.arches.flatMap((a) => a.packages),
+        ...(result.lock ? { lockChanges: result.lock.changes } : {})
     }, null, 2)}\n`);
 }
 
@@ -7943,9 +10762,10 @@ async function runBuildCommand(argv, logger) {
 
 
 
+
 const USAGE = `usage:
   witchery install --root DIR --arch ARCH --repository REPO... [--keys-dir DIR]... [--key FILE]...
-                   [--allow-untrusted] [--cache-dir DIR] [--no-alpine-keys] WORLD...
+                   [--allow-untrusted] [--cache-dir DIR] [--no-alpine-keys] [--no-scripts] WORLD...
   witchery resolve --arch ARCH --repository REPO... [--keys-dir DIR]... [--key FILE]...
                    [--allow-untrusted] [--cache-dir DIR] [--no-alpine-keys] WORLD...
   witchery build --output FILE [--app PATH] [--arch ARCH] [--repositories REPO]... [--branch B]
@@ -7962,6 +10782,7 @@ const engineFlags = {
     'allow-untrusted': { type: 'boolean' },
     'cache-dir': { type: 'string' },
     'no-alpine-keys': { type: 'boolean' },
+    'no-scripts': { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' }
 };
@@ -7983,12 +10804,15 @@ function engineOptionsFrom(argv) {
         options: {
             arch: values.arch ?? hostArch(),
             repositories: values.repository,
+            // Like apk, credentials may be in a repository URL; this variable keeps them off the command line.
+            auth: auth_parseAuthLines(process.env[REPOSITORY_AUTH_VARIABLE] ?? '', REPOSITORY_AUTH_VARIABLE),
             keyDirs: values['keys-dir'],
             keyFiles: values.key,
             allowUntrusted: values['allow-untrusted'],
             cacheDir: values['cache-dir'],
             fetchAlpineKeys: !values['no-alpine-keys'],
-            alpineKeysUrl: process.env.WITCHERY_ALPINE_KEYS_URL,
+            scripts: values['no-scripts'] ? 'none' : 'native',
+            alpineKeysUrl: process.env[ALPINE_KEYS_URL_VARIABLE],
             logger: stderrLogger(values.quiet)
         }
     };
