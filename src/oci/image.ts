@@ -27,6 +27,7 @@ import type {
   PlatformImage,
   WriteImageOptions,
   WrittenImage,
+  WrittenLayer,
   WrittenManifest
 } from './types.js'
 import { writeThroughTemp } from '../files.js'
@@ -119,17 +120,25 @@ async function writePlatform(
   }
 ): Promise<{ manifest: WrittenManifest; descriptor: Descriptor }> {
   const below = new Map<string, LayerEntry>()
-  const layers = []
+  const ordered: LayerEntry[][] = []
   for (const layer of image.layers) {
     const entries = normalizeEntries(layer.entries, { parentDir: (p) => below.get(p) })
-    layers.push(
-      await writeLayer(entries, staging.blobs, {
+    ordered.push(entries)
+    for (const entry of entries) below.set(entry.path, entry)
+  }
+  // Layers are independent blobs: written at once, small ones share the cores with big ones.
+  const settled = await Promise.allSettled(
+    ordered.map((entries) =>
+      writeLayer(entries, staging.blobs, {
         mtime: options.createdEpoch,
         gzipLevel: options.gzipLevel
       })
     )
-    for (const entry of entries) below.set(entry.path, entry)
-  }
+  )
+  // Every layer has stopped before the staging folder is removed; the first failure is reported.
+  const failed = settled.find((r) => r.status === 'rejected')
+  if (failed) throw failed.reason
+  const layers = settled.map((r) => (r as PromiseFulfilledResult<WrittenLayer>).value)
   const config = await writeBlob(
     staging,
     MEDIA_TYPES.config,
