@@ -6,7 +6,7 @@
  */
 import { formatDependencies, parseDependency } from './dependency.js'
 import { ApkError, FormatError, IndexSignatureError, UntrustedKeyError } from '../errors.js'
-import { inflateGzipStream, memberAt, readGzipMember } from './gzip.js'
+import { GzipLimitError, inflateGzipStream, memberAt, readGzipMember } from './gzip.js'
 import type { Keyring } from '../keys/keyring.js'
 import { leadingUint } from './pkginfo.js'
 import { parseSignatureName, verifyRsaSignature, type SignatureAlgorithm } from './signature.js'
@@ -19,6 +19,19 @@ import {
   type RepositoryIndex,
   type TarEntry
 } from '../types.js'
+
+/**
+ * The most a signature member may inflate to: one `.SIGN.*` entry is well under 2 KiB, so a
+ * member past this is not signatures (a gzip bomb put in front of a signed index, for one).
+ */
+export const SIGNATURE_MEMBER_LIMIT = 1024 * 1024
+
+/**
+ * The most an index may inflate to. Alpine's largest (edge/community) is about 2 MB compressed
+ * and a few times that inflated: this leaves ample room and still bounds the memory a hostile
+ * mirror can make the build spend.
+ */
+export const INDEX_INFLATE_LIMIT = 128 * 1024 * 1024
 
 /** Letters only the installed database uses; a repository index's copy of them is ignored. */
 const DB_ONLY_LETTERS = new Set(['F', 'M', 'R', 'Z', 'r', 'q', 'a', 's', 'f'])
@@ -304,7 +317,14 @@ function signatureMember(
   bytes: Buffer,
   start: number
 ): { signatures: Signature[]; end: number } | undefined {
-  const member = readGzipMember(bytes, start)
+  let member
+  try {
+    member = readGzipMember(bytes, start, SIGNATURE_MEMBER_LIMIT)
+  } catch (error) {
+    // Too large to be signatures: treated as the first member that is not one.
+    if (error instanceof GzipLimitError) return undefined
+    throw error
+  }
   const entries = scanTar(member.data).entries
   if (entries.some((e) => !e.name.startsWith('.SIGN.'))) return undefined
   const signatures: Signature[] = []
@@ -420,7 +440,7 @@ async function verifySignedIndex(
  * verified, the first of them must start the member the signature covers.
  */
 function readIndexEntries(bytes: Buffer, signedStart?: number): TarEntry[] {
-  const stream = inflateGzipStream(bytes)
+  const stream = inflateGzipStream(bytes, INDEX_INFLATE_LIMIT)
   const tar = scanTar(stream.chunks)
   const first = tar.entries.findIndex((e) => !e.name.startsWith('.SIGN.'))
   if (first < 0) throw new FormatError('it holds no APKINDEX entry')

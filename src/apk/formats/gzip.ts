@@ -98,20 +98,48 @@ function parseHeader(buf: Buffer, start: number): number {
   return pos
 }
 
+/** Default bound on what one inflate may produce, when the caller names none. */
+export const DEFAULT_INFLATE_LIMIT = 64 * 1024 * 1024
+
+/**
+ * A member that inflates to more than the caller allows: a damaged file or a decompression
+ * bomb. Nothing beyond the limit is ever held in memory.
+ */
+export class GzipLimitError extends FormatError {
+  constructor(
+    start: number,
+    readonly limit: number
+  ) {
+    super(
+      `gzip member at byte ${start}: inflates to more than ${limit} bytes, more than it may ` +
+        'hold (a damaged file or a decompression bomb)'
+    )
+  }
+}
+
 interface InflateResult {
   buffer: Buffer
   engine: { bytesWritten: number }
 }
 
-function inflateMember(buf: Buffer, start: number, deflateStart: number): GzipMember {
+function inflateMember(
+  buf: Buffer,
+  start: number,
+  deflateStart: number,
+  limit: number
+): GzipMember {
   let result: InflateResult
   try {
     // info: true exposes how much input the deflate stream consumed: that is where it ends.
     result = zlib.inflateRawSync(buf.subarray(deflateStart), {
       info: true,
-      chunkSize: CHUNK
+      chunkSize: Math.min(CHUNK, limit + 1),
+      maxOutputLength: Math.max(1, limit)
     }) as unknown as InflateResult
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new GzipLimitError(start, limit)
+    }
     throw new FormatError(
       `gzip member at byte ${start}: ${(error as Error).message || 'corrupt deflate data'}`,
       { cause: error }
@@ -135,27 +163,39 @@ function inflateMember(buf: Buffer, start: number, deflateStart: number): GzipMe
  * Splits concatenated gzip members and inflates each. Any bytes after the last member that are
  * not another member are an error, as they are for apk.
  */
-export function splitGzipMembers(buf: Buffer): GzipMember[] {
+export function splitGzipMembers(buf: Buffer, limit = DEFAULT_INFLATE_LIMIT): GzipMember[] {
   if (buf.length === 0) throw new FormatError('empty file, expected gzip data')
   const members: GzipMember[] = []
   let start = 0
+  let left = limit
   while (start < buf.length) {
-    const member = inflateMember(buf, start, parseHeader(buf, start))
+    const member = inflateMember(buf, start, parseHeader(buf, start), left)
+    left -= member.data.length
     members.push(member)
     start = member.end
   }
   return members
 }
 
-/** Inflates the one member that starts at byte `start`: a file's first members can be read alone. */
-export function readGzipMember(buf: Buffer, start: number): GzipMember {
+/**
+ * Inflates the one member that starts at byte `start` (a file's first members can be read
+ * alone), at most `limit` bytes of it.
+ */
+export function readGzipMember(
+  buf: Buffer,
+  start: number,
+  limit = DEFAULT_INFLATE_LIMIT
+): GzipMember {
   if (start >= buf.length) throw new FormatError(`no gzip member at byte ${start}: end of file`)
-  return inflateMember(buf, start, parseHeader(buf, start))
+  return inflateMember(buf, start, parseHeader(buf, start), limit)
 }
 
-/** Splits and inflates `buf`, keeping where each member's data sits in the joined stream. */
-export function inflateGzipStream(buf: Buffer): GzipStream {
-  return streamOf(splitGzipMembers(buf))
+/**
+ * Splits and inflates `buf` (at most `limit` bytes in all), keeping where each member's data
+ * sits in the joined stream.
+ */
+export function inflateGzipStream(buf: Buffer, limit = DEFAULT_INFLATE_LIMIT): GzipStream {
+  return streamOf(splitGzipMembers(buf, limit))
 }
 
 /** Inflated members as one stream, with where each member's data starts in it. */

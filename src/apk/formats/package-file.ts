@@ -10,7 +10,6 @@ import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
 import { ApkError, PackageIntegrityError } from '../errors.js'
 import {
-  inflateGzipStream,
   memberAt,
   readGzipMember,
   streamOf,
@@ -81,9 +80,25 @@ function isControlName(name: string): boolean {
   return name.startsWith('.') && !name.includes('/')
 }
 
-/** Splits the entries at apk's boundaries: `.SIGN.*`, then the control member, then data. */
-function layoutOf(bytes: Buffer, report: Reporter): Layout {
-  return asPackageFormat(report, () => splitLayout(inflateGzipStream(bytes), report))
+/** The most the signature and control members may inflate to, together. */
+export const HEAD_INFLATE_LIMIT = 16 * 1024 * 1024
+
+/**
+ * The most a data section may inflate to: the installed size `.PKGINFO` declares (the sum of
+ * the files, as abuild counts it) plus room for the tar headers. A genuine package stays far
+ * below; a section that inflates past it is refused before it costs more memory or disk.
+ */
+export function dataInflateLimit(installedSize: number): number {
+  return installedSize + Math.max(64 * 1024 * 1024, installedSize)
+}
+
+/** The signature and control members, inflated (bounded) before anything of the data. */
+function readHead(bytes: Buffer, report: Reporter): GzipMember[] {
+  if (bytes.length === 0) {
+    throw report.fail('the file is empty (0 bytes), not an .apk', REFETCH)
+  }
+  const members = asPackageFormat(report, () => leadingMembers(bytes))
+  return members
 }
 
 function asPackageFormat<T>(report: Reporter, read: () => T): T {
@@ -96,7 +111,14 @@ function asPackageFormat<T>(report: Reporter, read: () => T): T {
 }
 
 function splitLayout(stream: GzipStream, report: Reporter): Layout {
-  const { entries, offsets } = scanTar(stream.chunks)
+  const { entries, offsets, globalHeaders } = scanTar(stream.chunks)
+  if (globalHeaders.length > 0) {
+    throw report.fail(
+      `it holds a PAX global header (tar byte ${globalHeaders[0]}), which no package carries and ` +
+        'apk-tools refuses',
+      'The package is malformed: leave it out.'
+    )
+  }
   const first = entries.findIndex((e) => !e.name.startsWith('.SIGN.'))
   if (first < 0) throw report.fail('the file has no .PKGINFO', REFETCH)
   const controlMember = memberAt(stream, offsets[first])
@@ -268,10 +290,44 @@ function reporterFor(options: ReadApkPackageOptions): Reporter {
  */
 export function readApkPackage(bytes: Buffer, options: ReadApkPackageOptions): ApkPackageFile {
   const report = reporterFor(options)
-  const layout = layoutOf(bytes, report)
-  const info = checkPackage(layout, bytes, options, report)
+  const members = readHead(bytes, report)
+  const dataStart = members[members.length - 1].end
+  const info = checkHead(members, bytes, options, report)
+  const limit = dataInflateLimit(info.installedSize)
+  members.push(...asPackageFormat(report, () => inflateFrom(bytes, dataStart, limit)))
+  const layout = asPackageFormat(report, () => splitLayout(streamOf(members), report))
   checkFileDigests(layout, report)
   return { info, scripts: scriptsOf(layout), entries: layout.data }
+}
+
+/**
+ * Every check that needs no inflated data, on the signature and control members alone: the
+ * identity or signature, then the datahash over the data's compressed bytes. Only a package
+ * that passes them is inflated (a decompression bomb behind a genuine control member fails here).
+ */
+function checkHead(
+  members: GzipMember[],
+  bytes: Buffer,
+  options: ReadApkPackageOptions,
+  report: Reporter
+): PackageInfo {
+  const head = asPackageFormat(report, () => splitLayout(streamOf(members), report))
+  const dataStart = members[members.length - 1].end
+  const digest = crypto.createHash('sha256').update(bytes.subarray(dataStart)).digest('hex')
+  return checkPackage(head, bytes, options, report, digest)
+}
+
+/** The gzip members from byte `start` to the end, inflating at most `limit` bytes in all. */
+function inflateFrom(bytes: Buffer, start: number, limit: number): GzipMember[] {
+  const members: GzipMember[] = []
+  let left = limit
+  for (let at = start; at < bytes.length; ) {
+    const member = readGzipMember(bytes, at, left)
+    members.push(member)
+    left -= member.data.length
+    at = member.end
+  }
+  return members
 }
 
 /**
@@ -324,37 +380,47 @@ function holdsControl(member: GzipMember): boolean {
 function leadingMembers(bytes: Buffer): GzipMember[] {
   const members: GzipMember[] = []
   let start = 0
+  let left = HEAD_INFLATE_LIMIT
   while (start < bytes.length) {
-    const member = readGzipMember(bytes, start)
+    const member = readGzipMember(bytes, start, left)
     members.push(member)
+    left -= member.data.length
     start = member.end
     if (holdsControl(member)) break
   }
   return members
 }
 
-/** The whole stream, the data section inflated on the thread pool while it is hashed here. */
-async function inflateOffThread(
+/**
+ * The data section inflated on the thread pool, at most `limit` bytes, after every check that
+ * needs no inflated data passed.
+ */
+async function inflateData(
   bytes: Buffer,
+  dataStart: number,
+  limit: number,
   report: Reporter
-): Promise<{ stream: GzipStream; dataDigest?: string }> {
-  const members = asPackageFormat(report, () => leadingMembers(bytes))
-  const dataStart = members[members.length - 1].end
-  if (dataStart >= bytes.length) return { stream: streamOf(members) }
+): Promise<GzipMember | undefined> {
+  if (dataStart >= bytes.length) return undefined
   const section = bytes.subarray(dataStart)
-  const inflating = gunzipAsync(section, { chunkSize: outputChunk(section) })
-  const dataDigest = crypto.createHash('sha256').update(section).digest('hex')
+  const chunkSize = Math.min(outputChunk(section), limit + 1)
   let data: Buffer
   try {
-    data = await inflating
+    data = await gunzipAsync(section, { chunkSize, maxOutputLength: Math.max(1, limit) })
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw report.fail(
+        `the data section inflates to more than ${limit} bytes, far beyond the installed size ` +
+          'the package declares (a decompression bomb or a damaged file)',
+        REFETCH
+      )
+    }
     // Damaged: read it again inline, which names the member and the fault as readApkPackage does.
-    layoutOf(bytes, report)
+    asPackageFormat(report, () => inflateFrom(bytes, dataStart, limit))
     const message = (error as Error).message
     throw report.fail(`not a valid .apk file (data section: ${message})`, REFETCH, error)
   }
-  members.push({ start: dataStart, end: bytes.length, data })
-  return { stream: streamOf(members), dataDigest }
+  return { start: dataStart, end: bytes.length, data }
 }
 
 /**
@@ -366,9 +432,12 @@ export async function readApkPackageAsync(
   options: ReadApkPackageOptions
 ): Promise<ApkPackageFile> {
   const report = reporterFor(options)
-  const { stream, dataDigest } = await inflateOffThread(bytes, report)
-  const layout = asPackageFormat(report, () => splitLayout(stream, report))
-  const info = checkPackage(layout, bytes, options, report, dataDigest)
+  const members = readHead(bytes, report)
+  const dataStart = members[members.length - 1].end
+  const info = checkHead(members, bytes, options, report)
+  const data = await inflateData(bytes, dataStart, dataInflateLimit(info.installedSize), report)
+  if (data) members.push(data)
+  const layout = asPackageFormat(report, () => splitLayout(streamOf(members), report))
   checkFileDigests(layout, report, await digestsOffThread(layout))
   return { info, scripts: scriptsOf(layout), entries: layout.data }
 }

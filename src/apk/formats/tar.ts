@@ -34,6 +34,8 @@ export interface TarScan {
   offsets: number[]
   /** True when the end-of-archive blocks were seen. */
   ended: boolean
+  /** Stream offsets of PAX global headers (`g`), which apk-tools skips but packages never hold. */
+  globalHeaders: number[]
 }
 
 /** What the ustar linkname field held when PAX `linkpath` replaced it (abuild hashes the field). */
@@ -249,6 +251,7 @@ export function scanTar(input: Buffer | Buffer[], options: TarReadOptions = {}):
   const stream = new Stream(Array.isArray(input) ? input : [input])
   const entries: TarEntry[] = []
   const offsets: number[] = []
+  const globalHeaders: number[] = []
   let pending = freshPending()
   let zeroBlocks = 0
   let pos = 0
@@ -258,7 +261,7 @@ export function scanTar(input: Buffer | Buffer[], options: TarReadOptions = {}):
       pos += BLOCK
       if (++zeroBlocks === 2) {
         checkAfterEnd(stream, pos)
-        return { entries, offsets, ended: true }
+        return { entries, offsets, ended: true, globalHeaders }
       }
       continue
     }
@@ -285,13 +288,15 @@ export function scanTar(input: Buffer | Buffer[], options: TarReadOptions = {}):
     } else if (typeflag === 'L') {
       const longName = stream.read(dataStart, size)
       pending.longName = cString(longName, 0, size)
+    } else if (typeflag === 'g') {
+      globalHeaders.push(pos)
     }
     // 'g', 'K' and unknown types are skipped; their PAX/long name state carries over, as in apk.
     pos = Math.min(stream.length, dataStart + Math.ceil(size / BLOCK) * BLOCK)
   }
   if (pos < stream.length) throw new FormatError(`partial tar block at byte ${pos}`)
   if (options.requireEnd) throw new FormatError('tar archive ends without end-of-archive blocks')
-  return { entries, offsets, ended: false }
+  return { entries, offsets, ended: false, globalHeaders }
 }
 
 /** apk's reading of a tar stream; a tar cut without end-of-archive blocks is accepted. */

@@ -9,6 +9,9 @@ import { baseOf, maliciousReason, parentOf, resolveInRoot } from './paths.js'
 import { type TarEntry } from '../types.js'
 import type { Plan, PlannedPackage } from './plan.js'
 
+/** Longest file name (one path component) Linux file systems hold, in bytes. */
+const NAME_MAX = 255
+
 /** `Q1` + base64 of a hex digest. */
 function q1(hex: string): string {
   return `Q1${Buffer.from(hex, 'hex').toString('base64')}`
@@ -56,6 +59,14 @@ export class Extraction {
       )
     }
     if (name.startsWith('.')) return
+    const long = name.split('/').find((part) => Buffer.byteLength(part) > NAME_MAX)
+    if (long !== undefined) {
+      throw new UnsupportedEntryError(
+        `${label}: /${name}: the name '${long.slice(0, 40)}…' is ${Buffer.byteLength(long)} ` +
+          `bytes long; file systems hold at most ${NAME_MAX} bytes a name. The package is ` +
+          'malformed: leave it out.'
+      )
+    }
     const base = baseOf(name)
     if (entry.type !== 'directory' && base.startsWith('.keep_') && base.length > 6) return
     if (entry.type === 'chardev' || entry.type === 'blockdev' || entry.type === 'fifo') {
@@ -127,10 +138,13 @@ export class Extraction {
       this.pkg.db.dirs.push(dir)
     }
     if (!dir) {
-      this.broken(
-        `${label}: /${entry.name}: no dirent in archive (its folder comes later or not at all); skipped`
+      // apk 2.14 fails the package here ("no dirent in archive"); so do we, so an image never
+      // silently lacks a file.
+      throw new UnsupportedEntryError(
+        `${label}: /${entry.name}: its folder /${dirPath} does not come before it in the ` +
+          'package (no dirent in archive; for example a file under a symlink), as apk-tools also ' +
+          'refuses. The package is malformed: leave it out.'
       )
-      return
     }
     let digest = entry.sha1 ? q1(entry.sha1) : undefined
     let linkTarget: string | undefined
@@ -144,10 +158,11 @@ export class Extraction {
       }
       const target = this.files.get(entry.linkname)
       if (!target) {
-        this.broken(
-          `${label}: /${entry.name}: no hard link target /${entry.linkname} earlier in the package; skipped`
+        throw new UnsupportedEntryError(
+          `${label}: hard link /${entry.name} points at /${entry.linkname}, which is not a file ` +
+            'earlier in the same package (apk-tools refuses such a link too). The package is ' +
+            'malformed: leave it out.'
         )
-        return
       }
       digest = target.digest
       linkTarget = target.at

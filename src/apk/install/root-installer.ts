@@ -14,7 +14,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { FileConflictError, InvalidArgumentError } from '../errors.js'
+import { FileConflictError, InvalidArgumentError, PathEscapeError } from '../errors.js'
 import { compareDbPackages } from './installed-db.js'
 import { parentOf } from './paths.js'
 import {
@@ -27,6 +27,7 @@ import {
   type RootTree
 } from '../types.js'
 import { makeDirs } from '../../files.js'
+import { RootWriter, type Refusal } from '../../root-writer.js'
 import { databaseFiles } from './database.js'
 import { INITDB_DIRS, Plan, treeOf, type InstallUnit, type Node } from './plan.js'
 import { NativeScripts, type ScriptsMode, type SkippedScript } from './scripts-native.js'
@@ -88,9 +89,7 @@ async function initRoot(root: string): Promise<string | undefined> {
         'empty or missing folder.'
     )
   }
-  const made = await makeDirs(root)
-  for (const [dir] of INITDB_DIRS) await fs.promises.mkdir(path.join(root, dir), { mode: 0o755 })
-  return made
+  return makeDirs(root)
 }
 
 /**
@@ -103,6 +102,7 @@ export class RootInstaller {
   private readonly scripts: NativeScripts
   private readonly onDisk = new Set<string>(INITDB_DIRS.map(([dir]) => dir))
   private readonly chown: boolean
+  private readonly writer: RootWriter
 
   private constructor(
     private readonly root: string,
@@ -114,6 +114,8 @@ export class RootInstaller {
     const day = Math.floor((options.sourceDateEpoch ?? 0) / 86400)
     this.scripts = new NativeScripts(this.plan, options.scripts ?? 'native', day)
     this.chown = options.chown ?? process.getuid?.() === 0
+    this.writer = new RootWriter(root, { refuse: (refusal) => this.refusal(refusal) })
+    for (const [dir] of INITDB_DIRS) this.writer.mkdir(dir)
   }
 
   /** Prepares `root`, which must be empty or missing. */
@@ -175,8 +177,15 @@ export class RootInstaller {
         )
       }
       const parent = parentOf(file.rel)
-      if (!plan.nodes.has(parent)) {
+      const folder = plan.nodes.get(parent)
+      if (!folder) {
         plan.set(parent, { type: 'directory', mode: 0o755, uid: 0, gid: 0 })
+      } else if (folder.type !== 'directory') {
+        throw new PathEscapeError(
+          `${plan.ownerLabel(folder)} ships /${parent} as a ${folder.type}, where the apk ` +
+            `database needs a folder (for /${file.rel}); witchery does not write through it. ` +
+            `Leave ${plan.ownerLabel(folder)} out.`
+        )
       }
       const data = Buffer.from(file.content)
       plan.set(file.rel, { type: 'file', mode: 0o644, uid: 0, gid: 0, data })
@@ -192,50 +201,53 @@ export class RootInstaller {
   private writeTouched(): void {
     const rels = [...new Set(this.plan.touched.splice(0))]
     const nodes = rels.map((rel) => [rel, this.plan.nodes.get(rel) as Node] as const)
+    const writer = this.writer
     for (const [rel, node] of nodes) {
       if (node.type !== 'directory' || this.onDisk.has(rel)) continue
-      fs.mkdirSync(this.at(rel), { mode: 0o755 })
+      writer.mkdir(rel)
       this.onDisk.add(rel)
     }
-    for (const [rel, node] of nodes) if (node.type === 'file') this.writeFile(rel, node)
     for (const [rel, node] of nodes) {
-      if (node.type === 'symlink') {
-        this.replace(rel)
-        fs.symlinkSync(node.linkname ?? '', this.at(rel))
-        if (this.chown) fs.lchownSync(this.at(rel), node.uid, node.gid)
-      }
+      if (node.type !== 'file') continue
+      this.replace(rel)
+      writer.writeFile(rel, node.data ?? Buffer.alloc(0), this.attributes(node))
+    }
+    for (const [rel, node] of nodes) {
+      if (node.type !== 'symlink') continue
+      this.replace(rel)
+      writer.symlink(rel, node.linkname ?? '', this.owner(node))
     }
     for (const [rel, node] of nodes) {
       if (node.type !== 'hardlink') continue
       this.replace(rel)
-      fs.linkSync(this.at(node.linkname ?? ''), this.at(rel))
+      writer.hardlink(rel, node.linkname ?? '')
     }
-  }
-
-  private at(rel: string): string {
-    return path.join(this.root, rel)
   }
 
   /** A path a later package takes over: the old file goes first (never written through). */
   private replace(rel: string): void {
-    if (this.onDisk.has(rel)) fs.rmSync(this.at(rel), { force: true })
+    if (this.onDisk.has(rel)) this.writer.remove(rel)
     this.onDisk.add(rel)
   }
 
-  private writeFile(rel: string, node: Node): void {
-    this.replace(rel)
-    const fd = fs.openSync(this.at(rel), 'wx', 0o600)
-    try {
-      const data = node.data ?? Buffer.alloc(0)
-      for (let done = 0; done < data.length;) {
-        done += fs.writeSync(fd, data, done, data.length - done)
-      }
-      if (this.chown) fs.fchownSync(fd, node.uid, node.gid)
-      fs.fchmodSync(fd, node.mode)
-      if (node.mtime !== undefined) fs.futimesSync(fd, node.mtime, node.mtime)
-    } finally {
-      fs.closeSync(fd)
-    }
+  private owner(node: Node): { uid: number; gid: number } | undefined {
+    return this.chown ? { uid: node.uid, gid: node.gid } : undefined
+  }
+
+  private attributes(node: Node) {
+    return { mode: node.mode, owner: this.owner(node), mtime: node.mtime }
+  }
+
+  /** The error for a write the root writer refused: who put what in the way. */
+  private refusal(refusal: Refusal): Error {
+    const inTheWay = this.plan.nodes.get(refusal.at)
+    const who = inTheWay ? this.plan.ownerLabel(inTheWay) : 'something outside witchery'
+    const what = inTheWay ? `a ${inTheWay.type}` : `${refusal.found}`
+    return new PathEscapeError(
+      `refusing to write /${refusal.rel}: /${refusal.at} is ${what} (from ${who}), not a folder ` +
+        'inside the root, and writing through it could land outside the root. The package is ' +
+        'malformed or hostile: remove it from the package list.'
+    )
   }
 
   /** Final folder owners and modes, deepest first (a folder may be read-only for its owner). */
@@ -244,8 +256,7 @@ export class RootInstaller {
       .filter(([, node]) => node.type === 'directory')
       .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0))
     for (const [rel, node] of dirs) {
-      if (this.chown) fs.chownSync(this.at(rel), node.uid, node.gid)
-      fs.chmodSync(this.at(rel), node.mode)
+      this.writer.settleFolder(rel, { mode: node.mode, owner: this.owner(node) })
     }
   }
 }
