@@ -147,10 +147,13 @@ describe('PackageCache: two processes sharing one folder', () => {
         .transpileModule(fs.readFileSync(path.resolve(file), 'utf8'), {
           compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 }
         })
-        .outputText.replace("'../../files.js'", "'./files.mjs'")
+        // Every module is put beside the others: `'../../files.js'` becomes `'./files.mjs'`.
+        .outputText.replace(/'(?:\.\.?\/)+([\w-]+)\.js'/g, "'./$1.mjs'")
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-cache-proc-'))
     fs.writeFileSync(path.join(work, 'cache.mjs'), transpile('src/apk/fetch/cache.ts'))
-    fs.writeFileSync(path.join(work, 'files.mjs'), transpile('src/files.ts'))
+    for (const name of ['files', 'errors', 'temp']) {
+      fs.writeFileSync(path.join(work, `${name}.mjs`), transpile(`src/${name}.ts`))
+    }
     fs.writeFileSync(
       path.join(work, 'writer.mjs'),
       `import { PackageCache } from './cache.mjs'

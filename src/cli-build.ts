@@ -33,6 +33,13 @@ function flags(): Flags {
 }
 
 /**
+ * Words after a bare boolean option that read as an attempt at its value rather than a package
+ * (`--cache maybe`, `--cache no`): taken as the value, so the input check refuses them (exit 2)
+ * instead of a build that looks for a package named `maybe`.
+ */
+const BOOLEAN_LOOKALIKES = /^(?:yes|no|y|n|on|off|t|f|1|0|enabled?|disabled?|maybe|none|null)$/i
+
+/**
  * `--allow-untrusted` alone means true; `--allow-untrusted false` and `--allow-untrusted=false`
  * still work. Rewritten to the `=` form so parseArgs never takes a package as the value.
  */
@@ -47,7 +54,10 @@ export function expandBooleanFlags(argv: string[]): string[] {
     const name = arg.startsWith('--') ? arg.slice(2) : ''
     if (!BOOLEAN_INPUTS.has(name)) {
       out.push(arg)
-    } else if (/^(?:true|false)$/i.test(argv[i + 1] ?? '')) {
+    } else if (
+      /^(?:true|false)$/i.test(argv[i + 1] ?? '') ||
+      BOOLEAN_LOOKALIKES.test(argv[i + 1] ?? '')
+    ) {
       out.push(`${arg}=${argv[++i]}`)
     } else {
       out.push(`${arg}=true`)

@@ -5,6 +5,18 @@
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
+import { WitcheryError } from './errors.js'
+import { removeOnSignal, removeStale } from './temp.js'
+
+/** A folder that cannot be made because a file stands where one of its folders must be. */
+export class NotAFolderError extends WitcheryError {
+  constructor(
+    readonly file: string,
+    dir: string
+  ) {
+    super('NOT_A_FOLDER', `${file} is a file, not a folder, so ${dir} cannot be made inside it`)
+  }
+}
 
 /**
  * `mkdir -p` one level at a time. Node 20's recursive `fs.mkdir` never settles for some paths
@@ -21,6 +33,10 @@ export async function makeDirs(dir: string, mode = 0o755): Promise<string | unde
     if (parent === current) break
     current = parent
   }
+  if (missing.length > 0 && current !== missing[0]) {
+    const stat = await fs.stat(current).catch(() => undefined)
+    if (stat && !stat.isDirectory()) throw new NotAFolderError(current, absolute)
+  }
   let made: string | undefined
   for (const part of missing) {
     const created = await fs.mkdir(part, { mode }).then(
@@ -35,26 +51,37 @@ export async function makeDirs(dir: string, mode = 0o755): Promise<string | unde
   return made
 }
 
+/** `.NAME.<pid>.<12 hex>.tmp`: the temporary writeThroughTemp writes NAME through. */
+function tempPattern(base: string): RegExp {
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(`^\\.${escaped}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`)
+}
+
 /**
  * Writes `file` through a temporary name unique to this process and call, in the same folder,
  * then renames it into place: no reader, and no other process writing the same file, sees a
- * partial result, and a failed write leaves nothing behind.
+ * partial result, and a failed write leaves nothing behind. The temporary is removed on
+ * SIGINT/SIGTERM too; with `removeStale`, those of dead processes are removed first (the
+ * tarball: a killed build leaves a large one).
  */
 export async function writeThroughTemp(
   file: string,
-  write: (temp: string) => Promise<unknown>
+  write: (temp: string) => Promise<unknown>,
+  options: { removeStale?: boolean } = {}
 ): Promise<void> {
   const dir = path.dirname(file)
   await makeDirs(dir)
-  const temp = path.join(
-    dir,
-    `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
-  )
+  const base = path.basename(file)
+  if (options.removeStale) removeStale(dir, tempPattern(base))
+  const temp = path.join(dir, `.${base}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  const forget = removeOnSignal(temp)
   try {
     await write(temp)
     await fs.rename(temp, file)
   } catch (error) {
     await fs.rm(temp, { force: true })
     throw error
+  } finally {
+    forget()
   }
 }

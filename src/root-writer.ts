@@ -107,16 +107,11 @@ export class RootWriter {
    * Writes a new file at `rel` (nothing may be there: remove a file being replaced first), or,
    * with `replace`, truncates a plain file that is there. Never follows a symlink at `rel`.
    */
-  writeFile(
-    rel: string,
-    data: Buffer | string,
-    attributes: FileAttributes,
-    replace = false
-  ): void {
+  writeFile(rel: string, data: Buffer | string, attributes: FileAttributes, replace = false): void {
     const fd = this.open(rel, replace)
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data
-      for (let done = 0; done < bytes.length; ) {
+      for (let done = 0; done < bytes.length;) {
         done += fs.writeSync(fd, bytes, done, bytes.length - done)
       }
       this.settleOpen(fd, attributes)

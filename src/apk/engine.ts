@@ -61,6 +61,9 @@ export type {
 
 export const ALPINE_KEYS_URL = 'https://alpinelinux.org/keys/'
 
+/** A PEM public key is under 1 KiB; anything past this is not one. */
+const MAX_KEY_BYTES = 64 * 1024
+
 export interface EngineOptions {
   /** Alpine arch (`x86_64`, `aarch64`…). */
   arch: string
@@ -165,7 +168,7 @@ async function fetchAlpineKeyFile(
   const url = (options.alpineKeysUrl ?? ALPINE_KEYS_URL) + encodeURIComponent(name)
   try {
     // One attempt: the alpine-keys package of a configured repository is the fallback.
-    return (await transport.get(url, { retries: 0 })).body
+    return (await transport.get(url, { retries: 0, maxBytes: MAX_KEY_BYTES, what: 'key' })).body
   } catch (error) {
     logger.debug(`could not fetch key ${name} from ${url}: ${(error as Error).message}`)
   }

@@ -4,10 +4,10 @@
  * Shared by the action and the CLI.
  */
 import * as fs from 'node:fs/promises'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { findArch, type ArchInfo } from '../arch.js'
 import { makeDirs } from '../files.js'
+import { makeWorkDir } from '../temp.js'
 import {
   type EngineOptions,
   installResolution,
@@ -161,7 +161,8 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
     plans.map((p) => ({ arch: p.arch.apk, packages: p.resolution.packages }))
   )
 
-  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'witchery-'))
+  const workDir = await makeWorkDir('build')
+  const work = workDir.dir
   try {
     const fetch = newFetchStats()
     const images: PlatformImage[] = []
@@ -207,7 +208,7 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
       lock
     }
   } finally {
-    await fs.rm(work, { recursive: true, force: true })
+    await workDir.release()
   }
 }
 

@@ -595,6 +595,15 @@ export function defaultImageName(repository: string | undefined): string {
   return PATH_COMPONENT.test(name) ? name : 'witchery'
 }
 
+/** The nearest existing ancestor of `target` when it is not a folder (so nothing goes under it). */
+function fileAbove(target: string): string | undefined {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+    const stat = fs.statSync(dir, { throwIfNoEntry: false })
+    if (stat) return stat.isDirectory() ? undefined : dir
+    if (path.dirname(dir) === dir) return undefined
+  }
+}
+
 function parseOutput(text: string, workspace: string): string {
   if (text.endsWith('/')) {
     throw new InputError(
@@ -603,6 +612,14 @@ function parseOutput(text: string, workspace: string): string {
     )
   }
   const resolved = path.resolve(workspace, text)
+  const file = fileAbove(resolved)
+  if (file) {
+    throw new InputError(
+      'output',
+      `'${text}' lies under ${file}, which is a file, not a folder; give a path in a folder, ` +
+        'e.g. image.tar'
+    )
+  }
   if (fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
     throw new InputError(
       'output',

@@ -3,9 +3,8 @@
  * `nonroot` user, its home, and os-release so scanners know the distribution. Files a package
  * already ships are kept; accounts are appended, never replaced.
  */
-import * as fs from 'node:fs/promises'
-import * as path from 'node:path'
 import type { RootTree } from '../apk/engine.js'
+import { RootWriter } from '../root-writer.js'
 import { BuildError } from './errors.js'
 
 export const NONROOT = { name: 'nonroot', uid: 65532, gid: 65532, home: 'home/nonroot' }
@@ -34,20 +33,21 @@ export async function finishRootfs(
   tree: RootTree,
   options: RootfsOptions
 ): Promise<Set<string>> {
+  const writer = writerFor(root, tree)
   const written = new Set<string>()
   const note = (rel: string, changed: boolean) => changed && written.add(rel)
-  note('etc', await ensureDir(root, tree, 'etc', 0o755))
-  note('etc/passwd', await appendLines(root, tree, 'etc/passwd', passwdLines(options.user), 0o644))
-  note('etc/group', await appendLines(root, tree, 'etc/group', groupLines(options.user), 0o644))
+  note('etc', ensureDir(writer, tree, 'etc', 0o755))
+  note('etc/passwd', appendLines(writer, tree, 'etc/passwd', passwdLines(options.user), 0o644))
+  note('etc/group', appendLines(writer, tree, 'etc/group', groupLines(options.user), 0o644))
   if (options.user === NONROOT.name) {
-    note('home', await ensureDir(root, tree, 'home', 0o755))
-    note(NONROOT.home, await ensureDir(root, tree, NONROOT.home, 0o755, NONROOT.uid, NONROOT.gid))
+    note('home', ensureDir(writer, tree, 'home', 0o755))
+    note(NONROOT.home, ensureDir(writer, tree, NONROOT.home, 0o755, NONROOT.uid, NONROOT.gid))
   }
   const osReleaseText = osRelease(options.alpineVersion)
-  note('etc/os-release', await writeIfAbsent(root, tree, 'etc/os-release', osReleaseText))
+  note('etc/os-release', writeIfAbsent(writer, tree, 'etc/os-release', osReleaseText))
   if (options.alpineVersion) {
     const release = `${options.alpineVersion}\n`
-    note('etc/alpine-release', await writeIfAbsent(root, tree, 'etc/alpine-release', release))
+    note('etc/alpine-release', writeIfAbsent(writer, tree, 'etc/alpine-release', release))
   }
   return written
 }
@@ -127,73 +127,65 @@ export const UNKNOWN_RELEASE_WARNING =
   "packages. Use Alpine's repositories (a /vX.Y/ branch URL) or a repository that carries " +
   'alpine-release.'
 
-async function ensureDir(
-  root: string,
-  tree: RootTree,
-  rel: string,
-  mode: number,
-  uid = 0,
-  gid = 0
-): Promise<boolean> {
-  if (tree.has(rel)) return false
-  await fs.mkdir(await realPathInside(root, tree, rel), { recursive: true })
-  tree.set(rel, { type: 'directory', mode, uid, gid })
-  return true
-}
-
-/** Appends each line whose account name is not yet in the file. */
-async function appendLines(
-  root: string,
-  tree: RootTree,
-  rel: string,
-  lines: string[],
-  mode: number
-): Promise<boolean> {
-  const file = await realPathInside(root, tree, rel)
-  const existing = await fs.readFile(file, 'utf8').catch(() => '')
-  const names = new Set(existing.split('\n').map((l) => l.split(':')[0]))
-  const missing = lines.filter((l) => !names.has(l.split(':')[0]))
-  if (missing.length === 0) return false
-  const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`
-  await fs.writeFile(file, prefix + missing.join('\n') + '\n')
-  if (!tree.has(rel)) tree.set(rel, { type: 'file', mode, uid: 0, gid: 0 })
-  return true
-}
-
-async function writeIfAbsent(
-  root: string,
-  tree: RootTree,
-  rel: string,
-  text: string
-): Promise<boolean> {
-  if (tree.has(rel)) return false
-  await fs.writeFile(await realPathInside(root, tree, rel), text)
-  tree.set(rel, { type: 'file', mode: 0o644, uid: 0, gid: 0 })
-  return true
-}
-
 /**
- * The host path of `rel` under `root`, refusing any existing component that is a symlink:
- * a package may ship `etc/passwd -> /etc/passwd`, and writing through it would touch the host.
- * Every `user` setting writes root's accounts, so only leaving the package out helps.
+ * The writer for `root`: every write goes through the one guard (src/root-writer.ts), which
+ * refuses a symlink or file where a folder or plain file must be — a package may ship
+ * `etc/passwd -> /etc/passwd`, and writing through it would touch the host. Every `user`
+ * setting writes root's accounts, so only leaving the package out helps.
  */
-async function realPathInside(root: string, tree: RootTree, rel: string): Promise<string> {
-  let current = root
-  for (const part of rel.split('/')) {
-    current = path.join(current, part)
-    const stat = await fs.lstat(current).catch(() => undefined)
-    if (stat?.isSymbolicLink()) {
-      const link = path.relative(root, current)
-      const owner = tree.get(link)?.owner
+function writerFor(root: string, tree: RootTree): RootWriter {
+  return new RootWriter(root, {
+    refuse: ({ rel, at, found }) => {
+      const owner = tree.get(at)?.owner
       const shipper = owner ? `package ${owner}` : 'a package'
-      throw new BuildError(
-        `cannot write /${rel} in the image: /${link} is a symlink shipped by ${shipper}, and the ` +
+      const what =
+        found === 'missing' ? 'missing' : `a ${found === 'other' ? 'special file' : found}`
+      return new BuildError(
+        `cannot write /${rel} in the image: /${at} is ${what} shipped by ${shipper}, and the ` +
           `image's accounts are written for every \`user\`, root included. Leave ${
             owner ?? 'that package'
           } out of the image: remove it, or the package that depends on it, from \`packages\`.`
       )
     }
-    if (!stat) break
-  }
-  return path.join(root, rel)
+  })
+}
+
+function ensureDir(
+  writer: RootWriter,
+  tree: RootTree,
+  rel: string,
+  mode: number,
+  uid = 0,
+  gid = 0
+): boolean {
+  if (tree.has(rel)) return false
+  writer.mkdirs(rel)
+  tree.set(rel, { type: 'directory', mode, uid, gid })
+  return true
+}
+
+/** Appends each line whose account name is not yet in the file. */
+function appendLines(
+  writer: RootWriter,
+  tree: RootTree,
+  rel: string,
+  lines: string[],
+  mode: number
+): boolean {
+  const existing = writer.readFile(rel)?.toString('utf8') ?? ''
+  const names = new Set(existing.split('\n').map((l) => l.split(':')[0]))
+  const missing = lines.filter((l) => !names.has(l.split(':')[0]))
+  if (missing.length === 0) return false
+  const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`
+  const onDisk = tree.get(rel)?.mode ?? mode
+  writer.writeFile(rel, prefix + missing.join('\n') + '\n', { mode: onDisk }, true)
+  if (!tree.has(rel)) tree.set(rel, { type: 'file', mode, uid: 0, gid: 0 })
+  return true
+}
+
+function writeIfAbsent(writer: RootWriter, tree: RootTree, rel: string, text: string): boolean {
+  if (tree.has(rel)) return false
+  writer.writeFile(rel, text, { mode: 0o644 }, true)
+  tree.set(rel, { type: 'file', mode: 0o644, uid: 0, gid: 0 })
+  return true
 }

@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import * as fs from 'node:fs/promises'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { ImageSpecError } from './errors.js'
@@ -31,6 +30,8 @@ import type {
   WrittenManifest
 } from './types.js'
 import { writeThroughTemp } from '../files.js'
+import { createExclusive } from '../root-writer.js'
+import { makeWorkDir } from '../temp.js'
 
 const REF_NAME = 'org.opencontainers.image.ref.name'
 const CONTAINERD_NAME = 'io.containerd.image.name'
@@ -47,7 +48,8 @@ export async function writeImage(options: WriteImageOptions): Promise<WrittenIma
   checkOptions(options)
   const refs = uniqueRefs(options.tags)
   const gzipLevel = options.gzipLevel ?? DEFAULT_GZIP_LEVEL
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'witchery-oci-'))
+  const work = await makeWorkDir('oci')
+  const dir = work.dir
   const staging: Staging = { dir, blobs: path.join(dir, 'blobs', 'sha256') }
   try {
     await fs.mkdir(staging.blobs, { recursive: true })
@@ -71,7 +73,7 @@ export async function writeImage(options: WriteImageOptions): Promise<WrittenIma
       size
     }
   } finally {
-    await fs.rm(dir, { recursive: true, force: true })
+    await work.release()
   }
 }
 
@@ -223,8 +225,12 @@ async function writeLayoutFiles(
 /** Tars the staging directory into `output` through a temporary name; returns its size. */
 async function writeArchive(staging: Staging, output: string, mtime: number): Promise<number> {
   const entries = await archiveEntries(staging)
-  await writeThroughTemp(output, (temp) =>
-    pipeline(tarStream(entries, mtime), createWriteStream(temp))
+  // The temporary is made new, never through a link put at its name (createExclusive).
+  await writeThroughTemp(
+    output,
+    (temp) =>
+      pipeline(tarStream(entries, mtime), createWriteStream('', { fd: createExclusive(temp) })),
+    { removeStale: true }
   )
   return (await fs.stat(output)).size
 }

@@ -21,6 +21,18 @@ import {
   type RepositoryIndex
 } from '../types.js'
 
+/**
+ * The largest index body taken, refused as the bytes arrive. Alpine's largest index is about
+ * 2 MB: this is generous, and stops a mirror that sends an endless body.
+ */
+export const MAX_INDEX_BYTES = 64 * 1024 * 1024
+
+/** The largest package body taken when the index gives no size (`S:`); else exactly `S:`. */
+export const MAX_UNSIZED_PACKAGE_BYTES = 1024 * 1024 * 1024
+
+/** Every index and package starts with a gzip member. */
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b])
+
 /** Counters a build reports; pass one object to both fetch functions to add them up. */
 export interface FetchStats {
   /** Bytes received over HTTP (indexes and packages). */
@@ -251,7 +263,10 @@ async function getIndex(
   try {
     return await context.transport.get(url, {
       etag: cached?.etag,
-      lastModified: cached?.lastModified
+      lastModified: cached?.lastModified,
+      maxBytes: MAX_INDEX_BYTES,
+      magic: GZIP_MAGIC,
+      what: 'index'
     })
   } catch (error) {
     if (error instanceof FetchError && error.status === 404) {
@@ -456,6 +471,9 @@ async function download(
   try {
     const response = await context.transport.get(url, {
       expectedSize: pkg.size > 0 ? pkg.size : undefined,
+      maxBytes: MAX_UNSIZED_PACKAGE_BYTES,
+      magic: GZIP_MAGIC,
+      what: 'package',
       signal: context.signal
     })
     context.stats.downloadedBytes += response.body.length

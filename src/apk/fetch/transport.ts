@@ -15,6 +15,11 @@ import { bareHostname, portOf, proxyAuthorization, proxyFor } from './proxy.js'
 export interface TransportOptions {
   /** Idle timeout of one attempt, in ms: no connection, header or body byte for this long. */
   timeoutMs?: number
+  /**
+   * Overall deadline of one attempt, in ms, however steadily bytes arrive (a server that drips
+   * one byte at a time never trips the idle timeout). Default 10 minutes.
+   */
+  deadlineMs?: number
   /** Attempts after the first one, for failures that may be transient. */
   retries?: number
   /** First backoff delay in ms; doubles per attempt, with jitter. */
@@ -38,10 +43,22 @@ export interface GetOptions {
   lastModified?: string
   /** A body of any other length is treated as truncated (and retried). */
   expectedSize?: number
+  /**
+   * The most bytes the body may have, refused as they arrive (not retried): without
+   * `expectedSize`, DEFAULT_MAX_BODY.
+   */
+  maxBytes?: number
+  /** Bytes the body must start with (the gzip magic for an index), checked as they arrive. */
+  magic?: Buffer
+  /** What the body is, for messages (`index`, `package`); default `file`. */
+  what?: string
   signal?: AbortSignal
   /** Attempts after the first for this download (default: the transport's). */
   retries?: number
 }
+
+/** The largest body taken when the caller names no size: more than any index or key. */
+export const DEFAULT_MAX_BODY = 64 * 1024 * 1024
 
 export interface TransportResponse {
   status: 200 | 304
@@ -81,6 +98,7 @@ type Route =
 
 export class HttpTransport {
   private readonly timeoutMs: number
+  private readonly deadlineMs: number
   private readonly retries: number
   private readonly backoffMs: number
   private readonly maxBackoffMs: number
@@ -94,6 +112,7 @@ export class HttpTransport {
 
   constructor(options: TransportOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000
+    this.deadlineMs = options.deadlineMs ?? 600_000
     this.retries = Math.max(0, options.retries ?? 4)
     this.backoffMs = options.backoffMs ?? 500
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000
@@ -179,9 +198,10 @@ export class HttpTransport {
   ): Promise<RawResponse> {
     const route = await this.routeFor(target, options.signal)
     return new Promise((resolve, reject) => {
-      const exchange = new Exchange(this.timeoutMs, options.signal, resolve, reject)
+      const limits = { idleMs: this.timeoutMs, deadlineMs: this.deadlineMs }
+      const exchange = new Exchange(limits, options, resolve, reject)
       const request = this.makeRequest(target, route, options, authorization)
-      exchange.attach(request, options.expectedSize)
+      exchange.attach(request)
       if (route.kind === 'tunnel') exchange.own(route.socket)
     })
   }
@@ -313,31 +333,44 @@ export class HttpTransport {
 class Exchange {
   private settled = false
   private readonly timer: NodeJS.Timeout
+  private readonly deadline: NodeJS.Timeout
   private request?: http.ClientRequest
   private socket?: net.Socket
+  private readonly signal: AbortSignal | undefined
   private readonly onAbort = (): void => this.fail(abortedError(this.signal))
 
   constructor(
-    timeoutMs: number,
-    private readonly signal: AbortSignal | undefined,
+    limits: { idleMs: number; deadlineMs: number },
+    private readonly options: GetOptions,
     private readonly resolve: (response: RawResponse) => void,
     private readonly reject: (error: Error) => void
   ) {
+    this.signal = options.signal
     this.timer = setTimeout(
-      () => this.fail(new AttemptError(`no data for ${timeoutMs} ms (timed out)`, true)),
-      timeoutMs
+      () => this.fail(new AttemptError(`no data for ${limits.idleMs} ms (timed out)`, true)),
+      limits.idleMs
     )
-    signal?.addEventListener('abort', this.onAbort)
+    this.deadline = setTimeout(
+      () =>
+        this.fail(
+          new AttemptError(
+            `not complete after ${limits.deadlineMs} ms (the server sends too slowly)`,
+            true
+          )
+        ),
+      limits.deadlineMs
+    )
+    this.signal?.addEventListener('abort', this.onAbort)
   }
 
   own(socket: net.Socket): void {
     this.socket = socket
   }
 
-  attach(request: http.ClientRequest, expectedSize: number | undefined): void {
+  attach(request: http.ClientRequest): void {
     this.request = request
     request.on('error', (error) => this.fail(error))
-    request.on('response', (response) => this.onResponse(response, expectedSize))
+    request.on('response', (response) => this.onResponse(response))
     request.end()
   }
 
@@ -345,7 +378,7 @@ class Exchange {
     this.timer.refresh()
   }
 
-  private onResponse(response: http.IncomingMessage, expectedSize: number | undefined): void {
+  private onResponse(response: http.IncomingMessage): void {
     this.touch()
     const status = response.statusCode ?? 0
     if (status !== 200) {
@@ -355,11 +388,17 @@ class Exchange {
       this.succeed({ status, headers: response.headers, body: Buffer.alloc(0) })
       return
     }
-    this.collect(response, expectedSize)
+    this.collect(response)
   }
 
-  private collect(response: http.IncomingMessage, expectedSize: number | undefined): void {
+  private collect(response: http.IncomingMessage): void {
+    const { expectedSize, magic } = this.options
+    const limit = expectedSize ?? this.options.maxBytes ?? DEFAULT_MAX_BODY
     const declared = declaredLength(response.headers)
+    if (declared !== undefined && declared > limit) {
+      this.fail(tooLarge(this.options, limit, `the server announces ${declared} bytes`))
+      return
+    }
     const chunks: Buffer[] = []
     let received = 0
     // A connection lost mid-body surfaces as 'error' (aborted) or as 'close' without 'end'.
@@ -368,8 +407,17 @@ class Exchange {
       this.touch()
       received += chunk.length
       chunks.push(chunk)
-      if (expectedSize !== undefined && received > expectedSize) {
-        this.fail(sizeMismatch(`more than the expected ${expectedSize} bytes`))
+      if (received > limit) {
+        chunks.length = 0
+        const what = `more than ${limit} bytes arrived`
+        this.fail(
+          expectedSize === undefined
+            ? tooLarge(this.options, limit, what)
+            : sizeMismatch(`more than the expected ${expectedSize} bytes`)
+        )
+      } else if (magic && received - chunk.length < magic.length) {
+        const head = Buffer.concat(chunks).subarray(0, magic.length)
+        if (!magic.subarray(0, head.length).equals(head)) this.fail(notMagic(this.options, head))
       }
     })
     response.on('end', () => {
@@ -403,6 +451,7 @@ class Exchange {
   private finish(): void {
     this.settled = true
     clearTimeout(this.timer)
+    clearTimeout(this.deadline)
     this.signal?.removeEventListener('abort', this.onAbort)
   }
 }
@@ -417,6 +466,26 @@ function declaredLength(headers: http.IncomingHttpHeaders): number | undefined {
 function truncated(received: number, declared: number | undefined): AttemptError {
   const of = declared === undefined ? '' : ` of ${declared}`
   return new AttemptError(`connection closed after ${received}${of} bytes (truncated body)`, true)
+}
+
+/** A body past its bound: a mirror that never ends, or not the file asked for. Not retried. */
+function tooLarge(options: GetOptions, limit: number, what: string): AttemptError {
+  const thing = options.what ?? 'file'
+  return new AttemptError(
+    `${what}, more than the ${limit} bytes a ${thing} may have: the server sends something ` +
+      'else or a body that never ends; check the repository URL and the mirror',
+    false
+  )
+}
+
+/** A body that does not start as the format must (an HTML error page for an index). */
+function notMagic(options: GetOptions, head: Buffer): AttemptError {
+  const thing = options.what ?? 'file'
+  return new AttemptError(
+    `the ${thing} does not start like gzip data (first bytes ${head.toString('hex')}): the ` +
+      'server answers with something else (an error page?); check the repository URL',
+    false
+  )
 }
 
 function sizeMismatch(what: string): AttemptError {

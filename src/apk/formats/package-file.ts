@@ -9,13 +9,7 @@ import * as crypto from 'node:crypto'
 import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
 import { ApkError, PackageIntegrityError } from '../errors.js'
-import {
-  memberAt,
-  readGzipMember,
-  streamOf,
-  type GzipMember,
-  type GzipStream
-} from './gzip.js'
+import { memberAt, readGzipMember, streamOf, type GzipMember, type GzipStream } from './gzip.js'
 import type { Keyring } from '../keys/keyring.js'
 import { parsePkginfo } from './pkginfo.js'
 import { parseSignatureName, verifyRsaSignature } from './signature.js'
@@ -321,7 +315,7 @@ function checkHead(
 function inflateFrom(bytes: Buffer, start: number, limit: number): GzipMember[] {
   const members: GzipMember[] = []
   let left = limit
-  for (let at = start; at < bytes.length; ) {
+  for (let at = start; at < bytes.length;) {
     const member = readGzipMember(bytes, at, left)
     members.push(member)
     left -= member.data.length

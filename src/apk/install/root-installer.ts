@@ -26,7 +26,7 @@ import {
   type Repository,
   type RootTree
 } from '../types.js'
-import { makeDirs } from '../../files.js'
+import { makeDirs, NotAFolderError } from '../../files.js'
 import { RootWriter, type Refusal } from '../../root-writer.js'
 import { databaseFiles } from './database.js'
 import { INITDB_DIRS, Plan, treeOf, type InstallUnit, type Node } from './plan.js'
@@ -89,7 +89,15 @@ async function initRoot(root: string): Promise<string | undefined> {
         'empty or missing folder.'
     )
   }
-  return makeDirs(root)
+  try {
+    return await makeDirs(root)
+  } catch (error) {
+    if (!(error instanceof NotAFolderError)) throw error
+    throw new InvalidArgumentError(
+      `cannot make the root ${root}: ${error.message}. Give an empty or missing folder whose ` +
+        'parents are folders.'
+    )
+  }
 }
 
 /**
