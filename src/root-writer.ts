@@ -84,15 +84,18 @@ export class RootWriter {
     return rel === '' ? this.root : path.join(this.root, rel)
   }
 
-  /** Makes the folder `rel` (its parent must exist); an existing real folder is fine. */
-  mkdir(rel: string, mode = 0o755): void {
+  /**
+   * Makes the folder `rel` (its parent must exist); an existing real folder is fine. `target`
+   * is what the caller set out to make, for messages.
+   */
+  mkdir(rel: string, mode = 0o755, target = rel): void {
     if (this.folders.has(rel)) return
-    this.checkParents(rel)
+    this.checkParents(rel, target)
     try {
       fs.mkdirSync(this.hostPath(rel), { mode })
     } catch (error) {
       if (errnoOf(error) !== 'EEXIST') throw error
-      this.checkFolder(rel, rel)
+      this.checkFolder(rel, target)
     }
     this.folders.add(rel)
   }
@@ -100,7 +103,7 @@ export class RootWriter {
   /** Makes `rel` and every missing folder above it. */
   mkdirs(rel: string, mode = 0o755): void {
     const parts = rel.split('/')
-    for (let i = 1; i <= parts.length; i++) this.mkdir(parts.slice(0, i).join('/'), mode)
+    for (let i = 1; i <= parts.length; i++) this.mkdir(parts.slice(0, i).join('/'), mode, rel)
   }
 
   /**
@@ -231,13 +234,13 @@ export class RootWriter {
   }
 
   /** Every folder above `rel` must be a real folder of the root. */
-  private checkParents(rel: string): void {
+  private checkParents(rel: string, target = rel): void {
     const slash = rel.lastIndexOf('/')
     if (slash < 0) return
     const parent = rel.slice(0, slash)
     if (this.folders.has(parent)) return
-    this.checkParents(parent)
-    this.checkFolder(parent, rel)
+    this.checkParents(parent, target)
+    this.checkFolder(parent, target)
     this.folders.add(parent)
   }
 

@@ -108,6 +108,11 @@ export interface BuildApkOptions {
   signature?: SignatureType | 'none'
   /** More `.SIGN.*` entries after the main one, in the same signature member. */
   extraSigners?: Array<{ key: SigningKey; signature?: SignatureType }>
+  /**
+   * A data member (gzip) to use instead of the one `files` make, e.g. a tar no tar tool
+   * writes; `datahash` and the installed size are taken over it as for any other.
+   */
+  dataMember?: { member: Buffer; tar: Buffer }
 }
 
 export interface BuiltApk {
@@ -434,8 +439,8 @@ function signersOf(
 /** Builds a signed (or unsigned) .apk from `spec`. */
 export function buildApk(spec: ApkSpec, key?: SigningKey, options: BuildApkOptions = {}): BuiltApk {
   const r = resolveDefaults(spec)
-  const dataTar = buildDataTar(spec, r.builddate)
-  const data = gzip(dataTar)
+  const dataTar = options.dataMember?.tar ?? buildDataTar(spec, r.builddate)
+  const data = options.dataMember?.member ?? gzip(dataTar)
   const realHash = sha256Hex(data)
   const datahash = spec.datahash === undefined ? realHash : spec.datahash
   const pkginfo = formatPkginfo(spec, datahash)

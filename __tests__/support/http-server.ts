@@ -19,7 +19,10 @@ import * as path from 'node:path'
  * - `truncate`: send the headers (Content-Length of the full body) and only that many body bytes, then destroy;
  * - `delayMs`: wait, then answer normally (if the client is still there);
  * - `corrupt`: the full body with some bytes flipped, correct length and ETag of the real file;
- * - `redirect`: 302 to that URL (`{path}` in it is replaced by the request's path and query).
+ * - `redirect`: 302 to that URL (`{path}` in it is replaced by the request's path and query);
+ * - `endless`: 200 with a chunked body of gzip-looking bytes that never ends (until the client
+ *   goes away);
+ * - `dripMs`: 200 with the real file's length, then one byte of it every `dripMs` ms.
  */
 export type Fault =
   | { status: number }
@@ -28,6 +31,8 @@ export type Fault =
   | { delayMs: number }
   | { corrupt: true }
   | { redirect: string }
+  | { endless: true }
+  | { dripMs: number }
 
 export interface RecordedRequest {
   method: string
@@ -110,8 +115,9 @@ function flipBytes(body: Buffer): Buffer {
   return copy
 }
 
+/** Never keeps the test process alive: a held response may outlive its test. */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+  return new Promise((resolve) => setTimeout(resolve, ms).unref())
 }
 
 async function respond(
@@ -147,6 +153,10 @@ async function respond(
     send(405, { Allow: 'GET, HEAD' }, Buffer.from('method not allowed\n'))
     return
   }
+  if (fault && 'endless' in fault) {
+    endless(res, record)
+    return
+  }
   const file = resolveFile(root, pathname)
   if (!file) {
     send(404, { 'Content-Type': 'text/plain' }, Buffer.from(`not found: ${pathname}\n`))
@@ -171,7 +181,41 @@ async function respond(
     res.write(body.subarray(0, fault.truncate), () => res.destroy())
     return
   }
+  if (fault && 'dripMs' in fault) {
+    record.status = 200
+    res.writeHead(200, full)
+    drip(res, body, fault.dripMs)
+    return
+  }
   send(200, full, fault && 'corrupt' in fault ? flipBytes(body) : body)
+}
+
+/** A gzip magic, then 1 MiB chunks for as long as the client reads. */
+function endless(res: http.ServerResponse, record: RecordedRequest): void {
+  record.status = 200
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream' })
+  const chunk = Buffer.alloc(1024 * 1024, 0x41)
+  chunk[0] = 0x1f
+  chunk[1] = 0x8b
+  const pump = (): void => {
+    while (!res.destroyed && res.write(chunk)) chunk[0] = chunk[1] = 0x41
+    if (!res.destroyed) res.once('drain', pump)
+  }
+  pump()
+}
+
+function drip(res: http.ServerResponse, body: Buffer, everyMs: number): void {
+  let sent = 0
+  const timer = setInterval(() => {
+    if (res.destroyed || sent >= body.length) {
+      clearInterval(timer)
+      if (!res.destroyed) res.end()
+      return
+    }
+    res.write(body.subarray(sent, sent + 1))
+    sent++
+  }, everyMs)
+  res.on('close', () => clearInterval(timer))
 }
 
 function listen(server: net.Server): Promise<number> {

@@ -10,7 +10,7 @@
  */
 
 export type TarType =
-  'file' | 'hardlink' | 'symlink' | 'chardev' | 'blockdev' | 'dir' | 'fifo' | 'pax'
+  'file' | 'hardlink' | 'symlink' | 'chardev' | 'blockdev' | 'dir' | 'fifo' | 'pax' | 'paxGlobal'
 
 export type TarStyle = 'posix' | 'gnu'
 
@@ -43,7 +43,8 @@ const TYPEFLAG: Record<TarType, string> = {
   blockdev: '4',
   dir: '5',
   fifo: '6',
-  pax: 'x'
+  pax: 'x',
+  paxGlobal: 'g'
 }
 
 function putString(block: Buffer, offset: number, length: number, value: string | Buffer): void {
@@ -75,7 +76,7 @@ export function tarHeader(h: TarHeader, style: TarStyle = 'posix'): Buffer {
   putString(block, 265, 32, h.uname)
   putString(block, 297, 32, h.gname)
   // GNU tar fills the device fields of every real entry in posix mode, never of a PAX header.
-  if (!gnu && h.type !== 'pax') {
+  if (!gnu && h.type !== 'pax' && h.type !== 'paxGlobal') {
     putString(block, 329, 8, octal(h.devmajor ?? 0, 7))
     putString(block, 337, 8, octal(h.devminor ?? 0, 7))
   }

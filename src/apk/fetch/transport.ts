@@ -471,9 +471,10 @@ function truncated(received: number, declared: number | undefined): AttemptError
 /** A body past its bound: a mirror that never ends, or not the file asked for. Not retried. */
 function tooLarge(options: GetOptions, limit: number, what: string): AttemptError {
   const thing = options.what ?? 'file'
+  const article = /^[aeiou]/.test(thing) ? 'an' : 'a'
   return new AttemptError(
-    `${what}, more than the ${limit} bytes a ${thing} may have: the server sends something ` +
-      'else or a body that never ends; check the repository URL and the mirror',
+    `${what}; at most ${limit} bytes are taken for ${article} ${thing}: the server sends ` +
+      'something else or a body that never ends; check the repository URL and the mirror',
     false
   )
 }
