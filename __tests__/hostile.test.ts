@@ -222,6 +222,27 @@ describe('decompression bombs stay under 256 MiB', () => {
     expect(run.peakBytes).toBeLessThan(MEMORY_BOUND)
   })
 
+  it('a genuine package with a 1 GiB file installs, in bounded memory', async () => {
+    const big = buildApk(synthetic('big', '1.0-r0', { files: [], installedSize: GIB }), key, {
+      dataMember: zeros
+    })
+    const run = await install(repoOf([big]), ['big'])
+    expect(run.stderr).not.toMatch(/ERROR/)
+    expect(run.code).toBe(0)
+    const file = path.join(run.root, 'usr/share/zeros/one-gib')
+    expect(fs.statSync(file).size).toBe(GIB)
+    const fd = fs.openSync(file, 'r')
+    const tail = Buffer.alloc(4096, 1)
+    fs.readSync(fd, tail, 0, tail.length, GIB - tail.length)
+    fs.closeSync(fd)
+    expect(tail.equals(Buffer.alloc(4096))).toBe(true)
+    expect(fs.readFileSync(path.join(run.root, 'lib/apk/db/installed'), 'utf8')).toContain(
+      'R:one-gib\nZ:Q1'
+    )
+    expect(run.peakBytes).toBeLessThan(MEMORY_BOUND)
+    fs.rmSync(run.root, { recursive: true, force: true })
+  })
+
   it('the action refuses the bomb too', async () => {
     const result = await runAction(DIST, {
       inputs: {

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { findArch, archNames } from '../arch.js'
+import { makeWorkDir } from '../temp.js'
 import { readApkindex } from './formats/apkindex.js'
 import { PackageCache } from './fetch/cache.js'
 import { parseDependency } from './formats/dependency.js'
@@ -325,6 +326,8 @@ export async function installResolution(
   // Packages go in, in install order, while later ones are still downloading and verifying.
   const queue = new InstallQueue(installer, resolution.packages)
   const { transport, done } = transportFor(options)
+  // Large files stream here while they verify, and move into the root from here.
+  const staging = await makeWorkDir('stage')
   try {
     await fetchPackages(resolution.packages, repos.repositories, repos.arch, {
       transport,
@@ -332,6 +335,7 @@ export async function installResolution(
       concurrency: options.concurrency,
       logger,
       stats: fetch,
+      staging: staging.dir,
       onVerified: (pkg, file) => queue.ready(pkg, file)
     })
     await queue.done()
@@ -342,6 +346,7 @@ export async function installResolution(
     throw error
   } finally {
     done()
+    await staging.release()
   }
 }
 

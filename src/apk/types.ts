@@ -148,8 +148,13 @@ export interface TarEntry {
   xattrs: Map<string, Buffer>
   devmajor: number
   devminor: number
-  /** Contents for regular files; empty otherwise. */
+  /** Contents for regular files; empty otherwise, and for a file whose contents were staged. */
   data: Buffer
+  /**
+   * A large file's contents, streamed to this host file as they were inflated and verified
+   * (the installer moves it into the root) instead of held in `data`.
+   */
+  staged?: string
 }
 
 export type ScriptType =

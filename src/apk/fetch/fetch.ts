@@ -80,6 +80,8 @@ export interface FetchPackagesOptions {
   /** Each package as soon as it is verified, in whatever order downloads finish. */
   onVerified?: (pkg: RepoPackage, file: ApkPackageFile) => void
   stats?: FetchStats
+  /** Where large files are streamed while they verify (see ReadApkPackageOptions.staging). */
+  staging?: string
 }
 
 interface IndexContext {
@@ -329,6 +331,7 @@ interface PackageContext {
   logger: Logger
   stats: FetchStats
   signal: AbortSignal
+  staging?: string
 }
 
 /**
@@ -353,7 +356,8 @@ export async function fetchPackages(
     cache: options.cache,
     logger: options.logger ?? silentLogger,
     stats,
-    signal: cancel.signal
+    signal: cancel.signal,
+    staging: options.staging
   }
   const startBytes = stats.downloadedBytes
   let done = 0
@@ -404,11 +408,11 @@ async function fetchPackage(
   const label = `${pkg.name}-${pkg.version}`
   const url = packageUrl(repository, pkg, context.arch)
   // A local repository is already on disk: caching it would only copy it.
-  if (!isRemote(repository)) return readLocalPackage(pkg, url, label)
+  if (!isRemote(repository)) return readLocalPackage(pkg, url, label, context.staging)
   const cached = await fromCache(pkg, label, context)
   if (cached) return cached
   const bytes = await download(pkg, url, label, context)
-  const file = await verifyDownloaded(bytes, pkg, url, label)
+  const file = await verifyDownloaded(bytes, pkg, url, label, context.staging)
   context.stats.packagesDownloaded++
   await storePackage(pkg, bytes, label, context)
   return file
@@ -417,7 +421,8 @@ async function fetchPackage(
 async function readLocalPackage(
   pkg: RepoPackage,
   file: string,
-  label: string
+  label: string,
+  staging: string | undefined
 ): Promise<ApkPackageFile> {
   let bytes: Buffer
   try {
@@ -431,7 +436,7 @@ async function readLocalPackage(
       cause: error
     })
   }
-  return verifyDownloaded(bytes, pkg, file, label)
+  return verifyDownloaded(bytes, pkg, file, label, staging)
 }
 
 /** A cached package that verifies; one that does not is removed and fetched again. */
@@ -450,7 +455,11 @@ async function fromCache(
   }
   if (!bytes) return undefined
   try {
-    const file = await readApkPackageAsync(bytes, { expected: pkg, label })
+    const file = await readApkPackageAsync(bytes, {
+      expected: pkg,
+      label,
+      staging: context.staging
+    })
     context.stats.packagesFromCache++
     return file
   } catch (error) {
@@ -493,10 +502,11 @@ async function verifyDownloaded(
   bytes: Buffer,
   pkg: RepoPackage,
   source: string,
-  label: string
+  label: string,
+  staging: string | undefined
 ): Promise<ApkPackageFile> {
   try {
-    return await readApkPackageAsync(bytes, { expected: pkg, label })
+    return await readApkPackageAsync(bytes, { expected: pkg, label, staging })
   } catch (error) {
     if (!(error instanceof ApkError)) throw error
     throw new PackageIntegrityError(

@@ -6,6 +6,8 @@
  * made with a trusted key. Nothing is returned unless every check passed.
  */
 import * as crypto from 'node:crypto'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
 import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
 import { ApkError, PackageIntegrityError } from '../errors.js'
@@ -14,7 +16,7 @@ import type { Keyring } from '../keys/keyring.js'
 import { parsePkginfo } from './pkginfo.js'
 import { parseSignatureName, verifyRsaSignature } from './signature.js'
 import { hashWorker } from './hash-worker.js'
-import { scanTar, storedLinkname } from './tar.js'
+import { scanTar, storedLinkname, TarStreamReader, type TarBodySink } from './tar.js'
 import {
   SCRIPT_TYPES,
   type ApkPackageFile,
@@ -33,6 +35,12 @@ export interface ReadApkPackageOptions {
   allowUntrusted?: boolean
   /** Where the bytes came from (URL or path), for messages. */
   label?: string
+  /**
+   * A folder of this run's own, where the contents of large files are streamed as they are
+   * inflated (TarEntry.staged), so a package of any installed size is read in bounded memory.
+   * Without it every file is held in memory (bounded by the declared installed size).
+   */
+  staging?: string
 }
 
 /** Package identity: `Q1` + base64(SHA-1 of the control member's compressed bytes). */
@@ -83,7 +91,7 @@ export const HEAD_INFLATE_LIMIT = 16 * 1024 * 1024
  * below; a section that inflates past it is refused before it costs more memory or disk.
  */
 export function dataInflateLimit(installedSize: number): number {
-  return installedSize + Math.max(64 * 1024 * 1024, installedSize)
+  return installedSize + Math.max(16 * 1024 * 1024, installedSize)
 }
 
 /** The signature and control members, inflated (bounded) before anything of the data. */
@@ -403,11 +411,7 @@ async function inflateData(
     data = await gunzipAsync(section, { chunkSize, maxOutputLength: Math.max(1, limit) })
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw report.fail(
-        `the data section inflates to more than ${limit} bytes, far beyond the installed size ` +
-          'the package declares (a decompression bomb or a damaged file)',
-        REFETCH
-      )
+      throw tooLargeData(limit, report)
     }
     // Damaged: read it again inline, which names the member and the fault as readApkPackage does.
     asPackageFormat(report, () => inflateFrom(bytes, dataStart, limit))
@@ -429,11 +433,138 @@ export async function readApkPackageAsync(
   const members = readHead(bytes, report)
   const dataStart = members[members.length - 1].end
   const info = checkHead(members, bytes, options, report)
-  const data = await inflateData(bytes, dataStart, dataInflateLimit(info.installedSize), report)
+  const limit = dataInflateLimit(info.installedSize)
+  if (options.staging && info.datahash !== undefined && info.installedSize > STREAM_ABOVE) {
+    const head = asPackageFormat(report, () => splitLayout(streamOf(members), report))
+    const streamed = await streamData(bytes, dataStart, limit, options.staging, report)
+    const layout = { ...head, data: streamed.entries }
+    checkFileDigests(layout, report, streamed.digests)
+    return { info, scripts: scriptsOf(layout), entries: layout.data }
+  }
+  const data = await inflateData(bytes, dataStart, limit, report)
   if (data) members.push(data)
   const layout = asPackageFormat(report, () => splitLayout(streamOf(members), report))
   checkFileDigests(layout, report, await digestsOffThread(layout))
   return { info, scripts: scriptsOf(layout), entries: layout.data }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Large packages: the data section inflated as a stream, each large file written to the
+// staging folder as it arrives and hashed on the way, so memory stays bounded whatever the
+// package holds. Only after the datahash matched (checkHead), so only genuine bytes get here.
+
+/** Packages that install more than this are streamed when a staging folder is given. */
+export const STREAM_ABOVE = 32 * 1024 * 1024
+
+/** Files up to this size stay in memory, while the package's in-memory total allows. */
+const INLINE_FILE = 1024 * 1024
+const INLINE_TOTAL = 32 * 1024 * 1024
+
+let stagedFiles = 0
+
+interface Streamed {
+  entries: TarEntry[]
+  digests: Map<TarEntry, string>
+}
+
+/** A file's contents, kept in memory or written to a staging file, hashed as they pass. */
+class BodySink implements TarBodySink {
+  private readonly hash = crypto.createHash('sha1')
+  private readonly parts: Buffer[] = []
+  private readonly fd?: number
+
+  constructor(
+    private readonly entry: TarEntry,
+    private readonly digests: Map<TarEntry, string>,
+    staged: string | undefined
+  ) {
+    if (staged !== undefined) {
+      this.fd = fs.openSync(staged, 'wx', 0o600)
+      entry.staged = staged
+    }
+  }
+
+  write(chunk: Buffer): void {
+    this.hash.update(chunk)
+    if (this.fd === undefined) {
+      this.parts.push(chunk)
+      return
+    }
+    for (let done = 0; done < chunk.length;) {
+      done += fs.writeSync(this.fd, chunk, done, chunk.length - done)
+    }
+  }
+
+  close(): void {
+    this.digests.set(this.entry, this.hash.digest('hex'))
+    if (this.fd === undefined) this.entry.data = Buffer.concat(this.parts)
+    else fs.closeSync(this.fd)
+  }
+}
+
+async function streamData(
+  bytes: Buffer,
+  dataStart: number,
+  limit: number,
+  staging: string,
+  report: Reporter
+): Promise<Streamed> {
+  const entries: TarEntry[] = []
+  const digests = new Map<TarEntry, string>()
+  let inline = 0
+  const reader = new TarStreamReader({
+    body: (entry) => {
+      const keep = entry.size <= INLINE_FILE && inline + entry.size <= INLINE_TOTAL
+      if (keep) inline += entry.size
+      const staged = keep ? undefined : path.join(staging, `${process.pid}-${++stagedFiles}`)
+      return new BodySink(entry, digests, staged)
+    },
+    entry: (entry) => entries.push(entry)
+  })
+  let inflated = 0
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 })
+      gunzip.on('data', (chunk: Buffer) => {
+        try {
+          inflated += chunk.length
+          if (inflated > limit) throw tooLargeData(limit, report)
+          reader.push(chunk)
+        } catch (error) {
+          gunzip.destroy()
+          reject(error)
+        }
+      })
+      gunzip.on('error', reject)
+      gunzip.on('end', resolve)
+      gunzip.end(bytes.subarray(dataStart))
+    })
+    reader.end()
+  } catch (error) {
+    for (const entry of entries) if (entry.staged) fs.rmSync(entry.staged, { force: true })
+    if (error instanceof PackageIntegrityError) throw error
+    if (error instanceof ApkError) {
+      throw report.fail(`not a valid .apk file (${error.message})`, REFETCH, error)
+    }
+    const message = (error as Error).message
+    throw report.fail(`not a valid .apk file (data section: ${message})`, REFETCH, error)
+  }
+  if (reader.globalHeaders.length > 0) {
+    throw report.fail(
+      `it holds a PAX global header (tar byte ${reader.globalHeaders[0]}), which no package ` +
+        'carries and apk-tools refuses',
+      'The package is malformed: leave it out.'
+    )
+  }
+  return { entries, digests }
+}
+
+function tooLargeData(limit: number, report: Reporter): PackageIntegrityError {
+  return report.fail(
+    `the data section inflates to more than ${limit} bytes, far beyond the installed size ` +
+      'the package declares (a decompression bomb or a damaged file)',
+    REFETCH
+  )
 }
 
 /** Below this many bytes of files, hashing inline costs less than a trip to the worker. */

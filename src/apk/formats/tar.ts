@@ -303,3 +303,168 @@ export function scanTar(input: Buffer | Buffer[], options: TarReadOptions = {}):
 export function readTarEntries(buf: Buffer, options: TarReadOptions = {}): TarEntry[] {
   return scanTar(buf, options).entries
 }
+
+/** Where a streamed file's contents go, chunk by chunk; `close` after the last one. */
+export interface TarBodySink {
+  write(chunk: Buffer): void
+  close(): void
+}
+
+export interface TarStreamHandlers {
+  /** A regular file's header, before its contents: where they go. */
+  body(entry: TarEntry): TarBodySink
+  /** Every entry, in order, once complete (a file after its sink was closed). */
+  entry(entry: TarEntry): void
+}
+
+/** PAX and long-name records are small; a larger one is not a package's. */
+const MAX_META = 1024 * 1024
+
+/**
+ * The same reading as scanTar, fed chunk by chunk: a file's contents go to a sink as they
+ * arrive instead of into memory, so a tar of any size is read in bounded memory. Headers, PAX
+ * and long names, apk's end-of-archive rule, and the errors are scanTar's.
+ */
+export class TarStreamReader {
+  private state: 'header' | 'meta' | 'body' | 'skip' | 'ended' = 'header'
+  private held: Buffer[] = []
+  private heldBytes = 0
+  /** Bytes still wanted by the current state. */
+  private left = BLOCK
+  /** Stream offset of the next byte pushed. */
+  private pos = 0
+  private zeroBlocks = 0
+  private pending = freshPending()
+  private meta?: { typeflag: string; size: number }
+  private body?: { entry: TarEntry; sink: TarBodySink; at: number }
+  readonly globalHeaders: number[] = []
+
+  constructor(private readonly handlers: TarStreamHandlers) {}
+
+  push(chunk: Buffer): void {
+    let at = 0
+    while (at < chunk.length) {
+      const take = Math.min(this.left, chunk.length - at)
+      const piece = chunk.subarray(at, at + take)
+      at += take
+      this.pos += take
+      this.left -= take
+      if (this.state === 'body') {
+        this.body?.sink.write(piece)
+        if (this.left === 0) this.closeBody()
+      } else if (this.state === 'skip') {
+        if (this.left === 0) this.expectHeader()
+      } else {
+        this.held.push(piece)
+        this.heldBytes += take
+        if (this.left === 0) this.complete()
+      }
+    }
+  }
+
+  /** The stream ended: fails on a cut entry or a partial block. */
+  end(): { ended: boolean } {
+    if (this.state === 'body' || this.state === 'meta') {
+      const at = this.body?.at ?? this.pos - this.heldBytes - BLOCK
+      throw new FormatError(`tar entry at byte ${at}: truncated (its data is cut short)`)
+    }
+    if (this.heldBytes > 0) {
+      throw new FormatError(`partial tar block at byte ${this.pos - this.heldBytes}`)
+    }
+    return { ended: this.state === 'ended' }
+  }
+
+  private take(): Buffer {
+    const whole = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held)
+    this.held = []
+    this.heldBytes = 0
+    return whole
+  }
+
+  private expectHeader(): void {
+    this.state = this.zeroBlocks >= 2 ? 'ended' : 'header'
+    this.left = BLOCK
+  }
+
+  /** Skips `size` bytes of data plus the padding to the next block. */
+  private skip(size: number): void {
+    const span = Math.ceil(size / BLOCK) * BLOCK
+    if (span === 0) return this.expectHeader()
+    this.state = 'skip'
+    this.left = span
+  }
+
+  private complete(): void {
+    const block = this.take()
+    const at = this.pos - block.length
+    if (this.state === 'ended') {
+      if (block[0] !== 0) throw new FormatError(`tar data at byte ${at} after end of archive`)
+      this.left = BLOCK
+      return
+    }
+    if (this.state === 'meta') return this.completeMeta(block)
+    this.header(block, at)
+  }
+
+  private header(header: Buffer, at: number): void {
+    if (header[0] === 0) {
+      this.zeroBlocks++
+      return this.expectHeader()
+    }
+    if (!hasUstarMagic(header)) {
+      throw new FormatError(`tar header at byte ${at}: no ustar magic, not a tar archive`)
+    }
+    const numbers = numbersOf(header, at)
+    const typeflag = String.fromCharCode(header[156])
+    const type = TYPES[typeflag]
+    if (type) {
+      const entry = buildEntry(header, at, type, numbers, Buffer.alloc(0), this.pending)
+      this.pending = freshPending()
+      if (type !== 'file') {
+        this.handlers.entry(entry)
+        return this.skip(numbers.size)
+      }
+      this.body = { entry, sink: this.handlers.body(entry), at }
+      this.state = 'body'
+      this.left = numbers.size
+      if (numbers.size === 0) this.closeBody()
+      return
+    }
+    if (typeflag === 'x' || typeflag === 'L') {
+      if (numbers.size > MAX_META) {
+        throw new FormatError(`tar header at byte ${at}: a ${numbers.size}-byte extended header`)
+      }
+      this.meta = { typeflag, size: numbers.size }
+      this.state = 'meta'
+      this.left = Math.ceil(numbers.size / BLOCK) * BLOCK
+      if (this.left === 0) this.completeMeta(Buffer.alloc(0))
+      return
+    }
+    if (typeflag === 'g') this.globalHeaders.push(at)
+    this.skip(numbers.size)
+  }
+
+  private completeMeta(block: Buffer): void {
+    const meta = this.meta as { typeflag: string; size: number }
+    const data = block.subarray(0, meta.size)
+    if (meta.typeflag === 'x') {
+      this.pending.path = this.pending.linkpath = this.pending.sha1 = undefined
+      this.pending.xattrs = new Map()
+      parsePax(data, this.pending)
+    } else {
+      this.pending.longName = cString(data, 0, meta.size)
+    }
+    this.expectHeader()
+  }
+
+  private closeBody(): void {
+    const body = this.body as { entry: TarEntry; sink: TarBodySink }
+    this.body = undefined
+    body.sink.close()
+    this.handlers.entry(body.entry)
+    const padding = (BLOCK - (body.entry.size % BLOCK)) % BLOCK
+    if (padding === 0) return this.expectHeader()
+    this.state = 'skip'
+    this.left = padding
+  }
+}

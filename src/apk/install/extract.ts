@@ -197,6 +197,7 @@ export class Extraction {
       owner: this.index,
       dbFile,
       data: entry.type === 'file' ? entry.data : undefined,
+      staged: entry.type === 'file' ? entry.staged : undefined,
       mtime: entry.mtime,
       linkname: entry.type === 'symlink' ? entry.linkname : linkTarget,
       xattrs: entry.xattrs.size ? entry.xattrs : undefined

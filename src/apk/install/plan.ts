@@ -44,6 +44,8 @@ export interface Node {
   owner?: number
   dbFile?: DbFile
   data?: Buffer
+  /** A host file holding the contents instead of `data` (a large file, staged while verified). */
+  staged?: string
   mtime?: number
   /** Symlink target as written, or the root-relative path a hard link points at. */
   linkname?: string

@@ -218,7 +218,8 @@ export class RootInstaller {
     for (const [rel, node] of nodes) {
       if (node.type !== 'file') continue
       this.replace(rel)
-      writer.writeFile(rel, node.data ?? Buffer.alloc(0), this.attributes(node))
+      if (node.staged) writer.moveIn(rel, node.staged, this.attributes(node))
+      else writer.writeFile(rel, node.data ?? Buffer.alloc(0), this.attributes(node))
     }
     for (const [rel, node] of nodes) {
       if (node.type !== 'symlink') continue

@@ -1,0 +1,171 @@
+/**
+ * The streaming tar reader (large packages) reads exactly as scanTar does, whatever the chunk
+ * sizes: the same entries, the same contents, the same errors. And a package read with a
+ * staging folder gives the same result as one read in memory, its large files on disk.
+ */
+import * as crypto from 'node:crypto'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { PackageIntegrityError } from '../src/apk/errors.js'
+import { readApkPackageAsync, STREAM_ABOVE } from '../src/apk/formats/package-file.js'
+import { scanTar, TarStreamReader } from '../src/apk/formats/tar.js'
+import type { RepoPackage, TarEntry } from '../src/apk/types.js'
+import { buildApk, type ApkSpec } from './support/apk-builder.js'
+import { generateSigningKey } from './support/keys.js'
+import { globalHeaderTar } from './support/hostile.js'
+import { END_OF_ARCHIVE, paxRecord, rootFileHeader, tarRecord } from './support/tar-writer.js'
+
+const MIB = 1024 * 1024
+
+/** Feeds `tar` in chunks of `size` bytes; returns the entries with their contents. */
+function streamRead(tar: Buffer, size: number): { entries: TarEntry[]; ended: boolean } {
+  const entries: TarEntry[] = []
+  const reader = new TarStreamReader({
+    body: (entry) => {
+      const parts: Buffer[] = []
+      return {
+        write: (chunk) => parts.push(Buffer.from(chunk)),
+        close: () => {
+          entry.data = Buffer.concat(parts)
+        }
+      }
+    },
+    entry: (entry) => entries.push(entry)
+  })
+  for (let at = 0; at < tar.length; at += size) reader.push(tar.subarray(at, at + size))
+  return { entries, ended: reader.end().ended }
+}
+
+function plain(entries: TarEntry[]) {
+  return entries.map((e) => ({ ...e, data: e.data.toString('hex') }))
+}
+
+const rich: ApkSpec = {
+  name: 'rich',
+  version: '1.0-r0',
+  files: [
+    { path: 'usr/bin/tool', content: 'tool\n'.repeat(300), mode: 0o755 },
+    { path: 'usr/bin/alias', type: 'symlink', target: 'tool' },
+    { path: 'usr/bin/hard', type: 'hardlink', target: 'usr/bin/tool' },
+    { path: `usr/share/${'long-name-'.repeat(20)}`, content: 'long' },
+    { path: 'usr/share/empty', content: '' },
+    { path: 'etc/conf', content: 'x', xattrs: { 'user.a': Buffer.from([0, 1, 2]) } }
+  ]
+}
+
+describe('TarStreamReader reads as scanTar does', () => {
+  const tars: [string, Buffer][] = [
+    [
+      'a package data tar (PAX, long names, links, xattrs)',
+      buildApk(rich, undefined, { signature: 'none' }).tars.data
+    ],
+    [
+      'a cut tar (no end-of-archive)',
+      buildApk(rich, undefined, { signature: 'none' }).tars.data.subarray(0, -1024)
+    ],
+    ['a PAX global header', globalHeaderTar('hello', 'hi\n')]
+  ]
+
+  it.each(tars)('%s, in chunks of 1, 7, 512, 1000 bytes and whole', (_, tar) => {
+    const expected = scanTar(tar)
+    for (const size of [1, 7, 512, 1000, tar.length]) {
+      const streamed = streamRead(tar, size)
+      expect(plain(streamed.entries)).toEqual(plain(expected.entries))
+      expect(streamed.ended).toBe(expected.ended)
+    }
+  })
+
+  it('reports PAX global headers where scanTar does', () => {
+    const tar = globalHeaderTar('hello', 'hi\n')
+    const reader = new TarStreamReader({
+      body: () => ({ write: () => undefined, close: () => undefined }),
+      entry: () => undefined
+    })
+    reader.push(tar)
+    reader.end()
+    expect(reader.globalHeaders).toEqual(scanTar(tar).globalHeaders)
+    expect(reader.globalHeaders).toEqual([0])
+  })
+
+  const file = tarRecord(rootFileHeader('f', 1, { size: 600 }), Buffer.alloc(600, 0x61))
+  it.each<[string, Buffer, RegExp]>([
+    ['a file cut short', file.subarray(0, 700), /truncated/],
+    ['a partial block', Buffer.concat([file, Buffer.alloc(100)]), /partial tar block/],
+    [
+      'data after the end of the archive',
+      Buffer.concat([END_OF_ARCHIVE, tarRecord(rootFileHeader('late', 1))]),
+      /after end of archive/
+    ],
+    ['a block without ustar magic', Buffer.alloc(512, 0x41), /no ustar magic/]
+  ])('fails on %s, as scanTar does', (_, tar, pattern) => {
+    expect(() => scanTar(tar)).toThrow(pattern)
+    for (const size of [1, 512, tar.length]) expect(() => streamRead(tar, size)).toThrow(pattern)
+  })
+
+  it('refuses an extended header larger than any package has', () => {
+    const header = rootFileHeader('f', 1)
+    const pax = paxRecord(header, [['comment', 'x'.repeat(2 * MIB)]])
+    expect(() => streamRead(Buffer.concat([pax, tarRecord(header)]), 4096)).toThrow(
+      /extended header/
+    )
+  })
+})
+
+describe('a package read with a staging folder', () => {
+  let staging: string
+  const key = generateSigningKey()
+  // Declared larger than STREAM_ABOVE, so it is streamed; the contents stay small.
+  const big = crypto.randomBytes(3 * MIB)
+  const spec: ApkSpec = {
+    ...rich,
+    installedSize: STREAM_ABOVE + 1,
+    files: [...rich.files, { path: 'usr/lib/big.so', content: big }]
+  }
+
+  beforeEach(() => {
+    staging = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-staging-'))
+  })
+
+  afterEach(() => {
+    fs.rmSync(staging, { recursive: true, force: true })
+  })
+
+  function expected(apk: ReturnType<typeof buildApk>): RepoPackage {
+    return { ...apk.info, repository: 0 }
+  }
+
+  it('gives the entries an in-memory read gives, large files on disk', async () => {
+    const apk = buildApk(spec, key)
+    const inMemory = await readApkPackageAsync(apk.bytes, { expected: expected(apk) })
+    const streamed = await readApkPackageAsync(apk.bytes, { expected: expected(apk), staging })
+    expect(streamed.info).toEqual(inMemory.info)
+    const bigEntry = streamed.entries.find((e) => e.name === 'usr/lib/big.so') as TarEntry
+    expect(bigEntry.staged).toBeDefined()
+    expect(path.dirname(bigEntry.staged as string)).toBe(staging)
+    expect(fs.readFileSync(bigEntry.staged as string).equals(big)).toBe(true)
+    // Apart from where the big file's bytes are, the same entries.
+    const withoutStaging = streamed.entries.map((e) =>
+      e.staged ? { ...e, staged: undefined, data: fs.readFileSync(e.staged) } : e
+    )
+    expect(plain(withoutStaging)).toEqual(plain(inMemory.entries))
+  })
+
+  it('refuses a file whose checksum does not match, as an in-memory read does', async () => {
+    const apk = buildApk(
+      {
+        ...spec,
+        files: [
+          ...spec.files.slice(0, -1),
+          { ...spec.files.at(-1), path: 'usr/lib/big.so', checksum: '0'.repeat(40) }
+        ]
+      },
+      key
+    )
+    const error = await readApkPackageAsync(apk.bytes, { expected: expected(apk), staging }).catch(
+      (e: unknown) => e
+    )
+    expect(error).toBeInstanceOf(PackageIntegrityError)
+    expect((error as Error).message).toMatch(/checksum mismatch for \/usr\/lib\/big\.so/)
+  })
+})
