@@ -156,8 +156,17 @@ async function readLocalIndex(
   const file = indexUrl(repository, context.arch)
   let bytes: Buffer
   try {
+    const { size } = await fs.stat(file)
+    if (size > MAX_INDEX_BYTES) {
+      throw new FetchError(
+        file,
+        `${file} is ${size} bytes, more than the ${MAX_INDEX_BYTES} an index may have: it is not ` +
+          'a repository index. Check the repository path.'
+      )
+    }
     bytes = await fs.readFile(file)
   } catch (error) {
+    if (error instanceof FetchError) throw error
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw missingIndex(file, repository, context.arch, error)
     }
