@@ -196,22 +196,30 @@ describe('exit codes', () => {
 })
 
 describe('a boolean option followed by another word (README, Command line)', () => {
-  it('--cache maybe: maybe is a package (exit 1); --cache=maybe is a usage error (exit 2)', async () => {
+  it('--cache maybe and --cache=maybe are usage errors (exit 2); --cache musl adds a package', async () => {
     const args = buildArgs(unsigned, tmp('maybe.tar')).filter(
       (a) => a !== '--cache' && a !== 'false'
     )
+    const cacheDir = tmp('maybe-cache')
     expect(
       await main([
         ...args,
         '--allow-untrusted',
         '--cache-dir',
-        tmp('maybe-cache'),
+        cacheDir,
         '--cache',
         'maybe',
         'musl'
       ])
-    ).toBe(1)
-    expect(stderr).toMatch(/^ERROR: unable to select packages:\n\s+maybe \(no such package\)/m)
+    ).toBe(2)
+    expect(stderr).toMatch(/^witchery: input `cache`: 'maybe' is not a boolean; use true or false/)
+    stderr = ''
+    const output = tmp('cache-musl.tar')
+    const withPackage = [...args.filter((a) => a !== tmp('maybe.tar')), output]
+    expect(
+      await main([...withPackage, '--allow-untrusted', '--cache-dir', cacheDir, '--cache', 'musl'])
+    ).toBe(0)
+    expect(fs.existsSync(output)).toBe(true)
     stderr = ''
     expect(await main([...args, '--cache=maybe', 'musl'])).toBe(2)
     expect(stderr).toMatch(/^witchery: input `cache`: 'maybe' is not a boolean; use true or false/)
