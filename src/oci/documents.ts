@@ -20,6 +20,8 @@ export interface Descriptor {
   size: number
   annotations?: Record<string, string>
   platform?: Platform
+  /** The artifact type of a manifest used for an artifact (a referrer). */
+  artifactType?: string
 }
 
 /** RFC 3339 in UTC without fractions: `2023-11-14T22:13:20Z`. */
@@ -125,7 +127,8 @@ export function descriptor(d: Descriptor): object {
       architecture: d.platform.architecture,
       os: d.platform.os,
       variant: d.platform.variant
-    }
+    },
+    artifactType: d.artifactType
   }
 }
 

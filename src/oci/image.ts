@@ -19,6 +19,7 @@ import {
 } from './documents.js'
 import { normalizeEntries } from './entries.js'
 import { DEFAULT_GZIP_LEVEL, writeLayer } from './layer.js'
+import { writeReferrers, type WrittenReferrer } from './referrers.js'
 import { parseImageRef, qualifiedName, type ImageRef } from './tags.js'
 import { compareBytes, tarStream } from './tar-writer.js'
 import type {
@@ -64,14 +65,17 @@ export async function writeImage(options: WriteImageOptions): Promise<WrittenIma
       written.push(await writePlatform(image, staging, settings))
     }
     const top = await topDescriptor(written, staging, options.annotations)
-    await writeLayoutFiles(staging, top, refs, written[0].manifest)
+    const manifests = written.map((w) => w.manifest)
+    const referrers = options.referrers
+      ? await writeReferrers(
+          await options.referrers({ digest: top.digest, manifests }),
+          written.map((w) => w.descriptor),
+          (mediaType, bytes) => writeBlob(staging, mediaType, bytes)
+        )
+      : []
+    await writeLayoutFiles(staging, top, refs, written[0].manifest, referrers)
     const size = await writeArchive(staging, options.output, options.createdEpoch)
-    return {
-      tarball: options.output,
-      digest: top.digest,
-      manifests: written.map((w) => w.manifest),
-      size
-    }
+    return { tarball: options.output, digest: top.digest, manifests, size, referrers }
   } finally {
     await work.release()
   }
@@ -194,7 +198,9 @@ async function writeBlob(staging: Staging, mediaType: string, bytes: Buffer): Pr
 }
 
 /**
- * `oci-layout`, `index.json` with one descriptor per tag, and docker's `manifest.json`.
+ * `oci-layout`, `index.json` with one descriptor per tag and then one per referrer (untagged:
+ * `oci-archive:FILE:TAG` still picks the image), and docker's `manifest.json`, which lists the
+ * image only.
  * manifest.json lists the first platform only: docker's classic store loads one config per
  * entry and cannot hold an index, and entries sharing a tag would leave it on the last one
  * loaded. Docker with the containerd store, podman and skopeo read index.json and get all.
@@ -203,15 +209,17 @@ async function writeLayoutFiles(
   staging: Staging,
   top: Descriptor,
   refs: ImageRef[],
-  first: WrittenManifest
+  first: WrittenManifest,
+  referrers: WrittenReferrer[]
 ): Promise<void> {
-  const descriptors: Descriptor[] =
+  const tagged: Descriptor[] =
     refs.length === 0
       ? [top]
       : refs.map((ref) => ({
           ...top,
           annotations: { [CONTAINERD_NAME]: qualifiedName(ref), [REF_NAME]: ref.tag }
         }))
+  const descriptors = [...tagged, ...referrers.map((r) => r.descriptor)]
   await fs.writeFile(path.join(staging.dir, 'oci-layout'), OCI_LAYOUT)
   await fs.writeFile(path.join(staging.dir, 'index.json'), imageIndex(descriptors, undefined))
   const manifestJson = dockerManifest({

@@ -1,3 +1,5 @@
+import type { ReferrerSpec, WrittenReferrer } from './referrers.js'
+
 /**
  * The image writer's data model: what goes into a layer, an image config and the archive, and
  * what comes out. Nothing here knows about APK or GitHub Actions.
@@ -75,6 +77,11 @@ export interface WriteImageOptions {
   annotations?: Record<string, string>
   /** 0–9; default DEFAULT_GZIP_LEVEL. */
   gzipLevel?: number
+  /**
+   * Documents to attach as referrers, asked for once the images are written (an SBOM names the
+   * digests it describes). Listed in index.json after the image, never under a tag.
+   */
+  referrers?: (image: { digest: string; manifests: WrittenManifest[] }) => Promise<ReferrerSpec[]>
 }
 
 export interface WrittenLayer {
@@ -105,4 +112,6 @@ export interface WrittenImage {
   manifests: WrittenManifest[]
   /** Bytes of the tarball. */
   size: number
+  /** The referrers written, in the order the hook gave them. */
+  referrers: WrittenReferrer[]
 }
