@@ -7,7 +7,7 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { findArch, archNames } from '../arch.js'
 import { makeWorkDir } from '../temp.js'
-import { readApkindex } from './formats/apkindex.js'
+import { parseApkindexText, readApkindex } from './formats/apkindex.js'
 import { PackageCache } from './fetch/cache.js'
 import { parseDependency } from './formats/dependency.js'
 import { InvalidArgumentError, LockedPackageError, UnsatisfiableError } from './errors.js'
@@ -26,6 +26,7 @@ import {
   silentLogger,
   type Dependency,
   type Logger,
+  type PackageInfo,
   type RepoPackage,
   type Repository,
   type RepositoryIndex
@@ -128,6 +129,15 @@ function checkArch(arch: string): void {
   if (!findArch(arch) || findArch(arch)?.apk !== arch) {
     throw new InvalidArgumentError(`unknown arch '${arch}': use one of ${archNames()}.`)
   }
+}
+
+/**
+ * The packages a `lib/apk/db/installed` lists, as scanners read them: each stanza's index header
+ * (`C P V A … D p i`); the file lines that follow are skipped.
+ */
+export function parseInstalledDatabase(text: string): PackageInfo[] {
+  const db = { url: 'lib/apk/db/installed', index: 0 }
+  return parseApkindexText(text, db).map(({ repository: _repository, ...info }) => info)
 }
 
 /** Parses world tokens (`curl`, `libssl3>=3.3`, `so:libz.so.1`, `!busybox`). */
