@@ -100,12 +100,23 @@ describe('defaults', () => {
       alpineKeysUrl: undefined,
       scripts: 'native',
       elfNeeds: true,
-      linkCheck: 'error'
+      linkCheck: 'error',
+      sbom: ['spdx', 'cyclonedx']
     })
   })
 
   it('takes scripts: none as apk --no-scripts', () => {
     expect(read({ scripts: 'none' }).scripts).toBe('none')
+  })
+
+  it.each([
+    ['spdx', ['spdx']],
+    ['cyclonedx', ['cyclonedx']],
+    ['CycloneDX, SPDX', ['spdx', 'cyclonedx']],
+    ['spdx\nspdx', ['spdx']],
+    ['none', []]
+  ])('reads sbom %j', (sbom, formats) => {
+    expect(read({ sbom }).sbom).toEqual(formats)
   })
 
   it("uses the runner's arch and epoch 0 when no context is given", () => {
@@ -555,7 +566,9 @@ describe('every validation error names its input and the fix', () => {
     ['lock-update', { lock: 'w.lock', 'lock-update': 'yes' }, /'yes' is not a boolean/],
     ['layers', { layers: '0' }, /'0' is not a number of layers from 1 to 100/],
     ['layers', { layers: 'many' }, /'many' is not a number of layers/],
-    ['scripts', { scripts: 'all' }, /'all' is not a scripts mode; use native .* or none/]
+    ['scripts', { scripts: 'all' }, /'all' is not a scripts mode; use native .* or none/],
+    ['sbom', { sbom: 'syft' }, /'syft' is not an SBOM format; use spdx, cyclonedx, both/],
+    ['sbom', { sbom: 'spdx,none' }, /'none' is not an SBOM format \(none cannot be combined/]
   ]
 
   it.each(cases)('%s: %j', (...[input, inputs, message, extra]) => {

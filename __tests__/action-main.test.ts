@@ -70,7 +70,14 @@ function fakeResult(spec: BuildSpec): BuildResult {
       indexesDownloaded: 1,
       indexesOffline: 0
     },
-    warnings: ['x86_64: install scripts not run for busybox']
+    warnings: ['x86_64: install scripts not run for busybox'],
+    sbom: spec.sbom.map((format) => ({
+      arch: 'x86_64',
+      format,
+      path: spec.output.replace(/\.tar$/, `.x86_64.${format === 'spdx' ? 'spdx' : 'cdx'}.json`),
+      digest: `sha256:${'5'.repeat(64)}`,
+      referrer: `sha256:${'6'.repeat(64)}`
+    }))
   }
 }
 
@@ -154,7 +161,8 @@ describe('run()', () => {
       packages: ['musl'],
       arches: ['x86_64'],
       sourceDateEpoch: 1700000000,
-      cacheDir: undefined
+      cacheDir: undefined,
+      sbom: ['spdx', 'cyclonedx']
     })
 
     const out = outputs()
@@ -168,9 +176,30 @@ describe('run()', () => {
         'cache-hit',
         'tags',
         'metadata',
-        'lock-changes'
+        'lock-changes',
+        'sbom',
+        'subject-name'
       ].sort()
     )
+    expect(out['subject-name']).toBe('ghcr.io/octo/app')
+    const image = path.join(work, 'workspace', 'image')
+    expect(out.sbom).toBe(`${image}.x86_64.spdx.json\n${image}.x86_64.cdx.json`)
+    expect(JSON.parse(out.metadata).sbom).toEqual([
+      {
+        arch: 'x86_64',
+        format: 'spdx',
+        path: `${image}.x86_64.spdx.json`,
+        digest: `sha256:${'5'.repeat(64)}`,
+        referrer: `sha256:${'6'.repeat(64)}`
+      },
+      {
+        arch: 'x86_64',
+        format: 'cyclonedx',
+        path: `${image}.x86_64.cdx.json`,
+        digest: `sha256:${'5'.repeat(64)}`,
+        referrer: `sha256:${'6'.repeat(64)}`
+      }
+    ])
     expect(out.tarball).toBe(path.join(work, 'workspace', 'image.tar'))
     expect(out['cache-hit']).toBe('false')
     expect(out.tags).toBe('ghcr.io/octo/app:1.0')
@@ -191,9 +220,12 @@ describe('run()', () => {
 
     const summary = fs.readFileSync(path.join(work, 'summary'), 'utf8')
     expect(summary).toContain('<h2>witchery: ghcr.io/octo/app:1.0</h2>')
+    // index.json holds the SBOM referrers too, so skopeo is told the tag.
     expect(summary).toContain(
-      `skopeo copy oci-archive:${out.tarball} docker://ghcr.io/octo/app:1.0`
+      `skopeo copy oci-archive:${out.tarball}:1.0 docker://ghcr.io/octo/app:1.0`
     )
+    expect(summary).toContain('<h3>SBOM</h3>')
+    expect(summary).toContain(`${image}.x86_64.cdx.json`)
   })
 
   it('restores before and saves after the build through the cache service', async () => {

@@ -83,9 +83,27 @@ function result(arches = ['x86_64'], count = 2): BuildResult {
       indexesDownloaded: 0,
       indexesOffline: 0
     },
-    warnings: ['x86_64: install scripts not run for busybox']
+    warnings: ['x86_64: install scripts not run for busybox'],
+    sbom: []
   }
 }
+
+const SBOM_RECORDS = [
+  {
+    arch: 'x86_64',
+    format: 'spdx' as const,
+    path: '/work/out/image.x86_64.spdx.json',
+    digest: `sha256:${'7'.repeat(64)}`,
+    referrer: `sha256:${'8'.repeat(64)}`
+  },
+  {
+    arch: 'x86_64',
+    format: 'cyclonedx' as const,
+    path: '/work/out/image.x86_64.cdx.json',
+    digest: `sha256:${'9'.repeat(64)}`,
+    referrer: `sha256:${'a'.repeat(64)}`
+  }
+]
 
 let work: string
 let summaryFile: string
@@ -314,7 +332,58 @@ describe('push commands on a real tarball', () => {
   })
 })
 
+describe('push commands with SBOM referrers in the tarball', () => {
+  it('names the tag even for one tag, since index.json lists the referrers too', async () => {
+    const file = path.join(work, 'referrers.tar')
+    await writeImage({
+      images: [
+        {
+          platform: { architecture: 'amd64', os: 'linux' },
+          layers: [{ entries: [], createdBy: 'test' }],
+          config: {}
+        }
+      ],
+      output: file,
+      tags: ['ghcr.io/o/app:1.0'],
+      createdEpoch: 1700000000,
+      referrers: async () => [
+        { subject: 0, artifactType: 'application/spdx+json', content: Buffer.from('{}') }
+      ]
+    })
+    const r = { ...result(), tarball: file, tags: ['ghcr.io/o/app:1.0'], sbom: SBOM_RECORDS }
+    const [command] = pushCommands(r)
+    expect(command).toBe(`skopeo copy oci-archive:${file}:1.0 docker://ghcr.io/o/app:1.0`)
+    const source = command.split(' ')[2]
+    const inspect = JSON.parse(execFileSync('skopeo', ['inspect', source], { encoding: 'utf8' }))
+    expect(inspect.Architecture).toBe('amd64')
+    // The plain source is ambiguous now: what the tag in the command avoids.
+    expect(() =>
+      execFileSync('skopeo', ['inspect', `oci-archive:${file}`], { stdio: 'pipe' })
+    ).toThrow(/more than one image/)
+  })
+
+  it('lists each document with its file, digest and referrer in the summary', () => {
+    const html = renderSummary({ ...result(), sbom: SBOM_RECORDS }, { cacheHit: 'false' })
+    expect(html).toContain('<h3>SBOM</h3>')
+    expect(html).toContain(
+      `<tr><td>x86_64</td><td>cyclonedx</td><td>/work/out/image.x86_64.cdx.json</td>` +
+        `<td>sha256:${'9'.repeat(64)}</td><td>sha256:${'a'.repeat(64)}</td></tr>`
+    )
+    expect(renderSummary(result(), { cacheHit: 'false' })).not.toContain('<h3>SBOM</h3>')
+  })
+})
+
 describe('outputs', () => {
+  it('gives the SBOM paths one per line and the image name for attestations', () => {
+    const values = outputValues({ ...result(), sbom: SBOM_RECORDS }, 'false')
+    expect(values.sbom).toBe('/work/out/image.x86_64.spdx.json\n/work/out/image.x86_64.cdx.json')
+    expect(values['subject-name']).toBe('ghcr.io/o/app')
+    expect(JSON.parse(values.metadata).sbom).toEqual(SBOM_RECORDS)
+    const none = outputValues(result(), 'false')
+    expect(none.sbom).toBe('')
+    expect(JSON.parse(none.metadata).sbom).toEqual([])
+  })
+
   it('gives every output as the string the runner stores', () => {
     const values = outputValues(result(['x86_64', 'aarch64']), 'true')
     expect(Object.keys(values)).toEqual([...OUTPUT_NAMES])

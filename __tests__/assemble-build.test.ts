@@ -3,6 +3,7 @@
  * engine, what the app layer holds, and the app checks that run before anything is read.
  */
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -11,7 +12,7 @@ import { findArch, type ArchInfo } from '../src/arch.js'
 import type { Logger } from '../src/apk/types.js'
 import { checkApp } from '../src/assemble/app.js'
 import { build } from '../src/assemble/build.js'
-import { AppError } from '../src/assemble/errors.js'
+import { AppError, BuildError } from '../src/assemble/errors.js'
 import type { BuildSpec } from '../src/assemble/spec.js'
 import { buildApk } from './support/apk-builder.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
@@ -52,6 +53,7 @@ function spec(extra: Partial<BuildSpec> = {}): BuildSpec {
     output: tmp('out/image.tar'),
     sourceDateEpoch: EPOCH,
     scripts: 'native',
+    sbom: ['spdx', 'cyclonedx'],
     ...extra
   }
 }
@@ -147,6 +149,49 @@ describe('build', () => {
     expect(fs.statSync(app).mode & 0o777).toBe(0o644)
     const entry = appLayer.find((m) => m.name === 'usr/bin/hello')
     expect(entry?.mode).toBe(0o755)
+  })
+})
+
+describe('SBOMs of a build', () => {
+  it("describe the app's files by the SHA-256 of what is in the image", async () => {
+    const result = await build(spec({ output: tmp('sbom/app.tar') }), { logger: silent })
+    const [spdx, cdx] = result.sbom.map((s) => JSON.parse(fs.readFileSync(s.path, 'utf8')))
+    const sha256 = createHash('sha256').update(fs.readFileSync(app)).digest('hex')
+    expect(spdx.files).toEqual([
+      expect.objectContaining({
+        fileName: './usr/bin/hello',
+        checksums: expect.arrayContaining([{ algorithm: 'SHA256', checksumValue: sha256 }])
+      })
+    ])
+    const component = cdx.components.find((c: { type: string }) => c.type === 'application')
+    expect(component.name).toBe('hello')
+    expect(component.components[0].hashes).toContainEqual({ alg: 'SHA-256', content: sha256 })
+  })
+
+  it('are left out with `sbom: none`: no files, no referrers', async () => {
+    const output = tmp('sbom-none/image.tar')
+    const result = await build(spec({ output, sbom: [] }), { logger: silent })
+    expect(result.sbom).toEqual([])
+    expect(fs.readdirSync(path.dirname(output))).toEqual(['image.tar'])
+    const dir = tmp('sbom-none/layout')
+    fs.mkdirSync(dir)
+    execFileSync('tar', ['-xf', output, '-C', dir])
+    const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8'))
+    expect(index.manifests).toHaveLength(1)
+    expect(index.manifests[0].digest).toBe(result.digest)
+  })
+
+  it('that cannot be written fail the build and take the tarball away again', async () => {
+    const output = tmp('sbom-blocked/image.tar')
+    // A non-empty folder where the CycloneDX document goes: the rename onto it fails.
+    fs.mkdirSync(tmp('sbom-blocked/image.x86_64.cdx.json/x'), { recursive: true })
+    const error = await build(spec({ output }), { logger: silent }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(BuildError)
+    expect((error as BuildError).input).toBe('output')
+    expect((error as Error).message).toMatch(
+      /cannot write the SBOM beside the tarball '.*image\.tar'.*set `sbom: none`/
+    )
+    expect(fs.readdirSync(tmp('sbom-blocked')).sort()).toEqual(['image.x86_64.cdx.json'])
   })
 })
 

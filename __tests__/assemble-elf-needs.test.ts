@@ -62,6 +62,7 @@ function spec(name: string, extra: Partial<BuildSpec> = {}): BuildSpec {
     tags: [`witchery-elf:${name}`],
     output: tmp(`out/${name}.tar`),
     sourceDateEpoch: 1700000000,
+    sbom: ['spdx', 'cyclonedx'],
     ...extra
   }
 }

@@ -45,6 +45,7 @@ function spec(extra: Partial<BuildSpec>): BuildSpec {
     tags: ['witchery-test:layers'],
     output: tmp(`out/${Math.random().toString(36).slice(2)}.tar`),
     sourceDateEpoch: 1750000000,
+    sbom: ['spdx', 'cyclonedx'],
     ...extra
   }
 }

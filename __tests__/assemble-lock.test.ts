@@ -70,6 +70,7 @@ async function run(extra: Partial<BuildSpec> = {}, cache = 'cache'): Promise<Run
     cacheDir: tmp(cache),
     lock: { path: tmp('ws/witchery.lock.json'), update: false },
     layers: 4,
+    sbom: ['spdx', 'cyclonedx'],
     ...extra
   }
   // Few, short retries: a mirror that is down is down.

@@ -67,7 +67,8 @@ async function main(): Promise<void> {
       output: path.join(out, 'image.tar'),
       sourceDateEpoch: 1700000000,
       cacheDir: path.join(out, 'cache'),
-      scripts: 'native'
+      scripts: 'native',
+      sbom: ['spdx', 'cyclonedx']
     }
     const result = await build(spec, { logger: stderrLogger() })
     console.log(`   tarball  ${result.tarball} (${result.size} bytes)`)
@@ -79,10 +80,13 @@ async function main(): Promise<void> {
     for (const layer of result.arches[0].layers) {
       console.log(`   layer    ${layer.digest} ${layer.size} bytes: ${layer.createdBy}`)
     }
+    for (const sbom of result.sbom) {
+      console.log(`   sbom     ${sbom.format} ${sbom.path} (referrer ${sbom.referrer})`)
+    }
 
     console.log('4. checked by skopeo')
     try {
-      const inspect = execFileSync('skopeo', ['inspect', `oci-archive:${result.tarball}`], {
+      const inspect = execFileSync('skopeo', ['inspect', `oci-archive:${result.tarball}:latest`], {
         encoding: 'utf8'
       })
       const parsed = JSON.parse(inspect) as { Digest: string; Architecture: string }
@@ -90,7 +94,9 @@ async function main(): Promise<void> {
     } catch (error) {
       console.log(`   (skopeo not available: ${(error as Error).message.split('\n')[0]})`)
     }
-    console.log(`\npush it:  skopeo copy oci-archive:${result.tarball} docker://REGISTRY/NAME:TAG`)
+    console.log(
+      `\npush it:  skopeo copy oci-archive:${result.tarball}:latest docker://REGISTRY/NAME:TAG`
+    )
   } finally {
     fs.rmSync(work, { recursive: true, force: true })
   }

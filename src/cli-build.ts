@@ -121,6 +121,7 @@ export async function runBuildCommand(argv: string[], logger: Logger): Promise<v
         size: result.size,
         tags: result.tags,
         packages: result.arches.flatMap((a) => a.packages),
+        sbom: result.sbom,
         ...(result.lock ? { lockChanges: result.lock.changes } : {})
       },
       null,

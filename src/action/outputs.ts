@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core'
 import type { BuildResult } from '../assemble/spec.js'
+import { parseImageRef } from '../oci/tags.js'
 import type { CacheHit } from './cache.js'
 
 /** Output names, in action.yml's order (a test checks the two agree). */
@@ -16,7 +17,9 @@ export const OUTPUT_NAMES = [
   'cache-hit',
   'tags',
   'metadata',
-  'lock-changes'
+  'lock-changes',
+  'sbom',
+  'subject-name'
 ] as const
 
 export type OutputName = (typeof OUTPUT_NAMES)[number]
@@ -34,8 +37,18 @@ export function outputValues(result: BuildResult, cacheHit: CacheHit): Record<Ou
     'cache-hit': cacheHit,
     tags: result.tags.join('\n'),
     metadata: JSON.stringify(metadata(result, cacheHit), null, 2),
-    'lock-changes': JSON.stringify(result.lock?.changes ?? [])
+    'lock-changes': JSON.stringify(result.lock?.changes ?? []),
+    sbom: result.sbom.map((s) => s.path).join('\n'),
+    'subject-name': subjectName(result)
   }
+}
+
+/**
+ * The image's name without tag or digest (`ghcr.io/acme/hello`), what actions/attest takes as
+ * `subject-name` beside `subject-digest`: the first tag's repository.
+ */
+export function subjectName(result: BuildResult): string {
+  return result.tags.length > 0 ? parseImageRef(result.tags[0]).name : ''
 }
 
 /** The BuildResult without the package lists (those are the `packages` output). */
@@ -59,6 +72,13 @@ function metadata(result: BuildResult, cacheHit: CacheHit): object {
     fetch: result.fetch,
     cacheHit,
     warnings: result.warnings,
+    sbom: result.sbom.map((s) => ({
+      arch: s.arch,
+      format: s.format,
+      path: s.path,
+      digest: s.digest,
+      referrer: s.referrer
+    })),
     ...(result.lock ? { lock: { path: result.lock.path, status: result.lock.status } } : {})
   }
 }

@@ -72,14 +72,15 @@ export function packageRows(result: BuildResult): string[][] {
 }
 
 /**
- * The commands a later step runs to publish or load the tarball. With several tags index.json
- * holds one entry per tag and skopeo asks which: `oci-archive:FILE:TAG` picks it by its
- * `org.opencontainers.image.ref.name`, which the writer sets to the tag part of the reference.
+ * The commands a later step runs to publish or load the tarball. With several tags, or SBOM
+ * referrers, index.json holds more than one entry and skopeo asks which: `oci-archive:FILE:TAG`
+ * picks it by its `org.opencontainers.image.ref.name`, which the writer sets to the tag part of
+ * the reference (and never on a referrer).
  */
 export function pushCommands(result: BuildResult): string[] {
   const all = result.arches.length > 1 ? ' --all' : ''
   const source = (tag: string) =>
-    result.tags.length > 1
+    result.tags.length > 1 || result.sbom.length > 0
       ? `oci-archive:${result.tarball}:${parseImageRef(tag).tag}`
       : `oci-archive:${result.tarball}`
   const commands = result.tags.map((tag) => `skopeo copy${all} ${source(tag)} docker://${tag}`)
@@ -148,6 +149,17 @@ function pushSection(result: BuildResult): string {
   return `<h3>Push</h3>\n<pre lang="sh"><code>${code}</code></pre>\n`
 }
 
+/** Where each SBOM is: the file beside the tarball, and its referrer inside it. */
+function sbomSection(result: BuildResult): string {
+  if (result.sbom.length === 0) return ''
+  const rows = result.sbom.map((s) => [s.arch, s.format, s.path, s.digest, s.referrer])
+  const note =
+    '<p>Each document is also in the tarball, attached to its architecture&#39;s image as an OCI ' +
+    'referrer (<code>subject</code> = the image manifest). The <code>sbom</code> output lists ' +
+    'the files.</p>\n'
+  return `<h3>SBOM</h3>\n${table(['Arch', 'Format', 'File', 'Digest', 'Referrer'], rows)}${note}`
+}
+
 function warningsSection(result: BuildResult): string {
   if (result.warnings.length === 0) return ''
   const items = result.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')
@@ -187,6 +199,7 @@ export function renderSummary(result: BuildResult, context: SummaryContext): str
     title +
     overview(result, context.cacheHit, rows.length) +
     pushSection(result) +
+    sbomSection(result) +
     warningsSection(result) +
     lockSection(result) +
     appNeedsSection(result)

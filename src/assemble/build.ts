@@ -6,7 +6,7 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { findArch, type ArchInfo } from '../arch.js'
-import { makeDirs } from '../files.js'
+import { makeDirs, writeThroughTemp } from '../files.js'
 import { makeWorkDir } from '../temp.js'
 import {
   type EngineOptions,
@@ -22,9 +22,11 @@ import {
   resolveLocked,
   resolveWorld
 } from '../apk/engine.js'
+import { rfc3339 } from '../oci/documents.js'
 import { scanDirectory } from '../oci/tree.js'
 import { writeImage } from '../oci/image.js'
-import type { LayerEntry, PlatformImage } from '../oci/types.js'
+import type { ReferrerSpec, WrittenReferrer } from '../oci/referrers.js'
+import type { LayerEntry, PlatformImage, WrittenManifest } from '../oci/types.js'
 import { checkApp } from './app.js'
 import { BuildError, LockError } from './errors.js'
 import { imageConfig } from './config.js'
@@ -59,7 +61,26 @@ import {
   type LockReport
 } from './lock.js'
 import { alpineRelease, finishRootfs, UNKNOWN_RELEASE_WARNING } from './rootfs.js'
-import type { ArchResult, BuildResult, BuildSpec, FetchSummary, LockSpec } from './spec.js'
+import {
+  hashAppFiles,
+  readRootPackages,
+  sbomDocuments,
+  sbomPath,
+  sbomTitle,
+  type SbomDocument,
+  type SbomInput
+} from './sbom/sbom.js'
+import type {
+  ArchResult,
+  BuildResult,
+  BuildSpec,
+  FetchSummary,
+  LockSpec,
+  SbomRecord
+} from './spec.js'
+
+/** What an arch's SBOM says besides the image digests, which are known only once it is written. */
+type SbomSource = Omit<SbomInput, 'image' | 'createdEpoch'>
 
 export interface BuildOptions {
   logger: Logger
@@ -168,20 +189,31 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
     const images: PlatformImage[] = []
     const layerPackages: (string[] | undefined)[][] = []
     const perArch: Omit<ArchResult, 'manifestDigest' | 'configDigest' | 'layers'>[] = []
+    const sboms: SbomSource[] = []
     for (const plan of plans) {
       const built = await buildArch(spec, plan, path.join(work, plan.arch.apk), options, fetch)
       images.push(built.image)
       layerPackages.push(built.layerPackages)
       perArch.push(built.record)
+      if (built.sbom) sboms.push(built.sbom)
     }
     logger.info(`writing ${spec.output}`)
+    const documents: SbomDocument[] = []
     const written = await writeImage({
       images,
       output: spec.output,
       tags: spec.tags,
       createdEpoch: spec.sourceDateEpoch,
-      annotations: spec.image.annotations
+      annotations: spec.image.annotations,
+      referrers:
+        sboms.length > 0
+          ? async ({ manifests }) => {
+              documents.push(...makeSboms(spec, plans, sboms, manifests))
+              return documents.map((d) => sbomReferrer(spec, d, plans))
+            }
+          : undefined
     })
+    const sbom = await writeSbomFiles(spec, documents, written.referrers)
     const archResults: ArchResult[] = perArch.map((record, i) => ({
       ...record,
       manifestDigest: written.manifests[i].digest,
@@ -204,6 +236,7 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
       tags: spec.tags,
       arches: archResults,
       fetch,
+      sbom,
       warnings: archResults.flatMap(archWarnings),
       lock
     }
@@ -223,6 +256,7 @@ async function buildArch(
   /** Per layer, the packages it holds (undefined for the app layer). */
   layerPackages: (string[] | undefined)[]
   record: Omit<ArchResult, 'manifestDigest' | 'configDigest' | 'layers'>
+  sbom?: SbomSource
 }> {
   const { arch, repos, resolution } = plan
   const installed = await installResolution(
@@ -248,6 +282,10 @@ async function buildArch(
   })
   const layers = parts.map((p) => p.layer)
   const layerPackages: (string[] | undefined)[] = parts.map((p) => p.packages)
+  let sbom: SbomSource | undefined
+  if (spec.sbom.length > 0) {
+    sbom = { ...(await readRootPackages(root)), alpineVersion: plan.alpine }
+  }
   const checked: CheckedLayer[] = layers.map((layer) => ({
     entries: layer.entries,
     owner: (p: string) => installed.tree.get(p)?.owner ?? 'witchery'
@@ -261,6 +299,10 @@ async function buildArch(
     })
     layerPackages.push(undefined)
     checked.push({ entries: plan.appEntries, owner: () => 'app', app: true })
+    if (sbom) {
+      const name = path.posix.basename(spec.app.dest)
+      sbom.app = { name, dest: spec.app.dest, files: await hashAppFiles(plan.appEntries) }
+    }
   }
   const linkProblems = linkCheck(spec, plan, checked, options)
   const hasCaBundle = installed.tree.has('etc/ssl/certs/ca-certificates.crt')
@@ -289,7 +331,8 @@ async function buildArch(
         neededBy: a.neededBy
       })),
       linkProblems
-    }
+    },
+    sbom
   }
 }
 
@@ -320,6 +363,40 @@ function resolvedOrNothing(repos: OpenRepositories, world: string[]): RepoPackag
     return resolveWorld(repos, world).packages
   } catch {
     return []
+  }
+}
+
+/** Every arch's documents, now that each names its image manifest's digest. */
+function makeSboms(
+  spec: BuildSpec,
+  plans: ArchPlan[],
+  sources: SbomSource[],
+  manifests: WrittenManifest[]
+): SbomDocument[] {
+  return sources.flatMap((source, i) =>
+    sbomDocuments(
+      {
+        ...source,
+        image: {
+          arch: plans[i].arch.apk,
+          ociArch: plans[i].arch.oci,
+          manifestDigest: manifests[i].digest,
+          tags: spec.tags
+        },
+        createdEpoch: spec.sourceDateEpoch
+      },
+      spec.sbom
+    )
+  )
+}
+
+function sbomReferrer(spec: BuildSpec, document: SbomDocument, plans: ArchPlan[]): ReferrerSpec {
+  return {
+    subject: plans.findIndex((p) => p.arch.apk === document.arch),
+    artifactType: document.mediaType,
+    content: document.content,
+    title: sbomTitle(document.arch, document.format),
+    annotations: { 'org.opencontainers.image.created': rfc3339(spec.sourceDateEpoch) }
   }
 }
 
@@ -365,6 +442,40 @@ function linkCheck(
   if (mode === 'error') throw new LinkCheckError(linkCheckMessage(plan.arch.apk, lines))
   options.logger.warning(linkCheckMessage(plan.arch.apk, lines))
   return lines
+}
+
+/**
+ * Each document beside the tarball. The tarball is already in place, so a failure here takes it
+ * (and the documents written so far) away again: a failed build leaves nothing half done.
+ */
+async function writeSbomFiles(
+  spec: BuildSpec,
+  documents: SbomDocument[],
+  referrers: WrittenReferrer[]
+): Promise<SbomRecord[]> {
+  const records: SbomRecord[] = []
+  try {
+    for (const [i, document] of documents.entries()) {
+      const file = sbomPath(spec.output, document.arch, document.format)
+      await writeThroughTemp(file, (temp) => fs.writeFile(temp, document.content))
+      records.push({
+        arch: document.arch,
+        format: document.format,
+        path: file,
+        digest: referrers[i].documentDigest,
+        referrer: referrers[i].digest
+      })
+    }
+  } catch (error) {
+    for (const record of records) await fs.rm(record.path, { force: true })
+    await fs.rm(spec.output, { force: true })
+    throw new BuildError(
+      `cannot write the SBOM beside the tarball '${spec.output}': ${(error as Error).message}. ` +
+        'Give an `output` in a writable folder, or set `sbom: none`.',
+      'output'
+    )
+  }
+  return records
 }
 
 /**

@@ -22,6 +22,7 @@ import {
 import { InputError } from './errors.js'
 import type { AppSpec, BuildSpec, ImageSettings, LinkCheckMode, LockSpec } from './spec.js'
 import { LINK_CHECK_MODES } from './link-check.js'
+import { SBOM_FORMATS, type SbomFormat } from './sbom/sbom.js'
 import { rfc3339 } from '../oci/documents.js'
 import { parseImageRef, PATH_COMPONENT, type ImageRef } from '../oci/tags.js'
 
@@ -62,7 +63,8 @@ export const INPUTS = {
   lock: {},
   'lock-update': { default: 'false' },
   layers: { default: '8' },
-  scripts: { default: 'native' }
+  scripts: { default: 'native' },
+  sbom: { default: 'spdx,cyclonedx' }
 } as const satisfies Record<string, InputDefinition>
 
 export type InputName = keyof typeof INPUTS
@@ -124,7 +126,8 @@ export function readInputs(env: Env = process.env, context: InputContext = {}): 
     alpineKeysUrl: (env[ALPINE_KEYS_URL_VARIABLE] ?? '').trim() || undefined,
     scripts: parseScripts(input('scripts')),
     elfNeeds: parseBoolean('elf-needs', input('elf-needs')),
-    linkCheck: parseLinkCheck(input('link-check'))
+    linkCheck: parseLinkCheck(input('link-check')),
+    sbom: parseSbom(input('sbom'))
   }
 }
 
@@ -233,6 +236,21 @@ function parseLinkCheck(text: string): LinkCheckMode {
     'link-check',
     `'${text}' is not a link check mode; use error (fail the build), warn or off`
   )
+}
+
+/** `spdx`, `cyclonedx`, both (in any order, each once), or `none`. */
+function parseSbom(text: string): SbomFormat[] {
+  const words = splitList(text).map((w) => w.toLowerCase())
+  const fix = 'use spdx, cyclonedx, both (spdx,cyclonedx) or none'
+  if (words.length === 1 && words[0] === 'none') return []
+  if (words.length === 0) throw new InputError('sbom', `is empty; ${fix}`)
+  for (const word of words) {
+    if (!(SBOM_FORMATS as readonly string[]).includes(word)) {
+      const none = word === 'none' ? ' (none cannot be combined with a format)' : ''
+      throw new InputError('sbom', `'${word}' is not an SBOM format${none}; ${fix}`)
+    }
+  }
+  return SBOM_FORMATS.filter((format) => words.includes(format))
 }
 
 /** Whether the build epoch must come from the commit: no input and no SOURCE_DATE_EPOCH. */

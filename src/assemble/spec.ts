@@ -5,6 +5,7 @@
  */
 import type { FetchStats, HostCredentials, ScriptsMode, SkippedScript } from '../apk/engine.js'
 import type { LockReport } from './lock.js'
+import type { SbomFormat } from './sbom/sbom.js'
 
 export interface AppSpec {
   /** Path on the host: a file or a folder. `{arch}` is replaced per architecture. */
@@ -72,6 +73,8 @@ export interface BuildSpec {
   elfNeeds?: boolean
   /** What a missing interpreter or library after install does (default `error`). */
   linkCheck?: LinkCheckMode
+  /** SBOM formats to make for every arch, attached and written beside the tarball; [] = none. */
+  sbom: SbomFormat[]
 }
 
 export interface LockSpec {
@@ -128,6 +131,18 @@ export interface ArchResult {
   linkProblems: string[]
 }
 
+/** One SBOM document of the build. */
+export interface SbomRecord {
+  arch: string
+  format: SbomFormat
+  /** Absolute path of the file written beside the tarball. */
+  path: string
+  /** `sha256:…` of the document (also its layer digest in the referrer). */
+  digest: string
+  /** Digest of the referrer manifest that attaches it to the arch's image in the tarball. */
+  referrer: string
+}
+
 /** What a build downloaded and took from the cache: the engine's counters, summed over arches. */
 export type FetchSummary = FetchStats
 
@@ -145,4 +160,6 @@ export interface BuildResult {
   warnings: string[]
   /** What the build did with its lock file; absent without `lock`. */
   lock?: LockReport
+  /** The SBOM documents, per arch in the order of `sbom` formats; empty with `sbom: none`. */
+  sbom: SbomRecord[]
 }
