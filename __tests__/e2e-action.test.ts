@@ -5,6 +5,7 @@
  * back, and its app is run in a chroot.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
+import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -22,6 +23,8 @@ import {
 import { haveTool, startRegistry } from './support/registry.js'
 import { buildRepository } from './support/repo-builder.js'
 import { runAction } from './support/run-action.js'
+import { cyclonedxErrors, spdxErrors } from './support/sbom-schemas.js'
+import { haveShared } from './support/shared.js'
 
 const DIST = path.resolve('dist/index.js')
 const APP_SOURCE = `#include <stdio.h>
@@ -54,10 +57,17 @@ function baseInputs(extra: Record<string, string> = {}): Record<string, string> 
   }
 }
 
-function skopeoInspect(tarball: string): { Digest: string; Architecture: string; Os: string } {
+/** skopeo's view of `source`: a tarball with its tag (`FILE:1.0`), or a tarball of one image. */
+function skopeoInspect(source: string): { Digest: string; Architecture: string; Os: string } {
   return JSON.parse(
-    execFileSync('skopeo', ['inspect', `oci-archive:${tarball}`], { encoding: 'utf8' })
+    execFileSync('skopeo', ['inspect', `oci-archive:${source}`], { encoding: 'utf8' })
   )
+}
+
+/** Fails under CI, where every tool is installed; elsewhere warns that the check is skipped. */
+function cannotCheck(what: string, why: string): void {
+  if (process.env.CI === 'true') throw new Error(`cannot check ${what} under CI: ${why}`)
+  console.warn(`skipping ${what}: ${why}`)
 }
 
 beforeAll(async () => {
@@ -95,6 +105,7 @@ describe('the action, run from dist/ as the runner runs it', () => {
     expect(result.outputs['image-id']).toMatch(/^sha256:[0-9a-f]{64}$/)
     expect(Number(result.outputs.size)).toBe(fs.statSync(output).size)
     expect(result.outputs['cache-hit']).toBe('false')
+    expect(result.outputs['subject-name']).toBe('localhost/witchery-e2e')
     const packages = JSON.parse(result.outputs.packages) as { name: string; version: string }[]
     // musl comes with every image: the app links against it.
     expect(packages.map((p) => `${p.name}-${p.version}`).sort()).toEqual([
@@ -103,17 +114,87 @@ describe('the action, run from dist/ as the runner runs it', () => {
     ])
   })
 
-  it('writes a job summary with the digest, packages and the push command', () => {
+  it('writes a job summary with the digest, packages, SBOMs and the push command', () => {
     expect(result.summary).toContain(result.outputs.digest)
     expect(result.summary).toContain('ca-certificates-bundle')
-    expect(result.summary).toContain(`skopeo copy oci-archive:${output}`)
+    expect(result.summary).toContain(`skopeo copy oci-archive:${output}:1.0 docker://`)
+    expect(result.summary).toContain(tmp('out/image.x86_64.cdx.json'))
   })
 
-  it('is an OCI archive skopeo reads, with our digest', () => {
-    const inspect = skopeoInspect(output)
+  it('is an OCI archive skopeo reads through its tag, with our digest', () => {
+    const inspect = skopeoInspect(`${output}:1.0`)
     expect(inspect.Digest).toBe(result.outputs.digest)
     expect(inspect.Architecture).toBe('amd64')
     expect(inspect.Os).toBe('linux')
+  })
+
+  it('writes the SBOMs beside the tarball and attaches them to the image inside it', () => {
+    const paths = result.outputs.sbom.split('\n')
+    expect(paths).toEqual([tmp('out/image.x86_64.spdx.json'), tmp('out/image.x86_64.cdx.json')])
+    const metadata = JSON.parse(result.outputs.metadata) as {
+      platforms: { manifestDigest: string }[]
+      sbom: { arch: string; format: string; path: string; digest: string; referrer: string }[]
+    }
+    expect(metadata.sbom.map((s) => [s.arch, s.format, s.path])).toEqual([
+      ['x86_64', 'spdx', paths[0]],
+      ['x86_64', 'cyclonedx', paths[1]]
+    ])
+    const layout = tmp('sbom-layout')
+    fs.mkdirSync(layout)
+    execFileSync('tar', ['-xf', output, '-C', layout])
+    const blob = (digest: string) =>
+      fs.readFileSync(path.join(layout, 'blobs/sha256', digest.replace('sha256:', '')))
+    const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as {
+      manifests: { digest: string; artifactType?: string; annotations?: object }[]
+    }
+    expect(index.manifests.map((m) => [m.digest, m.artifactType])).toEqual([
+      [result.outputs.digest, undefined],
+      [metadata.sbom[0].referrer, 'application/spdx+json'],
+      [metadata.sbom[1].referrer, 'application/vnd.cyclonedx+json']
+    ])
+    for (const record of metadata.sbom) {
+      const manifest = JSON.parse(blob(record.referrer).toString()) as {
+        subject: { digest: string }
+        layers: { digest: string }[]
+      }
+      expect(manifest.subject.digest).toBe(result.outputs.digest)
+      expect(manifest.layers[0].digest).toBe(record.digest)
+      expect(blob(record.digest)).toEqual(fs.readFileSync(record.path))
+    }
+    // docker load reads manifest.json: the image alone, with its tag.
+    const dockerManifest = JSON.parse(
+      fs.readFileSync(path.join(layout, 'manifest.json'), 'utf8')
+    ) as { Config: string; RepoTags: string[] }[]
+    expect(dockerManifest).toHaveLength(1)
+    expect(dockerManifest[0].Config).toBe(
+      `blobs/sha256/${result.outputs['image-id'].replace('sha256:', '')}`
+    )
+    expect(dockerManifest[0].RepoTags).toEqual(['localhost/witchery-e2e:1.0'])
+  })
+
+  it('gives SBOMs valid against their schemas, listing the packages of the image', () => {
+    if (!haveShared('schemas')) return
+    const [spdx, cdx] = result.outputs.sbom
+      .split('\n')
+      .map((file) => JSON.parse(fs.readFileSync(file, 'utf8')))
+    expect(spdxErrors(spdx)).toEqual([])
+    expect(cyclonedxErrors(cdx)).toEqual([])
+    const packages = (JSON.parse(result.outputs.packages) as { name: string; version: string }[])
+      .map((p) => `pkg:apk/alpine/${p.name}@${p.version}?arch=x86_64&distro=alpine-3.22.2`)
+      .sort()
+    const purls = (cdx.components as { type: string; purl: string }[])
+      .filter((c) => c.type === 'library')
+      .map((c) => c.purl)
+      .sort()
+    expect(purls).toEqual(packages)
+    const greet = crypto.createHash('sha256').update(fs.readFileSync(app)).digest('hex')
+    const files = (spdx.files as { fileName: string; checksums: object[] }[]).map((f) => [
+      f.fileName,
+      f.checksums
+    ])
+    expect(files).toEqual([
+      ['./usr/bin/greet', expect.arrayContaining([{ algorithm: 'SHA256', checksumValue: greet }])]
+    ])
   })
 
   it('unpacks with umoci to the files, modes and owners the package db records', () => {
@@ -183,9 +264,8 @@ describe('the action, run from dist/ as the runner runs it', () => {
     }
     try {
       const ref = `docker://${registry.host}/witchery/e2e:1.0`
-      execFileSync('skopeo', ['copy', '--dest-tls-verify=false', `oci-archive:${output}`, ref], {
-        stdio: 'pipe'
-      })
+      const source = `oci-archive:${output}:1.0`
+      execFileSync('skopeo', ['copy', '--dest-tls-verify=false', source, ref], { stdio: 'pipe' })
       const remote = JSON.parse(
         execFileSync('skopeo', ['inspect', '--tls-verify=false', ref], { encoding: 'utf8' })
       ) as { Digest: string }
@@ -200,14 +280,23 @@ describe('the action, run from dist/ as the runner runs it', () => {
     }
   }, 60000)
 
-  ;(haveTool('podman') && isRoot ? it : it.skip)('loads into podman', () => {
+  it('loads into podman, as the image with its tag and config', () => {
+    if (!haveTool('podman')) {
+      return cannotCheck('podman load', 'podman is not installed (scripts/setup installs it)')
+    }
+    if (!isRoot) return cannotCheck('podman load', 'it needs root here')
     const load = spawnSync('podman', ['load', '-i', output], { encoding: 'utf8' })
     if (load.status !== 0 && /storage|overlay|cgroup|namespace/i.test(load.stderr)) {
-      console.warn(`skipping podman load: podman cannot run here: ${load.stderr.split('\n')[0]}`)
-      return
+      return cannotCheck('podman load', `podman cannot run here: ${load.stderr.split('\n')[0]}`)
     }
     expect(load.status).toBe(0)
-    expect(load.stdout + load.stderr).toMatch(/witchery-e2e/)
+    expect(load.stdout + load.stderr).toMatch(/^Loaded image: localhost\/witchery-e2e:1\.0$/m)
+    const id = execFileSync(
+      'podman',
+      ['image', 'inspect', '--format', '{{.Id}}', 'localhost/witchery-e2e:1.0'],
+      { encoding: 'utf8' }
+    )
+    expect(`sha256:${id.trim()}`).toBe(result.outputs['image-id'])
   })
 })
 
@@ -239,6 +328,12 @@ describe('reproducible builds and the cache', () => {
     expect(runs[0].outputs['cache-hit']).toBe('false')
     expect(runs[1].outputs['cache-hit']).toBe('true')
     expect(fs.readFileSync(tmp('repro/cold.tar'))).toEqual(fs.readFileSync(tmp('repro/warm.tar')))
+    // The SBOMs too: same bytes, hence the same referrers.
+    expect(runs[1].outputs.sbom).not.toBe(runs[0].outputs.sbom)
+    const files = (run: { outputs: Record<string, string> }) =>
+      run.outputs.sbom.split('\n').map((file) => fs.readFileSync(file, 'utf8'))
+    expect(files(runs[1])).toEqual(files(runs[0]))
+    expect(files(runs[2])).toEqual(files(runs[0]))
     // The warm run downloaded no package, but still revalidated the index.
     const warmRequests = server.requests.slice(-10)
     expect(warmRequests.some((r) => r.path.endsWith('APKINDEX.tar.gz'))).toBe(true)
