@@ -168,6 +168,58 @@ describe('SBOMs of a build', () => {
     expect(component.components[0].hashes).toContainEqual({ alg: 'SHA-256', content: sha256 })
   })
 
+  it("are made per architecture, each attached to that architecture's manifest", async () => {
+    const key = generateSigningKey()
+    const keys = tmp('multi/keys')
+    writeKeysDir(keys, [key])
+    const multiRepo = tmp('multi/repo')
+    for (const arch of ['x86_64', 'aarch64']) {
+      buildRepository(multiRepo, arch, [buildApk(muslPackage(arch), key)], key)
+    }
+    const output = tmp('multi/out/image.tar')
+    const result = await build(
+      spec({
+        packages: ['musl'],
+        app: undefined,
+        arches: ['x86_64', 'aarch64'],
+        repositories: [multiRepo],
+        keyDirs: [keys],
+        output
+      }),
+      { logger: silent }
+    )
+    expect(result.sbom.map((s) => [s.arch, s.format, path.basename(s.path)])).toEqual([
+      ['x86_64', 'spdx', 'image.x86_64.spdx.json'],
+      ['x86_64', 'cyclonedx', 'image.x86_64.cdx.json'],
+      ['aarch64', 'spdx', 'image.aarch64.spdx.json'],
+      ['aarch64', 'cyclonedx', 'image.aarch64.cdx.json']
+    ])
+    const layout = tmp('multi/layout')
+    fs.mkdirSync(layout)
+    execFileSync('tar', ['-xf', output, '-C', layout])
+    for (const record of result.sbom) {
+      const manifestDigest = result.arches.find((a) => a.arch === record.arch)?.manifestDigest
+      const referrer = JSON.parse(
+        fs.readFileSync(path.join(layout, 'blobs/sha256', record.referrer.slice(7)), 'utf8')
+      )
+      expect(referrer.subject.digest).toBe(manifestDigest)
+      if (record.format === 'cyclonedx') {
+        const bom = JSON.parse(fs.readFileSync(record.path, 'utf8'))
+        expect(bom.metadata.component.version).toBe(manifestDigest)
+        expect(bom.components.map((c: { purl: string }) => c.purl)).toEqual([
+          `pkg:apk/alpine/musl@1.2.3-r0?arch=${record.arch}`
+        ])
+      }
+    }
+    // The image index (the digest) lists the two platforms only.
+    const index = JSON.parse(
+      fs.readFileSync(path.join(layout, 'blobs/sha256', result.digest.slice(7)), 'utf8')
+    )
+    expect(index.manifests.map((m: { digest: string }) => m.digest)).toEqual(
+      result.arches.map((a) => a.manifestDigest)
+    )
+  })
+
   it('are left out with `sbom: none`: no files, no referrers', async () => {
     const output = tmp('sbom-none/image.tar')
     const result = await build(spec({ output, sbom: [] }), { logger: silent })

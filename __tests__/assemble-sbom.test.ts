@@ -14,6 +14,7 @@ import {
   licenseOf,
   ociPurl,
   spdxExpression,
+  TOOL,
   type SbomInput
 } from '../src/assemble/sbom/model.js'
 import { sbomPath } from '../src/assemble/sbom/sbom.js'
@@ -150,6 +151,13 @@ describe('purls', () => {
     expect(ociPurl(image, 'localhost:5000/app:latest')).toBe(
       `pkg:oci/app@sha256%3A${'ab'.repeat(32)}?arch=amd64&repository_url=localhost%3A5000/app&tag=latest`
     )
+  })
+})
+
+describe('the tool', () => {
+  it("names witchery with package.json's version (bump both together)", () => {
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }
+    expect(TOOL).toEqual({ name: 'witchery', version: pkg.version })
   })
 })
 

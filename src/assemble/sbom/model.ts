@@ -25,7 +25,7 @@ export const SBOM_EXTENSIONS: Record<SbomFormat, string> = {
   cyclonedx: 'cdx.json'
 }
 
-/** The tool named as the documents' creator. */
+/** The tool named as the documents' creator; a test holds the version to package.json's. */
 export const TOOL = { name: 'witchery', version: '0.1.0' } as const
 
 /** One regular file of the app, as it lands in the image. */
