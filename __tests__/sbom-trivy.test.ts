@@ -119,8 +119,15 @@ withShared('SBOMs of an image of real Alpine packages', () => {
     ) as { layers: { digest: string }[] }
     const rootfs = path.join(work, 'rootfs')
     fs.mkdirSync(rootfs)
-    const layer = path.join(layout, 'blobs/sha256', image.layers[0].digest.slice(7))
-    execFileSync('tar', ['-xzf', layer, '-C', rootfs, 'lib/apk/db/installed'])
+    // The layers stacked in order, as a runtime unpacks them (witchery writes no whiteouts).
+    for (const { digest } of image.layers) {
+      execFileSync('tar', [
+        '-xzf',
+        path.join(layout, 'blobs/sha256', digest.slice(7)),
+        '-C',
+        rootfs
+      ])
+    }
     const db = dbPackages(fs.readFileSync(path.join(rootfs, 'lib/apk/db/installed'), 'utf8'))
     expect(db.length).toBeGreaterThan(10)
     const ours = cdx.components
