@@ -532,9 +532,12 @@ describe('temporaries', () => {
     expect(run.stderr).not.toMatch(/ERROR/)
     expect(run.code).toBe(0)
     expect(fs.readdirSync(runnerTemp)).toEqual([`witchery-build-${process.pid}-abcdef`])
+    // The stale partial tarball is gone; the build's SBOMs sit beside its tarball.
     expect(fs.readdirSync(out).sort()).toEqual([
       `.image.tar.${process.pid}.0123456789ab.tmp`,
-      'image.tar'
+      'image.tar',
+      'image.x86_64.cdx.json',
+      'image.x86_64.spdx.json'
     ])
   })
 })
