@@ -1,7 +1,9 @@
 /**
- * npm run bench: the engine's speed, each figure next to a baseline measured in the same run,
- * so machine noise cancels out in the ratios.
+ * npm run bench: what users wait for, then the engine's parts, each figure next to a baseline
+ * measured in the same run, so machine noise cancels out in the ratios.
  *
+ * 0. cold whole processes of the bundled command line: resolve on Alpine's real indexes against
+ *    fixed limits, a real build against tar | gzip -6 and sha256sum (bench-cold.ts);
  * 1. parse and verify Alpine's real v3.22 index (target ≤ 60 ms on 2 cores);
  * 2. resolve the largest rows of the resolutions table;
  * 3. install ≥ 50 MB of packages, against gunzip + a plain untar of the same packages with
@@ -30,6 +32,7 @@ import type { RepoPackage } from '../src/apk/types.js'
 import { writeImage } from '../src/oci/image.js'
 import { treeToLayerEntries } from '../src/oci/tree.js'
 import { buildApk } from '../__tests__/support/apk-builder.js'
+import { benchCold } from './bench-cold.js'
 import { generateSigningKey } from '../__tests__/support/keys.js'
 
 const SHARED = path.resolve(process.cwd(), '..', 'shared')
@@ -287,7 +290,11 @@ async function benchInstall(): Promise<void> {
   }
 }
 
-const PARTS: Record<string, () => Promise<void>> = { index: benchIndex, install: benchInstall }
+const PARTS: Record<string, () => Promise<void>> = {
+  cold: benchCold,
+  index: benchIndex,
+  install: benchInstall
+}
 
 /**
  * Each part runs in a process of its own (baseline and ours still alternate inside it), so

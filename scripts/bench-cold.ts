@@ -1,0 +1,190 @@
+/**
+ * What users wait for: whole processes of the bundled command line, started cold (Node start-up
+ * included), each next to its yardstick in the same run.
+ *
+ * - `resolve python3` on Alpine's real v3.22 main, and on v3.19 main + community (what the
+ *   action reads by default), against fixed limits: apk-tools 2.14's own figures on the machine
+ *   of issue #14 (`apk add -s`: 0.053 s and 0.83 s), times 2.0 and 1.0, and 100 MiB of memory.
+ *   apk-tools is not run here (Alpine's mirrors are out of reach), so these are absolute limits,
+ *   not ratios measured in the same run.
+ * - `build` of the real Alpine 3.19.1 packages of ../shared/fixtures/real-alpine plus an app,
+ *   on tmpfs, against `tar --sort=name | gzip -6` and `sha256sum` of the same installed tree.
+ *
+ * `NODE_EXTRA_CA_CERTS` is removed from the children's environment: runners do not set it, and
+ * it adds ~35 ms to every Node start. Peak memory is read with GNU time where it is installed.
+ */
+import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { performance } from 'node:perf_hooks'
+
+const SHARED = path.resolve(process.cwd(), '..', 'shared')
+const REAL_INDEXES = path.join(SHARED, 'fixtures/real-indexes')
+const REAL_ALPINE = path.join(SHARED, 'fixtures/real-alpine/v3.19.1')
+const KEYS = path.join(SHARED, 'alpine-keys')
+const GNU_TIME = '/usr/bin/time'
+/** Packages of the release repository that conflict with others (ifupdown-ng's `!vlan`…). */
+const LEFT_OUT = new Set([
+  'vlan',
+  'bridge',
+  'bonding',
+  'busybox-mdev-openrc',
+  'mdev-conf',
+  'network-extras',
+  'ifupdown-ng'
+])
+
+interface Run {
+  seconds: number
+  /** Peak resident memory in MiB; undefined without GNU time. */
+  mib: number | undefined
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  delete env.NODE_EXTRA_CA_CERTS
+  return env
+}
+
+/** Runs a command to completion; its wall time and, with GNU time, its peak memory. */
+function run(command: string, args: string[]): Run {
+  const withTime = fs.existsSync(GNU_TIME)
+  const start = performance.now()
+  const child = withTime
+    ? spawnSync(GNU_TIME, ['-f', '%M', command, ...args], { env: childEnv(), encoding: 'utf8' })
+    : spawnSync(command, args, { env: childEnv(), encoding: 'utf8' })
+  const seconds = (performance.now() - start) / 1000
+  if (child.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed: ${child.stderr.slice(-2000)}`)
+  }
+  const kib = withTime ? Number(child.stderr.trim().split('\n').pop()) : NaN
+  return { seconds, mib: Number.isFinite(kib) ? kib / 1024 : undefined }
+}
+
+function medianRun(runs: Run[]): Run {
+  const mibs = runs.map((r) => r.mib).filter((m) => m !== undefined)
+  return {
+    seconds: median(runs.map((r) => r.seconds)),
+    mib: mibs.length > 0 ? median(mibs) : undefined
+  }
+}
+
+function row(label: string, value: string): void {
+  console.log(`${label.padEnd(48)} ${value}`)
+}
+
+function describe(r: Run): string {
+  const memory = r.mib === undefined ? '' : `, ${r.mib.toFixed(0)} MiB`
+  return `${r.seconds.toFixed(2)} s${memory}`
+}
+
+function coldResolve(cli: string): void {
+  const cases = [
+    {
+      label: 'cold resolve python3, v3.22 main',
+      repos: ['v3.22-main'],
+      apk: 0.053,
+      factor: 2.0
+    },
+    {
+      label: 'cold resolve python3, v3.19 main + community',
+      repos: ['v3.19-main', 'v3.19-community'],
+      apk: 0.83,
+      factor: 1.0
+    }
+  ]
+  for (const c of cases) {
+    const args = [cli, 'resolve', '--arch', 'x86_64', '--keys-dir', KEYS, '--no-alpine-keys']
+    for (const repo of c.repos) args.push('--repository', path.join(REAL_INDEXES, repo))
+    args.push('python3')
+    run(process.execPath, args)
+    const runs = Array.from({ length: 7 }, () => run(process.execPath, args))
+    const ours = medianRun(runs)
+    const limit = c.apk * c.factor
+    row(c.label, describe(ours))
+    row(
+      `  limit: ${c.factor.toFixed(1)}× apk-tools (${c.apk} s), 100 MiB`,
+      `${limit.toFixed(3)} s → ${(ours.seconds / c.apk).toFixed(1)}× apk-tools, ` +
+        `${ours.seconds <= limit && (ours.mib ?? 0) <= 100 ? 'met' : 'NOT met'}`
+    )
+  }
+}
+
+function releaseWorld(): string[] {
+  return fs
+    .readdirSync(path.join(REAL_ALPINE, 'x86_64'))
+    .filter((f) => f.endsWith('.apk'))
+    .map((f) => f.replace(/-[0-9][^-]*-r[0-9]+\.apk$/, ''))
+    .filter((name) => !LEFT_OUT.has(name))
+}
+
+function coldBuild(cli: string): void {
+  const tmpfs = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()
+  const work = fs.mkdtempSync(path.join(tmpfs, 'witchery-bench-'))
+  try {
+    const world = releaseWorld()
+    const app = path.join(work, 'app')
+    fs.mkdirSync(app)
+    fs.writeFileSync(path.join(app, 'server.py'), 'print("hello")\n'.repeat(1000))
+    const common = ['--keys-dir', KEYS, '--no-alpine-keys', '--repository', REAL_ALPINE]
+    const root = path.join(work, 'root')
+    run(process.execPath, [cli, 'install', '--root', root, '--arch', 'x86_64', ...common, ...world])
+    const output = path.join(work, 'image.tar')
+    const buildArgs = [
+      cli,
+      'build',
+      '--output',
+      output,
+      '--repositories',
+      REAL_ALPINE,
+      '--keys',
+      KEYS,
+      '--fetch-alpine-keys',
+      'false',
+      '--source-date-epoch',
+      '0',
+      '--app',
+      app,
+      ...world
+    ]
+    const gz = path.join(work, 'yardstick.tar.gz')
+    const script = `tar --sort=name -C '${root}' -cf - . | gzip -6 > '${gz}' && sha256sum '${gz}'`
+    run(process.execPath, buildArgs)
+    const ours: Run[] = []
+    const base: Run[] = []
+    const ratios: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const b = run('sh', ['-c', script])
+      const o = run(process.execPath, buildArgs)
+      base.push(b)
+      ours.push(o)
+      ratios.push(o.seconds / b.seconds)
+    }
+    const bytes = fs.statSync(output).size
+    row(
+      `cold build: ${world.length} real Alpine packages + app`,
+      `${describe(medianRun(ours))}, tarball ${(bytes / 1024 / 1024).toFixed(1)} MiB`
+    )
+    row('  yardstick: tar --sort=name | gzip -6; sha256sum', describe(medianRun(base)))
+    row('  ours / yardstick time (goal ≤ 0.7×)', `${median(ratios).toFixed(2)}× per round`)
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true })
+  }
+}
+
+export async function benchCold(): Promise<void> {
+  if (!fs.existsSync(REAL_INDEXES) || !fs.existsSync(REAL_ALPINE)) {
+    console.log('cold processes: skipped (../shared not found)')
+    return
+  }
+  const cli = path.join(path.dirname(process.argv[1]), 'cli', 'index.js')
+  if (!fs.existsSync(cli)) throw new Error(`no bundled command line at ${cli}: run npm run bench`)
+  coldResolve(cli)
+  coldBuild(cli)
+}
