@@ -84,10 +84,13 @@ function fillCacheDir(dir: string, files: Record<string, string>): void {
   }
 }
 
-function newCache(name: string, now = DAY1): { cache: BuildCache; dir: string } {
+async function newCache(name: string, now = DAY1): Promise<{ cache: BuildCache; dir: string }> {
   const dir = path.join(work, name, 'witchery-cache')
   return {
-    cache: new BuildCache({ arches: ['x86_64'], repositories: REPOS, cacheDir: dir }, { now }),
+    cache: await BuildCache.open(
+      { arches: ['x86_64'], repositories: REPOS, cacheDir: dir },
+      { now }
+    ),
     dir
   }
 }
@@ -116,7 +119,7 @@ describe('keys', () => {
 describe('restore and save against the cache service', () => {
   it('misses, saves, hits exactly in a fresh runner temp, then restores an older set by prefix', async () => {
     // Run 1: nothing cached yet.
-    const first = newCache('run1')
+    const first = await newCache('run1')
     expect(first.cache.enabled).toBe(true)
     await first.cache.restoreIndexes()
     await first.cache.restorePackages(SET_A)
@@ -134,7 +137,7 @@ describe('restore and save against the cache service', () => {
 
     // Run 2, another runner temp folder: the same entries come back whole, nothing is saved again.
     service.calls.length = 0
-    const second = newCache('run2')
+    const second = await newCache('run2')
     await second.cache.restoreIndexes()
     await second.cache.restorePackages(SET_A)
     expect(
@@ -150,7 +153,7 @@ describe('restore and save against the cache service', () => {
     )
 
     // Run 3, the next day with another package set: both restored by prefix, both saved anew.
-    const third = newCache('run3', DAY2)
+    const third = await newCache('run3', DAY2)
     await third.cache.restoreIndexes()
     await third.cache.restorePackages(SET_B)
     expect(fs.existsSync(path.join(third.dir, MUSL_FILE))).toBe(true)
@@ -168,7 +171,7 @@ describe('restore and save against the cache service', () => {
     ])
 
     // Run 4: the new entry holds exactly the new set; run 1's curl was pruned before saving.
-    const fourth = newCache('run4', DAY2)
+    const fourth = await newCache('run4', DAY2)
     await fourth.cache.restorePackages(SET_B)
     expect(fourth.cache.hit()).toBe('true')
     expect(fs.readdirSync(path.join(fourth.dir, 'packages')).sort()).toEqual(
@@ -180,7 +183,7 @@ describe('restore and save against the cache service', () => {
   }, 30000)
 
   it('does not save an empty cache folder', async () => {
-    const { cache } = newCache('empty')
+    const { cache } = await newCache('empty')
     await cache.restoreIndexes()
     await cache.restorePackages(SET_A)
     await cache.save()
@@ -190,7 +193,7 @@ describe('restore and save against the cache service', () => {
 
 describe('cache trouble is never a failure', () => {
   async function seeded(name: string): Promise<void> {
-    const { cache, dir } = newCache(`${name}-seed`)
+    const { cache, dir } = await newCache(`${name}-seed`)
     await cache.restorePackages(SET_A)
     fillCacheDir(dir, { [MUSL_FILE]: 'musl bytes' })
     await cache.save()
@@ -200,7 +203,7 @@ describe('cache trouble is never a failure', () => {
   it('a 500 on download: a logged failure, a miss, no throw', async () => {
     await seeded('500')
     service.fault('download', { status: 500 })
-    const { cache, dir } = newCache('500')
+    const { cache, dir } = await newCache('500')
     await cache.restorePackages(SET_A)
     expect(cache.hit()).toBe('false')
     expect(fs.existsSync(path.join(dir, MUSL_FILE))).toBe(false)
@@ -210,7 +213,7 @@ describe('cache trouble is never a failure', () => {
 
   it('a refused reservation ({ok: false}): not saved, no throw', async () => {
     service.fault('CreateCacheEntry', { ok: false, message: 'quota exceeded' })
-    const { cache, dir } = newCache('refused')
+    const { cache, dir } = await newCache('refused')
     await cache.restorePackages(SET_A)
     fillCacheDir(dir, { [MUSL_FILE]: 'musl bytes' })
     await cache.save()
@@ -220,7 +223,7 @@ describe('cache trouble is never a failure', () => {
 
   it('a dropped connection while finalising: a warning, no throw', async () => {
     service.fault('FinalizeCacheEntryUpload', { drop: true })
-    const { cache, dir } = newCache('dropped')
+    const { cache, dir } = await newCache('dropped')
     await cache.restorePackages(SET_A)
     fillCacheDir(dir, { [MUSL_FILE]: 'musl bytes' })
     await cache.save()
@@ -230,7 +233,7 @@ describe('cache trouble is never a failure', () => {
 
   it('a wrong token: the service says 401, restore and save only warn', async () => {
     process.env.ACTIONS_RUNTIME_TOKEN = 'not-the-token'
-    const { cache, dir } = newCache('token')
+    const { cache, dir } = await newCache('token')
     await cache.restorePackages(SET_A)
     fillCacheDir(dir, { [MUSL_FILE]: 'musl bytes' })
     await cache.save()
@@ -242,7 +245,7 @@ describe('cache trouble is never a failure', () => {
   })
 
   it('an exception from the library (an invalid key) becomes our warning', async () => {
-    const cache = new BuildCache({
+    const cache = await BuildCache.open({
       arches: ['x86_64,aarch64'],
       repositories: REPOS,
       cacheDir: path.join(work, 'comma')
@@ -260,9 +263,9 @@ describe('no cache service', () => {
   it('outside GitHub: one debug line, then nothing is restored or saved', async () => {
     delete process.env.ACTIONS_RESULTS_URL
     delete process.env.ACTIONS_CACHE_URL
-    expect(cacheAvailable()).toBe(false)
+    expect(await cacheAvailable()).toBe(false)
     expect(lines).toEqual([expect.stringMatching(/^::debug::cache: no Actions cache service here/)])
-    const { cache, dir } = newCache('offline')
+    const { cache, dir } = await newCache('offline')
     expect(cache.enabled).toBe(false)
     await cache.restoreIndexes()
     await cache.restorePackages(SET_A)
@@ -276,7 +279,11 @@ describe('no cache service', () => {
   })
 
   it('with the cache input off: no service call at all', async () => {
-    const cache = new BuildCache({ arches: ['x86_64'], repositories: REPOS, cacheDir: undefined })
+    const cache = await BuildCache.open({
+      arches: ['x86_64'],
+      repositories: REPOS,
+      cacheDir: undefined
+    })
     expect(cache.enabled).toBe(false)
     await cache.restoreIndexes()
     await cache.restorePackages(SET_A)

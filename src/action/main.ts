@@ -26,7 +26,7 @@ export async function run(): Promise<void> {
     const spec = readInputs(process.env, { commitEpoch: () => headEpoch })
     await core.group('Inputs', async () => logSpec(spec))
 
-    const cache = new BuildCache(spec)
+    const cache = await BuildCache.open(spec)
     if (cache.enabled) await core.group('Restore index cache', () => cache.restoreIndexes())
     const result = await core.group('Build', () =>
       build(spec, {
