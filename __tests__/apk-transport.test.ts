@@ -499,6 +499,24 @@ describe('HttpTransport: proxies', () => {
     }
   })
 
+  test('HTTPS_PROXY: one tunnel and one TLS handshake serve the requests that follow', async () => {
+    const tlsMaterial = selfSignedCert()
+    const s = await server((_req, res) => ok(res), tlsMaterial)
+    const proxy = await miniProxy()
+    const t = transport({ env: { HTTPS_PROXY: proxy.url }, ca: tlsMaterial.cert })
+    try {
+      for (const name of ['a.apk', 'b.apk', 'c.apk']) {
+        const response = await t.get(`${s.url}/main/${name}`)
+        expect(response.body.equals(BODY)).toBe(true)
+      }
+      expect(s.seen.map((r) => r.url)).toEqual(['/main/a.apk', '/main/b.apk', '/main/c.apk'])
+      expect(proxy.connects).toHaveLength(1)
+    } finally {
+      t.close()
+      await proxy.close()
+    }
+  })
+
   test('a proxy that refuses CONNECT with 407 is reported with the fix, not retried', async () => {
     const proxy = http.createServer()
     let connects = 0

@@ -6,6 +6,7 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
 import * as net from 'node:net'
+import type { Duplex } from 'node:stream'
 import * as tls from 'node:tls'
 import { FetchError, InvalidArgumentError } from '../errors.js'
 import { silentLogger, type Logger } from '../types.js'
@@ -92,9 +93,7 @@ interface RawResponse {
 }
 
 type Route =
-  | { kind: 'direct' }
-  | { kind: 'proxy'; proxy: URL }
-  | { kind: 'tunnel'; proxy: URL; socket: net.Socket }
+  { kind: 'direct' } | { kind: 'proxy'; proxy: URL } | { kind: 'tunnel'; agent: https.Agent }
 
 export class HttpTransport {
   private readonly timeoutMs: number
@@ -109,6 +108,8 @@ export class HttpTransport {
   private readonly auth?: AuthProvider
   private readonly httpAgent: http.Agent
   private readonly httpsAgent: https.Agent
+  /** One agent per proxy and origin: tunnels with TLS inside, kept alive and reused. */
+  private readonly tunnelAgents = new Map<string, https.Agent>()
 
   constructor(options: TransportOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000
@@ -156,6 +157,8 @@ export class HttpTransport {
   close(): void {
     this.httpAgent.destroy()
     this.httpsAgent.destroy()
+    for (const agent of this.tunnelAgents.values()) agent.destroy()
+    this.tunnelAgents.clear()
   }
 
   private delayFor(attempt: number, retryAfterMs: number | undefined): number {
@@ -196,22 +199,34 @@ export class HttpTransport {
     options: GetOptions,
     authorization: string | undefined
   ): Promise<RawResponse> {
-    const route = await this.routeFor(target, options.signal)
+    const route = this.routeFor(target)
     return new Promise((resolve, reject) => {
       const limits = { idleMs: this.timeoutMs, deadlineMs: this.deadlineMs }
       const exchange = new Exchange(limits, options, resolve, reject)
       const request = this.makeRequest(target, route, options, authorization)
       exchange.attach(request)
-      if (route.kind === 'tunnel') exchange.own(route.socket)
     })
   }
 
-  private async routeFor(target: URL, signal: AbortSignal | undefined): Promise<Route> {
+  private routeFor(target: URL): Route {
     const proxy = proxyFor(target, this.env)
     if (!proxy) return { kind: 'direct' }
     if (target.protocol === 'http:') return { kind: 'proxy', proxy }
-    const socket = await this.openTunnel(proxy, target, signal)
-    return { kind: 'tunnel', proxy, socket }
+    return { kind: 'tunnel', agent: this.tunnelAgent(proxy, target) }
+  }
+
+  /**
+   * The agent for HTTPS to `target` through `proxy`: each of its connections is a CONNECT tunnel
+   * with TLS inside, and like any keep-alive connection it serves the next request, so a build's
+   * downloads through a proxy do not each pay a CONNECT and a TLS handshake.
+   */
+  private tunnelAgent(proxy: URL, target: URL): https.Agent {
+    const key = `${proxy.href} ${target.host}`
+    const known = this.tunnelAgents.get(key)
+    if (known !== undefined) return known
+    const agent = new TunnelAgent(() => this.openTunnel(proxy, target, undefined), this.ca)
+    this.tunnelAgents.set(key, agent)
+    return agent
   }
 
   private requestHeaders(options: GetOptions): http.OutgoingHttpHeaders {
@@ -237,15 +252,7 @@ export class HttpTransport {
     const port = Number(portOf(target))
     const path = `${target.pathname}${target.search}`
     if (route.kind === 'tunnel') {
-      const socket = route.socket
-      const servername = net.isIP(host) === 0 ? host : undefined
-      return https.request({
-        host,
-        port,
-        path,
-        headers,
-        createConnection: () => tls.connect({ socket, host, servername, ca: this.ca })
-      })
+      return https.request({ host, port, path, headers, agent: route.agent })
     }
     if (route.kind === 'proxy') {
       const auth = proxyAuthorization(route.proxy)
@@ -326,6 +333,35 @@ export class HttpTransport {
   }
 }
 
+/** An HTTPS agent whose connections are TLS over a tunnel that `open` makes through a proxy. */
+class TunnelAgent extends https.Agent {
+  constructor(
+    private readonly open: () => Promise<net.Socket>,
+    private readonly trusted: string | Buffer | Array<string | Buffer> | undefined
+  ) {
+    super({ keepAlive: true, ca: trusted })
+  }
+
+  // Node's Agent takes the socket from the callback when createConnection returns nothing.
+  createConnection(
+    options: http.RequestOptions,
+    callback?: (error: Error | null, socket: Duplex) => void
+  ): undefined {
+    const host = options.host ?? ''
+    const servername = net.isIP(host) === 0 ? host : undefined
+    this.open().then(
+      (raw) => {
+        const socket = tls.connect({ socket: raw, host, servername, ca: this.trusted })
+        socket.once('close', () => raw.destroy())
+        callback?.(null, socket)
+      },
+      // On an error Node's Agent reads no socket.
+      (error: Error) => callback?.(error, undefined as unknown as Duplex)
+    )
+    return undefined
+  }
+}
+
 /**
  * One request/response: an idle timer reset by every byte, the abort signal, and body checks.
  * Settles exactly once and tears the connection down on failure.
@@ -335,7 +371,6 @@ class Exchange {
   private readonly timer: NodeJS.Timeout
   private readonly deadline: NodeJS.Timeout
   private request?: http.ClientRequest
-  private socket?: net.Socket
   private readonly signal: AbortSignal | undefined
   private readonly onAbort = (): void => this.fail(abortedError(this.signal))
 
@@ -361,10 +396,6 @@ class Exchange {
       limits.deadlineMs
     )
     this.signal?.addEventListener('abort', this.onAbort)
-  }
-
-  own(socket: net.Socket): void {
-    this.socket = socket
   }
 
   attach(request: http.ClientRequest): void {
@@ -444,7 +475,6 @@ class Exchange {
     if (this.settled) return
     this.finish()
     this.request?.destroy()
-    this.socket?.destroy()
     this.reject(error)
   }
 
