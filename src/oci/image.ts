@@ -1,13 +1,12 @@
 /**
  * Writes an image, single- or multi-arch, as one OCI archive tarball that skopeo, podman, umoci
- * and `docker load` all read. Blobs are staged in a temporary directory, the tarball is written
- * next to the output under a temporary name and renamed at the end: a failure leaves nothing.
+ * and `docker load` all read. It is written front to back under a temporary name next to the
+ * output and renamed at the end (a failure leaves nothing): the blobs directories, each
+ * platform's layers as they are compressed, its config and manifest, then index.json,
+ * manifest.json and oci-layout.
  */
 import { createHash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import * as fs from 'node:fs/promises'
-import * as path from 'node:path'
-import { pipeline } from 'node:stream/promises'
+import { ArchiveWriter } from './archive.js'
 import { ImageSpecError } from './errors.js'
 import {
   dockerManifest,
@@ -21,18 +20,14 @@ import { normalizeEntries } from './entries.js'
 import { DEFAULT_GZIP_LEVEL, writeLayer } from './layer.js'
 import { writeReferrers, type WrittenReferrer } from './referrers.js'
 import { parseImageRef, qualifiedName, type ImageRef } from './tags.js'
-import { compareBytes, tarStream } from './tar-writer.js'
 import type {
   LayerEntry,
   PlatformImage,
   WriteImageOptions,
   WrittenImage,
-  WrittenLayer,
   WrittenManifest
 } from './types.js'
 import { writeThroughTemp } from '../files.js'
-import { createExclusive } from '../root-writer.js'
-import { makeWorkDir } from '../temp.js'
 
 const REF_NAME = 'org.opencontainers.image.ref.name'
 const CONTAINERD_NAME = 'io.containerd.image.name'
@@ -40,45 +35,57 @@ const OCI_LAYOUT = '{"imageLayoutVersion":"1.0.0"}'
 /** The largest mtime a ustar header holds (11 octal digits): the year 2242. */
 const MAX_EPOCH = 0o77777777777
 
-interface Staging {
-  dir: string
-  blobs: string
-}
-
 export async function writeImage(options: WriteImageOptions): Promise<WrittenImage> {
   checkOptions(options)
   const refs = uniqueRefs(options.tags)
   const gzipLevel = options.gzipLevel ?? DEFAULT_GZIP_LEVEL
-  const work = await makeWorkDir('oci')
-  const dir = work.dir
-  const staging: Staging = { dir, blobs: path.join(dir, 'blobs', 'sha256') }
-  try {
-    await fs.mkdir(staging.blobs, { recursive: true })
-    const written: { manifest: WrittenManifest; descriptor: Descriptor }[] = []
-    for (const image of options.images) {
-      // One image: its manifest is the top object and takes the image-wide annotations too.
-      const annotations =
-        options.images.length === 1
-          ? { ...options.annotations, ...image.annotations }
-          : image.annotations
-      const settings = { createdEpoch: options.createdEpoch, gzipLevel, annotations }
-      written.push(await writePlatform(image, staging, settings))
-    }
-    const top = await topDescriptor(written, staging, options.annotations)
-    const manifests = written.map((w) => w.manifest)
-    const referrers = options.referrers
-      ? await writeReferrers(
-          await options.referrers({ digest: top.digest, manifests }),
-          written.map((w) => w.descriptor),
-          (mediaType, bytes) => writeBlob(staging, mediaType, bytes)
-        )
-      : []
-    await writeLayoutFiles(staging, top, refs, written[0].manifest, referrers)
-    const size = await writeArchive(staging, options.output, options.createdEpoch)
-    return { tarball: options.output, digest: top.digest, manifests, size, referrers }
-  } finally {
-    await work.release()
+  let result: Omit<WrittenImage, 'tarball'> | undefined
+  await writeThroughTemp(
+    options.output,
+    async (temp) => {
+      const archive = await ArchiveWriter.create(temp, options.createdEpoch)
+      try {
+        result = await writeArchive(archive, options, refs, gzipLevel)
+      } catch (error) {
+        await archive.abandon()
+        throw error
+      }
+    },
+    { removeStale: true }
+  )
+  return { tarball: options.output, ...(result as Omit<WrittenImage, 'tarball'>) }
+}
+
+async function writeArchive(
+  archive: ArchiveWriter,
+  options: WriteImageOptions,
+  refs: ImageRef[],
+  gzipLevel: number
+): Promise<Omit<WrittenImage, 'tarball'>> {
+  await archive.directory('blobs')
+  await archive.directory('blobs/sha256')
+  const written: { manifest: WrittenManifest; descriptor: Descriptor }[] = []
+  for (const image of options.images) {
+    // One image: its manifest is the top object and takes the image-wide annotations too.
+    const annotations =
+      options.images.length === 1
+        ? { ...options.annotations, ...image.annotations }
+        : image.annotations
+    const settings = { createdEpoch: options.createdEpoch, gzipLevel, annotations }
+    written.push(await writePlatform(image, archive, settings))
   }
+  const top = await topDescriptor(written, archive, options.annotations)
+  const manifests = written.map((w) => w.manifest)
+  const referrers = options.referrers
+    ? await writeReferrers(
+        await options.referrers({ digest: top.digest, manifests }),
+        written.map((w) => w.descriptor),
+        (mediaType, bytes) => writeBlob(archive, mediaType, bytes)
+      )
+    : []
+  await writeLayoutFiles(archive, top, refs, written[0].manifest, referrers)
+  const size = await archive.close()
+  return { digest: top.digest, manifests, size, referrers }
 }
 
 function checkOptions(options: WriteImageOptions): void {
@@ -115,10 +122,10 @@ function uniqueRefs(tags: string[]): ImageRef[] {
   return refs
 }
 
-/** Layers, config and manifest of one platform, into the staging blobs. */
+/** Layers, config and manifest of one platform, into the archive. */
 async function writePlatform(
   image: PlatformImage,
-  staging: Staging,
+  archive: ArchiveWriter,
   options: {
     createdEpoch: number
     gzipLevel: number
@@ -126,27 +133,20 @@ async function writePlatform(
   }
 ): Promise<{ manifest: WrittenManifest; descriptor: Descriptor }> {
   const below = new Map<string, LayerEntry>()
-  const ordered: LayerEntry[][] = []
+  const layers = []
   for (const layer of image.layers) {
     const entries = normalizeEntries(layer.entries, { parentDir: (p) => below.get(p) })
-    ordered.push(entries)
-    for (const entry of entries) below.set(entry.path, entry)
-  }
-  // Layers are independent blobs: written at once, small ones share the cores with big ones.
-  const settled = await Promise.allSettled(
-    ordered.map((entries) =>
-      writeLayer(entries, staging.blobs, {
+    // One after another into the archive; each layer's compression uses every core.
+    layers.push(
+      await writeLayer(entries, archive, {
         mtime: options.createdEpoch,
         gzipLevel: options.gzipLevel
       })
     )
-  )
-  // Every layer has stopped before the staging folder is removed; the first failure is reported.
-  const failed = settled.find((r) => r.status === 'rejected')
-  if (failed) throw failed.reason
-  const layers = settled.map((r) => (r as PromiseFulfilledResult<WrittenLayer>).value)
+    for (const entry of entries) below.set(entry.path, entry)
+  }
   const config = await writeBlob(
-    staging,
+    archive,
     MEDIA_TYPES.config,
     imageConfig({
       platform: image.platform,
@@ -162,7 +162,7 @@ async function writePlatform(
     size: l.size
   }))
   const manifest = await writeBlob(
-    staging,
+    archive,
     MEDIA_TYPES.manifest,
     imageManifest(config, layerDescriptors, options.annotations)
   )
@@ -180,7 +180,7 @@ async function writePlatform(
 /** The manifest itself for one platform; for several, a nested index listing them. */
 async function topDescriptor(
   written: { descriptor: Descriptor }[],
-  staging: Staging,
+  archive: ArchiveWriter,
   annotations: Record<string, string> | undefined
 ): Promise<Descriptor> {
   if (written.length === 1) return written[0].descriptor
@@ -188,12 +188,16 @@ async function topDescriptor(
     written.map((w) => w.descriptor),
     annotations
   )
-  return writeBlob(staging, MEDIA_TYPES.index, index)
+  return writeBlob(archive, MEDIA_TYPES.index, index)
 }
 
-async function writeBlob(staging: Staging, mediaType: string, bytes: Buffer): Promise<Descriptor> {
+async function writeBlob(
+  archive: ArchiveWriter,
+  mediaType: string,
+  bytes: Buffer
+): Promise<Descriptor> {
   const hex = createHash('sha256').update(bytes).digest('hex')
-  await fs.writeFile(path.join(staging.blobs, hex), bytes)
+  await archive.file(`blobs/sha256/${hex}`, bytes)
   return { mediaType, digest: `sha256:${hex}`, size: bytes.length }
 }
 
@@ -206,7 +210,7 @@ async function writeBlob(staging: Staging, mediaType: string, bytes: Buffer): Pr
  * loaded. Docker with the containerd store, podman and skopeo read index.json and get all.
  */
 async function writeLayoutFiles(
-  staging: Staging,
+  archive: ArchiveWriter,
   top: Descriptor,
   refs: ImageRef[],
   first: WrittenManifest,
@@ -220,43 +224,12 @@ async function writeLayoutFiles(
           annotations: { [CONTAINERD_NAME]: qualifiedName(ref), [REF_NAME]: ref.tag }
         }))
   const descriptors = [...tagged, ...referrers.map((r) => r.descriptor)]
-  await fs.writeFile(path.join(staging.dir, 'oci-layout'), OCI_LAYOUT)
-  await fs.writeFile(path.join(staging.dir, 'index.json'), imageIndex(descriptors, undefined))
+  await archive.file('index.json', imageIndex(descriptors, undefined))
   const manifestJson = dockerManifest({
     config: first.configDigest,
     repoTags: refs.map((ref) => `${ref.name}:${ref.tag}`),
     layers: first.layers.map((l) => l.digest)
   })
-  await fs.writeFile(path.join(staging.dir, 'manifest.json'), manifestJson)
-}
-
-/** Tars the staging directory into `output` through a temporary name; returns its size. */
-async function writeArchive(staging: Staging, output: string, mtime: number): Promise<number> {
-  const entries = await archiveEntries(staging)
-  // The temporary is made new, never through a link put at its name (createExclusive).
-  await writeThroughTemp(
-    output,
-    (temp) =>
-      pipeline(tarStream(entries, mtime), createWriteStream('', { fd: createExclusive(temp) })),
-    { removeStale: true }
-  )
-  return (await fs.stat(output)).size
-}
-
-async function archiveEntries(staging: Staging): Promise<LayerEntry[]> {
-  const file = (name: string): LayerEntry => ({
-    path: name,
-    type: 'file',
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    source: path.join(staging.dir, name)
-  })
-  const blobs = (await fs.readdir(staging.blobs)).sort(compareBytes)
-  return normalizeEntries([
-    file('oci-layout'),
-    file('index.json'),
-    file('manifest.json'),
-    ...blobs.map((hex) => file(`blobs/sha256/${hex}`))
-  ])
+  await archive.file('manifest.json', manifestJson)
+  await archive.file('oci-layout', Buffer.from(OCI_LAYOUT))
 }
