@@ -8,7 +8,10 @@
  *   apk-tools is not run here (Alpine's mirrors are out of reach), so these are absolute limits,
  *   not ratios measured in the same run.
  * - `build` of the real Alpine 3.19.1 packages of ../shared/fixtures/real-alpine plus an app,
- *   on tmpfs, against `tar --sort=name | gzip -6` and `sha256sum` of the same installed tree.
+ *   on tmpfs, against the shell pipeline the issue measured (`apk add`, then
+ *   `tar --sort=name | gzip -6` and `sha256sum`), with `tar -xzf` of each installed package in
+ *   place of `apk add` (which is not installed here, and which also verifies and writes its
+ *   database: the yardstick is the cheaper for it).
  *
  * `NODE_EXTRA_CA_CERTS` is removed from the children's environment: runners do not set it, and
  * it adds ~35 ms to every Node start. Peak memory is read with GNU time where it is installed.
@@ -46,14 +49,18 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]
 }
 
+/** Where the children work: tmpfs for the build, as the issue measured it. */
+let childTmp: string | undefined
+
 function childEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env }
+  if (childTmp !== undefined) env.TMPDIR = childTmp
   delete env.NODE_EXTRA_CA_CERTS
   return env
 }
 
 /** Runs a command to completion; its wall time and, with GNU time, its peak memory. */
-function run(command: string, args: string[]): Run {
+function run(command: string, args: string[], output?: { stdout: string }): Run {
   const withTime = fs.existsSync(GNU_TIME)
   const start = performance.now()
   const child = withTime
@@ -63,6 +70,7 @@ function run(command: string, args: string[]): Run {
   if (child.status !== 0) {
     throw new Error(`${command} ${args.join(' ')} failed: ${child.stderr.slice(-2000)}`)
   }
+  if (output) output.stdout = child.stdout
   const kib = withTime ? Number(child.stderr.trim().split('\n').pop()) : NaN
   return { seconds, mib: Number.isFinite(kib) ? kib / 1024 : undefined }
 }
@@ -108,10 +116,12 @@ function coldResolve(cli: string): void {
     const ours = medianRun(runs)
     const limit = c.apk * c.factor
     row(c.label, describe(ours))
+    const time = ours.seconds <= limit ? 'time within' : 'time OVER'
+    const memory =
+      ours.mib === undefined ? '' : ours.mib <= 100 ? ', memory within' : ', memory OVER'
     row(
       `  limit: ${c.factor.toFixed(1)}× apk-tools (${c.apk} s), 100 MiB`,
-      `${limit.toFixed(3)} s → ${(ours.seconds / c.apk).toFixed(1)}× apk-tools, ` +
-        `${ours.seconds <= limit && (ours.mib ?? 0) <= 100 ? 'met' : 'NOT met'}`
+      `${limit.toFixed(3)} s, ${(ours.seconds / c.apk).toFixed(1)}× apk-tools: ${time}${memory}`
     )
   }
 }
@@ -127,14 +137,13 @@ function releaseWorld(): string[] {
 function coldBuild(cli: string): void {
   const tmpfs = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()
   const work = fs.mkdtempSync(path.join(tmpfs, 'witchery-bench-'))
+  // The build's root and its staging go to tmpfs too, like the yardstick's.
+  childTmp = work
   try {
     const world = releaseWorld()
     const app = path.join(work, 'app')
     fs.mkdirSync(app)
     fs.writeFileSync(path.join(app, 'server.py'), 'print("hello")\n'.repeat(1000))
-    const common = ['--keys-dir', KEYS, '--no-alpine-keys', '--repository', REAL_ALPINE]
-    const root = path.join(work, 'root')
-    run(process.execPath, [cli, 'install', '--root', root, '--arch', 'x86_64', ...common, ...world])
     const output = path.join(work, 'image.tar')
     const buildArgs = [
       cli,
@@ -153,9 +162,22 @@ function coldBuild(cli: string): void {
       app,
       ...world
     ]
+    const result = { stdout: '' }
+    run(process.execPath, buildArgs, result)
+    const installed = (
+      JSON.parse(result.stdout) as { packages: { name: string; version: string }[] }
+    ).packages
+    const apks = installed.map(
+      (p) => `'${path.join(REAL_ALPINE, 'x86_64', `${p.name}-${p.version}.apk`)}'`
+    )
+    const root = path.join(work, 'root')
     const gz = path.join(work, 'yardstick.tar.gz')
-    const script = `tar --sort=name -C '${root}' -cf - . | gzip -6 > '${gz}' && sha256sum '${gz}'`
-    run(process.execPath, buildArgs)
+    const script = [
+      `rm -rf '${root}' && mkdir '${root}'`,
+      `for f in ${apks.join(' ')}; do tar -xzf "$f" -C '${root}' 2>/dev/null; done`,
+      `tar --sort=name -C '${root}' -cf - . | gzip -6 > '${gz}'`,
+      `sha256sum '${gz}'`
+    ].join(' && ')
     const ours: Run[] = []
     const base: Run[] = []
     const ratios: number[] = []
@@ -168,12 +190,13 @@ function coldBuild(cli: string): void {
     }
     const bytes = fs.statSync(output).size
     row(
-      `cold build: ${world.length} real Alpine packages + app`,
+      `cold build: ${world.length} real Alpine packages (${installed.length} installed) + app`,
       `${describe(medianRun(ours))}, tarball ${(bytes / 1024 / 1024).toFixed(1)} MiB`
     )
-    row('  yardstick: tar --sort=name | gzip -6; sha256sum', describe(medianRun(base)))
+    row('  yardstick: tar -xzf each; tar | gzip -6; sha256sum', describe(medianRun(base)))
     row('  ours / yardstick time (goal ≤ 0.7×)', `${median(ratios).toFixed(2)}× per round`)
   } finally {
+    childTmp = undefined
     fs.rmSync(work, { recursive: true, force: true })
   }
 }
