@@ -125,6 +125,124 @@ function archNames() {
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/temp.ts
+/**
+ * witchery's temporaries: the build's work folder (roots, layers), the image writer's staging
+ * folder and the tarball's temporary name. Each carries the process id in its name, so that:
+ *
+ * - SIGINT and SIGTERM (how GitHub cancels a step) remove the live ones before the process
+ *   ends, with the exit code a shell gives a signalled process (130, 143);
+ * - a later run removes those a killed run left (its process is gone), and only those: a
+ *   temporary of a run still going is never touched.
+ *
+ * They go under RUNNER_TEMP when it is set (the runner empties it after every job), else under
+ * the system's temporary folder.
+ */
+
+
+
+const live = new Set();
+const SIGNALS = { SIGINT: 2, SIGTERM: 15 };
+let handling = false;
+function onSignal(signal) {
+    for (const target of live)
+        external_node_fs_namespaceObject.rmSync(target, { recursive: true, force: true });
+    live.clear();
+    process.exit(128 + SIGNALS[signal]);
+}
+const handlers = {
+    SIGINT: () => onSignal('SIGINT'),
+    SIGTERM: () => onSignal('SIGTERM')
+};
+function watchSignals(on) {
+    if (on === handling)
+        return;
+    handling = on;
+    for (const signal of Object.keys(handlers)) {
+        if (on)
+            process.on(signal, handlers[signal]);
+        else
+            process.off(signal, handlers[signal]);
+    }
+}
+/**
+ * Removes `target` (a file or folder) if the process is stopped by SIGINT or SIGTERM before the
+ * returned function is called. While nothing is registered, the signals keep their defaults.
+ */
+function removeOnSignal(target) {
+    live.add(target);
+    watchSignals(true);
+    return () => {
+        live.delete(target);
+        if (live.size === 0)
+            watchSignals(false);
+    };
+}
+/** Where temporaries go: RUNNER_TEMP when set, else the system's temporary folder. */
+function tempRoot(env = process.env) {
+    return env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir();
+}
+/** Whether a process with this id runs (a process of another user counts as running). */
+function isRunning(pid) {
+    if (pid === process.pid)
+        return true;
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/**
+ * Removes the entries of `dir` whose name `pattern` matches with the process id as its first
+ * group, when that process no longer runs: what a killed run of the same naming scheme left.
+ * Returns the paths removed. A folder that cannot be read is left alone.
+ */
+function removeStale(dir, pattern) {
+    let names;
+    try {
+        names = external_node_fs_namespaceObject.readdirSync(dir);
+    }
+    catch {
+        return [];
+    }
+    const removed = [];
+    for (const name of names) {
+        const match = pattern.exec(name);
+        if (!match || isRunning(Number(match[1])))
+            continue;
+        const target = external_node_path_namespaceObject.join(dir, name);
+        external_node_fs_namespaceObject.rmSync(target, { recursive: true, force: true });
+        removed.push(target);
+    }
+    return removed;
+}
+/** A work folder's prefix: `witchery-<kind>-<pid>-`. */
+function prefixOf(kind) {
+    return `witchery-${kind}-${process.pid}-`;
+}
+/**
+ * Makes a fresh work folder `witchery-<kind>-<pid>-XXXXXX` under tempRoot(), first removing
+ * the ones of the same kind that dead runs left. It is removed on SIGINT/SIGTERM until
+ * `release` is called; the caller removes it when done.
+ */
+async function makeWorkDir(kind) {
+    const root = tempRoot();
+    removeStale(root, new RegExp(`^witchery-${kind}-(\\d+)-`));
+    const dir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(root, prefixOf(kind)));
+    const forget = removeOnSignal(dir);
+    return {
+        dir,
+        release: async () => {
+            await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
+            forget();
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/errors.ts
 /**
  * The one base of witchery's errors. Each layer names its own (src/apk/errors.ts,
@@ -797,16 +915,34 @@ function parseHeader(buf, start) {
         throw new FormatError(`gzip member at byte ${start}: truncated header`);
     return pos;
 }
-function inflateMember(buf, start, deflateStart) {
+/** Default bound on what one inflate may produce, when the caller names none. */
+const DEFAULT_INFLATE_LIMIT = 64 * 1024 * 1024;
+/**
+ * A member that inflates to more than the caller allows: a damaged file or a decompression
+ * bomb. Nothing beyond the limit is ever held in memory.
+ */
+class GzipLimitError extends FormatError {
+    limit;
+    constructor(start, limit) {
+        super(`gzip member at byte ${start}: inflates to more than ${limit} bytes, more than it may ` +
+            'hold (a damaged file or a decompression bomb)');
+        this.limit = limit;
+    }
+}
+function inflateMember(buf, start, deflateStart, limit) {
     let result;
     try {
         // info: true exposes how much input the deflate stream consumed: that is where it ends.
         result = external_node_zlib_namespaceObject.inflateRawSync(buf.subarray(deflateStart), {
             info: true,
-            chunkSize: CHUNK
+            chunkSize: Math.min(CHUNK, limit + 1),
+            maxOutputLength: Math.max(1, limit)
         });
     }
     catch (error) {
+        if (error.code === 'ERR_BUFFER_TOO_LARGE') {
+            throw new GzipLimitError(start, limit);
+        }
         throw new FormatError(`gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`, { cause: error });
     }
     const trailer = deflateStart + result.engine.bytesWritten;
@@ -826,27 +962,35 @@ function inflateMember(buf, start, deflateStart) {
  * Splits concatenated gzip members and inflates each. Any bytes after the last member that are
  * not another member are an error, as they are for apk.
  */
-function splitGzipMembers(buf) {
+function splitGzipMembers(buf, limit = DEFAULT_INFLATE_LIMIT) {
     if (buf.length === 0)
         throw new FormatError('empty file, expected gzip data');
     const members = [];
     let start = 0;
+    let left = limit;
     while (start < buf.length) {
-        const member = inflateMember(buf, start, parseHeader(buf, start));
+        const member = inflateMember(buf, start, parseHeader(buf, start), left);
+        left -= member.data.length;
         members.push(member);
         start = member.end;
     }
     return members;
 }
-/** Inflates the one member that starts at byte `start`: a file's first members can be read alone. */
-function readGzipMember(buf, start) {
+/**
+ * Inflates the one member that starts at byte `start` (a file's first members can be read
+ * alone), at most `limit` bytes of it.
+ */
+function readGzipMember(buf, start, limit = DEFAULT_INFLATE_LIMIT) {
     if (start >= buf.length)
         throw new FormatError(`no gzip member at byte ${start}: end of file`);
-    return inflateMember(buf, start, parseHeader(buf, start));
+    return inflateMember(buf, start, parseHeader(buf, start), limit);
 }
-/** Splits and inflates `buf`, keeping where each member's data sits in the joined stream. */
-function inflateGzipStream(buf) {
-    return streamOf(splitGzipMembers(buf));
+/**
+ * Splits and inflates `buf` (at most `limit` bytes in all), keeping where each member's data
+ * sits in the joined stream.
+ */
+function inflateGzipStream(buf, limit = DEFAULT_INFLATE_LIMIT) {
+    return streamOf(splitGzipMembers(buf, limit));
 }
 /** Inflated members as one stream, with where each member's data starts in it. */
 function streamOf(members) {
@@ -1304,6 +1448,7 @@ function scanTar(input, options = {}) {
     const stream = new Stream(Array.isArray(input) ? input : [input]);
     const entries = [];
     const offsets = [];
+    const globalHeaders = [];
     let pending = freshPending();
     let zeroBlocks = 0;
     let pos = 0;
@@ -1313,7 +1458,7 @@ function scanTar(input, options = {}) {
             pos += BLOCK;
             if (++zeroBlocks === 2) {
                 checkAfterEnd(stream, pos);
-                return { entries, offsets, ended: true };
+                return { entries, offsets, ended: true, globalHeaders };
             }
             continue;
         }
@@ -1343,6 +1488,9 @@ function scanTar(input, options = {}) {
             const longName = stream.read(dataStart, size);
             pending.longName = cString(longName, 0, size);
         }
+        else if (typeflag === 'g') {
+            globalHeaders.push(pos);
+        }
         // 'g', 'K' and unknown types are skipped; their PAX/long name state carries over, as in apk.
         pos = Math.min(stream.length, dataStart + Math.ceil(size / BLOCK) * BLOCK);
     }
@@ -1350,11 +1498,167 @@ function scanTar(input, options = {}) {
         throw new FormatError(`partial tar block at byte ${pos}`);
     if (options.requireEnd)
         throw new FormatError('tar archive ends without end-of-archive blocks');
-    return { entries, offsets, ended: false };
+    return { entries, offsets, ended: false, globalHeaders };
 }
 /** apk's reading of a tar stream; a tar cut without end-of-archive blocks is accepted. */
 function readTarEntries(buf, options = {}) {
     return scanTar(buf, options).entries;
+}
+/** PAX and long-name records are small; a larger one is not a package's. */
+const MAX_META = 1024 * 1024;
+/**
+ * The same reading as scanTar, fed chunk by chunk: a file's contents go to a sink as they
+ * arrive instead of into memory, so a tar of any size is read in bounded memory. Headers, PAX
+ * and long names, apk's end-of-archive rule, and the errors are scanTar's.
+ */
+class TarStreamReader {
+    handlers;
+    state = 'header';
+    held = [];
+    heldBytes = 0;
+    /** Bytes still wanted by the current state. */
+    left = BLOCK;
+    /** Stream offset of the next byte pushed. */
+    pos = 0;
+    zeroBlocks = 0;
+    pending = freshPending();
+    meta;
+    body;
+    globalHeaders = [];
+    constructor(handlers) {
+        this.handlers = handlers;
+    }
+    push(chunk) {
+        let at = 0;
+        while (at < chunk.length) {
+            const take = Math.min(this.left, chunk.length - at);
+            const piece = chunk.subarray(at, at + take);
+            at += take;
+            this.pos += take;
+            this.left -= take;
+            if (this.state === 'body') {
+                this.body?.sink.write(piece);
+                if (this.left === 0)
+                    this.closeBody();
+            }
+            else if (this.state === 'skip') {
+                if (this.left === 0)
+                    this.expectHeader();
+            }
+            else {
+                this.held.push(piece);
+                this.heldBytes += take;
+                if (this.left === 0)
+                    this.complete();
+            }
+        }
+    }
+    /** The stream ended: fails on a cut entry or a partial block. */
+    end() {
+        if (this.state === 'body' || this.state === 'meta') {
+            const at = this.body?.at ?? this.pos - this.heldBytes - BLOCK;
+            throw new FormatError(`tar entry at byte ${at}: truncated (its data is cut short)`);
+        }
+        if (this.heldBytes > 0) {
+            throw new FormatError(`partial tar block at byte ${this.pos - this.heldBytes}`);
+        }
+        return { ended: this.state === 'ended' };
+    }
+    take() {
+        const whole = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held);
+        this.held = [];
+        this.heldBytes = 0;
+        return whole;
+    }
+    expectHeader() {
+        this.state = this.zeroBlocks >= 2 ? 'ended' : 'header';
+        this.left = BLOCK;
+    }
+    /** Skips `size` bytes of data plus the padding to the next block. */
+    skip(size) {
+        const span = Math.ceil(size / BLOCK) * BLOCK;
+        if (span === 0)
+            return this.expectHeader();
+        this.state = 'skip';
+        this.left = span;
+    }
+    complete() {
+        const block = this.take();
+        const at = this.pos - block.length;
+        if (this.state === 'ended') {
+            if (block[0] !== 0)
+                throw new FormatError(`tar data at byte ${at} after end of archive`);
+            this.left = BLOCK;
+            return;
+        }
+        if (this.state === 'meta')
+            return this.completeMeta(block);
+        this.header(block, at);
+    }
+    header(header, at) {
+        if (header[0] === 0) {
+            this.zeroBlocks++;
+            return this.expectHeader();
+        }
+        if (!hasUstarMagic(header)) {
+            throw new FormatError(`tar header at byte ${at}: no ustar magic, not a tar archive`);
+        }
+        const numbers = numbersOf(header, at);
+        const typeflag = String.fromCharCode(header[156]);
+        const type = TYPES[typeflag];
+        if (type) {
+            const entry = buildEntry(header, at, type, numbers, Buffer.alloc(0), this.pending);
+            this.pending = freshPending();
+            if (type !== 'file') {
+                this.handlers.entry(entry);
+                return this.skip(numbers.size);
+            }
+            this.body = { entry, sink: this.handlers.body(entry), at };
+            this.state = 'body';
+            this.left = numbers.size;
+            if (numbers.size === 0)
+                this.closeBody();
+            return;
+        }
+        if (typeflag === 'x' || typeflag === 'L') {
+            if (numbers.size > MAX_META) {
+                throw new FormatError(`tar header at byte ${at}: a ${numbers.size}-byte extended header`);
+            }
+            this.meta = { typeflag, size: numbers.size };
+            this.state = 'meta';
+            this.left = Math.ceil(numbers.size / BLOCK) * BLOCK;
+            if (this.left === 0)
+                this.completeMeta(Buffer.alloc(0));
+            return;
+        }
+        if (typeflag === 'g')
+            this.globalHeaders.push(at);
+        this.skip(numbers.size);
+    }
+    completeMeta(block) {
+        const meta = this.meta;
+        const data = block.subarray(0, meta.size);
+        if (meta.typeflag === 'x') {
+            this.pending.path = this.pending.linkpath = this.pending.sha1 = undefined;
+            this.pending.xattrs = new Map();
+            parsePax(data, this.pending);
+        }
+        else {
+            this.pending.longName = cString(data, 0, meta.size);
+        }
+        this.expectHeader();
+    }
+    closeBody() {
+        const body = this.body;
+        this.body = undefined;
+        body.sink.close();
+        this.handlers.entry(body.entry);
+        const padding = (BLOCK - (body.entry.size % BLOCK)) % BLOCK;
+        if (padding === 0)
+            return this.expectHeader();
+        this.state = 'skip';
+        this.left = padding;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/apk/formats/apkindex.ts
@@ -1370,6 +1674,17 @@ function readTarEntries(buf, options = {}) {
 
 
 
+/**
+ * The most a signature member may inflate to: one `.SIGN.*` entry is well under 2 KiB, so a
+ * member past this is not signatures (a gzip bomb put in front of a signed index, for one).
+ */
+const SIGNATURE_MEMBER_LIMIT = 1024 * 1024;
+/**
+ * The most an index may inflate to. Alpine's largest (edge/community) is about 2 MB compressed
+ * and a few times that inflated: this leaves ample room and still bounds the memory a hostile
+ * mirror can make the build spend.
+ */
+const INDEX_INFLATE_LIMIT = 128 * 1024 * 1024;
 /** Letters only the installed database uses; a repository index's copy of them is ignored. */
 const DB_ONLY_LETTERS = new Set(['F', 'M', 'R', 'Z', 'r', 'q', 'a', 's', 'f']);
 /**
@@ -1626,7 +1941,16 @@ async function asIndexFormat(repository, read) {
 }
 /** The `.SIGN.*` entries of the gzip member at `start`; undefined when it holds other entries. */
 function signatureMember(bytes, start) {
-    const member = readGzipMember(bytes, start);
+    let member;
+    try {
+        member = readGzipMember(bytes, start, SIGNATURE_MEMBER_LIMIT);
+    }
+    catch (error) {
+        // Too large to be signatures: treated as the first member that is not one.
+        if (error instanceof GzipLimitError)
+            return undefined;
+        throw error;
+    }
     const entries = scanTar(member.data).entries;
     if (entries.some((e) => !e.name.startsWith('.SIGN.')))
         return undefined;
@@ -1726,7 +2050,7 @@ async function verifySignedIndex(bytes, repository, keyring) {
  * verified, the first of them must start the member the signature covers.
  */
 function readIndexEntries(bytes, signedStart) {
-    const stream = inflateGzipStream(bytes);
+    const stream = inflateGzipStream(bytes, INDEX_INFLATE_LIMIT);
     const tar = scanTar(stream.chunks);
     const first = tar.entries.findIndex((e) => !e.name.startsWith('.SIGN.'));
     if (first < 0)
@@ -1776,6 +2100,16 @@ async function readApkindex(bytes, repository, options) {
 
 
 
+
+
+/** A folder that cannot be made because a file stands where one of its folders must be. */
+class NotAFolderError extends WitcheryError {
+    file;
+    constructor(file, dir) {
+        super('NOT_A_FOLDER', `${file} is a file, not a folder, so ${dir} cannot be made inside it`);
+        this.file = file;
+    }
+}
 /**
  * `mkdir -p` one level at a time. Node 20's recursive `fs.mkdir` never settles for some paths
  * (under /proc, for one), which would hang a build on a bad output path instead of failing it.
@@ -1792,6 +2126,11 @@ async function makeDirs(dir, mode = 0o755) {
             break;
         current = parent;
     }
+    if (missing.length > 0 && current !== missing[0]) {
+        const stat = await promises_namespaceObject.stat(current).catch(() => undefined);
+        if (stat && !stat.isDirectory())
+            throw new NotAFolderError(current, absolute);
+    }
     let made;
     for (const part of missing) {
         const created = await promises_namespaceObject.mkdir(part, { mode }).then(() => true, (error) => {
@@ -1804,15 +2143,26 @@ async function makeDirs(dir, mode = 0o755) {
     }
     return made;
 }
+/** `.NAME.<pid>.<12 hex>.tmp`: the temporary writeThroughTemp writes NAME through. */
+function tempPattern(base) {
+    const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`^\\.${escaped}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
+}
 /**
  * Writes `file` through a temporary name unique to this process and call, in the same folder,
  * then renames it into place: no reader, and no other process writing the same file, sees a
- * partial result, and a failed write leaves nothing behind.
+ * partial result, and a failed write leaves nothing behind. The temporary is removed on
+ * SIGINT/SIGTERM too; with `removeStale`, those of dead processes are removed first (the
+ * tarball: a killed build leaves a large one).
  */
-async function writeThroughTemp(file, write) {
+async function writeThroughTemp(file, write, options = {}) {
     const dir = external_node_path_namespaceObject.dirname(file);
     await makeDirs(dir);
-    const temp = external_node_path_namespaceObject.join(dir, `.${external_node_path_namespaceObject.basename(file)}.${process.pid}.${(0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')}.tmp`);
+    const base = external_node_path_namespaceObject.basename(file);
+    if (options.removeStale)
+        removeStale(dir, tempPattern(base));
+    const temp = external_node_path_namespaceObject.join(dir, `.${base}.${process.pid}.${(0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')}.tmp`);
+    const forget = removeOnSignal(temp);
     try {
         await write(temp);
         await promises_namespaceObject.rename(temp, file);
@@ -1820,6 +2170,9 @@ async function writeThroughTemp(file, write) {
     catch (error) {
         await promises_namespaceObject.rm(temp, { force: true });
         throw error;
+    }
+    finally {
+        forget();
     }
 }
 
@@ -2057,6 +2410,8 @@ const hashWorker = new HashWorker();
 
 
 
+
+
 /** Package identity: `Q1` + base64(SHA-1 of the control member's compressed bytes). */
 function apkIdentity(controlMemberBytes) {
     return `Q1${external_node_crypto_namespaceObject.createHash('sha1').update(controlMemberBytes).digest('base64')}`;
@@ -2078,9 +2433,23 @@ const REFETCH = 'The file is damaged or not the one the index lists: fetch it ag
 function isControlName(name) {
     return name.startsWith('.') && !name.includes('/');
 }
-/** Splits the entries at apk's boundaries: `.SIGN.*`, then the control member, then data. */
-function layoutOf(bytes, report) {
-    return asPackageFormat(report, () => splitLayout(inflateGzipStream(bytes), report));
+/** The most the signature and control members may inflate to, together. */
+const HEAD_INFLATE_LIMIT = 16 * 1024 * 1024;
+/**
+ * The most a data section may inflate to: the installed size `.PKGINFO` declares (the sum of
+ * the files, as abuild counts it) plus room for the tar headers. A genuine package stays far
+ * below; a section that inflates past it is refused before it costs more memory or disk.
+ */
+function dataInflateLimit(installedSize) {
+    return installedSize + Math.max(16 * 1024 * 1024, installedSize);
+}
+/** The signature and control members, inflated (bounded) before anything of the data. */
+function readHead(bytes, report) {
+    if (bytes.length === 0) {
+        throw report.fail('the file is empty (0 bytes), not an .apk', REFETCH);
+    }
+    const members = asPackageFormat(report, () => leadingMembers(bytes));
+    return members;
 }
 function asPackageFormat(report, read) {
     try {
@@ -2093,7 +2462,11 @@ function asPackageFormat(report, read) {
     }
 }
 function splitLayout(stream, report) {
-    const { entries, offsets } = scanTar(stream.chunks);
+    const { entries, offsets, globalHeaders } = scanTar(stream.chunks);
+    if (globalHeaders.length > 0) {
+        throw report.fail(`it holds a PAX global header (tar byte ${globalHeaders[0]}), which no package carries and ` +
+            'apk-tools refuses', 'The package is malformed: leave it out.');
+    }
     const first = entries.findIndex((e) => !e.name.startsWith('.SIGN.'));
     if (first < 0)
         throw report.fail('the file has no .PKGINFO', REFETCH);
@@ -2236,10 +2609,37 @@ function reporterFor(options) {
  */
 function readApkPackage(bytes, options) {
     const report = reporterFor(options);
-    const layout = layoutOf(bytes, report);
-    const info = checkPackage(layout, bytes, options, report);
+    const members = readHead(bytes, report);
+    const dataStart = members[members.length - 1].end;
+    const info = checkHead(members, bytes, options, report);
+    const limit = dataInflateLimit(info.installedSize);
+    members.push(...asPackageFormat(report, () => inflateFrom(bytes, dataStart, limit)));
+    const layout = asPackageFormat(report, () => splitLayout(streamOf(members), report));
     checkFileDigests(layout, report);
     return { info, scripts: scriptsOf(layout), entries: layout.data };
+}
+/**
+ * Every check that needs no inflated data, on the signature and control members alone: the
+ * identity or signature, then the datahash over the data's compressed bytes. Only a package
+ * that passes them is inflated (a decompression bomb behind a genuine control member fails here).
+ */
+function checkHead(members, bytes, options, report) {
+    const head = asPackageFormat(report, () => splitLayout(streamOf(members), report));
+    const dataStart = members[members.length - 1].end;
+    const digest = external_node_crypto_namespaceObject.createHash('sha256').update(bytes.subarray(dataStart)).digest('hex');
+    return checkPackage(head, bytes, options, report, digest);
+}
+/** The gzip members from byte `start` to the end, inflating at most `limit` bytes in all. */
+function inflateFrom(bytes, start, limit) {
+    const members = [];
+    let left = limit;
+    for (let at = start; at < bytes.length;) {
+        const member = readGzipMember(bytes, at, left);
+        members.push(member);
+        left -= member.data.length;
+        at = member.end;
+    }
+    return members;
 }
 /**
  * The checks before the per-file digests, in apk's order: the package's identity (from a
@@ -2283,36 +2683,40 @@ function holdsControl(member) {
 function leadingMembers(bytes) {
     const members = [];
     let start = 0;
+    let left = HEAD_INFLATE_LIMIT;
     while (start < bytes.length) {
-        const member = readGzipMember(bytes, start);
+        const member = readGzipMember(bytes, start, left);
         members.push(member);
+        left -= member.data.length;
         start = member.end;
         if (holdsControl(member))
             break;
     }
     return members;
 }
-/** The whole stream, the data section inflated on the thread pool while it is hashed here. */
-async function inflateOffThread(bytes, report) {
-    const members = asPackageFormat(report, () => leadingMembers(bytes));
-    const dataStart = members[members.length - 1].end;
+/**
+ * The data section inflated on the thread pool, at most `limit` bytes, after every check that
+ * needs no inflated data passed.
+ */
+async function inflateData(bytes, dataStart, limit, report) {
     if (dataStart >= bytes.length)
-        return { stream: streamOf(members) };
+        return undefined;
     const section = bytes.subarray(dataStart);
-    const inflating = gunzipAsync(section, { chunkSize: outputChunk(section) });
-    const dataDigest = external_node_crypto_namespaceObject.createHash('sha256').update(section).digest('hex');
+    const chunkSize = Math.min(outputChunk(section), limit + 1);
     let data;
     try {
-        data = await inflating;
+        data = await gunzipAsync(section, { chunkSize, maxOutputLength: Math.max(1, limit) });
     }
     catch (error) {
+        if (error.code === 'ERR_BUFFER_TOO_LARGE') {
+            throw tooLargeData(limit, report);
+        }
         // Damaged: read it again inline, which names the member and the fault as readApkPackage does.
-        layoutOf(bytes, report);
+        asPackageFormat(report, () => inflateFrom(bytes, dataStart, limit));
         const message = error.message;
         throw report.fail(`not a valid .apk file (data section: ${message})`, REFETCH, error);
     }
-    members.push({ start: dataStart, end: bytes.length, data });
-    return { stream: streamOf(members), dataDigest };
+    return { start: dataStart, end: bytes.length, data };
 }
 /**
  * readApkPackage with the data section inflated on the thread pool: the same checks, the same
@@ -2320,11 +2724,124 @@ async function inflateOffThread(bytes, report) {
  */
 async function readApkPackageAsync(bytes, options) {
     const report = reporterFor(options);
-    const { stream, dataDigest } = await inflateOffThread(bytes, report);
-    const layout = asPackageFormat(report, () => splitLayout(stream, report));
-    const info = checkPackage(layout, bytes, options, report, dataDigest);
+    const members = readHead(bytes, report);
+    const dataStart = members[members.length - 1].end;
+    const info = checkHead(members, bytes, options, report);
+    const limit = dataInflateLimit(info.installedSize);
+    if (options.staging && info.datahash !== undefined && info.installedSize > STREAM_ABOVE) {
+        const head = asPackageFormat(report, () => splitLayout(streamOf(members), report));
+        const streamed = await streamData(bytes, dataStart, limit, options.staging, report);
+        const layout = { ...head, data: streamed.entries };
+        checkFileDigests(layout, report, streamed.digests);
+        return { info, scripts: scriptsOf(layout), entries: layout.data };
+    }
+    const data = await inflateData(bytes, dataStart, limit, report);
+    if (data)
+        members.push(data);
+    const layout = asPackageFormat(report, () => splitLayout(streamOf(members), report));
     checkFileDigests(layout, report, await digestsOffThread(layout));
     return { info, scripts: scriptsOf(layout), entries: layout.data };
+}
+// ---------------------------------------------------------------------------------------------
+// Large packages: the data section inflated as a stream, each large file written to the
+// staging folder as it arrives and hashed on the way, so memory stays bounded whatever the
+// package holds. Only after the datahash matched (checkHead), so only genuine bytes get here.
+/** Packages that install more than this are streamed when a staging folder is given. */
+const STREAM_ABOVE = 32 * 1024 * 1024;
+/** Files up to this size stay in memory, while the package's in-memory total allows. */
+const INLINE_FILE = 1024 * 1024;
+const INLINE_TOTAL = 32 * 1024 * 1024;
+let stagedFiles = 0;
+/** A file's contents, kept in memory or written to a staging file, hashed as they pass. */
+class BodySink {
+    entry;
+    digests;
+    hash = external_node_crypto_namespaceObject.createHash('sha1');
+    parts = [];
+    fd;
+    constructor(entry, digests, staged) {
+        this.entry = entry;
+        this.digests = digests;
+        if (staged !== undefined) {
+            this.fd = external_node_fs_namespaceObject.openSync(staged, 'wx', 0o600);
+            entry.staged = staged;
+        }
+    }
+    write(chunk) {
+        this.hash.update(chunk);
+        if (this.fd === undefined) {
+            this.parts.push(chunk);
+            return;
+        }
+        for (let done = 0; done < chunk.length;) {
+            done += external_node_fs_namespaceObject.writeSync(this.fd, chunk, done, chunk.length - done);
+        }
+    }
+    close() {
+        this.digests.set(this.entry, this.hash.digest('hex'));
+        if (this.fd === undefined)
+            this.entry.data = Buffer.concat(this.parts);
+        else
+            external_node_fs_namespaceObject.closeSync(this.fd);
+    }
+}
+async function streamData(bytes, dataStart, limit, staging, report) {
+    const entries = [];
+    const digests = new Map();
+    let inline = 0;
+    const reader = new TarStreamReader({
+        body: (entry) => {
+            const keep = entry.size <= INLINE_FILE && inline + entry.size <= INLINE_TOTAL;
+            if (keep)
+                inline += entry.size;
+            const staged = keep ? undefined : external_node_path_namespaceObject.join(staging, `${process.pid}-${++stagedFiles}`);
+            return new BodySink(entry, digests, staged);
+        },
+        entry: (entry) => entries.push(entry)
+    });
+    let inflated = 0;
+    try {
+        await new Promise((resolve, reject) => {
+            const gunzip = external_node_zlib_namespaceObject.createGunzip({ chunkSize: 256 * 1024 });
+            gunzip.on('data', (chunk) => {
+                try {
+                    inflated += chunk.length;
+                    if (inflated > limit)
+                        throw tooLargeData(limit, report);
+                    reader.push(chunk);
+                }
+                catch (error) {
+                    gunzip.destroy();
+                    reject(error);
+                }
+            });
+            gunzip.on('error', reject);
+            gunzip.on('end', resolve);
+            gunzip.end(bytes.subarray(dataStart));
+        });
+        reader.end();
+    }
+    catch (error) {
+        for (const entry of entries)
+            if (entry.staged)
+                external_node_fs_namespaceObject.rmSync(entry.staged, { force: true });
+        if (error instanceof PackageIntegrityError)
+            throw error;
+        if (error instanceof ApkError) {
+            throw report.fail(`not a valid .apk file (${error.message})`, REFETCH, error);
+        }
+        const message = error.message;
+        throw report.fail(`not a valid .apk file (data section: ${message})`, REFETCH, error);
+    }
+    if (reader.globalHeaders.length > 0) {
+        throw report.fail(`it holds a PAX global header (tar byte ${reader.globalHeaders[0]}), which no package ` +
+            'carries and apk-tools refuses', 'The package is malformed: leave it out.');
+    }
+    return { entries, digests };
+}
+function tooLargeData(limit, report) {
+    return report.fail(`the data section inflates to more than ${limit} bytes, far beyond the installed size ` +
+        'the package declares (a decompression bomb or a damaged file)', REFETCH);
 }
 /** Below this many bytes of files, hashing inline costs less than a trip to the worker. */
 const OFFLOAD_BYTES = 1024 * 1024;
@@ -2725,6 +3242,8 @@ function ipv4ToInt(ip) {
 
 
 
+/** The largest body taken when the caller names no size: more than any index or key. */
+const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const DEFAULT_USER_AGENT = `witchery (node ${process.version})`;
@@ -2740,6 +3259,7 @@ class AttemptError extends Error {
 }
 class HttpTransport {
     timeoutMs;
+    deadlineMs;
     retries;
     backoffMs;
     maxBackoffMs;
@@ -2750,8 +3270,11 @@ class HttpTransport {
     auth;
     httpAgent;
     httpsAgent;
+    /** One agent per proxy and origin: tunnels with TLS inside, kept alive and reused. */
+    tunnelAgents = new Map();
     constructor(options = {}) {
         this.timeoutMs = options.timeoutMs ?? 30_000;
+        this.deadlineMs = options.deadlineMs ?? 600_000;
         this.retries = Math.max(0, options.retries ?? 4);
         this.backoffMs = options.backoffMs ?? 500;
         this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
@@ -2796,6 +3319,9 @@ class HttpTransport {
     close() {
         this.httpAgent.destroy();
         this.httpsAgent.destroy();
+        for (const agent of this.tunnelAgents.values())
+            agent.destroy();
+        this.tunnelAgents.clear();
     }
     delayFor(attempt, retryAfterMs) {
         if (retryAfterMs !== undefined)
@@ -2830,23 +3356,35 @@ class HttpTransport {
         }
     }
     async request(target, options, authorization) {
-        const route = await this.routeFor(target, options.signal);
+        const route = this.routeFor(target);
         return new Promise((resolve, reject) => {
-            const exchange = new Exchange(this.timeoutMs, options.signal, resolve, reject);
+            const limits = { idleMs: this.timeoutMs, deadlineMs: this.deadlineMs };
+            const exchange = new Exchange(limits, options, resolve, reject);
             const request = this.makeRequest(target, route, options, authorization);
-            exchange.attach(request, options.expectedSize);
-            if (route.kind === 'tunnel')
-                exchange.own(route.socket);
+            exchange.attach(request);
         });
     }
-    async routeFor(target, signal) {
+    routeFor(target) {
         const proxy = proxyFor(target, this.env);
         if (!proxy)
             return { kind: 'direct' };
         if (target.protocol === 'http:')
             return { kind: 'proxy', proxy };
-        const socket = await this.openTunnel(proxy, target, signal);
-        return { kind: 'tunnel', proxy, socket };
+        return { kind: 'tunnel', agent: this.tunnelAgent(proxy, target) };
+    }
+    /**
+     * The agent for HTTPS to `target` through `proxy`: each of its connections is a CONNECT tunnel
+     * with TLS inside, and like any keep-alive connection it serves the next request, so a build's
+     * downloads through a proxy do not each pay a CONNECT and a TLS handshake.
+     */
+    tunnelAgent(proxy, target) {
+        const key = `${proxy.href} ${target.host}`;
+        const known = this.tunnelAgents.get(key);
+        if (known !== undefined)
+            return known;
+        const agent = new TunnelAgent(() => this.openTunnel(proxy, target, undefined), this.ca);
+        this.tunnelAgents.set(key, agent);
+        return agent;
     }
     requestHeaders(options) {
         const headers = {
@@ -2868,15 +3406,7 @@ class HttpTransport {
         const port = Number(portOf(target));
         const path = `${target.pathname}${target.search}`;
         if (route.kind === 'tunnel') {
-            const socket = route.socket;
-            const servername = external_node_net_namespaceObject.isIP(host) === 0 ? host : undefined;
-            return external_node_https_namespaceObject.request({
-                host,
-                port,
-                path,
-                headers,
-                createConnection: () => external_node_tls_namespaceObject.connect({ socket, host, servername, ca: this.ca })
-            });
+            return external_node_https_namespaceObject.request({ host, port, path, headers, agent: route.agent });
         }
         if (route.kind === 'proxy') {
             const auth = proxyAuthorization(route.proxy);
@@ -2948,39 +3478,62 @@ class HttpTransport {
         });
     }
 }
+/** An HTTPS agent whose connections are TLS over a tunnel that `open` makes through a proxy. */
+class TunnelAgent extends external_node_https_namespaceObject.Agent {
+    open;
+    trusted;
+    constructor(open, trusted) {
+        super({ keepAlive: true, ca: trusted });
+        this.open = open;
+        this.trusted = trusted;
+    }
+    // Node's Agent takes the socket from the callback when createConnection returns nothing.
+    createConnection(options, callback) {
+        const host = options.host ?? '';
+        const servername = external_node_net_namespaceObject.isIP(host) === 0 ? host : undefined;
+        this.open().then((raw) => {
+            const socket = external_node_tls_namespaceObject.connect({ socket: raw, host, servername, ca: this.trusted });
+            socket.once('close', () => raw.destroy());
+            callback?.(null, socket);
+        }, 
+        // On an error Node's Agent reads no socket.
+        (error) => callback?.(error, undefined));
+        return undefined;
+    }
+}
 /**
  * One request/response: an idle timer reset by every byte, the abort signal, and body checks.
  * Settles exactly once and tears the connection down on failure.
  */
 class Exchange {
-    signal;
+    options;
     resolve;
     reject;
     settled = false;
     timer;
+    deadline;
     request;
-    socket;
+    signal;
     onAbort = () => this.fail(abortedError(this.signal));
-    constructor(timeoutMs, signal, resolve, reject) {
-        this.signal = signal;
+    constructor(limits, options, resolve, reject) {
+        this.options = options;
         this.resolve = resolve;
         this.reject = reject;
-        this.timer = setTimeout(() => this.fail(new AttemptError(`no data for ${timeoutMs} ms (timed out)`, true)), timeoutMs);
-        signal?.addEventListener('abort', this.onAbort);
+        this.signal = options.signal;
+        this.timer = setTimeout(() => this.fail(new AttemptError(`no data for ${limits.idleMs} ms (timed out)`, true)), limits.idleMs);
+        this.deadline = setTimeout(() => this.fail(new AttemptError(`not complete after ${limits.deadlineMs} ms (the server sends too slowly)`, true)), limits.deadlineMs);
+        this.signal?.addEventListener('abort', this.onAbort);
     }
-    own(socket) {
-        this.socket = socket;
-    }
-    attach(request, expectedSize) {
+    attach(request) {
         this.request = request;
         request.on('error', (error) => this.fail(error));
-        request.on('response', (response) => this.onResponse(response, expectedSize));
+        request.on('response', (response) => this.onResponse(response));
         request.end();
     }
     touch() {
         this.timer.refresh();
     }
-    onResponse(response, expectedSize) {
+    onResponse(response) {
         this.touch();
         const status = response.statusCode ?? 0;
         if (status !== 200) {
@@ -2990,10 +3543,16 @@ class Exchange {
             this.succeed({ status, headers: response.headers, body: Buffer.alloc(0) });
             return;
         }
-        this.collect(response, expectedSize);
+        this.collect(response);
     }
-    collect(response, expectedSize) {
+    collect(response) {
+        const { expectedSize, magic } = this.options;
+        const limit = expectedSize ?? this.options.maxBytes ?? DEFAULT_MAX_BODY;
         const declared = declaredLength(response.headers);
+        if (declared !== undefined && declared > limit) {
+            this.fail(tooLarge(this.options, limit, `the server announces ${declared} bytes`));
+            return;
+        }
         const chunks = [];
         let received = 0;
         // A connection lost mid-body surfaces as 'error' (aborted) or as 'close' without 'end'.
@@ -3002,8 +3561,17 @@ class Exchange {
             this.touch();
             received += chunk.length;
             chunks.push(chunk);
-            if (expectedSize !== undefined && received > expectedSize) {
-                this.fail(sizeMismatch(`more than the expected ${expectedSize} bytes`));
+            if (received > limit) {
+                chunks.length = 0;
+                const what = `more than ${limit} bytes arrived`;
+                this.fail(expectedSize === undefined
+                    ? tooLarge(this.options, limit, what)
+                    : sizeMismatch(`more than the expected ${expectedSize} bytes`));
+            }
+            else if (magic && received - chunk.length < magic.length) {
+                const head = Buffer.concat(chunks).subarray(0, magic.length);
+                if (!magic.subarray(0, head.length).equals(head))
+                    this.fail(notMagic(this.options, head));
             }
         });
         response.on('end', () => {
@@ -3033,12 +3601,12 @@ class Exchange {
             return;
         this.finish();
         this.request?.destroy();
-        this.socket?.destroy();
         this.reject(error);
     }
     finish() {
         this.settled = true;
         clearTimeout(this.timer);
+        clearTimeout(this.deadline);
         this.signal?.removeEventListener('abort', this.onAbort);
     }
 }
@@ -3052,6 +3620,19 @@ function declaredLength(headers) {
 function truncated(received, declared) {
     const of = declared === undefined ? '' : ` of ${declared}`;
     return new AttemptError(`connection closed after ${received}${of} bytes (truncated body)`, true);
+}
+/** A body past its bound: a mirror that never ends, or not the file asked for. Not retried. */
+function tooLarge(options, limit, what) {
+    const thing = options.what ?? 'file';
+    const article = /^[aeiou]/.test(thing) ? 'an' : 'a';
+    return new AttemptError(`${what}; at most ${limit} bytes are taken for ${article} ${thing}: the server sends ` +
+        'something else or a body that never ends; check the repository URL and the mirror', false);
+}
+/** A body that does not start as the format must (an HTML error page for an index). */
+function notMagic(options, head) {
+    const thing = options.what ?? 'file';
+    return new AttemptError(`the ${thing} does not start like gzip data (first bytes ${head.toString('hex')}): the ` +
+        'server answers with something else (an error page?); check the repository URL', false);
 }
 function sizeMismatch(what) {
     return new AttemptError(`received ${what} (truncated or wrong file)`, true);
@@ -3210,6 +3791,15 @@ function sleep(ms, url, signal) {
 
 
 
+/**
+ * The largest index body taken, refused as the bytes arrive. Alpine's largest index is about
+ * 2 MB: this is generous, and stops a mirror that sends an endless body.
+ */
+const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+/** The largest package body taken when the index gives no size (`S:`); else exactly `S:`. */
+const MAX_UNSIZED_PACKAGE_BYTES = 1024 * 1024 * 1024;
+/** Every index and package starts with a gzip member. */
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 function newFetchStats() {
     return {
         downloadedBytes: 0,
@@ -3267,9 +3857,16 @@ async function readLocalIndex(repository, context) {
     const file = indexUrl(repository, context.arch);
     let bytes;
     try {
+        const { size } = await promises_namespaceObject.stat(file);
+        if (size > MAX_INDEX_BYTES) {
+            throw new FetchError(file, `${file} is ${size} bytes, more than the ${MAX_INDEX_BYTES} an index may have: it is not ` +
+                'a repository index. Check the repository path.');
+        }
         bytes = await promises_namespaceObject.readFile(file);
     }
     catch (error) {
+        if (error instanceof FetchError)
+            throw error;
         if (error.code === 'ENOENT') {
             throw missingIndex(file, repository, context.arch, error);
         }
@@ -3349,7 +3946,10 @@ async function getIndex(url, repository, context, cached) {
     try {
         return await context.transport.get(url, {
             etag: cached?.etag,
-            lastModified: cached?.lastModified
+            lastModified: cached?.lastModified,
+            maxBytes: MAX_INDEX_BYTES,
+            magic: GZIP_MAGIC,
+            what: 'index'
         });
     }
     catch (error) {
@@ -3412,7 +4012,8 @@ async function fetchPackages(packages, repositories, arch, options = {}) {
         cache: options.cache,
         logger: options.logger ?? silentLogger,
         stats,
-        signal: cancel.signal
+        signal: cancel.signal,
+        staging: options.staging
     };
     const startBytes = stats.downloadedBytes;
     let done = 0;
@@ -3458,17 +4059,17 @@ async function fetchPackage(pkg, repository, context) {
     const url = packageUrl(repository, pkg, context.arch);
     // A local repository is already on disk: caching it would only copy it.
     if (!isRemote(repository))
-        return readLocalPackage(pkg, url, label);
+        return readLocalPackage(pkg, url, label, context.staging);
     const cached = await fromCache(pkg, label, context);
     if (cached)
         return cached;
     const bytes = await download(pkg, url, label, context);
-    const file = await verifyDownloaded(bytes, pkg, url, label);
+    const file = await verifyDownloaded(bytes, pkg, url, label, context.staging);
     context.stats.packagesDownloaded++;
     await storePackage(pkg, bytes, label, context);
     return file;
 }
-async function readLocalPackage(pkg, file, label) {
+async function readLocalPackage(pkg, file, label, staging) {
     let bytes;
     try {
         bytes = await promises_namespaceObject.readFile(file);
@@ -3482,7 +4083,7 @@ async function readLocalPackage(pkg, file, label) {
             cause: error
         });
     }
-    return verifyDownloaded(bytes, pkg, file, label);
+    return verifyDownloaded(bytes, pkg, file, label, staging);
 }
 /** A cached package that verifies; one that does not is removed and fetched again. */
 async function fromCache(pkg, label, context) {
@@ -3499,7 +4100,11 @@ async function fromCache(pkg, label, context) {
     if (!bytes)
         return undefined;
     try {
-        const file = await readApkPackageAsync(bytes, { expected: pkg, label });
+        const file = await readApkPackageAsync(bytes, {
+            expected: pkg,
+            label,
+            staging: context.staging
+        });
         context.stats.packagesFromCache++;
         return file;
     }
@@ -3513,6 +4118,9 @@ async function download(pkg, url, label, context) {
     try {
         const response = await context.transport.get(url, {
             expectedSize: pkg.size > 0 ? pkg.size : undefined,
+            maxBytes: MAX_UNSIZED_PACKAGE_BYTES,
+            magic: GZIP_MAGIC,
+            what: 'package',
             signal: context.signal
         });
         context.stats.downloadedBytes += response.body.length;
@@ -3528,9 +4136,9 @@ async function download(pkg, url, label, context) {
         throw error;
     }
 }
-async function verifyDownloaded(bytes, pkg, source, label) {
+async function verifyDownloaded(bytes, pkg, source, label, staging) {
     try {
-        return await readApkPackageAsync(bytes, { expected: pkg, label });
+        return await readApkPackageAsync(bytes, { expected: pkg, label, staging });
     }
     catch (error) {
         if (!(error instanceof ApkError))
@@ -5092,6 +5700,256 @@ function paths_escape(original, context) {
         'write outside it. The package is malformed or hostile: remove it from the package list.');
 }
 
+;// CONCATENATED MODULE: ./src/root-writer.ts
+/**
+ * The one way witchery writes into a root folder: package files, the apk database, the image's
+ * accounts, homes and os-release. A package may ship a symlink (or a file) where a folder is
+ * expected — `etc/apk/keys -> /home/runner`, `etc -> ../../..` — and a write that followed it
+ * would land on the host. So every write here:
+ *
+ * - checks each parent of the path, root downwards: it must be a real folder (lstat, never a
+ *   symlink). Folders this writer made itself, or checked once already, are not checked again;
+ *   every write into the root goes through one writer, so they cannot change in between;
+ * - opens the last component with O_NOFOLLOW, and creates it with O_EXCL where it must be new,
+ *   so a symlink put at the path itself is refused too.
+ *
+ * A refusal is an error made by the caller's `refuse`, which names who shipped the offending
+ * path (the installer names the package, the image assembly says what to leave out).
+ */
+
+
+
+const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC, O_WRONLY } = external_node_fs_namespaceObject.constants;
+/** The refusal the writer throws when the caller gives no `refuse` of its own. */
+class UnsafeWriteError extends WitcheryError {
+    constructor(message) {
+        super('PATH_ESCAPE', message);
+    }
+}
+function describe(found) {
+    if (found === 'symlink')
+        return 'a symlink';
+    if (found === 'file')
+        return 'a file';
+    if (found === 'missing')
+        return 'missing';
+    return 'not a folder';
+}
+function defaultRefusal(refusal) {
+    return new UnsafeWriteError(`refusing to write /${refusal.rel}: /${refusal.at} is ${describe(refusal.found)}, not a ` +
+        'folder inside the root, and writing through it could land outside the root.');
+}
+function errnoOf(error) {
+    return error?.code;
+}
+class RootWriter {
+    root;
+    /** Root-relative folders known to be real folders of the root ('' is the root itself). */
+    folders = new Set(['']);
+    refuse;
+    constructor(root, options = {}) {
+        this.root = root;
+        this.refuse = options.refuse ?? defaultRefusal;
+    }
+    /** The host path of a root-relative path (no checks: for reading what the writer made). */
+    hostPath(rel) {
+        return rel === '' ? this.root : external_node_path_namespaceObject.join(this.root, rel);
+    }
+    /**
+     * Makes the folder `rel` (its parent must exist); an existing real folder is fine. `target`
+     * is what the caller set out to make, for messages.
+     */
+    mkdir(rel, mode = 0o755, target = rel) {
+        if (this.folders.has(rel))
+            return;
+        this.checkParents(rel, target);
+        try {
+            external_node_fs_namespaceObject.mkdirSync(this.hostPath(rel), { mode });
+        }
+        catch (error) {
+            if (errnoOf(error) !== 'EEXIST')
+                throw error;
+            this.checkFolder(rel, target);
+        }
+        this.folders.add(rel);
+    }
+    /** Makes `rel` and every missing folder above it. */
+    mkdirs(rel, mode = 0o755) {
+        const parts = rel.split('/');
+        for (let i = 1; i <= parts.length; i++)
+            this.mkdir(parts.slice(0, i).join('/'), mode, rel);
+    }
+    /**
+     * Writes a new file at `rel` (nothing may be there: remove a file being replaced first), or,
+     * with `replace`, truncates a plain file that is there. Never follows a symlink at `rel`.
+     */
+    writeFile(rel, data, attributes, replace = false) {
+        const fd = this.open(rel, replace);
+        try {
+            const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+            for (let done = 0; done < bytes.length;) {
+                done += external_node_fs_namespaceObject.writeSync(fd, bytes, done, bytes.length - done);
+            }
+            this.settleOpen(fd, attributes);
+        }
+        finally {
+            external_node_fs_namespaceObject.closeSync(fd);
+        }
+    }
+    /**
+     * Moves the host file `source` (a staging file of this run) to the new path `rel`: renamed
+     * when on the same file system, else copied. The source must not be reachable by packages.
+     */
+    moveIn(rel, source, attributes) {
+        this.checkParents(rel);
+        const target = this.hostPath(rel);
+        try {
+            external_node_fs_namespaceObject.linkSync(source, target);
+            external_node_fs_namespaceObject.rmSync(source, { force: true });
+        }
+        catch (error) {
+            const code = errnoOf(error);
+            if (code === 'EEXIST')
+                throw error;
+            // Another file system (EXDEV) or links not allowed: copy, never following a link at rel.
+            external_node_fs_namespaceObject.copyFileSync(source, target, external_node_fs_namespaceObject.constants.COPYFILE_EXCL);
+            external_node_fs_namespaceObject.rmSync(source, { force: true });
+        }
+        const fd = this.openExisting(rel, O_WRONLY);
+        try {
+            this.settleOpen(fd, attributes);
+        }
+        finally {
+            external_node_fs_namespaceObject.closeSync(fd);
+        }
+    }
+    /** The contents of the plain file at `rel`, or undefined when there is none. */
+    readFile(rel) {
+        this.checkParents(rel);
+        let fd;
+        try {
+            fd = external_node_fs_namespaceObject.openSync(this.hostPath(rel), O_RDONLY | O_NOFOLLOW);
+        }
+        catch (error) {
+            if (errnoOf(error) === 'ENOENT')
+                return undefined;
+            if (errnoOf(error) === 'ELOOP')
+                throw this.refuse({ rel, at: rel, found: 'symlink' });
+            throw error;
+        }
+        try {
+            if (!external_node_fs_namespaceObject.fstatSync(fd).isFile())
+                throw this.refuse({ rel, at: rel, found: 'other' });
+            return external_node_fs_namespaceObject.readFileSync(fd);
+        }
+        finally {
+            external_node_fs_namespaceObject.closeSync(fd);
+        }
+    }
+    /** Makes the symlink `rel` → `target` (the target is never followed here). */
+    symlink(rel, target, owner) {
+        this.checkParents(rel);
+        external_node_fs_namespaceObject.symlinkSync(target, this.hostPath(rel));
+        if (owner)
+            external_node_fs_namespaceObject.lchownSync(this.hostPath(rel), owner.uid, owner.gid);
+    }
+    /** Makes the hard link `rel` to the file at `target` (root-relative). */
+    hardlink(rel, target) {
+        this.checkParents(rel);
+        this.checkParents(target);
+        external_node_fs_namespaceObject.linkSync(this.hostPath(target), this.hostPath(rel));
+    }
+    /** Removes a file or link at `rel`, if any (never a folder, never through a link). */
+    remove(rel) {
+        this.checkParents(rel);
+        external_node_fs_namespaceObject.rmSync(this.hostPath(rel), { force: true });
+    }
+    /** Final mode and owner of a folder this writer made or checked. */
+    settleFolder(rel, attributes) {
+        const fd = this.openExisting(rel, O_RDONLY | O_DIRECTORY);
+        try {
+            this.settleOpen(fd, attributes);
+        }
+        finally {
+            external_node_fs_namespaceObject.closeSync(fd);
+        }
+    }
+    open(rel, replace) {
+        this.checkParents(rel);
+        const flags = O_WRONLY | O_CREAT | O_NOFOLLOW | (replace ? O_TRUNC : O_EXCL);
+        try {
+            const fd = external_node_fs_namespaceObject.openSync(this.hostPath(rel), flags, 0o600);
+            if (replace && !external_node_fs_namespaceObject.fstatSync(fd).isFile()) {
+                external_node_fs_namespaceObject.closeSync(fd);
+                throw this.refuse({ rel, at: rel, found: 'other' });
+            }
+            return fd;
+        }
+        catch (error) {
+            if (errnoOf(error) === 'ELOOP')
+                throw this.refuse({ rel, at: rel, found: 'symlink' });
+            if (errnoOf(error) === 'EISDIR')
+                throw this.refuse({ rel, at: rel, found: 'other' });
+            throw error;
+        }
+    }
+    openExisting(rel, flags) {
+        this.checkParents(rel);
+        try {
+            return external_node_fs_namespaceObject.openSync(this.hostPath(rel), flags | O_NOFOLLOW);
+        }
+        catch (error) {
+            if (errnoOf(error) === 'ELOOP')
+                throw this.refuse({ rel, at: rel, found: 'symlink' });
+            if (errnoOf(error) === 'ENOTDIR')
+                throw this.refuse({ rel, at: rel, found: 'file' });
+            throw error;
+        }
+    }
+    settleOpen(fd, attributes) {
+        if (attributes.owner)
+            external_node_fs_namespaceObject.fchownSync(fd, attributes.owner.uid, attributes.owner.gid);
+        external_node_fs_namespaceObject.fchmodSync(fd, attributes.mode);
+        if (attributes.mtime !== undefined) {
+            external_node_fs_namespaceObject.futimesSync(fd, attributes.mtime, attributes.mtime);
+        }
+    }
+    /** Every folder above `rel` must be a real folder of the root. */
+    checkParents(rel, target = rel) {
+        const slash = rel.lastIndexOf('/');
+        if (slash < 0)
+            return;
+        const parent = rel.slice(0, slash);
+        if (this.folders.has(parent))
+            return;
+        this.checkParents(parent, target);
+        this.checkFolder(parent, target);
+        this.folders.add(parent);
+    }
+    checkFolder(folder, rel) {
+        let stat;
+        try {
+            stat = external_node_fs_namespaceObject.lstatSync(this.hostPath(folder));
+        }
+        catch (error) {
+            if (errnoOf(error) === 'ENOENT')
+                throw this.refuse({ rel, at: folder, found: 'missing' });
+            throw error;
+        }
+        if (stat.isDirectory())
+            return;
+        const found = stat.isSymbolicLink() ? 'symlink' : stat.isFile() ? 'file' : 'other';
+        throw this.refuse({ rel, at: folder, found });
+    }
+}
+/**
+ * Opens a new file at a host path for writing, refusing a symlink or anything already there
+ * (O_CREAT | O_EXCL | O_NOFOLLOW): for files outside any root, such as the tarball's temporary.
+ */
+function createExclusive(file, mode = 0o644) {
+    return fs.openSync(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+}
+
 ;// CONCATENATED MODULE: ./src/apk/install/database.ts
 /**
  * The apk database an install leaves (lib/apk/db/*, etc/apk/*): which files, and what each
@@ -5146,6 +6004,8 @@ function databaseFiles(plan, options) {
 
 
 
+/** Longest file name (one path component) Linux file systems hold, in bytes. */
+const NAME_MAX = 255;
 /** `Q1` + base64 of a hex digest. */
 function q1(hex) {
     return `Q1${Buffer.from(hex, 'hex').toString('base64')}`;
@@ -5192,6 +6052,12 @@ class Extraction {
         }
         if (name.startsWith('.'))
             return;
+        const long = name.split('/').find((part) => Buffer.byteLength(part) > NAME_MAX);
+        if (long !== undefined) {
+            throw new UnsupportedEntryError(`${label}: /${name}: the name '${long.slice(0, 40)}…' is ${Buffer.byteLength(long)} ` +
+                `bytes long; file systems hold at most ${NAME_MAX} bytes a name. The package is ` +
+                'malformed: leave it out.');
+        }
         const base = baseOf(name);
         if (entry.type !== 'directory' && base.startsWith('.keep_') && base.length > 6)
             return;
@@ -5262,8 +6128,11 @@ class Extraction {
             this.pkg.db.dirs.push(dir);
         }
         if (!dir) {
-            this.broken(`${label}: /${entry.name}: no dirent in archive (its folder comes later or not at all); skipped`);
-            return;
+            // apk 2.14 fails the package here ("no dirent in archive"); so do we, so an image never
+            // silently lacks a file.
+            throw new UnsupportedEntryError(`${label}: /${entry.name}: its folder /${dirPath} does not come before it in the ` +
+                'package (no dirent in archive; for example a file under a symlink), as apk-tools also ' +
+                'refuses. The package is malformed: leave it out.');
         }
         let digest = entry.sha1 ? q1(entry.sha1) : undefined;
         let linkTarget;
@@ -5275,8 +6144,9 @@ class Extraction {
             }
             const target = this.files.get(entry.linkname);
             if (!target) {
-                this.broken(`${label}: /${entry.name}: no hard link target /${entry.linkname} earlier in the package; skipped`);
-                return;
+                throw new UnsupportedEntryError(`${label}: hard link /${entry.name} points at /${entry.linkname}, which is not a file ` +
+                    'earlier in the same package (apk-tools refuses such a link too). The package is ' +
+                    'malformed: leave it out.');
             }
             digest = target.digest;
             linkTarget = target.at;
@@ -5310,6 +6180,7 @@ class Extraction {
             owner: this.index,
             dbFile,
             data: entry.type === 'file' ? entry.data : undefined,
+            staged: entry.type === 'file' ? entry.staged : undefined,
             mtime: entry.mtime,
             linkname: entry.type === 'symlink' ? entry.linkname : linkTarget,
             xattrs: entry.xattrs.size ? entry.xattrs : undefined
@@ -6473,6 +7344,7 @@ function globMatches(glob, path) {
 
 
 
+
 /**
  * Creates the root (it must be empty or missing) and what `--initdb` makes. Returns the topmost
  * folder made on the way (the root or a parent), so a failed install can take it away again.
@@ -6486,10 +7358,15 @@ async function initRoot(root) {
         throw new InvalidArgumentError(`root ${root} is not empty: witchery installs into a fresh root (as apk --initdb); give an ` +
             'empty or missing folder.');
     }
-    const made = await makeDirs(root);
-    for (const [dir] of INITDB_DIRS)
-        await external_node_fs_namespaceObject.promises.mkdir(external_node_path_namespaceObject.join(root, dir), { mode: 0o755 });
-    return made;
+    try {
+        return await makeDirs(root);
+    }
+    catch (error) {
+        if (!(error instanceof NotAFolderError))
+            throw error;
+        throw new InvalidArgumentError(`cannot make the root ${root}: ${error.message}. Give an empty or missing folder whose ` +
+            'parents are folders.');
+    }
 }
 /**
  * Installs packages one at a time, in install order, writing each as soon as it is planned, so
@@ -6504,6 +7381,7 @@ class RootInstaller {
     scripts;
     onDisk = new Set(INITDB_DIRS.map(([dir]) => dir));
     chown;
+    writer;
     constructor(root, options, 
     /** The topmost folder begin() made, when it made the root. */
     made) {
@@ -6514,6 +7392,9 @@ class RootInstaller {
         const day = Math.floor((options.sourceDateEpoch ?? 0) / 86400);
         this.scripts = new NativeScripts(this.plan, options.scripts ?? 'native', day);
         this.chown = options.chown ?? process.getuid?.() === 0;
+        this.writer = new RootWriter(root, { refuse: (refusal) => this.refusal(refusal) });
+        for (const [dir] of INITDB_DIRS)
+            this.writer.mkdir(dir);
     }
     /** Prepares `root`, which must be empty or missing. */
     static async begin(root, options) {
@@ -6568,8 +7449,14 @@ class RootInstaller {
                     'database needs that path. Leave the package out.');
             }
             const parent = parentOf(file.rel);
-            if (!plan.nodes.has(parent)) {
+            const folder = plan.nodes.get(parent);
+            if (!folder) {
                 plan.set(parent, { type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+            }
+            else if (folder.type !== 'directory') {
+                throw new PathEscapeError(`${plan.ownerLabel(folder)} ships /${parent} as a ${folder.type}, where the apk ` +
+                    `database needs a folder (for /${file.rel}); witchery does not write through it. ` +
+                    `Leave ${plan.ownerLabel(folder)} out.`);
             }
             const data = Buffer.from(file.content);
             plan.set(file.rel, { type: 'file', mode: 0o644, uid: 0, gid: 0, data });
@@ -6584,56 +7471,55 @@ class RootInstaller {
     writeTouched() {
         const rels = [...new Set(this.plan.touched.splice(0))];
         const nodes = rels.map((rel) => [rel, this.plan.nodes.get(rel)]);
+        const writer = this.writer;
         for (const [rel, node] of nodes) {
             if (node.type !== 'directory' || this.onDisk.has(rel))
                 continue;
-            external_node_fs_namespaceObject.mkdirSync(this.at(rel), { mode: 0o755 });
+            writer.mkdir(rel);
             this.onDisk.add(rel);
         }
-        for (const [rel, node] of nodes)
-            if (node.type === 'file')
-                this.writeFile(rel, node);
         for (const [rel, node] of nodes) {
-            if (node.type === 'symlink') {
-                this.replace(rel);
-                external_node_fs_namespaceObject.symlinkSync(node.linkname ?? '', this.at(rel));
-                if (this.chown)
-                    external_node_fs_namespaceObject.lchownSync(this.at(rel), node.uid, node.gid);
-            }
+            if (node.type !== 'file')
+                continue;
+            this.replace(rel);
+            if (node.staged)
+                writer.moveIn(rel, node.staged, this.attributes(node));
+            else
+                writer.writeFile(rel, node.data ?? Buffer.alloc(0), this.attributes(node));
+        }
+        for (const [rel, node] of nodes) {
+            if (node.type !== 'symlink')
+                continue;
+            this.replace(rel);
+            writer.symlink(rel, node.linkname ?? '', this.owner(node));
         }
         for (const [rel, node] of nodes) {
             if (node.type !== 'hardlink')
                 continue;
             this.replace(rel);
-            external_node_fs_namespaceObject.linkSync(this.at(node.linkname ?? ''), this.at(rel));
+            writer.hardlink(rel, node.linkname ?? '');
         }
-    }
-    at(rel) {
-        return external_node_path_namespaceObject.join(this.root, rel);
     }
     /** A path a later package takes over: the old file goes first (never written through). */
     replace(rel) {
         if (this.onDisk.has(rel))
-            external_node_fs_namespaceObject.rmSync(this.at(rel), { force: true });
+            this.writer.remove(rel);
         this.onDisk.add(rel);
     }
-    writeFile(rel, node) {
-        this.replace(rel);
-        const fd = external_node_fs_namespaceObject.openSync(this.at(rel), 'wx', 0o600);
-        try {
-            const data = node.data ?? Buffer.alloc(0);
-            for (let done = 0; done < data.length;) {
-                done += external_node_fs_namespaceObject.writeSync(fd, data, done, data.length - done);
-            }
-            if (this.chown)
-                external_node_fs_namespaceObject.fchownSync(fd, node.uid, node.gid);
-            external_node_fs_namespaceObject.fchmodSync(fd, node.mode);
-            if (node.mtime !== undefined)
-                external_node_fs_namespaceObject.futimesSync(fd, node.mtime, node.mtime);
-        }
-        finally {
-            external_node_fs_namespaceObject.closeSync(fd);
-        }
+    owner(node) {
+        return this.chown ? { uid: node.uid, gid: node.gid } : undefined;
+    }
+    attributes(node) {
+        return { mode: node.mode, owner: this.owner(node), mtime: node.mtime };
+    }
+    /** The error for a write the root writer refused: who put what in the way. */
+    refusal(refusal) {
+        const inTheWay = this.plan.nodes.get(refusal.at);
+        const who = inTheWay ? this.plan.ownerLabel(inTheWay) : 'something outside witchery';
+        const what = inTheWay ? `a ${inTheWay.type}` : `${refusal.found}`;
+        return new PathEscapeError(`refusing to write /${refusal.rel}: /${refusal.at} is ${what} (from ${who}), not a folder ` +
+            'inside the root, and writing through it could land outside the root. The package is ' +
+            'malformed or hostile: remove it from the package list.');
     }
     /** Final folder owners and modes, deepest first (a folder may be read-only for its owner). */
     settleOnDisk() {
@@ -6641,9 +7527,7 @@ class RootInstaller {
             .filter(([, node]) => node.type === 'directory')
             .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0));
         for (const [rel, node] of dirs) {
-            if (this.chown)
-                external_node_fs_namespaceObject.chownSync(this.at(rel), node.uid, node.gid);
-            external_node_fs_namespaceObject.chmodSync(this.at(rel), node.mode);
+            this.writer.settleFolder(rel, { mode: node.mode, owner: this.owner(node) });
         }
     }
 }
@@ -6984,6 +7868,7 @@ class Keyring {
 
 
 
+
 // What the rest of witchery may use of the engine: this file is the one door into src/apk/.
 
 
@@ -6995,10 +7880,20 @@ class Keyring {
 
 
 const ALPINE_KEYS_URL = 'https://alpinelinux.org/keys/';
+/** A PEM public key is under 1 KiB; anything past this is not one. */
+const MAX_KEY_BYTES = 64 * 1024;
 function checkArch(arch) {
     if (!findArch(arch) || findArch(arch)?.apk !== arch) {
         throw new InvalidArgumentError(`unknown arch '${arch}': use one of ${archNames()}.`);
     }
+}
+/**
+ * The packages a `lib/apk/db/installed` lists, as scanners read them: each stanza's index header
+ * (`C P V A … D p i`); the file lines that follow are skipped.
+ */
+function parseInstalledDatabase(text) {
+    const db = { url: 'lib/apk/db/installed', index: 0 };
+    return parseApkindexText(text, db).map(({ repository: _repository, ...info }) => info);
 }
 /** Parses world tokens (`curl`, `libssl3>=3.3`, `so:libz.so.1`, `!busybox`). */
 function parseWorld(tokens) {
@@ -7029,7 +7924,7 @@ async function fetchAlpineKeyFile(name, options, transport) {
     const url = (options.alpineKeysUrl ?? ALPINE_KEYS_URL) + encodeURIComponent(name);
     try {
         // One attempt: the alpine-keys package of a configured repository is the fallback.
-        return (await transport.get(url, { retries: 0 })).body;
+        return (await transport.get(url, { retries: 0, maxBytes: MAX_KEY_BYTES, what: 'key' })).body;
     }
     catch (error) {
         logger.debug(`could not fetch key ${name} from ${url}: ${error.message}`);
@@ -7168,6 +8063,8 @@ async function installResolution(root, repos, resolution, options) {
     // Packages go in, in install order, while later ones are still downloading and verifying.
     const queue = new InstallQueue(installer, resolution.packages);
     const { transport, done } = transportFor(options);
+    // Large files stream here while they verify, and move into the root from here.
+    const staging = await makeWorkDir('stage');
     try {
         await fetchPackages(resolution.packages, repos.repositories, repos.arch, {
             transport,
@@ -7175,6 +8072,7 @@ async function installResolution(root, repos, resolution, options) {
             concurrency: options.concurrency,
             logger,
             stats: fetch,
+            staging: staging.dir,
             onVerified: (pkg, file) => queue.ready(pkg, file)
         });
         await queue.done();
@@ -7187,6 +8085,7 @@ async function installResolution(root, repos, resolution, options) {
     }
     finally {
         done();
+        await staging.release();
     }
 }
 /**
@@ -7329,8 +8228,6 @@ class LockError extends WitcheryError {
     }
 }
 
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/assemble/elf.ts
 /**
  * Reads what a dynamic loader reads of an ELF file: the header (class, byte order, type,
@@ -8551,7 +9448,8 @@ function descriptor(d) {
             architecture: d.platform.architecture,
             os: d.platform.os,
             variant: d.platform.variant
-        }
+        },
+        artifactType: d.artifactType
     };
 }
 /** Docker's `manifest.json` for `docker load` on the classic store. */
@@ -8639,12 +9537,678 @@ function qualifiedName(ref) {
     return `${name}:${ref.tag}`;
 }
 
+;// CONCATENATED MODULE: ./src/assemble/sbom/spdx-ids.ts
+/**
+ * The identifiers of the SPDX License List 3.28.0 (licenses and exceptions), as CycloneDX 1.6's
+ * `spdx.schema.json` enumerates them: the ids a license expression may name without a
+ * `LicenseRef-`. A test checks this list against that schema.
+ */
+const SPDX_LICENSE_LIST_VERSION = '3.28';
+const IDS = `
+0BSD 3D-Slicer-1.0 AAL Abstyles AdaCore-doc Adobe-2006 Adobe-Display-PostScript Adobe-Glyph
+Adobe-Utopia ADSL Advanced-Cryptics-Dictionary AFL-1.1 AFL-1.2 AFL-2.0 AFL-2.1 AFL-3.0 Afmparse
+AGPL-1.0 AGPL-1.0-only AGPL-1.0-or-later AGPL-3.0 AGPL-3.0-only AGPL-3.0-or-later Aladdin
+ALGLIB-Documentation AMD-newlib AMDPLPA AML AML-glslang AMPAS ANTLR-PD ANTLR-PD-fallback any-OSI
+any-OSI-perl-modules Apache-1.0 Apache-1.1 Apache-2.0 APAFML APL-1.0 App-s2p APSL-1.0 APSL-1.1
+APSL-1.2 APSL-2.0 Arphic-1999 Artistic-1.0 Artistic-1.0-cl8 Artistic-1.0-Perl Artistic-2.0
+Artistic-dist Aspell-RU ASWF-Digital-Assets-1.0 ASWF-Digital-Assets-1.1 Baekmuk Bahyph Barr
+bcrypt-Solar-Designer Beerware Bitstream-Charter Bitstream-Vera BitTorrent-1.0 BitTorrent-1.1
+blessing BlueOak-1.0.0 Boehm-GC Boehm-GC-without-fee BOLA-1.1 Borceux Brian-Gladman-2-Clause
+Brian-Gladman-3-Clause BSD-1-Clause BSD-2-Clause BSD-2-Clause-Darwin BSD-2-Clause-first-lines
+BSD-2-Clause-FreeBSD BSD-2-Clause-NetBSD BSD-2-Clause-Patent BSD-2-Clause-pkgconf-disclaimer
+BSD-2-Clause-Views BSD-3-Clause BSD-3-Clause-acpica BSD-3-Clause-Attribution BSD-3-Clause-Clear
+BSD-3-Clause-flex BSD-3-Clause-HP BSD-3-Clause-LBNL BSD-3-Clause-Modification
+BSD-3-Clause-No-Military-License BSD-3-Clause-No-Nuclear-License
+BSD-3-Clause-No-Nuclear-License-2014 BSD-3-Clause-No-Nuclear-Warranty BSD-3-Clause-Open-MPI
+BSD-3-Clause-Sun BSD-3-Clause-Tso BSD-4-Clause BSD-4-Clause-Shortened BSD-4-Clause-UC
+BSD-4.3RENO BSD-4.3TAHOE BSD-Advertising-Acknowledgement BSD-Attribution-HPND-disclaimer
+BSD-Inferno-Nettverk BSD-Mark-Modifications BSD-Protection BSD-Source-beginning-file
+BSD-Source-Code BSD-Systemics BSD-Systemics-W3Works BSL-1.0 Buddy BUSL-1.1 bzip2-1.0.5
+bzip2-1.0.6 C-UDA-1.0 CAL-1.0 CAL-1.0-Combined-Work-Exception Caldera Caldera-no-preamble
+CAPEC-tou Catharon CATOSL-1.1 CC-BY-1.0 CC-BY-2.0 CC-BY-2.5 CC-BY-2.5-AU CC-BY-3.0 CC-BY-3.0-AT
+CC-BY-3.0-AU CC-BY-3.0-DE CC-BY-3.0-IGO CC-BY-3.0-NL CC-BY-3.0-US CC-BY-4.0 CC-BY-NC-1.0
+CC-BY-NC-2.0 CC-BY-NC-2.5 CC-BY-NC-3.0 CC-BY-NC-3.0-DE CC-BY-NC-4.0 CC-BY-NC-ND-1.0
+CC-BY-NC-ND-2.0 CC-BY-NC-ND-2.5 CC-BY-NC-ND-3.0 CC-BY-NC-ND-3.0-DE CC-BY-NC-ND-3.0-IGO
+CC-BY-NC-ND-4.0 CC-BY-NC-SA-1.0 CC-BY-NC-SA-2.0 CC-BY-NC-SA-2.0-DE CC-BY-NC-SA-2.0-FR
+CC-BY-NC-SA-2.0-UK CC-BY-NC-SA-2.5 CC-BY-NC-SA-3.0 CC-BY-NC-SA-3.0-DE CC-BY-NC-SA-3.0-IGO
+CC-BY-NC-SA-4.0 CC-BY-ND-1.0 CC-BY-ND-2.0 CC-BY-ND-2.5 CC-BY-ND-3.0 CC-BY-ND-3.0-DE CC-BY-ND-4.0
+CC-BY-SA-1.0 CC-BY-SA-2.0 CC-BY-SA-2.0-UK CC-BY-SA-2.1-JP CC-BY-SA-2.5 CC-BY-SA-3.0
+CC-BY-SA-3.0-AT CC-BY-SA-3.0-DE CC-BY-SA-3.0-IGO CC-BY-SA-4.0 CC-PDDC CC-PDM-1.0 CC-SA-1.0
+CC0-1.0 CDDL-1.0 CDDL-1.1 CDL-1.0 CDLA-Permissive-1.0 CDLA-Permissive-2.0 CDLA-Sharing-1.0
+CECILL-1.0 CECILL-1.1 CECILL-2.0 CECILL-2.1 CECILL-B CECILL-C CERN-OHL-1.1 CERN-OHL-1.2
+CERN-OHL-P-2.0 CERN-OHL-S-2.0 CERN-OHL-W-2.0 CFITSIO check-cvs checkmk ClArtistic Clips CMU-Mach
+CMU-Mach-nodoc CNRI-Jython CNRI-Python CNRI-Python-GPL-Compatible COIL-1.0 Community-Spec-1.0
+Condor-1.1 copyleft-next-0.3.0 copyleft-next-0.3.1 Cornell-Lossless-JPEG CPAL-1.0 CPL-1.0
+CPOL-1.02 Cronyx Crossword CryptoSwift CrystalStacker CUA-OPL-1.0 Cube curl cve-tou D-FSL-1.0
+DEC-3-Clause diffmark DL-DE-BY-2.0 DL-DE-ZERO-2.0 DOC DocBook-DTD DocBook-Schema
+DocBook-Stylesheet DocBook-XML Dotseqn DRL-1.0 DRL-1.1 DSDP dtoa dvipdfm ECL-1.0 ECL-2.0
+eCos-2.0 EFL-1.0 EFL-2.0 eGenix Elastic-2.0 Entessa EPICS EPL-1.0 EPL-2.0 ErlPL-1.1
+ESA-PL-permissive-2.4 ESA-PL-strong-copyleft-2.4 ESA-PL-weak-copyleft-2.4 etalab-2.0 EUDatagrid
+EUPL-1.0 EUPL-1.1 EUPL-1.2 Eurosym Fair FBM FDK-AAC Ferguson-Twofish Frameworx-1.0 FreeBSD-DOC
+FreeImage FSFAP FSFAP-no-warranty-disclaimer FSFUL FSFULLR FSFULLRSD FSFULLRWD FSL-1.1-ALv2
+FSL-1.1-MIT FTL Furuseth fwlw Game-Programming-Gems GCR-docs GD generic-xts GFDL-1.1
+GFDL-1.1-invariants-only GFDL-1.1-invariants-or-later GFDL-1.1-no-invariants-only
+GFDL-1.1-no-invariants-or-later GFDL-1.1-only GFDL-1.1-or-later GFDL-1.2
+GFDL-1.2-invariants-only GFDL-1.2-invariants-or-later GFDL-1.2-no-invariants-only
+GFDL-1.2-no-invariants-or-later GFDL-1.2-only GFDL-1.2-or-later GFDL-1.3
+GFDL-1.3-invariants-only GFDL-1.3-invariants-or-later GFDL-1.3-no-invariants-only
+GFDL-1.3-no-invariants-or-later GFDL-1.3-only GFDL-1.3-or-later Giftware GL2PS Glide Glulxe
+GLWTPL gnuplot GPL-1.0 GPL-1.0+ GPL-1.0-only GPL-1.0-or-later GPL-2.0 GPL-2.0+ GPL-2.0-only
+GPL-2.0-or-later GPL-2.0-with-autoconf-exception GPL-2.0-with-bison-exception
+GPL-2.0-with-classpath-exception GPL-2.0-with-font-exception GPL-2.0-with-GCC-exception GPL-3.0
+GPL-3.0+ GPL-3.0-only GPL-3.0-or-later GPL-3.0-with-autoconf-exception
+GPL-3.0-with-GCC-exception Graphics-Gems gSOAP-1.3b gtkbook Gutmann HaskellReport HDF5 hdparm
+HIDAPI Hippocratic-2.1 HP-1986 HP-1989 HPND HPND-DEC HPND-doc HPND-doc-sell HPND-export-US
+HPND-export-US-acknowledgement HPND-export-US-modify HPND-export2-US HPND-Fenneberg-Livingston
+HPND-INRIA-IMAG HPND-Intel HPND-Kevlin-Henney HPND-Markus-Kuhn HPND-merchantability-variant
+HPND-MIT-disclaimer HPND-Netrek HPND-Pbmplus HPND-sell-MIT-disclaimer-xserver HPND-sell-regexpr
+HPND-sell-variant HPND-sell-variant-critical-systems HPND-sell-variant-MIT-disclaimer
+HPND-sell-variant-MIT-disclaimer-rev HPND-SMC HPND-UC HPND-UC-export-US HTMLTIDY
+hyphen-bulgarian IBM-pibs ICU IEC-Code-Components-EULA IJG IJG-short ImageMagick iMatix Imlib2
+Info-ZIP Inner-Net-2.0 InnoSetup Intel Intel-ACPI Interbase-1.0 IPA IPL-1.0 ISC ISC-Veillard
+ISO-permission Jam JasPer-2.0 jove JPL-image JPNIC JSON Kastrup Kazlib Knuth-CTAN LAL-1.2
+LAL-1.3 Latex2e Latex2e-translated-notice Leptonica LGPL-2.0 LGPL-2.0+ LGPL-2.0-only
+LGPL-2.0-or-later LGPL-2.1 LGPL-2.1+ LGPL-2.1-only LGPL-2.1-or-later LGPL-3.0 LGPL-3.0+
+LGPL-3.0-only LGPL-3.0-or-later LGPLLR Libpng libpng-1.6.35 libpng-2.0 libselinux-1.0 libtiff
+libutil-David-Nugent LiLiQ-P-1.1 LiLiQ-R-1.1 LiLiQ-Rplus-1.1 Linux-man-pages-1-para
+Linux-man-pages-copyleft Linux-man-pages-copyleft-2-para Linux-man-pages-copyleft-var
+Linux-OpenIB LOOP LPD-document LPL-1.0 LPL-1.02 LPPL-1.0 LPPL-1.1 LPPL-1.2 LPPL-1.3a LPPL-1.3c
+lsof Lucida-Bitmap-Fonts LZMA-SDK-9.11-to-9.20 LZMA-SDK-9.22 Mackerras-3-Clause
+Mackerras-3-Clause-acknowledgment magaz mailprio MakeIndex man2html Martin-Birgmeier
+McPhee-slideshow metamail Minpack MIPS MirOS MIT MIT-0 MIT-advertising MIT-Click MIT-CMU
+MIT-enna MIT-feh MIT-Festival MIT-Khronos-old MIT-Modern-Variant MIT-open-group MIT-STK
+MIT-testregex MIT-Wu MITNFA MMIXware MMPL-1.0.1 Motosoto MPEG-SSG mpi-permissive mpich2 MPL-1.0
+MPL-1.1 MPL-2.0 MPL-2.0-no-copyleft-exception mplus MS-LPL MS-PL MS-RL MTLL MulanPSL-1.0
+MulanPSL-2.0 Multics Mup NAIST-2003 NASA-1.3 Naumen NBPL-1.0 NCBI-PD NCGL-UK-2.0 NCL NCSA
+Net-SNMP NetCDF Newsletr NGPL ngrep NICTA-1.0 NIST-PD NIST-PD-fallback NIST-PD-TNT NIST-Software
+NLOD-1.0 NLOD-2.0 NLPL Nokia NOSL Noweb NPL-1.0 NPL-1.1 NPOSL-3.0 NRL NTIA-PD NTP NTP-0 Nunit
+O-UDA-1.0 OAR OCCT-PL OCLC-2.0 ODbL-1.0 ODC-By-1.0 OFFIS OFL-1.0 OFL-1.0-no-RFN OFL-1.0-RFN
+OFL-1.1 OFL-1.1-no-RFN OFL-1.1-RFN OGC-1.0 OGDL-Taiwan-1.0 OGL-Canada-2.0 OGL-UK-1.0 OGL-UK-2.0
+OGL-UK-3.0 OGTSL OLDAP-1.1 OLDAP-1.2 OLDAP-1.3 OLDAP-1.4 OLDAP-2.0 OLDAP-2.0.1 OLDAP-2.1
+OLDAP-2.2 OLDAP-2.2.1 OLDAP-2.2.2 OLDAP-2.3 OLDAP-2.4 OLDAP-2.5 OLDAP-2.6 OLDAP-2.7 OLDAP-2.8
+OLFL-1.3 OML OpenMDW-1.0 OpenPBS-2.3 OpenSSL OpenSSL-standalone OpenVision OPL-1.0 OPL-UK-3.0
+OPUBL-1.0 OSC-1.0 OSET-PL-2.1 OSL-1.0 OSL-1.1 OSL-2.0 OSL-2.1 OSL-3.0 OSSP PADL
+ParaType-Free-Font-1.3 Parity-6.0.0 Parity-7.0.0 PDDL-1.0 PHP-3.0 PHP-3.01 Pixar pkgconf Plexus
+pnmstitch PolyForm-Noncommercial-1.0.0 PolyForm-Small-Business-1.0.0 PostgreSQL PPL PSF-2.0
+psfrag psutils Python-2.0 Python-2.0.1 python-ldap Qhull QPL-1.0 QPL-1.0-INRIA-2004 radvd Rdisc
+RHeCos-1.1 RPL-1.1 RPL-1.5 RPSL-1.0 RSA-MD RSCPL Ruby Ruby-pty SAX-PD SAX-PD-2.0 Saxpath SCEA
+SchemeReport Sendmail Sendmail-8.23 Sendmail-Open-Source-1.1 SGI-B-1.0 SGI-B-1.1 SGI-B-2.0
+SGI-OpenGL SGMLUG-PM SGP4 SHL-0.5 SHL-0.51 SimPL-2.0 SISSL SISSL-1.2 SL Sleepycat SMAIL-GPL
+SMLNJ SMPPL SNIA snprintf SOFA softSurfer Soundex Spencer-86 Spencer-94 Spencer-99 SPL-1.0
+ssh-keyscan SSH-OpenSSH SSH-short SSLeay-standalone SSPL-1.0 StandardML-NJ SugarCRM-1.1.3
+SUL-1.0 Sun-PPP Sun-PPP-2000 SunPro SWL swrule Symlinks TAPR-OHL-1.0 TCL TCP-wrappers TekHVC
+TermReadKey TGPPL-1.0 ThirdEye threeparttable TMate TORQUE-1.1 TOSL TPDL TPL-1.0 TrustedQSL TTWL
+TTYP0 TU-Berlin-1.0 TU-Berlin-2.0 Ubuntu-font-1.0 UCAR UCL-1.0 ulem UMich-Merit Unicode-3.0
+Unicode-DFS-2015 Unicode-DFS-2016 Unicode-TOU UnixCrypt Unlicense Unlicense-libtelnet
+Unlicense-libwhirlpool UnRAR UPL-1.0 URT-RLE Vim Vixie-Cron VOSTROM VSL-1.0 W3C W3C-19980720
+W3C-20150513 w3m Watcom-1.0 Widget-Workshop WordNet Wsuipa WTFNMFPL WTFPL wwl wxWindows X11
+X11-distribute-modifications-variant X11-no-permit-persons X11-swapped Xdebug-1.03 Xerox Xfig
+XFree86-1.1 xinetd xkeyboard-config-Zinoviev xlock Xnet xpp XSkat xzoom YPL-1.0 YPL-1.1 Zed
+Zeeff Zend-2.0 Zimbra-1.3 Zimbra-1.4 Zlib zlib-acknowledgement ZPL-1.1 ZPL-2.0 ZPL-2.1
+389-exception Asterisk-exception Asterisk-linking-protocols-exception Autoconf-exception-2.0
+Autoconf-exception-3.0 Autoconf-exception-generic Autoconf-exception-generic-3.0
+Autoconf-exception-macro Bison-exception-1.24 Bison-exception-2.2 Bootloader-exception
+CGAL-linking-exception Classpath-exception-2.0 Classpath-exception-2.0-short CLISP-exception-2.0
+cryptsetup-OpenSSL-exception Digia-Qt-LGPL-exception-1.1 DigiRule-FOSS-exception
+eCos-exception-2.0 erlang-otp-linking-exception Fawkes-Runtime-exception FLTK-exception
+fmt-exception Font-exception-2.0 freertos-exception-2.0 GCC-exception-2.0 GCC-exception-2.0-note
+GCC-exception-3.1 Gmsh-exception GNAT-exception GNOME-examples-exception GNU-compiler-exception
+gnu-javamail-exception GPL-3.0-389-ds-base-exception GPL-3.0-interface-exception
+GPL-3.0-linking-exception GPL-3.0-linking-source-exception GPL-CC-1.0 GStreamer-exception-2005
+GStreamer-exception-2008 harbour-exception i2p-gpl-java-exception Independent-modules-exception
+KiCad-libraries-exception kvirc-openssl-exception LGPL-3.0-linking-exception
+libpri-OpenH323-exception Libtool-exception Linux-syscall-note LLGPL LLVM-exception
+LZMA-exception mif-exception mxml-exception Nokia-Qt-exception-1.1 OCaml-LGPL-linking-exception
+OCCT-exception-1.0 OpenJDK-assembly-exception-1.0 openvpn-openssl-exception PCRE2-exception
+polyparse-exception PS-or-PDF-font-exception-20170817 QPL-1.0-INRIA-2004-exception
+Qt-GPL-exception-1.0 Qt-LGPL-exception-1.1 Qwt-exception-1.0 romic-exception
+RRDtool-FLOSS-exception-2.0 rsync-linking-exception SANE-exception SHL-2.0 SHL-2.1
+Simple-Library-Usage-exception sqlitestudio-OpenSSL-exception stunnel-exception SWI-exception
+Swift-exception Texinfo-exception u-boot-exception-2.0 UBDL-exception
+Universal-FOSS-exception-1.0 vsftpd-openssl-exception WxWindows-exception-3.1
+x11vnc-openssl-exception
+`;
+/** Lowercase id → the id as the list spells it (SPDX matches ids case-insensitively). */
+const SPDX_IDS = new Map(IDS.split(/\s+/)
+    .filter((id) => id !== '')
+    .map((id) => [id.toLowerCase(), id]));
+
+;// CONCATENATED MODULE: ./src/assemble/sbom/model.ts
+/**
+ * What an SBOM of one architecture's image says, whatever its format: the image (the described
+ * root), the apk packages its database lists, how they depend on each other, and the app. SPDX
+ * and CycloneDX (spdx.ts, cyclonedx.ts) each write this model in their own words; the facts —
+ * purls, license expressions, the dependency graph — are worked out here once.
+ */
+
+
+
+/** Formats in the order the documents are written and listed. */
+const SBOM_FORMATS = ['spdx', 'cyclonedx'];
+const SBOM_MEDIA_TYPES = {
+    spdx: 'application/spdx+json',
+    cyclonedx: 'application/vnd.cyclonedx+json'
+};
+/** File name endings of the documents written beside the tarball. */
+const SBOM_EXTENSIONS = {
+    spdx: 'spdx.json',
+    cyclonedx: 'cdx.json'
+};
+/** The tool named as the documents' creator; a test holds the version to package.json's. */
+const TOOL = { name: 'witchery', version: '0.1.0' };
+/** purl's percent-encoding: everything but unreserved characters (and `/` where allowed). */
+function purlEncode(text, keepSlash = false) {
+    const encoded = encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    return keepSlash ? encoded.replace(/%2F/g, '/') : encoded;
+}
+/** Qualifiers in canonical form: keys sorted, empty values left out. */
+function qualifiers(pairs) {
+    const parts = Object.keys(pairs)
+        .sort()
+        .filter((key) => pairs[key])
+        .map((key) => `${key}=${purlEncode(pairs[key], true)}`);
+    return parts.length > 0 ? `?${parts.join('&')}` : '';
+}
+/** `pkg:apk/alpine/NAME@VERSION?arch=ARCH&distro=alpine-X.Y.Z` */
+function apkPurl(pkg, arch, alpineVersion) {
+    const distro = alpineVersion ? `alpine-${alpineVersion}` : undefined;
+    return (`pkg:apk/alpine/${purlEncode(pkg.name)}@${purlEncode(pkg.version)}` +
+        qualifiers({ arch: pkg.arch ?? arch, distro }));
+}
+/** `pkg:oci/NAME@sha256%3A…?arch=amd64&repository_url=REGISTRY/PATH&tag=TAG` */
+function ociPurl(image, tag) {
+    const ref = parseImageRef(tag);
+    const name = ref.name.slice(ref.name.lastIndexOf('/') + 1);
+    return (`pkg:oci/${purlEncode(name)}@${purlEncode(image.manifestDigest)}` +
+        qualifiers({ arch: image.ociArch, repository_url: ref.name, tag: ref.tag }));
+}
+/** The image's name without its tag (`ghcr.io/acme/hello`): the first reference's. */
+function imageName(image) {
+    return image.tags.length > 0 ? parseImageRef(image.tags[0]).name : 'image';
+}
+/**
+ * Alpine's `L:` as an SPDX expression: ids from the SPDX list (spelled as the list does),
+ * `LicenseRef-…`, `AND`, `OR`, `WITH` and parentheses. Anything else (`GPL2+`, `custom`,
+ * `MIT/X11`) becomes `LicenseRef-` plus the field made an idstring.
+ */
+function licenseOf(field) {
+    const text = field.trim();
+    if (text === '')
+        return {};
+    const expression = spdxExpression(text);
+    if (expression)
+        return { expression };
+    const id = `LicenseRef-${text.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '') || 'unknown'}`;
+    return { expression: id, ref: { id, text } };
+}
+/** The canonical spelling of `text` if it is an SPDX license expression; else undefined. */
+function spdxExpression(text) {
+    const tokens = text
+        .replace(/[()]/g, ' $& ')
+        .split(/\s+/)
+        .filter((t) => t !== '');
+    let pos = 0;
+    const out = [];
+    // expr := term ((AND|OR) term)* ; term := '(' expr ')' | id ['+'] [WITH id]
+    const term = () => {
+        if (tokens[pos] === '(') {
+            out.push('(');
+            pos++;
+            if (!expr() || tokens[pos] !== ')')
+                return false;
+            out.push(')');
+            pos++;
+            return true;
+        }
+        const license = licenseId(tokens[pos] ?? '');
+        if (!license)
+            return false;
+        out.push(license);
+        pos++;
+        if (tokens[pos] === 'WITH') {
+            const exception = SPDX_IDS.get((tokens[pos + 1] ?? '').toLowerCase());
+            if (!exception)
+                return false;
+            out.push('WITH', exception);
+            pos += 2;
+        }
+        return true;
+    };
+    const expr = () => {
+        if (!term())
+            return false;
+        while (tokens[pos] === 'AND' || tokens[pos] === 'OR') {
+            out.push(tokens[pos]);
+            pos++;
+            if (!term())
+                return false;
+        }
+        return true;
+    };
+    if (!expr() || pos !== tokens.length)
+        return undefined;
+    return out.join(' ').replace(/\( /g, '(').replace(/ \)/g, ')');
+}
+function licenseId(token) {
+    if (/^LicenseRef-[A-Za-z0-9.-]+$/.test(token))
+        return token;
+    const plus = token.endsWith('+') ? '+' : '';
+    const known = SPDX_IDS.get(token.slice(0, token.length - plus.length).toLowerCase());
+    return known && known + plus;
+}
+/** `Name <email>` → its parts; a field without `<…>` is all name. */
+function personOf(field) {
+    const text = (field ?? '').trim();
+    if (text === '')
+        return undefined;
+    const match = /^(.*?)\s*<([^<>]*)>\s*$/.exec(text);
+    if (!match)
+        return { name: text };
+    return { name: match[1] || match[2], email: match[2] || undefined };
+}
+/** `Q1…` (base64 SHA-1 of the package's control section, apk's identity) as hex. */
+function checksumHex(checksum) {
+    if (!checksum.startsWith('Q1'))
+        return undefined;
+    const bytes = Buffer.from(checksum.slice(2), 'base64');
+    return bytes.length === 20 ? bytes.toString('hex') : undefined;
+}
+/**
+ * The installed package that satisfies a dependency: one of that name, else one that provides
+ * it (`so:libc.musl-x86_64.so.1`, `cmd:…`), the first by name when several do.
+ */
+function satisfier(dep, byName, providers) {
+    if (dep.conflict)
+        return undefined;
+    return byName.get(dep.name) ?? providers.get(dep.name)?.[0];
+}
+/** `D:` and `p:` of the installed set, resolved to packages as apk resolved them. */
+function dependencyGraph(packages, world) {
+    const byName = new Map(packages.map((p) => [p.name, p]));
+    const providers = new Map();
+    const sorted = [...packages].sort((a, b) => compare(a.name, b.name));
+    for (const pkg of sorted) {
+        for (const provided of pkg.provides) {
+            const list = providers.get(provided.name) ?? [];
+            list.push(pkg);
+            providers.set(provided.name, list);
+        }
+    }
+    const resolve = (deps, self) => {
+        const names = new Set();
+        for (const dep of deps) {
+            const found = satisfier(dep, byName, providers);
+            if (found && found.name !== self)
+                names.add(found.name);
+        }
+        return [...names].sort(compare);
+    };
+    const depends = new Map();
+    for (const pkg of packages)
+        depends.set(pkg.name, resolve(pkg.depends, pkg.name));
+    return { depends, world: resolve(world) };
+}
+function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** SHA-256 hex of a document's bytes: where a namespace or serial number comes from. */
+function contentHash(bytes) {
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(bytes).digest('hex');
+}
+/** Canonical JSON text of a document: two-space indented, with a final newline. */
+function documentBytes(document) {
+    return Buffer.from(`${JSON.stringify(document, null, 2)}\n`, 'utf8');
+}
+
+;// CONCATENATED MODULE: ./src/assemble/sbom/cyclonedx.ts
+
+
+const APP_REF = 'witchery:app';
+const EMAIL = /^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/;
+function cyclonedxDocument(input) {
+    const { image } = input;
+    const imageRef = image.tags.length > 0 ? ociPurl(image, image.tags[0]) : 'witchery:image';
+    const refs = new Map(input.packages.map((p) => [p.name, apkPurl(p, image.arch, input.alpineVersion)]));
+    const components = input.packages.map((p) => apkComponent(p, refs.get(p.name)));
+    if (input.app)
+        components.push(appComponent(input.app));
+    const graph = dependencyGraph(input.packages, input.world);
+    const rootDepends = graph.world.map((name) => refs.get(name));
+    if (input.app)
+        rootDepends.push(APP_REF);
+    const dependencies = [{ ref: imageRef, dependsOn: rootDepends }];
+    for (const pkg of input.packages) {
+        const on = (graph.depends.get(pkg.name) ?? []).map((name) => refs.get(name));
+        dependencies.push({ ref: refs.get(pkg.name), dependsOn: on });
+    }
+    if (input.app)
+        dependencies.push({ ref: APP_REF, dependsOn: [] });
+    const bom = {
+        bomFormat: 'CycloneDX',
+        specVersion: '1.6',
+        serialNumber: '',
+        version: 1,
+        metadata: {
+            timestamp: rfc3339(input.createdEpoch),
+            tools: { components: [{ type: 'application', name: TOOL.name, version: TOOL.version }] },
+            component: {
+                type: 'container',
+                'bom-ref': imageRef,
+                name: imageName(image),
+                version: image.manifestDigest,
+                hashes: [{ alg: 'SHA-256', content: image.manifestDigest.replace(/^sha256:/, '') }],
+                purl: image.tags.length > 0 ? imageRef : undefined,
+                properties: properties([
+                    ...image.tags.map((tag) => ({ name: 'witchery:image:tag', value: tag })),
+                    { name: 'witchery:image:arch', value: image.arch }
+                ])
+            }
+        },
+        components,
+        dependencies
+    };
+    bom.serialNumber = `urn:uuid:${nameBasedUuid(contentHash(documentBytes(bom)))}`;
+    return documentBytes(bom);
+}
+function apkComponent(pkg, purl) {
+    const license = licenseOf(pkg.license);
+    const maintainer = personOf(pkg.maintainer);
+    const sha1 = checksumHex(pkg.checksum);
+    const contact = maintainer && {
+        name: maintainer.name,
+        email: maintainer.email && EMAIL.test(maintainer.email) ? maintainer.email : undefined
+    };
+    return {
+        type: 'library',
+        'bom-ref': purl,
+        supplier: contact && { name: contact.name, contact: [contact] },
+        name: pkg.name,
+        version: pkg.version,
+        description: pkg.description || undefined,
+        // apk's identity of the package: the SHA-1 of its control section (`C:` in the db).
+        hashes: sha1 ? [{ alg: 'SHA-1', content: sha1 }] : undefined,
+        licenses: license.expression ? [{ expression: license.expression }] : undefined,
+        purl,
+        externalReferences: /^https?:\/\/\S+$/.test(pkg.url)
+            ? [{ type: 'website', url: pkg.url }]
+            : undefined,
+        properties: properties([
+            { name: 'witchery:apk:arch', value: pkg.arch ?? '' },
+            { name: 'witchery:apk:origin', value: pkg.origin ?? '' },
+            { name: 'witchery:apk:checksum', value: pkg.checksum },
+            { name: 'witchery:apk:license', value: pkg.license }
+        ])
+    };
+}
+function appComponent(app) {
+    return {
+        type: 'application',
+        'bom-ref': APP_REF,
+        name: app.name,
+        components: [...app.files]
+            .sort((a, b) => compare(a.path, b.path))
+            .map((file) => ({
+            type: 'file',
+            'bom-ref': `witchery:app:/${file.path}`,
+            name: `/${file.path}`,
+            hashes: [
+                { alg: 'SHA-1', content: file.sha1 },
+                { alg: 'SHA-256', content: file.sha256 }
+            ]
+        })),
+        properties: properties([{ name: 'witchery:app:path', value: app.dest }])
+    };
+}
+function properties(list) {
+    const kept = list.filter((p) => p.value !== '');
+    return kept.length > 0 ? kept : undefined;
+}
+/** A UUID (version 5 layout: name-based, SHA) from the first 128 bits of a hex hash. */
+function nameBasedUuid(hex) {
+    const bytes = Buffer.from(hex.slice(0, 32), 'hex');
+    bytes[6] = (bytes[6] & 0x0f) | 0x50;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const h = bytes.toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+;// CONCATENATED MODULE: ./src/assemble/sbom/spdx.ts
+/**
+ * The model as an SPDX 2.3 JSON document. The image is the package the document DESCRIBES; it
+ * CONTAINS every apk package and the app; packages DEPENDS_ON what their `D:` resolves to; the
+ * app CONTAINS its files. The namespace ends in a hash of the document itself, so equal inputs
+ * give equal bytes and different documents different namespaces.
+ */
+
+
+
+
+const NOASSERTION = 'NOASSERTION';
+const NAMESPACE_BASE = 'https://witchery.dev/spdx';
+const IMAGE_ID = 'SPDXRef-Image';
+const APP_ID = 'SPDXRef-Application';
+function spdxDocument(input) {
+    const name = imageName(input.image);
+    const ids = packageIds(input.packages);
+    const licenseRefs = new Map();
+    const packages = [imagePackage(input)];
+    for (const pkg of input.packages) {
+        packages.push(apkPackage(pkg, ids.get(pkg.name), input, licenseRefs));
+    }
+    const files = input.app ? appFiles(input.app) : [];
+    if (input.app)
+        packages.push(appPackage(input.app));
+    const relationships = [rel('SPDXRef-DOCUMENT', 'DESCRIBES', IMAGE_ID)];
+    for (const pkg of input.packages) {
+        relationships.push(rel(IMAGE_ID, 'CONTAINS', ids.get(pkg.name)));
+    }
+    if (input.app)
+        relationships.push(rel(IMAGE_ID, 'CONTAINS', APP_ID));
+    const graph = dependencyGraph(input.packages, input.world);
+    for (const pkg of input.packages) {
+        for (const dep of graph.depends.get(pkg.name) ?? []) {
+            relationships.push(rel(ids.get(pkg.name), 'DEPENDS_ON', ids.get(dep)));
+        }
+    }
+    for (const file of files)
+        relationships.push(rel(APP_ID, 'CONTAINS', file.SPDXID));
+    const document = {
+        spdxVersion: 'SPDX-2.3',
+        dataLicense: 'CC0-1.0',
+        SPDXID: 'SPDXRef-DOCUMENT',
+        name: `${name} ${input.image.arch}`,
+        documentNamespace: '',
+        creationInfo: {
+            created: rfc3339(input.createdEpoch),
+            creators: [`Tool: ${TOOL.name}-${TOOL.version}`],
+            licenseListVersion: SPDX_LICENSE_LIST_VERSION
+        },
+        packages,
+        files: files.length > 0 ? files : undefined,
+        hasExtractedLicensingInfos: licenseRefs.size > 0
+            ? [...licenseRefs.values()]
+                .sort((a, b) => compare(a.id, b.id))
+                .map((ref) => ({ licenseId: ref.id, extractedText: ref.text, name: ref.text }))
+            : undefined,
+        relationships
+    };
+    // The namespace must be unique to this document: a hash of everything else in it.
+    const hash = contentHash(documentBytes(document));
+    document.documentNamespace = `${NAMESPACE_BASE}/${name}/${input.image.arch}-${hash}`;
+    return documentBytes(document);
+}
+function rel(from, type, to) {
+    return { spdxElementId: from, relationshipType: type, relatedSpdxElement: to };
+}
+/** `SPDXRef-Package-apk-NAME`, the name made an idstring, unique within the document. */
+function packageIds(packages) {
+    const ids = new Map();
+    const used = new Set();
+    for (const pkg of packages) {
+        const base = `SPDXRef-Package-apk-${pkg.name.replace(/[^A-Za-z0-9.-]/g, '-')}`;
+        let id = base;
+        for (let n = 2; used.has(id); n++)
+            id = `${base}-${n}`;
+        used.add(id);
+        ids.set(pkg.name, id);
+    }
+    return ids;
+}
+function imagePackage(input) {
+    const { image } = input;
+    return {
+        SPDXID: IMAGE_ID,
+        name: imageName(image),
+        versionInfo: image.manifestDigest,
+        downloadLocation: NOASSERTION,
+        filesAnalyzed: false,
+        checksums: [
+            { algorithm: 'SHA256', checksumValue: image.manifestDigest.replace(/^sha256:/, '') }
+        ],
+        licenseConcluded: NOASSERTION,
+        licenseDeclared: NOASSERTION,
+        copyrightText: NOASSERTION,
+        externalRefs: image.tags.map((tag) => ({
+            referenceCategory: 'PACKAGE-MANAGER',
+            referenceType: 'purl',
+            referenceLocator: ociPurl(image, tag)
+        })),
+        primaryPackagePurpose: 'CONTAINER'
+    };
+}
+function apkPackage(pkg, id, input, licenseRefs) {
+    const license = licenseOf(pkg.license);
+    if (license.ref)
+        licenseRefs.set(license.ref.id, license.ref);
+    const maintainer = personOf(pkg.maintainer);
+    const sha1 = checksumHex(pkg.checksum);
+    return {
+        SPDXID: id,
+        name: pkg.name,
+        versionInfo: pkg.version,
+        supplier: maintainer ? spdxPerson(maintainer) : NOASSERTION,
+        downloadLocation: NOASSERTION,
+        filesAnalyzed: false,
+        // apk's identity of the package: the SHA-1 of its control section (`C:` in the db).
+        checksums: sha1 ? [{ algorithm: 'SHA1', checksumValue: sha1 }] : undefined,
+        homepage: /^https?:\/\/\S+$/.test(pkg.url) ? pkg.url : undefined,
+        sourceInfo: pkg.origin ? `built from the Alpine origin package ${pkg.origin}` : undefined,
+        licenseConcluded: NOASSERTION,
+        licenseDeclared: license.expression ?? NOASSERTION,
+        copyrightText: NOASSERTION,
+        description: pkg.description || undefined,
+        externalRefs: [
+            {
+                referenceCategory: 'PACKAGE-MANAGER',
+                referenceType: 'purl',
+                referenceLocator: apkPurl(pkg, input.image.arch, input.alpineVersion)
+            }
+        ]
+    };
+}
+/** `Person: Name (email)`, the form SPDX gives for a supplier. */
+function spdxPerson(person) {
+    const name = person.name.replace(/[()]/g, '');
+    return person.email ? `Person: ${name} (${person.email})` : `Person: ${name}`;
+}
+function appPackage(app) {
+    return {
+        SPDXID: APP_ID,
+        name: app.name,
+        downloadLocation: NOASSERTION,
+        filesAnalyzed: true,
+        packageVerificationCode: { packageVerificationCodeValue: verificationCode(app) },
+        licenseConcluded: NOASSERTION,
+        licenseDeclared: NOASSERTION,
+        copyrightText: NOASSERTION,
+        comment: `installed at ${app.dest}`,
+        primaryPackagePurpose: 'APPLICATION'
+    };
+}
+/** SPDX's package verification code: SHA-1 of the files' sorted SHA-1s, concatenated. */
+function verificationCode(app) {
+    const sums = app.files.map((f) => f.sha1).sort();
+    return (0,external_node_crypto_namespaceObject.createHash)('sha1').update(sums.join('')).digest('hex');
+}
+function appFiles(app) {
+    return [...app.files]
+        .sort((a, b) => compare(a.path, b.path))
+        .map((file, i) => ({
+        SPDXID: `SPDXRef-File-app-${i + 1}`,
+        fileName: `./${file.path}`,
+        checksums: [
+            { algorithm: 'SHA1', checksumValue: file.sha1 },
+            { algorithm: 'SHA256', checksumValue: file.sha256 }
+        ],
+        licenseConcluded: NOASSERTION,
+        copyrightText: NOASSERTION
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/assemble/sbom/sbom.ts
+/**
+ * SBOMs of a build: what goes into them is read from each root the way a scanner reads the image
+ * (`lib/apk/db/installed`, `etc/apk/world`) plus the app's files; the documents are made once the
+ * image digests are known, attached to the image as referrers and written beside the tarball.
+ */
+
+
+
+
+
+
+
+
+/** What a root's apk database says is installed, and the world it was asked for. */
+async function readRootPackages(root) {
+    const installed = await promises_namespaceObject.readFile(external_node_path_namespaceObject.join(root, 'lib/apk/db/installed'), 'utf8');
+    const world = await promises_namespaceObject.readFile(external_node_path_namespaceObject.join(root, 'etc/apk/world'), 'utf8').catch(() => '');
+    return {
+        packages: parseInstalledDatabase(installed),
+        world: parseWorld(world.split(/\s+/).filter((t) => t !== ''))
+    };
+}
+/** SHA-1 and SHA-256 of each regular file of the app layer, by image path. */
+async function hashAppFiles(entries) {
+    const files = [];
+    for (const entry of entries) {
+        if (entry.type !== 'file')
+            continue;
+        const bytes = entry.content ?? (entry.source ? await promises_namespaceObject.readFile(entry.source) : Buffer.alloc(0));
+        files.push({
+            path: entry.path,
+            sha1: (0,external_node_crypto_namespaceObject.createHash)('sha1').update(bytes).digest('hex'),
+            sha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(bytes).digest('hex')
+        });
+    }
+    return files;
+}
+/** The documents of one architecture's image, in the formats asked for. */
+function sbomDocuments(input, formats) {
+    return formats.map((format) => ({
+        arch: input.image.arch,
+        format,
+        mediaType: SBOM_MEDIA_TYPES[format],
+        content: format === 'spdx' ? spdxDocument(input) : cyclonedxDocument(input)
+    }));
+}
+/** `image.tar` → `image.x86_64.spdx.json`, beside it. */
+function sbomPath(tarball, arch, format) {
+    const base = external_node_path_namespaceObject.basename(tarball).replace(/\.tar$/, '');
+    return external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(tarball), `${base}.${arch}.${SBOM_EXTENSIONS[format]}`);
+}
+/** The document's file name inside the image's referrer (its layer title). */
+function sbomTitle(arch, format) {
+    return `sbom.${arch}.${SBOM_EXTENSIONS[format]}`;
+}
+
 ;// CONCATENATED MODULE: ./src/assemble/inputs.ts
 /**
  * Action inputs → BuildSpec. `readInputs` reads an env map the way @actions/core's getInput
  * does (`INPUT_<NAME>`, trimmed), so the runner, the CLI and tests all go through the same
  * parsing and validation. Every problem is an InputError that names the input and the fix.
  */
+
 
 
 
@@ -8685,7 +10249,8 @@ const INPUTS = {
     lock: {},
     'lock-update': { default: 'false' },
     layers: { default: '8' },
-    scripts: { default: 'native' }
+    scripts: { default: 'native' },
+    sbom: { default: 'spdx,cyclonedx' }
 };
 /** Where the command line (and a workflow's `env:`) gives `repository-auth` lines. */
 const REPOSITORY_AUTH_VARIABLE = 'WITCHERY_REPOSITORY_AUTH';
@@ -8731,7 +10296,8 @@ function readInputs(env = process.env, context = {}) {
         alpineKeysUrl: (env[ALPINE_KEYS_URL_VARIABLE] ?? '').trim() || undefined,
         scripts: parseScripts(input('scripts')),
         elfNeeds: parseBoolean('elf-needs', input('elf-needs')),
-        linkCheck: parseLinkCheck(input('link-check'))
+        linkCheck: parseLinkCheck(input('link-check')),
+        sbom: parseSbom(input('sbom'))
     };
 }
 function parseLockInput(file, update, workspace) {
@@ -8825,6 +10391,22 @@ function parseLinkCheck(text) {
     if (mode)
         return mode;
     throw new InputError('link-check', `'${text}' is not a link check mode; use error (fail the build), warn or off`);
+}
+/** `spdx`, `cyclonedx`, both (in any order, each once), or `none`. */
+function parseSbom(text) {
+    const words = splitList(text).map((w) => w.toLowerCase());
+    const fix = 'use spdx, cyclonedx, both (spdx,cyclonedx) or none';
+    if (words.length === 1 && words[0] === 'none')
+        return [];
+    if (words.length === 0)
+        throw new InputError('sbom', `is empty; ${fix}`);
+    for (const word of words) {
+        if (!SBOM_FORMATS.includes(word)) {
+            const none = word === 'none' ? ' (none cannot be combined with a format)' : '';
+            throw new InputError('sbom', `'${word}' is not an SBOM format${none}; ${fix}`);
+        }
+    }
+    return SBOM_FORMATS.filter((format) => words.includes(format));
 }
 /** Whether the build epoch must come from the commit: no input and no SOURCE_DATE_EPOCH. */
 function needsCommitEpoch(env) {
@@ -9131,11 +10713,26 @@ function defaultImageName(repository) {
         .replace(/^[._-]+|[._-]+$/g, '');
     return PATH_COMPONENT.test(name) ? name : 'witchery';
 }
+/** The nearest existing ancestor of `target` when it is not a folder (so nothing goes under it). */
+function fileAbove(target) {
+    for (let dir = external_node_path_namespaceObject.dirname(target);; dir = external_node_path_namespaceObject.dirname(dir)) {
+        const stat = external_node_fs_namespaceObject.statSync(dir, { throwIfNoEntry: false });
+        if (stat)
+            return stat.isDirectory() ? undefined : dir;
+        if (external_node_path_namespaceObject.dirname(dir) === dir)
+            return undefined;
+    }
+}
 function parseOutput(text, workspace) {
     if (text.endsWith('/')) {
         throw new InputError('output', `'${text}' is a folder; give the tarball's file path, e.g. image.tar`);
     }
     const resolved = external_node_path_namespaceObject.resolve(workspace, text);
+    const file = fileAbove(resolved);
+    if (file) {
+        throw new InputError('output', `'${text}' lies under ${file}, which is a file, not a folder; give a path in a folder, ` +
+            'e.g. image.tar');
+    }
     if (external_node_fs_namespaceObject.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
         throw new InputError('output', `'${text}' is an existing folder; give a file path, e.g. image.tar`);
     }
@@ -9303,8 +10900,100 @@ function fileEntry(imagePath, hostPath, hostMode, owner) {
     return { path: imagePath, type: 'file', mode, source: hostPath, ...owner };
 }
 
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/oci/archive.ts
+/**
+ * The OCI archive file, written front to back in one go: a layer blob streams straight into it
+ * as it is compressed, and its tar header, which needs the digest and size known only at the
+ * end, is written afterwards into the block kept for it. Nothing is staged and copied again.
+ */
+
+
+
+
+const archive_BLOCK = 512;
+class ArchiveWriter {
+    handle;
+    mtime;
+    position = 0;
+    paths = new Set();
+    constructor(handle, mtime) {
+        this.handle = handle;
+        this.mtime = mtime;
+    }
+    /**
+     * Creates `path` for an archive whose entries all carry `mtime`: made new, never written
+     * through a file or link already at that name.
+     */
+    static async create(path, mtime) {
+        const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = external_node_fs_namespaceObject.constants;
+        return new ArchiveWriter(await promises_namespaceObject.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644), mtime);
+    }
+    /** Whether an entry of this path was written (blobs named by digest are written once). */
+    has(path) {
+        return this.paths.has(path);
+    }
+    async directory(path) {
+        this.paths.add(path);
+        await this.append(encodeHeader(this.header(path, 'directory', 0o755, 0)));
+    }
+    async file(path, content) {
+        if (this.paths.has(path))
+            return;
+        this.paths.add(path);
+        await this.append(encodeHeader(this.header(path, 'file', 0o644, content.length)));
+        await this.append(content);
+        await this.append(padding(content.length));
+    }
+    /**
+     * A file whose bytes `produce` writes, and whose name it returns once they are all written
+     * (a blob's name is its digest). A blob already in the archive is cut off again.
+     */
+    async blob(produce) {
+        const start = this.position;
+        this.position += archive_BLOCK;
+        const path = await produce((chunk) => this.append(chunk));
+        const size = this.position - start - archive_BLOCK;
+        if (this.paths.has(path)) {
+            await this.handle.truncate(start);
+            this.position = start;
+            return size;
+        }
+        const header = encodeHeader(this.header(path, 'file', 0o644, size));
+        if (header.length !== archive_BLOCK) {
+            throw new ImageSpecError(`blob '${path}' is ${size} bytes, more than a tar header written in place can hold (8 GiB); split the image into smaller layers`);
+        }
+        await this.writeAt(header, start);
+        this.paths.add(path);
+        await this.append(padding(size));
+        return size;
+    }
+    /** Ends the archive and closes the file; returns its size. */
+    async close() {
+        await this.append(END_OF_ARCHIVE);
+        await this.handle.close();
+        return this.position;
+    }
+    /** Closes the file after a failure (the caller removes it). */
+    async abandon() {
+        await this.handle.close().catch(() => undefined);
+    }
+    header(path, type, mode, size) {
+        return { path, type, mode, uid: 0, gid: 0, size, mtime: this.mtime };
+    }
+    async append(bytes) {
+        await this.writeAt(bytes, this.position);
+        this.position += bytes.length;
+    }
+    /** A write may take part of the buffer only: the rest is written too. */
+    async writeAt(bytes, position) {
+        let at = 0;
+        while (at < bytes.length) {
+            const { bytesWritten } = await this.handle.write(bytes, at, bytes.length - at, position + at);
+            at += bytesWritten;
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/oci/entries.ts
 /**
  * Turns the entries of a layer into the order a tar extractor needs: checked paths, every parent
@@ -9465,16 +11154,137 @@ function resolveHardlink(entry, byPath) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/oci/layer.ts
+;// CONCATENATED MODULE: ./src/oci/parallel-gzip.ts
 /**
- * Writes one layer blob in a single pass: the tar stream is hashed (diff_id) on its way into
- * gzip, the gzip stream is hashed (digest) on its way to a temporary file, which is then renamed
- * to its digest. No byte is read twice.
+ * gzip on every core, with the same bytes on every run (the scheme of pigz): the input is cut
+ * into blocks at fixed offsets, each block is deflated on its own in libuv's thread pool, primed
+ * with the 32 KiB of input before it (so the ratio barely suffers) and ended with a sync flush
+ * (so the blocks join into one deflate stream); the last block ends the stream. The output is
+ * one ordinary gzip member. The bytes depend on the input, the level, BLOCK and the zlib that
+ * Node bundles, never on timing or the number of cores.
  */
 
 
 
+/** Input bytes per independently deflated block. Changing it changes every layer digest. */
+const parallel_gzip_BLOCK = 256 * 1024;
+/** Deflate's window: the history each block is primed with. */
+const WINDOW = 32 * 1024;
+const deflateRaw = (0,external_node_util_namespaceObject.promisify)(external_node_zlib_namespaceObject.deflateRaw);
+/** Blocks compressing at once: enough to keep every core busy, few enough to bound memory. */
+function defaultInFlight() {
+    const cores = typeof external_node_os_namespaceObject.availableParallelism === 'function' ? external_node_os_namespaceObject.availableParallelism() : 2;
+    return Math.max(2, cores * 2);
+}
+// zlib.crc32 exists from Node 20.15; older releases fall back to a table.
+const parallel_gzip_nativeCrc32 = external_node_zlib_namespaceObject.crc32;
+let parallel_gzip_crcTable;
+function parallel_gzip_tableCrc32(data, value) {
+    if (!parallel_gzip_crcTable) {
+        parallel_gzip_crcTable = new Uint32Array(256);
+        for (let n = 0; n < 256; n++) {
+            let c = n;
+            for (let k = 0; k < 8; k++)
+                c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+            parallel_gzip_crcTable[n] = c >>> 0;
+        }
+    }
+    let crc = (value ^ 0xffffffff) >>> 0;
+    for (let i = 0; i < data.length; i++)
+        crc = parallel_gzip_crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+    return (crc ^ 0xffffffff) >>> 0;
+}
+/** CRC-32 (IEEE) of `data` continuing from `value`, as the gzip trailer carries it. */
+function parallel_gzip_crc32(data, value = 0) {
+    return parallel_gzip_nativeCrc32 ? parallel_gzip_nativeCrc32(data, value) >>> 0 : parallel_gzip_tableCrc32(data, value);
+}
+/**
+ * The gzip header zlib writes for a stream with no name, no mtime and the OS byte pinned to
+ * Unix (zlib writes the build platform's: 3 on Linux, 19 on macOS, 10 on Windows).
+ */
+function gzipHeader(level) {
+    // zlib's XFL: 2 for the slowest level, 4 for the fastest ones.
+    const xfl = level === 9 ? 2 : level < 2 ? 4 : 0;
+    return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]);
+}
+class ParallelGzip {
+    level;
+    sink;
+    inFlight;
+    block = Buffer.allocUnsafe(parallel_gzip_BLOCK);
+    filled = 0;
+    /** The last WINDOW bytes of the previous block: the next block's dictionary. */
+    history;
+    pending = [];
+    crc = 0;
+    size = 0;
+    started = false;
+    constructor(level, sink, inFlight = defaultInFlight()) {
+        this.level = level;
+        this.sink = sink;
+        this.inFlight = inFlight;
+    }
+    /** Takes `chunk` (copied: the caller may reuse it); resolves once it may send more. */
+    async write(chunk) {
+        this.crc = parallel_gzip_crc32(chunk, this.crc);
+        this.size += chunk.length;
+        let at = 0;
+        while (at < chunk.length) {
+            const n = Math.min(parallel_gzip_BLOCK - this.filled, chunk.length - at);
+            chunk.copy(this.block, this.filled, at, at + n);
+            this.filled += n;
+            at += n;
+            if (this.filled === parallel_gzip_BLOCK)
+                await this.dispatch(false);
+        }
+    }
+    /** Deflates what is left, ends the stream and sends the trailer. */
+    async end() {
+        await this.dispatch(true);
+        while (this.pending.length > 0)
+            await this.emit(await this.pending.shift());
+        const trailer = Buffer.alloc(8);
+        trailer.writeUInt32LE(this.crc, 0);
+        trailer.writeUInt32LE(this.size % 0x100000000, 4);
+        await this.emit(trailer);
+    }
+    async dispatch(last) {
+        const input = this.block.subarray(0, this.filled);
+        const options = {
+            level: this.level,
+            finishFlush: last ? external_node_zlib_namespaceObject.constants.Z_FINISH : external_node_zlib_namespaceObject.constants.Z_SYNC_FLUSH
+        };
+        if (this.history !== undefined)
+            options.dictionary = this.history;
+        const result = deflateRaw(input, options);
+        // Kept from rejecting unobserved while earlier blocks are awaited; rethrown when its turn comes.
+        result.catch(() => undefined);
+        this.pending.push(result);
+        if (!last) {
+            this.history = Buffer.from(input.subarray(input.length - WINDOW));
+            this.block = Buffer.allocUnsafe(parallel_gzip_BLOCK);
+            this.filled = 0;
+        }
+        while (this.pending.length >= this.inFlight) {
+            await this.emit(await this.pending.shift());
+        }
+    }
+    async emit(bytes) {
+        if (!this.started) {
+            this.started = true;
+            await this.sink(gzipHeader(this.level));
+        }
+        if (bytes.length > 0)
+            await this.sink(bytes);
+    }
+}
 
+;// CONCATENATED MODULE: ./src/oci/layer.ts
+/**
+ * Writes one layer blob in a single pass: the tar stream is hashed (diff_id) on its way into
+ * gzip, which deflates blocks on every core (parallel-gzip.ts), and the gzip stream is hashed
+ * (digest) on its way into the archive. No byte is read twice.
+ */
 
 
 
@@ -9485,68 +11295,115 @@ function resolveHardlink(entry, byPath) {
  * nothing. Layers are pulled far more often than they are built.
  */
 const DEFAULT_GZIP_LEVEL = 6;
-/** Byte 9 of a gzip header names the OS that wrote it; zlib sets it per build platform. */
-const GZIP_OS_OFFSET = 9;
-const GZIP_OS_UNIX = 3;
 /**
- * Writes the tar of `entries` (already normalized and ordered) gzipped into `blobsDir` as
- * `<hex digest>`, and returns its digests and sizes.
+ * Writes the tar of `entries` (already normalized and ordered), gzipped, into `archive` as
+ * `blobs/sha256/<hex digest>`, and returns its digests and sizes.
  */
-async function writeLayer(entries, blobsDir, options) {
+async function writeLayer(entries, archive, options) {
     const tarHash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
     const gzipHash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
     let uncompressedSize = 0;
-    let size = 0;
-    const temp = external_node_path_namespaceObject.join(blobsDir, `.layer-${process.pid}-${(0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')}.tmp`);
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(tarStream(entries, options.mtime), async function* hashTar(source) {
-            for await (const chunk of source) {
-                tarHash.update(chunk);
-                uncompressedSize += chunk.length;
-                yield chunk;
-            }
-        }, (0,external_node_zlib_namespaceObject.createGzip)({ level: options.gzipLevel }), async function* hashGzip(source) {
-            for await (const chunk of source) {
-                pinGzipOs(chunk, size);
-                gzipHash.update(chunk);
-                size += chunk.length;
-                yield chunk;
-            }
-        }, (0,external_node_fs_namespaceObject.createWriteStream)(temp));
-        const hex = gzipHash.digest('hex');
-        await promises_namespaceObject.rename(temp, external_node_path_namespaceObject.join(blobsDir, hex));
-        return {
-            digest: `sha256:${hex}`,
-            diffId: `sha256:${tarHash.digest('hex')}`,
-            size,
-            uncompressedSize,
-            entries: entries.length
-        };
-    }
-    catch (error) {
-        await promises_namespaceObject.rm(temp, { force: true });
-        throw error;
-    }
+    let hex = '';
+    const size = await archive.blob(async (write) => {
+        const gzip = new ParallelGzip(options.gzipLevel, async (chunk) => {
+            gzipHash.update(chunk);
+            await write(chunk);
+        });
+        for await (const chunk of tarStream(entries, options.mtime)) {
+            tarHash.update(chunk);
+            uncompressedSize += chunk.length;
+            await gzip.write(chunk);
+        }
+        await gzip.end();
+        hex = gzipHash.digest('hex');
+        return `blobs/sha256/${hex}`;
+    });
+    return {
+        digest: `sha256:${hex}`,
+        diffId: `sha256:${tarHash.digest('hex')}`,
+        size,
+        uncompressedSize,
+        entries: entries.length
+    };
 }
+
+;// CONCATENATED MODULE: ./src/oci/referrers.ts
 /**
- * zlib writes the gzip header with mtime 0 and no name, but its OS byte is 3 on Linux, 19 on
- * macOS, 10 on Windows: pin it to Unix so the digest does not depend on the runner's OS.
+ * Referrers: documents about an image (an SBOM, a signature) stored beside it in the layout as
+ * OCI 1.1 artifact manifests. Each is an image manifest whose `artifactType` names the document,
+ * whose config is the empty descriptor (`{}`), whose one layer is the document, and whose
+ * `subject` is the manifest it describes. They are listed in the layout's index.json without a
+ * `org.opencontainers.image.ref.name`, so a tag still names only the image, while tools that copy
+ * a layout with its referrers find them there.
  */
-function pinGzipOs(chunk, offset) {
-    const at = GZIP_OS_OFFSET - offset;
-    if (at >= 0 && at < chunk.length)
-        chunk[at] = GZIP_OS_UNIX;
+
+
+/** The empty JSON object, the config of an artifact manifest (image-spec 1.1 "empty descriptor"). */
+const EMPTY_CONFIG = { mediaType: 'application/vnd.oci.empty.v1+json', bytes: '{}' };
+/** A media type as RFC 6838 allows (`type/subtype`, restricted name characters). */
+const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+/** Writes each referrer's document, config and manifest; returns them in the order given. */
+async function writeReferrers(specs, subjects, writeBlob) {
+    const written = [];
+    for (const spec of specs) {
+        const subject = subjects[spec.subject];
+        if (!subject) {
+            throw new ImageSpecError(`a referrer names platform ${spec.subject}, but the image has ${subjects.length}`);
+        }
+        if (!MEDIA_TYPE.test(spec.artifactType)) {
+            throw new ImageSpecError(`artifact type '${spec.artifactType}' is not a media type such as application/spdx+json`);
+        }
+        const config = await writeBlob(EMPTY_CONFIG.mediaType, Buffer.from(EMPTY_CONFIG.bytes));
+        const layer = await writeBlob(spec.artifactType, spec.content);
+        const title = spec.title && { 'org.opencontainers.image.title': spec.title };
+        const manifest = await writeBlob(MEDIA_TYPES.manifest, artifactManifest({
+            artifactType: spec.artifactType,
+            config,
+            layer: { ...layer, annotations: title || undefined },
+            subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+            annotations: spec.annotations
+        }));
+        written.push({
+            subject: subject.digest,
+            artifactType: spec.artifactType,
+            digest: manifest.digest,
+            documentDigest: layer.digest,
+            descriptor: {
+                ...manifest,
+                artifactType: spec.artifactType,
+                annotations: sortedRecord(spec.annotations)
+            }
+        });
+    }
+    return written;
+}
+/** An image manifest used for an artifact, keys in image-spec's Manifest struct order. */
+function artifactManifest(parts) {
+    const plain = (d) => ({
+        mediaType: d.mediaType,
+        digest: d.digest,
+        size: d.size,
+        annotations: sortedRecord(d.annotations)
+    });
+    return json({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPES.manifest,
+        artifactType: parts.artifactType,
+        config: plain(parts.config),
+        layers: [plain(parts.layer)],
+        subject: plain(parts.subject),
+        annotations: sortedRecord(parts.annotations)
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/oci/image.ts
 /**
  * Writes an image, single- or multi-arch, as one OCI archive tarball that skopeo, podman, umoci
- * and `docker load` all read. Blobs are staged in a temporary directory, the tarball is written
- * next to the output under a temporary name and renamed at the end: a failure leaves nothing.
+ * and `docker load` all read. It is written front to back under a temporary name next to the
+ * output and renamed at the end (a failure leaves nothing): the blobs directories, each
+ * platform's layers as they are compressed, its config and manifest, then index.json,
+ * manifest.json and oci-layout.
  */
-
-
-
 
 
 
@@ -9566,32 +11423,41 @@ async function writeImage(options) {
     checkOptions(options);
     const refs = uniqueRefs(options.tags);
     const gzipLevel = options.gzipLevel ?? DEFAULT_GZIP_LEVEL;
-    const dir = await promises_namespaceObject.mkdtemp(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'witchery-oci-'));
-    const staging = { dir, blobs: external_node_path_namespaceObject.join(dir, 'blobs', 'sha256') };
-    try {
-        await promises_namespaceObject.mkdir(staging.blobs, { recursive: true });
-        const written = [];
-        for (const image of options.images) {
-            // One image: its manifest is the top object and takes the image-wide annotations too.
-            const annotations = options.images.length === 1
-                ? { ...options.annotations, ...image.annotations }
-                : image.annotations;
-            const settings = { createdEpoch: options.createdEpoch, gzipLevel, annotations };
-            written.push(await writePlatform(image, staging, settings));
+    // The writer stages nothing now, but killed runs of versions that staged blobs left folders.
+    removeStale(tempRoot(), /^witchery-oci-(\d+)-/);
+    let result;
+    await writeThroughTemp(options.output, async (temp) => {
+        const archive = await ArchiveWriter.create(temp, options.createdEpoch);
+        try {
+            result = await writeArchive(archive, options, refs, gzipLevel);
         }
-        const top = await topDescriptor(written, staging, options.annotations);
-        await writeLayoutFiles(staging, top, refs, written[0].manifest);
-        const size = await writeArchive(staging, options.output, options.createdEpoch);
-        return {
-            tarball: options.output,
-            digest: top.digest,
-            manifests: written.map((w) => w.manifest),
-            size
-        };
+        catch (error) {
+            await archive.abandon();
+            throw error;
+        }
+    }, { removeStale: true });
+    return { tarball: options.output, ...result };
+}
+async function writeArchive(archive, options, refs, gzipLevel) {
+    await archive.directory('blobs');
+    await archive.directory('blobs/sha256');
+    const written = [];
+    for (const image of options.images) {
+        // One image: its manifest is the top object and takes the image-wide annotations too.
+        const annotations = options.images.length === 1
+            ? { ...options.annotations, ...image.annotations }
+            : image.annotations;
+        const settings = { createdEpoch: options.createdEpoch, gzipLevel, annotations };
+        written.push(await writePlatform(image, archive, settings));
     }
-    finally {
-        await promises_namespaceObject.rm(dir, { recursive: true, force: true });
-    }
+    const top = await topDescriptor(written, archive, options.annotations);
+    const manifests = written.map((w) => w.manifest);
+    const referrers = options.referrers
+        ? await writeReferrers(await options.referrers({ digest: top.digest, manifests }), written.map((w) => w.descriptor), (mediaType, bytes) => writeBlob(archive, mediaType, bytes))
+        : [];
+    await writeLayoutFiles(archive, top, refs, written[0].manifest, referrers);
+    const size = await archive.close();
+    return { digest: top.digest, manifests, size, referrers };
 }
 function checkOptions(options) {
     if (options.images.length === 0) {
@@ -9624,20 +11490,21 @@ function uniqueRefs(tags) {
     }
     return refs;
 }
-/** Layers, config and manifest of one platform, into the staging blobs. */
-async function writePlatform(image, staging, options) {
+/** Layers, config and manifest of one platform, into the archive. */
+async function writePlatform(image, archive, options) {
     const below = new Map();
     const layers = [];
     for (const layer of image.layers) {
         const entries = normalizeEntries(layer.entries, { parentDir: (p) => below.get(p) });
-        layers.push(await writeLayer(entries, staging.blobs, {
+        // One after another into the archive; each layer's compression uses every core.
+        layers.push(await writeLayer(entries, archive, {
             mtime: options.createdEpoch,
             gzipLevel: options.gzipLevel
         }));
         for (const entry of entries)
             below.set(entry.path, entry);
     }
-    const config = await writeBlob(staging, MEDIA_TYPES.config, imageConfig({
+    const config = await writeBlob(archive, MEDIA_TYPES.config, imageConfig({
         platform: image.platform,
         config: image.config,
         layers: image.layers,
@@ -9649,7 +11516,7 @@ async function writePlatform(image, staging, options) {
         digest: l.digest,
         size: l.size
     }));
-    const manifest = await writeBlob(staging, MEDIA_TYPES.manifest, imageManifest(config, layerDescriptors, options.annotations));
+    const manifest = await writeBlob(archive, MEDIA_TYPES.manifest, imageManifest(config, layerDescriptors, options.annotations));
     return {
         manifest: {
             platform: image.platform,
@@ -9661,70 +11528,44 @@ async function writePlatform(image, staging, options) {
     };
 }
 /** The manifest itself for one platform; for several, a nested index listing them. */
-async function topDescriptor(written, staging, annotations) {
+async function topDescriptor(written, archive, annotations) {
     if (written.length === 1)
         return written[0].descriptor;
     const index = imageIndex(written.map((w) => w.descriptor), annotations);
-    return writeBlob(staging, MEDIA_TYPES.index, index);
+    return writeBlob(archive, MEDIA_TYPES.index, index);
 }
-async function writeBlob(staging, mediaType, bytes) {
+async function writeBlob(archive, mediaType, bytes) {
     const hex = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(bytes).digest('hex');
-    await promises_namespaceObject.writeFile(external_node_path_namespaceObject.join(staging.blobs, hex), bytes);
+    await archive.file(`blobs/sha256/${hex}`, bytes);
     return { mediaType, digest: `sha256:${hex}`, size: bytes.length };
 }
 /**
- * `oci-layout`, `index.json` with one descriptor per tag, and docker's `manifest.json`.
+ * `oci-layout`, `index.json` with one descriptor per tag and then one per referrer (untagged:
+ * `oci-archive:FILE:TAG` still picks the image), and docker's `manifest.json`, which lists the
+ * image only.
  * manifest.json lists the first platform only: docker's classic store loads one config per
  * entry and cannot hold an index, and entries sharing a tag would leave it on the last one
  * loaded. Docker with the containerd store, podman and skopeo read index.json and get all.
  */
-async function writeLayoutFiles(staging, top, refs, first) {
-    const descriptors = refs.length === 0
+async function writeLayoutFiles(archive, top, refs, first, referrers) {
+    const tagged = refs.length === 0
         ? [top]
         : refs.map((ref) => ({
             ...top,
             annotations: { [CONTAINERD_NAME]: qualifiedName(ref), [REF_NAME]: ref.tag }
         }));
-    await promises_namespaceObject.writeFile(external_node_path_namespaceObject.join(staging.dir, 'oci-layout'), OCI_LAYOUT);
-    await promises_namespaceObject.writeFile(external_node_path_namespaceObject.join(staging.dir, 'index.json'), imageIndex(descriptors, undefined));
+    const descriptors = [...tagged, ...referrers.map((r) => r.descriptor)];
+    await archive.file('index.json', imageIndex(descriptors, undefined));
     const manifestJson = dockerManifest({
         config: first.configDigest,
         repoTags: refs.map((ref) => `${ref.name}:${ref.tag}`),
         layers: first.layers.map((l) => l.digest)
     });
-    await promises_namespaceObject.writeFile(external_node_path_namespaceObject.join(staging.dir, 'manifest.json'), manifestJson);
-}
-/** Tars the staging directory into `output` through a temporary name; returns its size. */
-async function writeArchive(staging, output, mtime) {
-    const entries = await archiveEntries(staging);
-    await writeThroughTemp(output, (temp) => (0,external_node_stream_promises_namespaceObject.pipeline)(tarStream(entries, mtime), (0,external_node_fs_namespaceObject.createWriteStream)(temp)));
-    return (await promises_namespaceObject.stat(output)).size;
-}
-async function archiveEntries(staging) {
-    const file = (name) => ({
-        path: name,
-        type: 'file',
-        mode: 0o644,
-        uid: 0,
-        gid: 0,
-        source: external_node_path_namespaceObject.join(staging.dir, name)
-    });
-    const blobs = (await promises_namespaceObject.readdir(staging.blobs)).sort(compareBytes);
-    return normalizeEntries([
-        file('oci-layout'),
-        file('index.json'),
-        file('manifest.json'),
-        ...blobs.map((hex) => file(`blobs/sha256/${hex}`))
-    ]);
+    await archive.file('manifest.json', manifestJson);
+    await archive.file('oci-layout', Buffer.from(OCI_LAYOUT));
 }
 
 ;// CONCATENATED MODULE: ./src/assemble/rootfs.ts
-/**
- * The few files a distroless image needs beyond its packages: accounts for the default
- * `nonroot` user, its home, and os-release so scanners know the distribution. Files a package
- * already ships are kept; accounts are appended, never replaced.
- */
-
 
 
 const NONROOT = { name: 'nonroot', uid: 65532, gid: 65532, home: 'home/nonroot' };
@@ -9742,20 +11583,21 @@ function configUser(user) {
  * it made or changed: they belong with the image's metadata, not with any package's layer.
  */
 async function finishRootfs(root, tree, options) {
+    const writer = writerFor(root, tree);
     const written = new Set();
     const note = (rel, changed) => changed && written.add(rel);
-    note('etc', await ensureDir(root, tree, 'etc', 0o755));
-    note('etc/passwd', await appendLines(root, tree, 'etc/passwd', passwdLines(options.user), 0o644));
-    note('etc/group', await appendLines(root, tree, 'etc/group', groupLines(options.user), 0o644));
+    note('etc', ensureDir(writer, tree, 'etc', 0o755));
+    note('etc/passwd', appendLines(writer, tree, 'etc/passwd', passwdLines(options.user), 0o644));
+    note('etc/group', appendLines(writer, tree, 'etc/group', groupLines(options.user), 0o644));
     if (options.user === NONROOT.name) {
-        note('home', await ensureDir(root, tree, 'home', 0o755));
-        note(NONROOT.home, await ensureDir(root, tree, NONROOT.home, 0o755, NONROOT.uid, NONROOT.gid));
+        note('home', ensureDir(writer, tree, 'home', 0o755));
+        note(NONROOT.home, ensureDir(writer, tree, NONROOT.home, 0o755, NONROOT.uid, NONROOT.gid));
     }
     const osReleaseText = osRelease(options.alpineVersion);
-    note('etc/os-release', await writeIfAbsent(root, tree, 'etc/os-release', osReleaseText));
+    note('etc/os-release', writeIfAbsent(writer, tree, 'etc/os-release', osReleaseText));
     if (options.alpineVersion) {
         const release = `${options.alpineVersion}\n`;
-        note('etc/alpine-release', await writeIfAbsent(root, tree, 'etc/alpine-release', release));
+        note('etc/alpine-release', writeIfAbsent(writer, tree, 'etc/alpine-release', release));
     }
     return written;
 }
@@ -9820,55 +11662,50 @@ const UNKNOWN_RELEASE_WARNING = 'the Alpine release is unknown (no index DESCRIP
     '/etc/alpine-release: scanners such as Trivy will not detect the OS and will skip its ' +
     "packages. Use Alpine's repositories (a /vX.Y/ branch URL) or a repository that carries " +
     'alpine-release.';
-async function ensureDir(root, tree, rel, mode, uid = 0, gid = 0) {
+/**
+ * The writer for `root`: every write goes through the one guard (src/root-writer.ts), which
+ * refuses a symlink or file where a folder or plain file must be — a package may ship
+ * `etc/passwd -> /etc/passwd`, and writing through it would touch the host. Every `user`
+ * setting writes root's accounts, so only leaving the package out helps.
+ */
+function writerFor(root, tree) {
+    return new RootWriter(root, {
+        refuse: ({ rel, at, found }) => {
+            const owner = tree.get(at)?.owner;
+            const shipper = owner ? `package ${owner}` : 'a package';
+            const what = found === 'missing' ? 'missing' : `a ${found === 'other' ? 'special file' : found}`;
+            return new BuildError(`cannot write /${rel} in the image: /${at} is ${what} shipped by ${shipper}, and the ` +
+                `image's accounts are written for every \`user\`, root included. Leave ${owner ?? 'that package'} out of the image: remove it, or the package that depends on it, from \`packages\`.`);
+        }
+    });
+}
+function ensureDir(writer, tree, rel, mode, uid = 0, gid = 0) {
     if (tree.has(rel))
         return false;
-    await promises_namespaceObject.mkdir(await realPathInside(root, tree, rel), { recursive: true });
+    writer.mkdirs(rel);
     tree.set(rel, { type: 'directory', mode, uid, gid });
     return true;
 }
 /** Appends each line whose account name is not yet in the file. */
-async function appendLines(root, tree, rel, lines, mode) {
-    const file = await realPathInside(root, tree, rel);
-    const existing = await promises_namespaceObject.readFile(file, 'utf8').catch(() => '');
+function appendLines(writer, tree, rel, lines, mode) {
+    const existing = writer.readFile(rel)?.toString('utf8') ?? '';
     const names = new Set(existing.split('\n').map((l) => l.split(':')[0]));
     const missing = lines.filter((l) => !names.has(l.split(':')[0]));
     if (missing.length === 0)
         return false;
     const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`;
-    await promises_namespaceObject.writeFile(file, prefix + missing.join('\n') + '\n');
+    const onDisk = tree.get(rel)?.mode ?? mode;
+    writer.writeFile(rel, prefix + missing.join('\n') + '\n', { mode: onDisk }, true);
     if (!tree.has(rel))
         tree.set(rel, { type: 'file', mode, uid: 0, gid: 0 });
     return true;
 }
-async function writeIfAbsent(root, tree, rel, text) {
+function writeIfAbsent(writer, tree, rel, text) {
     if (tree.has(rel))
         return false;
-    await promises_namespaceObject.writeFile(await realPathInside(root, tree, rel), text);
+    writer.writeFile(rel, text, { mode: 0o644 }, true);
     tree.set(rel, { type: 'file', mode: 0o644, uid: 0, gid: 0 });
     return true;
-}
-/**
- * The host path of `rel` under `root`, refusing any existing component that is a symlink:
- * a package may ship `etc/passwd -> /etc/passwd`, and writing through it would touch the host.
- * Every `user` setting writes root's accounts, so only leaving the package out helps.
- */
-async function realPathInside(root, tree, rel) {
-    let current = root;
-    for (const part of rel.split('/')) {
-        current = external_node_path_namespaceObject.join(current, part);
-        const stat = await promises_namespaceObject.lstat(current).catch(() => undefined);
-        if (stat?.isSymbolicLink()) {
-            const link = external_node_path_namespaceObject.relative(root, current);
-            const owner = tree.get(link)?.owner;
-            const shipper = owner ? `package ${owner}` : 'a package';
-            throw new BuildError(`cannot write /${rel} in the image: /${link} is a symlink shipped by ${shipper}, and the ` +
-                `image's accounts are written for every \`user\`, root included. Leave ${owner ?? 'that package'} out of the image: remove it, or the package that depends on it, from \`packages\`.`);
-        }
-        if (!stat)
-            break;
-    }
-    return external_node_path_namespaceObject.join(root, rel);
 }
 
 ;// CONCATENATED MODULE: ./src/assemble/config.ts
@@ -10298,6 +12135,8 @@ function describeChange(c) {
 
 
 
+
+
 /** Fails fast, before any download, when the tarball could not be written where asked. */
 async function checkOutput(output) {
     const probe = external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(output), `.${external_node_path_namespaceObject.basename(output)}.probe-${process.pid}`);
@@ -10363,26 +12202,38 @@ async function build(spec, options) {
         plans.push({ arch, repos, resolution, alpine, appEntries, added });
     }
     await options.onResolved?.(plans.map((p) => ({ arch: p.arch.apk, packages: p.resolution.packages })));
-    const work = await promises_namespaceObject.mkdtemp(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'witchery-'));
+    const workDir = await makeWorkDir('build');
+    const work = workDir.dir;
     try {
         const fetch = newFetchStats();
         const images = [];
         const layerPackages = [];
         const perArch = [];
+        const sboms = [];
         for (const plan of plans) {
             const built = await buildArch(spec, plan, external_node_path_namespaceObject.join(work, plan.arch.apk), options, fetch);
             images.push(built.image);
             layerPackages.push(built.layerPackages);
             perArch.push(built.record);
+            if (built.sbom)
+                sboms.push(built.sbom);
         }
         logger.info(`writing ${spec.output}`);
+        const documents = [];
         const written = await writeImage({
             images,
             output: spec.output,
             tags: spec.tags,
             createdEpoch: spec.sourceDateEpoch,
-            annotations: spec.image.annotations
+            annotations: spec.image.annotations,
+            referrers: sboms.length > 0
+                ? async ({ manifests }) => {
+                    documents.push(...makeSboms(spec, plans, sboms, manifests));
+                    return documents.map((d) => sbomReferrer(spec, d, plans));
+                }
+                : undefined
         });
+        const sbom = await writeSbomFiles(spec, documents, written.referrers);
         const archResults = perArch.map((record, i) => ({
             ...record,
             manifestDigest: written.manifests[i].digest,
@@ -10406,12 +12257,13 @@ async function build(spec, options) {
             tags: spec.tags,
             arches: archResults,
             fetch,
+            sbom,
             warnings: archResults.flatMap(archWarnings),
             lock
         };
     }
     finally {
-        await promises_namespaceObject.rm(work, { recursive: true, force: true });
+        await workDir.release();
     }
 }
 async function buildArch(spec, plan, root, options, fetch) {
@@ -10433,6 +12285,10 @@ async function buildArch(spec, plan, root, options, fetch) {
     });
     const layers = parts.map((p) => p.layer);
     const layerPackages = parts.map((p) => p.packages);
+    let sbom;
+    if (spec.sbom.length > 0) {
+        sbom = { ...(await readRootPackages(root)), alpineVersion: plan.alpine };
+    }
     const checked = layers.map((layer) => ({
         entries: layer.entries,
         owner: (p) => installed.tree.get(p)?.owner ?? 'witchery'
@@ -10446,6 +12302,10 @@ async function buildArch(spec, plan, root, options, fetch) {
         });
         layerPackages.push(undefined);
         checked.push({ entries: plan.appEntries, owner: () => 'app', app: true });
+        if (sbom) {
+            const name = external_node_path_namespaceObject.posix.basename(spec.app.dest);
+            sbom.app = { name, dest: spec.app.dest, files: await hashAppFiles(plan.appEntries) };
+        }
     }
     const linkProblems = linkCheck(spec, plan, checked, options);
     const hasCaBundle = installed.tree.has('etc/ssl/certs/ca-certificates.crt');
@@ -10474,7 +12334,8 @@ async function buildArch(spec, plan, root, options, fetch) {
                 neededBy: a.neededBy
             })),
             linkProblems
-        }
+        },
+        sbom
     };
 }
 /** What a build warns about for one arch: scripts not (fully) applied, an unknown release. */
@@ -10506,6 +12367,28 @@ function resolvedOrNothing(repos, world) {
         return [];
     }
 }
+/** Every arch's documents, now that each names its image manifest's digest. */
+function makeSboms(spec, plans, sources, manifests) {
+    return sources.flatMap((source, i) => sbomDocuments({
+        ...source,
+        image: {
+            arch: plans[i].arch.apk,
+            ociArch: plans[i].arch.oci,
+            manifestDigest: manifests[i].digest,
+            tags: spec.tags
+        },
+        createdEpoch: spec.sourceDateEpoch
+    }, spec.sbom));
+}
+function sbomReferrer(spec, document, plans) {
+    return {
+        subject: plans.findIndex((p) => p.arch.apk === document.arch),
+        artifactType: document.mediaType,
+        content: document.content,
+        title: sbomTitle(document.arch, document.format),
+        annotations: { 'org.opencontainers.image.created': rfc3339(spec.sourceDateEpoch) }
+    };
+}
 /**
  * What the app needs that the packages `base` (the world as given, resolved) do not meet, as
  * world tokens. Throws AppError, before any download, for a need no repository meets.
@@ -10536,6 +12419,34 @@ function linkCheck(spec, plan, layers, options) {
         throw new LinkCheckError(linkCheckMessage(plan.arch.apk, lines));
     options.logger.warning(linkCheckMessage(plan.arch.apk, lines));
     return lines;
+}
+/**
+ * Each document beside the tarball. The tarball is already in place, so a failure here takes it
+ * (and the documents written so far) away again: a failed build leaves nothing half done.
+ */
+async function writeSbomFiles(spec, documents, referrers) {
+    const records = [];
+    try {
+        for (const [i, document] of documents.entries()) {
+            const file = sbomPath(spec.output, document.arch, document.format);
+            await writeThroughTemp(file, (temp) => promises_namespaceObject.writeFile(temp, document.content));
+            records.push({
+                arch: document.arch,
+                format: document.format,
+                path: file,
+                digest: referrers[i].documentDigest,
+                referrer: referrers[i].digest
+            });
+        }
+    }
+    catch (error) {
+        for (const record of records)
+            await promises_namespaceObject.rm(record.path, { force: true });
+        await promises_namespaceObject.rm(spec.output, { force: true });
+        throw new BuildError(`cannot write the SBOM beside the tarball '${spec.output}': ${error.message}. ` +
+            'Give an `output` in a writable folder, or set `sbom: none`.', 'output');
+    }
+    return records;
 }
 /**
  * The world of an image: the packages asked for, plus musl, which every image carries (the app
@@ -10666,6 +12577,12 @@ function flags() {
     return out;
 }
 /**
+ * Words after a bare boolean option that read as an attempt at its value rather than a package
+ * (`--cache maybe`, `--cache no`): taken as the value, so the input check refuses them (exit 2)
+ * instead of a build that looks for a package named `maybe`.
+ */
+const BOOLEAN_LOOKALIKES = /^(?:yes|no|y|n|on|off|t|f|1|0|enabled?|disabled?|maybe|none|null)$/i;
+/**
  * `--allow-untrusted` alone means true; `--allow-untrusted false` and `--allow-untrusted=false`
  * still work. Rewritten to the `=` form so parseArgs never takes a package as the value.
  */
@@ -10681,7 +12598,8 @@ function expandBooleanFlags(argv) {
         if (!BOOLEAN_INPUTS.has(name)) {
             out.push(arg);
         }
-        else if (/^(?:true|false)$/i.test(argv[i + 1] ?? '')) {
+        else if (/^(?:true|false)$/i.test(argv[i + 1] ?? '') ||
+            BOOLEAN_LOOKALIKES.test(argv[i + 1] ?? '')) {
             out.push(`${arg}=${argv[++i]}`);
         }
         else {
@@ -10743,6 +12661,7 @@ async function runBuildCommand(argv, logger) {
         size: result.size,
         tags: result.tags,
         packages: result.arches.flatMap((a) => a.packages),
+        sbom: result.sbom,
         ...(result.lock ? { lockChanges: result.lock.changes } : {})
     }, null, 2)}\n`);
 }
