@@ -244,7 +244,18 @@ export class RootInstaller {
   }
 
   private attributes(node: Node) {
-    return { mode: node.mode, owner: this.owner(node), mtime: node.mtime }
+    return { mode: this.diskMode(node), owner: this.owner(node), mtime: node.mtime }
+  }
+
+  /**
+   * The mode on disk. As root it is the package's. Without root the files stay the runner
+   * user's, so they keep that user's read and write bits (a folder its search bit too), or a
+   * file such as busybox-suid's 04111 /bin/bbsuid could not be read back to check or pack it.
+   * The image never sees this: layers take their modes from the plan, not from the disk.
+   */
+  private diskMode(node: Node): number {
+    if (this.chown) return node.mode
+    return node.mode | (node.type === 'directory' ? 0o700 : 0o600)
   }
 
   /** The error for a write the root writer refused: who put what in the way. */
@@ -265,7 +276,7 @@ export class RootInstaller {
       .filter(([, node]) => node.type === 'directory')
       .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0))
     for (const [rel, node] of dirs) {
-      this.writer.settleFolder(rel, { mode: node.mode, owner: this.owner(node) })
+      this.writer.settleFolder(rel, { mode: this.diskMode(node), owner: this.owner(node) })
     }
   }
 }
