@@ -15,7 +15,8 @@ import {
   installResolution,
   openRepositories,
   parseAuthLines,
-  resolveWorld
+  resolveWorld,
+  skippedWarning
 } from './apk/engine.js'
 import { InputError } from './assemble/errors.js'
 import { ALPINE_KEYS_URL_VARIABLE, REPOSITORY_AUTH_VARIABLE } from './assemble/inputs.js'
@@ -96,6 +97,9 @@ async function installCommand(argv: string[]): Promise<void> {
   const resolution = resolveWorld(repos, world)
   const result = await installResolution(root, repos, resolution, options)
   for (const pkg of result.installed) options.logger?.info(`installed ${pkg.name}-${pkg.version}`)
+  if (result.scriptsSkipped.length > 0) {
+    options.logger?.warning(skippedWarning(result.scriptsSkipped))
+  }
   options.logger?.info(`OK: ${result.installed.length} packages in ${root}`)
 }
 

@@ -14,6 +14,7 @@ import { InvalidArgumentError, LockedPackageError, UnsatisfiableError } from './
 import { fetchIndexes, fetchPackages, newFetchStats, type FetchStats } from './fetch/fetch.js'
 import { InstallQueue } from './install/queue.js'
 import { RootInstaller, type InstallResult } from './install/root-installer.js'
+export { skippedWarning } from './install/root-installer.js'
 import type { ScriptsMode } from './install/scripts-native.js'
 import { Keyring } from './keys/keyring.js'
 import { readApkPackage, readApkPackageAsync } from './formats/package-file.js'

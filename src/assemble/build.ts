@@ -440,7 +440,7 @@ function linkCheck(
   const providers = (name: string) => [...new Set(providersOf(plan.repos, name).map((p) => p.name))]
   const lines = describeProblems(problems, plan.arch, providers)
   if (mode === 'error') throw new LinkCheckError(linkCheckMessage(plan.arch.apk, lines))
-  options.logger.warning(linkCheckMessage(plan.arch.apk, lines))
+  // Warned once, with the build's other warnings (archWarnings).
   return lines
 }
 

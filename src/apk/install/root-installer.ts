@@ -153,7 +153,9 @@ export class RootInstaller {
     this.settleOnDisk()
     const plan = this.plan
     const scriptsSkipped = this.scripts.skipped
-    if (scriptsSkipped.length > 0) plan.warn(skippedWarning(scriptsSkipped))
+    // Returned, not logged: the caller reports it once, in its own words and place (the build
+    // in its warnings and summary, `witchery install` after installing).
+    if (scriptsSkipped.length > 0) plan.warnings.push(skippedWarning(scriptsSkipped))
     const installed = plan.packages.map((p) => p.unit.pkg as PackageInfo).sort(compareDbPackages)
     return { tree: treeOf(plan), installed, scriptsSkipped, warnings: plan.warnings }
   }
