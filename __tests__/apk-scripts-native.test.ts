@@ -8,7 +8,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { parseDependency } from '../src/apk/formats/dependency.js'
-import { readApkPackage } from '../src/apk/formats/package-file.js'
+import { readApkPackage, readApkPackageAsync } from '../src/apk/formats/package-file.js'
 import type { InstallUnit } from '../src/apk/install/plan.js'
 import { installPackages } from '../src/apk/install/root-installer.js'
 import type { ScriptsMode } from '../src/apk/install/scripts-native.js'
@@ -233,6 +233,40 @@ describe('busybox addgroup and adduser in a pre-install', () => {
       'daemonish:x:101:101:Linux User,,,:/var/lib/daemonish:/sbin/nologin'
     ])
   })
+})
+
+describe('accounts over files a large package streamed to disk', () => {
+  it('reads the staged passwd and group, and writes the new ones in their place', async () => {
+    // 33 files of 1 MiB come first: past 32 MiB inflated, the rest of the package (its
+    // passwd, group and shadow) is staged on disk instead of kept in memory.
+    const filler: FileSpec[] = Array.from({ length: 33 }, (_, i) => ({
+      path: `aaa/filler${String(i).padStart(2, '0')}`,
+      content: Buffer.alloc(1024 * 1024, i)
+    }))
+    const base = baselayout()
+    const large = { ...base, files: [...filler, ...(base.files ?? [])] }
+    const staging = path.join(work, 'staging')
+    fs.mkdirSync(staging)
+    const apk = buildApk(large, key)
+    const pkg: RepoPackage = { ...apk.info, repository: 0 }
+    const file = await readApkPackageAsync(apk.bytes, { expected: pkg, staging })
+    expect(file.entries.find((e) => e.name === 'etc/passwd')?.staged).toBeDefined()
+    const root = path.join(work, 'large-root')
+    const app = scripted('app', { 'pre-install': ACCOUNTS })
+    const result = await installPackages(root, [{ pkg, file }, unitOf(busybox()), unitOf(app)], {
+      arch: 'x86_64',
+      world: [parseDependency(large.name), parseDependency('busybox'), parseDependency('app')],
+      repositories: [],
+      chown: false,
+      sourceDateEpoch: EPOCH,
+      scripts: 'native'
+    })
+    expect(result.scriptsSkipped).toEqual([])
+    const text = (rel: string) => fs.readFileSync(path.join(root, rel), 'utf8')
+    expect(text('etc/passwd')).toBe(`${PASSWD}app:x:101:101:App user:/var/lib/app:/sbin/nologin\n`)
+    expect(text('etc/passwd-')).toBe(PASSWD)
+    expect(text('etc/group')).toBe(`${GROUP}app:x:101:app\n`)
+  }, 60000)
 })
 
 describe('commands outside the idioms', () => {

@@ -11,7 +11,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { FetchError, InvalidArgumentError } from '../src/apk/errors.js'
 import { HttpTransport } from '../src/apk/fetch/transport.js'
-import { bypassesProxy, proxyFor } from '../src/apk/fetch/proxy.js'
+import { bypassesProxy, proxyAuthorization, proxyFor } from '../src/apk/fetch/proxy.js'
 import { mapLimit } from '../src/apk/fetch/concurrency.js'
 import { rejection } from './support/failures.js'
 
@@ -545,6 +545,15 @@ describe('HttpTransport: proxies', () => {
 })
 
 describe('proxy selection', () => {
+  test('proxy credentials: percent-decoded, and a malformed escape kept as written, never thrown', () => {
+    const basic = (text: string) => `Basic ${Buffer.from(text).toString('base64')}`
+    expect(proxyAuthorization(new URL('http://us%40er:p%3Ass@proxy:3128'))).toBe(
+      basic('us@er:p:ss')
+    )
+    expect(proxyAuthorization(new URL('http://us%zz:p@proxy:3128'))).toBe(basic('us%zz:p'))
+    expect(proxyAuthorization(new URL('http://proxy:3128'))).toBeUndefined()
+  })
+
   const url = (u: string): URL => new URL(u)
 
   test('https_proxy for https, http_proxy for http, lower case first', () => {

@@ -29,7 +29,8 @@ export function publicUrl(text: string): string {
   return text.replace(USERINFO, '$1')
 }
 
-function decode(text: string): string {
+/** Percent-decoded userinfo; a malformed escape is kept as written rather than thrown. */
+export function decodeUserinfo(text: string): string {
   try {
     return decodeURIComponent(text)
   } catch {
@@ -60,8 +61,8 @@ export function splitCredentials(location: string): {
   }
   const userinfo = match[1]
   const colon = userinfo.indexOf(':')
-  const username = decode(colon < 0 ? userinfo : userinfo.slice(0, colon))
-  const password = decode(colon < 0 ? '' : userinfo.slice(colon + 1))
+  const username = decodeUserinfo(colon < 0 ? userinfo : userinfo.slice(0, colon))
+  const password = decodeUserinfo(colon < 0 ? '' : userinfo.slice(colon + 1))
   if (username === '' && password === '') return { url }
   return {
     url,

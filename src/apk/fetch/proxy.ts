@@ -4,7 +4,7 @@
  */
 import * as net from 'node:net'
 import { InvalidArgumentError } from '../errors.js'
-import { publicUrl } from './auth.js'
+import { decodeUserinfo, publicUrl } from './auth.js'
 
 /** The proxy for `target`, or undefined for a direct connection. */
 export function proxyFor(target: URL, env: NodeJS.ProcessEnv): URL | undefined {
@@ -38,8 +38,8 @@ function parseProxyUrl(raw: string, variable: string): URL {
 /** `Proxy-Authorization` value for credentials written in the proxy URL. */
 export function proxyAuthorization(proxy: URL): string | undefined {
   if (proxy.username === '' && proxy.password === '') return undefined
-  const user = decodeURIComponent(proxy.username)
-  const password = decodeURIComponent(proxy.password)
+  const user = decodeUserinfo(proxy.username)
+  const password = decodeUserinfo(proxy.password)
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 }
 

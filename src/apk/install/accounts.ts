@@ -166,6 +166,9 @@ class AccountFiles {
       ...node,
       mode: node.mode & 0o777,
       data: Buffer.from(out.map((l) => `${l}\n`).join('')),
+      // The new content is in memory; a staged copy of the old one must not be moved in.
+      staged: undefined,
+      written: undefined,
       mtime: undefined
     })
     return changed

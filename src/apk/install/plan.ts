@@ -3,6 +3,7 @@
  * added in install order, with apk 2.14's rules for who owns a path (apk-format.md §5.8) and
  * what mode a shared folder ends with (§3.6). Nothing here touches the disk.
  */
+import * as fs from 'node:fs'
 import { FileConflictError } from '../errors.js'
 import { dependencyMatchesVersion } from '../formats/dependency.js'
 import { type Acl, type DbFile, type DbPackage } from './installed-db.js'
@@ -46,6 +47,8 @@ export interface Node {
   data?: Buffer
   /** A host file holding the contents instead of `data` (a large file, staged while verified). */
   staged?: string
+  /** Where the installer moved a staged file into the root, for reading it back. */
+  written?: string
   mtime?: number
   /** Symlink target as written, or the root-relative path a hard link points at. */
   linkname?: string
@@ -79,9 +82,9 @@ class IdResolver {
   private passwd = ''
   private group = ''
 
-  snapshot(nodes: Map<string, Node>): void {
-    this.passwd = nodes.get('etc/passwd')?.data?.toString('utf8') ?? ''
-    this.group = nodes.get('etc/group')?.data?.toString('utf8') ?? ''
+  snapshot(plan: Plan): void {
+    this.passwd = plan.readFile('etc/passwd')?.toString('utf8') ?? ''
+    this.group = plan.readFile('etc/group')?.toString('utf8') ?? ''
   }
 
   /** apk clears its name cache after every script it runs (a script may add accounts). */
@@ -156,7 +159,7 @@ export class Plan {
     }
     this.packages.push(planned)
     hooks.before?.(planned)
-    this.ids.snapshot(this.nodes)
+    this.ids.snapshot(this)
     const extraction = new Extraction(this, planned, this.packages.length - 1)
     for (const entry of unit.file?.entries ?? []) extraction.entry(entry)
     extraction.finish()
@@ -170,6 +173,8 @@ export class Plan {
   readFile(rel: string): Buffer | undefined {
     const node = this.nodes.get(rel)
     if (node?.type !== 'file') return undefined
+    const file = node.staged ?? node.written
+    if (file !== undefined) return readStaged(file)
     return node.data ?? Buffer.alloc(0)
   }
 
@@ -230,4 +235,12 @@ export function treeOf(plan: Plan): RootTree {
     tree.set(rel, meta)
   }
   return tree
+}
+
+/** Scripts read only small files (accounts, applet lists): a staged one past this is refused. */
+const MAX_SCRIPT_READ = 16 * 1024 * 1024
+
+/** A staged file's bytes, for the few files scripts read; a huge one reads as absent. */
+function readStaged(file: string): Buffer | undefined {
+  return fs.statSync(file).size > MAX_SCRIPT_READ ? undefined : fs.readFileSync(file)
 }

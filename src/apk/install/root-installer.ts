@@ -220,8 +220,11 @@ export class RootInstaller {
     for (const [rel, node] of nodes) {
       if (node.type !== 'file') continue
       this.replace(rel)
-      if (node.staged) writer.moveIn(rel, node.staged, this.attributes(node))
-      else writer.writeFile(rel, node.data ?? Buffer.alloc(0), this.attributes(node))
+      if (node.staged) {
+        writer.moveIn(rel, node.staged, this.attributes(node))
+        node.written = path.join(this.root, rel)
+        node.staged = undefined
+      } else writer.writeFile(rel, node.data ?? Buffer.alloc(0), this.attributes(node))
     }
     for (const [rel, node] of nodes) {
       if (node.type !== 'symlink') continue
