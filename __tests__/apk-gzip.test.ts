@@ -5,13 +5,12 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import * as zlib from 'node:zlib'
 import {
-  crc32,
   inflateGzipStream,
   memberAt,
   readGzipMember,
-  splitGzipMembers,
-  tableCrc32
+  splitGzipMembers
 } from '../src/apk/formats/gzip.js'
+import { crc32, tableCrc32 } from '../src/crc32.js'
 import { expectFormatError } from './support/failures.js'
 import { haveShared, SHARED } from './support/shared.js'
 

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import zlib from 'node:zlib'
-import { BLOCK, crc32, ParallelGzip } from '../src/oci/parallel-gzip.js'
+import { crc32 } from '../src/crc32.js'
+import { BLOCK, ParallelGzip } from '../src/oci/parallel-gzip.js'
 
 /** Compresses `data` fed in pieces of `piece` bytes, with `inFlight` blocks at once. */
 async function gzipWith(data: Buffer, piece: number, inFlight: number, level = 6) {

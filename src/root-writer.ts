@@ -257,11 +257,3 @@ export class RootWriter {
     throw this.refuse({ rel, at: folder, found })
   }
 }
-
-/**
- * Opens a new file at a host path for writing, refusing a symlink or anything already there
- * (O_CREAT | O_EXCL | O_NOFOLLOW): for files outside any root, such as the tarball's temporary.
- */
-export function createExclusive(file: string, mode = 0o644): number {
-  return fs.openSync(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
-}

@@ -110,8 +110,12 @@ export async function makeWorkDir(
   return {
     dir,
     release: async () => {
-      await fs.promises.rm(dir, { recursive: true, force: true })
-      forget()
+      try {
+        await fs.promises.rm(dir, { recursive: true, force: true })
+      } finally {
+        // Even when the folder cannot be removed, the signal handlers come off.
+        forget()
+      }
     }
   }
 }

@@ -173,7 +173,6 @@ export async function writeLock(file: string, lock: Lock): Promise<boolean> {
   const existing = await fs.readFile(file, 'utf8').catch(() => undefined)
   if (existing === text) return false
   try {
-    await fs.mkdir(path.dirname(file), { recursive: true })
     await writeThroughTemp(file, (temp) => fs.writeFile(temp, text, { flag: 'wx' }))
   } catch (error) {
     throw new InputError(
@@ -277,11 +276,4 @@ export function diffLocks(before: Lock | undefined, after: Lock): LockChange[] {
 
 function byName(entries: LockEntry[]): Map<string, LockEntry> {
   return new Map(entries.map((e) => [e.name, e]))
-}
-
-/** `x86_64: hello 1.0-r0 → 1.1-r0 (upgraded)`: one line of a change list for people. */
-export function describeChange(c: LockChange): string {
-  const versions =
-    c.from !== undefined && c.to !== undefined ? `${c.from} → ${c.to}` : (c.to ?? c.from ?? '')
-  return `${c.arch}: ${c.name} ${versions} (${c.change})`
 }

@@ -9,6 +9,7 @@
 import * as os from 'node:os'
 import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
+import { crc32 } from '../crc32.js'
 
 /** Input bytes per independently deflated block. Changing it changes every layer digest. */
 export const BLOCK = 256 * 1024
@@ -24,29 +25,6 @@ const deflateRaw = promisify(zlib.deflateRaw) as (
 function defaultInFlight(): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : 2
   return Math.max(2, cores * 2)
-}
-
-// zlib.crc32 exists from Node 20.15; older releases fall back to a table.
-const nativeCrc32 = (zlib as { crc32?: (data: Buffer, value?: number) => number }).crc32
-let crcTable: Uint32Array | undefined
-
-function tableCrc32(data: Buffer, value: number): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256)
-    for (let n = 0; n < 256; n++) {
-      let c = n
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-      crcTable[n] = c >>> 0
-    }
-  }
-  let crc = (value ^ 0xffffffff) >>> 0
-  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8)
-  return (crc ^ 0xffffffff) >>> 0
-}
-
-/** CRC-32 (IEEE) of `data` continuing from `value`, as the gzip trailer carries it. */
-export function crc32(data: Buffer, value = 0): number {
-  return nativeCrc32 ? nativeCrc32(data, value) >>> 0 : tableCrc32(data, value)
 }
 
 /**

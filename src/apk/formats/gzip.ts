@@ -4,6 +4,7 @@
  * member header ourselves (RFC 1952), inflate the raw deflate stream, and check the trailer.
  */
 import * as zlib from 'node:zlib'
+import { crc32 } from '../../crc32.js'
 import { FormatError } from '../errors.js'
 
 export interface GzipMember {
@@ -32,31 +33,6 @@ const TRAILER = 8
 // Larger than zlib's 16 KiB default: fewer pieces to join for big members, and still one
 // piece for the small signature and control members.
 const CHUNK = 128 * 1024
-
-// zlib.crc32 exists from Node 20.15/22.2; older Node 20 releases fall back to a table.
-const nativeCrc32 = (zlib as { crc32?: (data: Buffer) => number }).crc32
-
-let crcTable: Uint32Array | undefined
-
-/** CRC-32 computed in JavaScript: the fallback where zlib.crc32 is missing (exported for tests). */
-export function tableCrc32(data: Buffer): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256)
-    for (let n = 0; n < 256; n++) {
-      let c = n
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-      crcTable[n] = c >>> 0
-    }
-  }
-  let crc = 0xffffffff
-  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8)
-  return (crc ^ 0xffffffff) >>> 0
-}
-
-/** CRC-32 (IEEE), as gzip trailers carry it. */
-export function crc32(data: Buffer): number {
-  return nativeCrc32 ? nativeCrc32(data) >>> 0 : tableCrc32(data)
-}
 
 function skipZeroTerminated(buf: Buffer, pos: number, what: string, start: number): number {
   const nul = buf.indexOf(0, pos)
