@@ -237,8 +237,13 @@ async function makeWorkDir(kind) {
     return {
         dir,
         release: async () => {
-            await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
-            forget();
+            try {
+                await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
+            }
+            finally {
+                // Even when the folder cannot be removed, the signal handlers come off.
+                forget();
+            }
         }
     };
 }
@@ -832,12 +837,43 @@ function dependencySatisfiedBy(dep, pkg) {
 
 ;// CONCATENATED MODULE: external "node:zlib"
 const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+;// CONCATENATED MODULE: ./src/crc32.ts
+/**
+ * CRC-32 (IEEE), as gzip trailers carry it: the engine checks gzip members with it and the
+ * image writer joins its parallel-deflated blocks into one gzip stream with it.
+ */
+
+// zlib.crc32 exists from Node 20.15/22.2; older Node 20 releases fall back to a table.
+const nativeCrc32 = external_node_zlib_namespaceObject.crc32;
+let crcTable;
+/** CRC-32 computed in JavaScript: the fallback where zlib.crc32 is missing (exported for tests). */
+function tableCrc32(data, value = 0) {
+    if (!crcTable) {
+        crcTable = new Uint32Array(256);
+        for (let n = 0; n < 256; n++) {
+            let c = n;
+            for (let k = 0; k < 8; k++)
+                c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+            crcTable[n] = c >>> 0;
+        }
+    }
+    let crc = (value ^ 0xffffffff) >>> 0;
+    for (let i = 0; i < data.length; i++)
+        crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+    return (crc ^ 0xffffffff) >>> 0;
+}
+/** CRC-32 of `data`, continuing from `value` (the CRC of what came before). */
+function crc32(data, value = 0) {
+    return nativeCrc32 ? nativeCrc32(data, value) >>> 0 : tableCrc32(data, value);
+}
+
 ;// CONCATENATED MODULE: ./src/apk/formats/gzip.ts
 /**
  * Multi-member gzip, as APK files use it: each member is hashed by its compressed bytes, so we
  * need the exact byte range of every member, which zlib's gunzip does not report. We parse each
  * member header ourselves (RFC 1952), inflate the raw deflate stream, and check the trailer.
  */
+
 
 
 const FHCRC = 0x02;
@@ -849,29 +885,6 @@ const TRAILER = 8;
 // Larger than zlib's 16 KiB default: fewer pieces to join for big members, and still one
 // piece for the small signature and control members.
 const CHUNK = 128 * 1024;
-// zlib.crc32 exists from Node 20.15/22.2; older Node 20 releases fall back to a table.
-const nativeCrc32 = external_node_zlib_namespaceObject.crc32;
-let crcTable;
-/** CRC-32 computed in JavaScript: the fallback where zlib.crc32 is missing (exported for tests). */
-function tableCrc32(data) {
-    if (!crcTable) {
-        crcTable = new Uint32Array(256);
-        for (let n = 0; n < 256; n++) {
-            let c = n;
-            for (let k = 0; k < 8; k++)
-                c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-            crcTable[n] = c >>> 0;
-        }
-    }
-    let crc = 0xffffffff;
-    for (let i = 0; i < data.length; i++)
-        crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
-    return (crc ^ 0xffffffff) >>> 0;
-}
-/** CRC-32 (IEEE), as gzip trailers carry it. */
-function crc32(data) {
-    return nativeCrc32 ? nativeCrc32(data) >>> 0 : tableCrc32(data);
-}
 function skipZeroTerminated(buf, pos, what, start) {
     const nul = buf.indexOf(0, pos);
     if (nul < 0)
@@ -2896,7 +2909,8 @@ const USERINFO = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#\s]*@/g;
 function publicUrl(text) {
     return text.replace(USERINFO, '$1');
 }
-function decode(text) {
+/** Percent-decoded userinfo; a malformed escape is kept as written rather than thrown. */
+function decodeUserinfo(text) {
     try {
         return decodeURIComponent(text);
     }
@@ -2925,8 +2939,8 @@ function splitCredentials(location) {
     }
     const userinfo = match[1];
     const colon = userinfo.indexOf(':');
-    const username = decode(colon < 0 ? userinfo : userinfo.slice(0, colon));
-    const password = decode(colon < 0 ? '' : userinfo.slice(colon + 1));
+    const username = decodeUserinfo(colon < 0 ? userinfo : userinfo.slice(0, colon));
+    const password = decodeUserinfo(colon < 0 ? '' : userinfo.slice(colon + 1));
     if (username === '' && password === '')
         return { url };
     return {
@@ -3173,8 +3187,8 @@ function parseProxyUrl(raw, variable) {
 function proxyAuthorization(proxy) {
     if (proxy.username === '' && proxy.password === '')
         return undefined;
-    const user = decodeURIComponent(proxy.username);
-    const password = decodeURIComponent(proxy.password);
+    const user = decodeUserinfo(proxy.username);
+    const password = decodeUserinfo(proxy.password);
     return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 function bareHostname(url) {
@@ -5942,13 +5956,6 @@ class RootWriter {
         throw this.refuse({ rel, at: folder, found });
     }
 }
-/**
- * Opens a new file at a host path for writing, refusing a symlink or anything already there
- * (O_CREAT | O_EXCL | O_NOFOLLOW): for files outside any root, such as the tarball's temporary.
- */
-function createExclusive(file, mode = 0o644) {
-    return fs.openSync(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-}
 
 ;// CONCATENATED MODULE: ./src/apk/install/database.ts
 /**
@@ -6207,6 +6214,7 @@ class Extraction {
 
 
 
+
 /** Folders `--initdb` makes that an image needs; apk never re-chmods them (§3.6). */
 const INITDB_DIRS = [
     ['etc', 0o755],
@@ -6225,9 +6233,9 @@ class IdResolver {
     cache = new Map();
     passwd = '';
     group = '';
-    snapshot(nodes) {
-        this.passwd = nodes.get('etc/passwd')?.data?.toString('utf8') ?? '';
-        this.group = nodes.get('etc/group')?.data?.toString('utf8') ?? '';
+    snapshot(plan) {
+        this.passwd = plan.readFile('etc/passwd')?.toString('utf8') ?? '';
+        this.group = plan.readFile('etc/group')?.toString('utf8') ?? '';
     }
     /** apk clears its name cache after every script it runs (a script may add accounts). */
     reset() {
@@ -6296,7 +6304,7 @@ class Plan {
         };
         this.packages.push(planned);
         hooks.before?.(planned);
-        this.ids.snapshot(this.nodes);
+        this.ids.snapshot(this);
         const extraction = new Extraction(this, planned, this.packages.length - 1);
         for (const entry of unit.file?.entries ?? [])
             extraction.entry(entry);
@@ -6311,6 +6319,9 @@ class Plan {
         const node = this.nodes.get(rel);
         if (node?.type !== 'file')
             return undefined;
+        const file = node.staged ?? node.written;
+        if (file !== undefined)
+            return readStaged(file);
         return node.data ?? Buffer.alloc(0);
     }
     warn(message) {
@@ -6371,6 +6382,12 @@ function treeOf(plan) {
         tree.set(rel, meta);
     }
     return tree;
+}
+/** Scripts read only small files (accounts, applet lists): a staged one past this is refused. */
+const MAX_SCRIPT_READ = 16 * 1024 * 1024;
+/** A staged file's bytes, for the few files scripts read; a huge one reads as absent. */
+function readStaged(file) {
+    return external_node_fs_namespaceObject.statSync(file).size > MAX_SCRIPT_READ ? undefined : external_node_fs_namespaceObject.readFileSync(file);
 }
 
 ;// CONCATENATED MODULE: ./src/apk/install/accounts.ts
@@ -6524,6 +6541,9 @@ class AccountFiles {
             ...node,
             mode: node.mode & 0o777,
             data: Buffer.from(out.map((l) => `${l}\n`).join('')),
+            // The new content is in memory; a staged copy of the old one must not be moved in.
+            staged: undefined,
+            written: undefined,
             mtime: undefined
         });
         return changed;
@@ -7419,8 +7439,10 @@ class RootInstaller {
         this.settleOnDisk();
         const plan = this.plan;
         const scriptsSkipped = this.scripts.skipped;
+        // Returned, not logged: the caller reports it once, in its own words and place (the build
+        // in its warnings and summary, `witchery install` after installing).
         if (scriptsSkipped.length > 0)
-            plan.warn(skippedWarning(scriptsSkipped));
+            plan.warnings.push(skippedWarning(scriptsSkipped));
         const installed = plan.packages.map((p) => p.unit.pkg).sort(compareDbPackages);
         return { tree: treeOf(plan), installed, scriptsSkipped, warnings: plan.warnings };
     }
@@ -7482,8 +7504,11 @@ class RootInstaller {
             if (node.type !== 'file')
                 continue;
             this.replace(rel);
-            if (node.staged)
+            if (node.staged) {
                 writer.moveIn(rel, node.staged, this.attributes(node));
+                node.written = external_node_path_namespaceObject.join(this.root, rel);
+                node.staged = undefined;
+            }
             else
                 writer.writeFile(rel, node.data ?? Buffer.alloc(0), this.attributes(node));
         }
@@ -7510,7 +7535,18 @@ class RootInstaller {
         return this.chown ? { uid: node.uid, gid: node.gid } : undefined;
     }
     attributes(node) {
-        return { mode: node.mode, owner: this.owner(node), mtime: node.mtime };
+        return { mode: this.diskMode(node), owner: this.owner(node), mtime: node.mtime };
+    }
+    /**
+     * The mode on disk. As root it is the package's. Without root the files stay the runner
+     * user's, so they keep that user's read and write bits (a folder its search bit too), or a
+     * file such as busybox-suid's 04111 /bin/bbsuid could not be read back to check or pack it.
+     * The image never sees this: layers take their modes from the plan, not from the disk.
+     */
+    diskMode(node) {
+        if (this.chown)
+            return node.mode;
+        return node.mode | (node.type === 'directory' ? 0o700 : 0o600);
     }
     /** The error for a write the root writer refused: who put what in the way. */
     refusal(refusal) {
@@ -7527,7 +7563,7 @@ class RootInstaller {
             .filter(([, node]) => node.type === 'directory')
             .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0));
         for (const [rel, node] of dirs) {
-            this.writer.settleFolder(rel, { mode: node.mode, owner: this.owner(node) });
+            this.writer.settleFolder(rel, { mode: this.diskMode(node), owner: this.owner(node) });
         }
     }
 }
@@ -7851,6 +7887,7 @@ class Keyring {
  * WORLD…` does, in three steps a caller can stop between (the action restores its package cache
  * after resolving): open the repositories, resolve the world, install it.
  */
+
 
 
 
@@ -11166,6 +11203,7 @@ function resolveHardlink(entry, byPath) {
 
 
 
+
 /** Input bytes per independently deflated block. Changing it changes every layer digest. */
 const parallel_gzip_BLOCK = 256 * 1024;
 /** Deflate's window: the history each block is primed with. */
@@ -11175,28 +11213,6 @@ const deflateRaw = (0,external_node_util_namespaceObject.promisify)(external_nod
 function defaultInFlight() {
     const cores = typeof external_node_os_namespaceObject.availableParallelism === 'function' ? external_node_os_namespaceObject.availableParallelism() : 2;
     return Math.max(2, cores * 2);
-}
-// zlib.crc32 exists from Node 20.15; older releases fall back to a table.
-const parallel_gzip_nativeCrc32 = external_node_zlib_namespaceObject.crc32;
-let parallel_gzip_crcTable;
-function parallel_gzip_tableCrc32(data, value) {
-    if (!parallel_gzip_crcTable) {
-        parallel_gzip_crcTable = new Uint32Array(256);
-        for (let n = 0; n < 256; n++) {
-            let c = n;
-            for (let k = 0; k < 8; k++)
-                c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-            parallel_gzip_crcTable[n] = c >>> 0;
-        }
-    }
-    let crc = (value ^ 0xffffffff) >>> 0;
-    for (let i = 0; i < data.length; i++)
-        crc = parallel_gzip_crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
-    return (crc ^ 0xffffffff) >>> 0;
-}
-/** CRC-32 (IEEE) of `data` continuing from `value`, as the gzip trailer carries it. */
-function parallel_gzip_crc32(data, value = 0) {
-    return parallel_gzip_nativeCrc32 ? parallel_gzip_nativeCrc32(data, value) >>> 0 : parallel_gzip_tableCrc32(data, value);
 }
 /**
  * The gzip header zlib writes for a stream with no name, no mtime and the OS byte pinned to
@@ -11226,7 +11242,7 @@ class ParallelGzip {
     }
     /** Takes `chunk` (copied: the caller may reuse it); resolves once it may send more. */
     async write(chunk) {
-        this.crc = parallel_gzip_crc32(chunk, this.crc);
+        this.crc = crc32(chunk, this.crc);
         this.size += chunk.length;
         let at = 0;
         while (at < chunk.length) {
@@ -12022,7 +12038,6 @@ async function writeLock(file, lock) {
     if (existing === text)
         return false;
     try {
-        await promises_namespaceObject.mkdir(external_node_path_namespaceObject.dirname(file), { recursive: true });
         await writeThroughTemp(file, (temp) => promises_namespaceObject.writeFile(temp, text, { flag: 'wx' }));
     }
     catch (error) {
@@ -12105,11 +12120,6 @@ function diffLocks(before, after) {
 }
 function byName(entries) {
     return new Map(entries.map((e) => [e.name, e]));
-}
-/** `x86_64: hello 1.0-r0 → 1.1-r0 (upgraded)`: one line of a change list for people. */
-function describeChange(c) {
-    const versions = c.from !== undefined && c.to !== undefined ? `${c.from} → ${c.to}` : (c.to ?? c.from ?? '');
-    return `${c.arch}: ${c.name} ${versions} (${c.change})`;
 }
 
 ;// CONCATENATED MODULE: ./src/assemble/build.ts
@@ -12417,7 +12427,7 @@ function linkCheck(spec, plan, layers, options) {
     const lines = describeProblems(problems, plan.arch, providers);
     if (mode === 'error')
         throw new LinkCheckError(linkCheckMessage(plan.arch.apk, lines));
-    options.logger.warning(linkCheckMessage(plan.arch.apk, lines));
+    // Warned once, with the build's other warnings (archWarnings).
     return lines;
 }
 /**
@@ -12687,7 +12697,7 @@ const USAGE = `usage:
                    [--allow-untrusted] [--cache-dir DIR] [--no-alpine-keys] [--no-scripts] WORLD...
   witchery resolve --arch ARCH --repository REPO... [--keys-dir DIR]... [--key FILE]...
                    [--allow-untrusted] [--cache-dir DIR] [--no-alpine-keys] WORLD...
-  witchery build --output FILE [--app PATH] [--arch ARCH] [--repositories REPO]... [--branch B]
+  witchery build [--output FILE] [--app PATH] [--arch ARCH] [--repositories REPO]... [--branch B]
                  [--entrypoint ...] [--cmd ...] [--env K=V]... [--tags REF]... PACKAGE...
                  (every action input is an option of the same name; see the README)
 
@@ -12752,6 +12762,9 @@ async function installCommand(argv) {
     const result = await installResolution(root, repos, resolution, options);
     for (const pkg of result.installed)
         options.logger?.info(`installed ${pkg.name}-${pkg.version}`);
+    if (result.scriptsSkipped.length > 0) {
+        options.logger?.warning(skippedWarning(result.scriptsSkipped));
+    }
     options.logger?.info(`OK: ${result.installed.length} packages in ${root}`);
 }
 /** Runs one command line; the exit code: 0 success, 1 the work failed, 2 a usage error. */
