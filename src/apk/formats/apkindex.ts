@@ -85,59 +85,65 @@ function validChecksum(value: string): boolean {
   return /^Q1[A-Za-z0-9+/]{27}=$/.test(value) || /^[0-9a-fA-F]{32}$/.test(value)
 }
 
-function applyField(stanza: Stanza, letter: string, value: string, deps: DependencyReader): void {
+function applyField(
+  stanza: Stanza,
+  letter: string,
+  start: number,
+  end: number,
+  values: ValueReader
+): void {
   const pkg = stanza.pkg
   switch (letter) {
     case 'C':
-      pkg.checksum = normaliseChecksum(value)
+      pkg.checksum = normaliseChecksum(values.copy(start, end))
       return
     case 'P':
-      pkg.name = value
+      pkg.name = values.copy(start, end)
       return
     case 'V':
-      pkg.version = value
+      pkg.version = values.shared(start, end)
       return
     case 'A':
-      pkg.arch = value
+      pkg.arch = values.shared(start, end)
       return
     case 'S':
-      pkg.size = leadingUint(value)
+      pkg.size = leadingUint(values.view(start, end))
       return
     case 'I':
-      pkg.installedSize = leadingUint(value)
+      pkg.installedSize = leadingUint(values.view(start, end))
       return
     case 'T':
-      pkg.description = value
+      pkg.description = values.copy(start, end)
       return
     case 'U':
-      pkg.url = value
+      pkg.url = values.shared(start, end)
       return
     case 'L':
-      pkg.license = value
+      pkg.license = values.shared(start, end)
       return
     case 'o':
-      pkg.origin = value
+      pkg.origin = values.shared(start, end)
       return
     case 'm':
-      pkg.maintainer = value
+      pkg.maintainer = values.shared(start, end)
       return
     case 't':
-      pkg.buildTime = leadingUint(value)
+      pkg.buildTime = leadingUint(values.view(start, end))
       return
     case 'c':
-      pkg.commit = value
+      pkg.commit = values.shared(start, end)
       return
     case 'k':
-      pkg.providerPriority = leadingUint(value)
+      pkg.providerPriority = leadingUint(values.view(start, end))
       return
     case 'D':
-      deps.read(value, pkg.depends)
+      values.dependencies(start, end, pkg.depends)
       return
     case 'p':
-      deps.read(value, pkg.provides)
+      values.dependencies(start, end, pkg.provides)
       return
     case 'i':
-      deps.read(value, pkg.installIf)
+      values.dependencies(start, end, pkg.installIf)
       return
   }
   if (DB_ONLY_LETTERS.has(letter)) return
@@ -156,54 +162,92 @@ function finishStanza(stanza: Stanza, repository: Repository): RepoPackage | und
       `${where} (${pkg.name}-${pkg.version}): missing or malformed C: identity; the index is damaged.`
     )
   }
-  return stanza.uninstallable ? undefined : pkg
+  if (stanza.uninstallable) return undefined
+  // Arrays grown by push keep spare room; exact copies keep thousands of packages small.
+  if (pkg.depends.length) pkg.depends = pkg.depends.slice()
+  if (pkg.provides.length) pkg.provides = pkg.provides.slice()
+  if (pkg.installIf.length) pkg.installIf = pkg.installIf.slice()
+  return pkg
 }
 
 /**
- * Parses dependency lists with a per-index cache: most tokens repeat across packages, and
- * sharing one object per token keeps the parse from making garbage.
+ * The index text, and the values in it: `view` may share the text's memory (for lookups that
+ * do not outlive the parse), `copy` never does, so what packages keep lets the text go.
  */
-class DependencyReader {
-  private readonly cache = new Map<string, Dependency | null>()
+interface IndexText {
+  text: string
+  view(start: number, end: number): string
+  copy(start: number, end: number): string
+}
+
+/**
+ * Reads the values of one index. Subpackages of one origin repeat its version, URL, licence,
+ * maintainer and commit, and most dependency tokens repeat across packages: one shared string
+ * or Dependency per distinct value keeps tens of thousands of packages small, and the parse
+ * from making garbage.
+ */
+class ValueReader {
+  private readonly strings = new Map<string, string>()
+  private readonly deps = new Map<string, Dependency | null>()
+
+  constructor(private readonly index: IndexText) {}
+
+  view(start: number, end: number): string {
+    return this.index.view(start, end)
+  }
+
+  copy(start: number, end: number): string {
+    return this.index.copy(start, end)
+  }
+
+  shared(start: number, end: number): string {
+    const key = this.index.view(start, end)
+    let value = this.strings.get(key)
+    if (value === undefined) {
+      value = this.index.copy(start, end)
+      this.strings.set(value, value)
+    }
+    return value
+  }
 
   /** Like parseDependencies: space separated, and a malformed token ends the list. */
-  read(value: string, into: Dependency[]): void {
-    let pos = 0
-    while (pos < value.length) {
-      let end = value.indexOf(' ', pos)
-      if (end < 0) end = value.length
-      if (end > pos) {
-        const dep = this.token(value.slice(pos, end))
+  dependencies(start: number, end: number, into: Dependency[]): void {
+    const text = this.index.text
+    let pos = start
+    while (pos < end) {
+      let stop = text.indexOf(' ', pos)
+      if (stop < 0 || stop > end) stop = end
+      if (stop > pos) {
+        const dep = this.token(pos, stop)
         if (!dep) return
         into.push(dep)
       }
-      pos = end + 1
+      pos = stop + 1
     }
   }
 
-  private token(token: string): Dependency | null {
-    let dep = this.cache.get(token)
+  private token(start: number, end: number): Dependency | null {
+    const key = this.index.view(start, end)
+    let dep = this.deps.get(key)
     if (dep === undefined) {
       try {
         // Shared by every package that lists the token, so frozen: nobody may change it.
-        dep = Object.freeze(parseDependency(token))
+        dep = Object.freeze(parseDependency(this.index.copy(start, end)))
       } catch (error) {
         if (!(error instanceof FormatError)) throw error
         dep = null
       }
-      this.cache.set(token, dep)
+      this.deps.set(key, dep)
     }
     return dep
   }
 }
 
-/** Returns the text of [start, end); lets the buffer reader decode UTF-8 only where needed. */
-type ValueOf = (start: number, end: number) => string
-
-function parseIndexLines(text: string, repository: Repository, valueOf: ValueOf): RepoPackage[] {
+function parseIndexLines(index: IndexText, repository: Repository): RepoPackage[] {
+  const text = index.text
   const packages: RepoPackage[] = []
   const seen = new Set<string>()
-  const deps = new DependencyReader()
+  const values = new ValueReader(index)
   let stanza: Stanza | undefined
   let lineNo = 0
   let pos = 0
@@ -225,7 +269,7 @@ function parseIndexLines(text: string, repository: Repository, valueOf: ValueOf)
       continue
     }
     stanza ??= { pkg: newPackage(repository), uninstallable: false, firstLine: lineNo }
-    applyField(stanza, text[start], valueOf(start + 2, end), deps)
+    applyField(stanza, text[start], start + 2, end, values)
   }
   return packages
 }
@@ -238,12 +282,14 @@ function parseIndexLines(text: string, repository: Repository, valueOf: ValueOf)
  * and database-only letters are ignored. A repeated identity keeps its first stanza.
  */
 export function parseApkindexText(text: string, repository: Repository): RepoPackage[] {
-  return parseIndexLines(text, repository, (start, end) => text.slice(start, end))
+  const view = (start: number, end: number) => text.slice(start, end)
+  return parseIndexLines({ text, view, copy: view }, repository)
 }
 
 /**
  * The same from the raw bytes: decoded as latin1 (fast, one char per byte, so offsets match),
- * with only the values that hold non-ASCII bytes decoded again as UTF-8.
+ * with only the values that hold non-ASCII bytes decoded again as UTF-8. What packages keep is
+ * copied out of the bytes: a slice of the text would keep all of it (megabytes) alive.
  */
 function parseApkindexBytes(bytes: Buffer, repository: Repository): RepoPackage[] {
   const text = bytes.toString('latin1')
@@ -251,12 +297,23 @@ function parseApkindexBytes(bytes: Buffer, repository: Repository): RepoPackage[
   const nonAscii = /[\x80-\xff]/g
   for (let m = nonAscii.exec(text); m; m = nonAscii.exec(text)) high.push(m.index)
   let next = 0
-  return parseIndexLines(text, repository, (start, end) => {
+  const hasHigh = (start: number, end: number): boolean => {
+    // Values are asked for in text order.
     while (next < high.length && high[next] < start) next++
     return next < high.length && high[next] < end
-      ? bytes.toString('utf8', start, end)
-      : text.slice(start, end)
-  })
+  }
+  return parseIndexLines(
+    {
+      text,
+      view: (start: number, end: number) =>
+        hasHigh(start, end) ? bytes.toString('utf8', start, end) : text.slice(start, end),
+      copy: (start: number, end: number) =>
+        hasHigh(start, end)
+          ? bytes.toString('utf8', start, end)
+          : bytes.toString('latin1', start, end)
+    },
+    repository
+  )
 }
 
 /**
