@@ -8,60 +8,18 @@ import { providerSatisfies } from '../formats/dependency.js'
 import { InvalidArgumentError } from '../errors.js'
 import type { Dependency, RepoPackage, Repository } from '../types.js'
 
-/** Per-name solver state (apk's `apk_solver_name_state`). */
-export interface NameState {
-  seen: boolean
-  locked: boolean
-  chosen: Provider
-  requirers: number
-  mergeDepends: number
-  mergeProvides: number
-  hasVirtualProvides: boolean
-  reevaluateDeps: boolean
-  reevaluateIif: boolean
-  hasIif: boolean
-  noIif: boolean
-  iifNeeded: boolean
-  hasOptions: boolean
-  reverseDepsDone: boolean
-  hasAutoSelectable: boolean
-  orderId: number
-  inDirty: boolean
-  inUnresolved: boolean
-  changesetProcessed: boolean
-}
-
-/** Per-package solver state (apk's `apk_solver_package_state`). */
-export interface PackageState {
-  seen: boolean
-  selectable: boolean
-  iifTriggered: boolean
-  iifFailed: boolean
-  tagOk: boolean
-  tagPreferred: boolean
-  conflicts: number
-  dependenciesMerged: boolean
-  dependenciesUsed: boolean
-  pinningAllowed: number
-  pinningPreferred: number
-  error: boolean
-  inChangeset: boolean
-  /** How many leading provides are known to be discovered (a discovery shortcut). */
-  providesSeen: number
-}
-
 /** Most names have no reverse edges: they share this empty list until they get one. */
 const NONE: SolverName[] = []
 const NO_DEPS: SolverDep[] = []
 
 export class SolverName {
   /** Packages that provide this name, in database order. */
-  readonly providers: Provider[] = []
+  providers: Provider[] = []
   /** Names of packages that depend on this name (conflicts included), in database order. */
   rdepends: SolverName[] = NONE
   /** Names of packages whose install_if mentions this name. */
   rinstallIf: SolverName[] = NONE
-  readonly ss: NameState = newNameState()
+  readonly ss = new NameState()
 
   constructor(readonly name: string) {}
 }
@@ -72,7 +30,7 @@ export interface SolverDep {
 }
 
 export class SolverPackage {
-  readonly ss: PackageState = newPackageState()
+  readonly ss = new PackageState()
 
   constructor(
     readonly pkg: RepoPackage,
@@ -96,6 +54,215 @@ export interface Provider {
 
 export const NO_PROVIDER: Provider = { pkg: null, version: undefined }
 
+/**
+ * Per-name solver state (apk's `apk_solver_name_state`). The yes/no fields are bits of one
+ * number: a graph has tens of thousands of names, and a field per flag would cost each of them
+ * eight bytes.
+ */
+export class NameState {
+  private flags = 0
+  chosen: Provider = NO_PROVIDER
+  requirers = 0
+  mergeDepends = 0
+  mergeProvides = 0
+  orderId = 0
+
+  reset(): void {
+    this.flags = 0
+    this.chosen = NO_PROVIDER
+    this.requirers = 0
+    this.mergeDepends = 0
+    this.mergeProvides = 0
+    this.orderId = 0
+  }
+
+  get seen(): boolean {
+    return (this.flags & 1) !== 0
+  }
+  set seen(on: boolean) {
+    this.flags = on ? this.flags | 1 : this.flags & ~1
+  }
+
+  get locked(): boolean {
+    return (this.flags & 2) !== 0
+  }
+  set locked(on: boolean) {
+    this.flags = on ? this.flags | 2 : this.flags & ~2
+  }
+
+  get hasVirtualProvides(): boolean {
+    return (this.flags & 4) !== 0
+  }
+  set hasVirtualProvides(on: boolean) {
+    this.flags = on ? this.flags | 4 : this.flags & ~4
+  }
+
+  get reevaluateDeps(): boolean {
+    return (this.flags & 8) !== 0
+  }
+  set reevaluateDeps(on: boolean) {
+    this.flags = on ? this.flags | 8 : this.flags & ~8
+  }
+
+  get reevaluateIif(): boolean {
+    return (this.flags & 16) !== 0
+  }
+  set reevaluateIif(on: boolean) {
+    this.flags = on ? this.flags | 16 : this.flags & ~16
+  }
+
+  get hasIif(): boolean {
+    return (this.flags & 32) !== 0
+  }
+  set hasIif(on: boolean) {
+    this.flags = on ? this.flags | 32 : this.flags & ~32
+  }
+
+  get noIif(): boolean {
+    return (this.flags & 64) !== 0
+  }
+  set noIif(on: boolean) {
+    this.flags = on ? this.flags | 64 : this.flags & ~64
+  }
+
+  get iifNeeded(): boolean {
+    return (this.flags & 128) !== 0
+  }
+  set iifNeeded(on: boolean) {
+    this.flags = on ? this.flags | 128 : this.flags & ~128
+  }
+
+  get hasOptions(): boolean {
+    return (this.flags & 256) !== 0
+  }
+  set hasOptions(on: boolean) {
+    this.flags = on ? this.flags | 256 : this.flags & ~256
+  }
+
+  get reverseDepsDone(): boolean {
+    return (this.flags & 512) !== 0
+  }
+  set reverseDepsDone(on: boolean) {
+    this.flags = on ? this.flags | 512 : this.flags & ~512
+  }
+
+  get hasAutoSelectable(): boolean {
+    return (this.flags & 1024) !== 0
+  }
+  set hasAutoSelectable(on: boolean) {
+    this.flags = on ? this.flags | 1024 : this.flags & ~1024
+  }
+
+  get inDirty(): boolean {
+    return (this.flags & 2048) !== 0
+  }
+  set inDirty(on: boolean) {
+    this.flags = on ? this.flags | 2048 : this.flags & ~2048
+  }
+
+  get inUnresolved(): boolean {
+    return (this.flags & 4096) !== 0
+  }
+  set inUnresolved(on: boolean) {
+    this.flags = on ? this.flags | 4096 : this.flags & ~4096
+  }
+
+  get changesetProcessed(): boolean {
+    return (this.flags & 8192) !== 0
+  }
+  set changesetProcessed(on: boolean) {
+    this.flags = on ? this.flags | 8192 : this.flags & ~8192
+  }
+}
+
+/** Per-package solver state (apk's `apk_solver_package_state`), its flags packed the same way. */
+export class PackageState {
+  private flags = 0
+  conflicts = 0
+  pinningAllowed = 0
+  pinningPreferred = 0
+  /** How many leading provides are known to be discovered (a discovery shortcut). */
+  providesSeen = 0
+
+  reset(): void {
+    this.flags = 0
+    this.conflicts = 0
+    this.pinningAllowed = 0
+    this.pinningPreferred = 0
+    this.providesSeen = 0
+  }
+
+  get seen(): boolean {
+    return (this.flags & 1) !== 0
+  }
+  set seen(on: boolean) {
+    this.flags = on ? this.flags | 1 : this.flags & ~1
+  }
+
+  get selectable(): boolean {
+    return (this.flags & 2) !== 0
+  }
+  set selectable(on: boolean) {
+    this.flags = on ? this.flags | 2 : this.flags & ~2
+  }
+
+  get iifTriggered(): boolean {
+    return (this.flags & 4) !== 0
+  }
+  set iifTriggered(on: boolean) {
+    this.flags = on ? this.flags | 4 : this.flags & ~4
+  }
+
+  get iifFailed(): boolean {
+    return (this.flags & 8) !== 0
+  }
+  set iifFailed(on: boolean) {
+    this.flags = on ? this.flags | 8 : this.flags & ~8
+  }
+
+  get tagOk(): boolean {
+    return (this.flags & 16) !== 0
+  }
+  set tagOk(on: boolean) {
+    this.flags = on ? this.flags | 16 : this.flags & ~16
+  }
+
+  get tagPreferred(): boolean {
+    return (this.flags & 32) !== 0
+  }
+  set tagPreferred(on: boolean) {
+    this.flags = on ? this.flags | 32 : this.flags & ~32
+  }
+
+  get dependenciesMerged(): boolean {
+    return (this.flags & 64) !== 0
+  }
+  set dependenciesMerged(on: boolean) {
+    this.flags = on ? this.flags | 64 : this.flags & ~64
+  }
+
+  get dependenciesUsed(): boolean {
+    return (this.flags & 128) !== 0
+  }
+  set dependenciesUsed(on: boolean) {
+    this.flags = on ? this.flags | 128 : this.flags & ~128
+  }
+
+  get error(): boolean {
+    return (this.flags & 256) !== 0
+  }
+  set error(on: boolean) {
+    this.flags = on ? this.flags | 256 : this.flags & ~256
+  }
+
+  get inChangeset(): boolean {
+    return (this.flags & 512) !== 0
+  }
+  set inChangeset(on: boolean) {
+    this.flags = on ? this.flags | 512 : this.flags & ~512
+  }
+}
+
 export interface SolverGraph {
   names: Map<string, SolverName>
   packages: SolverPackage[]
@@ -114,89 +281,6 @@ export interface SolverGraph {
 /** At most 31 repositories (apk allows 32), so a repository bitmask fits a 32-bit integer. */
 const MAX_REPOSITORIES = 31
 
-/** Resets in place: fresh objects per solve get pretenured by V8 and make solving 4x slower. */
-function resetNameState(state: NameState): void {
-  state.seen = false
-  state.locked = false
-  state.chosen = NO_PROVIDER
-  state.requirers = 0
-  state.mergeDepends = 0
-  state.mergeProvides = 0
-  state.hasVirtualProvides = false
-  state.reevaluateDeps = false
-  state.reevaluateIif = false
-  state.hasIif = false
-  state.noIif = false
-  state.iifNeeded = false
-  state.hasOptions = false
-  state.reverseDepsDone = false
-  state.hasAutoSelectable = false
-  state.orderId = 0
-  state.inDirty = false
-  state.inUnresolved = false
-  state.changesetProcessed = false
-}
-
-function resetPackageState(state: PackageState): void {
-  state.seen = false
-  state.selectable = false
-  state.iifTriggered = false
-  state.iifFailed = false
-  state.tagOk = false
-  state.tagPreferred = false
-  state.conflicts = 0
-  state.dependenciesMerged = false
-  state.dependenciesUsed = false
-  state.pinningAllowed = 0
-  state.pinningPreferred = 0
-  state.error = false
-  state.inChangeset = false
-  state.providesSeen = 0
-}
-
-function newNameState(): NameState {
-  return {
-    seen: false,
-    locked: false,
-    chosen: NO_PROVIDER,
-    requirers: 0,
-    mergeDepends: 0,
-    mergeProvides: 0,
-    hasVirtualProvides: false,
-    reevaluateDeps: false,
-    reevaluateIif: false,
-    hasIif: false,
-    noIif: false,
-    iifNeeded: false,
-    hasOptions: false,
-    reverseDepsDone: false,
-    hasAutoSelectable: false,
-    orderId: 0,
-    inDirty: false,
-    inUnresolved: false,
-    changesetProcessed: false
-  }
-}
-
-function newPackageState(): PackageState {
-  return {
-    seen: false,
-    selectable: false,
-    iifTriggered: false,
-    iifFailed: false,
-    tagOk: false,
-    tagPreferred: false,
-    conflicts: 0,
-    dependenciesMerged: false,
-    dependenciesUsed: false,
-    pinningAllowed: 0,
-    pinningPreferred: 0,
-    error: false,
-    inChangeset: false,
-    providesSeen: 0
-  }
-}
-
 /** A tag as written in a repositories line or a world dependency, without the `@`. */
 export function normalizeTag(tag: string | undefined): string {
   if (tag === undefined) return ''
@@ -210,6 +294,8 @@ class GraphBuilder implements SolverGraph {
   readonly tagRepos: number[] = [0]
   private readonly repoBits = new Map<number, number>()
   private readonly byChecksum = new Map<string, SolverPackage>()
+  /** Index parsers share one Dependency per token; the graph shares one SolverDep per Dependency. */
+  private readonly solverDeps = new Map<Dependency, SolverDep>()
 
   constructor(
     repositories: Repository[],
@@ -240,8 +326,9 @@ class GraphBuilder implements SolverGraph {
   }
 
   resetState(): void {
-    for (const name of this.names.values()) resetNameState(name.ss)
-    for (const pkg of this.packages) resetPackageState(pkg.ss)
+    // Reset in place: fresh objects per solve get pretenured by V8 and make solving 4x slower.
+    for (const name of this.names.values()) name.ss.reset()
+    for (const pkg of this.packages) pkg.ss.reset()
   }
 
   name(name: string): SolverName {
@@ -255,7 +342,14 @@ class GraphBuilder implements SolverGraph {
 
   private deps(deps: Dependency[]): SolverDep[] {
     if (deps.length === 0) return NO_DEPS
-    return deps.map((dep) => ({ dep, name: this.name(dep.name) }))
+    return deps.map((dep) => {
+      let sd = this.solverDeps.get(dep)
+      if (sd === undefined) {
+        sd = { dep, name: this.name(dep.name) }
+        this.solverDeps.set(dep, sd)
+      }
+      return sd
+    })
   }
 
   /** A package from a repository the options did not list counts as an untagged repository. */
@@ -301,6 +395,21 @@ class GraphBuilder implements SolverGraph {
       addOnce(d.name.rinstallIf, sp.name, maybeListed)
     }
   }
+
+  /**
+   * Arrays grown by push keep spare room (most of these lists hold one or two entries): exact
+   * copies make a graph of tens of thousands of names much smaller. Also lets the build's
+   * lookup tables go.
+   */
+  finish(): void {
+    for (const n of this.names.values()) {
+      n.providers = n.providers.slice()
+      if (n.rdepends !== NONE) n.rdepends = n.rdepends.slice()
+      if (n.rinstallIf !== NONE) n.rinstallIf = n.rinstallIf.slice()
+    }
+    this.solverDeps.clear()
+    this.byChecksum.clear()
+  }
 }
 
 /** Appends `name` unless it is the last entry or, when it may be listed, anywhere in the list. */
@@ -325,6 +434,7 @@ export function buildGraph(
 ): SolverGraph {
   const builder = new GraphBuilder(repositories, arch)
   for (const pkg of packages) builder.add(pkg)
+  builder.finish()
   return builder
 }
 
