@@ -44,6 +44,13 @@ interface Stanza {
 }
 
 /**
+ * The empty list most packages have for most dependency fields, and every index package for
+ * replaces and triggers (only .PKGINFO has them): shared, and frozen so nobody may add to it.
+ */
+const NONE = Object.freeze([]) as unknown as Dependency[]
+const NO_TRIGGERS = Object.freeze([]) as unknown as string[]
+
+/**
  * A literal with every field, optional ones included: thousands of packages then share one
  * object shape, which keeps the field stores of the parser fast.
  */
@@ -66,9 +73,9 @@ function newPackage(repository: Repository): RepoPackage {
     depends: [],
     provides: [],
     installIf: [],
-    replaces: [],
+    replaces: NONE,
     replacesPriority: 0,
-    triggers: [],
+    triggers: NO_TRIGGERS,
     repository: repository.index
   }
 }
@@ -151,6 +158,10 @@ function applyField(
   if (!(letter >= 'a' && letter <= 'z')) stanza.uninstallable = true
 }
 
+function exactList(list: Dependency[]): Dependency[] {
+  return list.length === 0 ? NONE : list.slice()
+}
+
 function finishStanza(stanza: Stanza, repository: Repository): RepoPackage | undefined {
   const pkg = stanza.pkg
   const where = `index of ${repository.url}, stanza at line ${stanza.firstLine}`
@@ -164,9 +175,9 @@ function finishStanza(stanza: Stanza, repository: Repository): RepoPackage | und
   }
   if (stanza.uninstallable) return undefined
   // Arrays grown by push keep spare room; exact copies keep thousands of packages small.
-  if (pkg.depends.length) pkg.depends = pkg.depends.slice()
-  if (pkg.provides.length) pkg.provides = pkg.provides.slice()
-  if (pkg.installIf.length) pkg.installIf = pkg.installIf.slice()
+  pkg.depends = exactList(pkg.depends)
+  pkg.provides = exactList(pkg.provides)
+  pkg.installIf = exactList(pkg.installIf)
   return pkg
 }
 

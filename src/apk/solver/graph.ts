@@ -11,6 +11,8 @@ import type { Dependency, RepoPackage, Repository } from '../types.js'
 /** Most names have no reverse edges: they share this empty list until they get one. */
 const NONE: SolverName[] = []
 const NO_DEPS: SolverDep[] = []
+/** Names nobody provides share this list; frozen, since only the build adds providers. */
+const NO_PROVIDERS = Object.freeze([]) as unknown as Provider[]
 
 export class SolverName {
   /** Packages that provide this name, in database order. */
@@ -403,7 +405,7 @@ class GraphBuilder implements SolverGraph {
    */
   finish(): void {
     for (const n of this.names.values()) {
-      n.providers = n.providers.slice()
+      n.providers = n.providers.length === 0 ? NO_PROVIDERS : n.providers.slice()
       if (n.rdepends !== NONE) n.rdepends = n.rdepends.slice()
       if (n.rinstallIf !== NONE) n.rinstallIf = n.rinstallIf.slice()
     }
