@@ -105,7 +105,7 @@ function applyField(
       pkg.checksum = normaliseChecksum(values.copy(start, end))
       return
     case 'P':
-      pkg.name = values.copy(start, end)
+      pkg.name = values.shared(start, end)
       return
     case 'V':
       pkg.version = values.shared(start, end)
@@ -193,7 +193,8 @@ interface IndexText {
 
 /**
  * Reads the values of one index. Subpackages of one origin repeat its version, URL, licence,
- * maintainer and commit, and most dependency tokens repeat across packages: one shared string
+ * maintainer and commit, names recur in dependencies, and most dependency tokens repeat across
+ * packages: one shared string
  * or Dependency per distinct value keeps tens of thousands of packages small, and the parse
  * from making garbage.
  */
@@ -221,6 +222,13 @@ class ValueReader {
     return value
   }
 
+  private intern(value: string): string {
+    const known = this.strings.get(value)
+    if (known !== undefined) return known
+    this.strings.set(value, value)
+    return value
+  }
+
   /** Like parseDependencies: space separated, and a malformed token ends the list. */
   dependencies(start: number, end: number, into: Dependency[]): void {
     const text = this.index.text
@@ -243,7 +251,11 @@ class ValueReader {
     if (dep === undefined) {
       try {
         // Shared by every package that lists the token, so frozen: nobody may change it.
-        dep = Object.freeze(parseDependency(this.index.copy(start, end)))
+        const parsed = parseDependency(this.index.copy(start, end))
+        // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`).
+        parsed.name = this.intern(parsed.name)
+        if (parsed.version !== undefined) parsed.version = this.intern(parsed.version)
+        dep = Object.freeze(parsed)
       } catch (error) {
         if (!(error instanceof FormatError)) throw error
         dep = null
