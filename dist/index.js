@@ -33653,6 +33653,12 @@ const INDEX_INFLATE_LIMIT = 128 * 1024 * 1024;
 /** Letters only the installed database uses; a repository index's copy of them is ignored. */
 const DB_ONLY_LETTERS = new Set(['F', 'M', 'R', 'Z', 'r', 'q', 'a', 's', 'f']);
 /**
+ * The empty list most packages have for most dependency fields, and every index package for
+ * replaces and triggers (only .PKGINFO has them): shared, and frozen so nobody may add to it.
+ */
+const NONE = Object.freeze([]);
+const NO_TRIGGERS = Object.freeze([]);
+/**
  * A literal with every field, optional ones included: thousands of packages then share one
  * object shape, which keeps the field stores of the parser fast.
  */
@@ -33675,9 +33681,9 @@ function newPackage(repository) {
         depends: [],
         provides: [],
         installIf: [],
-        replaces: [],
+        replaces: NONE,
         replacesPriority: 0,
-        triggers: [],
+        triggers: NO_TRIGGERS,
         repository: repository.index
     };
 }
@@ -33691,59 +33697,59 @@ function normaliseChecksum(value) {
 function validChecksum(value) {
     return /^Q1[A-Za-z0-9+/]{27}=$/.test(value) || /^[0-9a-fA-F]{32}$/.test(value);
 }
-function applyField(stanza, letter, value, deps) {
+function applyField(stanza, letter, start, end, values) {
     const pkg = stanza.pkg;
     switch (letter) {
         case 'C':
-            pkg.checksum = normaliseChecksum(value);
+            pkg.checksum = normaliseChecksum(values.copy(start, end));
             return;
         case 'P':
-            pkg.name = value;
+            pkg.name = values.shared(start, end);
             return;
         case 'V':
-            pkg.version = value;
+            pkg.version = values.shared(start, end);
             return;
         case 'A':
-            pkg.arch = value;
+            pkg.arch = values.shared(start, end);
             return;
         case 'S':
-            pkg.size = leadingUint(value);
+            pkg.size = leadingUint(values.view(start, end));
             return;
         case 'I':
-            pkg.installedSize = leadingUint(value);
+            pkg.installedSize = leadingUint(values.view(start, end));
             return;
         case 'T':
-            pkg.description = value;
+            pkg.description = values.copy(start, end);
             return;
         case 'U':
-            pkg.url = value;
+            pkg.url = values.shared(start, end);
             return;
         case 'L':
-            pkg.license = value;
+            pkg.license = values.shared(start, end);
             return;
         case 'o':
-            pkg.origin = value;
+            pkg.origin = values.shared(start, end);
             return;
         case 'm':
-            pkg.maintainer = value;
+            pkg.maintainer = values.shared(start, end);
             return;
         case 't':
-            pkg.buildTime = leadingUint(value);
+            pkg.buildTime = leadingUint(values.view(start, end));
             return;
         case 'c':
-            pkg.commit = value;
+            pkg.commit = values.shared(start, end);
             return;
         case 'k':
-            pkg.providerPriority = leadingUint(value);
+            pkg.providerPriority = leadingUint(values.view(start, end));
             return;
         case 'D':
-            deps.read(value, pkg.depends);
+            values.dependencies(start, end, pkg.depends);
             return;
         case 'p':
-            deps.read(value, pkg.provides);
+            values.dependencies(start, end, pkg.provides);
             return;
         case 'i':
-            deps.read(value, pkg.installIf);
+            values.dependencies(start, end, pkg.installIf);
             return;
     }
     if (DB_ONLY_LETTERS.has(letter))
@@ -33751,6 +33757,9 @@ function applyField(stanza, letter, value, deps) {
     // apk: anything but a lowercase letter is a feature this reader lacks.
     if (!(letter >= 'a' && letter <= 'z'))
         stanza.uninstallable = true;
+}
+function exactList(list) {
+    return list.length === 0 ? NONE : list.slice();
 }
 function finishStanza(stanza, repository) {
     const pkg = stanza.pkg;
@@ -33761,51 +33770,95 @@ function finishStanza(stanza, repository) {
     if (!validChecksum(pkg.checksum)) {
         throw new FormatError(`${where} (${pkg.name}-${pkg.version}): missing or malformed C: identity; the index is damaged.`);
     }
-    return stanza.uninstallable ? undefined : pkg;
+    if (stanza.uninstallable)
+        return undefined;
+    // Arrays grown by push keep spare room; exact copies keep thousands of packages small.
+    pkg.depends = exactList(pkg.depends);
+    pkg.provides = exactList(pkg.provides);
+    pkg.installIf = exactList(pkg.installIf);
+    return pkg;
 }
 /**
- * Parses dependency lists with a per-index cache: most tokens repeat across packages, and
- * sharing one object per token keeps the parse from making garbage.
+ * Reads the values of one index. Subpackages of one origin repeat its version, URL, licence,
+ * maintainer and commit, names recur in dependencies, and most dependency tokens repeat across
+ * packages: one shared string
+ * or Dependency per distinct value keeps tens of thousands of packages small, and the parse
+ * from making garbage.
  */
-class DependencyReader {
-    cache = new Map();
+class ValueReader {
+    index;
+    strings = new Map();
+    deps = new Map();
+    constructor(index) {
+        this.index = index;
+    }
+    view(start, end) {
+        return this.index.view(start, end);
+    }
+    copy(start, end) {
+        return this.index.copy(start, end);
+    }
+    shared(start, end) {
+        const key = this.index.view(start, end);
+        let value = this.strings.get(key);
+        if (value === undefined) {
+            value = this.index.copy(start, end);
+            this.strings.set(value, value);
+        }
+        return value;
+    }
+    intern(value) {
+        const known = this.strings.get(value);
+        if (known !== undefined)
+            return known;
+        this.strings.set(value, value);
+        return value;
+    }
     /** Like parseDependencies: space separated, and a malformed token ends the list. */
-    read(value, into) {
-        let pos = 0;
-        while (pos < value.length) {
-            let end = value.indexOf(' ', pos);
-            if (end < 0)
-                end = value.length;
-            if (end > pos) {
-                const dep = this.token(value.slice(pos, end));
+    dependencies(start, end, into) {
+        const text = this.index.text;
+        let pos = start;
+        while (pos < end) {
+            let stop = text.indexOf(' ', pos);
+            if (stop < 0 || stop > end)
+                stop = end;
+            if (stop > pos) {
+                const dep = this.token(pos, stop);
                 if (!dep)
                     return;
                 into.push(dep);
             }
-            pos = end + 1;
+            pos = stop + 1;
         }
     }
-    token(token) {
-        let dep = this.cache.get(token);
+    token(start, end) {
+        const key = this.index.view(start, end);
+        let dep = this.deps.get(key);
         if (dep === undefined) {
             try {
                 // Shared by every package that lists the token, so frozen: nobody may change it.
-                dep = Object.freeze(parseDependency(token));
+                const parsed = parseDependency(this.index.copy(start, end));
+                // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`).
+                parsed.name = this.intern(parsed.name);
+                if (parsed.version !== undefined)
+                    parsed.version = this.intern(parsed.version);
+                dep = Object.freeze(parsed);
             }
             catch (error) {
                 if (!(error instanceof FormatError))
                     throw error;
                 dep = null;
             }
-            this.cache.set(token, dep);
+            this.deps.set(key, dep);
         }
         return dep;
     }
 }
-function parseIndexLines(text, repository, valueOf) {
+function parseIndexLines(index, repository) {
+    const text = index.text;
     const packages = [];
     const seen = new Set();
-    const deps = new DependencyReader();
+    const values = new ValueReader(index);
     let stanza;
     let lineNo = 0;
     let pos = 0;
@@ -33829,7 +33882,7 @@ function parseIndexLines(text, repository, valueOf) {
             continue;
         }
         stanza ??= { pkg: newPackage(repository), uninstallable: false, firstLine: lineNo };
-        applyField(stanza, text[start], valueOf(start + 2, end), deps);
+        applyField(stanza, text[start], start + 2, end, values);
     }
     return packages;
 }
@@ -33841,11 +33894,13 @@ function parseIndexLines(text, repository, valueOf) {
  * and database-only letters are ignored. A repeated identity keeps its first stanza.
  */
 function parseApkindexText(text, repository) {
-    return parseIndexLines(text, repository, (start, end) => text.slice(start, end));
+    const view = (start, end) => text.slice(start, end);
+    return parseIndexLines({ text, view, copy: view }, repository);
 }
 /**
  * The same from the raw bytes: decoded as latin1 (fast, one char per byte, so offsets match),
- * with only the values that hold non-ASCII bytes decoded again as UTF-8.
+ * with only the values that hold non-ASCII bytes decoded again as UTF-8. What packages keep is
+ * copied out of the bytes: a slice of the text would keep all of it (megabytes) alive.
  */
 function parseApkindexBytes(bytes, repository) {
     const text = bytes.toString('latin1');
@@ -33854,13 +33909,19 @@ function parseApkindexBytes(bytes, repository) {
     for (let m = nonAscii.exec(text); m; m = nonAscii.exec(text))
         high.push(m.index);
     let next = 0;
-    return parseIndexLines(text, repository, (start, end) => {
+    const hasHigh = (start, end) => {
+        // Values are asked for in text order.
         while (next < high.length && high[next] < start)
             next++;
-        return next < high.length && high[next] < end
+        return next < high.length && high[next] < end;
+    };
+    return parseIndexLines({
+        text,
+        view: (start, end) => hasHigh(start, end) ? bytes.toString('utf8', start, end) : text.slice(start, end),
+        copy: (start, end) => hasHigh(start, end)
             ? bytes.toString('utf8', start, end)
-            : text.slice(start, end);
-    });
+            : bytes.toString('latin1', start, end)
+    }, repository);
 }
 /**
  * The canonical index header of a package (`C P V A S I T U L o m t c k D p i`), each line
@@ -36107,17 +36168,19 @@ class InstallQueue {
 
 
 /** Most names have no reverse edges: they share this empty list until they get one. */
-const NONE = [];
+const graph_NONE = [];
 const NO_DEPS = [];
+/** Names nobody provides share this list; frozen, since only the build adds providers. */
+const NO_PROVIDERS = Object.freeze([]);
 class SolverName {
     name;
     /** Packages that provide this name, in database order. */
     providers = [];
     /** Names of packages that depend on this name (conflicts included), in database order. */
-    rdepends = NONE;
+    rdepends = graph_NONE;
     /** Names of packages whose install_if mentions this name. */
-    rinstallIf = NONE;
-    ss = newNameState();
+    rinstallIf = graph_NONE;
+    ss = new NameState();
     constructor(name) {
         this.name = name;
     }
@@ -36130,7 +36193,7 @@ class SolverPackage {
     installIf;
     repos;
     installable;
-    ss = newPackageState();
+    ss = new PackageState();
     constructor(pkg, name, depends, provides, installIf, 
     /** Bit i set: the package is in the i-th configured repository. */
     repos, 
@@ -36146,87 +36209,189 @@ class SolverPackage {
     }
 }
 const NO_PROVIDER = { pkg: null, version: undefined };
+/**
+ * Per-name solver state (apk's `apk_solver_name_state`). The yes/no fields are bits of one
+ * number: a graph has tens of thousands of names, and a field per flag would cost each of them
+ * eight bytes.
+ */
+class NameState {
+    flags = 0;
+    chosen = NO_PROVIDER;
+    requirers = 0;
+    mergeDepends = 0;
+    mergeProvides = 0;
+    orderId = 0;
+    reset() {
+        this.flags = 0;
+        this.chosen = NO_PROVIDER;
+        this.requirers = 0;
+        this.mergeDepends = 0;
+        this.mergeProvides = 0;
+        this.orderId = 0;
+    }
+    get seen() {
+        return (this.flags & 1) !== 0;
+    }
+    set seen(on) {
+        this.flags = on ? this.flags | 1 : this.flags & ~1;
+    }
+    get locked() {
+        return (this.flags & 2) !== 0;
+    }
+    set locked(on) {
+        this.flags = on ? this.flags | 2 : this.flags & ~2;
+    }
+    get hasVirtualProvides() {
+        return (this.flags & 4) !== 0;
+    }
+    set hasVirtualProvides(on) {
+        this.flags = on ? this.flags | 4 : this.flags & ~4;
+    }
+    get reevaluateDeps() {
+        return (this.flags & 8) !== 0;
+    }
+    set reevaluateDeps(on) {
+        this.flags = on ? this.flags | 8 : this.flags & ~8;
+    }
+    get reevaluateIif() {
+        return (this.flags & 16) !== 0;
+    }
+    set reevaluateIif(on) {
+        this.flags = on ? this.flags | 16 : this.flags & ~16;
+    }
+    get hasIif() {
+        return (this.flags & 32) !== 0;
+    }
+    set hasIif(on) {
+        this.flags = on ? this.flags | 32 : this.flags & ~32;
+    }
+    get noIif() {
+        return (this.flags & 64) !== 0;
+    }
+    set noIif(on) {
+        this.flags = on ? this.flags | 64 : this.flags & ~64;
+    }
+    get iifNeeded() {
+        return (this.flags & 128) !== 0;
+    }
+    set iifNeeded(on) {
+        this.flags = on ? this.flags | 128 : this.flags & ~128;
+    }
+    get hasOptions() {
+        return (this.flags & 256) !== 0;
+    }
+    set hasOptions(on) {
+        this.flags = on ? this.flags | 256 : this.flags & ~256;
+    }
+    get reverseDepsDone() {
+        return (this.flags & 512) !== 0;
+    }
+    set reverseDepsDone(on) {
+        this.flags = on ? this.flags | 512 : this.flags & ~512;
+    }
+    get hasAutoSelectable() {
+        return (this.flags & 1024) !== 0;
+    }
+    set hasAutoSelectable(on) {
+        this.flags = on ? this.flags | 1024 : this.flags & ~1024;
+    }
+    get inDirty() {
+        return (this.flags & 2048) !== 0;
+    }
+    set inDirty(on) {
+        this.flags = on ? this.flags | 2048 : this.flags & ~2048;
+    }
+    get inUnresolved() {
+        return (this.flags & 4096) !== 0;
+    }
+    set inUnresolved(on) {
+        this.flags = on ? this.flags | 4096 : this.flags & ~4096;
+    }
+    get changesetProcessed() {
+        return (this.flags & 8192) !== 0;
+    }
+    set changesetProcessed(on) {
+        this.flags = on ? this.flags | 8192 : this.flags & ~8192;
+    }
+}
+/** Per-package solver state (apk's `apk_solver_package_state`), its flags packed the same way. */
+class PackageState {
+    flags = 0;
+    conflicts = 0;
+    pinningAllowed = 0;
+    pinningPreferred = 0;
+    /** How many leading provides are known to be discovered (a discovery shortcut). */
+    providesSeen = 0;
+    reset() {
+        this.flags = 0;
+        this.conflicts = 0;
+        this.pinningAllowed = 0;
+        this.pinningPreferred = 0;
+        this.providesSeen = 0;
+    }
+    get seen() {
+        return (this.flags & 1) !== 0;
+    }
+    set seen(on) {
+        this.flags = on ? this.flags | 1 : this.flags & ~1;
+    }
+    get selectable() {
+        return (this.flags & 2) !== 0;
+    }
+    set selectable(on) {
+        this.flags = on ? this.flags | 2 : this.flags & ~2;
+    }
+    get iifTriggered() {
+        return (this.flags & 4) !== 0;
+    }
+    set iifTriggered(on) {
+        this.flags = on ? this.flags | 4 : this.flags & ~4;
+    }
+    get iifFailed() {
+        return (this.flags & 8) !== 0;
+    }
+    set iifFailed(on) {
+        this.flags = on ? this.flags | 8 : this.flags & ~8;
+    }
+    get tagOk() {
+        return (this.flags & 16) !== 0;
+    }
+    set tagOk(on) {
+        this.flags = on ? this.flags | 16 : this.flags & ~16;
+    }
+    get tagPreferred() {
+        return (this.flags & 32) !== 0;
+    }
+    set tagPreferred(on) {
+        this.flags = on ? this.flags | 32 : this.flags & ~32;
+    }
+    get dependenciesMerged() {
+        return (this.flags & 64) !== 0;
+    }
+    set dependenciesMerged(on) {
+        this.flags = on ? this.flags | 64 : this.flags & ~64;
+    }
+    get dependenciesUsed() {
+        return (this.flags & 128) !== 0;
+    }
+    set dependenciesUsed(on) {
+        this.flags = on ? this.flags | 128 : this.flags & ~128;
+    }
+    get error() {
+        return (this.flags & 256) !== 0;
+    }
+    set error(on) {
+        this.flags = on ? this.flags | 256 : this.flags & ~256;
+    }
+    get inChangeset() {
+        return (this.flags & 512) !== 0;
+    }
+    set inChangeset(on) {
+        this.flags = on ? this.flags | 512 : this.flags & ~512;
+    }
+}
 /** At most 31 repositories (apk allows 32), so a repository bitmask fits a 32-bit integer. */
 const MAX_REPOSITORIES = 31;
-/** Resets in place: fresh objects per solve get pretenured by V8 and make solving 4x slower. */
-function resetNameState(state) {
-    state.seen = false;
-    state.locked = false;
-    state.chosen = NO_PROVIDER;
-    state.requirers = 0;
-    state.mergeDepends = 0;
-    state.mergeProvides = 0;
-    state.hasVirtualProvides = false;
-    state.reevaluateDeps = false;
-    state.reevaluateIif = false;
-    state.hasIif = false;
-    state.noIif = false;
-    state.iifNeeded = false;
-    state.hasOptions = false;
-    state.reverseDepsDone = false;
-    state.hasAutoSelectable = false;
-    state.orderId = 0;
-    state.inDirty = false;
-    state.inUnresolved = false;
-    state.changesetProcessed = false;
-}
-function resetPackageState(state) {
-    state.seen = false;
-    state.selectable = false;
-    state.iifTriggered = false;
-    state.iifFailed = false;
-    state.tagOk = false;
-    state.tagPreferred = false;
-    state.conflicts = 0;
-    state.dependenciesMerged = false;
-    state.dependenciesUsed = false;
-    state.pinningAllowed = 0;
-    state.pinningPreferred = 0;
-    state.error = false;
-    state.inChangeset = false;
-    state.providesSeen = 0;
-}
-function newNameState() {
-    return {
-        seen: false,
-        locked: false,
-        chosen: NO_PROVIDER,
-        requirers: 0,
-        mergeDepends: 0,
-        mergeProvides: 0,
-        hasVirtualProvides: false,
-        reevaluateDeps: false,
-        reevaluateIif: false,
-        hasIif: false,
-        noIif: false,
-        iifNeeded: false,
-        hasOptions: false,
-        reverseDepsDone: false,
-        hasAutoSelectable: false,
-        orderId: 0,
-        inDirty: false,
-        inUnresolved: false,
-        changesetProcessed: false
-    };
-}
-function newPackageState() {
-    return {
-        seen: false,
-        selectable: false,
-        iifTriggered: false,
-        iifFailed: false,
-        tagOk: false,
-        tagPreferred: false,
-        conflicts: 0,
-        dependenciesMerged: false,
-        dependenciesUsed: false,
-        pinningAllowed: 0,
-        pinningPreferred: 0,
-        error: false,
-        inChangeset: false,
-        providesSeen: 0
-    };
-}
 /** A tag as written in a repositories line or a world dependency, without the `@`. */
 function normalizeTag(tag) {
     if (tag === undefined)
@@ -36241,6 +36406,8 @@ class GraphBuilder {
     tagRepos = [0];
     repoBits = new Map();
     byChecksum = new Map();
+    /** Index parsers share one Dependency per token; the graph shares one SolverDep per Dependency. */
+    solverDeps = new Map();
     constructor(repositories, arch) {
         this.arch = arch;
         if (repositories.length > MAX_REPOSITORIES) {
@@ -36264,10 +36431,11 @@ class GraphBuilder {
         return this.tags.indexOf(tag);
     }
     resetState() {
+        // Reset in place: fresh objects per solve get pretenured by V8 and make solving 4x slower.
         for (const name of this.names.values())
-            resetNameState(name.ss);
+            name.ss.reset();
         for (const pkg of this.packages)
-            resetPackageState(pkg.ss);
+            pkg.ss.reset();
     }
     name(name) {
         let n = this.names.get(name);
@@ -36280,7 +36448,14 @@ class GraphBuilder {
     deps(deps) {
         if (deps.length === 0)
             return NO_DEPS;
-        return deps.map((dep) => ({ dep, name: this.name(dep.name) }));
+        return deps.map((dep) => {
+            let sd = this.solverDeps.get(dep);
+            if (sd === undefined) {
+                sd = { dep, name: this.name(dep.name) };
+                this.solverDeps.set(dep, sd);
+            }
+            return sd;
+        });
     }
     /** A package from a repository the options did not list counts as an untagged repository. */
     repoBit(index) {
@@ -36310,15 +36485,31 @@ class GraphBuilder {
         // Only a name with an earlier package can already be on a reverse list: scan only then.
         const maybeListed = sp.name.providers.some((p) => p.pkg !== sp && p.pkg?.name === sp.name);
         for (const d of sp.depends) {
-            if (d.name.rdepends === NONE)
+            if (d.name.rdepends === graph_NONE)
                 d.name.rdepends = [];
             addOnce(d.name.rdepends, sp.name, maybeListed);
         }
         for (const d of sp.installIf) {
-            if (d.name.rinstallIf === NONE)
+            if (d.name.rinstallIf === graph_NONE)
                 d.name.rinstallIf = [];
             addOnce(d.name.rinstallIf, sp.name, maybeListed);
         }
+    }
+    /**
+     * Arrays grown by push keep spare room (most of these lists hold one or two entries): exact
+     * copies make a graph of tens of thousands of names much smaller. Also lets the build's
+     * lookup tables go.
+     */
+    finish() {
+        for (const n of this.names.values()) {
+            n.providers = n.providers.length === 0 ? NO_PROVIDERS : n.providers.slice();
+            if (n.rdepends !== graph_NONE)
+                n.rdepends = n.rdepends.slice();
+            if (n.rinstallIf !== graph_NONE)
+                n.rinstallIf = n.rinstallIf.slice();
+        }
+        this.solverDeps.clear();
+        this.byChecksum.clear();
     }
 }
 /** Appends `name` unless it is the last entry or, when it may be listed, anywhere in the list. */
@@ -36340,6 +36531,7 @@ function buildGraph(packages, repositories, arch) {
     const builder = new GraphBuilder(repositories, arch);
     for (const pkg of packages)
         builder.add(pkg);
+    builder.finish();
     return builder;
 }
 const cache = new WeakMap();
