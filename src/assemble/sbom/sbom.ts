@@ -4,6 +4,7 @@
  * image digests are known, attached to the image as referrers and written beside the tarball.
  */
 import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { parseInstalledDatabase, parseWorld } from '../../apk/engine.js'
@@ -32,18 +33,27 @@ export async function readRootPackages(
   }
 }
 
-/** SHA-1 and SHA-256 of each regular file of the app layer, by image path. */
+/**
+ * SHA-1 and SHA-256 of each regular file of the app layer, by image path. Files on disk are
+ * hashed as a stream, so an app of any size costs no more memory than a read buffer.
+ */
 export async function hashAppFiles(entries: LayerEntry[]): Promise<AppFile[]> {
   const files: AppFile[] = []
   for (const entry of entries) {
     if (entry.type !== 'file') continue
-    const bytes =
-      entry.content ?? (entry.source ? await fs.readFile(entry.source) : Buffer.alloc(0))
-    files.push({
-      path: entry.path,
-      sha1: createHash('sha1').update(bytes).digest('hex'),
-      sha256: createHash('sha256').update(bytes).digest('hex')
-    })
+    const sha1 = createHash('sha1')
+    const sha256 = createHash('sha256')
+    const chunks: AsyncIterable<Buffer> | Buffer[] =
+      entry.content !== undefined
+        ? [entry.content]
+        : entry.source
+          ? createReadStream(entry.source)
+          : []
+    for await (const chunk of chunks) {
+      sha1.update(chunk)
+      sha256.update(chunk)
+    }
+    files.push({ path: entry.path, sha1: sha1.digest('hex'), sha256: sha256.digest('hex') })
   }
   return files
 }
