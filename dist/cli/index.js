@@ -10388,6 +10388,7 @@ function appFiles(app) {
 
 
 
+
 /** What a root's apk database says is installed, and the world it was asked for. */
 async function readRootPackages(root) {
     const installed = await promises_namespaceObject.readFile(external_node_path_namespaceObject.join(root, 'lib/apk/db/installed'), 'utf8');
@@ -10397,18 +10398,27 @@ async function readRootPackages(root) {
         world: parseWorld(world.split(/\s+/).filter((t) => t !== ''))
     };
 }
-/** SHA-1 and SHA-256 of each regular file of the app layer, by image path. */
+/**
+ * SHA-1 and SHA-256 of each regular file of the app layer, by image path. Files on disk are
+ * hashed as a stream, so an app of any size costs no more memory than a read buffer.
+ */
 async function hashAppFiles(entries) {
     const files = [];
     for (const entry of entries) {
         if (entry.type !== 'file')
             continue;
-        const bytes = entry.content ?? (entry.source ? await promises_namespaceObject.readFile(entry.source) : Buffer.alloc(0));
-        files.push({
-            path: entry.path,
-            sha1: (0,external_node_crypto_namespaceObject.createHash)('sha1').update(bytes).digest('hex'),
-            sha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(bytes).digest('hex')
-        });
+        const sha1 = (0,external_node_crypto_namespaceObject.createHash)('sha1');
+        const sha256 = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+        const chunks = entry.content !== undefined
+            ? [entry.content]
+            : entry.source
+                ? (0,external_node_fs_namespaceObject.createReadStream)(entry.source)
+                : [];
+        for await (const chunk of chunks) {
+            sha1.update(chunk);
+            sha256.update(chunk);
+        }
+        files.push({ path: entry.path, sha1: sha1.digest('hex'), sha256: sha256.digest('hex') });
     }
     return files;
 }
