@@ -44,10 +44,11 @@ export interface Node {
   /** Index of the owning package in Plan.packages; undefined for the installer's own paths. */
   owner?: number
   dbFile?: DbFile
+  /** The contents, until the installer has written them (then `written` says where they are). */
   data?: Buffer
   /** A host file holding the contents instead of `data` (a large file, staged while verified). */
   staged?: string
-  /** Where the installer moved a staged file into the root, for reading it back. */
+  /** Where the installer wrote the file in the root, for reading it back. */
   written?: string
   mtime?: number
   /** Symlink target as written, or the root-relative path a hard link points at. */
@@ -146,7 +147,9 @@ export class Plan {
   add(unit: InstallUnit, tag: string | undefined, hooks: PackageHooks = {}): void {
     const info = unit.file?.info ?? unit.pkg
     const planned: PlannedPackage = {
-      unit,
+      // The entries are needed only while the package is planned: kept, they would hold every
+      // package's data in memory until the install ends.
+      unit: { pkg: unit.pkg, file: unit.file && { ...unit.file, entries: [] } },
       label: `${unit.pkg.name}-${unit.pkg.version}`,
       db: {
         info: unit.pkg,

@@ -220,11 +220,12 @@ export class RootInstaller {
     for (const [rel, node] of nodes) {
       if (node.type !== 'file') continue
       this.replace(rel)
-      if (node.staged) {
-        writer.moveIn(rel, node.staged, this.attributes(node))
-        node.written = path.join(this.root, rel)
-        node.staged = undefined
-      } else writer.writeFile(rel, node.data ?? Buffer.alloc(0), this.attributes(node))
+      if (node.staged) writer.moveIn(rel, node.staged, this.attributes(node))
+      else writer.writeFile(rel, node.data ?? Buffer.alloc(0), this.attributes(node))
+      // From here the root holds the bytes: memory holds no package's data past its install.
+      node.written = path.join(this.root, rel)
+      node.staged = undefined
+      node.data = undefined
     }
     for (const [rel, node] of nodes) {
       if (node.type !== 'symlink') continue
