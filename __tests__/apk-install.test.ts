@@ -5,10 +5,14 @@ import * as path from 'node:path'
 import { readApkindex } from '../src/apk/formats/apkindex.js'
 import { parseDependency } from '../src/apk/formats/dependency.js'
 import { installPackages, RootInstaller } from '../src/apk/install/root-installer.js'
-import { InstallQueue } from '../src/apk/install/queue.js'
+import { InstallQueue, MEMORY_WINDOW, memoryWeight } from '../src/apk/install/queue.js'
 import type { InstallUnit } from '../src/apk/install/plan.js'
 import { Keyring } from '../src/apk/keys/keyring.js'
-import { readApkPackage } from '../src/apk/formats/package-file.js'
+import {
+  readApkPackage,
+  STREAM_ABOVE,
+  STREAM_INLINE_TOTAL
+} from '../src/apk/formats/package-file.js'
 import { parseRepository } from '../src/apk/fetch/repository.js'
 import { solve } from '../src/apk/solver/solve.js'
 import type { ApkPackageFile, RepoPackage } from '../src/apk/types.js'
@@ -609,5 +613,100 @@ describe('installing while packages still arrive (RootInstaller, InstallQueue)',
     await queue.settled()
     await installer.abort()
     expect(fs.readdirSync(work)).toEqual([])
+  })
+})
+
+describe('the memory window: downloads wait while verified packages wait to be installed', () => {
+  const options = { arch: 'x86_64', world: [], repositories: [], chown: false }
+  /** Lets every promise that can settle settle. */
+  const settle = () => new Promise((resolve) => setImmediate(resolve))
+
+  function tracked(promise: Promise<void>): { done: boolean; error?: unknown } {
+    const state: { done: boolean; error?: unknown } = { done: false }
+    promise.then(
+      () => (state.done = true),
+      (error: unknown) => (state.error = error)
+    )
+    return state
+  }
+
+  it('admits in install order while packages fit, and the next once one is installed', async () => {
+    const units = ['one', 'two', 'three'].map((name) => unitOf(synthetic(name)))
+    const installer = await RootInstaller.begin(path.join(work, 'root'), options)
+    // Room for the first two packages, not the third.
+    const window = memoryWeight(units[0].pkg) + memoryWeight(units[1].pkg)
+    const queue = new InstallQueue(
+      installer,
+      units.map((u) => u.pkg),
+      window
+    )
+    const admitted = units.map((u) => tracked(queue.admit(u.pkg)))
+    await settle()
+    expect(admitted.map((a) => a.done)).toEqual([true, true, false])
+    // The second is verified first: it waits for the first, and frees nothing yet.
+    queue.ready(units[1].pkg, units[1].file as ApkPackageFile)
+    await settle()
+    expect(admitted[2].done).toBe(false)
+    queue.ready(units[0].pkg, units[0].file as ApkPackageFile)
+    await settle()
+    expect(admitted[2].done).toBe(true)
+    queue.ready(units[2].pkg, units[2].file as ApkPackageFile)
+    await queue.done()
+    await installer.finish()
+    expect(fs.readFileSync(path.join(work, 'root/usr/share/three/VERSION'), 'utf8')).toBe(
+      'three 1.0-r0\n'
+    )
+  })
+
+  it('admits a package heavier than the whole window once nothing else is held', async () => {
+    const units = ['small', 'large'].map((name) => unitOf(synthetic(name)))
+    const installer = await RootInstaller.begin(path.join(work, 'root'), options)
+    const queue = new InstallQueue(
+      installer,
+      units.map((u) => u.pkg),
+      1
+    )
+    const admitted = units.map((u) => tracked(queue.admit(u.pkg)))
+    await settle()
+    expect(admitted.map((a) => a.done)).toEqual([true, false])
+    queue.ready(units[0].pkg, units[0].file as ApkPackageFile)
+    await settle()
+    expect(admitted[1].done).toBe(true)
+  })
+
+  it('fails the waiting admissions with the install failure, and a cancelled one with its reason', async () => {
+    const first = unitOf(synthetic('first', '1.0-r0', { files: [{ path: 'x', content: 'a' }] }))
+    const clash = unitOf(synthetic('clash', '1.0-r0', { files: [{ path: 'x', content: 'b' }] }))
+    const later = unitOf(synthetic('later'))
+    const last = unitOf(synthetic('last'))
+    const installer = await RootInstaller.begin(path.join(work, 'root'), options)
+    const queue = new InstallQueue(installer, [first.pkg, clash.pkg, later.pkg, last.pkg], 1)
+    await queue.admit(first.pkg)
+    const cancel = new AbortController()
+    const cancelled = tracked(queue.admit(clash.pkg, cancel.signal))
+    const waiting = [later, last].map((u) => tracked(queue.admit(u.pkg)))
+    cancel.abort(new Error('stopped'))
+    await settle()
+    expect((cancelled.error as Error).message).toBe('stopped')
+    queue.ready(first.pkg, first.file as ApkPackageFile)
+    queue.ready(clash.pkg, clash.file as ApkPackageFile)
+    await expect(queue.done()).rejects.toThrow(/clash-1\.0-r0: trying to overwrite \/x/)
+    await settle()
+    // `later` got the room `first` left; `last` still waited when the install failed.
+    expect(waiting[0].done).toBe(true)
+    expect((waiting[1].error as Error).message).toMatch(/clash-1\.0-r0: trying to overwrite/)
+    await expect(queue.admit(last.pkg)).rejects.toThrow(/trying to overwrite/)
+    await queue.settled()
+    await installer.abort()
+  })
+
+  it('weighs a package by its file and what it inflates to in memory, a streamed one by its share', () => {
+    const pkg = unitOf(synthetic('w')).pkg
+    expect(memoryWeight({ ...pkg, size: 1000, installedSize: 5000 })).toBe(6000)
+    // A streamed package holds at most its in-memory share, however much it installs.
+    const streamed = Math.min(MEMORY_WINDOW, 1000 + STREAM_INLINE_TOTAL)
+    expect(memoryWeight({ ...pkg, size: 1000, installedSize: STREAM_ABOVE + 1 })).toBe(streamed)
+    expect(memoryWeight({ ...pkg, size: 1000, installedSize: 2 ** 40 })).toBe(streamed)
+    expect(memoryWeight({ ...pkg, size: 2 * MEMORY_WINDOW, installedSize: 1 })).toBe(MEMORY_WINDOW)
   })
 })

@@ -237,8 +237,8 @@ describe('busybox addgroup and adduser in a pre-install', () => {
 
 describe('accounts over files a large package streamed to disk', () => {
   it('reads the staged passwd and group, and writes the new ones in their place', async () => {
-    // 33 files of 1 MiB come first: past 32 MiB inflated, the rest of the package (its
-    // passwd, group and shadow) is staged on disk instead of kept in memory.
+    // 33 files of 1 MiB come first: past the in-memory share of a streamed package, the rest
+    // of the package (its passwd, group and shadow) is staged on disk instead.
     const filler: FileSpec[] = Array.from({ length: 33 }, (_, i) => ({
       path: `aaa/filler${String(i).padStart(2, '0')}`,
       content: Buffer.alloc(1024 * 1024, i)

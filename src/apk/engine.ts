@@ -347,6 +347,8 @@ export async function installResolution(
       logger,
       stats: fetch,
       staging: staging.dir,
+      // Downloads wait while the verified packages not installed yet fill the memory window.
+      admit: (pkg, signal) => queue.admit(pkg, signal),
       onVerified: (pkg, file) => queue.ready(pkg, file)
     })
     await queue.done()

@@ -77,11 +77,21 @@ export interface FetchPackagesOptions {
   logger?: Logger
   /** After each package: packages done, of total, and bytes downloaded so far. */
   onProgress?: (done: number, total: number, bytes: number) => void
-  /** Each package as soon as it is verified, in whatever order downloads finish. */
+  /**
+   * Each package as soon as it is verified, in whatever order downloads finish. The file is
+   * handed over: fetchPackages keeps no reference to it (its map comes back empty), so the
+   * caller decides how long its bytes stay in memory.
+   */
   onVerified?: (pkg: RepoPackage, file: ApkPackageFile) => void
   stats?: FetchStats
   /** Where large files are streamed while they verify (see ReadApkPackageOptions.staging). */
   staging?: string
+  /**
+   * Awaited before each package is fetched, in the order given: a caller that holds verified
+   * files until it installs them makes downloads wait here for memory (InstallQueue.admit).
+   * Rejects to stop; `signal` aborts once another package failed.
+   */
+  admit?: (pkg: RepoPackage, signal: AbortSignal) => Promise<void>
 }
 
 interface IndexContext {
@@ -345,7 +355,8 @@ interface PackageContext {
 
 /**
  * Fetches and verifies the files of `packages` (meta packages with installed size 0 have none),
- * at most `concurrency` downloads at once. Returns the verified files by package identity.
+ * at most `concurrency` downloads at once. Returns the verified files by package identity
+ * (none with `onVerified`, which takes each file instead).
  */
 export async function fetchPackages(
   packages: RepoPackage[],
@@ -374,18 +385,21 @@ export async function fetchPackages(
   try {
     const files = await mapLimit(wanted, options.concurrency ?? 6, async (pkg) => {
       try {
+        await options.admit?.(pkg, cancel.signal)
         const file = await fetchPackage(pkg, repositoryOf(pkg, byIndex), context)
         options.onVerified?.(pkg, file)
         done++
         options.onProgress?.(done, wanted.length, stats.downloadedBytes - startBytes)
-        return file
+        return options.onVerified ? undefined : file
       } catch (error) {
         firstError ??= { error }
         cancel.abort()
         throw error
       }
     })
-    return new Map(wanted.map((pkg, i) => [pkg.checksum, files[i]]))
+    const kept = new Map<string, ApkPackageFile>()
+    wanted.forEach((pkg, i) => files[i] && kept.set(pkg.checksum, files[i]))
+    return kept
   } catch (error) {
     // Report the failure that stopped the build, not a download it cancelled.
     throw firstError ? firstError.error : error

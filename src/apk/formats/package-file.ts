@@ -453,12 +453,17 @@ export async function readApkPackageAsync(
 // staging folder as it arrives and hashed on the way, so memory stays bounded whatever the
 // package holds. Only after the datahash matched (checkHead), so only genuine bytes get here.
 
-/** Packages that install more than this are streamed when a staging folder is given. */
-export const STREAM_ABOVE = 32 * 1024 * 1024
+/**
+ * Packages that install more than this are streamed when a staging folder is given. Smaller
+ * ones are inflated whole on the thread pool, which is faster; the install queue's memory
+ * window (install/queue.ts) bounds how many of them are in memory at once.
+ */
+export const STREAM_ABOVE = 8 * 1024 * 1024
 
 /** Files up to this size stay in memory, while the package's in-memory total allows. */
 const INLINE_FILE = 1024 * 1024
-const INLINE_TOTAL = 32 * 1024 * 1024
+/** The most of a streamed package's files kept in memory; the rest are staged on disk. */
+export const STREAM_INLINE_TOTAL = 8 * 1024 * 1024
 
 let stagedFiles = 0
 
@@ -514,7 +519,7 @@ async function streamData(
   let inline = 0
   const reader = new TarStreamReader({
     body: (entry) => {
-      const keep = entry.size <= INLINE_FILE && inline + entry.size <= INLINE_TOTAL
+      const keep = entry.size <= INLINE_FILE && inline + entry.size <= STREAM_INLINE_TOTAL
       if (keep) inline += entry.size
       const staged = keep ? undefined : path.join(staging, `${process.pid}-${++stagedFiles}`)
       return new BodySink(entry, digests, staged)
