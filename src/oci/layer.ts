@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import type { ArchiveWriter } from './archive.js'
 import { ParallelGzip } from './parallel-gzip.js'
-import { tarStream } from './tar-writer.js'
+import { tarChunks } from './tar-writer.js'
 import type { LayerEntry, WrittenLayer } from './types.js'
 
 /**
@@ -35,7 +35,8 @@ export async function writeLayer(
       gzipHash.update(chunk)
       await write(chunk)
     })
-    for await (const chunk of tarStream(entries, options.mtime)) {
+    // Each chunk is hashed and copied into the gzip's block before the next is asked for.
+    for await (const chunk of tarChunks(entries, options.mtime)) {
       tarHash.update(chunk)
       uncompressedSize += chunk.length
       await gzip.write(chunk)

@@ -40,11 +40,18 @@ function gzipHeader(level: number): Buffer {
 export type GzipSink = (chunk: Buffer) => Promise<void> | void
 
 export class ParallelGzip {
-  private block = Buffer.allocUnsafe(BLOCK)
+  private block: Buffer = Buffer.allocUnsafe(BLOCK)
   private filled = 0
   /** The last WINDOW bytes of the previous block: the next block's dictionary. */
   private history: Buffer | undefined
-  private readonly pending: Promise<Buffer>[] = []
+  /**
+   * Where the history is kept, reused for every block: zlib copies a dictionary when the
+   * deflate is set up, before deflateRaw returns, so it may be overwritten right after.
+   */
+  private readonly window = Buffer.allocUnsafe(WINDOW)
+  private readonly pending: { deflated: Promise<Buffer>; block: Buffer }[] = []
+  /** Blocks whose deflate is done, filled again instead of allocating new ones. */
+  private readonly spare: Buffer[] = []
   private crc = 0
   private size = 0
   private started = false
@@ -72,7 +79,7 @@ export class ParallelGzip {
   /** Deflates what is left, ends the stream and sends the trailer. */
   async end(): Promise<void> {
     await this.dispatch(true)
-    while (this.pending.length > 0) await this.emit(await (this.pending.shift() as Promise<Buffer>))
+    while (this.pending.length > 0) await this.emitNext()
     const trailer = Buffer.alloc(8)
     trailer.writeUInt32LE(this.crc, 0)
     trailer.writeUInt32LE(this.size % 0x100000000, 4)
@@ -89,15 +96,22 @@ export class ParallelGzip {
     const result = deflateRaw(input, options)
     // Kept from rejecting unobserved while earlier blocks are awaited; rethrown when its turn comes.
     result.catch(() => undefined)
-    this.pending.push(result)
+    this.pending.push({ deflated: result, block: this.block })
     if (!last) {
-      this.history = Buffer.from(input.subarray(input.length - WINDOW))
-      this.block = Buffer.allocUnsafe(BLOCK)
+      input.copy(this.window, 0, input.length - WINDOW)
+      this.history = this.window
+      this.block = this.spare.pop() ?? Buffer.allocUnsafe(BLOCK)
       this.filled = 0
     }
-    while (this.pending.length >= this.inFlight) {
-      await this.emit(await (this.pending.shift() as Promise<Buffer>))
-    }
+    while (this.pending.length >= this.inFlight) await this.emitNext()
+  }
+
+  /** Sends the oldest block's output once deflated; its input block is free again. */
+  private async emitNext(): Promise<void> {
+    const { deflated, block } = this.pending.shift() as { deflated: Promise<Buffer>; block: Buffer }
+    const bytes = await deflated
+    this.spare.push(block)
+    await this.emit(bytes)
   }
 
   private async emit(bytes: Buffer): Promise<void> {

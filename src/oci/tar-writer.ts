@@ -14,9 +14,8 @@ const BLOCK = 512
 const MAX_OCTAL_8 = 0o7777777
 /** Largest value of a 12-byte octal field (11 digits + NUL). */
 const MAX_OCTAL_12 = 0o77777777777
-/** Reads of big files, and how much small output is gathered before it is passed on. */
-const CHUNK = 1024 * 1024
-const GATHER = 64 * 1024
+/** How much of the tar stream is assembled before it is passed on (the parallel gzip's block). */
+const ASSEMBLY = 256 * 1024
 
 export type TarType = LayerEntry['type'] | 'pax'
 
@@ -199,25 +198,39 @@ export function compareBytes(a: string, b: string): number {
 
 /**
  * The tar stream of `entries`, in the order given, ended by two zero blocks. File content is
- * read from `source` as the stream is consumed. Small pieces are gathered into chunks of about
- * 64 KiB so a layer of many small files does not cost a stream write per header.
+ * read from `source` as the stream is consumed. Each chunk is a buffer of its own, which the
+ * consumer may keep (a stream that queues its writes does).
  */
 export async function* tarStream(
   entries: Iterable<LayerEntry>,
   mtime: number
 ): AsyncGenerator<Buffer> {
-  const gather = new Gatherer()
+  for await (const chunk of tarChunks(entries, mtime)) yield Buffer.from(chunk)
+}
+
+/**
+ * The tar stream of `entries` as views of one buffer that is filled again for every chunk: a
+ * chunk is valid only until the next one is asked for, so the consumer must be done with it
+ * (hashed, copied) by then. Headers and the content of files read from disk go straight into
+ * that buffer, so writing a layer of any size allocates next to nothing per file.
+ */
+export async function* tarChunks(
+  entries: Iterable<LayerEntry>,
+  mtime: number
+): AsyncGenerator<Buffer> {
+  const out = new Assembly()
   for (const entry of entries) {
     if (entry.type === 'file' && entry.source !== undefined) {
-      for await (const piece of sourceFilePieces(entry, mtime)) yield* gather.add(piece)
+      yield* sourceFileInto(out, entry, mtime)
       continue
     }
     const content = entry.type === 'file' ? (entry.content ?? Buffer.alloc(0)) : Buffer.alloc(0)
-    yield* gather.add(encodeHeader(headerOf(entry, content.length, mtime)))
-    if (content.length > 0) yield* gather.add(content, padding(content.length))
+    yield* out.put(encodeHeader(headerOf(entry, content.length, mtime)))
+    yield* out.put(content)
+    yield* out.zeros(padding(content.length).length)
   }
-  yield* gather.add(END_OF_ARCHIVE)
-  yield* gather.flush()
+  yield* out.put(END_OF_ARCHIVE)
+  if (out.filled > 0) yield out.take()
 }
 
 function headerOf(entry: LayerEntry, size: number, mtime: number): TarHeader {
@@ -241,19 +254,25 @@ function headerOf(entry: LayerEntry, size: number, mtime: number): TarHeader {
 const OPEN_FLAGS =
   fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOFOLLOW ?? 0)
 /**
- * Files up to this size are read with one synchronous call. Node's async fs costs ~150 µs per
+ * Files up to this size are read with synchronous calls. Node's async fs costs ~150 µs per
  * operation in the thread pool; a root of 20,000 small files took 5.5 s that way and 1.0 s
- * like this. Bigger files are read in async chunks, where that cost does not matter.
+ * like this. Bigger files are read with async calls, where that cost does not matter.
  */
 const SMALL_FILE = 1024 * 1024
 const readAsync = promisify(fs.read)
+/** One byte past a file's end: there must be none. */
+const PAST_END = Buffer.alloc(1)
 
 /**
- * Header, content and padding of a file read from disk. The size in the header is the size when
- * the file was opened; a file that grows or shrinks while it is read is an error, not a corrupt
- * layer.
+ * Header, content and padding of a file read from disk, the content read straight into the
+ * assembly buffer. The size in the header is the size when the file was opened; a file that
+ * grows or shrinks while it is read is an error, not a corrupt layer.
  */
-async function* sourceFilePieces(entry: LayerEntry, mtime: number): AsyncGenerator<Buffer> {
+async function* sourceFileInto(
+  out: Assembly,
+  entry: LayerEntry,
+  mtime: number
+): AsyncGenerator<Buffer> {
   const source = entry.source as string
   const fd = openSource(entry, source)
   try {
@@ -263,32 +282,26 @@ async function* sourceFilePieces(entry: LayerEntry, mtime: number): AsyncGenerat
         `the content of '${entry.path}' comes from '${source}', which is not a regular file`
       )
     }
-    yield encodeHeader(headerOf(entry, stat.size, mtime))
+    yield* out.put(encodeHeader(headerOf(entry, stat.size, mtime)))
     let read = 0
-    if (stat.size <= SMALL_FILE) {
-      const buffer = Buffer.allocUnsafe(stat.size)
-      while (read < stat.size) {
-        const n = fs.readSync(fd, buffer, read, stat.size - read, null)
-        if (n === 0) break
-        read += n
-      }
-      yield buffer.subarray(0, read)
-    } else {
-      while (read < stat.size) {
-        const buffer = Buffer.allocUnsafe(Math.min(stat.size - read, CHUNK))
-        const { bytesRead } = await readAsync(fd, buffer, 0, buffer.length, null)
-        if (bytesRead === 0) break
-        read += bytesRead
-        yield buffer.subarray(0, bytesRead)
-      }
+    while (read < stat.size) {
+      if (out.full) yield out.take()
+      const room = Math.min(out.room, stat.size - read)
+      const n =
+        stat.size <= SMALL_FILE
+          ? fs.readSync(fd, out.buffer, out.filled, room, null)
+          : (await readAsync(fd, out.buffer, out.filled, room, null)).bytesRead
+      if (n === 0) break
+      out.filled += n
+      read += n
     }
-    if (read !== stat.size || fs.readSync(fd, Buffer.alloc(1), 0, 1, null) !== 0) {
+    if (read !== stat.size || fs.readSync(fd, PAST_END, 0, 1, null) !== 0) {
       throw new ImageSpecError(
         `'${source}' (for '${entry.path}') changed size while it was read; do not modify the ` +
           'files of an image while it is written'
       )
     }
-    yield padding(stat.size)
+    yield* out.zeros(padding(stat.size).length)
   } finally {
     fs.closeSync(fd)
   }
@@ -308,32 +321,43 @@ function openSource(entry: LayerEntry, source: string): number {
   }
 }
 
-/** Collects small buffers and passes them on in chunks of at least GATHER bytes. */
-class Gatherer {
-  private pending: Buffer[] = []
-  private bytes = 0
+/** The buffer the tar stream is assembled in, passed on a full buffer at a time. */
+class Assembly {
+  readonly buffer = Buffer.allocUnsafe(ASSEMBLY)
+  filled = 0
 
-  /** The chunks ready to pass on after adding `pieces`. */
-  add(...pieces: Buffer[]): Buffer[] {
-    const ready: Buffer[] = []
-    for (const piece of pieces) {
-      if (piece.length === 0) continue
-      if (piece.length >= GATHER) {
-        ready.push(...this.flush(), piece)
-        continue
-      }
-      this.pending.push(piece)
-      this.bytes += piece.length
-      if (this.bytes >= GATHER) ready.push(...this.flush())
-    }
-    return ready
+  get room(): number {
+    return this.buffer.length - this.filled
   }
 
-  flush(): Buffer[] {
-    if (this.bytes === 0) return []
-    const chunk = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending)
-    this.pending = []
-    this.bytes = 0
-    return [chunk]
+  get full(): boolean {
+    return this.filled === this.buffer.length
+  }
+
+  /** The bytes assembled so far; the buffer is filled again from its start. */
+  take(): Buffer {
+    const chunk = this.buffer.subarray(0, this.filled)
+    this.filled = 0
+    return chunk
+  }
+
+  /** Copies `bytes` in, passing on each buffer that fills. */
+  *put(bytes: Buffer): Generator<Buffer> {
+    for (let at = 0; at < bytes.length;) {
+      if (this.full) yield this.take()
+      const n = bytes.copy(this.buffer, this.filled, at)
+      this.filled += n
+      at += n
+    }
+  }
+
+  *zeros(count: number): Generator<Buffer> {
+    for (let left = count; left > 0;) {
+      if (this.full) yield this.take()
+      const n = Math.min(this.room, left)
+      this.buffer.fill(0, this.filled, this.filled + n)
+      this.filled += n
+      left -= n
+    }
   }
 }
