@@ -12,6 +12,8 @@
  *   `tar --sort=name | gzip -6` and `sha256sum`), with `tar -xzf` of each installed package in
  *   place of `apk add` (which is not installed here, and which also verifies and writes its
  *   database: the yardstick is the cheaper for it).
+ * - the peak memory of `build` for synthetic images of 10, 50, 200 and 500 MB, against the
+ *   150 MiB issue #14 sets whatever the image size.
  *
  * `NODE_EXTRA_CA_CERTS` is removed from the children's environment: runners do not set it, and
  * it adds ~35 ms to every Node start. Peak memory is read with GNU time where it is installed.
@@ -21,6 +23,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { syntheticBuildArgs, syntheticRepository } from '../__tests__/support/synthetic-image.js'
 
 const SHARED = path.resolve(process.cwd(), '..', 'shared')
 const REAL_INDEXES = path.join(SHARED, 'fixtures/real-indexes')
@@ -201,6 +204,48 @@ function coldBuild(cli: string): void {
   }
 }
 
+/** The memory bound of issue #14, whatever the image size. */
+const MEMORY_BOUND_MIB = 150
+
+/**
+ * Peak memory of `build` for synthetic images of growing size (packages of 2 MiB, half random,
+ * half text; on tmpfs like the real build), against the bound of issue #14: a constant whatever
+ * the image size. Each build runs three times; the median and the highest peak are shown, and
+ * the highest is held to the bound.
+ */
+function coldMemory(cli: string, sizes = [10, 50, 200, 500]): void {
+  const tmpfs = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()
+  for (const megabytes of sizes) {
+    const work = fs.mkdtempSync(path.join(tmpfs, 'witchery-bench-'))
+    childTmp = work
+    try {
+      const repository = syntheticRepository(work, megabytes)
+      const output = path.join(work, 'image.tar')
+      const args = [cli, ...syntheticBuildArgs(repository, output)]
+      const runs = Array.from({ length: 3 }, () => {
+        fs.rmSync(output, { force: true })
+        return run(process.execPath, args)
+      })
+      const ours = medianRun(runs)
+      const label = `cold build: synthetic ${megabytes} MB image (${repository.names.length} pkgs)`
+      const peaks = runs.map((r) => r.mib).filter((m) => m !== undefined)
+      if (peaks.length === 0) {
+        row(label, `${describe(ours)} (no GNU time: peak memory not measured)`)
+        continue
+      }
+      const highest = Math.max(...peaks)
+      const verdict = highest <= MEMORY_BOUND_MIB ? 'within' : 'OVER'
+      row(
+        label,
+        `${describe(ours)}, highest ${highest.toFixed(0)} MiB: ${verdict} ${MEMORY_BOUND_MIB} MiB`
+      )
+    } finally {
+      childTmp = undefined
+      fs.rmSync(work, { recursive: true, force: true })
+    }
+  }
+}
+
 export async function benchCold(): Promise<void> {
   if (!fs.existsSync(REAL_INDEXES) || !fs.existsSync(REAL_ALPINE)) {
     console.log('cold processes: skipped (../shared not found)')
@@ -210,4 +255,12 @@ export async function benchCold(): Promise<void> {
   if (!fs.existsSync(cli)) throw new Error(`no bundled command line at ${cli}: run npm run bench`)
   coldResolve(cli)
   coldBuild(cli)
+  coldMemory(cli)
+}
+
+/** `npm run bench -- memory`: only the synthetic images' peak memory. */
+export async function benchMemory(): Promise<void> {
+  const cli = path.join(path.dirname(process.argv[1]), 'cli', 'index.js')
+  if (!fs.existsSync(cli)) throw new Error(`no bundled command line at ${cli}: run npm run bench`)
+  coldMemory(cli)
 }

@@ -3,7 +3,9 @@
  * measured in the same run, so machine noise cancels out in the ratios.
  *
  * 0. cold whole processes of the bundled command line: resolve on Alpine's real indexes against
- *    fixed limits, a real build against tar | gzip -6 and sha256sum (bench-cold.ts);
+ *    fixed limits, a real build against tar | gzip -6 and sha256sum, the peak memory of builds
+ *    of synthetic images of growing size against a fixed bound (bench-cold.ts; `npm run bench
+ *    -- memory` runs the last alone);
  * 1. parse and verify Alpine's real v3.22 index (target ≤ 60 ms on 2 cores);
  * 2. resolve the largest rows of the resolutions table;
  * 3. install ≥ 50 MB of packages, against gunzip + a plain untar of the same packages with
@@ -32,7 +34,7 @@ import type { RepoPackage } from '../src/apk/types.js'
 import { writeImage } from '../src/oci/image.js'
 import { treeToLayerEntries } from '../src/oci/tree.js'
 import { buildApk } from '../__tests__/support/apk-builder.js'
-import { benchCold } from './bench-cold.js'
+import { benchCold, benchMemory } from './bench-cold.js'
 import { generateSigningKey } from '../__tests__/support/keys.js'
 
 const SHARED = path.resolve(process.cwd(), '..', 'shared')
@@ -292,6 +294,7 @@ async function benchInstall(): Promise<void> {
 
 const PARTS: Record<string, () => Promise<void>> = {
   cold: benchCold,
+  memory: benchMemory,
   index: benchIndex,
   install: benchInstall
 }
@@ -313,7 +316,8 @@ async function main(): Promise<void> {
     `witchery bench — node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`
   )
   console.log('each figure is the median of several runs; compare ratios, not absolute times\n')
-  for (const name of Object.keys(PARTS)) {
+  // `memory` is the synthetic images' part of `cold`, runnable alone.
+  for (const name of Object.keys(PARTS).filter((part) => part !== 'memory')) {
     const child = spawnSync(process.execPath, [process.argv[1], name], { stdio: 'inherit' })
     if (child.status !== 0) throw new Error(`bench part '${name}' failed`)
   }
