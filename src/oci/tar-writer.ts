@@ -45,8 +45,12 @@ export const END_OF_ARCHIVE: Buffer = Buffer.alloc(2 * BLOCK)
 
 /** Zero bytes that pad `size` bytes of content to a whole block. */
 export function padding(size: number): Buffer {
+  return Buffer.alloc(paddingSize(size))
+}
+
+function paddingSize(size: number): number {
   const rest = size % BLOCK
-  return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest)
+  return rest === 0 ? 0 : BLOCK - rest
 }
 
 /**
@@ -227,7 +231,7 @@ export async function* tarChunks(
     const content = entry.type === 'file' ? (entry.content ?? Buffer.alloc(0)) : Buffer.alloc(0)
     yield* out.put(encodeHeader(headerOf(entry, content.length, mtime)))
     yield* out.put(content)
-    yield* out.zeros(padding(content.length).length)
+    yield* out.zeros(paddingSize(content.length))
   }
   yield* out.put(END_OF_ARCHIVE)
   if (out.filled > 0) yield out.take()
@@ -301,7 +305,7 @@ async function* sourceFileInto(
           'files of an image while it is written'
       )
     }
-    yield* out.zeros(padding(stat.size).length)
+    yield* out.zeros(paddingSize(stat.size))
   } finally {
     fs.closeSync(fd)
   }
