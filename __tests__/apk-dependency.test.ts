@@ -6,7 +6,7 @@ import {
   parseDependencies,
   parseDependency,
   providedVersion,
-  providerSatisfies
+  satisfiedByProvider
 } from '../src/apk/formats/dependency.js'
 import { FormatError } from '../src/apk/errors.js'
 import { VersionOp, type PackageInfo } from '../src/apk/types.js'
@@ -201,9 +201,13 @@ describe('the satisfaction test of a provider', () => {
 
   it('takes an explicit provider', () => {
     const dep = parseDependency('cmd:sh>2')
-    expect(providerSatisfies(dep, { pkg: busybox, version: '1.37.0-r19' })).toBe(false)
-    expect(providerSatisfies(dep, { pkg: busybox, version: '3' })).toBe(true)
-    expect(providerSatisfies(dep, undefined)).toBe(false)
-    expect(providerSatisfies(parseDependency('!cmd:sh'), undefined)).toBe(true)
+    expect(satisfiedByProvider(dep, busybox.checksum, '1.37.0-r19')).toBe(false)
+    expect(satisfiedByProvider(dep, busybox.checksum, '3')).toBe(true)
+    // An unversioned provide meets only an unversioned dependency.
+    expect(satisfiedByProvider(dep, busybox.checksum, undefined)).toBe(false)
+    expect(satisfiedByProvider(parseDependency('cmd:sh'), busybox.checksum, undefined)).toBe(true)
+    const identity = parseDependency(`musl><${musl.checksum}`)
+    expect(satisfiedByProvider(identity, musl.checksum, undefined)).toBe(true)
+    expect(satisfiedByProvider(identity, busybox.checksum, '1.2.5-r10')).toBe(false)
   })
 })

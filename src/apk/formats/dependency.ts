@@ -7,18 +7,21 @@ import { FormatError } from '../errors.js'
 import { VersionOp, type Dependency, type PackageInfo } from '../types.js'
 import { compareVersionBits, isValidVersion } from './version.js'
 
-const OP_CHARS = '<>=~'
 const SEPARATORS = /[ \n]+/
 
-function opBits(ops: string): number {
-  let mask = 0
-  for (const c of ops) {
-    if (c === '<') mask |= VersionOp.LESS
-    else if (c === '>') mask |= VersionOp.GREATER
-    else if (c === '=') mask |= VersionOp.EQUAL
-    else mask |= VersionOp.FUZZY | VersionOp.EQUAL
+/** The bits of one operator character (`<`, `>`, `=`, `~`), or 0 for any other. */
+function opBit(code: number): number {
+  switch (code) {
+    case 0x3c: // <
+      return VersionOp.LESS
+    case 0x3e: // >
+      return VersionOp.GREATER
+    case 0x3d: // =
+      return VersionOp.EQUAL
+    case 0x7e: // ~
+      return VersionOp.FUZZY | VersionOp.EQUAL
   }
-  return mask
+  return 0
 }
 
 /** apk validates the version unless both `<` and `>` are set (the checksum form, or nonsense like `<>=`). */
@@ -26,39 +29,43 @@ function skipsVersionCheck(op: number): boolean {
   return (op & VersionOp.CHECKSUM) === VersionOp.CHECKSUM
 }
 
-/** Parses one token. Throws FormatError for an empty name, an operator without a version, or a bad version. */
-export function parseDependency(token: string): Dependency {
-  let rest = token
-  const conflict = rest.startsWith('!')
-  if (conflict) rest = rest.slice(1)
-
-  let opStart = 0
-  while (opStart < rest.length && !OP_CHARS.includes(rest[opStart])) opStart++
-  let nameAndTag = rest
+/**
+ * Parses one token. Throws FormatError for an empty name, an operator without a version, or a
+ * bad version. `validVersion` is apk's version check (a reader of many tokens may remember it).
+ */
+export function parseDependency(
+  token: string,
+  validVersion: (version: string) => boolean = isValidVersion
+): Dependency {
+  const conflict = token.charCodeAt(0) === 0x21 // !
+  const nameStart = conflict ? 1 : 0
+  let opStart = nameStart
+  while (opStart < token.length && opBit(token.charCodeAt(opStart)) === 0) opStart++
   let op: number = VersionOp.ANY
   let version: string | undefined
-  if (opStart < rest.length) {
-    nameAndTag = rest.slice(0, opStart)
+  if (opStart < token.length) {
+    op = 0
     let opEnd = opStart
-    while (opEnd < rest.length && OP_CHARS.includes(rest[opEnd])) opEnd++
-    version = rest.slice(opEnd)
+    for (let bit; opEnd < token.length && (bit = opBit(token.charCodeAt(opEnd))) !== 0; opEnd++) {
+      op |= bit
+    }
+    version = token.slice(opEnd)
     if (version === '') {
       throw new FormatError(`dependency '${token}': operator without a version`)
     }
-    op = opBits(rest.slice(opStart, opEnd))
-    if (!skipsVersionCheck(op) && !isValidVersion(version)) {
+    if (!skipsVersionCheck(op) && !validVersion(version)) {
       throw new FormatError(`dependency '${token}': '${version}' is not a valid version`)
     }
   }
 
-  const at = nameAndTag.indexOf('@')
-  const name = at >= 0 ? nameAndTag.slice(0, at) : nameAndTag
-  const tag = at >= 0 ? nameAndTag.slice(at + 1) : undefined
+  const at = token.indexOf('@', nameStart)
+  const tagged = at >= 0 && at < opStart
+  const name = token.slice(nameStart, tagged ? at : opStart)
   if (name === '') throw new FormatError(`dependency '${token}': missing package name`)
 
   const dep: Dependency = { name, op, conflict }
   if (version !== undefined) dep.version = version
-  if (tag !== undefined) dep.tag = tag
+  if (tagged) dep.tag = token.slice(at + 1, opStart)
   return dep
 }
 
@@ -160,19 +167,17 @@ export function providedVersion(pkg: PackageInfo, name: string): string | null |
 }
 
 /**
- * apk's satisfaction test of `dep` by a provider: `pkg` chosen for `dep.name` under `version`
- * (the package version, a provided version, or undefined for an unversioned provide), or no
- * provider at all (`pkg` undefined), which satisfies only a conflict.
+ * apk's satisfaction test of `dep` by a provider: a package (its identity `checksum`) chosen for
+ * `dep.name` under `version` (the package version, a provided version, or undefined for an
+ * unversioned provide).
  */
-export function providerSatisfies(
+export function satisfiedByProvider(
   dep: Dependency,
-  provider: { pkg: PackageInfo; version: string | undefined } | undefined
+  checksum: string,
+  version: string | undefined
 ): boolean {
-  if (provider === undefined) return dep.conflict
-  if (dep.op === VersionOp.CHECKSUM) {
-    return checksumMatches(dep, provider.pkg.checksum) !== dep.conflict
-  }
-  return dependencyMatchesVersion(dep, provider.version)
+  if (dep.op === VersionOp.CHECKSUM) return checksumMatches(dep, checksum) !== dep.conflict
+  return dependencyMatchesVersion(dep, version)
 }
 
 /**
@@ -183,5 +188,5 @@ export function dependencySatisfiedBy(dep: Dependency, pkg: PackageInfo | undefi
   if (pkg === undefined) return dep.conflict
   const version = providedVersion(pkg, dep.name)
   if (version === undefined) return dep.conflict
-  return providerSatisfies(dep, { pkg, version: version ?? undefined })
+  return satisfiedByProvider(dep, pkg.checksum, version ?? undefined)
 }
