@@ -8,6 +8,7 @@ import * as path from 'node:path'
 import { findArch, archNames } from '../arch.js'
 import { makeWorkDir } from '../temp.js'
 import { parseApkindexText, readApkindex } from './formats/apkindex.js'
+import type { PackageTable } from './formats/package-table.js'
 import { PackageCache } from './fetch/cache.js'
 import { parseDependency } from './formats/dependency.js'
 import { InvalidArgumentError, LockedPackageError, UnsatisfiableError } from './errors.js'
@@ -19,6 +20,7 @@ import type { ScriptsMode } from './install/scripts-native.js'
 import { Keyring } from './keys/keyring.js'
 import { readApkPackage, readApkPackageAsync } from './formats/package-file.js'
 import { indexUrl, isRemote, packageUrl, parseRepository } from './fetch/repository.js'
+import { graphOf } from './solver/graph.js'
 import { solve } from './solver/solve.js'
 import { HttpTransport } from './fetch/transport.js'
 import { repositoryCredentials, RepositoryAuth, type HostCredentials } from './fetch/auth.js'
@@ -107,8 +109,14 @@ export interface OpenRepositories {
   arch: string
   repositories: Repository[]
   indexes: RepositoryIndex[]
-  /** Packages in database order: repositories in configured order, stanzas in index order. */
-  packages: RepoPackage[]
+  /** Each index's packages, compact (what the solver reads), in configured order. */
+  tables: PackageTable[]
+  /**
+   * Packages in database order: repositories in configured order, stanzas in index order. Made
+   * whole on first use, which is costly for a large index: look packages up with providersOf,
+   * firstPackageNamed and packageWithChecksum instead.
+   */
+  readonly packages: RepoPackage[]
   keyring: Keyring
   /** Download counters, shared by the index and package fetches of this build. */
   stats: FetchStats
@@ -204,8 +212,9 @@ async function keyFromAlpineKeysPackage(
       keyring: await Keyring.load({}),
       allowUntrusted: true
     })
-    const pkg = index.packages.find((p) => p.name === 'alpine-keys')
-    if (!pkg) return undefined
+    const row = index.table.rowOfName('alpine-keys')
+    if (row < 0) return undefined
+    const pkg = index.table.package(row)
     const bytes = await readSource(packageUrl(repository, pkg, options.arch), repository, transport)
     const file = readApkPackage(bytes, { expected: pkg })
     const entry = file.entries.find(
@@ -265,45 +274,67 @@ export async function openRepositories(options: EngineOptions): Promise<OpenRepo
       maxAgeSeconds: options.indexMaxAgeSeconds,
       logger
     })
-    const packages = indexes.flatMap((index) => index.packages)
-    return { arch: options.arch, repositories, indexes, packages, keyring, stats }
+    const tables = indexes.map((index) => index.table)
+    return {
+      arch: options.arch,
+      repositories,
+      indexes,
+      tables,
+      get packages() {
+        return tables.flatMap((table) => table.all())
+      },
+      keyring,
+      stats
+    }
   } finally {
     // Alpine keys are fetched while the indexes verify; after that the transport has no use.
     done()
   }
 }
 
-const providerIndexes = new WeakMap<OpenRepositories, Map<string, RepoPackage[]>>()
-
 /**
  * Packages of the opened repositories that provide `name`, as their own name or in their `p:`
  * list (`so:libz.so.1`, `cmd:python3`, and paths: busybox-binsh has `p:/bin/sh`), in database
- * order, one per name, version and repository. The index is built on first use and kept with `repos`.
+ * order, one per name, version and repository.
  */
 export function providersOf(repos: OpenRepositories, name: string): RepoPackage[] {
-  let index = providerIndexes.get(repos)
-  if (!index) {
-    index = new Map()
-    const seen = new Set<string>()
-    for (const pkg of repos.packages) {
-      const id = `${pkg.name}-${pkg.version}@${pkg.repository}`
-      if (seen.has(id)) continue
-      seen.add(id)
-      for (const provided of [pkg.name, ...pkg.provides.map((p) => p.name)]) {
-        const list = index.get(provided) ?? []
-        if (!list.includes(pkg)) list.push(pkg)
-        index.set(provided, list)
-      }
-    }
-    providerIndexes.set(repos, index)
+  const seen = new Set<string>()
+  const found: RepoPackage[] = []
+  const graph = graphOf(repos.tables, repos.repositories, repos.arch)
+  for (const pkg of graph.packagesProviding(name)) {
+    const id = `${pkg.name}-${pkg.version}@${pkg.repository}`
+    if (seen.has(id)) continue
+    seen.add(id)
+    found.push(pkg)
   }
-  return index.get(name) ?? []
+  return found
+}
+
+/** The first package named `name` in database order, if any repository has one. */
+export function firstPackageNamed(repos: OpenRepositories, name: string): RepoPackage | undefined {
+  for (const table of repos.tables) {
+    const row = table.rowOfName(name)
+    if (row >= 0) return table.package(row)
+  }
+  return undefined
+}
+
+/** The package with this identity (`C:`) in database order, if any repository has it. */
+export function packageWithChecksum(
+  repos: OpenRepositories,
+  checksum: string
+): RepoPackage | undefined {
+  for (const table of repos.tables) {
+    const row = table.rowOfChecksum(checksum)
+    if (row >= 0) return table.package(row)
+  }
+  return undefined
 }
 
 /** Resolves the world against opened repositories, as `apk add --simulate` would. */
 export function resolveWorld(repos: OpenRepositories, world: string[]): Resolution {
   const deps = parseWorld(world)
-  const solution = solve(deps, repos.packages, {
+  const solution = solve(deps, repos.tables, {
     repositories: repos.repositories,
     arch: repos.arch
   })
@@ -389,7 +420,6 @@ export async function resolveLocked(
   options: EngineOptions
 ): Promise<Resolution> {
   const logger = options.logger ?? silentLogger
-  const listed = new Map(repos.packages.map((p) => [p.checksum, p]))
   const candidates: RepoPackage[] = []
   const missing: LockedPackage[] = []
   for (const lock of locked) {
@@ -399,7 +429,7 @@ export async function resolveLocked(
         `locked package ${lock.name}-${lock.version} names repository #${lock.repository}, which is not configured.`
       )
     }
-    const inIndex = listed.get(lock.checksum)
+    const inIndex = packageWithChecksum(repos, lock.checksum)
     if (inIndex && inIndex.name === lock.name && inIndex.version === lock.version) {
       candidates.push(inIndex)
       continue

@@ -2,6 +2,7 @@
  * The APK engine's data model. Every module of src/apk speaks these types;
  * nothing here knows about GitHub Actions or OCI.
  */
+import type { PackageTable } from './formats/package-table.js'
 
 /** Bits of a dependency's version operator, as apk-tools defines them. */
 export const VersionOp = {
@@ -119,7 +120,10 @@ export interface RepositoryIndex {
   repository: Repository
   /** DESCRIPTION entry, e.g. `v3.22.2-206-ge2cfd1f9853`. */
   description: string
-  packages: RepoPackage[]
+  /** The packages in the compact form the solver reads. */
+  table: PackageTable
+  /** Every package made whole: costly for a large index, so the engine reads `table`. */
+  readonly packages: RepoPackage[]
   /** Name of the key file whose signature verified the index; undefined when untrusted was allowed. */
   signer?: string
 }

@@ -10,6 +10,7 @@ import { makeDirs, writeThroughTemp } from '../files.js'
 import { makeWorkDir } from '../temp.js'
 import {
   type EngineOptions,
+  firstPackageNamed,
   installResolution,
   LockedPackageError,
   type Logger,
@@ -60,7 +61,12 @@ import {
   type LockEntry,
   type LockReport
 } from './lock.js'
-import { alpineRelease, finishRootfs, UNKNOWN_RELEASE_WARNING } from './rootfs.js'
+import {
+  alpineRelease,
+  finishRootfs,
+  RELEASE_PACKAGES,
+  UNKNOWN_RELEASE_WARNING
+} from './rootfs.js'
 import {
   hashAppFiles,
   readRootPackages,
@@ -173,7 +179,10 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
     const found = alpineRelease({
       indexes: repos.indexes,
       repositories: spec.repositories,
-      packages: [...resolution.packages, ...repos.packages]
+      packages: [
+        ...resolution.packages,
+        ...RELEASE_PACKAGES.flatMap((name) => firstPackageNamed(repos, name) ?? [])
+      ]
     })
     const alpine = locked ? (locked.arches[arch.apk]?.alpine ?? found) : found
     plans.push({ arch, repos, resolution, alpine, appEntries, added })

@@ -93,6 +93,9 @@ export interface ReleaseSources {
 
 const ALPINE_SIGNER = /^alpine-devel@lists\.alpinelinux\.org-/
 
+/** The packages whose version is Alpine's release, in the order they are asked. */
+export const RELEASE_PACKAGES = ['alpine-release', 'alpine-base']
+
 /**
  * Alpine's release, from every source there is: an index DESCRIPTION (`v3.22.2-206-g…`, or a
  * bare `3.19.1` from an index Alpine signed, as a release repository's is), the version of the
@@ -107,7 +110,7 @@ export function alpineRelease(sources: ReleaseSources): string | undefined {
     const bare = /^(\d+\.\d+(?:\.\d+)?)(?:-|$)/.exec(text)
     if (bare && signer && ALPINE_SIGNER.test(signer)) return bare[1]
   }
-  for (const name of ['alpine-release', 'alpine-base']) {
+  for (const name of RELEASE_PACKAGES) {
     const pkg = sources.packages.find((p) => p.name === name)
     const version = pkg && /^(\d+\.\d+(?:\.\d+)?(?:_[a-z]+\d*)?)-r\d+$/.exec(pkg.version)
     if (version) return version[1]

@@ -143,10 +143,12 @@ export async function fetchIndexes(
 function attributeToFirstRepository(indexes: RepositoryIndex[]): void {
   const first = new Map<string, number>()
   for (const index of indexes) {
-    for (const pkg of index.packages) {
-      const earlier = first.get(pkg.checksum)
-      if (earlier === undefined) first.set(pkg.checksum, index.repository.index)
-      pkg.repository = earlier ?? index.repository.index
+    const table = index.table
+    for (let row = 0; row < table.count; row++) {
+      const checksum = table.checksums[row]
+      const earlier = first.get(checksum)
+      if (earlier === undefined) first.set(checksum, index.repository.index)
+      table.setRepository(row, earlier ?? index.repository.index)
     }
   }
 }

@@ -5,12 +5,21 @@
  * letter order by formatIndexHeader.
  */
 import { formatDependencies, parseDependency } from './dependency.js'
+import { isValidVersion } from './version.js'
 import { ApkError, FormatError, IndexSignatureError, UntrustedKeyError } from '../errors.js'
 import { GzipLimitError, inflateGzipStream, memberAt, readGzipMember } from './gzip.js'
 import type { Keyring } from '../keys/keyring.js'
 import { leadingUint } from './pkginfo.js'
 import { parseSignatureName, verifyRsaSignature, type SignatureAlgorithm } from './signature.js'
 import { scanTar } from './tar.js'
+import {
+  DEPENDS,
+  INSTALL_IF,
+  NO_DEPENDENCIES,
+  NO_TRIGGERS,
+  PackageTable,
+  PROVIDES
+} from './package-table.js'
 import {
   type Dependency,
   type PackageInfo,
@@ -33,52 +42,14 @@ export const SIGNATURE_MEMBER_LIMIT = 1024 * 1024
  */
 export const INDEX_INFLATE_LIMIT = 128 * 1024 * 1024
 
-/** Letters only the installed database uses; a repository index's copy of them is ignored. */
-const DB_ONLY_LETTERS = new Set(['F', 'M', 'R', 'Z', 'r', 'q', 'a', 's', 'f'])
-
-interface Stanza {
-  pkg: RepoPackage
-  /** An unknown uppercase letter: apk marks the package uninstallable ("This apk-tools is OLD"). */
-  uninstallable: boolean
-  firstLine: number
-}
-
 /**
- * The empty list most packages have for most dependency fields, and every index package for
- * replaces and triggers (only .PKGINFO has them): shared, and frozen so nobody may add to it.
+ * Uppercase letters the scan passes over: S T U L, read when a package is made, and F M R Z,
+ * which only the installed database uses (an index's copy of them is ignored).
  */
-const NONE = Object.freeze([]) as unknown as Dependency[]
-const NO_TRIGGERS = Object.freeze([]) as unknown as string[]
+const IGNORED_UPPERCASE = new Set([...'STULFMRZ'].map((c) => c.charCodeAt(0)))
 
-/**
- * A literal with every field, optional ones included: thousands of packages then share one
- * object shape, which keeps the field stores of the parser fast.
- */
-function newPackage(repository: Repository): RepoPackage {
-  return {
-    checksum: '',
-    name: '',
-    version: '',
-    arch: undefined,
-    size: 0,
-    installedSize: 0,
-    description: '',
-    url: '',
-    license: '',
-    origin: undefined,
-    maintainer: undefined,
-    buildTime: 0,
-    commit: undefined,
-    providerPriority: 0,
-    depends: [],
-    provides: [],
-    installIf: [],
-    replaces: NONE,
-    replacesPriority: 0,
-    triggers: NO_TRIGGERS,
-    repository: repository.index
-  }
-}
+const NEWLINE = 0x0a
+const SPACE = 0x20
 
 /** `Q1`+base64 as written; `X1`+hex is turned into `Q1` form so identities compare as strings. */
 function normaliseChecksum(value: string): string {
@@ -92,132 +63,83 @@ function validChecksum(value: string): boolean {
   return /^Q1[A-Za-z0-9+/]{27}=$/.test(value) || /^[0-9a-fA-F]{32}$/.test(value)
 }
 
-function applyField(
-  stanza: Stanza,
-  letter: string,
-  start: number,
-  end: number,
-  values: ValueReader
-): void {
-  const pkg = stanza.pkg
-  switch (letter) {
-    case 'C':
-      pkg.checksum = normaliseChecksum(values.copy(start, end))
-      return
-    case 'P':
-      pkg.name = values.shared(start, end)
-      return
-    case 'V':
-      pkg.version = values.shared(start, end)
-      return
-    case 'A':
-      pkg.arch = values.shared(start, end)
-      return
-    case 'S':
-      pkg.size = leadingUint(values.view(start, end))
-      return
-    case 'I':
-      pkg.installedSize = leadingUint(values.view(start, end))
-      return
-    case 'T':
-      pkg.description = values.copy(start, end)
-      return
-    case 'U':
-      pkg.url = values.shared(start, end)
-      return
-    case 'L':
-      pkg.license = values.shared(start, end)
-      return
-    case 'o':
-      pkg.origin = values.shared(start, end)
-      return
-    case 'm':
-      pkg.maintainer = values.shared(start, end)
-      return
-    case 't':
-      pkg.buildTime = leadingUint(values.view(start, end))
-      return
-    case 'c':
-      pkg.commit = values.shared(start, end)
-      return
-    case 'k':
-      pkg.providerPriority = leadingUint(values.view(start, end))
-      return
-    case 'D':
-      values.dependencies(start, end, pkg.depends)
-      return
-    case 'p':
-      values.dependencies(start, end, pkg.provides)
-      return
-    case 'i':
-      values.dependencies(start, end, pkg.installIf)
-      return
+/** Bytes [start, end) as a string of their own: UTF-8 when any byte is not ASCII. */
+function decode(bytes: Buffer, start: number, end: number): string {
+  for (let i = start; i < end; i++) {
+    if (bytes[i] >= 0x80) return bytes.toString('utf8', start, end)
   }
-  if (DB_ONLY_LETTERS.has(letter)) return
-  // apk: anything but a lowercase letter is a feature this reader lacks.
-  if (!(letter >= 'a' && letter <= 'z')) stanza.uninstallable = true
+  return bytes.toString('latin1', start, end)
 }
 
-function exactList(list: Dependency[]): Dependency[] {
-  return list.length === 0 ? NONE : list.slice()
-}
+/**
+ * One pass over the index bytes, reading what the solver needs of every stanza (C P V A I k D p
+ * i) into a PackageTable, and where each stanza starts, for the rest (S T U L o m t c) to be read
+ * when a package is made. The bytes are read as latin1 (one char per byte, so offsets match);
+ * values kept are decoded on their own (UTF-8 where they hold non-ASCII bytes), so no kept
+ * string holds on to the text. Subpackages of one origin repeat names and versions, and most
+ * dependency tokens repeat across packages: each distinct value is one shared string, each
+ * distinct token one shared, frozen Dependency.
+ */
+class IndexScanner {
+  private readonly text: string
+  private readonly strings = new Map<string, string>()
+  /** Token text → position in `tokens`, or -1 for a malformed token. */
+  private readonly tokenAt = new Map<string, number>()
+  private readonly tokens: Dependency[] = []
+  private readonly stanzaStarts: number[] = []
+  readonly table: PackageTable
 
-function finishStanza(stanza: Stanza, repository: Repository): RepoPackage | undefined {
-  const pkg = stanza.pkg
-  const where = `index of ${repository.url}, stanza at line ${stanza.firstLine}`
-  if (!pkg.name || !pkg.version) {
-    throw new FormatError(`${where}: no P: (name) or V: (version) line; the index is damaged.`)
-  }
-  if (!validChecksum(pkg.checksum)) {
-    throw new FormatError(
-      `${where} (${pkg.name}-${pkg.version}): missing or malformed C: identity; the index is damaged.`
+  // The stanza being read.
+  private checksum = ''
+  private name = ''
+  private version = ''
+  private arch: string | undefined = undefined
+  private installedSize = 0
+  private priority = 0
+  private uninstallable = false
+  private readonly depends: number[] = []
+  private readonly provides: number[] = []
+  private readonly installIf: number[] = []
+
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly repository: Repository
+  ) {
+    this.text = bytes.toString('latin1')
+    const starts = this.stanzaStarts
+    this.table = new PackageTable(this.tokens, (table, row) =>
+      materialize(table, row, bytes, starts[row])
     )
   }
-  if (stanza.uninstallable) return undefined
-  // Arrays grown by push keep spare room; exact copies keep thousands of packages small.
-  pkg.depends = exactList(pkg.depends)
-  pkg.provides = exactList(pkg.provides)
-  pkg.installIf = exactList(pkg.installIf)
-  return pkg
-}
 
-/**
- * The index text, and the values in it: `view` may share the text's memory (for lookups that
- * do not outlive the parse), `copy` never does, so what packages keep lets the text go.
- */
-interface IndexText {
-  text: string
-  view(start: number, end: number): string
-  copy(start: number, end: number): string
-}
-
-/**
- * Reads the values of one index. Subpackages of one origin repeat its version, URL, licence,
- * maintainer and commit, names recur in dependencies, and most dependency tokens repeat across
- * packages: one shared string
- * or Dependency per distinct value keeps tens of thousands of packages small, and the parse
- * from making garbage.
- */
-class ValueReader {
-  private readonly strings = new Map<string, string>()
-  private readonly deps = new Map<string, Dependency | null>()
-
-  constructor(private readonly index: IndexText) {}
-
-  view(start: number, end: number): string {
-    return this.index.view(start, end)
-  }
-
-  copy(start: number, end: number): string {
-    return this.index.copy(start, end)
-  }
-
-  shared(start: number, end: number): string {
-    const key = this.index.view(start, end)
+  private shared(start: number, end: number): string {
+    const key = this.text.slice(start, end)
     let value = this.strings.get(key)
     if (value === undefined) {
-      value = this.index.copy(start, end)
+      value = decode(this.bytes, start, end)
       this.strings.set(value, value)
+    }
+    return value
+  }
+
+  /** apk's version check, remembered: versions repeat across tokens (`=1`, `=24.09-r0`). */
+  private readonly validVersions = new Map<string, boolean>()
+  private readonly validVersion = (version: string): boolean => {
+    let valid = this.validVersions.get(version)
+    if (valid === undefined) {
+      valid = isValidVersion(version)
+      this.validVersions.set(version, valid)
+    }
+    return valid
+  }
+
+  /** The digits at the start of a value (apk's apk_blob_pull_uint). */
+  private number(start: number, end: number): number {
+    let value = 0
+    for (let i = start; i < end; i++) {
+      const digit = this.bytes[i] - 0x30
+      if (digit < 0 || digit > 9) break
+      value = value * 10 + digit
     }
     return value
   }
@@ -229,114 +151,233 @@ class ValueReader {
     return value
   }
 
-  /** Like parseDependencies: space separated, and a malformed token ends the list. */
-  dependencies(start: number, end: number, into: Dependency[]): void {
-    const text = this.index.text
+  /** Like parseDependencies: space separated, and a malformed token ends the line's list. */
+  private dependencies(start: number, end: number, into: number[]): void {
+    const bytes = this.bytes
     let pos = start
     while (pos < end) {
-      let stop = text.indexOf(' ', pos)
-      if (stop < 0 || stop > end) stop = end
+      let stop = pos
+      while (stop < end && bytes[stop] !== SPACE) stop++
       if (stop > pos) {
-        const dep = this.token(pos, stop)
-        if (!dep) return
-        into.push(dep)
+        const at = this.token(pos, stop)
+        if (at < 0) return
+        into.push(at)
       }
       pos = stop + 1
     }
   }
 
-  private token(start: number, end: number): Dependency | null {
-    const key = this.index.view(start, end)
-    let dep = this.deps.get(key)
-    if (dep === undefined) {
+  private token(start: number, end: number): number {
+    const key = this.text.slice(start, end)
+    let at = this.tokenAt.get(key)
+    if (at === undefined) {
+      at = -1
       try {
-        // Shared by every package that lists the token, so frozen: nobody may change it.
-        const parsed = parseDependency(this.index.copy(start, end))
+        const parsed = parseDependency(decode(this.bytes, start, end), this.validVersion)
         // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`).
         parsed.name = this.intern(parsed.name)
         if (parsed.version !== undefined) parsed.version = this.intern(parsed.version)
-        dep = Object.freeze(parsed)
+        at = this.tokens.length
+        // Shared by every package that lists the token, so frozen: nobody may change it.
+        this.tokens.push(Object.freeze(parsed))
       } catch (error) {
         if (!(error instanceof FormatError)) throw error
-        dep = null
       }
-      this.deps.set(key, dep)
+      this.tokenAt.set(key, at)
     }
-    return dep
+    return at
   }
-}
 
-function parseIndexLines(index: IndexText, repository: Repository): RepoPackage[] {
-  const text = index.text
-  const packages: RepoPackage[] = []
-  const seen = new Set<string>()
-  const values = new ValueReader(index)
-  let stanza: Stanza | undefined
-  let lineNo = 0
-  let pos = 0
-  for (;;) {
-    const end = text.indexOf('\n', pos)
-    // A final line without \n neither adds to nor ends a stanza that apk would keep.
-    if (end < 0) break
-    lineNo++
-    const start = pos
-    pos = end + 1
-    if (end - start < 2) {
-      if (!stanza) continue
-      const pkg = finishStanza(stanza, repository)
-      if (pkg && !seen.has(pkg.checksum)) {
-        seen.add(pkg.checksum)
-        packages.push(pkg)
-      }
-      stanza = undefined
-      continue
+  private field(letter: number, start: number, end: number): void {
+    switch (letter) {
+      case 0x43: // C
+        this.checksum = normaliseChecksum(decode(this.bytes, start, end))
+        return
+      case 0x50: // P
+        this.name = this.shared(start, end)
+        return
+      case 0x56: // V
+        this.version = this.shared(start, end)
+        return
+      case 0x41: // A
+        this.arch = this.shared(start, end)
+        return
+      case 0x49: // I
+        this.installedSize = this.number(start, end)
+        return
+      case 0x6b: // k
+        this.priority = this.number(start, end)
+        return
+      case 0x44: // D
+        this.dependencies(start, end, this.depends)
+        return
+      case 0x70: // p
+        this.dependencies(start, end, this.provides)
+        return
+      case 0x69: // i
+        this.dependencies(start, end, this.installIf)
+        return
     }
-    stanza ??= { pkg: newPackage(repository), uninstallable: false, firstLine: lineNo }
-    applyField(stanza, text[start], start + 2, end, values)
+    // Lowercase letters are either read when a package is made (S T U L o m t c are), or
+    // ignored, as are the letters only the installed database uses.
+    if ((letter >= 0x61 && letter <= 0x7a) || IGNORED_UPPERCASE.has(letter)) return
+    // apk: anything else is a feature this reader lacks.
+    this.uninstallable = true
   }
-  return packages
+
+  private startStanza(): void {
+    this.checksum = ''
+    this.name = ''
+    this.version = ''
+    this.arch = undefined
+    this.installedSize = 0
+    this.priority = 0
+    this.uninstallable = false
+    this.depends.length = 0
+    this.provides.length = 0
+    this.installIf.length = 0
+  }
+
+  private finishStanza(start: number, firstLine: number, seen: Set<string>): void {
+    const where = () => `index of ${this.repository.url}, stanza at line ${firstLine}`
+    if (!this.name || !this.version) {
+      throw new FormatError(`${where()}: no P: (name) or V: (version) line; the index is damaged.`)
+    }
+    if (!validChecksum(this.checksum)) {
+      throw new FormatError(
+        `${where()} (${this.name}-${this.version}): missing or malformed C: identity; the index is damaged.`
+      )
+    }
+    // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
+    if (this.uninstallable || seen.has(this.checksum)) return
+    seen.add(this.checksum)
+    this.stanzaStarts.push(start)
+    this.table.add(
+      {
+        checksum: this.checksum,
+        name: this.name,
+        version: this.version,
+        arch: this.arch,
+        installedSize: this.installedSize,
+        providerPriority: this.priority,
+        repository: this.repository.index
+      },
+      this.depends,
+      this.provides,
+      this.installIf
+    )
+  }
+
+  scan(): PackageTable {
+    const text = this.text
+    const seen = new Set<string>()
+    let inStanza = false
+    let stanzaStart = 0
+    let firstLine = 0
+    let lineNo = 0
+    let pos = 0
+    for (;;) {
+      const end = text.indexOf('\n', pos)
+      // A final line without \n neither adds to nor ends a stanza that apk would keep.
+      if (end < 0) break
+      lineNo++
+      const start = pos
+      pos = end + 1
+      if (end - start < 2) {
+        if (inStanza) this.finishStanza(stanzaStart, firstLine, seen)
+        inStanza = false
+        continue
+      }
+      if (!inStanza) {
+        inStanza = true
+        stanzaStart = start
+        firstLine = lineNo
+        this.startStanza()
+      }
+      this.field(text.charCodeAt(start), start + 2, end)
+    }
+    return this.table
+  }
 }
 
 /**
- * Parses APKINDEX text as apk 2.14 does: `X:value` lines, a line shorter than 2 bytes ends a
+ * Row `row` as a whole package: the table's fields, and the stanza's other lines read again
+ * from where it starts (a repeated letter: the last one counts, as in apk).
+ */
+function materialize(table: PackageTable, row: number, bytes: Buffer, start: number): RepoPackage {
+  const pkg: RepoPackage = {
+    checksum: table.checksums[row],
+    name: table.names[row],
+    version: table.versions[row],
+    arch: table.arches[row],
+    size: 0,
+    installedSize: table.installedSizes[row],
+    description: '',
+    url: '',
+    license: '',
+    origin: undefined,
+    maintainer: undefined,
+    buildTime: 0,
+    commit: undefined,
+    providerPriority: table.priorities[row],
+    depends: table.dependencies(row, DEPENDS),
+    provides: table.dependencies(row, PROVIDES),
+    installIf: table.dependencies(row, INSTALL_IF),
+    replaces: NO_DEPENDENCIES,
+    replacesPriority: 0,
+    triggers: NO_TRIGGERS,
+    repository: table.repositories[row]
+  }
+  let pos = start
+  for (;;) {
+    const end = bytes.indexOf(NEWLINE, pos)
+    if (end < 0 || end - pos < 2) break
+    const value = (): string => decode(bytes, pos + 2, end)
+    switch (bytes[pos]) {
+      case 0x53: // S
+        pkg.size = leadingUint(value())
+        break
+      case 0x54: // T
+        pkg.description = value()
+        break
+      case 0x55: // U
+        pkg.url = value()
+        break
+      case 0x4c: // L
+        pkg.license = value()
+        break
+      case 0x6f: // o
+        pkg.origin = value()
+        break
+      case 0x6d: // m
+        pkg.maintainer = value()
+        break
+      case 0x74: // t
+        pkg.buildTime = leadingUint(value())
+        break
+      case 0x63: // c
+        pkg.commit = value()
+        break
+    }
+    pos = end + 1
+  }
+  return pkg
+}
+
+/**
+ * Parses APKINDEX bytes as apk 2.14 does: `X:value` lines, a line shorter than 2 bytes ends a
  * stanza, and a last stanza with no blank line after it is dropped (apk drops it too).
  * A stanza with an unknown uppercase letter describes a package this reader cannot install
  * correctly; apk marks it uninstallable, we leave it out (no error). Lowercase unknown letters
  * and database-only letters are ignored. A repeated identity keeps its first stanza.
  */
-export function parseApkindexText(text: string, repository: Repository): RepoPackage[] {
-  const view = (start: number, end: number) => text.slice(start, end)
-  return parseIndexLines({ text, view, copy: view }, repository)
+export function readIndexTable(bytes: Buffer, repository: Repository): PackageTable {
+  return new IndexScanner(bytes, repository).scan()
 }
 
-/**
- * The same from the raw bytes: decoded as latin1 (fast, one char per byte, so offsets match),
- * with only the values that hold non-ASCII bytes decoded again as UTF-8. What packages keep is
- * copied out of the bytes: a slice of the text would keep all of it (megabytes) alive.
- */
-function parseApkindexBytes(bytes: Buffer, repository: Repository): RepoPackage[] {
-  const text = bytes.toString('latin1')
-  const high: number[] = []
-  const nonAscii = /[\x80-\xff]/g
-  for (let m = nonAscii.exec(text); m; m = nonAscii.exec(text)) high.push(m.index)
-  let next = 0
-  const hasHigh = (start: number, end: number): boolean => {
-    // Values are asked for in text order.
-    while (next < high.length && high[next] < start) next++
-    return next < high.length && high[next] < end
-  }
-  return parseIndexLines(
-    {
-      text,
-      view: (start: number, end: number) =>
-        hasHigh(start, end) ? bytes.toString('utf8', start, end) : text.slice(start, end),
-      copy: (start: number, end: number) =>
-        hasHigh(start, end)
-          ? bytes.toString('utf8', start, end)
-          : bytes.toString('latin1', start, end)
-    },
-    repository
-  )
+/** The same from text: every package made at once. */
+export function parseApkindexText(text: string, repository: Repository): RepoPackage[] {
+  return readIndexTable(Buffer.from(text, 'utf8'), repository).all()
 }
 
 /**
@@ -563,8 +604,15 @@ export async function readApkindex(
     readIndexEntries(bytes, verified?.signedStart)
   )
   const { description, text } = readIndexText(entries, repository)
-  const packages = parseApkindexBytes(text, repository)
-  const index: RepositoryIndex = { repository, description, packages }
+  const table = readIndexTable(text, repository)
+  const index: RepositoryIndex = {
+    repository,
+    description,
+    table,
+    get packages() {
+      return table.all()
+    }
+  }
   if (verified) index.signer = verified.signer
   return index
 }

@@ -21,7 +21,7 @@ function isProviderAutoSelectable(p: Provider): boolean {
   // Unversioned provides are only picked when something names the real package, or with k > 0.
   if (p.version !== undefined) return true
   if (p.pkg === null) return false
-  return p.pkg.pkg.providerPriority > 0 || p.pkg.name.ss.requirers > 0
+  return p.pkg.providerPriority > 0 || p.pkg.name.ss.requirers > 0
 }
 
 function bit(flag: boolean): number {
@@ -44,10 +44,10 @@ function compareProviders(pA: Provider, pB: Provider): number {
   const byRequested = versionOrder(pA.version, pB.version)
   if (byRequested !== 0) return byRequested
   if (a.name === b.name) {
-    const byPrincipal = versionOrder(a.pkg.version, b.pkg.version)
+    const byPrincipal = versionOrder(a.version, b.version)
     if (byPrincipal !== 0) return byPrincipal
   }
-  const byPriority = a.pkg.providerPriority - b.pkg.providerPriority
+  const byPriority = a.providerPriority - b.providerPriority
   if (byPriority !== 0) return byPriority
   // Lowest repository wins: compare the first set bit.
   return lowestBit(b.repos) - lowestBit(a.repos)
@@ -151,7 +151,7 @@ export class Solver {
     ss.pinningPreferred = DEFAULT_PINNING
     ss.selectable = pkg.installable
     ss.iifFailed = pkg.installIf.length === 0
-    ss.tagPreferred = pkg.pkg.installedSize === 0 || (pkg.repos & this.defaultRepos) !== 0
+    ss.tagPreferred = pkg.installedSize === 0 || (pkg.repos & this.defaultRepos) !== 0
     ss.tagOk = ss.tagPreferred
     for (const d of pkg.depends) this.discoverName(d.name)
   }
@@ -434,7 +434,7 @@ export class Solver {
     }
     // Selecting a broken or disallowed package records the error and goes on, like apk.
     if (!pkg.ss.selectable || !pkg.ss.tagOk) this.markError(pkg)
-    this.assignName(pkg.name, { pkg, version: pkg.pkg.version })
+    this.assignName(pkg.name, { pkg, version: pkg.version })
     for (const d of pkg.provides) this.assignName(d.name, { pkg, version: d.dep.version })
     for (const d of pkg.depends) this.applyConstraint(pkg, d)
   }

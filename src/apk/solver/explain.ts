@@ -304,8 +304,8 @@ const MAX_SUGGESTIONS = 5
 export function suggestNames(graph: SolverGraph, wanted: string): string[] {
   const limit = wanted.length <= 4 ? 1 : wanted.length <= 8 ? 2 : 3
   const scored: [number, string][] = []
-  for (const [name, n] of graph.names) {
-    if (n.providers.length === 0 || name === wanted) continue
+  for (const name of graph.providedNames()) {
+    if (name === wanted) continue
     if (Math.abs(name.length - wanted.length) > limit && !isPrefixPair(name, wanted)) continue
     const distance = editDistance(wanted, name)
     if (distance <= limit) scored.push([distance, name])

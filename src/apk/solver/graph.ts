@@ -1,60 +1,29 @@
 /**
  * The solver's view of a package database: every name with its providers and reverse edges, every
  * package with its resolved dependency names, and the repository tags. It mirrors apk-tools'
- * `apk_name` / `apk_package` / `repo_tags`, including their per-solve state, so solve.ts can
+ * `apk_name` / `apk_package` / `repo_tags`, including their per-solve state, so core.ts can
  * follow apk's algorithm step by step.
+ *
+ * It is built from PackageTables in two parts. The numbering is made for every package at once,
+ * in flat arrays: names, packages (one per identity), and each name's providers, reverse
+ * dependencies and reverse install_if. The objects the solver walks (SolverName, SolverPackage
+ * and their lists) are made when a solve first reaches them: a solve that touches part of a
+ * large index pays for that part, in time and in memory.
  */
-import { providerSatisfies } from '../formats/dependency.js'
+import { satisfiedByProvider } from '../formats/dependency.js'
+import {
+  DEPENDS,
+  INSTALL_IF,
+  PROVIDES,
+  tableOfPackages,
+  type PackageTable
+} from '../formats/package-table.js'
 import { InvalidArgumentError } from '../errors.js'
 import type { Dependency, RepoPackage, Repository } from '../types.js'
 
-/** Most names have no reverse edges: they share this empty list until they get one. */
-const NONE: SolverName[] = []
-const NO_DEPS: SolverDep[] = []
-/** Names nobody provides share this list; frozen, since only the build adds providers. */
+const NO_NAMES = Object.freeze([]) as unknown as SolverName[]
+const NO_DEPS = Object.freeze([]) as unknown as SolverDep[]
 const NO_PROVIDERS = Object.freeze([]) as unknown as Provider[]
-
-export class SolverName {
-  /** Packages that provide this name, in database order. */
-  providers: Provider[] = []
-  /** Names of packages that depend on this name (conflicts included), in database order. */
-  rdepends: SolverName[] = NONE
-  /** Names of packages whose install_if mentions this name. */
-  rinstallIf: SolverName[] = NONE
-  readonly ss = new NameState()
-
-  constructor(readonly name: string) {}
-}
-
-export interface SolverDep {
-  dep: Dependency
-  name: SolverName
-}
-
-export class SolverPackage {
-  readonly ss = new PackageState()
-
-  constructor(
-    readonly pkg: RepoPackage,
-    readonly name: SolverName,
-    readonly depends: SolverDep[],
-    readonly provides: SolverDep[],
-    readonly installIf: SolverDep[],
-    /** Bit i set: the package is in the i-th configured repository. */
-    public repos: number,
-    /** False when the package cannot be installed at all (wrong arch). */
-    readonly installable: boolean
-  ) {}
-}
-
-/** A package providing a name: under its own version, a provided version, or unversioned. */
-export interface Provider {
-  pkg: SolverPackage | null
-  /** undefined: an unversioned provide (or no provider at all). */
-  version: string | undefined
-}
-
-export const NO_PROVIDER: Provider = { pkg: null, version: undefined }
 
 /**
  * Per-name solver state (apk's `apk_solver_name_state`). The yes/no fields are bits of one
@@ -265,9 +234,100 @@ export class PackageState {
   }
 }
 
+/** A name, with its solver state (apk's `apk_name` and its `ss`). */
+export class SolverName extends NameState {
+  private providerList: Provider[] | undefined = undefined
+  private rdependList: SolverName[] | undefined = undefined
+  private rinstallIfList: SolverName[] | undefined = undefined
+
+  constructor(
+    private readonly graph: Graph,
+    readonly id: number,
+    readonly name: string
+  ) {
+    super()
+  }
+
+  /** The solver state: the name itself, one object instead of two. */
+  get ss(): NameState {
+    return this
+  }
+
+  /** Packages that provide this name, in database order. */
+  get providers(): Provider[] {
+    return (this.providerList ??= this.graph.providersOf(this.id))
+  }
+
+  /** Names of packages that depend on this name (conflicts included), in database order. */
+  get rdepends(): SolverName[] {
+    return (this.rdependList ??= this.graph.reverseDepends(this.id))
+  }
+
+  /** Names of packages whose install_if mentions this name. */
+  get rinstallIf(): SolverName[] {
+    return (this.rinstallIfList ??= this.graph.reverseInstallIf(this.id))
+  }
+}
+
+export interface SolverDep {
+  dep: Dependency
+  name: SolverName
+}
+
+/** A package, with its solver state (apk's `apk_package` and its `ss`). */
+export class SolverPackage extends PackageState {
+  constructor(
+    private readonly table: PackageTable,
+    private readonly row: number,
+    readonly name: SolverName,
+    readonly depends: SolverDep[],
+    readonly provides: SolverDep[],
+    readonly installIf: SolverDep[],
+    /** Bit i set: the package is in the i-th configured repository. */
+    readonly repos: number,
+    /** False when the package cannot be installed at all (wrong arch). */
+    readonly installable: boolean
+  ) {
+    super()
+  }
+
+  /** The solver state: the package itself, one object instead of two. */
+  get ss(): PackageState {
+    return this
+  }
+
+  /** The whole package (made on first use). */
+  get pkg(): RepoPackage {
+    return this.table.package(this.row)
+  }
+
+  get version(): string {
+    return this.table.versions[this.row]
+  }
+
+  get checksum(): string {
+    return this.table.checksums[this.row]
+  }
+
+  get providerPriority(): number {
+    return this.table.priorities[this.row]
+  }
+
+  get installedSize(): number {
+    return this.table.installedSizes[this.row]
+  }
+}
+
+/** A package providing a name: under its own version, a provided version, or unversioned. */
+export interface Provider {
+  pkg: SolverPackage | null
+  /** undefined: an unversioned provide (or no provider at all). */
+  version: string | undefined
+}
+
+export const NO_PROVIDER: Provider = { pkg: null, version: undefined }
+
 export interface SolverGraph {
-  names: Map<string, SolverName>
-  packages: SolverPackage[]
   /** Tag names by id; id 0 is the untagged default. */
   tags: string[]
   /** For each tag id, the bitmask of repositories carrying that tag. */
@@ -276,6 +336,10 @@ export interface SolverGraph {
   tagId(tag: string): number
   /** The name node, created when nothing mentioned the name yet. */
   name(name: string): SolverName
+  /** Every name some package provides. */
+  providedNames(): string[]
+  /** The packages providing `name`, each once, in database order. */
+  packagesProviding(name: string): RepoPackage[]
   /** Forgets the state of the previous solve. */
   resetState(): void
 }
@@ -289,17 +353,97 @@ export function normalizeTag(tag: string | undefined): string {
   return tag.startsWith('@') ? tag.slice(1) : tag
 }
 
-class GraphBuilder implements SolverGraph {
-  readonly names = new Map<string, SolverName>()
-  readonly packages: SolverPackage[] = []
+function archFits(pkgArch: string | undefined, arch: string): boolean {
+  return pkgArch === undefined || pkgArch === '' || pkgArch === arch || pkgArch === 'noarch'
+}
+
+/** Lists by name in flat arrays: name `id`'s entries are `items[starts[id] .. starts[id + 1])`. */
+interface NameLists {
+  starts: Int32Array
+  items: Int32Array
+}
+
+/** `(name, item)` pairs, and optionally a number more with each, in flat arrays of known size. */
+class Pairs {
+  readonly names: Int32Array
+  readonly items: Int32Array
+  readonly extra: Int32Array | undefined
+  private n = 0
+
+  constructor(size: number, withExtra: boolean) {
+    this.names = new Int32Array(size)
+    this.items = new Int32Array(size)
+    this.extra = withExtra ? new Int32Array(size) : undefined
+  }
+
+  add(name: number, item: number, extra: number): void {
+    this.names[this.n] = name
+    this.items[this.n] = item
+    if (this.extra !== undefined) this.extra[this.n] = extra
+    this.n++
+  }
+}
+
+/**
+ * Groups `(name, item)` pairs by name, keeping their order; with `distinct`, each item once per
+ * name (its first time).
+ */
+function groupByName(
+  nameCount: number,
+  names: Int32Array,
+  items: Int32Array,
+  distinct: boolean
+): NameLists {
+  const starts = new Int32Array(nameCount + 1)
+  for (let i = 0; i < names.length; i++) starts[names[i] + 1]++
+  for (let id = 0; id < nameCount; id++) starts[id + 1] += starts[id]
+  const fill = starts.slice(0, nameCount)
+  const grouped = new Int32Array(names.length)
+  for (let i = 0; i < names.length; i++) grouped[fill[names[i]]++] = items[i]
+  if (!distinct) return { starts, items: grouped }
+  // Keep each item's first time in each group: `last[item]` is the group that last kept it.
+  const last = new Int32Array(nameCount).fill(-1)
+  const kept = new Int32Array(names.length)
+  const keptStarts = new Int32Array(nameCount + 1)
+  let n = 0
+  for (let id = 0; id < nameCount; id++) {
+    for (let i = starts[id]; i < starts[id + 1]; i++) {
+      const item = grouped[i]
+      if (last[item] === id) continue
+      last[item] = id
+      kept[n++] = item
+    }
+    keptStarts[id + 1] = n
+  }
+  return { starts: keptStarts, items: kept.slice(0, n) }
+}
+
+class Graph implements SolverGraph {
   readonly tags: string[] = ['']
   readonly tagRepos: number[] = [0]
   private readonly repoBits = new Map<number, number>()
-  private readonly byChecksum = new Map<string, SolverPackage>()
-  /** Index parsers share one Dependency per token; the graph shares one SolverDep per Dependency. */
-  private readonly solverDeps = new Map<Dependency, SolverDep>()
+  private readonly nameIds = new Map<string, number>()
+  private readonly nameStrings: string[] = []
+  /** Names the packages know; later ones (from the world) have no providers or reverse edges. */
+  private readonly knownNames: number
+  /** For each table, the name id of each of its tokens. */
+  private readonly tokenNames: Int32Array[]
+  // Packages, one per identity, in database order.
+  private readonly pkgTable: Int32Array
+  private readonly pkgRow: Int32Array
+  private readonly pkgRepos: Int32Array
+  private readonly providerLists: NameLists
+  /** For each provider entry: -1 when it is the package's own name, else the provide's token. */
+  private readonly providerTokens: Int32Array
+  private readonly rdependLists: NameLists
+  private readonly rinstallIfLists: NameLists
+  // The objects, made on first use.
+  private readonly nameObjects: (SolverName | undefined)[]
+  private readonly packageObjects: (SolverPackage | undefined)[]
+  private readonly depObjects: (SolverDep | undefined)[][]
 
   constructor(
+    private readonly tables: PackageTable[],
     repositories: Repository[],
     private readonly arch: string | undefined
   ) {
@@ -321,37 +465,95 @@ class GraphBuilder implements SolverGraph {
       }
       this.tagRepos[id] |= bit
     })
-  }
 
-  tagId(tag: string): number {
-    return this.tags.indexOf(tag)
-  }
-
-  resetState(): void {
-    // Reset in place: fresh objects per solve get pretenured by V8 and make solving 4x slower.
-    for (const name of this.names.values()) name.ss.reset()
-    for (const pkg of this.packages) pkg.ss.reset()
-  }
-
-  name(name: string): SolverName {
-    let n = this.names.get(name)
-    if (n === undefined) {
-      n = new SolverName(name)
-      this.names.set(name, n)
-    }
-    return n
-  }
-
-  private deps(deps: Dependency[]): SolverDep[] {
-    if (deps.length === 0) return NO_DEPS
-    return deps.map((dep) => {
-      let sd = this.solverDeps.get(dep)
-      if (sd === undefined) {
-        sd = { dep, name: this.name(dep.name) }
-        this.solverDeps.set(dep, sd)
-      }
-      return sd
+    this.tokenNames = tables.map((table) => {
+      const ids = new Int32Array(table.tokens.length)
+      table.tokens.forEach((dep, i) => (ids[i] = this.nameId(dep.name)))
+      return ids
     })
+
+    // One package per identity: apk merges one seen in several repositories.
+    let total = 0
+    for (const table of tables) total += table.count
+    this.pkgTable = new Int32Array(total)
+    this.pkgRow = new Int32Array(total)
+    this.pkgRepos = new Int32Array(total)
+    const pkgName = new Int32Array(total)
+    const byChecksum = new Map<string, number>()
+    let count = 0
+    tables.forEach((table, t) => {
+      for (let row = 0; row < table.count; row++) {
+        const bit = this.repoBit(table.repositories[row])
+        const checksum = table.checksums[row]
+        const same = checksum !== '' ? byChecksum.get(checksum) : undefined
+        if (same !== undefined) {
+          this.pkgRepos[same] |= bit
+          continue
+        }
+        if (checksum !== '') byChecksum.set(checksum, count)
+        this.pkgTable[count] = t
+        this.pkgRow[count] = row
+        this.pkgRepos[count] = bit
+        pkgName[count] = this.nameId(table.names[row])
+        count++
+      }
+    })
+    this.knownNames = this.nameStrings.length
+    // Filled up front: arrays written a few entries far apart would turn sparse and slow.
+    this.nameObjects = new Array<SolverName | undefined>(this.knownNames).fill(undefined)
+    this.packageObjects = new Array<SolverPackage | undefined>(count).fill(undefined)
+    this.depObjects = tables.map((table) =>
+      new Array<SolverDep | undefined>(table.tokens.length).fill(undefined)
+    )
+
+    // Providers: each package under its own name, then under each name it provides. Reverse
+    // edges: a package's name under each name it depends on, or has in its install_if.
+    let provides = 0
+    let depends = 0
+    let installIfs = 0
+    for (let pkg = 0; pkg < count; pkg++) {
+      const starts = tables[this.pkgTable[pkg]].listStarts
+      const base = this.pkgRow[pkg] * 3
+      depends += starts[base + DEPENDS + 1] - starts[base + DEPENDS]
+      provides += starts[base + PROVIDES + 1] - starts[base + PROVIDES]
+      installIfs += starts[base + INSTALL_IF + 1] - starts[base + INSTALL_IF]
+    }
+    const prov = new Pairs(count + provides, true)
+    const dep = new Pairs(depends, false)
+    const iif = new Pairs(installIfs, false)
+    for (let pkg = 0; pkg < count; pkg++) {
+      const t = this.pkgTable[pkg]
+      const { lists, listStarts: starts } = tables[t]
+      const base = this.pkgRow[pkg] * 3
+      const tokenNames = this.tokenNames[t]
+      const own = pkgName[pkg]
+      prov.add(own, pkg, -1)
+      for (let i = starts[base + PROVIDES]; i < starts[base + PROVIDES + 1]; i++) {
+        prov.add(tokenNames[lists[i]], pkg, lists[i])
+      }
+      for (let i = starts[base + DEPENDS]; i < starts[base + DEPENDS + 1]; i++) {
+        dep.add(tokenNames[lists[i]], own, 0)
+      }
+      for (let i = starts[base + INSTALL_IF]; i < starts[base + INSTALL_IF + 1]; i++) {
+        iif.add(tokenNames[lists[i]], own, 0)
+      }
+    }
+    const known = this.knownNames
+    this.providerLists = groupByName(known, prov.names, prov.items, false)
+    // The same grouping, for which token each provider entry came through.
+    this.providerTokens = groupByName(known, prov.names, prov.extra as Int32Array, false).items
+    this.rdependLists = groupByName(known, dep.names, dep.items, true)
+    this.rinstallIfLists = groupByName(known, iif.names, iif.items, true)
+  }
+
+  private nameId(name: string): number {
+    let id = this.nameIds.get(name)
+    if (id === undefined) {
+      id = this.nameStrings.length
+      this.nameStrings.push(name)
+      this.nameIds.set(name, id)
+    }
+    return id
   }
 
   /** A package from a repository the options did not list counts as an untagged repository. */
@@ -365,64 +567,131 @@ class GraphBuilder implements SolverGraph {
     return bit
   }
 
-  add(pkg: RepoPackage): void {
-    const bit = this.repoBit(pkg.repository)
-    // apk merges one identity seen in several repositories into one package.
-    const same = pkg.checksum !== '' ? this.byChecksum.get(pkg.checksum) : undefined
-    if (same !== undefined) {
-      same.repos |= bit
-      return
-    }
-    const sp = new SolverPackage(
-      pkg,
-      this.name(pkg.name),
-      this.deps(pkg.depends),
-      this.deps(pkg.provides),
-      this.deps(pkg.installIf),
-      bit,
-      this.arch === undefined || archFits(pkg.arch, this.arch)
-    )
-    if (pkg.checksum !== '') this.byChecksum.set(pkg.checksum, sp)
-    this.packages.push(sp)
-    sp.name.providers.push({ pkg: sp, version: pkg.version })
-    for (const p of sp.provides) p.name.providers.push({ pkg: sp, version: p.dep.version })
-    // Only a name with an earlier package can already be on a reverse list: scan only then.
-    const maybeListed = sp.name.providers.some((p) => p.pkg !== sp && p.pkg?.name === sp.name)
-    for (const d of sp.depends) {
-      if (d.name.rdepends === NONE) d.name.rdepends = []
-      addOnce(d.name.rdepends, sp.name, maybeListed)
-    }
-    for (const d of sp.installIf) {
-      if (d.name.rinstallIf === NONE) d.name.rinstallIf = []
-      addOnce(d.name.rinstallIf, sp.name, maybeListed)
-    }
+  tagId(tag: string): number {
+    return this.tags.indexOf(tag)
   }
 
-  /**
-   * Arrays grown by push keep spare room (most of these lists hold one or two entries): exact
-   * copies make a graph of tens of thousands of names much smaller. Also lets the build's
-   * lookup tables go.
-   */
-  finish(): void {
-    for (const n of this.names.values()) {
-      n.providers = n.providers.length === 0 ? NO_PROVIDERS : n.providers.slice()
-      if (n.rdepends !== NONE) n.rdepends = n.rdepends.slice()
-      if (n.rinstallIf !== NONE) n.rinstallIf = n.rinstallIf.slice()
+  name(name: string): SolverName {
+    return this.nameAt(this.nameId(name))
+  }
+
+  nameAt(id: number): SolverName {
+    let name = this.nameObjects[id]
+    if (name === undefined) {
+      name = new SolverName(this, id, this.nameStrings[id])
+      this.nameObjects[id] = name
     }
-    this.solverDeps.clear()
-    this.byChecksum.clear()
+    return name
+  }
+
+  providedNames(): string[] {
+    const starts = this.providerLists.starts
+    const names: string[] = []
+    for (let id = 0; id < this.knownNames; id++) {
+      if (starts[id + 1] > starts[id]) names.push(this.nameStrings[id])
+    }
+    return names
+  }
+
+  packagesProviding(name: string): RepoPackage[] {
+    const id = this.nameIds.get(name)
+    if (id === undefined || id >= this.knownNames) return []
+    const { starts, items } = this.providerLists
+    const out: RepoPackage[] = []
+    for (let i = starts[id]; i < starts[id + 1]; i++) {
+      const made = this.tables[this.pkgTable[items[i]]].package(this.pkgRow[items[i]])
+      if (!out.includes(made)) out.push(made)
+    }
+    return out
+  }
+
+  resetState(): void {
+    // Reset in place: fresh objects per solve get pretenured by V8 and make solving 4x slower.
+    for (const name of this.nameObjects) name?.ss.reset()
+    for (const pkg of this.packageObjects) pkg?.ss.reset()
+  }
+
+  private packageAt(pkg: number): SolverPackage {
+    let sp = this.packageObjects[pkg]
+    if (sp === undefined) {
+      const t = this.pkgTable[pkg]
+      const table = this.tables[t]
+      const row = this.pkgRow[pkg]
+      sp = new SolverPackage(
+        table,
+        row,
+        this.name(table.names[row]),
+        this.deps(t, row, DEPENDS),
+        this.deps(t, row, PROVIDES),
+        this.deps(t, row, INSTALL_IF),
+        this.pkgRepos[pkg],
+        this.arch === undefined || archFits(table.arches[row], this.arch)
+      )
+      this.packageObjects[pkg] = sp
+    }
+    return sp
+  }
+
+  /** One of a row's lists; the index parser shares tokens, the graph one SolverDep per token. */
+  private deps(t: number, row: number, which: number): SolverDep[] {
+    const table = this.tables[t]
+    const start = table.listStarts[row * 3 + which]
+    const end = table.listStarts[row * 3 + which + 1]
+    if (start === end) return NO_DEPS
+    const objects = this.depObjects[t]
+    const out: SolverDep[] = []
+    for (let i = start; i < end; i++) {
+      const token = table.lists[i]
+      let sd = objects[token]
+      if (sd === undefined) {
+        sd = { dep: table.tokens[token], name: this.nameAt(this.tokenNames[t][token]) }
+        objects[token] = sd
+      }
+      out.push(sd)
+    }
+    return out
+  }
+
+  providersOf(id: number): Provider[] {
+    if (id >= this.knownNames) return NO_PROVIDERS
+    const { starts, items } = this.providerLists
+    if (starts[id] === starts[id + 1]) return NO_PROVIDERS
+    const out: Provider[] = []
+    for (let i = starts[id]; i < starts[id + 1]; i++) {
+      const pkg = this.packageAt(items[i])
+      const token = this.providerTokens[i]
+      const version =
+        token < 0 ? pkg.version : this.tables[this.pkgTable[items[i]]].tokens[token].version
+      out.push({ pkg, version })
+    }
+    return out
+  }
+
+  reverseDepends(id: number): SolverName[] {
+    return this.namesIn(this.rdependLists, id)
+  }
+
+  reverseInstallIf(id: number): SolverName[] {
+    return this.namesIn(this.rinstallIfLists, id)
+  }
+
+  private namesIn(lists: NameLists, id: number): SolverName[] {
+    if (id >= this.knownNames || lists.starts[id] === lists.starts[id + 1]) return NO_NAMES
+    const out: SolverName[] = []
+    for (let i = lists.starts[id]; i < lists.starts[id + 1]; i++) {
+      out.push(this.nameAt(lists.items[i]))
+    }
+    return out
   }
 }
 
-/** Appends `name` unless it is the last entry or, when it may be listed, anywhere in the list. */
-function addOnce(list: SolverName[], name: SolverName, maybeListed: boolean): void {
-  if (list[list.length - 1] === name) return
-  if (maybeListed && list.includes(name)) return
-  list.push(name)
-}
+/** What a graph is built from: the opened indexes' tables, or packages already made. */
+export type PackageSource = PackageTable[] | RepoPackage[]
 
-function archFits(pkgArch: string | undefined, arch: string): boolean {
-  return pkgArch === undefined || pkgArch === '' || pkgArch === arch || pkgArch === 'noarch'
+function tablesOf(source: PackageSource): PackageTable[] {
+  if (source.length === 0) return []
+  if ('lists' in source[0]) return source as PackageTable[]
+  return [tableOfPackages(source as RepoPackage[])]
 }
 
 /**
@@ -430,47 +699,53 @@ function archFits(pkgArch: string | undefined, arch: string): boolean {
  * stanzas in order). `arch`, when given, makes packages of another arch uninstallable.
  */
 export function buildGraph(
-  packages: RepoPackage[],
+  source: PackageSource,
   repositories: Repository[],
   arch: string | undefined
 ): SolverGraph {
-  const builder = new GraphBuilder(repositories, arch)
-  for (const pkg of packages) builder.add(pkg)
-  builder.finish()
-  return builder
+  return new Graph(tablesOf(source), repositories, arch)
 }
 
 interface CachedGraph {
   key: string
-  length: number
   graph: SolverGraph
 }
 
-const cache = new WeakMap<RepoPackage[], CachedGraph>()
+const cache = new WeakMap<PackageSource, CachedGraph>()
 
-function cacheKey(repositories: Repository[], arch: string | undefined): string {
+function cacheKey(source: PackageSource, repositories: Repository[], arch: string | undefined) {
   const repos = repositories.map((r) => `${r.index}@${normalizeTag(r.tag)}`).join(',')
-  return `${arch ?? ''}|${repos}`
+  return `${arch ?? ''}|${repos}|${source.length}`
 }
 
 /**
- * The graph for this package list, built once per list (and repositories/arch) and reused with
- * fresh solver state: building it dominates the cost of a solve on a full index. The list must
- * not change between calls; a different length rebuilds it.
+ * The graph for this package source, built once per source (and repositories/arch) and kept:
+ * building it is the larger part of a solve on a full index. The source must not change between
+ * calls; a different length rebuilds it. Its solver state is what the last solve left: see
+ * graphFor.
  */
-export function graphFor(
-  packages: RepoPackage[],
+export function graphOf(
+  source: PackageSource,
   repositories: Repository[],
   arch: string | undefined
 ): SolverGraph {
-  const key = cacheKey(repositories, arch)
-  const hit = cache.get(packages)
-  if (hit !== undefined && hit.key === key && hit.length === packages.length) {
-    hit.graph.resetState()
-    return hit.graph
-  }
-  const graph = buildGraph(packages, repositories, arch)
-  cache.set(packages, { key, length: packages.length, graph })
+  const key = cacheKey(source, repositories, arch)
+  const hit = cache.get(source)
+  if (hit !== undefined && hit.key === key) return hit.graph
+  const graph = buildGraph(source, repositories, arch)
+  cache.set(source, { key, graph })
+  return graph
+}
+
+/** graphOf, with fresh solver state for a new solve. */
+export function graphFor(
+  source: PackageSource,
+  repositories: Repository[],
+  arch: string | undefined
+): SolverGraph {
+  const hit = cache.get(source)
+  const graph = graphOf(source, repositories, arch)
+  if (hit?.graph === graph) graph.resetState()
   return graph
 }
 
@@ -492,7 +767,7 @@ export function isProvided(
   if (p.pkg === null) return dep.conflict
   // A package that provides a name it also conflicts with does not conflict with itself.
   if (dep.conflict && dependent === p.pkg) return true
-  return providerSatisfies(dep, { pkg: p.pkg.pkg, version: p.version })
+  return satisfiedByProvider(dep, p.pkg.checksum, p.version)
 }
 
 /** The tag a chosen package installs under (apk's `get_tag`): the first allowed tag carrying it. */

@@ -11,7 +11,13 @@ import { UnsatisfiableError } from '../errors.js'
 import { generateChangeset } from './changeset.js'
 import { Solver } from './core.js'
 import { explainFailure } from './explain.js'
-import { graphFor, normalizeTag, packageTag, type SolverGraph } from './graph.js'
+import {
+  graphFor,
+  normalizeTag,
+  packageTag,
+  type PackageSource,
+  type SolverGraph
+} from './graph.js'
 import type { Dependency, RepoPackage, Repository } from '../types.js'
 
 export interface Solution {
@@ -66,14 +72,14 @@ function worldTagIds(
 }
 
 /**
- * Resolves `world` against `packages` (database order: repositories in configured order, index
- * stanzas in order) exactly as apk-tools 2.14 would for an empty root, and returns the packages to
+ * Resolves `world` against `packages` (the opened indexes' tables, or packages already made; in
+ * database order: repositories in configured order, index stanzas in order) exactly as apk-tools 2.14 would for an empty root, and returns the packages to
  * install in apk's changeset order. Throws UnsatisfiableError with apk-style problems when the
  * world cannot be satisfied or leaves a choice apk refuses to make.
  */
 export function solve(
   world: Dependency[],
-  packages: RepoPackage[],
+  packages: PackageSource,
   options: SolveOptions
 ): Solution {
   const graph = graphFor(packages, options.repositories, options.arch)

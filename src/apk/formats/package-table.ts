@@ -1,0 +1,163 @@
+/**
+ * The packages of an index in the compact form the solver reads: one row per package, its
+ * fields in parallel arrays, its dependency lists as positions in one table of distinct tokens.
+ * A whole RepoPackage is made only when asked for. Tens of thousands of packages then cost a
+ * few megabytes instead of an object graph each, and what only an installed package needs
+ * (description, URL, licence…) is read for the few that get installed.
+ */
+import type { Dependency, RepoPackage } from '../types.js'
+
+/** Which of a row's three dependency lists. */
+export const DEPENDS = 0
+export const PROVIDES = 1
+export const INSTALL_IF = 2
+
+/** The empty list most packages have for most dependency fields: shared, frozen. */
+export const NO_DEPENDENCIES = Object.freeze([]) as unknown as Dependency[]
+export const NO_TRIGGERS = Object.freeze([]) as unknown as string[]
+
+/** One row as the readers add it. */
+export interface PackageRow {
+  checksum: string
+  name: string
+  version: string
+  arch: string | undefined
+  installedSize: number
+  providerPriority: number
+  repository: number
+}
+
+export class PackageTable {
+  readonly checksums: string[] = []
+  readonly names: string[] = []
+  readonly versions: string[] = []
+  readonly arches: (string | undefined)[] = []
+  readonly installedSizes: number[] = []
+  readonly priorities: number[] = []
+  readonly repositories: number[] = []
+  /** Where each row's depends, provides and install_if start in `lists`: 3 per row, then the end. */
+  readonly listStarts: number[] = [0]
+  /** Token positions (in `tokens`) of every row's lists, one after the other. */
+  readonly lists: number[] = []
+  private readonly objects: (RepoPackage | undefined)[] = []
+  private byChecksum: Map<string, number> | undefined
+
+  /**
+   * @param tokens the distinct dependency tokens the rows' lists point into
+   * @param materialize makes row `row`'s whole package (called once per row)
+   */
+  constructor(
+    readonly tokens: Dependency[],
+    private readonly materialize: (table: PackageTable, row: number) => RepoPackage
+  ) {}
+
+  get count(): number {
+    return this.names.length
+  }
+
+  /** Adds a row; its lists are token positions. */
+  add(row: PackageRow, depends: number[], provides: number[], installIf: number[]): void {
+    this.checksums.push(row.checksum)
+    this.names.push(row.name)
+    this.versions.push(row.version)
+    this.arches.push(row.arch)
+    this.installedSizes.push(row.installedSize)
+    this.priorities.push(row.providerPriority)
+    this.repositories.push(row.repository)
+    for (const list of [depends, provides, installIf]) {
+      for (let i = 0; i < list.length; i++) this.lists.push(list[i])
+      this.listStarts.push(this.lists.length)
+    }
+  }
+
+  /** The tokens of one of a row's lists (DEPENDS, PROVIDES or INSTALL_IF), as a new array. */
+  dependencies(row: number, which: number): Dependency[] {
+    const start = this.listStarts[row * 3 + which]
+    const end = this.listStarts[row * 3 + which + 1]
+    if (start === end) return NO_DEPENDENCIES
+    const out: Dependency[] = []
+    for (let i = start; i < end; i++) out.push(this.tokens[this.lists[i]])
+    return out
+  }
+
+  /** Row `row` as a whole package, made on first use and the same object after. */
+  package(row: number): RepoPackage {
+    // Filled up front: writing a few rows far apart into an empty array would make it sparse.
+    if (this.objects.length < this.count) {
+      for (let i = this.objects.length; i < this.count; i++) this.objects.push(undefined)
+    }
+    let pkg = this.objects[row]
+    if (pkg === undefined) {
+      pkg = this.materialize(this, row)
+      this.objects[row] = pkg
+    }
+    return pkg
+  }
+
+  /** Every row as a package, in order (makes them all: for tests and small tables). */
+  all(): RepoPackage[] {
+    const out: RepoPackage[] = []
+    for (let row = 0; row < this.count; row++) out.push(this.package(row))
+    return out
+  }
+
+  /** The row with this identity (`C:`), or -1. */
+  rowOfChecksum(checksum: string): number {
+    if (this.byChecksum === undefined) {
+      this.byChecksum = new Map()
+      this.checksums.forEach((c, row) => {
+        if (!this.byChecksum?.has(c)) this.byChecksum?.set(c, row)
+      })
+    }
+    return this.byChecksum.get(checksum) ?? -1
+  }
+
+  /** The first row named `name`, or -1. */
+  rowOfName(name: string): number {
+    return this.names.indexOf(name)
+  }
+
+  /** Moves a row to another repository (the first that carries its identity). */
+  setRepository(row: number, repository: number): void {
+    this.repositories[row] = repository
+    const pkg = this.objects[row]
+    if (pkg !== undefined) pkg.repository = repository
+  }
+}
+
+/**
+ * A table over packages already made (a lock's candidates, a test's list): rows point at the
+ * same objects, and their Dependency objects become the tokens.
+ */
+export function tableOfPackages(packages: RepoPackage[]): PackageTable {
+  const tokens: Dependency[] = []
+  const positions = new Map<Dependency, number>()
+  const positionsOf = (deps: Dependency[]): number[] =>
+    deps.map((dep) => {
+      let at = positions.get(dep)
+      if (at === undefined) {
+        at = tokens.length
+        tokens.push(dep)
+        positions.set(dep, at)
+      }
+      return at
+    })
+  const table = new PackageTable(tokens, (_, row) => packages[row])
+  for (const pkg of packages) {
+    table.add(
+      {
+        checksum: pkg.checksum,
+        name: pkg.name,
+        version: pkg.version,
+        arch: pkg.arch,
+        installedSize: pkg.installedSize,
+        providerPriority: pkg.providerPriority,
+        repository: pkg.repository
+      },
+      positionsOf(pkg.depends),
+      positionsOf(pkg.provides),
+      positionsOf(pkg.installIf)
+    )
+  }
+  return table
+}
