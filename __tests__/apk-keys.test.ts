@@ -87,6 +87,25 @@ describe('Keyring.load', () => {
     )
   })
 
+  it('takes only RSA keys, and names a damaged one when it is used', async () => {
+    const keysDir = path.join(dir, 'keys')
+    fs.mkdirSync(keysDir)
+    const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey
+    fs.writeFileSync(path.join(keysDir, 'ec.rsa.pub'), ec.export({ type: 'spki', format: 'pem' }))
+    const a = generateSigningKey()
+    // The RSA algorithm identifier, then a key body cut short: it looks like a key until used.
+    const der = Buffer.from(a.publicKeyPem.replace(/-----[^-]+-----|\s/g, ''), 'base64')
+    const cut = der.subarray(0, 40).toString('base64')
+    const damaged = `-----BEGIN PUBLIC KEY-----\n${cut}\n-----END PUBLIC KEY-----\n`
+    fs.writeFileSync(path.join(keysDir, 'damaged.rsa.pub'), damaged)
+    const keyring = await Keyring.load({ keysDir })
+    expect(keyring.names()).toEqual(['damaged.rsa.pub'])
+    expect(() => keyring.get('damaged.rsa.pub')).toThrow(UntrustedKeyError)
+    expect(() => keyring.get('damaged.rsa.pub')).toThrow(/damaged\.rsa\.pub is not a valid RSA/)
+    const refused = await rejection(Keyring.load({ keyFiles: [path.join(keysDir, 'ec.rsa.pub')] }))
+    expect(refused).toBeInstanceOf(InvalidArgumentError)
+  })
+
   it('refuses two different keys under one name', async () => {
     const a = generateSigningKey()
     const impostor = generateSigningKey(a.name, { fresh: true })

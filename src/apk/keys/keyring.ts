@@ -24,12 +24,18 @@ export interface KeyringOptions {
 }
 
 interface LoadedKey {
-  key: KeyObject
   pem: string
+  /** The DER SubjectPublicKeyInfo the PEM block holds. */
+  der: Buffer
   fingerprint: string
+  /** Made on first use: a keys folder holds every arch's keys, and an index needs one. */
+  key?: KeyObject
 }
 
-const PEM_PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/
+const PEM_PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----([\s\S]+?)-----END PUBLIC KEY-----/
+
+/** DER of the rsaEncryption algorithm identifier's OID, 1.2.840.113549.1.1.1. */
+const RSA_ENCRYPTION_OID = Buffer.from('06092a864886f70d010101', 'hex')
 
 /** Lowercase hex SHA-256 of the key's DER SubjectPublicKeyInfo. */
 export function spkiFingerprint(key: KeyObject): string {
@@ -37,21 +43,55 @@ export function spkiFingerprint(key: KeyObject): string {
   return crypto.createHash('sha256').update(der).digest('hex')
 }
 
-/** Parses a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) holding an RSA key; undefined otherwise. */
+/** The length of the DER header (tag and length) of the SEQUENCE at `at`, or 0 for none. */
+function sequenceHeader(der: Buffer, at: number): number {
+  if (der[at] !== 0x30 || at + 1 >= der.length) return 0
+  const first = der[at + 1]
+  return first < 0x80 ? 2 : 2 + (first & 0x7f)
+}
+
+/** Whether `der` starts like an RSA SubjectPublicKeyInfo: SEQUENCE { SEQUENCE { rsaEncryption … */
+function isRsaSpki(der: Buffer): boolean {
+  const outer = sequenceHeader(der, 0)
+  const algorithm = outer && sequenceHeader(der, outer)
+  if (!algorithm) return false
+  const oid = outer + algorithm
+  return der.subarray(oid, oid + RSA_ENCRYPTION_OID.length).equals(RSA_ENCRYPTION_OID)
+}
+
+/**
+ * Reads a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) holding an RSA key; undefined otherwise. The
+ * key object itself is made when the key is first used (keyOf).
+ */
 function parsePublicKey(bytes: Buffer): LoadedKey | undefined {
-  const text = bytes.toString('utf8')
-  const pem = PEM_PUBLIC_KEY.exec(text)?.[0]
-  if (!pem) return undefined
-  let key: KeyObject
-  try {
-    key = crypto.createPublicKey({ key: pem, format: 'pem' })
-  } catch {
-    return undefined
-  }
-  if (key.asymmetricKeyType !== 'rsa') return undefined
+  const block = PEM_PUBLIC_KEY.exec(bytes.toString('utf8'))
+  if (!block) return undefined
+  const der = Buffer.from(block[1].replace(/\s+/g, ''), 'base64')
+  if (!isRsaSpki(der)) return undefined
   // Only the public block is kept (and later copied into the image): a key file that also
   // holds anything else, a private key above all, never reaches the image.
-  return { key, pem: `${pem}\n`, fingerprint: spkiFingerprint(key) }
+  return {
+    pem: `${block[0]}\n`,
+    der,
+    fingerprint: crypto.createHash('sha256').update(der).digest('hex')
+  }
+}
+
+/** The key object of a loaded key, made on first use. */
+function keyOf(name: string, loaded: LoadedKey): KeyObject {
+  if (loaded.key) return loaded.key
+  let key: KeyObject
+  try {
+    key = crypto.createPublicKey({ key: loaded.der, format: 'der', type: 'spki' })
+  } catch (error) {
+    throw new UntrustedKeyError(
+      `key ${name} is not a valid RSA public key (${(error as Error).message}); replace the ` +
+        `file with the repository's .rsa.pub.`,
+      { cause: error }
+    )
+  }
+  loaded.key = key
+  return key
 }
 
 function checkPin(name: string, loaded: LoadedKey, origin: string): void {
@@ -132,7 +172,8 @@ export class Keyring {
 
   /** A key already in the keyring (local, or fetched and verified earlier). */
   get(keyName: string): KeyObject | undefined {
-    return this.keys.get(keyName)?.key
+    const loaded = this.keys.get(keyName)
+    return loaded && keyOf(keyName, loaded)
   }
 
   /**
@@ -170,7 +211,7 @@ export class Keyring {
     }
     checkPin(keyName, loaded, 'downloaded')
     this.keys.set(keyName, loaded)
-    return loaded.key
+    return keyOf(keyName, loaded)
   }
 
   /** Names of the keys in the keyring, sorted. */
