@@ -5,7 +5,7 @@ import { dependencySatisfiedBy, parseDependencies } from '../src/apk/formats/dep
 import { UnsatisfiableError } from '../src/apk/errors.js'
 import { Keyring } from '../src/apk/keys/keyring.js'
 import { solve } from '../src/apk/solver/solve.js'
-import type { RepoPackage, Repository } from '../src/apk/types.js'
+import type { RepoPackage, Repository, RepositoryIndex } from '../src/apk/types.js'
 import { haveShared, SHARED } from './support/shared.js'
 
 /**
@@ -18,11 +18,10 @@ const sharedHere = haveShared()
 const FIXTURES = path.join(SHARED, 'fixtures')
 const REPOSITORY: Repository = { url: 'https://dl-cdn.alpinelinux.org/alpine/v3.22/main', index: 0 }
 
-/** The packages of a signed index, verified with the keys of `keysDir`, read by our own reader. */
+/** A signed index, verified with the keys of `keysDir`, read by our own reader. */
 async function readIndex(file: string, repository: Repository, keysDir: string) {
   const keyring = await Keyring.load({ keysDir })
-  const index = await readApkindex(fs.readFileSync(file), repository, { keyring })
-  return index.packages
+  return readApkindex(fs.readFileSync(file), repository, { keyring })
 }
 
 interface Row {
@@ -70,28 +69,47 @@ function dependsOn(from: RepoPackage, target: RepoPackage, order: RepoPackage[])
 
 ;(sharedHere ? describe : describe.skip)('apk-tools 2.14 resolutions on Alpine v3.22 main', () => {
   const rows = sharedHere ? readRows() : []
+  let index: RepositoryIndex
   let packages: RepoPackage[] = []
 
   beforeAll(async () => {
     const file = path.join(FIXTURES, 'real-indexes/v3.22-main/x86_64/APKINDEX.tar.gz')
-    packages = await readIndex(file, REPOSITORY, path.join(SHARED, 'alpine-keys'))
+    index = await readIndex(file, REPOSITORY, path.join(SHARED, 'alpine-keys'))
+  })
+
+  it('resolves python3 from the index table, making whole only the packages it picks', () => {
+    const solution = solve(parseDependencies('python3'), [index.table], {
+      repositories: [REPOSITORY],
+      arch: 'x86_64'
+    })
+    expect(solution.packages).toHaveLength(21)
+    // Solving reads the table; only the 21 packages of the answer were made whole.
+    expect(index.table.madeCount).toBe(21)
   })
 
   it('reads the whole index', () => {
+    packages = index.packages
     expect(rows).toHaveLength(18)
     expect(packages).toHaveLength(5646)
   })
 
-  it.each(rows.map((row) => [row.world, row] as const))('%s', (_world, row) => {
-    const world = parseDependencies(row.world)
-    const options = { repositories: [REPOSITORY], arch: 'x86_64' }
-    if (row.rc !== 0) {
-      expect(() => solve(world, packages, options)).toThrow(UnsatisfiableError)
-      return
-    }
-    const solution = solve(world, packages, options)
-    expect(nameVersions(solution.packages)).toEqual(row.packages)
-    expect(solution.tags.size).toBe(0)
+  // The engine solves over the index's table, a lock over packages already made: both agree
+  // with apk-tools.
+  describe.each([
+    ['the index table', () => [index.table]],
+    ['packages made whole', () => packages]
+  ] as const)('from %s', (_source, source) => {
+    it.each(rows.map((row) => [row.world, row] as const))('%s', (_world, row) => {
+      const world = parseDependencies(row.world)
+      const options = { repositories: [REPOSITORY], arch: 'x86_64' }
+      if (row.rc !== 0) {
+        expect(() => solve(world, source(), options)).toThrow(UnsatisfiableError)
+        return
+      }
+      const solution = solve(world, source(), options)
+      expect(nameVersions(solution.packages)).toEqual(row.packages)
+      expect(solution.tags.size).toBe(0)
+    })
   })
 
   it('installs every dependency before its dependents, cycles aside', () => {
@@ -136,7 +154,8 @@ function dependsOn(from: RepoPackage, target: RepoPackage, order: RepoPackage[])
 
   beforeAll(async () => {
     const file = path.join(FIXTURES, 'apk-tools-reference/repo-x86_64/APKINDEX.tar.gz')
-    packages = await readIndex(file, REFERENCE, path.join(FIXTURES, 'apk-tools-reference/keys'))
+    const keys = path.join(FIXTURES, 'apk-tools-reference/keys')
+    packages = (await readIndex(file, REFERENCE, keys)).packages
   })
 
   const resolve = (world: string): string[] =>

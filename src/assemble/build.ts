@@ -61,12 +61,7 @@ import {
   type LockEntry,
   type LockReport
 } from './lock.js'
-import {
-  alpineRelease,
-  finishRootfs,
-  RELEASE_PACKAGES,
-  UNKNOWN_RELEASE_WARNING
-} from './rootfs.js'
+import { alpineRelease, finishRootfs, RELEASE_PACKAGES, UNKNOWN_RELEASE_WARNING } from './rootfs.js'
 import {
   hashAppFiles,
   readRootPackages,

@@ -40,6 +40,7 @@ export class PackageTable {
   /** Token positions (in `tokens`) of every row's lists, one after the other. */
   readonly lists: number[] = []
   private readonly objects: (RepoPackage | undefined)[] = []
+  private made = 0
   private byChecksum: Map<string, number> | undefined
 
   /**
@@ -75,8 +76,9 @@ export class PackageTable {
     const start = this.listStarts[row * 3 + which]
     const end = this.listStarts[row * 3 + which + 1]
     if (start === end) return NO_DEPENDENCIES
-    const out: Dependency[] = []
-    for (let i = start; i < end; i++) out.push(this.tokens[this.lists[i]])
+    // Filled by index: pushing would leave spare room.
+    const out = new Array<Dependency>(end - start)
+    for (let i = start; i < end; i++) out[i - start] = this.tokens[this.lists[i]]
     return out
   }
 
@@ -90,8 +92,14 @@ export class PackageTable {
     if (pkg === undefined) {
       pkg = this.materialize(this, row)
       this.objects[row] = pkg
+      this.made++
     }
     return pkg
+  }
+
+  /** How many rows have been made whole packages so far. */
+  get madeCount(): number {
+    return this.made
   }
 
   /** Every row as a package, in order (makes them all: for tests and small tables). */

@@ -363,6 +363,14 @@ interface NameLists {
   items: Int32Array
 }
 
+/**
+ * An array of `length` entries to fill by index: pushing would leave spare room in each of tens
+ * of thousands of short lists.
+ */
+function exactArray<T>(length: number): T[] {
+  return new Array<T>(length)
+}
+
 /** `(name, item)` pairs, and optionally a number more with each, in flat arrays of known size. */
 class Pairs {
   readonly names: Int32Array
@@ -639,7 +647,7 @@ class Graph implements SolverGraph {
     const end = table.listStarts[row * 3 + which + 1]
     if (start === end) return NO_DEPS
     const objects = this.depObjects[t]
-    const out: SolverDep[] = []
+    const out = exactArray<SolverDep>(end - start)
     for (let i = start; i < end; i++) {
       const token = table.lists[i]
       let sd = objects[token]
@@ -647,7 +655,7 @@ class Graph implements SolverGraph {
         sd = { dep: table.tokens[token], name: this.nameAt(this.tokenNames[t][token]) }
         objects[token] = sd
       }
-      out.push(sd)
+      out[i - start] = sd
     }
     return out
   }
@@ -656,13 +664,13 @@ class Graph implements SolverGraph {
     if (id >= this.knownNames) return NO_PROVIDERS
     const { starts, items } = this.providerLists
     if (starts[id] === starts[id + 1]) return NO_PROVIDERS
-    const out: Provider[] = []
+    const out = exactArray<Provider>(starts[id + 1] - starts[id])
     for (let i = starts[id]; i < starts[id + 1]; i++) {
       const pkg = this.packageAt(items[i])
       const token = this.providerTokens[i]
       const version =
         token < 0 ? pkg.version : this.tables[this.pkgTable[items[i]]].tokens[token].version
-      out.push({ pkg, version })
+      out[i - starts[id]] = { pkg, version }
     }
     return out
   }
@@ -677,9 +685,9 @@ class Graph implements SolverGraph {
 
   private namesIn(lists: NameLists, id: number): SolverName[] {
     if (id >= this.knownNames || lists.starts[id] === lists.starts[id + 1]) return NO_NAMES
-    const out: SolverName[] = []
+    const out = exactArray<SolverName>(lists.starts[id + 1] - lists.starts[id])
     for (let i = lists.starts[id]; i < lists.starts[id + 1]; i++) {
-      out.push(this.nameAt(lists.items[i]))
+      out[i - lists.starts[id]] = this.nameAt(lists.items[i])
     }
     return out
   }
