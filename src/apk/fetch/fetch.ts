@@ -141,16 +141,17 @@ export async function fetchIndexes(
 }
 
 function attributeToFirstRepository(indexes: RepositoryIndex[]): void {
+  // The first index's packages are all its own: only later ones are looked up.
   const first = new Map<string, number>()
-  for (const index of indexes) {
+  indexes.forEach((index, i) => {
     const table = index.table
     for (let row = 0; row < table.count; row++) {
       const checksum = table.checksums[row]
-      const earlier = first.get(checksum)
-      if (earlier === undefined) first.set(checksum, index.repository.index)
-      table.setRepository(row, earlier ?? index.repository.index)
+      const earlier = i === 0 ? undefined : first.get(checksum)
+      if (earlier !== undefined) table.setRepository(row, earlier)
+      else if (i < indexes.length - 1) first.set(checksum, index.repository.index)
     }
-  }
+  })
 }
 
 function missingIndex(url: string, repository: Repository, arch: string, cause?: unknown) {

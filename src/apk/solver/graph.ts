@@ -357,10 +357,14 @@ function archFits(pkgArch: string | undefined, arch: string): boolean {
   return pkgArch === undefined || pkgArch === '' || pkgArch === arch || pkgArch === 'noarch'
 }
 
-/** Lists by name in flat arrays: name `id`'s entries are `items[starts[id] .. starts[id + 1])`. */
+/**
+ * Lists by name in flat arrays: name `id`'s entries are `items[starts[id] .. starts[id + 1])`,
+ * and `extra` holds one more number with each entry when the pairs carried one.
+ */
 interface NameLists {
   starts: Int32Array
   items: Int32Array
+  extra: Int32Array | undefined
 }
 
 /**
@@ -390,40 +394,23 @@ class Pairs {
     if (this.extra !== undefined) this.extra[this.n] = extra
     this.n++
   }
-}
 
-/**
- * Groups `(name, item)` pairs by name, keeping their order; with `distinct`, each item once per
- * name (its first time).
- */
-function groupByName(
-  nameCount: number,
-  names: Int32Array,
-  items: Int32Array,
-  distinct: boolean
-): NameLists {
-  const starts = new Int32Array(nameCount + 1)
-  for (let i = 0; i < names.length; i++) starts[names[i] + 1]++
-  for (let id = 0; id < nameCount; id++) starts[id + 1] += starts[id]
-  const fill = starts.slice(0, nameCount)
-  const grouped = new Int32Array(names.length)
-  for (let i = 0; i < names.length; i++) grouped[fill[names[i]]++] = items[i]
-  if (!distinct) return { starts, items: grouped }
-  // Keep each item's first time in each group: `last[item]` is the group that last kept it.
-  const last = new Int32Array(nameCount).fill(-1)
-  const kept = new Int32Array(names.length)
-  const keptStarts = new Int32Array(nameCount + 1)
-  let n = 0
-  for (let id = 0; id < nameCount; id++) {
-    for (let i = starts[id]; i < starts[id + 1]; i++) {
-      const item = grouped[i]
-      if (last[item] === id) continue
-      last[item] = id
-      kept[n++] = item
+  /** The pairs grouped by name, in their order within each name. */
+  group(nameCount: number): NameLists {
+    const { names, items, extra } = this
+    const starts = new Int32Array(nameCount + 1)
+    for (let i = 0; i < names.length; i++) starts[names[i] + 1]++
+    for (let id = 0; id < nameCount; id++) starts[id + 1] += starts[id]
+    const fill = starts.slice(0, nameCount)
+    const grouped = new Int32Array(names.length)
+    const groupedExtra = extra && new Int32Array(names.length)
+    for (let i = 0; i < names.length; i++) {
+      const at = fill[names[i]]++
+      grouped[at] = items[i]
+      if (groupedExtra !== undefined) groupedExtra[at] = (extra as Int32Array)[i]
     }
-    keptStarts[id + 1] = n
+    return { starts, items: grouped, extra: groupedExtra }
   }
-  return { starts: keptStarts, items: kept.slice(0, n) }
 }
 
 class Graph implements SolverGraph {
@@ -442,7 +429,10 @@ class Graph implements SolverGraph {
   private readonly pkgRepos: Int32Array
   private readonly providerLists: NameLists
   /** For each provider entry: -1 when it is the package's own name, else the provide's token. */
-  private readonly providerTokens: Int32Array
+  /** For the reverse list being made: which making of a list last took each name, and those taken. */
+  private readonly listed: Int32Array
+  private readonly distinct: Int32Array
+  private generation = 0
   private readonly rdependLists: NameLists
   private readonly rinstallIfLists: NameLists
   // The objects, made on first use.
@@ -547,11 +537,12 @@ class Graph implements SolverGraph {
       }
     }
     const known = this.knownNames
-    this.providerLists = groupByName(known, prov.names, prov.items, false)
-    // The same grouping, for which token each provider entry came through.
-    this.providerTokens = groupByName(known, prov.names, prov.extra as Int32Array, false).items
-    this.rdependLists = groupByName(known, dep.names, dep.items, true)
-    this.rinstallIfLists = groupByName(known, iif.names, iif.items, true)
+    // A provider's extra number: -1 for its own name, else the provide's token.
+    this.providerLists = prov.group(known)
+    this.rdependLists = dep.group(known)
+    this.rinstallIfLists = iif.group(known)
+    this.listed = new Int32Array(known)
+    this.distinct = new Int32Array(known)
   }
 
   private nameId(name: string): number {
@@ -662,12 +653,12 @@ class Graph implements SolverGraph {
 
   providersOf(id: number): Provider[] {
     if (id >= this.knownNames) return NO_PROVIDERS
-    const { starts, items } = this.providerLists
+    const { starts, items, extra } = this.providerLists
     if (starts[id] === starts[id + 1]) return NO_PROVIDERS
     const out = exactArray<Provider>(starts[id + 1] - starts[id])
     for (let i = starts[id]; i < starts[id + 1]; i++) {
       const pkg = this.packageAt(items[i])
-      const token = this.providerTokens[i]
+      const token = (extra as Int32Array)[i]
       const version =
         token < 0 ? pkg.version : this.tables[this.pkgTable[items[i]]].tokens[token].version
       out[i - starts[id]] = { pkg, version }
@@ -683,12 +674,21 @@ class Graph implements SolverGraph {
     return this.namesIn(this.rinstallIfLists, id)
   }
 
+  /** Name `id`'s reverse list, each name once (its first time), as apk keeps them. */
   private namesIn(lists: NameLists, id: number): SolverName[] {
-    if (id >= this.knownNames || lists.starts[id] === lists.starts[id + 1]) return NO_NAMES
-    const out = exactArray<SolverName>(lists.starts[id + 1] - lists.starts[id])
-    for (let i = lists.starts[id]; i < lists.starts[id + 1]; i++) {
-      out[i - lists.starts[id]] = this.nameAt(lists.items[i])
+    if (id >= this.knownNames) return NO_NAMES
+    const { starts, items } = lists
+    const generation = ++this.generation
+    let n = 0
+    for (let i = starts[id]; i < starts[id + 1]; i++) {
+      const item = items[i]
+      if (this.listed[item] === generation) continue
+      this.listed[item] = generation
+      this.distinct[n++] = item
     }
+    if (n === 0) return NO_NAMES
+    const out = exactArray<SolverName>(n)
+    for (let i = 0; i < n; i++) out[i] = this.nameAt(this.distinct[i])
     return out
   }
 }
