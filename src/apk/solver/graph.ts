@@ -2,13 +2,8 @@
  * The solver's view of a package database: every name with its providers and reverse edges, every
  * package with its resolved dependency names, and the repository tags. It mirrors apk-tools'
  * `apk_name` / `apk_package` / `repo_tags`, including their per-solve state, so core.ts can
- * follow apk's algorithm step by step.
- *
- * It is built from PackageTables in two parts. The numbering is made for every package at once,
- * in flat arrays: names, packages (one per identity), and each name's providers, reverse
- * dependencies and reverse install_if. The objects the solver walks (SolverName, SolverPackage
- * and their lists) are made when a solve first reaches them: a solve that touches part of a
- * large index pays for that part, in time and in memory.
+ * follow apk's algorithm step by step. It is built from PackageTables: the dependency tokens of
+ * a table are resolved to names once each, and a package is made whole only when asked for.
  */
 import { satisfiedByProvider } from '../formats/dependency.js'
 import {
@@ -21,8 +16,10 @@ import {
 import { InvalidArgumentError } from '../errors.js'
 import type { Dependency, RepoPackage, Repository } from '../types.js'
 
-const NO_NAMES = Object.freeze([]) as unknown as SolverName[]
+/** Most names have no reverse edges: they share this empty list until they get one. */
+const NONE: SolverName[] = []
 const NO_DEPS = Object.freeze([]) as unknown as SolverDep[]
+/** Names nobody provides share this list; frozen, since only the build adds providers. */
 const NO_PROVIDERS = Object.freeze([]) as unknown as Provider[]
 
 /**
@@ -236,36 +233,20 @@ export class PackageState {
 
 /** A name, with its solver state (apk's `apk_name` and its `ss`). */
 export class SolverName extends NameState {
-  private providerList: Provider[] | undefined = undefined
-  private rdependList: SolverName[] | undefined = undefined
-  private rinstallIfList: SolverName[] | undefined = undefined
+  /** Packages that provide this name, in database order. */
+  providers: Provider[] = []
+  /** Names of packages that depend on this name (conflicts included), in database order. */
+  rdepends: SolverName[] = NONE
+  /** Names of packages whose install_if mentions this name. */
+  rinstallIf: SolverName[] = NONE
 
-  constructor(
-    private readonly graph: Graph,
-    readonly id: number,
-    readonly name: string
-  ) {
+  constructor(readonly name: string) {
     super()
   }
 
   /** The solver state: the name itself, one object instead of two. */
   get ss(): NameState {
     return this
-  }
-
-  /** Packages that provide this name, in database order. */
-  get providers(): Provider[] {
-    return (this.providerList ??= this.graph.providersOf(this.id))
-  }
-
-  /** Names of packages that depend on this name (conflicts included), in database order. */
-  get rdepends(): SolverName[] {
-    return (this.rdependList ??= this.graph.reverseDepends(this.id))
-  }
-
-  /** Names of packages whose install_if mentions this name. */
-  get rinstallIf(): SolverName[] {
-    return (this.rinstallIfList ??= this.graph.reverseInstallIf(this.id))
   }
 }
 
@@ -276,6 +257,10 @@ export interface SolverDep {
 
 /** A package, with its solver state (apk's `apk_package` and its `ss`). */
 export class SolverPackage extends PackageState {
+  readonly version: string
+  readonly providerPriority: number
+  readonly installedSize: number
+
   constructor(
     private readonly table: PackageTable,
     private readonly row: number,
@@ -284,11 +269,14 @@ export class SolverPackage extends PackageState {
     readonly provides: SolverDep[],
     readonly installIf: SolverDep[],
     /** Bit i set: the package is in the i-th configured repository. */
-    readonly repos: number,
+    public repos: number,
     /** False when the package cannot be installed at all (wrong arch). */
     readonly installable: boolean
   ) {
     super()
+    this.version = table.versions[row]
+    this.providerPriority = table.priorities[row]
+    this.installedSize = table.installedSizes[row]
   }
 
   /** The solver state: the package itself, one object instead of two. */
@@ -301,20 +289,8 @@ export class SolverPackage extends PackageState {
     return this.table.package(this.row)
   }
 
-  get version(): string {
-    return this.table.versions[this.row]
-  }
-
   get checksum(): string {
     return this.table.checksums[this.row]
-  }
-
-  get providerPriority(): number {
-    return this.table.priorities[this.row]
-  }
-
-  get installedSize(): number {
-    return this.table.installedSizes[this.row]
   }
 }
 
@@ -357,91 +333,15 @@ function archFits(pkgArch: string | undefined, arch: string): boolean {
   return pkgArch === undefined || pkgArch === '' || pkgArch === arch || pkgArch === 'noarch'
 }
 
-/**
- * Lists by name in flat arrays: name `id`'s entries are `items[starts[id] .. starts[id + 1])`,
- * and `extra` holds one more number with each entry when the pairs carried one.
- */
-interface NameLists {
-  starts: Int32Array
-  items: Int32Array
-  extra: Int32Array | undefined
-}
-
-/**
- * An array of `length` entries to fill by index: pushing would leave spare room in each of tens
- * of thousands of short lists.
- */
-function exactArray<T>(length: number): T[] {
-  return new Array<T>(length)
-}
-
-/** `(name, item)` pairs, and optionally a number more with each, in flat arrays of known size. */
-class Pairs {
-  readonly names: Int32Array
-  readonly items: Int32Array
-  readonly extra: Int32Array | undefined
-  private n = 0
-
-  constructor(size: number, withExtra: boolean) {
-    this.names = new Int32Array(size)
-    this.items = new Int32Array(size)
-    this.extra = withExtra ? new Int32Array(size) : undefined
-  }
-
-  add(name: number, item: number, extra: number): void {
-    this.names[this.n] = name
-    this.items[this.n] = item
-    if (this.extra !== undefined) this.extra[this.n] = extra
-    this.n++
-  }
-
-  /** The pairs grouped by name, in their order within each name. */
-  group(nameCount: number): NameLists {
-    const { names, items, extra } = this
-    const starts = new Int32Array(nameCount + 1)
-    for (let i = 0; i < names.length; i++) starts[names[i] + 1]++
-    for (let id = 0; id < nameCount; id++) starts[id + 1] += starts[id]
-    const fill = starts.slice(0, nameCount)
-    const grouped = new Int32Array(names.length)
-    const groupedExtra = extra && new Int32Array(names.length)
-    for (let i = 0; i < names.length; i++) {
-      const at = fill[names[i]]++
-      grouped[at] = items[i]
-      if (groupedExtra !== undefined) groupedExtra[at] = (extra as Int32Array)[i]
-    }
-    return { starts, items: grouped, extra: groupedExtra }
-  }
-}
-
-class Graph implements SolverGraph {
+class GraphBuilder implements SolverGraph {
+  readonly names = new Map<string, SolverName>()
+  readonly packages: SolverPackage[] = []
   readonly tags: string[] = ['']
   readonly tagRepos: number[] = [0]
   private readonly repoBits = new Map<number, number>()
-  private readonly nameIds = new Map<string, number>()
-  private readonly nameStrings: string[] = []
-  /** Names the packages know; later ones (from the world) have no providers or reverse edges. */
-  private readonly knownNames: number
-  /** For each table, the name id of each of its tokens. */
-  private readonly tokenNames: Int32Array[]
-  // Packages, one per identity, in database order.
-  private readonly pkgTable: Int32Array
-  private readonly pkgRow: Int32Array
-  private readonly pkgRepos: Int32Array
-  private readonly providerLists: NameLists
-  /** For each provider entry: -1 when it is the package's own name, else the provide's token. */
-  /** For the reverse list being made: which making of a list last took each name, and those taken. */
-  private readonly listed: Int32Array
-  private readonly distinct: Int32Array
-  private generation = 0
-  private readonly rdependLists: NameLists
-  private readonly rinstallIfLists: NameLists
-  // The objects, made on first use.
-  private readonly nameObjects: (SolverName | undefined)[]
-  private readonly packageObjects: (SolverPackage | undefined)[]
-  private readonly depObjects: (SolverDep | undefined)[][]
+  private readonly byChecksum = new Map<string, SolverPackage>()
 
   constructor(
-    private readonly tables: PackageTable[],
     repositories: Repository[],
     private readonly arch: string | undefined
   ) {
@@ -463,96 +363,38 @@ class Graph implements SolverGraph {
       }
       this.tagRepos[id] |= bit
     })
-
-    this.tokenNames = tables.map((table) => {
-      const ids = new Int32Array(table.tokens.length)
-      table.tokens.forEach((dep, i) => (ids[i] = this.nameId(dep.name)))
-      return ids
-    })
-
-    // One package per identity: apk merges one seen in several repositories.
-    let total = 0
-    for (const table of tables) total += table.count
-    this.pkgTable = new Int32Array(total)
-    this.pkgRow = new Int32Array(total)
-    this.pkgRepos = new Int32Array(total)
-    const pkgName = new Int32Array(total)
-    const byChecksum = new Map<string, number>()
-    let count = 0
-    tables.forEach((table, t) => {
-      for (let row = 0; row < table.count; row++) {
-        const bit = this.repoBit(table.repositories[row])
-        const checksum = table.checksums[row]
-        const same = checksum !== '' ? byChecksum.get(checksum) : undefined
-        if (same !== undefined) {
-          this.pkgRepos[same] |= bit
-          continue
-        }
-        if (checksum !== '') byChecksum.set(checksum, count)
-        this.pkgTable[count] = t
-        this.pkgRow[count] = row
-        this.pkgRepos[count] = bit
-        pkgName[count] = this.nameId(table.names[row])
-        count++
-      }
-    })
-    this.knownNames = this.nameStrings.length
-    // Filled up front: arrays written a few entries far apart would turn sparse and slow.
-    this.nameObjects = new Array<SolverName | undefined>(this.knownNames).fill(undefined)
-    this.packageObjects = new Array<SolverPackage | undefined>(count).fill(undefined)
-    this.depObjects = tables.map((table) =>
-      new Array<SolverDep | undefined>(table.tokens.length).fill(undefined)
-    )
-
-    // Providers: each package under its own name, then under each name it provides. Reverse
-    // edges: a package's name under each name it depends on, or has in its install_if.
-    let provides = 0
-    let depends = 0
-    let installIfs = 0
-    for (let pkg = 0; pkg < count; pkg++) {
-      const starts = tables[this.pkgTable[pkg]].listStarts
-      const base = this.pkgRow[pkg] * 3
-      depends += starts[base + DEPENDS + 1] - starts[base + DEPENDS]
-      provides += starts[base + PROVIDES + 1] - starts[base + PROVIDES]
-      installIfs += starts[base + INSTALL_IF + 1] - starts[base + INSTALL_IF]
-    }
-    const prov = new Pairs(count + provides, true)
-    const dep = new Pairs(depends, false)
-    const iif = new Pairs(installIfs, false)
-    for (let pkg = 0; pkg < count; pkg++) {
-      const t = this.pkgTable[pkg]
-      const { lists, listStarts: starts } = tables[t]
-      const base = this.pkgRow[pkg] * 3
-      const tokenNames = this.tokenNames[t]
-      const own = pkgName[pkg]
-      prov.add(own, pkg, -1)
-      for (let i = starts[base + PROVIDES]; i < starts[base + PROVIDES + 1]; i++) {
-        prov.add(tokenNames[lists[i]], pkg, lists[i])
-      }
-      for (let i = starts[base + DEPENDS]; i < starts[base + DEPENDS + 1]; i++) {
-        dep.add(tokenNames[lists[i]], own, 0)
-      }
-      for (let i = starts[base + INSTALL_IF]; i < starts[base + INSTALL_IF + 1]; i++) {
-        iif.add(tokenNames[lists[i]], own, 0)
-      }
-    }
-    const known = this.knownNames
-    // A provider's extra number: -1 for its own name, else the provide's token.
-    this.providerLists = prov.group(known)
-    this.rdependLists = dep.group(known)
-    this.rinstallIfLists = iif.group(known)
-    this.listed = new Int32Array(known)
-    this.distinct = new Int32Array(known)
   }
 
-  private nameId(name: string): number {
-    let id = this.nameIds.get(name)
-    if (id === undefined) {
-      id = this.nameStrings.length
-      this.nameStrings.push(name)
-      this.nameIds.set(name, id)
+  tagId(tag: string): number {
+    return this.tags.indexOf(tag)
+  }
+
+  resetState(): void {
+    // Reset in place: fresh objects per solve get pretenured by V8 and make solving 4x slower.
+    for (const name of this.names.values()) name.reset()
+    for (const pkg of this.packages) pkg.reset()
+  }
+
+  name(name: string): SolverName {
+    let n = this.names.get(name)
+    if (n === undefined) {
+      n = new SolverName(name)
+      this.names.set(name, n)
     }
-    return id
+    return n
+  }
+
+  providedNames(): string[] {
+    return [...this.names.values()].filter((n) => n.providers.length > 0).map((n) => n.name)
+  }
+
+  packagesProviding(name: string): RepoPackage[] {
+    const out: RepoPackage[] = []
+    for (const p of this.names.get(name)?.providers ?? []) {
+      const pkg = (p.pkg as SolverPackage).pkg
+      if (!out.includes(pkg)) out.push(pkg)
+    }
+    return out
   }
 
   /** A package from a repository the options did not list counts as an untagged repository. */
@@ -566,131 +408,88 @@ class Graph implements SolverGraph {
     return bit
   }
 
-  tagId(tag: string): number {
-    return this.tags.indexOf(tag)
-  }
-
-  name(name: string): SolverName {
-    return this.nameAt(this.nameId(name))
-  }
-
-  nameAt(id: number): SolverName {
-    let name = this.nameObjects[id]
-    if (name === undefined) {
-      name = new SolverName(this, id, this.nameStrings[id])
-      this.nameObjects[id] = name
+  /** Adds every row of a table, in order. */
+  addTable(table: PackageTable): void {
+    // The index parser shares one token per distinct dependency; the graph one SolverDep.
+    const deps = new Array<SolverDep | undefined>(table.tokens.length).fill(undefined)
+    const listOf = (row: number, which: number): SolverDep[] => {
+      const start = table.listStarts[row * 3 + which]
+      const end = table.listStarts[row * 3 + which + 1]
+      if (start === end) return NO_DEPS
+      // Filled by index: pushing would leave spare room in tens of thousands of short lists.
+      const list = new Array<SolverDep>(end - start)
+      for (let i = start; i < end; i++) {
+        const token = table.lists[i]
+        let sd = deps[token]
+        if (sd === undefined) {
+          const dep = table.tokens[token]
+          sd = { dep, name: this.name(dep.name) }
+          deps[token] = sd
+        }
+        list[i - start] = sd
+      }
+      return list
     }
-    return name
-  }
-
-  providedNames(): string[] {
-    const starts = this.providerLists.starts
-    const names: string[] = []
-    for (let id = 0; id < this.knownNames; id++) {
-      if (starts[id + 1] > starts[id]) names.push(this.nameStrings[id])
-    }
-    return names
-  }
-
-  packagesProviding(name: string): RepoPackage[] {
-    const id = this.nameIds.get(name)
-    if (id === undefined || id >= this.knownNames) return []
-    const { starts, items } = this.providerLists
-    const out: RepoPackage[] = []
-    for (let i = starts[id]; i < starts[id + 1]; i++) {
-      const made = this.tables[this.pkgTable[items[i]]].package(this.pkgRow[items[i]])
-      if (!out.includes(made)) out.push(made)
-    }
-    return out
-  }
-
-  resetState(): void {
-    // Reset in place: fresh objects per solve get pretenured by V8 and make solving 4x slower.
-    for (const name of this.nameObjects) name?.ss.reset()
-    for (const pkg of this.packageObjects) pkg?.ss.reset()
-  }
-
-  private packageAt(pkg: number): SolverPackage {
-    let sp = this.packageObjects[pkg]
-    if (sp === undefined) {
-      const t = this.pkgTable[pkg]
-      const table = this.tables[t]
-      const row = this.pkgRow[pkg]
-      sp = new SolverPackage(
+    for (let row = 0; row < table.count; row++) {
+      const bit = this.repoBit(table.repositories[row])
+      // apk merges one identity seen in several repositories into one package.
+      const checksum = table.checksums[row]
+      const same = checksum !== '' ? this.byChecksum.get(checksum) : undefined
+      if (same !== undefined) {
+        same.repos |= bit
+        continue
+      }
+      const sp = new SolverPackage(
         table,
         row,
         this.name(table.names[row]),
-        this.deps(t, row, DEPENDS),
-        this.deps(t, row, PROVIDES),
-        this.deps(t, row, INSTALL_IF),
-        this.pkgRepos[pkg],
+        listOf(row, DEPENDS),
+        listOf(row, PROVIDES),
+        listOf(row, INSTALL_IF),
+        bit,
         this.arch === undefined || archFits(table.arches[row], this.arch)
       )
-      this.packageObjects[pkg] = sp
+      if (checksum !== '') this.byChecksum.set(checksum, sp)
+      this.add(sp)
     }
-    return sp
   }
 
-  /** One of a row's lists; the index parser shares tokens, the graph one SolverDep per token. */
-  private deps(t: number, row: number, which: number): SolverDep[] {
-    const table = this.tables[t]
-    const start = table.listStarts[row * 3 + which]
-    const end = table.listStarts[row * 3 + which + 1]
-    if (start === end) return NO_DEPS
-    const objects = this.depObjects[t]
-    const out = exactArray<SolverDep>(end - start)
-    for (let i = start; i < end; i++) {
-      const token = table.lists[i]
-      let sd = objects[token]
-      if (sd === undefined) {
-        sd = { dep: table.tokens[token], name: this.nameAt(this.tokenNames[t][token]) }
-        objects[token] = sd
-      }
-      out[i - start] = sd
+  private add(sp: SolverPackage): void {
+    this.packages.push(sp)
+    sp.name.providers.push({ pkg: sp, version: sp.version })
+    for (const p of sp.provides) p.name.providers.push({ pkg: sp, version: p.dep.version })
+    // Only a name with an earlier package can already be on a reverse list: scan only then.
+    const maybeListed = sp.name.providers.some((p) => p.pkg !== sp && p.pkg?.name === sp.name)
+    for (const d of sp.depends) {
+      if (d.name.rdepends === NONE) d.name.rdepends = []
+      addOnce(d.name.rdepends, sp.name, maybeListed)
     }
-    return out
-  }
-
-  providersOf(id: number): Provider[] {
-    if (id >= this.knownNames) return NO_PROVIDERS
-    const { starts, items, extra } = this.providerLists
-    if (starts[id] === starts[id + 1]) return NO_PROVIDERS
-    const out = exactArray<Provider>(starts[id + 1] - starts[id])
-    for (let i = starts[id]; i < starts[id + 1]; i++) {
-      const pkg = this.packageAt(items[i])
-      const token = (extra as Int32Array)[i]
-      const version =
-        token < 0 ? pkg.version : this.tables[this.pkgTable[items[i]]].tokens[token].version
-      out[i - starts[id]] = { pkg, version }
+    for (const d of sp.installIf) {
+      if (d.name.rinstallIf === NONE) d.name.rinstallIf = []
+      addOnce(d.name.rinstallIf, sp.name, maybeListed)
     }
-    return out
   }
 
-  reverseDepends(id: number): SolverName[] {
-    return this.namesIn(this.rdependLists, id)
-  }
-
-  reverseInstallIf(id: number): SolverName[] {
-    return this.namesIn(this.rinstallIfLists, id)
-  }
-
-  /** Name `id`'s reverse list, each name once (its first time), as apk keeps them. */
-  private namesIn(lists: NameLists, id: number): SolverName[] {
-    if (id >= this.knownNames) return NO_NAMES
-    const { starts, items } = lists
-    const generation = ++this.generation
-    let n = 0
-    for (let i = starts[id]; i < starts[id + 1]; i++) {
-      const item = items[i]
-      if (this.listed[item] === generation) continue
-      this.listed[item] = generation
-      this.distinct[n++] = item
+  /**
+   * Arrays grown by push keep spare room (most of these lists hold one or two entries): exact
+   * copies make a graph of tens of thousands of names much smaller. Also lets the build's
+   * lookup tables go.
+   */
+  finish(): void {
+    for (const n of this.names.values()) {
+      n.providers = n.providers.length === 0 ? NO_PROVIDERS : n.providers.slice()
+      if (n.rdepends !== NONE) n.rdepends = n.rdepends.slice()
+      if (n.rinstallIf !== NONE) n.rinstallIf = n.rinstallIf.slice()
     }
-    if (n === 0) return NO_NAMES
-    const out = exactArray<SolverName>(n)
-    for (let i = 0; i < n; i++) out[i] = this.nameAt(this.distinct[i])
-    return out
+    this.byChecksum.clear()
   }
+}
+
+/** Appends `name` unless it is the last entry or, when it may be listed, anywhere in the list. */
+function addOnce(list: SolverName[], name: SolverName, maybeListed: boolean): void {
+  if (list[list.length - 1] === name) return
+  if (maybeListed && list.includes(name)) return
+  list.push(name)
 }
 
 /** What a graph is built from: the opened indexes' tables, or packages already made. */
@@ -711,7 +510,10 @@ export function buildGraph(
   repositories: Repository[],
   arch: string | undefined
 ): SolverGraph {
-  return new Graph(tablesOf(source), repositories, arch)
+  const builder = new GraphBuilder(repositories, arch)
+  for (const table of tablesOf(source)) builder.addTable(table)
+  builder.finish()
+  return builder
 }
 
 interface CachedGraph {
