@@ -8,7 +8,11 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { PackageIntegrityError } from '../src/apk/errors.js'
-import { readApkPackageAsync, STREAM_ABOVE } from '../src/apk/formats/package-file.js'
+import {
+  readApkPackageAsync,
+  readApkPackageFile,
+  STREAM_ABOVE
+} from '../src/apk/formats/package-file.js'
 import { scanTar, TarStreamReader } from '../src/apk/formats/tar.js'
 import type { RepoPackage, TarEntry } from '../src/apk/types.js'
 import { buildApk, type ApkSpec } from './support/apk-builder.js'
@@ -167,5 +171,68 @@ describe('a package read with a staging folder', () => {
     )
     expect(error).toBeInstanceOf(PackageIntegrityError)
     expect((error as Error).message).toMatch(/checksum mismatch for \/usr\/lib\/big\.so/)
+  })
+
+  describe('from a file larger than STREAM_ABOVE', () => {
+    // Does not compress, so the file is larger than STREAM_ABOVE; a long script makes the
+    // control member longer than the first bytes read of the file.
+    const noise = crypto.randomBytes(STREAM_ABOVE + MIB)
+    const script = `#!/bin/sh\n# ${crypto.randomBytes(300 * 1024).toString('hex')}\nexit 0\n`
+    const large: ApkSpec = {
+      ...spec,
+      installedSize: undefined,
+      scripts: { 'post-install': script },
+      files: [...rich.files, { path: 'usr/lib/noise', content: noise }]
+    }
+
+    function write(bytes: Buffer): string {
+      const file = path.join(staging, 'package.apk')
+      fs.writeFileSync(file, bytes)
+      return file
+    }
+
+    it('gives what a read of its bytes gives, streamed from the file', async () => {
+      const apk = buildApk(large, key)
+      expect(apk.bytes.length).toBeGreaterThan(STREAM_ABOVE)
+      const file = write(apk.bytes)
+      const inMemory = await readApkPackageAsync(apk.bytes, { expected: expected(apk) })
+      const fromFile = await readApkPackageFile(file, { expected: expected(apk), staging })
+      expect(fromFile.info).toEqual(inMemory.info)
+      expect(fromFile.info.size).toBe(apk.bytes.length)
+      expect(fromFile.scripts.get('post-install')?.toString()).toBe(script)
+      const noiseEntry = fromFile.entries.find((e) => e.name === 'usr/lib/noise') as TarEntry
+      expect(fs.readFileSync(noiseEntry.staged as string).equals(noise)).toBe(true)
+      const unstaged = fromFile.entries.map((e) =>
+        e.staged ? { ...e, staged: undefined, data: fs.readFileSync(e.staged) } : e
+      )
+      expect(plain(unstaged)).toEqual(plain(inMemory.entries))
+    })
+
+    it('refuses a data section that is not the one .PKGINFO hashes, before inflating it', async () => {
+      const apk = buildApk(large, key)
+      const other = buildApk(
+        {
+          ...large,
+          files: [
+            ...rich.files,
+            { path: 'usr/lib/noise', content: crypto.randomBytes(noise.length) }
+          ]
+        },
+        key
+      )
+      const { signature, control } = apk.members
+      const swapped = Buffer.concat([signature as Buffer, control, other.members.data])
+      const inMemory = await readApkPackageAsync(swapped, { expected: expected(apk) }).catch(
+        (e: unknown) => e as Error
+      )
+      const fromFile = await readApkPackageFile(write(swapped), {
+        expected: expected(apk),
+        staging
+      }).catch((e: unknown) => e as Error)
+      expect(fromFile).toBeInstanceOf(PackageIntegrityError)
+      expect((fromFile as Error).message).toMatch(/data integrity error/)
+      expect((fromFile as Error).message).toBe((inMemory as Error).message)
+      expect(fs.readdirSync(staging)).toEqual(['package.apk'])
+    })
   })
 })

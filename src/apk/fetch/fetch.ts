@@ -9,7 +9,7 @@ import type { PackageCache } from './cache.js'
 import { mapLimit } from './concurrency.js'
 import { ApkError, FetchError, InvalidArgumentError, PackageIntegrityError } from '../errors.js'
 import type { Keyring } from '../keys/keyring.js'
-import { readApkPackageAsync } from '../formats/package-file.js'
+import { readApkPackageAsync, readApkPackageFile } from '../formats/package-file.js'
 import { indexUrl, isRemote, packageUrl } from './repository.js'
 import { HttpTransport, type TransportResponse } from './transport.js'
 import {
@@ -444,25 +444,35 @@ async function fetchPackage(
   return file
 }
 
+/**
+ * A package of a local repository, verified from its file: a large one as a stream, so its
+ * bytes never sit whole in memory (readApkPackageFile).
+ */
 async function readLocalPackage(
   pkg: RepoPackage,
   file: string,
   label: string,
   staging: string | undefined
 ): Promise<ApkPackageFile> {
-  let bytes: Buffer
   try {
-    bytes = await fs.readFile(file)
+    return await readApkPackageFile(file, { expected: pkg, label, staging })
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
+    if (error instanceof ApkError) throw notMatching(error, label, file)
+    if (!isFileError(error)) throw error
+    const missing = error.code === 'ENOENT'
     const reason = missing
       ? 'the index lists it but the file is missing; rebuild the repository index'
-      : (error as Error).message
+      : error.message
     throw new FetchError(file, `cannot read package ${label} at ${file}: ${reason}`, {
       cause: error
     })
   }
-  return verifyDownloaded(bytes, pkg, file, label, staging)
+}
+
+/** An error of a file system call (it names the call), not of the bytes read. */
+function isFileError(error: unknown): error is NodeJS.ErrnoException {
+  const call = (error as NodeJS.ErrnoException | null)?.syscall
+  return typeof call === 'string' && !(error instanceof ApkError)
 }
 
 /** A cached package that verifies; one that does not is removed and fetched again. */
@@ -472,16 +482,9 @@ async function fromCache(
   context: PackageContext
 ): Promise<ApkPackageFile | undefined> {
   if (!context.cache) return undefined
-  let bytes: Buffer | undefined
+  const cached = context.cache.packagePath(pkg.checksum)
   try {
-    bytes = await context.cache.readPackage(pkg.checksum)
-  } catch (error) {
-    context.logger.debug(`${label}: cache unreadable (${(error as Error).message}); ignoring it`)
-    return undefined
-  }
-  if (!bytes) return undefined
-  try {
-    const file = await readApkPackageAsync(bytes, {
+    const file = await readApkPackageFile(cached, {
       expected: pkg,
       label,
       staging: context.staging
@@ -489,6 +492,12 @@ async function fromCache(
     context.stats.packagesFromCache++
     return file
   } catch (error) {
+    if (isFileError(error)) {
+      if (error.code !== 'ENOENT') {
+        context.logger.debug(`${label}: cache unreadable (${error.message}); ignoring it`)
+      }
+      return undefined
+    }
     context.logger.debug(
       `${label}: cached file failed verification (${(error as Error).message}); fetching it again`
     )
@@ -535,11 +544,15 @@ async function verifyDownloaded(
     return await readApkPackageAsync(bytes, { expected: pkg, label, staging })
   } catch (error) {
     if (!(error instanceof ApkError)) throw error
-    throw new PackageIntegrityError(
-      `package ${label} from ${source} does not match its index entry: ${error.message.replace(/\.+$/, '')}; the repository (or a proxy) served other bytes, and nothing from them was used.`,
-      { cause: error }
-    )
+    throw notMatching(error, label, source)
   }
+}
+
+function notMatching(error: ApkError, label: string, source: string): PackageIntegrityError {
+  return new PackageIntegrityError(
+    `package ${label} from ${source} does not match its index entry: ${error.message.replace(/\.+$/, '')}; the repository (or a proxy) served other bytes, and nothing from them was used.`,
+    { cause: error }
+  )
 }
 
 async function storePackage(

@@ -10,7 +10,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
-import { ApkError, PackageIntegrityError } from '../errors.js'
+import { ApkError, FormatError, PackageIntegrityError } from '../errors.js'
 import { memberAt, readGzipMember, streamOf, type GzipMember, type GzipStream } from './gzip.js'
 import type { Keyring } from '../keys/keyring.js'
 import { parsePkginfo } from './pkginfo.js'
@@ -436,7 +436,7 @@ export async function readApkPackageAsync(
   const limit = dataInflateLimit(info.installedSize)
   if (options.staging && info.datahash !== undefined && info.installedSize > STREAM_ABOVE) {
     const head = asPackageFormat(report, () => splitLayout(streamOf(members), report))
-    const streamed = await streamData(bytes, dataStart, limit, options.staging, report)
+    const streamed = await streamData({ bytes, start: dataStart }, limit, options.staging, report)
     const layout = { ...head, data: streamed.entries }
     checkFileDigests(layout, report, streamed.digests)
     return { info, scripts: scriptsOf(layout), entries: layout.data }
@@ -507,9 +507,16 @@ class BodySink implements TarBodySink {
   }
 }
 
+/**
+ * Where a data section comes from: bytes in memory, or a file from an offset. A file is hashed
+ * again as it is inflated (`datahash`), so what is installed is what was checked even if the
+ * file changed between the two reads.
+ */
+type DataSource =
+  { bytes: Buffer; start: number } | { file: string; start: number; datahash: string }
+
 async function streamData(
-  bytes: Buffer,
-  dataStart: number,
+  source: DataSource,
   limit: number,
   staging: string,
   report: Reporter
@@ -528,21 +535,9 @@ async function streamData(
   })
   let inflated = 0
   try {
-    await new Promise<void>((resolve, reject) => {
-      const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 })
-      gunzip.on('data', (chunk: Buffer) => {
-        try {
-          inflated += chunk.length
-          if (inflated > limit) throw tooLargeData(limit, report)
-          reader.push(chunk)
-        } catch (error) {
-          gunzip.destroy()
-          reject(error)
-        }
-      })
-      gunzip.on('error', reject)
-      gunzip.on('end', resolve)
-      gunzip.end(bytes.subarray(dataStart))
+    await inflateInto(reader, source, (chunk) => {
+      inflated += chunk.length
+      if (inflated > limit) throw tooLargeData(limit, report)
     })
     reader.end()
   } catch (error) {
@@ -562,6 +557,144 @@ async function streamData(
     )
   }
   return { entries, digests }
+}
+
+/**
+ * Inflates a data section into `reader`, calling `check` on each inflated chunk first (it throws
+ * to stop). From a file, the compressed bytes are hashed on the way and must match `datahash`.
+ */
+async function inflateInto(
+  reader: TarStreamReader,
+  source: DataSource,
+  check: (chunk: Buffer) => void
+): Promise<void> {
+  const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 })
+  const file =
+    'file' in source
+      ? fs.createReadStream(source.file, { start: source.start, highWaterMark: 256 * 1024 })
+      : undefined
+  const hash = crypto.createHash('sha256')
+  await new Promise<void>((resolve, reject) => {
+    const stop = (error: unknown) => {
+      file?.destroy()
+      gunzip.destroy()
+      reject(error)
+    }
+    gunzip.on('data', (chunk: Buffer) => {
+      try {
+        check(chunk)
+        reader.push(chunk)
+      } catch (error) {
+        stop(error)
+      }
+    })
+    gunzip.on('error', stop)
+    gunzip.on('end', resolve)
+    if (!file) {
+      gunzip.end((source as { bytes: Buffer }).bytes.subarray(source.start))
+      return
+    }
+    file.on('error', stop)
+    file.on('data', (chunk) => hash.update(chunk as Buffer))
+    file.pipe(gunzip)
+  })
+  if ('file' in source) {
+    const actual = hash.digest('hex')
+    if (actual !== source.datahash) {
+      throw new FormatError(
+        `the data section changed while it was read (it hashes to ${actual} now, ${source.datahash} before)`
+      )
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A package file on disk (a local repository, the cache): one that installs more than
+// STREAM_ABOVE is verified from the file, so neither its compressed bytes nor its data sit
+// whole in memory. Smaller ones are read whole and take the path above, which is faster.
+
+/** The first bytes read for a file's signature and control members; more when they are longer. */
+const HEAD_READ = 256 * 1024
+/** The most read for them: the control members inflate to HEAD_INFLATE_LIMIT at most. */
+const HEAD_READ_LIMIT = HEAD_INFLATE_LIMIT + 1024 * 1024
+
+/**
+ * readApkPackageAsync for a file: the same checks, the same errors, the same result. With
+ * `staging`, a package file larger than STREAM_ABOVE whose data section has a `datahash` is
+ * checked and inflated from the file as a stream; every other file is read whole first.
+ */
+export async function readApkPackageFile(
+  file: string,
+  options: ReadApkPackageOptions
+): Promise<ApkPackageFile> {
+  const size = (await fs.promises.stat(file)).size
+  if (!options.staging || size <= STREAM_ABOVE) {
+    return readApkPackageAsync(await fs.promises.readFile(file), options)
+  }
+  const report = reporterFor(options)
+  const { bytes, members } = await readHeadFrom(file, size, report)
+  const head = asPackageFormat(report, () => splitLayout(streamOf(members), report))
+  const pkginfo = head.control.find((e) => e.name === '.PKGINFO' && e.type === 'file')
+  const declared = pkginfo && declaredData(pkginfo.data)
+  // A legacy package signs control and data together, and a small one is faster whole.
+  if (!declared || declared.datahash === undefined || declared.installedSize <= STREAM_ABOVE) {
+    return readApkPackageAsync(await fs.promises.readFile(file), options)
+  }
+  const dataStart = members[members.length - 1].end
+  const digest = await hashFileFrom(file, dataStart)
+  const info = checkPackage(head, bytes, options, report, digest)
+  info.size = size
+  const limit = dataInflateLimit(info.installedSize)
+  const source = { file, start: dataStart, datahash: info.datahash as string }
+  const streamed = await streamData(source, limit, options.staging, report)
+  const layout = { ...head, data: streamed.entries }
+  checkFileDigests(layout, report, streamed.digests)
+  return { info, scripts: scriptsOf(layout), entries: layout.data }
+}
+
+/** What a `.PKGINFO` says of the data, or undefined when it does not parse (checked later). */
+function declaredData(text: Buffer): { datahash?: string; installedSize: number } | undefined {
+  try {
+    return parsePkginfo(text.toString('utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The signature and control members from the start of `file`: read a little first, more when
+ * they do not end within it (a member cut short reads as damaged), up to what they may hold.
+ */
+async function readHeadFrom(
+  file: string,
+  size: number,
+  report: Reporter
+): Promise<{ bytes: Buffer; members: GzipMember[] }> {
+  const handle = await fs.promises.open(file, 'r')
+  try {
+    for (let want = HEAD_READ; ; want *= 4) {
+      const length = Math.min(want, size, HEAD_READ_LIMIT)
+      const bytes = Buffer.allocUnsafe(length)
+      const { bytesRead } = await handle.read(bytes, 0, length, 0)
+      const prefix = bytes.subarray(0, bytesRead)
+      try {
+        return { bytes: prefix, members: readHead(prefix, report) }
+      } catch (error) {
+        if (bytesRead < length || length === size || length === HEAD_READ_LIMIT) throw error
+      }
+    }
+  } finally {
+    await handle.close()
+  }
+}
+
+/** The SHA-256 of `file` from byte `start` to its end, read as a stream. */
+async function hashFileFrom(file: string, start: number): Promise<string> {
+  const hash = crypto.createHash('sha256')
+  for await (const chunk of fs.createReadStream(file, { start, highWaterMark: 256 * 1024 })) {
+    hash.update(chunk as Buffer)
+  }
+  return hash.digest('hex')
 }
 
 function tooLargeData(limit: number, report: Reporter): PackageIntegrityError {
