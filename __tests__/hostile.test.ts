@@ -17,6 +17,7 @@ import {
   MIB,
   globalHeaderTar,
   listTree,
+  randomFileMember,
   runCli,
   zeroFileMember,
   type CliRun
@@ -242,6 +243,24 @@ describe('decompression bombs stay under 256 MiB', () => {
     expect(run.peakBytes).toBeLessThan(MEMORY_BOUND)
     fs.rmSync(run.root, { recursive: true, force: true })
   })
+
+  it('a genuine package of 128 MiB that does not compress installs without its bytes in memory', async () => {
+    const size = 128 * MIB
+    const noise = await randomFileMember('usr/share/noise/file', size)
+    const big = buildApk(synthetic('noise', '1.0-r0', { files: [], installedSize: size }), key, {
+      dataMember: noise
+    })
+    expect(big.bytes.length).toBeGreaterThan(size)
+    const run = await install(repoOf([big]), ['noise'])
+    expect(run.stderr).not.toMatch(/ERROR/)
+    expect(run.code).toBe(0)
+    const installed = fs.readFileSync(path.join(run.root, 'usr/share/noise/file'))
+    expect(installed.length).toBe(size)
+    expect(installed.subarray(0, 4096).equals(Buffer.alloc(4096))).toBe(false)
+    // Held whole, the file alone would take more than this on top of Node's own 45-50 MiB.
+    expect(run.peakBytes).toBeLessThan(150 * MIB)
+    fs.rmSync(run.root, { recursive: true, force: true })
+  }, 120000)
 
   it('the action refuses the bomb too', async () => {
     const result = await runAction(DIST, {

@@ -72,6 +72,49 @@ export async function zeroFileMember(
   return { member: Buffer.concat(out), tar: Buffer.alloc(0) }
 }
 
+/**
+ * Like zeroFileMember, with `size` bytes that do not compress (an AES-CTR keystream, the same on
+ * every run), so the member is as large as the file: a package whose compressed bytes must not
+ * sit whole in memory either.
+ */
+export async function randomFileMember(
+  file: string,
+  size: number,
+  mtime = 1700000000
+): Promise<{ member: Buffer; tar: Buffer }> {
+  const stream = () => crypto.createCipheriv('aes-128-ctr', Buffer.alloc(16, 7), Buffer.alloc(16))
+  const sha1 = crypto.createHash('sha1')
+  const first = stream()
+  for (let left = size; left > 0; left -= ZEROS.length) {
+    sha1.update(first.update(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left)))
+  }
+  const gzip = zlib.createGzip({ level: 1 })
+  const out: Buffer[] = []
+  gzip.on('data', (chunk: Buffer) => out.push(chunk))
+  const ended = new Promise<void>((resolve, reject) => {
+    gzip.on('end', resolve)
+    gzip.on('error', reject)
+  })
+  const write = async (chunk: Buffer): Promise<void> => {
+    if (!gzip.write(chunk)) await new Promise((resolve) => gzip.once('drain', resolve))
+  }
+  const parts = file.split('/')
+  for (let i = 1; i < parts.length; i++) {
+    await write(tarRecord(header(`${parts.slice(0, i).join('/')}/`, 'dir', 0, mtime)))
+  }
+  const entry = header(file, 'file', size, mtime)
+  await write(paxRecord(entry, [['APK-TOOLS.checksum.SHA1', sha1.digest('hex')]]))
+  await write(tarHeader(entry))
+  const second = stream()
+  for (let left = size; left > 0; left -= ZEROS.length) {
+    await write(second.update(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left)))
+  }
+  await write(Buffer.concat([padding(size), END_OF_ARCHIVE]))
+  gzip.end()
+  await ended
+  return { member: Buffer.concat(out), tar: Buffer.alloc(0) }
+}
+
 /** A data tar with a PAX global header (`g`) in front of a plain file. */
 export function globalHeaderTar(file: string, content: string, mtime = 1700000000): Buffer {
   const data = Buffer.from(content)
