@@ -456,6 +456,47 @@ describe('fetchPackages', () => {
     expect(error.message).toMatch(/cannot fetch package libgreet-2.1-r3: .*after 3 attempts/)
   })
 
+  describe('downloaded into a staging folder (as a build does)', () => {
+    let staging: string
+
+    beforeEach(() => {
+      staging = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-fetch-staging-'))
+    })
+
+    afterEach(() => {
+      fs.rmSync(staging, { recursive: true, force: true })
+    })
+
+    test('written to a file as it arrives, verified from it, cached, and the file removed', async () => {
+      server.fault(/hello-1\.0-r0\.apk$/, { truncate: 100 }, 1)
+      const cache = freshCache()
+      const stats = newFetchStats()
+      const files = await fetchPackages(wanted, [remote], ARCH, {
+        transport: transport(),
+        cache,
+        stats,
+        staging
+      })
+      expect(files.get(wanted[0].checksum)?.entries.map((e) => e.name)).toContain('usr/bin/hello')
+      expect(stats.downloadedBytes).toBe(wanted[0].size + wanted[1].size)
+      expect((await cache.readPackage(wanted[0].checksum))?.equals(apks[0].bytes)).toBe(true)
+      expect(fs.readdirSync(staging)).toEqual([])
+    })
+
+    test('wrong bytes: the same integrity error, nothing cached, no file left', async () => {
+      server.fault(/libgreet-.*\.apk$/, { corrupt: true }, Infinity)
+      const cache = freshCache()
+      const libgreet = findPackage(indexes, 'libgreet')
+      const error = await rejection(
+        fetchPackages(wanted, [remote], ARCH, { transport: transport(), cache, staging })
+      )
+      expect(error).toBeInstanceOf(PackageIntegrityError)
+      expect(error.message).toContain(`libgreet-2.1-r3 from ${packageUrl(remote, libgreet, ARCH)}`)
+      expect(await cache.readPackage(libgreet.checksum)).toBeUndefined()
+      expect(fs.readdirSync(staging)).toEqual([])
+    })
+  })
+
   test('a package from a repository that was not passed in is an InvalidArgumentError', async () => {
     const hello = { ...findPackage(indexes, 'hello'), repository: 7 }
     await expect(

@@ -10,6 +10,7 @@
  * reader sees a whole old file or a whole new one, never a mix.
  */
 import { createHash } from 'node:crypto'
+import { constants } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { writeThroughTemp } from '../../files.js'
@@ -95,6 +96,13 @@ export class PackageCache {
 
   async writePackage(checksum: string, bytes: Buffer): Promise<void> {
     await writeAtomic(this.packagePath(checksum), bytes)
+  }
+
+  /** Stores a package from a file (a copy: `source` stays where it is). */
+  async writePackageFile(checksum: string, source: string): Promise<void> {
+    await writeThroughTemp(this.packagePath(checksum), (temp) =>
+      fs.copyFile(source, temp, constants.COPYFILE_EXCL)
+    )
   }
 
   async removePackage(checksum: string): Promise<void> {

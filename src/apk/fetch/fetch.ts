@@ -4,6 +4,7 @@
  * the keyring, packages against their index entry.
  */
 import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
 import { readApkindex } from '../formats/apkindex.js'
 import type { PackageCache } from './cache.js'
 import { mapLimit } from './concurrency.js'
@@ -437,6 +438,9 @@ async function fetchPackage(
   if (!isRemote(repository)) return readLocalPackage(pkg, url, label, context.staging)
   const cached = await fromCache(pkg, label, context)
   if (cached) return cached
+  if (context.staging !== undefined) {
+    return downloadToFile(pkg, url, label, context, context.staging)
+  }
   const bytes = await download(pkg, url, label, context)
   const file = await verifyDownloaded(bytes, pkg, url, label, context.staging)
   context.stats.packagesDownloaded++
@@ -506,11 +510,45 @@ async function fromCache(
   }
 }
 
+let downloads = 0
+
+/**
+ * A download written to a file of the staging folder as it arrives and verified from there
+ * (readApkPackageFile), so a large package never sits whole in memory; the cache gets a copy of
+ * the file once it verified. The file is removed whatever happens.
+ */
+async function downloadToFile(
+  pkg: RepoPackage,
+  url: string,
+  label: string,
+  context: PackageContext,
+  staging: string
+): Promise<ApkPackageFile> {
+  const temp = path.join(staging, `${process.pid}-download-${++downloads}.apk`)
+  try {
+    await download(pkg, url, label, context, temp)
+    let file: ApkPackageFile
+    try {
+      file = await readApkPackageFile(temp, { expected: pkg, label, staging })
+    } catch (error) {
+      if (!(error instanceof ApkError)) throw error
+      throw notMatching(error, label, url)
+    }
+    context.stats.packagesDownloaded++
+    await storePackageFile(pkg, temp, label, context)
+    return file
+  } finally {
+    await fs.rm(temp, { force: true })
+  }
+}
+
+/** The body of a package download, or (with `file`) an empty buffer once the file holds it. */
 async function download(
   pkg: RepoPackage,
   url: string,
   label: string,
-  context: PackageContext
+  context: PackageContext,
+  file?: string
 ): Promise<Buffer> {
   try {
     const response = await context.transport.get(url, {
@@ -518,9 +556,10 @@ async function download(
       maxBytes: MAX_UNSIZED_PACKAGE_BYTES,
       magic: GZIP_MAGIC,
       what: 'package',
-      signal: context.signal
+      signal: context.signal,
+      file
     })
-    context.stats.downloadedBytes += response.body.length
+    context.stats.downloadedBytes += response.size
     return response.body
   } catch (error) {
     if (error instanceof FetchError) {
@@ -564,6 +603,20 @@ async function storePackage(
   if (!context.cache) return
   try {
     await context.cache.writePackage(pkg.checksum, bytes)
+  } catch (error) {
+    context.logger.warning(`could not cache ${label}: ${(error as Error).message}`)
+  }
+}
+
+async function storePackageFile(
+  pkg: RepoPackage,
+  file: string,
+  label: string,
+  context: PackageContext
+): Promise<void> {
+  if (!context.cache) return
+  try {
+    await context.cache.writePackageFile(pkg.checksum, file)
   } catch (error) {
     context.logger.warning(`could not cache ${label}: ${(error as Error).message}`)
   }

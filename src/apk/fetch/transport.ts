@@ -3,6 +3,7 @@
  * conditional requests, redirects, truncation checks and the proxy variables CI runners set.
  * Local repositories never come here; fetch.ts reads them from disk.
  */
+import * as fs from 'node:fs'
 import * as http from 'node:http'
 import * as https from 'node:https'
 import * as net from 'node:net'
@@ -56,6 +57,11 @@ export interface GetOptions {
   signal?: AbortSignal
   /** Attempts after the first for this download (default: the transport's). */
   retries?: number
+  /**
+   * Write the body to this file (made anew, mode 0600, for each attempt) instead of holding it
+   * in memory: the response's body is then empty and its `size` says how long the file is.
+   */
+  file?: string
 }
 
 /** The largest body taken when the caller names no size: more than any index or key. */
@@ -63,8 +69,10 @@ export const DEFAULT_MAX_BODY = 64 * 1024 * 1024
 
 export interface TransportResponse {
   status: 200 | 304
-  /** Empty for 304. */
+  /** Empty for 304, and when the body went to GetOptions.file. */
   body: Buffer
+  /** Bytes of the body, wherever it went. */
+  size: number
   etag?: string
   lastModified?: string
   /** The URL that answered, after redirects. */
@@ -90,6 +98,7 @@ interface RawResponse {
   status: number
   headers: http.IncomingHttpHeaders
   body: Buffer
+  size: number
 }
 
 type Route =
@@ -372,6 +381,8 @@ class Exchange {
   private readonly deadline: NodeJS.Timeout
   private request?: http.ClientRequest
   private readonly signal: AbortSignal | undefined
+  /** GetOptions.file while the body is written to it. */
+  private fd?: number
   private readonly onAbort = (): void => this.fail(abortedError(this.signal))
 
   constructor(
@@ -416,7 +427,7 @@ class Exchange {
       response.on('error', (error) => this.fail(error))
       // Only the status and headers matter; drain so the connection can be reused.
       response.resume()
-      this.succeed({ status, headers: response.headers, body: Buffer.alloc(0) })
+      this.succeed({ status, headers: response.headers, body: Buffer.alloc(0), size: 0 })
       return
     }
     this.collect(response)
@@ -430,6 +441,7 @@ class Exchange {
       this.fail(tooLarge(this.options, limit, `the server announces ${declared} bytes`))
       return
     }
+    if (this.options.file !== undefined && !this.openFile(this.options.file)) return
     const chunks: Buffer[] = []
     let received = 0
     // A connection lost mid-body surfaces as 'error' (aborted) or as 'close' without 'end'.
@@ -437,7 +449,11 @@ class Exchange {
     response.on('data', (chunk: Buffer) => {
       this.touch()
       received += chunk.length
-      chunks.push(chunk)
+      // Into the file, the first bytes kept for the magic check; else all kept.
+      if (this.fd === undefined || received - chunk.length < (magic?.length ?? 0)) {
+        chunks.push(chunk)
+      }
+      if (this.fd !== undefined && !this.writeFile(chunk)) return
       if (received > limit) {
         chunks.length = 0
         const what = `more than ${limit} bytes arrived`
@@ -457,7 +473,8 @@ class Exchange {
       } else if (expectedSize !== undefined && received !== expectedSize) {
         this.fail(sizeMismatch(`${received} bytes where ${expectedSize} were expected`))
       } else {
-        this.succeed({ status: 200, headers: response.headers, body: Buffer.concat(chunks) })
+        const body = this.fd === undefined ? Buffer.concat(chunks) : Buffer.alloc(0)
+        this.succeed({ status: 200, headers: response.headers, body, size: received })
       }
     })
     response.on('close', () => {
@@ -483,7 +500,39 @@ class Exchange {
     clearTimeout(this.timer)
     clearTimeout(this.deadline)
     this.signal?.removeEventListener('abort', this.onAbort)
+    if (this.fd !== undefined) fs.closeSync(this.fd)
+    this.fd = undefined
   }
+
+  /** Opens GetOptions.file afresh (a retry starts over); false, and failed, when it cannot. */
+  private openFile(file: string): boolean {
+    try {
+      this.fd = fs.openSync(file, 'w', 0o600)
+      return true
+    } catch (error) {
+      this.fail(cannotWrite(file, error))
+      return false
+    }
+  }
+
+  private writeFile(chunk: Buffer): boolean {
+    try {
+      for (let done = 0; done < chunk.length;) {
+        done += fs.writeSync(this.fd as number, chunk, done, chunk.length - done)
+      }
+      return true
+    } catch (error) {
+      this.fail(cannotWrite(this.options.file as string, error))
+      return false
+    }
+  }
+}
+
+/** The download's file cannot be written (a full disk): not retried. */
+function cannotWrite(file: string, error: unknown): AttemptError {
+  return new AttemptError(`cannot write ${file}: ${(error as Error).message}`, false, {
+    cause: error
+  })
 }
 
 function declaredLength(headers: http.IncomingHttpHeaders): number | undefined {
@@ -531,7 +580,12 @@ function toTransportResponse(
 ): TransportResponse {
   const { status, headers } = response
   if (status === 200 || (status === 304 && conditional)) {
-    const result: TransportResponse = { status, body: response.body, url: url.href }
+    const result: TransportResponse = {
+      status,
+      body: response.body,
+      size: response.size,
+      url: url.href
+    }
     if (typeof headers.etag === 'string') result.etag = headers.etag
     if (typeof headers['last-modified'] === 'string') result.lastModified = headers['last-modified']
     return result
