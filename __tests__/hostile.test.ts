@@ -244,14 +244,15 @@ describe('decompression bombs stay under 256 MiB', () => {
     fs.rmSync(run.root, { recursive: true, force: true })
   })
 
-  it('a genuine package of 128 MiB that does not compress installs without its bytes in memory', async () => {
+  it('a genuine package of 128 MiB that does not compress installs without its bytes in memory, local or downloaded', async () => {
     const size = 128 * MIB
     const noise = await randomFileMember('usr/share/noise/file', size)
     const big = buildApk(synthetic('noise', '1.0-r0', { files: [], installedSize: size }), key, {
       dataMember: noise
     })
     expect(big.bytes.length).toBeGreaterThan(size)
-    const run = await install(repoOf([big]), ['noise'])
+    const repo = repoOf([big])
+    const run = await install(repo, ['noise'])
     expect(run.stderr).not.toMatch(/ERROR/)
     expect(run.code).toBe(0)
     const installed = fs.readFileSync(path.join(run.root, 'usr/share/noise/file'))
@@ -260,7 +261,20 @@ describe('decompression bombs stay under 256 MiB', () => {
     // Held whole, the file alone would take more than this on top of Node's own 45-50 MiB.
     expect(run.peakBytes).toBeLessThan(150 * MIB)
     fs.rmSync(run.root, { recursive: true, force: true })
-  }, 120000)
+    // Downloaded, it goes to a file as it arrives and is verified from there.
+    const server = await startServer({ root: repo })
+    try {
+      const downloaded = await install(server.url, ['noise'])
+      expect(downloaded.stderr).not.toMatch(/ERROR/)
+      expect(downloaded.code).toBe(0)
+      const copy = fs.readFileSync(path.join(downloaded.root, 'usr/share/noise/file'))
+      expect(copy.equals(installed)).toBe(true)
+      expect(downloaded.peakBytes).toBeLessThan(150 * MIB)
+      fs.rmSync(downloaded.root, { recursive: true, force: true })
+    } finally {
+      await server.close()
+    }
+  }, 180000)
 
   it('the action refuses the bomb too', async () => {
     const result = await runAction(DIST, {
