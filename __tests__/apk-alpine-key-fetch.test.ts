@@ -2,7 +2,8 @@
  * Fetching one of Alpine's keys while an index verifies, against servers on 127.0.0.1: a
  * downloaded key that is not PEM or not the pinned one is a key problem ("signing key not
  * trusted"), not an index problem; and a dead keys URL is tried once before the fallback (the
- * `alpine-keys` package of a configured repository), not retried for seconds.
+ * `alpine-keys` package of a configured repository), not retried for seconds. A key fetched
+ * once is kept in the cache folder, and used again only while it matches its pin.
  */
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -15,6 +16,7 @@ import { startServer, type TestServer } from './support/http-server.js'
 import { generateSigningKey } from './support/keys.js'
 import { muslPackage } from './support/packages.js'
 import { buildRepository } from './support/repo-builder.js'
+import { FIXTURES, haveShared, SHARED } from './support/shared.js'
 
 const ALPINE_KEY = 'alpine-devel@lists.alpinelinux.org-4a6a0840.rsa.pub'
 
@@ -79,5 +81,48 @@ describe('a dead Alpine keys URL', () => {
     ])
     // The index again, read for its alpine-keys package (this repository has none).
     expect(repo.requests.filter((r) => r.path.endsWith('APKINDEX.tar.gz'))).toHaveLength(2)
+  })
+})
+
+;(haveShared() ? describe : describe.skip)('Alpine keys kept in the cache folder', () => {
+  const REAL_KEY = 'alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub'
+  const OTHER_KEY = 'alpine-devel@lists.alpinelinux.org-61666e3f.rsa.pub'
+  const keyBytes = (name: string) => fs.readFileSync(path.join(SHARED, 'alpine-keys', name))
+
+  it('verify a warm run without asking for the key; a kept file that is not the pinned key is fetched again', async () => {
+    // Alpine's real release index, signed by 6165ee59, and Alpine's real public keys.
+    const real = await startServer({ root: path.join(FIXTURES, 'real-alpine/v3.19.1') })
+    const alpineKeys = await startServer({ root: path.join(SHARED, 'alpine-keys') })
+    const cacheDir = path.join(work, 'cache')
+    const kept = path.join(cacheDir, 'indexes', 'keys', REAL_KEY)
+    const openReal = () =>
+      openRepositories({
+        arch: 'x86_64',
+        repositories: [real.url],
+        alpineKeysUrl: `${alpineKeys.url}/`,
+        cacheDir
+      })
+    const asked = () => alpineKeys.requests.map((r) => decodeURIComponent(r.path))
+    try {
+      expect((await openReal()).indexes[0].signer).toBe(REAL_KEY)
+      expect(asked()).toEqual([`/${REAL_KEY}`])
+      expect(fs.readFileSync(kept)).toEqual(keyBytes(REAL_KEY))
+
+      // Warm: the keys URL is down, and not even asked.
+      alpineKeys.requests.length = 0
+      alpineKeys.fault('6165ee59', { status: 503 }, Infinity)
+      expect((await openReal()).indexes[0].signer).toBe(REAL_KEY)
+      expect(asked()).toEqual([])
+
+      // A kept file holding another genuine Alpine key: not used, fetched again and replaced.
+      alpineKeys.clearFaults()
+      fs.writeFileSync(kept, keyBytes(OTHER_KEY))
+      expect((await openReal()).indexes[0].signer).toBe(REAL_KEY)
+      expect(asked()).toEqual([`/${REAL_KEY}`])
+      expect(fs.readFileSync(kept)).toEqual(keyBytes(REAL_KEY))
+    } finally {
+      await real.close()
+      await alpineKeys.close()
+    }
   })
 })

@@ -18,6 +18,7 @@ import { RootInstaller, type InstallResult } from './install/root-installer.js'
 export { skippedWarning } from './install/root-installer.js'
 import type { ScriptsMode } from './install/scripts-native.js'
 import { Keyring } from './keys/keyring.js'
+import { keepAlpineKey, readCachedAlpineKey } from './keys/key-cache.js'
 import { readApkPackage, readApkPackageAsync } from './formats/package-file.js'
 import { indexUrl, isRemote, packageUrl, parseRepository } from './fetch/repository.js'
 import { graphOf } from './solver/graph.js'
@@ -175,11 +176,24 @@ async function loadKeyring(options: EngineOptions, transport: HttpTransport): Pr
 }
 
 /**
- * Gets one of Alpine's keys: from alpinelinux.org, else from the `alpine-keys` package of a
- * configured repository. Where it came from does not matter: the keyring accepts it only if its
- * fingerprint is pinned.
+ * Gets one of Alpine's keys: from the cache folder, else from alpinelinux.org, else from the
+ * `alpine-keys` package of a configured repository, and keeps a downloaded one in the cache.
+ * Where it came from does not matter: the keyring accepts it only if its fingerprint is pinned.
  */
 async function fetchAlpineKeyFile(
+  name: string,
+  options: EngineOptions,
+  transport: HttpTransport
+): Promise<Buffer | undefined> {
+  const cacheDir = options.cacheDir
+  const cached = cacheDir === undefined ? undefined : await readCachedAlpineKey(cacheDir, name)
+  if (cached !== undefined) return cached
+  const key = await downloadAlpineKeyFile(name, options, transport)
+  if (key !== undefined && cacheDir !== undefined) await keepAlpineKey(cacheDir, name, key)
+  return key
+}
+
+async function downloadAlpineKeyFile(
   name: string,
   options: EngineOptions,
   transport: HttpTransport

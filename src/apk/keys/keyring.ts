@@ -94,6 +94,12 @@ function keyOf(name: string, loaded: LoadedKey): KeyObject {
   return key
 }
 
+/** Whether `bytes` hold Alpine's key `name`: an RSA public key whose fingerprint is its pin. */
+export function matchesAlpinePin(name: string, bytes: Buffer): boolean {
+  const pin = alpineKeyPin(name)
+  return pin !== undefined && parsePublicKey(bytes)?.fingerprint === pin
+}
+
 function checkPin(name: string, loaded: LoadedKey, origin: string): void {
   const pin = alpineKeyPin(name)
   if (pin === undefined || pin === loaded.fingerprint) return
