@@ -10,14 +10,19 @@ import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import * as v8 from 'node:v8'
+import * as vm from 'node:vm'
 import {
   installResolution,
   openRepositories,
+  providersOf,
+  releaseSolverGraph,
   resolveWorld,
   type EngineInstallResult,
   type EngineOptions,
   type OpenRepositories
 } from '../src/apk/engine.js'
+import { graphOf } from '../src/apk/solver/graph.js'
 import { silentLogger } from '../src/apk/types.js'
 import { haveShared, FIXTURES, SHARED } from './support/shared.js'
 
@@ -149,6 +154,22 @@ function read(file: string): string {
     expect(repos.indexes[0].signer).toBe(SIGNER)
     expect(repos.indexes[0].description).toBe('3.19.1')
     expect(repos.packages).toHaveLength(100)
+  })
+
+  it('lets go of the solver graph once resolved, and builds it again when asked', async () => {
+    const names = (world: string[]) =>
+      resolveWorld(repos, world).packages.map((p) => `${p.name}-${p.version}`)
+    const before = names(['busybox', 'ssl_client'])
+    const graph = new WeakRef(graphOf(repos.tables, repos.repositories, repos.arch))
+    releaseSolverGraph(repos)
+    // A full collection (gc exposed for this process only) finds nothing holding it.
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    v8.setFlagsFromString('--expose-gc')
+    ;(vm.runInNewContext('gc') as () => void)()
+    expect(graph.deref()).toBeUndefined()
+    expect(names(['busybox', 'ssl_client'])).toEqual(before)
+    releaseSolverGraph(repos)
+    expect(providersOf(repos, '/bin/sh').map((p) => p.name)).toEqual(['busybox-binsh'])
   })
 
   describe.each(APK2_WORLDS)('world %s, as apk --no-scripts', (world) => {

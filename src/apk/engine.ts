@@ -21,7 +21,7 @@ import { Keyring } from './keys/keyring.js'
 import { keepAlpineKey, readCachedAlpineKey } from './keys/key-cache.js'
 import { readApkPackage, readApkPackageAsync } from './formats/package-file.js'
 import { indexUrl, isRemote, packageUrl, parseRepository } from './fetch/repository.js'
-import { graphOf } from './solver/graph.js'
+import { forgetGraph, graphOf } from './solver/graph.js'
 import { solve } from './solver/solve.js'
 import { HttpTransport } from './fetch/transport.js'
 import { repositoryCredentials, RepositoryAuth, type HostCredentials } from './fetch/auth.js'
@@ -343,6 +343,14 @@ export function packageWithChecksum(
     if (row >= 0) return table.package(row)
   }
   return undefined
+}
+
+/**
+ * Lets go of the solver's graph of the opened repositories, kept between resolves: a build calls
+ * this once it has resolved, before installing. A later resolve or providersOf builds it again.
+ */
+export function releaseSolverGraph(repos: OpenRepositories): void {
+  forgetGraph(repos.tables)
 }
 
 /** Resolves the world against opened repositories, as `apk add --simulate` would. */

@@ -18,6 +18,7 @@ import {
   type OpenRepositories,
   openRepositories,
   providersOf,
+  releaseSolverGraph,
   type RepoPackage,
   type Resolution,
   resolveLocked,
@@ -180,6 +181,9 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
       ]
     })
     const alpine = locked ? (locked.arches[arch.apk]?.alpine ?? found) : found
+    // Resolved: the solver's graph (tens of MiB for main + community) is not kept through the
+    // install and the image writing. A link check that fails builds it again to name providers.
+    releaseSolverGraph(repos)
     plans.push({ arch, repos, resolution, alpine, appEntries, added })
   }
   await options.onResolved?.(
