@@ -32311,10 +32311,6 @@ class LockedPackageError extends ApkError {
 }
 
 ;// CONCATENATED MODULE: ./src/apk/types.ts
-/**
- * The APK engine's data model. Every module of src/apk speaks these types;
- * nothing here knows about GitHub Actions or OCI.
- */
 /** Bits of a dependency's version operator, as apk-tools defines them. */
 const VersionOp = {
     LESS: 1,
@@ -32605,62 +32601,61 @@ function fuzzyMatch(a, b) {
 
 
 
-const OP_CHARS = '<>=~';
 const SEPARATORS = /[ \n]+/;
-function opBits(ops) {
-    let mask = 0;
-    for (const c of ops) {
-        if (c === '<')
-            mask |= VersionOp.LESS;
-        else if (c === '>')
-            mask |= VersionOp.GREATER;
-        else if (c === '=')
-            mask |= VersionOp.EQUAL;
-        else
-            mask |= VersionOp.FUZZY | VersionOp.EQUAL;
+/** The bits of one operator character (`<`, `>`, `=`, `~`), or 0 for any other. */
+function opBit(code) {
+    switch (code) {
+        case 0x3c: // <
+            return VersionOp.LESS;
+        case 0x3e: // >
+            return VersionOp.GREATER;
+        case 0x3d: // =
+            return VersionOp.EQUAL;
+        case 0x7e: // ~
+            return VersionOp.FUZZY | VersionOp.EQUAL;
     }
-    return mask;
+    return 0;
 }
 /** apk validates the version unless both `<` and `>` are set (the checksum form, or nonsense like `<>=`). */
 function skipsVersionCheck(op) {
     return (op & VersionOp.CHECKSUM) === VersionOp.CHECKSUM;
 }
-/** Parses one token. Throws FormatError for an empty name, an operator without a version, or a bad version. */
-function parseDependency(token) {
-    let rest = token;
-    const conflict = rest.startsWith('!');
-    if (conflict)
-        rest = rest.slice(1);
-    let opStart = 0;
-    while (opStart < rest.length && !OP_CHARS.includes(rest[opStart]))
+/**
+ * Parses one token. Throws FormatError for an empty name, an operator without a version, or a
+ * bad version. `validVersion` is apk's version check (a reader of many tokens may remember it).
+ */
+function parseDependency(token, validVersion = isValidVersion) {
+    const conflict = token.charCodeAt(0) === 0x21; // !
+    const nameStart = conflict ? 1 : 0;
+    let opStart = nameStart;
+    while (opStart < token.length && opBit(token.charCodeAt(opStart)) === 0)
         opStart++;
-    let nameAndTag = rest;
     let op = VersionOp.ANY;
     let version;
-    if (opStart < rest.length) {
-        nameAndTag = rest.slice(0, opStart);
+    if (opStart < token.length) {
+        op = 0;
         let opEnd = opStart;
-        while (opEnd < rest.length && OP_CHARS.includes(rest[opEnd]))
-            opEnd++;
-        version = rest.slice(opEnd);
+        for (let bit; opEnd < token.length && (bit = opBit(token.charCodeAt(opEnd))) !== 0; opEnd++) {
+            op |= bit;
+        }
+        version = token.slice(opEnd);
         if (version === '') {
             throw new FormatError(`dependency '${token}': operator without a version`);
         }
-        op = opBits(rest.slice(opStart, opEnd));
-        if (!skipsVersionCheck(op) && !isValidVersion(version)) {
+        if (!skipsVersionCheck(op) && !validVersion(version)) {
             throw new FormatError(`dependency '${token}': '${version}' is not a valid version`);
         }
     }
-    const at = nameAndTag.indexOf('@');
-    const name = at >= 0 ? nameAndTag.slice(0, at) : nameAndTag;
-    const tag = at >= 0 ? nameAndTag.slice(at + 1) : undefined;
+    const at = token.indexOf('@', nameStart);
+    const tagged = at >= 0 && at < opStart;
+    const name = token.slice(nameStart, tagged ? at : opStart);
     if (name === '')
         throw new FormatError(`dependency '${token}': missing package name`);
     const dep = { name, op, conflict };
     if (version !== undefined)
         dep.version = version;
-    if (tag !== undefined)
-        dep.tag = tag;
+    if (tagged)
+        dep.tag = token.slice(at + 1, opStart);
     return dep;
 }
 /**
@@ -32764,17 +32759,14 @@ function providedVersion(pkg, name) {
     return provide.version ?? null;
 }
 /**
- * apk's satisfaction test of `dep` by a provider: `pkg` chosen for `dep.name` under `version`
- * (the package version, a provided version, or undefined for an unversioned provide), or no
- * provider at all (`pkg` undefined), which satisfies only a conflict.
+ * apk's satisfaction test of `dep` by a provider: a package (its identity `checksum`) chosen for
+ * `dep.name` under `version` (the package version, a provided version, or undefined for an
+ * unversioned provide).
  */
-function providerSatisfies(dep, provider) {
-    if (provider === undefined)
-        return dep.conflict;
-    if (dep.op === VersionOp.CHECKSUM) {
-        return checksumMatches(dep, provider.pkg.checksum) !== dep.conflict;
-    }
-    return dependencyMatchesVersion(dep, provider.version);
+function satisfiedByProvider(dep, checksum, version) {
+    if (dep.op === VersionOp.CHECKSUM)
+        return checksumMatches(dep, checksum) !== dep.conflict;
+    return dependencyMatchesVersion(dep, version);
 }
 /**
  * Whether installing `pkg` satisfies `dep` (apk_dep_analyze): through its own name or a provide of
@@ -32786,7 +32778,7 @@ function dependencySatisfiedBy(dep, pkg) {
     const version = providedVersion(pkg, dep.name);
     if (version === undefined)
         return dep.conflict;
-    return providerSatisfies(dep, { pkg, version: version ?? undefined });
+    return satisfiedByProvider(dep, pkg.checksum, version ?? undefined);
 }
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -33626,6 +33618,149 @@ class TarStreamReader {
     }
 }
 
+;// CONCATENATED MODULE: ./src/apk/formats/package-table.ts
+/** Which of a row's three dependency lists. */
+const DEPENDS = 0;
+const PROVIDES = 1;
+const INSTALL_IF = 2;
+/** The empty list most packages have for most dependency fields: shared, frozen. */
+const NO_DEPENDENCIES = Object.freeze([]);
+const NO_TRIGGERS = Object.freeze([]);
+class PackageTable {
+    tokens;
+    materialize;
+    checksums = [];
+    names = [];
+    versions = [];
+    arches = [];
+    installedSizes = [];
+    priorities = [];
+    repositories = [];
+    /** Where each row's depends, provides and install_if start in `lists`: 3 per row, then the end. */
+    listStarts = [0];
+    /** Token positions (in `tokens`) of every row's lists, one after the other. */
+    lists = [];
+    objects = [];
+    made = 0;
+    byChecksum;
+    /**
+     * @param tokens the distinct dependency tokens the rows' lists point into
+     * @param materialize makes row `row`'s whole package (called once per row)
+     */
+    constructor(tokens, materialize) {
+        this.tokens = tokens;
+        this.materialize = materialize;
+    }
+    get count() {
+        return this.names.length;
+    }
+    /** Adds a row; its lists are token positions. */
+    add(row, depends, provides, installIf) {
+        this.checksums.push(row.checksum);
+        this.names.push(row.name);
+        this.versions.push(row.version);
+        this.arches.push(row.arch);
+        this.installedSizes.push(row.installedSize);
+        this.priorities.push(row.providerPriority);
+        this.repositories.push(row.repository);
+        for (const list of [depends, provides, installIf]) {
+            for (let i = 0; i < list.length; i++)
+                this.lists.push(list[i]);
+            this.listStarts.push(this.lists.length);
+        }
+    }
+    /** The tokens of one of a row's lists (DEPENDS, PROVIDES or INSTALL_IF), as a new array. */
+    dependencies(row, which) {
+        const start = this.listStarts[row * 3 + which];
+        const end = this.listStarts[row * 3 + which + 1];
+        if (start === end)
+            return NO_DEPENDENCIES;
+        // Filled by index: pushing would leave spare room.
+        const out = new Array(end - start);
+        for (let i = start; i < end; i++)
+            out[i - start] = this.tokens[this.lists[i]];
+        return out;
+    }
+    /** Row `row` as a whole package, made on first use and the same object after. */
+    package(row) {
+        // Filled up front: writing a few rows far apart into an empty array would make it sparse.
+        if (this.objects.length < this.count) {
+            for (let i = this.objects.length; i < this.count; i++)
+                this.objects.push(undefined);
+        }
+        let pkg = this.objects[row];
+        if (pkg === undefined) {
+            pkg = this.materialize(this, row);
+            this.objects[row] = pkg;
+            this.made++;
+        }
+        return pkg;
+    }
+    /** How many rows have been made whole packages so far. */
+    get madeCount() {
+        return this.made;
+    }
+    /** Every row as a package, in order (makes them all: for tests and small tables). */
+    all() {
+        const out = [];
+        for (let row = 0; row < this.count; row++)
+            out.push(this.package(row));
+        return out;
+    }
+    /** The row with this identity (`C:`), or -1. */
+    rowOfChecksum(checksum) {
+        if (this.byChecksum === undefined) {
+            this.byChecksum = new Map();
+            this.checksums.forEach((c, row) => {
+                if (!this.byChecksum?.has(c))
+                    this.byChecksum?.set(c, row);
+            });
+        }
+        return this.byChecksum.get(checksum) ?? -1;
+    }
+    /** The first row named `name`, or -1. */
+    rowOfName(name) {
+        return this.names.indexOf(name);
+    }
+    /** Moves a row to another repository (the first that carries its identity). */
+    setRepository(row, repository) {
+        this.repositories[row] = repository;
+        const pkg = this.objects[row];
+        if (pkg !== undefined)
+            pkg.repository = repository;
+    }
+}
+/**
+ * A table over packages already made (a lock's candidates, a test's list): rows point at the
+ * same objects, and their Dependency objects become the tokens.
+ */
+function tableOfPackages(packages) {
+    const tokens = [];
+    const positions = new Map();
+    const positionsOf = (deps) => deps.map((dep) => {
+        let at = positions.get(dep);
+        if (at === undefined) {
+            at = tokens.length;
+            tokens.push(dep);
+            positions.set(dep, at);
+        }
+        return at;
+    });
+    const table = new PackageTable(tokens, (_, row) => packages[row]);
+    for (const pkg of packages) {
+        table.add({
+            checksum: pkg.checksum,
+            name: pkg.name,
+            version: pkg.version,
+            arch: pkg.arch,
+            installedSize: pkg.installedSize,
+            providerPriority: pkg.providerPriority,
+            repository: pkg.repository
+        }, positionsOf(pkg.depends), positionsOf(pkg.provides), positionsOf(pkg.installIf));
+    }
+    return table;
+}
+
 ;// CONCATENATED MODULE: ./src/apk/formats/apkindex.ts
 /**
  * `APKINDEX.tar.gz`: a signature member (`.SIGN.RSA*.<key>`), then the unsigned index
@@ -33633,6 +33768,8 @@ class TarStreamReader {
  * The `APKINDEX` text is parsed as apk-tools 2.14 reads it, and written back in its canonical
  * letter order by formatIndexHeader.
  */
+
+
 
 
 
@@ -33650,43 +33787,13 @@ const SIGNATURE_MEMBER_LIMIT = 1024 * 1024;
  * mirror can make the build spend.
  */
 const INDEX_INFLATE_LIMIT = 128 * 1024 * 1024;
-/** Letters only the installed database uses; a repository index's copy of them is ignored. */
-const DB_ONLY_LETTERS = new Set(['F', 'M', 'R', 'Z', 'r', 'q', 'a', 's', 'f']);
 /**
- * The empty list most packages have for most dependency fields, and every index package for
- * replaces and triggers (only .PKGINFO has them): shared, and frozen so nobody may add to it.
+ * Uppercase letters the scan passes over: S T U L, read when a package is made, and F M R Z,
+ * which only the installed database uses (an index's copy of them is ignored).
  */
-const NONE = Object.freeze([]);
-const NO_TRIGGERS = Object.freeze([]);
-/**
- * A literal with every field, optional ones included: thousands of packages then share one
- * object shape, which keeps the field stores of the parser fast.
- */
-function newPackage(repository) {
-    return {
-        checksum: '',
-        name: '',
-        version: '',
-        arch: undefined,
-        size: 0,
-        installedSize: 0,
-        description: '',
-        url: '',
-        license: '',
-        origin: undefined,
-        maintainer: undefined,
-        buildTime: 0,
-        commit: undefined,
-        providerPriority: 0,
-        depends: [],
-        provides: [],
-        installIf: [],
-        replaces: NONE,
-        replacesPriority: 0,
-        triggers: NO_TRIGGERS,
-        repository: repository.index
-    };
-}
+const IGNORED_UPPERCASE = new Set([...'STULFMRZ'].map((c) => c.charCodeAt(0)));
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
 /** `Q1`+base64 as written; `X1`+hex is turned into `Q1` form so identities compare as strings. */
 function normaliseChecksum(value) {
     if (/^X1[0-9a-fA-F]{40}$/.test(value)) {
@@ -33697,113 +33804,78 @@ function normaliseChecksum(value) {
 function validChecksum(value) {
     return /^Q1[A-Za-z0-9+/]{27}=$/.test(value) || /^[0-9a-fA-F]{32}$/.test(value);
 }
-function applyField(stanza, letter, start, end, values) {
-    const pkg = stanza.pkg;
-    switch (letter) {
-        case 'C':
-            pkg.checksum = normaliseChecksum(values.copy(start, end));
-            return;
-        case 'P':
-            pkg.name = values.shared(start, end);
-            return;
-        case 'V':
-            pkg.version = values.shared(start, end);
-            return;
-        case 'A':
-            pkg.arch = values.shared(start, end);
-            return;
-        case 'S':
-            pkg.size = leadingUint(values.view(start, end));
-            return;
-        case 'I':
-            pkg.installedSize = leadingUint(values.view(start, end));
-            return;
-        case 'T':
-            pkg.description = values.copy(start, end);
-            return;
-        case 'U':
-            pkg.url = values.shared(start, end);
-            return;
-        case 'L':
-            pkg.license = values.shared(start, end);
-            return;
-        case 'o':
-            pkg.origin = values.shared(start, end);
-            return;
-        case 'm':
-            pkg.maintainer = values.shared(start, end);
-            return;
-        case 't':
-            pkg.buildTime = leadingUint(values.view(start, end));
-            return;
-        case 'c':
-            pkg.commit = values.shared(start, end);
-            return;
-        case 'k':
-            pkg.providerPriority = leadingUint(values.view(start, end));
-            return;
-        case 'D':
-            values.dependencies(start, end, pkg.depends);
-            return;
-        case 'p':
-            values.dependencies(start, end, pkg.provides);
-            return;
-        case 'i':
-            values.dependencies(start, end, pkg.installIf);
-            return;
+/** Bytes [start, end) as a string of their own: UTF-8 when any byte is not ASCII. */
+function decode(bytes, start, end) {
+    for (let i = start; i < end; i++) {
+        if (bytes[i] >= 0x80)
+            return bytes.toString('utf8', start, end);
     }
-    if (DB_ONLY_LETTERS.has(letter))
-        return;
-    // apk: anything but a lowercase letter is a feature this reader lacks.
-    if (!(letter >= 'a' && letter <= 'z'))
-        stanza.uninstallable = true;
-}
-function exactList(list) {
-    return list.length === 0 ? NONE : list.slice();
-}
-function finishStanza(stanza, repository) {
-    const pkg = stanza.pkg;
-    const where = `index of ${repository.url}, stanza at line ${stanza.firstLine}`;
-    if (!pkg.name || !pkg.version) {
-        throw new FormatError(`${where}: no P: (name) or V: (version) line; the index is damaged.`);
-    }
-    if (!validChecksum(pkg.checksum)) {
-        throw new FormatError(`${where} (${pkg.name}-${pkg.version}): missing or malformed C: identity; the index is damaged.`);
-    }
-    if (stanza.uninstallable)
-        return undefined;
-    // Arrays grown by push keep spare room; exact copies keep thousands of packages small.
-    pkg.depends = exactList(pkg.depends);
-    pkg.provides = exactList(pkg.provides);
-    pkg.installIf = exactList(pkg.installIf);
-    return pkg;
+    return bytes.toString('latin1', start, end);
 }
 /**
- * Reads the values of one index. Subpackages of one origin repeat its version, URL, licence,
- * maintainer and commit, names recur in dependencies, and most dependency tokens repeat across
- * packages: one shared string
- * or Dependency per distinct value keeps tens of thousands of packages small, and the parse
- * from making garbage.
+ * One pass over the index bytes, reading what the solver needs of every stanza (C P V A I k D p
+ * i) into a PackageTable, and where each stanza starts, for the rest (S T U L o m t c) to be read
+ * when a package is made. The bytes are read as latin1 (one char per byte, so offsets match);
+ * values kept are decoded on their own (UTF-8 where they hold non-ASCII bytes), so no kept
+ * string holds on to the text. Subpackages of one origin repeat names and versions, and most
+ * dependency tokens repeat across packages: each distinct value is one shared string, each
+ * distinct token one shared, frozen Dependency.
  */
-class ValueReader {
-    index;
+class IndexScanner {
+    bytes;
+    repository;
+    text;
     strings = new Map();
-    deps = new Map();
-    constructor(index) {
-        this.index = index;
-    }
-    view(start, end) {
-        return this.index.view(start, end);
-    }
-    copy(start, end) {
-        return this.index.copy(start, end);
+    /** Token text → position in `tokens`, or -1 for a malformed token. */
+    tokenAt = new Map();
+    tokens = [];
+    stanzaStarts = [];
+    table;
+    // The stanza being read.
+    checksum = '';
+    name = '';
+    version = '';
+    arch = undefined;
+    installedSize = 0;
+    priority = 0;
+    uninstallable = false;
+    depends = [];
+    provides = [];
+    installIf = [];
+    constructor(bytes, repository) {
+        this.bytes = bytes;
+        this.repository = repository;
+        this.text = bytes.toString('latin1');
+        const starts = this.stanzaStarts;
+        this.table = new PackageTable(this.tokens, (table, row) => materialize(table, row, bytes, starts[row]));
     }
     shared(start, end) {
-        const key = this.index.view(start, end);
+        const key = this.text.slice(start, end);
         let value = this.strings.get(key);
         if (value === undefined) {
-            value = this.index.copy(start, end);
+            value = decode(this.bytes, start, end);
             this.strings.set(value, value);
+        }
+        return value;
+    }
+    /** apk's version check, remembered: versions repeat across tokens (`=1`, `=24.09-r0`). */
+    validVersions = new Map();
+    validVersion = (version) => {
+        let valid = this.validVersions.get(version);
+        if (valid === undefined) {
+            valid = isValidVersion(version);
+            this.validVersions.set(version, valid);
+        }
+        return valid;
+    };
+    /** The digits at the start of a value (apk's apk_blob_pull_uint). */
+    number(start, end) {
+        let value = 0;
+        for (let i = start; i < end; i++) {
+            const digit = this.bytes[i] - 0x30;
+            if (digit < 0 || digit > 9)
+                break;
+            value = value * 10 + digit;
         }
         return value;
     }
@@ -33814,114 +33886,228 @@ class ValueReader {
         this.strings.set(value, value);
         return value;
     }
-    /** Like parseDependencies: space separated, and a malformed token ends the list. */
+    /** Like parseDependencies: space separated, and a malformed token ends the line's list. */
     dependencies(start, end, into) {
-        const text = this.index.text;
+        const bytes = this.bytes;
         let pos = start;
         while (pos < end) {
-            let stop = text.indexOf(' ', pos);
-            if (stop < 0 || stop > end)
-                stop = end;
+            let stop = pos;
+            while (stop < end && bytes[stop] !== SPACE)
+                stop++;
             if (stop > pos) {
-                const dep = this.token(pos, stop);
-                if (!dep)
+                const at = this.token(pos, stop);
+                if (at < 0)
                     return;
-                into.push(dep);
+                into.push(at);
             }
             pos = stop + 1;
         }
     }
     token(start, end) {
-        const key = this.index.view(start, end);
-        let dep = this.deps.get(key);
-        if (dep === undefined) {
+        const key = this.text.slice(start, end);
+        let at = this.tokenAt.get(key);
+        if (at === undefined) {
+            at = -1;
             try {
-                // Shared by every package that lists the token, so frozen: nobody may change it.
-                const parsed = parseDependency(this.index.copy(start, end));
+                const parsed = parseDependency(decode(this.bytes, start, end), this.validVersion);
                 // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`).
                 parsed.name = this.intern(parsed.name);
                 if (parsed.version !== undefined)
                     parsed.version = this.intern(parsed.version);
-                dep = Object.freeze(parsed);
+                at = this.tokens.length;
+                // Shared by every package that lists the token, so frozen: nobody may change it.
+                this.tokens.push(Object.freeze(parsed));
             }
             catch (error) {
                 if (!(error instanceof FormatError))
                     throw error;
-                dep = null;
             }
-            this.deps.set(key, dep);
+            this.tokenAt.set(key, at);
         }
-        return dep;
+        return at;
     }
-}
-function parseIndexLines(index, repository) {
-    const text = index.text;
-    const packages = [];
-    const seen = new Set();
-    const values = new ValueReader(index);
-    let stanza;
-    let lineNo = 0;
-    let pos = 0;
-    for (;;) {
-        const end = text.indexOf('\n', pos);
-        // A final line without \n neither adds to nor ends a stanza that apk would keep.
-        if (end < 0)
-            break;
-        lineNo++;
-        const start = pos;
-        pos = end + 1;
-        if (end - start < 2) {
-            if (!stanza)
+    field(letter, start, end) {
+        switch (letter) {
+            case 0x43: // C
+                this.checksum = normaliseChecksum(decode(this.bytes, start, end));
+                return;
+            case 0x50: // P
+                this.name = this.shared(start, end);
+                return;
+            case 0x56: // V
+                this.version = this.shared(start, end);
+                return;
+            case 0x41: // A
+                this.arch = this.shared(start, end);
+                return;
+            case 0x49: // I
+                this.installedSize = this.number(start, end);
+                return;
+            case 0x6b: // k
+                this.priority = this.number(start, end);
+                return;
+            case 0x44: // D
+                this.dependencies(start, end, this.depends);
+                return;
+            case 0x70: // p
+                this.dependencies(start, end, this.provides);
+                return;
+            case 0x69: // i
+                this.dependencies(start, end, this.installIf);
+                return;
+        }
+        // Lowercase letters are either read when a package is made (S T U L o m t c are), or
+        // ignored, as are the letters only the installed database uses.
+        if ((letter >= 0x61 && letter <= 0x7a) || IGNORED_UPPERCASE.has(letter))
+            return;
+        // apk: anything else is a feature this reader lacks.
+        this.uninstallable = true;
+    }
+    startStanza() {
+        this.checksum = '';
+        this.name = '';
+        this.version = '';
+        this.arch = undefined;
+        this.installedSize = 0;
+        this.priority = 0;
+        this.uninstallable = false;
+        this.depends.length = 0;
+        this.provides.length = 0;
+        this.installIf.length = 0;
+    }
+    finishStanza(start, firstLine, seen) {
+        const where = () => `index of ${this.repository.url}, stanza at line ${firstLine}`;
+        if (!this.name || !this.version) {
+            throw new FormatError(`${where()}: no P: (name) or V: (version) line; the index is damaged.`);
+        }
+        if (!validChecksum(this.checksum)) {
+            throw new FormatError(`${where()} (${this.name}-${this.version}): missing or malformed C: identity; the index is damaged.`);
+        }
+        // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
+        if (this.uninstallable || seen.has(this.checksum))
+            return;
+        seen.add(this.checksum);
+        this.stanzaStarts.push(start);
+        this.table.add({
+            checksum: this.checksum,
+            name: this.name,
+            version: this.version,
+            arch: this.arch,
+            installedSize: this.installedSize,
+            providerPriority: this.priority,
+            repository: this.repository.index
+        }, this.depends, this.provides, this.installIf);
+    }
+    scan() {
+        const text = this.text;
+        const seen = new Set();
+        let inStanza = false;
+        let stanzaStart = 0;
+        let firstLine = 0;
+        let lineNo = 0;
+        let pos = 0;
+        for (;;) {
+            const end = text.indexOf('\n', pos);
+            // A final line without \n neither adds to nor ends a stanza that apk would keep.
+            if (end < 0)
+                break;
+            lineNo++;
+            const start = pos;
+            pos = end + 1;
+            if (end - start < 2) {
+                if (inStanza)
+                    this.finishStanza(stanzaStart, firstLine, seen);
+                inStanza = false;
                 continue;
-            const pkg = finishStanza(stanza, repository);
-            if (pkg && !seen.has(pkg.checksum)) {
-                seen.add(pkg.checksum);
-                packages.push(pkg);
             }
-            stanza = undefined;
-            continue;
+            if (!inStanza) {
+                inStanza = true;
+                stanzaStart = start;
+                firstLine = lineNo;
+                this.startStanza();
+            }
+            this.field(text.charCodeAt(start), start + 2, end);
         }
-        stanza ??= { pkg: newPackage(repository), uninstallable: false, firstLine: lineNo };
-        applyField(stanza, text[start], start + 2, end, values);
+        return this.table;
     }
-    return packages;
 }
 /**
- * Parses APKINDEX text as apk 2.14 does: `X:value` lines, a line shorter than 2 bytes ends a
+ * Row `row` as a whole package: the table's fields, and the stanza's other lines read again
+ * from where it starts (a repeated letter: the last one counts, as in apk).
+ */
+function materialize(table, row, bytes, start) {
+    const pkg = {
+        checksum: table.checksums[row],
+        name: table.names[row],
+        version: table.versions[row],
+        arch: table.arches[row],
+        size: 0,
+        installedSize: table.installedSizes[row],
+        description: '',
+        url: '',
+        license: '',
+        origin: undefined,
+        maintainer: undefined,
+        buildTime: 0,
+        commit: undefined,
+        providerPriority: table.priorities[row],
+        depends: table.dependencies(row, DEPENDS),
+        provides: table.dependencies(row, PROVIDES),
+        installIf: table.dependencies(row, INSTALL_IF),
+        replaces: NO_DEPENDENCIES,
+        replacesPriority: 0,
+        triggers: NO_TRIGGERS,
+        repository: table.repositories[row]
+    };
+    let pos = start;
+    for (;;) {
+        const end = bytes.indexOf(NEWLINE, pos);
+        if (end < 0 || end - pos < 2)
+            break;
+        const value = () => decode(bytes, pos + 2, end);
+        switch (bytes[pos]) {
+            case 0x53: // S
+                pkg.size = leadingUint(value());
+                break;
+            case 0x54: // T
+                pkg.description = value();
+                break;
+            case 0x55: // U
+                pkg.url = value();
+                break;
+            case 0x4c: // L
+                pkg.license = value();
+                break;
+            case 0x6f: // o
+                pkg.origin = value();
+                break;
+            case 0x6d: // m
+                pkg.maintainer = value();
+                break;
+            case 0x74: // t
+                pkg.buildTime = leadingUint(value());
+                break;
+            case 0x63: // c
+                pkg.commit = value();
+                break;
+        }
+        pos = end + 1;
+    }
+    return pkg;
+}
+/**
+ * Parses APKINDEX bytes as apk 2.14 does: `X:value` lines, a line shorter than 2 bytes ends a
  * stanza, and a last stanza with no blank line after it is dropped (apk drops it too).
  * A stanza with an unknown uppercase letter describes a package this reader cannot install
  * correctly; apk marks it uninstallable, we leave it out (no error). Lowercase unknown letters
  * and database-only letters are ignored. A repeated identity keeps its first stanza.
  */
-function parseApkindexText(text, repository) {
-    const view = (start, end) => text.slice(start, end);
-    return parseIndexLines({ text, view, copy: view }, repository);
+function readIndexTable(bytes, repository) {
+    return new IndexScanner(bytes, repository).scan();
 }
-/**
- * The same from the raw bytes: decoded as latin1 (fast, one char per byte, so offsets match),
- * with only the values that hold non-ASCII bytes decoded again as UTF-8. What packages keep is
- * copied out of the bytes: a slice of the text would keep all of it (megabytes) alive.
- */
-function parseApkindexBytes(bytes, repository) {
-    const text = bytes.toString('latin1');
-    const high = [];
-    const nonAscii = /[\x80-\xff]/g;
-    for (let m = nonAscii.exec(text); m; m = nonAscii.exec(text))
-        high.push(m.index);
-    let next = 0;
-    const hasHigh = (start, end) => {
-        // Values are asked for in text order.
-        while (next < high.length && high[next] < start)
-            next++;
-        return next < high.length && high[next] < end;
-    };
-    return parseIndexLines({
-        text,
-        view: (start, end) => hasHigh(start, end) ? bytes.toString('utf8', start, end) : text.slice(start, end),
-        copy: (start, end) => hasHigh(start, end)
-            ? bytes.toString('utf8', start, end)
-            : bytes.toString('latin1', start, end)
-    }, repository);
+/** The same from text: every package made at once. */
+function parseApkindexText(text, repository) {
+    return readIndexTable(Buffer.from(text, 'utf8'), repository).all();
 }
 /**
  * The canonical index header of a package (`C P V A S I T U L o m t c k D p i`), each line
@@ -34111,8 +34297,15 @@ async function readApkindex(bytes, repository, options) {
     }
     const entries = await asIndexFormat(repository, () => readIndexEntries(bytes, verified?.signedStart));
     const { description, text } = readIndexText(entries, repository);
-    const packages = parseApkindexBytes(text, repository);
-    const index = { repository, description, packages };
+    const table = readIndexTable(text, repository);
+    const index = {
+        repository,
+        description,
+        table,
+        get packages() {
+            return table.all();
+        }
+    };
     if (verified)
         index.signer = verified.signer;
     return index;
@@ -34130,6 +34323,7 @@ async function readApkindex(bytes, repository, options) {
  * Every file is written to a unique temporary name in its folder and renamed into place, so a
  * reader sees a whole old file or a whole new one, never a mix.
  */
+
 
 
 
@@ -34186,6 +34380,10 @@ class PackageCache {
     }
     async writePackage(checksum, bytes) {
         await writeAtomic(this.packagePath(checksum), bytes);
+    }
+    /** Stores a package from a file (a copy: `source` stays where it is). */
+    async writePackageFile(checksum, source) {
+        await writeThroughTemp(this.packagePath(checksum), (temp) => promises_namespaceObject.copyFile(source, temp, external_node_fs_.constants.COPYFILE_EXCL));
     }
     async removePackage(checksum) {
         await removeIfExists(this.packagePath(checksum));
@@ -34674,7 +34872,7 @@ async function readApkPackageAsync(bytes, options) {
     const limit = dataInflateLimit(info.installedSize);
     if (options.staging && info.datahash !== undefined && info.installedSize > STREAM_ABOVE) {
         const head = asPackageFormat(report, () => splitLayout(streamOf(members), report));
-        const streamed = await streamData(bytes, dataStart, limit, options.staging, report);
+        const streamed = await streamData({ bytes, start: dataStart }, limit, options.staging, report);
         const layout = { ...head, data: streamed.entries };
         checkFileDigests(layout, report, streamed.digests);
         return { info, scripts: scriptsOf(layout), entries: layout.data };
@@ -34690,11 +34888,16 @@ async function readApkPackageAsync(bytes, options) {
 // Large packages: the data section inflated as a stream, each large file written to the
 // staging folder as it arrives and hashed on the way, so memory stays bounded whatever the
 // package holds. Only after the datahash matched (checkHead), so only genuine bytes get here.
-/** Packages that install more than this are streamed when a staging folder is given. */
-const STREAM_ABOVE = 32 * 1024 * 1024;
+/**
+ * Packages that install more than this are streamed when a staging folder is given. Smaller
+ * ones are inflated whole on the thread pool, which is faster; the install queue's memory
+ * window (install/queue.ts) bounds how many of them are in memory at once.
+ */
+const STREAM_ABOVE = 8 * 1024 * 1024;
 /** Files up to this size stay in memory, while the package's in-memory total allows. */
 const INLINE_FILE = 1024 * 1024;
-const INLINE_TOTAL = 32 * 1024 * 1024;
+/** The most of a streamed package's files kept in memory; the rest are staged on disk. */
+const STREAM_INLINE_TOTAL = 8 * 1024 * 1024;
 let stagedFiles = 0;
 /** A file's contents, kept in memory or written to a staging file, hashed as they pass. */
 class BodySink {
@@ -34729,13 +34932,13 @@ class BodySink {
             external_node_fs_.closeSync(this.fd);
     }
 }
-async function streamData(bytes, dataStart, limit, staging, report) {
+async function streamData(source, limit, staging, report) {
     const entries = [];
     const digests = new Map();
     let inline = 0;
     const reader = new TarStreamReader({
         body: (entry) => {
-            const keep = entry.size <= INLINE_FILE && inline + entry.size <= INLINE_TOTAL;
+            const keep = entry.size <= INLINE_FILE && inline + entry.size <= STREAM_INLINE_TOTAL;
             if (keep)
                 inline += entry.size;
             const staged = keep ? undefined : external_node_path_.join(staging, `${process.pid}-${++stagedFiles}`);
@@ -34745,23 +34948,10 @@ async function streamData(bytes, dataStart, limit, staging, report) {
     });
     let inflated = 0;
     try {
-        await new Promise((resolve, reject) => {
-            const gunzip = external_node_zlib_.createGunzip({ chunkSize: 256 * 1024 });
-            gunzip.on('data', (chunk) => {
-                try {
-                    inflated += chunk.length;
-                    if (inflated > limit)
-                        throw tooLargeData(limit, report);
-                    reader.push(chunk);
-                }
-                catch (error) {
-                    gunzip.destroy();
-                    reject(error);
-                }
-            });
-            gunzip.on('error', reject);
-            gunzip.on('end', resolve);
-            gunzip.end(bytes.subarray(dataStart));
+        await inflateInto(reader, source, (chunk) => {
+            inflated += chunk.length;
+            if (inflated > limit)
+                throw tooLargeData(limit, report);
         });
         reader.end();
     }
@@ -34782,6 +34972,128 @@ async function streamData(bytes, dataStart, limit, staging, report) {
             'carries and apk-tools refuses', 'The package is malformed: leave it out.');
     }
     return { entries, digests };
+}
+/**
+ * Inflates a data section into `reader`, calling `check` on each inflated chunk first (it throws
+ * to stop). From a file, the compressed bytes are hashed on the way and must match `datahash`.
+ */
+async function inflateInto(reader, source, check) {
+    const gunzip = external_node_zlib_.createGunzip({ chunkSize: 256 * 1024 });
+    const file = 'file' in source
+        ? external_node_fs_.createReadStream(source.file, { start: source.start, highWaterMark: 256 * 1024 })
+        : undefined;
+    const hash = external_node_crypto_.createHash('sha256');
+    await new Promise((resolve, reject) => {
+        const stop = (error) => {
+            file?.destroy();
+            gunzip.destroy();
+            reject(error);
+        };
+        gunzip.on('data', (chunk) => {
+            try {
+                check(chunk);
+                reader.push(chunk);
+            }
+            catch (error) {
+                stop(error);
+            }
+        });
+        gunzip.on('error', stop);
+        gunzip.on('end', resolve);
+        if (!file) {
+            gunzip.end(source.bytes.subarray(source.start));
+            return;
+        }
+        file.on('error', stop);
+        file.on('data', (chunk) => hash.update(chunk));
+        file.pipe(gunzip);
+    });
+    if ('file' in source) {
+        const actual = hash.digest('hex');
+        if (actual !== source.datahash) {
+            throw new FormatError(`the data section changed while it was read (it hashes to ${actual} now, ${source.datahash} before)`);
+        }
+    }
+}
+// ---------------------------------------------------------------------------------------------
+// A package file on disk (a local repository, the cache): one that installs more than
+// STREAM_ABOVE is verified from the file, so neither its compressed bytes nor its data sit
+// whole in memory. Smaller ones are read whole and take the path above, which is faster.
+/** The first bytes read for a file's signature and control members; more when they are longer. */
+const HEAD_READ = 256 * 1024;
+/** The most read for them: the control members inflate to HEAD_INFLATE_LIMIT at most. */
+const HEAD_READ_LIMIT = HEAD_INFLATE_LIMIT + 1024 * 1024;
+/**
+ * readApkPackageAsync for a file: the same checks, the same errors, the same result. With
+ * `staging`, a package file larger than STREAM_ABOVE whose data section has a `datahash` is
+ * checked and inflated from the file as a stream; every other file is read whole first.
+ */
+async function readApkPackageFile(file, options) {
+    const size = (await external_node_fs_.promises.stat(file)).size;
+    if (!options.staging || size <= STREAM_ABOVE) {
+        return readApkPackageAsync(await external_node_fs_.promises.readFile(file), options);
+    }
+    const report = reporterFor(options);
+    const { bytes, members } = await readHeadFrom(file, size, report);
+    const head = asPackageFormat(report, () => splitLayout(streamOf(members), report));
+    const pkginfo = head.control.find((e) => e.name === '.PKGINFO' && e.type === 'file');
+    const declared = pkginfo && declaredData(pkginfo.data);
+    // A legacy package signs control and data together, and a small one is faster whole.
+    if (!declared || declared.datahash === undefined || declared.installedSize <= STREAM_ABOVE) {
+        return readApkPackageAsync(await external_node_fs_.promises.readFile(file), options);
+    }
+    const dataStart = members[members.length - 1].end;
+    const digest = await hashFileFrom(file, dataStart);
+    const info = checkPackage(head, bytes, options, report, digest);
+    info.size = size;
+    const limit = dataInflateLimit(info.installedSize);
+    const source = { file, start: dataStart, datahash: info.datahash };
+    const streamed = await streamData(source, limit, options.staging, report);
+    const layout = { ...head, data: streamed.entries };
+    checkFileDigests(layout, report, streamed.digests);
+    return { info, scripts: scriptsOf(layout), entries: layout.data };
+}
+/** What a `.PKGINFO` says of the data, or undefined when it does not parse (checked later). */
+function declaredData(text) {
+    try {
+        return parsePkginfo(text.toString('utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The signature and control members from the start of `file`: read a little first, more when
+ * they do not end within it (a member cut short reads as damaged), up to what they may hold.
+ */
+async function readHeadFrom(file, size, report) {
+    const handle = await external_node_fs_.promises.open(file, 'r');
+    try {
+        for (let want = HEAD_READ;; want *= 4) {
+            const length = Math.min(want, size, HEAD_READ_LIMIT);
+            const bytes = Buffer.allocUnsafe(length);
+            const { bytesRead } = await handle.read(bytes, 0, length, 0);
+            const prefix = bytes.subarray(0, bytesRead);
+            try {
+                return { bytes: prefix, members: readHead(prefix, report) };
+            }
+            catch (error) {
+                if (bytesRead < length || length === size || length === HEAD_READ_LIMIT)
+                    throw error;
+            }
+        }
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** The SHA-256 of `file` from byte `start` to its end, read as a stream. */
+async function hashFileFrom(file, start) {
+    const hash = external_node_crypto_.createHash('sha256');
+    for await (const chunk of external_node_fs_.createReadStream(file, { start, highWaterMark: 256 * 1024 })) {
+        hash.update(chunk);
+    }
+    return hash.digest('hex');
 }
 function tooLargeData(limit, report) {
     return report.fail(`the data section inflates to more than ${limit} bytes, far beyond the installed size ` +
@@ -35189,6 +35501,7 @@ function ipv4ToInt(ip) {
 
 
 
+
 /** The largest body taken when the caller names no size: more than any index or key. */
 const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
@@ -35461,6 +35774,8 @@ class Exchange {
     deadline;
     request;
     signal;
+    /** GetOptions.file while the body is written to it. */
+    fd;
     onAbort = () => this.fail(abortedError(this.signal));
     constructor(limits, options, resolve, reject) {
         this.options = options;
@@ -35487,7 +35802,7 @@ class Exchange {
             response.on('error', (error) => this.fail(error));
             // Only the status and headers matter; drain so the connection can be reused.
             response.resume();
-            this.succeed({ status, headers: response.headers, body: Buffer.alloc(0) });
+            this.succeed({ status, headers: response.headers, body: Buffer.alloc(0), size: 0 });
             return;
         }
         this.collect(response);
@@ -35500,6 +35815,8 @@ class Exchange {
             this.fail(tooLarge(this.options, limit, `the server announces ${declared} bytes`));
             return;
         }
+        if (this.options.file !== undefined && !this.openFile(this.options.file))
+            return;
         const chunks = [];
         let received = 0;
         // A connection lost mid-body surfaces as 'error' (aborted) or as 'close' without 'end'.
@@ -35507,7 +35824,12 @@ class Exchange {
         response.on('data', (chunk) => {
             this.touch();
             received += chunk.length;
-            chunks.push(chunk);
+            // Into the file, the first bytes kept for the magic check; else all kept.
+            if (this.fd === undefined || received - chunk.length < (magic?.length ?? 0)) {
+                chunks.push(chunk);
+            }
+            if (this.fd !== undefined && !this.writeFile(chunk))
+                return;
             if (received > limit) {
                 chunks.length = 0;
                 const what = `more than ${limit} bytes arrived`;
@@ -35529,7 +35851,8 @@ class Exchange {
                 this.fail(sizeMismatch(`${received} bytes where ${expectedSize} were expected`));
             }
             else {
-                this.succeed({ status: 200, headers: response.headers, body: Buffer.concat(chunks) });
+                const body = this.fd === undefined ? Buffer.concat(chunks) : Buffer.alloc(0);
+                this.succeed({ status: 200, headers: response.headers, body, size: received });
             }
         });
         response.on('close', () => {
@@ -35555,7 +35878,39 @@ class Exchange {
         clearTimeout(this.timer);
         clearTimeout(this.deadline);
         this.signal?.removeEventListener('abort', this.onAbort);
+        if (this.fd !== undefined)
+            external_node_fs_.closeSync(this.fd);
+        this.fd = undefined;
     }
+    /** Opens GetOptions.file afresh (a retry starts over); false, and failed, when it cannot. */
+    openFile(file) {
+        try {
+            this.fd = external_node_fs_.openSync(file, 'w', 0o600);
+            return true;
+        }
+        catch (error) {
+            this.fail(cannotWrite(file, error));
+            return false;
+        }
+    }
+    writeFile(chunk) {
+        try {
+            for (let done = 0; done < chunk.length;) {
+                done += external_node_fs_.writeSync(this.fd, chunk, done, chunk.length - done);
+            }
+            return true;
+        }
+        catch (error) {
+            this.fail(cannotWrite(this.options.file, error));
+            return false;
+        }
+    }
+}
+/** The download's file cannot be written (a full disk): not retried. */
+function cannotWrite(file, error) {
+    return new AttemptError(`cannot write ${file}: ${error.message}`, false, {
+        cause: error
+    });
 }
 function declaredLength(headers) {
     const value = headers['content-length'];
@@ -35587,7 +35942,12 @@ function sizeMismatch(what) {
 function toTransportResponse(url, response, conditional, authorized) {
     const { status, headers } = response;
     if (status === 200 || (status === 304 && conditional)) {
-        const result = { status, body: response.body, url: url.href };
+        const result = {
+            status,
+            body: response.body,
+            size: response.size,
+            url: url.href
+        };
         if (typeof headers.etag === 'string')
             result.etag = headers.etag;
         if (typeof headers['last-modified'] === 'string')
@@ -35738,6 +36098,7 @@ function sleep(ms, url, signal) {
 
 
 
+
 /**
  * The largest index body taken, refused as the bytes arrive. Alpine's largest index is about
  * 2 MB: this is generous, and stops a mirror that sends an endless body.
@@ -35787,15 +36148,19 @@ async function fetchIndexes(repositories, arch, options) {
     }
 }
 function attributeToFirstRepository(indexes) {
+    // The first index's packages are all its own: only later ones are looked up.
     const first = new Map();
-    for (const index of indexes) {
-        for (const pkg of index.packages) {
-            const earlier = first.get(pkg.checksum);
-            if (earlier === undefined)
-                first.set(pkg.checksum, index.repository.index);
-            pkg.repository = earlier ?? index.repository.index;
+    indexes.forEach((index, i) => {
+        const table = index.table;
+        for (let row = 0; row < table.count; row++) {
+            const checksum = table.checksums[row];
+            const earlier = i === 0 ? undefined : first.get(checksum);
+            if (earlier !== undefined)
+                table.setRepository(row, earlier);
+            else if (i < indexes.length - 1)
+                first.set(checksum, index.repository.index);
         }
-    }
+    });
 }
 function missingIndex(url, repository, arch, cause) {
     return new FetchError(url, `no index at ${url}: is ${arch} built in this repository (${repository.url})? Check the repository URL/branch and the arch.`, { status: 404, cause });
@@ -35944,7 +36309,8 @@ async function storeIndex(url, bytes, validators, context) {
 }
 /**
  * Fetches and verifies the files of `packages` (meta packages with installed size 0 have none),
- * at most `concurrency` downloads at once. Returns the verified files by package identity.
+ * at most `concurrency` downloads at once. Returns the verified files by package identity
+ * (none with `onVerified`, which takes each file instead).
  */
 async function fetchPackages(packages, repositories, arch, options = {}) {
     const wanted = uniqueIdentities(packages.filter((pkg) => pkg.installedSize > 0));
@@ -35968,11 +36334,12 @@ async function fetchPackages(packages, repositories, arch, options = {}) {
     try {
         const files = await mapLimit(wanted, options.concurrency ?? 6, async (pkg) => {
             try {
+                await options.admit?.(pkg, cancel.signal);
                 const file = await fetchPackage(pkg, repositoryOf(pkg, byIndex), context);
                 options.onVerified?.(pkg, file);
                 done++;
                 options.onProgress?.(done, wanted.length, stats.downloadedBytes - startBytes);
-                return file;
+                return options.onVerified ? undefined : file;
             }
             catch (error) {
                 firstError ??= { error };
@@ -35980,7 +36347,9 @@ async function fetchPackages(packages, repositories, arch, options = {}) {
                 throw error;
             }
         });
-        return new Map(wanted.map((pkg, i) => [pkg.checksum, files[i]]));
+        const kept = new Map();
+        wanted.forEach((pkg, i) => files[i] && kept.set(pkg.checksum, files[i]));
+        return kept;
     }
     catch (error) {
         // Report the failure that stopped the build, not a download it cancelled.
@@ -36010,18 +36379,28 @@ async function fetchPackage(pkg, repository, context) {
     const cached = await fromCache(pkg, label, context);
     if (cached)
         return cached;
+    if (context.staging !== undefined) {
+        return downloadToFile(pkg, url, label, context, context.staging);
+    }
     const bytes = await download(pkg, url, label, context);
     const file = await verifyDownloaded(bytes, pkg, url, label, context.staging);
     context.stats.packagesDownloaded++;
     await storePackage(pkg, bytes, label, context);
     return file;
 }
+/**
+ * A package of a local repository, verified from its file: a large one as a stream, so its
+ * bytes never sit whole in memory (readApkPackageFile).
+ */
 async function readLocalPackage(pkg, file, label, staging) {
-    let bytes;
     try {
-        bytes = await promises_namespaceObject.readFile(file);
+        return await readApkPackageFile(file, { expected: pkg, label, staging });
     }
     catch (error) {
+        if (error instanceof ApkError)
+            throw notMatching(error, label, file);
+        if (!isFileError(error))
+            throw error;
         const missing = error.code === 'ENOENT';
         const reason = missing
             ? 'the index lists it but the file is missing; rebuild the repository index'
@@ -36030,24 +36409,19 @@ async function readLocalPackage(pkg, file, label, staging) {
             cause: error
         });
     }
-    return verifyDownloaded(bytes, pkg, file, label, staging);
+}
+/** An error of a file system call (it names the call), not of the bytes read. */
+function isFileError(error) {
+    const call = error?.syscall;
+    return typeof call === 'string' && !(error instanceof ApkError);
 }
 /** A cached package that verifies; one that does not is removed and fetched again. */
 async function fromCache(pkg, label, context) {
     if (!context.cache)
         return undefined;
-    let bytes;
+    const cached = context.cache.packagePath(pkg.checksum);
     try {
-        bytes = await context.cache.readPackage(pkg.checksum);
-    }
-    catch (error) {
-        context.logger.debug(`${label}: cache unreadable (${error.message}); ignoring it`);
-        return undefined;
-    }
-    if (!bytes)
-        return undefined;
-    try {
-        const file = await readApkPackageAsync(bytes, {
+        const file = await readApkPackageFile(cached, {
             expected: pkg,
             label,
             staging: context.staging
@@ -36056,21 +36430,56 @@ async function fromCache(pkg, label, context) {
         return file;
     }
     catch (error) {
+        if (isFileError(error)) {
+            if (error.code !== 'ENOENT') {
+                context.logger.debug(`${label}: cache unreadable (${error.message}); ignoring it`);
+            }
+            return undefined;
+        }
         context.logger.debug(`${label}: cached file failed verification (${error.message}); fetching it again`);
         await context.cache.removePackage(pkg.checksum).catch(() => undefined);
         return undefined;
     }
 }
-async function download(pkg, url, label, context) {
+let downloads = 0;
+/**
+ * A download written to a file of the staging folder as it arrives and verified from there
+ * (readApkPackageFile), so a large package never sits whole in memory; the cache gets a copy of
+ * the file once it verified. The file is removed whatever happens.
+ */
+async function downloadToFile(pkg, url, label, context, staging) {
+    const temp = external_node_path_.join(staging, `${process.pid}-download-${++downloads}.apk`);
+    try {
+        await download(pkg, url, label, context, temp);
+        let file;
+        try {
+            file = await readApkPackageFile(temp, { expected: pkg, label, staging });
+        }
+        catch (error) {
+            if (!(error instanceof ApkError))
+                throw error;
+            throw notMatching(error, label, url);
+        }
+        context.stats.packagesDownloaded++;
+        await storePackageFile(pkg, temp, label, context);
+        return file;
+    }
+    finally {
+        await promises_namespaceObject.rm(temp, { force: true });
+    }
+}
+/** The body of a package download, or (with `file`) an empty buffer once the file holds it. */
+async function download(pkg, url, label, context, file) {
     try {
         const response = await context.transport.get(url, {
             expectedSize: pkg.size > 0 ? pkg.size : undefined,
             maxBytes: MAX_UNSIZED_PACKAGE_BYTES,
             magic: GZIP_MAGIC,
             what: 'package',
-            signal: context.signal
+            signal: context.signal,
+            file
         });
-        context.stats.downloadedBytes += response.body.length;
+        context.stats.downloadedBytes += response.size;
         return response.body;
     }
     catch (error) {
@@ -36090,8 +36499,11 @@ async function verifyDownloaded(bytes, pkg, source, label, staging) {
     catch (error) {
         if (!(error instanceof ApkError))
             throw error;
-        throw new PackageIntegrityError(`package ${label} from ${source} does not match its index entry: ${error.message.replace(/\.+$/, '')}; the repository (or a proxy) served other bytes, and nothing from them was used.`, { cause: error });
+        throw notMatching(error, label, source);
     }
+}
+function notMatching(error, label, source) {
+    return new PackageIntegrityError(`package ${label} from ${source} does not match its index entry: ${error.message.replace(/\.+$/, '')}; the repository (or a proxy) served other bytes, and nothing from them was used.`, { cause: error });
 }
 async function storePackage(pkg, bytes, label, context) {
     if (!context.cache)
@@ -36103,26 +36515,96 @@ async function storePackage(pkg, bytes, label, context) {
         context.logger.warning(`could not cache ${label}: ${error.message}`);
     }
 }
+async function storePackageFile(pkg, file, label, context) {
+    if (!context.cache)
+        return;
+    try {
+        await context.cache.writePackageFile(pkg.checksum, file);
+    }
+    catch (error) {
+        context.logger.warning(`could not cache ${label}: ${error.message}`);
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/apk/install/queue.ts
 /**
- * Feeds a RootInstaller in install order from package files that become ready in any order.
+ * Feeds a RootInstaller in install order from package files that become ready in any order,
+ * and holds back downloads while too much package data waits in memory.
  */
 
+
+/**
+ * The most package data (compressed files, and what they inflate to in memory) a build holds
+ * between starting to fetch packages and installing them. Downloads wait for room, so a build's
+ * memory does not grow with the number or size of its packages; a package that weighs more than
+ * this on its own is fetched alone.
+ */
+const MEMORY_WINDOW = 8 * 1024 * 1024;
+/** What a package may hold in memory while it is fetched, verified and waits for its turn. */
+function memoryWeight(pkg) {
+    const inflated = pkg.installedSize > STREAM_ABOVE ? STREAM_INLINE_TOTAL : pkg.installedSize;
+    return Math.min(MEMORY_WINDOW, Math.max(0, pkg.size) + inflated);
+}
 /**
  * Feeds an installer in install order from files that become ready in any order (downloads
- * finish as they finish). `ready` is called once per package file; `done` waits for the rest.
+ * finish as they finish). `admit` is awaited before each package is fetched, in install order;
+ * `ready` is called once per package file; `done` waits for the rest.
  */
 class InstallQueue {
     installer;
     order;
+    window;
     next = 0;
     files = new Map();
     chain = Promise.resolve();
-    constructor(installer, order) {
+    /** Weight admitted and not installed yet, by package identity. */
+    admitted = new Map();
+    held = 0;
+    waiting = [];
+    failure;
+    constructor(installer, order, window = MEMORY_WINDOW) {
         this.installer = installer;
         this.order = order;
+        this.window = window;
         this.kick();
+    }
+    /**
+     * Resolves once `pkg` may be fetched: when what the packages admitted before it hold, plus
+     * its own weight, fits the window (or nothing is held). Call it in install order: admissions
+     * are granted first come, first served, so the package the installer waits for is never held
+     * back behind a later one. Rejects once the install failed or `signal` aborts.
+     */
+    admit(pkg, signal) {
+        if (this.failure)
+            return Promise.reject(this.failure.error);
+        if (signal?.aborted)
+            return Promise.reject(signal.reason);
+        const weight = Math.min(this.window, memoryWeight(pkg));
+        return new Promise((resolve, reject) => {
+            const onAbort = () => {
+                const at = this.waiting.indexOf(entry);
+                if (at >= 0)
+                    this.waiting.splice(at, 1);
+                reject(signal?.reason);
+                this.grant();
+            };
+            const entry = {
+                weight,
+                resolve: () => {
+                    signal?.removeEventListener('abort', onAbort);
+                    this.admitted.set(pkg.checksum, (this.admitted.get(pkg.checksum) ?? 0) + weight);
+                    this.held += weight;
+                    resolve();
+                },
+                reject: (error) => {
+                    signal?.removeEventListener('abort', onAbort);
+                    reject(error);
+                }
+            };
+            signal?.addEventListener('abort', onAbort, { once: true });
+            this.waiting.push(entry);
+            this.grant();
+        });
     }
     ready(pkg, file) {
         this.files.set(pkg.checksum, file);
@@ -36143,8 +36625,9 @@ class InstallQueue {
     }
     kick() {
         this.chain = this.chain.then(() => this.pump());
-        // Seen later by done(); until then the failure must not count as unhandled.
-        this.chain.catch(() => undefined);
+        // Seen later by done(); until then the failure must not count as unhandled. Admissions
+        // still waiting fail with it, so no download waits for room that will never come.
+        this.chain.catch((error) => this.fail(error));
     }
     async pump() {
         while (this.next < this.order.length) {
@@ -36153,8 +36636,34 @@ class InstallQueue {
             if (pkg.installedSize > 0 && !file)
                 return;
             this.next++;
+            // Installed packages' bytes are on disk: letting go of the file frees its memory.
+            this.files.delete(pkg.checksum);
             await this.installer.add({ pkg, file });
+            this.release(pkg);
         }
+    }
+    release(pkg) {
+        const weight = this.admitted.get(pkg.checksum);
+        if (weight === undefined)
+            return;
+        this.admitted.delete(pkg.checksum);
+        this.held -= weight;
+        this.grant();
+    }
+    /** Admits waiting packages in order while the first of them fits. */
+    grant() {
+        while (this.waiting.length > 0) {
+            const first = this.waiting[0];
+            if (this.held > 0 && this.held + first.weight > this.window)
+                return;
+            this.waiting.shift();
+            first.resolve();
+        }
+    }
+    fail(error) {
+        this.failure ??= { error };
+        for (const entry of this.waiting.splice(0))
+            entry.reject(this.failure.error);
     }
 }
 
@@ -36162,53 +36671,18 @@ class InstallQueue {
 /**
  * The solver's view of a package database: every name with its providers and reverse edges, every
  * package with its resolved dependency names, and the repository tags. It mirrors apk-tools'
- * `apk_name` / `apk_package` / `repo_tags`, including their per-solve state, so solve.ts can
- * follow apk's algorithm step by step.
+ * `apk_name` / `apk_package` / `repo_tags`, including their per-solve state, so core.ts can
+ * follow apk's algorithm step by step. It is built from PackageTables: the dependency tokens of
+ * a table are resolved to names once each, and a package is made whole only when asked for.
  */
 
 
+
 /** Most names have no reverse edges: they share this empty list until they get one. */
-const graph_NONE = [];
-const NO_DEPS = [];
+const NONE = [];
+const NO_DEPS = Object.freeze([]);
 /** Names nobody provides share this list; frozen, since only the build adds providers. */
 const NO_PROVIDERS = Object.freeze([]);
-class SolverName {
-    name;
-    /** Packages that provide this name, in database order. */
-    providers = [];
-    /** Names of packages that depend on this name (conflicts included), in database order. */
-    rdepends = graph_NONE;
-    /** Names of packages whose install_if mentions this name. */
-    rinstallIf = graph_NONE;
-    ss = new NameState();
-    constructor(name) {
-        this.name = name;
-    }
-}
-class SolverPackage {
-    pkg;
-    name;
-    depends;
-    provides;
-    installIf;
-    repos;
-    installable;
-    ss = new PackageState();
-    constructor(pkg, name, depends, provides, installIf, 
-    /** Bit i set: the package is in the i-th configured repository. */
-    repos, 
-    /** False when the package cannot be installed at all (wrong arch). */
-    installable) {
-        this.pkg = pkg;
-        this.name = name;
-        this.depends = depends;
-        this.provides = provides;
-        this.installIf = installIf;
-        this.repos = repos;
-        this.installable = installable;
-    }
-}
-const NO_PROVIDER = { pkg: null, version: undefined };
 /**
  * Per-name solver state (apk's `apk_solver_name_state`). The yes/no fields are bits of one
  * number: a graph has tens of thousands of names, and a field per flag would cost each of them
@@ -36390,6 +36864,68 @@ class PackageState {
         this.flags = on ? this.flags | 512 : this.flags & ~512;
     }
 }
+/** A name, with its solver state (apk's `apk_name` and its `ss`). */
+class SolverName extends NameState {
+    name;
+    /** Packages that provide this name, in database order. */
+    providers = [];
+    /** Names of packages that depend on this name (conflicts included), in database order. */
+    rdepends = NONE;
+    /** Names of packages whose install_if mentions this name. */
+    rinstallIf = NONE;
+    constructor(name) {
+        super();
+        this.name = name;
+    }
+    /** The solver state: the name itself, one object instead of two. */
+    get ss() {
+        return this;
+    }
+}
+/** A package, with its solver state (apk's `apk_package` and its `ss`). */
+class SolverPackage extends PackageState {
+    table;
+    row;
+    name;
+    depends;
+    provides;
+    installIf;
+    repos;
+    installable;
+    version;
+    providerPriority;
+    installedSize;
+    constructor(table, row, name, depends, provides, installIf, 
+    /** Bit i set: the package is in the i-th configured repository. */
+    repos, 
+    /** False when the package cannot be installed at all (wrong arch). */
+    installable) {
+        super();
+        this.table = table;
+        this.row = row;
+        this.name = name;
+        this.depends = depends;
+        this.provides = provides;
+        this.installIf = installIf;
+        this.repos = repos;
+        this.installable = installable;
+        this.version = table.versions[row];
+        this.providerPriority = table.priorities[row];
+        this.installedSize = table.installedSizes[row];
+    }
+    /** The solver state: the package itself, one object instead of two. */
+    get ss() {
+        return this;
+    }
+    /** The whole package (made on first use). */
+    get pkg() {
+        return this.table.package(this.row);
+    }
+    get checksum() {
+        return this.table.checksums[this.row];
+    }
+}
+const NO_PROVIDER = { pkg: null, version: undefined };
 /** At most 31 repositories (apk allows 32), so a repository bitmask fits a 32-bit integer. */
 const MAX_REPOSITORIES = 31;
 /** A tag as written in a repositories line or a world dependency, without the `@`. */
@@ -36397,6 +36933,9 @@ function normalizeTag(tag) {
     if (tag === undefined)
         return '';
     return tag.startsWith('@') ? tag.slice(1) : tag;
+}
+function archFits(pkgArch, arch) {
+    return pkgArch === undefined || pkgArch === '' || pkgArch === arch || pkgArch === 'noarch';
 }
 class GraphBuilder {
     arch;
@@ -36406,8 +36945,6 @@ class GraphBuilder {
     tagRepos = [0];
     repoBits = new Map();
     byChecksum = new Map();
-    /** Index parsers share one Dependency per token; the graph shares one SolverDep per Dependency. */
-    solverDeps = new Map();
     constructor(repositories, arch) {
         this.arch = arch;
         if (repositories.length > MAX_REPOSITORIES) {
@@ -36433,9 +36970,9 @@ class GraphBuilder {
     resetState() {
         // Reset in place: fresh objects per solve get pretenured by V8 and make solving 4x slower.
         for (const name of this.names.values())
-            name.ss.reset();
+            name.reset();
         for (const pkg of this.packages)
-            pkg.ss.reset();
+            pkg.reset();
     }
     name(name) {
         let n = this.names.get(name);
@@ -36445,17 +36982,17 @@ class GraphBuilder {
         }
         return n;
     }
-    deps(deps) {
-        if (deps.length === 0)
-            return NO_DEPS;
-        return deps.map((dep) => {
-            let sd = this.solverDeps.get(dep);
-            if (sd === undefined) {
-                sd = { dep, name: this.name(dep.name) };
-                this.solverDeps.set(dep, sd);
-            }
-            return sd;
-        });
+    providedNames() {
+        return [...this.names.values()].filter((n) => n.providers.length > 0).map((n) => n.name);
+    }
+    packagesProviding(name) {
+        const out = [];
+        for (const p of this.names.get(name)?.providers ?? []) {
+            const pkg = p.pkg.pkg;
+            if (!out.includes(pkg))
+                out.push(pkg);
+        }
+        return out;
     }
     /** A package from a repository the options did not list counts as an untagged repository. */
     repoBit(index) {
@@ -36467,30 +37004,58 @@ class GraphBuilder {
         }
         return bit;
     }
-    add(pkg) {
-        const bit = this.repoBit(pkg.repository);
-        // apk merges one identity seen in several repositories into one package.
-        const same = pkg.checksum !== '' ? this.byChecksum.get(pkg.checksum) : undefined;
-        if (same !== undefined) {
-            same.repos |= bit;
-            return;
+    /** Adds every row of a table, in order. */
+    addTable(table) {
+        // The index parser shares one token per distinct dependency; the graph one SolverDep.
+        const deps = new Array(table.tokens.length).fill(undefined);
+        const listOf = (row, which) => {
+            const start = table.listStarts[row * 3 + which];
+            const end = table.listStarts[row * 3 + which + 1];
+            if (start === end)
+                return NO_DEPS;
+            // Filled by index: pushing would leave spare room in tens of thousands of short lists.
+            const list = new Array(end - start);
+            for (let i = start; i < end; i++) {
+                const token = table.lists[i];
+                let sd = deps[token];
+                if (sd === undefined) {
+                    const dep = table.tokens[token];
+                    sd = { dep, name: this.name(dep.name) };
+                    deps[token] = sd;
+                }
+                list[i - start] = sd;
+            }
+            return list;
+        };
+        for (let row = 0; row < table.count; row++) {
+            const bit = this.repoBit(table.repositories[row]);
+            // apk merges one identity seen in several repositories into one package.
+            const checksum = table.checksums[row];
+            const same = checksum !== '' ? this.byChecksum.get(checksum) : undefined;
+            if (same !== undefined) {
+                same.repos |= bit;
+                continue;
+            }
+            const sp = new SolverPackage(table, row, this.name(table.names[row]), listOf(row, DEPENDS), listOf(row, PROVIDES), listOf(row, INSTALL_IF), bit, this.arch === undefined || archFits(table.arches[row], this.arch));
+            if (checksum !== '')
+                this.byChecksum.set(checksum, sp);
+            this.add(sp);
         }
-        const sp = new SolverPackage(pkg, this.name(pkg.name), this.deps(pkg.depends), this.deps(pkg.provides), this.deps(pkg.installIf), bit, this.arch === undefined || archFits(pkg.arch, this.arch));
-        if (pkg.checksum !== '')
-            this.byChecksum.set(pkg.checksum, sp);
+    }
+    add(sp) {
         this.packages.push(sp);
-        sp.name.providers.push({ pkg: sp, version: pkg.version });
+        sp.name.providers.push({ pkg: sp, version: sp.version });
         for (const p of sp.provides)
             p.name.providers.push({ pkg: sp, version: p.dep.version });
         // Only a name with an earlier package can already be on a reverse list: scan only then.
         const maybeListed = sp.name.providers.some((p) => p.pkg !== sp && p.pkg?.name === sp.name);
         for (const d of sp.depends) {
-            if (d.name.rdepends === graph_NONE)
+            if (d.name.rdepends === NONE)
                 d.name.rdepends = [];
             addOnce(d.name.rdepends, sp.name, maybeListed);
         }
         for (const d of sp.installIf) {
-            if (d.name.rinstallIf === graph_NONE)
+            if (d.name.rinstallIf === NONE)
                 d.name.rinstallIf = [];
             addOnce(d.name.rinstallIf, sp.name, maybeListed);
         }
@@ -36503,12 +37068,11 @@ class GraphBuilder {
     finish() {
         for (const n of this.names.values()) {
             n.providers = n.providers.length === 0 ? NO_PROVIDERS : n.providers.slice();
-            if (n.rdepends !== graph_NONE)
+            if (n.rdepends !== NONE)
                 n.rdepends = n.rdepends.slice();
-            if (n.rinstallIf !== graph_NONE)
+            if (n.rinstallIf !== NONE)
                 n.rinstallIf = n.rinstallIf.slice();
         }
-        this.solverDeps.clear();
         this.byChecksum.clear();
     }
 }
@@ -36520,39 +37084,54 @@ function addOnce(list, name, maybeListed) {
         return;
     list.push(name);
 }
-function archFits(pkgArch, arch) {
-    return pkgArch === undefined || pkgArch === '' || pkgArch === arch || pkgArch === 'noarch';
+function tablesOf(source) {
+    if (source.length === 0)
+        return [];
+    if ('lists' in source[0])
+        return source;
+    return [tableOfPackages(source)];
 }
 /**
  * Builds the graph from packages in database order (repositories in configured order, index
  * stanzas in order). `arch`, when given, makes packages of another arch uninstallable.
  */
-function buildGraph(packages, repositories, arch) {
+function buildGraph(source, repositories, arch) {
     const builder = new GraphBuilder(repositories, arch);
-    for (const pkg of packages)
-        builder.add(pkg);
+    for (const table of tablesOf(source))
+        builder.addTable(table);
     builder.finish();
     return builder;
 }
 const cache = new WeakMap();
-function cacheKey(repositories, arch) {
+function cacheKey(source, repositories, arch) {
     const repos = repositories.map((r) => `${r.index}@${normalizeTag(r.tag)}`).join(',');
-    return `${arch ?? ''}|${repos}`;
+    return `${arch ?? ''}|${repos}|${source.length}`;
 }
 /**
- * The graph for this package list, built once per list (and repositories/arch) and reused with
- * fresh solver state: building it dominates the cost of a solve on a full index. The list must
- * not change between calls; a different length rebuilds it.
+ * The graph for this package source, built once per source (and repositories/arch) and kept:
+ * building it is the larger part of a solve on a full index. The source must not change between
+ * calls; a different length rebuilds it. Its solver state is what the last solve left: see
+ * graphFor.
  */
-function graphFor(packages, repositories, arch) {
-    const key = cacheKey(repositories, arch);
-    const hit = cache.get(packages);
-    if (hit !== undefined && hit.key === key && hit.length === packages.length) {
-        hit.graph.resetState();
+function graphOf(source, repositories, arch) {
+    const key = cacheKey(source, repositories, arch);
+    const hit = cache.get(source);
+    if (hit !== undefined && hit.key === key)
         return hit.graph;
-    }
-    const graph = buildGraph(packages, repositories, arch);
-    cache.set(packages, { key, length: packages.length, graph });
+    const graph = buildGraph(source, repositories, arch);
+    cache.set(source, { key, graph });
+    return graph;
+}
+/** Lets go of the graph kept for `source`: its memory, once no more solves are coming. */
+function forgetGraph(source) {
+    cache.delete(source);
+}
+/** graphOf, with fresh solver state for a new solve. */
+function graphFor(source, repositories, arch) {
+    const hit = cache.get(source);
+    const graph = graphOf(source, repositories, arch);
+    if (hit?.graph === graph)
+        graph.resetState();
     return graph;
 }
 /** The repositories (bitmask) that the tags in `mask` allow. */
@@ -36571,7 +37150,7 @@ function isProvided(dep, p, dependent) {
     // A package that provides a name it also conflicts with does not conflict with itself.
     if (dep.conflict && dependent === p.pkg)
         return true;
-    return providerSatisfies(dep, { pkg: p.pkg.pkg, version: p.version });
+    return satisfiedByProvider(dep, p.pkg.checksum, p.version);
 }
 /** The tag a chosen package installs under (apk's `get_tag`): the first allowed tag carrying it. */
 function packageTag(graph, pkg) {
@@ -36664,7 +37243,7 @@ function isProviderAutoSelectable(p) {
         return true;
     if (p.pkg === null)
         return false;
-    return p.pkg.pkg.providerPriority > 0 || p.pkg.name.ss.requirers > 0;
+    return p.pkg.providerPriority > 0 || p.pkg.name.ss.requirers > 0;
 }
 function bit(flag) {
     return flag ? 1 : 0;
@@ -36689,11 +37268,11 @@ function compareProviders(pA, pB) {
     if (byRequested !== 0)
         return byRequested;
     if (a.name === b.name) {
-        const byPrincipal = versionOrder(a.pkg.version, b.pkg.version);
+        const byPrincipal = versionOrder(a.version, b.version);
         if (byPrincipal !== 0)
             return byPrincipal;
     }
-    const byPriority = a.pkg.providerPriority - b.pkg.providerPriority;
+    const byPriority = a.providerPriority - b.providerPriority;
     if (byPriority !== 0)
         return byPriority;
     // Lowest repository wins: compare the first set bit.
@@ -36795,7 +37374,7 @@ class Solver {
         ss.pinningPreferred = DEFAULT_PINNING;
         ss.selectable = pkg.installable;
         ss.iifFailed = pkg.installIf.length === 0;
-        ss.tagPreferred = pkg.pkg.installedSize === 0 || (pkg.repos & this.defaultRepos) !== 0;
+        ss.tagPreferred = pkg.installedSize === 0 || (pkg.repos & this.defaultRepos) !== 0;
         ss.tagOk = ss.tagPreferred;
         for (const d of pkg.depends)
             this.discoverName(d.name);
@@ -37092,7 +37671,7 @@ class Solver {
         // Selecting a broken or disallowed package records the error and goes on, like apk.
         if (!pkg.ss.selectable || !pkg.ss.tagOk)
             this.markError(pkg);
-        this.assignName(pkg.name, { pkg, version: pkg.pkg.version });
+        this.assignName(pkg.name, { pkg, version: pkg.version });
         for (const d of pkg.provides)
             this.assignName(d.name, { pkg, version: d.dep.version });
         for (const d of pkg.depends)
@@ -37451,8 +38030,8 @@ const MAX_SUGGESTIONS = 5;
 function suggestNames(graph, wanted) {
     const limit = wanted.length <= 4 ? 1 : wanted.length <= 8 ? 2 : 3;
     const scored = [];
-    for (const [name, n] of graph.names) {
-        if (n.providers.length === 0 || name === wanted)
+    for (const name of graph.providedNames()) {
+        if (name === wanted)
             continue;
         if (Math.abs(name.length - wanted.length) > limit && !isPrefixPair(name, wanted))
             continue;
@@ -37520,8 +38099,8 @@ function worldTagIds(graph, world) {
     return { ids, problems };
 }
 /**
- * Resolves `world` against `packages` (database order: repositories in configured order, index
- * stanzas in order) exactly as apk-tools 2.14 would for an empty root, and returns the packages to
+ * Resolves `world` against `packages` (the opened indexes' tables, or packages already made; in
+ * database order: repositories in configured order, index stanzas in order) exactly as apk-tools 2.14 would for an empty root, and returns the packages to
  * install in apk's changeset order. Throws UnsatisfiableError with apk-style problems when the
  * world cannot be satisfied or leaves a choice apk refuses to make.
  */
@@ -38355,7 +38934,9 @@ class Plan {
     add(unit, tag, hooks = {}) {
         const info = unit.file?.info ?? unit.pkg;
         const planned = {
-            unit,
+            // The entries are needed only while the package is planned: kept, they would hold every
+            // package's data in memory until the install ends.
+            unit: { pkg: unit.pkg, file: unit.file && { ...unit.file, entries: [] } },
             label: `${unit.pkg.name}-${unit.pkg.version}`,
             db: {
                 info: unit.pkg,
@@ -39568,13 +40149,14 @@ class RootInstaller {
             if (node.type !== 'file')
                 continue;
             this.replace(rel);
-            if (node.staged) {
+            if (node.staged)
                 writer.moveIn(rel, node.staged, this.attributes(node));
-                node.written = external_node_path_.join(this.root, rel);
-                node.staged = undefined;
-            }
             else
                 writer.writeFile(rel, node.data ?? Buffer.alloc(0), this.attributes(node));
+            // From here the root holds the bytes: memory holds no package's data past its install.
+            node.written = external_node_path_.join(this.root, rel);
+            node.staged = undefined;
+            node.data = undefined;
         }
         for (const [rel, node] of nodes) {
             if (node.type !== 'symlink')
@@ -39797,30 +40379,68 @@ function alpineKeyPin(name) {
 
 
 
-const PEM_PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/;
+const PEM_PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----([\s\S]+?)-----END PUBLIC KEY-----/;
+/** DER of the rsaEncryption algorithm identifier's OID, 1.2.840.113549.1.1.1. */
+const RSA_ENCRYPTION_OID = Buffer.from('06092a864886f70d010101', 'hex');
 /** Lowercase hex SHA-256 of the key's DER SubjectPublicKeyInfo. */
 function spkiFingerprint(key) {
     const der = key.export({ type: 'spki', format: 'der' });
-    return external_node_crypto_.createHash('sha256').update(der).digest('hex');
+    return crypto.createHash('sha256').update(der).digest('hex');
 }
-/** Parses a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) holding an RSA key; undefined otherwise. */
+/** The length of the DER header (tag and length) of the SEQUENCE at `at`, or 0 for none. */
+function sequenceHeader(der, at) {
+    if (der[at] !== 0x30 || at + 1 >= der.length)
+        return 0;
+    const first = der[at + 1];
+    return first < 0x80 ? 2 : 2 + (first & 0x7f);
+}
+/** Whether `der` starts like an RSA SubjectPublicKeyInfo: SEQUENCE { SEQUENCE { rsaEncryption … */
+function isRsaSpki(der) {
+    const outer = sequenceHeader(der, 0);
+    const algorithm = outer && sequenceHeader(der, outer);
+    if (!algorithm)
+        return false;
+    const oid = outer + algorithm;
+    return der.subarray(oid, oid + RSA_ENCRYPTION_OID.length).equals(RSA_ENCRYPTION_OID);
+}
+/**
+ * Reads a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) holding an RSA key; undefined otherwise. The
+ * key object itself is made when the key is first used (keyOf).
+ */
 function parsePublicKey(bytes) {
-    const text = bytes.toString('utf8');
-    const pem = PEM_PUBLIC_KEY.exec(text)?.[0];
-    if (!pem)
+    const block = PEM_PUBLIC_KEY.exec(bytes.toString('utf8'));
+    if (!block)
         return undefined;
-    let key;
-    try {
-        key = external_node_crypto_.createPublicKey({ key: pem, format: 'pem' });
-    }
-    catch {
-        return undefined;
-    }
-    if (key.asymmetricKeyType !== 'rsa')
+    const der = Buffer.from(block[1].replace(/\s+/g, ''), 'base64');
+    if (!isRsaSpki(der))
         return undefined;
     // Only the public block is kept (and later copied into the image): a key file that also
     // holds anything else, a private key above all, never reaches the image.
-    return { key, pem: `${pem}\n`, fingerprint: spkiFingerprint(key) };
+    return {
+        pem: `${block[0]}\n`,
+        der,
+        fingerprint: external_node_crypto_.createHash('sha256').update(der).digest('hex')
+    };
+}
+/** The key object of a loaded key, made on first use. */
+function keyOf(name, loaded) {
+    if (loaded.key)
+        return loaded.key;
+    let key;
+    try {
+        key = external_node_crypto_.createPublicKey({ key: loaded.der, format: 'der', type: 'spki' });
+    }
+    catch (error) {
+        throw new UntrustedKeyError(`key ${name} is not a valid RSA public key (${error.message}); replace the ` +
+            `file with the repository's .rsa.pub.`, { cause: error });
+    }
+    loaded.key = key;
+    return key;
+}
+/** Whether `bytes` hold Alpine's key `name`: an RSA public key whose fingerprint is its pin. */
+function matchesAlpinePin(name, bytes) {
+    const pin = alpineKeyPin(name);
+    return pin !== undefined && parsePublicKey(bytes)?.fingerprint === pin;
 }
 function checkPin(name, loaded, origin) {
     const pin = alpineKeyPin(name);
@@ -39895,7 +40515,8 @@ class Keyring {
     }
     /** A key already in the keyring (local, or fetched and verified earlier). */
     get(keyName) {
-        return this.keys.get(keyName)?.key;
+        const loaded = this.keys.get(keyName);
+        return loaded && keyOf(keyName, loaded);
     }
     /**
      * A local key by name; else, for one of Alpine's key names, the fetched key if its
@@ -39929,7 +40550,7 @@ class Keyring {
         }
         checkPin(keyName, loaded, 'downloaded');
         this.keys.set(keyName, loaded);
-        return loaded.key;
+        return keyOf(keyName, loaded);
     }
     /** Names of the keys in the keyring, sorted. */
     names() {
@@ -39945,12 +40566,41 @@ class Keyring {
     }
 }
 
+;// CONCATENATED MODULE: ./src/apk/keys/key-cache.ts
+/**
+ * Alpine's keys kept beside the cached indexes (`<cache>/indexes/keys/<name>`), so a warm run
+ * verifies its indexes without reaching alpinelinux.org. A key is kept only when its fingerprint
+ * is the pinned one, and a kept file is used only when it still is: a cache entry, hostile or
+ * damaged, can never put another key in the keyring, only cost a download.
+ */
+
+
+
+
+/** Where Alpine's key `name` is kept under the cache folder `cacheDir`. */
+function cachedKeyPath(cacheDir, name) {
+    return external_node_path_.join(cacheDir, 'indexes', 'keys', name);
+}
+/** The kept copy of Alpine's key `name`, if there is one that matches its pin. */
+async function readCachedAlpineKey(cacheDir, name) {
+    const bytes = await promises_namespaceObject.readFile(cachedKeyPath(cacheDir, name)).catch(() => undefined);
+    return bytes !== undefined && matchesAlpinePin(name, bytes) ? bytes : undefined;
+}
+/** Keeps Alpine's key `name` when it matches its pin; a cache that cannot be written is no error. */
+async function keepAlpineKey(cacheDir, name, bytes) {
+    if (!matchesAlpinePin(name, bytes))
+        return;
+    await writeThroughTemp(cachedKeyPath(cacheDir, name), (temp) => promises_namespaceObject.writeFile(temp, bytes)).catch(() => undefined);
+}
+
 ;// CONCATENATED MODULE: ./src/apk/engine.ts
 /**
  * The engine's front door: what `apk --root ROOT --initdb --arch A --keys-dir K --repository R add
  * WORLD…` does, in three steps a caller can stop between (the action restores its package cache
  * after resolving): open the repositories, resolve the world, install it.
  */
+
+
 
 
 
@@ -40016,11 +40666,21 @@ async function loadKeyring(options, transport) {
     return Keyring.load({ keysDirs: options.keyDirs, keyFiles, fetchAlpineKey });
 }
 /**
- * Gets one of Alpine's keys: from alpinelinux.org, else from the `alpine-keys` package of a
- * configured repository. Where it came from does not matter: the keyring accepts it only if its
- * fingerprint is pinned.
+ * Gets one of Alpine's keys: from the cache folder, else from alpinelinux.org, else from the
+ * `alpine-keys` package of a configured repository, and keeps a downloaded one in the cache.
+ * Where it came from does not matter: the keyring accepts it only if its fingerprint is pinned.
  */
 async function fetchAlpineKeyFile(name, options, transport) {
+    const cacheDir = options.cacheDir;
+    const cached = cacheDir === undefined ? undefined : await readCachedAlpineKey(cacheDir, name);
+    if (cached !== undefined)
+        return cached;
+    const key = await downloadAlpineKeyFile(name, options, transport);
+    if (key !== undefined && cacheDir !== undefined)
+        await keepAlpineKey(cacheDir, name, key);
+    return key;
+}
+async function downloadAlpineKeyFile(name, options, transport) {
     const logger = options.logger ?? silentLogger;
     const url = (options.alpineKeysUrl ?? ALPINE_KEYS_URL) + encodeURIComponent(name);
     try {
@@ -40045,9 +40705,10 @@ async function keyFromAlpineKeysPackage(name, repository, options, transport) {
             keyring: await Keyring.load({}),
             allowUntrusted: true
         });
-        const pkg = index.packages.find((p) => p.name === 'alpine-keys');
-        if (!pkg)
+        const row = index.table.rowOfName('alpine-keys');
+        if (row < 0)
             return undefined;
+        const pkg = index.table.package(row);
         const bytes = await readSource(packageUrl(repository, pkg, options.arch), repository, transport);
         const file = readApkPackage(bytes, { expected: pkg });
         const entry = file.entries.find((e) => e.type === 'file' && external_node_path_.posix.basename(e.name) === name && /apk\/keys/.test(e.name));
@@ -40098,45 +40759,71 @@ async function openRepositories(options) {
             maxAgeSeconds: options.indexMaxAgeSeconds,
             logger
         });
-        const packages = indexes.flatMap((index) => index.packages);
-        return { arch: options.arch, repositories, indexes, packages, keyring, stats };
+        const tables = indexes.map((index) => index.table);
+        return {
+            arch: options.arch,
+            repositories,
+            indexes,
+            tables,
+            get packages() {
+                return tables.flatMap((table) => table.all());
+            },
+            keyring,
+            stats
+        };
     }
     finally {
         // Alpine keys are fetched while the indexes verify; after that the transport has no use.
         done();
     }
 }
-const providerIndexes = new WeakMap();
 /**
  * Packages of the opened repositories that provide `name`, as their own name or in their `p:`
  * list (`so:libz.so.1`, `cmd:python3`, and paths: busybox-binsh has `p:/bin/sh`), in database
- * order, one per name, version and repository. The index is built on first use and kept with `repos`.
+ * order, one per name, version and repository.
  */
 function providersOf(repos, name) {
-    let index = providerIndexes.get(repos);
-    if (!index) {
-        index = new Map();
-        const seen = new Set();
-        for (const pkg of repos.packages) {
-            const id = `${pkg.name}-${pkg.version}@${pkg.repository}`;
-            if (seen.has(id))
-                continue;
-            seen.add(id);
-            for (const provided of [pkg.name, ...pkg.provides.map((p) => p.name)]) {
-                const list = index.get(provided) ?? [];
-                if (!list.includes(pkg))
-                    list.push(pkg);
-                index.set(provided, list);
-            }
-        }
-        providerIndexes.set(repos, index);
+    const seen = new Set();
+    const found = [];
+    const graph = graphOf(repos.tables, repos.repositories, repos.arch);
+    for (const pkg of graph.packagesProviding(name)) {
+        const id = `${pkg.name}-${pkg.version}@${pkg.repository}`;
+        if (seen.has(id))
+            continue;
+        seen.add(id);
+        found.push(pkg);
     }
-    return index.get(name) ?? [];
+    return found;
+}
+/** The first package named `name` in database order, if any repository has one. */
+function firstPackageNamed(repos, name) {
+    for (const table of repos.tables) {
+        const row = table.rowOfName(name);
+        if (row >= 0)
+            return table.package(row);
+    }
+    return undefined;
+}
+/** The package with this identity (`C:`) in database order, if any repository has it. */
+function packageWithChecksum(repos, checksum) {
+    for (const table of repos.tables) {
+        const row = table.rowOfChecksum(checksum);
+        if (row >= 0)
+            return table.package(row);
+    }
+    return undefined;
+}
+/**
+ * Lets go of the solver's graph of the opened repositories, kept between resolves: a build calls
+ * this once it has resolved, before installing. A later resolve or providersOf builds it again.
+ */
+function releaseSolverGraph(repos) {
+    forgetGraph(repos.tables);
 }
 /** Resolves the world against opened repositories, as `apk add --simulate` would. */
 function resolveWorld(repos, world) {
     const deps = parseWorld(world);
-    const solution = solve(deps, repos.packages, {
+    const solution = solve(deps, repos.tables, {
         repositories: repos.repositories,
         arch: repos.arch
     });
@@ -40174,6 +40861,8 @@ async function installResolution(root, repos, resolution, options) {
             logger,
             stats: fetch,
             staging: staging.dir,
+            // Downloads wait while the verified packages not installed yet fill the memory window.
+            admit: (pkg, signal) => queue.admit(pkg, signal),
             onVerified: (pkg, file) => queue.ready(pkg, file)
         });
         await queue.done();
@@ -40200,7 +40889,6 @@ async function installResolution(root, repos, resolution, options) {
  */
 async function resolveLocked(repos, world, locked, options) {
     const logger = options.logger ?? silentLogger;
-    const listed = new Map(repos.packages.map((p) => [p.checksum, p]));
     const candidates = [];
     const missing = [];
     for (const lock of locked) {
@@ -40208,7 +40896,7 @@ async function resolveLocked(repos, world, locked, options) {
         if (!repository) {
             throw new InvalidArgumentError(`locked package ${lock.name}-${lock.version} names repository #${lock.repository}, which is not configured.`);
         }
-        const inIndex = listed.get(lock.checksum);
+        const inIndex = packageWithChecksum(repos, lock.checksum);
         if (inIndex && inIndex.name === lock.name && inIndex.version === lock.version) {
             candidates.push(inIndex);
             continue;
@@ -40336,9 +41024,8 @@ const tar_writer_BLOCK = 512;
 const MAX_OCTAL_8 = 0o7777777;
 /** Largest value of a 12-byte octal field (11 digits + NUL). */
 const MAX_OCTAL_12 = 0o77777777777;
-/** Reads of big files, and how much small output is gathered before it is passed on. */
-const tar_writer_CHUNK = 1024 * 1024;
-const GATHER = 64 * 1024;
+/** How much of the tar stream is assembled before it is passed on (the parallel gzip's block). */
+const ASSEMBLY = 256 * 1024;
 const TYPEFLAG = {
     file: '0',
     hardlink: '1',
@@ -40350,8 +41037,11 @@ const TYPEFLAG = {
 const END_OF_ARCHIVE = Buffer.alloc(2 * tar_writer_BLOCK);
 /** Zero bytes that pad `size` bytes of content to a whole block. */
 function padding(size) {
+    return Buffer.alloc(paddingSize(size));
+}
+function paddingSize(size) {
     const rest = size % tar_writer_BLOCK;
-    return Buffer.alloc(rest === 0 ? 0 : tar_writer_BLOCK - rest);
+    return rest === 0 ? 0 : tar_writer_BLOCK - rest;
 }
 /**
  * The header blocks of one entry: a PAX `x` header with its records when some field does not
@@ -40496,24 +41186,34 @@ function compareBytes(a, b) {
 }
 /**
  * The tar stream of `entries`, in the order given, ended by two zero blocks. File content is
- * read from `source` as the stream is consumed. Small pieces are gathered into chunks of about
- * 64 KiB so a layer of many small files does not cost a stream write per header.
+ * read from `source` as the stream is consumed. Each chunk is a buffer of its own, which the
+ * consumer may keep (a stream that queues its writes does).
  */
 async function* tarStream(entries, mtime) {
-    const gather = new Gatherer();
+    for await (const chunk of tarChunks(entries, mtime))
+        yield Buffer.from(chunk);
+}
+/**
+ * The tar stream of `entries` as views of one buffer that is filled again for every chunk: a
+ * chunk is valid only until the next one is asked for, so the consumer must be done with it
+ * (hashed, copied) by then. Headers and the content of files read from disk go straight into
+ * that buffer, so writing a layer of any size allocates next to nothing per file.
+ */
+async function* tarChunks(entries, mtime) {
+    const out = new Assembly();
     for (const entry of entries) {
         if (entry.type === 'file' && entry.source !== undefined) {
-            for await (const piece of sourceFilePieces(entry, mtime))
-                yield* gather.add(piece);
+            yield* sourceFileInto(out, entry, mtime);
             continue;
         }
         const content = entry.type === 'file' ? (entry.content ?? Buffer.alloc(0)) : Buffer.alloc(0);
-        yield* gather.add(encodeHeader(headerOf(entry, content.length, mtime)));
-        if (content.length > 0)
-            yield* gather.add(content, padding(content.length));
+        yield* out.put(encodeHeader(headerOf(entry, content.length, mtime)));
+        yield* out.put(content);
+        yield* out.zeros(paddingSize(content.length));
     }
-    yield* gather.add(END_OF_ARCHIVE);
-    yield* gather.flush();
+    yield* out.put(END_OF_ARCHIVE);
+    if (out.filled > 0)
+        yield out.take();
 }
 function headerOf(entry, size, mtime) {
     return {
@@ -40534,18 +41234,20 @@ function headerOf(entry, size, mtime) {
  */
 const OPEN_FLAGS = external_node_fs_.constants.O_RDONLY | (external_node_fs_.constants.O_NONBLOCK ?? 0) | (external_node_fs_.constants.O_NOFOLLOW ?? 0);
 /**
- * Files up to this size are read with one synchronous call. Node's async fs costs ~150 µs per
+ * Files up to this size are read with synchronous calls. Node's async fs costs ~150 µs per
  * operation in the thread pool; a root of 20,000 small files took 5.5 s that way and 1.0 s
- * like this. Bigger files are read in async chunks, where that cost does not matter.
+ * like this. Bigger files are read with async calls, where that cost does not matter.
  */
 const SMALL_FILE = 1024 * 1024;
 const readAsync = (0,external_node_util_.promisify)(external_node_fs_.read);
+/** One byte past a file's end: there must be none. */
+const PAST_END = Buffer.alloc(1);
 /**
- * Header, content and padding of a file read from disk. The size in the header is the size when
- * the file was opened; a file that grows or shrinks while it is read is an error, not a corrupt
- * layer.
+ * Header, content and padding of a file read from disk, the content read straight into the
+ * assembly buffer. The size in the header is the size when the file was opened; a file that
+ * grows or shrinks while it is read is an error, not a corrupt layer.
  */
-async function* sourceFilePieces(entry, mtime) {
+async function* sourceFileInto(out, entry, mtime) {
     const source = entry.source;
     const fd = openSource(entry, source);
     try {
@@ -40553,33 +41255,25 @@ async function* sourceFilePieces(entry, mtime) {
         if (!stat.isFile()) {
             throw new ImageSpecError(`the content of '${entry.path}' comes from '${source}', which is not a regular file`);
         }
-        yield encodeHeader(headerOf(entry, stat.size, mtime));
+        yield* out.put(encodeHeader(headerOf(entry, stat.size, mtime)));
         let read = 0;
-        if (stat.size <= SMALL_FILE) {
-            const buffer = Buffer.allocUnsafe(stat.size);
-            while (read < stat.size) {
-                const n = external_node_fs_.readSync(fd, buffer, read, stat.size - read, null);
-                if (n === 0)
-                    break;
-                read += n;
-            }
-            yield buffer.subarray(0, read);
+        while (read < stat.size) {
+            if (out.full)
+                yield out.take();
+            const room = Math.min(out.room, stat.size - read);
+            const n = stat.size <= SMALL_FILE
+                ? external_node_fs_.readSync(fd, out.buffer, out.filled, room, null)
+                : (await readAsync(fd, out.buffer, out.filled, room, null)).bytesRead;
+            if (n === 0)
+                break;
+            out.filled += n;
+            read += n;
         }
-        else {
-            while (read < stat.size) {
-                const buffer = Buffer.allocUnsafe(Math.min(stat.size - read, tar_writer_CHUNK));
-                const { bytesRead } = await readAsync(fd, buffer, 0, buffer.length, null);
-                if (bytesRead === 0)
-                    break;
-                read += bytesRead;
-                yield buffer.subarray(0, bytesRead);
-            }
-        }
-        if (read !== stat.size || external_node_fs_.readSync(fd, Buffer.alloc(1), 0, 1, null) !== 0) {
+        if (read !== stat.size || external_node_fs_.readSync(fd, PAST_END, 0, 1, null) !== 0) {
             throw new ImageSpecError(`'${source}' (for '${entry.path}') changed size while it was read; do not modify the ` +
                 'files of an image while it is written');
         }
-        yield padding(stat.size);
+        yield* out.zeros(paddingSize(stat.size));
     }
     finally {
         external_node_fs_.closeSync(fd);
@@ -40597,34 +41291,41 @@ function openSource(entry, source) {
         throw error;
     }
 }
-/** Collects small buffers and passes them on in chunks of at least GATHER bytes. */
-class Gatherer {
-    pending = [];
-    bytes = 0;
-    /** The chunks ready to pass on after adding `pieces`. */
-    add(...pieces) {
-        const ready = [];
-        for (const piece of pieces) {
-            if (piece.length === 0)
-                continue;
-            if (piece.length >= GATHER) {
-                ready.push(...this.flush(), piece);
-                continue;
-            }
-            this.pending.push(piece);
-            this.bytes += piece.length;
-            if (this.bytes >= GATHER)
-                ready.push(...this.flush());
-        }
-        return ready;
+/** The buffer the tar stream is assembled in, passed on a full buffer at a time. */
+class Assembly {
+    buffer = Buffer.allocUnsafe(ASSEMBLY);
+    filled = 0;
+    get room() {
+        return this.buffer.length - this.filled;
     }
-    flush() {
-        if (this.bytes === 0)
-            return [];
-        const chunk = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
-        this.pending = [];
-        this.bytes = 0;
-        return [chunk];
+    get full() {
+        return this.filled === this.buffer.length;
+    }
+    /** The bytes assembled so far; the buffer is filled again from its start. */
+    take() {
+        const chunk = this.buffer.subarray(0, this.filled);
+        this.filled = 0;
+        return chunk;
+    }
+    /** Copies `bytes` in, passing on each buffer that fills. */
+    *put(bytes) {
+        for (let at = 0; at < bytes.length;) {
+            if (this.full)
+                yield this.take();
+            const n = bytes.copy(this.buffer, this.filled, at);
+            this.filled += n;
+            at += n;
+        }
+    }
+    *zeros(count) {
+        for (let left = count; left > 0;) {
+            if (this.full)
+                yield this.take();
+            const n = Math.min(this.room, left);
+            this.buffer.fill(0, this.filled, this.filled + n);
+            this.filled += n;
+            left -= n;
+        }
     }
 }
 
@@ -41140,7 +41841,14 @@ class ParallelGzip {
     filled = 0;
     /** The last WINDOW bytes of the previous block: the next block's dictionary. */
     history;
+    /**
+     * Where the history is kept, reused for every block: zlib copies a dictionary when the
+     * deflate is set up, before deflateRaw returns, so it may be overwritten right after.
+     */
+    window = Buffer.allocUnsafe(WINDOW);
     pending = [];
+    /** Blocks whose deflate is done, filled again instead of allocating new ones. */
+    spare = [];
     crc = 0;
     size = 0;
     started = false;
@@ -41167,7 +41875,7 @@ class ParallelGzip {
     async end() {
         await this.dispatch(true);
         while (this.pending.length > 0)
-            await this.emit(await this.pending.shift());
+            await this.emitNext();
         const trailer = Buffer.alloc(8);
         trailer.writeUInt32LE(this.crc, 0);
         trailer.writeUInt32LE(this.size % 0x100000000, 4);
@@ -41184,15 +41892,22 @@ class ParallelGzip {
         const result = deflateRaw(input, options);
         // Kept from rejecting unobserved while earlier blocks are awaited; rethrown when its turn comes.
         result.catch(() => undefined);
-        this.pending.push(result);
+        this.pending.push({ deflated: result, block: this.block });
         if (!last) {
-            this.history = Buffer.from(input.subarray(input.length - WINDOW));
-            this.block = Buffer.allocUnsafe(parallel_gzip_BLOCK);
+            input.copy(this.window, 0, input.length - WINDOW);
+            this.history = this.window;
+            this.block = this.spare.pop() ?? Buffer.allocUnsafe(parallel_gzip_BLOCK);
             this.filled = 0;
         }
-        while (this.pending.length >= this.inFlight) {
-            await this.emit(await this.pending.shift());
-        }
+        while (this.pending.length >= this.inFlight)
+            await this.emitNext();
+    }
+    /** Sends the oldest block's output once deflated; its input block is free again. */
+    async emitNext() {
+        const { deflated, block } = this.pending.shift();
+        const bytes = await deflated;
+        this.spare.push(block);
+        await this.emit(bytes);
     }
     async emit(bytes) {
         if (!this.started) {
@@ -41234,7 +41949,8 @@ async function writeLayer(entries, archive, options) {
             gzipHash.update(chunk);
             await write(chunk);
         });
-        for await (const chunk of tarStream(entries, options.mtime)) {
+        // Each chunk is hashed and copied into the gzip's block before the next is asked for.
+        for await (const chunk of tarChunks(entries, options.mtime)) {
             tarHash.update(chunk);
             uncompressedSize += chunk.length;
             await gzip.write(chunk);
@@ -41972,6 +42688,8 @@ function osRelease(version) {
     return lines.join('\n') + '\n';
 }
 const ALPINE_SIGNER = /^alpine-devel@lists\.alpinelinux\.org-/;
+/** The packages whose version is Alpine's release, in the order they are asked. */
+const RELEASE_PACKAGES = ['alpine-release', 'alpine-base'];
 /**
  * Alpine's release, from every source there is: an index DESCRIPTION (`v3.22.2-206-g…`, or a
  * bare `3.19.1` from an index Alpine signed, as a release repository's is), the version of the
@@ -41988,7 +42706,7 @@ function alpineRelease(sources) {
         if (bare && signer && ALPINE_SIGNER.test(signer))
             return bare[1];
     }
-    for (const name of ['alpine-release', 'alpine-base']) {
+    for (const name of RELEASE_PACKAGES) {
         const pkg = sources.packages.find((p) => p.name === name);
         const version = pkg && /^(\d+\.\d+(?:\.\d+)?(?:_[a-z]+\d*)?)-r\d+$/.exec(pkg.version);
         if (version)
@@ -43680,9 +44398,15 @@ async function build(spec, options) {
         const found = alpineRelease({
             indexes: repos.indexes,
             repositories: spec.repositories,
-            packages: [...resolution.packages, ...repos.packages]
+            packages: [
+                ...resolution.packages,
+                ...RELEASE_PACKAGES.flatMap((name) => firstPackageNamed(repos, name) ?? [])
+            ]
         });
         const alpine = locked ? (locked.arches[arch.apk]?.alpine ?? found) : found;
+        // Resolved: the solver's graph (tens of MiB for main + community) is not kept through the
+        // install and the image writing. A link check that fails builds it again to name providers.
+        releaseSolverGraph(repos);
         plans.push({ arch, repos, resolution, alpine, appEntries, added });
     }
     await options.onResolved?.(plans.map((p) => ({ arch: p.arch.apk, packages: p.resolution.packages })));
