@@ -3,7 +3,12 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import * as zlib from 'node:zlib'
-import { formatIndexHeader, parseApkindexText, readApkindex } from '../src/apk/formats/apkindex.js'
+import {
+  formatIndexHeader,
+  parseApkindexText,
+  readApkindex,
+  readIndexTable
+} from '../src/apk/formats/apkindex.js'
 import { FormatError, IndexSignatureError } from '../src/apk/errors.js'
 import { splitGzipMembers } from '../src/apk/formats/gzip.js'
 import { Keyring } from '../src/apk/keys/keyring.js'
@@ -303,5 +308,25 @@ describe('parseApkindexText', () => {
   it('stops a dependency list at a malformed token, as apk does', () => {
     const [pkg] = parseApkindexText(`C:${C1}\nP:a\nV:1\nD:x>=1 y =bad z\n\n`, REPO)
     expect(pkg.depends.map((d) => d.name)).toEqual(['x', 'y'])
+  })
+
+  it('decodes each non-ASCII value on its own, even where its bytes read as another as latin1', () => {
+    // `é` in UTF-8 (C3 A9), then a lone E9 byte: latin1 reads that one as `é` too.
+    const bytes = Buffer.concat([
+      Buffer.from(`C:${C1}\nP:caf`),
+      Buffer.from([0xc3, 0xa9]),
+      Buffer.from(`\nV:1\nT:caf`),
+      Buffer.from([0xc3, 0xa9]),
+      Buffer.from(`\n\nC:${C2}\nP:caf`),
+      Buffer.from([0xe9]),
+      Buffer.from('\nV:1\nD:caf'),
+      Buffer.from([0xc3, 0xa9]),
+      Buffer.from('\n\n')
+    ])
+    const [first, second] = readIndexTable(bytes, REPO).all()
+    expect(first.name).toBe('café')
+    expect(first.description).toBe('café')
+    expect(second.name).toBe('caf\ufffd')
+    expect(second.depends.map((d) => d.name)).toEqual(['café'])
   })
 })

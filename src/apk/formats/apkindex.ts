@@ -113,10 +113,15 @@ class IndexScanner {
   }
 
   private shared(start: number, end: number): string {
+    // Looked up by its latin1 view, which is the value itself only when it is all ASCII: a
+    // value with other bytes is decoded on its own (and not shared).
+    for (let i = start; i < end; i++) {
+      if (this.bytes[i] >= 0x80) return this.bytes.toString('utf8', start, end)
+    }
     const key = this.text.slice(start, end)
     let value = this.strings.get(key)
     if (value === undefined) {
-      value = decode(this.bytes, start, end)
+      value = this.bytes.toString('latin1', start, end)
       this.strings.set(value, value)
     }
     return value
