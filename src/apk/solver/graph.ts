@@ -10,8 +10,8 @@ import {
   DEPENDS,
   INSTALL_IF,
   PROVIDES,
-  tableOfPackages,
-  type PackageTable
+  PackageTable,
+  tableOfPackages
 } from '../formats/package-table.js'
 import { InvalidArgumentError } from '../errors.js'
 import type { Dependency, RepoPackage, Repository } from '../types.js'
@@ -497,7 +497,7 @@ export type PackageSource = PackageTable[] | RepoPackage[]
 
 function tablesOf(source: PackageSource): PackageTable[] {
   if (source.length === 0) return []
-  if ('lists' in source[0]) return source as PackageTable[]
+  if (source[0] instanceof PackageTable) return source as PackageTable[]
   return [tableOfPackages(source as RepoPackage[])]
 }
 
