@@ -33850,10 +33850,16 @@ class IndexScanner {
         this.table = new PackageTable(this.tokens, (table, row) => materialize(table, row, bytes, starts[row]));
     }
     shared(start, end) {
+        // Looked up by its latin1 view, which is the value itself only when it is all ASCII: a
+        // value with other bytes is decoded on its own (and not shared).
+        for (let i = start; i < end; i++) {
+            if (this.bytes[i] >= 0x80)
+                return this.bytes.toString('utf8', start, end);
+        }
         const key = this.text.slice(start, end);
         let value = this.strings.get(key);
         if (value === undefined) {
-            value = decode(this.bytes, start, end);
+            value = this.bytes.toString('latin1', start, end);
             this.strings.set(value, value);
         }
         return value;
@@ -37087,7 +37093,7 @@ function addOnce(list, name, maybeListed) {
 function tablesOf(source) {
     if (source.length === 0)
         return [];
-    if ('lists' in source[0])
+    if (source[0] instanceof PackageTable)
         return source;
     return [tableOfPackages(source)];
 }
