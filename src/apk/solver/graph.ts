@@ -389,12 +389,10 @@ class GraphBuilder implements SolverGraph {
   }
 
   packagesProviding(name: string): RepoPackage[] {
-    const out: RepoPackage[] = []
-    for (const p of this.names.get(name)?.providers ?? []) {
-      const pkg = (p.pkg as SolverPackage).pkg
-      if (!out.includes(pkg)) out.push(pkg)
-    }
-    return out
+    // A set: `so:libc.musl-x86_64.so.1` has thousands of providers in main + community.
+    const out = new Set<RepoPackage>()
+    for (const p of this.names.get(name)?.providers ?? []) out.add((p.pkg as SolverPackage).pkg)
+    return [...out]
   }
 
   /** A package from a repository the options did not list counts as an untagged repository. */
