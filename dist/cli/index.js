@@ -5120,13 +5120,11 @@ class GraphBuilder {
         return [...this.names.values()].filter((n) => n.providers.length > 0).map((n) => n.name);
     }
     packagesProviding(name) {
-        const out = [];
-        for (const p of this.names.get(name)?.providers ?? []) {
-            const pkg = p.pkg.pkg;
-            if (!out.includes(pkg))
-                out.push(pkg);
-        }
-        return out;
+        // A set: `so:libc.musl-x86_64.so.1` has thousands of providers in main + community.
+        const out = new Set();
+        for (const p of this.names.get(name)?.providers ?? [])
+            out.add(p.pkg.pkg);
+        return [...out];
     }
     /** A package from a repository the options did not list counts as an untagged repository. */
     repoBit(index) {
