@@ -46,30 +46,7 @@ export async function zeroFileMember(
   size: number,
   mtime = 1700000000
 ): Promise<{ member: Buffer; tar: Buffer }> {
-  const gzip = zlib.createGzip({ level: 1 })
-  const out: Buffer[] = []
-  gzip.on('data', (chunk: Buffer) => out.push(chunk))
-  const ended = new Promise<void>((resolve, reject) => {
-    gzip.on('end', resolve)
-    gzip.on('error', reject)
-  })
-  const write = async (chunk: Buffer): Promise<void> => {
-    if (!gzip.write(chunk)) await new Promise((resolve) => gzip.once('drain', resolve))
-  }
-  const parts = file.split('/')
-  for (let i = 1; i < parts.length; i++) {
-    await write(tarRecord(header(`${parts.slice(0, i).join('/')}/`, 'dir', 0, mtime)))
-  }
-  const entry = header(file, 'file', size, mtime)
-  await write(paxRecord(entry, [['APK-TOOLS.checksum.SHA1', sha1OfZeros(size)]]))
-  await write(tarHeader(entry))
-  for (let left = size; left > 0; left -= ZEROS.length) {
-    await write(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left))
-  }
-  await write(Buffer.concat([padding(size), END_OF_ARCHIVE]))
-  gzip.end()
-  await ended
-  return { member: Buffer.concat(out), tar: Buffer.alloc(0) }
+  return fileMember(file, size, mtime, sha1OfZeros(size), zeroChunks(size))
 }
 
 /**
@@ -82,12 +59,33 @@ export async function randomFileMember(
   size: number,
   mtime = 1700000000
 ): Promise<{ member: Buffer; tar: Buffer }> {
-  const stream = () => crypto.createCipheriv('aes-128-ctr', Buffer.alloc(16, 7), Buffer.alloc(16))
-  const sha1 = crypto.createHash('sha1')
-  const first = stream()
-  for (let left = size; left > 0; left -= ZEROS.length) {
-    sha1.update(first.update(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left)))
+  const keystream = function* (): Generator<Buffer> {
+    const cipher = crypto.createCipheriv('aes-128-ctr', Buffer.alloc(16, 7), Buffer.alloc(16))
+    for (const zeros of zeroChunks(size)) yield cipher.update(zeros)
   }
+  const sha1 = crypto.createHash('sha1')
+  for (const chunk of keystream()) sha1.update(chunk)
+  return fileMember(file, size, mtime, sha1.digest('hex'), keystream())
+}
+
+/** `size` zero bytes, in chunks. */
+function* zeroChunks(size: number): Generator<Buffer> {
+  for (let left = size; left > 0; left -= ZEROS.length) {
+    yield left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left)
+  }
+}
+
+/**
+ * The gzip data member of one file (and its parent folders) whose `size` bytes come in
+ * `chunks` and hash to `sha1`, compressed as they come: the inflated tar is never made whole.
+ */
+async function fileMember(
+  file: string,
+  size: number,
+  mtime: number,
+  sha1: string,
+  chunks: Iterable<Buffer>
+): Promise<{ member: Buffer; tar: Buffer }> {
   const gzip = zlib.createGzip({ level: 1 })
   const out: Buffer[] = []
   gzip.on('data', (chunk: Buffer) => out.push(chunk))
@@ -103,12 +101,9 @@ export async function randomFileMember(
     await write(tarRecord(header(`${parts.slice(0, i).join('/')}/`, 'dir', 0, mtime)))
   }
   const entry = header(file, 'file', size, mtime)
-  await write(paxRecord(entry, [['APK-TOOLS.checksum.SHA1', sha1.digest('hex')]]))
+  await write(paxRecord(entry, [['APK-TOOLS.checksum.SHA1', sha1]]))
   await write(tarHeader(entry))
-  const second = stream()
-  for (let left = size; left > 0; left -= ZEROS.length) {
-    await write(second.update(left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left)))
-  }
+  for (const chunk of chunks) await write(chunk)
   await write(Buffer.concat([padding(size), END_OF_ARCHIVE]))
   gzip.end()
   await ended

@@ -444,7 +444,7 @@ async function fetchPackage(
   const bytes = await download(pkg, url, label, context)
   const file = await verifyDownloaded(bytes, pkg, url, label, context.staging)
   context.stats.packagesDownloaded++
-  await storePackage(pkg, bytes, label, context)
+  await storePackage(pkg, { bytes }, label, context)
   return file
 }
 
@@ -535,7 +535,7 @@ async function downloadToFile(
       throw notMatching(error, label, url)
     }
     context.stats.packagesDownloaded++
-    await storePackageFile(pkg, temp, label, context)
+    await storePackage(pkg, { file: temp }, label, context)
     return file
   } finally {
     await fs.rm(temp, { force: true })
@@ -594,29 +594,17 @@ function notMatching(error: ApkError, label: string, source: string): PackageInt
   )
 }
 
+/** Keeps a verified package in the cache (from memory or from a file); a failure only warns. */
 async function storePackage(
   pkg: RepoPackage,
-  bytes: Buffer,
+  from: { bytes: Buffer } | { file: string },
   label: string,
   context: PackageContext
 ): Promise<void> {
   if (!context.cache) return
   try {
-    await context.cache.writePackage(pkg.checksum, bytes)
-  } catch (error) {
-    context.logger.warning(`could not cache ${label}: ${(error as Error).message}`)
-  }
-}
-
-async function storePackageFile(
-  pkg: RepoPackage,
-  file: string,
-  label: string,
-  context: PackageContext
-): Promise<void> {
-  if (!context.cache) return
-  try {
-    await context.cache.writePackageFile(pkg.checksum, file)
+    if ('bytes' in from) await context.cache.writePackage(pkg.checksum, from.bytes)
+    else await context.cache.writePackageFile(pkg.checksum, from.file)
   } catch (error) {
     context.logger.warning(`could not cache ${label}: ${(error as Error).message}`)
   }
