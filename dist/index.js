@@ -36391,7 +36391,7 @@ async function fetchPackage(pkg, repository, context) {
     const bytes = await download(pkg, url, label, context);
     const file = await verifyDownloaded(bytes, pkg, url, label, context.staging);
     context.stats.packagesDownloaded++;
-    await storePackage(pkg, bytes, label, context);
+    await storePackage(pkg, { bytes }, label, context);
     return file;
 }
 /**
@@ -36467,7 +36467,7 @@ async function downloadToFile(pkg, url, label, context, staging) {
             throw notMatching(error, label, url);
         }
         context.stats.packagesDownloaded++;
-        await storePackageFile(pkg, temp, label, context);
+        await storePackage(pkg, { file: temp }, label, context);
         return file;
     }
     finally {
@@ -36511,21 +36511,15 @@ async function verifyDownloaded(bytes, pkg, source, label, staging) {
 function notMatching(error, label, source) {
     return new PackageIntegrityError(`package ${label} from ${source} does not match its index entry: ${error.message.replace(/\.+$/, '')}; the repository (or a proxy) served other bytes, and nothing from them was used.`, { cause: error });
 }
-async function storePackage(pkg, bytes, label, context) {
+/** Keeps a verified package in the cache (from memory or from a file); a failure only warns. */
+async function storePackage(pkg, from, label, context) {
     if (!context.cache)
         return;
     try {
-        await context.cache.writePackage(pkg.checksum, bytes);
-    }
-    catch (error) {
-        context.logger.warning(`could not cache ${label}: ${error.message}`);
-    }
-}
-async function storePackageFile(pkg, file, label, context) {
-    if (!context.cache)
-        return;
-    try {
-        await context.cache.writePackageFile(pkg.checksum, file);
+        if ('bytes' in from)
+            await context.cache.writePackage(pkg.checksum, from.bytes);
+        else
+            await context.cache.writePackageFile(pkg.checksum, from.file);
     }
     catch (error) {
         context.logger.warning(`could not cache ${label}: ${error.message}`);
