@@ -4,8 +4,13 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { ALPINE_KEYS, alpineKeyPin } from '../src/apk/keys/alpine-keys.js'
 import { InvalidArgumentError, UntrustedKeyError } from '../src/apk/errors.js'
-import { Keyring, spkiFingerprint } from '../src/apk/keys/keyring.js'
-import { generateSigningKey, keyFingerprint, writeKeysDir } from './support/keys.js'
+import { Keyring } from '../src/apk/keys/keyring.js'
+import {
+  generateSigningKey,
+  keyFingerprint,
+  spkiFingerprint,
+  writeKeysDir
+} from './support/keys.js'
 import { rejection } from './support/failures.js'
 import { haveShared, SHARED } from './support/shared.js'
 

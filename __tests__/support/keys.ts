@@ -66,7 +66,12 @@ export function writeKeysDir(dir: string, keys: SigningKey[]): string {
 
 /** SHA-256 hex of the DER SubjectPublicKeyInfo: how pinned keys are fingerprinted. */
 export function keyFingerprint(key: SigningKey): string {
-  const der = crypto.createPublicKey(key.publicKeyPem).export({ type: 'spki', format: 'der' })
+  return spkiFingerprint(crypto.createPublicKey(key.publicKeyPem))
+}
+
+/** Lowercase hex SHA-256 of a key's DER SubjectPublicKeyInfo (what alpine-keys.ts pins). */
+export function spkiFingerprint(key: crypto.KeyObject): string {
+  const der = key.export({ type: 'spki', format: 'der' })
   return crypto.createHash('sha256').update(der).digest('hex')
 }
 

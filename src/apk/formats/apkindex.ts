@@ -63,12 +63,15 @@ function validChecksum(value: string): boolean {
   return /^Q1[A-Za-z0-9+/]{27}=$/.test(value) || /^[0-9a-fA-F]{32}$/.test(value)
 }
 
+/** Whether any of bytes [start, end) is not ASCII. */
+function hasHighByte(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i] >= 0x80) return true
+  return false
+}
+
 /** Bytes [start, end) as a string of their own: UTF-8 when any byte is not ASCII. */
 function decode(bytes: Buffer, start: number, end: number): string {
-  for (let i = start; i < end; i++) {
-    if (bytes[i] >= 0x80) return bytes.toString('utf8', start, end)
-  }
-  return bytes.toString('latin1', start, end)
+  return bytes.toString(hasHighByte(bytes, start, end) ? 'utf8' : 'latin1', start, end)
 }
 
 /**
@@ -115,9 +118,7 @@ class IndexScanner {
   private shared(start: number, end: number): string {
     // Looked up by its latin1 view, which is the value itself only when it is all ASCII: a
     // value with other bytes is decoded on its own (and not shared).
-    for (let i = start; i < end; i++) {
-      if (this.bytes[i] >= 0x80) return this.bytes.toString('utf8', start, end)
-    }
+    if (hasHighByte(this.bytes, start, end)) return this.bytes.toString('utf8', start, end)
     const key = this.text.slice(start, end)
     let value = this.strings.get(key)
     if (value === undefined) {

@@ -112,10 +112,9 @@ export class PackageTable {
   /** The row with this identity (`C:`), or -1. */
   rowOfChecksum(checksum: string): number {
     if (this.byChecksum === undefined) {
-      this.byChecksum = new Map()
-      this.checksums.forEach((c, row) => {
-        if (!this.byChecksum?.has(c)) this.byChecksum?.set(c, row)
-      })
+      const rows = new Map<string, number>()
+      this.checksums.forEach((c, row) => rows.has(c) || rows.set(c, row))
+      this.byChecksum = rows
     }
     return this.byChecksum.get(checksum) ?? -1
   }

@@ -37,12 +37,6 @@ const PEM_PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----([\s\S]+?)-----END PUBLIC KEY-
 /** DER of the rsaEncryption algorithm identifier's OID, 1.2.840.113549.1.1.1. */
 const RSA_ENCRYPTION_OID = Buffer.from('06092a864886f70d010101', 'hex')
 
-/** Lowercase hex SHA-256 of the key's DER SubjectPublicKeyInfo. */
-export function spkiFingerprint(key: KeyObject): string {
-  const der = key.export({ type: 'spki', format: 'der' })
-  return crypto.createHash('sha256').update(der).digest('hex')
-}
-
 /** The length of the DER header (tag and length) of the SEQUENCE at `at`, or 0 for none. */
 function sequenceHeader(der: Buffer, at: number): number {
   if (der[at] !== 0x30 || at + 1 >= der.length) return 0
