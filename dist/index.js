@@ -33710,11 +33710,9 @@ class PackageTable {
     /** The row with this identity (`C:`), or -1. */
     rowOfChecksum(checksum) {
         if (this.byChecksum === undefined) {
-            this.byChecksum = new Map();
-            this.checksums.forEach((c, row) => {
-                if (!this.byChecksum?.has(c))
-                    this.byChecksum?.set(c, row);
-            });
+            const rows = new Map();
+            this.checksums.forEach((c, row) => rows.has(c) || rows.set(c, row));
+            this.byChecksum = rows;
         }
         return this.byChecksum.get(checksum) ?? -1;
     }
@@ -33804,13 +33802,16 @@ function normaliseChecksum(value) {
 function validChecksum(value) {
     return /^Q1[A-Za-z0-9+/]{27}=$/.test(value) || /^[0-9a-fA-F]{32}$/.test(value);
 }
+/** Whether any of bytes [start, end) is not ASCII. */
+function hasHighByte(bytes, start, end) {
+    for (let i = start; i < end; i++)
+        if (bytes[i] >= 0x80)
+            return true;
+    return false;
+}
 /** Bytes [start, end) as a string of their own: UTF-8 when any byte is not ASCII. */
 function decode(bytes, start, end) {
-    for (let i = start; i < end; i++) {
-        if (bytes[i] >= 0x80)
-            return bytes.toString('utf8', start, end);
-    }
-    return bytes.toString('latin1', start, end);
+    return bytes.toString(hasHighByte(bytes, start, end) ? 'utf8' : 'latin1', start, end);
 }
 /**
  * One pass over the index bytes, reading what the solver needs of every stanza (C P V A I k D p
@@ -33852,10 +33853,8 @@ class IndexScanner {
     shared(start, end) {
         // Looked up by its latin1 view, which is the value itself only when it is all ASCII: a
         // value with other bytes is decoded on its own (and not shared).
-        for (let i = start; i < end; i++) {
-            if (this.bytes[i] >= 0x80)
-                return this.bytes.toString('utf8', start, end);
-        }
+        if (hasHighByte(this.bytes, start, end))
+            return this.bytes.toString('utf8', start, end);
         const key = this.text.slice(start, end);
         let value = this.strings.get(key);
         if (value === undefined) {
@@ -40380,11 +40379,6 @@ function alpineKeyPin(name) {
 const PEM_PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----([\s\S]+?)-----END PUBLIC KEY-----/;
 /** DER of the rsaEncryption algorithm identifier's OID, 1.2.840.113549.1.1.1. */
 const RSA_ENCRYPTION_OID = Buffer.from('06092a864886f70d010101', 'hex');
-/** Lowercase hex SHA-256 of the key's DER SubjectPublicKeyInfo. */
-function spkiFingerprint(key) {
-    const der = key.export({ type: 'spki', format: 'der' });
-    return crypto.createHash('sha256').update(der).digest('hex');
-}
 /** The length of the DER header (tag and length) of the SEQUENCE at `at`, or 0 for none. */
 function sequenceHeader(der, at) {
     if (der[at] !== 0x30 || at + 1 >= der.length)
