@@ -10,6 +10,7 @@ import { ApkError, FormatError, IndexSignatureError, UntrustedKeyError } from '.
 import { GzipLimitError, inflateGzipStream, memberAt, readGzipMember } from './gzip.js'
 import type { Keyring } from '../keys/keyring.js'
 import { leadingUint } from './pkginfo.js'
+import { ByteKeys } from './byte-keys.js'
 import { parseSignatureName, verifyRsaSignature, type SignatureAlgorithm } from './signature.js'
 import { scanTar } from './tar.js'
 import {
@@ -77,17 +78,20 @@ function decode(bytes: Buffer, start: number, end: number): string {
 /**
  * One pass over the index bytes, reading what the solver needs of every stanza (C P V A I k D p
  * i) into a PackageTable, and where each stanza starts, for the rest (S T U L o m t c) to be read
- * when a package is made. The bytes are read as latin1 (one char per byte, so offsets match);
- * values kept are decoded on their own (UTF-8 where they hold non-ASCII bytes), so no kept
- * string holds on to the text. Subpackages of one origin repeat names and versions, and most
- * dependency tokens repeat across packages: each distinct value is one shared string, each
- * distinct token one shared, frozen Dependency.
+ * when a package is made. Values kept are decoded on their own (UTF-8 where they hold non-ASCII
+ * bytes), so no kept string holds on to the index. Subpackages of one origin repeat names and
+ * versions, and most dependency tokens repeat across packages: equal bytes are recognised in
+ * place (ByteKeys), each distinct value becomes one shared string, each distinct token one
+ * shared, frozen Dependency.
  */
 class IndexScanner {
-  private readonly text: string
   private readonly strings = new Map<string, string>()
-  /** Token text → position in `tokens`, or -1 for a malformed token. */
-  private readonly tokenAt = new Map<string, number>()
+  /** Distinct P V A values, and their strings by key. */
+  private readonly valueKeys: ByteKeys
+  private readonly values: string[] = []
+  /** Distinct dependency tokens, and their position in `tokens` by key (-1: malformed). */
+  private readonly tokenKeys: ByteKeys
+  private readonly tokenOf: number[] = []
   private readonly tokens: Dependency[] = []
   private readonly stanzaStarts: number[] = []
   readonly table: PackageTable
@@ -108,7 +112,10 @@ class IndexScanner {
     private readonly bytes: Buffer,
     private readonly repository: Repository
   ) {
-    this.text = bytes.toString('latin1')
+    // Sized so a real index needs no regrowth: Alpine's hold one distinct token per 170-210
+    // bytes and one distinct name, version or arch per 250 or so.
+    this.valueKeys = new ByteKeys(bytes, bytes.length >> 8)
+    this.tokenKeys = new ByteKeys(bytes, bytes.length >> 7)
     const starts = this.stanzaStarts
     this.table = new PackageTable(this.tokens, (table, row) =>
       materialize(table, row, bytes, starts[row])
@@ -116,15 +123,10 @@ class IndexScanner {
   }
 
   private shared(start: number, end: number): string {
-    // Looked up by its latin1 view, which is the value itself only when it is all ASCII: a
-    // value with other bytes is decoded on its own (and not shared).
-    if (hasHighByte(this.bytes, start, end)) return this.bytes.toString('utf8', start, end)
-    const key = this.text.slice(start, end)
-    let value = this.strings.get(key)
-    if (value === undefined) {
-      value = this.bytes.toString('latin1', start, end)
-      this.strings.set(value, value)
-    }
+    const key = this.valueKeys.key(start, end)
+    if (!this.valueKeys.added) return this.values[key]
+    const value = this.intern(decode(this.bytes, start, end))
+    this.values.push(value)
     return value
   }
 
@@ -174,23 +176,21 @@ class IndexScanner {
   }
 
   private token(start: number, end: number): number {
-    const key = this.text.slice(start, end)
-    let at = this.tokenAt.get(key)
-    if (at === undefined) {
-      at = -1
-      try {
-        const parsed = parseDependency(decode(this.bytes, start, end), this.validVersion)
-        // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`).
-        parsed.name = this.intern(parsed.name)
-        if (parsed.version !== undefined) parsed.version = this.intern(parsed.version)
-        at = this.tokens.length
-        // Shared by every package that lists the token, so frozen: nobody may change it.
-        this.tokens.push(Object.freeze(parsed))
-      } catch (error) {
-        if (!(error instanceof FormatError)) throw error
-      }
-      this.tokenAt.set(key, at)
+    const key = this.tokenKeys.key(start, end)
+    if (!this.tokenKeys.added) return this.tokenOf[key]
+    let at = -1
+    try {
+      const parsed = parseDependency(decode(this.bytes, start, end), this.validVersion)
+      // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`).
+      parsed.name = this.intern(parsed.name)
+      if (parsed.version !== undefined) parsed.version = this.intern(parsed.version)
+      at = this.tokens.length
+      // Shared by every package that lists the token, so frozen: nobody may change it.
+      this.tokens.push(Object.freeze(parsed))
+    } catch (error) {
+      if (!(error instanceof FormatError)) throw error
     }
+    this.tokenOf.push(at)
     return at
   }
 
@@ -275,7 +275,7 @@ class IndexScanner {
   }
 
   scan(): PackageTable {
-    const text = this.text
+    const bytes = this.bytes
     const seen = new Set<string>()
     let inStanza = false
     let stanzaStart = 0
@@ -283,7 +283,7 @@ class IndexScanner {
     let lineNo = 0
     let pos = 0
     for (;;) {
-      const end = text.indexOf('\n', pos)
+      const end = bytes.indexOf(NEWLINE, pos)
       // A final line without \n neither adds to nor ends a stanza that apk would keep.
       if (end < 0) break
       lineNo++
@@ -300,7 +300,7 @@ class IndexScanner {
         firstLine = lineNo
         this.startStanza()
       }
-      this.field(text.charCodeAt(start), start + 2, end)
+      this.field(bytes[start], start + 2, end)
     }
     return this.table
   }

@@ -1,0 +1,82 @@
+import { ByteKeys } from '../src/apk/formats/byte-keys.js'
+
+/** Keys of space-separated words of `text`, in order. */
+function keysOf(
+  text: string,
+  expected?: number
+): { keys: number[]; added: boolean[]; table: ByteKeys } {
+  const bytes = Buffer.from(text, 'latin1')
+  const table = new ByteKeys(bytes, expected)
+  const keys: number[] = []
+  const added: boolean[] = []
+  let start = 0
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x20) {
+      keys.push(table.key(start, i))
+      added.push(table.added)
+      start = i + 1
+    }
+  }
+  return { keys, added, table }
+}
+
+describe('ByteKeys', () => {
+  it('numbers equal contents alike, wherever they are, in order of first appearance', () => {
+    const { keys, added, table } = keysOf(
+      'so:libc.musl-x86_64.so.1 musl so:libc.musl-x86_64.so.1 zlib musl'
+    )
+    expect(keys).toEqual([0, 1, 0, 2, 1])
+    expect(added).toEqual([true, true, false, true, false])
+    expect(table.size).toBe(3)
+  })
+
+  it('tells apart contents that share a prefix, a length or bytes', () => {
+    const { keys } = keysOf('abc ab abcd abd bca cba abc')
+    expect(keys).toEqual([0, 1, 2, 3, 4, 5, 0])
+  })
+
+  it('gives the empty range one key', () => {
+    const bytes = Buffer.from('xx')
+    const table = new ByteKeys(bytes)
+    expect(table.key(0, 0)).toBe(0)
+    expect(table.key(1, 1)).toBe(0)
+    expect(table.added).toBe(false)
+    expect(table.key(0, 1)).toBe(1)
+  })
+
+  it('compares bytes, not hashes: two contents with one FNV-1a hash keep their own keys', () => {
+    const fnv1a = (text: string) => {
+      let hash = 0x811c9dc5 | 0
+      for (const c of Buffer.from(text)) hash = Math.imul(hash ^ c, 0x01000193)
+      return hash
+    }
+    expect(fnv1a('gwzx')).toBe(fnv1a('16cd'))
+    const { keys } = keysOf('gwzx 16cd gwzx 16cd')
+    expect(keys).toEqual([0, 1, 0, 1])
+  })
+
+  it('finds every key again in a crowded table', () => {
+    // Every 2-byte value, from a table sized for few: many share a slot.
+    const words: string[] = []
+    for (let a = 0x21; a < 0x7f; a++)
+      for (let b = 0x21; b < 0x7f; b++) words.push(String.fromCharCode(a, b))
+    const { keys, table } = keysOf([...words, ...words].join(' '), 4)
+    expect(table.size).toBe(words.length)
+    expect(keys.slice(0, words.length)).toEqual(words.map((_, i) => i))
+    expect(keys.slice(words.length)).toEqual(words.map((_, i) => i))
+  })
+
+  it('keeps every key through growth past its first capacity', () => {
+    const words = Array.from({ length: 20000 }, (_, i) => `cmd:tool${i}=1.${i}-r0`)
+    const { keys, table } = keysOf([...words, ...words.slice().reverse()].join(' '), 1)
+    expect(table.size).toBe(20000)
+    expect(keys.slice(20000)).toEqual(keys.slice(0, 20000).reverse())
+    expect(new Set(keys).size).toBe(20000)
+  })
+
+  it('reads bytes above 0x7f as bytes', () => {
+    const bytes = Buffer.from([0xc3, 0xa9, 0x20, 0xe9, 0x20, 0xc3, 0xa9])
+    const table = new ByteKeys(bytes)
+    expect([table.key(0, 2), table.key(3, 4), table.key(5, 7)]).toEqual([0, 1, 0])
+  })
+})
