@@ -10,6 +10,7 @@ import * as os from 'node:os'
 import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
 import { crc32 } from '../crc32.js'
+import { letGo } from '../released-memory.js'
 
 /** Input bytes per independently deflated block. Changing it changes every layer digest. */
 export const BLOCK = 256 * 1024
@@ -112,6 +113,8 @@ export class ParallelGzip {
     const bytes = await deflated
     this.spare.push(block)
     await this.emit(bytes)
+    // The deflate's output pieces and the buffer they were joined into.
+    letGo(2 * bytes.length)
   }
 
   private async emit(bytes: Buffer): Promise<void> {

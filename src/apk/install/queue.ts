@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../errors.js'
 import { STREAM_ABOVE, STREAM_INLINE_TOTAL } from '../formats/package-file.js'
 import { type ApkPackageFile, type RepoPackage } from '../types.js'
 import type { RootInstaller } from './root-installer.js'
+import { letGo } from '../../released-memory.js'
 
 /**
  * The most package data (compressed files, and what they inflate to in memory) a build holds
@@ -125,6 +126,8 @@ export class InstallQueue {
       this.files.delete(pkg.checksum)
       await this.installer.add({ pkg, file })
       this.release(pkg)
+      // Its compressed and inflated bytes went through memory, whole or in pieces.
+      letGo(pkg.size + pkg.installedSize)
     }
   }
 

@@ -1,0 +1,40 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { COLLECT_AFTER, collectionsRun, letGo } from '../src/released-memory.js'
+
+/** A Buffer nothing refers to but a WeakRef (made in a function, so no local keeps it). */
+function droppedBuffer(): WeakRef<Buffer> {
+  return new WeakRef(Buffer.alloc(4 * 1024 * 1024, 1))
+}
+
+describe('letGo', () => {
+  it('collects once the bytes let go of add up to COLLECT_AFTER, and not before', async () => {
+    const before = collectionsRun()
+    letGo(COLLECT_AFTER - 1)
+    letGo(0)
+    letGo(-5)
+    letGo(NaN)
+    expect(collectionsRun()).toBe(before)
+    letGo(1)
+    expect(collectionsRun()).toBe(before + 1)
+    // The count starts again from nothing.
+    letGo(COLLECT_AFTER / 2)
+    expect(collectionsRun()).toBe(before + 1)
+  })
+
+  it("returns a dropped Buffer's memory then, not at V8's leisure", async () => {
+    letGo(COLLECT_AFTER) // whatever was counted before starts again from nothing
+    const dropped = droppedBuffer()
+    // A WeakRef holds its target until the current job ends: the collection comes in the next.
+    await nextTurn()
+    letGo(COLLECT_AFTER)
+    await nextTurn()
+    expect(dropped.deref()).toBeUndefined()
+  })
+
+  it('leaves `gc` out of the program and of later contexts', async () => {
+    const vm = await import('node:vm')
+    letGo(COLLECT_AFTER)
+    expect((globalThis as { gc?: unknown }).gc).toBeUndefined()
+    expect(vm.runInNewContext('typeof gc')).toBe('undefined')
+  })
+})
