@@ -1125,6 +1125,108 @@ function parsePkginfo(text) {
     return info;
 }
 
+;// CONCATENATED MODULE: ./src/apk/formats/byte-keys.ts
+/**
+ * Distinct byte ranges of one buffer, numbered by content: the index scan's way to see that a
+ * dependency token or a name was met before without making a string of it first. A string per
+ * range and a Map lookup cost an allocation and a hash each, for tens of thousands of tokens
+ * that are mostly repeats; hashing the bytes in place costs neither.
+ */
+class ByteKeys {
+    bytes;
+    /** Open addressing: key number + 1, or 0 for an empty slot. */
+    slots;
+    mask;
+    starts;
+    ends;
+    hashes;
+    count = 0;
+    /** Whether the last `key` call met its range for the first time. */
+    added = false;
+    constructor(bytes, expected = 1024) {
+        this.bytes = bytes;
+        let capacity = 1024;
+        while (capacity < expected * 2)
+            capacity *= 2;
+        this.slots = new Int32Array(capacity);
+        this.mask = capacity - 1;
+        this.starts = new Int32Array(capacity / 2);
+        this.ends = new Int32Array(capacity / 2);
+        this.hashes = new Int32Array(capacity / 2);
+    }
+    /** How many distinct ranges were met. */
+    get size() {
+        return this.count;
+    }
+    /**
+     * The number of the content of bytes [start, end): the same for equal contents, counting up
+     * from 0 in order of first appearance. Sets `added` when this content is new.
+     */
+    key(start, end) {
+        const bytes = this.bytes;
+        // FNV-1a over the bytes.
+        let hash = 0x811c9dc5 | 0;
+        for (let i = start; i < end; i++)
+            hash = Math.imul(hash ^ bytes[i], 0x01000193);
+        const length = end - start;
+        const slots = this.slots;
+        let slot = hash & this.mask;
+        for (;;) {
+            const entry = slots[slot];
+            if (entry === 0)
+                break;
+            const k = entry - 1;
+            if (this.hashes[k] === hash && this.ends[k] - this.starts[k] === length) {
+                const other = this.starts[k] - start;
+                let i = start;
+                while (i < end && bytes[i] === bytes[i + other])
+                    i++;
+                if (i === end) {
+                    this.added = false;
+                    return k;
+                }
+            }
+            slot = (slot + 1) & this.mask;
+        }
+        const k = this.count++;
+        if (k === this.starts.length)
+            this.grow();
+        this.starts[k] = start;
+        this.ends[k] = end;
+        this.hashes[k] = hash;
+        if (k * 2 >= this.slots.length)
+            this.rehash();
+        else
+            slots[slot] = k + 1;
+        this.added = true;
+        return k;
+    }
+    grow() {
+        const size = this.starts.length * 2;
+        const copy = (from) => {
+            const to = new Int32Array(size);
+            to.set(from);
+            return to;
+        };
+        this.starts = copy(this.starts);
+        this.ends = copy(this.ends);
+        this.hashes = copy(this.hashes);
+    }
+    /** Twice the slots, every key placed again (the newest one included). */
+    rehash() {
+        const slots = new Int32Array(this.slots.length * 2);
+        const mask = slots.length - 1;
+        for (let k = 0; k < this.count; k++) {
+            let slot = this.hashes[k] & mask;
+            while (slots[slot] !== 0)
+                slot = (slot + 1) & mask;
+            slots[slot] = k + 1;
+        }
+        this.slots = slots;
+        this.mask = mask;
+    }
+}
+
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: ./src/apk/formats/signature.ts
@@ -1822,6 +1924,7 @@ function tableOfPackages(packages) {
 
 
 
+
 /**
  * The most a signature member may inflate to: one `.SIGN.*` entry is well under 2 KiB, so a
  * member past this is not signatures (a gzip bomb put in front of a signed index, for one).
@@ -1864,19 +1967,22 @@ function decode(bytes, start, end) {
 /**
  * One pass over the index bytes, reading what the solver needs of every stanza (C P V A I k D p
  * i) into a PackageTable, and where each stanza starts, for the rest (S T U L o m t c) to be read
- * when a package is made. The bytes are read as latin1 (one char per byte, so offsets match);
- * values kept are decoded on their own (UTF-8 where they hold non-ASCII bytes), so no kept
- * string holds on to the text. Subpackages of one origin repeat names and versions, and most
- * dependency tokens repeat across packages: each distinct value is one shared string, each
- * distinct token one shared, frozen Dependency.
+ * when a package is made. Values kept are decoded on their own (UTF-8 where they hold non-ASCII
+ * bytes), so no kept string holds on to the index. Subpackages of one origin repeat names and
+ * versions, and most dependency tokens repeat across packages: equal bytes are recognised in
+ * place (ByteKeys), each distinct value becomes one shared string, each distinct token one
+ * shared, frozen Dependency.
  */
 class IndexScanner {
     bytes;
     repository;
-    text;
     strings = new Map();
-    /** Token text → position in `tokens`, or -1 for a malformed token. */
-    tokenAt = new Map();
+    /** Distinct P V A values, and their strings by key. */
+    valueKeys;
+    values = [];
+    /** Distinct dependency tokens, and their position in `tokens` by key (-1: malformed). */
+    tokenKeys;
+    tokenOf = [];
     tokens = [];
     stanzaStarts = [];
     table;
@@ -1894,21 +2000,19 @@ class IndexScanner {
     constructor(bytes, repository) {
         this.bytes = bytes;
         this.repository = repository;
-        this.text = bytes.toString('latin1');
+        // Sized so a real index needs no regrowth: Alpine's hold one distinct token per 170-210
+        // bytes and one distinct name, version or arch per 250 or so.
+        this.valueKeys = new ByteKeys(bytes, bytes.length >> 8);
+        this.tokenKeys = new ByteKeys(bytes, bytes.length >> 7);
         const starts = this.stanzaStarts;
         this.table = new PackageTable(this.tokens, (table, row) => materialize(table, row, bytes, starts[row]));
     }
     shared(start, end) {
-        // Looked up by its latin1 view, which is the value itself only when it is all ASCII: a
-        // value with other bytes is decoded on its own (and not shared).
-        if (hasHighByte(this.bytes, start, end))
-            return this.bytes.toString('utf8', start, end);
-        const key = this.text.slice(start, end);
-        let value = this.strings.get(key);
-        if (value === undefined) {
-            value = this.bytes.toString('latin1', start, end);
-            this.strings.set(value, value);
-        }
+        const key = this.valueKeys.key(start, end);
+        if (!this.valueKeys.added)
+            return this.values[key];
+        const value = this.intern(decode(this.bytes, start, end));
+        this.values.push(value);
         return value;
     }
     /** apk's version check, remembered: versions repeat across tokens (`=1`, `=24.09-r0`). */
@@ -1957,26 +2061,25 @@ class IndexScanner {
         }
     }
     token(start, end) {
-        const key = this.text.slice(start, end);
-        let at = this.tokenAt.get(key);
-        if (at === undefined) {
-            at = -1;
-            try {
-                const parsed = parseDependency(decode(this.bytes, start, end), this.validVersion);
-                // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`).
-                parsed.name = this.intern(parsed.name);
-                if (parsed.version !== undefined)
-                    parsed.version = this.intern(parsed.version);
-                at = this.tokens.length;
-                // Shared by every package that lists the token, so frozen: nobody may change it.
-                this.tokens.push(Object.freeze(parsed));
-            }
-            catch (error) {
-                if (!(error instanceof FormatError))
-                    throw error;
-            }
-            this.tokenAt.set(key, at);
+        const key = this.tokenKeys.key(start, end);
+        if (!this.tokenKeys.added)
+            return this.tokenOf[key];
+        let at = -1;
+        try {
+            const parsed = parseDependency(decode(this.bytes, start, end), this.validVersion);
+            // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`).
+            parsed.name = this.intern(parsed.name);
+            if (parsed.version !== undefined)
+                parsed.version = this.intern(parsed.version);
+            at = this.tokens.length;
+            // Shared by every package that lists the token, so frozen: nobody may change it.
+            this.tokens.push(Object.freeze(parsed));
         }
+        catch (error) {
+            if (!(error instanceof FormatError))
+                throw error;
+        }
+        this.tokenOf.push(at);
         return at;
     }
     field(letter, start, end) {
@@ -2052,7 +2155,7 @@ class IndexScanner {
         }, this.depends, this.provides, this.installIf);
     }
     scan() {
-        const text = this.text;
+        const bytes = this.bytes;
         const seen = new Set();
         let inStanza = false;
         let stanzaStart = 0;
@@ -2060,7 +2163,7 @@ class IndexScanner {
         let lineNo = 0;
         let pos = 0;
         for (;;) {
-            const end = text.indexOf('\n', pos);
+            const end = bytes.indexOf(NEWLINE, pos);
             // A final line without \n neither adds to nor ends a stanza that apk would keep.
             if (end < 0)
                 break;
@@ -2079,7 +2182,7 @@ class IndexScanner {
                 firstLine = lineNo;
                 this.startStanza();
             }
-            this.field(text.charCodeAt(start), start + 2, end);
+            this.field(bytes[start], start + 2, end);
         }
         return this.table;
     }
@@ -4653,11 +4756,79 @@ async function storePackage(pkg, from, label, context) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/released-memory.ts
+/**
+ * Returning the memory of large Buffers the build has let go of.
+ *
+ * A Buffer's bytes live outside V8's heap and go back to the system only when V8 collects the
+ * Buffer object. V8 lets tens of megabytes of such bytes wait for its next collection (its soft
+ * limit for memory outside the heap is 64 MB), and Node 24's young generation, larger than
+ * Node 20's, makes collections rarer still. A build passes every package's compressed and
+ * inflated bytes, and every compressed layer block, through Buffers: it held 8 MiB of package
+ * data at a time yet peaked 55 MiB above that on Node 24, all of it bytes already let go of.
+ *
+ * Code that lets go of large Buffers counts their bytes with `letGo`; once COLLECT_AFTER bytes
+ * have been let go of, a full collection (a few milliseconds on a build's small heap) returns
+ * them. The collection is V8's own `gc`, reached as Node's tests do (the `--expose-gc` flag
+ * set at run time, the function taken from a new context). Where that is not possible, nothing
+ * changes but the peak.
+ */
+
+
+/** Bytes let go of between two collections. */
+const COLLECT_AFTER = 32 * 1024 * 1024;
+let collect;
+let pending = 0;
+let collections = 0;
+/** V8's full collection, or null where it cannot be had. */
+function collector() {
+    if (collect !== undefined)
+        return collect;
+    collect = null;
+    try {
+        external_node_v8_namespaceObject.setFlagsFromString('--expose-gc');
+        const gc = external_node_vm_namespaceObject.runInNewContext('gc');
+        if (typeof gc === 'function')
+            collect = gc;
+    }
+    catch {
+        // Not possible here: the peak is V8's to choose.
+    }
+    finally {
+        // Only the context made above gets `gc`; later ones, and the program's own, do not.
+        external_node_v8_namespaceObject.setFlagsFromString('--no-expose-gc');
+    }
+    return collect;
+}
+/** Counts `bytes` of Buffers let go of; collects once COLLECT_AFTER have added up. */
+function letGo(bytes) {
+    if (!(bytes > 0))
+        return;
+    pending += bytes;
+    if (pending < COLLECT_AFTER)
+        return;
+    pending = 0;
+    const gc = collector();
+    if (gc === null)
+        return;
+    gc();
+    collections++;
+}
+/** How many collections letGo has run in this process (for tests and the bench). */
+function collectionsRun() {
+    return collections;
+}
+
 ;// CONCATENATED MODULE: ./src/apk/install/queue.ts
 /**
  * Feeds a RootInstaller in install order from package files that become ready in any order,
  * and holds back downloads while too much package data waits in memory.
  */
+
 
 
 /**
@@ -4767,6 +4938,8 @@ class InstallQueue {
             this.files.delete(pkg.checksum);
             await this.installer.add({ pkg, file });
             this.release(pkg);
+            // Its compressed and inflated bytes went through memory, whole or in pieces.
+            letGo(pkg.size + pkg.installedSize);
         }
     }
     release(pkg) {
@@ -12099,6 +12272,7 @@ function resolveHardlink(entry, byPath) {
 
 
 
+
 /** Input bytes per independently deflated block. Changing it changes every layer digest. */
 const parallel_gzip_BLOCK = 256 * 1024;
 /** Deflate's window: the history each block is primed with. */
@@ -12193,6 +12367,8 @@ class ParallelGzip {
         const bytes = await deflated;
         this.spare.push(block);
         await this.emit(bytes);
+        // The deflate's output pieces and the buffer they were joined into.
+        letGo(2 * bytes.length);
     }
     async emit(bytes) {
         if (!this.started) {
