@@ -19,7 +19,7 @@ import type { Dependency, RepoPackage, Repository } from '../types.js'
 /** Most names have no reverse edges: they share this empty list until they get one. */
 const NONE: SolverName[] = []
 const NO_DEPS = Object.freeze([]) as unknown as SolverDep[]
-/** Names nobody provides share this list; frozen, since only the build adds providers. */
+/** Names nobody provides share this list; frozen: the build gives a name its own list. */
 const NO_PROVIDERS = Object.freeze([]) as unknown as Provider[]
 
 /**
@@ -234,7 +234,7 @@ export class PackageState {
 /** A name, with its solver state (apk's `apk_name` and its `ss`). */
 export class SolverName extends NameState {
   /** Packages that provide this name, in database order. */
-  providers: Provider[] = []
+  providers: Provider[] = NO_PROVIDERS
   /** Names of packages that depend on this name (conflicts included), in database order. */
   rdepends: SolverName[] = NONE
   /** Names of packages whose install_if mentions this name. */
@@ -454,33 +454,39 @@ class GraphBuilder implements SolverGraph {
 
   private add(sp: SolverPackage): void {
     this.packages.push(sp)
-    sp.name.providers.push({ pkg: sp, version: sp.version })
-    for (const p of sp.provides) p.name.providers.push({ pkg: sp, version: p.dep.version })
+    addProvider(sp.name, { pkg: sp, version: sp.version })
+    for (const p of sp.provides) addProvider(p.name, { pkg: sp, version: p.dep.version })
     // Only a name with an earlier package can already be on a reverse list: scan only then.
     const maybeListed = sp.name.providers.some((p) => p.pkg !== sp && p.pkg?.name === sp.name)
     for (const d of sp.depends) {
-      if (d.name.rdepends === NONE) d.name.rdepends = []
-      addOnce(d.name.rdepends, sp.name, maybeListed)
+      if (d.name.rdepends === NONE) d.name.rdepends = [sp.name]
+      else addOnce(d.name.rdepends, sp.name, maybeListed)
     }
     for (const d of sp.installIf) {
-      if (d.name.rinstallIf === NONE) d.name.rinstallIf = []
-      addOnce(d.name.rinstallIf, sp.name, maybeListed)
+      if (d.name.rinstallIf === NONE) d.name.rinstallIf = [sp.name]
+      else addOnce(d.name.rinstallIf, sp.name, maybeListed)
     }
   }
 
   /**
-   * Arrays grown by push keep spare room (most of these lists hold one or two entries): exact
-   * copies make a graph of tens of thousands of names much smaller. Also lets the build's
-   * lookup tables go.
+   * A list starts as a one-entry literal, which takes one slot, but an array grown by push keeps
+   * spare room (17 slots after the first push): exact copies of the lists that grew make a graph
+   * of tens of thousands of names much smaller. Also lets the build's lookup tables go.
    */
   finish(): void {
     for (const n of this.names.values()) {
-      n.providers = n.providers.length === 0 ? NO_PROVIDERS : n.providers.slice()
-      if (n.rdepends !== NONE) n.rdepends = n.rdepends.slice()
-      if (n.rinstallIf !== NONE) n.rinstallIf = n.rinstallIf.slice()
+      if (n.providers.length > 1) n.providers = n.providers.slice()
+      if (n.rdepends.length > 1) n.rdepends = n.rdepends.slice()
+      if (n.rinstallIf.length > 1) n.rinstallIf = n.rinstallIf.slice()
     }
     this.byChecksum.clear()
   }
+}
+
+/** Adds a provider to a name: its own list, made on the first. */
+function addProvider(name: SolverName, provider: Provider): void {
+  if (name.providers === NO_PROVIDERS) name.providers = [provider]
+  else name.providers.push(provider)
 }
 
 /** Appends `name` unless it is the last entry or, when it may be listed, anywhere in the list. */
