@@ -36640,14 +36640,14 @@ const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
  * Buffer object. V8 lets tens of megabytes of such bytes wait for its next collection (its soft
  * limit for memory outside the heap is 64 MB), and Node 24's young generation, larger than
  * Node 20's, makes collections rarer still. A build passes every package's compressed and
- * inflated bytes, and every compressed layer block, through Buffers: it held 8 MiB of package
- * data at a time yet peaked 55 MiB above that on Node 24, all of it bytes already let go of.
+ * inflated bytes, and every compressed layer block, through Buffers: while it held at most
+ * 8 MiB of package data, up to 66 MiB of Buffers waited on Node 24, nearly all let go of.
  *
  * Code that lets go of large Buffers counts their bytes with `letGo`; once COLLECT_AFTER bytes
- * have been let go of, a full collection (a few milliseconds on a build's small heap) returns
- * them. The collection is V8's own `gc`, reached as Node's tests do (the `--expose-gc` flag
- * set at run time, the function taken from a new context). Where that is not possible, nothing
- * changes but the peak.
+ * have been let go of, a full collection (about 8 ms on a build's small heap) returns them. The
+ * collection is V8's own `gc`: the program's, when Node was started with `--expose-gc`, else
+ * reached as Node's own tests do (the flag set at run time, the function taken from a new
+ * context, the flag cleared again). Where neither works, nothing changes but the peak.
  */
 
 
@@ -36661,6 +36661,11 @@ function collector() {
     if (collect !== undefined)
         return collect;
     collect = null;
+    const own = globalThis.gc;
+    if (typeof own === 'function') {
+        collect = own;
+        return collect;
+    }
     try {
         external_node_v8_namespaceObject.setFlagsFromString('--expose-gc');
         const gc = external_node_vm_namespaceObject.runInNewContext('gc');
@@ -36853,7 +36858,7 @@ class InstallQueue {
 /** Most names have no reverse edges: they share this empty list until they get one. */
 const NONE = [];
 const NO_DEPS = Object.freeze([]);
-/** Names nobody provides share this list; frozen, since only the build adds providers. */
+/** Names nobody provides share this list; frozen: the build gives a name its own list. */
 const NO_PROVIDERS = Object.freeze([]);
 /**
  * Per-name solver state (apk's `apk_solver_name_state`). The yes/no fields are bits of one
@@ -37040,7 +37045,7 @@ class PackageState {
 class SolverName extends NameState {
     name;
     /** Packages that provide this name, in database order. */
-    providers = [];
+    providers = NO_PROVIDERS;
     /** Names of packages that depend on this name (conflicts included), in database order. */
     rdepends = NONE;
     /** Names of packages whose install_if mentions this name. */
@@ -37214,37 +37219,47 @@ class GraphBuilder {
     }
     add(sp) {
         this.packages.push(sp);
-        sp.name.providers.push({ pkg: sp, version: sp.version });
+        addProvider(sp.name, { pkg: sp, version: sp.version });
         for (const p of sp.provides)
-            p.name.providers.push({ pkg: sp, version: p.dep.version });
+            addProvider(p.name, { pkg: sp, version: p.dep.version });
         // Only a name with an earlier package can already be on a reverse list: scan only then.
         const maybeListed = sp.name.providers.some((p) => p.pkg !== sp && p.pkg?.name === sp.name);
         for (const d of sp.depends) {
             if (d.name.rdepends === NONE)
-                d.name.rdepends = [];
-            addOnce(d.name.rdepends, sp.name, maybeListed);
+                d.name.rdepends = [sp.name];
+            else
+                addOnce(d.name.rdepends, sp.name, maybeListed);
         }
         for (const d of sp.installIf) {
             if (d.name.rinstallIf === NONE)
-                d.name.rinstallIf = [];
-            addOnce(d.name.rinstallIf, sp.name, maybeListed);
+                d.name.rinstallIf = [sp.name];
+            else
+                addOnce(d.name.rinstallIf, sp.name, maybeListed);
         }
     }
     /**
-     * Arrays grown by push keep spare room (most of these lists hold one or two entries): exact
-     * copies make a graph of tens of thousands of names much smaller. Also lets the build's
-     * lookup tables go.
+     * A list starts as a one-entry literal, which takes one slot, but an array grown by push keeps
+     * spare room (17 slots after the first push): exact copies of the lists that grew make a graph
+     * of tens of thousands of names much smaller. Also lets the build's lookup tables go.
      */
     finish() {
         for (const n of this.names.values()) {
-            n.providers = n.providers.length === 0 ? NO_PROVIDERS : n.providers.slice();
-            if (n.rdepends !== NONE)
+            if (n.providers.length > 1)
+                n.providers = n.providers.slice();
+            if (n.rdepends.length > 1)
                 n.rdepends = n.rdepends.slice();
-            if (n.rinstallIf !== NONE)
+            if (n.rinstallIf.length > 1)
                 n.rinstallIf = n.rinstallIf.slice();
         }
         this.byChecksum.clear();
     }
+}
+/** Adds a provider to a name: its own list, made on the first. */
+function addProvider(name, provider) {
+    if (name.providers === NO_PROVIDERS)
+        name.providers = [provider];
+    else
+        name.providers.push(provider);
 }
 /** Appends `name` unless it is the last entry or, when it may be listed, anywhere in the list. */
 function addOnce(list, name, maybeListed) {
