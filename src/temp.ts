@@ -105,7 +105,17 @@ export async function makeWorkDir(
 ): Promise<{ dir: string; release: () => Promise<void> }> {
   const root = tempRoot()
   removeStale(root, new RegExp(`^witchery-${kind}-(\\d+)-`))
-  const dir = await fs.promises.mkdtemp(path.join(root, prefixOf(kind)))
+  // The handlers go on before the folder exists, and the folder is made in one synchronous
+  // step: a signal at any moment finds no folder, or one it knows to remove. (Made after an
+  // await, the folder stood for a moment with the signals' default, which leaves it behind.)
+  watchSignals(true)
+  let dir: string
+  try {
+    dir = fs.mkdtempSync(path.join(root, prefixOf(kind)))
+  } catch (error) {
+    if (live.size === 0) watchSignals(false)
+    throw error
+  }
   const forget = removeOnSignal(dir)
   return {
     dir,
