@@ -13,6 +13,7 @@ import { FetchError, InvalidArgumentError } from '../errors.js'
 import { silentLogger, type Logger } from '../types.js'
 import type { AuthProvider } from './auth.js'
 import { bareHostname, portOf, proxyAuthorization, proxyFor } from './proxy.js'
+import { letGo } from '../../released-memory.js'
 
 export interface TransportOptions {
   /** Idle timeout of one attempt, in ms: no connection, header or body byte for this long. */
@@ -453,7 +454,11 @@ class Exchange {
       if (this.fd === undefined || received - chunk.length < (magic?.length ?? 0)) {
         chunks.push(chunk)
       }
-      if (this.fd !== undefined && !this.writeFile(chunk)) return
+      if (this.fd !== undefined) {
+        if (!this.writeFile(chunk)) return
+        // In the file now: a download to a file passes through memory in such pieces.
+        letGo(chunk.length)
+      }
       if (received > limit) {
         chunks.length = 0
         const what = `more than ${limit} bytes arrived`

@@ -16,6 +16,7 @@ import type { Keyring } from '../keys/keyring.js'
 import { parsePkginfo } from './pkginfo.js'
 import { parseSignatureName, verifyRsaSignature } from './signature.js'
 import { hashWorker } from './hash-worker.js'
+import { letGo } from '../../released-memory.js'
 import { scanTar, storedLinkname, TarStreamReader, type TarBodySink } from './tar.js'
 import {
   SCRIPT_TYPES,
@@ -584,6 +585,8 @@ async function inflateInto(
       try {
         check(chunk)
         reader.push(chunk)
+        // Written out or copied by now: a large package passes through in such pieces.
+        letGo(chunk.length)
       } catch (error) {
         stop(error)
       }
@@ -595,7 +598,10 @@ async function inflateInto(
       return
     }
     file.on('error', stop)
-    file.on('data', (chunk) => hash.update(chunk as Buffer))
+    file.on('data', (chunk) => {
+      hash.update(chunk as Buffer)
+      letGo((chunk as Buffer).length)
+    })
     file.pipe(gunzip)
   })
   if ('file' in source) {
@@ -693,6 +699,7 @@ async function hashFileFrom(file: string, start: number): Promise<string> {
   const hash = crypto.createHash('sha256')
   for await (const chunk of fs.createReadStream(file, { start, highWaterMark: 256 * 1024 })) {
     hash.update(chunk as Buffer)
+    letGo((chunk as Buffer).length)
   }
   return hash.digest('hex')
 }

@@ -126,8 +126,9 @@ export class InstallQueue {
       this.files.delete(pkg.checksum)
       await this.installer.add({ pkg, file })
       this.release(pkg)
-      // Its compressed and inflated bytes went through memory, whole or in pieces.
-      letGo(pkg.size + pkg.installedSize)
+      // Its compressed and inflated bytes went through memory whole (a larger package's pieces
+      // are counted as they pass).
+      if (pkg.installedSize <= STREAM_ABOVE) letGo(pkg.size + pkg.installedSize)
     }
   }
 
