@@ -232,7 +232,19 @@ function prefixOf(kind) {
 async function makeWorkDir(kind) {
     const root = tempRoot();
     removeStale(root, new RegExp(`^witchery-${kind}-(\\d+)-`));
-    const dir = await external_node_fs_namespaceObject.promises.mkdtemp(external_node_path_namespaceObject.join(root, prefixOf(kind)));
+    // The handlers go on before the folder exists, and the folder is made in one synchronous
+    // step: a signal at any moment finds no folder, or one it knows to remove. (Made after an
+    // await, the folder stood for a moment with the signals' default, which leaves it behind.)
+    watchSignals(true);
+    let dir;
+    try {
+        dir = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(root, prefixOf(kind)));
+    }
+    catch (error) {
+        if (live.size === 0)
+            watchSignals(false);
+        throw error;
+    }
     const forget = removeOnSignal(dir);
     return {
         dir,
@@ -2772,6 +2784,78 @@ class HashWorker {
 }
 const hashWorker = new HashWorker();
 
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/released-memory.ts
+/**
+ * Returning the memory of large Buffers the build has let go of.
+ *
+ * A Buffer's bytes live outside V8's heap and go back to the system only when V8 collects the
+ * Buffer object. V8 lets tens of megabytes of such bytes wait for its next collection (its soft
+ * limit for memory outside the heap is 64 MB), and Node 24's young generation, larger than
+ * Node 20's, makes collections rarer still. A build passes every package's compressed and
+ * inflated bytes, and every compressed layer block, through Buffers: while it held at most
+ * 8 MiB of package data, up to 66 MiB of Buffers waited on Node 24, nearly all let go of.
+ *
+ * Code that lets go of large Buffers counts their bytes with `letGo`; once COLLECT_AFTER bytes
+ * have been let go of, a full collection (about 8 ms on a build's small heap) returns them. The
+ * collection is V8's own `gc`: the program's, when Node was started with `--expose-gc`, else
+ * reached as Node's own tests do (the flag set at run time, the function taken from a new
+ * context, the flag cleared again). Where neither works, nothing changes but the peak.
+ */
+
+
+/** Bytes let go of between two collections. */
+const COLLECT_AFTER = 32 * 1024 * 1024;
+let collect;
+let pending = 0;
+let collections = 0;
+/** V8's full collection, or null where it cannot be had. */
+function collector() {
+    if (collect !== undefined)
+        return collect;
+    collect = null;
+    const own = globalThis.gc;
+    if (typeof own === 'function') {
+        collect = own;
+        return collect;
+    }
+    try {
+        external_node_v8_namespaceObject.setFlagsFromString('--expose-gc');
+        const gc = external_node_vm_namespaceObject.runInNewContext('gc');
+        if (typeof gc === 'function')
+            collect = gc;
+    }
+    catch {
+        // Not possible here: the peak is V8's to choose.
+    }
+    finally {
+        // Only the context made above gets `gc`; later ones, and the program's own, do not.
+        external_node_v8_namespaceObject.setFlagsFromString('--no-expose-gc');
+    }
+    return collect;
+}
+/** Counts `bytes` of Buffers let go of; collects once COLLECT_AFTER have added up. */
+function letGo(bytes) {
+    if (!(bytes > 0))
+        return;
+    pending += bytes;
+    if (pending < COLLECT_AFTER)
+        return;
+    pending = 0;
+    const gc = collector();
+    if (gc === null)
+        return;
+    gc();
+    collections++;
+}
+/** How many collections letGo has run in this process (for tests and the bench). */
+function collectionsRun() {
+    return collections;
+}
+
 ;// CONCATENATED MODULE: ./src/apk/formats/package-file.ts
 /**
  * A v2 `.apk` file: signature member(s), the control member (`.PKGINFO` and scripts), the data
@@ -2780,6 +2864,7 @@ const hashWorker = new HashWorker();
  * is signed index → `C:` → `datahash` → per-file SHA-1; a local file must carry a `.SIGN`
  * made with a trusted key. Nothing is returned unless every check passed.
  */
+
 
 
 
@@ -3231,6 +3316,8 @@ async function inflateInto(reader, source, check) {
             try {
                 check(chunk);
                 reader.push(chunk);
+                // Written out or copied by now: a large package passes through in such pieces.
+                letGo(chunk.length);
             }
             catch (error) {
                 stop(error);
@@ -3243,7 +3330,10 @@ async function inflateInto(reader, source, check) {
             return;
         }
         file.on('error', stop);
-        file.on('data', (chunk) => hash.update(chunk));
+        file.on('data', (chunk) => {
+            hash.update(chunk);
+            letGo(chunk.length);
+        });
         file.pipe(gunzip);
     });
     if ('file' in source) {
@@ -3330,6 +3420,7 @@ async function hashFileFrom(file, start) {
     const hash = external_node_crypto_namespaceObject.createHash('sha256');
     for await (const chunk of external_node_fs_namespaceObject.createReadStream(file, { start, highWaterMark: 256 * 1024 })) {
         hash.update(chunk);
+        letGo(chunk.length);
     }
     return hash.digest('hex');
 }
@@ -3738,6 +3829,7 @@ function ipv4ToInt(ip) {
 
 
 
+
 /** The largest body taken when the caller names no size: more than any index or key. */
 const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
@@ -4064,8 +4156,12 @@ class Exchange {
             if (this.fd === undefined || received - chunk.length < (magic?.length ?? 0)) {
                 chunks.push(chunk);
             }
-            if (this.fd !== undefined && !this.writeFile(chunk))
-                return;
+            if (this.fd !== undefined) {
+                if (!this.writeFile(chunk))
+                    return;
+                // In the file now: a download to a file passes through memory in such pieces.
+                letGo(chunk.length);
+            }
             if (received > limit) {
                 chunks.length = 0;
                 const what = `more than ${limit} bytes arrived`;
@@ -4756,78 +4852,6 @@ async function storePackage(pkg, from, label, context) {
     }
 }
 
-;// CONCATENATED MODULE: external "node:v8"
-const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
-;// CONCATENATED MODULE: external "node:vm"
-const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
-;// CONCATENATED MODULE: ./src/released-memory.ts
-/**
- * Returning the memory of large Buffers the build has let go of.
- *
- * A Buffer's bytes live outside V8's heap and go back to the system only when V8 collects the
- * Buffer object. V8 lets tens of megabytes of such bytes wait for its next collection (its soft
- * limit for memory outside the heap is 64 MB), and Node 24's young generation, larger than
- * Node 20's, makes collections rarer still. A build passes every package's compressed and
- * inflated bytes, and every compressed layer block, through Buffers: while it held at most
- * 8 MiB of package data, up to 66 MiB of Buffers waited on Node 24, nearly all let go of.
- *
- * Code that lets go of large Buffers counts their bytes with `letGo`; once COLLECT_AFTER bytes
- * have been let go of, a full collection (about 8 ms on a build's small heap) returns them. The
- * collection is V8's own `gc`: the program's, when Node was started with `--expose-gc`, else
- * reached as Node's own tests do (the flag set at run time, the function taken from a new
- * context, the flag cleared again). Where neither works, nothing changes but the peak.
- */
-
-
-/** Bytes let go of between two collections. */
-const COLLECT_AFTER = 32 * 1024 * 1024;
-let collect;
-let pending = 0;
-let collections = 0;
-/** V8's full collection, or null where it cannot be had. */
-function collector() {
-    if (collect !== undefined)
-        return collect;
-    collect = null;
-    const own = globalThis.gc;
-    if (typeof own === 'function') {
-        collect = own;
-        return collect;
-    }
-    try {
-        external_node_v8_namespaceObject.setFlagsFromString('--expose-gc');
-        const gc = external_node_vm_namespaceObject.runInNewContext('gc');
-        if (typeof gc === 'function')
-            collect = gc;
-    }
-    catch {
-        // Not possible here: the peak is V8's to choose.
-    }
-    finally {
-        // Only the context made above gets `gc`; later ones, and the program's own, do not.
-        external_node_v8_namespaceObject.setFlagsFromString('--no-expose-gc');
-    }
-    return collect;
-}
-/** Counts `bytes` of Buffers let go of; collects once COLLECT_AFTER have added up. */
-function letGo(bytes) {
-    if (!(bytes > 0))
-        return;
-    pending += bytes;
-    if (pending < COLLECT_AFTER)
-        return;
-    pending = 0;
-    const gc = collector();
-    if (gc === null)
-        return;
-    gc();
-    collections++;
-}
-/** How many collections letGo has run in this process (for tests and the bench). */
-function collectionsRun() {
-    return collections;
-}
-
 ;// CONCATENATED MODULE: ./src/apk/install/queue.ts
 /**
  * Feeds a RootInstaller in install order from package files that become ready in any order,
@@ -4943,8 +4967,10 @@ class InstallQueue {
             this.files.delete(pkg.checksum);
             await this.installer.add({ pkg, file });
             this.release(pkg);
-            // Its compressed and inflated bytes went through memory, whole or in pieces.
-            letGo(pkg.size + pkg.installedSize);
+            // Its compressed and inflated bytes went through memory whole (a larger package's pieces
+            // are counted as they pass).
+            if (pkg.installedSize <= STREAM_ABOVE)
+                letGo(pkg.size + pkg.installedSize);
         }
     }
     release(pkg) {
