@@ -38,7 +38,9 @@ describe('work folders', () => {
   it('take their handlers off again when the folder cannot be made', async () => {
     const before = process.listenerCount('SIGTERM')
     process.env.RUNNER_TEMP = path.join(runnerTemp, 'missing', 'deeper')
-    await expect(makeWorkDir('build')).rejects.toThrow(/ENOENT/)
+    await expect(makeWorkDir('build')).rejects.toThrow(
+      /^cannot make a work folder in .*missing\/deeper \(RUNNER_TEMP\): ENOENT.*Point RUNNER_TEMP \(or TMPDIR\) at a folder that exists/
+    )
     expect(process.listenerCount('SIGTERM')).toBe(before)
   })
 

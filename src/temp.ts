@@ -13,6 +13,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { WitcheryError } from './errors.js'
 
 const live = new Set<string>()
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const
@@ -114,7 +115,13 @@ export async function makeWorkDir(
     dir = fs.mkdtempSync(path.join(root, prefixOf(kind)))
   } catch (error) {
     if (live.size === 0) watchSignals(false)
-    throw error
+    const where = process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : "the system's temporary folder"
+    throw new WitcheryError(
+      'WORK_DIR',
+      `cannot make a work folder in ${root} (${where}): ${(error as Error).message}. Point ` +
+        'RUNNER_TEMP (or TMPDIR) at a folder that exists and can be written.',
+      { cause: error }
+    )
   }
   const forget = removeOnSignal(dir)
   return {
