@@ -32032,6 +32032,7 @@ var external_node_os_ = __nccwpck_require__(8161);
 
 
 
+
 const live = new Set();
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 };
 let handling = false;
@@ -32132,7 +32133,9 @@ async function makeWorkDir(kind) {
     catch (error) {
         if (live.size === 0)
             watchSignals(false);
-        throw error;
+        const where = process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : "the system's temporary folder";
+        throw new WitcheryError('WORK_DIR', `cannot make a work folder in ${root} (${where}): ${error.message}. Point ` +
+            'RUNNER_TEMP (or TMPDIR) at a folder that exists and can be written.', { cause: error });
     }
     const forget = removeOnSignal(dir);
     return {

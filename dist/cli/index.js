@@ -127,6 +127,25 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * The one base of witchery's errors. Each layer names its own (src/apk/errors.ts,
+ * src/oci/errors.ts, src/assemble/errors.ts); all of them carry a stable `code` for programs,
+ * a message for people that says what was wrong and what to do, and, where the problem is a
+ * setting, the action input or CLI option it is about (`input`).
+ */
+class WitcheryError extends Error {
+    code;
+    /** The action input / CLI option the problem is about, when there is one. */
+    input;
+    constructor(code, message, options) {
+        super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+        this.name = new.target.name;
+        this.code = code;
+        this.input = options?.input;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/temp.ts
 /**
  * witchery's temporaries: the build's work folder (roots, layers), the image writer's staging
@@ -140,6 +159,7 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
  * They go under RUNNER_TEMP when it is set (the runner empties it after every job), else under
  * the system's temporary folder.
  */
+
 
 
 
@@ -243,7 +263,9 @@ async function makeWorkDir(kind) {
     catch (error) {
         if (live.size === 0)
             watchSignals(false);
-        throw error;
+        const where = process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : "the system's temporary folder";
+        throw new WitcheryError('WORK_DIR', `cannot make a work folder in ${root} (${where}): ${error.message}. Point ` +
+            'RUNNER_TEMP (or TMPDIR) at a folder that exists and can be written.', { cause: error });
     }
     const forget = removeOnSignal(dir);
     return {
@@ -258,25 +280,6 @@ async function makeWorkDir(kind) {
             }
         }
     };
-}
-
-;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * The one base of witchery's errors. Each layer names its own (src/apk/errors.ts,
- * src/oci/errors.ts, src/assemble/errors.ts); all of them carry a stable `code` for programs,
- * a message for people that says what was wrong and what to do, and, where the problem is a
- * setting, the action input or CLI option it is about (`input`).
- */
-class WitcheryError extends Error {
-    code;
-    /** The action input / CLI option the problem is about, when there is one. */
-    input;
-    constructor(code, message, options) {
-        super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-        this.name = new.target.name;
-        this.code = code;
-        this.input = options?.input;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/apk/errors.ts
