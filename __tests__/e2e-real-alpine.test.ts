@@ -233,7 +233,7 @@ afterAll(() => {
         { package: 'busybox-1.36.1-r15', script: 'trigger' }
       ])
       expect(metadata(result).warnings).toEqual([
-        'x86_64: install scripts not run (scripts: none) for busybox-1.36.1-r15'
+        'x86_64: install scripts were not run (scripts: none): busybox-1.36.1-r15 (post-install, trigger)'
       ])
     })
   })

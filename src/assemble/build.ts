@@ -22,7 +22,8 @@ import {
   type RepoPackage,
   type Resolution,
   resolveLocked,
-  resolveWorld
+  resolveWorld,
+  skippedWarning
 } from '../apk/engine.js'
 import { rfc3339 } from '../oci/documents.js'
 import { scanDirectory } from '../oci/tree.js'
@@ -347,19 +348,8 @@ async function buildArch(
 /** What a build warns about for one arch: scripts not (fully) applied, an unknown release. */
 function archWarnings(a: ArchResult): string[] {
   const warnings: string[] = []
-  const whole = a.scriptsSkipped.filter((s) => s.command === undefined)
-  const commands = a.scriptsSkipped.filter((s) => s.command !== undefined)
-  if (whole.length > 0) {
-    const names = [...new Set(whole.map((s) => s.package))]
-    warnings.push(`${a.arch}: install scripts not run (scripts: none) for ${names.join(', ')}`)
-  }
-  if (commands.length > 0) {
-    const list = commands.map((s) => `${s.package}.${s.script}: ${s.command}`)
-    warnings.push(
-      `${a.arch}: install script commands not run (the image has no shell; witchery applies ` +
-        `only account and busybox idioms): ${list.join('; ')}`
-    )
-  }
+  // In the engine's words, as `witchery install` says it.
+  if (a.scriptsSkipped.length > 0) warnings.push(`${a.arch}: ${skippedWarning(a.scriptsSkipped)}`)
   if (a.alpineRelease === undefined) warnings.push(`${a.arch}: ${UNKNOWN_RELEASE_WARNING}`)
   if (a.linkProblems.length > 0) warnings.push(linkCheckMessage(a.arch, a.linkProblems))
   return warnings
