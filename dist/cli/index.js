@@ -13489,17 +13489,9 @@ async function buildArch(spec, plan, root, options, fetch) {
 /** What a build warns about for one arch: scripts not (fully) applied, an unknown release. */
 function archWarnings(a) {
     const warnings = [];
-    const whole = a.scriptsSkipped.filter((s) => s.command === undefined);
-    const commands = a.scriptsSkipped.filter((s) => s.command !== undefined);
-    if (whole.length > 0) {
-        const names = [...new Set(whole.map((s) => s.package))];
-        warnings.push(`${a.arch}: install scripts not run (scripts: none) for ${names.join(', ')}`);
-    }
-    if (commands.length > 0) {
-        const list = commands.map((s) => `${s.package}.${s.script}: ${s.command}`);
-        warnings.push(`${a.arch}: install script commands not run (the image has no shell; witchery applies ` +
-            `only account and busybox idioms): ${list.join('; ')}`);
-    }
+    // In the engine's words, as `witchery install` says it.
+    if (a.scriptsSkipped.length > 0)
+        warnings.push(`${a.arch}: ${skippedWarning(a.scriptsSkipped)}`);
     if (a.alpineRelease === undefined)
         warnings.push(`${a.arch}: ${UNKNOWN_RELEASE_WARNING}`);
     if (a.linkProblems.length > 0)
