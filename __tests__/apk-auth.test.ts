@@ -27,6 +27,7 @@ import { startServer, type TestServer } from './support/http-server.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { baselayoutDataPackage, helloPackage, muslPackage } from './support/packages.js'
 import { buildRepository } from './support/repo-builder.js'
+import { walkTree } from './support/walk.js'
 
 const USER = 'deploy-token'
 const SECRET = 'glpat-Zq8sEcReT-4711'
@@ -330,7 +331,7 @@ describe('the engine with a private repository', () => {
 /** The secret (or its basic-auth form) in no file name or content under `dir`. */
 function expectNowhere(dir: string): void {
   const needles = [SECRET, Buffer.from(`${USER}:${SECRET}`).toString('base64')]
-  const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })
+  const files = walkTree(dir)
   expect(files.length).toBeGreaterThan(0)
   for (const name of files) {
     for (const needle of needles) expect(name).not.toContain(needle)

@@ -5,6 +5,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import ts from 'typescript'
 import { PackageCache } from '../src/apk/fetch/cache.js'
+import { walkTree } from './support/walk.js'
 
 const URL_A = 'https://dl-cdn.alpinelinux.org/alpine/v3.22/main/x86_64/APKINDEX.tar.gz'
 const IDENTITY = 'Q1Wd+vPPs4n/pGwDdOOvKSdpuRjd0='
@@ -23,10 +24,8 @@ function sha256(text: string): string {
 
 /** Every file under `root`, relative. */
 function listFiles(root: string): string[] {
-  return fs
-    .readdirSync(root, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(root, path.join(e.parentPath ?? e.path, e.name)))
+  return walkTree(root)
+    .filter((f) => fs.lstatSync(path.join(root, f)).isFile())
     .sort()
 }
 

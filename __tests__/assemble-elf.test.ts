@@ -20,6 +20,7 @@ import {
 import type { LayerEntry } from '../src/oci/types.js'
 import { muslBuild, muslLibrary, readelf } from './support/native.js'
 import { FIXTURES, haveShared } from './support/shared.js'
+import { walkTree } from './support/walk.js'
 
 const x86_64 = findArch('x86_64') as ArchInfo
 let work: string
@@ -380,7 +381,7 @@ const realHere = haveShared('fixtures/real-alpine/v3.19.1')
       const into = path.join(out, apk)
       fs.mkdirSync(into, { recursive: true })
       execFileSync('tar', ['-xzf', path.join(dir, apk), '-C', into], { stdio: 'ignore' })
-      const files = (fs.readdirSync(into, { recursive: true }) as string[])
+      const files = walkTree(into)
         .map((f) => path.join(into, f))
         .filter((f) => fs.lstatSync(f).isFile())
       for (const f of files) {

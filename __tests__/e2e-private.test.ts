@@ -17,6 +17,7 @@ import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { baselayoutDataPackage, caBundlePackage, muslPackage } from './support/packages.js'
 import { buildRepository } from './support/repo-builder.js'
 import { runAction, type RunActionResult } from './support/run-action.js'
+import { walkTree } from './support/walk.js'
 
 const DIST = path.resolve('dist/index.js')
 const CLI = path.resolve('dist/cli/index.js')
@@ -81,7 +82,7 @@ function found(bytes: Buffer | string): string[] {
 /** Every file under `dir` (names and bytes), gzip members inflated, tarballs unpacked. */
 function searchTree(dir: string): { where: string; needles: string[] }[] {
   const hits: { where: string; needles: string[] }[] = []
-  for (const name of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+  for (const name of walkTree(dir)) {
     const file = path.join(dir, name)
     if (found(name).length > 0) hits.push({ where: `name ${file}`, needles: found(name) })
     if (!fs.lstatSync(file).isFile()) continue

@@ -14,6 +14,7 @@ import * as path from 'node:path'
 import * as zlib from 'node:zlib'
 import { buildApk, type ApkSpec, type BuiltApk } from './support/apk-builder.js'
 import { startProxy, startServer, type TestServer } from './support/http-server.js'
+import { walkTree } from './support/walk.js'
 import {
   generateSigningKey,
   keyFingerprint,
@@ -998,6 +999,27 @@ describe('http-server', () => {
       expect(denied).toBe(403)
     } finally {
       await proxy.close()
+    }
+  })
+})
+
+describe('walkTree', () => {
+  it('lists a symlink to a folder and does not follow it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-walk-'))
+    try {
+      const outside = path.join(dir, 'outside')
+      fs.mkdirSync(path.join(outside, 'deep'), { recursive: true })
+      fs.writeFileSync(path.join(outside, 'deep', 'file'), 'x')
+      const root = path.join(dir, 'root')
+      fs.mkdirSync(path.join(root, 'var'), { recursive: true })
+      fs.writeFileSync(path.join(root, 'var', 'kept'), 'y')
+      // As an unpacked Alpine root has var/run -> /run.
+      fs.symlinkSync(outside, path.join(root, 'var', 'run'))
+      expect(walkTree(root).sort()).toEqual(['var', 'var/kept', 'var/run'])
+      // What walkTree is for: Node's own recursive listing goes through the link.
+      expect(fs.readdirSync(root, { recursive: true })).toContain('var/run/deep/file')
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
     }
   })
 })

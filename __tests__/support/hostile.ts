@@ -16,6 +16,7 @@ import {
   tarRecord,
   type TarHeader
 } from './tar-writer.js'
+import { walkTree } from './walk.js'
 
 export const MIB = 1024 * 1024
 export const GIB = 1024 * MIB
@@ -207,5 +208,5 @@ export function runCli(args: string[], options: CliOptions): Promise<CliRun> {
 /** Every file and folder under `dir`, relative, sorted (empty when it is missing). */
 export function listTree(dir: string): string[] {
   if (!fs.existsSync(dir)) return []
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).sort()
+  return walkTree(dir).sort()
 }
