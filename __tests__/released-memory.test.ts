@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { COLLECT_AFTER, collectionsRun, letGo } from '../src/released-memory.js'
+import { COLLECT_AFTER, collectionsRun, letGo, shrinkHeap } from '../src/released-memory.js'
 
 /** A Buffer nothing refers to but a WeakRef (made in a function, so no local keeps it). */
 function droppedBuffer(): WeakRef<Buffer> {
@@ -36,5 +36,17 @@ describe('letGo', () => {
     letGo(COLLECT_AFTER)
     expect((globalThis as { gc?: unknown }).gc).toBeUndefined()
     expect(vm.runInNewContext('typeof gc')).toBe('undefined')
+  })
+})
+
+describe('shrinkHeap', () => {
+  it('collects at once, whatever letGo has counted', async () => {
+    const dropped = droppedBuffer()
+    await nextTurn()
+    const before = collectionsRun()
+    shrinkHeap()
+    expect(collectionsRun()).toBe(before + 1)
+    await nextTurn()
+    expect(dropped.deref()).toBeUndefined()
   })
 })

@@ -8,6 +8,7 @@ import * as path from 'node:path'
 import { findArch, type ArchInfo } from '../arch.js'
 import { makeDirs, writeThroughTemp } from '../files.js'
 import { makeWorkDir } from '../temp.js'
+import { shrinkHeap } from '../released-memory.js'
 import {
   type EngineOptions,
   firstPackageNamed,
@@ -187,6 +188,8 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
     releaseSolverGraph(repos)
     plans.push({ arch, repos, resolution, alpine, appEntries, added })
   }
+  // Every graph let go of: the heap V8 grew to make them goes back too, before the install.
+  shrinkHeap()
   await options.onResolved?.(
     plans.map((p) => ({ arch: p.arch.apk, packages: p.resolution.packages }))
   )
