@@ -32236,6 +32236,93 @@ async function writeThroughTemp(file, write, options = {}) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/released-memory.ts
+/**
+ * Returning the memory of large Buffers the build has let go of.
+ *
+ * A Buffer's bytes live outside V8's heap and go back to the system only when V8 collects the
+ * Buffer object. V8 lets tens of megabytes of such bytes wait for its next collection (its soft
+ * limit for memory outside the heap is 64 MB), and Node 24's young generation, larger than
+ * Node 20's, makes collections rarer still. A build passes every package's compressed and
+ * inflated bytes, and every compressed layer block, through Buffers: while it held at most
+ * 8 MiB of package data, up to 66 MiB of Buffers waited on Node 24, nearly all let go of.
+ *
+ * Code that lets go of large Buffers counts their bytes with `letGo`; once COLLECT_AFTER bytes
+ * have been let go of, a full collection (about 8 ms on a build's small heap) returns them. The
+ * collection is V8's own `gc`: the program's, when Node was started with `--expose-gc`, else
+ * reached as Node's own tests do (the flag set at run time, the function taken from a new
+ * context, the flag cleared again). Where neither works, nothing changes but the peak.
+ */
+
+
+/** Bytes let go of between two collections. */
+const COLLECT_AFTER = 32 * 1024 * 1024;
+let collect;
+let pending = 0;
+let collections = 0;
+/** V8's full collection, or null where it cannot be had. */
+function collector() {
+    if (collect !== undefined)
+        return collect;
+    collect = null;
+    const own = globalThis.gc;
+    if (typeof own === 'function') {
+        collect = own;
+        return collect;
+    }
+    try {
+        external_node_v8_namespaceObject.setFlagsFromString('--expose-gc');
+        const gc = external_node_vm_namespaceObject.runInNewContext('gc');
+        if (typeof gc === 'function')
+            collect = gc;
+    }
+    catch {
+        // Not possible here: the peak is V8's to choose.
+    }
+    finally {
+        // Only the context made above gets `gc`; later ones, and the program's own, do not.
+        external_node_v8_namespaceObject.setFlagsFromString('--no-expose-gc');
+    }
+    return collect;
+}
+/** Counts `bytes` of Buffers let go of; collects once COLLECT_AFTER have added up. */
+function letGo(bytes) {
+    if (!(bytes > 0))
+        return;
+    pending += bytes;
+    if (pending < COLLECT_AFTER)
+        return;
+    pending = 0;
+    const gc = collector();
+    if (gc === null)
+        return;
+    gc();
+    collections++;
+}
+/**
+ * A collection that also gives back what V8 grew the heap by, its young generation above all:
+ * made for the moment a large structure has just been let go of. Making the solver's graph of
+ * main + community grows the young generation to 64 MiB on Node 24 (32 on Node 20), and V8 keeps
+ * it at that size, a few MiB of it live, through the install and the image writing. This is V8's
+ * last-resort collection, several full ones in a row (tens of milliseconds); a Node whose `gc`
+ * does not know that flavour makes an ordinary full collection.
+ */
+function shrinkHeap() {
+    const gc = collector();
+    if (gc === null)
+        return;
+    gc({ type: 'major', flavor: 'last-resort' });
+    collections++;
+}
+/** How many collections letGo and shrinkHeap have run in this process (for tests and the bench). */
+function collectionsRun() {
+    return collections;
+}
+
 ;// CONCATENATED MODULE: ./src/apk/errors.ts
 /**
  * Typed errors of the APK engine. Each message says what was wrong, where, and what to do.
@@ -34656,78 +34743,6 @@ class HashWorker {
     }
 }
 const hashWorker = new HashWorker();
-
-;// CONCATENATED MODULE: external "node:v8"
-const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
-;// CONCATENATED MODULE: external "node:vm"
-const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
-;// CONCATENATED MODULE: ./src/released-memory.ts
-/**
- * Returning the memory of large Buffers the build has let go of.
- *
- * A Buffer's bytes live outside V8's heap and go back to the system only when V8 collects the
- * Buffer object. V8 lets tens of megabytes of such bytes wait for its next collection (its soft
- * limit for memory outside the heap is 64 MB), and Node 24's young generation, larger than
- * Node 20's, makes collections rarer still. A build passes every package's compressed and
- * inflated bytes, and every compressed layer block, through Buffers: while it held at most
- * 8 MiB of package data, up to 66 MiB of Buffers waited on Node 24, nearly all let go of.
- *
- * Code that lets go of large Buffers counts their bytes with `letGo`; once COLLECT_AFTER bytes
- * have been let go of, a full collection (about 8 ms on a build's small heap) returns them. The
- * collection is V8's own `gc`: the program's, when Node was started with `--expose-gc`, else
- * reached as Node's own tests do (the flag set at run time, the function taken from a new
- * context, the flag cleared again). Where neither works, nothing changes but the peak.
- */
-
-
-/** Bytes let go of between two collections. */
-const COLLECT_AFTER = 32 * 1024 * 1024;
-let collect;
-let pending = 0;
-let collections = 0;
-/** V8's full collection, or null where it cannot be had. */
-function collector() {
-    if (collect !== undefined)
-        return collect;
-    collect = null;
-    const own = globalThis.gc;
-    if (typeof own === 'function') {
-        collect = own;
-        return collect;
-    }
-    try {
-        external_node_v8_namespaceObject.setFlagsFromString('--expose-gc');
-        const gc = external_node_vm_namespaceObject.runInNewContext('gc');
-        if (typeof gc === 'function')
-            collect = gc;
-    }
-    catch {
-        // Not possible here: the peak is V8's to choose.
-    }
-    finally {
-        // Only the context made above gets `gc`; later ones, and the program's own, do not.
-        external_node_v8_namespaceObject.setFlagsFromString('--no-expose-gc');
-    }
-    return collect;
-}
-/** Counts `bytes` of Buffers let go of; collects once COLLECT_AFTER have added up. */
-function letGo(bytes) {
-    if (!(bytes > 0))
-        return;
-    pending += bytes;
-    if (pending < COLLECT_AFTER)
-        return;
-    pending = 0;
-    const gc = collector();
-    if (gc === null)
-        return;
-    gc();
-    collections++;
-}
-/** How many collections letGo has run in this process (for tests and the bench). */
-function collectionsRun() {
-    return collections;
-}
 
 ;// CONCATENATED MODULE: ./src/apk/formats/package-file.ts
 /**
@@ -44551,6 +44566,7 @@ function sbomTitle(arch, format) {
 
 
 
+
 /** Fails fast, before any download, when the tarball could not be written where asked. */
 async function checkOutput(output) {
     const probe = external_node_path_.join(external_node_path_.dirname(output), `.${external_node_path_.basename(output)}.probe-${process.pid}`);
@@ -44621,6 +44637,8 @@ async function build(spec, options) {
         releaseSolverGraph(repos);
         plans.push({ arch, repos, resolution, alpine, appEntries, added });
     }
+    // Every graph let go of: the heap V8 grew to make them goes back too, before the install.
+    shrinkHeap();
     await options.onResolved?.(plans.map((p) => ({ arch: p.arch.apk, packages: p.resolution.packages })));
     const workDir = await makeWorkDir('build');
     const work = workDir.dir;
