@@ -11,8 +11,8 @@
  * Code that lets go of large Buffers counts their bytes with `letGo`; once COLLECT_AFTER bytes
  * have been let go of, a full collection (about 8 ms on a build's small heap) returns them. The
  * collection is V8's own `gc`: the program's, when Node was started with `--expose-gc`, else
- * reached as Node's own tests do (the flag set at run time, the function taken from a new
- * context, the flag cleared again). Where neither works, nothing changes but the peak.
+ * one reached without that start-up flag (the flag set at run time, the function taken from a
+ * new context, the flag cleared again). Where neither works, nothing changes but the peak.
  */
 import * as v8 from 'node:v8'
 import * as vm from 'node:vm'
