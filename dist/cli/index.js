@@ -2805,8 +2805,8 @@ const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
  * Code that lets go of large Buffers counts their bytes with `letGo`; once COLLECT_AFTER bytes
  * have been let go of, a full collection (about 8 ms on a build's small heap) returns them. The
  * collection is V8's own `gc`: the program's, when Node was started with `--expose-gc`, else
- * reached as Node's own tests do (the flag set at run time, the function taken from a new
- * context, the flag cleared again). Where neither works, nothing changes but the peak.
+ * one reached without that start-up flag (the flag set at run time, the function taken from a
+ * new context, the flag cleared again). Where neither works, nothing changes but the peak.
  */
 
 
