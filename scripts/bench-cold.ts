@@ -215,6 +215,22 @@ function coldBuild(cli: string): void {
     )
     row('  yardstick: tar -xzf each; tar | gzip -6; sha256sum', describe(medianRun(base)))
     row('  ours / yardstick time (goal ≤ 0.7×)', `${median(ratios).toFixed(2)}× per round`)
+    // The action's default reads main + community: the same build with community's index
+    // beside the release (its 17,500 packages resolved against, none of them installed).
+    const community = path.join(REAL_INDEXES, 'v3.19-community')
+    const besideArgs = buildArgs.map((arg) =>
+      arg === REAL_ALPINE ? `${REAL_ALPINE}\n${community}` : arg
+    )
+    const beside = Array.from({ length: 3 }, () => run(CHILD_NODE, besideArgs))
+    const peaks = beside.map((r) => r.mib).filter((m) => m !== undefined)
+    const highest = peaks.length > 0 ? Math.max(...peaks) : undefined
+    row(
+      "  the same beside v3.19 community's index",
+      `${describe(medianRun(beside))}` +
+        (highest === undefined
+          ? ''
+          : `, highest ${highest.toFixed(0)} MiB: ${highest <= MEMORY_BOUND_MIB ? 'within' : 'OVER'} ${MEMORY_BOUND_MIB} MiB`)
+    )
   } finally {
     childTmp = undefined
     fs.rmSync(work, { recursive: true, force: true })
