@@ -10,7 +10,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { MIB, runCli } from './support/hostile.js'
 import { syntheticBuildArgs, syntheticRepository } from './support/synthetic-image.js'
-import { FIXTURES, haveShared, SHARED } from './support/shared.js'
+import { FIXTURES, haveShared, releaseWorld, SHARED } from './support/shared.js'
 
 const BOUND = 200 * MIB
 
@@ -43,19 +43,6 @@ it('builds a 200 MB image in bounded memory', async () => {
 }, 300_000)
 
 const indexesHere = haveShared('fixtures/real-indexes/v3.19-community')
-
-/** The release's packages, less those that conflict with others (ifupdown-ng's `!vlan`…). */
-function releaseWorld(release: string): string[] {
-  const conflicting = ['vlan', 'bridge', 'bonding', 'busybox-mdev-openrc', 'mdev-conf'].concat([
-    'network-extras',
-    'ifupdown-ng'
-  ])
-  return fs
-    .readdirSync(path.join(release, 'x86_64'))
-    .filter((f) => f.endsWith('.apk'))
-    .map((f) => f.replace(/-[0-9][^-]*-r[0-9]+\.apk$/, ''))
-    .filter((name) => !conflicting.includes(name))
-}
 
 /**
  * Alpine's main + community is what the action reads by default. Making the solver's graph of

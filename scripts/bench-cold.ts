@@ -27,6 +27,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { releaseWorld } from '../__tests__/support/shared.js'
 import { syntheticBuildArgs, syntheticRepository } from '../__tests__/support/synthetic-image.js'
 
 const SHARED = path.resolve(process.cwd(), '..', 'shared')
@@ -34,17 +35,6 @@ const REAL_INDEXES = path.join(SHARED, 'fixtures/real-indexes')
 const REAL_ALPINE = path.join(SHARED, 'fixtures/real-alpine/v3.19.1')
 const KEYS = path.join(SHARED, 'alpine-keys')
 const GNU_TIME = '/usr/bin/time'
-/** Packages of the release repository that conflict with others (ifupdown-ng's `!vlan`…). */
-const LEFT_OUT = new Set([
-  'vlan',
-  'bridge',
-  'bonding',
-  'busybox-mdev-openrc',
-  'mdev-conf',
-  'network-extras',
-  'ifupdown-ng'
-])
-
 interface Run {
   seconds: number
   /** Peak resident memory in MiB; undefined without GNU time. */
@@ -146,21 +136,13 @@ function coldResolve(cli: string): void {
   }
 }
 
-function releaseWorld(): string[] {
-  return fs
-    .readdirSync(path.join(REAL_ALPINE, 'x86_64'))
-    .filter((f) => f.endsWith('.apk'))
-    .map((f) => f.replace(/-[0-9][^-]*-r[0-9]+\.apk$/, ''))
-    .filter((name) => !LEFT_OUT.has(name))
-}
-
 function coldBuild(cli: string): void {
   const tmpfs = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()
   const work = fs.mkdtempSync(path.join(tmpfs, 'witchery-bench-'))
   // The build's root and its staging go to tmpfs too, like the yardstick's.
   childTmp = work
   try {
-    const world = releaseWorld()
+    const world = releaseWorld(REAL_ALPINE)
     const app = path.join(work, 'app')
     fs.mkdirSync(app)
     fs.writeFileSync(path.join(app, 'server.py'), 'print("hello")\n'.repeat(1000))

@@ -24,3 +24,26 @@ export function haveShared(sub = ''): boolean {
   )
   return false
 }
+
+/** Packages of the 3.19.1 release repository that conflict with others (ifupdown-ng's `!vlan`…). */
+const CONFLICTING = new Set([
+  'vlan',
+  'bridge',
+  'bonding',
+  'busybox-mdev-openrc',
+  'mdev-conf',
+  'network-extras',
+  'ifupdown-ng'
+])
+
+/**
+ * The names of a release repository's packages (`release`/x86_64/*.apk), less those that
+ * conflict with others: a world that installs together (the bench's and the memory test's).
+ */
+export function releaseWorld(release: string): string[] {
+  return fs
+    .readdirSync(path.join(release, 'x86_64'))
+    .filter((f) => f.endsWith('.apk'))
+    .map((f) => f.replace(/-[0-9][^-]*-r[0-9]+\.apk$/, ''))
+    .filter((name) => !CONFLICTING.has(name))
+}
