@@ -324,13 +324,21 @@ export function providersOf(repos: OpenRepositories, name: string): RepoPackage[
   return found
 }
 
-/** The first package named `name` in database order, if any repository has one. */
-export function firstPackageNamed(repos: OpenRepositories, name: string): RepoPackage | undefined {
+/** The package of the first table in which `rowOf` finds a row (-1: none), made whole. */
+function firstFound(
+  repos: OpenRepositories,
+  rowOf: (table: PackageTable) => number
+): RepoPackage | undefined {
   for (const table of repos.tables) {
-    const row = table.rowOfName(name)
+    const row = rowOf(table)
     if (row >= 0) return table.package(row)
   }
   return undefined
+}
+
+/** The first package named `name` in database order, if any repository has one. */
+export function firstPackageNamed(repos: OpenRepositories, name: string): RepoPackage | undefined {
+  return firstFound(repos, (table) => table.rowOfName(name))
 }
 
 /** The package with this identity (`C:`) in database order, if any repository has it. */
@@ -338,11 +346,7 @@ export function packageWithChecksum(
   repos: OpenRepositories,
   checksum: string
 ): RepoPackage | undefined {
-  for (const table of repos.tables) {
-    const row = table.rowOfChecksum(checksum)
-    if (row >= 0) return table.package(row)
-  }
-  return undefined
+  return firstFound(repos, (table) => table.rowOfChecksum(checksum))
 }
 
 /**
