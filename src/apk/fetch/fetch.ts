@@ -527,13 +527,7 @@ async function downloadToFile(
   const temp = path.join(staging, `${process.pid}-download-${++downloads}.apk`)
   try {
     await download(pkg, url, label, context, temp)
-    let file: ApkPackageFile
-    try {
-      file = await readApkPackageFile(temp, { expected: pkg, label, staging })
-    } catch (error) {
-      if (!(error instanceof ApkError)) throw error
-      throw notMatching(error, label, url)
-    }
+    const file = await verifyDownloaded(temp, pkg, url, label, staging)
     context.stats.packagesDownloaded++
     await storePackage(pkg, { file: temp }, label, context)
     return file
@@ -572,15 +566,19 @@ async function download(
   }
 }
 
+/** A download, its bytes or the file it went to, verified against the package's index entry. */
 async function verifyDownloaded(
-  bytes: Buffer,
+  downloaded: Buffer | string,
   pkg: RepoPackage,
   source: string,
   label: string,
   staging: string | undefined
 ): Promise<ApkPackageFile> {
+  const options = { expected: pkg, label, staging }
   try {
-    return await readApkPackageAsync(bytes, { expected: pkg, label, staging })
+    return typeof downloaded === 'string'
+      ? await readApkPackageFile(downloaded, options)
+      : await readApkPackageAsync(downloaded, options)
   } catch (error) {
     if (!(error instanceof ApkError)) throw error
     throw notMatching(error, label, source)
