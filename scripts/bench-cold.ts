@@ -261,14 +261,20 @@ function coldMemory(cli: string, sizes = [10, 50, 200, 500]): void {
   }
 }
 
+/** The bundled command line beside the bench, and a line naming the Node it will run on. */
+function benchedCli(): string {
+  const cli = path.join(path.dirname(process.argv[1]), 'cli', 'index.js')
+  if (!fs.existsSync(cli)) throw new Error(`no bundled command line at ${cli}: run npm run bench`)
+  console.log(`cold processes on node ${childNodeVersion()} (${CHILD_NODE})`)
+  return cli
+}
+
 export async function benchCold(): Promise<void> {
   if (!fs.existsSync(REAL_INDEXES) || !fs.existsSync(REAL_ALPINE)) {
     console.log('cold processes: skipped (../shared not found)')
     return
   }
-  const cli = path.join(path.dirname(process.argv[1]), 'cli', 'index.js')
-  if (!fs.existsSync(cli)) throw new Error(`no bundled command line at ${cli}: run npm run bench`)
-  console.log(`cold processes on node ${childNodeVersion()} (${CHILD_NODE})`)
+  const cli = benchedCli()
   coldResolve(cli)
   coldBuild(cli)
   coldMemory(cli)
@@ -276,8 +282,5 @@ export async function benchCold(): Promise<void> {
 
 /** `npm run bench -- memory`: only the synthetic images' peak memory. */
 export async function benchMemory(): Promise<void> {
-  const cli = path.join(path.dirname(process.argv[1]), 'cli', 'index.js')
-  if (!fs.existsSync(cli)) throw new Error(`no bundled command line at ${cli}: run npm run bench`)
-  console.log(`cold processes on node ${childNodeVersion()} (${CHILD_NODE})`)
-  coldMemory(cli)
+  coldMemory(benchedCli())
 }
