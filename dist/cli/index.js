@@ -4802,15 +4802,7 @@ async function downloadToFile(pkg, url, label, context, staging) {
     const temp = external_node_path_namespaceObject.join(staging, `${process.pid}-download-${++downloads}.apk`);
     try {
         await download(pkg, url, label, context, temp);
-        let file;
-        try {
-            file = await readApkPackageFile(temp, { expected: pkg, label, staging });
-        }
-        catch (error) {
-            if (!(error instanceof ApkError))
-                throw error;
-            throw notMatching(error, label, url);
-        }
+        const file = await verifyDownloaded(temp, pkg, url, label, staging);
         context.stats.packagesDownloaded++;
         await storePackage(pkg, { file: temp }, label, context);
         return file;
@@ -4843,9 +4835,13 @@ async function download(pkg, url, label, context, file) {
         throw error;
     }
 }
-async function verifyDownloaded(bytes, pkg, source, label, staging) {
+/** A download, its bytes or the file it went to, verified against the package's index entry. */
+async function verifyDownloaded(downloaded, pkg, source, label, staging) {
+    const options = { expected: pkg, label, staging };
     try {
-        return await readApkPackageAsync(bytes, { expected: pkg, label, staging });
+        return typeof downloaded === 'string'
+            ? await readApkPackageFile(downloaded, options)
+            : await readApkPackageAsync(downloaded, options);
     }
     catch (error) {
         if (!(error instanceof ApkError))
@@ -9148,23 +9144,22 @@ function providersOf(repos, name) {
     }
     return found;
 }
-/** The first package named `name` in database order, if any repository has one. */
-function firstPackageNamed(repos, name) {
+/** The package of the first table in which `rowOf` finds a row (-1: none), made whole. */
+function firstFound(repos, rowOf) {
     for (const table of repos.tables) {
-        const row = table.rowOfName(name);
+        const row = rowOf(table);
         if (row >= 0)
             return table.package(row);
     }
     return undefined;
 }
+/** The first package named `name` in database order, if any repository has one. */
+function firstPackageNamed(repos, name) {
+    return firstFound(repos, (table) => table.rowOfName(name));
+}
 /** The package with this identity (`C:`) in database order, if any repository has it. */
 function packageWithChecksum(repos, checksum) {
-    for (const table of repos.tables) {
-        const row = table.rowOfChecksum(checksum);
-        if (row >= 0)
-            return table.package(row);
-    }
-    return undefined;
+    return firstFound(repos, (table) => table.rowOfChecksum(checksum));
 }
 /**
  * Lets go of the solver's graph of the opened repositories, kept between resolves: a build calls
