@@ -441,6 +441,27 @@ describe("the link check on a repository's packages", () => {
     expect(fs.existsSync(output)).toBe(false)
   })
 
+  it('still reports the problem when the repositories cannot be read again to name a package', async () => {
+    const copy = tmp('pkg-repo-gone')
+    fs.cpSync(repo, copy, { recursive: true })
+    const index = path.join(copy, 'x86_64', 'APKINDEX.tar.gz')
+    const logger = capture()
+    const result = await build(
+      { ...local('needy-gone', ['needy']), repositories: [copy], linkCheck: 'warn' },
+      {
+        logger,
+        // The indexes are let go once resolved: without this one the link check cannot look up
+        // providers; the packages are still there to install.
+        onResolved: async () => fs.rmSync(index)
+      }
+    )
+    expect(result.arches[0].linkProblems).toEqual([
+      '/usr/bin/needy (needy) needs libnothere.so.1, not found in /lib, /usr/local/lib, /usr/lib; ' +
+        'add a package that provides so:libnothere.so.1 to `packages`'
+    ])
+    expect(logger.lines.join('\n')).toMatch(/x86_64: cannot name the packages to add: .*APKINDEX/)
+  })
+
   it('passes once the package that provides it is there', async () => {
     const result = await build(local('needy-ok', ['needy', 'nothere']), { logger: capture() })
     expect(result.arches[0].linkProblems).toEqual([])

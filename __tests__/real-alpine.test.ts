@@ -10,13 +10,11 @@ import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import * as v8 from 'node:v8'
-import * as vm from 'node:vm'
 import {
   installResolution,
+  installSources,
   openRepositories,
   providersOf,
-  releaseSolverGraph,
   resolveWorld,
   type EngineInstallResult,
   type EngineOptions,
@@ -24,6 +22,7 @@ import {
 } from '../src/apk/engine.js'
 import { graphOf } from '../src/apk/solver/graph.js'
 import { silentLogger } from '../src/apk/types.js'
+import { collectNow } from '../src/released-memory.js'
 import { haveShared, FIXTURES, SHARED } from './support/shared.js'
 
 const REAL = path.join(FIXTURES, 'real-alpine')
@@ -156,19 +155,22 @@ function read(file: string): string {
     expect(repos.packages).toHaveLength(100)
   })
 
-  it('lets go of the solver graph once resolved, and builds it again when asked', async () => {
-    const names = (world: string[]) =>
-      resolveWorld(repos, world).packages.map((p) => `${p.name}-${p.version}`)
-    const before = names(['busybox', 'ssl_client'])
-    const graph = new WeakRef(graphOf(repos.tables, repos.repositories, repos.arch))
-    releaseSolverGraph(repos)
-    // A full collection (gc exposed for this process only) finds nothing holding it.
+  it('keeps no index in what an install needs: the tables and graph go with the repositories', async () => {
+    let opened: OpenRepositories | undefined = await openRepositories(engineOptions('none'))
+    const names = resolveWorld(opened, ['busybox', 'ssl_client']).packages.map((p) => p.name)
+    expect(names).toContain('ssl_client')
+    const table = new WeakRef(opened.tables[0])
+    const graph = new WeakRef(graphOf(opened.tables, opened.repositories, opened.arch))
+    const sources = installSources(opened)
+    opened = undefined
+    // A full collection finds nothing else holding them.
     await new Promise((resolve) => setTimeout(resolve, 10))
-    v8.setFlagsFromString('--expose-gc')
-    ;(vm.runInNewContext('gc') as () => void)()
+    expect(collectNow()).toBe(true)
+    expect(table.deref()).toBeUndefined()
     expect(graph.deref()).toBeUndefined()
-    expect(names(['busybox', 'ssl_client'])).toEqual(before)
-    releaseSolverGraph(repos)
+    expect(sources.indexes).toEqual([{ signer: SIGNER }])
+    expect(sources.arch).toBe('x86_64')
+    // The shared repositories still answer as before.
     expect(providersOf(repos, '/bin/sh').map((p) => p.name)).toEqual(['busybox-binsh'])
   })
 

@@ -74,6 +74,14 @@ export function shrinkHeap(): void {
   collections++
 }
 
+/** A full collection now (for tests that check what is still held); false where none can run. */
+export function collectNow(): boolean {
+  const gc = collector()
+  if (gc === null) return false
+  gc()
+  return true
+}
+
 /** How many collections letGo and shrinkHeap have run in this process (for tests and the bench). */
 export function collectionsRun(): number {
   return collections

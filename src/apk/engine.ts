@@ -21,7 +21,7 @@ import { Keyring } from './keys/keyring.js'
 import { keepAlpineKey, readCachedAlpineKey } from './keys/key-cache.js'
 import { readApkPackage, readApkPackageAsync } from './formats/package-file.js'
 import { indexUrl, isRemote, packageUrl, parseRepository } from './fetch/repository.js'
-import { forgetGraph, graphOf } from './solver/graph.js'
+import { graphOf } from './solver/graph.js'
 import { solve } from './solver/solve.js'
 import { HttpTransport } from './fetch/transport.js'
 import { repositoryCredentials, RepositoryAuth, type HostCredentials } from './fetch/auth.js'
@@ -121,6 +121,27 @@ export interface OpenRepositories {
   keyring: Keyring
   /** Download counters, shared by the index and package fetches of this build. */
   stats: FetchStats
+}
+
+/**
+ * What an install needs of opened repositories: not their indexes. A build keeps only this
+ * through the install and the image writing, so the index tables (tens of MiB for main +
+ * community) are let go once it has resolved.
+ */
+export interface InstallSources {
+  arch: string
+  repositories: Repository[]
+  /** The indexes' signers: their keys go into etc/apk/keys. */
+  indexes: readonly Pick<RepositoryIndex, 'signer'>[]
+  keyring: Keyring
+  stats: FetchStats
+}
+
+/** The part of opened repositories an install needs (InstallSources), holding no index. */
+export function installSources(repos: OpenRepositories): InstallSources {
+  const { arch, repositories, keyring, stats } = repos
+  const indexes = repos.indexes.map(({ signer }) => ({ signer }))
+  return { arch, repositories, indexes, keyring, stats }
 }
 
 export interface Resolution {
@@ -349,14 +370,6 @@ export function packageWithChecksum(
   return firstFound(repos, (table) => table.rowOfChecksum(checksum))
 }
 
-/**
- * Lets go of the solver's graph of the opened repositories, kept between resolves: a build calls
- * this once it has resolved, before installing. A later resolve or providersOf builds it again.
- */
-export function releaseSolverGraph(repos: OpenRepositories): void {
-  forgetGraph(repos.tables)
-}
-
 /** Resolves the world against opened repositories, as `apk add --simulate` would. */
 export function resolveWorld(repos: OpenRepositories, world: string[]): Resolution {
   const deps = parseWorld(world)
@@ -370,7 +383,7 @@ export function resolveWorld(repos: OpenRepositories, world: string[]): Resoluti
 /** Fetches, verifies and installs a resolution into `root`, writing the apk database. */
 export async function installResolution(
   root: string,
-  repos: OpenRepositories,
+  repos: InstallSources,
   resolution: Resolution,
   options: EngineOptions
 ): Promise<EngineInstallResult> {

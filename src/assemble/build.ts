@@ -10,16 +10,18 @@ import { makeDirs, writeThroughTemp } from '../files.js'
 import { makeWorkDir } from '../temp.js'
 import { shrinkHeap } from '../released-memory.js'
 import {
+  ApkError,
   type EngineOptions,
   firstPackageNamed,
   installResolution,
+  type InstallSources,
+  installSources,
   LockedPackageError,
   type Logger,
   newFetchStats,
   type OpenRepositories,
   openRepositories,
   providersOf,
-  releaseSolverGraph,
   type RepoPackage,
   type Resolution,
   resolveLocked,
@@ -102,7 +104,8 @@ export interface BuildOptions {
 
 interface ArchPlan {
   arch: ArchInfo
-  repos: OpenRepositories
+  /** What the install needs of the repositories: their indexes are let go once resolved. */
+  sources: InstallSources
   resolution: Resolution
   /** The Alpine release for os-release: the lock's, else from every source (alpineRelease). */
   alpine: string | undefined
@@ -128,6 +131,58 @@ async function checkOutput(output: string): Promise<void> {
   }
 }
 
+/**
+ * Reads the repositories for one arch and resolves its world (the lock's, or the packages and
+ * the app's needs). Returns what the install needs, and none of the indexes: the tables and the
+ * solver's graph (tens of MiB for main + community) are let go when this returns.
+ */
+async function planArch(
+  spec: BuildSpec,
+  arch: ArchInfo,
+  locked: Lock | undefined,
+  options: BuildOptions
+): Promise<ArchPlan> {
+  const { logger } = options
+  logger.info(`${arch.apk}: reading ${spec.repositories.length} repositories`)
+  const engine = engineOptions(spec, arch.apk, options)
+  const repos = await openRepositories(engine)
+  const appEntries = spec.app
+    ? await scanDirectory(appSource(spec.app.source, arch), spec.app.dest.replace(/^\/+/, ''))
+    : undefined
+  let world = imageWorld(spec.packages)
+  // What the world as given resolves to decides which of the app's needs it already meets.
+  let given = locked ? undefined : resolveWorld(repos, world)
+  let additions: WorldAddition[] = []
+  if (spec.app && appEntries && spec.elfNeeds !== false) {
+    const base = given?.packages ?? resolvedOrNothing(repos, world)
+    additions = appWorldAdditions(spec.app.source, appEntries, arch, repos, base)
+    const tokens = additions.map((a) => a.token).filter((t) => !world.includes(t))
+    if (tokens.length > 0) {
+      world = [...world, ...new Set(tokens)]
+      given = undefined
+    }
+  }
+  const resolution = locked
+    ? await resolveFromLock(spec, locked, repos, engine, world)
+    : (given ?? resolveWorld(repos, world))
+  const added = addedNeeds(additions, resolution.packages)
+  for (const a of added) logger.info(`${arch.apk}: ${describeAdded(a)}`)
+  logger.info(
+    `${arch.apk}: ${resolution.packages.length} packages ${locked ? 'locked' : 'resolved'}`
+  )
+  const found = alpineRelease({
+    indexes: repos.indexes,
+    repositories: spec.repositories,
+    packages: [
+      ...resolution.packages,
+      ...RELEASE_PACKAGES.flatMap((name) => firstPackageNamed(repos, name) ?? [])
+    ]
+  })
+  const alpine = locked ? (locked.arches[arch.apk]?.alpine ?? found) : found
+  // A link check that fails opens the repositories again to name providers.
+  return { arch, sources: installSources(repos), resolution, alpine, appEntries, added }
+}
+
 export async function build(spec: BuildSpec, options: BuildOptions): Promise<BuildResult> {
   const { logger } = options
   const arches = spec.arches.map(archInfo)
@@ -146,49 +201,9 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
     )
   }
   const plans: ArchPlan[] = []
-  for (const arch of arches) {
-    logger.info(`${arch.apk}: reading ${spec.repositories.length} repositories`)
-    const engine = engineOptions(spec, arch.apk, options)
-    const repos = await openRepositories(engine)
-    const appEntries = spec.app
-      ? await scanDirectory(appSource(spec.app.source, arch), spec.app.dest.replace(/^\/+/, ''))
-      : undefined
-    let world = imageWorld(spec.packages)
-    // What the world as given resolves to decides which of the app's needs it already meets.
-    let given = locked ? undefined : resolveWorld(repos, world)
-    let additions: WorldAddition[] = []
-    if (spec.app && appEntries && spec.elfNeeds !== false) {
-      const base = given?.packages ?? resolvedOrNothing(repos, world)
-      additions = appWorldAdditions(spec.app.source, appEntries, arch, repos, base)
-      const tokens = additions.map((a) => a.token).filter((t) => !world.includes(t))
-      if (tokens.length > 0) {
-        world = [...world, ...new Set(tokens)]
-        given = undefined
-      }
-    }
-    const resolution = locked
-      ? await resolveFromLock(spec, locked, repos, engine, world)
-      : (given ?? resolveWorld(repos, world))
-    const added = addedNeeds(additions, resolution.packages)
-    for (const a of added) logger.info(`${arch.apk}: ${describeAdded(a)}`)
-    logger.info(
-      `${arch.apk}: ${resolution.packages.length} packages ${locked ? 'locked' : 'resolved'}`
-    )
-    const found = alpineRelease({
-      indexes: repos.indexes,
-      repositories: spec.repositories,
-      packages: [
-        ...resolution.packages,
-        ...RELEASE_PACKAGES.flatMap((name) => firstPackageNamed(repos, name) ?? [])
-      ]
-    })
-    const alpine = locked ? (locked.arches[arch.apk]?.alpine ?? found) : found
-    // Resolved: the solver's graph (tens of MiB for main + community) is not kept through the
-    // install and the image writing. A link check that fails builds it again to name providers.
-    releaseSolverGraph(repos)
-    plans.push({ arch, repos, resolution, alpine, appEntries, added })
-  }
-  // Every graph let go of: the heap V8 grew to make them goes back too, before the install.
+  // One arch at a time, each in its own call: nothing of its indexes outlives it.
+  for (const arch of arches) plans.push(await planArch(spec, arch, locked, options))
+  // Every index and graph let go of: the heap V8 grew to read them goes back too.
   shrinkHeap()
   await options.onResolved?.(
     plans.map((p) => ({ arch: p.arch.apk, packages: p.resolution.packages }))
@@ -270,10 +285,10 @@ async function buildArch(
   record: Omit<ArchResult, 'manifestDigest' | 'configDigest' | 'layers'>
   sbom?: SbomSource
 }> {
-  const { arch, repos, resolution } = plan
+  const { arch, sources, resolution } = plan
   const installed = await installResolution(
     root,
-    repos,
+    sources,
     resolution,
     engineOptions(spec, arch.apk, options)
   )
@@ -316,7 +331,7 @@ async function buildArch(
       sbom.app = { name, dest: spec.app.dest, files: await hashAppFiles(plan.appEntries) }
     }
   }
-  const linkProblems = linkCheck(spec, plan, checked, options)
+  const linkProblems = await linkCheck(spec, plan, checked, options)
   const hasCaBundle = installed.tree.has('etc/ssl/certs/ca-certificates.crt')
   return {
     image: {
@@ -425,12 +440,12 @@ function appWorldAdditions(
  * Runs the link check over the image's layers: throws LinkCheckError with `link-check: error`
  * (the default), returns the problems as lines with `warn`, nothing with `off`.
  */
-function linkCheck(
+async function linkCheck(
   spec: BuildSpec,
   plan: ArchPlan,
   layers: CheckedLayer[],
   options: BuildOptions
-): string[] {
+): Promise<string[]> {
   const mode = spec.linkCheck ?? 'error'
   if (mode === 'off') return []
   const { problems, elfFiles } = checkLinks(layers, plan.arch)
@@ -438,11 +453,31 @@ function linkCheck(
     `${plan.arch.apk}: link check: ${elfFiles} ELF files, ${problems.length} missing`
   )
   if (problems.length === 0) return []
-  const providers = (name: string) => [...new Set(providersOf(plan.repos, name).map((p) => p.name))]
-  const lines = describeProblems(problems, plan.arch, providers)
+  const lines = describeProblems(problems, plan.arch, await providerNames(spec, plan, options))
   if (mode === 'error') throw new LinkCheckError(linkCheckMessage(plan.arch.apk, lines))
   // Warned once, with the build's other warnings (archWarnings).
   return lines
+}
+
+/**
+ * Names of the packages providing a name, to suggest for a missing library or command. The
+ * indexes were let go after resolving, so they are opened again (from the cache, or local
+ * paths); when that fails the problems are still reported, without package names.
+ */
+async function providerNames(
+  spec: BuildSpec,
+  plan: ArchPlan,
+  options: BuildOptions
+): Promise<((name: string) => string[]) | undefined> {
+  let repos: OpenRepositories
+  try {
+    repos = await openRepositories(engineOptions(spec, plan.arch.apk, options))
+  } catch (error) {
+    if (!(error instanceof ApkError)) throw error
+    options.logger.info(`${plan.arch.apk}: cannot name the packages to add: ${error.message}`)
+    return undefined
+  }
+  return (name) => [...new Set(providersOf(repos, name).map((p) => p.name))]
 }
 
 /**

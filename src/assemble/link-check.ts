@@ -123,12 +123,13 @@ export function providedNames(problem: LinkProblem, arch: ArchInfo): string[] {
 
 /**
  * One line per missing thing: `/usr/bin/server (app) needs libz.so.1, not found in /lib,
- * /usr/local/lib, /usr/lib; package zlib provides it (so:libz.so.1)`.
+ * /usr/local/lib, /usr/lib; add zlib to `packages` (so:libz.so.1)`. Without `providers` (the
+ * repositories could not be read again), the line asks for a package providing the name.
  */
 export function describeProblems(
   problems: LinkProblem[],
   arch: ArchInfo,
-  providers: (name: string) => string[]
+  providers: ((name: string) => string[]) | undefined
 ): string[] {
   return problems.map((problem) => {
     const what =
@@ -138,9 +139,12 @@ export function describeProblems(
           ? `runs ${problem.name} through env, not found in ${problem.searched.join(', ')}`
           : `needs the interpreter ${problem.name}, which is not in the image`
     const names = providedNames(problem, arch)
-    let offer = `no package of the repositories provides ${names.join(' or ')}`
+    let offer =
+      providers === undefined
+        ? `add a package that provides ${names.join(' or ')} to \`packages\``
+        : `no package of the repositories provides ${names.join(' or ')}`
     for (const name of names) {
-      const packages = providers(name)
+      const packages = providers?.(name) ?? []
       if (packages.length > 0) {
         offer = `add ${packages.join(' or ')} to \`packages\` (${name})`
         break

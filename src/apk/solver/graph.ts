@@ -551,11 +551,6 @@ export function graphOf(
   return graph
 }
 
-/** Lets go of the graph kept for `source`: its memory, once no more solves are coming. */
-export function forgetGraph(source: PackageSource): void {
-  cache.delete(source)
-}
-
 /** graphOf, with fresh solver state for a new solve. */
 export function graphFor(
   source: PackageSource,
