@@ -9,6 +9,7 @@ import * as path from 'node:path'
 import { main } from '../src/cli.js'
 import { expandBooleanFlags } from '../src/cli-build.js'
 import { buildApk } from './support/apk-builder.js'
+import { runCli } from './support/hostile.js'
 import { startServer, type TestServer } from './support/http-server.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { muslPackage } from './support/packages.js'
@@ -157,6 +158,23 @@ describe('witchery build and WITCHERY_ALPINE_KEYS_URL', () => {
     // The key there is not Alpine's (its fingerprint is not pinned): refused, the build fails.
     expect(code).toBe(1)
     expect(stderr).toMatch(/^ERROR: /m)
+  })
+})
+
+describe('start-up', () => {
+  it('a resolve from a local repository loads no network or thread module (bundled command line)', async () => {
+    const run = await runCli(
+      ['resolve', '--arch', 'x86_64', '--allow-untrusted', '--repository', unsigned, 'musl'],
+      { work }
+    )
+    expect(run.stderr).toBe('')
+    expect(run.stdout).toMatch(/^musl-/)
+    // What it does load is recorded: zlib inflates the index.
+    expect(run.builtins).toContain('zlib')
+    // Loading https (with tls, net and http) took 8-12 ms of each start. (Node itself loads net
+    // for a standard output that is a pipe, as here.)
+    const unneeded = ['http', 'https', 'tls', 'worker_threads', 'child_process']
+    expect(run.builtins?.filter((m) => unneeded.includes(m))).toEqual([])
   })
 })
 

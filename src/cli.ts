@@ -19,9 +19,8 @@ import {
   skippedWarning
 } from './apk/engine.js'
 import { InputError } from './assemble/errors.js'
-import { ALPINE_KEYS_URL_VARIABLE, REPOSITORY_AUTH_VARIABLE } from './assemble/inputs.js'
+import { ALPINE_KEYS_URL_VARIABLE, REPOSITORY_AUTH_VARIABLE } from './variables.js'
 import { stderrLogger } from './cli-log.js'
-import { runBuildCommand } from './cli-build.js'
 
 const USAGE = `usage:
   witchery install --root DIR --arch ARCH --repository REPO... [--keys-dir DIR]... [--key FILE]...
@@ -118,9 +117,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'resolve':
         await resolveCommand(rest)
         return 0
-      case 'build':
+      case 'build': {
+        // Loaded for `build` only: the image assembly is most of the command line's code.
+        const { runBuildCommand } = await import('./cli-build.js')
         await runBuildCommand(rest, stderrLogger())
         return 0
+      }
       case '--help':
       case '-h':
       case 'help':

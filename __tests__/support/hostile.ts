@@ -134,20 +134,29 @@ export interface CliRun {
   stderr: string
   /** Peak resident memory of the child (VmHWM), in bytes; undefined if it was not reported. */
   peakBytes?: number
+  /** Node's built-in modules the child loaded (`http`, `zlib`, `internal/…`), in load order. */
+  builtins?: string[]
 }
 
-/** Writes the preload that reports the child's VmHWM to WITCHERY_TEST_PEAK_FILE on exit. */
+/**
+ * Writes the preload that reports, on exit, the child's VmHWM to WITCHERY_TEST_PEAK_FILE and
+ * the built-in modules it loaded to the same path with `.builtins` added.
+ */
 function peakPreload(dir: string): string {
   const file = path.join(dir, 'report-peak.cjs')
   fs.writeFileSync(
     file,
     `const fs = require('node:fs')
 process.on('exit', () => {
+  const report = process.env.WITCHERY_TEST_PEAK_FILE
+  if (!report) return
   const status = fs.readFileSync('/proc/self/status', 'utf8')
   const match = /^VmHWM:\\s+(\\d+) kB$/m.exec(status)
-  if (match && process.env.WITCHERY_TEST_PEAK_FILE) {
-    fs.writeFileSync(process.env.WITCHERY_TEST_PEAK_FILE, String(Number(match[1]) * 1024))
-  }
+  if (match) fs.writeFileSync(report, String(Number(match[1]) * 1024))
+  const builtins = process.moduleLoadList
+    .filter((m) => m.startsWith('NativeModule '))
+    .map((m) => m.slice('NativeModule '.length))
+  fs.writeFileSync(report + '.builtins', builtins.join('\\n'))
 })
 `
   )
@@ -194,12 +203,17 @@ export function runCli(args: string[], options: CliOptions): Promise<CliRun> {
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       const peak = fs.existsSync(peakFile) ? Number(fs.readFileSync(peakFile, 'utf8')) : undefined
+      const builtinsFile = `${peakFile}.builtins`
+      const builtins = fs.existsSync(builtinsFile)
+        ? fs.readFileSync(builtinsFile, 'utf8').split('\n')
+        : undefined
       resolve({
         code,
         signal,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
-        peakBytes: peak
+        peakBytes: peak,
+        builtins
       })
     })
   })

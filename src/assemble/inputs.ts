@@ -20,6 +20,7 @@ import {
   type ScriptsMode
 } from '../apk/engine.js'
 import { InputError } from './errors.js'
+import { ALPINE_KEYS_URL_VARIABLE, REPOSITORY_AUTH_VARIABLE } from '../variables.js'
 import type { AppSpec, BuildSpec, ImageSettings, LinkCheckMode, LockSpec } from './spec.js'
 import { LINK_CHECK_MODES } from './link-check.js'
 import { SBOM_FORMATS, type SbomFormat } from './sbom/sbom.js'
@@ -68,12 +69,6 @@ export const INPUTS = {
 } as const satisfies Record<string, InputDefinition>
 
 export type InputName = keyof typeof INPUTS
-
-/** Where the command line (and a workflow's `env:`) gives `repository-auth` lines. */
-export const REPOSITORY_AUTH_VARIABLE = 'WITCHERY_REPOSITORY_AUTH'
-
-/** Where Alpine's keys are fetched from instead of alpinelinux.org (the pins still apply). */
-export const ALPINE_KEYS_URL_VARIABLE = 'WITCHERY_ALPINE_KEYS_URL'
 
 /** The largest epoch a tar header holds (11 octal digits): 2242-03-16. */
 export const MAX_EPOCH = 0o77777777777

@@ -2,9 +2,9 @@
  * Proxy selection as CI runners configure it, with the curl/wget conventions (HTTPS_PROXY,
  * HTTP_PROXY, NO_PROXY, lower case first), and the credentials a proxy URL carries.
  */
-import * as net from 'node:net'
 import { InvalidArgumentError } from '../errors.js'
 import { decodeUserinfo, publicUrl } from './auth.js'
+import { net } from '../../lazy-builtins.js'
 
 /** The proxy for `target`, or undefined for a direct connection. */
 export function proxyFor(target: URL, env: NodeJS.ProcessEnv): URL | undefined {
@@ -82,7 +82,7 @@ function parseEntry(entry: string): NoProxyEntry {
 function entryMatches(entry: NoProxyEntry, host: string, port: string): boolean {
   if (entry.port !== undefined && entry.port !== port) return false
   if (entry.host.includes('/')) return inIpv4Range(host, entry.host)
-  if (net.isIP(host) !== 0) return host === entry.host
+  if (net().isIP(host) !== 0) return host === entry.host
   const domain = entry.host.replace(/^\*?\./, '')
   return host === domain || host.endsWith(`.${domain}`)
 }
@@ -90,7 +90,13 @@ function entryMatches(entry: NoProxyEntry, host: string, port: string): boolean 
 function inIpv4Range(host: string, cidr: string): boolean {
   const [base, bitsText] = cidr.split('/')
   const bits = Number(bitsText)
-  if (!net.isIPv4(host) || !net.isIPv4(base) || !Number.isInteger(bits) || bits < 0 || bits > 32) {
+  if (
+    !net().isIPv4(host) ||
+    !net().isIPv4(base) ||
+    !Number.isInteger(bits) ||
+    bits < 0 ||
+    bits > 32
+  ) {
     return false
   }
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0

@@ -4,11 +4,11 @@
  * Local repositories never come here; fetch.ts reads them from disk.
  */
 import * as fs from 'node:fs'
-import * as http from 'node:http'
-import * as https from 'node:https'
-import * as net from 'node:net'
+import type * as http from 'node:http'
+import type * as https from 'node:https'
+import type * as net from 'node:net'
 import type { Duplex } from 'node:stream'
-import * as tls from 'node:tls'
+import * as lazy from '../../lazy-builtins.js'
 import { FetchError, InvalidArgumentError } from '../errors.js'
 import { silentLogger, type Logger } from '../types.js'
 import type { AuthProvider } from './auth.js'
@@ -116,8 +116,8 @@ export class HttpTransport {
   private readonly ca?: string | Buffer | Array<string | Buffer>
   private readonly logger: Logger
   private readonly auth?: AuthProvider
-  private readonly httpAgent: http.Agent
-  private readonly httpsAgent: https.Agent
+  private httpAgentMade?: http.Agent
+  private httpsAgentMade?: https.Agent
   /** One agent per proxy and origin: tunnels with TLS inside, kept alive and reused. */
   private readonly tunnelAgents = new Map<string, https.Agent>()
 
@@ -132,9 +132,16 @@ export class HttpTransport {
     this.ca = options.ca
     this.logger = options.logger ?? silentLogger
     this.auth = options.auth
-    // Keep-alive: a build fetches dozens of packages from one mirror.
-    this.httpAgent = new http.Agent({ keepAlive: true })
-    this.httpsAgent = new https.Agent({ keepAlive: true, ca: this.ca })
+  }
+
+  // Keep-alive: a build fetches dozens of packages from one mirror. Made on the first request:
+  // a transport that never sends one loads no network module.
+  private get httpAgent(): http.Agent {
+    return (this.httpAgentMade ??= new (lazy.http().Agent)({ keepAlive: true }))
+  }
+
+  private get httpsAgent(): https.Agent {
+    return (this.httpsAgentMade ??= new (lazy.https().Agent)({ keepAlive: true, ca: this.ca }))
   }
 
   /**
@@ -165,8 +172,8 @@ export class HttpTransport {
 
   /** Closes idle keep-alive connections. */
   close(): void {
-    this.httpAgent.destroy()
-    this.httpsAgent.destroy()
+    this.httpAgentMade?.destroy()
+    this.httpsAgentMade?.destroy()
     for (const agent of this.tunnelAgents.values()) agent.destroy()
     this.tunnelAgents.clear()
   }
@@ -234,7 +241,7 @@ export class HttpTransport {
     const key = `${proxy.href} ${target.host}`
     const known = this.tunnelAgents.get(key)
     if (known !== undefined) return known
-    const agent = new TunnelAgent(() => this.openTunnel(proxy, target, undefined), this.ca)
+    const agent = new (tunnelAgentClass())(() => this.openTunnel(proxy, target, undefined), this.ca)
     this.tunnelAgents.set(key, agent)
     return agent
   }
@@ -262,14 +269,14 @@ export class HttpTransport {
     const port = Number(portOf(target))
     const path = `${target.pathname}${target.search}`
     if (route.kind === 'tunnel') {
-      return https.request({ host, port, path, headers, agent: route.agent })
+      return lazy.https().request({ host, port, path, headers, agent: route.agent })
     }
     if (route.kind === 'proxy') {
       const auth = proxyAuthorization(route.proxy)
       if (auth) headers['Proxy-Authorization'] = auth
       headers.Host = target.host
       const viaTls = route.proxy.protocol === 'https:'
-      return (viaTls ? https : http).request({
+      return (viaTls ? lazy.https() : lazy.http()).request({
         host: bareHostname(route.proxy),
         port: Number(portOf(route.proxy)),
         path: `${target.origin}${path}`,
@@ -278,7 +285,7 @@ export class HttpTransport {
       })
     }
     const secure = target.protocol === 'https:'
-    return (secure ? https : http).request({
+    return (secure ? lazy.https() : lazy.http()).request({
       host,
       port,
       path,
@@ -299,7 +306,7 @@ export class HttpTransport {
     if (auth) headers['Proxy-Authorization'] = auth
     const viaTls = proxy.protocol === 'https:'
     return new Promise((resolve, reject) => {
-      const request = (viaTls ? https : http).request({
+      const request = (viaTls ? lazy.https() : lazy.http()).request({
         host: bareHostname(proxy),
         port: Number(portOf(proxy)),
         method: 'CONNECT',
@@ -344,32 +351,42 @@ export class HttpTransport {
 }
 
 /** An HTTPS agent whose connections are TLS over a tunnel that `open` makes through a proxy. */
-class TunnelAgent extends https.Agent {
-  constructor(
-    private readonly open: () => Promise<net.Socket>,
-    private readonly trusted: string | Buffer | Array<string | Buffer> | undefined
-  ) {
-    super({ keepAlive: true, ca: trusted })
-  }
+type TunnelAgent = new (
+  open: () => Promise<net.Socket>,
+  trusted: string | Buffer | Array<string | Buffer> | undefined
+) => https.Agent
 
-  // Node's Agent takes the socket from the callback when createConnection returns nothing.
-  createConnection(
-    options: http.RequestOptions,
-    callback?: (error: Error | null, socket: Duplex) => void
-  ): undefined {
-    const host = options.host ?? ''
-    const servername = net.isIP(host) === 0 ? host : undefined
-    this.open().then(
-      (raw) => {
-        const socket = tls.connect({ socket: raw, host, servername, ca: this.trusted })
-        socket.once('close', () => raw.destroy())
-        callback?.(null, socket)
-      },
-      // On an error Node's Agent reads no socket.
-      (error: Error) => callback?.(error, undefined as unknown as Duplex)
-    )
-    return undefined
-  }
+let tunnelAgent: TunnelAgent | undefined
+
+/** The TunnelAgent class, made once https is loaded: its base class is https.Agent. */
+function tunnelAgentClass(): TunnelAgent {
+  return (tunnelAgent ??= class extends lazy.https().Agent {
+    constructor(
+      private readonly open: () => Promise<net.Socket>,
+      private readonly trusted: string | Buffer | Array<string | Buffer> | undefined
+    ) {
+      super({ keepAlive: true, ca: trusted })
+    }
+
+    // Node's Agent takes the socket from the callback when createConnection returns nothing.
+    createConnection(
+      options: http.RequestOptions,
+      callback?: (error: Error | null, socket: Duplex) => void
+    ): undefined {
+      const host = options.host ?? ''
+      const servername = lazy.net().isIP(host) === 0 ? host : undefined
+      this.open().then(
+        (raw) => {
+          const socket = lazy.tls().connect({ socket: raw, host, servername, ca: this.trusted })
+          socket.once('close', () => raw.destroy())
+          callback?.(null, socket)
+        },
+        // On an error Node's Agent reads no socket.
+        (error: Error) => callback?.(error, undefined as unknown as Duplex)
+      )
+      return undefined
+    }
+  })
 }
 
 /**
@@ -600,7 +617,8 @@ function toTransportResponse(
 
 function statusError(url: URL, response: RawResponse, authorized: boolean): AttemptError {
   const { status, headers } = response
-  const label = `HTTP ${status}${http.STATUS_CODES[status] ? ` ${http.STATUS_CODES[status]}` : ''}`
+  const reason = lazy.http().STATUS_CODES[status]
+  const label = `HTTP ${status}${reason ? ` ${reason}` : ''}`
   if (status >= 500 || status === 408 || status === 429) {
     return new AttemptError(`server answered ${label}`, true, {
       status,

@@ -4,7 +4,8 @@
  * measured five times slower than createHash. The buffer is transferred, not copied, and comes
  * back with the answer. The worker is unref'd: it never keeps a process alive.
  */
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { workerThreads } from '../../lazy-builtins.js'
 
 // Plain CommonJS, run by `new Worker(…, { eval: true })`: nothing to bundle or find on disk.
 const WORKER_SOURCE = `
@@ -51,7 +52,7 @@ class HashWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker
-    const worker = new Worker(WORKER_SOURCE, { eval: true })
+    const worker = new (workerThreads().Worker)(WORKER_SOURCE, { eval: true })
     worker.on('message', (answer: Answer) => this.settle(answer))
     worker.on('error', (error: Error) => this.fail(error))
     worker.on('exit', () => this.fail(new Error('the hashing thread stopped')))
