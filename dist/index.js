@@ -32319,6 +32319,14 @@ function shrinkHeap() {
     gc();
     collections++;
 }
+/** A full collection now (for tests that check what is still held); false where none can run. */
+function collectNow() {
+    const gc = collector();
+    if (gc === null)
+        return false;
+    gc();
+    return true;
+}
 /** How many collections letGo and shrinkHeap have run in this process (for tests and the bench). */
 function collectionsRun() {
     return collections;
@@ -34683,15 +34691,29 @@ async function mapLimit(items, limit, fn) {
 
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
-// EXTERNAL MODULE: external "node:worker_threads"
-var external_node_worker_threads_ = __nccwpck_require__(5919);
-;// CONCATENATED MODULE: ./src/apk/formats/hash-worker.ts
+// EXTERNAL MODULE: external "node:module"
+var external_node_module_ = __nccwpck_require__(8995);
+;// CONCATENATED MODULE: ./src/lazy-builtins.ts
 /**
- * SHA digests of many ranges of one buffer, computed on a worker thread: per-file checksums of a
- * package's data are the main thread's largest cost, and Node's only off-thread hash (WebCrypto)
- * measured five times slower than createHash. The buffer is transferred, not copied, and comes
- * back with the answer. The worker is unref'd: it never keeps a process alive.
+ * Node's built-in modules that only some runs need, loaded on first use. Loading `node:https`
+ * (which brings tls, net and http) takes 8-12 ms of a cold start and `node:worker_threads` 2-3
+ * ms, on Node 20 and 24: a resolve or a build from local repositories opens no connection, and a
+ * resolve starts no thread.
  */
+
+const load = (0,external_node_module_.createRequire)(import.meta.url);
+/** A getter for module `id`: loaded by the first call, the same module after. */
+function lazy(id) {
+    let loaded;
+    return () => (loaded ??= load(id));
+}
+const http = lazy('node:http');
+const https = lazy('node:https');
+const net = lazy('node:net');
+const tls = lazy('node:tls');
+const workerThreads = lazy('node:worker_threads');
+
+;// CONCATENATED MODULE: ./src/apk/formats/hash-worker.ts
 
 // Plain CommonJS, run by `new Worker(…, { eval: true })`: nothing to bundle or find on disk.
 const WORKER_SOURCE = `
@@ -34721,7 +34743,7 @@ class HashWorker {
     start() {
         if (this.worker)
             return this.worker;
-        const worker = new external_node_worker_threads_.Worker(WORKER_SOURCE, { eval: true });
+        const worker = new (workerThreads().Worker)(WORKER_SOURCE, { eval: true });
         worker.on('message', (answer) => this.settle(answer));
         worker.on('error', (error) => this.fail(error));
         worker.on('exit', () => this.fail(new Error('the hashing thread stopped')));
@@ -35604,14 +35626,6 @@ function alpineRepositories(branch, mirror = ALPINE_MIRROR) {
     return [`${base}/${branch}/main`, `${base}/${branch}/community`];
 }
 
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(4708);
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __nccwpck_require__(1692);
 ;// CONCATENATED MODULE: ./src/apk/fetch/proxy.ts
 /**
  * Proxy selection as CI runners configure it, with the curl/wget conventions (HTTPS_PROXY,
@@ -35688,7 +35702,7 @@ function entryMatches(entry, host, port) {
         return false;
     if (entry.host.includes('/'))
         return inIpv4Range(host, entry.host);
-    if (external_node_net_.isIP(host) !== 0)
+    if (net().isIP(host) !== 0)
         return host === entry.host;
     const domain = entry.host.replace(/^\*?\./, '');
     return host === domain || host.endsWith(`.${domain}`);
@@ -35696,7 +35710,11 @@ function entryMatches(entry, host, port) {
 function inIpv4Range(host, cidr) {
     const [base, bitsText] = cidr.split('/');
     const bits = Number(bitsText);
-    if (!external_node_net_.isIPv4(host) || !external_node_net_.isIPv4(base) || !Number.isInteger(bits) || bits < 0 || bits > 32) {
+    if (!net().isIPv4(host) ||
+        !net().isIPv4(base) ||
+        !Number.isInteger(bits) ||
+        bits < 0 ||
+        bits > 32) {
         return false;
     }
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
@@ -35712,9 +35730,6 @@ function ipv4ToInt(ip) {
  * conditional requests, redirects, truncation checks and the proxy variables CI runners set.
  * Local repositories never come here; fetch.ts reads them from disk.
  */
-
-
-
 
 
 
@@ -35747,8 +35762,8 @@ class HttpTransport {
     ca;
     logger;
     auth;
-    httpAgent;
-    httpsAgent;
+    httpAgentMade;
+    httpsAgentMade;
     /** One agent per proxy and origin: tunnels with TLS inside, kept alive and reused. */
     tunnelAgents = new Map();
     constructor(options = {}) {
@@ -35762,9 +35777,14 @@ class HttpTransport {
         this.ca = options.ca;
         this.logger = options.logger ?? silentLogger;
         this.auth = options.auth;
-        // Keep-alive: a build fetches dozens of packages from one mirror.
-        this.httpAgent = new external_node_http_.Agent({ keepAlive: true });
-        this.httpsAgent = new external_node_https_.Agent({ keepAlive: true, ca: this.ca });
+    }
+    // Keep-alive: a build fetches dozens of packages from one mirror. Made on the first request:
+    // a transport that never sends one loads no network module.
+    get httpAgent() {
+        return (this.httpAgentMade ??= new (http().Agent)({ keepAlive: true }));
+    }
+    get httpsAgent() {
+        return (this.httpsAgentMade ??= new (https().Agent)({ keepAlive: true, ca: this.ca }));
     }
     /**
      * GETs `url`: 200 with the body, or 304 when `etag`/`lastModified` still match. Transient
@@ -35796,8 +35816,8 @@ class HttpTransport {
     }
     /** Closes idle keep-alive connections. */
     close() {
-        this.httpAgent.destroy();
-        this.httpsAgent.destroy();
+        this.httpAgentMade?.destroy();
+        this.httpsAgentMade?.destroy();
         for (const agent of this.tunnelAgents.values())
             agent.destroy();
         this.tunnelAgents.clear();
@@ -35861,7 +35881,7 @@ class HttpTransport {
         const known = this.tunnelAgents.get(key);
         if (known !== undefined)
             return known;
-        const agent = new TunnelAgent(() => this.openTunnel(proxy, target, undefined), this.ca);
+        const agent = new (tunnelAgentClass())(() => this.openTunnel(proxy, target, undefined), this.ca);
         this.tunnelAgents.set(key, agent);
         return agent;
     }
@@ -35885,7 +35905,7 @@ class HttpTransport {
         const port = Number(portOf(target));
         const path = `${target.pathname}${target.search}`;
         if (route.kind === 'tunnel') {
-            return external_node_https_.request({ host, port, path, headers, agent: route.agent });
+            return https().request({ host, port, path, headers, agent: route.agent });
         }
         if (route.kind === 'proxy') {
             const auth = proxyAuthorization(route.proxy);
@@ -35893,7 +35913,7 @@ class HttpTransport {
                 headers['Proxy-Authorization'] = auth;
             headers.Host = target.host;
             const viaTls = route.proxy.protocol === 'https:';
-            return (viaTls ? external_node_https_ : external_node_http_).request({
+            return (viaTls ? https() : http()).request({
                 host: bareHostname(route.proxy),
                 port: Number(portOf(route.proxy)),
                 path: `${target.origin}${path}`,
@@ -35902,7 +35922,7 @@ class HttpTransport {
             });
         }
         const secure = target.protocol === 'https:';
-        return (secure ? external_node_https_ : external_node_http_).request({
+        return (secure ? https() : http()).request({
             host,
             port,
             path,
@@ -35919,7 +35939,7 @@ class HttpTransport {
             headers['Proxy-Authorization'] = auth;
         const viaTls = proxy.protocol === 'https:';
         return new Promise((resolve, reject) => {
-            const request = (viaTls ? external_node_https_ : external_node_http_).request({
+            const request = (viaTls ? https() : http()).request({
                 host: bareHostname(proxy),
                 port: Number(portOf(proxy)),
                 method: 'CONNECT',
@@ -35957,28 +35977,31 @@ class HttpTransport {
         });
     }
 }
-/** An HTTPS agent whose connections are TLS over a tunnel that `open` makes through a proxy. */
-class TunnelAgent extends external_node_https_.Agent {
-    open;
-    trusted;
-    constructor(open, trusted) {
-        super({ keepAlive: true, ca: trusted });
-        this.open = open;
-        this.trusted = trusted;
-    }
-    // Node's Agent takes the socket from the callback when createConnection returns nothing.
-    createConnection(options, callback) {
-        const host = options.host ?? '';
-        const servername = external_node_net_.isIP(host) === 0 ? host : undefined;
-        this.open().then((raw) => {
-            const socket = external_node_tls_.connect({ socket: raw, host, servername, ca: this.trusted });
-            socket.once('close', () => raw.destroy());
-            callback?.(null, socket);
-        }, 
-        // On an error Node's Agent reads no socket.
-        (error) => callback?.(error, undefined));
-        return undefined;
-    }
+let tunnelAgent;
+/** The TunnelAgent class, made once https is loaded: its base class is https.Agent. */
+function tunnelAgentClass() {
+    return (tunnelAgent ??= class extends https().Agent {
+        open;
+        trusted;
+        constructor(open, trusted) {
+            super({ keepAlive: true, ca: trusted });
+            this.open = open;
+            this.trusted = trusted;
+        }
+        // Node's Agent takes the socket from the callback when createConnection returns nothing.
+        createConnection(options, callback) {
+            const host = options.host ?? '';
+            const servername = net().isIP(host) === 0 ? host : undefined;
+            this.open().then((raw) => {
+                const socket = tls().connect({ socket: raw, host, servername, ca: this.trusted });
+                socket.once('close', () => raw.destroy());
+                callback?.(null, socket);
+            }, 
+            // On an error Node's Agent reads no socket.
+            (error) => callback?.(error, undefined));
+            return undefined;
+        }
+    });
 }
 /**
  * One request/response: an idle timer reset by every byte, the abort signal, and body checks.
@@ -36181,7 +36204,8 @@ function toTransportResponse(url, response, conditional, authorized) {
 }
 function statusError(url, response, authorized) {
     const { status, headers } = response;
-    const label = `HTTP ${status}${external_node_http_.STATUS_CODES[status] ? ` ${external_node_http_.STATUS_CODES[status]}` : ''}`;
+    const reason = http().STATUS_CODES[status];
+    const label = `HTTP ${status}${reason ? ` ${reason}` : ''}`;
     if (status >= 500 || status === 408 || status === 429) {
         return new AttemptError(`server answered ${label}`, true, {
             status,
@@ -37347,10 +37371,6 @@ function graphOf(source, repositories, arch) {
     const graph = buildGraph(source, repositories, arch);
     cache.set(source, { key, graph });
     return graph;
-}
-/** Lets go of the graph kept for `source`: its memory, once no more solves are coming. */
-function forgetGraph(source) {
-    cache.delete(source);
 }
 /** graphOf, with fresh solver state for a new solve. */
 function graphFor(source, repositories, arch) {
@@ -40854,6 +40874,12 @@ async function keepAlpineKey(cacheDir, name, bytes) {
 const ALPINE_KEYS_URL = 'https://alpinelinux.org/keys/';
 /** A PEM public key is under 1 KiB; anything past this is not one. */
 const MAX_KEY_BYTES = 64 * 1024;
+/** The part of opened repositories an install needs (InstallSources), holding no index. */
+function installSources(repos) {
+    const { arch, repositories, keyring, stats } = repos;
+    const indexes = repos.indexes.map(({ signer }) => ({ signer }));
+    return { arch, repositories, indexes, keyring, stats };
+}
 function checkArch(arch) {
     if (!findArch(arch) || findArch(arch)?.apk !== arch) {
         throw new InvalidArgumentError(`unknown arch '${arch}': use one of ${archNames()}.`);
@@ -41032,13 +41058,6 @@ function firstPackageNamed(repos, name) {
 /** The package with this identity (`C:`) in database order, if any repository has it. */
 function packageWithChecksum(repos, checksum) {
     return firstFound(repos, (table) => table.rowOfChecksum(checksum));
-}
-/**
- * Lets go of the solver's graph of the opened repositories, kept between resolves: a build calls
- * this once it has resolved, before installing. A later resolve or providersOf builds it again.
- */
-function releaseSolverGraph(repos) {
-    forgetGraph(repos.tables);
 }
 /** Resolves the world against opened repositories, as `apk add --simulate` would. */
 function resolveWorld(repos, world) {
@@ -43621,7 +43640,8 @@ function providedNames(problem, arch) {
 }
 /**
  * One line per missing thing: `/usr/bin/server (app) needs libz.so.1, not found in /lib,
- * /usr/local/lib, /usr/lib; package zlib provides it (so:libz.so.1)`.
+ * /usr/local/lib, /usr/lib; add zlib to `packages` (so:libz.so.1)`. Without `providers` (the
+ * repositories could not be read again), the line asks for a package providing the name.
  */
 function describeProblems(problems, arch, providers) {
     return problems.map((problem) => {
@@ -43631,9 +43651,11 @@ function describeProblems(problems, arch, providers) {
                 ? `runs ${problem.name} through env, not found in ${problem.searched.join(', ')}`
                 : `needs the interpreter ${problem.name}, which is not in the image`;
         const names = providedNames(problem, arch);
-        let offer = `no package of the repositories provides ${names.join(' or ')}`;
+        let offer = providers === undefined
+            ? `add a package that provides ${names.join(' or ')} to \`packages\``
+            : `no package of the repositories provides ${names.join(' or ')}`;
         for (const name of names) {
-            const packages = providers(name);
+            const packages = providers?.(name) ?? [];
             if (packages.length > 0) {
                 offer = `add ${packages.join(' or ')} to \`packages\` (${name})`;
                 break;
@@ -44576,6 +44598,51 @@ async function checkOutput(output) {
             'writable folder (the workspace or RUNNER_TEMP).', 'output');
     }
 }
+/**
+ * Reads the repositories for one arch and resolves its world (the lock's, or the packages and
+ * the app's needs). Returns what the install needs, and none of the indexes: the tables and the
+ * solver's graph (tens of MiB for main + community) are let go when this returns.
+ */
+async function planArch(spec, arch, locked, options) {
+    const { logger } = options;
+    logger.info(`${arch.apk}: reading ${spec.repositories.length} repositories`);
+    const engine = engineOptions(spec, arch.apk, options);
+    const repos = await openRepositories(engine);
+    const appEntries = spec.app
+        ? await scanDirectory(appSource(spec.app.source, arch), spec.app.dest.replace(/^\/+/, ''))
+        : undefined;
+    let world = imageWorld(spec.packages);
+    // What the world as given resolves to decides which of the app's needs it already meets.
+    let given = locked ? undefined : resolveWorld(repos, world);
+    let additions = [];
+    if (spec.app && appEntries && spec.elfNeeds !== false) {
+        const base = given?.packages ?? resolvedOrNothing(repos, world);
+        additions = appWorldAdditions(spec.app.source, appEntries, arch, repos, base);
+        const tokens = additions.map((a) => a.token).filter((t) => !world.includes(t));
+        if (tokens.length > 0) {
+            world = [...world, ...new Set(tokens)];
+            given = undefined;
+        }
+    }
+    const resolution = locked
+        ? await resolveFromLock(spec, locked, repos, engine, world)
+        : (given ?? resolveWorld(repos, world));
+    const added = addedNeeds(additions, resolution.packages);
+    for (const a of added)
+        logger.info(`${arch.apk}: ${describeAdded(a)}`);
+    logger.info(`${arch.apk}: ${resolution.packages.length} packages ${locked ? 'locked' : 'resolved'}`);
+    const found = alpineRelease({
+        indexes: repos.indexes,
+        repositories: spec.repositories,
+        packages: [
+            ...resolution.packages,
+            ...RELEASE_PACKAGES.flatMap((name) => firstPackageNamed(repos, name) ?? [])
+        ]
+    });
+    const alpine = locked ? (locked.arches[arch.apk]?.alpine ?? found) : found;
+    // A link check that fails opens the repositories again to name providers.
+    return { arch, sources: installSources(repos), resolution, alpine, appEntries, added };
+}
 async function build(spec, options) {
     const { logger } = options;
     const arches = spec.arches.map(archInfo);
@@ -44592,48 +44659,10 @@ async function build(spec, options) {
         await options.onLocked?.(arches.map((a) => ({ arch: a.apk, packages: locked.arches[a.apk]?.packages ?? [] })));
     }
     const plans = [];
-    for (const arch of arches) {
-        logger.info(`${arch.apk}: reading ${spec.repositories.length} repositories`);
-        const engine = engineOptions(spec, arch.apk, options);
-        const repos = await openRepositories(engine);
-        const appEntries = spec.app
-            ? await scanDirectory(appSource(spec.app.source, arch), spec.app.dest.replace(/^\/+/, ''))
-            : undefined;
-        let world = imageWorld(spec.packages);
-        // What the world as given resolves to decides which of the app's needs it already meets.
-        let given = locked ? undefined : resolveWorld(repos, world);
-        let additions = [];
-        if (spec.app && appEntries && spec.elfNeeds !== false) {
-            const base = given?.packages ?? resolvedOrNothing(repos, world);
-            additions = appWorldAdditions(spec.app.source, appEntries, arch, repos, base);
-            const tokens = additions.map((a) => a.token).filter((t) => !world.includes(t));
-            if (tokens.length > 0) {
-                world = [...world, ...new Set(tokens)];
-                given = undefined;
-            }
-        }
-        const resolution = locked
-            ? await resolveFromLock(spec, locked, repos, engine, world)
-            : (given ?? resolveWorld(repos, world));
-        const added = addedNeeds(additions, resolution.packages);
-        for (const a of added)
-            logger.info(`${arch.apk}: ${describeAdded(a)}`);
-        logger.info(`${arch.apk}: ${resolution.packages.length} packages ${locked ? 'locked' : 'resolved'}`);
-        const found = alpineRelease({
-            indexes: repos.indexes,
-            repositories: spec.repositories,
-            packages: [
-                ...resolution.packages,
-                ...RELEASE_PACKAGES.flatMap((name) => firstPackageNamed(repos, name) ?? [])
-            ]
-        });
-        const alpine = locked ? (locked.arches[arch.apk]?.alpine ?? found) : found;
-        // Resolved: the solver's graph (tens of MiB for main + community) is not kept through the
-        // install and the image writing. A link check that fails builds it again to name providers.
-        releaseSolverGraph(repos);
-        plans.push({ arch, repos, resolution, alpine, appEntries, added });
-    }
-    // Every graph let go of: the heap V8 grew to make them goes back too, before the install.
+    // One arch at a time, each in its own call: nothing of its indexes outlives it.
+    for (const arch of arches)
+        plans.push(await planArch(spec, arch, locked, options));
+    // Every index and graph let go of: the heap V8 grew to read them goes back too.
     shrinkHeap();
     await options.onResolved?.(plans.map((p) => ({ arch: p.arch.apk, packages: p.resolution.packages })));
     const workDir = await makeWorkDir('build');
@@ -44701,8 +44730,8 @@ async function build(spec, options) {
     }
 }
 async function buildArch(spec, plan, root, options, fetch) {
-    const { arch, repos, resolution } = plan;
-    const installed = await installResolution(root, repos, resolution, engineOptions(spec, arch.apk, options));
+    const { arch, sources, resolution } = plan;
+    const installed = await installResolution(root, sources, resolution, engineOptions(spec, arch.apk, options));
     addFetchStats(fetch, installed.fetch);
     const written = await finishRootfs(root, installed.tree, {
         user: spec.image.user,
@@ -44741,7 +44770,7 @@ async function buildArch(spec, plan, root, options, fetch) {
             sbom.app = { name, dest: spec.app.dest, files: await hashAppFiles(plan.appEntries) };
         }
     }
-    const linkProblems = linkCheck(spec, plan, checked, options);
+    const linkProblems = await linkCheck(spec, plan, checked, options);
     const hasCaBundle = installed.tree.has('etc/ssl/certs/ca-certificates.crt');
     return {
         image: {
@@ -44831,7 +44860,7 @@ function appWorldAdditions(source, appEntries, arch, repos, base) {
  * Runs the link check over the image's layers: throws LinkCheckError with `link-check: error`
  * (the default), returns the problems as lines with `warn`, nothing with `off`.
  */
-function linkCheck(spec, plan, layers, options) {
+async function linkCheck(spec, plan, layers, options) {
     const mode = spec.linkCheck ?? 'error';
     if (mode === 'off')
         return [];
@@ -44839,12 +44868,29 @@ function linkCheck(spec, plan, layers, options) {
     options.logger.info(`${plan.arch.apk}: link check: ${elfFiles} ELF files, ${problems.length} missing`);
     if (problems.length === 0)
         return [];
-    const providers = (name) => [...new Set(providersOf(plan.repos, name).map((p) => p.name))];
-    const lines = describeProblems(problems, plan.arch, providers);
+    const lines = describeProblems(problems, plan.arch, await providerNames(spec, plan, options));
     if (mode === 'error')
         throw new LinkCheckError(linkCheckMessage(plan.arch.apk, lines));
     // Warned once, with the build's other warnings (archWarnings).
     return lines;
+}
+/**
+ * Names of the packages providing a name, to suggest for a missing library or command. The
+ * indexes were let go after resolving, so they are opened again (from the cache, or local
+ * paths); when that fails the problems are still reported, without package names.
+ */
+async function providerNames(spec, plan, options) {
+    let repos;
+    try {
+        repos = await openRepositories(engineOptions(spec, plan.arch.apk, options));
+    }
+    catch (error) {
+        if (!(error instanceof ApkError))
+            throw error;
+        options.logger.info(`${plan.arch.apk}: cannot name the packages to add: ${error.message}`);
+        return undefined;
+    }
+    return (name) => [...new Set(providersOf(repos, name).map((p) => p.name))];
 }
 /**
  * Each document beside the tarball. The tarball is already in place, so a failure here takes it
@@ -45169,12 +45215,20 @@ class BuildCache {
     }
 }
 
+;// CONCATENATED MODULE: ./src/variables.ts
+/** Environment variables witchery reads besides the action's inputs, for the CLI and the action. */
+/** Where the command line (and a workflow's `env:`) gives `repository-auth` lines. */
+const REPOSITORY_AUTH_VARIABLE = 'WITCHERY_REPOSITORY_AUTH';
+/** Where Alpine's keys are fetched from instead of alpinelinux.org (the pins still apply). */
+const ALPINE_KEYS_URL_VARIABLE = 'WITCHERY_ALPINE_KEYS_URL';
+
 ;// CONCATENATED MODULE: ./src/assemble/inputs.ts
 /**
  * Action inputs → BuildSpec. `readInputs` reads an env map the way @actions/core's getInput
  * does (`INPUT_<NAME>`, trimmed), so the runner, the CLI and tests all go through the same
  * parsing and validation. Every problem is an InputError that names the input and the fix.
  */
+
 
 
 
@@ -45219,10 +45273,6 @@ const INPUTS = {
     scripts: { default: 'native' },
     sbom: { default: 'spdx,cyclonedx' }
 };
-/** Where the command line (and a workflow's `env:`) gives `repository-auth` lines. */
-const REPOSITORY_AUTH_VARIABLE = 'WITCHERY_REPOSITORY_AUTH';
-/** Where Alpine's keys are fetched from instead of alpinelinux.org (the pins still apply). */
-const ALPINE_KEYS_URL_VARIABLE = 'WITCHERY_ALPINE_KEYS_URL';
 /** The largest epoch a tar header holds (11 octal digits): 2242-03-16. */
 const inputs_MAX_EPOCH = 0o77777777777;
 /** `getInput` semantics over an env map, plus the table's default for an empty value. */
