@@ -305,6 +305,26 @@ describe('parseApkindexText', () => {
     expect(() => parseApkindexText(`C:${C1}\nV:1\n\n`, REPO)).toThrow(FormatError)
   })
 
+  it('refuses a Q1 identity with a wrong character, length or end; the last C: line counts', () => {
+    const body = 'A'.repeat(27)
+    const stanza = (...ids: string[]) => `${ids.map((id) => `C:${id}\n`).join('')}P:a\nV:1\n\n`
+    expect(parseApkindexText(stanza(`Q1${body}=`), REPO)[0].checksum).toBe(`Q1${body}=`)
+    for (const bad of [
+      `Q1${body.slice(1)}!=`,
+      `Q1${body.slice(1)}=`,
+      `Q1${body}A=`,
+      `Q1${body}A`,
+      `Q2${body}=`,
+      `Q1${body.slice(1)}\u00e9=`
+    ]) {
+      expect(() => parseApkindexText(stanza(bad), REPO)).toThrow(/malformed C: identity/)
+    }
+    // apk's legacy MD5 identity: 32 hex digits.
+    expect(parseApkindexText(stanza('ab'.repeat(16)), REPO)[0].checksum).toBe('ab'.repeat(16))
+    expect(() => parseApkindexText(stanza(C1, 'nope'), REPO)).toThrow(/malformed C: identity/)
+    expect(parseApkindexText(stanza('nope', C1), REPO)[0].checksum).toBe(C1)
+  })
+
   it('stops a dependency list at a malformed token, as apk does', () => {
     const [pkg] = parseApkindexText(`C:${C1}\nP:a\nV:1\nD:x>=1 y =bad z\n\n`, REPO)
     expect(pkg.depends.map((d) => d.name)).toEqual(['x', 'y'])
