@@ -17,6 +17,7 @@ import { AppError } from '../src/assemble/errors.js'
 import { LinkCheckError } from '../src/assemble/link-check.js'
 import type { BuildResult, BuildSpec } from '../src/assemble/spec.js'
 import { buildApk } from './support/apk-builder.js'
+import { startServer } from './support/http-server.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { muslBuild, muslLibrary, runInChroot, unpackImage } from './support/native.js'
 import { muslPackage, synthetic } from './support/packages.js'
@@ -457,9 +458,42 @@ describe("the link check on a repository's packages", () => {
     )
     expect(result.arches[0].linkProblems).toEqual([
       '/usr/bin/needy (needy) needs libnothere.so.1, not found in /lib, /usr/local/lib, /usr/lib; ' +
-        'add a package that provides so:libnothere.so.1 to `packages`'
+        'add a package that provides so:libnothere.so.1 to `packages` (apk takes the name itself too)'
     ])
-    expect(logger.lines.join('\n')).toMatch(/x86_64: cannot name the packages to add: .*APKINDEX/)
+    expect(logger.lines.join('\n')).toMatch(
+      /warning: x86_64: link check: could not read the repositories again to name the packages to add \(.*APKINDEX/
+    )
+  })
+
+  it('names the package from the cached index, without asking the mirror again', async () => {
+    const server = await startServer({ root: repo })
+    try {
+      const logger = capture()
+      const result = await build(
+        {
+          ...local('needy-cached', ['needy']),
+          repositories: [server.url],
+          cacheDir: tmp('needy-cache'),
+          linkCheck: 'warn'
+        },
+        {
+          logger,
+          // From here on the mirror's index fails: the suggestion must come from the cache.
+          onResolved: async () => {
+            server.requests.length = 0
+            server.fault('APKINDEX', { status: 500 }, Infinity)
+          }
+        }
+      )
+      expect(result.arches[0].linkProblems).toEqual([
+        '/usr/bin/needy (needy) needs libnothere.so.1, not found in /lib, /usr/local/lib, /usr/lib; ' +
+          'add nothere to `packages` (so:libnothere.so.1)'
+      ])
+      expect(server.requests.filter((r) => r.path.includes('APKINDEX'))).toEqual([])
+      expect(logger.lines.join('\n')).not.toMatch(/could not read the repositories again/)
+    } finally {
+      await server.close()
+    }
   })
 
   it('passes once the package that provides it is there', async () => {

@@ -10,7 +10,6 @@ import { makeDirs, writeThroughTemp } from '../files.js'
 import { makeWorkDir } from '../temp.js'
 import { shrinkHeap } from '../released-memory.js'
 import {
-  ApkError,
   type EngineOptions,
   firstPackageNamed,
   installResolution,
@@ -461,8 +460,10 @@ async function linkCheck(
 
 /**
  * Names of the packages providing a name, to suggest for a missing library or command. The
- * indexes were let go after resolving, so they are opened again (from the cache, or local
- * paths); when that fails the problems are still reported, without package names.
+ * indexes were let go after resolving, so they are opened again: from the cache or local paths
+ * as they are, without revalidating (the suggestions come from what was resolved against where
+ * the cache holds it). The suggestions never decide the build: when the indexes cannot be read
+ * again, for any reason, the problems are still reported, with a generic hint.
  */
 async function providerNames(
   spec: BuildSpec,
@@ -471,10 +472,15 @@ async function providerNames(
 ): Promise<((name: string) => string[]) | undefined> {
   let repos: OpenRepositories
   try {
-    repos = await openRepositories(engineOptions(spec, plan.arch.apk, options))
+    repos = await openRepositories({
+      ...engineOptions(spec, plan.arch.apk, options),
+      indexMaxAgeSeconds: Number.MAX_SAFE_INTEGER
+    })
   } catch (error) {
-    if (!(error instanceof ApkError)) throw error
-    options.logger.info(`${plan.arch.apk}: cannot name the packages to add: ${error.message}`)
+    options.logger.warning(
+      `${plan.arch.apk}: link check: could not read the repositories again to name the ` +
+        `packages to add (${(error as Error).message})`
+    )
     return undefined
   }
   return (name) => [...new Set(providersOf(repos, name).map((p) => p.name))]

@@ -141,7 +141,7 @@ export function describeProblems(
     const names = providedNames(problem, arch)
     let offer =
       providers === undefined
-        ? `add a package that provides ${names.join(' or ')} to \`packages\``
+        ? `add a package that provides ${names.join(' or ')} to \`packages\` (apk takes the name itself too)`
         : `no package of the repositories provides ${names.join(' or ')}`
     for (const name of names) {
       const packages = providers?.(name) ?? []
