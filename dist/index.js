@@ -43652,7 +43652,7 @@ function describeProblems(problems, arch, providers) {
                 : `needs the interpreter ${problem.name}, which is not in the image`;
         const names = providedNames(problem, arch);
         let offer = providers === undefined
-            ? `add a package that provides ${names.join(' or ')} to \`packages\``
+            ? `add a package that provides ${names.join(' or ')} to \`packages\` (apk takes the name itself too)`
             : `no package of the repositories provides ${names.join(' or ')}`;
         for (const name of names) {
             const packages = providers?.(name) ?? [];
@@ -44876,18 +44876,22 @@ async function linkCheck(spec, plan, layers, options) {
 }
 /**
  * Names of the packages providing a name, to suggest for a missing library or command. The
- * indexes were let go after resolving, so they are opened again (from the cache, or local
- * paths); when that fails the problems are still reported, without package names.
+ * indexes were let go after resolving, so they are opened again: from the cache or local paths
+ * as they are, without revalidating (the suggestions come from what was resolved against where
+ * the cache holds it). The suggestions never decide the build: when the indexes cannot be read
+ * again, for any reason, the problems are still reported, with a generic hint.
  */
 async function providerNames(spec, plan, options) {
     let repos;
     try {
-        repos = await openRepositories(engineOptions(spec, plan.arch.apk, options));
+        repos = await openRepositories({
+            ...engineOptions(spec, plan.arch.apk, options),
+            indexMaxAgeSeconds: Number.MAX_SAFE_INTEGER
+        });
     }
     catch (error) {
-        if (!(error instanceof ApkError))
-            throw error;
-        options.logger.info(`${plan.arch.apk}: cannot name the packages to add: ${error.message}`);
+        options.logger.warning(`${plan.arch.apk}: link check: could not read the repositories again to name the ` +
+            `packages to add (${error.message})`);
         return undefined;
     }
     return (name) => [...new Set(providersOf(repos, name).map((p) => p.name))];
