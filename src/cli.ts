@@ -1,12 +1,9 @@
-#!/usr/bin/env node
 /**
  * The witchery command line: the engine and the image build, for local use and for tests.
  *   witchery install --root DIR --arch A --repository R… [--keys-dir K] [--allow-untrusted] [--cache-dir C] WORLD…
  *   witchery resolve --arch A --repository R… [--keys-dir K] [--allow-untrusted] WORLD…
  *   witchery build [action inputs as --name value] PACKAGE…
  */
-import * as fs from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { hostArch } from './arch.js'
 import {
@@ -161,21 +158,4 @@ function report(error: unknown): number {
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ')
-}
-
-/** Whether this module is the program node runs (also through npm's bin symlink), not an import. */
-function isEntryPoint(): boolean {
-  const script = process.argv[1]
-  if (!script) return false
-  try {
-    return fs.realpathSync(script) === fs.realpathSync(fileURLToPath(import.meta.url))
-  } catch {
-    return false
-  }
-}
-
-if (isEntryPoint()) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code
-  })
 }

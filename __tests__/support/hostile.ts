@@ -136,11 +136,14 @@ export interface CliRun {
   peakBytes?: number
   /** Node's built-in modules the child loaded (`http`, `zlib`, `internal/…`), in load order. */
   builtins?: string[]
+  /** The size of V8's young generation (new space) when the child exited, in bytes. */
+  newSpaceBytes?: number
 }
 
 /**
- * Writes the preload that reports, on exit, the child's VmHWM to WITCHERY_TEST_PEAK_FILE and
- * the built-in modules it loaded to the same path with `.builtins` added.
+ * Writes the preload that reports, on exit, the child's VmHWM to WITCHERY_TEST_PEAK_FILE, the
+ * built-in modules it loaded to the same path with `.builtins` added, and the size of its young
+ * generation with `.new-space`.
  */
 function peakPreload(dir: string): string {
   const file = path.join(dir, 'report-peak.cjs')
@@ -157,6 +160,10 @@ process.on('exit', () => {
     .filter((m) => m.startsWith('NativeModule '))
     .map((m) => m.slice('NativeModule '.length))
   fs.writeFileSync(report + '.builtins', builtins.join('\\n'))
+  const newSpace = require('node:v8')
+    .getHeapSpaceStatistics()
+    .find((space) => space.space_name === 'new_space')
+  if (newSpace) fs.writeFileSync(report + '.new-space', String(newSpace.space_size))
 })
 `
   )
@@ -207,13 +214,18 @@ export function runCli(args: string[], options: CliOptions): Promise<CliRun> {
       const builtins = fs.existsSync(builtinsFile)
         ? fs.readFileSync(builtinsFile, 'utf8').split('\n')
         : undefined
+      const newSpaceFile = `${peakFile}.new-space`
+      const newSpace = fs.existsSync(newSpaceFile)
+        ? Number(fs.readFileSync(newSpaceFile, 'utf8'))
+        : undefined
       resolve({
         code,
         signal,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         peakBytes: peak,
-        builtins
+        builtins,
+        newSpaceBytes: newSpace
       })
     })
   })

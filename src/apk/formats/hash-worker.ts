@@ -6,6 +6,7 @@
  */
 import type { Worker } from 'node:worker_threads'
 import { workerThreads } from '../../lazy-builtins.js'
+import { workerStarted } from '../../released-memory.js'
 
 // Plain CommonJS, run by `new Worker(…, { eval: true })`: nothing to bundle or find on disk.
 const WORKER_SOURCE = `
@@ -56,6 +57,7 @@ class HashWorker {
     worker.on('message', (answer: Answer) => this.settle(answer))
     worker.on('error', (error: Error) => this.fail(error))
     worker.on('exit', () => this.fail(new Error('the hashing thread stopped')))
+    worker.once('online', workerStarted)
     worker.unref()
     this.worker = worker
     return worker
