@@ -18,7 +18,7 @@ var external_node_child_process_ = __webpack_require__(421);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __webpack_require__(975);
 // EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __webpack_require__(643);
+var external_node_fs_ = __webpack_require__(24);
 ;// CONCATENATED MODULE: ./src/assemble/commit-time.ts
 /**
  * The build epoch's last fallback: HEAD's commit time, when neither the `source-date-epoch`
@@ -71,8 +71,8 @@ var external_node_os_ = __webpack_require__(161);
 var external_node_path_ = __webpack_require__(760);
 // EXTERNAL MODULE: ./src/arch.ts
 var src_arch = __webpack_require__(67);
-// EXTERNAL MODULE: ./src/apk/engine.ts + 41 modules
-var apk_engine = __webpack_require__(921);
+// EXTERNAL MODULE: ./src/apk/engine.ts + 42 modules
+var apk_engine = __webpack_require__(557);
 // EXTERNAL MODULE: ./src/assemble/errors.ts
 var errors = __webpack_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts
