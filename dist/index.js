@@ -32023,8 +32023,9 @@ function collectionsRun() {
 
 ;// CONCATENATED MODULE: ./src/young-generation.ts
 /**
- * Imported first by the action's entry point, so that V8's young generation stays at its
- * starting size from before any other module is evaluated (keepYoungGenerationSmall).
+ * Imported first by the entry points (the action's `index.ts`, the command line's `cli-bin.ts`),
+ * so that V8's young generation stays at its starting size from before any other module is
+ * evaluated (keepYoungGenerationSmall).
  */
 
 keepYoungGenerationSmall();

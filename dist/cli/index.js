@@ -9773,8 +9773,9 @@ var __webpack_exports__ = {};
 var released_memory = __nccwpck_require__(727);
 ;// CONCATENATED MODULE: ./src/young-generation.ts
 /**
- * Imported first by the action's entry point, so that V8's young generation stays at its
- * starting size from before any other module is evaluated (keepYoungGenerationSmall).
+ * Imported first by the entry points (the action's `index.ts`, the command line's `cli-bin.ts`),
+ * so that V8's young generation stays at its starting size from before any other module is
+ * evaluated (keepYoungGenerationSmall).
  */
 
 (0,released_memory/* keepYoungGenerationSmall */.Dd)();
