@@ -204,15 +204,7 @@ function coldBuild(cli: string): void {
       arg === REAL_ALPINE ? `${REAL_ALPINE}\n${community}` : arg
     )
     const beside = Array.from({ length: 3 }, () => run(CHILD_NODE, besideArgs))
-    const peaks = beside.map((r) => r.mib).filter((m) => m !== undefined)
-    const highest = peaks.length > 0 ? Math.max(...peaks) : undefined
-    row(
-      "  the same beside v3.19 community's index",
-      `${describe(medianRun(beside))}` +
-        (highest === undefined
-          ? ''
-          : `, highest ${highest.toFixed(0)} MiB: ${highest <= MEMORY_BOUND_MIB ? 'within' : 'OVER'} ${MEMORY_BOUND_MIB} MiB`)
-    )
+    row("  the same beside v3.19 community's index", againstBound(beside))
   } finally {
     childTmp = undefined
     fs.rmSync(work, { recursive: true, force: true })
@@ -221,6 +213,16 @@ function coldBuild(cli: string): void {
 
 /** The memory bound of issue #14, whatever the image size. */
 const MEMORY_BOUND_MIB = 150
+
+/** The median of `runs`, and their highest peak held to MEMORY_BOUND_MIB. */
+function againstBound(runs: Run[]): string {
+  const peaks = runs.map((r) => r.mib).filter((m) => m !== undefined)
+  if (peaks.length === 0)
+    return `${describe(medianRun(runs))} (no GNU time: peak memory not measured)`
+  const highest = Math.max(...peaks)
+  const verdict = highest <= MEMORY_BOUND_MIB ? 'within' : 'OVER'
+  return `${describe(medianRun(runs))}, highest ${highest.toFixed(0)} MiB: ${verdict} ${MEMORY_BOUND_MIB} MiB`
+}
 
 /**
  * Peak memory of `build` for synthetic images of growing size (packages of 2 MiB, half random,
@@ -241,19 +243,8 @@ function coldMemory(cli: string, sizes = [10, 50, 200, 500]): void {
         fs.rmSync(output, { force: true })
         return run(CHILD_NODE, args)
       })
-      const ours = medianRun(runs)
       const label = `cold build: synthetic ${megabytes} MB image (${repository.names.length} pkgs)`
-      const peaks = runs.map((r) => r.mib).filter((m) => m !== undefined)
-      if (peaks.length === 0) {
-        row(label, `${describe(ours)} (no GNU time: peak memory not measured)`)
-        continue
-      }
-      const highest = Math.max(...peaks)
-      const verdict = highest <= MEMORY_BOUND_MIB ? 'within' : 'OVER'
-      row(
-        label,
-        `${describe(ours)}, highest ${highest.toFixed(0)} MiB: ${verdict} ${MEMORY_BOUND_MIB} MiB`
-      )
+      row(label, againstBound(runs))
     } finally {
       childTmp = undefined
       fs.rmSync(work, { recursive: true, force: true })

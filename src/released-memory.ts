@@ -52,10 +52,7 @@ export function letGo(bytes: number): void {
   pending += bytes
   if (pending < COLLECT_AFTER) return
   pending = 0
-  const gc = collector()
-  if (gc === null) return
-  gc()
-  collections++
+  if (collectNow()) collections++
 }
 
 /**
@@ -74,7 +71,7 @@ export function shrinkHeap(): void {
   collections++
 }
 
-/** A full collection now (for tests that check what is still held); false where none can run. */
+/** A full collection now (letGo's; tests check what is still held); false where none can run. */
 export function collectNow(): boolean {
   const gc = collector()
   if (gc === null) return false

@@ -209,23 +209,22 @@ export function runCli(args: string[], options: CliOptions): Promise<CliRun> {
     })
     child.on('close', (code, signal) => {
       clearTimeout(timer)
-      const peak = fs.existsSync(peakFile) ? Number(fs.readFileSync(peakFile, 'utf8')) : undefined
-      const builtinsFile = `${peakFile}.builtins`
-      const builtins = fs.existsSync(builtinsFile)
-        ? fs.readFileSync(builtinsFile, 'utf8').split('\n')
-        : undefined
-      const newSpaceFile = `${peakFile}.new-space`
-      const newSpace = fs.existsSync(newSpaceFile)
-        ? Number(fs.readFileSync(newSpaceFile, 'utf8'))
-        : undefined
+      // What the preload wrote, if it did.
+      const reported = (suffix: string) => {
+        const file = `${peakFile}${suffix}`
+        return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined
+      }
+      const peak = reported('')
+      const builtins = reported('.builtins')
+      const newSpace = reported('.new-space')
       resolve({
         code,
         signal,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
-        peakBytes: peak,
-        builtins,
-        newSpaceBytes: newSpace
+        peakBytes: peak === undefined ? undefined : Number(peak),
+        builtins: builtins?.split('\n'),
+        newSpaceBytes: newSpace === undefined ? undefined : Number(newSpace)
       })
     })
   })
