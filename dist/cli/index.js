@@ -9066,11 +9066,8 @@ function letGo(bytes) {
     if (pending < COLLECT_AFTER)
         return;
     pending = 0;
-    const gc = collector();
-    if (gc === null)
-        return;
-    gc();
-    collections++;
+    if (collectNow())
+        collections++;
 }
 /**
  * A collection that also gives back what V8 grew the heap by, its young generation above all:
@@ -9088,7 +9085,7 @@ function shrinkHeap() {
     gc();
     collections++;
 }
-/** A full collection now (for tests that check what is still held); false where none can run. */
+/** A full collection now (letGo's; tests check what is still held); false where none can run. */
 function collectNow() {
     const gc = collector();
     if (gc === null)
