@@ -162,6 +162,31 @@ describe('splitGzipMembers', () => {
     expect(members[2].data.equals(big)).toBe(true)
     expect(members[2].end).toBe(gzs[0].length + gzs[1].length + gzs[2].length)
   })
+
+  it("inflates the last member into one buffer of its trailer's size, not pieces joined", () => {
+    const small = Buffer.from('sig'.repeat(100))
+    const middle = Buffer.from('middle'.repeat(60 * 1024))
+    const last = Buffer.from('abcdefgh'.repeat(256 * 1024))
+    const members = splitGzipMembers(
+      Buffer.concat([small, middle, last].map((b) => zlib.gzipSync(b)))
+    )
+    expect(members[0].data.equals(small)).toBe(true)
+    expect(members[1].data.equals(middle)).toBe(true)
+    expect(members[2].data.equals(last)).toBe(true)
+    // Its size and one byte: zlib's room to see the stream end.
+    expect(members[2].data.buffer.byteLength).toBe(last.length + 1)
+    // A smaller member inflated into a buffer that large is copied out to its own size.
+    expect(members[1].data.buffer.byteLength).toBeLessThan(2 * middle.length)
+  })
+
+  it("takes the trailer's size as a hint only: a lie is refused, and the limit holds", () => {
+    const data = Buffer.from('hello '.repeat(50_000))
+    const lying = zlib.gzipSync(data)
+    lying.writeUInt32LE(0xfffffff0, lying.length - 4)
+    expectFormatError(() => splitGzipMembers(lying), /ISIZE/)
+    expectFormatError(() => splitGzipMembers(lying, 1024 * 1024), /ISIZE/)
+    expectFormatError(() => splitGzipMembers(lying, 1000), /more than 1000 bytes/)
+  })
 })
 
 describe('inflateGzipStream and memberAt', () => {

@@ -98,18 +98,24 @@ interface InflateResult {
   engine: { bytesWritten: number }
 }
 
+/**
+ * @param sizeHint what the member probably inflates to (a trailer's ISIZE). When it is large,
+ *   the output goes into one buffer of that size plus one byte, so a big member is not made of
+ *   pieces that are then copied into one buffer: that doubled its memory for a moment.
+ */
 function inflateMember(
   buf: Buffer,
   start: number,
   deflateStart: number,
-  limit: number
+  limit: number,
+  sizeHint = 0
 ): GzipMember {
   let result: InflateResult
   try {
     // info: true exposes how much input the deflate stream consumed: that is where it ends.
     result = zlib.inflateRawSync(buf.subarray(deflateStart), {
       info: true,
-      chunkSize: Math.min(CHUNK, limit + 1),
+      chunkSize: sizeHint > CHUNK ? Math.min(sizeHint, limit) + 1 : Math.min(CHUNK, limit + 1),
       maxOutputLength: Math.max(1, limit)
     }) as unknown as InflateResult
   } catch (error) {
@@ -125,7 +131,9 @@ function inflateMember(
   if (trailer + TRAILER > buf.length) {
     throw new FormatError(`gzip member at byte ${start}: truncated (no trailer)`)
   }
-  const data = result.buffer
+  let data = result.buffer
+  // A hint far above what came out would keep its whole allocation alive behind the data.
+  if (data.buffer.byteLength > 2 * data.length + CHUNK) data = Buffer.from(data)
   if (buf.readUInt32LE(trailer + 4) !== data.length % 0x100000000) {
     throw new FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`)
   }
@@ -144,8 +152,10 @@ export function splitGzipMembers(buf: Buffer, limit = DEFAULT_INFLATE_LIMIT): Gz
   const members: GzipMember[] = []
   let start = 0
   let left = limit
+  // The last member's size, from the file's last bytes: an index's member is its last.
+  const lastSize = buf.length >= 4 ? buf.readUInt32LE(buf.length - 4) : 0
   while (start < buf.length) {
-    const member = inflateMember(buf, start, parseHeader(buf, start), left)
+    const member = inflateMember(buf, start, parseHeader(buf, start), left, lastSize)
     left -= member.data.length
     members.push(member)
     start = member.end
