@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -18,6 +19,7 @@ import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { buildIndex, buildIndexFromText, buildRepository } from './support/repo-builder.js'
 import { rejection } from './support/failures.js'
 import { haveShared, SHARED } from './support/shared.js'
+import { collectNow } from '../src/released-memory.js'
 
 const sharedHere = haveShared()
 
@@ -348,5 +350,116 @@ describe('parseApkindexText', () => {
     expect(first.description).toBe('café')
     expect(second.name).toBe('caf\ufffd')
     expect(second.depends.map((d) => d.name)).toEqual(['café'])
+  })
+
+  it('reads the last of a repeated detail line, and details among lines of other letters', () => {
+    const text =
+      `C:${C1}\nP:a\nV:1\nS:5\nI:9\nT:first\nD:x\nU:https://a.example\nT:second\nk:3\n\n` +
+      `C:${C2}\nP:b\nV:1\nD:y\n\n`
+    const [a, b] = parseApkindexText(text, REPO)
+    expect(a).toMatchObject({
+      size: 5,
+      installedSize: 9,
+      description: 'second',
+      url: 'https://a.example',
+      providerPriority: 3
+    })
+    expect(a.depends.map((d) => d.name)).toEqual(['x'])
+    // A stanza with no detail lines at all.
+    expect(b).toMatchObject({ size: 0, description: '', url: '', origin: undefined })
+  })
+})
+
+/**
+ * An index's table keeps its own copy of what it needs, so the index's bytes can go once it is
+ * read: a table made from them must not point into them.
+ */
+describe('the table of an index keeps nothing of its bytes', () => {
+  const C = (i: number) => `Q1${i.toString(36).padStart(27, 'A')}=`
+
+  /** An index of `count` packages, one with a description longer than a megabyte. */
+  function indexText(count: number): string {
+    const stanzas: string[] = []
+    for (let i = 0; i < count; i++) {
+      const description = i === 7 ? 'long '.repeat(300_000) : `package ${i} (caf\u00e9)`
+      stanzas.push(
+        `C:${C(i)}\nP:pkg-${i}\nV:1.${i}-r0\nA:x86_64\nS:${1000 + i}\nI:${2000 + i}\n` +
+          `T:${description}\nU:https://example.org/${i % 5}\nL:MIT\no:origin-${i % 5}\n` +
+          `m:Maintainer <m@example.org>\nt:${1700000000 + i}\nc:${'c'.repeat(40)}\n` +
+          `D:so:libc.musl-x86_64.so.1 dep-${i % 3}>=1.0\np:cmd:pkg-${i}=1.${i}-r0\n\n`
+      )
+    }
+    return stanzas.join('')
+  }
+
+  it('makes the same packages after the bytes it was read from are overwritten', () => {
+    const text = indexText(40)
+    const bytes = Buffer.from(text, 'utf8')
+    const table = readIndexTable(bytes, REPO)
+    bytes.fill(0x21)
+    const made = table.all()
+    expect(made).toEqual(parseApkindexText(text, REPO))
+    expect(made[7].description).toHaveLength(1_500_000)
+    expect(made[3]).toMatchObject({ description: 'package 3 (café)', buildTime: 1700000003 })
+  })
+
+  it('holds its numbers in typed arrays of their exact size', () => {
+    const table = readIndexTable(Buffer.from(indexText(300)), REPO)
+    expect(table.count).toBe(300)
+    for (const column of [table.installedSizes, table.priorities, table.repositories]) {
+      expect(column).toHaveLength(300)
+    }
+    expect(table.installedSizes[299]).toBe(2299)
+    // Per row: two depends, one provide, no install_if.
+    expect(table.listStarts).toBeInstanceOf(Int32Array)
+    expect(table.listStarts).toHaveLength(300 * 3 + 1)
+    expect(table.lists).toBeInstanceOf(Int32Array)
+    expect(table.lists).toHaveLength(300 * 3)
+    expect(table.dependencies(299, 0).map((d) => d.name)).toEqual([
+      'so:libc.musl-x86_64.so.1',
+      'dep-2'
+    ])
+  })
+
+  /** Reads an index from bytes nothing else refers to; a WeakRef to those bytes. */
+  function readDropped(text: string) {
+    const bytes = Buffer.from(text, 'utf8')
+    return { table: readIndexTable(bytes, REPO), bytes: new WeakRef(bytes) }
+  }
+
+  it('lets the bytes be collected while the table lives', async () => {
+    const { table, bytes } = readDropped(indexText(2000))
+    // A WeakRef holds its target until the current job ends: the collection comes in the next.
+    await nextTurn()
+    expect(collectNow()).toBe(true)
+    await nextTurn()
+    expect(bytes.deref()).toBeUndefined()
+    expect(table.package(1999).name).toBe('pkg-1999')
+    expect(table.package(0).url).toBe('https://example.org/0')
+  })
+
+  it('keeps nothing of the downloaded file either (readApkindex)', async () => {
+    const key = generateSigningKey()
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-index-held-'))
+    try {
+      const keysDir = path.join(dir, 'keys')
+      writeKeysDir(keysDir, [key])
+      const keyring = await Keyring.load({ keysDir })
+      const file = buildIndexFromText(indexText(50), key)
+      const read = async () => {
+        const bytes = Buffer.from(file)
+        return { index: await readApkindex(bytes, REPO, { keyring }), bytes: new WeakRef(bytes) }
+      }
+      const { index, bytes } = await read()
+      await nextTurn()
+      expect(collectNow()).toBe(true)
+      await nextTurn()
+      expect(bytes.deref()).toBeUndefined()
+      expect(index.packages).toHaveLength(50)
+      // What the caller may count as let go of: the file and what it inflated to.
+      expect(index.bytesRead).toBe(file.length + Buffer.byteLength(indexText(50)))
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

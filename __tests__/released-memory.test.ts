@@ -1,5 +1,12 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { COLLECT_AFTER, collectionsRun, letGo, shrinkHeap } from '../src/released-memory.js'
+import {
+  COLLECT_AFTER,
+  COLLECT_AT_ONCE,
+  collectionsRun,
+  letGo,
+  letGoAtOnce,
+  shrinkHeap
+} from '../src/released-memory.js'
 
 /** A Buffer nothing refers to but a WeakRef (made in a function, so no local keeps it). */
 function droppedBuffer(): WeakRef<Buffer> {
@@ -36,6 +43,27 @@ describe('letGo', () => {
     letGo(COLLECT_AFTER)
     expect((globalThis as { gc?: unknown }).gc).toBeUndefined()
     expect(vm.runInNewContext('typeof gc')).toBe('undefined')
+  })
+})
+
+describe('letGoAtOnce', () => {
+  it('collects once COLLECT_AT_ONCE bytes are let go of, counting what letGo counted', async () => {
+    letGo(COLLECT_AFTER) // whatever was counted before starts again from nothing
+    const before = collectionsRun()
+    letGoAtOnce(COLLECT_AT_ONCE - 2)
+    letGoAtOnce(-1)
+    expect(collectionsRun()).toBe(before)
+    letGo(1)
+    expect(collectionsRun()).toBe(before)
+    const dropped = droppedBuffer()
+    await nextTurn()
+    letGoAtOnce(1)
+    expect(collectionsRun()).toBe(before + 1)
+    await nextTurn()
+    expect(dropped.deref()).toBeUndefined()
+    // The count starts again from nothing, for letGo too.
+    letGo(COLLECT_AFTER - 1)
+    expect(collectionsRun()).toBe(before + 1)
   })
 })
 

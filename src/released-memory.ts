@@ -48,11 +48,29 @@ function collector(): (() => void) | null {
 
 /** Counts `bytes` of Buffers let go of; collects once COLLECT_AFTER have added up. */
 export function letGo(bytes: number): void {
+  count(bytes, COLLECT_AFTER)
+}
+
+/** Adds `bytes` to what waits; collects once that comes to `limit`. */
+function count(bytes: number, limit: number): void {
   if (!(bytes > 0)) return
   pending += bytes
-  if (pending < COLLECT_AFTER) return
+  if (pending < limit) return
   pending = 0
   if (collectNow()) collections++
+}
+
+/** Bytes let go of at once that are worth a collection of their own (letGoAtOnce). */
+export const COLLECT_AT_ONCE = 2 * 1024 * 1024
+
+/**
+ * Counts `bytes` of Buffers let go of together, at a moment when the next step is about to build
+ * something large (the indexes' files and inflated bytes, once their tables are read: 12 MiB on
+ * main + community). With what letGo counted, COLLECT_AT_ONCE of them are collected at once;
+ * else they would wait under what that step builds, as live as ever to the system.
+ */
+export function letGoAtOnce(bytes: number): void {
+  count(bytes, COLLECT_AT_ONCE)
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
+import { letGoAtOnce } from '../released-memory.js'
 import { findArch, archNames } from '../arch.js'
 import { makeWorkDir } from '../temp.js'
 import { parseApkindexText, readApkindex } from './formats/apkindex.js'
@@ -310,6 +311,8 @@ export async function openRepositories(options: EngineOptions): Promise<OpenRepo
       logger
     })
     const tables = indexes.map((index) => index.table)
+    // The indexes' files and inflated bytes are garbage now: returned before a graph is built.
+    letGoAtOnce(indexes.reduce((sum, index) => sum + index.bytesRead, 0))
     return {
       arch: options.arch,
       repositories,

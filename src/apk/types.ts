@@ -126,6 +126,11 @@ export interface RepositoryIndex {
   readonly packages: RepoPackage[]
   /** Name of the key file whose signature verified the index; undefined when untrusted was allowed. */
   signer?: string
+  /**
+   * The bytes of the APKINDEX.tar.gz and of the index it inflated to: what the caller lets go of
+   * once it drops the file (the table keeps none of them).
+   */
+  bytesRead: number
 }
 
 export type TarEntryType =

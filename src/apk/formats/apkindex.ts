@@ -11,6 +11,7 @@ import { GzipLimitError, inflateGzipStream, memberAt, readGzipMember } from './g
 import type { Keyring } from '../keys/keyring.js'
 import { leadingUint } from './pkginfo.js'
 import { ByteKeys } from './byte-keys.js'
+import { IndexDetails, IndexDetailsBuilder, isDetailLetter } from './index-details.js'
 import { parseSignatureName, verifyRsaSignature, type SignatureAlgorithm } from './signature.js'
 import { scanTar } from './tar.js'
 import {
@@ -44,10 +45,10 @@ export const SIGNATURE_MEMBER_LIMIT = 1024 * 1024
 export const INDEX_INFLATE_LIMIT = 128 * 1024 * 1024
 
 /**
- * Uppercase letters the scan passes over: S T U L, read when a package is made, and F M R Z,
- * which only the installed database uses (an index's copy of them is ignored).
+ * Uppercase letters the scan passes over: F M R Z, which only the installed database uses (an
+ * index's copy of them is ignored).
  */
-const IGNORED_UPPERCASE = new Set([...'STULFMRZ'].map((c) => c.charCodeAt(0)))
+const IGNORED_UPPERCASE = new Set([...'FMRZ'].map((c) => c.charCodeAt(0)))
 
 const NEWLINE = 0x0a
 const SPACE = 0x20
@@ -77,12 +78,12 @@ function decode(bytes: Buffer, start: number, end: number): string {
 
 /**
  * One pass over the index bytes, reading what the solver needs of every stanza (C P V A I k D p
- * i) into a PackageTable, and where each stanza starts, for the rest (S T U L o m t c) to be read
- * when a package is made. Values kept are decoded on their own (UTF-8 where they hold non-ASCII
- * bytes), so no kept string holds on to the index. Subpackages of one origin repeat names and
- * versions, and most dependency tokens repeat across packages: equal bytes are recognised in
- * place (ByteKeys), each distinct value becomes one shared string, each distinct token one
- * shared, frozen Dependency.
+ * i) into a PackageTable, and the rest (S T U L o m t c) into IndexDetails, for when a package is
+ * made. Values kept are decoded on their own (UTF-8 where they hold non-ASCII bytes), and the
+ * details are copied out, so nothing kept holds on to the index: it can go once it is read.
+ * Subpackages of one origin repeat names and versions, and most dependency tokens repeat across
+ * packages: equal bytes are recognised in place (ByteKeys), each distinct value becomes one
+ * shared string, each distinct token one shared, frozen Dependency.
  */
 class IndexScanner {
   private readonly strings = new Map<string, string>()
@@ -93,7 +94,9 @@ class IndexScanner {
   private readonly tokenKeys: ByteKeys
   private readonly tokenOf: number[] = []
   private readonly tokens: Dependency[] = []
-  private readonly stanzaStarts: number[] = []
+  private readonly details: IndexDetailsBuilder
+  /** The finished details, for the table's packages (a holder: the table must not keep `this`). */
+  private readonly madeDetails: { details?: IndexDetails } = {}
   readonly table: PackageTable
 
   // The stanza being read.
@@ -116,9 +119,11 @@ class IndexScanner {
     // bytes and one distinct name, version or arch per 250 or so.
     this.valueKeys = new ByteKeys(bytes, bytes.length >> 8)
     this.tokenKeys = new ByteKeys(bytes, bytes.length >> 7)
-    const starts = this.stanzaStarts
+    this.details = new IndexDetailsBuilder(bytes)
+    const made = this.madeDetails
+    // Set when the scan ends, before anyone has the table.
     this.table = new PackageTable(this.tokens, (table, row) =>
-      materialize(table, row, bytes, starts[row])
+      materialize(table, row, made.details as IndexDetails)
     )
   }
 
@@ -152,11 +157,17 @@ class IndexScanner {
     return value
   }
 
-  private intern(value: string): string {
+  /**
+   * The one string of this value. `at`, when not -1, is where the value's bytes start: a value
+   * met for the first time is then made a string of its own from them. A piece cut from a
+   * token's string would hold on to the whole token, for each of tens of thousands of names.
+   */
+  private intern(value: string, at = -1): string {
     const known = this.strings.get(value)
     if (known !== undefined) return known
-    this.strings.set(value, value)
-    return value
+    const own = at < 0 ? value : this.bytes.toString('latin1', at, at + value.length)
+    this.strings.set(own, own)
+    return own
   }
 
   /** Like parseDependencies: space separated, and a malformed token ends the line's list. */
@@ -180,10 +191,17 @@ class IndexScanner {
     if (!this.tokenKeys.added) return this.tokenOf[key]
     let at = -1
     try {
-      const parsed = parseDependency(decode(this.bytes, start, end), this.validVersion)
-      // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`).
-      parsed.name = this.intern(parsed.name)
-      if (parsed.version !== undefined) parsed.version = this.intern(parsed.version)
+      const text = decode(this.bytes, start, end)
+      const parsed = parseDependency(text, this.validVersion)
+      // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`). In an
+      // ASCII token (one byte a character), the name follows the `!`, the version ends it.
+      const ascii = text.length === end - start
+      const nameAt = start + (parsed.conflict ? 1 : 0)
+      parsed.name = this.intern(parsed.name, ascii ? nameAt : -1)
+      const version = parsed.version
+      if (version !== undefined) {
+        parsed.version = this.intern(version, ascii ? end - version.length : -1)
+      }
       at = this.tokens.length
       // Shared by every package that lists the token, so frozen: nobody may change it.
       this.tokens.push(Object.freeze(parsed))
@@ -224,8 +242,11 @@ class IndexScanner {
         this.dependencies(start, end, this.installIf)
         return
     }
-    // Lowercase letters are either read when a package is made (S T U L o m t c are), or
-    // ignored, as are the letters only the installed database uses.
+    if (isDetailLetter(letter)) {
+      this.details.line(start - 2, end)
+      return
+    }
+    // Other lowercase letters are ignored, as are the letters only the installed database uses.
     if ((letter >= 0x61 && letter <= 0x7a) || IGNORED_UPPERCASE.has(letter)) return
     // apk: anything else is a feature this reader lacks.
     this.uninstallable = true
@@ -242,9 +263,10 @@ class IndexScanner {
     this.depends.length = 0
     this.provides.length = 0
     this.installIf.length = 0
+    this.details.startStanza()
   }
 
-  private finishStanza(start: number, firstLine: number, seen: Set<string>): void {
+  private finishStanza(firstLine: number, seen: Set<string>): void {
     const where = () => `index of ${this.repository.url}, stanza at line ${firstLine}`
     if (!this.name || !this.version) {
       throw new FormatError(`${where()}: no P: (name) or V: (version) line; the index is damaged.`)
@@ -257,7 +279,7 @@ class IndexScanner {
     // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
     if (this.uninstallable || seen.has(this.checksum)) return
     seen.add(this.checksum)
-    this.stanzaStarts.push(start)
+    this.details.addRow()
     this.table.add(
       {
         checksum: this.checksum,
@@ -278,7 +300,6 @@ class IndexScanner {
     const bytes = this.bytes
     const seen = new Set<string>()
     let inStanza = false
-    let stanzaStart = 0
     let firstLine = 0
     let lineNo = 0
     let pos = 0
@@ -290,27 +311,28 @@ class IndexScanner {
       const start = pos
       pos = end + 1
       if (end - start < 2) {
-        if (inStanza) this.finishStanza(stanzaStart, firstLine, seen)
+        if (inStanza) this.finishStanza(firstLine, seen)
         inStanza = false
         continue
       }
       if (!inStanza) {
         inStanza = true
-        stanzaStart = start
         firstLine = lineNo
         this.startStanza()
       }
       this.field(bytes[start], start + 2, end)
     }
+    this.madeDetails.details = this.details.finish()
+    this.table.seal()
     return this.table
   }
 }
 
 /**
- * Row `row` as a whole package: the table's fields, and the stanza's other lines read again
- * from where it starts (a repeated letter: the last one counts, as in apk).
+ * Row `row` as a whole package: the table's fields, and the stanza's other lines from the
+ * details (a repeated letter: the last one counts, as in apk).
  */
-function materialize(table: PackageTable, row: number, bytes: Buffer, start: number): RepoPackage {
+function materialize(table: PackageTable, row: number, details: IndexDetails): RepoPackage {
   const pkg: RepoPackage = {
     checksum: table.checksums[row],
     name: table.names[row],
@@ -334,12 +356,9 @@ function materialize(table: PackageTable, row: number, bytes: Buffer, start: num
     triggers: NO_TRIGGERS,
     repository: table.repositories[row]
   }
-  let pos = start
-  for (;;) {
-    const end = bytes.indexOf(NEWLINE, pos)
-    if (end < 0 || end - pos < 2) break
-    const value = (): string => decode(bytes, pos + 2, end)
-    switch (bytes[pos]) {
+  details.lines(row, (letter, bytes, start, end) => {
+    const value = (): string => decode(bytes, start, end)
+    switch (letter) {
       case 0x53: // S
         pkg.size = leadingUint(value())
         break
@@ -365,8 +384,7 @@ function materialize(table: PackageTable, row: number, bytes: Buffer, start: num
         pkg.commit = value()
         break
     }
-    pos = end + 1
-  }
+  })
   return pkg
 }
 
@@ -611,14 +629,29 @@ export async function readApkindex(
   )
   const { description, text } = readIndexText(entries, repository)
   const table = readIndexTable(text, repository)
+  return indexOf(repository, description, table, verified?.signer, bytes.length + text.length)
+}
+
+/**
+ * The index as callers keep it. Made apart from readApkindex: a getter made there would share
+ * its scope, and with it the downloaded file's bytes, for as long as the index lives.
+ */
+function indexOf(
+  repository: Repository,
+  description: string,
+  table: PackageTable,
+  signer: string | undefined,
+  bytesRead: number
+): RepositoryIndex {
   const index: RepositoryIndex = {
     repository,
     description,
     table,
     get packages() {
       return table.all()
-    }
+    },
+    bytesRead
   }
-  if (verified) index.signer = verified.signer
+  if (signer !== undefined) index.signer = signer
   return index
 }

@@ -27,18 +27,32 @@ export interface PackageRow {
   repository: number
 }
 
+/** A typed array twice as long, its first `used` numbers copied. */
+function grown<T extends Int32Array | Float64Array>(
+  array: T,
+  used: number,
+  make: (n: number) => T
+) {
+  const larger = make(Math.max(16, array.length * 2))
+  larger.set(array.subarray(0, used))
+  return larger
+}
+
 export class PackageTable {
   readonly checksums: string[] = []
   readonly names: string[] = []
   readonly versions: string[] = []
   readonly arches: (string | undefined)[] = []
-  readonly installedSizes: number[] = []
-  readonly priorities: number[] = []
-  readonly repositories: number[] = []
+  // The numbers are in typed arrays, 4 or 8 bytes each and no more: the index of main + community
+  // has 23,000 rows and 150,000 list entries. Each may hold spare room past its rows until seal.
+  installedSizes = new Float64Array(0)
+  priorities = new Float64Array(0)
+  repositories = new Int32Array(0)
   /** Where each row's depends, provides and install_if start in `lists`: 3 per row, then the end. */
-  readonly listStarts: number[] = [0]
+  listStarts = new Int32Array(16)
   /** Token positions (in `tokens`) of every row's lists, one after the other. */
-  readonly lists: number[] = []
+  lists = new Int32Array(0)
+  private listsUsed = 0
   private readonly objects: (RepoPackage | undefined)[] = []
   private made = 0
   private byChecksum: Map<string, number> | undefined
@@ -58,17 +72,46 @@ export class PackageTable {
 
   /** Adds a row; its lists are token positions. */
   add(row: PackageRow, depends: number[], provides: number[], installIf: number[]): void {
+    const at = this.names.length
     this.checksums.push(row.checksum)
     this.names.push(row.name)
     this.versions.push(row.version)
     this.arches.push(row.arch)
-    this.installedSizes.push(row.installedSize)
-    this.priorities.push(row.providerPriority)
-    this.repositories.push(row.repository)
-    for (const list of [depends, provides, installIf]) {
-      for (let i = 0; i < list.length; i++) this.lists.push(list[i])
-      this.listStarts.push(this.lists.length)
+    if (at === this.repositories.length) {
+      const f64 = (n: number) => new Float64Array(n)
+      this.installedSizes = grown(this.installedSizes, at, f64)
+      this.priorities = grown(this.priorities, at, f64)
+      this.repositories = grown(this.repositories, at, (n) => new Int32Array(n))
     }
+    this.installedSizes[at] = row.installedSize
+    this.priorities[at] = row.providerPriority
+    this.repositories[at] = row.repository
+    if (at * 3 + 4 > this.listStarts.length) {
+      this.listStarts = grown(this.listStarts, at * 3 + 1, (n) => new Int32Array(n))
+    }
+    this.addList(at * 3 + 1, depends)
+    this.addList(at * 3 + 2, provides)
+    this.addList(at * 3 + 3, installIf)
+  }
+
+  private addList(end: number, list: number[]): void {
+    const used = this.listsUsed
+    while (used + list.length > this.lists.length) {
+      this.lists = grown(this.lists, used, (n) => new Int32Array(n))
+    }
+    for (let i = 0; i < list.length; i++) this.lists[used + i] = list[i]
+    this.listsUsed = used + list.length
+    this.listStarts[end] = this.listsUsed
+  }
+
+  /** Gives back the spare room of the number columns, once every row is added. */
+  seal(): void {
+    const rows = this.count
+    this.installedSizes = this.installedSizes.slice(0, rows)
+    this.priorities = this.priorities.slice(0, rows)
+    this.repositories = this.repositories.slice(0, rows)
+    this.listStarts = this.listStarts.slice(0, rows * 3 + 1)
+    this.lists = this.lists.slice(0, this.listsUsed)
   }
 
   /** The tokens of one of a row's lists (DEPENDS, PROVIDES or INSTALL_IF), as a new array. */
@@ -166,5 +209,6 @@ export function tableOfPackages(packages: RepoPackage[]): PackageTable {
       positionsOf(pkg.installIf)
     )
   }
+  table.seal()
   return table
 }
