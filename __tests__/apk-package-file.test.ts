@@ -339,7 +339,7 @@ describe('readApkPackageAsync gives what readApkPackage gives', () => {
     scripts: { 'post-install': '#!/bin/sh\n' },
     files: [
       { path: 'usr/lib/big1.so', content: big(1), mode: 0o755 },
-      // Over a megabyte of files: their digests are computed on the hashing thread.
+      // Over a megabyte of files: one data section inflated on the thread pool.
       { path: 'usr/lib/big2.so', content: crypto.randomBytes(1200 * 1024) },
       { path: 'usr/lib/small', content: 'small' },
       { path: 'usr/lib/link.so', type: 'symlink', target: 'big1.so' }

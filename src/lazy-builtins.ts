@@ -1,15 +1,13 @@
 /**
  * Node's built-in modules that only some runs need, loaded on first use. Loading `node:https`
- * (which brings tls, net and http) takes 8-12 ms of a cold start and `node:worker_threads` 2-3
- * ms, on Node 20 and 24: a resolve or a build from local repositories opens no connection, and a
- * resolve starts no thread.
+ * (which brings tls, net and http) takes 8-12 ms of a cold start, on Node 20 and 24: a resolve or
+ * a build from local repositories opens no connection.
  */
 import { createRequire } from 'node:module'
 import type * as Http from 'node:http'
 import type * as Https from 'node:https'
 import type * as Net from 'node:net'
 import type * as Tls from 'node:tls'
-import type * as WorkerThreads from 'node:worker_threads'
 
 const load = createRequire(import.meta.url)
 
@@ -23,4 +21,3 @@ export const http = lazy<typeof Http>('node:http')
 export const https = lazy<typeof Https>('node:https')
 export const net = lazy<typeof Net>('node:net')
 export const tls = lazy<typeof Tls>('node:tls')
-export const workerThreads = lazy<typeof WorkerThreads>('node:worker_threads')

@@ -99,7 +99,6 @@ export function collectNow(): boolean {
 
 /** V8's growth factor of the young generation, 1: it keeps the size it starts with. */
 const SMALL_YOUNG_GENERATION = '--semi-space-growth-factor=1'
-let youngGenerationKept = false
 
 /**
  * Keeps V8's young generation at the size it starts with (1 MiB), for the rest of the process:
@@ -112,17 +111,7 @@ let youngGenerationKept = false
  * often.
  */
 export function keepYoungGenerationSmall(): void {
-  youngGenerationKept = true
   v8.setFlagsFromString(SMALL_YOUNG_GENERATION)
-}
-
-/**
- * Called once a worker thread runs (its `online` event). Node 20 sets V8's flags back to the
- * process's own while a worker starts: the young generation grew to 32 MiB again after the
- * hashing thread started. So keepYoungGenerationSmall's setting is made again. Node 24 keeps it.
- */
-export function workerStarted(): void {
-  if (youngGenerationKept) v8.setFlagsFromString(SMALL_YOUNG_GENERATION)
 }
 
 /** How many collections letGo and shrinkHeap have run in this process (for tests and the bench). */
