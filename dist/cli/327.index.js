@@ -72,7 +72,7 @@ var external_node_path_ = __webpack_require__(760);
 // EXTERNAL MODULE: ./src/arch.ts
 var src_arch = __webpack_require__(67);
 // EXTERNAL MODULE: ./src/apk/engine.ts + 42 modules
-var apk_engine = __webpack_require__(557);
+var apk_engine = __webpack_require__(389);
 // EXTERNAL MODULE: ./src/assemble/errors.ts
 var errors = __webpack_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts

@@ -2,7 +2,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 557:
+/***/ 389:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38,6 +38,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var promises_ = __nccwpck_require__(455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(760);
+// EXTERNAL MODULE: ./src/released-memory.ts + 2 modules
+var released_memory = __nccwpck_require__(727);
 // EXTERNAL MODULE: ./src/arch.ts
 var src_arch = __nccwpck_require__(67);
 // EXTERNAL MODULE: ./src/temp.ts
@@ -474,9 +476,9 @@ function parseDependency(token, validVersion = isValidVersion) {
     const name = token.slice(nameStart, tagged ? at : opStart);
     if (name === '')
         throw new FormatError(`dependency '${token}': missing package name`);
-    const dep = { name, op, conflict };
-    if (version !== undefined)
-        dep.version = version;
+    // Each shape made whole by one literal: a property added after it is made goes to a separate
+    // store, which for the tens of thousands of tokens of an index cost a megabyte and more.
+    const dep = version === undefined ? { name, op, conflict } : { name, op, conflict, version };
     if (tagged)
         dep.tag = token.slice(at + 1, opStart);
     return dep;
@@ -683,13 +685,18 @@ class GzipLimitError extends FormatError {
         this.limit = limit;
     }
 }
-function inflateMember(buf, start, deflateStart, limit) {
+/**
+ * @param sizeHint what the member probably inflates to (a trailer's ISIZE). When it is large,
+ *   the output goes into one buffer of that size plus one byte, so a big member is not made of
+ *   pieces that are then copied into one buffer: that doubled its memory for a moment.
+ */
+function inflateMember(buf, start, deflateStart, limit, sizeHint = 0) {
     let result;
     try {
         // info: true exposes how much input the deflate stream consumed: that is where it ends.
         result = external_node_zlib_.inflateRawSync(buf.subarray(deflateStart), {
             info: true,
-            chunkSize: Math.min(CHUNK, limit + 1),
+            chunkSize: sizeHint > CHUNK ? Math.min(sizeHint, limit) + 1 : Math.min(CHUNK, limit + 1),
             maxOutputLength: Math.max(1, limit)
         });
     }
@@ -703,7 +710,10 @@ function inflateMember(buf, start, deflateStart, limit) {
     if (trailer + TRAILER > buf.length) {
         throw new FormatError(`gzip member at byte ${start}: truncated (no trailer)`);
     }
-    const data = result.buffer;
+    let data = result.buffer;
+    // A hint far above what came out would keep its whole allocation alive behind the data.
+    if (data.buffer.byteLength > 2 * data.length + CHUNK)
+        data = Buffer.from(data);
     if (buf.readUInt32LE(trailer + 4) !== data.length % 0x100000000) {
         throw new FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`);
     }
@@ -722,8 +732,10 @@ function splitGzipMembers(buf, limit = DEFAULT_INFLATE_LIMIT) {
     const members = [];
     let start = 0;
     let left = limit;
+    // The last member's size, from the file's last bytes: an index's member is its last.
+    const lastSize = buf.length >= 4 ? buf.readUInt32LE(buf.length - 4) : 0;
     while (start < buf.length) {
-        const member = inflateMember(buf, start, parseHeader(buf, start), left);
+        const member = inflateMember(buf, start, parseHeader(buf, start), left, lastSize);
         left -= member.data.length;
         members.push(member);
         start = member.end;
@@ -976,6 +988,109 @@ class ByteKeys {
     }
 }
 
+;// CONCATENATED MODULE: ./src/apk/formats/index-details.ts
+/**
+ * The lines of an index that only a whole package needs (S T U L o m t c: size, description,
+ * URL, licence, origin, maintainer, build time, commit), kept apart from the index so that its
+ * bytes can go once it is read. They are half an index's bytes, and they sit together in a
+ * stanza (apk writes S I T U L o m t c in a row): each stanza's run of them, from the first to
+ * the last, is copied once, as it is, into blocks of a megabyte.
+ */
+/** The letters kept. */
+const KEPT = new Uint8Array(128);
+for (const c of 'STULomtc')
+    KEPT[c.charCodeAt(0)] = 1;
+function isDetailLetter(letter) {
+    return letter < 128 && KEPT[letter] === 1;
+}
+/** A block's size: runs are copied into blocks this large (a longer run gets its own). */
+const BLOCK = 1024 * 1024;
+/** The kept lines of every package of one index, in table row order. */
+class IndexDetails {
+    blocks;
+    rows;
+    constructor(blocks, 
+    /** Per row: the block of its run (-1: none), where the run starts, where it ends. */
+    rows) {
+        this.blocks = blocks;
+        this.rows = rows;
+    }
+    /**
+     * Calls `each` with the letter and the value's bytes [start, end) of each line of row `row`'s
+     * run, in the stanza's order (lines of other letters inside the run are passed too).
+     */
+    lines(row, each) {
+        const block = this.rows[row * 3];
+        if (block < 0)
+            return;
+        const bytes = this.blocks[block];
+        const last = this.rows[row * 3 + 2];
+        let pos = this.rows[row * 3 + 1];
+        while (pos < last) {
+            let end = bytes.indexOf(0x0a, pos);
+            if (end < 0 || end > last)
+                end = last;
+            if (end - pos >= 2)
+                each(bytes[pos], bytes, pos + 2, end);
+            pos = end + 1;
+        }
+    }
+    /** The bytes held, for tests and measurements. */
+    get byteLength() {
+        return this.blocks.reduce((sum, b) => sum + b.byteLength, 0) + this.rows.byteLength;
+    }
+}
+/** Gathers the kept lines while an index is scanned, stanza by stanza. */
+class IndexDetailsBuilder {
+    bytes;
+    blocks = [];
+    block;
+    used = 0;
+    rows = [];
+    first = -1;
+    last = -1;
+    constructor(bytes) {
+        this.bytes = bytes;
+    }
+    /** Forgets the lines of the stanza read before. */
+    startStanza() {
+        this.first = -1;
+        this.last = -1;
+    }
+    /** The stanza has a kept line, its letter at `lineStart`, its newline at `lineEnd`. */
+    line(lineStart, lineEnd) {
+        if (this.first < 0)
+            this.first = lineStart;
+        this.last = lineEnd;
+    }
+    /** The stanza read becomes the next row. */
+    addRow() {
+        if (this.first < 0) {
+            this.rows.push(-1, 0, 0);
+            return;
+        }
+        const length = this.last - this.first;
+        if (this.block === undefined || this.used + length > this.block.length) {
+            this.block = Buffer.allocUnsafeSlow(Math.max(BLOCK, length));
+            this.blocks.push(this.block);
+            this.used = 0;
+        }
+        this.bytes.copy(this.block, this.used, this.first, this.last);
+        this.rows.push(this.blocks.length - 1, this.used, this.used + length);
+        this.used += length;
+    }
+    /** What was gathered; the last block cut to what it holds. Nothing points into the index. */
+    finish() {
+        const blocks = this.blocks;
+        if (blocks.length > 0) {
+            const exact = Buffer.allocUnsafeSlow(this.used);
+            this.block.copy(exact, 0, 0, this.used);
+            blocks[blocks.length - 1] = exact;
+        }
+        return new IndexDetails(blocks, Int32Array.from(this.rows));
+    }
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(598);
 ;// CONCATENATED MODULE: ./src/apk/formats/signature.ts
@@ -1106,7 +1221,7 @@ function verifyRsaDigest(alg, digest, key, sig) {
  * tars, so a stream that simply stops on a block boundary is fine.
  */
 
-const BLOCK = 512;
+const tar_BLOCK = 512;
 // apk refuses names and link targets of PATH_MAX - 10 bytes or more.
 const MAX_PATH = 4096 - 10;
 const TYPES = {
@@ -1288,7 +1403,7 @@ class Stream {
 }
 /** After the end-of-archive blocks only zero-name blocks may follow, and no partial block. */
 function checkAfterEnd(stream, pos) {
-    for (; pos + BLOCK <= stream.length; pos += BLOCK) {
+    for (; pos + tar_BLOCK <= stream.length; pos += tar_BLOCK) {
         if (stream.read(pos, 1)[0] !== 0) {
             throw new FormatError(`tar data at byte ${pos} after end of archive`);
         }
@@ -1308,10 +1423,10 @@ function scanTar(input, options = {}) {
     let pending = freshPending();
     let zeroBlocks = 0;
     let pos = 0;
-    while (pos + BLOCK <= stream.length) {
-        const header = stream.read(pos, BLOCK);
+    while (pos + tar_BLOCK <= stream.length) {
+        const header = stream.read(pos, tar_BLOCK);
         if (header[0] === 0) {
-            pos += BLOCK;
+            pos += tar_BLOCK;
             if (++zeroBlocks === 2) {
                 checkAfterEnd(stream, pos);
                 return { entries, offsets, ended: true, globalHeaders };
@@ -1323,7 +1438,7 @@ function scanTar(input, options = {}) {
         }
         const numbers = numbersOf(header, pos);
         const size = numbers.size;
-        const dataStart = pos + BLOCK;
+        const dataStart = pos + tar_BLOCK;
         if (dataStart + size > stream.length) {
             throw new FormatError(`tar entry at byte ${pos}: truncated (${size} bytes of data expected)`);
         }
@@ -1348,7 +1463,7 @@ function scanTar(input, options = {}) {
             globalHeaders.push(pos);
         }
         // 'g', 'K' and unknown types are skipped; their PAX/long name state carries over, as in apk.
-        pos = Math.min(stream.length, dataStart + Math.ceil(size / BLOCK) * BLOCK);
+        pos = Math.min(stream.length, dataStart + Math.ceil(size / tar_BLOCK) * tar_BLOCK);
     }
     if (pos < stream.length)
         throw new FormatError(`partial tar block at byte ${pos}`);
@@ -1373,7 +1488,7 @@ class TarStreamReader {
     held = [];
     heldBytes = 0;
     /** Bytes still wanted by the current state. */
-    left = BLOCK;
+    left = tar_BLOCK;
     /** Stream offset of the next byte pushed. */
     pos = 0;
     zeroBlocks = 0;
@@ -1412,7 +1527,7 @@ class TarStreamReader {
     /** The stream ended: fails on a cut entry or a partial block. */
     end() {
         if (this.state === 'body' || this.state === 'meta') {
-            const at = this.body?.at ?? this.pos - this.heldBytes - BLOCK;
+            const at = this.body?.at ?? this.pos - this.heldBytes - tar_BLOCK;
             throw new FormatError(`tar entry at byte ${at}: truncated (its data is cut short)`);
         }
         if (this.heldBytes > 0) {
@@ -1428,11 +1543,11 @@ class TarStreamReader {
     }
     expectHeader() {
         this.state = this.zeroBlocks >= 2 ? 'ended' : 'header';
-        this.left = BLOCK;
+        this.left = tar_BLOCK;
     }
     /** Skips `size` bytes of data plus the padding to the next block. */
     skip(size) {
-        const span = Math.ceil(size / BLOCK) * BLOCK;
+        const span = Math.ceil(size / tar_BLOCK) * tar_BLOCK;
         if (span === 0)
             return this.expectHeader();
         this.state = 'skip';
@@ -1444,7 +1559,7 @@ class TarStreamReader {
         if (this.state === 'ended') {
             if (block[0] !== 0)
                 throw new FormatError(`tar data at byte ${at} after end of archive`);
-            this.left = BLOCK;
+            this.left = tar_BLOCK;
             return;
         }
         if (this.state === 'meta')
@@ -1482,7 +1597,7 @@ class TarStreamReader {
             }
             this.meta = { typeflag, size: numbers.size };
             this.state = 'meta';
-            this.left = Math.ceil(numbers.size / BLOCK) * BLOCK;
+            this.left = Math.ceil(numbers.size / tar_BLOCK) * tar_BLOCK;
             if (this.left === 0)
                 this.completeMeta(Buffer.alloc(0));
             return;
@@ -1509,7 +1624,7 @@ class TarStreamReader {
         this.body = undefined;
         body.sink.close();
         this.handlers.entry(body.entry);
-        const padding = (BLOCK - (body.entry.size % BLOCK)) % BLOCK;
+        const padding = (tar_BLOCK - (body.entry.size % tar_BLOCK)) % tar_BLOCK;
         if (padding === 0)
             return this.expectHeader();
         this.state = 'skip';
@@ -1525,6 +1640,12 @@ const INSTALL_IF = 2;
 /** The empty list most packages have for most dependency fields: shared, frozen. */
 const NO_DEPENDENCIES = Object.freeze([]);
 const NO_TRIGGERS = Object.freeze([]);
+/** A typed array twice as long, its first `used` numbers copied. */
+function grown(array, used, make) {
+    const larger = make(Math.max(16, array.length * 2));
+    larger.set(array.subarray(0, used));
+    return larger;
+}
 class PackageTable {
     tokens;
     materialize;
@@ -1532,13 +1653,16 @@ class PackageTable {
     names = [];
     versions = [];
     arches = [];
-    installedSizes = [];
-    priorities = [];
-    repositories = [];
+    // The numbers are in typed arrays, 4 or 8 bytes each and no more: the index of main + community
+    // has 23,000 rows and 150,000 list entries. Each may hold spare room past its rows until seal.
+    installedSizes = new Float64Array(0);
+    priorities = new Float64Array(0);
+    repositories = new Int32Array(0);
     /** Where each row's depends, provides and install_if start in `lists`: 3 per row, then the end. */
-    listStarts = [0];
+    listStarts = new Int32Array(16);
     /** Token positions (in `tokens`) of every row's lists, one after the other. */
-    lists = [];
+    lists = new Int32Array(0);
+    listsUsed = 0;
     objects = [];
     made = 0;
     byChecksum;
@@ -1555,18 +1679,45 @@ class PackageTable {
     }
     /** Adds a row; its lists are token positions. */
     add(row, depends, provides, installIf) {
+        const at = this.names.length;
         this.checksums.push(row.checksum);
         this.names.push(row.name);
         this.versions.push(row.version);
         this.arches.push(row.arch);
-        this.installedSizes.push(row.installedSize);
-        this.priorities.push(row.providerPriority);
-        this.repositories.push(row.repository);
-        for (const list of [depends, provides, installIf]) {
-            for (let i = 0; i < list.length; i++)
-                this.lists.push(list[i]);
-            this.listStarts.push(this.lists.length);
+        if (at === this.repositories.length) {
+            const f64 = (n) => new Float64Array(n);
+            this.installedSizes = grown(this.installedSizes, at, f64);
+            this.priorities = grown(this.priorities, at, f64);
+            this.repositories = grown(this.repositories, at, (n) => new Int32Array(n));
         }
+        this.installedSizes[at] = row.installedSize;
+        this.priorities[at] = row.providerPriority;
+        this.repositories[at] = row.repository;
+        if (at * 3 + 4 > this.listStarts.length) {
+            this.listStarts = grown(this.listStarts, at * 3 + 1, (n) => new Int32Array(n));
+        }
+        this.addList(at * 3 + 1, depends);
+        this.addList(at * 3 + 2, provides);
+        this.addList(at * 3 + 3, installIf);
+    }
+    addList(end, list) {
+        const used = this.listsUsed;
+        while (used + list.length > this.lists.length) {
+            this.lists = grown(this.lists, used, (n) => new Int32Array(n));
+        }
+        for (let i = 0; i < list.length; i++)
+            this.lists[used + i] = list[i];
+        this.listsUsed = used + list.length;
+        this.listStarts[end] = this.listsUsed;
+    }
+    /** Gives back the spare room of the number columns, once every row is added. */
+    seal() {
+        const rows = this.count;
+        this.installedSizes = this.installedSizes.slice(0, rows);
+        this.priorities = this.priorities.slice(0, rows);
+        this.repositories = this.repositories.slice(0, rows);
+        this.listStarts = this.listStarts.slice(0, rows * 3 + 1);
+        this.lists = this.lists.slice(0, this.listsUsed);
     }
     /** The tokens of one of a row's lists (DEPENDS, PROVIDES or INSTALL_IF), as a new array. */
     dependencies(row, which) {
@@ -1655,6 +1806,7 @@ function tableOfPackages(packages) {
             repository: pkg.repository
         }, positionsOf(pkg.depends), positionsOf(pkg.provides), positionsOf(pkg.installIf));
     }
+    table.seal();
     return table;
 }
 
@@ -1665,6 +1817,7 @@ function tableOfPackages(packages) {
  * The `APKINDEX` text is parsed as apk-tools 2.14 reads it, and written back in its canonical
  * letter order by formatIndexHeader.
  */
+
 
 
 
@@ -1686,10 +1839,10 @@ const SIGNATURE_MEMBER_LIMIT = 1024 * 1024;
  */
 const INDEX_INFLATE_LIMIT = 128 * 1024 * 1024;
 /**
- * Uppercase letters the scan passes over: S T U L, read when a package is made, and F M R Z,
- * which only the installed database uses (an index's copy of them is ignored).
+ * Uppercase letters the scan passes over: F M R Z, which only the installed database uses (an
+ * index's copy of them is ignored).
  */
-const IGNORED_UPPERCASE = new Set([...'STULFMRZ'].map((c) => c.charCodeAt(0)));
+const IGNORED_UPPERCASE = new Set([...'FMRZ'].map((c) => c.charCodeAt(0)));
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 /** `Q1`+base64 as written; `X1`+hex is turned into `Q1` form so identities compare as strings. */
@@ -1715,12 +1868,12 @@ function decode(bytes, start, end) {
 }
 /**
  * One pass over the index bytes, reading what the solver needs of every stanza (C P V A I k D p
- * i) into a PackageTable, and where each stanza starts, for the rest (S T U L o m t c) to be read
- * when a package is made. Values kept are decoded on their own (UTF-8 where they hold non-ASCII
- * bytes), so no kept string holds on to the index. Subpackages of one origin repeat names and
- * versions, and most dependency tokens repeat across packages: equal bytes are recognised in
- * place (ByteKeys), each distinct value becomes one shared string, each distinct token one
- * shared, frozen Dependency.
+ * i) into a PackageTable, and the rest (S T U L o m t c) into IndexDetails, for when a package is
+ * made. Values kept are decoded on their own (UTF-8 where they hold non-ASCII bytes), and the
+ * details are copied out, so nothing kept holds on to the index: it can go once it is read.
+ * Subpackages of one origin repeat names and versions, and most dependency tokens repeat across
+ * packages: equal bytes are recognised in place (ByteKeys), each distinct value becomes one
+ * shared string, each distinct token one shared, frozen Dependency.
  */
 class IndexScanner {
     bytes;
@@ -1733,7 +1886,9 @@ class IndexScanner {
     tokenKeys;
     tokenOf = [];
     tokens = [];
-    stanzaStarts = [];
+    details;
+    /** The finished details, for the table's packages (a holder: the table must not keep `this`). */
+    madeDetails = {};
     table;
     // The stanza being read.
     checksum = '';
@@ -1753,8 +1908,10 @@ class IndexScanner {
         // bytes and one distinct name, version or arch per 250 or so.
         this.valueKeys = new ByteKeys(bytes, bytes.length >> 8);
         this.tokenKeys = new ByteKeys(bytes, bytes.length >> 7);
-        const starts = this.stanzaStarts;
-        this.table = new PackageTable(this.tokens, (table, row) => materialize(table, row, bytes, starts[row]));
+        this.details = new IndexDetailsBuilder(bytes);
+        const made = this.madeDetails;
+        // Set when the scan ends, before anyone has the table.
+        this.table = new PackageTable(this.tokens, (table, row) => materialize(table, row, made.details));
     }
     shared(start, end) {
         const key = this.valueKeys.key(start, end);
@@ -1785,12 +1942,18 @@ class IndexScanner {
         }
         return value;
     }
-    intern(value) {
+    /**
+     * The one string of this value. `at`, when not -1, is where the value's bytes start: a value
+     * met for the first time is then made a string of its own from them. A piece cut from a
+     * token's string would hold on to the whole token, for each of tens of thousands of names.
+     */
+    intern(value, at = -1) {
         const known = this.strings.get(value);
         if (known !== undefined)
             return known;
-        this.strings.set(value, value);
-        return value;
+        const own = at < 0 ? value : this.bytes.toString('latin1', at, at + value.length);
+        this.strings.set(own, own);
+        return own;
     }
     /** Like parseDependencies: space separated, and a malformed token ends the line's list. */
     dependencies(start, end, into) {
@@ -1815,11 +1978,17 @@ class IndexScanner {
             return this.tokenOf[key];
         let at = -1;
         try {
-            const parsed = parseDependency(decode(this.bytes, start, end), this.validVersion);
-            // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`).
-            parsed.name = this.intern(parsed.name);
-            if (parsed.version !== undefined)
-                parsed.version = this.intern(parsed.version);
+            const text = decode(this.bytes, start, end);
+            const parsed = parseDependency(text, this.validVersion);
+            // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`). In an
+            // ASCII token (one byte a character), the name follows the `!`, the version ends it.
+            const ascii = text.length === end - start;
+            const nameAt = start + (parsed.conflict ? 1 : 0);
+            parsed.name = this.intern(parsed.name, ascii ? nameAt : -1);
+            const version = parsed.version;
+            if (version !== undefined) {
+                parsed.version = this.intern(version, ascii ? end - version.length : -1);
+            }
             at = this.tokens.length;
             // Shared by every package that lists the token, so frozen: nobody may change it.
             this.tokens.push(Object.freeze(parsed));
@@ -1861,8 +2030,11 @@ class IndexScanner {
                 this.dependencies(start, end, this.installIf);
                 return;
         }
-        // Lowercase letters are either read when a package is made (S T U L o m t c are), or
-        // ignored, as are the letters only the installed database uses.
+        if (isDetailLetter(letter)) {
+            this.details.line(start - 2, end);
+            return;
+        }
+        // Other lowercase letters are ignored, as are the letters only the installed database uses.
         if ((letter >= 0x61 && letter <= 0x7a) || IGNORED_UPPERCASE.has(letter))
             return;
         // apk: anything else is a feature this reader lacks.
@@ -1879,8 +2051,9 @@ class IndexScanner {
         this.depends.length = 0;
         this.provides.length = 0;
         this.installIf.length = 0;
+        this.details.startStanza();
     }
-    finishStanza(start, firstLine, seen) {
+    finishStanza(firstLine, seen) {
         const where = () => `index of ${this.repository.url}, stanza at line ${firstLine}`;
         if (!this.name || !this.version) {
             throw new FormatError(`${where()}: no P: (name) or V: (version) line; the index is damaged.`);
@@ -1892,7 +2065,7 @@ class IndexScanner {
         if (this.uninstallable || seen.has(this.checksum))
             return;
         seen.add(this.checksum);
-        this.stanzaStarts.push(start);
+        this.details.addRow();
         this.table.add({
             checksum: this.checksum,
             name: this.name,
@@ -1907,7 +2080,6 @@ class IndexScanner {
         const bytes = this.bytes;
         const seen = new Set();
         let inStanza = false;
-        let stanzaStart = 0;
         let firstLine = 0;
         let lineNo = 0;
         let pos = 0;
@@ -1921,26 +2093,27 @@ class IndexScanner {
             pos = end + 1;
             if (end - start < 2) {
                 if (inStanza)
-                    this.finishStanza(stanzaStart, firstLine, seen);
+                    this.finishStanza(firstLine, seen);
                 inStanza = false;
                 continue;
             }
             if (!inStanza) {
                 inStanza = true;
-                stanzaStart = start;
                 firstLine = lineNo;
                 this.startStanza();
             }
             this.field(bytes[start], start + 2, end);
         }
+        this.madeDetails.details = this.details.finish();
+        this.table.seal();
         return this.table;
     }
 }
 /**
- * Row `row` as a whole package: the table's fields, and the stanza's other lines read again
- * from where it starts (a repeated letter: the last one counts, as in apk).
+ * Row `row` as a whole package: the table's fields, and the stanza's other lines from the
+ * details (a repeated letter: the last one counts, as in apk).
  */
-function materialize(table, row, bytes, start) {
+function materialize(table, row, details) {
     const pkg = {
         checksum: table.checksums[row],
         name: table.names[row],
@@ -1964,13 +2137,9 @@ function materialize(table, row, bytes, start) {
         triggers: NO_TRIGGERS,
         repository: table.repositories[row]
     };
-    let pos = start;
-    for (;;) {
-        const end = bytes.indexOf(NEWLINE, pos);
-        if (end < 0 || end - pos < 2)
-            break;
-        const value = () => decode(bytes, pos + 2, end);
-        switch (bytes[pos]) {
+    details.lines(row, (letter, bytes, start, end) => {
+        const value = () => decode(bytes, start, end);
+        switch (letter) {
             case 0x53: // S
                 pkg.size = leadingUint(value());
                 break;
@@ -1996,8 +2165,7 @@ function materialize(table, row, bytes, start) {
                 pkg.commit = value();
                 break;
         }
-        pos = end + 1;
-    }
+    });
     return pkg;
 }
 /**
@@ -2203,16 +2371,24 @@ async function readApkindex(bytes, repository, options) {
     const entries = await asIndexFormat(repository, () => readIndexEntries(bytes, verified?.signedStart));
     const { description, text } = readIndexText(entries, repository);
     const table = readIndexTable(text, repository);
+    return indexOf(repository, description, table, verified?.signer, bytes.length + text.length);
+}
+/**
+ * The index as callers keep it. Made apart from readApkindex: a getter made there would share
+ * its scope, and with it the downloaded file's bytes, for as long as the index lives.
+ */
+function indexOf(repository, description, table, signer, bytesRead) {
     const index = {
         repository,
         description,
         table,
         get packages() {
             return table.all();
-        }
+        },
+        bytesRead
     };
-    if (verified)
-        index.signer = verified.signer;
+    if (signer !== undefined)
+        index.signer = signer;
     return index;
 }
 
@@ -2381,86 +2557,6 @@ async function mapLimit(items, limit, fn) {
 
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(975);
-;// CONCATENATED MODULE: external "node:module"
-const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
-;// CONCATENATED MODULE: ./src/lazy-builtins.ts
-/**
- * Node's built-in modules that only some runs need, loaded on first use. Loading `node:https`
- * (which brings tls, net and http) takes 8-12 ms of a cold start and `node:worker_threads` 2-3
- * ms, on Node 20 and 24: a resolve or a build from local repositories opens no connection, and a
- * resolve starts no thread.
- */
-
-const load = (0,external_node_module_namespaceObject.createRequire)(import.meta.url);
-/** A getter for module `id`: loaded by the first call, the same module after. */
-function lazy(id) {
-    let loaded;
-    return () => (loaded ??= load(id));
-}
-const http = lazy('node:http');
-const https = lazy('node:https');
-const net = lazy('node:net');
-const tls = lazy('node:tls');
-const workerThreads = lazy('node:worker_threads');
-
-// EXTERNAL MODULE: ./src/released-memory.ts + 2 modules
-var released_memory = __nccwpck_require__(727);
-;// CONCATENATED MODULE: ./src/apk/formats/hash-worker.ts
-
-
-// Plain CommonJS, run by `new Worker(…, { eval: true })`: nothing to bundle or find on disk.
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads')
-const { createHash } = require('node:crypto')
-parentPort.on('message', (job) => {
-  const bytes = new Uint8Array(job.buffer)
-  const digests = job.ranges.map(([start, length]) =>
-    createHash(job.algorithm).update(bytes.subarray(start, start + length)).digest('hex'))
-  parentPort.postMessage({ id: job.id, digests, buffer: job.buffer }, [job.buffer])
-})
-`;
-class HashWorker {
-    worker;
-    nextId = 0;
-    pending = new Map();
-    /** Hex digests of `ranges` ([start, length] in `buffer`); the buffer is lent and returned. */
-    digest(algorithm, buffer, ranges) {
-        const worker = this.start();
-        const id = this.nextId++;
-        return new Promise((resolve, reject) => {
-            this.pending.set(id, { resolve, reject });
-            worker.ref();
-            worker.postMessage({ id, algorithm, buffer, ranges }, [buffer]);
-        });
-    }
-    start() {
-        if (this.worker)
-            return this.worker;
-        const worker = new (workerThreads().Worker)(WORKER_SOURCE, { eval: true });
-        worker.on('message', (answer) => this.settle(answer));
-        worker.on('error', (error) => this.fail(error));
-        worker.on('exit', () => this.fail(new Error('the hashing thread stopped')));
-        worker.once('online', released_memory/* workerStarted */.At);
-        worker.unref();
-        this.worker = worker;
-        return worker;
-    }
-    settle(answer) {
-        const pending = this.pending.get(answer.id);
-        this.pending.delete(answer.id);
-        if (this.pending.size === 0)
-            this.worker?.unref();
-        pending?.resolve(answer);
-    }
-    fail(error) {
-        this.worker = undefined;
-        for (const pending of this.pending.values())
-            pending.reject(error);
-        this.pending.clear();
-    }
-}
-const hashWorker = new HashWorker();
-
 ;// CONCATENATED MODULE: ./src/apk/formats/package-file.ts
 /**
  * A v2 `.apk` file: signature member(s), the control member (`.PKGINFO` and scripts), the data
@@ -2469,7 +2565,6 @@ const hashWorker = new HashWorker();
  * is signed index → `C:` → `datahash` → per-file SHA-1; a local file must carry a `.SIGN`
  * made with a trusted key. Nothing is returned unless every check passed.
  */
-
 
 
 
@@ -2726,11 +2821,10 @@ function checkPackage(layout, bytes, options, report, dataDigest) {
     return info;
 }
 // ---------------------------------------------------------------------------------------------
-// The same checks, with the heavy work off the main thread: zlib inflates a data section on
-// libuv's thread pool while the main thread hashes the compressed section, and the per-file
-// SHA-1 runs on the hashing thread (hash-worker.ts), so a multi-core runner verifies several
-// packages at once. (Node's WebCrypto digest also runs off the main thread, but measured five
-// times slower than createHash here.)
+// The same checks, with the inflating off the main thread: zlib inflates a data section on
+// libuv's thread pool while the main thread hashes the compressed section. The per-file SHA-1
+// runs on the main thread: a worker thread for it cost 12 MiB on Node 20 and 21 MiB on Node 24,
+// and the build was 2-6% faster without it, its second core being busy compressing layers.
 const gunzipAsync = (0,external_node_util_.promisify)(external_node_zlib_.gunzip);
 /**
  * zlib's output chunk for a data section: its size as the gzip trailer gives it (one chunk, no
@@ -2809,7 +2903,7 @@ async function readApkPackageAsync(bytes, options) {
     if (data)
         members.push(data);
     const layout = asPackageFormat(report, () => splitLayout(streamOf(members), report));
-    checkFileDigests(layout, report, await digestsOffThread(layout));
+    checkFileDigests(layout, report);
     return { info, scripts: scriptsOf(layout), entries: layout.data };
 }
 // ---------------------------------------------------------------------------------------------
@@ -3032,43 +3126,6 @@ async function hashFileFrom(file, start) {
 function tooLargeData(limit, report) {
     return report.fail(`the data section inflates to more than ${limit} bytes, far beyond the installed size ` +
         'the package declares (a decompression bomb or a damaged file)', REFETCH);
-}
-/** Below this many bytes of files, hashing inline costs less than a trip to the worker. */
-const OFFLOAD_BYTES = 1024 * 1024;
-/**
- * The SHA-1 of every regular file of the data member, computed on the hashing thread. The
- * member's buffer is lent to it and comes back as a new ArrayBuffer, so the entries are
- * pointed at the returned memory. Undefined when hashing here is cheaper or not possible.
- */
-async function digestsOffThread(layout) {
-    const member = layout.stream.members.at(-1);
-    if (!member || layout.stream.members.length - 1 === layout.controlMember)
-        return undefined;
-    const data = member.data;
-    const buffer = data.buffer;
-    // Only a buffer of its own can be lent (small ones share Node's pool).
-    if (data.length < OFFLOAD_BYTES || buffer.byteLength > data.length + 1)
-        return undefined;
-    const hashed = layout.data.filter((e) => e.type === 'file' && e.sha1 !== undefined);
-    // Views into the lent buffer go dead while it is away: keep where each one points.
-    const views = new Map(layout.data
-        .filter((e) => e.data.buffer === buffer)
-        .map((e) => [e, [e.data.byteOffset, e.data.length]]));
-    const ranges = hashed.flatMap((e) => {
-        const range = views.get(e);
-        return range ? [range] : [];
-    });
-    if (ranges.length !== hashed.length)
-        return undefined;
-    const [start, length] = [data.byteOffset, data.length];
-    const answer = await hashWorker.digest('sha1', buffer, ranges);
-    const returned = Buffer.from(answer.buffer, start, length);
-    member.data = returned;
-    layout.stream.chunks[layout.stream.chunks.length - 1] = returned;
-    for (const [entry, [offset, size]] of views) {
-        entry.data = Buffer.from(answer.buffer, offset, size);
-    }
-    return new Map(hashed.map((e, i) => [e, answer.digests[i]]));
 }
 
 ;// CONCATENATED MODULE: external "node:url"
@@ -3319,6 +3376,26 @@ function alpineRepositories(branch, mirror = ALPINE_MIRROR) {
     const base = mirror.replace(/\/+$/, '');
     return [`${base}/${branch}/main`, `${base}/${branch}/community`];
 }
+
+;// CONCATENATED MODULE: external "node:module"
+const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+;// CONCATENATED MODULE: ./src/lazy-builtins.ts
+/**
+ * Node's built-in modules that only some runs need, loaded on first use. Loading `node:https`
+ * (which brings tls, net and http) takes 8-12 ms of a cold start, on Node 20 and 24: a resolve or
+ * a build from local repositories opens no connection.
+ */
+
+const load = (0,external_node_module_namespaceObject.createRequire)(import.meta.url);
+/** A getter for module `id`: loaded by the first call, the same module after. */
+function lazy(id) {
+    let loaded;
+    return () => (loaded ??= load(id));
+}
+const http = lazy('node:http');
+const https = lazy('node:https');
+const net = lazy('node:net');
+const tls = lazy('node:tls');
 
 ;// CONCATENATED MODULE: ./src/apk/fetch/proxy.ts
 /**
@@ -8314,6 +8391,7 @@ async function keepAlpineKey(cacheDir, name, bytes) {
 
 
 
+
 // What the rest of witchery may use of the engine: this file is the one door into src/apk/.
 
 
@@ -8460,6 +8538,8 @@ async function openRepositories(options) {
             logger
         });
         const tables = indexes.map((index) => index.table);
+        // The indexes' files and inflated bytes are garbage now: returned before a graph is built.
+        (0,released_memory/* letGoAtOnce */.G2)(indexes.reduce((sum, index) => sum + index.bytesRead, 0));
         return {
             arch: options.arch,
             repositories,
@@ -8999,11 +9079,11 @@ async function writeThroughTemp(file, write, options = {}) {
 __nccwpck_require__.d(__webpack_exports__, {
   Dd: () => (/* binding */ keepYoungGenerationSmall),
   Ko: () => (/* binding */ letGo),
-  iF: () => (/* binding */ shrinkHeap),
-  At: () => (/* binding */ workerStarted)
+  G2: () => (/* binding */ letGoAtOnce),
+  iF: () => (/* binding */ shrinkHeap)
 });
 
-// UNUSED EXPORTS: COLLECT_AFTER, collectNow, collectionsRun
+// UNUSED EXPORTS: COLLECT_AFTER, COLLECT_AT_ONCE, collectNow, collectionsRun
 
 ;// CONCATENATED MODULE: external "node:v8"
 const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
@@ -9060,14 +9140,29 @@ function collector() {
 }
 /** Counts `bytes` of Buffers let go of; collects once COLLECT_AFTER have added up. */
 function letGo(bytes) {
+    count(bytes, COLLECT_AFTER);
+}
+/** Adds `bytes` to what waits; collects once that comes to `limit`. */
+function count(bytes, limit) {
     if (!(bytes > 0))
         return;
     pending += bytes;
-    if (pending < COLLECT_AFTER)
+    if (pending < limit)
         return;
     pending = 0;
     if (collectNow())
         collections++;
+}
+/** Bytes let go of at once that are worth a collection of their own (letGoAtOnce). */
+const COLLECT_AT_ONCE = 2 * 1024 * 1024;
+/**
+ * Counts `bytes` of Buffers let go of together, at a moment when the next step is about to build
+ * something large (the indexes' files and inflated bytes, once their tables are read: 12 MiB on
+ * main + community). With what letGo counted, COLLECT_AT_ONCE of them are collected at once;
+ * else they would wait under what that step builds, as live as ever to the system.
+ */
+function letGoAtOnce(bytes) {
+    count(bytes, COLLECT_AT_ONCE);
 }
 /**
  * A collection that also gives back what V8 grew the heap by, its young generation above all:
@@ -9095,7 +9190,6 @@ function collectNow() {
 }
 /** V8's growth factor of the young generation, 1: it keeps the size it starts with. */
 const SMALL_YOUNG_GENERATION = '--semi-space-growth-factor=1';
-let youngGenerationKept = false;
 /**
  * Keeps V8's young generation at the size it starts with (1 MiB), for the rest of the process:
  * the action and the command line call this first thing, before it has grown. V8 grows it while
@@ -9107,17 +9201,7 @@ let youngGenerationKept = false;
  * often.
  */
 function keepYoungGenerationSmall() {
-    youngGenerationKept = true;
     external_node_v8_namespaceObject.setFlagsFromString(SMALL_YOUNG_GENERATION);
-}
-/**
- * Called once a worker thread runs (its `online` event). Node 20 sets V8's flags back to the
- * process's own while a worker starts: the young generation grew to 32 MiB again after the
- * hashing thread started. So keepYoungGenerationSmall's setting is made again. Node 24 keeps it.
- */
-function workerStarted() {
-    if (youngGenerationKept)
-        external_node_v8_namespaceObject.setFlagsFromString(SMALL_YOUNG_GENERATION);
 }
 /** How many collections letGo and shrinkHeap have run in this process (for tests and the bench). */
 function collectionsRun() {
@@ -9782,7 +9866,7 @@ var external_node_util_ = __nccwpck_require__(975);
 // EXTERNAL MODULE: ./src/arch.ts
 var arch = __nccwpck_require__(67);
 // EXTERNAL MODULE: ./src/apk/engine.ts + 42 modules
-var engine = __nccwpck_require__(557);
+var engine = __nccwpck_require__(389);
 // EXTERNAL MODULE: ./src/assemble/errors.ts
 var errors = __nccwpck_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts
