@@ -42,11 +42,6 @@ export class IndexDetails {
       pos = end + 1
     }
   }
-
-  /** The bytes held, for tests and measurements. */
-  get byteLength(): number {
-    return this.blocks.reduce((sum, b) => sum + b.byteLength, 0) + this.rows.byteLength
-  }
 }
 
 /** Gathers the kept lines while an index is scanned, stanza by stanza. */

@@ -43,8 +43,8 @@ export class PackageTable {
   readonly names: string[] = []
   readonly versions: string[] = []
   readonly arches: (string | undefined)[] = []
-  // The numbers are in typed arrays, 4 or 8 bytes each and no more: the index of main + community
-  // has 23,000 rows and 150,000 list entries. Each may hold spare room past its rows until seal.
+  // The numbers are in typed arrays, 4 or 8 bytes each and no more: main + community's indexes
+  // have 23,000 rows and over 100,000 list entries. Each has spare room past its rows until seal.
   installedSizes = new Float64Array(0)
   priorities = new Float64Array(0)
   repositories = new Int32Array(0)
