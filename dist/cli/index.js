@@ -1035,10 +1035,6 @@ class IndexDetails {
             pos = end + 1;
         }
     }
-    /** The bytes held, for tests and measurements. */
-    get byteLength() {
-        return this.blocks.reduce((sum, b) => sum + b.byteLength, 0) + this.rows.byteLength;
-    }
 }
 /** Gathers the kept lines while an index is scanned, stanza by stanza. */
 class IndexDetailsBuilder {
@@ -1653,8 +1649,8 @@ class PackageTable {
     names = [];
     versions = [];
     arches = [];
-    // The numbers are in typed arrays, 4 or 8 bytes each and no more: the index of main + community
-    // has 23,000 rows and 150,000 list entries. Each may hold spare room past its rows until seal.
+    // The numbers are in typed arrays, 4 or 8 bytes each and no more: main + community's indexes
+    // have 23,000 rows and over 100,000 list entries. Each has spare room past its rows until seal.
     installedSizes = new Float64Array(0);
     priorities = new Float64Array(0);
     repositories = new Int32Array(0);
