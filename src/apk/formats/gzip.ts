@@ -152,10 +152,13 @@ export function splitGzipMembers(buf: Buffer, limit = DEFAULT_INFLATE_LIMIT): Gz
   const members: GzipMember[] = []
   let start = 0
   let left = limit
-  // The last member's size, from the file's last bytes: an index's member is its last.
+  // The last member's size, from the file's last bytes: a signed index's member is its last. Not
+  // for the first member (the signatures): room for a whole index would be made for a few
+  // hundred bytes, and freeing that much makes glibc keep more of what is freed later.
   const lastSize = buf.length >= 4 ? buf.readUInt32LE(buf.length - 4) : 0
   while (start < buf.length) {
-    const member = inflateMember(buf, start, parseHeader(buf, start), left, lastSize)
+    const hint = members.length > 0 ? lastSize : 0
+    const member = inflateMember(buf, start, parseHeader(buf, start), left, hint)
     left -= member.data.length
     members.push(member)
     start = member.end
