@@ -355,7 +355,8 @@ function checkPackage(
 // The same checks, with the inflating off the main thread: zlib inflates a data section on
 // libuv's thread pool while the main thread hashes the compressed section. The per-file SHA-1
 // runs on the main thread: a worker thread for it cost 12 MiB on Node 20 and 21 MiB on Node 24,
-// and the build was 2-6% faster without it, its second core being busy compressing layers.
+// and the build was 2-6% faster without it, the second core being busy inflating packages on
+// the thread pool already.
 
 const gunzipAsync = promisify(zlib.gunzip)
 
