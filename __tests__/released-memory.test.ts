@@ -5,6 +5,7 @@ import {
   collectionsRun,
   letGo,
   letGoAtOnce,
+  mappedBuffer,
   shrinkHeap
 } from '../src/released-memory.js'
 
@@ -76,5 +77,19 @@ describe('shrinkHeap', () => {
     expect(collectionsRun()).toBe(before + 1)
     await nextTurn()
     expect(dropped.deref()).toBeUndefined()
+  })
+})
+
+describe('mappedBuffer', () => {
+  it('is a Buffer of its size over a resizable ArrayBuffer of that size (mapped, not malloc)', () => {
+    const bytes = mappedBuffer(3 * 1024 * 1024 + 5)
+    expect(Buffer.isBuffer(bytes)).toBe(true)
+    expect(bytes).toHaveLength(3 * 1024 * 1024 + 5)
+    const buffer = bytes.buffer as ArrayBuffer & { resizable: boolean; maxByteLength: number }
+    expect(buffer.resizable).toBe(true)
+    expect(buffer.maxByteLength).toBe(bytes.length)
+    bytes.fill(7, 1000, 2000)
+    expect(bytes.subarray(999, 2001)).toEqual(Buffer.from([0, ...Array(1000).fill(7), 0]))
+    expect(mappedBuffer(0)).toHaveLength(0)
   })
 })

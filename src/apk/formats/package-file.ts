@@ -15,7 +15,7 @@ import { memberAt, readGzipMember, streamOf, type GzipMember, type GzipStream } 
 import type { Keyring } from '../keys/keyring.js'
 import { parsePkginfo } from './pkginfo.js'
 import { parseSignatureName, verifyRsaSignature } from './signature.js'
-import { letGo } from '../../released-memory.js'
+import { letGo, mappedBuffer } from '../../released-memory.js'
 import { scanTar, storedLinkname, TarStreamReader, type TarBodySink } from './tar.js'
 import {
   SCRIPT_TYPES,
@@ -634,7 +634,7 @@ export async function readApkPackageFile(
 ): Promise<ApkPackageFile> {
   const size = (await fs.promises.stat(file)).size
   if (!options.staging || size <= STREAM_ABOVE) {
-    return readApkPackageAsync(await fs.promises.readFile(file), options)
+    return readApkPackageAsync(await readWhole(file, size), options)
   }
   const report = reporterFor(options)
   const { bytes, members } = await readHeadFrom(file, size, report)
@@ -643,7 +643,7 @@ export async function readApkPackageFile(
   const declared = pkginfo && declaredData(pkginfo.data)
   // A legacy package signs control and data together, and a small one is faster whole.
   if (!declared || declared.datahash === undefined || declared.installedSize <= STREAM_ABOVE) {
-    return readApkPackageAsync(await fs.promises.readFile(file), options)
+    return readApkPackageAsync(await readWhole(file, size), options)
   }
   const dataStart = members[members.length - 1].end
   const digest = await hashFileFrom(file, dataStart)
@@ -655,6 +655,26 @@ export async function readApkPackageFile(
   const layout = { ...head, data: streamed.entries }
   checkFileDigests(layout, report, streamed.digests)
   return { info, scripts: scriptsOf(layout), entries: layout.data }
+}
+
+/**
+ * The first `size` bytes of `file` (all of it, unless it changed since it was measured), in
+ * memory mapped for them alone (mappedBuffer): packages of every size come and go.
+ */
+async function readWhole(file: string, size: number): Promise<Buffer> {
+  const bytes = mappedBuffer(size)
+  const handle = await fs.promises.open(file, 'r')
+  try {
+    let at = 0
+    while (at < size) {
+      const { bytesRead } = await handle.read(bytes, at, size - at, at)
+      if (bytesRead === 0) break
+      at += bytesRead
+    }
+    return at === size ? bytes : bytes.subarray(0, at)
+  } finally {
+    await handle.close()
+  }
 }
 
 /** What a `.PKGINFO` says of the data, or undefined when it does not parse (checked later). */
