@@ -12,6 +12,8 @@
  *   `tar --sort=name | gzip -6` and `sha256sum`), with `tar -xzf` of each installed package in
  *   place of `apk add` (which is not installed here, and which also verifies and writes its
  *   database: the yardstick is the cheaper for it).
+ * - the same build by the action's own bundle, as a workflow step runs it (inputs from the
+ *   environment, outputs and job summary written): what `@actions/*` add to time and memory.
  * - the peak memory of `build` for synthetic images of 10, 50, 200 and 500 MB, against the
  *   150 MiB issue #14 sets whatever the image size.
  *
@@ -27,6 +29,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { runnerEnv } from '../__tests__/support/run-action.js'
 import { releaseWorld } from '../__tests__/support/shared.js'
 import { syntheticBuildArgs, syntheticRepository } from '../__tests__/support/synthetic-image.js'
 
@@ -62,20 +65,32 @@ function median(values: number[]): number {
 /** Where the children work: tmpfs for the build, as the issue measured it. */
 let childTmp: string | undefined
 
-function childEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env }
+function childEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env = { ...base }
   if (childTmp !== undefined) env.TMPDIR = childTmp
   delete env.NODE_EXTRA_CA_CERTS
   return env
 }
 
+/** How a child runs: its environment (else this process's) and folder. */
+interface ChildSetting {
+  env?: NodeJS.ProcessEnv
+  cwd?: string
+}
+
 /** Runs a command to completion; its wall time and, with GNU time, its peak memory. */
-function run(command: string, args: string[], output?: { stdout: string }): Run {
+function run(
+  command: string,
+  args: string[],
+  output?: { stdout: string },
+  setting: ChildSetting = {}
+): Run {
   const withTime = fs.existsSync(GNU_TIME)
+  const options = { env: childEnv(setting.env), cwd: setting.cwd, encoding: 'utf8' as const }
   const start = performance.now()
   const child = withTime
-    ? spawnSync(GNU_TIME, ['-f', '%M', command, ...args], { env: childEnv(), encoding: 'utf8' })
-    : spawnSync(command, args, { env: childEnv(), encoding: 'utf8' })
+    ? spawnSync(GNU_TIME, ['-f', '%M', command, ...args], options)
+    : spawnSync(command, args, options)
   const seconds = (performance.now() - start) / 1000
   if (child.status !== 0) {
     throw new Error(`${command} ${args.join(' ')} failed: ${child.stderr.slice(-2000)}`)
@@ -136,7 +151,7 @@ function coldResolve(cli: string): void {
   }
 }
 
-function coldBuild(cli: string): void {
+function coldBuild(cli: string, action: string): void {
   const tmpfs = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()
   const work = fs.mkdtempSync(path.join(tmpfs, 'witchery-bench-'))
   // The build's root and its staging go to tmpfs too, like the yardstick's.
@@ -205,6 +220,29 @@ function coldBuild(cli: string): void {
     )
     const beside = Array.from({ length: 3 }, () => run(CHILD_NODE, besideArgs))
     row("  the same beside v3.19 community's index", againstBound(beside))
+    // What a workflow step runs: the action's own bundle, its inputs from the environment, its
+    // outputs and job summary written, on the same packages (the release's index only).
+    const inputs = {
+      packages: world.join(' '),
+      app,
+      repositories: REAL_ALPINE,
+      keys: KEYS,
+      'fetch-alpine-keys': 'false',
+      arch: 'x86_64',
+      cache: 'false',
+      'source-date-epoch': '0',
+      output
+    }
+    const byAction = Array.from({ length: 3 }, () => {
+      fs.rmSync(output, { force: true })
+      const { env, dir } = runnerEnv({ inputs, env: { RUNNER_TEMP: work } })
+      try {
+        return run(CHILD_NODE, [action], undefined, { env, cwd: env.GITHUB_WORKSPACE })
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true })
+      }
+    })
+    row('  the same build by the action (dist/index.js)', againstBound(byAction))
   } finally {
     childTmp = undefined
     fs.rmSync(work, { recursive: true, force: true })
@@ -252,10 +290,16 @@ function coldMemory(cli: string, sizes = [10, 50, 200, 500]): void {
   }
 }
 
+/** A bundle beside the bench (`cli` or `action`), built by `npm run bench`. */
+function benched(name: string): string {
+  const file = path.join(path.dirname(process.argv[1]), name, 'index.js')
+  if (!fs.existsSync(file)) throw new Error(`no bundled ${name} at ${file}: run npm run bench`)
+  return file
+}
+
 /** The bundled command line beside the bench, and a line naming the Node it will run on. */
 function benchedCli(): string {
-  const cli = path.join(path.dirname(process.argv[1]), 'cli', 'index.js')
-  if (!fs.existsSync(cli)) throw new Error(`no bundled command line at ${cli}: run npm run bench`)
+  const cli = benched('cli')
   console.log(`cold processes on node ${childNodeVersion()} (${CHILD_NODE})`)
   return cli
 }
@@ -267,7 +311,7 @@ export async function benchCold(): Promise<void> {
   }
   const cli = benchedCli()
   coldResolve(cli)
-  coldBuild(cli)
+  coldBuild(cli, benched('action'))
   coldMemory(cli)
 }
 

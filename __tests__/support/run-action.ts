@@ -99,10 +99,15 @@ function baseEnv(): Record<string, string> {
   return env
 }
 
-export async function runAction(
-  entry: string,
-  options: RunActionOptions = {}
-): Promise<RunActionResult> {
+/**
+ * The environment the runner gives an action's process, with its command files, workspace and
+ * temporary folders made in a new folder (`dir`): INPUT_* (action.yml's defaults, then
+ * `options.inputs`), STATE_*, then `options.env`.
+ */
+export function runnerEnv(options: RunActionOptions = {}): {
+  env: Record<string, string>
+  dir: string
+} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-run-'))
   const file = (name: string) => path.join(dir, name)
   for (const name of ['output', 'state', 'env', 'path', 'summary']) fs.writeFileSync(file(name), '')
@@ -148,7 +153,15 @@ export async function runAction(
   }
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value
   Object.assign(env, options.env)
+  return { env, dir }
+}
 
+export async function runAction(
+  entry: string,
+  options: RunActionOptions = {}
+): Promise<RunActionResult> {
+  const { env, dir } = runnerEnv(options)
+  const file = (name: string) => path.join(dir, name)
   const { code, stdout, stderr } = await spawnNode(options.node ?? process.execPath, entry, {
     env,
     cwd: env.GITHUB_WORKSPACE,
