@@ -134,7 +134,7 @@ export function keepYoungGenerationSmall(): void {
   v8.setFlagsFromString(SMALL_YOUNG_GENERATION)
 }
 
-/** How many collections letGo and shrinkHeap have run in this process (for tests and the bench). */
+/** How many collections letGo, letGoAtOnce and shrinkHeap have run (for tests and the bench). */
 export function collectionsRun(): number {
   return collections
 }
