@@ -9240,7 +9240,7 @@ const SMALL_YOUNG_GENERATION = '--semi-space-growth-factor=1';
 function keepYoungGenerationSmall() {
     external_node_v8_namespaceObject.setFlagsFromString(SMALL_YOUNG_GENERATION);
 }
-/** How many collections letGo and shrinkHeap have run in this process (for tests and the bench). */
+/** How many collections letGo, letGoAtOnce and shrinkHeap have run (for tests and the bench). */
 function collectionsRun() {
     return collections;
 }
