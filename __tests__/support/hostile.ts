@@ -138,14 +138,12 @@ export interface CliRun {
   builtins?: string[]
   /** The size of V8's young generation (new space) when the child exited, in bytes. */
   newSpaceBytes?: number
-  /** The bytes of ArrayBuffers (Buffers' memory) V8 still held when the child exited. */
-  arrayBufferBytes?: number
 }
 
 /**
  * Writes the preload that reports, on exit, the child's VmHWM to WITCHERY_TEST_PEAK_FILE, the
  * built-in modules it loaded to the same path with `.builtins` added, the size of its young
- * generation with `.new-space`, and the bytes of its ArrayBuffers with `.array-buffers`.
+ * generation with `.new-space`.
  */
 function peakPreload(dir: string): string {
   const file = path.join(dir, 'report-peak.cjs')
@@ -166,7 +164,6 @@ process.on('exit', () => {
     .getHeapSpaceStatistics()
     .find((space) => space.space_name === 'new_space')
   if (newSpace) fs.writeFileSync(report + '.new-space', String(newSpace.space_size))
-  fs.writeFileSync(report + '.array-buffers', String(process.memoryUsage().arrayBuffers))
 })
 `
   )
@@ -220,7 +217,6 @@ export function runCli(args: string[], options: CliOptions): Promise<CliRun> {
       const peak = reported('')
       const builtins = reported('.builtins')
       const newSpace = reported('.new-space')
-      const arrayBuffers = reported('.array-buffers')
       resolve({
         code,
         signal,
@@ -228,8 +224,7 @@ export function runCli(args: string[], options: CliOptions): Promise<CliRun> {
         stderr: Buffer.concat(err).toString('utf8'),
         peakBytes: peak === undefined ? undefined : Number(peak),
         builtins: builtins?.split('\n'),
-        newSpaceBytes: newSpace === undefined ? undefined : Number(newSpace),
-        arrayBufferBytes: arrayBuffers === undefined ? undefined : Number(arrayBuffers)
+        newSpaceBytes: newSpace === undefined ? undefined : Number(newSpace)
       })
     })
   })

@@ -2,55 +2,52 @@
  * The solver proper: apk-tools 2.14 `solver.c` ported function by function (discover_name,
  * apply_constraint, reconsider_name, compare_providers, assign_name, select_package and the
  * name queues) over the graph of graph.ts. solve.ts drives it.
+ *
+ * Names and packages are numbers into the graph's columns. A provider is a package and the
+ * version it provides a name under (undefined: unversioned); a dependency is its token and the
+ * number of its name.
  */
 import {
+  DEPENDS,
+  INSTALL_IF,
   isProvided,
-  NO_PROVIDER,
+  isProvidedByChosen,
+  N_HAS_AUTO_SELECTABLE,
+  N_HAS_IIF,
+  N_HAS_OPTIONS,
+  N_HAS_VIRTUAL_PROVIDES,
+  N_IIF_NEEDED,
+  N_IN_DIRTY,
+  N_IN_UNRESOLVED,
+  N_LOCKED,
+  N_NO_IIF,
+  N_REEVALUATE_DEPS,
+  N_REEVALUATE_IIF,
+  N_REVERSE_DEPS_DONE,
+  N_SEEN,
+  NO_PKG,
+  P_DEPENDENCIES_MERGED,
+  P_DEPENDENCIES_USED,
+  P_ERROR,
+  P_IIF_FAILED,
+  P_IIF_TRIGGERED,
+  P_SEEN,
+  P_SELECTABLE,
+  P_TAG_OK,
+  P_TAG_PREFERRED,
   pinningMaskRepos,
-  type Provider,
-  type SolverDep,
-  type SolverGraph,
-  type SolverName,
-  type SolverPackage
+  PROVIDES,
+  type SolverGraph
 } from './graph.js'
 import { compareVersions } from '../formats/version.js'
+import type { Dependency } from '../types.js'
 
 const DEFAULT_PINNING = 1
 
-function isProviderAutoSelectable(p: Provider): boolean {
-  // Unversioned provides are only picked when something names the real package, or with k > 0.
-  if (p.version !== undefined) return true
-  if (p.pkg === null) return false
-  return p.pkg.providerPriority > 0 || p.pkg.name.ss.requirers > 0
-}
-
-function bit(flag: boolean): number {
-  return flag ? 1 : 0
-}
-
-/** apk's `compare_providers` without the upgrade/installed criteria: > 0 when A is better. */
-function compareProviders(pA: Provider, pB: Provider): number {
-  const a = pA.pkg
-  const b = pB.pkg
-  if (a === null || b === null) return bit(a !== null) - bit(b !== null)
-  const criteria = [
-    bit(a.ss.selectable) - bit(b.ss.selectable),
-    bit(a.ss.dependenciesUsed) - bit(b.ss.dependenciesUsed),
-    b.ss.conflicts - a.ss.conflicts,
-    bit(a.ss.tagOk) - bit(b.ss.tagOk),
-    bit(a.ss.tagPreferred) - bit(b.ss.tagPreferred)
-  ]
-  for (const r of criteria) if (r !== 0) return r
-  const byRequested = versionOrder(pA.version, pB.version)
-  if (byRequested !== 0) return byRequested
-  if (a.name === b.name) {
-    const byPrincipal = versionOrder(a.version, b.version)
-    if (byPrincipal !== 0) return byPrincipal
-  }
-  const byPriority = a.providerPriority - b.providerPriority
-  if (byPriority !== 0) return byPriority
-  // Lowest repository wins: compare the first set bit.
-  return lowestBit(b.repos) - lowestBit(a.repos)
+/** A world dependency: its token and its name's number. */
+export interface WorldDep {
+  dep: Dependency
+  name: number
 }
 
 /** An unversioned side ties with everything, like apk's comparison with a null version. */
@@ -59,101 +56,193 @@ function versionOrder(a: string | undefined, b: string | undefined): number {
   return compareVersions(a, b)
 }
 
+/** 1 when only A has the flag, -1 when only B has it, else 0. */
+function flagOrder(a: number, b: number, flag: number): number {
+  return (a & flag ? 1 : 0) - (b & flag ? 1 : 0)
+}
+
 function lowestBit(mask: number): number {
   return mask === 0 ? 0 : 32 - Math.clz32(mask & -mask)
 }
 
 export class Solver {
   errors = 0
-  private orderId = 0
-  private readonly dirty: SolverName[] = []
+  private orderCount = 0
+  private readonly dirty: number[] = []
   private dirtyHead = 0
   /** Unresolved names; apk adds at the head, so the newest come first. */
-  private unresolved: SolverName[] = []
+  private unresolved: number[] = []
   private pinningInherit = 0
   private readonly defaultRepos: number
+  private readonly nflags: Int32Array
+  private readonly pflags: Int32Array
 
   constructor(readonly graph: SolverGraph) {
     this.defaultRepos = pinningMaskRepos(graph, DEFAULT_PINNING)
+    this.nflags = graph.nflags
+    this.pflags = graph.pflags
   }
 
-  markError(pkg: SolverPackage | null): void {
-    if (pkg === null || pkg.ss.error) return
-    pkg.ss.error = true
+  private nameIs(name: number, flag: number): boolean {
+    return (this.nflags[name] & flag) !== 0
+  }
+
+  private setName(name: number, flag: number, on: boolean): void {
+    this.nflags[name] = on ? this.nflags[name] | flag : this.nflags[name] & ~flag
+  }
+
+  private pkgIs(pkg: number, flag: number): boolean {
+    return (this.pflags[pkg] & flag) !== 0
+  }
+
+  private setPkg(pkg: number, flag: number, on: boolean): void {
+    this.pflags[pkg] = on ? this.pflags[pkg] | flag : this.pflags[pkg] & ~flag
+  }
+
+  private isProviderAutoSelectable(pkg: number, version: string | undefined): boolean {
+    // Unversioned provides are only picked when something names the real package, or with k > 0.
+    if (version !== undefined) return true
+    if (pkg === NO_PKG) return false
+    const g = this.graph
+    return g.pkgPriority[pkg] > 0 || g.requirers[g.pkgName[pkg]] > 0
+  }
+
+  /** apk's `compare_providers` without the upgrade/installed criteria: > 0 when A is better. */
+  private compareProviders(
+    a: number,
+    versionA: string | undefined,
+    b: number,
+    versionB: string | undefined
+  ): number {
+    if (a === NO_PKG || b === NO_PKG) return (a !== NO_PKG ? 1 : 0) - (b !== NO_PKG ? 1 : 0)
+    const g = this.graph
+    const fa = this.pflags[a]
+    const fb = this.pflags[b]
+    const bySelectable = flagOrder(fa, fb, P_SELECTABLE)
+    if (bySelectable !== 0) return bySelectable
+    const byUsed = flagOrder(fa, fb, P_DEPENDENCIES_USED)
+    if (byUsed !== 0) return byUsed
+    const byConflicts = g.conflicts[b] - g.conflicts[a]
+    if (byConflicts !== 0) return byConflicts
+    const byTagOk = flagOrder(fa, fb, P_TAG_OK)
+    if (byTagOk !== 0) return byTagOk
+    const byTagPreferred = flagOrder(fa, fb, P_TAG_PREFERRED)
+    if (byTagPreferred !== 0) return byTagPreferred
+    const byRequested = versionOrder(versionA, versionB)
+    if (byRequested !== 0) return byRequested
+    if (g.pkgName[a] === g.pkgName[b]) {
+      const byPrincipal = versionOrder(g.pkgVersion[a], g.pkgVersion[b])
+      if (byPrincipal !== 0) return byPrincipal
+    }
+    const byPriority = g.pkgPriority[a] - g.pkgPriority[b]
+    if (byPriority !== 0) return byPriority
+    // Lowest repository wins: compare the first set bit.
+    return lowestBit(g.pkgRepos[b]) - lowestBit(g.pkgRepos[a])
+  }
+
+  markError(pkg: number): void {
+    if (pkg === NO_PKG || this.pkgIs(pkg, P_ERROR)) return
+    this.setPkg(pkg, P_ERROR, true)
     this.errors++
   }
 
-  private queueDirty(name: SolverName): void {
-    const ss = name.ss
-    if (ss.inDirty || ss.locked || (ss.requirers === 0 && !ss.reevaluateIif)) return
-    ss.inDirty = true
+  private queueDirty(name: number): void {
+    const f = this.nflags[name]
+    if (f & (N_IN_DIRTY | N_LOCKED)) return
+    if (this.graph.requirers[name] === 0 && !(f & N_REEVALUATE_IIF)) return
+    this.nflags[name] = f | N_IN_DIRTY
     this.dirty.push(name)
   }
 
-  private queueUnresolved(name: SolverName): void {
-    const ss = name.ss
-    if (ss.locked) return
-    const want = ss.requirers > 0 || ss.hasIif || ss.iifNeeded
-    if (want && !ss.inUnresolved) {
-      ss.inUnresolved = true
+  private queueUnresolved(name: number): void {
+    const f = this.nflags[name]
+    if (f & N_LOCKED) return
+    const want = this.graph.requirers[name] > 0 || (f & (N_HAS_IIF | N_IIF_NEEDED)) !== 0
+    if (want && !(f & N_IN_UNRESOLVED)) {
+      this.nflags[name] = f | N_IN_UNRESOLVED
       this.unresolved.unshift(name)
-    } else if (!want && ss.inUnresolved) {
+    } else if (!want && f & N_IN_UNRESOLVED) {
       this.dropUnresolved(name)
     }
   }
 
-  private dropUnresolved(name: SolverName): void {
-    name.ss.inUnresolved = false
+  private dropUnresolved(name: number): void {
+    this.setName(name, N_IN_UNRESOLVED, false)
     this.unresolved = this.unresolved.filter((n) => n !== name)
   }
 
-  private reevaluateReverseDeps(name: SolverName): void {
-    for (const name0 of name.rdepends) {
-      if (!name0.ss.seen) continue
-      name0.ss.reevaluateDeps = true
+  private reevaluateReverseDeps(name: number): void {
+    const g = this.graph
+    for (let i = g.rdepStart[name]; i < g.rdepStart[name + 1]; i++) {
+      const name0 = g.rdeps[i]
+      if (!this.nameIs(name0, N_SEEN)) continue
+      this.setName(name0, N_REEVALUATE_DEPS, true)
       this.queueDirty(name0)
     }
   }
 
-  private reevaluateReverseInstallIf(name: SolverName): void {
-    for (const name0 of name.rinstallIf) {
-      if (!name0.ss.seen || name0.ss.noIif) continue
-      name0.ss.reevaluateIif = true
+  private reevaluateReverseInstallIf(name: number): void {
+    const g = this.graph
+    for (let i = g.riifStart[name]; i < g.riifStart[name + 1]; i++) {
+      const name0 = g.riifs[i]
+      if ((this.nflags[name0] & (N_SEEN | N_NO_IIF)) !== N_SEEN) continue
+      this.setName(name0, N_REEVALUATE_IIF, true)
       this.queueDirty(name0)
     }
   }
 
-  private reevaluateReverseInstallIfPkg(pkg: SolverPackage): void {
-    this.reevaluateReverseInstallIf(pkg.name)
-    for (const p of pkg.provides) this.reevaluateReverseInstallIf(p.name)
+  private reevaluateReverseInstallIfPkg(pkg: number): void {
+    const g = this.graph
+    this.reevaluateReverseInstallIf(g.pkgName[pkg])
+    const ls = g.pkgListStart
+    for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+      this.reevaluateReverseInstallIf(g.depName[g.pkgLists[i]])
+    }
   }
 
-  private disqualifyPackage(pkg: SolverPackage): void {
-    pkg.ss.selectable = false
-    this.reevaluateReverseDeps(pkg.name)
-    for (const p of pkg.provides) this.reevaluateReverseDeps(p.name)
+  private disqualifyPackage(pkg: number): void {
+    const g = this.graph
+    this.setPkg(pkg, P_SELECTABLE, false)
+    this.reevaluateReverseDeps(g.pkgName[pkg])
+    const ls = g.pkgListStart
+    for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+      this.reevaluateReverseDeps(g.depName[g.pkgLists[i]])
+    }
     this.reevaluateReverseInstallIfPkg(pkg)
   }
 
-  private dependencySatisfiable(dependent: SolverPackage, d: SolverDep): boolean {
-    const name = d.name
-    if (name.ss.locked) return isProvided(d.dep, name.ss.chosen, dependent)
-    if (name.ss.requirers === 0 && isProvided(d.dep, NO_PROVIDER, dependent)) return true
-    return name.providers.some(
-      (p) => p.pkg !== null && p.pkg.ss.selectable && isProvided(d.dep, p, dependent)
-    )
+  private dependencySatisfiable(dependent: number, d: number): boolean {
+    const g = this.graph
+    const name = g.depName[d]
+    const dep = g.depObj[d]
+    if (this.nameIs(name, N_LOCKED)) return isProvidedByChosen(g, dep, name, dependent)
+    if (g.requirers[name] === 0 && isProvided(g, dep, NO_PKG, undefined, dependent)) return true
+    for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+      const pkg = g.provPkg[e]
+      if (this.pkgIs(pkg, P_SELECTABLE) && isProvided(g, dep, pkg, g.provVersion[e], dependent)) {
+        return true
+      }
+    }
+    return false
   }
 
-  private discoverPackage(pkg: SolverPackage): void {
-    const ss = pkg.ss
-    ss.seen = true
-    ss.pinningAllowed = DEFAULT_PINNING
-    ss.pinningPreferred = DEFAULT_PINNING
-    ss.selectable = pkg.installable
-    ss.iifFailed = pkg.installIf.length === 0
-    ss.tagPreferred = pkg.installedSize === 0 || (pkg.repos & this.defaultRepos) !== 0
-    ss.tagOk = ss.tagPreferred
-    for (const d of pkg.depends) this.discoverName(d.name)
+  private discoverPackage(pkg: number): void {
+    const g = this.graph
+    const ls = g.pkgListStart
+    g.pinningAllowed[pkg] = DEFAULT_PINNING
+    g.pinningPreferred[pkg] = DEFAULT_PINNING
+    const tagPreferred = g.pkgEmpty[pkg] !== 0 || (g.pkgRepos[pkg] & this.defaultRepos) !== 0
+    let f = this.pflags[pkg] | P_SEEN
+    if (g.pkgInstallable[pkg] !== 0) f |= P_SELECTABLE
+    else f &= ~P_SELECTABLE
+    if (ls[pkg * 3 + INSTALL_IF] === ls[pkg * 3 + INSTALL_IF + 1]) f |= P_IIF_FAILED
+    else f &= ~P_IIF_FAILED
+    if (tagPreferred) f |= P_TAG_PREFERRED | P_TAG_OK
+    else f &= ~(P_TAG_PREFERRED | P_TAG_OK)
+    this.pflags[pkg] = f
+    for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
+      this.discoverName(g.depName[g.pkgLists[i]])
+    }
   }
 
   /**
@@ -161,28 +250,38 @@ export class Solver {
    * install_if conditions; a name gets its id after its dependencies, so world names get the
    * largest.
    */
-  discoverName(name: SolverName): void {
-    const ss = name.ss
-    if (ss.seen) return
-    ss.seen = true
+  discoverName(name: number): void {
+    if (this.nameIs(name, N_SEEN)) return
+    this.setName(name, N_SEEN, true)
+    const g = this.graph
+    const first = g.provStart[name]
+    const end = g.provStart[name + 1]
     let noIif = true
-    for (const p of name.providers) {
-      const pkg = p.pkg as SolverPackage
-      const pss = pkg.ss
-      if (!pss.seen) this.discoverPackage(pkg)
-      noIif &&= pss.iifFailed
+    for (let e = first; e < end; e++) {
+      const pkg = g.provPkg[e]
+      if (!this.pkgIs(pkg, P_SEEN)) this.discoverPackage(pkg)
+      noIif &&= this.pkgIs(pkg, P_IIF_FAILED)
     }
-    ss.noIif = noIif
-    for (const name0 of name.rinstallIf) this.discoverName(name0)
-    for (const p of name.providers) {
-      const pkg = p.pkg as SolverPackage
-      for (const name0 of pkg.name.rinstallIf) this.discoverName(name0)
+    this.setName(name, N_NO_IIF, noIif)
+    this.discoverReverseInstallIf(name)
+    for (let e = first; e < end; e++) {
+      const pkg = g.provPkg[e]
+      this.discoverReverseInstallIf(g.pkgName[pkg])
       this.discoverProvides(pkg)
     }
-    ss.orderId = ++this.orderId
-    for (const p of name.providers) {
-      for (const d of (p.pkg as SolverPackage).installIf) this.discoverName(d.name)
+    g.orderId[name] = ++this.orderCount
+    const ls = g.pkgListStart
+    for (let e = first; e < end; e++) {
+      const pkg = g.provPkg[e]
+      for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
+        this.discoverName(g.depName[g.pkgLists[i]])
+      }
     }
+  }
+
+  private discoverReverseInstallIf(name: number): void {
+    const g = this.graph
+    for (let i = g.riifStart[name]; i < g.riifStart[name + 1]; i++) this.discoverName(g.riifs[i])
   }
 
   /**
@@ -190,261 +289,328 @@ export class Solver {
    * provides again, which is quadratic for busybox's hundreds of cmd: names; a per-package cursor
    * past the names already seen skips only calls that would return at once, so the order holds.
    */
-  private discoverProvides(pkg: SolverPackage): void {
-    const provides = pkg.provides
+  private discoverProvides(pkg: number): void {
+    const g = this.graph
+    const start = g.pkgListStart[pkg * 3 + PROVIDES]
+    const count = g.pkgListStart[pkg * 3 + PROVIDES + 1] - start
     let i = this.providesSeen(pkg)
-    while (i < provides.length) {
-      this.discoverName(provides[i].name)
+    while (i < count) {
+      this.discoverName(g.depName[g.pkgLists[start + i]])
       i = Math.max(i + 1, this.providesSeen(pkg))
     }
   }
 
-  private providesSeen(pkg: SolverPackage): number {
-    const ss = pkg.ss
-    const provides = pkg.provides
-    while (ss.providesSeen < provides.length && provides[ss.providesSeen].name.ss.seen) {
-      ss.providesSeen++
-    }
-    return ss.providesSeen
+  private providesSeen(pkg: number): number {
+    const g = this.graph
+    const start = g.pkgListStart[pkg * 3 + PROVIDES]
+    const count = g.pkgListStart[pkg * 3 + PROVIDES + 1] - start
+    let seen = g.providesSeen[pkg]
+    while (seen < count && this.nameIs(g.depName[g.pkgLists[start + seen]], N_SEEN)) seen++
+    g.providesSeen[pkg] = seen
+    return seen
   }
 
-  private nameRequirersChanged(name: SolverName): void {
+  private nameRequirersChanged(name: number): void {
     this.queueUnresolved(name)
     this.reevaluateReverseInstallIf(name)
     this.queueDirty(name)
   }
 
-  private inheritPinning(pkg: SolverPackage, parent: SolverPackage | null): void {
-    const ss = pkg.ss
-    if (parent !== null) {
-      ss.pinningAllowed |= parent.ss.pinningAllowed
+  private inheritPinning(pkg: number, parent: number): void {
+    const g = this.graph
+    if (parent !== NO_PKG) {
+      g.pinningAllowed[pkg] |= g.pinningAllowed[parent]
     } else {
       // A world dependency: its tag is allowed and also preferred.
-      ss.pinningAllowed |= this.pinningInherit
-      ss.pinningPreferred = this.pinningInherit
-      ss.tagPreferred = (pkg.repos & pinningMaskRepos(this.graph, ss.pinningPreferred)) !== 0
+      g.pinningAllowed[pkg] |= this.pinningInherit
+      g.pinningPreferred[pkg] = this.pinningInherit
+      const preferred = (g.pkgRepos[pkg] & pinningMaskRepos(g, g.pinningPreferred[pkg])) !== 0
+      this.setPkg(pkg, P_TAG_PREFERRED, preferred)
     }
-    if ((pkg.repos & pinningMaskRepos(this.graph, ss.pinningAllowed)) !== 0) ss.tagOk = true
+    if ((g.pkgRepos[pkg] & pinningMaskRepos(g, g.pinningAllowed[pkg])) !== 0) {
+      this.setPkg(pkg, P_TAG_OK, true)
+    }
   }
 
-  applyConstraint(parent: SolverPackage | null, d: SolverDep): void {
-    const name = d.name
-    if (!d.dep.conflict) {
-      name.ss.requirers++
-      if (name.ss.requirers === 1) this.nameRequirersChanged(name)
+  /** apk's `apply_constraint`: dependency `dep` on `name`, of `parent` (NO_PKG: the world). */
+  applyConstraint(parent: number, dep: Dependency, name: number): void {
+    const g = this.graph
+    if (!dep.conflict) {
+      g.requirers[name]++
+      if (g.requirers[name] === 1) this.nameRequirersChanged(name)
     }
-    for (const p0 of name.providers) {
-      const pkg0 = p0.pkg as SolverPackage
-      const provided = isProvided(d.dep, p0, parent)
-      if (!provided) pkg0.ss.conflicts++
-      if (pkg0.ss.selectable && pkg0.ss.conflicts > 0) this.disqualifyPackage(pkg0)
+    for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+      const pkg0 = g.provPkg[e]
+      const provided = isProvided(g, dep, pkg0, g.provVersion[e], parent)
+      if (!provided) g.conflicts[pkg0]++
+      if (this.pkgIs(pkg0, P_SELECTABLE) && g.conflicts[pkg0] > 0) this.disqualifyPackage(pkg0)
       if (provided) this.inheritPinning(pkg0, parent)
     }
   }
 
+  private applyDependency(parent: number, d: number): void {
+    this.applyConstraint(parent, this.graph.depObj[d], this.graph.depName[d])
+  }
+
   /** Provides transitivity: every remaining provider of `name` must also provide `mustProvide`. */
-  private excludeNonProviders(
-    name: SolverName,
-    mustProvide: SolverName,
-    skipVirtuals: boolean
-  ): void {
+  private excludeNonProviders(name: number, mustProvide: number, skipVirtuals: boolean): void {
     if (name === mustProvide) return
-    for (const p of name.providers) {
-      const pkg = p.pkg as SolverPackage
-      if (pkg.name === mustProvide || !pkg.ss.selectable) continue
-      if (skipVirtuals && p.version === undefined) continue
-      const keeps = pkg.provides.some(
-        (d) => d.name === mustProvide || (skipVirtuals && d.dep.version === undefined)
-      )
+    const g = this.graph
+    const ls = g.pkgListStart
+    for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+      const pkg = g.provPkg[e]
+      if (g.pkgName[pkg] === mustProvide || !this.pkgIs(pkg, P_SELECTABLE)) continue
+      if (skipVirtuals && g.provVersion[e] === undefined) continue
+      let keeps = false
+      for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1] && !keeps; i++) {
+        const d = g.pkgLists[i]
+        keeps = g.depName[d] === mustProvide || (skipVirtuals && g.depObj[d].version === undefined)
+      }
       if (!keeps) this.disqualifyPackage(pkg)
     }
   }
 
   /** Re-runs the install_if test of a package once every name it mentions is decided. */
-  private evaluateInstallIf(pkg: SolverPackage): void {
-    pkg.ss.iifTriggered = true
-    pkg.ss.iifFailed = false
-    for (const d of pkg.installIf) {
-      if (!d.name.ss.locked) {
-        if (d.dep.conflict) {
+  private evaluateInstallIf(pkg: number): void {
+    const g = this.graph
+    this.setPkg(pkg, P_IIF_TRIGGERED, true)
+    this.setPkg(pkg, P_IIF_FAILED, false)
+    const ls = g.pkgListStart
+    for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
+      const d = g.pkgLists[i]
+      const name = g.depName[d]
+      const dep = g.depObj[d]
+      if (!this.nameIs(name, N_LOCKED)) {
+        if (dep.conflict) {
           // A conflict can only be settled once that name is resolved, so resolve it.
-          d.name.ss.iifNeeded = true
-          this.queueUnresolved(d.name)
+          this.setName(name, N_IIF_NEEDED, true)
+          this.queueUnresolved(name)
         }
-        pkg.ss.iifTriggered = false
+        this.setPkg(pkg, P_IIF_TRIGGERED, false)
         return
       }
-      if (!isProvided(d.dep, d.name.ss.chosen, pkg)) {
-        pkg.ss.iifTriggered = false
-        pkg.ss.iifFailed = true
+      if (!isProvidedByChosen(g, dep, name, pkg)) {
+        this.setPkg(pkg, P_IIF_TRIGGERED, false)
+        this.setPkg(pkg, P_IIF_FAILED, true)
         return
       }
     }
   }
 
-  reconsiderName(name: SolverName): void {
-    const ss = name.ss
-    const reevaluateDeps = ss.reevaluateDeps
-    const reevaluateIif = ss.reevaluateIif
-    ss.reevaluateDeps = false
-    ss.reevaluateIif = false
+  private dependsSatisfiable(pkg: number): boolean {
+    const g = this.graph
+    const ls = g.pkgListStart
+    for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
+      if (!this.dependencySatisfiable(pkg, g.pkgLists[i])) return false
+    }
+    return true
+  }
 
-    let firstCandidate: SolverPackage | null = null
+  reconsiderName(name: number): void {
+    const g = this.graph
+    const reevaluateDeps = this.nameIs(name, N_REEVALUATE_DEPS)
+    const reevaluateIif = this.nameIs(name, N_REEVALUATE_IIF)
+    this.nflags[name] &= ~(N_REEVALUATE_DEPS | N_REEVALUATE_IIF)
+
+    let firstCandidate = NO_PKG
     let numOptions = 0
     let numTagNotOk = 0
     let hasIif = false
     let noIif = true
     let hasAutoSelectable = false
-    for (const p of name.providers) {
-      const pkg = p.pkg as SolverPackage
-      pkg.ss.dependenciesMerged = false
+    const ls = g.pkgListStart
+    for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+      const pkg = g.provPkg[e]
+      this.setPkg(pkg, P_DEPENDENCIES_MERGED, false)
       if (reevaluateDeps) {
-        if (!pkg.ss.selectable) continue
-        if (pkg.depends.some((d) => !this.dependencySatisfiable(pkg, d)))
-          this.disqualifyPackage(pkg)
+        if (!this.pkgIs(pkg, P_SELECTABLE)) continue
+        if (!this.dependsSatisfiable(pkg)) this.disqualifyPackage(pkg)
       }
-      if (!pkg.ss.selectable) continue
+      if (!this.pkgIs(pkg, P_SELECTABLE)) continue
 
-      if (reevaluateIif && !pkg.ss.iifTriggered && !pkg.ss.iifFailed) this.evaluateInstallIf(pkg)
-      if (reevaluateIif && pkg.ss.iifTriggered) {
-        for (const d of pkg.installIf) this.inheritPinning(pkg, d.name.ss.chosen.pkg)
+      if (reevaluateIif && !this.pkgIs(pkg, P_IIF_TRIGGERED | P_IIF_FAILED)) {
+        this.evaluateInstallIf(pkg)
       }
-      hasIif ||= pkg.ss.iifTriggered
-      noIif &&= pkg.ss.iifFailed
-      hasAutoSelectable ||= pkg.ss.iifTriggered
+      const triggered = this.pkgIs(pkg, P_IIF_TRIGGERED)
+      if (reevaluateIif && triggered) {
+        for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
+          this.inheritPinning(pkg, g.chosenPkg[g.depName[g.pkgLists[i]]])
+        }
+      }
+      hasIif ||= triggered
+      noIif &&= this.pkgIs(pkg, P_IIF_FAILED)
+      hasAutoSelectable ||= triggered
 
-      if (ss.requirers === 0) continue
+      if (g.requirers[name] === 0) continue
 
-      pkg.ss.dependenciesMerged = true
-      firstCandidate ??= pkg
-      this.mergeCandidate(pkg, p, numOptions)
-      if (!pkg.ss.tagOk) numTagNotOk++
+      this.setPkg(pkg, P_DEPENDENCIES_MERGED, true)
+      if (firstCandidate === NO_PKG) firstCandidate = pkg
+      this.mergeCandidate(pkg, g.provVersion[e], numOptions)
+      if (!this.pkgIs(pkg, P_TAG_OK)) numTagNotOk++
       numOptions++
-      hasAutoSelectable ||= isProviderAutoSelectable(p)
+      hasAutoSelectable ||= this.isProviderAutoSelectable(pkg, g.provVersion[e])
     }
-    ss.hasOptions = numOptions > 1 || numTagNotOk > 0
-    ss.hasIif = hasIif
-    ss.noIif = noIif
-    ss.hasAutoSelectable = hasAutoSelectable
+    this.setName(name, N_HAS_OPTIONS, numOptions > 1 || numTagNotOk > 0)
+    this.setName(name, N_HAS_IIF, hasIif)
+    this.setName(name, N_NO_IIF, noIif)
+    this.setName(name, N_HAS_AUTO_SELECTABLE, hasAutoSelectable)
 
-    if (firstCandidate !== null) this.propagateCommon(name, firstCandidate, numOptions)
+    if (firstCandidate !== NO_PKG) this.propagateCommon(name, firstCandidate, numOptions)
 
-    ss.reverseDepsDone = !name.rdepends.some((n) => n.ss.seen && !n.ss.locked)
+    let reverseDepsDone = true
+    for (let i = g.rdepStart[name]; i < g.rdepStart[name + 1] && reverseDepsDone; i++) {
+      reverseDepsDone = (this.nflags[g.rdeps[i]] & (N_SEEN | N_LOCKED)) !== N_SEEN
+    }
+    this.setName(name, N_REVERSE_DEPS_DONE, reverseDepsDone)
     this.queueUnresolved(name)
   }
 
   /** Counts, per dependency and provided name, how many candidates share it (apk's merge_index). */
-  private mergeCandidate(pkg: SolverPackage, p: Provider, numOptions: number): void {
-    for (const d of pkg.depends) {
-      if (!d.dep.conflict && d.name.ss.mergeDepends === numOptions) d.name.ss.mergeDepends++
+  private mergeCandidate(pkg: number, version: string | undefined, numOptions: number): void {
+    const g = this.graph
+    const ls = g.pkgListStart
+    for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
+      const d = g.pkgLists[i]
+      const n = g.depName[d]
+      if (!g.depObj[d].conflict && g.mergeDepends[n] === numOptions) g.mergeDepends[n]++
     }
-    if (pkg.name.ss.mergeProvides === numOptions) {
-      pkg.name.ss.mergeProvides++
-      if (p.version === undefined) pkg.name.ss.hasVirtualProvides = true
+    const own = g.pkgName[pkg]
+    if (g.mergeProvides[own] === numOptions) {
+      g.mergeProvides[own]++
+      if (version === undefined) this.setName(own, N_HAS_VIRTUAL_PROVIDES, true)
     }
-    for (const d of pkg.provides) {
-      if (d.name.ss.mergeProvides === numOptions) {
-        d.name.ss.mergeProvides++
-        if (d.dep.version === undefined) d.name.ss.hasVirtualProvides = true
+    for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+      const d = g.pkgLists[i]
+      const n = g.depName[d]
+      if (g.mergeProvides[n] === numOptions) {
+        g.mergeProvides[n]++
+        if (g.depObj[d].version === undefined) this.setName(n, N_HAS_VIRTUAL_PROVIDES, true)
       }
     }
   }
 
   /** Applies what every remaining candidate of `name` has in common. */
-  private propagateCommon(name: SolverName, pkg: SolverPackage, numOptions: number): void {
-    for (const p of name.providers) {
-      const pkg0 = p.pkg as SolverPackage
-      pkg0.ss.dependenciesUsed = pkg0.ss.dependenciesMerged
+  private propagateCommon(name: number, pkg: number, numOptions: number): void {
+    const g = this.graph
+    for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+      const pkg0 = g.provPkg[e]
+      this.setPkg(pkg0, P_DEPENDENCIES_USED, this.pkgIs(pkg0, P_DEPENDENCIES_MERGED))
     }
-    for (const d of pkg.depends) {
-      const complete = takeMerge(d.name, 'mergeDepends', numOptions)
+    const ls = g.pkgListStart
+    for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
+      const d = g.pkgLists[i]
+      const n = g.depName[d]
+      const complete = takeMerge(g.mergeDepends, n, numOptions)
       if (!complete) continue
       if (numOptions === 1) {
-        this.applyConstraint(pkg, d)
-      } else if (d.name.ss.requirers === 0) {
+        this.applyDependency(pkg, d)
+      } else if (g.requirers[n] === 0) {
         // A name every candidate depends on is required whichever candidate wins.
-        d.name.ss.requirers++
-        this.nameRequirersChanged(d.name)
-        for (const p of d.name.providers) this.inheritPinning(p.pkg as SolverPackage, pkg)
+        g.requirers[n]++
+        this.nameRequirersChanged(n)
+        for (let e = g.provStart[n]; e < g.provStart[n + 1]; e++) {
+          this.inheritPinning(g.provPkg[e], pkg)
+        }
       }
     }
-    if (takeMerge(pkg.name, 'mergeProvides', numOptions)) {
-      this.excludeNonProviders(pkg.name, name, pkg.name.ss.hasVirtualProvides)
+    const own = g.pkgName[pkg]
+    if (takeMerge(g.mergeProvides, own, numOptions)) {
+      this.excludeNonProviders(own, name, this.nameIs(own, N_HAS_VIRTUAL_PROVIDES))
     }
-    for (const d of pkg.provides) {
-      if (takeMerge(d.name, 'mergeProvides', numOptions)) {
-        this.excludeNonProviders(d.name, name, d.name.ss.hasVirtualProvides)
+    for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+      const n = g.depName[g.pkgLists[i]]
+      if (takeMerge(g.mergeProvides, n, numOptions)) {
+        this.excludeNonProviders(n, name, this.nameIs(n, N_HAS_VIRTUAL_PROVIDES))
       }
     }
-    pkg.name.ss.hasVirtualProvides = false
-    for (const d of pkg.provides) d.name.ss.hasVirtualProvides = false
+    this.setName(own, N_HAS_VIRTUAL_PROVIDES, false)
+    for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+      this.setName(g.depName[g.pkgLists[i]], N_HAS_VIRTUAL_PROVIDES, false)
+    }
   }
 
-  private assignName(name: SolverName, p: Provider): void {
-    const ss = name.ss
-    if (ss.locked) {
+  private assignName(name: number, pkg: number, version: string | undefined): void {
+    const g = this.graph
+    if (this.nameIs(name, N_LOCKED)) {
       // Two packages may both provide a name without a version; anything else is a conflict.
-      if (p.version === undefined && ss.chosen.version === undefined) return
-      this.markError(p.pkg)
-      this.markError(ss.chosen.pkg)
+      if (version === undefined && g.chosenVersion[name] === undefined) return
+      this.markError(pkg)
+      this.markError(g.chosenPkg[name])
       return
     }
-    ss.locked = true
-    ss.chosen = p
-    if (ss.inUnresolved) this.dropUnresolved(name)
-    ss.inDirty = false
+    this.setName(name, N_LOCKED, true)
+    g.chosenPkg[name] = pkg
+    g.chosenVersion[name] = version
+    if (this.nameIs(name, N_IN_UNRESOLVED)) this.dropUnresolved(name)
+    this.setName(name, N_IN_DIRTY, false)
 
-    const pkg = p.pkg
-    if (pkg !== null && ss.requirers === 0 && pkg.ss.iifTriggered) {
-      for (const d of pkg.installIf) if (!d.name.ss.locked) this.applyConstraint(pkg, d)
+    const ls = g.pkgListStart
+    if (pkg !== NO_PKG && g.requirers[name] === 0 && this.pkgIs(pkg, P_IIF_TRIGGERED)) {
+      for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
+        const d = g.pkgLists[i]
+        if (!this.nameIs(g.depName[d], N_LOCKED)) this.applyDependency(pkg, d)
+      }
     }
-    for (const p0 of name.providers) {
-      if (p0.pkg === pkg) continue
-      if (p.version === undefined && p0.version === undefined) continue
-      this.disqualifyPackage(p0.pkg as SolverPackage)
+    for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+      const pkg0 = g.provPkg[e]
+      if (pkg0 === pkg) continue
+      if (version === undefined && g.provVersion[e] === undefined) continue
+      this.disqualifyPackage(pkg0)
     }
     this.reevaluateReverseDeps(name)
-    if (pkg !== null) this.reevaluateReverseInstallIfPkg(pkg)
+    if (pkg !== NO_PKG) this.reevaluateReverseInstallIfPkg(pkg)
     else this.reevaluateReverseInstallIf(name)
   }
 
-  private bestProvider(name: SolverName): Provider {
-    let chosen = NO_PROVIDER
-    if (name.ss.requirers === 0 && !name.ss.hasIif) return chosen
-    for (const p of name.providers) {
-      const pkg = p.pkg as SolverPackage
-      if (
-        name.ss.requirers === 0 &&
-        (!pkg.ss.iifTriggered || !pkg.ss.tagOk || !pkg.ss.selectable)
-      ) {
-        continue
+  /** The provider entry to pick for `name`, or -1 for none. */
+  private bestProvider(name: number): number {
+    const g = this.graph
+    let chosen = -1
+    const required = g.requirers[name] > 0
+    if (!required && !this.nameIs(name, N_HAS_IIF)) return chosen
+    for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+      const pkg = g.provPkg[e]
+      if (!required) {
+        const wanted = P_IIF_TRIGGERED | P_TAG_OK | P_SELECTABLE
+        if ((this.pflags[pkg] & wanted) !== wanted) continue
       }
-      if (!isProviderAutoSelectable(p)) continue
-      if (compareProviders(p, chosen) > 0) chosen = p
+      const version = g.provVersion[e]
+      if (!this.isProviderAutoSelectable(pkg, version)) continue
+      const best = chosen < 0 ? NO_PKG : g.provPkg[chosen]
+      const bestVersion = chosen < 0 ? undefined : g.provVersion[chosen]
+      if (this.compareProviders(pkg, version, best, bestVersion) > 0) chosen = e
     }
     return chosen
   }
 
-  selectPackage(name: SolverName): void {
-    const pkg = this.bestProvider(name).pkg
-    if (pkg === null) {
-      this.assignName(name, NO_PROVIDER)
-      if (name.ss.requirers > 0) this.errors++
+  selectPackage(name: number): void {
+    const g = this.graph
+    const best = this.bestProvider(name)
+    if (best < 0) {
+      this.assignName(name, NO_PKG, undefined)
+      if (g.requirers[name] > 0) this.errors++
       return
     }
+    const pkg = g.provPkg[best]
     // Selecting a broken or disallowed package records the error and goes on, like apk.
-    if (!pkg.ss.selectable || !pkg.ss.tagOk) this.markError(pkg)
-    this.assignName(pkg.name, { pkg, version: pkg.version })
-    for (const d of pkg.provides) this.assignName(d.name, { pkg, version: d.dep.version })
-    for (const d of pkg.depends) this.applyConstraint(pkg, d)
+    if (!this.pkgIs(pkg, P_SELECTABLE) || !this.pkgIs(pkg, P_TAG_OK)) this.markError(pkg)
+    this.assignName(g.pkgName[pkg], pkg, g.pkgVersion[pkg])
+    const ls = g.pkgListStart
+    for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+      const d = g.pkgLists[i]
+      this.assignName(g.depName[d], pkg, g.depObj[d].version)
+    }
+    for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
+      this.applyDependency(pkg, g.pkgLists[i])
+    }
   }
 
   /** Drains the dirty queue: every name whose inputs changed is reconsidered. */
   drainDirty(): void {
     while (this.dirtyHead < this.dirty.length) {
       const name = this.dirty[this.dirtyHead++]
-      if (!name.ss.inDirty) continue
-      name.ss.inDirty = false
+      if (!this.nameIs(name, N_IN_DIRTY)) continue
+      this.setName(name, N_IN_DIRTY, false)
       this.reconsiderName(name)
     }
     this.dirty.length = 0
@@ -454,41 +620,38 @@ export class Solver {
   /**
    * The next name to decide: one whose choice is forced (all reverse dependencies resolved,
    * required, a single auto-selectable option); otherwise one with an auto-selectable provider,
-   * then the highest discovery id.
+   * then the highest discovery id. -1: none left.
    */
-  nextName(): SolverName | undefined {
-    let best: SolverName | undefined
+  nextName(): number {
+    const g = this.graph
+    const forced = N_REVERSE_DEPS_DONE | N_HAS_AUTO_SELECTABLE
+    let best = -1
     for (const name of this.unresolved) {
-      const ss = name.ss
-      if (ss.reverseDepsDone && ss.requirers > 0 && ss.hasAutoSelectable && !ss.hasOptions) {
-        return name
-      }
-      if (best === undefined || dequeueBefore(name, best)) best = name
+      const f = this.nflags[name]
+      if ((f & forced) === forced && g.requirers[name] > 0 && !(f & N_HAS_OPTIONS)) return name
+      if (best < 0 || this.dequeueBefore(name, best)) best = name
     }
     return best
   }
 
-  applyWorld(world: SolverDep[], tagIds: number[]): void {
+  private dequeueBefore(a: number, b: number): boolean {
+    const autoA = this.nameIs(a, N_HAS_AUTO_SELECTABLE)
+    if (autoA !== this.nameIs(b, N_HAS_AUTO_SELECTABLE)) return autoA
+    return this.graph.orderId[a] > this.graph.orderId[b]
+  }
+
+  applyWorld(world: WorldDep[], tagIds: number[]): void {
     world.forEach((d, i) => {
       this.pinningInherit = 1 << tagIds[i]
-      this.applyConstraint(null, d)
+      this.applyConstraint(NO_PKG, d.dep, d.name)
     })
     this.pinningInherit = 0
   }
 }
 
-function dequeueBefore(a: SolverName, b: SolverName): boolean {
-  if (a.ss.hasAutoSelectable !== b.ss.hasAutoSelectable) return a.ss.hasAutoSelectable
-  return a.ss.orderId > b.ss.orderId
-}
-
 /** Reads and resets a merge counter: true when all `numOptions` candidates shared the name. */
-function takeMerge(
-  name: SolverName,
-  key: 'mergeDepends' | 'mergeProvides',
-  numOptions: number
-): boolean {
-  const complete = name.ss[key] === numOptions
-  name.ss[key] = 0
+function takeMerge(counters: Int32Array, name: number, numOptions: number): boolean {
+  const complete = counters[name] === numOptions
+  counters[name] = 0
   return complete
 }

@@ -6,15 +6,16 @@
  */
 import { formatDependency } from '../formats/dependency.js'
 import {
+  DEPENDS,
+  INSTALL_IF,
   isProvided,
+  NO_PKG,
   packageTag,
   pinningMaskRepos,
-  type Provider,
-  type SolverDep,
-  type SolverGraph,
-  type SolverName,
-  type SolverPackage
+  PROVIDES,
+  type SolverGraph
 } from './graph.js'
+import type { WorldDep } from './core.js'
 import type { Dependency } from '../types.js'
 
 const PRESENT = 1
@@ -47,95 +48,131 @@ class Problem {
   }
 }
 
-function pkgVer(pkg: SolverPackage): string {
-  return `${pkg.pkg.name}-${pkg.pkg.version}`
-}
-
-function depText(owner: SolverPackage | null, dep: Dependency): string {
-  return `${owner === null ? 'world' : pkgVer(owner)}[${formatDependency(dep)}]`
-}
-
-/** apk_dep_analyze: how `dep` (of `dependent`) relates to installing `pkg`. */
-function analyzeDep(dependent: SolverPackage | null, dep: Dependency, pkg: SolverPackage): number {
-  if (dep.name === pkg.name.name) {
-    return isProvided(dep, { pkg, version: pkg.pkg.version }, dependent) ? SATISFIES : CONFLICTS
+/** A package's dependencies of one kind (DEPENDS, PROVIDES, INSTALL_IF), as world deps are. */
+function listOf(graph: SolverGraph, pkg: number, which: number): WorldDep[] {
+  const out: WorldDep[] = []
+  const ls = graph.pkgListStart
+  for (let i = ls[pkg * 3 + which]; i < ls[pkg * 3 + which + 1]; i++) {
+    const d = graph.pkgLists[i]
+    out.push({ dep: graph.depObj[d], name: graph.depName[d] })
   }
-  const provide = pkg.provides.find((p) => p.name.name === dep.name)
-  if (provide === undefined) return 0
-  const provider: Provider = { pkg, version: provide.dep.version }
-  return isProvided(dep, provider, dependent) ? SATISFIES : CONFLICTS
+  return out
 }
 
-function isNameConcrete(pkg: SolverPackage, name: SolverName): boolean {
-  if (pkg.name === name) return true
-  return pkg.provides.some((d) => d.name === name && d.dep.version !== undefined)
+/** The package numbers providing `name`, one per provider entry, with the versions. */
+function providersOf(graph: SolverGraph, name: number): { pkg: number; version?: string }[] {
+  const out: { pkg: number; version?: string }[] = []
+  for (let e = graph.provStart[name]; e < graph.provStart[name + 1]; e++) {
+    out.push({ pkg: graph.provPkg[e], version: graph.provVersion[e] })
+  }
+  return out
+}
+
+function reverseDepends(graph: SolverGraph, name: number): number[] {
+  return Array.from(graph.rdeps.subarray(graph.rdepStart[name], graph.rdepStart[name + 1]))
+}
+
+function reverseInstallIf(graph: SolverGraph, name: number): number[] {
+  return Array.from(graph.riifs.subarray(graph.riifStart[name], graph.riifStart[name + 1]))
 }
 
 class FailureReport {
-  private readonly nameFlags = new Map<SolverName, number>()
-  private readonly pkgFlags = new Map<SolverPackage, number>()
-  private readonly marked: Set<SolverPackage>
+  private readonly nameFlags = new Map<number, number>()
+  private readonly pkgFlags = new Map<number, number>()
+  private readonly marked: Set<number>
   readonly problems: string[] = []
 
   constructor(
     private readonly graph: SolverGraph,
-    private readonly world: SolverDep[],
-    private readonly changeset: SolverPackage[]
+    private readonly world: WorldDep[],
+    private readonly changeset: number[]
   ) {
     this.marked = new Set(changeset)
   }
 
-  private flags(name: SolverName): number {
+  private pkgVer(pkg: number): string {
+    const whole = this.graph.pkg(pkg)
+    return `${whole.name}-${whole.version}`
+  }
+
+  private depText(owner: number, dep: Dependency): string {
+    return `${owner === NO_PKG ? 'world' : this.pkgVer(owner)}[${formatDependency(dep)}]`
+  }
+
+  /** apk_dep_analyze: how `dep` (of `dependent`) relates to installing `pkg`. */
+  private analyzeDep(dependent: number, dep: Dependency, pkg: number): number {
+    const g = this.graph
+    if (dep.name === g.names[g.pkgName[pkg]]) {
+      const provided = isProvided(g, dep, pkg, g.pkg(pkg).version, dependent)
+      return provided ? SATISFIES : CONFLICTS
+    }
+    const provide = listOf(g, pkg, PROVIDES).find((p) => g.names[p.name] === dep.name)
+    if (provide === undefined) return 0
+    return isProvided(g, dep, pkg, provide.dep.version, dependent) ? SATISFIES : CONFLICTS
+  }
+
+  private isNameConcrete(pkg: number, name: number): boolean {
+    if (this.graph.pkgName[pkg] === name) return true
+    return listOf(this.graph, pkg, PROVIDES).some(
+      (d) => d.name === name && d.dep.version !== undefined
+    )
+  }
+
+  private flags(name: number): number {
     return this.nameFlags.get(name) ?? 0
   }
 
-  private flag(name: SolverName, state: number): void {
+  private flag(name: number, state: number): void {
     this.nameFlags.set(name, this.flags(name) | state)
   }
 
   /** Marks which names the attempted changeset makes present, as apk's error printer does. */
-  private discoverDeps(deps: SolverDep[]): void {
+  private discoverDeps(deps: WorldDep[]): void {
     for (const d of deps) if (!d.dep.conflict) this.discoverName(d.name, PRESENT)
   }
 
-  private discoverName(name: SolverName, pkgState: number): void {
-    for (const p of name.providers) {
-      const pkg = p.pkg as SolverPackage
+  private discoverName(name: number, pkgState: number): void {
+    const g = this.graph
+    for (const { pkg } of providersOf(g, name)) {
       if (!this.marked.has(pkg)) continue
       let state = pkgState
-      if (pkg.pkg.providerPriority === 0 && !isNameConcrete(pkg, name)) state = VIRTUAL_ONLY
+      if (g.pkg(pkg).providerPriority === 0 && !this.isNameConcrete(pkg, name)) {
+        state = VIRTUAL_ONLY
+      }
       const seen = this.pkgFlags.get(pkg) ?? 0
       if (seen & state) continue
       this.pkgFlags.set(pkg, seen | state)
-      this.flag(pkg.name, state)
-      for (const d of pkg.provides) {
+      this.flag(g.pkgName[pkg], state)
+      const provides = listOf(g, pkg, PROVIDES)
+      for (const d of provides) {
         const unversionedIif = state === INSTALLIF && d.dep.version === undefined
         this.flag(d.name, unversionedIif ? VIRTUAL_ONLY : state)
       }
-      this.discoverDeps(pkg.depends)
+      this.discoverDeps(listOf(g, pkg, DEPENDS))
       if (state === PRESENT || state === INSTALLIF) {
-        this.discoverReverseIif(pkg.name)
-        for (const d of pkg.provides) this.discoverReverseIif(d.name)
+        this.discoverReverseIif(g.pkgName[pkg])
+        for (const d of provides) this.discoverReverseIif(d.name)
       }
     }
   }
 
-  private discoverReverseIif(name: SolverName): void {
-    for (const name0 of name.rinstallIf) {
-      for (const p of name0.providers) {
-        const pkg = p.pkg as SolverPackage
-        if (!this.marked.has(pkg) || pkg.installIf.length === 0) continue
-        const ok = pkg.installIf.every(
+  private discoverReverseIif(name: number): void {
+    const g = this.graph
+    for (const name0 of reverseInstallIf(g, name)) {
+      for (const { pkg } of providersOf(g, name0)) {
+        const installIf = listOf(g, pkg, INSTALL_IF)
+        if (!this.marked.has(pkg) || installIf.length === 0) continue
+        const ok = installIf.every(
           (d) => d.dep.conflict !== ((this.flags(d.name) & (PRESENT | INSTALLIF)) !== 0)
         )
         if (!ok) continue
-        this.discoverName(pkg.name, INSTALLIF)
-        for (const d of pkg.provides) this.discoverName(d.name, INSTALLIF)
+        this.discoverName(g.pkgName[pkg], INSTALLIF)
+        for (const d of listOf(g, pkg, PROVIDES)) this.discoverName(d.name, INSTALLIF)
       }
     }
   }
 
-  private analyzeDeps(deps: SolverDep[]): void {
+  private analyzeDeps(deps: WorldDep[]): void {
     for (const d of deps) {
       if (d.dep.conflict) continue
       if (this.flags(d.name) & (INSTALLIF | PRESENT | MISSING)) continue
@@ -144,44 +181,48 @@ class FailureReport {
     }
   }
 
-  private analyzeMissingName(name: SolverName): void {
+  private analyzeMissingName(name: number): void {
+    const g = this.graph
+    const text = g.names[name]
+    const provided = g.provStart[name + 1] > g.provStart[name]
     let problem: Problem
-    if (name.providers.length > 0) {
-      problem = new Problem(`${name.name} (virtual)`)
+    if (provided) {
+      problem = new Problem(`${text} (virtual)`)
       problem.add('note:', "please select one of the 'provided by' packages explicitly")
-      for (const item of providedBy(name)) problem.add('provided by:', item)
+      for (const item of this.providedBy(name)) problem.add('provided by:', item)
     } else {
-      problem = new Problem(`${name.name} (no such package)`)
+      problem = new Problem(`${text} (no such package)`)
     }
     for (const item of this.requiredBy(name)) problem.add('required by:', item)
-    if (name.providers.length === 0) {
-      const close = suggestNames(this.graph, name.name)
+    if (!provided) {
+      const close = suggestNames(g, text)
       if (close.length > 0) problem.add('did you mean:', `${close.join(', ')}?`)
     }
     this.problems.push(problem.toString())
   }
 
-  private requiredBy(name: SolverName): string[] {
+  private requiredBy(name: number): string[] {
+    const g = this.graph
     const items: string[] = []
     for (const d of this.world) {
-      if (d.name === name && !d.dep.conflict) items.push(depText(null, d.dep))
+      if (d.name === name && !d.dep.conflict) items.push(this.depText(NO_PKG, d.dep))
     }
-    const visited = new Set<SolverPackage>()
-    for (const name0 of name.rdepends) {
+    const visited = new Set<number>()
+    for (const name0 of reverseDepends(g, name)) {
       // apk looks at the first marked provider of each reverse dependency only.
-      const pkg0 = name0.providers
-        .map((p) => p.pkg as SolverPackage)
+      const pkg0 = providersOf(g, name0)
+        .map((p) => p.pkg)
         .find((pkg) => this.marked.has(pkg) && !visited.has(pkg))
       if (pkg0 === undefined) continue
       visited.add(pkg0)
-      const dep = pkg0.depends.find((d) => d.name === name && !d.dep.conflict)
-      if (dep !== undefined) items.push(depText(pkg0, dep.dep))
+      const dep = listOf(g, pkg0, DEPENDS).find((d) => d.name === name && !d.dep.conflict)
+      if (dep !== undefined) items.push(this.depText(pkg0, dep.dep))
     }
     return items
   }
 
-  private analyzePackage(pkg: SolverPackage): void {
-    const problem = new Problem(pkgVer(pkg))
+  private analyzePackage(pkg: number): void {
+    const problem = new Problem(this.pkgVer(pkg))
     this.pinningErrors(problem, pkg)
     this.conflicts(problem, pkg)
     this.deps(problem, pkg, CONFLICTS)
@@ -189,51 +230,58 @@ class FailureReport {
     if (!problem.empty) this.problems.push(problem.toString())
   }
 
-  private pinningErrors(problem: Problem, pkg: SolverPackage): void {
-    if (!pkg.installable) problem.add('masked in:', `arch ${pkg.pkg.arch ?? ''}`)
-    const tag = packageTag(this.graph, pkg)
-    if (pkg.repos & pinningMaskRepos(this.graph, 1 | (1 << tag))) return
-    this.graph.tags.forEach((name, id) => {
-      if (pkg.repos & this.graph.tagRepos[id]) problem.add('masked in:', `@${name}`)
+  private pinningErrors(problem: Problem, pkg: number): void {
+    const g = this.graph
+    if (g.pkgInstallable[pkg] === 0) problem.add('masked in:', `arch ${g.pkg(pkg).arch ?? ''}`)
+    const tag = packageTag(g, pkg)
+    if (g.pkgRepos[pkg] & pinningMaskRepos(g, 1 | (1 << tag))) return
+    g.tags.forEach((name, id) => {
+      if (g.pkgRepos[pkg] & g.tagRepos[id]) problem.add('masked in:', `@${name}`)
     })
   }
 
-  private conflicts(problem: Problem, pkg: SolverPackage): void {
-    for (const p of pkg.name.providers) {
-      if (p.pkg === pkg || !this.marked.has(p.pkg as SolverPackage)) continue
-      problem.add('conflicts:', pkgVer(p.pkg as SolverPackage))
+  private conflicts(problem: Problem, pkg: number): void {
+    const g = this.graph
+    for (const p of providersOf(g, g.pkgName[pkg])) {
+      if (p.pkg === pkg || !this.marked.has(p.pkg)) continue
+      problem.add('conflicts:', this.pkgVer(p.pkg))
     }
-    for (const d of pkg.provides) {
+    for (const d of listOf(g, pkg, PROVIDES)) {
       let once = true
-      for (const p of d.name.providers) {
-        const other = p.pkg as SolverPackage
+      for (const p of providersOf(g, d.name)) {
+        const other = p.pkg
         if (!this.marked.has(other)) continue
         if (d.dep.version === undefined && p.version === undefined) continue
         if (once && other === pkg && p.version === d.dep.version) {
           once = false
           continue
         }
-        problem.add('conflicts:', `${pkgVer(other)}[${formatDependency(d.dep)}]`)
+        problem.add('conflicts:', `${this.pkgVer(other)}[${formatDependency(d.dep)}]`)
       }
     }
   }
 
   /** The world and changeset dependencies that `pkg` breaks (or satisfies). */
-  private deps(problem: Problem, pkg: SolverPackage, match: number): void {
+  private deps(problem: Problem, pkg: number, match: number): void {
+    const g = this.graph
     const key = match === SATISFIES ? 'satisfies:' : 'breaks:'
     for (const d of this.world) {
-      if (analyzeDep(null, d.dep, pkg) & match) problem.add(key, depText(null, d.dep))
+      if (this.analyzeDep(NO_PKG, d.dep, pkg) & match) {
+        problem.add(key, this.depText(NO_PKG, d.dep))
+      }
     }
-    const visited = new Set<SolverPackage>()
-    const names = [pkg.name, ...pkg.provides.map((d) => d.name)]
+    const visited = new Set<number>()
+    const names = [g.pkgName[pkg], ...listOf(g, pkg, PROVIDES).map((d) => d.name)]
     for (const name of names) {
-      for (const name0 of name.rdepends) {
-        for (const p0 of name0.providers) {
-          const pkg0 = p0.pkg as SolverPackage
+      for (const name0 of reverseDepends(g, name)) {
+        for (const p0 of providersOf(g, name0)) {
+          const pkg0 = p0.pkg
           if (!this.marked.has(pkg0) || visited.has(pkg0)) continue
           visited.add(pkg0)
-          for (const d0 of pkg0.depends) {
-            if (analyzeDep(pkg0, d0.dep, pkg) & match) problem.add(key, depText(pkg0, d0.dep))
+          for (const d0 of listOf(g, pkg0, DEPENDS)) {
+            if (this.analyzeDep(pkg0, d0.dep, pkg) & match) {
+              problem.add(key, this.depText(pkg0, d0.dep))
+            }
           }
         }
       }
@@ -245,35 +293,37 @@ class FailureReport {
     this.analyzeDeps(this.world)
     for (const pkg of this.changeset) {
       this.analyzePackage(pkg)
-      this.analyzeDeps(pkg.depends)
+      this.analyzeDeps(listOf(this.graph, pkg, DEPENDS))
     }
     if (this.problems.length === 0) {
       this.problems.push('the solver found no consistent set of packages but no single cause')
     }
     return this.problems
   }
-}
 
-/** apk's "provided by" list: a package name when all its versions provide the name, else name-version. */
-function providedBy(name: SolverName): string[] {
-  const refs = new Map<SolverName, number>()
-  for (const p of name.providers) {
-    const real = (p.pkg as SolverPackage).name
-    refs.set(real, (refs.get(real) ?? 0) + 1)
-  }
-  const items: string[] = []
-  for (const p of name.providers) {
-    const pkg = p.pkg as SolverPackage
-    const count = refs.get(pkg.name) ?? 0
-    if (count === pkg.name.providers.length) {
-      items.push(pkg.name.name)
-      refs.set(pkg.name, 0)
-    } else if (count > 0) {
-      items.push(pkgVer(pkg))
-      refs.set(pkg.name, count - 1)
+  /** apk's "provided by" list: a package name when all its versions provide the name, else name-version. */
+  private providedBy(name: number): string[] {
+    const g = this.graph
+    const refs = new Map<number, number>()
+    const providers = providersOf(g, name)
+    for (const p of providers) {
+      const real = g.pkgName[p.pkg]
+      refs.set(real, (refs.get(real) ?? 0) + 1)
     }
+    const items: string[] = []
+    for (const p of providers) {
+      const own = g.pkgName[p.pkg]
+      const count = refs.get(own) ?? 0
+      if (count === g.provStart[own + 1] - g.provStart[own]) {
+        items.push(g.names[own])
+        refs.set(own, 0)
+      } else if (count > 0) {
+        items.push(this.pkgVer(p.pkg))
+        refs.set(own, count - 1)
+      }
+    }
+    return items
   }
-  return items
 }
 
 /** Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`. */
@@ -324,8 +374,8 @@ function isPrefixPair(name: string, wanted: string): boolean {
 /** apk-style problem blocks for a solve that ended with errors. */
 export function explainFailure(
   graph: SolverGraph,
-  world: SolverDep[],
-  changeset: SolverPackage[]
+  world: WorldDep[],
+  changeset: number[]
 ): string[] {
   return new FailureReport(graph, world, changeset).run()
 }

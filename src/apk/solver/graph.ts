@@ -2,8 +2,14 @@
  * The solver's view of a package database: every name with its providers and reverse edges, every
  * package with its resolved dependency names, and the repository tags. It mirrors apk-tools'
  * `apk_name` / `apk_package` / `repo_tags`, including their per-solve state, so core.ts can
- * follow apk's algorithm step by step. It is built from PackageTables: the dependency tokens of
- * a table are resolved to names once each, and a package is made whole only when asked for.
+ * follow apk's algorithm step by step.
+ *
+ * Names and packages are numbers, and everything about them sits in columns (typed arrays, and
+ * plain arrays for strings): main + community has 52,000 names and 23,000 packages, and one object
+ * per name, package, provider and dependency, each with lists of its own, took 21 MiB; columns
+ * take a fraction of that, and there is nothing for the collector to trace. The lists (a name's
+ * providers and reverse edges, a package's depends, provides and install_if) are ranges of one
+ * array each, `start[i]` to `start[i + 1]`.
  */
 import { satisfiedByProvider } from '../formats/dependency.js'
 import {
@@ -16,309 +22,38 @@ import {
 import { InvalidArgumentError } from '../errors.js'
 import type { Dependency, RepoPackage, Repository } from '../types.js'
 
-/** Most names have no reverse edges: they share this empty list until they get one. */
-const NONE: SolverName[] = []
-const NO_DEPS = Object.freeze([]) as unknown as SolverDep[]
-/** Names nobody provides share this list; frozen: the build gives a name its own list. */
-const NO_PROVIDERS = Object.freeze([]) as unknown as Provider[]
+export { DEPENDS, INSTALL_IF, PROVIDES }
 
-/**
- * Per-name solver state (apk's `apk_solver_name_state`). The yes/no fields are bits of one
- * number: a graph has tens of thousands of names, and a field per flag would cost each of them
- * eight bytes.
- */
-export class NameState {
-  private flags = 0
-  chosen: Provider = NO_PROVIDER
-  requirers = 0
-  mergeDepends = 0
-  mergeProvides = 0
-  orderId = 0
+/** No package: a name nothing was chosen for, or the world as a dependent. */
+export const NO_PKG = -1
 
-  reset(): void {
-    this.flags = 0
-    this.chosen = NO_PROVIDER
-    this.requirers = 0
-    this.mergeDepends = 0
-    this.mergeProvides = 0
-    this.orderId = 0
-  }
+// Name state bits (apk's `apk_solver_name_state`).
+export const N_SEEN = 1
+export const N_LOCKED = 2
+export const N_HAS_VIRTUAL_PROVIDES = 4
+export const N_REEVALUATE_DEPS = 8
+export const N_REEVALUATE_IIF = 16
+export const N_HAS_IIF = 32
+export const N_NO_IIF = 64
+export const N_IIF_NEEDED = 128
+export const N_HAS_OPTIONS = 256
+export const N_REVERSE_DEPS_DONE = 512
+export const N_HAS_AUTO_SELECTABLE = 1024
+export const N_IN_DIRTY = 2048
+export const N_IN_UNRESOLVED = 4096
+export const N_CHANGESET_PROCESSED = 8192
 
-  get seen(): boolean {
-    return (this.flags & 1) !== 0
-  }
-  set seen(on: boolean) {
-    this.flags = on ? this.flags | 1 : this.flags & ~1
-  }
-
-  get locked(): boolean {
-    return (this.flags & 2) !== 0
-  }
-  set locked(on: boolean) {
-    this.flags = on ? this.flags | 2 : this.flags & ~2
-  }
-
-  get hasVirtualProvides(): boolean {
-    return (this.flags & 4) !== 0
-  }
-  set hasVirtualProvides(on: boolean) {
-    this.flags = on ? this.flags | 4 : this.flags & ~4
-  }
-
-  get reevaluateDeps(): boolean {
-    return (this.flags & 8) !== 0
-  }
-  set reevaluateDeps(on: boolean) {
-    this.flags = on ? this.flags | 8 : this.flags & ~8
-  }
-
-  get reevaluateIif(): boolean {
-    return (this.flags & 16) !== 0
-  }
-  set reevaluateIif(on: boolean) {
-    this.flags = on ? this.flags | 16 : this.flags & ~16
-  }
-
-  get hasIif(): boolean {
-    return (this.flags & 32) !== 0
-  }
-  set hasIif(on: boolean) {
-    this.flags = on ? this.flags | 32 : this.flags & ~32
-  }
-
-  get noIif(): boolean {
-    return (this.flags & 64) !== 0
-  }
-  set noIif(on: boolean) {
-    this.flags = on ? this.flags | 64 : this.flags & ~64
-  }
-
-  get iifNeeded(): boolean {
-    return (this.flags & 128) !== 0
-  }
-  set iifNeeded(on: boolean) {
-    this.flags = on ? this.flags | 128 : this.flags & ~128
-  }
-
-  get hasOptions(): boolean {
-    return (this.flags & 256) !== 0
-  }
-  set hasOptions(on: boolean) {
-    this.flags = on ? this.flags | 256 : this.flags & ~256
-  }
-
-  get reverseDepsDone(): boolean {
-    return (this.flags & 512) !== 0
-  }
-  set reverseDepsDone(on: boolean) {
-    this.flags = on ? this.flags | 512 : this.flags & ~512
-  }
-
-  get hasAutoSelectable(): boolean {
-    return (this.flags & 1024) !== 0
-  }
-  set hasAutoSelectable(on: boolean) {
-    this.flags = on ? this.flags | 1024 : this.flags & ~1024
-  }
-
-  get inDirty(): boolean {
-    return (this.flags & 2048) !== 0
-  }
-  set inDirty(on: boolean) {
-    this.flags = on ? this.flags | 2048 : this.flags & ~2048
-  }
-
-  get inUnresolved(): boolean {
-    return (this.flags & 4096) !== 0
-  }
-  set inUnresolved(on: boolean) {
-    this.flags = on ? this.flags | 4096 : this.flags & ~4096
-  }
-
-  get changesetProcessed(): boolean {
-    return (this.flags & 8192) !== 0
-  }
-  set changesetProcessed(on: boolean) {
-    this.flags = on ? this.flags | 8192 : this.flags & ~8192
-  }
-}
-
-/** Per-package solver state (apk's `apk_solver_package_state`), its flags packed the same way. */
-export class PackageState {
-  private flags = 0
-  conflicts = 0
-  pinningAllowed = 0
-  pinningPreferred = 0
-  /** How many leading provides are known to be discovered (a discovery shortcut). */
-  providesSeen = 0
-
-  reset(): void {
-    this.flags = 0
-    this.conflicts = 0
-    this.pinningAllowed = 0
-    this.pinningPreferred = 0
-    this.providesSeen = 0
-  }
-
-  get seen(): boolean {
-    return (this.flags & 1) !== 0
-  }
-  set seen(on: boolean) {
-    this.flags = on ? this.flags | 1 : this.flags & ~1
-  }
-
-  get selectable(): boolean {
-    return (this.flags & 2) !== 0
-  }
-  set selectable(on: boolean) {
-    this.flags = on ? this.flags | 2 : this.flags & ~2
-  }
-
-  get iifTriggered(): boolean {
-    return (this.flags & 4) !== 0
-  }
-  set iifTriggered(on: boolean) {
-    this.flags = on ? this.flags | 4 : this.flags & ~4
-  }
-
-  get iifFailed(): boolean {
-    return (this.flags & 8) !== 0
-  }
-  set iifFailed(on: boolean) {
-    this.flags = on ? this.flags | 8 : this.flags & ~8
-  }
-
-  get tagOk(): boolean {
-    return (this.flags & 16) !== 0
-  }
-  set tagOk(on: boolean) {
-    this.flags = on ? this.flags | 16 : this.flags & ~16
-  }
-
-  get tagPreferred(): boolean {
-    return (this.flags & 32) !== 0
-  }
-  set tagPreferred(on: boolean) {
-    this.flags = on ? this.flags | 32 : this.flags & ~32
-  }
-
-  get dependenciesMerged(): boolean {
-    return (this.flags & 64) !== 0
-  }
-  set dependenciesMerged(on: boolean) {
-    this.flags = on ? this.flags | 64 : this.flags & ~64
-  }
-
-  get dependenciesUsed(): boolean {
-    return (this.flags & 128) !== 0
-  }
-  set dependenciesUsed(on: boolean) {
-    this.flags = on ? this.flags | 128 : this.flags & ~128
-  }
-
-  get error(): boolean {
-    return (this.flags & 256) !== 0
-  }
-  set error(on: boolean) {
-    this.flags = on ? this.flags | 256 : this.flags & ~256
-  }
-
-  get inChangeset(): boolean {
-    return (this.flags & 512) !== 0
-  }
-  set inChangeset(on: boolean) {
-    this.flags = on ? this.flags | 512 : this.flags & ~512
-  }
-}
-
-/** A name, with its solver state (apk's `apk_name` and its `ss`). */
-export class SolverName extends NameState {
-  /** Packages that provide this name, in database order. */
-  providers: Provider[] = NO_PROVIDERS
-  /** Names of packages that depend on this name (conflicts included), in database order. */
-  rdepends: SolverName[] = NONE
-  /** Names of packages whose install_if mentions this name. */
-  rinstallIf: SolverName[] = NONE
-
-  constructor(readonly name: string) {
-    super()
-  }
-
-  /** The solver state: the name itself, one object instead of two. */
-  get ss(): NameState {
-    return this
-  }
-}
-
-export interface SolverDep {
-  dep: Dependency
-  name: SolverName
-}
-
-/** A package, with its solver state (apk's `apk_package` and its `ss`). */
-export class SolverPackage extends PackageState {
-  readonly version: string
-  readonly providerPriority: number
-  readonly installedSize: number
-
-  constructor(
-    private readonly table: PackageTable,
-    private readonly row: number,
-    readonly name: SolverName,
-    readonly depends: SolverDep[],
-    readonly provides: SolverDep[],
-    readonly installIf: SolverDep[],
-    /** Bit i set: the package is in the i-th configured repository. */
-    public repos: number,
-    /** False when the package cannot be installed at all (wrong arch). */
-    readonly installable: boolean
-  ) {
-    super()
-    this.version = table.versions[row]
-    this.providerPriority = table.priorities[row]
-    this.installedSize = table.installedSizes[row]
-  }
-
-  /** The solver state: the package itself, one object instead of two. */
-  get ss(): PackageState {
-    return this
-  }
-
-  /** The whole package (made on first use). */
-  get pkg(): RepoPackage {
-    return this.table.package(this.row)
-  }
-
-  get checksum(): string {
-    return this.table.checksums[this.row]
-  }
-}
-
-/** A package providing a name: under its own version, a provided version, or unversioned. */
-export interface Provider {
-  pkg: SolverPackage | null
-  /** undefined: an unversioned provide (or no provider at all). */
-  version: string | undefined
-}
-
-export const NO_PROVIDER: Provider = { pkg: null, version: undefined }
-
-export interface SolverGraph {
-  /** Tag names by id; id 0 is the untagged default. */
-  tags: string[]
-  /** For each tag id, the bitmask of repositories carrying that tag. */
-  tagRepos: number[]
-  /** The id of a configured tag, or -1. */
-  tagId(tag: string): number
-  /** The name node, created when nothing mentioned the name yet. */
-  name(name: string): SolverName
-  /** Every name some package provides. */
-  providedNames(): string[]
-  /** The packages providing `name`, each once, in database order. */
-  packagesProviding(name: string): RepoPackage[]
-  /** Forgets the state of the previous solve. */
-  resetState(): void
-}
+// Package state bits (apk's `apk_solver_package_state`).
+export const P_SEEN = 1
+export const P_SELECTABLE = 2
+export const P_IIF_TRIGGERED = 4
+export const P_IIF_FAILED = 8
+export const P_TAG_OK = 16
+export const P_TAG_PREFERRED = 32
+export const P_DEPENDENCIES_MERGED = 64
+export const P_DEPENDENCIES_USED = 128
+export const P_ERROR = 256
+export const P_IN_CHANGESET = 512
 
 /** At most 31 repositories (apk allows 32), so a repository bitmask fits a 32-bit integer. */
 const MAX_REPOSITORIES = 31
@@ -333,13 +68,159 @@ function archFits(pkgArch: string | undefined, arch: string): boolean {
   return pkgArch === undefined || pkgArch === '' || pkgArch === arch || pkgArch === 'noarch'
 }
 
-class GraphBuilder implements SolverGraph {
-  readonly names = new Map<string, SolverName>()
-  readonly packages: SolverPackage[] = []
+/** A typed array of at least `size` entries, its first `used` kept. */
+function withRoom<T extends Int32Array | Float64Array>(array: T, used: number, size: number): T {
+  if (size <= array.length) return array
+  const larger = new (array.constructor as new (n: number) => T)(Math.max(size, array.length * 2))
+  larger.set(array.subarray(0, used))
+  return larger
+}
+
+/**
+ * Lists per owner built by appending, as chains in typed arrays (a list per owner would be an
+ * object and spare room each), then laid out as ranges of one array by `ranges`.
+ */
+class Chains {
+  head = new Int32Array(1024).fill(-1)
+  tail = new Int32Array(1024).fill(-1)
+  next = new Int32Array(4096)
+  value = new Int32Array(4096)
+  count = 0
+
+  append(owner: number, value: number): number {
+    if (owner >= this.head.length) {
+      const size = Math.max(owner + 1, this.head.length * 2)
+      const grow = (a: Int32Array) => {
+        const larger = new Int32Array(size).fill(-1)
+        larger.set(a)
+        return larger
+      }
+      this.head = grow(this.head)
+      this.tail = grow(this.tail)
+    }
+    const at = this.count++
+    this.next = withRoom(this.next, at, at + 1)
+    this.value = withRoom(this.value, at, at + 1)
+    this.next[at] = -1
+    this.value[at] = value
+    const last = this.tail[owner]
+    if (last < 0) this.head[owner] = at
+    else this.next[last] = at
+    this.tail[owner] = at
+    return at
+  }
+
+  /** The last value appended for `owner`, or -1. */
+  last(owner: number): number {
+    if (owner >= this.tail.length) return -1
+    const at = this.tail[owner]
+    return at < 0 ? -1 : this.value[at]
+  }
+
+  includes(owner: number, value: number): boolean {
+    if (owner >= this.head.length) return false
+    for (let at = this.head[owner]; at >= 0; at = this.next[at]) {
+      if (this.value[at] === value) return true
+    }
+    return false
+  }
+
+  /**
+   * The lists as ranges: `start` (owners + 1 entries, room for `capacity` owners) and `values`;
+   * `order[k]` is the chain entry that went to position k.
+   */
+  ranges(
+    owners: number,
+    capacity: number
+  ): { start: Int32Array<ArrayBuffer>; values: Int32Array<ArrayBuffer>; order: Int32Array } {
+    const start = new Int32Array(capacity + 1)
+    const values = new Int32Array(this.count)
+    const order = new Int32Array(this.count)
+    let k = 0
+    for (let owner = 0; owner < owners; owner++) {
+      start[owner] = k
+      if (owner < this.head.length) {
+        for (let at = this.head[owner]; at >= 0; at = this.next[at]) {
+          values[k] = this.value[at]
+          order[k++] = at
+        }
+      }
+    }
+    start.fill(k, owners)
+    return { start, values, order }
+  }
+}
+
+/**
+ * The graph. Names and packages are numbered from 0 in the order they are met; their state is
+ * reset in place between solves (fresh state per solve was slower: V8 pretenures it).
+ */
+export class SolverGraph {
+  /** Tag names by id; id 0 is the untagged default. */
   readonly tags: string[] = ['']
+  /** For each tag id, the bitmask of repositories carrying that tag. */
   readonly tagRepos: number[] = [0]
+
+  // --- names ---
+  nameCount = 0
+  readonly names: string[] = []
+  private readonly ids = new Map<string, number>()
+  /** Each name's providers: entries `provStart[n]` to `provStart[n + 1]`. */
+  provStart = new Int32Array(1)
+  /** The providing package of each provider entry. */
+  provPkg = new Int32Array(0)
+  /** The version it provides the name under; undefined: an unversioned provide. */
+  provVersion: (string | undefined)[] = []
+  /** Names of packages that depend on a name (conflicts too), in database order. */
+  rdepStart = new Int32Array(1)
+  rdeps = new Int32Array(0)
+  /** Names of packages whose install_if mentions a name. */
+  riifStart = new Int32Array(1)
+  riifs = new Int32Array(0)
+
+  // --- name state ---
+  nflags = new Int32Array(0)
+  chosenPkg = new Int32Array(0)
+  chosenVersion: (string | undefined)[] = []
+  requirers = new Int32Array(0)
+  mergeDepends = new Int32Array(0)
+  mergeProvides = new Int32Array(0)
+  orderId = new Int32Array(0)
+
+  // --- dependencies: every table's tokens, one after the other ---
+  readonly depObj: Dependency[] = []
+  /** The name of each dependency, or -1 until a package's list uses it. */
+  depName = new Int32Array(0)
+
+  // --- packages ---
+  packageCount = 0
+  pkgName = new Int32Array(0)
+  /** Bit i set: the package is in the i-th configured repository. */
+  pkgRepos = new Int32Array(0)
+  readonly pkgVersion: string[] = []
+  readonly pkgChecksum: string[] = []
+  pkgPriority = new Float64Array(0)
+  /** False when the package cannot be installed at all (wrong arch). */
+  pkgInstallable = new Int32Array(0)
+  pkgEmpty = new Int32Array(0)
+  /** Each package's depends, provides and install_if, as dependency numbers: 3 per package. */
+  pkgListStart = new Int32Array(1)
+  pkgLists = new Int32Array(0)
+  private pkgTable = new Int32Array(0)
+  private pkgRow = new Int32Array(0)
+  private readonly tables: PackageTable[] = []
+
+  // --- package state ---
+  pflags = new Int32Array(0)
+  conflicts = new Int32Array(0)
+  pinningAllowed = new Int32Array(0)
+  pinningPreferred = new Int32Array(0)
+  /** How many leading provides are known to be discovered (a discovery shortcut). */
+  providesSeen = new Int32Array(0)
+
+  // --- building ---
   private readonly repoBits = new Map<number, number>()
-  private readonly byChecksum = new Map<string, SolverPackage>()
+  private building: Builder | undefined
 
   constructor(
     repositories: Repository[],
@@ -365,34 +246,62 @@ class GraphBuilder implements SolverGraph {
     })
   }
 
+  /** The id of a configured tag, or -1. */
   tagId(tag: string): number {
     return this.tags.indexOf(tag)
   }
 
-  resetState(): void {
-    // Reset in place: fresh objects per solve get pretenured by V8 and make solving 4x slower.
-    for (const name of this.names.values()) name.reset()
-    for (const pkg of this.packages) pkg.reset()
-  }
-
-  name(name: string): SolverName {
-    let n = this.names.get(name)
-    if (n === undefined) {
-      n = new SolverName(name)
-      this.names.set(name, n)
-    }
+  /** The name's number, a new name (with no providers) when nothing mentioned it yet. */
+  name(name: string): number {
+    const id = this.ids.get(name)
+    if (id !== undefined) return id
+    const n = this.nameCount++
+    this.names.push(name)
+    this.ids.set(name, n)
+    if (this.building === undefined) this.nameAdded(n)
     return n
   }
 
+  /** Every name some package provides. */
   providedNames(): string[] {
-    return [...this.names.values()].filter((n) => n.providers.length > 0).map((n) => n.name)
+    const out: string[] = []
+    for (let n = 0; n < this.nameCount; n++) {
+      if (this.provStart[n + 1] > this.provStart[n]) out.push(this.names[n])
+    }
+    return out
   }
 
+  /** The packages providing `name`, each once, in database order. */
   packagesProviding(name: string): RepoPackage[] {
+    const n = this.ids.get(name)
+    if (n === undefined) return []
     // A set: `so:libc.musl-x86_64.so.1` has thousands of providers in main + community.
     const out = new Set<RepoPackage>()
-    for (const p of this.names.get(name)?.providers ?? []) out.add((p.pkg as SolverPackage).pkg)
+    for (let e = this.provStart[n]; e < this.provStart[n + 1]; e++) {
+      out.add(this.pkg(this.provPkg[e]))
+    }
     return [...out]
+  }
+
+  /** The whole package (made on first use). */
+  pkg(p: number): RepoPackage {
+    return this.tables[this.pkgTable[p]].package(this.pkgRow[p])
+  }
+
+  /** Forgets the state of the previous solve. */
+  resetState(): void {
+    this.nflags.fill(0)
+    this.chosenPkg.fill(NO_PKG)
+    this.chosenVersion.fill(undefined)
+    this.requirers.fill(0)
+    this.mergeDepends.fill(0)
+    this.mergeProvides.fill(0)
+    this.orderId.fill(0)
+    this.pflags.fill(0)
+    this.conflicts.fill(0)
+    this.pinningAllowed.fill(0)
+    this.pinningPreferred.fill(0)
+    this.providesSeen.fill(0)
   }
 
   /** A package from a repository the options did not list counts as an untagged repository. */
@@ -406,94 +315,183 @@ class GraphBuilder implements SolverGraph {
     return bit
   }
 
-  /** Adds every row of a table, in order. */
-  addTable(table: PackageTable): void {
-    // The index parser shares one token per distinct dependency; the graph one SolverDep.
-    const deps = new Array<SolverDep | undefined>(table.tokens.length).fill(undefined)
-    const listOf = (row: number, which: number): SolverDep[] => {
-      const start = table.listStarts[row * 3 + which]
-      const end = table.listStarts[row * 3 + which + 1]
-      if (start === end) return NO_DEPS
-      // Filled by index: pushing would leave spare room in tens of thousands of short lists.
-      const list = new Array<SolverDep>(end - start)
-      for (let i = start; i < end; i++) {
-        const token = table.lists[i]
-        let sd = deps[token]
-        if (sd === undefined) {
-          const dep = table.tokens[token]
-          sd = { dep, name: this.name(dep.name) }
-          deps[token] = sd
-        }
-        list[i - start] = sd
-      }
-      return list
+  /** Builds the graph from the tables' rows, in order. */
+  build(tables: PackageTable[]): void {
+    let rows = 0
+    let entries = 0
+    let tokens = 0
+    for (const table of tables) {
+      rows += table.count
+      entries += table.listStarts[table.count * 3] ?? 0
+      tokens += table.tokens.length
     }
+    const b = new Builder()
+    this.building = b
+    this.pkgName = new Int32Array(rows)
+    this.pkgRepos = new Int32Array(rows)
+    this.pkgPriority = new Float64Array(rows)
+    this.pkgInstallable = new Int32Array(rows)
+    this.pkgEmpty = new Int32Array(rows)
+    this.pkgTable = new Int32Array(rows)
+    this.pkgRow = new Int32Array(rows)
+    this.pkgListStart = new Int32Array(rows * 3 + 1)
+    this.pkgLists = new Int32Array(entries)
+    this.depName = new Int32Array(tokens).fill(-1)
+    for (const table of tables) this.addTable(table, b)
+    this.building = undefined
+    this.finish(b)
+  }
+
+  private addTable(table: PackageTable, b: Builder): void {
+    const t = this.tables.length
+    this.tables.push(table)
+    const base = this.depObj.length
+    for (const dep of table.tokens) this.depObj.push(dep)
     for (let row = 0; row < table.count; row++) {
       const bit = this.repoBit(table.repositories[row])
       // apk merges one identity seen in several repositories into one package.
       const checksum = table.checksums[row]
-      const same = checksum !== '' ? this.byChecksum.get(checksum) : undefined
+      const same = checksum !== '' ? b.byChecksum.get(checksum) : undefined
       if (same !== undefined) {
-        same.repos |= bit
+        this.pkgRepos[same] |= bit
         continue
       }
-      const sp = new SolverPackage(
-        table,
-        row,
-        this.name(table.names[row]),
-        listOf(row, DEPENDS),
-        listOf(row, PROVIDES),
-        listOf(row, INSTALL_IF),
-        bit,
-        this.arch === undefined || archFits(table.arches[row], this.arch)
-      )
-      if (checksum !== '') this.byChecksum.set(checksum, sp)
-      this.add(sp)
+      const p = this.packageCount++
+      if (checksum !== '') b.byChecksum.set(checksum, p)
+      this.pkgName[p] = this.name(table.names[row])
+      this.pkgRepos[p] = bit
+      this.pkgVersion.push(table.versions[row])
+      this.pkgChecksum.push(checksum)
+      this.pkgPriority[p] = table.priorities[row]
+      this.pkgInstallable[p] =
+        this.arch === undefined || archFits(table.arches[row], this.arch) ? 1 : 0
+      this.pkgEmpty[p] = table.installedSizes[row] === 0 ? 1 : 0
+      this.pkgTable[p] = t
+      this.pkgRow[p] = row
+      for (let which = 0; which < 3; which++) {
+        const at = this.pkgListStart[p * 3 + which]
+        const start = table.listStarts[row * 3 + which]
+        const end = table.listStarts[row * 3 + which + 1]
+        for (let i = start; i < end; i++) {
+          const d = base + table.lists[i]
+          if (this.depName[d] < 0) this.depName[d] = this.name(this.depObj[d].name)
+          this.pkgLists[at + i - start] = d
+        }
+        this.pkgListStart[p * 3 + which + 1] = at + end - start
+      }
+      this.link(p, b)
     }
   }
 
-  private add(sp: SolverPackage): void {
-    this.packages.push(sp)
-    addProvider(sp.name, { pkg: sp, version: sp.version })
-    for (const p of sp.provides) addProvider(p.name, { pkg: sp, version: p.dep.version })
+  /** Adds a package to its names' providers and its dependencies' reverse edges. */
+  private link(p: number, b: Builder): void {
+    const own = this.pkgName[p]
     // Only a name with an earlier package can already be on a reverse list: scan only then.
-    const maybeListed = sp.name.providers.some((p) => p.pkg !== sp && p.pkg?.name === sp.name)
-    for (const d of sp.depends) {
-      if (d.name.rdepends === NONE) d.name.rdepends = [sp.name]
-      else addOnce(d.name.rdepends, sp.name, maybeListed)
+    const maybeListed = b.named.has(own)
+    b.named.add(own)
+    b.providers.append(own, p)
+    b.versions.push(this.pkgVersion[p])
+    const ls = this.pkgListStart
+    for (let i = ls[p * 3 + PROVIDES]; i < ls[p * 3 + PROVIDES + 1]; i++) {
+      const d = this.pkgLists[i]
+      b.providers.append(this.depName[d], p)
+      b.versions.push(this.depObj[d].version)
     }
-    for (const d of sp.installIf) {
-      if (d.name.rinstallIf === NONE) d.name.rinstallIf = [sp.name]
-      else addOnce(d.name.rinstallIf, sp.name, maybeListed)
+    for (let i = ls[p * 3 + DEPENDS]; i < ls[p * 3 + DEPENDS + 1]; i++) {
+      appendOnce(b.rdepends, this.depName[this.pkgLists[i]], own, maybeListed)
+    }
+    for (let i = ls[p * 3 + INSTALL_IF]; i < ls[p * 3 + INSTALL_IF + 1]; i++) {
+      appendOnce(b.rinstallIf, this.depName[this.pkgLists[i]], own, maybeListed)
     }
   }
 
-  /**
-   * A list starts as a one-entry literal, which takes one slot, but an array grown by push keeps
-   * spare room (17 slots after the first push): exact copies of the lists that grew make a graph
-   * of tens of thousands of names much smaller. Also lets the build's lookup tables go.
-   */
-  finish(): void {
-    for (const n of this.names.values()) {
-      if (n.providers.length > 1) n.providers = n.providers.slice()
-      if (n.rdepends.length > 1) n.rdepends = n.rdepends.slice()
-      if (n.rinstallIf.length > 1) n.rinstallIf = n.rinstallIf.slice()
+  /** Lays the lists out as ranges and sizes every column to what it holds. */
+  private finish(b: Builder): void {
+    const names = this.nameCount
+    const capacity = names + 16
+    const providers = b.providers.ranges(names, capacity)
+    this.provStart = providers.start
+    this.provPkg = providers.values
+    const versions = new Array<string | undefined>(providers.order.length)
+    for (let k = 0; k < providers.order.length; k++) versions[k] = b.versions[providers.order[k]]
+    this.provVersion = versions
+    const rdepends = b.rdepends.ranges(names, capacity)
+    this.rdepStart = rdepends.start
+    this.rdeps = rdepends.values
+    const rinstallIf = b.rinstallIf.ranges(names, capacity)
+    this.riifStart = rinstallIf.start
+    this.riifs = rinstallIf.values
+
+    const count = this.packageCount
+    this.pkgName = this.pkgName.slice(0, count)
+    this.pkgRepos = this.pkgRepos.slice(0, count)
+    this.pkgPriority = this.pkgPriority.slice(0, count)
+    this.pkgInstallable = this.pkgInstallable.slice(0, count)
+    this.pkgEmpty = this.pkgEmpty.slice(0, count)
+    this.pkgTable = this.pkgTable.slice(0, count)
+    this.pkgRow = this.pkgRow.slice(0, count)
+    this.pkgListStart = this.pkgListStart.slice(0, count * 3 + 1)
+    this.pkgLists = this.pkgLists.slice(0, this.pkgListStart[count * 3])
+    this.pflags = new Int32Array(count)
+    this.conflicts = new Int32Array(count)
+    this.pinningAllowed = new Int32Array(count)
+    this.pinningPreferred = new Int32Array(count)
+    this.providesSeen = new Int32Array(count)
+
+    this.nflags = new Int32Array(capacity)
+    this.chosenPkg = new Int32Array(capacity).fill(NO_PKG)
+    this.chosenVersion = new Array<string | undefined>(capacity).fill(undefined)
+    this.requirers = new Int32Array(capacity)
+    this.mergeDepends = new Int32Array(capacity)
+    this.mergeProvides = new Int32Array(capacity)
+    this.orderId = new Int32Array(capacity)
+  }
+
+  /** Room for a name added after the build (a world name nothing mentions): no edges. */
+  private nameAdded(n: number): void {
+    if (n + 1 < this.provStart.length) return
+    const size = (n + 1) * 2
+    const ends = (a: Int32Array) => {
+      const larger = new Int32Array(size + 1)
+      larger.set(a)
+      larger.fill(a[a.length - 1], a.length)
+      return larger
     }
-    this.byChecksum.clear()
+    this.provStart = ends(this.provStart)
+    this.rdepStart = ends(this.rdepStart)
+    this.riifStart = ends(this.riifStart)
+    const state = (a: Int32Array, fill: number) => {
+      const larger = new Int32Array(size).fill(fill)
+      larger.set(a)
+      return larger
+    }
+    this.nflags = state(this.nflags, 0)
+    this.chosenPkg = state(this.chosenPkg, NO_PKG)
+    this.requirers = state(this.requirers, 0)
+    this.mergeDepends = state(this.mergeDepends, 0)
+    this.mergeProvides = state(this.mergeProvides, 0)
+    this.orderId = state(this.orderId, 0)
+    while (this.chosenVersion.length < size) this.chosenVersion.push(undefined)
   }
 }
 
-/** Adds a provider to a name: its own list, made on the first. */
-function addProvider(name: SolverName, provider: Provider): void {
-  if (name.providers === NO_PROVIDERS) name.providers = [provider]
-  else name.providers.push(provider)
+/** What only the build needs; let go of once it is done. */
+class Builder {
+  readonly byChecksum = new Map<string, number>()
+  /** Names some package has as its own name so far. */
+  readonly named = new Set<number>()
+  readonly providers = new Chains()
+  /** The version of each provider chain entry. */
+  readonly versions: (string | undefined)[] = []
+  readonly rdepends = new Chains()
+  readonly rinstallIf = new Chains()
 }
 
 /** Appends `name` unless it is the last entry or, when it may be listed, anywhere in the list. */
-function addOnce(list: SolverName[], name: SolverName, maybeListed: boolean): void {
-  if (list[list.length - 1] === name) return
-  if (maybeListed && list.includes(name)) return
-  list.push(name)
+function appendOnce(chains: Chains, owner: number, name: number, maybeListed: boolean): void {
+  if (chains.last(owner) === name) return
+  if (maybeListed && chains.includes(owner, name)) return
+  chains.append(owner, name)
 }
 
 /** What a graph is built from: the opened indexes' tables, or packages already made. */
@@ -514,10 +512,9 @@ export function buildGraph(
   repositories: Repository[],
   arch: string | undefined
 ): SolverGraph {
-  const builder = new GraphBuilder(repositories, arch)
-  for (const table of tablesOf(source)) builder.addTable(table)
-  builder.finish()
-  return builder
+  const graph = new SolverGraph(repositories, arch)
+  graph.build(tablesOf(source))
+  return graph
 }
 
 interface CachedGraph {
@@ -572,22 +569,38 @@ export function pinningMaskRepos(graph: SolverGraph, mask: number): number {
   return repos
 }
 
-/** apk's test of a dependency against the provider chosen (or offered) for its name. */
+/**
+ * apk's test of a dependency against a provider of its name, chosen or offered: package `pkg`
+ * (NO_PKG: none) providing it under `version`. `dependent` is the package that has the dependency
+ * (NO_PKG: the world).
+ */
 export function isProvided(
+  graph: SolverGraph,
   dep: Dependency,
-  p: Provider,
-  dependent?: SolverPackage | null
+  pkg: number,
+  version: string | undefined,
+  dependent: number
 ): boolean {
-  if (p.pkg === null) return dep.conflict
+  if (pkg === NO_PKG) return dep.conflict
   // A package that provides a name it also conflicts with does not conflict with itself.
-  if (dep.conflict && dependent === p.pkg) return true
-  return satisfiedByProvider(dep, p.pkg.checksum, p.version)
+  if (dep.conflict && dependent === pkg) return true
+  return satisfiedByProvider(dep, graph.pkgChecksum[pkg], version)
+}
+
+/** isProvided against the provider chosen for the dependency's name. */
+export function isProvidedByChosen(
+  graph: SolverGraph,
+  dep: Dependency,
+  name: number,
+  dependent: number
+): boolean {
+  return isProvided(graph, dep, graph.chosenPkg[name], graph.chosenVersion[name], dependent)
 }
 
 /** The tag a chosen package installs under (apk's `get_tag`): the first allowed tag carrying it. */
-export function packageTag(graph: SolverGraph, pkg: SolverPackage): number {
+export function packageTag(graph: SolverGraph, pkg: number): number {
   for (let id = 0; id < graph.tags.length; id++) {
-    if (pkg.ss.pinningAllowed & (1 << id) && pkg.repos & graph.tagRepos[id]) return id
+    if (graph.pinningAllowed[pkg] & (1 << id) && graph.pkgRepos[pkg] & graph.tagRepos[id]) return id
   }
   return 0
 }

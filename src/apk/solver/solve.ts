@@ -9,7 +9,7 @@
  */
 import { UnsatisfiableError } from '../errors.js'
 import { generateChangeset } from './changeset.js'
-import { Solver } from './core.js'
+import { Solver, type WorldDep } from './core.js'
 import { explainFailure } from './explain.js'
 import {
   graphFor,
@@ -87,25 +87,26 @@ export function solve(
   const { ids, problems } = worldTagIds(graph, sortedWorld)
   if (problems.length > 0) throw new UnsatisfiableError(problems)
 
-  const worldDeps = sortedWorld.map((dep) => ({ dep, name: graph.name(dep.name) }))
+  const worldDeps: WorldDep[] = sortedWorld.map((dep) => ({ dep, name: graph.name(dep.name) }))
   const solver = new Solver(graph)
   for (const d of worldDeps) solver.discoverName(d.name)
   solver.applyWorld(worldDeps, ids)
   for (;;) {
     solver.drainDirty()
     const name = solver.nextName()
-    if (name === undefined) break
+    if (name < 0) break
     solver.selectPackage(name)
   }
 
-  const changeset = generateChangeset(worldDeps, (pkg) => solver.markError(pkg))
+  const changeset = generateChangeset(graph, worldDeps, (pkg) => solver.markError(pkg))
   if (solver.errors > 0) {
     throw new UnsatisfiableError(explainFailure(graph, worldDeps, changeset))
   }
   const tags = new Map<RepoPackage, string>()
-  for (const pkg of changeset) {
+  const chosen = changeset.map((pkg) => graph.pkg(pkg))
+  changeset.forEach((pkg, i) => {
     const tag = packageTag(graph, pkg)
-    if (tag !== 0) tags.set(pkg.pkg, graph.tags[tag])
-  }
-  return { packages: changeset.map((pkg) => pkg.pkg), tags }
+    if (tag !== 0) tags.set(chosen[i], graph.tags[tag])
+  })
+  return { packages: chosen, tags }
 }
