@@ -81,11 +81,19 @@ function withRoom<T extends Int32Array | Float64Array>(array: T, used: number, s
  * object and spare room each), then laid out as ranges of one array by `ranges`.
  */
 class Chains {
-  head = new Int32Array(1024).fill(-1)
-  tail = new Int32Array(1024).fill(-1)
-  next = new Int32Array(4096)
-  value = new Int32Array(4096)
+  head: Int32Array
+  tail: Int32Array
+  next: Int32Array
+  value: Int32Array
   count = 0
+
+  /** Room for `owners` owners and `entries` entries, which the build knows before it starts. */
+  constructor(owners: number, entries: number) {
+    this.head = new Int32Array(Math.max(owners, 1)).fill(-1)
+    this.tail = new Int32Array(Math.max(owners, 1)).fill(-1)
+    this.next = new Int32Array(Math.max(entries, 1))
+    this.value = new Int32Array(Math.max(entries, 1))
+  }
 
   append(owner: number, value: number): number {
     if (owner >= this.head.length) {
@@ -188,7 +196,7 @@ export class SolverGraph {
   orderId = new Int32Array(0)
 
   // --- dependencies: every table's tokens, one after the other ---
-  readonly depObj: Dependency[] = []
+  depObj: Dependency[] = []
   /** The name of each dependency, or -1 until a package's list uses it. */
   depName = new Int32Array(0)
 
@@ -197,8 +205,8 @@ export class SolverGraph {
   pkgName = new Int32Array(0)
   /** Bit i set: the package is in the i-th configured repository. */
   pkgRepos = new Int32Array(0)
-  readonly pkgVersion: string[] = []
-  readonly pkgChecksum: string[] = []
+  pkgVersion: string[] = []
+  pkgChecksum: string[] = []
   pkgPriority = new Float64Array(0)
   /** False when the package cannot be installed at all (wrong arch). */
   pkgInstallable = new Int32Array(0)
@@ -317,36 +325,55 @@ export class SolverGraph {
 
   /** Builds the graph from the tables' rows, in order. */
   build(tables: PackageTable[]): void {
+    // Every column is made at its full size up front, so the build leaves no grown copies behind.
     let rows = 0
-    let entries = 0
     let tokens = 0
+    const entries = [0, 0, 0]
     for (const table of tables) {
       rows += table.count
-      entries += table.listStarts[table.count * 3] ?? 0
       tokens += table.tokens.length
+      for (let row = 0; row < table.count; row++) {
+        for (let which = 0; which < 3; which++) {
+          entries[which] +=
+            table.listStarts[row * 3 + which + 1] - table.listStarts[row * 3 + which]
+        }
+      }
     }
-    const b = new Builder()
+    // Names are packages' own names and dependencies' names: at most one per row and token.
+    const b = new Builder(
+      rows + tokens,
+      rows + entries[PROVIDES],
+      entries[DEPENDS],
+      entries[INSTALL_IF]
+    )
     this.building = b
     this.pkgName = new Int32Array(rows)
     this.pkgRepos = new Int32Array(rows)
+    this.pkgVersion = new Array<string>(rows)
+    this.pkgChecksum = new Array<string>(rows)
     this.pkgPriority = new Float64Array(rows)
     this.pkgInstallable = new Int32Array(rows)
     this.pkgEmpty = new Int32Array(rows)
     this.pkgTable = new Int32Array(rows)
     this.pkgRow = new Int32Array(rows)
     this.pkgListStart = new Int32Array(rows * 3 + 1)
-    this.pkgLists = new Int32Array(entries)
+    this.pkgLists = new Int32Array(entries[0] + entries[1] + entries[2])
+    this.depObj = new Array<Dependency>(tokens)
     this.depName = new Int32Array(tokens).fill(-1)
-    for (const table of tables) this.addTable(table, b)
+    let base = 0
+    tables.forEach((table, t) => {
+      this.tables.push(table)
+      // An index's table has each identity once, so only earlier tables' rows are looked up.
+      const last = tables.length > 1 && t === tables.length - 1
+      this.addTable(table, t, base, b, last)
+      base += table.tokens.length
+    })
     this.building = undefined
     this.finish(b)
   }
 
-  private addTable(table: PackageTable, b: Builder): void {
-    const t = this.tables.length
-    this.tables.push(table)
-    const base = this.depObj.length
-    for (const dep of table.tokens) this.depObj.push(dep)
+  private addTable(table: PackageTable, t: number, base: number, b: Builder, last: boolean): void {
+    for (let i = 0; i < table.tokens.length; i++) this.depObj[base + i] = table.tokens[i]
     for (let row = 0; row < table.count; row++) {
       const bit = this.repoBit(table.repositories[row])
       // apk merges one identity seen in several repositories into one package.
@@ -357,11 +384,11 @@ export class SolverGraph {
         continue
       }
       const p = this.packageCount++
-      if (checksum !== '') b.byChecksum.set(checksum, p)
+      if (checksum !== '' && !last) b.byChecksum.set(checksum, p)
       this.pkgName[p] = this.name(table.names[row])
       this.pkgRepos[p] = bit
-      this.pkgVersion.push(table.versions[row])
-      this.pkgChecksum.push(checksum)
+      this.pkgVersion[p] = table.versions[row]
+      this.pkgChecksum[p] = checksum
       this.pkgPriority[p] = table.priorities[row]
       this.pkgInstallable[p] =
         this.arch === undefined || archFits(table.arches[row], this.arch) ? 1 : 0
@@ -387,15 +414,13 @@ export class SolverGraph {
   private link(p: number, b: Builder): void {
     const own = this.pkgName[p]
     // Only a name with an earlier package can already be on a reverse list: scan only then.
-    const maybeListed = b.named.has(own)
-    b.named.add(own)
-    b.providers.append(own, p)
-    b.versions.push(this.pkgVersion[p])
+    const maybeListed = b.named[own] !== 0
+    b.named[own] = 1
+    b.versions[b.providers.append(own, p)] = this.pkgVersion[p]
     const ls = this.pkgListStart
     for (let i = ls[p * 3 + PROVIDES]; i < ls[p * 3 + PROVIDES + 1]; i++) {
       const d = this.pkgLists[i]
-      b.providers.append(this.depName[d], p)
-      b.versions.push(this.depObj[d].version)
+      b.versions[b.providers.append(this.depName[d], p)] = this.depObj[d].version
     }
     for (let i = ls[p * 3 + DEPENDS]; i < ls[p * 3 + DEPENDS + 1]; i++) {
       appendOnce(b.rdepends, this.depName[this.pkgLists[i]], own, maybeListed)
@@ -423,15 +448,20 @@ export class SolverGraph {
     this.riifs = rinstallIf.values
 
     const count = this.packageCount
-    this.pkgName = this.pkgName.slice(0, count)
-    this.pkgRepos = this.pkgRepos.slice(0, count)
-    this.pkgPriority = this.pkgPriority.slice(0, count)
-    this.pkgInstallable = this.pkgInstallable.slice(0, count)
-    this.pkgEmpty = this.pkgEmpty.slice(0, count)
-    this.pkgTable = this.pkgTable.slice(0, count)
-    this.pkgRow = this.pkgRow.slice(0, count)
-    this.pkgListStart = this.pkgListStart.slice(0, count * 3 + 1)
-    this.pkgLists = this.pkgLists.slice(0, this.pkgListStart[count * 3])
+    if (count < this.pkgName.length) {
+      // Identities met in several repositories: fewer packages than rows.
+      this.pkgName = this.pkgName.slice(0, count)
+      this.pkgRepos = this.pkgRepos.slice(0, count)
+      this.pkgVersion.length = count
+      this.pkgChecksum.length = count
+      this.pkgPriority = this.pkgPriority.slice(0, count)
+      this.pkgInstallable = this.pkgInstallable.slice(0, count)
+      this.pkgEmpty = this.pkgEmpty.slice(0, count)
+      this.pkgTable = this.pkgTable.slice(0, count)
+      this.pkgRow = this.pkgRow.slice(0, count)
+      this.pkgListStart = this.pkgListStart.slice(0, count * 3 + 1)
+      this.pkgLists = this.pkgLists.slice(0, this.pkgListStart[count * 3])
+    }
     this.pflags = new Int32Array(count)
     this.conflicts = new Int32Array(count)
     this.pinningAllowed = new Int32Array(count)
@@ -478,13 +508,21 @@ export class SolverGraph {
 /** What only the build needs; let go of once it is done. */
 class Builder {
   readonly byChecksum = new Map<string, number>()
-  /** Names some package has as its own name so far. */
-  readonly named = new Set<number>()
-  readonly providers = new Chains()
+  /** 1 for each name some package has as its own name so far. */
+  readonly named: Uint8Array
+  readonly providers: Chains
   /** The version of each provider chain entry. */
-  readonly versions: (string | undefined)[] = []
-  readonly rdepends = new Chains()
-  readonly rinstallIf = new Chains()
+  readonly versions: (string | undefined)[]
+  readonly rdepends: Chains
+  readonly rinstallIf: Chains
+
+  constructor(names: number, providers: number, depends: number, installIf: number) {
+    this.named = new Uint8Array(names)
+    this.providers = new Chains(names, providers)
+    this.versions = new Array<string | undefined>(providers)
+    this.rdepends = new Chains(names, depends)
+    this.rinstallIf = new Chains(names, installIf)
+  }
 }
 
 /** Appends `name` unless it is the last entry or, when it may be listed, anywhere in the list. */
