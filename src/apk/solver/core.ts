@@ -26,6 +26,7 @@ import {
   N_REVERSE_DEPS_DONE,
   N_SEEN,
   NO_PKG,
+  OWN,
   P_DEPENDENCIES_MERGED,
   P_DEPENDENCIES_USED,
   P_ERROR,
@@ -219,7 +220,7 @@ export class Solver {
     if (g.requirers[name] === 0 && isProvided(g, dep, NO_PKG, undefined, dependent)) return true
     for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
       const pkg = g.provPkg[e]
-      if (this.pkgIs(pkg, P_SELECTABLE) && isProvided(g, dep, pkg, g.provVersion[e], dependent)) {
+      if (this.pkgIs(pkg, P_SELECTABLE) && isProvided(g, dep, pkg, g.provVersion(e), dependent)) {
         return true
       }
     }
@@ -341,7 +342,7 @@ export class Solver {
     }
     for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
       const pkg0 = g.provPkg[e]
-      const provided = isProvided(g, dep, pkg0, g.provVersion[e], parent)
+      const provided = isProvided(g, dep, pkg0, g.provVersion(e), parent)
       if (!provided) g.conflicts[pkg0]++
       if (this.pkgIs(pkg0, P_SELECTABLE) && g.conflicts[pkg0] > 0) this.disqualifyPackage(pkg0)
       if (provided) this.inheritPinning(pkg0, parent)
@@ -360,7 +361,7 @@ export class Solver {
     for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
       const pkg = g.provPkg[e]
       if (g.pkgName[pkg] === mustProvide || !this.pkgIs(pkg, P_SELECTABLE)) continue
-      if (skipVirtuals && g.provVersion[e] === undefined) continue
+      if (skipVirtuals && g.provVersion(e) === undefined) continue
       let keeps = false
       for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1] && !keeps; i++) {
         const d = g.pkgLists[i]
@@ -445,10 +446,10 @@ export class Solver {
 
       this.setPkg(pkg, P_DEPENDENCIES_MERGED, true)
       if (firstCandidate === NO_PKG) firstCandidate = pkg
-      this.mergeCandidate(pkg, g.provVersion[e], numOptions)
+      this.mergeCandidate(pkg, g.provVersion(e), numOptions)
       if (!this.pkgIs(pkg, P_TAG_OK)) numTagNotOk++
       numOptions++
-      hasAutoSelectable ||= this.isProviderAutoSelectable(pkg, g.provVersion[e])
+      hasAutoSelectable ||= this.isProviderAutoSelectable(pkg, g.provVersion(e))
     }
     this.setName(name, N_HAS_OPTIONS, numOptions > 1 || numTagNotOk > 0)
     this.setName(name, N_HAS_IIF, hasIif)
@@ -529,18 +530,20 @@ export class Solver {
     }
   }
 
-  private assignName(name: number, pkg: number, version: string | undefined): void {
+  /** apk's `assign_name`: `pkg` (NO_PKG: none) provides `name` under the version of `source`. */
+  private assignName(name: number, pkg: number, source: number): void {
     const g = this.graph
+    const version = g.versionOf(pkg, source)
     if (this.nameIs(name, N_LOCKED)) {
       // Two packages may both provide a name without a version; anything else is a conflict.
-      if (version === undefined && g.chosenVersion[name] === undefined) return
+      if (version === undefined && g.chosenVersion(name) === undefined) return
       this.markError(pkg)
       this.markError(g.chosenPkg[name])
       return
     }
     this.setName(name, N_LOCKED, true)
     g.chosenPkg[name] = pkg
-    g.chosenVersion[name] = version
+    g.chosenDep[name] = source
     if (this.nameIs(name, N_IN_UNRESOLVED)) this.dropUnresolved(name)
     this.setName(name, N_IN_DIRTY, false)
 
@@ -554,7 +557,7 @@ export class Solver {
     for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
       const pkg0 = g.provPkg[e]
       if (pkg0 === pkg) continue
-      if (version === undefined && g.provVersion[e] === undefined) continue
+      if (version === undefined && g.provVersion(e) === undefined) continue
       this.disqualifyPackage(pkg0)
     }
     this.reevaluateReverseDeps(name)
@@ -574,10 +577,10 @@ export class Solver {
         const wanted = P_IIF_TRIGGERED | P_TAG_OK | P_SELECTABLE
         if ((this.pflags[pkg] & wanted) !== wanted) continue
       }
-      const version = g.provVersion[e]
+      const version = g.provVersion(e)
       if (!this.isProviderAutoSelectable(pkg, version)) continue
       const best = chosen < 0 ? NO_PKG : g.provPkg[chosen]
-      const bestVersion = chosen < 0 ? undefined : g.provVersion[chosen]
+      const bestVersion = chosen < 0 ? undefined : g.provVersion(chosen)
       if (this.compareProviders(pkg, version, best, bestVersion) > 0) chosen = e
     }
     return chosen
@@ -587,18 +590,18 @@ export class Solver {
     const g = this.graph
     const best = this.bestProvider(name)
     if (best < 0) {
-      this.assignName(name, NO_PKG, undefined)
+      this.assignName(name, NO_PKG, OWN)
       if (g.requirers[name] > 0) this.errors++
       return
     }
     const pkg = g.provPkg[best]
     // Selecting a broken or disallowed package records the error and goes on, like apk.
     if (!this.pkgIs(pkg, P_SELECTABLE) || !this.pkgIs(pkg, P_TAG_OK)) this.markError(pkg)
-    this.assignName(g.pkgName[pkg], pkg, g.pkgVersion[pkg])
+    this.assignName(g.pkgName[pkg], pkg, OWN)
     const ls = g.pkgListStart
     for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
       const d = g.pkgLists[i]
-      this.assignName(g.depName[d], pkg, g.depObj[d].version)
+      this.assignName(g.depName[d], pkg, d)
     }
     for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
       this.applyDependency(pkg, g.pkgLists[i])

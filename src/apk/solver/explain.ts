@@ -63,7 +63,7 @@ function listOf(graph: SolverGraph, pkg: number, which: number): WorldDep[] {
 function providersOf(graph: SolverGraph, name: number): { pkg: number; version?: string }[] {
   const out: { pkg: number; version?: string }[] = []
   for (let e = graph.provStart[name]; e < graph.provStart[name + 1]; e++) {
-    out.push({ pkg: graph.provPkg[e], version: graph.provVersion[e] })
+    out.push({ pkg: graph.provPkg[e], version: graph.provVersion(e) })
   }
   return out
 }

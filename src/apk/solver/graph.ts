@@ -26,6 +26,8 @@ export { DEPENDS, INSTALL_IF, PROVIDES }
 
 /** No package: a name nothing was chosen for, or the world as a dependent. */
 export const NO_PKG = -1
+/** Where a provider's version comes from: the package's own (else a provides token's number). */
+export const OWN = -1
 
 // Name state bits (apk's `apk_solver_name_state`).
 export const N_SEEN = 1
@@ -134,28 +136,23 @@ class Chains {
   }
 
   /**
-   * The lists as ranges: `start` (owners + 1 entries, room for `capacity` owners) and `values`;
-   * `order[k]` is the chain entry that went to position k.
+   * The lists as ranges: `start` (owners + 1 entries, room for `capacity` owners) and `values`.
    */
   ranges(
     owners: number,
     capacity: number
-  ): { start: Int32Array<ArrayBuffer>; values: Int32Array<ArrayBuffer>; order: Int32Array } {
+  ): { start: Int32Array<ArrayBuffer>; values: Int32Array<ArrayBuffer> } {
     const start = new Int32Array(capacity + 1)
     const values = new Int32Array(this.count)
-    const order = new Int32Array(this.count)
     let k = 0
     for (let owner = 0; owner < owners; owner++) {
       start[owner] = k
       if (owner < this.head.length) {
-        for (let at = this.head[owner]; at >= 0; at = this.next[at]) {
-          values[k] = this.value[at]
-          order[k++] = at
-        }
+        for (let at = this.head[owner]; at >= 0; at = this.next[at]) values[k++] = this.value[at]
       }
     }
     start.fill(k, owners)
-    return { start, values, order }
+    return { start, values }
   }
 }
 
@@ -171,14 +168,14 @@ export class SolverGraph {
 
   // --- names ---
   nameCount = 0
-  readonly names: string[] = []
+  names: string[] = []
   private readonly ids = new Map<string, number>()
   /** Each name's providers: entries `provStart[n]` to `provStart[n + 1]`. */
   provStart = new Int32Array(1)
   /** The providing package of each provider entry. */
   provPkg = new Int32Array(0)
-  /** The version it provides the name under; undefined: an unversioned provide. */
-  provVersion: (string | undefined)[] = []
+  /** Where its version comes from: OWN (the package's), or the provides token (see versionOf). */
+  provDep = new Int32Array(0)
   /** Names of packages that depend on a name (conflicts too), in database order. */
   rdepStart = new Int32Array(1)
   rdeps = new Int32Array(0)
@@ -189,7 +186,8 @@ export class SolverGraph {
   // --- name state ---
   nflags = new Int32Array(0)
   chosenPkg = new Int32Array(0)
-  chosenVersion: (string | undefined)[] = []
+  /** Where the chosen provider's version comes from, as provDep. */
+  chosenDep = new Int32Array(0)
   requirers = new Int32Array(0)
   mergeDepends = new Int32Array(0)
   mergeProvides = new Int32Array(0)
@@ -264,7 +262,8 @@ export class SolverGraph {
     const id = this.ids.get(name)
     if (id !== undefined) return id
     const n = this.nameCount++
-    this.names.push(name)
+    if (n < this.names.length) this.names[n] = name
+    else this.names.push(name)
     this.ids.set(name, n)
     if (this.building === undefined) this.nameAdded(n)
     return n
@@ -291,6 +290,25 @@ export class SolverGraph {
     return [...out]
   }
 
+  /**
+   * The version `pkg` provides a name under: its own (`source` OWN) or a provides token's;
+   * undefined for an unversioned provide, or no package.
+   */
+  versionOf(pkg: number, source: number): string | undefined {
+    if (pkg === NO_PKG) return undefined
+    return source === OWN ? this.pkgVersion[pkg] : this.depObj[source].version
+  }
+
+  /** The version of provider entry `e`. */
+  provVersion(e: number): string | undefined {
+    return this.versionOf(this.provPkg[e], this.provDep[e])
+  }
+
+  /** The version of the provider chosen for `name` (undefined: none, or unversioned). */
+  chosenVersion(name: number): string | undefined {
+    return this.versionOf(this.chosenPkg[name], this.chosenDep[name])
+  }
+
   /** The whole package (made on first use). */
   pkg(p: number): RepoPackage {
     return this.tables[this.pkgTable[p]].package(this.pkgRow[p])
@@ -300,7 +318,7 @@ export class SolverGraph {
   resetState(): void {
     this.nflags.fill(0)
     this.chosenPkg.fill(NO_PKG)
-    this.chosenVersion.fill(undefined)
+    this.chosenDep.fill(OWN)
     this.requirers.fill(0)
     this.mergeDepends.fill(0)
     this.mergeProvides.fill(0)
@@ -340,13 +358,9 @@ export class SolverGraph {
       }
     }
     // Names are packages' own names and dependencies' names: at most one per row and token.
-    const b = new Builder(
-      rows + tokens,
-      rows + entries[PROVIDES],
-      entries[DEPENDS],
-      entries[INSTALL_IF]
-    )
+    const b = new Builder(rows + tokens, entries[DEPENDS], entries[INSTALL_IF])
     this.building = b
+    this.names = new Array<string>(rows + tokens)
     this.pkgName = new Int32Array(rows)
     this.pkgRepos = new Int32Array(rows)
     this.pkgVersion = new Array<string>(rows)
@@ -410,18 +424,13 @@ export class SolverGraph {
     }
   }
 
-  /** Adds a package to its names' providers and its dependencies' reverse edges. */
+  /** Adds a package to its dependencies' reverse edges. */
   private link(p: number, b: Builder): void {
     const own = this.pkgName[p]
     // Only a name with an earlier package can already be on a reverse list: scan only then.
     const maybeListed = b.named[own] !== 0
     b.named[own] = 1
-    b.versions[b.providers.append(own, p)] = this.pkgVersion[p]
     const ls = this.pkgListStart
-    for (let i = ls[p * 3 + PROVIDES]; i < ls[p * 3 + PROVIDES + 1]; i++) {
-      const d = this.pkgLists[i]
-      b.versions[b.providers.append(this.depName[d], p)] = this.depObj[d].version
-    }
     for (let i = ls[p * 3 + DEPENDS]; i < ls[p * 3 + DEPENDS + 1]; i++) {
       appendOnce(b.rdepends, this.depName[this.pkgLists[i]], own, maybeListed)
     }
@@ -433,13 +442,9 @@ export class SolverGraph {
   /** Lays the lists out as ranges and sizes every column to what it holds. */
   private finish(b: Builder): void {
     const names = this.nameCount
+    this.names.length = names
     const capacity = names + 16
-    const providers = b.providers.ranges(names, capacity)
-    this.provStart = providers.start
-    this.provPkg = providers.values
-    const versions = new Array<string | undefined>(providers.order.length)
-    for (let k = 0; k < providers.order.length; k++) versions[k] = b.versions[providers.order[k]]
-    this.provVersion = versions
+    this.layOutProviders(capacity)
     const rdepends = b.rdepends.ranges(names, capacity)
     this.rdepStart = rdepends.start
     this.rdeps = rdepends.values
@@ -470,11 +475,45 @@ export class SolverGraph {
 
     this.nflags = new Int32Array(capacity)
     this.chosenPkg = new Int32Array(capacity).fill(NO_PKG)
-    this.chosenVersion = new Array<string | undefined>(capacity).fill(undefined)
+    this.chosenDep = new Int32Array(capacity).fill(OWN)
     this.requirers = new Int32Array(capacity)
     this.mergeDepends = new Int32Array(capacity)
     this.mergeProvides = new Int32Array(capacity)
     this.orderId = new Int32Array(capacity)
+  }
+
+  /**
+   * Each name's providers in database order (a package under its own name, then its provides in
+   * order): counted per name first, then placed, so nothing but the result is made.
+   */
+  private layOutProviders(capacity: number): void {
+    const count = this.packageCount
+    const ls = this.pkgListStart
+    const start = new Int32Array(capacity + 1)
+    for (let p = 0; p < count; p++) {
+      start[this.pkgName[p] + 1]++
+      for (let i = ls[p * 3 + PROVIDES]; i < ls[p * 3 + PROVIDES + 1]; i++) {
+        start[this.depName[this.pkgLists[i]] + 1]++
+      }
+    }
+    for (let n = 0; n < capacity; n++) start[n + 1] += start[n]
+    const next = start.slice(0, this.nameCount)
+    const pkgs = new Int32Array(start[capacity])
+    const sources = new Int32Array(start[capacity])
+    for (let p = 0; p < count; p++) {
+      const at = next[this.pkgName[p]]++
+      pkgs[at] = p
+      sources[at] = OWN
+      for (let i = ls[p * 3 + PROVIDES]; i < ls[p * 3 + PROVIDES + 1]; i++) {
+        const d = this.pkgLists[i]
+        const e = next[this.depName[d]]++
+        pkgs[e] = p
+        sources[e] = d
+      }
+    }
+    this.provStart = start
+    this.provPkg = pkgs
+    this.provDep = sources
   }
 
   /** Room for a name added after the build (a world name nothing mentions): no edges. */
@@ -501,7 +540,7 @@ export class SolverGraph {
     this.mergeDepends = state(this.mergeDepends, 0)
     this.mergeProvides = state(this.mergeProvides, 0)
     this.orderId = state(this.orderId, 0)
-    while (this.chosenVersion.length < size) this.chosenVersion.push(undefined)
+    this.chosenDep = state(this.chosenDep, OWN)
   }
 }
 
@@ -510,16 +549,11 @@ class Builder {
   readonly byChecksum = new Map<string, number>()
   /** 1 for each name some package has as its own name so far. */
   readonly named: Uint8Array
-  readonly providers: Chains
-  /** The version of each provider chain entry. */
-  readonly versions: (string | undefined)[]
   readonly rdepends: Chains
   readonly rinstallIf: Chains
 
-  constructor(names: number, providers: number, depends: number, installIf: number) {
+  constructor(names: number, depends: number, installIf: number) {
     this.named = new Uint8Array(names)
-    this.providers = new Chains(names, providers)
-    this.versions = new Array<string | undefined>(providers)
     this.rdepends = new Chains(names, depends)
     this.rinstallIf = new Chains(names, installIf)
   }
@@ -632,7 +666,7 @@ export function isProvidedByChosen(
   name: number,
   dependent: number
 ): boolean {
-  return isProvided(graph, dep, graph.chosenPkg[name], graph.chosenVersion[name], dependent)
+  return isProvided(graph, dep, graph.chosenPkg[name], graph.chosenVersion(name), dependent)
 }
 
 /** The tag a chosen package installs under (apk's `get_tag`): the first allowed tag carrying it. */
