@@ -8,7 +8,9 @@ import {
   inflateGzipStream,
   memberAt,
   readGzipMember,
-  splitGzipMembers
+  splitGzipMembers,
+  streamGzipMembers,
+  type MemberPlace
 } from '../src/apk/formats/gzip.js'
 import { crc32, tableCrc32 } from '../src/crc32.js'
 import { expectFormatError } from './support/failures.js'
@@ -186,6 +188,106 @@ describe('splitGzipMembers', () => {
     expectFormatError(() => splitGzipMembers(lying), /ISIZE/)
     expectFormatError(() => splitGzipMembers(lying, 1024 * 1024), /ISIZE/)
     expectFormatError(() => splitGzipMembers(lying, 1000), /more than 1000 bytes/)
+  })
+})
+
+describe('streamGzipMembers', () => {
+  /** The pieces and member places streamGzipMembers hands on, or the message it fails with. */
+  async function streamed(buf: Buffer, limit = 64 * 1024 * 1024) {
+    const pieces: Buffer[] = []
+    const places: MemberPlace[] = []
+    try {
+      await streamGzipMembers(
+        buf,
+        limit,
+        (piece) => pieces.push(piece),
+        (p) => places.push(p)
+      )
+      return { data: Buffer.concat(pieces), pieces, places }
+    } catch (error) {
+      expect(error).toBeInstanceOf(Error)
+      return { error: (error as Error).message }
+    }
+  }
+
+  function splitError(buf: Buffer, limit?: number): string {
+    try {
+      splitGzipMembers(buf, limit)
+    } catch (error) {
+      return (error as Error).message
+    }
+    throw new Error('splitGzipMembers accepted it')
+  }
+
+  it('hands on every member in pieces, with where each starts, as splitGzipMembers reads them', async () => {
+    const text = Buffer.from('abcdefgh'.repeat(200 * 1024))
+    const random = crypto.randomBytes(700 * 1024)
+    const file = Buffer.concat(
+      [Buffer.from('sig'), text, Buffer.alloc(0), random].map((b) => zlib.gzipSync(b))
+    )
+    const members = splitGzipMembers(file)
+    const result = await streamed(file)
+    expect(result.data?.equals(Buffer.concat(members.map((m) => m.data)))).toBe(true)
+    // Several pieces for the large members, none whole in memory.
+    expect(result.pieces?.length).toBeGreaterThan(4)
+    expect(Math.max(...(result.pieces ?? []).map((p) => p.length))).toBeLessThanOrEqual(256 * 1024)
+    let offset = 0
+    expect(result.places).toEqual(
+      members.map((m) => {
+        const place = { start: m.start, offset }
+        offset += m.data.length
+        return place
+      })
+    )
+  })
+
+  it('fails on every damaged file as splitGzipMembers does, with the same message', async () => {
+    const gz = Buffer.from(zlib.gzipSync(crypto.randomBytes(10_000)))
+    const crc = Buffer.from(zlib.gzipSync(Buffer.from('some data to protect')))
+    crc[crc.length - 8] ^= 0xff
+    const size = Buffer.from(zlib.gzipSync(Buffer.from('some data')))
+    size[size.length - 4] ^= 0x01
+    const corrupt = Buffer.from(gz)
+    for (let i = 10; i < 40; i++) corrupt[i] = 0xff
+    const method = Buffer.from(gz)
+    method[2] = 7
+    const damaged = [
+      handmadeMember(Buffer.from('x'), { name: 'n', headerCrc: 0x1234 }),
+      crc,
+      size,
+      corrupt,
+      gz.subarray(0, 5),
+      gz.subarray(0, 2000),
+      gz.subarray(0, gz.length - 3),
+      Buffer.concat([gz, Buffer.from('garbage')]),
+      Buffer.concat([gz, gz.subarray(0, 100)]),
+      Buffer.from('plain text file'),
+      method,
+      Buffer.alloc(0)
+    ]
+    for (const file of damaged) {
+      expect(await streamed(file)).toEqual({ error: splitError(file) })
+    }
+    // The limit counts every member's data.
+    const two = Buffer.concat([
+      zlib.gzipSync(Buffer.alloc(3000)),
+      zlib.gzipSync(Buffer.alloc(3000))
+    ])
+    expect(await streamed(two, 5000)).toEqual({ error: splitError(two, 5000) })
+    expect((await streamed(two, 5000)).error).toMatch(/more than 2000 bytes/)
+  })
+
+  it('stops at once when the reader of the pieces throws', async () => {
+    const file = zlib.gzipSync(crypto.randomBytes(2 * 1024 * 1024))
+    let calls = 0
+    const failure = new Error('the reader refused it')
+    await expect(
+      streamGzipMembers(file, 1 << 30, () => {
+        calls++
+        throw failure
+      })
+    ).rejects.toBe(failure)
+    expect(calls).toBe(1)
   })
 })
 

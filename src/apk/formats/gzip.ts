@@ -187,6 +187,122 @@ export function inflateGzipStream(buf: Buffer, limit = DEFAULT_INFLATE_LIMIT): G
   return streamOf(splitGzipMembers(buf, limit))
 }
 
+/** Where a member starts in the file, and where its data starts in the inflated stream. */
+export interface MemberPlace {
+  start: number
+  offset: number
+}
+
+/** zlib's output piece for a member streamed: a few of them in memory at a time. */
+const STREAM_CHUNK = 256 * 1024
+
+/**
+ * Inflates the member at `start` off the main thread, handing each piece to `push` as it comes
+ * (in order; `push` may throw to stop), at most `limit` bytes; checks the trailer as
+ * inflateMember does. Returns where the member ends and how much it held.
+ */
+async function streamMember(
+  buf: Buffer,
+  start: number,
+  limit: number,
+  push: (piece: Buffer) => void
+): Promise<{ end: number; size: number }> {
+  const deflateStart = parseHeader(buf, start)
+  const inflate = zlib.createInflateRaw({ chunkSize: STREAM_CHUNK })
+  let size = 0
+  let crc = 0
+  // The handlers get no hold on `buf`: what they share with this function lives as long as the
+  // stream does.
+  const done = new Promise<void>((resolve, reject) => {
+    // A piece is handed on after zlib's callback returns, so that the next one inflates on the
+    // thread pool meanwhile. The stream pauses while two wait: memory stays a few pieces.
+    const waiting: Buffer[] = []
+    let failed = false
+    let ended = false
+    const stop = (error: unknown) => {
+      if (failed) return
+      failed = true
+      inflate.destroy()
+      reject(error)
+    }
+    const drain = () => {
+      while (waiting.length > 0 && !failed) {
+        try {
+          push(waiting.shift() as Buffer)
+        } catch (error) {
+          stop(error)
+        }
+      }
+      if (failed) return
+      if (ended) resolve()
+      else inflate.resume()
+    }
+    inflate.on('data', (piece: Buffer) => {
+      size += piece.length
+      if (size > limit) return stop(new GzipLimitError(start, limit))
+      crc = crc32(piece, crc)
+      waiting.push(piece)
+      if (waiting.length === 1) queueMicrotask(drain)
+      else inflate.pause()
+    })
+    inflate.on('error', (error) =>
+      stop(
+        new FormatError(
+          `gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`,
+          {
+            cause: error
+          }
+        )
+      )
+    )
+    inflate.on('end', () => {
+      ended = true
+      if (waiting.length === 0 && !failed) resolve()
+    })
+  })
+  inflate.end(buf.subarray(deflateStart))
+  try {
+    await done
+  } finally {
+    // zlib keeps the input it did not use (the trailer, any member after) until it is closed.
+    inflate.close()
+  }
+  const trailer = deflateStart + inflate.bytesWritten
+  if (trailer + TRAILER > buf.length) {
+    throw new FormatError(`gzip member at byte ${start}: truncated (no trailer)`)
+  }
+  if (buf.readUInt32LE(trailer + 4) !== size % 0x100000000) {
+    throw new FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`)
+  }
+  if (buf.readUInt32LE(trailer) !== crc) {
+    throw new FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`)
+  }
+  return { end: trailer + TRAILER, size }
+}
+
+/**
+ * splitGzipMembers as a stream: every member of `buf` is inflated in turn, off the main thread,
+ * and its pieces handed to `push` as they come, so the inflated data is never whole in memory.
+ * `member` is told each member's place before its first piece. The same checks and errors, at
+ * most `limit` bytes in all.
+ */
+export async function streamGzipMembers(
+  buf: Buffer,
+  limit: number,
+  push: (piece: Buffer) => void,
+  member: (place: MemberPlace) => void = () => {}
+): Promise<void> {
+  if (buf.length === 0) throw new FormatError('empty file, expected gzip data')
+  let start = 0
+  let offset = 0
+  while (start < buf.length) {
+    member({ start, offset })
+    const { end, size } = await streamMember(buf, start, limit - offset, push)
+    offset += size
+    start = end
+  }
+}
+
 /** Inflated members as one stream, with where each member's data starts in it. */
 export function streamOf(members: GzipMember[]): GzipStream {
   const offsets: number[] = []

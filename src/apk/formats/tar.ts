@@ -311,10 +311,10 @@ export interface TarBodySink {
 }
 
 export interface TarStreamHandlers {
-  /** A regular file's header, before its contents: where they go. */
-  body(entry: TarEntry): TarBodySink
+  /** A regular file's header, before its contents: where they go. `at`: its header's offset. */
+  body(entry: TarEntry, at: number): TarBodySink
   /** Every entry, in order, once complete (a file after its sink was closed). */
-  entry(entry: TarEntry): void
+  entry(entry: TarEntry, at: number): void
 }
 
 /** PAX and long-name records are small; a larger one is not a package's. */
@@ -421,10 +421,10 @@ export class TarStreamReader {
       const entry = buildEntry(header, at, type, numbers, Buffer.alloc(0), this.pending)
       this.pending = freshPending()
       if (type !== 'file') {
-        this.handlers.entry(entry)
+        this.handlers.entry(entry, at)
         return this.skip(numbers.size)
       }
-      this.body = { entry, sink: this.handlers.body(entry), at }
+      this.body = { entry, sink: this.handlers.body(entry, at), at }
       this.state = 'body'
       this.left = numbers.size
       if (numbers.size === 0) this.closeBody()
@@ -458,10 +458,10 @@ export class TarStreamReader {
   }
 
   private closeBody(): void {
-    const body = this.body as { entry: TarEntry; sink: TarBodySink }
+    const body = this.body as { entry: TarEntry; sink: TarBodySink; at: number }
     this.body = undefined
     body.sink.close()
-    this.handlers.entry(body.entry)
+    this.handlers.entry(body.entry, body.at)
     const padding = (BLOCK - (body.entry.size % BLOCK)) % BLOCK
     if (padding === 0) return this.expectHeader()
     this.state = 'skip'
