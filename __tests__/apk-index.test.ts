@@ -19,7 +19,7 @@ import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { buildIndex, buildIndexFromText, buildRepository } from './support/repo-builder.js'
 import { rejection } from './support/failures.js'
 import { haveShared, SHARED } from './support/shared.js'
-import { collectNow } from '../src/released-memory.js'
+import { collectNow, collectionsRun } from '../src/released-memory.js'
 
 const sharedHere = haveShared()
 
@@ -420,6 +420,58 @@ describe('the table of an index keeps nothing of its bytes', () => {
       'dep-2'
     ])
   })
+
+  it('reads the same table from pieces cut anywhere, blank lines and stanzas split', () => {
+    const text = Buffer.from(
+      indexText(6).replace('long '.repeat(300_000), 'long') + `C:${C(90)}\nP:unfinished\nV:1-r0\n`,
+      'utf8'
+    )
+    const whole = readIndexTable(text, REPO).all()
+    expect(whole.map((p) => p.name)).toEqual(['pkg-0', 'pkg-1', 'pkg-2', 'pkg-3', 'pkg-4', 'pkg-5'])
+    // Every cut in two, and in three around each blank line ("\n" then "\n", and between).
+    for (let cut = 0; cut <= text.length; cut++) {
+      const pieces = [text.subarray(0, cut), text.subarray(cut)]
+      expect(readIndexTable(pieces, REPO).all()).toEqual(whole)
+    }
+    for (let blank = text.indexOf('\n\n'); blank >= 0; blank = text.indexOf('\n\n', blank + 1)) {
+      for (const [a, b] of [
+        [blank, blank + 1],
+        [blank + 1, blank + 2],
+        [blank - 3, blank + 1]
+      ]) {
+        const pieces = [text.subarray(0, a), text.subarray(a, b), text.subarray(b)]
+        expect(readIndexTable(pieces, REPO).all()).toEqual(whole)
+      }
+    }
+  })
+
+  it('reads an index without blank lines but for its last, in pieces, in linear time', () => {
+    // One stanza whose lines never end it (a hostile index): every piece waits for the next,
+    // and they are joined once, not again with each piece.
+    const lines = `C:${C(1)}\nP:one\nV:1-r0\n` + 'z:filler line to be ignored\n'.repeat(400_000)
+    const text = Buffer.from(lines + '\n', 'utf8')
+    const pieces: Buffer[] = []
+    for (let at = 0; at < text.length; at += 256) pieces.push(text.subarray(at, at + 256))
+    const table = readIndexTable(pieces, REPO)
+    expect(table.all().map((p) => p.name)).toEqual(['one'])
+  })
+
+  it('has what it scanned collected every 4 MiB of text while a large index inflates', async () => {
+    const key = generateSigningKey()
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-index-scanned-'))
+    try {
+      const keyring = await Keyring.load({ keysDir: writeKeysDir(path.join(dir, 'keys'), [key]) })
+      const text = indexText(32_000)
+      expect(text.length).toBeGreaterThan(10 * 1024 * 1024)
+      const file = buildIndexFromText(text, key)
+      const before = collectionsRun()
+      const index = await readApkindex(file, REPO, { keyring })
+      expect(index.table.count).toBe(32_000)
+      expect(collectionsRun() - before).toBeGreaterThanOrEqual(2)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 
   /** Reads an index from bytes nothing else refers to; a WeakRef to those bytes. */
   function readDropped(text: string) {

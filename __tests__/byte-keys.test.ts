@@ -6,13 +6,13 @@ function keysOf(
   expected?: number
 ): { keys: number[]; added: boolean[]; table: ByteKeys } {
   const bytes = Buffer.from(text, 'latin1')
-  const table = new ByteKeys(bytes, expected)
+  const table = new ByteKeys(expected, 4)
   const keys: number[] = []
   const added: boolean[] = []
   let start = 0
   for (let i = 0; i <= bytes.length; i++) {
     if (i === bytes.length || bytes[i] === 0x20) {
-      keys.push(table.key(start, i))
+      keys.push(table.key(bytes, start, i))
       added.push(table.added)
       start = i + 1
     }
@@ -37,11 +37,11 @@ describe('ByteKeys', () => {
 
   it('gives the empty range one key', () => {
     const bytes = Buffer.from('xx')
-    const table = new ByteKeys(bytes)
-    expect(table.key(0, 0)).toBe(0)
-    expect(table.key(1, 1)).toBe(0)
+    const table = new ByteKeys()
+    expect(table.key(bytes, 0, 0)).toBe(0)
+    expect(table.key(bytes, 1, 1)).toBe(0)
     expect(table.added).toBe(false)
-    expect(table.key(0, 1)).toBe(1)
+    expect(table.key(bytes, 0, 1)).toBe(1)
   })
 
   it('compares bytes, not hashes: two contents with one FNV-1a hash keep their own keys', () => {
@@ -76,7 +76,25 @@ describe('ByteKeys', () => {
 
   it('reads bytes above 0x7f as bytes', () => {
     const bytes = Buffer.from([0xc3, 0xa9, 0x20, 0xe9, 0x20, 0xc3, 0xa9])
-    const table = new ByteKeys(bytes)
-    expect([table.key(0, 2), table.key(3, 4), table.key(5, 7)]).toEqual([0, 1, 0])
+    const table = new ByteKeys()
+    expect([table.key(bytes, 0, 2), table.key(bytes, 3, 4), table.key(bytes, 5, 7)]).toEqual([
+      0, 1, 0
+    ])
+  })
+
+  it('knows a content again from another buffer, after the first is overwritten', () => {
+    const first = Buffer.from('musl zlib so:libz.so.1', 'latin1')
+    const table = new ByteKeys(1, 1)
+    expect([table.key(first, 0, 4), table.key(first, 5, 9), table.key(first, 10, 22)]).toEqual([
+      0, 1, 2
+    ])
+    first.fill(0x78)
+    const second = Buffer.from('so:libz.so.1 zlib musl muslx', 'latin1')
+    expect(table.key(second, 0, 12)).toBe(2)
+    expect(table.key(second, 13, 17)).toBe(1)
+    expect(table.key(second, 18, 22)).toBe(0)
+    expect(table.added).toBe(false)
+    expect(table.key(second, 23, 28)).toBe(3)
+    expect(table.added).toBe(true)
   })
 })

@@ -73,6 +73,26 @@ export function letGoAtOnce(bytes: number): void {
   count(bytes, COLLECT_AT_ONCE)
 }
 
+/** Bytes of an index's text scanned between two collections (letGoOfScanned). */
+export const COLLECT_WHILE_SCANNING = 4 * 1024 * 1024
+
+let scanned = 0
+
+/**
+ * Counts `bytes` of an index's inflated text that were scanned and let go of; every
+ * COLLECT_WHILE_SCANNING, a full collection. The pieces and what the scan leaves behind live
+ * through a few collections of the young generation while they are scanned, so they are moved
+ * to the old one, which V8 collects only once the index is read: community's index (7.5 MB of
+ * text) then held as much again, and the resolve peaked there on Node 24.
+ */
+export function letGoOfScanned(bytes: number): void {
+  if (!(bytes > 0)) return
+  scanned += bytes
+  if (scanned < COLLECT_WHILE_SCANNING) return
+  scanned = 0
+  if (collectNow()) collections++
+}
+
 /**
  * A collection that also gives back what V8 grew the heap by, its young generation above all:
  * made for the moment a large structure has just been let go of. Making the solver's graph of

@@ -7,13 +7,14 @@
 import { formatDependencies, parseDependency } from './dependency.js'
 import { isValidVersion } from './version.js'
 import { ApkError, FormatError, IndexSignatureError, UntrustedKeyError } from '../errors.js'
-import { GzipLimitError, inflateGzipStream, memberAt, readGzipMember } from './gzip.js'
+import { GzipLimitError, readGzipMember, streamGzipMembers, type MemberPlace } from './gzip.js'
 import type { Keyring } from '../keys/keyring.js'
 import { leadingUint } from './pkginfo.js'
+import { letGoOfScanned } from '../../released-memory.js'
 import { ByteKeys } from './byte-keys.js'
 import { IndexDetails, IndexDetailsBuilder, isDetailLetter } from './index-details.js'
 import { parseSignatureName, verifyRsaSignature, type SignatureAlgorithm } from './signature.js'
-import { scanTar } from './tar.js'
+import { scanTar, TarStreamReader, type TarBodySink } from './tar.js'
 import {
   DEPENDS,
   INSTALL_IF,
@@ -51,6 +52,8 @@ export const INDEX_INFLATE_LIMIT = 128 * 1024 * 1024
 const IGNORED_UPPERCASE = new Set([...'FMRZ'].map((c) => c.charCodeAt(0)))
 
 const NEWLINE = 0x0a
+/** A blank line: a stanza has just ended. */
+const STANZA_END = Buffer.from('\n\n')
 const SPACE = 0x20
 
 /** `Q1`+base64 as written; `X1`+hex is turned into `Q1` form so identities compare as strings. */
@@ -86,7 +89,6 @@ function decode(bytes: Buffer, start: number, end: number): string {
  * shared string, each distinct token one shared, frozen Dependency.
  */
 class IndexScanner {
-  private readonly strings = new Map<string, string>()
   /** Distinct P V A values, and their strings by key. */
   private readonly valueKeys: ByteKeys
   private readonly values: string[] = []
@@ -111,15 +113,27 @@ class IndexScanner {
   private readonly provides: number[] = []
   private readonly installIf: number[] = []
 
+  /** The buffer being scanned: one piece of the index after another. */
+  private bytes: Buffer = Buffer.alloc(0)
+  /** Pieces after the last blank line: an unfinished stanza, scanned with what comes next. */
+  private held: Buffer[] = []
+  private inStanza = false
+  private firstLine = 0
+  private lineNo = 0
+  private readonly seen = new Set<string>()
+
+  /**
+   * @param expected how long the index is, or about (to size its lookup tables)
+   */
   constructor(
-    private readonly bytes: Buffer,
-    private readonly repository: Repository
+    private readonly repository: Repository,
+    expected: number
   ) {
     // Sized so a real index needs no regrowth: Alpine's hold one distinct token per 170-210
     // bytes and one distinct name, version or arch per 250 or so.
-    this.valueKeys = new ByteKeys(bytes, bytes.length >> 8)
-    this.tokenKeys = new ByteKeys(bytes, bytes.length >> 7)
-    this.details = new IndexDetailsBuilder(bytes)
+    this.valueKeys = new ByteKeys(expected >> 7, 12)
+    this.tokenKeys = new ByteKeys(expected >> 7, 20)
+    this.details = new IndexDetailsBuilder()
     const made = this.madeDetails
     // Set when the scan ends, before anyone has the table.
     this.table = new PackageTable(this.tokens, (table, row) =>
@@ -128,11 +142,16 @@ class IndexScanner {
   }
 
   private shared(start: number, end: number): string {
-    const key = this.valueKeys.key(start, end)
+    return this.sharedOf(this.bytes, start, end, undefined)
+  }
+
+  /** The one string of bytes [start, end) of `bytes`: `value` when they are new, if given. */
+  private sharedOf(bytes: Buffer, start: number, end: number, value: string | undefined): string {
+    const key = this.valueKeys.key(bytes, start, end)
     if (!this.valueKeys.added) return this.values[key]
-    const value = this.intern(decode(this.bytes, start, end))
-    this.values.push(value)
-    return value
+    const made = value ?? decode(bytes, start, end)
+    this.values.push(made)
+    return made
   }
 
   /** apk's version check, remembered: versions repeat across tokens (`=1`, `=24.09-r0`). */
@@ -158,16 +177,16 @@ class IndexScanner {
   }
 
   /**
-   * The one string of this value. `at`, when not -1, is where the value's bytes start: a value
-   * met for the first time is then made a string of its own from them. A piece cut from a
-   * token's string would hold on to the whole token, for each of tens of thousands of names.
+   * The one string of this value, known by its bytes as the P V A values are (so a name in a
+   * token and in a P: line is one string). `at`, when not -1, is where the value's bytes start
+   * in the index: a value met for the first time is then made a string of its own from them; a
+   * piece cut from a token's string would hold on to the whole token, for each of tens of
+   * thousands of names.
    */
   private intern(value: string, at = -1): string {
-    const known = this.strings.get(value)
-    if (known !== undefined) return known
-    const own = at < 0 ? value : this.bytes.toString('latin1', at, at + value.length)
-    this.strings.set(own, own)
-    return own
+    if (at >= 0) return this.sharedOf(this.bytes, at, at + value.length, undefined)
+    const bytes = Buffer.from(value, 'utf8')
+    return this.sharedOf(bytes, 0, bytes.length, value)
   }
 
   /** Like parseDependencies: space separated, and a malformed token ends the line's list. */
@@ -187,7 +206,7 @@ class IndexScanner {
   }
 
   private token(start: number, end: number): number {
-    const key = this.tokenKeys.key(start, end)
+    const key = this.tokenKeys.key(this.bytes, start, end)
     if (!this.tokenKeys.added) return this.tokenOf[key]
     let at = -1
     try {
@@ -266,7 +285,8 @@ class IndexScanner {
     this.details.startStanza()
   }
 
-  private finishStanza(firstLine: number, seen: Set<string>): void {
+  private finishStanza(firstLine: number): void {
+    const seen = this.seen
     const where = () => `index of ${this.repository.url}, stanza at line ${firstLine}`
     if (!this.name || !this.version) {
       throw new FormatError(`${where()}: no P: (name) or V: (version) line; the index is damaged.`)
@@ -279,7 +299,7 @@ class IndexScanner {
     // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
     if (this.uninstallable || seen.has(this.checksum)) return
     seen.add(this.checksum)
-    this.details.addRow()
+    this.details.addRow(this.bytes)
     this.table.add(
       {
         checksum: this.checksum,
@@ -296,35 +316,64 @@ class IndexScanner {
     )
   }
 
-  scan(): PackageTable {
-    const bytes = this.bytes
-    const seen = new Set<string>()
-    let inStanza = false
-    let firstLine = 0
-    let lineNo = 0
+  /**
+   * Reads the next piece of the index. Only whole stanzas are scanned: the pieces are cut after
+   * the last blank line, and what follows waits for the next one (a stanza's kept lines are
+   * copied out of one buffer). Waiting pieces are joined once, when a blank line comes.
+   */
+  push(piece: Buffer): void {
+    let cut = piece.lastIndexOf(STANZA_END)
+    if (cut >= 0) cut += STANZA_END.length
+    else if (piece[0] === NEWLINE && this.heldEndsLine()) cut = 1
+    if (cut < 0) {
+      this.held.push(piece)
+      return
+    }
+    const head = piece.subarray(0, cut)
+    const bytes = this.held.length === 0 ? head : Buffer.concat([...this.held, head])
+    this.held = cut < piece.length ? [piece.subarray(cut)] : []
+    this.scan(bytes)
+  }
+
+  private heldEndsLine(): boolean {
+    const last = this.held[this.held.length - 1]
+    return last !== undefined && last[last.length - 1] === NEWLINE
+  }
+
+  /** The index ended: reads what is left, and returns the table. */
+  end(): PackageTable {
+    const rest = Buffer.concat(this.held)
+    this.held = []
+    this.scan(rest)
+    this.bytes = Buffer.alloc(0)
+    this.madeDetails.details = this.details.finish()
+    this.table.seal()
+    return this.table
+  }
+
+  /** Scans `bytes`, which start at a line's start. */
+  private scan(bytes: Buffer): void {
+    this.bytes = bytes
     let pos = 0
     for (;;) {
       const end = bytes.indexOf(NEWLINE, pos)
       // A final line without \n neither adds to nor ends a stanza that apk would keep.
       if (end < 0) break
-      lineNo++
+      this.lineNo++
       const start = pos
       pos = end + 1
       if (end - start < 2) {
-        if (inStanza) this.finishStanza(firstLine, seen)
-        inStanza = false
+        if (this.inStanza) this.finishStanza(this.firstLine)
+        this.inStanza = false
         continue
       }
-      if (!inStanza) {
-        inStanza = true
-        firstLine = lineNo
+      if (!this.inStanza) {
+        this.inStanza = true
+        this.firstLine = this.lineNo
         this.startStanza()
       }
       this.field(bytes[start], start + 2, end)
     }
-    this.madeDetails.details = this.details.finish()
-    this.table.seal()
-    return this.table
   }
 }
 
@@ -393,10 +442,17 @@ function materialize(table: PackageTable, row: number, details: IndexDetails): R
  * stanza, and a last stanza with no blank line after it is dropped (apk drops it too).
  * A stanza with an unknown uppercase letter describes a package this reader cannot install
  * correctly; apk marks it uninstallable, we leave it out (no error). Lowercase unknown letters
- * and database-only letters are ignored. A repeated identity keeps its first stanza.
+ * and database-only letters are ignored. A repeated identity keeps its first stanza. The bytes
+ * may come in pieces, cut anywhere (as an index inflates): the table is the same.
  */
-export function readIndexTable(bytes: Buffer, repository: Repository): PackageTable {
-  return new IndexScanner(bytes, repository).scan()
+export function readIndexTable(bytes: Buffer | Buffer[], repository: Repository): PackageTable {
+  const pieces = Array.isArray(bytes) ? bytes : [bytes]
+  const scanner = new IndexScanner(
+    repository,
+    pieces.reduce((sum, piece) => sum + piece.length, 0)
+  )
+  for (const piece of pieces) scanner.push(piece)
+  return scanner.end()
 }
 
 /** The same from text: every package made at once. */
@@ -580,36 +636,89 @@ async function verifySignedIndex(
   }
 }
 
-/**
- * The entries after the signatures, read as apk reads the whole file: one tar stream. When
- * verified, the first of them must start the member the signature covers.
- */
-function readIndexEntries(bytes: Buffer, signedStart?: number): TarEntry[] {
-  const stream = inflateGzipStream(bytes, INDEX_INFLATE_LIMIT)
-  const tar = scanTar(stream.chunks)
-  const first = tar.entries.findIndex((e) => !e.name.startsWith('.SIGN.'))
-  if (first < 0) throw new FormatError('it holds no APKINDEX entry')
-  const member = stream.members[memberAt(stream, tar.offsets[first])]
-  if (signedStart !== undefined && member.start !== signedStart) {
-    throw new FormatError('the signature and the index do not sit in separate gzip members')
-  }
-  return tar.entries.slice(first)
-}
+/** A sink that keeps nothing. */
+const DISCARD: TarBodySink = { write: () => {}, close: () => {} }
 
-function readIndexText(entries: TarEntry[], repository: Repository) {
+/**
+ * The index after the signatures, read as apk reads the whole file: one tar stream, inflated off
+ * the main thread and scanned as it comes, so neither the inflated index nor its text is ever
+ * whole in memory. When verified, the first entry after the signatures must start the member the
+ * signature covers. The last `APKINDEX` and `DESCRIPTION` files count.
+ */
+async function readIndexStream(
+  bytes: Buffer,
+  repository: Repository,
+  signedStart: number | undefined
+): Promise<{ description: string; table: PackageTable; textBytes: number }> {
+  const members: MemberPlace[] = []
+  let first = true
   let description = ''
-  let text: Buffer | undefined
-  for (const entry of entries) {
-    if (entry.type !== 'file') continue
-    if (entry.name === 'DESCRIPTION') description = entry.data.toString('utf8')
-    else if (entry.name === 'APKINDEX') text = entry.data
+  let table: PackageTable | undefined
+  let textBytes = 0
+  // A damaged stanza is the index's text at fault, not its container: its error passes as it is.
+  let stanzaError: unknown
+  const startsIndex = (entry: TarEntry, at: number): boolean => {
+    if (!first || entry.name.startsWith('.SIGN.')) return first
+    first = false
+    let member = members.length - 1
+    while (member > 0 && members[member].offset > at) member--
+    if (signedStart !== undefined && members[member].start !== signedStart) {
+      throw new FormatError('the signature and the index do not sit in separate gzip members')
+    }
+    return false
   }
-  if (text === undefined) {
+  const reader = new TarStreamReader({
+    body: (entry, at) => {
+      if (startsIndex(entry, at)) return DISCARD
+      if (entry.name === 'DESCRIPTION') {
+        const pieces: Buffer[] = []
+        return {
+          write: (piece) => pieces.push(Buffer.from(piece)),
+          close: () => (description = Buffer.concat(pieces).toString('utf8'))
+        }
+      }
+      if (entry.name !== 'APKINDEX') return DISCARD
+      const scanner = new IndexScanner(repository, entry.size)
+      const stanzas = <T>(read: () => T): T => {
+        try {
+          return read()
+        } catch (error) {
+          stanzaError = error
+          throw error
+        }
+      }
+      return {
+        write: (piece) => {
+          stanzas(() => scanner.push(piece))
+          letGoOfScanned(piece.length)
+        },
+        close: () => {
+          table = stanzas(() => scanner.end())
+          textBytes = entry.size
+        }
+      }
+    },
+    entry: (entry, at) => void startsIndex(entry, at)
+  })
+  try {
+    await streamGzipMembers(
+      bytes,
+      INDEX_INFLATE_LIMIT,
+      (piece) => reader.push(piece),
+      (place) => members.push(place)
+    )
+    reader.end()
+    if (first) throw new FormatError('it holds no APKINDEX entry')
+  } catch (error) {
+    if (stanzaError !== undefined) throw stanzaError
+    throw error instanceof FormatError ? indexFormatError(repository, error) : error
+  }
+  if (table === undefined) {
     throw new FormatError(
       `index of ${repository.url} has no APKINDEX entry; it is not a package index. Check the repository URL.`
     )
   }
-  return { description, text }
+  return { description, table, textBytes }
 }
 
 /** Verifies and parses an APKINDEX.tar.gz. Throws IndexSignatureError or FormatError. */
@@ -624,12 +733,14 @@ export async function readApkindex(
       verifySignedIndex(bytes, repository, options.keyring)
     )
   }
-  const entries = await asIndexFormat(repository, () =>
-    readIndexEntries(bytes, verified?.signedStart)
+  const read = await readIndexStream(bytes, repository, verified?.signedStart)
+  return indexOf(
+    repository,
+    read.description,
+    read.table,
+    verified?.signer,
+    bytes.length + read.textBytes
   )
-  const { description, text } = readIndexText(entries, repository)
-  const table = readIndexTable(text, repository)
-  return indexOf(repository, description, table, verified?.signer, bytes.length + text.length)
 }
 
 /**

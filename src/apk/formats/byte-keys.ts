@@ -1,31 +1,36 @@
 /**
- * Distinct byte ranges of one buffer, numbered by content: the index scan's way to see that a
- * dependency token or a name was met before without making a string of it first. A string per
- * range and a Map lookup cost an allocation and a hash each, for tens of thousands of tokens
- * that are mostly repeats; hashing the bytes in place costs neither.
+ * Distinct byte ranges, numbered by content: the index scan's way to see that a dependency token
+ * or a name was met before without making a string of it first. A string per range and a Map
+ * lookup cost an allocation and a hash each, for tens of thousands of tokens that are mostly
+ * repeats; hashing the bytes in place costs neither. Each distinct content is copied into the
+ * table's own bytes, so the ranges may come from one buffer after another (an index read as it
+ * is inflated).
  */
 export class ByteKeys {
   /** Open addressing: key number + 1, or 0 for an empty slot. */
   private slots: Int32Array
   private mask: number
+  /** Where each key's copy starts in `own`; it ends where the next one starts. */
   private starts: Int32Array
-  private ends: Int32Array
   private hashes: Int32Array
+  private own: Uint8Array
+  private used = 0
   private count = 0
   /** Whether the last `key` call met its range for the first time. */
   added = false
 
-  constructor(
-    private readonly bytes: Uint8Array,
-    expected = 1024
-  ) {
+  /**
+   * @param expected how many distinct contents to make room for
+   * @param length how long they are on average
+   */
+  constructor(expected = 1024, length = 16) {
     let capacity = 1024
     while (capacity < expected * 2) capacity *= 2
     this.slots = new Int32Array(capacity)
     this.mask = capacity - 1
-    this.starts = new Int32Array(capacity / 2)
-    this.ends = new Int32Array(capacity / 2)
+    this.starts = new Int32Array(capacity / 2 + 1)
     this.hashes = new Int32Array(capacity / 2)
+    this.own = new Uint8Array(Math.max(1024, expected * length))
   }
 
   /** How many distinct ranges were met. */
@@ -37,22 +42,22 @@ export class ByteKeys {
    * The number of the content of bytes [start, end): the same for equal contents, counting up
    * from 0 in order of first appearance. Sets `added` when this content is new.
    */
-  key(start: number, end: number): number {
-    const bytes = this.bytes
+  key(bytes: Uint8Array, start: number, end: number): number {
     // FNV-1a over the bytes.
     let hash = 0x811c9dc5 | 0
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193)
     const length = end - start
     const slots = this.slots
+    const own = this.own
     let slot = hash & this.mask
     for (;;) {
       const entry = slots[slot]
       if (entry === 0) break
       const k = entry - 1
-      if (this.hashes[k] === hash && this.ends[k] - this.starts[k] === length) {
+      if (this.hashes[k] === hash && this.starts[k + 1] - this.starts[k] === length) {
         const other = this.starts[k] - start
         let i = start
-        while (i < end && bytes[i] === bytes[i + other]) i++
+        while (i < end && bytes[i] === own[i + other]) i++
         if (i === end) {
           this.added = false
           return k
@@ -61,9 +66,15 @@ export class ByteKeys {
       slot = (slot + 1) & this.mask
     }
     const k = this.count++
-    if (k === this.starts.length) this.grow()
-    this.starts[k] = start
-    this.ends[k] = end
+    if (k + 1 === this.starts.length) this.grow()
+    if (this.used + length > this.own.length) {
+      const larger = new Uint8Array(Math.max(this.own.length * 2, this.used + length))
+      larger.set(this.own.subarray(0, this.used))
+      this.own = larger
+    }
+    this.own.set(bytes.subarray(start, end), this.used)
+    this.used += length
+    this.starts[k + 1] = this.used
     this.hashes[k] = hash
     if (k * 2 >= this.slots.length) this.rehash()
     else slots[slot] = k + 1
@@ -72,15 +83,13 @@ export class ByteKeys {
   }
 
   private grow(): void {
-    const size = this.starts.length * 2
-    const copy = (from: Int32Array) => {
+    const copy = (from: Int32Array, size: number) => {
       const to = new Int32Array(size)
       to.set(from)
       return to
     }
-    this.starts = copy(this.starts)
-    this.ends = copy(this.ends)
-    this.hashes = copy(this.hashes)
+    this.starts = copy(this.starts, (this.starts.length - 1) * 2 + 1)
+    this.hashes = copy(this.hashes, this.hashes.length * 2)
   }
 
   /** Twice the slots, every key placed again (the newest one included). */

@@ -53,8 +53,6 @@ export class IndexDetailsBuilder {
   private first = -1
   private last = -1
 
-  constructor(private readonly bytes: Buffer) {}
-
   /** Forgets the lines of the stanza read before. */
   startStanza(): void {
     this.first = -1
@@ -67,8 +65,8 @@ export class IndexDetailsBuilder {
     this.last = lineEnd
   }
 
-  /** The stanza read becomes the next row. */
-  addRow(): void {
+  /** The stanza read becomes the next row; `bytes` hold it (the buffer its lines were in). */
+  addRow(bytes: Buffer): void {
     if (this.first < 0) {
       this.rows.push(-1, 0, 0)
       return
@@ -79,7 +77,7 @@ export class IndexDetailsBuilder {
       this.blocks.push(this.block)
       this.used = 0
     }
-    this.bytes.copy(this.block, this.used, this.first, this.last)
+    bytes.copy(this.block, this.used, this.first, this.last)
     this.rows.push(this.blocks.length - 1, this.used, this.used + length)
     this.used += length
   }
