@@ -5,11 +5,11 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import * as zlib from 'node:zlib'
 import {
-  inflateGzipStream,
   memberAt,
   readGzipMember,
   splitGzipMembers,
   streamGzipMembers,
+  streamOf,
   type MemberPlace
 } from '../src/apk/formats/gzip.js'
 import { crc32, tableCrc32 } from '../src/crc32.js'
@@ -291,10 +291,10 @@ describe('streamGzipMembers', () => {
   })
 })
 
-describe('inflateGzipStream and memberAt', () => {
+describe('streamOf and memberAt', () => {
   it('maps stream offsets back to the member that holds them', () => {
     const parts = [Buffer.alloc(1024, 1), Buffer.alloc(0), Buffer.alloc(512, 2)]
-    const stream = inflateGzipStream(Buffer.concat(parts.map((p) => zlib.gzipSync(p))))
+    const stream = streamOf(splitGzipMembers(Buffer.concat(parts.map((p) => zlib.gzipSync(p)))))
     expect(stream.offsets).toEqual([0, 1024, 1024])
     expect(stream.chunks.map((c) => c.length)).toEqual([1024, 0, 512])
     expect(memberAt(stream, 0)).toBe(0)

@@ -179,14 +179,6 @@ export function readGzipMember(
   return inflateMember(buf, start, parseHeader(buf, start), limit)
 }
 
-/**
- * Splits and inflates `buf` (at most `limit` bytes in all), keeping where each member's data
- * sits in the joined stream.
- */
-export function inflateGzipStream(buf: Buffer, limit = DEFAULT_INFLATE_LIMIT): GzipStream {
-  return streamOf(splitGzipMembers(buf, limit))
-}
-
 /** Where a member starts in the file, and where its data starts in the inflated stream. */
 export interface MemberPlace {
   start: number
