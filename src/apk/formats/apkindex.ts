@@ -129,10 +129,11 @@ class IndexScanner {
     private readonly repository: Repository,
     expected: number
   ) {
-    // Sized so a real index needs no regrowth: Alpine's hold one distinct token per 170-210
-    // bytes and one distinct name, version or arch per 250 or so.
-    this.valueKeys = new ByteKeys(expected >> 7, 12)
-    this.tokenKeys = new ByteKeys(expected >> 7, 20)
+    // Sized for Alpine's indexes, which hold one distinct value (a name, version or arch, of a
+    // P V A line or of a token) per 150-165 bytes, 15-16 bytes each, and one distinct token per
+    // 190-215 bytes, 22-24 bytes each; an index outside that grows them.
+    this.valueKeys = new ByteKeys(expected / 155, 16)
+    this.tokenKeys = new ByteKeys(expected / 185, 24)
     this.details = new IndexDetailsBuilder()
     const made = this.madeDetails
     // Set when the scan ends, before anyone has the table.

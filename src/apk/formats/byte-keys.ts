@@ -6,6 +6,9 @@
  * table's own bytes, so the ranges may come from one buffer after another (an index read as it
  * is inflated).
  */
+/** At most this share of the slots is taken: probes stay short. */
+const MAX_LOAD = 0.75
+
 export class ByteKeys {
   /** Open addressing: key number + 1, or 0 for an empty slot. */
   private slots: Int32Array
@@ -24,13 +27,14 @@ export class ByteKeys {
    * @param length how long they are on average
    */
   constructor(expected = 1024, length = 16) {
-    let capacity = 1024
-    while (capacity < expected * 2) capacity *= 2
+    const keys = Math.max(64, Math.ceil(expected))
+    let capacity = 128
+    while (capacity * MAX_LOAD < keys) capacity *= 2
     this.slots = new Int32Array(capacity)
     this.mask = capacity - 1
-    this.starts = new Int32Array(capacity / 2 + 1)
-    this.hashes = new Int32Array(capacity / 2)
-    this.own = new Uint8Array(Math.max(1024, expected * length))
+    this.starts = new Int32Array(keys + 1)
+    this.hashes = new Int32Array(keys)
+    this.own = new Uint8Array(Math.max(1024, Math.ceil(keys * length)))
   }
 
   /** How many distinct ranges were met. */
@@ -68,7 +72,7 @@ export class ByteKeys {
     const k = this.count++
     if (k + 1 === this.starts.length) this.grow()
     if (this.used + length > this.own.length) {
-      const larger = new Uint8Array(Math.max(this.own.length * 2, this.used + length))
+      const larger = new Uint8Array(Math.max(Math.ceil(this.own.length * 1.5), this.used + length))
       larger.set(this.own.subarray(0, this.used))
       this.own = larger
     }
@@ -76,7 +80,7 @@ export class ByteKeys {
     this.used += length
     this.starts[k + 1] = this.used
     this.hashes[k] = hash
-    if (k * 2 >= this.slots.length) this.rehash()
+    if (k + 1 > this.slots.length * MAX_LOAD) this.rehash()
     else slots[slot] = k + 1
     this.added = true
     return k
@@ -88,8 +92,9 @@ export class ByteKeys {
       to.set(from)
       return to
     }
-    this.starts = copy(this.starts, (this.starts.length - 1) * 2 + 1)
-    this.hashes = copy(this.hashes, this.hashes.length * 2)
+    const keys = Math.ceil(this.hashes.length * 1.5)
+    this.starts = copy(this.starts, keys + 1)
+    this.hashes = copy(this.hashes, keys)
   }
 
   /** Twice the slots, every key placed again (the newest one included). */
