@@ -146,7 +146,7 @@ function attributeToFirstRepository(indexes: RepositoryIndex[]): void {
   const first = new Map<string, number>()
   indexes.forEach((index, i) => {
     const table = index.table
-    for (let row = 0; row < table.count; row++) {
+    for (let row = 0, rows = table.count; row < rows; row++) {
       const checksum = table.checksums[row]
       const earlier = i === 0 ? undefined : first.get(checksum)
       if (earlier !== undefined) table.setRepository(row, earlier)

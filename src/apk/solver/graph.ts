@@ -350,7 +350,7 @@ export class SolverGraph {
     for (const table of tables) {
       rows += table.count
       tokens += table.tokens.length
-      for (let row = 0; row < table.count; row++) {
+      for (let row = 0, rows = table.count; row < rows; row++) {
         for (let which = 0; which < 3; which++) {
           entries[which] +=
             table.listStarts[row * 3 + which + 1] - table.listStarts[row * 3 + which]
@@ -388,7 +388,7 @@ export class SolverGraph {
 
   private addTable(table: PackageTable, t: number, base: number, b: Builder, last: boolean): void {
     for (let i = 0; i < table.tokens.length; i++) this.depObj[base + i] = table.tokens[i]
-    for (let row = 0; row < table.count; row++) {
+    for (let row = 0, rows = table.count; row < rows; row++) {
       const bit = this.repoBit(table.repositories[row])
       // apk merges one identity seen in several repositories into one package.
       const checksum = table.checksums[row]
