@@ -24,7 +24,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   pt: () => (/* binding */ parseInstalledDatabase),
   SU: () => (/* reexport */ parseRepository),
   yG: () => (/* binding */ parseWorld),
-  Ou: () => (/* binding */ providersOf),
+  Ou: () => (/* binding */ engine_providersOf),
   x6: () => (/* reexport */ publicUrl),
   p_: () => (/* reexport */ repositoryCredentials),
   lc: () => (/* binding */ resolveLocked),
@@ -58,7 +58,7 @@ class ApkError extends errors/* WitcheryError */.q {
     }
 }
 /** Bytes that are not a well-formed gzip/tar/APKINDEX/.PKGINFO. */
-class FormatError extends ApkError {
+class errors_FormatError extends ApkError {
     constructor(message, options) {
         super('FORMAT', message, options);
     }
@@ -465,17 +465,17 @@ function parseDependency(token, validVersion = isValidVersion) {
         }
         version = token.slice(opEnd);
         if (version === '') {
-            throw new FormatError(`dependency '${token}': operator without a version`);
+            throw new errors_FormatError(`dependency '${token}': operator without a version`);
         }
         if (!skipsVersionCheck(op) && !validVersion(version)) {
-            throw new FormatError(`dependency '${token}': '${version}' is not a valid version`);
+            throw new errors_FormatError(`dependency '${token}': '${version}' is not a valid version`);
         }
     }
     const at = token.indexOf('@', nameStart);
     const tagged = at >= 0 && at < opStart;
     const name = token.slice(nameStart, tagged ? at : opStart);
     if (name === '')
-        throw new FormatError(`dependency '${token}': missing package name`);
+        throw new errors_FormatError(`dependency '${token}': missing package name`);
     // Each shape made whole by one literal: a property added after it is made goes to a separate
     // store, which for the tens of thousands of tokens of an index cost a megabyte and more.
     const dep = version === undefined ? { name, op, conflict } : { name, op, conflict, version };
@@ -496,7 +496,7 @@ function parseDependencies(text) {
             deps.push(parseDependency(token));
         }
         catch (err) {
-            if (err instanceof FormatError)
+            if (err instanceof errors_FormatError)
                 break;
             throw err;
         }
@@ -631,27 +631,27 @@ const CHUNK = 128 * 1024;
 function skipZeroTerminated(buf, pos, what, start) {
     const nul = buf.indexOf(0, pos);
     if (nul < 0)
-        throw new FormatError(`gzip member at byte ${start}: unterminated ${what}`);
+        throw new errors_FormatError(`gzip member at byte ${start}: unterminated ${what}`);
     return nul + 1;
 }
 /** Returns the offset of the deflate data after the member header at `start`. */
 function parseHeader(buf, start) {
     if (buf[start] !== 0x1f || (start + 1 < buf.length && buf[start + 1] !== 0x8b)) {
-        throw new FormatError(`gzip member at byte ${start}: not gzip data (bad magic)`);
+        throw new errors_FormatError(`gzip member at byte ${start}: not gzip data (bad magic)`);
     }
     if (buf.length - start < 10) {
-        throw new FormatError(`gzip member at byte ${start}: truncated header`);
+        throw new errors_FormatError(`gzip member at byte ${start}: truncated header`);
     }
     if (buf[start + 2] !== 8) {
-        throw new FormatError(`gzip member at byte ${start}: unknown compression method`);
+        throw new errors_FormatError(`gzip member at byte ${start}: unknown compression method`);
     }
     const flags = buf[start + 3];
     if (flags & FRESERVED)
-        throw new FormatError(`gzip member at byte ${start}: reserved flags set`);
+        throw new errors_FormatError(`gzip member at byte ${start}: reserved flags set`);
     let pos = start + 10;
     if (flags & FEXTRA) {
         if (pos + 2 > buf.length)
-            throw new FormatError(`gzip member at byte ${start}: truncated header`);
+            throw new errors_FormatError(`gzip member at byte ${start}: truncated header`);
         pos += 2 + buf.readUInt16LE(pos);
     }
     if (flags & FNAME)
@@ -660,15 +660,15 @@ function parseHeader(buf, start) {
         pos = skipZeroTerminated(buf, pos, 'comment', start);
     if (flags & FHCRC) {
         if (pos + 2 > buf.length)
-            throw new FormatError(`gzip member at byte ${start}: truncated header`);
+            throw new errors_FormatError(`gzip member at byte ${start}: truncated header`);
         const expected = buf.readUInt16LE(pos);
         if (((0,crc32/* crc32 */.Q)(buf.subarray(start, pos)) & 0xffff) !== expected) {
-            throw new FormatError(`gzip member at byte ${start}: header CRC mismatch`);
+            throw new errors_FormatError(`gzip member at byte ${start}: header CRC mismatch`);
         }
         pos += 2;
     }
     if (pos > buf.length)
-        throw new FormatError(`gzip member at byte ${start}: truncated header`);
+        throw new errors_FormatError(`gzip member at byte ${start}: truncated header`);
     return pos;
 }
 /** Default bound on what one inflate may produce, when the caller names none. */
@@ -677,7 +677,7 @@ const DEFAULT_INFLATE_LIMIT = 64 * 1024 * 1024;
  * A member that inflates to more than the caller allows: a damaged file or a decompression
  * bomb. Nothing beyond the limit is ever held in memory.
  */
-class GzipLimitError extends FormatError {
+class GzipLimitError extends errors_FormatError {
     limit;
     constructor(start, limit) {
         super(`gzip member at byte ${start}: inflates to more than ${limit} bytes, more than it may ` +
@@ -704,21 +704,21 @@ function inflateMember(buf, start, deflateStart, limit, sizeHint = 0) {
         if (error.code === 'ERR_BUFFER_TOO_LARGE') {
             throw new GzipLimitError(start, limit);
         }
-        throw new FormatError(`gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`, { cause: error });
+        throw new errors_FormatError(`gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`, { cause: error });
     }
     const trailer = deflateStart + result.engine.bytesWritten;
     if (trailer + TRAILER > buf.length) {
-        throw new FormatError(`gzip member at byte ${start}: truncated (no trailer)`);
+        throw new errors_FormatError(`gzip member at byte ${start}: truncated (no trailer)`);
     }
     let data = result.buffer;
     // A hint far above what came out would keep its whole allocation alive behind the data.
     if (data.buffer.byteLength > 2 * data.length + CHUNK)
         data = Buffer.from(data);
     if (buf.readUInt32LE(trailer + 4) !== data.length % 0x100000000) {
-        throw new FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`);
+        throw new errors_FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`);
     }
     if (buf.readUInt32LE(trailer) !== (0,crc32/* crc32 */.Q)(data)) {
-        throw new FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`);
+        throw new errors_FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`);
     }
     return { start, end: trailer + TRAILER, data };
 }
@@ -751,15 +751,109 @@ function splitGzipMembers(buf, limit = DEFAULT_INFLATE_LIMIT) {
  */
 function readGzipMember(buf, start, limit = DEFAULT_INFLATE_LIMIT) {
     if (start >= buf.length)
-        throw new FormatError(`no gzip member at byte ${start}: end of file`);
+        throw new errors_FormatError(`no gzip member at byte ${start}: end of file`);
     return inflateMember(buf, start, parseHeader(buf, start), limit);
 }
+/** zlib's output piece for a member streamed: a few of them in memory at a time. */
+const STREAM_CHUNK = 256 * 1024;
 /**
- * Splits and inflates `buf` (at most `limit` bytes in all), keeping where each member's data
- * sits in the joined stream.
+ * Inflates the member at `start` off the main thread, handing each piece to `push` as it comes
+ * (in order; `push` may throw to stop), at most `limit` bytes; checks the trailer as
+ * inflateMember does. Returns where the member ends and how much it held.
  */
-function inflateGzipStream(buf, limit = DEFAULT_INFLATE_LIMIT) {
-    return streamOf(splitGzipMembers(buf, limit));
+async function streamMember(buf, start, limit, push) {
+    const deflateStart = parseHeader(buf, start);
+    const inflate = external_node_zlib_.createInflateRaw({ chunkSize: STREAM_CHUNK });
+    let size = 0;
+    let crc = 0;
+    // The handlers get no hold on `buf`: what they share with this function lives as long as the
+    // stream does.
+    const done = new Promise((resolve, reject) => {
+        // A piece is handed on after zlib's callback returns, so that the next one inflates on the
+        // thread pool meanwhile. The stream pauses while two wait: memory stays a few pieces.
+        const waiting = [];
+        let failed = false;
+        let ended = false;
+        const stop = (error) => {
+            if (failed)
+                return;
+            failed = true;
+            inflate.destroy();
+            reject(error);
+        };
+        const drain = () => {
+            while (waiting.length > 0 && !failed) {
+                try {
+                    push(waiting.shift());
+                }
+                catch (error) {
+                    stop(error);
+                }
+            }
+            if (failed)
+                return;
+            if (ended)
+                resolve();
+            else
+                inflate.resume();
+        };
+        inflate.on('data', (piece) => {
+            size += piece.length;
+            if (size > limit)
+                return stop(new GzipLimitError(start, limit));
+            crc = (0,crc32/* crc32 */.Q)(piece, crc);
+            waiting.push(piece);
+            if (waiting.length === 1)
+                queueMicrotask(drain);
+            else
+                inflate.pause();
+        });
+        inflate.on('error', (error) => stop(new errors_FormatError(`gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`, {
+            cause: error
+        })));
+        inflate.on('end', () => {
+            ended = true;
+            if (waiting.length === 0 && !failed)
+                resolve();
+        });
+    });
+    inflate.end(buf.subarray(deflateStart));
+    try {
+        await done;
+    }
+    finally {
+        // zlib keeps the input it did not use (the trailer, any member after) until it is closed.
+        inflate.close();
+    }
+    const trailer = deflateStart + inflate.bytesWritten;
+    if (trailer + TRAILER > buf.length) {
+        throw new errors_FormatError(`gzip member at byte ${start}: truncated (no trailer)`);
+    }
+    if (buf.readUInt32LE(trailer + 4) !== size % 0x100000000) {
+        throw new errors_FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`);
+    }
+    if (buf.readUInt32LE(trailer) !== crc) {
+        throw new errors_FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`);
+    }
+    return { end: trailer + TRAILER, size };
+}
+/**
+ * splitGzipMembers as a stream: every member of `buf` is inflated in turn, off the main thread,
+ * and its pieces handed to `push` as they come, so the inflated data is never whole in memory.
+ * `member` is told each member's place before its first piece. The same checks and errors, at
+ * most `limit` bytes in all.
+ */
+async function streamGzipMembers(buf, limit, push, member = () => { }) {
+    if (buf.length === 0)
+        throw new errors_FormatError('empty file, expected gzip data');
+    let start = 0;
+    let offset = 0;
+    while (start < buf.length) {
+        member({ start, offset });
+        const { end, size } = await streamMember(buf, start, limit - offset, push);
+        offset += size;
+        start = end;
+    }
 }
 /** Inflated members as one stream, with where each member's data starts in it. */
 function streamOf(members) {
@@ -883,40 +977,49 @@ function parsePkginfo(text) {
         applyLine(info, line.slice(0, split), line.slice(split + 3));
     }
     if (!info.name)
-        throw new FormatError('.PKGINFO has no pkgname line');
+        throw new errors_FormatError('.PKGINFO has no pkgname line');
     if (!info.version)
-        throw new FormatError(`.PKGINFO of ${info.name} has no pkgver line`);
+        throw new errors_FormatError(`.PKGINFO of ${info.name} has no pkgver line`);
     return info;
 }
 
 ;// CONCATENATED MODULE: ./src/apk/formats/byte-keys.ts
 /**
- * Distinct byte ranges of one buffer, numbered by content: the index scan's way to see that a
- * dependency token or a name was met before without making a string of it first. A string per
- * range and a Map lookup cost an allocation and a hash each, for tens of thousands of tokens
- * that are mostly repeats; hashing the bytes in place costs neither.
+ * Distinct byte ranges, numbered by content: the index scan's way to see that a dependency token
+ * or a name was met before without making a string of it first. A string per range and a Map
+ * lookup cost an allocation and a hash each, for tens of thousands of tokens that are mostly
+ * repeats; hashing the bytes in place costs neither. Each distinct content is copied into the
+ * table's own bytes, so the ranges may come from one buffer after another (an index read as it
+ * is inflated).
  */
+/** At most this share of the slots is taken: probes stay short. */
+const MAX_LOAD = 0.75;
 class ByteKeys {
-    bytes;
     /** Open addressing: key number + 1, or 0 for an empty slot. */
     slots;
     mask;
+    /** Where each key's copy starts in `own`; it ends where the next one starts. */
     starts;
-    ends;
     hashes;
+    own;
+    used = 0;
     count = 0;
     /** Whether the last `key` call met its range for the first time. */
     added = false;
-    constructor(bytes, expected = 1024) {
-        this.bytes = bytes;
-        let capacity = 1024;
-        while (capacity < expected * 2)
+    /**
+     * @param expected how many distinct contents to make room for
+     * @param length how long they are on average
+     */
+    constructor(expected = 1024, length = 16) {
+        const keys = Math.max(64, Math.ceil(expected));
+        let capacity = 128;
+        while (capacity * MAX_LOAD < keys)
             capacity *= 2;
         this.slots = new Int32Array(capacity);
         this.mask = capacity - 1;
-        this.starts = new Int32Array(capacity / 2);
-        this.ends = new Int32Array(capacity / 2);
-        this.hashes = new Int32Array(capacity / 2);
+        this.starts = new Int32Array(keys + 1);
+        this.hashes = new Int32Array(keys);
+        this.own = new Uint8Array(Math.max(1024, Math.ceil(keys * length)));
     }
     /** How many distinct ranges were met. */
     get size() {
@@ -926,24 +1029,24 @@ class ByteKeys {
      * The number of the content of bytes [start, end): the same for equal contents, counting up
      * from 0 in order of first appearance. Sets `added` when this content is new.
      */
-    key(start, end) {
-        const bytes = this.bytes;
+    key(bytes, start, end) {
         // FNV-1a over the bytes.
         let hash = 0x811c9dc5 | 0;
         for (let i = start; i < end; i++)
             hash = Math.imul(hash ^ bytes[i], 0x01000193);
         const length = end - start;
         const slots = this.slots;
+        const own = this.own;
         let slot = hash & this.mask;
         for (;;) {
             const entry = slots[slot];
             if (entry === 0)
                 break;
             const k = entry - 1;
-            if (this.hashes[k] === hash && this.ends[k] - this.starts[k] === length) {
+            if (this.hashes[k] === hash && this.starts[k + 1] - this.starts[k] === length) {
                 const other = this.starts[k] - start;
                 let i = start;
-                while (i < end && bytes[i] === bytes[i + other])
+                while (i < end && bytes[i] === own[i + other])
                     i++;
                 if (i === end) {
                     this.added = false;
@@ -953,12 +1056,18 @@ class ByteKeys {
             slot = (slot + 1) & this.mask;
         }
         const k = this.count++;
-        if (k === this.starts.length)
+        if (k + 1 === this.starts.length)
             this.grow();
-        this.starts[k] = start;
-        this.ends[k] = end;
+        if (this.used + length > this.own.length) {
+            const larger = new Uint8Array(Math.max(Math.ceil(this.own.length * 1.5), this.used + length));
+            larger.set(this.own.subarray(0, this.used));
+            this.own = larger;
+        }
+        this.own.set(bytes.subarray(start, end), this.used);
+        this.used += length;
+        this.starts[k + 1] = this.used;
         this.hashes[k] = hash;
-        if (k * 2 >= this.slots.length)
+        if (k + 1 > this.slots.length * MAX_LOAD)
             this.rehash();
         else
             slots[slot] = k + 1;
@@ -966,15 +1075,14 @@ class ByteKeys {
         return k;
     }
     grow() {
-        const size = this.starts.length * 2;
-        const copy = (from) => {
+        const copy = (from, size) => {
             const to = new Int32Array(size);
             to.set(from);
             return to;
         };
-        this.starts = copy(this.starts);
-        this.ends = copy(this.ends);
-        this.hashes = copy(this.hashes);
+        const keys = Math.ceil(this.hashes.length * 1.5);
+        this.starts = copy(this.starts, keys + 1);
+        this.hashes = copy(this.hashes, keys);
     }
     /** Twice the slots, every key placed again (the newest one included). */
     rehash() {
@@ -1041,16 +1149,12 @@ class IndexDetails {
 }
 /** Gathers the kept lines while an index is scanned, stanza by stanza. */
 class IndexDetailsBuilder {
-    bytes;
     blocks = [];
     block;
     used = 0;
     rows = [];
     first = -1;
     last = -1;
-    constructor(bytes) {
-        this.bytes = bytes;
-    }
     /** Forgets the lines of the stanza read before. */
     startStanza() {
         this.first = -1;
@@ -1062,8 +1166,8 @@ class IndexDetailsBuilder {
             this.first = lineStart;
         this.last = lineEnd;
     }
-    /** The stanza read becomes the next row. */
-    addRow() {
+    /** The stanza read becomes the next row; `bytes` hold it (the buffer its lines were in). */
+    addRow(bytes) {
         if (this.first < 0) {
             this.rows.push(-1, 0, 0);
             return;
@@ -1074,7 +1178,7 @@ class IndexDetailsBuilder {
             this.blocks.push(this.block);
             this.used = 0;
         }
-        this.bytes.copy(this.block, this.used, this.first, this.last);
+        bytes.copy(this.block, this.used, this.first, this.last);
         this.rows.push(this.blocks.length - 1, this.used, this.used + length);
         this.used += length;
     }
@@ -1253,7 +1357,7 @@ function cString(buf, start, length) {
 function octal(buf, start, length, field, at) {
     const limit = start + length;
     if (buf[start] & 0x80) {
-        throw new FormatError(`tar header at byte ${at}: base-256 ${field} is not supported`);
+        throw new errors_FormatError(`tar header at byte ${at}: base-256 ${field} is not supported`);
     }
     let i = start;
     let value = 0;
@@ -1261,7 +1365,7 @@ function octal(buf, start, length, field, at) {
         value = value * 8 + (buf[i++] - 0x30);
     for (; i < limit; i++) {
         if (buf[i] !== 0 && buf[i] !== 0x20) {
-            throw new FormatError(`tar header at byte ${at}: ${field} is not an octal number`);
+            throw new errors_FormatError(`tar header at byte ${at}: ${field} is not an octal number`);
         }
     }
     return value;
@@ -1342,7 +1446,7 @@ function buildEntry(header, at, type, numbers, data, pending) {
     const field = isLink ? cString(header, 157, 100) : '';
     const linkname = isLink ? (pending.linkpath ?? field) : '';
     if (Buffer.byteLength(name) >= MAX_PATH || Buffer.byteLength(linkname) >= MAX_PATH) {
-        throw new FormatError(`tar entry at byte ${at}: name or link target too long`);
+        throw new errors_FormatError(`tar entry at byte ${at}: name or link target too long`);
     }
     const entry = {
         name,
@@ -1404,11 +1508,11 @@ class Stream {
 function checkAfterEnd(stream, pos) {
     for (; pos + tar_BLOCK <= stream.length; pos += tar_BLOCK) {
         if (stream.read(pos, 1)[0] !== 0) {
-            throw new FormatError(`tar data at byte ${pos} after end of archive`);
+            throw new errors_FormatError(`tar data at byte ${pos} after end of archive`);
         }
     }
     if (pos < stream.length)
-        throw new FormatError(`partial tar block at byte ${pos}`);
+        throw new errors_FormatError(`partial tar block at byte ${pos}`);
 }
 /**
  * Reads a tar stream given whole or in pieces (the data of consecutive gzip members), and
@@ -1433,13 +1537,13 @@ function scanTar(input, options = {}) {
             continue;
         }
         if (!hasUstarMagic(header)) {
-            throw new FormatError(`tar header at byte ${pos}: no ustar magic, not a tar archive`);
+            throw new errors_FormatError(`tar header at byte ${pos}: no ustar magic, not a tar archive`);
         }
         const numbers = numbersOf(header, pos);
         const size = numbers.size;
         const dataStart = pos + tar_BLOCK;
         if (dataStart + size > stream.length) {
-            throw new FormatError(`tar entry at byte ${pos}: truncated (${size} bytes of data expected)`);
+            throw new errors_FormatError(`tar entry at byte ${pos}: truncated (${size} bytes of data expected)`);
         }
         const typeflag = String.fromCharCode(header[156]);
         const type = TYPES[typeflag];
@@ -1465,9 +1569,9 @@ function scanTar(input, options = {}) {
         pos = Math.min(stream.length, dataStart + Math.ceil(size / tar_BLOCK) * tar_BLOCK);
     }
     if (pos < stream.length)
-        throw new FormatError(`partial tar block at byte ${pos}`);
+        throw new errors_FormatError(`partial tar block at byte ${pos}`);
     if (options.requireEnd)
-        throw new FormatError('tar archive ends without end-of-archive blocks');
+        throw new errors_FormatError('tar archive ends without end-of-archive blocks');
     return { entries, offsets, ended: false, globalHeaders };
 }
 /** apk's reading of a tar stream; a tar cut without end-of-archive blocks is accepted. */
@@ -1527,10 +1631,10 @@ class TarStreamReader {
     end() {
         if (this.state === 'body' || this.state === 'meta') {
             const at = this.body?.at ?? this.pos - this.heldBytes - tar_BLOCK;
-            throw new FormatError(`tar entry at byte ${at}: truncated (its data is cut short)`);
+            throw new errors_FormatError(`tar entry at byte ${at}: truncated (its data is cut short)`);
         }
         if (this.heldBytes > 0) {
-            throw new FormatError(`partial tar block at byte ${this.pos - this.heldBytes}`);
+            throw new errors_FormatError(`partial tar block at byte ${this.pos - this.heldBytes}`);
         }
         return { ended: this.state === 'ended' };
     }
@@ -1557,7 +1661,7 @@ class TarStreamReader {
         const at = this.pos - block.length;
         if (this.state === 'ended') {
             if (block[0] !== 0)
-                throw new FormatError(`tar data at byte ${at} after end of archive`);
+                throw new errors_FormatError(`tar data at byte ${at} after end of archive`);
             this.left = tar_BLOCK;
             return;
         }
@@ -1571,7 +1675,7 @@ class TarStreamReader {
             return this.expectHeader();
         }
         if (!hasUstarMagic(header)) {
-            throw new FormatError(`tar header at byte ${at}: no ustar magic, not a tar archive`);
+            throw new errors_FormatError(`tar header at byte ${at}: no ustar magic, not a tar archive`);
         }
         const numbers = numbersOf(header, at);
         const typeflag = String.fromCharCode(header[156]);
@@ -1580,10 +1684,10 @@ class TarStreamReader {
             const entry = buildEntry(header, at, type, numbers, Buffer.alloc(0), this.pending);
             this.pending = freshPending();
             if (type !== 'file') {
-                this.handlers.entry(entry);
+                this.handlers.entry(entry, at);
                 return this.skip(numbers.size);
             }
-            this.body = { entry, sink: this.handlers.body(entry), at };
+            this.body = { entry, sink: this.handlers.body(entry, at), at };
             this.state = 'body';
             this.left = numbers.size;
             if (numbers.size === 0)
@@ -1592,7 +1696,7 @@ class TarStreamReader {
         }
         if (typeflag === 'x' || typeflag === 'L') {
             if (numbers.size > MAX_META) {
-                throw new FormatError(`tar header at byte ${at}: a ${numbers.size}-byte extended header`);
+                throw new errors_FormatError(`tar header at byte ${at}: a ${numbers.size}-byte extended header`);
             }
             this.meta = { typeflag, size: numbers.size };
             this.state = 'meta';
@@ -1622,7 +1726,7 @@ class TarStreamReader {
         const body = this.body;
         this.body = undefined;
         body.sink.close();
-        this.handlers.entry(body.entry);
+        this.handlers.entry(body.entry, body.at);
         const padding = (tar_BLOCK - (body.entry.size % tar_BLOCK)) % tar_BLOCK;
         if (padding === 0)
             return this.expectHeader();
@@ -1826,6 +1930,7 @@ function tableOfPackages(packages) {
 
 
 
+
 /**
  * The most a signature member may inflate to: one `.SIGN.*` entry is well under 2 KiB, so a
  * member past this is not signatures (a gzip bomb put in front of a signed index, for one).
@@ -1843,6 +1948,8 @@ const INDEX_INFLATE_LIMIT = 128 * 1024 * 1024;
  */
 const IGNORED_UPPERCASE = new Set([...'FMRZ'].map((c) => c.charCodeAt(0)));
 const NEWLINE = 0x0a;
+/** A blank line: a stanza has just ended. */
+const STANZA_END = Buffer.from('\n\n');
 const SPACE = 0x20;
 /** `Q1`+base64 as written; `X1`+hex is turned into `Q1` form so identities compare as strings. */
 function normaliseChecksum(value) {
@@ -1875,9 +1982,7 @@ function decode(bytes, start, end) {
  * shared string, each distinct token one shared, frozen Dependency.
  */
 class IndexScanner {
-    bytes;
     repository;
-    strings = new Map();
     /** Distinct P V A values, and their strings by key. */
     valueKeys;
     values = [];
@@ -1900,25 +2005,40 @@ class IndexScanner {
     depends = [];
     provides = [];
     installIf = [];
-    constructor(bytes, repository) {
-        this.bytes = bytes;
+    /** The buffer being scanned: one piece of the index after another. */
+    bytes = Buffer.alloc(0);
+    /** Pieces after the last blank line: an unfinished stanza, scanned with what comes next. */
+    held = [];
+    inStanza = false;
+    firstLine = 0;
+    lineNo = 0;
+    seen = new Set();
+    /**
+     * @param expected how long the index is, or about (to size its lookup tables)
+     */
+    constructor(repository, expected) {
         this.repository = repository;
-        // Sized so a real index needs no regrowth: Alpine's hold one distinct token per 170-210
-        // bytes and one distinct name, version or arch per 250 or so.
-        this.valueKeys = new ByteKeys(bytes, bytes.length >> 8);
-        this.tokenKeys = new ByteKeys(bytes, bytes.length >> 7);
-        this.details = new IndexDetailsBuilder(bytes);
+        // Sized for Alpine's indexes, which hold one distinct value (a name, version or arch, of a
+        // P V A line or of a token) per 150-165 bytes, 15-16 bytes each, and one distinct token per
+        // 190-215 bytes, 22-24 bytes each; an index outside that grows them.
+        this.valueKeys = new ByteKeys(expected / 155, 16);
+        this.tokenKeys = new ByteKeys(expected / 185, 24);
+        this.details = new IndexDetailsBuilder();
         const made = this.madeDetails;
         // Set when the scan ends, before anyone has the table.
         this.table = new PackageTable(this.tokens, (table, row) => materialize(table, row, made.details));
     }
     shared(start, end) {
-        const key = this.valueKeys.key(start, end);
+        return this.sharedOf(this.bytes, start, end, undefined);
+    }
+    /** The one string of bytes [start, end) of `bytes`: `value` when they are new, if given. */
+    sharedOf(bytes, start, end, value) {
+        const key = this.valueKeys.key(bytes, start, end);
         if (!this.valueKeys.added)
             return this.values[key];
-        const value = this.intern(decode(this.bytes, start, end));
-        this.values.push(value);
-        return value;
+        const made = value ?? decode(bytes, start, end);
+        this.values.push(made);
+        return made;
     }
     /** apk's version check, remembered: versions repeat across tokens (`=1`, `=24.09-r0`). */
     validVersions = new Map();
@@ -1942,17 +2062,17 @@ class IndexScanner {
         return value;
     }
     /**
-     * The one string of this value. `at`, when not -1, is where the value's bytes start: a value
-     * met for the first time is then made a string of its own from them. A piece cut from a
-     * token's string would hold on to the whole token, for each of tens of thousands of names.
+     * The one string of this value, known by its bytes as the P V A values are (so a name in a
+     * token and in a P: line is one string). `at`, when not -1, is where the value's bytes start
+     * in the index: a value met for the first time is then made a string of its own from them; a
+     * piece cut from a token's string would hold on to the whole token, for each of tens of
+     * thousands of names.
      */
     intern(value, at = -1) {
-        const known = this.strings.get(value);
-        if (known !== undefined)
-            return known;
-        const own = at < 0 ? value : this.bytes.toString('latin1', at, at + value.length);
-        this.strings.set(own, own);
-        return own;
+        if (at >= 0)
+            return this.sharedOf(this.bytes, at, at + value.length, undefined);
+        const bytes = Buffer.from(value, 'utf8');
+        return this.sharedOf(bytes, 0, bytes.length, value);
     }
     /** Like parseDependencies: space separated, and a malformed token ends the line's list. */
     dependencies(start, end, into) {
@@ -1972,7 +2092,7 @@ class IndexScanner {
         }
     }
     token(start, end) {
-        const key = this.tokenKeys.key(start, end);
+        const key = this.tokenKeys.key(this.bytes, start, end);
         if (!this.tokenKeys.added)
             return this.tokenOf[key];
         let at = -1;
@@ -1993,7 +2113,7 @@ class IndexScanner {
             this.tokens.push(Object.freeze(parsed));
         }
         catch (error) {
-            if (!(error instanceof FormatError))
+            if (!(error instanceof errors_FormatError))
                 throw error;
         }
         this.tokenOf.push(at);
@@ -2052,19 +2172,20 @@ class IndexScanner {
         this.installIf.length = 0;
         this.details.startStanza();
     }
-    finishStanza(firstLine, seen) {
+    finishStanza(firstLine) {
+        const seen = this.seen;
         const where = () => `index of ${this.repository.url}, stanza at line ${firstLine}`;
         if (!this.name || !this.version) {
-            throw new FormatError(`${where()}: no P: (name) or V: (version) line; the index is damaged.`);
+            throw new errors_FormatError(`${where()}: no P: (name) or V: (version) line; the index is damaged.`);
         }
         if (!validChecksum(this.checksum)) {
-            throw new FormatError(`${where()} (${this.name}-${this.version}): missing or malformed C: identity; the index is damaged.`);
+            throw new errors_FormatError(`${where()} (${this.name}-${this.version}): missing or malformed C: identity; the index is damaged.`);
         }
         // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
         if (this.uninstallable || seen.has(this.checksum))
             return;
         seen.add(this.checksum);
-        this.details.addRow();
+        this.details.addRow(this.bytes);
         this.table.add({
             checksum: this.checksum,
             name: this.name,
@@ -2075,37 +2196,65 @@ class IndexScanner {
             repository: this.repository.index
         }, this.depends, this.provides, this.installIf);
     }
-    scan() {
-        const bytes = this.bytes;
-        const seen = new Set();
-        let inStanza = false;
-        let firstLine = 0;
-        let lineNo = 0;
+    /**
+     * Reads the next piece of the index. Only whole stanzas are scanned: the pieces are cut after
+     * the last blank line, and what follows waits for the next one (a stanza's kept lines are
+     * copied out of one buffer). Waiting pieces are joined once, when a blank line comes.
+     */
+    push(piece) {
+        let cut = piece.lastIndexOf(STANZA_END);
+        if (cut >= 0)
+            cut += STANZA_END.length;
+        else if (piece[0] === NEWLINE && this.heldEndsLine())
+            cut = 1;
+        if (cut < 0) {
+            this.held.push(piece);
+            return;
+        }
+        const head = piece.subarray(0, cut);
+        const bytes = this.held.length === 0 ? head : Buffer.concat([...this.held, head]);
+        this.held = cut < piece.length ? [piece.subarray(cut)] : [];
+        this.scan(bytes);
+    }
+    heldEndsLine() {
+        const last = this.held[this.held.length - 1];
+        return last !== undefined && last[last.length - 1] === NEWLINE;
+    }
+    /** The index ended: reads what is left, and returns the table. */
+    end() {
+        const rest = Buffer.concat(this.held);
+        this.held = [];
+        this.scan(rest);
+        this.bytes = Buffer.alloc(0);
+        this.madeDetails.details = this.details.finish();
+        this.table.seal();
+        return this.table;
+    }
+    /** Scans `bytes`, which start at a line's start. */
+    scan(bytes) {
+        this.bytes = bytes;
         let pos = 0;
         for (;;) {
             const end = bytes.indexOf(NEWLINE, pos);
             // A final line without \n neither adds to nor ends a stanza that apk would keep.
             if (end < 0)
                 break;
-            lineNo++;
+            this.lineNo++;
             const start = pos;
             pos = end + 1;
             if (end - start < 2) {
-                if (inStanza)
-                    this.finishStanza(firstLine, seen);
-                inStanza = false;
+                if (this.inStanza)
+                    this.finishStanza(this.firstLine);
+                this.inStanza = false;
                 continue;
             }
-            if (!inStanza) {
-                inStanza = true;
-                firstLine = lineNo;
+            if (!this.inStanza) {
+                this.inStanza = true;
+                this.firstLine = this.lineNo;
                 this.startStanza();
             }
             this.field(bytes[start], start + 2, end);
         }
-        this.madeDetails.details = this.details.finish();
-        this.table.seal();
-        return this.table;
     }
 }
 /**
@@ -2172,10 +2321,15 @@ function materialize(table, row, details) {
  * stanza, and a last stanza with no blank line after it is dropped (apk drops it too).
  * A stanza with an unknown uppercase letter describes a package this reader cannot install
  * correctly; apk marks it uninstallable, we leave it out (no error). Lowercase unknown letters
- * and database-only letters are ignored. A repeated identity keeps its first stanza.
+ * and database-only letters are ignored. A repeated identity keeps its first stanza. The bytes
+ * may come in pieces, cut anywhere (as an index inflates): the table is the same.
  */
 function readIndexTable(bytes, repository) {
-    return new IndexScanner(bytes, repository).scan();
+    const pieces = Array.isArray(bytes) ? bytes : [bytes];
+    const scanner = new IndexScanner(repository, pieces.reduce((sum, piece) => sum + piece.length, 0));
+    for (const piece of pieces)
+        scanner.push(piece);
+    return scanner.end();
 }
 /** The same from text: every package made at once. */
 function parseApkindexText(text, repository) {
@@ -2212,7 +2366,7 @@ function formatIndexHeader(pkg) {
 }
 /** A FormatError of the container, reworded for the user with the repository named. */
 function indexFormatError(repository, error) {
-    return new FormatError(`index of ${repository.url} is not a valid APKINDEX.tar.gz (${error.message}); check ` +
+    return new errors_FormatError(`index of ${repository.url} is not a valid APKINDEX.tar.gz (${error.message}); check ` +
         `the repository URL, or fetch the index again if the download was damaged.`, { cause: error });
 }
 async function asIndexFormat(repository, read) {
@@ -2220,7 +2374,7 @@ async function asIndexFormat(repository, read) {
         return await read();
     }
     catch (error) {
-        throw error instanceof FormatError ? indexFormatError(repository, error) : error;
+        throw error instanceof errors_FormatError ? indexFormatError(repository, error) : error;
     }
 }
 /** The `.SIGN.*` entries of the gzip member at `start`; undefined when it holds other entries. */
@@ -2315,7 +2469,7 @@ async function verifySignedIndex(bytes, repository, keyring) {
             member = start < bytes.length ? signatureMember(bytes, start) : undefined;
         }
         catch (error) {
-            if (failure && error instanceof FormatError)
+            if (failure && error instanceof errors_FormatError)
                 throw failure;
             throw error;
         }
@@ -2329,37 +2483,85 @@ async function verifySignedIndex(bytes, repository, keyring) {
         failure = result;
     }
 }
+/** A sink that keeps nothing. */
+const DISCARD = { write: () => { }, close: () => { } };
 /**
- * The entries after the signatures, read as apk reads the whole file: one tar stream. When
- * verified, the first of them must start the member the signature covers.
+ * The index after the signatures, read as apk reads the whole file: one tar stream, inflated off
+ * the main thread and scanned as it comes, so neither the inflated index nor its text is ever
+ * whole in memory. When verified, the first entry after the signatures must start the member the
+ * signature covers. The last `APKINDEX` and `DESCRIPTION` files count.
  */
-function readIndexEntries(bytes, signedStart) {
-    const stream = inflateGzipStream(bytes, INDEX_INFLATE_LIMIT);
-    const tar = scanTar(stream.chunks);
-    const first = tar.entries.findIndex((e) => !e.name.startsWith('.SIGN.'));
-    if (first < 0)
-        throw new FormatError('it holds no APKINDEX entry');
-    const member = stream.members[memberAt(stream, tar.offsets[first])];
-    if (signedStart !== undefined && member.start !== signedStart) {
-        throw new FormatError('the signature and the index do not sit in separate gzip members');
-    }
-    return tar.entries.slice(first);
-}
-function readIndexText(entries, repository) {
+async function readIndexStream(bytes, repository, signedStart) {
+    const members = [];
+    let first = true;
     let description = '';
-    let text;
-    for (const entry of entries) {
-        if (entry.type !== 'file')
-            continue;
-        if (entry.name === 'DESCRIPTION')
-            description = entry.data.toString('utf8');
-        else if (entry.name === 'APKINDEX')
-            text = entry.data;
+    let table;
+    let textBytes = 0;
+    // A damaged stanza is the index's text at fault, not its container: its error passes as it is.
+    let stanzaError;
+    const startsIndex = (entry, at) => {
+        if (!first || entry.name.startsWith('.SIGN.'))
+            return first;
+        first = false;
+        let member = members.length - 1;
+        while (member > 0 && members[member].offset > at)
+            member--;
+        if (signedStart !== undefined && members[member].start !== signedStart) {
+            throw new errors_FormatError('the signature and the index do not sit in separate gzip members');
+        }
+        return false;
+    };
+    const reader = new TarStreamReader({
+        body: (entry, at) => {
+            if (startsIndex(entry, at))
+                return DISCARD;
+            if (entry.name === 'DESCRIPTION') {
+                const pieces = [];
+                return {
+                    write: (piece) => pieces.push(Buffer.from(piece)),
+                    close: () => (description = Buffer.concat(pieces).toString('utf8'))
+                };
+            }
+            if (entry.name !== 'APKINDEX')
+                return DISCARD;
+            const scanner = new IndexScanner(repository, entry.size);
+            const stanzas = (read) => {
+                try {
+                    return read();
+                }
+                catch (error) {
+                    stanzaError = error;
+                    throw error;
+                }
+            };
+            return {
+                write: (piece) => {
+                    stanzas(() => scanner.push(piece));
+                    (0,released_memory/* letGoOfScanned */.bQ)(piece.length);
+                },
+                close: () => {
+                    table = stanzas(() => scanner.end());
+                    textBytes = entry.size;
+                }
+            };
+        },
+        entry: (entry, at) => void startsIndex(entry, at)
+    });
+    try {
+        await streamGzipMembers(bytes, INDEX_INFLATE_LIMIT, (piece) => reader.push(piece), (place) => members.push(place));
+        reader.end();
+        if (first)
+            throw new errors_FormatError('it holds no APKINDEX entry');
     }
-    if (text === undefined) {
-        throw new FormatError(`index of ${repository.url} has no APKINDEX entry; it is not a package index. Check the repository URL.`);
+    catch (error) {
+        if (stanzaError !== undefined)
+            throw stanzaError;
+        throw error instanceof errors_FormatError ? indexFormatError(repository, error) : error;
     }
-    return { description, text };
+    if (table === undefined) {
+        throw new errors_FormatError(`index of ${repository.url} has no APKINDEX entry; it is not a package index. Check the repository URL.`);
+    }
+    return { description, table, textBytes };
 }
 /** Verifies and parses an APKINDEX.tar.gz. Throws IndexSignatureError or FormatError. */
 async function readApkindex(bytes, repository, options) {
@@ -2367,10 +2569,8 @@ async function readApkindex(bytes, repository, options) {
     if (!options.allowUntrusted) {
         verified = await asIndexFormat(repository, () => verifySignedIndex(bytes, repository, options.keyring));
     }
-    const entries = await asIndexFormat(repository, () => readIndexEntries(bytes, verified?.signedStart));
-    const { description, text } = readIndexText(entries, repository);
-    const table = readIndexTable(text, repository);
-    return indexOf(repository, description, table, verified?.signer, bytes.length + text.length);
+    const read = await readIndexStream(bytes, repository, verified?.signedStart);
+    return indexOf(repository, read.description, read.table, verified?.signer, bytes.length + read.textBytes);
 }
 /**
  * The index as callers keep it. Made apart from readApkindex: a getter made there would share
@@ -3038,7 +3238,7 @@ async function inflateInto(reader, source, check) {
     if ('file' in source) {
         const actual = hash.digest('hex');
         if (actual !== source.datahash) {
-            throw new FormatError(`the data section changed while it was read (it hashes to ${actual} now, ${source.datahash} before)`);
+            throw new errors_FormatError(`the data section changed while it was read (it hashes to ${actual} now, ${source.datahash} before)`);
         }
     }
 }
@@ -4191,7 +4391,7 @@ function attributeToFirstRepository(indexes) {
     const first = new Map();
     indexes.forEach((index, i) => {
         const table = index.table;
-        for (let row = 0; row < table.count; row++) {
+        for (let row = 0, rows = table.count; row < rows; row++) {
             const checksum = table.checksums[row];
             const earlier = i === 0 ? undefined : first.get(checksum);
             if (earlier !== undefined)
@@ -4706,260 +4906,49 @@ class InstallQueue {
  * The solver's view of a package database: every name with its providers and reverse edges, every
  * package with its resolved dependency names, and the repository tags. It mirrors apk-tools'
  * `apk_name` / `apk_package` / `repo_tags`, including their per-solve state, so core.ts can
- * follow apk's algorithm step by step. It is built from PackageTables: the dependency tokens of
- * a table are resolved to names once each, and a package is made whole only when asked for.
+ * follow apk's algorithm step by step.
+ *
+ * Names and packages are numbers, and everything about them sits in columns (typed arrays, and
+ * plain arrays for strings): main + community has 52,000 names and 23,000 packages, and one object
+ * per name, package, provider and dependency, each with lists of its own, took 21 MiB; columns
+ * take a fraction of that, and there is nothing for the collector to trace. The lists (a name's
+ * providers and reverse edges, a package's depends, provides and install_if) are ranges of one
+ * array each, `start[i]` to `start[i + 1]`.
  */
 
 
 
-/** Most names have no reverse edges: they share this empty list until they get one. */
-const NONE = [];
-const NO_DEPS = Object.freeze([]);
-/** Names nobody provides share this list; frozen: the build gives a name its own list. */
-const NO_PROVIDERS = Object.freeze([]);
-/**
- * Per-name solver state (apk's `apk_solver_name_state`). The yes/no fields are bits of one
- * number: a graph has tens of thousands of names, and a field per flag would cost each of them
- * eight bytes.
- */
-class NameState {
-    flags = 0;
-    chosen = NO_PROVIDER;
-    requirers = 0;
-    mergeDepends = 0;
-    mergeProvides = 0;
-    orderId = 0;
-    reset() {
-        this.flags = 0;
-        this.chosen = NO_PROVIDER;
-        this.requirers = 0;
-        this.mergeDepends = 0;
-        this.mergeProvides = 0;
-        this.orderId = 0;
-    }
-    get seen() {
-        return (this.flags & 1) !== 0;
-    }
-    set seen(on) {
-        this.flags = on ? this.flags | 1 : this.flags & ~1;
-    }
-    get locked() {
-        return (this.flags & 2) !== 0;
-    }
-    set locked(on) {
-        this.flags = on ? this.flags | 2 : this.flags & ~2;
-    }
-    get hasVirtualProvides() {
-        return (this.flags & 4) !== 0;
-    }
-    set hasVirtualProvides(on) {
-        this.flags = on ? this.flags | 4 : this.flags & ~4;
-    }
-    get reevaluateDeps() {
-        return (this.flags & 8) !== 0;
-    }
-    set reevaluateDeps(on) {
-        this.flags = on ? this.flags | 8 : this.flags & ~8;
-    }
-    get reevaluateIif() {
-        return (this.flags & 16) !== 0;
-    }
-    set reevaluateIif(on) {
-        this.flags = on ? this.flags | 16 : this.flags & ~16;
-    }
-    get hasIif() {
-        return (this.flags & 32) !== 0;
-    }
-    set hasIif(on) {
-        this.flags = on ? this.flags | 32 : this.flags & ~32;
-    }
-    get noIif() {
-        return (this.flags & 64) !== 0;
-    }
-    set noIif(on) {
-        this.flags = on ? this.flags | 64 : this.flags & ~64;
-    }
-    get iifNeeded() {
-        return (this.flags & 128) !== 0;
-    }
-    set iifNeeded(on) {
-        this.flags = on ? this.flags | 128 : this.flags & ~128;
-    }
-    get hasOptions() {
-        return (this.flags & 256) !== 0;
-    }
-    set hasOptions(on) {
-        this.flags = on ? this.flags | 256 : this.flags & ~256;
-    }
-    get reverseDepsDone() {
-        return (this.flags & 512) !== 0;
-    }
-    set reverseDepsDone(on) {
-        this.flags = on ? this.flags | 512 : this.flags & ~512;
-    }
-    get hasAutoSelectable() {
-        return (this.flags & 1024) !== 0;
-    }
-    set hasAutoSelectable(on) {
-        this.flags = on ? this.flags | 1024 : this.flags & ~1024;
-    }
-    get inDirty() {
-        return (this.flags & 2048) !== 0;
-    }
-    set inDirty(on) {
-        this.flags = on ? this.flags | 2048 : this.flags & ~2048;
-    }
-    get inUnresolved() {
-        return (this.flags & 4096) !== 0;
-    }
-    set inUnresolved(on) {
-        this.flags = on ? this.flags | 4096 : this.flags & ~4096;
-    }
-    get changesetProcessed() {
-        return (this.flags & 8192) !== 0;
-    }
-    set changesetProcessed(on) {
-        this.flags = on ? this.flags | 8192 : this.flags & ~8192;
-    }
-}
-/** Per-package solver state (apk's `apk_solver_package_state`), its flags packed the same way. */
-class PackageState {
-    flags = 0;
-    conflicts = 0;
-    pinningAllowed = 0;
-    pinningPreferred = 0;
-    /** How many leading provides are known to be discovered (a discovery shortcut). */
-    providesSeen = 0;
-    reset() {
-        this.flags = 0;
-        this.conflicts = 0;
-        this.pinningAllowed = 0;
-        this.pinningPreferred = 0;
-        this.providesSeen = 0;
-    }
-    get seen() {
-        return (this.flags & 1) !== 0;
-    }
-    set seen(on) {
-        this.flags = on ? this.flags | 1 : this.flags & ~1;
-    }
-    get selectable() {
-        return (this.flags & 2) !== 0;
-    }
-    set selectable(on) {
-        this.flags = on ? this.flags | 2 : this.flags & ~2;
-    }
-    get iifTriggered() {
-        return (this.flags & 4) !== 0;
-    }
-    set iifTriggered(on) {
-        this.flags = on ? this.flags | 4 : this.flags & ~4;
-    }
-    get iifFailed() {
-        return (this.flags & 8) !== 0;
-    }
-    set iifFailed(on) {
-        this.flags = on ? this.flags | 8 : this.flags & ~8;
-    }
-    get tagOk() {
-        return (this.flags & 16) !== 0;
-    }
-    set tagOk(on) {
-        this.flags = on ? this.flags | 16 : this.flags & ~16;
-    }
-    get tagPreferred() {
-        return (this.flags & 32) !== 0;
-    }
-    set tagPreferred(on) {
-        this.flags = on ? this.flags | 32 : this.flags & ~32;
-    }
-    get dependenciesMerged() {
-        return (this.flags & 64) !== 0;
-    }
-    set dependenciesMerged(on) {
-        this.flags = on ? this.flags | 64 : this.flags & ~64;
-    }
-    get dependenciesUsed() {
-        return (this.flags & 128) !== 0;
-    }
-    set dependenciesUsed(on) {
-        this.flags = on ? this.flags | 128 : this.flags & ~128;
-    }
-    get error() {
-        return (this.flags & 256) !== 0;
-    }
-    set error(on) {
-        this.flags = on ? this.flags | 256 : this.flags & ~256;
-    }
-    get inChangeset() {
-        return (this.flags & 512) !== 0;
-    }
-    set inChangeset(on) {
-        this.flags = on ? this.flags | 512 : this.flags & ~512;
-    }
-}
-/** A name, with its solver state (apk's `apk_name` and its `ss`). */
-class SolverName extends NameState {
-    name;
-    /** Packages that provide this name, in database order. */
-    providers = NO_PROVIDERS;
-    /** Names of packages that depend on this name (conflicts included), in database order. */
-    rdepends = NONE;
-    /** Names of packages whose install_if mentions this name. */
-    rinstallIf = NONE;
-    constructor(name) {
-        super();
-        this.name = name;
-    }
-    /** The solver state: the name itself, one object instead of two. */
-    get ss() {
-        return this;
-    }
-}
-/** A package, with its solver state (apk's `apk_package` and its `ss`). */
-class SolverPackage extends PackageState {
-    table;
-    row;
-    name;
-    depends;
-    provides;
-    installIf;
-    repos;
-    installable;
-    version;
-    providerPriority;
-    installedSize;
-    constructor(table, row, name, depends, provides, installIf, 
-    /** Bit i set: the package is in the i-th configured repository. */
-    repos, 
-    /** False when the package cannot be installed at all (wrong arch). */
-    installable) {
-        super();
-        this.table = table;
-        this.row = row;
-        this.name = name;
-        this.depends = depends;
-        this.provides = provides;
-        this.installIf = installIf;
-        this.repos = repos;
-        this.installable = installable;
-        this.version = table.versions[row];
-        this.providerPriority = table.priorities[row];
-        this.installedSize = table.installedSizes[row];
-    }
-    /** The solver state: the package itself, one object instead of two. */
-    get ss() {
-        return this;
-    }
-    /** The whole package (made on first use). */
-    get pkg() {
-        return this.table.package(this.row);
-    }
-    get checksum() {
-        return this.table.checksums[this.row];
-    }
-}
-const NO_PROVIDER = { pkg: null, version: undefined };
+
+/** No package: a name nothing was chosen for, or the world as a dependent. */
+const NO_PKG = -1;
+/** Where a provider's version comes from: the package's own (else a provides token's number). */
+const OWN = -1;
+// Name state bits (apk's `apk_solver_name_state`).
+const N_SEEN = 1;
+const N_LOCKED = 2;
+const N_HAS_VIRTUAL_PROVIDES = 4;
+const N_REEVALUATE_DEPS = 8;
+const N_REEVALUATE_IIF = 16;
+const N_HAS_IIF = 32;
+const N_NO_IIF = 64;
+const N_IIF_NEEDED = 128;
+const N_HAS_OPTIONS = 256;
+const N_REVERSE_DEPS_DONE = 512;
+const N_HAS_AUTO_SELECTABLE = 1024;
+const N_IN_DIRTY = 2048;
+const N_IN_UNRESOLVED = 4096;
+const N_CHANGESET_PROCESSED = 8192;
+// Package state bits (apk's `apk_solver_package_state`).
+const P_SEEN = 1;
+const P_SELECTABLE = 2;
+const P_IIF_TRIGGERED = 4;
+const P_IIF_FAILED = 8;
+const P_TAG_OK = 16;
+const P_TAG_PREFERRED = 32;
+const P_DEPENDENCIES_MERGED = 64;
+const P_DEPENDENCIES_USED = 128;
+const P_ERROR = 256;
+const P_IN_CHANGESET = 512;
 /** At most 31 repositories (apk allows 32), so a repository bitmask fits a 32-bit integer. */
 const MAX_REPOSITORIES = 31;
 /** A tag as written in a repositories line or a world dependency, without the `@`. */
@@ -4971,14 +4960,155 @@ function normalizeTag(tag) {
 function archFits(pkgArch, arch) {
     return pkgArch === undefined || pkgArch === '' || pkgArch === arch || pkgArch === 'noarch';
 }
-class GraphBuilder {
+/** A typed array of at least `size` entries, its first `used` kept. */
+function withRoom(array, used, size) {
+    if (size <= array.length)
+        return array;
+    const larger = new array.constructor(Math.max(size, array.length * 2));
+    larger.set(array.subarray(0, used));
+    return larger;
+}
+/**
+ * Lists per owner built by appending, as chains in typed arrays (a list per owner would be an
+ * object and spare room each), then laid out as ranges of one array by `ranges`.
+ */
+class Chains {
+    head;
+    tail;
+    next;
+    value;
+    count = 0;
+    /** Room for `owners` owners and `entries` entries, which the build knows before it starts. */
+    constructor(owners, entries) {
+        this.head = new Int32Array(Math.max(owners, 1)).fill(-1);
+        this.tail = new Int32Array(Math.max(owners, 1)).fill(-1);
+        this.next = new Int32Array(Math.max(entries, 1));
+        this.value = new Int32Array(Math.max(entries, 1));
+    }
+    append(owner, value) {
+        if (owner >= this.head.length) {
+            const size = Math.max(owner + 1, this.head.length * 2);
+            const grow = (a) => {
+                const larger = new Int32Array(size).fill(-1);
+                larger.set(a);
+                return larger;
+            };
+            this.head = grow(this.head);
+            this.tail = grow(this.tail);
+        }
+        const at = this.count++;
+        this.next = withRoom(this.next, at, at + 1);
+        this.value = withRoom(this.value, at, at + 1);
+        this.next[at] = -1;
+        this.value[at] = value;
+        const last = this.tail[owner];
+        if (last < 0)
+            this.head[owner] = at;
+        else
+            this.next[last] = at;
+        this.tail[owner] = at;
+        return at;
+    }
+    /** The last value appended for `owner`, or -1. */
+    last(owner) {
+        if (owner >= this.tail.length)
+            return -1;
+        const at = this.tail[owner];
+        return at < 0 ? -1 : this.value[at];
+    }
+    includes(owner, value) {
+        if (owner >= this.head.length)
+            return false;
+        for (let at = this.head[owner]; at >= 0; at = this.next[at]) {
+            if (this.value[at] === value)
+                return true;
+        }
+        return false;
+    }
+    /**
+     * The lists as ranges: `start` (owners + 1 entries, room for `capacity` owners) and `values`.
+     */
+    ranges(owners, capacity) {
+        const start = new Int32Array(capacity + 1);
+        const values = new Int32Array(this.count);
+        let k = 0;
+        for (let owner = 0; owner < owners; owner++) {
+            start[owner] = k;
+            if (owner < this.head.length) {
+                for (let at = this.head[owner]; at >= 0; at = this.next[at])
+                    values[k++] = this.value[at];
+            }
+        }
+        start.fill(k, owners);
+        return { start, values };
+    }
+}
+/**
+ * The graph. Names and packages are numbered from 0 in the order they are met; their state is
+ * reset in place between solves (fresh state per solve was slower: V8 pretenures it).
+ */
+class SolverGraph {
     arch;
-    names = new Map();
-    packages = [];
+    /** Tag names by id; id 0 is the untagged default. */
     tags = [''];
+    /** For each tag id, the bitmask of repositories carrying that tag. */
     tagRepos = [0];
+    // --- names ---
+    nameCount = 0;
+    names = [];
+    ids = new Map();
+    /** Each name's providers: entries `provStart[n]` to `provStart[n + 1]`. */
+    provStart = new Int32Array(1);
+    /** The providing package of each provider entry. */
+    provPkg = new Int32Array(0);
+    /** Where its version comes from: OWN (the package's), or the provides token (see versionOf). */
+    provDep = new Int32Array(0);
+    /** Names of packages that depend on a name (conflicts too), in database order. */
+    rdepStart = new Int32Array(1);
+    rdeps = new Int32Array(0);
+    /** Names of packages whose install_if mentions a name. */
+    riifStart = new Int32Array(1);
+    riifs = new Int32Array(0);
+    // --- name state ---
+    nflags = new Int32Array(0);
+    chosenPkg = new Int32Array(0);
+    /** Where the chosen provider's version comes from, as provDep. */
+    chosenDep = new Int32Array(0);
+    requirers = new Int32Array(0);
+    mergeDepends = new Int32Array(0);
+    mergeProvides = new Int32Array(0);
+    orderId = new Int32Array(0);
+    // --- dependencies: every table's tokens, one after the other ---
+    depObj = [];
+    /** The name of each dependency, or -1 until a package's list uses it. */
+    depName = new Int32Array(0);
+    // --- packages ---
+    packageCount = 0;
+    pkgName = new Int32Array(0);
+    /** Bit i set: the package is in the i-th configured repository. */
+    pkgRepos = new Int32Array(0);
+    pkgVersion = [];
+    pkgChecksum = [];
+    pkgPriority = new Float64Array(0);
+    /** False when the package cannot be installed at all (wrong arch). */
+    pkgInstallable = new Int32Array(0);
+    pkgEmpty = new Int32Array(0);
+    /** Each package's depends, provides and install_if, as dependency numbers: 3 per package. */
+    pkgListStart = new Int32Array(1);
+    pkgLists = new Int32Array(0);
+    pkgTable = new Int32Array(0);
+    pkgRow = new Int32Array(0);
+    tables = [];
+    // --- package state ---
+    pflags = new Int32Array(0);
+    conflicts = new Int32Array(0);
+    pinningAllowed = new Int32Array(0);
+    pinningPreferred = new Int32Array(0);
+    /** How many leading provides are known to be discovered (a discovery shortcut). */
+    providesSeen = new Int32Array(0);
+    // --- building ---
     repoBits = new Map();
-    byChecksum = new Map();
+    building;
     constructor(repositories, arch) {
         this.arch = arch;
         if (repositories.length > MAX_REPOSITORIES) {
@@ -4998,33 +5128,81 @@ class GraphBuilder {
             this.tagRepos[id] |= bit;
         });
     }
+    /** The id of a configured tag, or -1. */
     tagId(tag) {
         return this.tags.indexOf(tag);
     }
-    resetState() {
-        // Reset in place: fresh objects per solve get pretenured by V8 and make solving 4x slower.
-        for (const name of this.names.values())
-            name.reset();
-        for (const pkg of this.packages)
-            pkg.reset();
-    }
+    /** The name's number, a new name (with no providers) when nothing mentioned it yet. */
     name(name) {
-        let n = this.names.get(name);
-        if (n === undefined) {
-            n = new SolverName(name);
-            this.names.set(name, n);
-        }
+        const id = this.ids.get(name);
+        if (id !== undefined)
+            return id;
+        const n = this.nameCount++;
+        if (n < this.names.length)
+            this.names[n] = name;
+        else
+            this.names.push(name);
+        this.ids.set(name, n);
+        if (this.building === undefined)
+            this.nameAdded(n);
         return n;
     }
+    /** Every name some package provides. */
     providedNames() {
-        return [...this.names.values()].filter((n) => n.providers.length > 0).map((n) => n.name);
+        const out = [];
+        for (let n = 0; n < this.nameCount; n++) {
+            if (this.provStart[n + 1] > this.provStart[n])
+                out.push(this.names[n]);
+        }
+        return out;
     }
+    /** The packages providing `name`, each once, in database order. */
     packagesProviding(name) {
+        const n = this.ids.get(name);
+        if (n === undefined)
+            return [];
         // A set: `so:libc.musl-x86_64.so.1` has thousands of providers in main + community.
         const out = new Set();
-        for (const p of this.names.get(name)?.providers ?? [])
-            out.add(p.pkg.pkg);
+        for (let e = this.provStart[n]; e < this.provStart[n + 1]; e++) {
+            out.add(this.pkg(this.provPkg[e]));
+        }
         return [...out];
+    }
+    /**
+     * The version `pkg` provides a name under: its own (`source` OWN) or a provides token's;
+     * undefined for an unversioned provide, or no package.
+     */
+    versionOf(pkg, source) {
+        if (pkg === NO_PKG)
+            return undefined;
+        return source === OWN ? this.pkgVersion[pkg] : this.depObj[source].version;
+    }
+    /** The version of provider entry `e`. */
+    provVersion(e) {
+        return this.versionOf(this.provPkg[e], this.provDep[e]);
+    }
+    /** The version of the provider chosen for `name` (undefined: none, or unversioned). */
+    chosenVersion(name) {
+        return this.versionOf(this.chosenPkg[name], this.chosenDep[name]);
+    }
+    /** The whole package (made on first use). */
+    pkg(p) {
+        return this.tables[this.pkgTable[p]].package(this.pkgRow[p]);
+    }
+    /** Forgets the state of the previous solve. */
+    resetState() {
+        this.nflags.fill(0);
+        this.chosenPkg.fill(NO_PKG);
+        this.chosenDep.fill(OWN);
+        this.requirers.fill(0);
+        this.mergeDepends.fill(0);
+        this.mergeProvides.fill(0);
+        this.orderId.fill(0);
+        this.pflags.fill(0);
+        this.conflicts.fill(0);
+        this.pinningAllowed.fill(0);
+        this.pinningPreferred.fill(0);
+        this.providesSeen.fill(0);
     }
     /** A package from a repository the options did not list counts as an untagged repository. */
     repoBit(index) {
@@ -5036,95 +5214,226 @@ class GraphBuilder {
         }
         return bit;
     }
-    /** Adds every row of a table, in order. */
-    addTable(table) {
-        // The index parser shares one token per distinct dependency; the graph one SolverDep.
-        const deps = new Array(table.tokens.length).fill(undefined);
-        const listOf = (row, which) => {
-            const start = table.listStarts[row * 3 + which];
-            const end = table.listStarts[row * 3 + which + 1];
-            if (start === end)
-                return NO_DEPS;
-            // Filled by index: pushing would leave spare room in tens of thousands of short lists.
-            const list = new Array(end - start);
-            for (let i = start; i < end; i++) {
-                const token = table.lists[i];
-                let sd = deps[token];
-                if (sd === undefined) {
-                    const dep = table.tokens[token];
-                    sd = { dep, name: this.name(dep.name) };
-                    deps[token] = sd;
+    /** Builds the graph from the tables' rows, in order. */
+    build(tables) {
+        // Every column is made at its full size up front, so the build leaves no grown copies behind.
+        let rows = 0;
+        let tokens = 0;
+        const entries = [0, 0, 0];
+        for (const table of tables) {
+            rows += table.count;
+            tokens += table.tokens.length;
+            for (let row = 0, rows = table.count; row < rows; row++) {
+                for (let which = 0; which < 3; which++) {
+                    entries[which] +=
+                        table.listStarts[row * 3 + which + 1] - table.listStarts[row * 3 + which];
                 }
-                list[i - start] = sd;
             }
-            return list;
-        };
-        for (let row = 0; row < table.count; row++) {
+        }
+        // Names are packages' own names and dependencies' names: at most one per row and token.
+        const b = new Builder(rows + tokens, entries[DEPENDS], entries[INSTALL_IF]);
+        this.building = b;
+        this.names = new Array(rows + tokens);
+        this.pkgName = new Int32Array(rows);
+        this.pkgRepos = new Int32Array(rows);
+        this.pkgVersion = new Array(rows);
+        this.pkgChecksum = new Array(rows);
+        this.pkgPriority = new Float64Array(rows);
+        this.pkgInstallable = new Int32Array(rows);
+        this.pkgEmpty = new Int32Array(rows);
+        this.pkgTable = new Int32Array(rows);
+        this.pkgRow = new Int32Array(rows);
+        this.pkgListStart = new Int32Array(rows * 3 + 1);
+        this.pkgLists = new Int32Array(entries[0] + entries[1] + entries[2]);
+        this.depObj = new Array(tokens);
+        this.depName = new Int32Array(tokens).fill(-1);
+        let base = 0;
+        tables.forEach((table, t) => {
+            this.tables.push(table);
+            // An index's table has each identity once, so only earlier tables' rows are looked up.
+            const last = tables.length > 1 && t === tables.length - 1;
+            this.addTable(table, t, base, b, last);
+            base += table.tokens.length;
+        });
+        this.building = undefined;
+        this.finish(b);
+    }
+    addTable(table, t, base, b, last) {
+        for (let i = 0; i < table.tokens.length; i++)
+            this.depObj[base + i] = table.tokens[i];
+        for (let row = 0, rows = table.count; row < rows; row++) {
             const bit = this.repoBit(table.repositories[row]);
             // apk merges one identity seen in several repositories into one package.
             const checksum = table.checksums[row];
-            const same = checksum !== '' ? this.byChecksum.get(checksum) : undefined;
+            const same = checksum !== '' ? b.byChecksum.get(checksum) : undefined;
             if (same !== undefined) {
-                same.repos |= bit;
+                this.pkgRepos[same] |= bit;
                 continue;
             }
-            const sp = new SolverPackage(table, row, this.name(table.names[row]), listOf(row, DEPENDS), listOf(row, PROVIDES), listOf(row, INSTALL_IF), bit, this.arch === undefined || archFits(table.arches[row], this.arch));
-            if (checksum !== '')
-                this.byChecksum.set(checksum, sp);
-            this.add(sp);
+            const p = this.packageCount++;
+            if (checksum !== '' && !last)
+                b.byChecksum.set(checksum, p);
+            this.pkgName[p] = this.name(table.names[row]);
+            this.pkgRepos[p] = bit;
+            this.pkgVersion[p] = table.versions[row];
+            this.pkgChecksum[p] = checksum;
+            this.pkgPriority[p] = table.priorities[row];
+            this.pkgInstallable[p] =
+                this.arch === undefined || archFits(table.arches[row], this.arch) ? 1 : 0;
+            this.pkgEmpty[p] = table.installedSizes[row] === 0 ? 1 : 0;
+            this.pkgTable[p] = t;
+            this.pkgRow[p] = row;
+            for (let which = 0; which < 3; which++) {
+                const at = this.pkgListStart[p * 3 + which];
+                const start = table.listStarts[row * 3 + which];
+                const end = table.listStarts[row * 3 + which + 1];
+                for (let i = start; i < end; i++) {
+                    const d = base + table.lists[i];
+                    if (this.depName[d] < 0)
+                        this.depName[d] = this.name(this.depObj[d].name);
+                    this.pkgLists[at + i - start] = d;
+                }
+                this.pkgListStart[p * 3 + which + 1] = at + end - start;
+            }
+            this.link(p, b);
         }
     }
-    add(sp) {
-        this.packages.push(sp);
-        addProvider(sp.name, { pkg: sp, version: sp.version });
-        for (const p of sp.provides)
-            addProvider(p.name, { pkg: sp, version: p.dep.version });
+    /** Adds a package to its dependencies' reverse edges. */
+    link(p, b) {
+        const own = this.pkgName[p];
         // Only a name with an earlier package can already be on a reverse list: scan only then.
-        const maybeListed = sp.name.providers.some((p) => p.pkg !== sp && p.pkg?.name === sp.name);
-        for (const d of sp.depends) {
-            if (d.name.rdepends === NONE)
-                d.name.rdepends = [sp.name];
-            else
-                addOnce(d.name.rdepends, sp.name, maybeListed);
+        const maybeListed = b.named[own] !== 0;
+        b.named[own] = 1;
+        const ls = this.pkgListStart;
+        for (let i = ls[p * 3 + DEPENDS]; i < ls[p * 3 + DEPENDS + 1]; i++) {
+            appendOnce(b.rdepends, this.depName[this.pkgLists[i]], own, maybeListed);
         }
-        for (const d of sp.installIf) {
-            if (d.name.rinstallIf === NONE)
-                d.name.rinstallIf = [sp.name];
-            else
-                addOnce(d.name.rinstallIf, sp.name, maybeListed);
+        for (let i = ls[p * 3 + INSTALL_IF]; i < ls[p * 3 + INSTALL_IF + 1]; i++) {
+            appendOnce(b.rinstallIf, this.depName[this.pkgLists[i]], own, maybeListed);
         }
+    }
+    /** Lays the lists out as ranges and sizes every column to what it holds. */
+    finish(b) {
+        const names = this.nameCount;
+        this.names.length = names;
+        const capacity = names + 16;
+        this.layOutProviders(capacity);
+        const rdepends = b.rdepends.ranges(names, capacity);
+        this.rdepStart = rdepends.start;
+        this.rdeps = rdepends.values;
+        const rinstallIf = b.rinstallIf.ranges(names, capacity);
+        this.riifStart = rinstallIf.start;
+        this.riifs = rinstallIf.values;
+        const count = this.packageCount;
+        if (count < this.pkgName.length) {
+            // Identities met in several repositories: fewer packages than rows.
+            this.pkgName = this.pkgName.slice(0, count);
+            this.pkgRepos = this.pkgRepos.slice(0, count);
+            this.pkgVersion.length = count;
+            this.pkgChecksum.length = count;
+            this.pkgPriority = this.pkgPriority.slice(0, count);
+            this.pkgInstallable = this.pkgInstallable.slice(0, count);
+            this.pkgEmpty = this.pkgEmpty.slice(0, count);
+            this.pkgTable = this.pkgTable.slice(0, count);
+            this.pkgRow = this.pkgRow.slice(0, count);
+            this.pkgListStart = this.pkgListStart.slice(0, count * 3 + 1);
+            this.pkgLists = this.pkgLists.slice(0, this.pkgListStart[count * 3]);
+        }
+        this.pflags = new Int32Array(count);
+        this.conflicts = new Int32Array(count);
+        this.pinningAllowed = new Int32Array(count);
+        this.pinningPreferred = new Int32Array(count);
+        this.providesSeen = new Int32Array(count);
+        this.nflags = new Int32Array(capacity);
+        this.chosenPkg = new Int32Array(capacity).fill(NO_PKG);
+        this.chosenDep = new Int32Array(capacity).fill(OWN);
+        this.requirers = new Int32Array(capacity);
+        this.mergeDepends = new Int32Array(capacity);
+        this.mergeProvides = new Int32Array(capacity);
+        this.orderId = new Int32Array(capacity);
     }
     /**
-     * A list starts as a one-entry literal, which takes one slot, but an array grown by push keeps
-     * spare room (17 slots after the first push): exact copies of the lists that grew make a graph
-     * of tens of thousands of names much smaller. Also lets the build's lookup tables go.
+     * Each name's providers in database order (a package under its own name, then its provides in
+     * order): counted per name first, then placed, so nothing but the result is made.
      */
-    finish() {
-        for (const n of this.names.values()) {
-            if (n.providers.length > 1)
-                n.providers = n.providers.slice();
-            if (n.rdepends.length > 1)
-                n.rdepends = n.rdepends.slice();
-            if (n.rinstallIf.length > 1)
-                n.rinstallIf = n.rinstallIf.slice();
+    layOutProviders(capacity) {
+        const count = this.packageCount;
+        const ls = this.pkgListStart;
+        const start = new Int32Array(capacity + 1);
+        for (let p = 0; p < count; p++) {
+            start[this.pkgName[p] + 1]++;
+            for (let i = ls[p * 3 + PROVIDES]; i < ls[p * 3 + PROVIDES + 1]; i++) {
+                start[this.depName[this.pkgLists[i]] + 1]++;
+            }
         }
-        this.byChecksum.clear();
+        for (let n = 0; n < capacity; n++)
+            start[n + 1] += start[n];
+        const next = start.slice(0, this.nameCount);
+        const pkgs = new Int32Array(start[capacity]);
+        const sources = new Int32Array(start[capacity]);
+        for (let p = 0; p < count; p++) {
+            const at = next[this.pkgName[p]]++;
+            pkgs[at] = p;
+            sources[at] = OWN;
+            for (let i = ls[p * 3 + PROVIDES]; i < ls[p * 3 + PROVIDES + 1]; i++) {
+                const d = this.pkgLists[i];
+                const e = next[this.depName[d]]++;
+                pkgs[e] = p;
+                sources[e] = d;
+            }
+        }
+        this.provStart = start;
+        this.provPkg = pkgs;
+        this.provDep = sources;
+    }
+    /** Room for a name added after the build (a world name nothing mentions): no edges. */
+    nameAdded(n) {
+        if (n + 1 < this.provStart.length)
+            return;
+        const size = (n + 1) * 2;
+        const ends = (a) => {
+            const larger = new Int32Array(size + 1);
+            larger.set(a);
+            larger.fill(a[a.length - 1], a.length);
+            return larger;
+        };
+        this.provStart = ends(this.provStart);
+        this.rdepStart = ends(this.rdepStart);
+        this.riifStart = ends(this.riifStart);
+        const state = (a, fill) => {
+            const larger = new Int32Array(size).fill(fill);
+            larger.set(a);
+            return larger;
+        };
+        this.nflags = state(this.nflags, 0);
+        this.chosenPkg = state(this.chosenPkg, NO_PKG);
+        this.requirers = state(this.requirers, 0);
+        this.mergeDepends = state(this.mergeDepends, 0);
+        this.mergeProvides = state(this.mergeProvides, 0);
+        this.orderId = state(this.orderId, 0);
+        this.chosenDep = state(this.chosenDep, OWN);
     }
 }
-/** Adds a provider to a name: its own list, made on the first. */
-function addProvider(name, provider) {
-    if (name.providers === NO_PROVIDERS)
-        name.providers = [provider];
-    else
-        name.providers.push(provider);
+/** What only the build needs; let go of once it is done. */
+class Builder {
+    byChecksum = new Map();
+    /** 1 for each name some package has as its own name so far. */
+    named;
+    rdepends;
+    rinstallIf;
+    constructor(names, depends, installIf) {
+        this.named = new Uint8Array(names);
+        this.rdepends = new Chains(names, depends);
+        this.rinstallIf = new Chains(names, installIf);
+    }
 }
 /** Appends `name` unless it is the last entry or, when it may be listed, anywhere in the list. */
-function addOnce(list, name, maybeListed) {
-    if (list[list.length - 1] === name)
+function appendOnce(chains, owner, name, maybeListed) {
+    if (chains.last(owner) === name)
         return;
-    if (maybeListed && list.includes(name))
+    if (maybeListed && chains.includes(owner, name))
         return;
-    list.push(name);
+    chains.append(owner, name);
 }
 function tablesOf(source) {
     if (source.length === 0)
@@ -5138,11 +5447,9 @@ function tablesOf(source) {
  * stanzas in order). `arch`, when given, makes packages of another arch uninstallable.
  */
 function buildGraph(source, repositories, arch) {
-    const builder = new GraphBuilder(repositories, arch);
-    for (const table of tablesOf(source))
-        builder.addTable(table);
-    builder.finish();
-    return builder;
+    const graph = new SolverGraph(repositories, arch);
+    graph.build(tablesOf(source));
+    return graph;
 }
 const cache = new WeakMap();
 function cacheKey(source, repositories, arch) {
@@ -5181,19 +5488,27 @@ function pinningMaskRepos(graph, mask) {
     }
     return repos;
 }
-/** apk's test of a dependency against the provider chosen (or offered) for its name. */
-function isProvided(dep, p, dependent) {
-    if (p.pkg === null)
+/**
+ * apk's test of a dependency against a provider of its name, chosen or offered: package `pkg`
+ * (NO_PKG: none) providing it under `version`. `dependent` is the package that has the dependency
+ * (NO_PKG: the world).
+ */
+function isProvided(graph, dep, pkg, version, dependent) {
+    if (pkg === NO_PKG)
         return dep.conflict;
     // A package that provides a name it also conflicts with does not conflict with itself.
-    if (dep.conflict && dependent === p.pkg)
+    if (dep.conflict && dependent === pkg)
         return true;
-    return satisfiedByProvider(dep, p.pkg.checksum, p.version);
+    return satisfiedByProvider(dep, graph.pkgChecksum[pkg], version);
+}
+/** isProvided against the provider chosen for the dependency's name. */
+function isProvidedByChosen(graph, dep, name, dependent) {
+    return isProvided(graph, dep, graph.chosenPkg[name], graph.chosenVersion(name), dependent);
 }
 /** The tag a chosen package installs under (apk's `get_tag`): the first allowed tag carrying it. */
 function packageTag(graph, pkg) {
     for (let id = 0; id < graph.tags.length; id++) {
-        if (pkg.ss.pinningAllowed & (1 << id) && pkg.repos & graph.tagRepos[id])
+        if (graph.pinningAllowed[pkg] & (1 << id) && graph.pkgRepos[pkg] & graph.tagRepos[id])
             return id;
     }
     return 0;
@@ -5207,62 +5522,86 @@ function packageTag(graph, pkg) {
  */
 
 class ChangesetBuilder {
+    graph;
     markError;
     changes = [];
-    constructor(markError) {
+    constructor(graph, markError) {
+        this.graph = graph;
         this.markError = markError;
     }
-    genDep(parent, d) {
-        const chosen = d.name.ss.chosen;
-        if (!isProvided(d.dep, chosen, parent))
+    genDep(parent, dep, name) {
+        const g = this.graph;
+        const chosen = g.chosenPkg[name];
+        if (!isProvidedByChosen(g, dep, name, parent))
             this.markError(parent);
-        this.genNameChange(d.name);
-        if (chosen.pkg !== null && chosen.pkg.ss.error)
+        this.genNameChange(name);
+        if (chosen !== NO_PKG && g.pflags[chosen] & P_ERROR)
             this.markError(parent);
     }
+    processed(name) {
+        this.graph.nflags[name] |= N_CHANGESET_PROCESSED;
+    }
     genNameChange(name) {
-        if (name.ss.changesetProcessed)
+        const g = this.graph;
+        if (g.nflags[name] & N_CHANGESET_PROCESSED)
             return;
-        name.ss.changesetProcessed = true;
-        const pkg = name.ss.chosen.pkg;
-        if (pkg === null || pkg.ss.inChangeset)
+        this.processed(name);
+        const pkg = g.chosenPkg[name];
+        if (pkg === NO_PKG || g.pflags[pkg] & P_IN_CHANGESET)
             return;
-        pkg.ss.inChangeset = true;
-        pkg.name.ss.changesetProcessed = true;
-        for (const d of pkg.provides)
-            d.name.ss.changesetProcessed = true;
-        for (const d of pkg.depends)
-            this.genDep(pkg, d);
+        g.pflags[pkg] |= P_IN_CHANGESET;
+        this.processed(g.pkgName[pkg]);
+        const ls = g.pkgListStart;
+        for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+            this.processed(g.depName[g.pkgLists[i]]);
+        }
+        for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
+            const d = g.pkgLists[i];
+            this.genDep(pkg, g.depObj[d], g.depName[d]);
+        }
         this.changes.push(pkg);
         this.checkReverseInstallIf(pkg);
     }
     checkReverseInstallIf(pkg) {
-        for (const name of pkg.name.rinstallIf)
-            this.checkInstallByIif(name);
-        for (const d of pkg.provides) {
-            for (const name of d.name.rinstallIf)
-                this.checkInstallByIif(name);
+        const g = this.graph;
+        this.checkNameInstallIf(g.pkgName[pkg]);
+        const ls = g.pkgListStart;
+        for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+            this.checkNameInstallIf(g.depName[g.pkgLists[i]]);
+        }
+    }
+    checkNameInstallIf(name) {
+        const g = this.graph;
+        for (let i = g.riifStart[name]; i < g.riifStart[name + 1]; i++) {
+            this.checkInstallByIif(g.riifs[i]);
         }
     }
     /** An install_if package joins right after the last package that completes its condition. */
     checkInstallByIif(name) {
-        const pkg = name.ss.chosen.pkg;
-        if (pkg === null || !name.ss.seen || name.ss.changesetProcessed)
+        const g = this.graph;
+        const pkg = g.chosenPkg[name];
+        if (pkg === NO_PKG)
             return;
-        for (const d of pkg.installIf) {
-            if (!d.dep.conflict && !d.name.ss.changesetProcessed)
+        if ((g.nflags[name] & (N_SEEN | N_CHANGESET_PROCESSED)) !== N_SEEN)
+            return;
+        const ls = g.pkgListStart;
+        for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
+            const d = g.pkgLists[i];
+            const dep = g.depObj[d];
+            const n = g.depName[d];
+            if (!dep.conflict && !(g.nflags[n] & N_CHANGESET_PROCESSED))
                 return;
-            if (!isProvided(d.dep, d.name.ss.chosen, pkg))
+            if (!isProvidedByChosen(g, dep, n, pkg))
                 return;
         }
         this.genNameChange(name);
     }
 }
 /** The packages to install in apk's order; marks errors on the solver for unmet dependencies. */
-function generateChangeset(world, markError) {
-    const builder = new ChangesetBuilder(markError);
+function generateChangeset(graph, world, markError) {
+    const builder = new ChangesetBuilder(graph, markError);
     for (const d of world)
-        builder.genDep(null, d);
+        builder.genDep(NO_PKG, d.dep, d.name);
     return builder.changes;
 }
 
@@ -5271,56 +5610,23 @@ function generateChangeset(world, markError) {
  * The solver proper: apk-tools 2.14 `solver.c` ported function by function (discover_name,
  * apply_constraint, reconsider_name, compare_providers, assign_name, select_package and the
  * name queues) over the graph of graph.ts. solve.ts drives it.
+ *
+ * Names and packages are numbers into the graph's columns. A provider is a package and the
+ * version it provides a name under (undefined: unversioned); a dependency is its token and the
+ * number of its name.
  */
 
 
 const DEFAULT_PINNING = 1;
-function isProviderAutoSelectable(p) {
-    // Unversioned provides are only picked when something names the real package, or with k > 0.
-    if (p.version !== undefined)
-        return true;
-    if (p.pkg === null)
-        return false;
-    return p.pkg.providerPriority > 0 || p.pkg.name.ss.requirers > 0;
-}
-function bit(flag) {
-    return flag ? 1 : 0;
-}
-/** apk's `compare_providers` without the upgrade/installed criteria: > 0 when A is better. */
-function compareProviders(pA, pB) {
-    const a = pA.pkg;
-    const b = pB.pkg;
-    if (a === null || b === null)
-        return bit(a !== null) - bit(b !== null);
-    const criteria = [
-        bit(a.ss.selectable) - bit(b.ss.selectable),
-        bit(a.ss.dependenciesUsed) - bit(b.ss.dependenciesUsed),
-        b.ss.conflicts - a.ss.conflicts,
-        bit(a.ss.tagOk) - bit(b.ss.tagOk),
-        bit(a.ss.tagPreferred) - bit(b.ss.tagPreferred)
-    ];
-    for (const r of criteria)
-        if (r !== 0)
-            return r;
-    const byRequested = versionOrder(pA.version, pB.version);
-    if (byRequested !== 0)
-        return byRequested;
-    if (a.name === b.name) {
-        const byPrincipal = versionOrder(a.version, b.version);
-        if (byPrincipal !== 0)
-            return byPrincipal;
-    }
-    const byPriority = a.providerPriority - b.providerPriority;
-    if (byPriority !== 0)
-        return byPriority;
-    // Lowest repository wins: compare the first set bit.
-    return lowestBit(b.repos) - lowestBit(a.repos);
-}
 /** An unversioned side ties with everything, like apk's comparison with a null version. */
 function versionOrder(a, b) {
     if (a === undefined || b === undefined)
         return 0;
     return compareVersions(a, b);
+}
+/** 1 when only A has the flag, -1 when only B has it, else 0. */
+function flagOrder(a, b, flag) {
+    return (a & flag ? 1 : 0) - (b & flag ? 1 : 0);
 }
 function lowestBit(mask) {
     return mask === 0 ? 0 : 32 - Math.clz32(mask & -mask);
@@ -5328,94 +5634,187 @@ function lowestBit(mask) {
 class Solver {
     graph;
     errors = 0;
-    orderId = 0;
+    orderCount = 0;
     dirty = [];
     dirtyHead = 0;
     /** Unresolved names; apk adds at the head, so the newest come first. */
     unresolved = [];
     pinningInherit = 0;
     defaultRepos;
+    nflags;
+    pflags;
     constructor(graph) {
         this.graph = graph;
         this.defaultRepos = pinningMaskRepos(graph, DEFAULT_PINNING);
+        this.nflags = graph.nflags;
+        this.pflags = graph.pflags;
+    }
+    nameIs(name, flag) {
+        return (this.nflags[name] & flag) !== 0;
+    }
+    setName(name, flag, on) {
+        this.nflags[name] = on ? this.nflags[name] | flag : this.nflags[name] & ~flag;
+    }
+    pkgIs(pkg, flag) {
+        return (this.pflags[pkg] & flag) !== 0;
+    }
+    setPkg(pkg, flag, on) {
+        this.pflags[pkg] = on ? this.pflags[pkg] | flag : this.pflags[pkg] & ~flag;
+    }
+    isProviderAutoSelectable(pkg, version) {
+        // Unversioned provides are only picked when something names the real package, or with k > 0.
+        if (version !== undefined)
+            return true;
+        if (pkg === NO_PKG)
+            return false;
+        const g = this.graph;
+        return g.pkgPriority[pkg] > 0 || g.requirers[g.pkgName[pkg]] > 0;
+    }
+    /** apk's `compare_providers` without the upgrade/installed criteria: > 0 when A is better. */
+    compareProviders(a, versionA, b, versionB) {
+        if (a === NO_PKG || b === NO_PKG)
+            return (a !== NO_PKG ? 1 : 0) - (b !== NO_PKG ? 1 : 0);
+        const g = this.graph;
+        const fa = this.pflags[a];
+        const fb = this.pflags[b];
+        const bySelectable = flagOrder(fa, fb, P_SELECTABLE);
+        if (bySelectable !== 0)
+            return bySelectable;
+        const byUsed = flagOrder(fa, fb, P_DEPENDENCIES_USED);
+        if (byUsed !== 0)
+            return byUsed;
+        const byConflicts = g.conflicts[b] - g.conflicts[a];
+        if (byConflicts !== 0)
+            return byConflicts;
+        const byTagOk = flagOrder(fa, fb, P_TAG_OK);
+        if (byTagOk !== 0)
+            return byTagOk;
+        const byTagPreferred = flagOrder(fa, fb, P_TAG_PREFERRED);
+        if (byTagPreferred !== 0)
+            return byTagPreferred;
+        const byRequested = versionOrder(versionA, versionB);
+        if (byRequested !== 0)
+            return byRequested;
+        if (g.pkgName[a] === g.pkgName[b]) {
+            const byPrincipal = versionOrder(g.pkgVersion[a], g.pkgVersion[b]);
+            if (byPrincipal !== 0)
+                return byPrincipal;
+        }
+        const byPriority = g.pkgPriority[a] - g.pkgPriority[b];
+        if (byPriority !== 0)
+            return byPriority;
+        // Lowest repository wins: compare the first set bit.
+        return lowestBit(g.pkgRepos[b]) - lowestBit(g.pkgRepos[a]);
     }
     markError(pkg) {
-        if (pkg === null || pkg.ss.error)
+        if (pkg === NO_PKG || this.pkgIs(pkg, P_ERROR))
             return;
-        pkg.ss.error = true;
+        this.setPkg(pkg, P_ERROR, true);
         this.errors++;
     }
     queueDirty(name) {
-        const ss = name.ss;
-        if (ss.inDirty || ss.locked || (ss.requirers === 0 && !ss.reevaluateIif))
+        const f = this.nflags[name];
+        if (f & (N_IN_DIRTY | N_LOCKED))
             return;
-        ss.inDirty = true;
+        if (this.graph.requirers[name] === 0 && !(f & N_REEVALUATE_IIF))
+            return;
+        this.nflags[name] = f | N_IN_DIRTY;
         this.dirty.push(name);
     }
     queueUnresolved(name) {
-        const ss = name.ss;
-        if (ss.locked)
+        const f = this.nflags[name];
+        if (f & N_LOCKED)
             return;
-        const want = ss.requirers > 0 || ss.hasIif || ss.iifNeeded;
-        if (want && !ss.inUnresolved) {
-            ss.inUnresolved = true;
+        const want = this.graph.requirers[name] > 0 || (f & (N_HAS_IIF | N_IIF_NEEDED)) !== 0;
+        if (want && !(f & N_IN_UNRESOLVED)) {
+            this.nflags[name] = f | N_IN_UNRESOLVED;
             this.unresolved.unshift(name);
         }
-        else if (!want && ss.inUnresolved) {
+        else if (!want && f & N_IN_UNRESOLVED) {
             this.dropUnresolved(name);
         }
     }
     dropUnresolved(name) {
-        name.ss.inUnresolved = false;
+        this.setName(name, N_IN_UNRESOLVED, false);
         this.unresolved = this.unresolved.filter((n) => n !== name);
     }
     reevaluateReverseDeps(name) {
-        for (const name0 of name.rdepends) {
-            if (!name0.ss.seen)
+        const g = this.graph;
+        for (let i = g.rdepStart[name]; i < g.rdepStart[name + 1]; i++) {
+            const name0 = g.rdeps[i];
+            if (!this.nameIs(name0, N_SEEN))
                 continue;
-            name0.ss.reevaluateDeps = true;
+            this.setName(name0, N_REEVALUATE_DEPS, true);
             this.queueDirty(name0);
         }
     }
     reevaluateReverseInstallIf(name) {
-        for (const name0 of name.rinstallIf) {
-            if (!name0.ss.seen || name0.ss.noIif)
+        const g = this.graph;
+        for (let i = g.riifStart[name]; i < g.riifStart[name + 1]; i++) {
+            const name0 = g.riifs[i];
+            if ((this.nflags[name0] & (N_SEEN | N_NO_IIF)) !== N_SEEN)
                 continue;
-            name0.ss.reevaluateIif = true;
+            this.setName(name0, N_REEVALUATE_IIF, true);
             this.queueDirty(name0);
         }
     }
     reevaluateReverseInstallIfPkg(pkg) {
-        this.reevaluateReverseInstallIf(pkg.name);
-        for (const p of pkg.provides)
-            this.reevaluateReverseInstallIf(p.name);
+        const g = this.graph;
+        this.reevaluateReverseInstallIf(g.pkgName[pkg]);
+        const ls = g.pkgListStart;
+        for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+            this.reevaluateReverseInstallIf(g.depName[g.pkgLists[i]]);
+        }
     }
     disqualifyPackage(pkg) {
-        pkg.ss.selectable = false;
-        this.reevaluateReverseDeps(pkg.name);
-        for (const p of pkg.provides)
-            this.reevaluateReverseDeps(p.name);
+        const g = this.graph;
+        this.setPkg(pkg, P_SELECTABLE, false);
+        this.reevaluateReverseDeps(g.pkgName[pkg]);
+        const ls = g.pkgListStart;
+        for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+            this.reevaluateReverseDeps(g.depName[g.pkgLists[i]]);
+        }
         this.reevaluateReverseInstallIfPkg(pkg);
     }
     dependencySatisfiable(dependent, d) {
-        const name = d.name;
-        if (name.ss.locked)
-            return isProvided(d.dep, name.ss.chosen, dependent);
-        if (name.ss.requirers === 0 && isProvided(d.dep, NO_PROVIDER, dependent))
+        const g = this.graph;
+        const name = g.depName[d];
+        const dep = g.depObj[d];
+        if (this.nameIs(name, N_LOCKED))
+            return isProvidedByChosen(g, dep, name, dependent);
+        if (g.requirers[name] === 0 && isProvided(g, dep, NO_PKG, undefined, dependent))
             return true;
-        return name.providers.some((p) => p.pkg !== null && p.pkg.ss.selectable && isProvided(d.dep, p, dependent));
+        for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+            const pkg = g.provPkg[e];
+            if (this.pkgIs(pkg, P_SELECTABLE) && isProvided(g, dep, pkg, g.provVersion(e), dependent)) {
+                return true;
+            }
+        }
+        return false;
     }
     discoverPackage(pkg) {
-        const ss = pkg.ss;
-        ss.seen = true;
-        ss.pinningAllowed = DEFAULT_PINNING;
-        ss.pinningPreferred = DEFAULT_PINNING;
-        ss.selectable = pkg.installable;
-        ss.iifFailed = pkg.installIf.length === 0;
-        ss.tagPreferred = pkg.installedSize === 0 || (pkg.repos & this.defaultRepos) !== 0;
-        ss.tagOk = ss.tagPreferred;
-        for (const d of pkg.depends)
-            this.discoverName(d.name);
+        const g = this.graph;
+        const ls = g.pkgListStart;
+        g.pinningAllowed[pkg] = DEFAULT_PINNING;
+        g.pinningPreferred[pkg] = DEFAULT_PINNING;
+        const tagPreferred = g.pkgEmpty[pkg] !== 0 || (g.pkgRepos[pkg] & this.defaultRepos) !== 0;
+        let f = this.pflags[pkg] | P_SEEN;
+        if (g.pkgInstallable[pkg] !== 0)
+            f |= P_SELECTABLE;
+        else
+            f &= ~P_SELECTABLE;
+        if (ls[pkg * 3 + INSTALL_IF] === ls[pkg * 3 + INSTALL_IF + 1])
+            f |= P_IIF_FAILED;
+        else
+            f &= ~P_IIF_FAILED;
+        if (tagPreferred)
+            f |= P_TAG_PREFERRED | P_TAG_OK;
+        else
+            f &= ~(P_TAG_PREFERRED | P_TAG_OK);
+        this.pflags[pkg] = f;
+        for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
+            this.discoverName(g.depName[g.pkgLists[i]]);
+        }
     }
     /**
      * apk's `discover_name`: depth-first over dependencies, reverse install_if, provides and
@@ -5423,32 +5822,39 @@ class Solver {
      * largest.
      */
     discoverName(name) {
-        const ss = name.ss;
-        if (ss.seen)
+        if (this.nameIs(name, N_SEEN))
             return;
-        ss.seen = true;
+        this.setName(name, N_SEEN, true);
+        const g = this.graph;
+        const first = g.provStart[name];
+        const end = g.provStart[name + 1];
         let noIif = true;
-        for (const p of name.providers) {
-            const pkg = p.pkg;
-            const pss = pkg.ss;
-            if (!pss.seen)
+        for (let e = first; e < end; e++) {
+            const pkg = g.provPkg[e];
+            if (!this.pkgIs(pkg, P_SEEN))
                 this.discoverPackage(pkg);
-            noIif &&= pss.iifFailed;
+            noIif &&= this.pkgIs(pkg, P_IIF_FAILED);
         }
-        ss.noIif = noIif;
-        for (const name0 of name.rinstallIf)
-            this.discoverName(name0);
-        for (const p of name.providers) {
-            const pkg = p.pkg;
-            for (const name0 of pkg.name.rinstallIf)
-                this.discoverName(name0);
+        this.setName(name, N_NO_IIF, noIif);
+        this.discoverReverseInstallIf(name);
+        for (let e = first; e < end; e++) {
+            const pkg = g.provPkg[e];
+            this.discoverReverseInstallIf(g.pkgName[pkg]);
             this.discoverProvides(pkg);
         }
-        ss.orderId = ++this.orderId;
-        for (const p of name.providers) {
-            for (const d of p.pkg.installIf)
-                this.discoverName(d.name);
+        g.orderId[name] = ++this.orderCount;
+        const ls = g.pkgListStart;
+        for (let e = first; e < end; e++) {
+            const pkg = g.provPkg[e];
+            for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
+                this.discoverName(g.depName[g.pkgLists[i]]);
+            }
         }
+    }
+    discoverReverseInstallIf(name) {
+        const g = this.graph;
+        for (let i = g.riifStart[name]; i < g.riifStart[name + 1]; i++)
+            this.discoverName(g.riifs[i]);
     }
     /**
      * Discovers every name a package provides, in order. Visiting one of them visits the package's
@@ -5456,20 +5862,24 @@ class Solver {
      * past the names already seen skips only calls that would return at once, so the order holds.
      */
     discoverProvides(pkg) {
-        const provides = pkg.provides;
+        const g = this.graph;
+        const start = g.pkgListStart[pkg * 3 + PROVIDES];
+        const count = g.pkgListStart[pkg * 3 + PROVIDES + 1] - start;
         let i = this.providesSeen(pkg);
-        while (i < provides.length) {
-            this.discoverName(provides[i].name);
+        while (i < count) {
+            this.discoverName(g.depName[g.pkgLists[start + i]]);
             i = Math.max(i + 1, this.providesSeen(pkg));
         }
     }
     providesSeen(pkg) {
-        const ss = pkg.ss;
-        const provides = pkg.provides;
-        while (ss.providesSeen < provides.length && provides[ss.providesSeen].name.ss.seen) {
-            ss.providesSeen++;
-        }
-        return ss.providesSeen;
+        const g = this.graph;
+        const start = g.pkgListStart[pkg * 3 + PROVIDES];
+        const count = g.pkgListStart[pkg * 3 + PROVIDES + 1] - start;
+        let seen = g.providesSeen[pkg];
+        while (seen < count && this.nameIs(g.depName[g.pkgLists[start + seen]], N_SEEN))
+            seen++;
+        g.providesSeen[pkg] = seen;
+        return seen;
     }
     nameRequirersChanged(name) {
         this.queueUnresolved(name);
@@ -5477,251 +5887,319 @@ class Solver {
         this.queueDirty(name);
     }
     inheritPinning(pkg, parent) {
-        const ss = pkg.ss;
-        if (parent !== null) {
-            ss.pinningAllowed |= parent.ss.pinningAllowed;
+        const g = this.graph;
+        if (parent !== NO_PKG) {
+            g.pinningAllowed[pkg] |= g.pinningAllowed[parent];
         }
         else {
             // A world dependency: its tag is allowed and also preferred.
-            ss.pinningAllowed |= this.pinningInherit;
-            ss.pinningPreferred = this.pinningInherit;
-            ss.tagPreferred = (pkg.repos & pinningMaskRepos(this.graph, ss.pinningPreferred)) !== 0;
+            g.pinningAllowed[pkg] |= this.pinningInherit;
+            g.pinningPreferred[pkg] = this.pinningInherit;
+            const preferred = (g.pkgRepos[pkg] & pinningMaskRepos(g, g.pinningPreferred[pkg])) !== 0;
+            this.setPkg(pkg, P_TAG_PREFERRED, preferred);
         }
-        if ((pkg.repos & pinningMaskRepos(this.graph, ss.pinningAllowed)) !== 0)
-            ss.tagOk = true;
+        if ((g.pkgRepos[pkg] & pinningMaskRepos(g, g.pinningAllowed[pkg])) !== 0) {
+            this.setPkg(pkg, P_TAG_OK, true);
+        }
     }
-    applyConstraint(parent, d) {
-        const name = d.name;
-        if (!d.dep.conflict) {
-            name.ss.requirers++;
-            if (name.ss.requirers === 1)
+    /** apk's `apply_constraint`: dependency `dep` on `name`, of `parent` (NO_PKG: the world). */
+    applyConstraint(parent, dep, name) {
+        const g = this.graph;
+        if (!dep.conflict) {
+            g.requirers[name]++;
+            if (g.requirers[name] === 1)
                 this.nameRequirersChanged(name);
         }
-        for (const p0 of name.providers) {
-            const pkg0 = p0.pkg;
-            const provided = isProvided(d.dep, p0, parent);
+        for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+            const pkg0 = g.provPkg[e];
+            const provided = isProvided(g, dep, pkg0, g.provVersion(e), parent);
             if (!provided)
-                pkg0.ss.conflicts++;
-            if (pkg0.ss.selectable && pkg0.ss.conflicts > 0)
+                g.conflicts[pkg0]++;
+            if (this.pkgIs(pkg0, P_SELECTABLE) && g.conflicts[pkg0] > 0)
                 this.disqualifyPackage(pkg0);
             if (provided)
                 this.inheritPinning(pkg0, parent);
         }
     }
+    applyDependency(parent, d) {
+        this.applyConstraint(parent, this.graph.depObj[d], this.graph.depName[d]);
+    }
     /** Provides transitivity: every remaining provider of `name` must also provide `mustProvide`. */
     excludeNonProviders(name, mustProvide, skipVirtuals) {
         if (name === mustProvide)
             return;
-        for (const p of name.providers) {
-            const pkg = p.pkg;
-            if (pkg.name === mustProvide || !pkg.ss.selectable)
+        const g = this.graph;
+        const ls = g.pkgListStart;
+        for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+            const pkg = g.provPkg[e];
+            if (g.pkgName[pkg] === mustProvide || !this.pkgIs(pkg, P_SELECTABLE))
                 continue;
-            if (skipVirtuals && p.version === undefined)
+            if (skipVirtuals && g.provVersion(e) === undefined)
                 continue;
-            const keeps = pkg.provides.some((d) => d.name === mustProvide || (skipVirtuals && d.dep.version === undefined));
+            let keeps = false;
+            for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1] && !keeps; i++) {
+                const d = g.pkgLists[i];
+                keeps = g.depName[d] === mustProvide || (skipVirtuals && g.depObj[d].version === undefined);
+            }
             if (!keeps)
                 this.disqualifyPackage(pkg);
         }
     }
     /** Re-runs the install_if test of a package once every name it mentions is decided. */
     evaluateInstallIf(pkg) {
-        pkg.ss.iifTriggered = true;
-        pkg.ss.iifFailed = false;
-        for (const d of pkg.installIf) {
-            if (!d.name.ss.locked) {
-                if (d.dep.conflict) {
+        const g = this.graph;
+        this.setPkg(pkg, P_IIF_TRIGGERED, true);
+        this.setPkg(pkg, P_IIF_FAILED, false);
+        const ls = g.pkgListStart;
+        for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
+            const d = g.pkgLists[i];
+            const name = g.depName[d];
+            const dep = g.depObj[d];
+            if (!this.nameIs(name, N_LOCKED)) {
+                if (dep.conflict) {
                     // A conflict can only be settled once that name is resolved, so resolve it.
-                    d.name.ss.iifNeeded = true;
-                    this.queueUnresolved(d.name);
+                    this.setName(name, N_IIF_NEEDED, true);
+                    this.queueUnresolved(name);
                 }
-                pkg.ss.iifTriggered = false;
+                this.setPkg(pkg, P_IIF_TRIGGERED, false);
                 return;
             }
-            if (!isProvided(d.dep, d.name.ss.chosen, pkg)) {
-                pkg.ss.iifTriggered = false;
-                pkg.ss.iifFailed = true;
+            if (!isProvidedByChosen(g, dep, name, pkg)) {
+                this.setPkg(pkg, P_IIF_TRIGGERED, false);
+                this.setPkg(pkg, P_IIF_FAILED, true);
                 return;
             }
         }
     }
+    dependsSatisfiable(pkg) {
+        const g = this.graph;
+        const ls = g.pkgListStart;
+        for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
+            if (!this.dependencySatisfiable(pkg, g.pkgLists[i]))
+                return false;
+        }
+        return true;
+    }
     reconsiderName(name) {
-        const ss = name.ss;
-        const reevaluateDeps = ss.reevaluateDeps;
-        const reevaluateIif = ss.reevaluateIif;
-        ss.reevaluateDeps = false;
-        ss.reevaluateIif = false;
-        let firstCandidate = null;
+        const g = this.graph;
+        const reevaluateDeps = this.nameIs(name, N_REEVALUATE_DEPS);
+        const reevaluateIif = this.nameIs(name, N_REEVALUATE_IIF);
+        this.nflags[name] &= ~(N_REEVALUATE_DEPS | N_REEVALUATE_IIF);
+        let firstCandidate = NO_PKG;
         let numOptions = 0;
         let numTagNotOk = 0;
         let hasIif = false;
         let noIif = true;
         let hasAutoSelectable = false;
-        for (const p of name.providers) {
-            const pkg = p.pkg;
-            pkg.ss.dependenciesMerged = false;
+        const ls = g.pkgListStart;
+        for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+            const pkg = g.provPkg[e];
+            this.setPkg(pkg, P_DEPENDENCIES_MERGED, false);
             if (reevaluateDeps) {
-                if (!pkg.ss.selectable)
+                if (!this.pkgIs(pkg, P_SELECTABLE))
                     continue;
-                if (pkg.depends.some((d) => !this.dependencySatisfiable(pkg, d)))
+                if (!this.dependsSatisfiable(pkg))
                     this.disqualifyPackage(pkg);
             }
-            if (!pkg.ss.selectable)
+            if (!this.pkgIs(pkg, P_SELECTABLE))
                 continue;
-            if (reevaluateIif && !pkg.ss.iifTriggered && !pkg.ss.iifFailed)
+            if (reevaluateIif && !this.pkgIs(pkg, P_IIF_TRIGGERED | P_IIF_FAILED)) {
                 this.evaluateInstallIf(pkg);
-            if (reevaluateIif && pkg.ss.iifTriggered) {
-                for (const d of pkg.installIf)
-                    this.inheritPinning(pkg, d.name.ss.chosen.pkg);
             }
-            hasIif ||= pkg.ss.iifTriggered;
-            noIif &&= pkg.ss.iifFailed;
-            hasAutoSelectable ||= pkg.ss.iifTriggered;
-            if (ss.requirers === 0)
+            const triggered = this.pkgIs(pkg, P_IIF_TRIGGERED);
+            if (reevaluateIif && triggered) {
+                for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
+                    this.inheritPinning(pkg, g.chosenPkg[g.depName[g.pkgLists[i]]]);
+                }
+            }
+            hasIif ||= triggered;
+            noIif &&= this.pkgIs(pkg, P_IIF_FAILED);
+            hasAutoSelectable ||= triggered;
+            if (g.requirers[name] === 0)
                 continue;
-            pkg.ss.dependenciesMerged = true;
-            firstCandidate ??= pkg;
-            this.mergeCandidate(pkg, p, numOptions);
-            if (!pkg.ss.tagOk)
+            this.setPkg(pkg, P_DEPENDENCIES_MERGED, true);
+            if (firstCandidate === NO_PKG)
+                firstCandidate = pkg;
+            this.mergeCandidate(pkg, g.provVersion(e), numOptions);
+            if (!this.pkgIs(pkg, P_TAG_OK))
                 numTagNotOk++;
             numOptions++;
-            hasAutoSelectable ||= isProviderAutoSelectable(p);
+            hasAutoSelectable ||= this.isProviderAutoSelectable(pkg, g.provVersion(e));
         }
-        ss.hasOptions = numOptions > 1 || numTagNotOk > 0;
-        ss.hasIif = hasIif;
-        ss.noIif = noIif;
-        ss.hasAutoSelectable = hasAutoSelectable;
-        if (firstCandidate !== null)
+        this.setName(name, N_HAS_OPTIONS, numOptions > 1 || numTagNotOk > 0);
+        this.setName(name, N_HAS_IIF, hasIif);
+        this.setName(name, N_NO_IIF, noIif);
+        this.setName(name, N_HAS_AUTO_SELECTABLE, hasAutoSelectable);
+        if (firstCandidate !== NO_PKG)
             this.propagateCommon(name, firstCandidate, numOptions);
-        ss.reverseDepsDone = !name.rdepends.some((n) => n.ss.seen && !n.ss.locked);
+        let reverseDepsDone = true;
+        for (let i = g.rdepStart[name]; i < g.rdepStart[name + 1] && reverseDepsDone; i++) {
+            reverseDepsDone = (this.nflags[g.rdeps[i]] & (N_SEEN | N_LOCKED)) !== N_SEEN;
+        }
+        this.setName(name, N_REVERSE_DEPS_DONE, reverseDepsDone);
         this.queueUnresolved(name);
     }
     /** Counts, per dependency and provided name, how many candidates share it (apk's merge_index). */
-    mergeCandidate(pkg, p, numOptions) {
-        for (const d of pkg.depends) {
-            if (!d.dep.conflict && d.name.ss.mergeDepends === numOptions)
-                d.name.ss.mergeDepends++;
+    mergeCandidate(pkg, version, numOptions) {
+        const g = this.graph;
+        const ls = g.pkgListStart;
+        for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
+            const d = g.pkgLists[i];
+            const n = g.depName[d];
+            if (!g.depObj[d].conflict && g.mergeDepends[n] === numOptions)
+                g.mergeDepends[n]++;
         }
-        if (pkg.name.ss.mergeProvides === numOptions) {
-            pkg.name.ss.mergeProvides++;
-            if (p.version === undefined)
-                pkg.name.ss.hasVirtualProvides = true;
+        const own = g.pkgName[pkg];
+        if (g.mergeProvides[own] === numOptions) {
+            g.mergeProvides[own]++;
+            if (version === undefined)
+                this.setName(own, N_HAS_VIRTUAL_PROVIDES, true);
         }
-        for (const d of pkg.provides) {
-            if (d.name.ss.mergeProvides === numOptions) {
-                d.name.ss.mergeProvides++;
-                if (d.dep.version === undefined)
-                    d.name.ss.hasVirtualProvides = true;
+        for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+            const d = g.pkgLists[i];
+            const n = g.depName[d];
+            if (g.mergeProvides[n] === numOptions) {
+                g.mergeProvides[n]++;
+                if (g.depObj[d].version === undefined)
+                    this.setName(n, N_HAS_VIRTUAL_PROVIDES, true);
             }
         }
     }
     /** Applies what every remaining candidate of `name` has in common. */
     propagateCommon(name, pkg, numOptions) {
-        for (const p of name.providers) {
-            const pkg0 = p.pkg;
-            pkg0.ss.dependenciesUsed = pkg0.ss.dependenciesMerged;
+        const g = this.graph;
+        for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+            const pkg0 = g.provPkg[e];
+            this.setPkg(pkg0, P_DEPENDENCIES_USED, this.pkgIs(pkg0, P_DEPENDENCIES_MERGED));
         }
-        for (const d of pkg.depends) {
-            const complete = takeMerge(d.name, 'mergeDepends', numOptions);
+        const ls = g.pkgListStart;
+        for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
+            const d = g.pkgLists[i];
+            const n = g.depName[d];
+            const complete = takeMerge(g.mergeDepends, n, numOptions);
             if (!complete)
                 continue;
             if (numOptions === 1) {
-                this.applyConstraint(pkg, d);
+                this.applyDependency(pkg, d);
             }
-            else if (d.name.ss.requirers === 0) {
+            else if (g.requirers[n] === 0) {
                 // A name every candidate depends on is required whichever candidate wins.
-                d.name.ss.requirers++;
-                this.nameRequirersChanged(d.name);
-                for (const p of d.name.providers)
-                    this.inheritPinning(p.pkg, pkg);
+                g.requirers[n]++;
+                this.nameRequirersChanged(n);
+                for (let e = g.provStart[n]; e < g.provStart[n + 1]; e++) {
+                    this.inheritPinning(g.provPkg[e], pkg);
+                }
             }
         }
-        if (takeMerge(pkg.name, 'mergeProvides', numOptions)) {
-            this.excludeNonProviders(pkg.name, name, pkg.name.ss.hasVirtualProvides);
+        const own = g.pkgName[pkg];
+        if (takeMerge(g.mergeProvides, own, numOptions)) {
+            this.excludeNonProviders(own, name, this.nameIs(own, N_HAS_VIRTUAL_PROVIDES));
         }
-        for (const d of pkg.provides) {
-            if (takeMerge(d.name, 'mergeProvides', numOptions)) {
-                this.excludeNonProviders(d.name, name, d.name.ss.hasVirtualProvides);
+        for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+            const n = g.depName[g.pkgLists[i]];
+            if (takeMerge(g.mergeProvides, n, numOptions)) {
+                this.excludeNonProviders(n, name, this.nameIs(n, N_HAS_VIRTUAL_PROVIDES));
             }
         }
-        pkg.name.ss.hasVirtualProvides = false;
-        for (const d of pkg.provides)
-            d.name.ss.hasVirtualProvides = false;
+        this.setName(own, N_HAS_VIRTUAL_PROVIDES, false);
+        for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+            this.setName(g.depName[g.pkgLists[i]], N_HAS_VIRTUAL_PROVIDES, false);
+        }
     }
-    assignName(name, p) {
-        const ss = name.ss;
-        if (ss.locked) {
+    /** apk's `assign_name`: `pkg` (NO_PKG: none) provides `name` under the version of `source`. */
+    assignName(name, pkg, source) {
+        const g = this.graph;
+        const version = g.versionOf(pkg, source);
+        if (this.nameIs(name, N_LOCKED)) {
             // Two packages may both provide a name without a version; anything else is a conflict.
-            if (p.version === undefined && ss.chosen.version === undefined)
+            if (version === undefined && g.chosenVersion(name) === undefined)
                 return;
-            this.markError(p.pkg);
-            this.markError(ss.chosen.pkg);
+            this.markError(pkg);
+            this.markError(g.chosenPkg[name]);
             return;
         }
-        ss.locked = true;
-        ss.chosen = p;
-        if (ss.inUnresolved)
+        this.setName(name, N_LOCKED, true);
+        g.chosenPkg[name] = pkg;
+        g.chosenDep[name] = source;
+        if (this.nameIs(name, N_IN_UNRESOLVED))
             this.dropUnresolved(name);
-        ss.inDirty = false;
-        const pkg = p.pkg;
-        if (pkg !== null && ss.requirers === 0 && pkg.ss.iifTriggered) {
-            for (const d of pkg.installIf)
-                if (!d.name.ss.locked)
-                    this.applyConstraint(pkg, d);
+        this.setName(name, N_IN_DIRTY, false);
+        const ls = g.pkgListStart;
+        if (pkg !== NO_PKG && g.requirers[name] === 0 && this.pkgIs(pkg, P_IIF_TRIGGERED)) {
+            for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
+                const d = g.pkgLists[i];
+                if (!this.nameIs(g.depName[d], N_LOCKED))
+                    this.applyDependency(pkg, d);
+            }
         }
-        for (const p0 of name.providers) {
-            if (p0.pkg === pkg)
+        for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+            const pkg0 = g.provPkg[e];
+            if (pkg0 === pkg)
                 continue;
-            if (p.version === undefined && p0.version === undefined)
+            if (version === undefined && g.provVersion(e) === undefined)
                 continue;
-            this.disqualifyPackage(p0.pkg);
+            this.disqualifyPackage(pkg0);
         }
         this.reevaluateReverseDeps(name);
-        if (pkg !== null)
+        if (pkg !== NO_PKG)
             this.reevaluateReverseInstallIfPkg(pkg);
         else
             this.reevaluateReverseInstallIf(name);
     }
+    /** The provider entry to pick for `name`, or -1 for none. */
     bestProvider(name) {
-        let chosen = NO_PROVIDER;
-        if (name.ss.requirers === 0 && !name.ss.hasIif)
+        const g = this.graph;
+        let chosen = -1;
+        const required = g.requirers[name] > 0;
+        if (!required && !this.nameIs(name, N_HAS_IIF))
             return chosen;
-        for (const p of name.providers) {
-            const pkg = p.pkg;
-            if (name.ss.requirers === 0 &&
-                (!pkg.ss.iifTriggered || !pkg.ss.tagOk || !pkg.ss.selectable)) {
-                continue;
+        for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+            const pkg = g.provPkg[e];
+            if (!required) {
+                const wanted = P_IIF_TRIGGERED | P_TAG_OK | P_SELECTABLE;
+                if ((this.pflags[pkg] & wanted) !== wanted)
+                    continue;
             }
-            if (!isProviderAutoSelectable(p))
+            const version = g.provVersion(e);
+            if (!this.isProviderAutoSelectable(pkg, version))
                 continue;
-            if (compareProviders(p, chosen) > 0)
-                chosen = p;
+            const best = chosen < 0 ? NO_PKG : g.provPkg[chosen];
+            const bestVersion = chosen < 0 ? undefined : g.provVersion(chosen);
+            if (this.compareProviders(pkg, version, best, bestVersion) > 0)
+                chosen = e;
         }
         return chosen;
     }
     selectPackage(name) {
-        const pkg = this.bestProvider(name).pkg;
-        if (pkg === null) {
-            this.assignName(name, NO_PROVIDER);
-            if (name.ss.requirers > 0)
+        const g = this.graph;
+        const best = this.bestProvider(name);
+        if (best < 0) {
+            this.assignName(name, NO_PKG, OWN);
+            if (g.requirers[name] > 0)
                 this.errors++;
             return;
         }
+        const pkg = g.provPkg[best];
         // Selecting a broken or disallowed package records the error and goes on, like apk.
-        if (!pkg.ss.selectable || !pkg.ss.tagOk)
+        if (!this.pkgIs(pkg, P_SELECTABLE) || !this.pkgIs(pkg, P_TAG_OK))
             this.markError(pkg);
-        this.assignName(pkg.name, { pkg, version: pkg.version });
-        for (const d of pkg.provides)
-            this.assignName(d.name, { pkg, version: d.dep.version });
-        for (const d of pkg.depends)
-            this.applyConstraint(pkg, d);
+        this.assignName(g.pkgName[pkg], pkg, OWN);
+        const ls = g.pkgListStart;
+        for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1]; i++) {
+            const d = g.pkgLists[i];
+            this.assignName(g.depName[d], pkg, d);
+        }
+        for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
+            this.applyDependency(pkg, g.pkgLists[i]);
+        }
     }
     /** Drains the dirty queue: every name whose inputs changed is reconsidered. */
     drainDirty() {
         while (this.dirtyHead < this.dirty.length) {
             const name = this.dirty[this.dirtyHead++];
-            if (!name.ss.inDirty)
+            if (!this.nameIs(name, N_IN_DIRTY))
                 continue;
-            name.ss.inDirty = false;
+            this.setName(name, N_IN_DIRTY, false);
             this.reconsiderName(name);
         }
         this.dirty.length = 0;
@@ -5730,37 +6208,39 @@ class Solver {
     /**
      * The next name to decide: one whose choice is forced (all reverse dependencies resolved,
      * required, a single auto-selectable option); otherwise one with an auto-selectable provider,
-     * then the highest discovery id.
+     * then the highest discovery id. -1: none left.
      */
     nextName() {
-        let best;
+        const g = this.graph;
+        const forced = N_REVERSE_DEPS_DONE | N_HAS_AUTO_SELECTABLE;
+        let best = -1;
         for (const name of this.unresolved) {
-            const ss = name.ss;
-            if (ss.reverseDepsDone && ss.requirers > 0 && ss.hasAutoSelectable && !ss.hasOptions) {
+            const f = this.nflags[name];
+            if ((f & forced) === forced && g.requirers[name] > 0 && !(f & N_HAS_OPTIONS))
                 return name;
-            }
-            if (best === undefined || dequeueBefore(name, best))
+            if (best < 0 || this.dequeueBefore(name, best))
                 best = name;
         }
         return best;
     }
+    dequeueBefore(a, b) {
+        const autoA = this.nameIs(a, N_HAS_AUTO_SELECTABLE);
+        if (autoA !== this.nameIs(b, N_HAS_AUTO_SELECTABLE))
+            return autoA;
+        return this.graph.orderId[a] > this.graph.orderId[b];
+    }
     applyWorld(world, tagIds) {
         world.forEach((d, i) => {
             this.pinningInherit = 1 << tagIds[i];
-            this.applyConstraint(null, d);
+            this.applyConstraint(NO_PKG, d.dep, d.name);
         });
         this.pinningInherit = 0;
     }
 }
-function dequeueBefore(a, b) {
-    if (a.ss.hasAutoSelectable !== b.ss.hasAutoSelectable)
-        return a.ss.hasAutoSelectable;
-    return a.ss.orderId > b.ss.orderId;
-}
 /** Reads and resets a merge counter: true when all `numOptions` candidates shared the name. */
-function takeMerge(name, key, numOptions) {
-    const complete = name.ss[key] === numOptions;
-    name.ss[key] = 0;
+function takeMerge(counters, name, numOptions) {
+    const complete = counters[name] === numOptions;
+    counters[name] = 0;
     return complete;
 }
 
@@ -5801,27 +6281,29 @@ class Problem {
         return `${this.label}:${body.join('')}`;
     }
 }
-function pkgVer(pkg) {
-    return `${pkg.pkg.name}-${pkg.pkg.version}`;
-}
-function depText(owner, dep) {
-    return `${owner === null ? 'world' : pkgVer(owner)}[${formatDependency(dep)}]`;
-}
-/** apk_dep_analyze: how `dep` (of `dependent`) relates to installing `pkg`. */
-function analyzeDep(dependent, dep, pkg) {
-    if (dep.name === pkg.name.name) {
-        return isProvided(dep, { pkg, version: pkg.pkg.version }, dependent) ? SATISFIES : CONFLICTS;
+/** A package's dependencies of one kind (DEPENDS, PROVIDES, INSTALL_IF), as world deps are. */
+function listOf(graph, pkg, which) {
+    const out = [];
+    const ls = graph.pkgListStart;
+    for (let i = ls[pkg * 3 + which]; i < ls[pkg * 3 + which + 1]; i++) {
+        const d = graph.pkgLists[i];
+        out.push({ dep: graph.depObj[d], name: graph.depName[d] });
     }
-    const provide = pkg.provides.find((p) => p.name.name === dep.name);
-    if (provide === undefined)
-        return 0;
-    const provider = { pkg, version: provide.dep.version };
-    return isProvided(dep, provider, dependent) ? SATISFIES : CONFLICTS;
+    return out;
 }
-function isNameConcrete(pkg, name) {
-    if (pkg.name === name)
-        return true;
-    return pkg.provides.some((d) => d.name === name && d.dep.version !== undefined);
+/** The package numbers providing `name`, one per provider entry, with the versions. */
+function providersOf(graph, name) {
+    const out = [];
+    for (let e = graph.provStart[name]; e < graph.provStart[name + 1]; e++) {
+        out.push({ pkg: graph.provPkg[e], version: graph.provVersion(e) });
+    }
+    return out;
+}
+function reverseDepends(graph, name) {
+    return Array.from(graph.rdeps.subarray(graph.rdepStart[name], graph.rdepStart[name + 1]));
+}
+function reverseInstallIf(graph, name) {
+    return Array.from(graph.riifs.subarray(graph.riifStart[name], graph.riifStart[name + 1]));
 }
 class FailureReport {
     graph;
@@ -5837,6 +6319,30 @@ class FailureReport {
         this.changeset = changeset;
         this.marked = new Set(changeset);
     }
+    pkgVer(pkg) {
+        const whole = this.graph.pkg(pkg);
+        return `${whole.name}-${whole.version}`;
+    }
+    depText(owner, dep) {
+        return `${owner === NO_PKG ? 'world' : this.pkgVer(owner)}[${formatDependency(dep)}]`;
+    }
+    /** apk_dep_analyze: how `dep` (of `dependent`) relates to installing `pkg`. */
+    analyzeDep(dependent, dep, pkg) {
+        const g = this.graph;
+        if (dep.name === g.names[g.pkgName[pkg]]) {
+            const provided = isProvided(g, dep, pkg, g.pkg(pkg).version, dependent);
+            return provided ? SATISFIES : CONFLICTS;
+        }
+        const provide = listOf(g, pkg, PROVIDES).find((p) => g.names[p.name] === dep.name);
+        if (provide === undefined)
+            return 0;
+        return isProvided(g, dep, pkg, provide.dep.version, dependent) ? SATISFIES : CONFLICTS;
+    }
+    isNameConcrete(pkg, name) {
+        if (this.graph.pkgName[pkg] === name)
+            return true;
+        return listOf(this.graph, pkg, PROVIDES).some((d) => d.name === name && d.dep.version !== undefined);
+    }
     flags(name) {
         return this.nameFlags.get(name) ?? 0;
     }
@@ -5850,41 +6356,44 @@ class FailureReport {
                 this.discoverName(d.name, PRESENT);
     }
     discoverName(name, pkgState) {
-        for (const p of name.providers) {
-            const pkg = p.pkg;
+        const g = this.graph;
+        for (const { pkg } of providersOf(g, name)) {
             if (!this.marked.has(pkg))
                 continue;
             let state = pkgState;
-            if (pkg.pkg.providerPriority === 0 && !isNameConcrete(pkg, name))
+            if (g.pkg(pkg).providerPriority === 0 && !this.isNameConcrete(pkg, name)) {
                 state = VIRTUAL_ONLY;
+            }
             const seen = this.pkgFlags.get(pkg) ?? 0;
             if (seen & state)
                 continue;
             this.pkgFlags.set(pkg, seen | state);
-            this.flag(pkg.name, state);
-            for (const d of pkg.provides) {
+            this.flag(g.pkgName[pkg], state);
+            const provides = listOf(g, pkg, PROVIDES);
+            for (const d of provides) {
                 const unversionedIif = state === INSTALLIF && d.dep.version === undefined;
                 this.flag(d.name, unversionedIif ? VIRTUAL_ONLY : state);
             }
-            this.discoverDeps(pkg.depends);
+            this.discoverDeps(listOf(g, pkg, DEPENDS));
             if (state === PRESENT || state === INSTALLIF) {
-                this.discoverReverseIif(pkg.name);
-                for (const d of pkg.provides)
+                this.discoverReverseIif(g.pkgName[pkg]);
+                for (const d of provides)
                     this.discoverReverseIif(d.name);
             }
         }
     }
     discoverReverseIif(name) {
-        for (const name0 of name.rinstallIf) {
-            for (const p of name0.providers) {
-                const pkg = p.pkg;
-                if (!this.marked.has(pkg) || pkg.installIf.length === 0)
+        const g = this.graph;
+        for (const name0 of reverseInstallIf(g, name)) {
+            for (const { pkg } of providersOf(g, name0)) {
+                const installIf = listOf(g, pkg, INSTALL_IF);
+                if (!this.marked.has(pkg) || installIf.length === 0)
                     continue;
-                const ok = pkg.installIf.every((d) => d.dep.conflict !== ((this.flags(d.name) & (PRESENT | INSTALLIF)) !== 0));
+                const ok = installIf.every((d) => d.dep.conflict !== ((this.flags(d.name) & (PRESENT | INSTALLIF)) !== 0));
                 if (!ok)
                     continue;
-                this.discoverName(pkg.name, INSTALLIF);
-                for (const d of pkg.provides)
+                this.discoverName(g.pkgName[pkg], INSTALLIF);
+                for (const d of listOf(g, pkg, PROVIDES))
                     this.discoverName(d.name, INSTALLIF);
             }
         }
@@ -5900,48 +6409,52 @@ class FailureReport {
         }
     }
     analyzeMissingName(name) {
+        const g = this.graph;
+        const text = g.names[name];
+        const provided = g.provStart[name + 1] > g.provStart[name];
         let problem;
-        if (name.providers.length > 0) {
-            problem = new Problem(`${name.name} (virtual)`);
+        if (provided) {
+            problem = new Problem(`${text} (virtual)`);
             problem.add('note:', "please select one of the 'provided by' packages explicitly");
-            for (const item of providedBy(name))
+            for (const item of this.providedBy(name))
                 problem.add('provided by:', item);
         }
         else {
-            problem = new Problem(`${name.name} (no such package)`);
+            problem = new Problem(`${text} (no such package)`);
         }
         for (const item of this.requiredBy(name))
             problem.add('required by:', item);
-        if (name.providers.length === 0) {
-            const close = suggestNames(this.graph, name.name);
+        if (!provided) {
+            const close = suggestNames(g, text);
             if (close.length > 0)
                 problem.add('did you mean:', `${close.join(', ')}?`);
         }
         this.problems.push(problem.toString());
     }
     requiredBy(name) {
+        const g = this.graph;
         const items = [];
         for (const d of this.world) {
             if (d.name === name && !d.dep.conflict)
-                items.push(depText(null, d.dep));
+                items.push(this.depText(NO_PKG, d.dep));
         }
         const visited = new Set();
-        for (const name0 of name.rdepends) {
+        for (const name0 of reverseDepends(g, name)) {
             // apk looks at the first marked provider of each reverse dependency only.
-            const pkg0 = name0.providers
+            const pkg0 = providersOf(g, name0)
                 .map((p) => p.pkg)
                 .find((pkg) => this.marked.has(pkg) && !visited.has(pkg));
             if (pkg0 === undefined)
                 continue;
             visited.add(pkg0);
-            const dep = pkg0.depends.find((d) => d.name === name && !d.dep.conflict);
+            const dep = listOf(g, pkg0, DEPENDS).find((d) => d.name === name && !d.dep.conflict);
             if (dep !== undefined)
-                items.push(depText(pkg0, dep.dep));
+                items.push(this.depText(pkg0, dep.dep));
         }
         return items;
     }
     analyzePackage(pkg) {
-        const problem = new Problem(pkgVer(pkg));
+        const problem = new Problem(this.pkgVer(pkg));
         this.pinningErrors(problem, pkg);
         this.conflicts(problem, pkg);
         this.deps(problem, pkg, CONFLICTS);
@@ -5951,25 +6464,27 @@ class FailureReport {
             this.problems.push(problem.toString());
     }
     pinningErrors(problem, pkg) {
-        if (!pkg.installable)
-            problem.add('masked in:', `arch ${pkg.pkg.arch ?? ''}`);
-        const tag = packageTag(this.graph, pkg);
-        if (pkg.repos & pinningMaskRepos(this.graph, 1 | (1 << tag)))
+        const g = this.graph;
+        if (g.pkgInstallable[pkg] === 0)
+            problem.add('masked in:', `arch ${g.pkg(pkg).arch ?? ''}`);
+        const tag = packageTag(g, pkg);
+        if (g.pkgRepos[pkg] & pinningMaskRepos(g, 1 | (1 << tag)))
             return;
-        this.graph.tags.forEach((name, id) => {
-            if (pkg.repos & this.graph.tagRepos[id])
+        g.tags.forEach((name, id) => {
+            if (g.pkgRepos[pkg] & g.tagRepos[id])
                 problem.add('masked in:', `@${name}`);
         });
     }
     conflicts(problem, pkg) {
-        for (const p of pkg.name.providers) {
+        const g = this.graph;
+        for (const p of providersOf(g, g.pkgName[pkg])) {
             if (p.pkg === pkg || !this.marked.has(p.pkg))
                 continue;
-            problem.add('conflicts:', pkgVer(p.pkg));
+            problem.add('conflicts:', this.pkgVer(p.pkg));
         }
-        for (const d of pkg.provides) {
+        for (const d of listOf(g, pkg, PROVIDES)) {
             let once = true;
-            for (const p of d.name.providers) {
+            for (const p of providersOf(g, d.name)) {
                 const other = p.pkg;
                 if (!this.marked.has(other))
                     continue;
@@ -5979,29 +6494,32 @@ class FailureReport {
                     once = false;
                     continue;
                 }
-                problem.add('conflicts:', `${pkgVer(other)}[${formatDependency(d.dep)}]`);
+                problem.add('conflicts:', `${this.pkgVer(other)}[${formatDependency(d.dep)}]`);
             }
         }
     }
     /** The world and changeset dependencies that `pkg` breaks (or satisfies). */
     deps(problem, pkg, match) {
+        const g = this.graph;
         const key = match === SATISFIES ? 'satisfies:' : 'breaks:';
         for (const d of this.world) {
-            if (analyzeDep(null, d.dep, pkg) & match)
-                problem.add(key, depText(null, d.dep));
+            if (this.analyzeDep(NO_PKG, d.dep, pkg) & match) {
+                problem.add(key, this.depText(NO_PKG, d.dep));
+            }
         }
         const visited = new Set();
-        const names = [pkg.name, ...pkg.provides.map((d) => d.name)];
+        const names = [g.pkgName[pkg], ...listOf(g, pkg, PROVIDES).map((d) => d.name)];
         for (const name of names) {
-            for (const name0 of name.rdepends) {
-                for (const p0 of name0.providers) {
+            for (const name0 of reverseDepends(g, name)) {
+                for (const p0 of providersOf(g, name0)) {
                     const pkg0 = p0.pkg;
                     if (!this.marked.has(pkg0) || visited.has(pkg0))
                         continue;
                     visited.add(pkg0);
-                    for (const d0 of pkg0.depends) {
-                        if (analyzeDep(pkg0, d0.dep, pkg) & match)
-                            problem.add(key, depText(pkg0, d0.dep));
+                    for (const d0 of listOf(g, pkg0, DEPENDS)) {
+                        if (this.analyzeDep(pkg0, d0.dep, pkg) & match) {
+                            problem.add(key, this.depText(pkg0, d0.dep));
+                        }
                     }
                 }
             }
@@ -6012,35 +6530,37 @@ class FailureReport {
         this.analyzeDeps(this.world);
         for (const pkg of this.changeset) {
             this.analyzePackage(pkg);
-            this.analyzeDeps(pkg.depends);
+            this.analyzeDeps(listOf(this.graph, pkg, DEPENDS));
         }
         if (this.problems.length === 0) {
             this.problems.push('the solver found no consistent set of packages but no single cause');
         }
         return this.problems;
     }
-}
-/** apk's "provided by" list: a package name when all its versions provide the name, else name-version. */
-function providedBy(name) {
-    const refs = new Map();
-    for (const p of name.providers) {
-        const real = p.pkg.name;
-        refs.set(real, (refs.get(real) ?? 0) + 1);
-    }
-    const items = [];
-    for (const p of name.providers) {
-        const pkg = p.pkg;
-        const count = refs.get(pkg.name) ?? 0;
-        if (count === pkg.name.providers.length) {
-            items.push(pkg.name.name);
-            refs.set(pkg.name, 0);
+    /** apk's "provided by" list: a package name when all its versions provide the name, else name-version. */
+    providedBy(name) {
+        const g = this.graph;
+        const refs = new Map();
+        const providers = providersOf(g, name);
+        for (const p of providers) {
+            const real = g.pkgName[p.pkg];
+            refs.set(real, (refs.get(real) ?? 0) + 1);
         }
-        else if (count > 0) {
-            items.push(pkgVer(pkg));
-            refs.set(pkg.name, count - 1);
+        const items = [];
+        for (const p of providers) {
+            const own = g.pkgName[p.pkg];
+            const count = refs.get(own) ?? 0;
+            if (count === g.provStart[own + 1] - g.provStart[own]) {
+                items.push(g.names[own]);
+                refs.set(own, 0);
+            }
+            else if (count > 0) {
+                items.push(this.pkgVer(p.pkg));
+                refs.set(own, count - 1);
+            }
         }
+        return items;
     }
-    return items;
 }
 /** Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`. */
 function editDistance(a, b) {
@@ -6156,21 +6676,22 @@ function solve(world, packages, options) {
     for (;;) {
         solver.drainDirty();
         const name = solver.nextName();
-        if (name === undefined)
+        if (name < 0)
             break;
         solver.selectPackage(name);
     }
-    const changeset = generateChangeset(worldDeps, (pkg) => solver.markError(pkg));
+    const changeset = generateChangeset(graph, worldDeps, (pkg) => solver.markError(pkg));
     if (solver.errors > 0) {
         throw new UnsatisfiableError(explainFailure(graph, worldDeps, changeset));
     }
     const tags = new Map();
-    for (const pkg of changeset) {
+    const chosen = changeset.map((pkg) => graph.pkg(pkg));
+    changeset.forEach((pkg, i) => {
         const tag = packageTag(graph, pkg);
         if (tag !== 0)
-            tags.set(pkg.pkg, graph.tags[tag]);
-    }
-    return { packages: changeset.map((pkg) => pkg.pkg), tags };
+            tags.set(chosen[i], graph.tags[tag]);
+    });
+    return { packages: chosen, tags };
 }
 
 ;// CONCATENATED MODULE: ./src/apk/install/installed-db.ts
@@ -8583,7 +9104,7 @@ async function openRepositories(options) {
  * list (`so:libz.so.1`, `cmd:python3`, and paths: busybox-binsh has `p:/bin/sh`), in database
  * order, one per name, version and repository.
  */
-function providersOf(repos, name) {
+function engine_providersOf(repos, name) {
     const seen = new Set();
     const found = [];
     const graph = graphOf(repos.tables, repos.repositories, repos.arch);
@@ -9101,11 +9622,12 @@ __nccwpck_require__.d(__webpack_exports__, {
   Dd: () => (/* binding */ keepYoungGenerationSmall),
   Ko: () => (/* binding */ letGo),
   G2: () => (/* binding */ letGoAtOnce),
+  bQ: () => (/* binding */ letGoOfScanned),
   Ez: () => (/* binding */ mappedBuffer),
   iF: () => (/* binding */ shrinkHeap)
 });
 
-// UNUSED EXPORTS: COLLECT_AFTER, COLLECT_AT_ONCE, collectNow, collectionsRun
+// UNUSED EXPORTS: COLLECT_AFTER, COLLECT_AT_ONCE, COLLECT_WHILE_SCANNING, collectNow, collectionsRun
 
 ;// CONCATENATED MODULE: external "node:v8"
 const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
@@ -9185,6 +9707,26 @@ const COLLECT_AT_ONCE = 2 * 1024 * 1024;
  */
 function letGoAtOnce(bytes) {
     count(bytes, COLLECT_AT_ONCE);
+}
+/** Bytes of an index's text scanned between two collections (letGoOfScanned). */
+const COLLECT_WHILE_SCANNING = 4 * 1024 * 1024;
+let scanned = 0;
+/**
+ * Counts `bytes` of an index's inflated text that were scanned and let go of; every
+ * COLLECT_WHILE_SCANNING, a full collection. The pieces and what the scan leaves behind live
+ * through a few collections of the young generation while they are scanned, so they are moved
+ * to the old one, which V8 collects only once the index is read: community's index (7.5 MB of
+ * text) then held as much again, and the resolve peaked there on Node 24.
+ */
+function letGoOfScanned(bytes) {
+    if (!(bytes > 0))
+        return;
+    scanned += bytes;
+    if (scanned < COLLECT_WHILE_SCANNING)
+        return;
+    scanned = 0;
+    if (collectNow())
+        collections++;
 }
 /**
  * A collection that also gives back what V8 grew the heap by, its young generation above all:
