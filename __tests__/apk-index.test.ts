@@ -17,6 +17,7 @@ import type { RepoPackage, Repository, RepositoryIndex } from '../src/apk/types.
 import { buildApk } from './support/apk-builder.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { buildIndex, buildIndexFromText, buildRepository } from './support/repo-builder.js'
+import { END_OF_ARCHIVE, padding, tarHeader, type TarType } from './support/tar-writer.js'
 import { rejection } from './support/failures.js'
 import { haveShared, SHARED } from './support/shared.js'
 import { collectNow, collectionsRun } from '../src/released-memory.js'
@@ -270,6 +271,71 @@ describe('readApkindex on built repositories', () => {
     const error = await rejection(readApkindex(stripped, REPO, { keyring, allowUntrusted: true }))
     expect(error).toBeInstanceOf(FormatError)
     expect(error.message).toMatch(/no APKINDEX entry/)
+  })
+})
+
+describe('readApkindex on hostile containers', () => {
+  const C1 = 'Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA='
+  const C2 = 'Q1BBBBBBBBBBBBBBBBBBBBBBBBBBB='
+
+  function entry(name: string, data: Buffer, type: TarType = 'file', size = data.length): Buffer {
+    const header = tarHeader(
+      { name, type, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', size, mtime: 0 },
+      'gnu'
+    )
+    return Buffer.concat([header, data, padding(data.length)])
+  }
+
+  async function read(file: Buffer): Promise<RepositoryIndex> {
+    return readApkindex(file, REPO, { keyring: await Keyring.load({}), allowUntrusted: true })
+  }
+
+  it('takes a tar header that claims gigabytes for a hint only: a truncated entry, at once', async () => {
+    const lying = zlib.gzipSync(
+      entry('APKINDEX', Buffer.from(`C:${C1}\nP:a\nV:1-r0\n`), 'file', 0o77777777777)
+    )
+    const started = Date.now()
+    const error = await rejection(read(lying))
+    expect(error).toBeInstanceOf(FormatError)
+    expect(error.message).toMatch(/truncated/)
+    expect(Date.now() - started).toBeLessThan(2000)
+  })
+
+  it('reads the last APKINDEX entry, whatever is wrong with an earlier one', async () => {
+    const damaged = Buffer.from(`C:${C1}\nV:1-r0\n\n`)
+    const sound = Buffer.from(`C:${C2}\nP:b\nV:2-r0\n\n`)
+    const file = zlib.gzipSync(
+      Buffer.concat([entry('APKINDEX', damaged), entry('APKINDEX', sound), END_OF_ARCHIVE])
+    )
+    expect((await read(file)).packages.map((p) => p.name)).toEqual(['b'])
+    // The other way round, the damage is the last entry's, and counts.
+    const reversed = zlib.gzipSync(
+      Buffer.concat([entry('APKINDEX', sound), entry('APKINDEX', damaged), END_OF_ARCHIVE])
+    )
+    expect((await rejection(read(reversed))).message).toMatch(/stanza at line 1: no P:/)
+  })
+
+  it('names a damaged container before a damaged stanza, as when the index was read whole', async () => {
+    const file = Buffer.from(
+      zlib.gzipSync(
+        Buffer.concat([entry('APKINDEX', Buffer.from(`C:${C1}\nV:1\n\n`)), END_OF_ARCHIVE])
+      )
+    )
+    file[file.length - 8] ^= 0xff
+    const error = await rejection(read(file))
+    expect(error).toBeInstanceOf(FormatError)
+    expect(error.message).toMatch(/CRC mismatch/)
+  })
+
+  it('refuses an entry after the index whose data is cut short, as scanTar does', async () => {
+    const index = entry('APKINDEX', Buffer.from(`C:${C2}\nP:b\nV:2-r0\n\n`))
+    const cut = Buffer.concat([index, entry('later', Buffer.alloc(1000), 'dir', 5000)])
+    const error = await rejection(read(zlib.gzipSync(cut)))
+    expect(error).toBeInstanceOf(FormatError)
+    expect(error.message).toMatch(/truncated/)
+    // Cut in its padding only, it is accepted.
+    const padded = Buffer.concat([index, entry('later', Buffer.alloc(100), 'dir').subarray(0, 612)])
+    expect((await read(zlib.gzipSync(padded))).packages.map((p) => p.name)).toEqual(['b'])
   })
 })
 

@@ -79,6 +79,76 @@ function decode(bytes: Buffer, start: number, end: number): string {
   return bytes.toString(hasHighByte(bytes, start, end) ? 'utf8' : 'latin1', start, end)
 }
 
+/** A size hint (a tar header's) larger than this is taken as this. */
+const SIZE_HINT_CAP = 16 * 1024 * 1024
+/** Waiting pieces up to this size are kept as they are, and joined when a blank line comes. */
+const JOIN_ABOVE = 1024 * 1024
+
+/**
+ * The bytes of an unfinished stanza. Pieces are kept as they come; once they add up to more than
+ * JOIN_ABOVE (a stanza that goes on: a hostile index with no blank line), each one is copied
+ * into one buffer as large as what can still come, so the bytes are in memory once, not twice
+ * when they are finally joined.
+ */
+class Waiting {
+  private pieces: Buffer[] = []
+  private whole: Buffer | undefined
+  private length = 0
+
+  /** Adds a piece; `toCome`: how many bytes can still come after it. */
+  add(piece: Buffer, toCome: number): void {
+    if (this.whole === undefined && this.length + piece.length > JOIN_ABOVE) {
+      const size = Math.min(this.length + piece.length + toCome, INDEX_INFLATE_LIMIT)
+      const whole = Buffer.allocUnsafeSlow(Math.max(size, this.length + piece.length))
+      let at = 0
+      for (const held of this.pieces) at += held.copy(whole, at)
+      this.pieces = []
+      this.whole = whole
+    }
+    if (this.whole === undefined) this.pieces.push(piece)
+    else this.append(piece)
+    this.length += piece.length
+  }
+
+  private append(piece: Buffer): void {
+    let whole = this.whole as Buffer
+    if (this.length + piece.length > whole.length) {
+      // More came than was said: grown, a rare copy.
+      const larger = Buffer.allocUnsafeSlow(Math.ceil((this.length + piece.length) * 1.5))
+      whole.copy(larger, 0, 0, this.length)
+      whole = larger
+      this.whole = larger
+    }
+    piece.copy(whole, this.length)
+  }
+
+  endsLine(): boolean {
+    if (this.length === 0) return false
+    if (this.whole !== undefined) return this.whole[this.length - 1] === NEWLINE
+    const last = this.pieces[this.pieces.length - 1]
+    return last[last.length - 1] === NEWLINE
+  }
+
+  /** Everything waiting, then `head`, as one buffer; nothing waits after. */
+  take(head: Buffer): Buffer {
+    let bytes: Buffer
+    if (this.whole !== undefined) {
+      this.append(head)
+      bytes = (this.whole as Buffer).subarray(0, this.length + head.length)
+    } else if (this.pieces.length === 0) {
+      bytes = head
+    } else if (this.pieces.length === 1 && head.length === 0) {
+      bytes = this.pieces[0]
+    } else {
+      bytes = Buffer.concat([...this.pieces, head])
+    }
+    this.pieces = []
+    this.whole = undefined
+    this.length = 0
+    return bytes
+  }
+}
+
 /**
  * One pass over the index bytes, reading what the solver needs of every stanza (C P V A I k D p
  * i) into a PackageTable, and the rest (S T U L o m t c) into IndexDetails, for when a package is
@@ -115,8 +185,10 @@ class IndexScanner {
 
   /** The buffer being scanned: one piece of the index after another. */
   private bytes: Buffer = Buffer.alloc(0)
-  /** Pieces after the last blank line: an unfinished stanza, scanned with what comes next. */
-  private held: Buffer[] = []
+  /** Bytes after the last blank line: an unfinished stanza, scanned with what comes next. */
+  private readonly waiting = new Waiting()
+  /** Bytes received so far. */
+  private received = 0
   private inStanza = false
   private firstLine = 0
   private lineNo = 0
@@ -127,13 +199,15 @@ class IndexScanner {
    */
   constructor(
     private readonly repository: Repository,
-    expected: number
+    private readonly expected: number
   ) {
+    // What a tar header says is only a hint, capped: a lying one must not reserve gigabytes.
+    const hint = Math.min(expected, SIZE_HINT_CAP)
     // Sized for Alpine's indexes, which hold one distinct value (a name, version or arch, of a
     // P V A line or of a token) per 150-165 bytes, 15-16 bytes each, and one distinct token per
     // 190-215 bytes, 22-24 bytes each; an index outside that grows them.
-    this.valueKeys = new ByteKeys(expected / 155, 16)
-    this.tokenKeys = new ByteKeys(expected / 185, 24)
+    this.valueKeys = new ByteKeys(hint / 155, 16)
+    this.tokenKeys = new ByteKeys(hint / 185, 24)
     this.details = new IndexDetailsBuilder()
     const made = this.madeDetails
     // Set when the scan ends, before anyone has the table.
@@ -323,29 +397,24 @@ class IndexScanner {
    * copied out of one buffer). Waiting pieces are joined once, when a blank line comes.
    */
   push(piece: Buffer): void {
+    this.received += piece.length
     let cut = piece.lastIndexOf(STANZA_END)
     if (cut >= 0) cut += STANZA_END.length
-    else if (piece[0] === NEWLINE && this.heldEndsLine()) cut = 1
+    else if (piece[0] === NEWLINE && this.waiting.endsLine()) cut = 1
     if (cut < 0) {
-      this.held.push(piece)
+      this.waiting.add(piece, Math.max(0, this.expected - this.received))
       return
     }
-    const head = piece.subarray(0, cut)
-    const bytes = this.held.length === 0 ? head : Buffer.concat([...this.held, head])
-    this.held = cut < piece.length ? [piece.subarray(cut)] : []
+    const bytes = this.waiting.take(piece.subarray(0, cut))
+    if (cut < piece.length) {
+      this.waiting.add(piece.subarray(cut), Math.max(0, this.expected - this.received))
+    }
     this.scan(bytes)
-  }
-
-  private heldEndsLine(): boolean {
-    const last = this.held[this.held.length - 1]
-    return last !== undefined && last[last.length - 1] === NEWLINE
   }
 
   /** The index ended: reads what is left, and returns the table. */
   end(): PackageTable {
-    const rest = Buffer.concat(this.held)
-    this.held = []
-    this.scan(rest)
+    this.scan(this.waiting.take(Buffer.alloc(0)))
     this.bytes = Buffer.alloc(0)
     this.madeDetails.details = this.details.finish()
     this.table.seal()
@@ -656,7 +725,8 @@ async function readIndexStream(
   let description = ''
   let table: PackageTable | undefined
   let textBytes = 0
-  // A damaged stanza is the index's text at fault, not its container: its error passes as it is.
+  // A damaged stanza is the index's text at fault, not its container: its error passes as it is,
+  // once the container has been read whole and found sound.
   let stanzaError: unknown
   const startsIndex = (entry: TarEntry, at: number): boolean => {
     if (!first || entry.name.startsWith('.SIGN.')) return first
@@ -679,23 +749,30 @@ async function readIndexStream(
         }
       }
       if (entry.name !== 'APKINDEX') return DISCARD
+      // The last APKINDEX counts: one after this one replaces its table, or its error.
       const scanner = new IndexScanner(repository, entry.size)
-      const stanzas = <T>(read: () => T): T => {
-        try {
-          return read()
-        } catch (error) {
-          stanzaError = error
-          throw error
-        }
-      }
+      table = undefined
+      stanzaError = undefined
+      let failed = false
       return {
         write: (piece) => {
-          stanzas(() => scanner.push(piece))
+          if (failed) return
+          try {
+            scanner.push(piece)
+          } catch (error) {
+            failed = true
+            stanzaError = error
+          }
           letGoOfScanned(piece.length)
         },
         close: () => {
-          table = stanzas(() => scanner.end())
-          textBytes = entry.size
+          if (failed) return
+          try {
+            table = scanner.end()
+            textBytes = entry.size
+          } catch (error) {
+            stanzaError = error
+          }
         }
       }
     },
@@ -711,9 +788,9 @@ async function readIndexStream(
     reader.end()
     if (first) throw new FormatError('it holds no APKINDEX entry')
   } catch (error) {
-    if (stanzaError !== undefined) throw stanzaError
     throw error instanceof FormatError ? indexFormatError(repository, error) : error
   }
+  if (stanzaError !== undefined) throw stanzaError
   if (table === undefined) {
     throw new FormatError(
       `index of ${repository.url} has no APKINDEX entry; it is not a package index. Check the repository URL.`

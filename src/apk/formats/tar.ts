@@ -337,6 +337,8 @@ export class TarStreamReader {
   private pending = freshPending()
   private meta?: { typeflag: string; size: number }
   private body?: { entry: TarEntry; sink: TarBodySink; at: number }
+  /** The entry whose data is being skipped, and the padding after that data. */
+  private skipped?: { at: number; padding: number }
   readonly globalHeaders: number[] = []
 
   constructor(private readonly handlers: TarStreamHandlers) {}
@@ -364,6 +366,13 @@ export class TarStreamReader {
 
   /** The stream ended: fails on a cut entry or a partial block. */
   end(): { ended: boolean } {
+    // The data of an entry skipped (a directory's, a global header's) counts as scanTar counts
+    // it; only the padding after it may be cut.
+    if (this.state === 'skip' && this.skipped !== undefined && this.left > this.skipped.padding) {
+      throw new FormatError(
+        `tar entry at byte ${this.skipped.at}: truncated (its data is cut short)`
+      )
+    }
     if (this.state === 'body' || this.state === 'meta') {
       const at = this.body?.at ?? this.pos - this.heldBytes - BLOCK
       throw new FormatError(`tar entry at byte ${at}: truncated (its data is cut short)`)
@@ -382,16 +391,18 @@ export class TarStreamReader {
   }
 
   private expectHeader(): void {
+    this.skipped = undefined
     this.state = this.zeroBlocks >= 2 ? 'ended' : 'header'
     this.left = BLOCK
   }
 
-  /** Skips `size` bytes of data plus the padding to the next block. */
-  private skip(size: number): void {
+  /** Skips `size` bytes of data plus the padding to the next block; `at`: the entry's header. */
+  private skip(size: number, at: number): void {
     const span = Math.ceil(size / BLOCK) * BLOCK
     if (span === 0) return this.expectHeader()
     this.state = 'skip'
     this.left = span
+    this.skipped = { at, padding: span - size }
   }
 
   private complete(): void {
@@ -422,7 +433,7 @@ export class TarStreamReader {
       this.pending = freshPending()
       if (type !== 'file') {
         this.handlers.entry(entry, at)
-        return this.skip(numbers.size)
+        return this.skip(numbers.size, at)
       }
       this.body = { entry, sink: this.handlers.body(entry, at), at }
       this.state = 'body'
@@ -441,7 +452,7 @@ export class TarStreamReader {
       return
     }
     if (typeflag === 'g') this.globalHeaders.push(at)
-    this.skip(numbers.size)
+    this.skip(numbers.size, at)
   }
 
   private completeMeta(block: Buffer): void {
@@ -464,6 +475,7 @@ export class TarStreamReader {
     this.handlers.entry(body.entry, body.at)
     const padding = (BLOCK - (body.entry.size % BLOCK)) % BLOCK
     if (padding === 0) return this.expectHeader()
+    this.skipped = undefined
     this.state = 'skip'
     this.left = padding
   }
