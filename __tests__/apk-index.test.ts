@@ -522,6 +522,19 @@ describe('the table of an index keeps nothing of its bytes', () => {
     expect(table.all().map((p) => p.name)).toEqual(['one'])
   })
 
+  it("keeps a large index's details deflated, and makes its packages whole from them", () => {
+    const text = indexText(20_000)
+    expect(text.length).toBeGreaterThan(4 * 1024 * 1024)
+    const table = readIndexTable(Buffer.from(text, 'utf8'), REPO)
+    const stanzas = text.split('\n\n')
+    // Rows far apart and next to each other, in blocks one after another and back again.
+    for (const row of [0, 7, 19_999, 1, 8, 10_000, 10_001, 2, 19_998, 7]) {
+      const [alone] = parseApkindexText(`${stanzas[row]}\n\n`, REPO)
+      expect(table.package(row)).toEqual(alone)
+    }
+    expect(table.package(7).description).toHaveLength(1_500_000)
+  })
+
   it('has what it scanned collected every 4 MiB of text while a large index inflates', async () => {
     const key = generateSigningKey()
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-index-scanned-'))

@@ -3,8 +3,10 @@
  * URL, licence, origin, maintainer, build time, commit), kept apart from the index so that its
  * bytes can go once it is read. They are half an index's bytes, and they sit together in a
  * stanza (apk writes S I T U L o m t c in a row): each stanza's run of them, from the first to
- * the last, is copied once, as it is, into blocks of a megabyte.
+ * the last, is copied once, as it is, into blocks of a megabyte (of 64 KiB, deflated, for a large
+ * index).
  */
+import * as zlib from 'node:zlib'
 
 /** The letters kept. */
 const KEPT = new Uint8Array(128)
@@ -16,14 +18,30 @@ export function isDetailLetter(letter: number): boolean {
 
 /** A block's size: runs are copied into blocks this large (a longer run gets its own). */
 const BLOCK = 1024 * 1024
+/** A packed block's size before it is deflated: small, so that making one package whole is quick. */
+const PACKED_BLOCK = 64 * 1024
 
 /** The kept lines of every package of one index, in table row order. */
 export class IndexDetails {
+  private lastBlock = -1
+  private lastBytes: Buffer | undefined
+
   constructor(
     private readonly blocks: Buffer[],
     /** Per row: the block of its run (-1: none), where the run starts, where it ends. */
-    private readonly rows: Int32Array
+    private readonly rows: Int32Array,
+    /** Whether the blocks are deflated (raw deflate), each on its own. */
+    private readonly packed = false
   ) {}
+
+  private bytesOf(block: number): Buffer {
+    if (!this.packed) return this.blocks[block]
+    if (this.lastBlock !== block) {
+      this.lastBytes = zlib.inflateRawSync(this.blocks[block])
+      this.lastBlock = block
+    }
+    return this.lastBytes as Buffer
+  }
 
   /**
    * Calls `each` with the letter and the value's bytes [start, end) of each line of row `row`'s
@@ -32,7 +50,7 @@ export class IndexDetails {
   lines(row: number, each: (letter: number, bytes: Buffer, start: number, end: number) => void) {
     const block = this.rows[row * 3]
     if (block < 0) return
-    const bytes = this.blocks[block]
+    const bytes = this.bytesOf(block)
     const last = this.rows[row * 3 + 2]
     let pos = this.rows[row * 3 + 1]
     while (pos < last) {
@@ -44,7 +62,12 @@ export class IndexDetails {
   }
 }
 
-/** Gathers the kept lines while an index is scanned, stanza by stanza. */
+/**
+ * Gathers the kept lines while an index is scanned, stanza by stanza. With `pack` (a large
+ * index), each block is deflated as soon as it is full (zlib level 1, on this thread: on the
+ * thread pool, zlib's memory stays in arenas of its threads), into a fifth of its size or so,
+ * and the block is filled again.
+ */
 export class IndexDetailsBuilder {
   private readonly blocks: Buffer[] = []
   private block: Buffer | undefined
@@ -52,6 +75,8 @@ export class IndexDetailsBuilder {
   private readonly rows: number[] = []
   private first = -1
   private last = -1
+
+  constructor(private readonly pack = false) {}
 
   /** Forgets the lines of the stanza read before. */
   startStanza(): void {
@@ -73,18 +98,37 @@ export class IndexDetailsBuilder {
     }
     const length = this.last - this.first
     if (this.block === undefined || this.used + length > this.block.length) {
-      this.block = Buffer.allocUnsafeSlow(Math.max(BLOCK, length))
-      this.blocks.push(this.block)
+      this.close()
+      const size = this.pack ? PACKED_BLOCK : BLOCK
+      if (this.block === undefined || !this.pack || length > size) {
+        this.block = Buffer.allocUnsafeSlow(Math.max(size, length))
+      }
+      if (!this.pack) this.blocks.push(this.block)
       this.used = 0
     }
     bytes.copy(this.block, this.used, this.first, this.last)
-    this.rows.push(this.blocks.length - 1, this.used, this.used + length)
+    // A packed block gets its number once it is closed: the one after the last closed.
+    this.rows.push(this.blocks.length - (this.pack ? 0 : 1), this.used, this.used + length)
     this.used += length
+  }
+
+  /** Packs the block being filled, if there is one and blocks are packed. */
+  private close(): void {
+    if (!this.pack || this.block === undefined || this.used === 0) return
+    this.blocks.push(
+      Buffer.from(zlib.deflateRawSync(this.block.subarray(0, this.used), { level: 1 }))
+    )
+    this.used = 0
   }
 
   /** What was gathered; the last block cut to what it holds. Nothing points into the index. */
   finish(): IndexDetails {
     const blocks = this.blocks
+    if (this.pack) {
+      this.close()
+      this.block = undefined
+      return new IndexDetails(blocks, Int32Array.from(this.rows), true)
+    }
     if (blocks.length > 0) {
       const exact = Buffer.allocUnsafeSlow(this.used)
       ;(this.block as Buffer).copy(exact, 0, 0, this.used)
