@@ -70,26 +70,19 @@ function archFits(pkgArch: string | undefined, arch: string): boolean {
   return pkgArch === undefined || pkgArch === '' || pkgArch === arch || pkgArch === 'noarch'
 }
 
-/** A typed array of at least `size` entries, its first `used` kept. */
-function withRoom<T extends Int32Array | Float64Array>(array: T, used: number, size: number): T {
-  if (size <= array.length) return array
-  const larger = new (array.constructor as new (n: number) => T)(Math.max(size, array.length * 2))
-  larger.set(array.subarray(0, used))
-  return larger
-}
-
 /**
  * Lists per owner built by appending, as chains in typed arrays (a list per owner would be an
- * object and spare room each), then laid out as ranges of one array by `ranges`.
+ * object and spare room each), then laid out as ranges of one array by `ranges`. Made with room
+ * for all the owners and entries the build can add: it knows them before it starts.
  */
 class Chains {
-  head: Int32Array
-  tail: Int32Array
-  next: Int32Array
-  value: Int32Array
-  count = 0
+  private readonly head: Int32Array
+  private readonly tail: Int32Array
+  private readonly next: Int32Array
+  private readonly value: Int32Array
+  private count = 0
 
-  /** Room for `owners` owners and `entries` entries, which the build knows before it starts. */
+  /** Room for owners 0 to `owners` - 1 and for `entries` entries. */
   constructor(owners: number, entries: number) {
     this.head = new Int32Array(Math.max(owners, 1)).fill(-1)
     this.tail = new Int32Array(Math.max(owners, 1)).fill(-1)
@@ -97,38 +90,23 @@ class Chains {
     this.value = new Int32Array(Math.max(entries, 1))
   }
 
-  append(owner: number, value: number): number {
-    if (owner >= this.head.length) {
-      const size = Math.max(owner + 1, this.head.length * 2)
-      const grow = (a: Int32Array) => {
-        const larger = new Int32Array(size).fill(-1)
-        larger.set(a)
-        return larger
-      }
-      this.head = grow(this.head)
-      this.tail = grow(this.tail)
-    }
+  append(owner: number, value: number): void {
     const at = this.count++
-    this.next = withRoom(this.next, at, at + 1)
-    this.value = withRoom(this.value, at, at + 1)
     this.next[at] = -1
     this.value[at] = value
     const last = this.tail[owner]
     if (last < 0) this.head[owner] = at
     else this.next[last] = at
     this.tail[owner] = at
-    return at
   }
 
   /** The last value appended for `owner`, or -1. */
   last(owner: number): number {
-    if (owner >= this.tail.length) return -1
     const at = this.tail[owner]
     return at < 0 ? -1 : this.value[at]
   }
 
   includes(owner: number, value: number): boolean {
-    if (owner >= this.head.length) return false
     for (let at = this.head[owner]; at >= 0; at = this.next[at]) {
       if (this.value[at] === value) return true
     }
@@ -147,9 +125,7 @@ class Chains {
     let k = 0
     for (let owner = 0; owner < owners; owner++) {
       start[owner] = k
-      if (owner < this.head.length) {
-        for (let at = this.head[owner]; at >= 0; at = this.next[at]) values[k++] = this.value[at]
-      }
+      for (let at = this.head[owner]; at >= 0; at = this.next[at]) values[k++] = this.value[at]
     }
     start.fill(k, owners)
     return { start, values }
