@@ -21,7 +21,6 @@ import * as vm from 'node:vm'
 export const COLLECT_AFTER = 32 * 1024 * 1024
 
 let collect: (() => void) | null | undefined
-let pending = 0
 let collections = 0
 
 /** V8's full collection, or null where it cannot be had. */
@@ -48,15 +47,23 @@ function collector(): (() => void) | null {
 
 /** Counts `bytes` of Buffers let go of; collects once COLLECT_AFTER have added up. */
 export function letGo(bytes: number): void {
-  count(bytes, COLLECT_AFTER)
+  count(letGone, bytes, COLLECT_AFTER)
 }
 
-/** Adds `bytes` to what waits; collects once that comes to `limit`. */
-function count(bytes: number, limit: number): void {
+/** Bytes counted since a tally's last collection. */
+interface Tally {
+  pending: number
+}
+
+/** What letGo and letGoAtOnce counted, together. */
+const letGone: Tally = { pending: 0 }
+
+/** Adds `bytes` to what `tally` waits for; collects once that comes to `limit`. */
+function count(tally: Tally, bytes: number, limit: number): void {
   if (!(bytes > 0)) return
-  pending += bytes
-  if (pending < limit) return
-  pending = 0
+  tally.pending += bytes
+  if (tally.pending < limit) return
+  tally.pending = 0
   if (collectNow()) collections++
 }
 
@@ -70,13 +77,14 @@ export const COLLECT_AT_ONCE = 2 * 1024 * 1024
  * else they would wait under what that step builds, as live as ever to the system.
  */
 export function letGoAtOnce(bytes: number): void {
-  count(bytes, COLLECT_AT_ONCE)
+  count(letGone, bytes, COLLECT_AT_ONCE)
 }
 
 /** Bytes of an index's text scanned between two collections (letGoOfScanned). */
 export const COLLECT_WHILE_SCANNING = 4 * 1024 * 1024
 
-let scanned = 0
+/** What letGoOfScanned counted: apart from letGo's, whose limit is much higher. */
+const scanned: Tally = { pending: 0 }
 
 /**
  * Counts `bytes` of an index's inflated text that were scanned and let go of; every
@@ -86,11 +94,7 @@ let scanned = 0
  * text) then held as much again, and the resolve peaked there on Node 24.
  */
 export function letGoOfScanned(bytes: number): void {
-  if (!(bytes > 0)) return
-  scanned += bytes
-  if (scanned < COLLECT_WHILE_SCANNING) return
-  scanned = 0
-  if (collectNow()) collections++
+  count(scanned, bytes, COLLECT_WHILE_SCANNING)
 }
 
 /**
@@ -154,7 +158,10 @@ export function keepYoungGenerationSmall(): void {
   v8.setFlagsFromString(SMALL_YOUNG_GENERATION)
 }
 
-/** How many collections letGo, letGoAtOnce and shrinkHeap have run (for tests and the bench). */
+/**
+ * How many collections letGo, letGoAtOnce, letGoOfScanned and shrinkHeap have run (for tests and
+ * the bench).
+ */
 export function collectionsRun(): number {
   return collections
 }
