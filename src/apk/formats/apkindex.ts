@@ -364,9 +364,9 @@ class IndexScanner {
     this.details.startStanza()
   }
 
-  private finishStanza(firstLine: number): void {
+  private finishStanza(): void {
     const seen = this.seen
-    const where = () => `index of ${this.repository.url}, stanza at line ${firstLine}`
+    const where = () => `index of ${this.repository.url}, stanza at line ${this.firstLine}`
     if (!this.name || !this.version) {
       throw new FormatError(`${where()}: no P: (name) or V: (version) line; the index is damaged.`)
     }
@@ -406,14 +406,19 @@ class IndexScanner {
     if (cut >= 0) cut += STANZA_END.length
     else if (piece[0] === NEWLINE && this.waiting.endsLine()) cut = 1
     if (cut < 0) {
-      this.waiting.add(piece, Math.max(0, this.expected - this.received))
+      this.waiting.add(piece, this.toCome())
       return
     }
     const bytes = this.waiting.take(piece.subarray(0, cut))
     if (cut < piece.length) {
-      this.waiting.add(piece.subarray(cut), Math.max(0, this.expected - this.received))
+      this.waiting.add(piece.subarray(cut), this.toCome())
     }
     this.scan(bytes)
+  }
+
+  /** How many bytes of the index can still come, as far as its size is known. */
+  private toCome(): number {
+    return Math.max(0, this.expected - this.received)
   }
 
   /** The index ended: reads what is left, and returns the table. */
@@ -437,7 +442,7 @@ class IndexScanner {
       const start = pos
       pos = end + 1
       if (end - start < 2) {
-        if (this.inStanza) this.finishStanza(this.firstLine)
+        if (this.inStanza) this.finishStanza()
         this.inStanza = false
         continue
       }
