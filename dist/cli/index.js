@@ -2310,9 +2310,9 @@ class IndexScanner {
         this.installIf.length = 0;
         this.details.startStanza();
     }
-    finishStanza(firstLine) {
+    finishStanza() {
         const seen = this.seen;
-        const where = () => `index of ${this.repository.url}, stanza at line ${firstLine}`;
+        const where = () => `index of ${this.repository.url}, stanza at line ${this.firstLine}`;
         if (!this.name || !this.version) {
             throw new errors_FormatError(`${where()}: no P: (name) or V: (version) line; the index is damaged.`);
         }
@@ -2347,14 +2347,18 @@ class IndexScanner {
         else if (piece[0] === NEWLINE && this.waiting.endsLine())
             cut = 1;
         if (cut < 0) {
-            this.waiting.add(piece, Math.max(0, this.expected - this.received));
+            this.waiting.add(piece, this.toCome());
             return;
         }
         const bytes = this.waiting.take(piece.subarray(0, cut));
         if (cut < piece.length) {
-            this.waiting.add(piece.subarray(cut), Math.max(0, this.expected - this.received));
+            this.waiting.add(piece.subarray(cut), this.toCome());
         }
         this.scan(bytes);
+    }
+    /** How many bytes of the index can still come, as far as its size is known. */
+    toCome() {
+        return Math.max(0, this.expected - this.received);
     }
     /** The index ended: reads what is left, and returns the table. */
     end() {
@@ -2378,7 +2382,7 @@ class IndexScanner {
             pos = end + 1;
             if (end - start < 2) {
                 if (this.inStanza)
-                    this.finishStanza(this.firstLine);
+                    this.finishStanza();
                 this.inStanza = false;
                 continue;
             }
@@ -5105,17 +5109,10 @@ function normalizeTag(tag) {
 function archFits(pkgArch, arch) {
     return pkgArch === undefined || pkgArch === '' || pkgArch === arch || pkgArch === 'noarch';
 }
-/** A typed array of at least `size` entries, its first `used` kept. */
-function withRoom(array, used, size) {
-    if (size <= array.length)
-        return array;
-    const larger = new array.constructor(Math.max(size, array.length * 2));
-    larger.set(array.subarray(0, used));
-    return larger;
-}
 /**
  * Lists per owner built by appending, as chains in typed arrays (a list per owner would be an
- * object and spare room each), then laid out as ranges of one array by `ranges`.
+ * object and spare room each), then laid out as ranges of one array by `ranges`. Made with room
+ * for all the owners and entries the build can add: it knows them before it starts.
  */
 class Chains {
     head;
@@ -5123,7 +5120,7 @@ class Chains {
     next;
     value;
     count = 0;
-    /** Room for `owners` owners and `entries` entries, which the build knows before it starts. */
+    /** Room for owners 0 to `owners` - 1 and for `entries` entries. */
     constructor(owners, entries) {
         this.head = new Int32Array(Math.max(owners, 1)).fill(-1);
         this.tail = new Int32Array(Math.max(owners, 1)).fill(-1);
@@ -5131,19 +5128,7 @@ class Chains {
         this.value = new Int32Array(Math.max(entries, 1));
     }
     append(owner, value) {
-        if (owner >= this.head.length) {
-            const size = Math.max(owner + 1, this.head.length * 2);
-            const grow = (a) => {
-                const larger = new Int32Array(size).fill(-1);
-                larger.set(a);
-                return larger;
-            };
-            this.head = grow(this.head);
-            this.tail = grow(this.tail);
-        }
         const at = this.count++;
-        this.next = withRoom(this.next, at, at + 1);
-        this.value = withRoom(this.value, at, at + 1);
         this.next[at] = -1;
         this.value[at] = value;
         const last = this.tail[owner];
@@ -5152,18 +5137,13 @@ class Chains {
         else
             this.next[last] = at;
         this.tail[owner] = at;
-        return at;
     }
     /** The last value appended for `owner`, or -1. */
     last(owner) {
-        if (owner >= this.tail.length)
-            return -1;
         const at = this.tail[owner];
         return at < 0 ? -1 : this.value[at];
     }
     includes(owner, value) {
-        if (owner >= this.head.length)
-            return false;
         for (let at = this.head[owner]; at >= 0; at = this.next[at]) {
             if (this.value[at] === value)
                 return true;
@@ -5179,10 +5159,8 @@ class Chains {
         let k = 0;
         for (let owner = 0; owner < owners; owner++) {
             start[owner] = k;
-            if (owner < this.head.length) {
-                for (let at = this.head[owner]; at >= 0; at = this.next[at])
-                    values[k++] = this.value[at];
-            }
+            for (let at = this.head[owner]; at >= 0; at = this.next[at])
+                values[k++] = this.value[at];
         }
         start.fill(k, owners);
         return { start, values };
@@ -9800,7 +9778,6 @@ const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 /** Bytes let go of between two collections. */
 const COLLECT_AFTER = 32 * 1024 * 1024;
 let collect;
-let pending = 0;
 let collections = 0;
 /** V8's full collection, or null where it cannot be had. */
 function collector() {
@@ -9829,16 +9806,18 @@ function collector() {
 }
 /** Counts `bytes` of Buffers let go of; collects once COLLECT_AFTER have added up. */
 function letGo(bytes) {
-    count(bytes, COLLECT_AFTER);
+    count(letGone, bytes, COLLECT_AFTER);
 }
-/** Adds `bytes` to what waits; collects once that comes to `limit`. */
-function count(bytes, limit) {
+/** What letGo and letGoAtOnce counted, together. */
+const letGone = { pending: 0 };
+/** Adds `bytes` to what `tally` waits for; collects once that comes to `limit`. */
+function count(tally, bytes, limit) {
     if (!(bytes > 0))
         return;
-    pending += bytes;
-    if (pending < limit)
+    tally.pending += bytes;
+    if (tally.pending < limit)
         return;
-    pending = 0;
+    tally.pending = 0;
     if (collectNow())
         collections++;
 }
@@ -9851,11 +9830,12 @@ const COLLECT_AT_ONCE = 2 * 1024 * 1024;
  * else they would wait under what that step builds, as live as ever to the system.
  */
 function letGoAtOnce(bytes) {
-    count(bytes, COLLECT_AT_ONCE);
+    count(letGone, bytes, COLLECT_AT_ONCE);
 }
 /** Bytes of an index's text scanned between two collections (letGoOfScanned). */
 const COLLECT_WHILE_SCANNING = 4 * 1024 * 1024;
-let scanned = 0;
+/** What letGoOfScanned counted: apart from letGo's, whose limit is much higher. */
+const scanned = { pending: 0 };
 /**
  * Counts `bytes` of an index's inflated text that were scanned and let go of; every
  * COLLECT_WHILE_SCANNING, a full collection. The pieces and what the scan leaves behind live
@@ -9864,14 +9844,7 @@ let scanned = 0;
  * text) then held as much again, and the resolve peaked there on Node 24.
  */
 function letGoOfScanned(bytes) {
-    if (!(bytes > 0))
-        return;
-    scanned += bytes;
-    if (scanned < COLLECT_WHILE_SCANNING)
-        return;
-    scanned = 0;
-    if (collectNow())
-        collections++;
+    count(scanned, bytes, COLLECT_WHILE_SCANNING);
 }
 /**
  * A collection that also gives back what V8 grew the heap by, its young generation above all:
@@ -9927,7 +9900,10 @@ const SMALL_YOUNG_GENERATION = '--semi-space-growth-factor=1';
 function keepYoungGenerationSmall() {
     external_node_v8_namespaceObject.setFlagsFromString(SMALL_YOUNG_GENERATION);
 }
-/** How many collections letGo, letGoAtOnce and shrinkHeap have run (for tests and the bench). */
+/**
+ * How many collections letGo, letGoAtOnce, letGoOfScanned and shrinkHeap have run (for tests and
+ * the bench).
+ */
 function collectionsRun() {
     return collections;
 }
