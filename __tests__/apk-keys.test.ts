@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -57,6 +58,16 @@ describe('Keyring.load', () => {
     const keyring = await Keyring.load({ keysDir })
     expect(keyring.pemOf(a.name)).toBe(a.publicKeyPem)
     expect(keyring.pemOf(a.name)).not.toMatch(/PRIVATE KEY|our signing key|trailing/)
+  })
+
+  it('passes over a FIFO and a file far larger than a key in a keys dir, without reading them', async () => {
+    const a = generateSigningKey()
+    const keysDir = writeKeysDir(path.join(dir, 'keys'), [a])
+    // Read, the FIFO would never end (nobody writes to it) and the large file would be held whole.
+    execFileSync('mkfifo', [path.join(keysDir, 'pipe.rsa.pub')])
+    fs.writeFileSync(path.join(keysDir, 'large.rsa.pub'), a.publicKeyPem + 'x'.repeat(1024 * 1024))
+    const keyring = await Keyring.load({ keysDir })
+    expect(keyring.names()).toEqual([a.name])
   })
 
   it('loads several keys dirs, each with files and folders that are not keys', async () => {
