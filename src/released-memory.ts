@@ -67,8 +67,12 @@ function count(tally: Tally, bytes: number, limit: number): void {
   if (collectNow()) collections++
 }
 
-/** Bytes let go of at once that are worth a collection of their own (letGoAtOnce). */
-export const COLLECT_AT_ONCE = 2 * 1024 * 1024
+/**
+ * Bytes let go of at once that are worth a collection of their own (letGoAtOnce). A full
+ * collection then takes 8-10 ms, a twentieth of a cold resolve on v3.22 main, whose index (2.8
+ * MB read) is far from making the peak; main + community's (12 MiB) are collected.
+ */
+export const COLLECT_AT_ONCE = 8 * 1024 * 1024
 
 /**
  * Counts `bytes` of Buffers let go of together, at a moment when the next step is about to build
@@ -144,17 +148,27 @@ export function mappedBuffer(size: number): Buffer {
 /** V8's growth factor of the young generation, 1: it keeps the size it starts with. */
 const SMALL_YOUNG_GENERATION = '--semi-space-growth-factor=1'
 
+let youngGenerationKept = false
+
 /**
- * Keeps V8's young generation at the size it starts with (1 MiB), for the rest of the process:
- * the action and the command line call this first thing, before it has grown. V8 grows it while
- * most objects outlive their first collection, as nearly all do while an index is read and its
- * solver graph made (up to 32 MiB on Node 20 and 64 MiB on Node 24), and then keeps it at that
- * size through the install and the image. Kept small, reading main + community's indexes peaks
- * at 115 MiB instead of 145 on Node 20 (129 instead of 159 on Node 24) in the same time, and the
- * real build at 109 instead of 137 (130 instead of 147) in 1.03-1.04× the time: it collects more
- * often.
+ * Keeps V8's young generation at the size it has (1 MiB, as Node starts), for the rest of the
+ * process. V8 grows it while most objects outlive their first collection, as nearly all do while
+ * an index is read and its solver graph made (up to 32 MiB on Node 20 and 64 MiB on Node 24),
+ * and then keeps it at that size through the install and the image. Kept small, reading main +
+ * community's indexes peaks at 115 MiB instead of 145 on Node 20 (129 instead of 159 on Node
+ * 24) in the same time, and the real build at 109 instead of 137 (130 instead of 147) in
+ * 1.03-1.04× the time: it collects more often.
+ *
+ * readApkindex calls this as an index starts to be read, the first of what grows it; not the
+ * entry points as they start. Setting a V8 flag changes V8's hash of its flags, and every one of
+ * Node's built-in modules loaded after that is compiled anew instead of from the code cache Node
+ * ships it with: zlib, crypto, fs/promises, os and stream took 10 ms instead of 3 to load, https
+ * 13 instead of 4 (on Node 20 and on Node 24 alike). By the time an index is read, the program
+ * has loaded what it uses.
  */
 export function keepYoungGenerationSmall(): void {
+  if (youngGenerationKept) return
+  youngGenerationKept = true
   v8.setFlagsFromString(SMALL_YOUNG_GENERATION)
 }
 

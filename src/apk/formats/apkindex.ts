@@ -10,7 +10,7 @@ import { ApkError, FormatError, IndexSignatureError, UntrustedKeyError } from '.
 import { GzipLimitError, readGzipMember, streamGzipMembers, type MemberPlace } from './gzip.js'
 import type { Keyring } from '../keys/keyring.js'
 import { leadingUint } from './pkginfo.js'
-import { letGoOfScanned } from '../../released-memory.js'
+import { keepYoungGenerationSmall, letGoOfScanned } from '../../released-memory.js'
 import { ByteKeys } from './byte-keys.js'
 import { IndexDetails, IndexDetailsBuilder, isDetailLetter } from './index-details.js'
 import { parseSignatureName, verifyRsaSignature, type SignatureAlgorithm } from './signature.js'
@@ -814,6 +814,8 @@ export async function readApkindex(
   repository: Repository,
   options: ReadApkindexOptions
 ): Promise<RepositoryIndex> {
+  // Reading an index is the first thing that would grow V8's young generation.
+  keepYoungGenerationSmall()
   let verified: { signer: string; signedStart: number } | undefined
   if (!options.allowUntrusted) {
     verified = await asIndexFormat(repository, () =>
