@@ -181,6 +181,9 @@ class IndexScanner {
   private installedSize = 0
   private priority = 0
   private uninstallable = false
+  /** Where the stanza's kept lines (IndexDetailsBuilder) start and end; -1: none yet. */
+  private detailsStart = -1
+  private detailsEnd = -1
   private readonly depends: number[] = []
   private readonly provides: number[] = []
   private readonly installIf: number[] = []
@@ -341,7 +344,9 @@ class IndexScanner {
         return
     }
     if (isDetailLetter(letter)) {
-      this.details.line(start - 2, end)
+      // The stanza's run of kept lines, from the first one's letter to the last one's end.
+      if (this.detailsStart < 0) this.detailsStart = start - 2
+      this.detailsEnd = end
       return
     }
     // Other lowercase letters are ignored, as are the letters only the installed database uses.
@@ -361,24 +366,31 @@ class IndexScanner {
     this.depends.length = 0
     this.provides.length = 0
     this.installIf.length = 0
-    this.details.startStanza()
+    this.detailsStart = -1
+    this.detailsEnd = -1
+  }
+
+  /** The stanza being read, for an error. */
+  private where(): string {
+    return `index of ${this.repository.url}, stanza at line ${this.firstLine}`
   }
 
   private finishStanza(): void {
     const seen = this.seen
-    const where = () => `index of ${this.repository.url}, stanza at line ${this.firstLine}`
     if (!this.name || !this.version) {
-      throw new FormatError(`${where()}: no P: (name) or V: (version) line; the index is damaged.`)
+      throw new FormatError(
+        `${this.where()}: no P: (name) or V: (version) line; the index is damaged.`
+      )
     }
     if (!validChecksum(this.checksum)) {
       throw new FormatError(
-        `${where()} (${this.name}-${this.version}): missing or malformed C: identity; the index is damaged.`
+        `${this.where()} (${this.name}-${this.version}): missing or malformed C: identity; the index is damaged.`
       )
     }
     // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
     if (this.uninstallable || seen.has(this.checksum)) return
     seen.add(this.checksum)
-    this.details.addRow(this.bytes)
+    this.details.addRow(this.bytes, this.detailsStart, this.detailsEnd)
     this.table.add(
       {
         checksum: this.checksum,

@@ -73,30 +73,19 @@ export class IndexDetailsBuilder {
   private block: Buffer | undefined
   private used = 0
   private readonly rows: number[] = []
-  private first = -1
-  private last = -1
 
   constructor(private readonly pack = false) {}
 
-  /** Forgets the lines of the stanza read before. */
-  startStanza(): void {
-    this.first = -1
-    this.last = -1
-  }
-
-  /** The stanza has a kept line, its letter at `lineStart`, its newline at `lineEnd`. */
-  line(lineStart: number, lineEnd: number): void {
-    if (this.first < 0) this.first = lineStart
-    this.last = lineEnd
-  }
-
-  /** The stanza read becomes the next row; `bytes` hold it (the buffer its lines were in). */
-  addRow(bytes: Buffer): void {
-    if (this.first < 0) {
+  /**
+   * The stanza read becomes the next row: its kept lines are bytes [first, last) of `bytes`,
+   * from the first one's letter to the last one's newline (first -1: it has none).
+   */
+  addRow(bytes: Buffer, first: number, last: number): void {
+    if (first < 0) {
       this.rows.push(-1, 0, 0)
       return
     }
-    const length = this.last - this.first
+    const length = last - first
     if (this.block === undefined || this.used + length > this.block.length) {
       this.close()
       const size = this.pack ? PACKED_BLOCK : BLOCK
@@ -106,7 +95,7 @@ export class IndexDetailsBuilder {
       if (!this.pack) this.blocks.push(this.block)
       this.used = 0
     }
-    bytes.copy(this.block, this.used, this.first, this.last)
+    bytes.copy(this.block, this.used, first, last)
     // A packed block gets its number once it is closed: the one after the last closed.
     this.rows.push(this.blocks.length - (this.pack ? 0 : 1), this.used, this.used + length)
     this.used += length
