@@ -18,6 +18,7 @@ import {
 import { InputError } from './assemble/errors.js'
 import { ALPINE_KEYS_URL_VARIABLE, REPOSITORY_AUTH_VARIABLE } from './variables.js'
 import { stderrLogger } from './cli-log.js'
+import { keepYoungGenerationSmall } from './released-memory.js'
 
 const USAGE = `usage:
   witchery install --root DIR --arch ARCH --repository REPO... [--keys-dir DIR]... [--key FILE]...
@@ -107,6 +108,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`)
       return 0
     }
+    // A build's or an install's peak matters more than its start: V8's young generation is kept
+    // small from here on. A resolve leaves it to readApkindex (young-generation.ts says why).
+    if (command === 'build' || command === 'install') keepYoungGenerationSmall()
     switch (command) {
       case 'install':
         await installCommand(rest)

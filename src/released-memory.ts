@@ -159,8 +159,8 @@ let youngGenerationKept = false
  * 24) in the same time, and the real build at 109 instead of 137 (130 instead of 147) in
  * 1.03-1.04× the time: it collects more often.
  *
- * readApkindex calls this as an index starts to be read, the first of what grows it, and the
- * action first thing (young-generation.ts). Setting a V8 flag changes V8's hash of its flags, and
+ * readApkindex calls this as an index starts to be read, the first of what grows it; the action
+ * calls it first thing (young-generation.ts), the command line as a build or install starts. Setting a V8 flag changes V8's hash of its flags, and
  * every one of Node's built-in modules loaded after that is compiled anew instead of from the
  * code cache Node ships it with: zlib, crypto, fs/promises, os and stream took 10 ms instead of
  * 3 to load, https 13 instead of 4 (on Node 20 and on Node 24 alike). By the time an index is
