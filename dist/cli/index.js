@@ -1178,29 +1178,19 @@ class IndexDetailsBuilder {
     block;
     used = 0;
     rows = [];
-    first = -1;
-    last = -1;
     constructor(pack = false) {
         this.pack = pack;
     }
-    /** Forgets the lines of the stanza read before. */
-    startStanza() {
-        this.first = -1;
-        this.last = -1;
-    }
-    /** The stanza has a kept line, its letter at `lineStart`, its newline at `lineEnd`. */
-    line(lineStart, lineEnd) {
-        if (this.first < 0)
-            this.first = lineStart;
-        this.last = lineEnd;
-    }
-    /** The stanza read becomes the next row; `bytes` hold it (the buffer its lines were in). */
-    addRow(bytes) {
-        if (this.first < 0) {
+    /**
+     * The stanza read becomes the next row: its kept lines are bytes [first, last) of `bytes`,
+     * from the first one's letter to the last one's newline (first -1: it has none).
+     */
+    addRow(bytes, first, last) {
+        if (first < 0) {
             this.rows.push(-1, 0, 0);
             return;
         }
-        const length = this.last - this.first;
+        const length = last - first;
         if (this.block === undefined || this.used + length > this.block.length) {
             this.close();
             const size = this.pack ? PACKED_BLOCK : BLOCK;
@@ -1211,7 +1201,7 @@ class IndexDetailsBuilder {
                 this.blocks.push(this.block);
             this.used = 0;
         }
-        bytes.copy(this.block, this.used, this.first, this.last);
+        bytes.copy(this.block, this.used, first, last);
         // A packed block gets its number once it is closed: the one after the last closed.
         this.rows.push(this.blocks.length - (this.pack ? 0 : 1), this.used, this.used + length);
         this.used += length;
@@ -2133,6 +2123,9 @@ class IndexScanner {
     installedSize = 0;
     priority = 0;
     uninstallable = false;
+    /** Where the stanza's kept lines (IndexDetailsBuilder) start and end; -1: none yet. */
+    detailsStart = -1;
+    detailsEnd = -1;
     depends = [];
     provides = [];
     installIf = [];
@@ -2288,7 +2281,10 @@ class IndexScanner {
                 return;
         }
         if (isDetailLetter(letter)) {
-            this.details.line(start - 2, end);
+            // The stanza's run of kept lines, from the first one's letter to the last one's end.
+            if (this.detailsStart < 0)
+                this.detailsStart = start - 2;
+            this.detailsEnd = end;
             return;
         }
         // Other lowercase letters are ignored, as are the letters only the installed database uses.
@@ -2308,22 +2304,26 @@ class IndexScanner {
         this.depends.length = 0;
         this.provides.length = 0;
         this.installIf.length = 0;
-        this.details.startStanza();
+        this.detailsStart = -1;
+        this.detailsEnd = -1;
+    }
+    /** The stanza being read, for an error. */
+    where() {
+        return `index of ${this.repository.url}, stanza at line ${this.firstLine}`;
     }
     finishStanza() {
         const seen = this.seen;
-        const where = () => `index of ${this.repository.url}, stanza at line ${this.firstLine}`;
         if (!this.name || !this.version) {
-            throw new errors_FormatError(`${where()}: no P: (name) or V: (version) line; the index is damaged.`);
+            throw new errors_FormatError(`${this.where()}: no P: (name) or V: (version) line; the index is damaged.`);
         }
         if (!validChecksum(this.checksum)) {
-            throw new errors_FormatError(`${where()} (${this.name}-${this.version}): missing or malformed C: identity; the index is damaged.`);
+            throw new errors_FormatError(`${this.where()} (${this.name}-${this.version}): missing or malformed C: identity; the index is damaged.`);
         }
         // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
         if (this.uninstallable || seen.has(this.checksum))
             return;
         seen.add(this.checksum);
-        this.details.addRow(this.bytes);
+        this.details.addRow(this.bytes, this.detailsStart, this.detailsEnd);
         this.table.add({
             checksum: this.checksum,
             name: this.name,
@@ -2714,6 +2714,8 @@ async function readIndexStream(bytes, repository, signedStart) {
 }
 /** Verifies and parses an APKINDEX.tar.gz. Throws IndexSignatureError or FormatError. */
 async function readApkindex(bytes, repository, options) {
+    // Reading an index is the first thing that would grow V8's young generation.
+    (0,released_memory/* keepYoungGenerationSmall */.Dd)();
     let verified;
     if (!options.allowUntrusted) {
         verified = await asIndexFormat(repository, () => verifySignedIndex(bytes, repository, options.keyring));
@@ -8886,6 +8888,15 @@ function checkPin(name, loaded, origin) {
         `name is pinned to ${pin}. The file is not Alpine's key: replace it with the real one ` +
         `(https://alpinelinux.org/keys/${name}) or remove it.`);
 }
+/** A PEM public key is a few hundred bytes; a larger file in a keys folder is not one. */
+const KEY_FILE_LIMIT = 64 * 1024;
+/** A keys folder entry's bytes: undefined for what is not a regular file of key size. */
+async function readKeyFile(file) {
+    const stat = await promises_.stat(file).catch(() => undefined);
+    if (!stat?.isFile() || stat.size > KEY_FILE_LIMIT)
+        return undefined;
+    return promises_.readFile(file);
+}
 class Keyring {
     keys = new Map();
     fetching = new Map();
@@ -8911,18 +8922,20 @@ class Keyring {
         catch (error) {
             throw new InvalidArgumentError(`cannot read keys folder '${dir}': ${error.message}. Give an existing folder of .rsa.pub files.`);
         }
-        for (const name of names.sort()) {
-            if (name.startsWith('.'))
-                continue;
-            const file = external_node_path_.join(dir, name);
-            const stat = await promises_.stat(file).catch(() => undefined);
-            if (!stat?.isFile())
-                continue;
-            const loaded = parsePublicKey(await promises_.readFile(file));
+        // Read all at once (one after the other, a folder of 18 keys took 12 ms of a cold start),
+        // then added in name order.
+        const files = names
+            .filter((name) => !name.startsWith('.'))
+            .sort()
+            .map((name) => ({ name, file: external_node_path_.join(dir, name) }));
+        const contents = await Promise.all(files.map(({ file }) => readKeyFile(file)));
+        files.forEach(({ name, file }, i) => {
+            const bytes = contents[i];
+            const loaded = bytes && parsePublicKey(bytes);
             // Like apk 3.0, files in a keys folder that are not public keys are simply not keys.
             if (loaded)
                 this.add(name, loaded, file);
-        }
+        });
     }
     async loadFile(file) {
         let bytes;
@@ -9821,8 +9834,12 @@ function count(tally, bytes, limit) {
     if (collectNow())
         collections++;
 }
-/** Bytes let go of at once that are worth a collection of their own (letGoAtOnce). */
-const COLLECT_AT_ONCE = 2 * 1024 * 1024;
+/**
+ * Bytes let go of at once that are worth a collection of their own (letGoAtOnce). A full
+ * collection then takes 8-10 ms, a twentieth of a cold resolve on v3.22 main, whose index (2.8
+ * MB read) is far from making the peak; main + community's (12 MiB) are collected.
+ */
+const COLLECT_AT_ONCE = 8 * 1024 * 1024;
 /**
  * Counts `bytes` of Buffers let go of together, at a moment when the next step is about to build
  * something large (the indexes' files and inflated bytes, once their tables are read: 12 MiB on
@@ -9887,17 +9904,28 @@ function mappedBuffer(size) {
 }
 /** V8's growth factor of the young generation, 1: it keeps the size it starts with. */
 const SMALL_YOUNG_GENERATION = '--semi-space-growth-factor=1';
+let youngGenerationKept = false;
 /**
- * Keeps V8's young generation at the size it starts with (1 MiB), for the rest of the process:
- * the action and the command line call this first thing, before it has grown. V8 grows it while
- * most objects outlive their first collection, as nearly all do while an index is read and its
- * solver graph made (up to 32 MiB on Node 20 and 64 MiB on Node 24), and then keeps it at that
- * size through the install and the image. Kept small, reading main + community's indexes peaks
- * at 115 MiB instead of 145 on Node 20 (129 instead of 159 on Node 24) in the same time, and the
- * real build at 109 instead of 137 (130 instead of 147) in 1.03-1.04× the time: it collects more
- * often.
+ * Keeps V8's young generation at the size it has (1 MiB, as Node starts), for the rest of the
+ * process. V8 grows it while most objects outlive their first collection, as nearly all do while
+ * an index is read and its solver graph made (up to 32 MiB on Node 20 and 64 MiB on Node 24),
+ * and then keeps it at that size through the install and the image. Kept small, reading main +
+ * community's indexes peaks at 115 MiB instead of 145 on Node 20 (129 instead of 159 on Node
+ * 24) in the same time, and the real build at 109 instead of 137 (130 instead of 147) in
+ * 1.03-1.04× the time: it collects more often.
+ *
+ * readApkindex calls this as an index starts to be read, the first of what grows it; the action
+ * calls it first thing (young-generation.ts), the command line as a build or install starts.
+ * Setting a V8 flag changes V8's hash of its flags, and every one of Node's built-in modules
+ * loaded after that is compiled anew instead of from the code cache Node ships it with: zlib,
+ * crypto, fs/promises, os and stream took 10 ms instead of 3 to load, https 13 instead of 4 (on
+ * Node 20 and on Node 24 alike). By the time an index is read, a resolve has loaded what it
+ * uses.
  */
 function keepYoungGenerationSmall() {
+    if (youngGenerationKept)
+        return;
+    youngGenerationKept = true;
     external_node_v8_namespaceObject.setFlagsFromString(SMALL_YOUNG_GENERATION);
 }
 /**
@@ -10550,17 +10578,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /************************************************************************/
 var __webpack_exports__ = {};
 
-// EXTERNAL MODULE: ./src/released-memory.ts + 2 modules
-var released_memory = __nccwpck_require__(727);
-;// CONCATENATED MODULE: ./src/young-generation.ts
-/**
- * Imported first by the entry points (the action's `index.ts`, the command line's `cli-bin.ts`),
- * so that V8's young generation stays at its starting size from before any other module is
- * evaluated (keepYoungGenerationSmall).
- */
-
-(0,released_memory/* keepYoungGenerationSmall */.Dd)();
-
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(975);
 // EXTERNAL MODULE: ./src/arch.ts
@@ -10586,6 +10603,8 @@ function stderrLogger(quiet = false) {
     };
 }
 
+// EXTERNAL MODULE: ./src/released-memory.ts + 2 modules
+var released_memory = __nccwpck_require__(727);
 ;// CONCATENATED MODULE: ./src/cli.ts
 /**
  * The witchery command line: the engine and the image build, for local use and for tests.
@@ -10593,6 +10612,7 @@ function stderrLogger(quiet = false) {
  *   witchery resolve --arch A --repository R… [--keys-dir K] [--allow-untrusted] WORLD…
  *   witchery build [action inputs as --name value] PACKAGE…
  */
+
 
 
 
@@ -10682,6 +10702,10 @@ async function main(argv) {
             process.stdout.write(`${USAGE}\n`);
             return 0;
         }
+        // A build's or an install's peak matters more than its start: V8's young generation is kept
+        // small from here on. A resolve leaves it to readApkindex (young-generation.ts says why).
+        if (command === 'build' || command === 'install')
+            (0,released_memory/* keepYoungGenerationSmall */.Dd)();
         switch (command) {
             case 'install':
                 await installCommand(rest);
@@ -10733,11 +10757,9 @@ function oneLine(text) {
 
 ;// CONCATENATED MODULE: ./src/cli-bin.ts
 /**
- * The `witchery` program (dist/cli/index.js): V8's young generation kept small before anything
- * else is evaluated (young-generation.ts), then the command line (cli.ts, which tests import and
+ * The `witchery` program (dist/cli/index.js): the command line (cli.ts, which tests import and
  * which runs nothing by itself) on the process's arguments.
  */
-
 
 main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
