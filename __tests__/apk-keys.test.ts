@@ -70,6 +70,19 @@ describe('Keyring.load', () => {
     expect(keyring.names()).toEqual([a.name])
   })
 
+  // /proc/self/mem is a regular file that fails to read from its start (EIO), even for root.
+  ;(fs.existsSync('/proc/self/mem') ? it : it.skip)(
+    'names a keys dir file that cannot be read, and the fix',
+    async () => {
+      const keysDir = writeKeysDir(path.join(dir, 'keys'), [generateSigningKey()])
+      fs.symlinkSync('/proc/self/mem', path.join(keysDir, 'broken.rsa.pub'))
+      const error = await rejection(Keyring.load({ keysDir }))
+      expect(error).toBeInstanceOf(InvalidArgumentError)
+      expect(error.message).toContain(path.join(keysDir, 'broken.rsa.pub'))
+      expect(error.message).toMatch(/Make it readable, or move it out of the keys folder/)
+    }
+  )
+
   it('loads several keys dirs, each with files and folders that are not keys', async () => {
     const a = generateSigningKey()
     const b = generateSigningKey(undefined, { fresh: true })

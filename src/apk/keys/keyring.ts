@@ -111,7 +111,14 @@ const KEY_FILE_LIMIT = 64 * 1024
 async function readKeyFile(file: string): Promise<Buffer | undefined> {
   const stat = await fs.stat(file).catch(() => undefined)
   if (!stat?.isFile() || stat.size > KEY_FILE_LIMIT) return undefined
-  return fs.readFile(file)
+  try {
+    return await fs.readFile(file)
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `cannot read key file '${file}': ${(error as Error).message}. Make it readable, or move ` +
+        `it out of the keys folder.`
+    )
+  }
 }
 
 export class Keyring {
