@@ -33471,7 +33471,11 @@ class ByteKeys {
             larger.set(this.own.subarray(0, this.used));
             this.own = larger;
         }
-        this.own.set(bytes.subarray(start, end), this.used);
+        // Byte by byte: a key is a few dozen bytes, and making a Buffer's subarray to copy from cost
+        // more (a cold scan of v3.22 main took 1.1× the time).
+        const to = this.own;
+        for (let i = 0, at = this.used; i < length; i++)
+            to[at + i] = bytes[start + i];
         this.used += length;
         this.starts[k + 1] = this.used;
         this.hashes[k] = hash;
