@@ -297,11 +297,11 @@ describe('streamOf and memberAt', () => {
     const stream = streamOf(splitGzipMembers(Buffer.concat(parts.map((p) => zlib.gzipSync(p)))))
     expect(stream.offsets).toEqual([0, 1024, 1024])
     expect(stream.chunks.map((c) => c.length)).toEqual([1024, 0, 512])
-    expect(memberAt(stream, 0)).toBe(0)
-    expect(memberAt(stream, 1023)).toBe(0)
+    expect(memberAt(stream.offsets, 0)).toBe(0)
+    expect(memberAt(stream.offsets, 1023)).toBe(0)
     // The empty member holds nothing: offset 1024 is in the last one.
-    expect(memberAt(stream, 1024)).toBe(2)
-    expect(memberAt(stream, 1535)).toBe(2)
+    expect(memberAt(stream.offsets, 1024)).toBe(2)
+    expect(memberAt(stream.offsets, 1535)).toBe(2)
   })
 })
 

@@ -7,7 +7,7 @@
 import { formatDependencies, parseDependency } from './dependency.js'
 import { isValidVersion } from './version.js'
 import { ApkError, FormatError, IndexSignatureError, UntrustedKeyError } from '../errors.js'
-import { GzipLimitError, readGzipMember, streamGzipMembers, type MemberPlace } from './gzip.js'
+import { GzipLimitError, memberAt, readGzipMember, streamGzipMembers } from './gzip.js'
 import type { Keyring } from '../keys/keyring.js'
 import { leadingUint } from './pkginfo.js'
 import { keepYoungGenerationSmall, letGoOfScanned } from '../../released-memory.js'
@@ -741,7 +741,9 @@ async function readIndexStream(
   repository: Repository,
   signedStart: number | undefined
 ): Promise<{ description: string; table: PackageTable; textBytes: number }> {
-  const members: MemberPlace[] = []
+  // Where each member starts in the file, and where its data starts in the inflated stream.
+  const memberStarts: number[] = []
+  const memberOffsets: number[] = []
   let first = true
   let description = ''
   let table: PackageTable | undefined
@@ -752,9 +754,8 @@ async function readIndexStream(
   const startsIndex = (entry: TarEntry, at: number): boolean => {
     if (!first || entry.name.startsWith('.SIGN.')) return first
     first = false
-    let member = members.length - 1
-    while (member > 0 && members[member].offset > at) member--
-    if (signedStart !== undefined && members[member].start !== signedStart) {
+    const member = memberAt(memberOffsets, at)
+    if (signedStart !== undefined && memberStarts[member] !== signedStart) {
       throw new FormatError('the signature and the index do not sit in separate gzip members')
     }
     return false
@@ -804,7 +805,10 @@ async function readIndexStream(
       bytes,
       INDEX_INFLATE_LIMIT,
       (piece) => reader.push(piece),
-      (place) => members.push(place)
+      (place) => {
+        memberStarts.push(place.start)
+        memberOffsets.push(place.offset)
+      }
     )
     reader.end()
     if (first) throw new FormatError('it holds no APKINDEX entry')

@@ -306,13 +306,16 @@ export function streamOf(members: GzipMember[]): GzipStream {
   return { members, chunks: members.map((m) => m.data), offsets }
 }
 
-/** Index of the member whose data holds stream offset `offset`. */
-export function memberAt(stream: GzipStream, offset: number): number {
+/**
+ * Index of the member whose data holds stream offset `offset`, given where each member's data
+ * starts (a GzipStream's `offsets`, or the MemberPlaces' as members are streamed).
+ */
+export function memberAt(offsets: readonly number[], offset: number): number {
   let lo = 0
-  let hi = stream.offsets.length - 1
+  let hi = offsets.length - 1
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1
-    if (stream.offsets[mid] <= offset) lo = mid
+    if (offsets[mid] <= offset) lo = mid
     else hi = mid - 1
   }
   return lo

@@ -123,7 +123,7 @@ function splitLayout(stream: GzipStream, report: Reporter): Layout {
   }
   const first = entries.findIndex((e) => !e.name.startsWith('.SIGN.'))
   if (first < 0) throw report.fail('the file has no .PKGINFO', REFETCH)
-  const controlMember = memberAt(stream, offsets[first])
+  const controlMember = memberAt(stream.offsets, offsets[first])
   const layout: Layout = {
     stream,
     signatures: entries.slice(0, first),
@@ -134,7 +134,7 @@ function splitLayout(stream: GzipStream, report: Reporter): Layout {
   }
   for (let i = first; i < entries.length; i++) {
     const entry = entries[i]
-    if (memberAt(stream, offsets[i]) === controlMember && layout.data.length === 0) {
+    if (memberAt(stream.offsets, offsets[i]) === controlMember && layout.data.length === 0) {
       if (isControlName(entry.name)) layout.control.push(entry)
       else {
         layout.dataInControl = true
