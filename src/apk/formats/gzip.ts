@@ -93,6 +93,38 @@ export class GzipLimitError extends FormatError {
   }
 }
 
+/** zlib's complaint about a member's deflate data, as a FormatError naming the member. */
+function deflateError(start: number, error: unknown): FormatError {
+  return new FormatError(
+    `gzip member at byte ${start}: ${(error as Error).message || 'corrupt deflate data'}`,
+    { cause: error }
+  )
+}
+
+/**
+ * Checks the trailer of the member at `start`, whose deflate data ends at `trailer`, against
+ * what it inflated to (`size` bytes, and their CRC-32 as `crc` gives it); returns where the
+ * member ends.
+ */
+function checkTrailer(
+  buf: Buffer,
+  start: number,
+  trailer: number,
+  size: number,
+  crc: () => number
+): number {
+  if (trailer + TRAILER > buf.length) {
+    throw new FormatError(`gzip member at byte ${start}: truncated (no trailer)`)
+  }
+  if (buf.readUInt32LE(trailer + 4) !== size % 0x100000000) {
+    throw new FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`)
+  }
+  if (buf.readUInt32LE(trailer) !== crc()) {
+    throw new FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`)
+  }
+  return trailer + TRAILER
+}
+
 interface InflateResult {
   buffer: Buffer
   engine: { bytesWritten: number }
@@ -122,25 +154,14 @@ function inflateMember(
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new GzipLimitError(start, limit)
     }
-    throw new FormatError(
-      `gzip member at byte ${start}: ${(error as Error).message || 'corrupt deflate data'}`,
-      { cause: error }
-    )
+    throw deflateError(start, error)
   }
   const trailer = deflateStart + result.engine.bytesWritten
-  if (trailer + TRAILER > buf.length) {
-    throw new FormatError(`gzip member at byte ${start}: truncated (no trailer)`)
-  }
   let data = result.buffer
+  const end = checkTrailer(buf, start, trailer, data.length, () => crc32(data))
   // A hint far above what came out would keep its whole allocation alive behind the data.
   if (data.buffer.byteLength > 2 * data.length + CHUNK) data = Buffer.from(data)
-  if (buf.readUInt32LE(trailer + 4) !== data.length % 0x100000000) {
-    throw new FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`)
-  }
-  if (buf.readUInt32LE(trailer) !== crc32(data)) {
-    throw new FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`)
-  }
-  return { start, end: trailer + TRAILER, data }
+  return { start, end, data }
 }
 
 /**
@@ -237,16 +258,7 @@ async function streamMember(
       if (waiting.length === 1) queueMicrotask(drain)
       else inflate.pause()
     })
-    inflate.on('error', (error) =>
-      stop(
-        new FormatError(
-          `gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`,
-          {
-            cause: error
-          }
-        )
-      )
-    )
+    inflate.on('error', (error) => stop(deflateError(start, error)))
     inflate.on('end', () => {
       ended = true
       if (waiting.length === 0 && !failed) resolve()
@@ -259,17 +271,8 @@ async function streamMember(
     // zlib keeps the input it did not use (the trailer, any member after) until it is closed.
     inflate.close()
   }
-  const trailer = deflateStart + inflate.bytesWritten
-  if (trailer + TRAILER > buf.length) {
-    throw new FormatError(`gzip member at byte ${start}: truncated (no trailer)`)
-  }
-  if (buf.readUInt32LE(trailer + 4) !== size % 0x100000000) {
-    throw new FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`)
-  }
-  if (buf.readUInt32LE(trailer) !== crc) {
-    throw new FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`)
-  }
-  return { end: trailer + TRAILER, size }
+  const end = checkTrailer(buf, start, deflateStart + inflate.bytesWritten, size, () => crc)
+  return { end, size }
 }
 
 /**
