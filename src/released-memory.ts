@@ -160,12 +160,8 @@ let youngGenerationKept = false
  * 1.03-1.04× the time: it collects more often.
  *
  * readApkindex calls this as an index starts to be read, the first of what grows it; the action
- * calls it first thing (young-generation.ts), the command line as a build or install starts.
- * Setting a V8 flag changes V8's hash of its flags, and every one of Node's built-in modules
- * loaded after that is compiled anew instead of from the code cache Node ships it with: zlib,
- * crypto, fs/promises, os and stream took 10 ms instead of 3 to load, https 13 instead of 4 (on
- * Node 20 and on Node 24 alike). By the time an index is read, a resolve has loaded what it
- * uses.
+ * calls it first thing, the command line as a build or install starts. Why not always first
+ * thing (setting a V8 flag costs Node's built-in modules their code cache): young-generation.ts.
  */
 export function keepYoungGenerationSmall(): void {
   if (youngGenerationKept) return
