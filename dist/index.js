@@ -32049,12 +32049,8 @@ let youngGenerationKept = false;
  * 1.03-1.04× the time: it collects more often.
  *
  * readApkindex calls this as an index starts to be read, the first of what grows it; the action
- * calls it first thing (young-generation.ts), the command line as a build or install starts.
- * Setting a V8 flag changes V8's hash of its flags, and every one of Node's built-in modules
- * loaded after that is compiled anew instead of from the code cache Node ships it with: zlib,
- * crypto, fs/promises, os and stream took 10 ms instead of 3 to load, https 13 instead of 4 (on
- * Node 20 and on Node 24 alike). By the time an index is read, a resolve has loaded what it
- * uses.
+ * calls it first thing, the command line as a build or install starts. Why not always first
+ * thing (setting a V8 flag costs Node's built-in modules their code cache): young-generation.ts.
  */
 function keepYoungGenerationSmall() {
     if (youngGenerationKept)
@@ -32078,8 +32074,9 @@ function collectionsRun() {
  * The command line keeps it small as `build` or `install` starts, and leaves a resolve to
  * readApkindex, which keeps it small as the first index is read. Setting a V8 flag changes V8's
  * hash of its flags, and each of Node's built-in modules loaded after that compiles anew instead
- * of from the code cache Node ships it with, so setting it late makes a cold resolve 0.90-0.94×
- * the time. Builds set it first all the same, since a build's peak matters more than its start:
+ * of from the code cache Node ships it with (zlib, crypto, fs/promises, os and stream took 10 ms
+ * instead of 3 to load, https 13 instead of 4, on Node 20 and on Node 24 alike), so setting it
+ * late makes a cold resolve 0.90-0.94× the time. Builds set it first all the same, since a build's peak matters more than its start:
  * in a build by the action on Node 24, setting it late let the peak come at 138-146 MiB in 9
  * runs of 40 instead of 2 (the same height; otherwise 120-125), and the command line's synthetic
  * 10 MB build peaked at 79 MiB instead of 69 on Node 20. Loading the common built-in modules
@@ -33093,6 +33090,27 @@ class GzipLimitError extends errors_FormatError {
         this.limit = limit;
     }
 }
+/** zlib's complaint about a member's deflate data, as a FormatError naming the member. */
+function deflateError(start, error) {
+    return new errors_FormatError(`gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`, { cause: error });
+}
+/**
+ * Checks the trailer of the member at `start`, whose deflate data ends at `trailer`, against
+ * what it inflated to (`size` bytes, and their CRC-32 as `crc` gives it); returns where the
+ * member ends.
+ */
+function checkTrailer(buf, start, trailer, size, crc) {
+    if (trailer + TRAILER > buf.length) {
+        throw new errors_FormatError(`gzip member at byte ${start}: truncated (no trailer)`);
+    }
+    if (buf.readUInt32LE(trailer + 4) !== size % 0x100000000) {
+        throw new errors_FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`);
+    }
+    if (buf.readUInt32LE(trailer) !== crc()) {
+        throw new errors_FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`);
+    }
+    return trailer + TRAILER;
+}
 /**
  * @param sizeHint what the member probably inflates to (a trailer's ISIZE). When it is large,
  *   the output goes into one buffer of that size plus one byte, so a big member is not made of
@@ -33112,23 +33130,15 @@ function inflateMember(buf, start, deflateStart, limit, sizeHint = 0) {
         if (error.code === 'ERR_BUFFER_TOO_LARGE') {
             throw new GzipLimitError(start, limit);
         }
-        throw new errors_FormatError(`gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`, { cause: error });
+        throw deflateError(start, error);
     }
     const trailer = deflateStart + result.engine.bytesWritten;
-    if (trailer + TRAILER > buf.length) {
-        throw new errors_FormatError(`gzip member at byte ${start}: truncated (no trailer)`);
-    }
     let data = result.buffer;
+    const end = checkTrailer(buf, start, trailer, data.length, () => crc32(data));
     // A hint far above what came out would keep its whole allocation alive behind the data.
     if (data.buffer.byteLength > 2 * data.length + CHUNK)
         data = Buffer.from(data);
-    if (buf.readUInt32LE(trailer + 4) !== data.length % 0x100000000) {
-        throw new errors_FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`);
-    }
-    if (buf.readUInt32LE(trailer) !== crc32(data)) {
-        throw new errors_FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`);
-    }
-    return { start, end: trailer + TRAILER, data };
+    return { start, end, data };
 }
 /**
  * Splits concatenated gzip members and inflates each. Any bytes after the last member that are
@@ -33216,9 +33226,7 @@ async function streamMember(buf, start, limit, push) {
             else
                 inflate.pause();
         });
-        inflate.on('error', (error) => stop(new errors_FormatError(`gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`, {
-            cause: error
-        })));
+        inflate.on('error', (error) => stop(deflateError(start, error)));
         inflate.on('end', () => {
             ended = true;
             if (waiting.length === 0 && !failed)
@@ -33233,17 +33241,8 @@ async function streamMember(buf, start, limit, push) {
         // zlib keeps the input it did not use (the trailer, any member after) until it is closed.
         inflate.close();
     }
-    const trailer = deflateStart + inflate.bytesWritten;
-    if (trailer + TRAILER > buf.length) {
-        throw new errors_FormatError(`gzip member at byte ${start}: truncated (no trailer)`);
-    }
-    if (buf.readUInt32LE(trailer + 4) !== size % 0x100000000) {
-        throw new errors_FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`);
-    }
-    if (buf.readUInt32LE(trailer) !== crc) {
-        throw new errors_FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`);
-    }
-    return { end: trailer + TRAILER, size };
+    const end = checkTrailer(buf, start, deflateStart + inflate.bytesWritten, size, () => crc);
+    return { end, size };
 }
 /**
  * splitGzipMembers as a stream: every member of `buf` is inflated in turn, off the main thread,
@@ -33273,13 +33272,16 @@ function streamOf(members) {
     }
     return { members, chunks: members.map((m) => m.data), offsets };
 }
-/** Index of the member whose data holds stream offset `offset`. */
-function memberAt(stream, offset) {
+/**
+ * Index of the member whose data holds stream offset `offset`, given where each member's data
+ * starts (a GzipStream's `offsets`, or the MemberPlaces' as members are streamed).
+ */
+function memberAt(offsets, offset) {
     let lo = 0;
-    let hi = stream.offsets.length - 1;
+    let hi = offsets.length - 1;
     while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
-        if (stream.offsets[mid] <= offset)
+        if (offsets[mid] <= offset)
             lo = mid;
         else
             hi = mid - 1;
@@ -35040,7 +35042,9 @@ const DISCARD = { write: () => { }, close: () => { } };
  * signature covers. The last `APKINDEX` and `DESCRIPTION` files count.
  */
 async function readIndexStream(bytes, repository, signedStart) {
-    const members = [];
+    // Where each member starts in the file, and where its data starts in the inflated stream.
+    const memberStarts = [];
+    const memberOffsets = [];
     let first = true;
     let description = '';
     let table;
@@ -35052,10 +35056,8 @@ async function readIndexStream(bytes, repository, signedStart) {
         if (!first || entry.name.startsWith('.SIGN.'))
             return first;
         first = false;
-        let member = members.length - 1;
-        while (member > 0 && members[member].offset > at)
-            member--;
-        if (signedStart !== undefined && members[member].start !== signedStart) {
+        const member = memberAt(memberOffsets, at);
+        if (signedStart !== undefined && memberStarts[member] !== signedStart) {
             throw new errors_FormatError('the signature and the index do not sit in separate gzip members');
         }
         return false;
@@ -35107,7 +35109,10 @@ async function readIndexStream(bytes, repository, signedStart) {
         entry: (entry, at) => void startsIndex(entry, at)
     });
     try {
-        await streamGzipMembers(bytes, INDEX_INFLATE_LIMIT, (piece) => reader.push(piece), (place) => members.push(place));
+        await streamGzipMembers(bytes, INDEX_INFLATE_LIMIT, (piece) => reader.push(piece), (place) => {
+            memberStarts.push(place.start);
+            memberOffsets.push(place.offset);
+        });
         reader.end();
         if (first)
             throw new errors_FormatError('it holds no APKINDEX entry');
@@ -35391,7 +35396,7 @@ function splitLayout(stream, report) {
     const first = entries.findIndex((e) => !e.name.startsWith('.SIGN.'));
     if (first < 0)
         throw report.fail('the file has no .PKGINFO', REFETCH);
-    const controlMember = memberAt(stream, offsets[first]);
+    const controlMember = memberAt(stream.offsets, offsets[first]);
     const layout = {
         stream,
         signatures: entries.slice(0, first),
@@ -35402,7 +35407,7 @@ function splitLayout(stream, report) {
     };
     for (let i = first; i < entries.length; i++) {
         const entry = entries[i];
-        if (memberAt(stream, offsets[i]) === controlMember && layout.data.length === 0) {
+        if (memberAt(stream.offsets, offsets[i]) === controlMember && layout.data.length === 0) {
             if (isControlName(entry.name))
                 layout.control.push(entry);
             else {

@@ -685,6 +685,27 @@ class GzipLimitError extends errors_FormatError {
         this.limit = limit;
     }
 }
+/** zlib's complaint about a member's deflate data, as a FormatError naming the member. */
+function deflateError(start, error) {
+    return new errors_FormatError(`gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`, { cause: error });
+}
+/**
+ * Checks the trailer of the member at `start`, whose deflate data ends at `trailer`, against
+ * what it inflated to (`size` bytes, and their CRC-32 as `crc` gives it); returns where the
+ * member ends.
+ */
+function checkTrailer(buf, start, trailer, size, crc) {
+    if (trailer + TRAILER > buf.length) {
+        throw new errors_FormatError(`gzip member at byte ${start}: truncated (no trailer)`);
+    }
+    if (buf.readUInt32LE(trailer + 4) !== size % 0x100000000) {
+        throw new errors_FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`);
+    }
+    if (buf.readUInt32LE(trailer) !== crc()) {
+        throw new errors_FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`);
+    }
+    return trailer + TRAILER;
+}
 /**
  * @param sizeHint what the member probably inflates to (a trailer's ISIZE). When it is large,
  *   the output goes into one buffer of that size plus one byte, so a big member is not made of
@@ -704,23 +725,15 @@ function inflateMember(buf, start, deflateStart, limit, sizeHint = 0) {
         if (error.code === 'ERR_BUFFER_TOO_LARGE') {
             throw new GzipLimitError(start, limit);
         }
-        throw new errors_FormatError(`gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`, { cause: error });
+        throw deflateError(start, error);
     }
     const trailer = deflateStart + result.engine.bytesWritten;
-    if (trailer + TRAILER > buf.length) {
-        throw new errors_FormatError(`gzip member at byte ${start}: truncated (no trailer)`);
-    }
     let data = result.buffer;
+    const end = checkTrailer(buf, start, trailer, data.length, () => (0,crc32/* crc32 */.Q)(data));
     // A hint far above what came out would keep its whole allocation alive behind the data.
     if (data.buffer.byteLength > 2 * data.length + CHUNK)
         data = Buffer.from(data);
-    if (buf.readUInt32LE(trailer + 4) !== data.length % 0x100000000) {
-        throw new errors_FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`);
-    }
-    if (buf.readUInt32LE(trailer) !== (0,crc32/* crc32 */.Q)(data)) {
-        throw new errors_FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`);
-    }
-    return { start, end: trailer + TRAILER, data };
+    return { start, end, data };
 }
 /**
  * Splits concatenated gzip members and inflates each. Any bytes after the last member that are
@@ -808,9 +821,7 @@ async function streamMember(buf, start, limit, push) {
             else
                 inflate.pause();
         });
-        inflate.on('error', (error) => stop(new errors_FormatError(`gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`, {
-            cause: error
-        })));
+        inflate.on('error', (error) => stop(deflateError(start, error)));
         inflate.on('end', () => {
             ended = true;
             if (waiting.length === 0 && !failed)
@@ -825,17 +836,8 @@ async function streamMember(buf, start, limit, push) {
         // zlib keeps the input it did not use (the trailer, any member after) until it is closed.
         inflate.close();
     }
-    const trailer = deflateStart + inflate.bytesWritten;
-    if (trailer + TRAILER > buf.length) {
-        throw new errors_FormatError(`gzip member at byte ${start}: truncated (no trailer)`);
-    }
-    if (buf.readUInt32LE(trailer + 4) !== size % 0x100000000) {
-        throw new errors_FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`);
-    }
-    if (buf.readUInt32LE(trailer) !== crc) {
-        throw new errors_FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`);
-    }
-    return { end: trailer + TRAILER, size };
+    const end = checkTrailer(buf, start, deflateStart + inflate.bytesWritten, size, () => crc);
+    return { end, size };
 }
 /**
  * splitGzipMembers as a stream: every member of `buf` is inflated in turn, off the main thread,
@@ -865,13 +867,16 @@ function streamOf(members) {
     }
     return { members, chunks: members.map((m) => m.data), offsets };
 }
-/** Index of the member whose data holds stream offset `offset`. */
-function memberAt(stream, offset) {
+/**
+ * Index of the member whose data holds stream offset `offset`, given where each member's data
+ * starts (a GzipStream's `offsets`, or the MemberPlaces' as members are streamed).
+ */
+function memberAt(offsets, offset) {
     let lo = 0;
-    let hi = stream.offsets.length - 1;
+    let hi = offsets.length - 1;
     while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
-        if (stream.offsets[mid] <= offset)
+        if (offsets[mid] <= offset)
             lo = mid;
         else
             hi = mid - 1;
@@ -2634,7 +2639,9 @@ const DISCARD = { write: () => { }, close: () => { } };
  * signature covers. The last `APKINDEX` and `DESCRIPTION` files count.
  */
 async function readIndexStream(bytes, repository, signedStart) {
-    const members = [];
+    // Where each member starts in the file, and where its data starts in the inflated stream.
+    const memberStarts = [];
+    const memberOffsets = [];
     let first = true;
     let description = '';
     let table;
@@ -2646,10 +2653,8 @@ async function readIndexStream(bytes, repository, signedStart) {
         if (!first || entry.name.startsWith('.SIGN.'))
             return first;
         first = false;
-        let member = members.length - 1;
-        while (member > 0 && members[member].offset > at)
-            member--;
-        if (signedStart !== undefined && members[member].start !== signedStart) {
+        const member = memberAt(memberOffsets, at);
+        if (signedStart !== undefined && memberStarts[member] !== signedStart) {
             throw new errors_FormatError('the signature and the index do not sit in separate gzip members');
         }
         return false;
@@ -2701,7 +2706,10 @@ async function readIndexStream(bytes, repository, signedStart) {
         entry: (entry, at) => void startsIndex(entry, at)
     });
     try {
-        await streamGzipMembers(bytes, INDEX_INFLATE_LIMIT, (piece) => reader.push(piece), (place) => members.push(place));
+        await streamGzipMembers(bytes, INDEX_INFLATE_LIMIT, (piece) => reader.push(piece), (place) => {
+            memberStarts.push(place.start);
+            memberOffsets.push(place.offset);
+        });
         reader.end();
         if (first)
             throw new errors_FormatError('it holds no APKINDEX entry');
@@ -2989,7 +2997,7 @@ function splitLayout(stream, report) {
     const first = entries.findIndex((e) => !e.name.startsWith('.SIGN.'));
     if (first < 0)
         throw report.fail('the file has no .PKGINFO', REFETCH);
-    const controlMember = memberAt(stream, offsets[first]);
+    const controlMember = memberAt(stream.offsets, offsets[first]);
     const layout = {
         stream,
         signatures: entries.slice(0, first),
@@ -3000,7 +3008,7 @@ function splitLayout(stream, report) {
     };
     for (let i = first; i < entries.length; i++) {
         const entry = entries[i];
-        if (memberAt(stream, offsets[i]) === controlMember && layout.data.length === 0) {
+        if (memberAt(stream.offsets, offsets[i]) === controlMember && layout.data.length === 0) {
             if (isControlName(entry.name))
                 layout.control.push(entry);
             else {
@@ -9927,12 +9935,8 @@ let youngGenerationKept = false;
  * 1.03-1.04× the time: it collects more often.
  *
  * readApkindex calls this as an index starts to be read, the first of what grows it; the action
- * calls it first thing (young-generation.ts), the command line as a build or install starts.
- * Setting a V8 flag changes V8's hash of its flags, and every one of Node's built-in modules
- * loaded after that is compiled anew instead of from the code cache Node ships it with: zlib,
- * crypto, fs/promises, os and stream took 10 ms instead of 3 to load, https 13 instead of 4 (on
- * Node 20 and on Node 24 alike). By the time an index is read, a resolve has loaded what it
- * uses.
+ * calls it first thing, the command line as a build or install starts. Why not always first
+ * thing (setting a V8 flag costs Node's built-in modules their code cache): young-generation.ts.
  */
 function keepYoungGenerationSmall() {
     if (youngGenerationKept)
