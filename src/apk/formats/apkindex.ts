@@ -209,10 +209,13 @@ class IndexScanner {
     // What a tar header says is only a hint, capped: a lying one must not reserve gigabytes.
     const hint = Math.min(expected, SIZE_HINT_CAP)
     // Sized for Alpine's indexes, which hold one distinct value (a name, version or arch, of a
-    // P V A line or of a token) per 150-165 bytes, 15-16 bytes each, and one distinct token per
-    // 190-215 bytes, 22-24 bytes each; an index outside that grows them.
-    this.valueKeys = new ByteKeys(hint / 155, 16)
-    this.tokenKeys = new ByteKeys(hint / 185, 24)
+    // P V A line or of a token) per 131-166 bytes, 13-16 bytes each, and one distinct token per
+    // 172-214 bytes, 17-24 bytes each (v3.12 main to v3.19 community). The densest must fit: a
+    // table that grows mid-scan runs a branch V8's optimized `key` has never seen, which throws
+    // that code away (a cold v3.22 main resolve took 1.05× the time on Node 20). An index outside
+    // that still grows them.
+    this.valueKeys = new ByteKeys(hint / 125, 16)
+    this.tokenKeys = new ByteKeys(hint / 160, 24)
     // A large index (community's: 3.9 MB of such lines) keeps them deflated: 5 to 1, for 5 ms a
     // megabyte; a small one (a main's), as they are, which is quicker to read.
     this.details = new IndexDetailsBuilder(hint > PACK_DETAILS_ABOVE)
