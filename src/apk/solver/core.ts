@@ -227,6 +227,11 @@ export class Solver {
     return false
   }
 
+  // Discovery visits every name and package the world can reach (thousands on a full index), and
+  // runs while V8 has compiled little of it: the flag tests are written out in place, with the
+  // columns held in locals, rather than through nameIs/pkgIs calls: a cold v3.22 main resolve
+  // took 0.94-0.96× the time.
+
   private discoverPackage(pkg: number): void {
     const g = this.graph
     const ls = g.pkgListStart
@@ -241,8 +246,12 @@ export class Solver {
     if (tagPreferred) f |= P_TAG_PREFERRED | P_TAG_OK
     else f &= ~(P_TAG_PREFERRED | P_TAG_OK)
     this.pflags[pkg] = f
-    for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
-      this.discoverName(g.depName[g.pkgLists[i]])
+    const nflags = this.nflags
+    const depName = g.depName
+    const lists = g.pkgLists
+    for (let i = ls[pkg * 3 + DEPENDS], end = ls[pkg * 3 + DEPENDS + 1]; i < end; i++) {
+      const name = depName[lists[i]]
+      if ((nflags[name] & N_SEEN) === 0) this.discoverName(name)
     }
   }
 
@@ -252,63 +261,75 @@ export class Solver {
    * largest.
    */
   discoverName(name: number): void {
-    if (this.nameIs(name, N_SEEN)) return
-    this.setName(name, N_SEEN, true)
+    const nflags = this.nflags
+    if ((nflags[name] & N_SEEN) !== 0) return
+    nflags[name] |= N_SEEN
     const g = this.graph
+    const pflags = this.pflags
+    const provPkg = g.provPkg
     const first = g.provStart[name]
     const end = g.provStart[name + 1]
     let noIif = true
     for (let e = first; e < end; e++) {
-      const pkg = g.provPkg[e]
-      if (!this.pkgIs(pkg, P_SEEN)) this.discoverPackage(pkg)
-      noIif &&= this.pkgIs(pkg, P_IIF_FAILED)
+      const pkg = provPkg[e]
+      if ((pflags[pkg] & P_SEEN) === 0) this.discoverPackage(pkg)
+      if ((pflags[pkg] & P_IIF_FAILED) === 0) noIif = false
     }
-    this.setName(name, N_NO_IIF, noIif)
+    if (noIif) nflags[name] |= N_NO_IIF
+    else nflags[name] &= ~N_NO_IIF
     this.discoverReverseInstallIf(name)
     for (let e = first; e < end; e++) {
-      const pkg = g.provPkg[e]
+      const pkg = provPkg[e]
       this.discoverReverseInstallIf(g.pkgName[pkg])
       this.discoverProvides(pkg)
     }
     g.orderId[name] = ++this.orderCount
     const ls = g.pkgListStart
+    const depName = g.depName
+    const lists = g.pkgLists
     for (let e = first; e < end; e++) {
-      const pkg = g.provPkg[e]
-      for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
-        this.discoverName(g.depName[g.pkgLists[i]])
+      const pkg = provPkg[e]
+      for (let i = ls[pkg * 3 + INSTALL_IF], stop = ls[pkg * 3 + INSTALL_IF + 1]; i < stop; i++) {
+        const condition = depName[lists[i]]
+        if ((nflags[condition] & N_SEEN) === 0) this.discoverName(condition)
       }
     }
   }
 
   private discoverReverseInstallIf(name: number): void {
     const g = this.graph
-    for (let i = g.riifStart[name]; i < g.riifStart[name + 1]; i++) this.discoverName(g.riifs[i])
+    const nflags = this.nflags
+    const riifs = g.riifs
+    for (let i = g.riifStart[name], end = g.riifStart[name + 1]; i < end; i++) {
+      const dependent = riifs[i]
+      if ((nflags[dependent] & N_SEEN) === 0) this.discoverName(dependent)
+    }
   }
 
   /**
    * Discovers every name a package provides, in order. Visiting one of them visits the package's
    * provides again, which is quadratic for busybox's hundreds of cmd: names; a per-package cursor
-   * past the names already seen skips only calls that would return at once, so the order holds.
+   * (`providesSeen`) past the names already seen skips only visits that would return at once, so
+   * the order holds.
    */
   private discoverProvides(pkg: number): void {
     const g = this.graph
+    const nflags = this.nflags
+    const depName = g.depName
+    const lists = g.pkgLists
+    const seen = g.providesSeen
     const start = g.pkgListStart[pkg * 3 + PROVIDES]
     const count = g.pkgListStart[pkg * 3 + PROVIDES + 1] - start
-    let i = this.providesSeen(pkg)
+    let i = seen[pkg]
     while (i < count) {
-      this.discoverName(g.depName[g.pkgLists[start + i]])
-      i = Math.max(i + 1, this.providesSeen(pkg))
+      const name = depName[lists[start + i]]
+      if ((nflags[name] & N_SEEN) === 0) this.discoverName(name)
+      i++
+      let past = seen[pkg]
+      while (past < count && (nflags[depName[lists[start + past]]] & N_SEEN) !== 0) past++
+      seen[pkg] = past
+      if (past > i) i = past
     }
-  }
-
-  private providesSeen(pkg: number): number {
-    const g = this.graph
-    const start = g.pkgListStart[pkg * 3 + PROVIDES]
-    const count = g.pkgListStart[pkg * 3 + PROVIDES + 1] - start
-    let seen = g.providesSeen[pkg]
-    while (seen < count && this.nameIs(g.depName[g.pkgLists[start + seen]], N_SEEN)) seen++
-    g.providesSeen[pkg] = seen
-    return seen
   }
 
   private nameRequirersChanged(name: number): void {
