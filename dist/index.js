@@ -34560,10 +34560,13 @@ class IndexScanner {
         // What a tar header says is only a hint, capped: a lying one must not reserve gigabytes.
         const hint = Math.min(expected, SIZE_HINT_CAP);
         // Sized for Alpine's indexes, which hold one distinct value (a name, version or arch, of a
-        // P V A line or of a token) per 150-165 bytes, 15-16 bytes each, and one distinct token per
-        // 190-215 bytes, 22-24 bytes each; an index outside that grows them.
-        this.valueKeys = new ByteKeys(hint / 155, 16);
-        this.tokenKeys = new ByteKeys(hint / 185, 24);
+        // P V A line or of a token) per 131-166 bytes, 13-16 bytes each, and one distinct token per
+        // 172-214 bytes, 17-24 bytes each (v3.12 main to v3.19 community). The densest must fit: a
+        // table that grows mid-scan runs a branch V8's optimized `key` has never seen, which throws
+        // that code away (a cold v3.22 main resolve took 1.05× the time on Node 20). An index outside
+        // that still grows them.
+        this.valueKeys = new ByteKeys(hint / 125, 16);
+        this.tokenKeys = new ByteKeys(hint / 160, 24);
         // A large index (community's: 3.9 MB of such lines) keeps them deflated: 5 to 1, for 5 ms a
         // megabyte; a small one (a main's), as they are, which is quicker to read.
         this.details = new IndexDetailsBuilder(hint > PACK_DETAILS_ABOVE);
@@ -38328,6 +38331,10 @@ class Solver {
         }
         return false;
     }
+    // Discovery visits every name and package the world can reach (thousands on a full index), and
+    // runs while V8 has compiled little of it: the flag tests are written out in place, with the
+    // columns held in locals, rather than through nameIs/pkgIs calls: a cold v3.22 main resolve
+    // took 0.94-0.96× the time.
     discoverPackage(pkg) {
         const g = this.graph;
         const ls = g.pkgListStart;
@@ -38348,8 +38355,13 @@ class Solver {
         else
             f &= ~(P_TAG_PREFERRED | P_TAG_OK);
         this.pflags[pkg] = f;
-        for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
-            this.discoverName(g.depName[g.pkgLists[i]]);
+        const nflags = this.nflags;
+        const depName = g.depName;
+        const lists = g.pkgLists;
+        for (let i = ls[pkg * 3 + DEPENDS], end = ls[pkg * 3 + DEPENDS + 1]; i < end; i++) {
+            const name = depName[lists[i]];
+            if ((nflags[name] & N_SEEN) === 0)
+                this.discoverName(name);
         }
     }
     /**
@@ -38358,64 +38370,83 @@ class Solver {
      * largest.
      */
     discoverName(name) {
-        if (this.nameIs(name, N_SEEN))
+        const nflags = this.nflags;
+        if ((nflags[name] & N_SEEN) !== 0)
             return;
-        this.setName(name, N_SEEN, true);
+        nflags[name] |= N_SEEN;
         const g = this.graph;
+        const pflags = this.pflags;
+        const provPkg = g.provPkg;
         const first = g.provStart[name];
         const end = g.provStart[name + 1];
         let noIif = true;
         for (let e = first; e < end; e++) {
-            const pkg = g.provPkg[e];
-            if (!this.pkgIs(pkg, P_SEEN))
+            const pkg = provPkg[e];
+            if ((pflags[pkg] & P_SEEN) === 0)
                 this.discoverPackage(pkg);
-            noIif &&= this.pkgIs(pkg, P_IIF_FAILED);
+            if ((pflags[pkg] & P_IIF_FAILED) === 0)
+                noIif = false;
         }
-        this.setName(name, N_NO_IIF, noIif);
+        if (noIif)
+            nflags[name] |= N_NO_IIF;
+        else
+            nflags[name] &= ~N_NO_IIF;
         this.discoverReverseInstallIf(name);
         for (let e = first; e < end; e++) {
-            const pkg = g.provPkg[e];
+            const pkg = provPkg[e];
             this.discoverReverseInstallIf(g.pkgName[pkg]);
             this.discoverProvides(pkg);
         }
         g.orderId[name] = ++this.orderCount;
         const ls = g.pkgListStart;
+        const depName = g.depName;
+        const lists = g.pkgLists;
         for (let e = first; e < end; e++) {
-            const pkg = g.provPkg[e];
-            for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
-                this.discoverName(g.depName[g.pkgLists[i]]);
+            const pkg = provPkg[e];
+            for (let i = ls[pkg * 3 + INSTALL_IF], stop = ls[pkg * 3 + INSTALL_IF + 1]; i < stop; i++) {
+                const condition = depName[lists[i]];
+                if ((nflags[condition] & N_SEEN) === 0)
+                    this.discoverName(condition);
             }
         }
     }
     discoverReverseInstallIf(name) {
         const g = this.graph;
-        for (let i = g.riifStart[name]; i < g.riifStart[name + 1]; i++)
-            this.discoverName(g.riifs[i]);
+        const nflags = this.nflags;
+        const riifs = g.riifs;
+        for (let i = g.riifStart[name], end = g.riifStart[name + 1]; i < end; i++) {
+            const dependent = riifs[i];
+            if ((nflags[dependent] & N_SEEN) === 0)
+                this.discoverName(dependent);
+        }
     }
     /**
      * Discovers every name a package provides, in order. Visiting one of them visits the package's
      * provides again, which is quadratic for busybox's hundreds of cmd: names; a per-package cursor
-     * past the names already seen skips only calls that would return at once, so the order holds.
+     * (`providesSeen`) past the names already seen skips only visits that would return at once, so
+     * the order holds.
      */
     discoverProvides(pkg) {
         const g = this.graph;
+        const nflags = this.nflags;
+        const depName = g.depName;
+        const lists = g.pkgLists;
+        const seen = g.providesSeen;
         const start = g.pkgListStart[pkg * 3 + PROVIDES];
         const count = g.pkgListStart[pkg * 3 + PROVIDES + 1] - start;
-        let i = this.providesSeen(pkg);
+        let i = seen[pkg];
         while (i < count) {
-            this.discoverName(g.depName[g.pkgLists[start + i]]);
-            i = Math.max(i + 1, this.providesSeen(pkg));
+            const name = depName[lists[start + i]];
+            if ((nflags[name] & N_SEEN) === 0)
+                this.discoverName(name);
+            i++;
+            let past = seen[pkg];
+            while (past < count && (nflags[depName[lists[start + past]]] & N_SEEN) !== 0)
+                past++;
+            seen[pkg] = past;
+            if (past > i)
+                i = past;
         }
-    }
-    providesSeen(pkg) {
-        const g = this.graph;
-        const start = g.pkgListStart[pkg * 3 + PROVIDES];
-        const count = g.pkgListStart[pkg * 3 + PROVIDES + 1] - start;
-        let seen = g.providesSeen[pkg];
-        while (seen < count && this.nameIs(g.depName[g.pkgLists[start + seen]], N_SEEN))
-            seen++;
-        g.providesSeen[pkg] = seen;
-        return seen;
     }
     nameRequirersChanged(name) {
         this.queueUnresolved(name);
