@@ -29,6 +29,7 @@ beforeAll(() => {
   fs.mkdirSync(path.join(workspace, 'keys'))
   fs.writeFileSync(path.join(workspace, 'keys/a.rsa.pub'), 'pem')
   fs.writeFileSync(path.join(workspace, 'extra.rsa.pub'), 'pem')
+  fs.symlinkSync('loop', path.join(workspace, 'loop'))
   fs.mkdirSync(runnerTemp)
 })
 
@@ -220,9 +221,19 @@ describe('app, app-dest, entrypoint, cmd', () => {
   })
 
   it('takes app-dest, normalised, and the entrypoint follows it', () => {
-    const spec = read({ app: 'hello', 'app-dest': '/opt//svc/hello/' })
+    const spec = read({ app: 'hello', 'app-dest': '/opt//svc/./hello' })
     expect(spec.app?.dest).toBe('/opt/svc/hello')
     expect(spec.image.entrypoint).toEqual(['/opt/svc/hello'])
+  })
+
+  // It was once the file /usr/local/bin itself (and `/lib/` replaced musl's folder).
+  it("takes a file app's app-dest ending in / as the folder it goes in, under its own name", () => {
+    const spec = read({ app: 'hello', 'app-dest': '/usr/local/bin/' })
+    expect(spec.app?.dest).toBe('/usr/local/bin/hello')
+    expect(spec.image.entrypoint).toEqual(['/usr/local/bin/hello'])
+    expect(read({ app: 'build/{arch}/server', 'app-dest': '/srv//' }).app?.dest).toBe('/srv/server')
+    // A folder's contents land under the folder either way.
+    expect(read({ app: 'site', 'app-dest': '/srv/site/' }).app?.dest).toBe('/srv/site')
   })
 
   it('parses a JSON array or shell-like words, no shell semantics', () => {
@@ -460,6 +471,21 @@ describe('every validation error names its input and the fix', () => {
       /'usr\/bin\/hello' is not an absolute path in the image; start it with \//
     ],
     ['app-dest', { app: 'site', 'app-dest': '/' }, /cannot replace the image root/],
+    // One-line inputs once took a line break as part of the path or the working folder.
+    [
+      'app-dest',
+      { app: 'hello', 'app-dest': '/usr/bin/a\n/usr/bin/b' },
+      /"\/usr\/bin\/a\\n\/usr\/bin\/b" holds a line break or another control character; give one path, on one line/
+    ],
+    // A path under a file once failed as a raw ENOTDIR.
+    [
+      'app',
+      { app: 'hello/server' },
+      /'hello\/server' lies under .*hello, which is a file, not a folder/
+    ],
+    ['app', { app: 'loop' }, /cannot look at 'loop': ELOOP.*; give a path this job can read/],
+    ['app', { app: 'x'.repeat(5000) }, /cannot look at 'x+': ENAMETOOLONG/],
+    ['app', { app: 'a\tb' }, /holds a line break or another control character/],
     ['entrypoint', { entrypoint: '["/app", 1]' }, /must be a JSON array of strings/],
     ['entrypoint', { entrypoint: '["/app"' }, /looks like a JSON array but does not parse/],
     [
@@ -471,6 +497,7 @@ describe('every validation error names its input and the fix', () => {
     ['env', { env: 'GOOD=1\nBAD LINE' }, /line 2 'BAD LINE' is not NAME=value/],
     ['env', { env: '1X=2' }, /line 1 '1X=2' is not NAME=value/],
     ['workdir', { workdir: 'srv' }, /'srv' is not an absolute path in the image/],
+    ['workdir', { workdir: '/app\n/data' }, /holds a line break or another control character/],
     ['user', { user: 'no body' }, /'no body' is not a user; use nonroot, root, a uid or uid:gid/],
     ['labels', { labels: 'novalue' }, /line 1 'novalue' is not key=value/],
     ['labels', { labels: '=x' }, /line 1 '=x' is not key=value/],
@@ -522,6 +549,7 @@ describe('every validation error names its input and the fix', () => {
       { keys: 'keys\nmissing.pub' },
       /'missing.pub' does not exist; give PEM public key files or folders/
     ],
+    ['keys', { keys: 'hello/a.rsa.pub' }, /'hello\/a.rsa.pub' lies under .*hello, which is a file/],
     [
       'fetch-alpine-keys',
       { 'fetch-alpine-keys': 'yes' },
@@ -562,6 +590,9 @@ describe('every validation error names its input and the fix', () => {
     ['output', { output: 'out/' }, /'out\/' is a folder; give the tarball's file path/],
     ['output', { output: 'site' }, /'site' is an existing folder; give a file path/],
     ['lock', { lock: 'site' }, /'site' is a folder; give the lock file's path/],
+    ['lock', { lock: 'hello/w.lock' }, /'hello\/w.lock' lies under .*hello, which is a file/],
+    ['lock', { lock: 'a.lock\rb' }, /holds a line break or another control character/],
+    ['output', { output: 'a.tar\nb.tar' }, /holds a line break or another control character/],
     ['lock-update', { 'lock-update': 'true' }, /is true but `lock` is not set/],
     ['lock-update', { lock: 'w.lock', 'lock-update': 'yes' }, /'yes' is not a boolean/],
     ['layers', { layers: '0' }, /'0' is not a number of layers from 1 to 100/],
@@ -590,7 +621,7 @@ describe('every validation error names its input and the fix', () => {
   })
 
   it('covers every input that can be wrong', () => {
-    const alwaysValid = new Set(['app'])
+    const alwaysValid = new Set<string>()
     const covered = new Set(cases.map(([input]) => input))
     for (const name of Object.keys(INPUTS)) {
       if (!alwaysValid.has(name)) expect([name, covered.has(name)]).toEqual([name, true])

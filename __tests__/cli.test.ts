@@ -183,6 +183,8 @@ describe('exit codes', () => {
     ['a missing option value', ['--arch']],
     ['an unknown option', ['--no-such-option', 'musl']],
     ['a bad boolean', ['--allow-untrusted=maybe', 'musl']],
+    // Joined with a line break, they once named one file `a.tar⏎b.tar`.
+    ['a one-value option given twice', ['--output', 'second.tar', 'musl']],
     ['no packages', []]
   ])('%s is a usage error: exit 2, one line', async (_what, extra) => {
     const code = await main([...buildArgs(unsigned, tmp('usage.tar')), ...extra])

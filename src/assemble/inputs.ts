@@ -94,9 +94,11 @@ export function getInput(env: Env, name: InputName): string {
 export function readInputs(env: Env = process.env, context: InputContext = {}): BuildSpec {
   const workspace = env.GITHUB_WORKSPACE || process.cwd()
   const input = (name: InputName) => getInput(env, name)
+  // Inputs that hold one path: a line break in one is a mistake, never part of a path.
+  const onePath = (name: InputName) => oneLine(name, input(name))
   const packages = parsePackages(input('packages'))
   const arches = parseArches(input('arch'), context.hostArch ?? hostArch())
-  const app = parseApp(input('app'), input('app-dest'), workspace, arches[0])
+  const app = parseApp(onePath('app'), onePath('app-dest'), workspace, arches[0])
   const sourceDateEpoch = parseEpoch(input('source-date-epoch'), env, context)
   const keys = parseKeys(input('keys'), workspace)
   const cache = parseBoolean('cache', input('cache'))
@@ -111,12 +113,12 @@ export function readInputs(env: Env = process.env, context: InputContext = {}): 
     keyDirs: keys.dirs,
     fetchAlpineKeys: parseBoolean('fetch-alpine-keys', input('fetch-alpine-keys')),
     allowUntrusted: parseBoolean('allow-untrusted', input('allow-untrusted')),
-    image: parseImage(env, input, app, sourceDateEpoch),
+    image: parseImage(env, input, onePath('workdir'), app, sourceDateEpoch),
     tags: parseTags(input('tags'), env.GITHUB_REPOSITORY),
-    output: parseOutput(input('output'), workspace),
+    output: parseOutput(onePath('output'), workspace),
     sourceDateEpoch,
     cacheDir: cache ? path.join(env.RUNNER_TEMP || os.tmpdir(), 'witchery-cache') : undefined,
-    lock: parseLockInput(input('lock'), input('lock-update'), workspace),
+    lock: parseLockInput(onePath('lock'), input('lock-update'), workspace),
     layers: parseLayers(input('layers')),
     alpineKeysUrl: (env[ALPINE_KEYS_URL_VARIABLE] ?? '').trim() || undefined,
     scripts: parseScripts(input('scripts')),
@@ -135,7 +137,7 @@ function parseLockInput(file: string, update: string, workspace: string): LockSp
     return undefined
   }
   const resolved = path.resolve(workspace, file)
-  if (file.endsWith('/') || fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
+  if (file.endsWith('/') || statPath('lock', file, resolved)?.isDirectory()) {
     throw new InputError(
       'lock',
       `'${file}' is a folder; give the lock file's path, e.g. witchery.lock.json`
@@ -328,11 +330,14 @@ function parseApp(
   }
   const resolved = path.resolve(workspace, source)
   // A missing app is the build's to report (with how to build it); assume a file meanwhile.
-  const stat = fs.statSync(resolved.replaceAll('{arch}', firstArch), { throwIfNoEntry: false })
+  const stat = statPath('app', source, resolved.replaceAll('{arch}', firstArch))
   const kind = stat?.isDirectory() ? 'folder' : 'file'
-  const defaultDest = kind === 'folder' ? '/app' : `/usr/bin/${appFileName(resolved)}`
+  const name = appFileName(resolved)
+  const defaultDest = kind === 'folder' ? '/app' : `/usr/bin/${name}`
+  // A file's `app-dest` ending in / is the folder it goes in, under its own name (as COPY does).
+  const given = kind === 'file' && dest.endsWith('/') ? `${dest}${name}` : dest
   return {
-    spec: { source: resolved, dest: absoluteImagePath('app-dest', dest || defaultDest) },
+    spec: { source: resolved, dest: absoluteImagePath('app-dest', given || defaultDest) },
     kind
   }
 }
@@ -386,7 +391,7 @@ function parseKeys(text: string, workspace: string): { files: string[]; dirs: st
   const dirs: string[] = []
   for (const { line } of splitLines(text)) {
     const resolved = path.resolve(workspace, line)
-    const stat = fs.statSync(resolved, { throwIfNoEntry: false })
+    const stat = statPath('keys', line, resolved)
     if (!stat) {
       throw new InputError(
         'keys',
@@ -440,12 +445,12 @@ function parseRepositoryLine(line: string, index: number, workspace: string): st
 function parseImage(
   env: Env,
   input: (name: InputName) => string,
+  workdir: string,
   app: ParsedApp | undefined,
   epoch: number
 ): ImageSettings {
   const entrypoint = parseCommand('entrypoint', input('entrypoint'))
   const defaultEntrypoint = app?.kind === 'file' ? [app.spec.dest] : undefined
-  const workdir = input('workdir')
   return {
     entrypoint: entrypoint === undefined ? defaultEntrypoint : emptyToUndefined(entrypoint),
     cmd: emptyToUndefined(parseCommand('cmd', input('cmd'))),
@@ -611,10 +616,54 @@ export function defaultImageName(repository: string | undefined): string {
 /** The nearest existing ancestor of `target` when it is not a folder (so nothing goes under it). */
 function fileAbove(target: string): string | undefined {
   for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
-    const stat = fs.statSync(dir, { throwIfNoEntry: false })
+    // One that cannot be looked at is left to the caller's own look, which names the input.
+    const stat = statOrUndefined(dir)
     if (stat) return stat.isDirectory() ? undefined : dir
     if (path.dirname(dir) === dir) return undefined
   }
+}
+
+function statOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false })
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * What is at a path input's path (`given` as written, `resolved` from the workspace): undefined
+ * when nothing is. A path under a file, or one this job cannot look at, is the input's error.
+ */
+function statPath(input: InputName, given: string, resolved: string): fs.Stats | undefined {
+  const file = fileAbove(resolved)
+  if (file) {
+    throw new InputError(
+      input,
+      `'${given}' lies under ${file}, which is a file, not a folder; give a path in a folder`
+    )
+  }
+  try {
+    return fs.statSync(resolved, { throwIfNoEntry: false })
+  } catch (error) {
+    throw new InputError(
+      input,
+      `cannot look at '${given}': ${(error as Error).message}; give a path this job can read`
+    )
+  }
+}
+
+/** A one-line input's value; a line break or other control character in it is refused. */
+function oneLine(input: InputName, value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw new InputError(
+      input,
+      `${JSON.stringify(value)} holds a line break or another control character; give one ` +
+        'path, on one line'
+    )
+  }
+  return value
 }
 
 function parseOutput(text: string, workspace: string): string {
@@ -625,15 +674,7 @@ function parseOutput(text: string, workspace: string): string {
     )
   }
   const resolved = path.resolve(workspace, text)
-  const file = fileAbove(resolved)
-  if (file) {
-    throw new InputError(
-      'output',
-      `'${text}' lies under ${file}, which is a file, not a folder; give a path in a folder, ` +
-        'e.g. image.tar'
-    )
-  }
-  if (fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
+  if (statPath('output', text, resolved)?.isDirectory()) {
     throw new InputError(
       'output',
       `'${text}' is an existing folder; give a file path, e.g. image.tar`
