@@ -11,7 +11,7 @@ import { FetchError } from '../src/apk/errors.js'
 import { HttpTransport } from '../src/apk/fetch/transport.js'
 import type { Logger } from '../src/apk/types.js'
 import { build } from '../src/assemble/build.js'
-import { InputError, LockError } from '../src/assemble/errors.js'
+import { BuildError, InputError, LockError } from '../src/assemble/errors.js'
 import {
   diffLocks,
   formatLock,
@@ -182,6 +182,24 @@ describe('a lock through a mirror that moves on, then goes down', () => {
     const fewer = await run({ packages: ['musl'] }).catch((e: unknown) => e)
     expect(fewer).toBeInstanceOf(LockError)
     expect((fewer as Error).message).toMatch(/holds .*hello-1\.0-r0.*no longer need/)
+  })
+
+  // Such a lock was once found unwritable after the tarball and SBOMs were written, failing a
+  // finished build and leaving them behind.
+  it('checks that a lock it will write can be written before anything is fetched', async () => {
+    serve(repoB)
+    const output = tmp('out/unwritable-lock.tar')
+    for (const update of [true, false]) {
+      const lock = { path: '/proc/witchery-test/witchery.lock.json', update }
+      const error = await run({ lock, output }, 'unwritable-lock-cache').catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(BuildError)
+      expect((error as BuildError).input).toBe('lock')
+      expect((error as Error).message).toMatch(
+        /cannot write the lock file '\/proc\/witchery-test\/witchery\.lock\.json': .+ Give a path in a writable folder/
+      )
+      expect(fs.existsSync(output)).toBe(false)
+      expect(fs.existsSync(tmp('unwritable-lock-cache'))).toBe(false)
+    }
   })
 
   describe('lock-update', () => {

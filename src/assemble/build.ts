@@ -115,17 +115,21 @@ interface ArchPlan {
 }
 
 /** Fails fast, before any download, when the tarball could not be written where asked. */
-async function checkOutput(output: string): Promise<void> {
-  const probe = path.join(path.dirname(output), `.${path.basename(output)}.probe-${process.pid}`)
+/**
+ * Checks, before any download, that a file can be written where `input` says: the tarball, and
+ * a lock the build will write (one found unwritable after the image would fail a finished build).
+ */
+async function checkWritable(file: string, what: string, input: 'output' | 'lock'): Promise<void> {
+  const probe = path.join(path.dirname(file), `.${path.basename(file)}.probe-${process.pid}`)
   try {
-    await makeDirs(path.dirname(output))
+    await makeDirs(path.dirname(file))
     await fs.writeFile(probe, '', { flag: 'wx' })
     await fs.rm(probe, { force: true })
   } catch (error) {
     throw new BuildError(
-      `cannot write the tarball '${output}': ${(error as Error).message}. Give a path in a ` +
+      `cannot write ${what} '${file}': ${(error as Error).message}. Give a path in a ` +
         'writable folder (the workspace or RUNNER_TEMP).',
-      'output'
+      input
     )
   }
 }
@@ -189,10 +193,11 @@ export async function build(spec: BuildSpec, options: BuildOptions): Promise<Bui
   for (const arch of arches) {
     if (spec.app) await checkApp(appSource(spec.app.source, arch), arch, { musl })
   }
-  await checkOutput(spec.output)
+  await checkWritable(spec.output, 'the tarball', 'output')
 
   const previous = spec.lock ? await lockBefore(spec.lock, logger) : undefined
   const locked = spec.lock?.update ? undefined : previous
+  if (spec.lock && !locked) await checkWritable(spec.lock.path, 'the lock file', 'lock')
   if (locked) {
     logger.info(`installing the packages locked in ${spec.lock?.path}`)
     await options.onLocked?.(
