@@ -541,6 +541,36 @@ describe('never writing outside the root', () => {
     untouched()
   })
 
+  // A package's folder entry once set the root's own mode and owner this way.
+  it('leaves the root as it is when a folder entry reaches it through a symlink to /', async () => {
+    fs.mkdirSync(root, { recursive: true, mode: 0o755 })
+    fs.chmodSync(root, 0o755)
+    const uid = process.getuid?.() ?? 0
+    const gid = process.getgid?.() ?? 0
+    const rootLink = synthetic('rootlink', '1.0-r0', {
+      keepOrder: true,
+      files: [
+        { path: 'x', type: 'symlink', target: '/' },
+        { path: 'x', type: 'dir', mode: 0o7777, uid: 1234, gid: 1234, rawName: true },
+        { path: 'x/etc', type: 'dir', mode: 0o700, rawName: true }
+      ]
+    })
+    const units = [rootLink].map(unitOf)
+    const result = await installPackages(root, units, {
+      arch: 'x86_64',
+      world: [parseDependency('rootlink')],
+      repositories: [],
+      chown: uid === 0
+    })
+    const stat = fs.statSync(root)
+    expect([stat.mode & 0o7777, stat.uid, stat.gid]).toEqual([0o755, uid, gid])
+    expect(result.tree.has('')).toBe(false)
+    // What lies below it still lands, inside the root.
+    expect(fs.lstatSync(path.join(root, 'etc')).isDirectory()).toBe(true)
+    expect(fs.readlinkSync(path.join(root, 'x'))).toBe('/')
+    expect(fs.readdirSync(sentinelDir)).toEqual(['shadow'])
+  })
+
   it('refuses a root that is not empty', async () => {
     fs.mkdirSync(root, { recursive: true })
     fs.writeFileSync(path.join(root, 'keep'), 'k')

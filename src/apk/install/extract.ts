@@ -96,6 +96,9 @@ export class Extraction {
     }
     dir.acl = acl
     const at = resolveInRoot(entry.name, this.plan.nodes, true, this.pkg.label)
+    // A folder reached through a symlink to / is the root itself: its mode and owner are the
+    // image's, never a package's (`x -> /`, then a folder `x` of mode 7777, once re-moded it).
+    if (at === '') return
     this.ensureParents(at)
     const existing = this.plan.nodes.get(at)
     if (!existing) {

@@ -279,7 +279,7 @@ export class RootInstaller {
   /** Final folder owners and modes, deepest first (a folder may be read-only for its owner). */
   private settleOnDisk(): void {
     const dirs = [...this.plan.nodes.entries()]
-      .filter(([, node]) => node.type === 'directory')
+      .filter(([rel, node]) => node.type === 'directory' && rel !== '')
       .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0))
     for (const [rel, node] of dirs) {
       this.writer.settleFolder(rel, { mode: this.diskMode(node), owner: this.owner(node) })
