@@ -223,6 +223,34 @@ describe('laying out files', () => {
     expect(stanza(installed, 'ping')).toMatch(/R:ping\na:0:0:755:Q1[A-Za-z0-9+/]{27}=\n/)
   })
 
+  // They stay in the plan until the image is written: four packages of 14 files with a 1 MiB
+  // attribute each once kept 56 MiB there.
+  it('refuses an xattr Linux could not hold, and more of them than any package has', async () => {
+    const attribute = (size: number): FileSpec => ({
+      path: 'usr/bin/big',
+      content: 'b',
+      xattrs: { 'user.big': Buffer.alloc(size, 0x62) }
+    })
+    const atMost = await install([synthetic('fits', '1.0-r0', { files: [attribute(65536)] })])
+    expect(atMost.result.tree.get('usr/bin/big')?.xattrs?.get('user.big')?.length).toBe(65536)
+    const tooLong = synthetic('long', '1.0-r0', { files: [attribute(65537)] })
+    await expect(install([tooLong], path.join(work, 'long'))).rejects.toThrow(
+      /long-1\.0-r0: \/usr\/bin\/big: its extended attribute user\.big holds 65537 bytes; Linux holds at most 65536/
+    )
+    const many = (name: string) =>
+      synthetic(name, '1.0-r0', {
+        files: Array.from({ length: 9 }, (_, i) => ({
+          path: `usr/share/${name}/${i}`,
+          content: 'x',
+          xattrs: { 'user.v': Buffer.alloc(60000, 0x61) }
+        }))
+      })
+    await expect(install([many('a'), many('b')], path.join(work, 'many'))).rejects.toThrow(
+      /b-1\.0-r0: \/usr\/share\/b\/\d: the packages' extended attributes come to more than 1048576 bytes/
+    )
+    expect(fs.existsSync(path.join(work, 'many'))).toBe(false)
+  })
+
   it('resolves owner names in the root passwd of earlier packages, not in its own', async () => {
     const accounts = synthetic('accounts', '1.0-r0', {
       files: [

@@ -11,6 +11,13 @@ import type { Plan, PlannedPackage } from './plan.js'
 
 /** Longest file name (one path component) Linux file systems hold, in bytes. */
 const NAME_MAX = 255
+/** Longest extended attribute value Linux holds (XATTR_SIZE_MAX). */
+const XATTR_VALUE_MAX = 64 * 1024
+/**
+ * Extended attributes an install keeps, all packages together: they stay in the plan until the
+ * image is written, and real packages carry a few bytes of them (file capabilities).
+ */
+export const XATTR_TOTAL_MAX = 1024 * 1024
 
 /** `Q1` + base64 of a hex digest. */
 function q1(hex: string): string {
@@ -76,6 +83,7 @@ export class Extraction {
           'provides /dev). Leave the package out, or use one that does not ship it.'
       )
     }
+    if (entry.xattrs.size > 0) this.countXattrs(entry)
     const ids = this.plan.ids
     const acl: Acl = {
       uid: ids.uid(entry.uname, entry.uid),
@@ -85,6 +93,27 @@ export class Extraction {
     }
     if (entry.type === 'directory') this.directory(entry, acl)
     else this.file(entry, acl)
+  }
+
+  /** Refuses an extended attribute Linux could not hold, and more of them than any package has. */
+  private countXattrs(entry: TarEntry): void {
+    const where = `${this.pkg.label}: /${entry.name}`
+    for (const [name, value] of entry.xattrs) {
+      if (value.length > XATTR_VALUE_MAX) {
+        throw new UnsupportedEntryError(
+          `${where}: its extended attribute ${name.slice(0, 60)} holds ${value.length} bytes; ` +
+            `Linux holds at most ${XATTR_VALUE_MAX}. The package is malformed or hostile: leave it out.`
+        )
+      }
+      this.plan.xattrBytes += Buffer.byteLength(name) + value.length
+    }
+    if (this.plan.xattrBytes > XATTR_TOTAL_MAX) {
+      throw new UnsupportedEntryError(
+        `${where}: the packages' extended attributes come to more than ${XATTR_TOTAL_MAX} ` +
+          'bytes, where real packages carry a few (file capabilities). A package is malformed ' +
+          'or hostile: leave it out.'
+      )
+    }
   }
 
   private directory(entry: TarEntry, acl: Acl): void {

@@ -128,6 +128,8 @@ export class Plan {
   readonly ids = new IdResolver()
   /** Paths set since the installer last wrote, in the order they were planned. */
   readonly touched: string[] = []
+  /** Bytes of extended attributes (names and values) planned so far (Extraction bounds them). */
+  xattrBytes = 0
 
   set(rel: string, node: Node): void {
     this.nodes.set(rel, node)
