@@ -13,7 +13,12 @@ import { leadingUint } from './pkginfo.js'
 import { keepYoungGenerationSmall, letGoOfScanned } from '../../released-memory.js'
 import { ByteKeys } from './byte-keys.js'
 import { IndexDetails, IndexDetailsBuilder, isDetailLetter } from './index-details.js'
-import { parseSignatureName, verifyRsaSignature, type SignatureAlgorithm } from './signature.js'
+import {
+  digestOf,
+  parseSignatureName,
+  verifyRsaDigest,
+  type SignatureAlgorithm
+} from './signature.js'
 import { scanTar, TarStreamReader, type TarBodySink } from './tar.js'
 import {
   DEPENDS,
@@ -37,6 +42,15 @@ import {
  * member past this is not signatures (a gzip bomb put in front of a signed index, for one).
  */
 export const SIGNATURE_MEMBER_LIMIT = 1024 * 1024
+
+/**
+ * The most gzip members of signatures, and signatures in all, an index may start with. abuild
+ * and apko write one member with one signature (a few for a key rotation). Each new member moves
+ * the signed bytes, so every signature so far is checked again: without a bound, a few hundred KB
+ * of members took minutes (each check hashes the rest of the file).
+ */
+export const MAX_SIGNATURE_MEMBERS = 4
+export const MAX_SIGNATURES = 8
 
 /**
  * The most an index may inflate to. Alpine's largest (edge/community) is about 2 MB compressed
@@ -683,9 +697,17 @@ async function checkSignatures(
   keyring: Keyring
 ): Promise<string | IndexSignatureError> {
   const tried: string[] = []
-  const check = (s: Signature, key: Parameters<typeof verifyRsaSignature>[2]) => {
+  // The signed bytes are hashed once per algorithm, however many signatures use it (the check
+  // on a digest is the exact one verifyRsaSignature ends with).
+  const digests = new Map<SignatureAlgorithm, Buffer>()
+  const check = (s: Signature, key: Parameters<typeof verifyRsaDigest>[2]) => {
     tried.push(s.keyName)
-    return verifyRsaSignature(s.alg, signed, key, s.sig)
+    let digest = digests.get(s.alg)
+    if (digest === undefined) {
+      digest = digestOf(s.alg, signed)
+      digests.set(s.alg, digest)
+    }
+    return verifyRsaDigest(s.alg, digest, key, s.sig)
   }
   for (const s of signatures) {
     const key = keyring.get(s.keyName)
@@ -712,6 +734,7 @@ async function verifySignedIndex(
 ): Promise<{ signer: string; signedStart: number }> {
   const signatures: Signature[] = []
   let start = 0
+  let members = 0
   let failure: IndexSignatureError | undefined
   for (;;) {
     let member: ReturnType<typeof signatureMember>
@@ -723,6 +746,13 @@ async function verifySignedIndex(
     }
     if (!member) throw failure ?? untrusted(repository, signatures)
     signatures.push(...member.signatures)
+    if (++members > MAX_SIGNATURE_MEMBERS || signatures.length > MAX_SIGNATURES) {
+      throw new IndexSignatureError(
+        `index of ${repository.url} starts with more than ${MAX_SIGNATURE_MEMBERS} gzip members ` +
+          `of signatures or more than ${MAX_SIGNATURES} signatures, where apk-tools writes one; ` +
+          'refusing it. The repository is damaged or hostile.'
+      )
+    }
     start = member.end
     const result = await checkSignatures(signatures, bytes.subarray(start), repository, keyring)
     if (typeof result === 'string') return { signer: result, signedStart: start }

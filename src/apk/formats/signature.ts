@@ -43,7 +43,7 @@ function parts(data: Buffer | Buffer[]): Buffer[] {
   return Array.isArray(data) ? data : [data]
 }
 
-function digestOf(alg: SignatureAlgorithm, data: Buffer | Buffer[]): Buffer {
+export function digestOf(alg: SignatureAlgorithm, data: Buffer | Buffer[]): Buffer {
   const hash = crypto.createHash(alg)
   for (const part of parts(data)) hash.update(part)
   return hash.digest()
