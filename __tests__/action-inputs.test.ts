@@ -641,12 +641,13 @@ describe('credentials for private repositories', () => {
     ])
     expect(spec.credentials).toEqual([
       {
+        protocol: 'https:',
         host: 'gitlab.example.com',
         path: '/api/v4/projects/7/packages/alpine/',
         username: 'deploy',
         password: 'p@ss'
       },
-      { host: '127.0.0.1:8080', path: '/repo/', username: 'tok', password: '' }
+      { protocol: 'http:', host: '127.0.0.1:8080', path: '/repo/', username: 'tok', password: '' }
     ])
     expect(JSON.stringify(spec)).not.toMatch(/p%40ss|deploy:/)
   })
@@ -660,9 +661,21 @@ describe('credentials for private repositories', () => {
       { WITCHERY_REPOSITORY_AUTH: 'cloudsmith.example u:k' }
     )
     expect(spec.credentials).toEqual([
-      { host: 'gitlab.example.com', path: '/', username: 'deploy', password: 'tok:en' },
-      { host: 'mirror.example:8443', path: '/alpine/', username: 'ci', password: 'x' },
-      { host: 'cloudsmith.example', path: '/', username: 'u', password: 'k' }
+      {
+        protocol: 'https:',
+        host: 'gitlab.example.com',
+        path: '/',
+        username: 'deploy',
+        password: 'tok:en'
+      },
+      {
+        protocol: 'https:',
+        host: 'mirror.example:8443',
+        path: '/alpine/',
+        username: 'ci',
+        password: 'x'
+      },
+      { protocol: 'https:', host: 'cloudsmith.example', path: '/', username: 'u', password: 'k' }
     ])
   })
 

@@ -83,6 +83,7 @@ describe('credentials in repository strings', () => {
     expect(splitCredentials('https://a%40b:p%3Aw@Host.Example:8443/alpine/v3.22/main')).toEqual({
       url: 'https://Host.Example:8443/alpine/v3.22/main',
       credentials: {
+        protocol: 'https:',
         host: 'host.example:8443',
         path: '/alpine/v3.22/main/',
         username: 'a@b',
@@ -114,9 +115,11 @@ describe('credentials in repository strings', () => {
 
   it('parseAuthLines reads HOST[/PATH] USER:TOKEN and never echoes a bad line', () => {
     expect(parseAuthLines('h.example u:a:b\n# c\n\n127.0.0.1:8080/repo x:y', 'test')).toEqual([
-      { host: 'h.example', path: '/', username: 'u', password: 'a:b' },
-      { host: '127.0.0.1:8080', path: '/repo/', username: 'x', password: 'y' }
+      { protocol: 'https:', host: 'h.example', path: '/', username: 'u', password: 'a:b' },
+      { protocol: 'https:', host: '127.0.0.1:8080', path: '/repo/', username: 'x', password: 'y' }
     ])
+    // Plain http only when the line says so.
+    expect(parseAuthLines('http://127.0.0.1:8080/repo x:y', 'test')[0].protocol).toBe('http:')
     for (const text of [SECRET, `h.example ${SECRET}`, `h.example :${SECRET}`]) {
       const error = (() => {
         try {
@@ -156,9 +159,16 @@ describe('proxy credentials', () => {
 
 describe('RepositoryAuth', () => {
   const auth = new RepositoryAuth([
-    { host: 'h.example', path: '/', username: 'all', password: 'p1' },
-    { host: 'h.example', path: '/projects/7/', username: 'seven', password: 'p2' },
-    { host: 'h.example:8443', path: '/', username: 'port', password: 'p3' }
+    { protocol: 'https:', host: 'h.example', path: '/', username: 'all', password: 'p1' },
+    {
+      protocol: 'https:',
+      host: 'h.example',
+      path: '/projects/7/',
+      username: 'seven',
+      password: 'p2'
+    },
+    { protocol: 'https:', host: 'h.example:8443', path: '/', username: 'port', password: 'p3' },
+    { protocol: 'http:', host: 'plain.example', path: '/', username: 'plain', password: 'p4' }
   ])
   const user = (url: string) => auth.credentialsFor(new URL(url))?.username
 
@@ -171,12 +181,19 @@ describe('RepositoryAuth', () => {
     expect(user('https://h.example.evil/x')).toBeUndefined()
   })
 
+  // An https token once went in clear to http://host/… after a redirect there.
+  it('never sends credentials under the other scheme', () => {
+    expect(user('http://h.example/projects/7/x')).toBeUndefined()
+    expect(user('http://plain.example/x')).toBe('plain')
+    expect(user('https://plain.example/x')).toBeUndefined()
+  })
+
   it('refuses two different credentials for one host and path', () => {
     expect(
       () =>
         new RepositoryAuth([
-          { host: 'h', path: '/', username: 'u', password: 'a' },
-          { host: 'h', path: '/', username: 'u', password: 'b' }
+          { protocol: 'https:', host: 'h', path: '/', username: 'u', password: 'a' },
+          { protocol: 'https:', host: 'h', path: '/', username: 'u', password: 'b' }
         ])
     ).toThrow(/two different credentials are given for h\//)
   })
@@ -188,7 +205,9 @@ describe('the transport against a server that demands basic auth', () => {
 
   it('downloads with the credentials of that host', async () => {
     const transport = fast(
-      new RepositoryAuth([{ host: host(), path: '/', username: USER, password: SECRET }])
+      new RepositoryAuth([
+        { protocol: 'http:', host: host(), path: '/', username: USER, password: SECRET }
+      ])
     )
     try {
       const response = await transport.get(index())
@@ -214,7 +233,9 @@ describe('the transport against a server that demands basic auth', () => {
 
   it('says that they were refused, without repeating them', async () => {
     const transport = fast(
-      new RepositoryAuth([{ host: host(), path: '/', username: USER, password: 'wrong-one' }])
+      new RepositoryAuth([
+        { protocol: 'http:', host: host(), path: '/', username: USER, password: 'wrong-one' }
+      ])
     )
     try {
       const error = await rejection(transport.get(index()))
@@ -228,7 +249,9 @@ describe('the transport against a server that demands basic auth', () => {
   it('does not send them to another host after a redirect', async () => {
     server.fault('APKINDEX', { redirect: `${other.url}{path}` })
     const transport = fast(
-      new RepositoryAuth([{ host: host(), path: '/', username: USER, password: SECRET }])
+      new RepositoryAuth([
+        { protocol: 'http:', host: host(), path: '/', username: USER, password: SECRET }
+      ])
     )
     try {
       expect((await transport.get(index())).status).toBe(200)
@@ -241,10 +264,26 @@ describe('the transport against a server that demands basic auth', () => {
     }
   })
 
+  it('does not send https credentials to http://the same host/ after a redirect there', async () => {
+    other.fault('APKINDEX', { redirect: `${server.url}{path}` })
+    const { credentials } = splitCredentials(`https://${USER}:${SECRET}@${host()}/private`)
+    const transport = fast(new RepositoryAuth(credentials ? [credentials] : []))
+    try {
+      const error = await rejection(transport.get(`${other.url}/private/x86_64/APKINDEX.tar.gz`))
+      expect(error.message).toContain(`none are given for ${host()}`)
+      expect(other.requests).toHaveLength(1)
+      expect(authHeaders(server)).toEqual([undefined])
+    } finally {
+      transport.close()
+    }
+  })
+
   it('keeps them on a redirect within the same origin', async () => {
     server.fault('/moved/', { redirect: '/private/x86_64/APKINDEX.tar.gz' })
     const transport = fast(
-      new RepositoryAuth([{ host: host(), path: '/moved/', username: USER, password: SECRET }])
+      new RepositoryAuth([
+        { protocol: 'http:', host: host(), path: '/moved/', username: USER, password: SECRET }
+      ])
     )
     try {
       expect((await transport.get(`${server.url}/moved/APKINDEX.tar.gz`)).status).toBe(200)
@@ -257,7 +296,9 @@ describe('the transport against a server that demands basic auth', () => {
 
   it('sends credentials for another path prefix nowhere else', async () => {
     const transport = fast(
-      new RepositoryAuth([{ host: host(), path: '/elsewhere/', username: USER, password: SECRET }])
+      new RepositoryAuth([
+        { protocol: 'http:', host: host(), path: '/elsewhere/', username: USER, password: SECRET }
+      ])
     )
     try {
       await rejection(transport.get(index()))
@@ -300,7 +341,7 @@ describe('the engine with a private repository', () => {
     const options = {
       arch: 'x86_64',
       repositories: [repoUrl()],
-      auth: parseAuthLines(`${new URL(server.url).host}/private ${USER}:${SECRET}`, 'test'),
+      auth: parseAuthLines(`${server.url}/private ${USER}:${SECRET}`, 'test'),
       keyDirs: [keysDir],
       fetchAlpineKeys: false
     }

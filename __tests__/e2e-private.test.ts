@@ -177,7 +177,7 @@ describe('the action with a private repository', () => {
       'the `repository-auth` input',
       () => ({
         repositories: repoUrl(),
-        'repository-auth': `${new URL(server.url).host} ${USER}:${SECRET}`
+        'repository-auth': `${server.url} ${USER}:${SECRET}`
       })
     ]
   ])(
@@ -209,7 +209,7 @@ describe('the action with a private repository', () => {
   it('builds with WITCHERY_REPOSITORY_AUTH from the step env', async () => {
     const run = await runAction(DIST, {
       inputs: inputs({ repositories: repoUrl(), cache: 'false', output: 'image.tar' }),
-      env: { WITCHERY_REPOSITORY_AUTH: `${new URL(server.url).host}/private ${USER}:${SECRET}` }
+      env: { WITCHERY_REPOSITORY_AUTH: `${server.url}/private ${USER}:${SECRET}` }
     })
     expect(run.code).toBe(0)
     expectNoSecretAnywhere(run)
@@ -220,7 +220,7 @@ describe('the action with a private repository', () => {
     const run = await runAction(DIST, {
       inputs: inputs({
         repositories: repoUrl(),
-        'repository-auth': `${new URL(server.url).host} ${USER}:${wrong}`,
+        'repository-auth': `${server.url} ${USER}:${wrong}`,
         cache: 'false',
         output: 'image.tar'
       })
@@ -280,8 +280,7 @@ describe('the CLI with a private repository', () => {
     async (name, repositories, how) => {
       const dir = fs.mkdtempSync(path.join(work, 'cli-'))
       const env: Record<string, string> = { WITCHERY_DEBUG: '1' }
-      if ('auth' in how)
-        env.WITCHERY_REPOSITORY_AUTH = `${new URL(server.url).host} ${USER}:${SECRET}`
+      if ('auth' in how) env.WITCHERY_REPOSITORY_AUTH = `${server.url} ${USER}:${SECRET}`
       const args = ['build', '--repositories', repositories()[0], '--keys', keysDir]
       args.push('--fetch-alpine-keys', 'false', '--arch', 'x86_64', '--source-date-epoch', '1')
       args.push('--cache-dir', path.join(dir, 'cache'), '--output', path.join(dir, 'image.tar'))
@@ -307,7 +306,9 @@ describe('the CLI with a private repository', () => {
     const args = ['install', '--root', path.join(dir, 'root'), '--arch', 'x86_64']
     args.push('--repository', repoUrl(), '--keys-dir', keysDir, '--no-alpine-keys', 'musl')
     const host = new URL(server.url).host
-    const ok = await runCli(args, { WITCHERY_REPOSITORY_AUTH: `${host} ${USER}:${SECRET}` }, dir)
+    // Written as an http URL: a bare host's credentials go over https only.
+    const auth = `http://${host} ${USER}:${SECRET}`
+    const ok = await runCli(args, { WITCHERY_REPOSITORY_AUTH: auth }, dir)
     expect(ok.stderr).not.toMatch(/ERROR/)
     expect(ok.code).toBe(0)
     expect(fs.readFileSync(path.join(dir, 'root/etc/apk/repositories'), 'utf8')).toBe(

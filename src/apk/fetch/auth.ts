@@ -8,6 +8,11 @@
 import { InvalidArgumentError } from '../errors.js'
 
 export interface HostCredentials {
+  /**
+   * `https:`, or `http:` for credentials given in or for an http URL: they are never sent
+   * under the other scheme (a redirect to http://host/… must not carry an https token in clear).
+   */
+  protocol: 'https:' | 'http:'
   /** `hostname[:port]` as `URL.host` spells it (lowercase, default port left out). */
   host: string
   /** Path prefix the credentials are for, ending in `/` (`/` for the whole host). */
@@ -66,7 +71,13 @@ export function splitCredentials(location: string): {
   if (username === '' && password === '') return { url }
   return {
     url,
-    credentials: { host: parsed.host, path: withSlash(parsed.pathname), username, password }
+    credentials: {
+      protocol: parsed.protocol === 'http:' ? 'http:' : 'https:',
+      host: parsed.host,
+      path: withSlash(parsed.pathname),
+      username,
+      password
+    }
   }
 }
 
@@ -116,7 +127,10 @@ export function parseAuthLines(text: string, source: string): HostCredentials[] 
   return entries
 }
 
-function authTarget(text: string, where: string): { host: string; path: string } {
+function authTarget(
+  text: string,
+  where: string
+): { protocol: 'https:' | 'http:'; host: string; path: string } {
   const written = publicUrl(text)
   let url: URL | undefined
   try {
@@ -127,7 +141,12 @@ function authTarget(text: string, where: string): { host: string; path: string }
   if (!url || url.host === '' || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
     throw new InvalidArgumentError(`${where}: '${written}' is not a host; write ${AUTH_FORM}.`)
   }
-  return { host: url.host, path: withSlash(url.pathname) }
+  // A bare HOST is https: plain http takes a URL that says so.
+  return {
+    protocol: url.protocol === 'http:' ? 'http:' : 'https:',
+    host: url.host,
+    path: withSlash(url.pathname)
+  }
 }
 
 /**
@@ -164,21 +183,25 @@ export class RepositoryAuth implements AuthProvider {
   }
 
   private add(c: HostCredentials): void {
-    const same = this.entries.find((e) => e.host === c.host && e.path === c.path)
+    const same = this.entries.find(
+      (e) => e.protocol === c.protocol && e.host === c.host && e.path === c.path
+    )
     if (!same) {
       this.entries.push(c)
     } else if (same.username !== c.username || same.password !== c.password) {
       throw new InvalidArgumentError(
-        `two different credentials are given for ${c.host}${c.path}; give one per host and path.`
+        `two different credentials are given for ${c.protocol === 'http:' ? 'http://' : ''}` +
+          `${c.host}${c.path}; give one per host and path.`
       )
     }
   }
 
-  /** The credentials for `url`, if any are given for its host and path. */
+  /** The credentials for `url`, if any are given for its scheme, host and path. */
   credentialsFor(url: URL): HostCredentials | undefined {
     let best: HostCredentials | undefined
     for (const e of this.entries) {
-      if (e.host !== url.host || !withSlash(url.pathname).startsWith(e.path)) continue
+      if (e.protocol !== url.protocol || e.host !== url.host) continue
+      if (!withSlash(url.pathname).startsWith(e.path)) continue
       if (!best || e.path.length > best.path.length) best = e
     }
     return best
