@@ -5,9 +5,11 @@
  * `alpine-keys` package of a configured repository), not retried for seconds. A key fetched
  * once is kept in the cache folder, and used again only while it matches its pin.
  */
+import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import * as zlib from 'node:zlib'
 import { errorTitle } from '../src/action/main.js'
 import { IndexSignatureError, openRepositories, UntrustedKeyError } from '../src/apk/engine.js'
 import { buildApk } from './support/apk-builder.js'
@@ -81,6 +83,72 @@ describe('a dead Alpine keys URL', () => {
     ])
     // The index again, read for its alpine-keys package (this repository has none).
     expect(repo.requests.filter((r) => r.path.endsWith('APKINDEX.tar.gz'))).toHaveLength(2)
+  })
+})
+
+// Its index is not verified (the key is what is looked for): what the package claims was once
+// trusted for the inflate, and 714 KB claiming 700 MiB took 1.4 GiB.
+describe('an alpine-keys package that is not what it claims', () => {
+  it('is inflated to 4 MiB at most, and one over 1 MiB is not read', async () => {
+    keys.fault('4a6a0840.rsa.pub', { status: 503 }, Infinity)
+    const impostor = generateSigningKey(ALPINE_KEY)
+    const zeros = 64 * 1024 * 1024
+    const bomb = buildApk(
+      { name: 'alpine-keys', version: '1-r0', files: [], installedSize: zeros },
+      impostor,
+      {
+        dataMember: {
+          member: zlib.gzipSync(Buffer.alloc(zeros), { level: 9 }),
+          tar: Buffer.alloc(0)
+        }
+      }
+    )
+    const large = buildApk(
+      {
+        name: 'alpine-keys',
+        version: '2-r0',
+        files: [{ path: 'etc/apk/keys/filler', content: crypto.randomBytes(1536 * 1024) }]
+      },
+      impostor
+    )
+    for (const [name, apk, said] of [
+      ['bomb', bomb, /alpine-keys-1-r0: .*inflates to more than 4194304 bytes/],
+      ['large', large, /at most 1048576 bytes are taken for an alpine-keys package/]
+    ] as const) {
+      buildRepository(path.join(work, name), 'x86_64', [apk], impostor)
+      const server = await startServer({ root: path.join(work, name) })
+      const debug: string[] = []
+      try {
+        const error = await rejection(
+          openRepositories({
+            arch: 'x86_64',
+            repositories: [server.url],
+            alpineKeysUrl: `${keys.url}/`,
+            logger: { info: () => {}, warning: () => {}, debug: (m) => debug.push(m) }
+          })
+        )
+        expect(error).toBeInstanceOf(IndexSignatureError)
+        expect(server.requests.map((r) => r.path)).toContain(`/x86_64/${apk.fileName}`)
+        expect(debug.join('\n')).toMatch(/no key .* from alpine-keys in/)
+        expect(debug.join('\n')).toMatch(said)
+      } finally {
+        await server.close()
+      }
+    }
+    // From a local repository, the file's size is looked at before it is read.
+    const debug: string[] = []
+    const local = await rejection(
+      openRepositories({
+        arch: 'x86_64',
+        repositories: [path.join(work, 'large')],
+        alpineKeysUrl: `${keys.url}/`,
+        logger: { info: () => {}, warning: () => {}, debug: (m) => debug.push(m) }
+      })
+    )
+    expect(local).toBeInstanceOf(IndexSignatureError)
+    expect(debug.join('\n')).toMatch(
+      /the alpine-keys package .*alpine-keys-2-r0\.apk is \d+ bytes, more than 1048576/
+    )
   })
 })
 

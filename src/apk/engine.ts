@@ -12,7 +12,12 @@ import { parseApkindexText, readApkindex } from './formats/apkindex.js'
 import type { PackageTable } from './formats/package-table.js'
 import { PackageCache } from './fetch/cache.js'
 import { parseDependency } from './formats/dependency.js'
-import { InvalidArgumentError, LockedPackageError, UnsatisfiableError } from './errors.js'
+import {
+  FormatError,
+  InvalidArgumentError,
+  LockedPackageError,
+  UnsatisfiableError
+} from './errors.js'
 import { fetchIndexes, fetchPackages, newFetchStats, type FetchStats } from './fetch/fetch.js'
 import { InstallQueue } from './install/queue.js'
 import { RootInstaller, type InstallResult } from './install/root-installer.js'
@@ -70,6 +75,13 @@ export const ALPINE_KEYS_URL = 'https://alpinelinux.org/keys/'
 
 /** A PEM public key is under 1 KiB; anything past this is not one. */
 const MAX_KEY_BYTES = 64 * 1024
+/**
+ * The most the alpine-keys package may take, file and inflated (Alpine's: 13 and 14 KB). Its
+ * index is not verified (the key to verify it is what is looked for), so what it claims is not
+ * trusted for an allocation: once, a 714 KB package claiming 700 MiB took 1.4 GiB.
+ */
+const MAX_KEYS_PACKAGE_BYTES = 1024 * 1024
+const MAX_KEYS_PACKAGE_INFLATED = 4 * 1024 * 1024
 
 export interface EngineOptions {
   /** Alpine arch (`x86_64`, `aarch64`…). */
@@ -251,8 +263,16 @@ async function keyFromAlpineKeysPackage(
     const row = index.table.rowOfName('alpine-keys')
     if (row < 0) return undefined
     const pkg = index.table.package(row)
-    const bytes = await readSource(packageUrl(repository, pkg, options.arch), repository, transport)
-    const file = readApkPackage(bytes, { expected: pkg })
+    const bytes = await readSource(
+      packageUrl(repository, pkg, options.arch),
+      repository,
+      transport,
+      {
+        maxBytes: MAX_KEYS_PACKAGE_BYTES,
+        what: 'alpine-keys package'
+      }
+    )
+    const file = readApkPackage(bytes, { expected: pkg, maxInflated: MAX_KEYS_PACKAGE_INFLATED })
     const entry = file.entries.find(
       (e) => e.type === 'file' && path.posix.basename(e.name) === name && /apk\/keys/.test(e.name)
     )
@@ -268,10 +288,19 @@ async function keyFromAlpineKeysPackage(
 async function readSource(
   url: string,
   repository: Repository,
-  transport: HttpTransport
+  transport: HttpTransport,
+  limit?: { maxBytes: number; what: string }
 ): Promise<Buffer> {
-  if (!isRemote(repository)) return fs.readFile(url)
-  return (await transport.get(url)).body
+  if (isRemote(repository)) return (await transport.get(url, limit ?? {})).body
+  if (limit !== undefined) {
+    const { size } = await fs.stat(url)
+    if (size > limit.maxBytes) {
+      throw new FormatError(
+        `the ${limit.what} ${url} is ${size} bytes, more than ${limit.maxBytes}`
+      )
+    }
+  }
+  return fs.readFile(url)
 }
 
 /** The credentials the options carry: given ones and those written in repository URLs. */

@@ -41,6 +41,11 @@ export interface ReadApkPackageOptions {
    * Without it every file is held in memory (bounded by the declared installed size).
    */
   staging?: string
+  /**
+   * The most the data may inflate to, whatever the package says it installs (for a package
+   * from an index that is not verified: the alpine-keys fallback). Past it, a FormatError.
+   */
+  maxInflated?: number
 }
 
 /** Package identity: `Q1` + base64(SHA-1 of the control member's compressed bytes). */
@@ -295,7 +300,7 @@ export function readApkPackage(bytes: Buffer, options: ReadApkPackageOptions): A
   const members = readHead(bytes, report)
   const dataStart = members[members.length - 1].end
   const info = checkHead(members, bytes, options, report)
-  const limit = dataInflateLimit(info.installedSize)
+  const limit = Math.min(dataInflateLimit(info.installedSize), options.maxInflated ?? Infinity)
   members.push(...asPackageFormat(report, () => inflateFrom(bytes, dataStart, limit)))
   const layout = asPackageFormat(report, () => splitLayout(streamOf(members), report))
   checkFileDigests(layout, report)
