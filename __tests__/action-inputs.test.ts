@@ -686,9 +686,14 @@ describe('credentials for private repositories', () => {
           repositories: 'https://deploy:p%40ss@host.example/r\nhttps://TOKEN1@other.example/r',
           'repository-auth': 'a.example u:pw1\nb.example broken-no-colon'
         },
-        { WITCHERY_REPOSITORY_AUTH: 'only-a-token', HTTPS_PROXY: 'http://px:proxy-pw@proxy:3128' }
+        {
+          WITCHERY_REPOSITORY_AUTH: 'only-a-token',
+          HTTPS_PROXY: 'http://px:proxy-pw@proxy:3128',
+          http_proxy: 'http://px:slash/proxy-pw@proxy:3128'
+        }
       )
     )
+    expect(secrets).toContain('px:slash/proxy-pw')
     for (const secret of [
       'p@ss',
       'p%40ss',

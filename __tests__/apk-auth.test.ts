@@ -77,6 +77,30 @@ describe('credentials in repository strings', () => {
     expect(publicUrl('https://u:p@ss@host/x')).toBe('https://host/x')
     expect(publicUrl('https://u:p@ho st/x')).toBe('https://ho st/x')
     expect(publicUrl('./local/repo')).toBe('./local/repo')
+    // One slash or none: URL parsers take them as https://u:p@host/x.
+    expect(publicUrl('https:/u:p@host/x')).toBe('https:/host/x')
+    expect(publicUrl('@t HTTP:u:p@host/x')).toBe('@t HTTP:host/x')
+    expect(publicUrl('/srv/repo@2/main')).toBe('/srv/repo@2/main')
+  })
+
+  // It was taken for a local path, its token kept in the URL that is logged and in errors.
+  it('parseRepository refuses http(s) without //, without repeating the secret', () => {
+    for (const line of [
+      `https:/deploy:${SECRET}@h.example/r`,
+      `http:deploy:${SECRET}@h.example/r`
+    ]) {
+      const error = (() => {
+        try {
+          parseRepository(line, 0)
+        } catch (e) {
+          return e as Error
+        }
+        throw new Error(`accepted ${line}`)
+      })()
+      expect(error).toBeInstanceOf(InvalidArgumentError)
+      expect(error.message).toMatch(/is not a valid URL \(it needs \/\/ after the scheme\)/)
+      expect(error.message).not.toContain(SECRET)
+    }
   })
 
   it('splitCredentials decodes them and scopes them to the host and repository path', () => {
@@ -140,7 +164,9 @@ describe('proxy credentials', () => {
     for (const raw of [
       'socks5://u:proxy-pw-1@p:1080',
       'http://u:proxy-pw-1@p:99999',
-      'u:proxy-pw-1@p:x'
+      'u:proxy-pw-1@p:x',
+      // A `/` in the password ends the authority: once shown from there on.
+      'http://u:proxy-pw-1/x@p:3128'
     ]) {
       const error = (() => {
         try {

@@ -175,6 +175,11 @@ export function inputSecrets(env: Env): string[] {
     (n) => env[n] ?? ''
   )
   credentials.push(...repositoryCredentials(proxies.filter((p) => p.includes('://'))))
+  for (const proxy of proxies) {
+    // Userinfo that is not one (an unencoded `/` in the password): masked whole, to the last @.
+    const userinfo = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/(\S*)@/.exec(proxy.trim())?.[1]
+    if (userinfo !== undefined && userinfo.includes('/')) secrets.add(userinfo)
+  }
   for (const text of authTexts(env)) {
     for (const { line } of splitLines(text)) {
       const given = /\s/.test(line) ? line.replace(/^\S+\s+/, '') : line

@@ -26,12 +26,23 @@ export interface AuthProvider {
   authorizationFor(url: URL): string | undefined
 }
 
-/** `scheme://userinfo@` — userinfo runs to the last `@` before the path. */
-const USERINFO = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#\s]*@/g
+/**
+ * `scheme://userinfo@` — userinfo runs to the last `@` before the path; also after `http:` or
+ * `https:` with one slash or none, which URL parsers take as `//` (`https:/user:token@host`).
+ */
+const USERINFO = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/|\bhttps?:\/?)[^/?#\s]*@/gi
 
 /** The URL without its userinfo (`https://u:p@host/x` → `https://host/x`); other text as is. */
 export function publicUrl(text: string): string {
   return text.replace(USERINFO, '$1')
+}
+
+/**
+ * publicUrl, for text that is to be one URL but may not parse: everything from `scheme://` to
+ * the last `@` goes (a password with an unencoded `/` would otherwise be shown from it on).
+ */
+export function maskedUrl(text: string): string {
+  return publicUrl(text).replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)\S*@/, '$1')
 }
 
 /** Percent-decoded userinfo; a malformed escape is kept as written rather than thrown. */

@@ -3,7 +3,7 @@
  * HTTP_PROXY, NO_PROXY, lower case first), and the credentials a proxy URL carries.
  */
 import { InvalidArgumentError } from '../errors.js'
-import { decodeUserinfo, publicUrl } from './auth.js'
+import { decodeUserinfo, maskedUrl } from './auth.js'
 import { net } from '../../lazy-builtins.js'
 
 /** The proxy for `target`, or undefined for a direct connection. */
@@ -18,7 +18,7 @@ export function proxyFor(target: URL, env: NodeJS.ProcessEnv): URL | undefined {
 function parseProxyUrl(raw: string, variable: string): URL {
   // Messages show the proxy without the password it may carry.
   const written = raw.includes('://') ? raw : `http://${raw}`
-  const shown = publicUrl(written)
+  const shown = maskedUrl(written)
   let proxy: URL
   try {
     proxy = new URL(written)

@@ -43,6 +43,12 @@ function normalizeLocation(location: string): string {
 }
 
 function checkHttpUrl(location: string): string {
+  // `https:/host/x` parses as https://host/x, but would be taken for a local path elsewhere.
+  if (!/^https?:\/\//i.test(location)) {
+    throw new InvalidArgumentError(
+      `repository '${location}' is not a valid URL (it needs // after the scheme): use ${ACCEPTED_FORMS}.`
+    )
+  }
   try {
     new URL(location)
   } catch {
