@@ -139,6 +139,32 @@ describe('readSimpleCommand', () => {
     expect(readAssignment(splitScript('x=$(id)')[0], none)).toBeUndefined()
     expect(readAssignment(splitScript('X=1 adduser a')[0], none)).toBeUndefined()
   })
+
+  // Doubling a variable line by line once grew it to hundreds of MiB from a 200-byte script.
+  it('reads no word longer than 4 KiB, however it is made', () => {
+    const vars = new Map<string, string>()
+    const script = [
+      'a=xxxxxxxxxxxxxxxx',
+      ...Array<string>(40).fill('a=$a$a'),
+      'b="$a"',
+      'adduser $a'
+    ]
+    const commands = splitScript(script.join('\n'))
+    let last = 0
+    for (const command of commands.slice(0, 41)) {
+      const assignment = readAssignment(command, vars)
+      if (assignment === undefined) break
+      vars.set(...assignment)
+      last = assignment[1].length
+    }
+    expect(last).toBe(4096)
+    expect(vars.get('a')?.length).toBe(4096)
+    // The next doubling, a quoted copy twice over and a command word past the bound: not read.
+    expect(readAssignment(splitScript('a=$a$a')[0], vars)).toBeUndefined()
+    expect(readAssignment(splitScript('b="$a$a"')[0], vars)).toBeUndefined()
+    expect(words(`adduser ${'y'.repeat(4097)}`)).toBeUndefined()
+    expect(words(`adduser ${'y'.repeat(4096)}`)).toEqual(['adduser', 'y'.repeat(4096)])
+  })
 })
 
 describe('trigger globs', () => {

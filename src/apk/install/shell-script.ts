@@ -33,6 +33,11 @@ const SILENT_REDIRECTIONS = new Set([
   '2>&1',
   '&>/dev/null'
 ])
+/**
+ * The longest word read, variables expanded: install scripts' words are names, paths and short
+ * values. Past it the command is not read (`a=$a$a` twenty-odd times once took 256 MiB).
+ */
+export const MAX_WORD = 4096
 /** Characters that may appear unquoted in a word we read; anything else is shell syntax. */
 const PLAIN = /^[A-Za-z0-9_./:,@%+=-]$/
 
@@ -193,6 +198,7 @@ function tokenize(text: string, vars: ReadonlyMap<string, string>): Token[] | un
         word += ch
         i++
       }
+      if (word.length > MAX_WORD) return undefined
     }
     // Quoted or expanded text mixed with shell syntax (`"$x"|y`): not a plain word.
     if (!raw && !plain) return undefined
@@ -215,6 +221,7 @@ function expandQuoted(text: string, vars: ReadonlyMap<string, string>): string |
     const value = match ? vars.get(match[1] ?? match[2]) : undefined
     if (!match || value === undefined) return undefined
     out += value
+    if (out.length > MAX_WORD) return undefined
     i += match[0].length - 1
   }
   return out
