@@ -15,6 +15,12 @@ const PASSWD = 'etc/passwd'
 const GROUP = 'etc/group'
 const SHADOW = 'etc/shadow'
 const GSHADOW = 'etc/gshadow'
+/**
+ * The most addgroup/adduser commands one install applies: an image's packages make a few dozen
+ * accounts. Each command reads and rewrites the account files, so thousands (a hostile script)
+ * took minutes; past this they are reported as not run.
+ */
+export const MAX_ACCOUNT_COMMANDS = 512
 
 /** What a command did: its exit status, or 'unsupported' when witchery cannot apply it. */
 export type Outcome = number | 'unsupported'
@@ -188,7 +194,9 @@ function linkedAccountFiles(plan: Plan): boolean {
 
 /** `addgroup [-g GID] [-S] GROUP` or `addgroup USER GROUP`. */
 export function addgroup(plan: Plan, args: string[]): Outcome {
-  if (linkedAccountFiles(plan)) return 'unsupported'
+  if (linkedAccountFiles(plan) || ++plan.accountCommands > MAX_ACCOUNT_COMMANDS) {
+    return 'unsupported'
+  }
   const parsed = getopt(args, 'g', 'S', { gid: 'g', system: 'S' })
   if (!parsed || parsed.positional.length < 1 || parsed.positional.length > 2) return 'unsupported'
   const { opts, positional } = parsed
@@ -219,8 +227,9 @@ function newGroup(
   const groups = files.group()
   if (groups.some((g) => g.name === name)) return 1
   const max = fixed ? Infinity : system ? LAST_SYSTEM_ID : LAST_ID
+  const taken = new Set(groups.map((g) => g.gid))
   let gid = wanted
-  while (groups.some((g) => g.gid === gid)) {
+  while (taken.has(gid)) {
     if (fixed || gid === max) return 1
     gid++
   }
@@ -244,7 +253,9 @@ function addMember(files: AccountFiles, user: string, group: string): number {
  * [GROUP]`. A home that would need /etc/skel copied is not applied.
  */
 export function adduser(plan: Plan, args: string[], options: AccountOptions): Outcome {
-  if (linkedAccountFiles(plan)) return 'unsupported'
+  if (linkedAccountFiles(plan) || ++plan.accountCommands > MAX_ACCOUNT_COMMANDS) {
+    return 'unsupported'
+  }
   const parsed = getopt(args, 'hgsGuk', 'DSH', {
     home: 'h',
     gecos: 'g',
@@ -303,7 +314,9 @@ export function adduser(plan: Plan, args: string[], options: AccountOptions): Ou
   const groups = files.group()
   const max = system ? LAST_SYSTEM_ID : LAST_ID
   let id = uid ?? (system ? FIRST_SYSTEM_ID : LAST_SYSTEM_ID + 1)
-  while (passwd.some((p) => p.uid === id) || (gid === -1 && groups.some((g) => g.gid === id))) {
+  const uids = new Set(passwd.map((p) => p.uid))
+  const gids = new Set(groups.map((g) => g.gid))
+  while (uids.has(id) || (gid === -1 && gids.has(id))) {
     if (uid !== undefined || id === max) return 1
     id++
   }

@@ -130,6 +130,8 @@ export class Plan {
   readonly touched: string[] = []
   /** Bytes of extended attributes (names and values) planned so far (Extraction bounds them). */
   xattrBytes = 0
+  /** addgroup/adduser commands applied so far (accounts.ts bounds them). */
+  accountCommands = 0
 
   set(rel: string, node: Node): void {
     this.nodes.set(rel, node)
