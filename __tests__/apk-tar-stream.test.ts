@@ -14,6 +14,7 @@ import {
   STREAM_ABOVE
 } from '../src/apk/formats/package-file.js'
 import { scanTar, TarStreamReader } from '../src/apk/formats/tar.js'
+import { memoryWeight } from '../src/apk/install/queue.js'
 import type { RepoPackage, TarEntry } from '../src/apk/types.js'
 import { buildApk, type ApkSpec } from './support/apk-builder.js'
 import { generateSigningKey } from './support/keys.js'
@@ -153,6 +154,33 @@ describe('a package read with a staging folder', () => {
       e.staged ? { ...e, staged: undefined, data: fs.readFileSync(e.staged) } : e
     )
     expect(plain(withoutStaging)).toEqual(plain(inMemory.entries))
+  })
+
+  // Weighed by the installed size it gave, a package whose data held far more once kept all of
+  // it in memory: ten such packages waiting for their turn held 200 MiB in an 8 MiB window.
+  it('keeps no more in memory than the installed size the index gives, with a little slack', async () => {
+    const files = Array.from({ length: 20 }, (_, i) => ({
+      path: `usr/share/many/${i}`,
+      content: crypto.randomBytes(100 * 1024)
+    }))
+    for (const [label, installedSize] of [
+      ['an index and a file that say 1 byte', 1],
+      ['an index that says less than the file', undefined]
+    ] as const) {
+      const apk = buildApk({ ...rich, files: [...rich.files, ...files], installedSize }, key)
+      const pkg = { ...expected(apk), installedSize: 1 }
+      const budget = 1 + 256 * 1024
+      expect([label, memoryWeight(pkg)]).toEqual([label, Math.max(0, pkg.size) + budget])
+      const read = await readApkPackageAsync(apk.bytes, { expected: pkg, staging })
+      const inMemory = read.entries.reduce((sum, e) => sum + (e.staged ? 0 : e.data.length), 0)
+      expect([label, inMemory <= budget]).toEqual([label, true])
+      const staged = read.entries.filter((e) => e.staged !== undefined)
+      expect(staged.length).toBeGreaterThanOrEqual(15)
+      // The same files, wherever their bytes are.
+      const whole = await readApkPackageAsync(apk.bytes, { expected: expected(apk) })
+      const bytesOf = (e: TarEntry) => (e.staged ? fs.readFileSync(e.staged) : e.data)
+      expect(read.entries.map(bytesOf)).toEqual(whole.entries.map(bytesOf))
+    }
   })
 
   it('refuses a file whose checksum does not match, as an in-memory read does', async () => {

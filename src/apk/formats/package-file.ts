@@ -406,8 +406,10 @@ async function inflateData(
   bytes: Buffer,
   dataStart: number,
   limit: number,
-  report: Reporter
-): Promise<GzipMember | undefined> {
+  report: Reporter,
+  /** Past `limit`, return 'larger' instead of failing (the caller streams it instead). */
+  soft = false
+): Promise<GzipMember | 'larger' | undefined> {
   if (dataStart >= bytes.length) return undefined
   const section = bytes.subarray(dataStart)
   const chunkSize = Math.min(outputChunk(section), limit + 1)
@@ -416,6 +418,7 @@ async function inflateData(
     data = await gunzipAsync(section, { chunkSize, maxOutputLength: Math.max(1, limit) })
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      if (soft) return 'larger'
       throw tooLargeData(limit, report)
     }
     // Damaged: read it again inline, which names the member and the fault as readApkPackage does.
@@ -439,14 +442,26 @@ export async function readApkPackageAsync(
   const dataStart = members[members.length - 1].end
   const info = checkHead(members, bytes, options, report)
   const limit = dataInflateLimit(info.installedSize)
-  if (options.staging && info.datahash !== undefined && info.installedSize > STREAM_ABOVE) {
+  const staging = info.datahash !== undefined ? options.staging : undefined
+  // What the install queue weighed it at (memoryWeight), by the smaller of the installed sizes the
+  // index and the file give: no more stays in memory, or the queue's window would not hold.
+  const budget = inMemoryBudget(
+    Math.min(info.installedSize, options.expected?.installedSize ?? Infinity)
+  )
+  const stream = async () => {
     const head = asPackageFormat(report, () => splitLayout(streamOf(members), report))
-    const streamed = await streamData({ bytes, start: dataStart }, limit, options.staging, report)
+    const source = { bytes, start: dataStart }
+    const streamed = await streamData(source, limit, staging as string, report, budget)
     const layout = { ...head, data: streamed.entries }
     checkFileDigests(layout, report, streamed.digests)
     return { info, scripts: scriptsOf(layout), entries: layout.data }
   }
-  const data = await inflateData(bytes, dataStart, limit, report)
+  if (staging !== undefined && info.installedSize > STREAM_ABOVE) return stream()
+  // Whole, when it fits its budget; else (tar headers past the slack, or an installed size that
+  // says less than the data holds) as a stream, its larger files staged.
+  const whole = staging !== undefined ? Math.min(limit, budget) : limit
+  const data = await inflateData(bytes, dataStart, whole, report, staging !== undefined)
+  if (data === 'larger') return stream()
   if (data) members.push(data)
   const layout = asPackageFormat(report, () => splitLayout(streamOf(members), report))
   checkFileDigests(layout, report)
@@ -469,6 +484,19 @@ export const STREAM_ABOVE = 8 * 1024 * 1024
 const INLINE_FILE = 1024 * 1024
 /** The most of a streamed package's files kept in memory; the rest are staged on disk. */
 export const STREAM_INLINE_TOTAL = 8 * 1024 * 1024
+/**
+ * What a package inflated whole may hold beyond its installed size (tar headers and padding):
+ * one that holds more is streamed instead.
+ */
+const IN_MEMORY_SLACK = 256 * 1024
+
+/**
+ * The most of a package's data that stays in memory while it waits to be installed, by its
+ * installed size: what the install queue weighs it at (with its file's size).
+ */
+export function inMemoryBudget(installedSize: number): number {
+  return installedSize > STREAM_ABOVE ? STREAM_INLINE_TOTAL : installedSize + IN_MEMORY_SLACK
+}
 
 let stagedFiles = 0
 
@@ -524,14 +552,16 @@ async function streamData(
   source: DataSource,
   limit: number,
   staging: string,
-  report: Reporter
+  report: Reporter,
+  /** The most of the files' bytes kept in memory; the rest are staged. */
+  inlineTotal = STREAM_INLINE_TOTAL
 ): Promise<Streamed> {
   const entries: TarEntry[] = []
   const digests = new Map<TarEntry, string>()
   let inline = 0
   const reader = new TarStreamReader({
     body: (entry) => {
-      const keep = entry.size <= INLINE_FILE && inline + entry.size <= STREAM_INLINE_TOTAL
+      const keep = entry.size <= INLINE_FILE && inline + entry.size <= inlineTotal
       if (keep) inline += entry.size
       const staged = keep ? undefined : path.join(staging, `${process.pid}-${++stagedFiles}`)
       return new BodySink(entry, digests, staged)

@@ -3,7 +3,7 @@
  * and holds back downloads while too much package data waits in memory.
  */
 import { InvalidArgumentError } from '../errors.js'
-import { STREAM_ABOVE, STREAM_INLINE_TOTAL } from '../formats/package-file.js'
+import { inMemoryBudget, STREAM_ABOVE } from '../formats/package-file.js'
 import { type ApkPackageFile, type RepoPackage } from '../types.js'
 import type { RootInstaller } from './root-installer.js'
 import { letGo } from '../../released-memory.js'
@@ -16,10 +16,12 @@ import { letGo } from '../../released-memory.js'
  */
 export const MEMORY_WINDOW = 8 * 1024 * 1024
 
-/** What a package may hold in memory while it is fetched, verified and waits for its turn. */
+/**
+ * What a package may hold in memory while it is fetched, verified and waits for its turn: its
+ * file, and the data readApkPackageAsync keeps in memory (inMemoryBudget; more is staged).
+ */
 export function memoryWeight(pkg: RepoPackage): number {
-  const inflated = pkg.installedSize > STREAM_ABOVE ? STREAM_INLINE_TOTAL : pkg.installedSize
-  return Math.min(MEMORY_WINDOW, Math.max(0, pkg.size) + inflated)
+  return Math.min(MEMORY_WINDOW, Math.max(0, pkg.size) + inMemoryBudget(pkg.installedSize))
 }
 
 interface Waiting {
