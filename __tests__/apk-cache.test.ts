@@ -84,6 +84,33 @@ describe('PackageCache: indexes', () => {
     expect(await cache.readIndex(URL_A)).toBeUndefined()
   })
 
+  // A file grown in a shared cache folder was read whole before it was compared: a 3 GiB one
+  // (sparse here) now is a miss without being read (reading it would fail: larger than a Buffer).
+  test('bytes larger than their metadata says are a miss, not read', async () => {
+    const cache = new PackageCache(dir)
+    await cache.writeIndex(URL_A, Buffer.from('index'), { etag: '"v1"' })
+    fs.truncateSync(path.join(dir, 'indexes', `${sha256(URL_A)}.tar.gz`), 3 * 1024 ** 3)
+    expect(await cache.readIndex(URL_A)).toBeUndefined()
+    await cache.writePackage(IDENTITY, Buffer.from('apk'))
+    fs.truncateSync(cache.packagePath(IDENTITY), 3 * 1024 ** 3)
+    expect(await cache.readPackage(IDENTITY)).toBeUndefined()
+  })
+
+  // Node refuses to send such a validator: every revalidation failed before it was sent, taken
+  // for an outage, and the stale copy was used while the mirror was up.
+  test('a validator that cannot go in a header is dropped; the bytes stay usable', async () => {
+    const cache = new PackageCache(dir)
+    await cache.writeIndex(URL_A, Buffer.from('index'), {
+      etag: '"abc"\n',
+      lastModified: 'Wed, 21 Oct 2015\r07:28:00 GMT'
+    })
+    const entry = await cache.readIndex(URL_A)
+    expect(entry?.bytes.toString()).toBe('index')
+    expect([entry?.etag, entry?.lastModified]).toEqual([undefined, undefined])
+    await cache.writeIndex(URL_A, Buffer.from('index'), { etag: 'W/"ok\tfine"' })
+    expect((await cache.readIndex(URL_A))?.etag).toBe('W/"ok\tfine"')
+  })
+
   test('removeIndex drops the entry', async () => {
     const cache = new PackageCache(dir)
     await cache.writeIndex(URL_A, Buffer.from('index'))

@@ -413,9 +413,24 @@ describe('fetchPackages', () => {
     ).toEqual([`/main/${ARCH}/hello-1.0-r0.apk`, `/main/${ARCH}/libgreet-2.1-r3.apk`])
     expect(stats.packagesFromCache).toBe(0)
     expect((await cache.readPackage(hello.checksum))?.equals(apks[0].bytes)).toBe(true)
-    expect(logger.lines.some((l) => /hello-1.0-r0: cached file failed verification/.test(l))).toBe(
+    // Its size is not the index's: not even read (a file grown in a shared cache folder was).
+    expect(logger.lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `hello-1.0-r0: the cached file is ${apks[1].bytes.length} bytes, the index says ${hello.size}`
+        )
+      )
+    )
+    // Of the right size but altered: the verification tells.
+    const altered = Buffer.from(apks[0].bytes)
+    altered[altered.length - 30] ^= 0xff
+    await cache.writePackage(hello.checksum, altered)
+    const again = recordingLogger()
+    await fetchPackages([hello], [remote], ARCH, { transport: transport(), cache, logger: again })
+    expect(again.lines.some((l) => /hello-1.0-r0: cached file failed verification/.test(l))).toBe(
       true
     )
+    expect((await cache.readPackage(hello.checksum))?.equals(apks[0].bytes)).toBe(true)
   })
 
   test.each([

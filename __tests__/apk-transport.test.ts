@@ -133,6 +133,23 @@ describe('HttpTransport: success and conditional requests', () => {
   })
 })
 
+describe('HttpTransport: a request that cannot be sent', () => {
+  // A validator Node refuses once threw before the request went out: taken for an outage and
+  // retried, each attempt leaving its exchange's timers armed (the process lived 30 s more).
+  test('fails at once, unretried, and leaves no timer behind', async () => {
+    const s = await server((_req, res) => ok(res))
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
+    const started = Date.now()
+    const error = await rejection(transport({ retries: 3 }).get(`${s.url}/i`, { etag: '"abc"\n' }))
+    expect(error).toBeInstanceOf(FetchError)
+    expect(error.message).toMatch(/cannot send the request: .*If-None-Match/)
+    expect(s.seen).toHaveLength(0)
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect(timers()).toBeLessThanOrEqual(before)
+  })
+})
+
 describe('HttpTransport: faults', () => {
   test('5xx then success: retried', async () => {
     const s = await server((_req, res, n) => {

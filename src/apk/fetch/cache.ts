@@ -55,11 +55,12 @@ export class PackageCache {
   /** The cached index for `url`, or undefined when absent, unreadable or inconsistent. */
   async readIndex(url: string): Promise<CachedIndex | undefined> {
     const base = path.join(this.indexDir, urlKey(url))
-    const metaText = await readIfExists(`${base}.json`)
-    const bytes = await readIfExists(`${base}.tar.gz`)
-    if (metaText === undefined || bytes === undefined) return undefined
-    const meta = parseMeta(metaText.toString('utf8'))
-    if (!meta || meta.url !== url || meta.size !== bytes.length || sha256(bytes) !== meta.sha256) {
+    const metaText = await readIfExists(`${base}.json`, MAX_META_BYTES)
+    const meta = metaText && parseMeta(metaText.toString('utf8'))
+    if (!meta || meta.url !== url) return undefined
+    // Its size is looked at before it is read: a file grown in a shared cache is not read whole.
+    const bytes = await readIfExists(`${base}.tar.gz`, meta.size)
+    if (bytes === undefined || meta.size !== bytes.length || sha256(bytes) !== meta.sha256) {
       return undefined
     }
     const cached: CachedIndex = { url, bytes, fetchedAt: meta.fetchedAt }
@@ -89,9 +90,12 @@ export class PackageCache {
     await removeIfExists(`${base}.tar.gz`)
   }
 
-  /** The cached file of a package identity, or undefined. */
-  async readPackage(checksum: string): Promise<Buffer | undefined> {
-    return readIfExists(this.packagePath(checksum))
+  /**
+   * The cached file of a package identity; undefined when absent or larger than `maxBytes` (by
+   * default the most an unsized download may have, 1 GiB).
+   */
+  async readPackage(checksum: string, maxBytes = 1024 * 1024 * 1024): Promise<Buffer | undefined> {
+    return readIfExists(this.packagePath(checksum), maxBytes)
   }
 
   async writePackage(checksum: string, bytes: Buffer): Promise<void> {
@@ -123,6 +127,12 @@ function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
+/** A header value Node sends (`If-None-Match`, `If-Modified-Since`): no control characters. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,1024}$/
+
+/** The most a metadata file holds: a URL and a few validators. */
+const MAX_META_BYTES = 64 * 1024
+
 function parseMeta(text: string): StoredMeta | undefined {
   let value: unknown
   try {
@@ -143,11 +153,20 @@ function parseMeta(text: string): StoredMeta | undefined {
   ) {
     return undefined
   }
-  return meta as StoredMeta
+  // A validator the request could not carry would fail every revalidation before it is sent,
+  // and the stale copy would be used as if the mirror were down: dropped, it is downloaded anew.
+  const stored = meta as StoredMeta
+  if (stored.etag !== undefined && !HEADER_VALUE.test(stored.etag)) stored.etag = undefined
+  if (stored.lastModified !== undefined && !HEADER_VALUE.test(stored.lastModified)) {
+    stored.lastModified = undefined
+  }
+  return stored
 }
 
-async function readIfExists(file: string): Promise<Buffer | undefined> {
+/** The file's bytes; undefined when it is missing or larger than `maxBytes`. */
+async function readIfExists(file: string, maxBytes: number): Promise<Buffer | undefined> {
   try {
+    if ((await fs.stat(file)).size > maxBytes) return undefined
     return await fs.readFile(file)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined

@@ -488,6 +488,17 @@ async function fromCache(
   if (!context.cache) return undefined
   const cached = context.cache.packagePath(pkg.checksum)
   try {
+    // Not read at all when its size is not the index's: a file grown in a shared cache folder
+    // (700 MiB of padding once) was read whole before it failed verification.
+    const { size } = await fs.stat(cached)
+    const expected = pkg.size > 0 ? pkg.size : undefined
+    if (size !== (expected ?? size) || size > MAX_UNSIZED_PACKAGE_BYTES) {
+      context.logger.debug(
+        `${label}: the cached file is ${size} bytes, the index says ${pkg.size}; fetching it again`
+      )
+      await context.cache.removePackage(pkg.checksum).catch(() => undefined)
+      return undefined
+    }
     const file = await readApkPackageFile(cached, {
       expected: pkg,
       label,

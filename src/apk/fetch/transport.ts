@@ -218,9 +218,17 @@ export class HttpTransport {
   ): Promise<RawResponse> {
     const route = this.routeFor(target)
     return new Promise((resolve, reject) => {
+      let request: http.ClientRequest
+      try {
+        request = this.makeRequest(target, route, options, authorization)
+      } catch (error) {
+        // Nothing was sent (a header Node refuses, say): not the network's fault, no retry, and
+        // made before the exchange, so no timer of one is left armed.
+        reject(new AttemptError(`cannot send the request: ${(error as Error).message}`, false))
+        return
+      }
       const limits = { idleMs: this.timeoutMs, deadlineMs: this.deadlineMs }
       const exchange = new Exchange(limits, options, resolve, reject)
-      const request = this.makeRequest(target, route, options, authorization)
       exchange.attach(request)
     })
   }
