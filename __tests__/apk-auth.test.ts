@@ -22,7 +22,7 @@ import {
 import { proxyFor } from '../src/apk/fetch/proxy.js'
 import { HttpTransport } from '../src/apk/fetch/transport.js'
 import { buildApk } from './support/apk-builder.js'
-import { rejection } from './support/failures.js'
+import { rejection, thrown } from './support/failures.js'
 import { startServer, type TestServer } from './support/http-server.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { baselayoutDataPackage, helloPackage, muslPackage } from './support/packages.js'
@@ -89,14 +89,7 @@ describe('credentials in repository strings', () => {
       `https:/deploy:${SECRET}@h.example/r`,
       `http:deploy:${SECRET}@h.example/r`
     ]) {
-      const error = (() => {
-        try {
-          parseRepository(line, 0)
-        } catch (e) {
-          return e as Error
-        }
-        throw new Error(`accepted ${line}`)
-      })()
+      const error = thrown(() => parseRepository(line, 0), line)
       expect(error).toBeInstanceOf(InvalidArgumentError)
       expect(error.message).toMatch(/is not a valid URL \(it needs \/\/ after the scheme\)/)
       expect(error.message).not.toContain(SECRET)
@@ -124,14 +117,7 @@ describe('credentials in repository strings', () => {
       index: 0
     })
     for (const line of [`https://u:${SECRET}@h.example/a b`, `gopher://u:${SECRET}@h/x`]) {
-      const error = (() => {
-        try {
-          parseRepository(line, 0)
-        } catch (e) {
-          return e as Error
-        }
-        throw new Error(`accepted ${line}`)
-      })()
+      const error = thrown(() => parseRepository(line, 0), line)
       expect(error).toBeInstanceOf(InvalidArgumentError)
       expect(error.message).not.toContain(SECRET)
     }
@@ -145,14 +131,7 @@ describe('credentials in repository strings', () => {
     // Plain http only when the line says so.
     expect(parseAuthLines('http://127.0.0.1:8080/repo x:y', 'test')[0].protocol).toBe('http:')
     for (const text of [SECRET, `h.example ${SECRET}`, `h.example :${SECRET}`]) {
-      const error = (() => {
-        try {
-          parseAuthLines(text, 'test')
-        } catch (e) {
-          return e as Error
-        }
-        throw new Error(`accepted ${text}`)
-      })()
+      const error = thrown(() => parseAuthLines(text, 'test'), text)
       expect(error.message).toMatch(/line 1 of test/)
       expect(error.message).not.toContain(SECRET)
     }
@@ -168,14 +147,7 @@ describe('proxy credentials', () => {
       // A `/` in the password ends the authority: once shown from there on.
       'http://u:proxy-pw-1/x@p:3128'
     ]) {
-      const error = (() => {
-        try {
-          proxyFor(new URL('https://h.example/'), { HTTPS_PROXY: raw })
-        } catch (e) {
-          return e as Error
-        }
-        throw new Error(`accepted ${raw}`)
-      })()
+      const error = thrown(() => proxyFor(new URL('https://h.example/'), { HTTPS_PROXY: raw }), raw)
       expect(error).toBeInstanceOf(InvalidArgumentError)
       expect(error.message).toMatch(/https_proxy='/i)
       expect(error.message).not.toContain('proxy-pw-1')
