@@ -251,6 +251,23 @@ describe('laying out files', () => {
     expect(fs.existsSync(path.join(work, 'many'))).toBe(false)
   })
 
+  it('refuses an OCI whiteout name and an xattr name no layer can carry', async () => {
+    // In a higher layer `srv/.wh.a` once deleted another package's srv/a.
+    const whiteout = synthetic('wh', '1.0-r0', { files: [{ path: 'srv/.wh.a', content: '' }] })
+    await expect(install([whiteout], path.join(work, 'wh'))).rejects.toThrow(
+      /wh-1\.0-r0: \/srv\/\.wh\.a: '\.wh\.a' is an OCI whiteout name/
+    )
+    const badName = synthetic('xn', '1.0-r0', {
+      files: [{ path: 'usr/bin/x', content: 'x', xattrs: { 'user.a\0b': Buffer.from('1') } }]
+    })
+    await expect(install([badName], path.join(work, 'xn'))).rejects.toMatchObject({
+      code: 'UNSUPPORTED_ENTRY'
+    })
+    await expect(install([badName], path.join(work, 'xn'))).rejects.toThrow(
+      /an extended attribute named "user\.a\\u0000b": a name must be non-empty, without NUL or =/
+    )
+  })
+
   it('resolves owner names in the root passwd of earlier packages, not in its own', async () => {
     const accounts = synthetic('accounts', '1.0-r0', {
       files: [

@@ -354,6 +354,15 @@ describe('layer entry normalization', () => {
     [[file('a', ''), file('a', '')], ImageSpecError, /lists 'a' twice/],
     [[file('a', '', { mode: 0o10644 })], ImageSpecError, /mode/],
     [[file('a', '', { uid: -1 })], ImageSpecError, /uid -1/],
+    // Such a name once deleted what lower layers held; such an xattr made a layer Go refuses.
+    [[file('srv/.wh.data', '')], ImageSpecError, /a part named \.wh\.…, which in a layer deletes/],
+    [[file('srv/.wh..wh..opq', '')], ImageSpecError, /OCI whiteout/],
+    [
+      [file('a', '', { xattrs: new Map([['user.a\0b', Buffer.from('x')]]) })],
+      ImageSpecError,
+      /'a' has an extended attribute named "user\.a\\u0000b": a name must be non-empty/
+    ],
+    [[file('a', '', { xattrs: new Map([['', Buffer.from('x')]]) })], ImageSpecError, /named ""/],
     [
       [{ path: 'h', type: 'hardlink', mode: 0, uid: 0, gid: 0, linkname: 'nope' } as LayerEntry],
       ImageSpecError,

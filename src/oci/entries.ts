@@ -6,6 +6,7 @@
 import { ImagePathError, ImageSpecError } from './errors.js'
 import { compareBytes } from './tar-writer.js'
 import type { LayerEntry } from './types.js'
+import { WHITEOUT, xattrNameProblem } from '../apk/install/paths.js'
 
 export interface NormalizeOptions {
   /**
@@ -62,6 +63,10 @@ export function checkEntry(entry: LayerEntry): void {
       `'${entry.path}' has mtime ${entry.mtime}; give whole seconds since 1970, or none`
     )
   }
+  for (const name of entry.xattrs?.keys() ?? []) {
+    const reason = xattrNameProblem(name)
+    if (reason) throw new ImageSpecError(`'${entry.path}' has an extended attribute ${reason}`)
+  }
   if (entry.type === 'symlink') checkLinkname(entry, 'symlink')
   if (entry.type === 'hardlink') {
     checkLinkname(entry, 'hardlink')
@@ -89,6 +94,12 @@ function checkPath(p: string, what: string): void {
     if (part === '..') throw new ImagePathError(`${what} '${p}' climbs out of the image root`)
     if (part === '' || part === '.') {
       throw new ImageSpecError(`${what} '${p}' has an empty or '.' part; ${fix}`)
+    }
+    if (part.startsWith(WHITEOUT)) {
+      throw new ImageSpecError(
+        `${what} '${p}' has a part named ${WHITEOUT}…, which in a layer deletes what lower ` +
+          'layers hold (an OCI whiteout); rename it'
+      )
     }
   }
 }

@@ -5,7 +5,14 @@
 import * as crypto from 'node:crypto'
 import { FileConflictError, PathEscapeError, UnsupportedEntryError } from '../errors.js'
 import { type Acl, type DbDir, type DbFile } from './installed-db.js'
-import { baseOf, maliciousReason, parentOf, resolveInRoot } from './paths.js'
+import {
+  baseOf,
+  maliciousReason,
+  parentOf,
+  resolveInRoot,
+  WHITEOUT,
+  xattrNameProblem
+} from './paths.js'
 import { type TarEntry } from '../types.js'
 import type { Plan, PlannedPackage } from './plan.js'
 
@@ -76,6 +83,13 @@ export class Extraction {
     }
     const base = baseOf(name)
     if (entry.type !== 'directory' && base.startsWith('.keep_') && base.length > 6) return
+    const whiteout = name.split('/').find((part) => part.startsWith(WHITEOUT))
+    if (whiteout !== undefined) {
+      throw new UnsupportedEntryError(
+        `${label}: /${name}: '${whiteout}' is an OCI whiteout name, which in an image layer ` +
+          'deletes what lower layers hold. The package is malformed or hostile: leave it out.'
+      )
+    }
     if (entry.type === 'chardev' || entry.type === 'blockdev' || entry.type === 'fifo') {
       const kind = entry.type === 'fifo' ? 'a FIFO' : 'a device node'
       throw new UnsupportedEntryError(
@@ -99,6 +113,13 @@ export class Extraction {
   private countXattrs(entry: TarEntry): void {
     const where = `${this.pkg.label}: /${entry.name}`
     for (const [name, value] of entry.xattrs) {
+      const problem = xattrNameProblem(name)
+      if (problem) {
+        throw new UnsupportedEntryError(
+          `${where}: an extended attribute ${problem}, which no layer can carry. The package ` +
+            'is malformed or hostile: leave it out.'
+        )
+      }
       if (value.length > XATTR_VALUE_MAX) {
         throw new UnsupportedEntryError(
           `${where}: its extended attribute ${name.slice(0, 60)} holds ${value.length} bytes; ` +

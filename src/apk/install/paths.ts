@@ -114,3 +114,22 @@ function escape(original: string, context: string): PathEscapeError {
       'write outside it. The package is malformed or hostile: remove it from the package list.'
   )
 }
+
+/**
+ * The prefix that makes an image layer's entry an OCI whiteout: a package file so named would
+ * delete what lower layers hold once the root is an image, so neither the install nor the image
+ * writer takes one.
+ */
+export const WHITEOUT = '.wh.'
+
+/**
+ * Why an extended attribute's name cannot go in a layer (a PAX `SCHILY.xattr.NAME` record, which
+ * Go's tar reader refuses with a NUL or `=` in it), or undefined.
+ */
+export function xattrNameProblem(name: string): string | undefined {
+  if (name === '' || name.includes('\0') || name.includes('=')) {
+    return `named ${JSON.stringify(name)}: a name must be non-empty, without NUL or =`
+  }
+  if (Buffer.byteLength(name) > 255) return `named ${name.slice(0, 40)}…, longer than 255 bytes`
+  return undefined
+}
