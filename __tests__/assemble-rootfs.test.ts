@@ -53,6 +53,28 @@ describe('finishRootfs', () => {
     expect(fs.readFileSync(path.join(root, 'etc/alpine-release'), 'utf8')).toBe('3.22.2\n')
   })
 
+  // It was decoded as UTF-8 and written back: Jos\xe9 became Jos\uFFFD.
+  it("appends to a package's passwd and group byte for byte, whatever their encoding", async () => {
+    const root = path.join(work, 'latin1')
+    fs.mkdirSync(path.join(root, 'etc'), { recursive: true })
+    const passwd = Buffer.from('root:x:0:0:Jos\xe9:/root:/bin/sh', 'latin1')
+    const group = Buffer.from('root:x:0:\xe9\n', 'latin1')
+    fs.writeFileSync(path.join(root, 'etc/passwd'), passwd)
+    fs.writeFileSync(path.join(root, 'etc/group'), group)
+    const tree: RootTree = new Map([
+      ['etc/passwd', { type: 'file', mode: 0o644, uid: 0, gid: 0 }],
+      ['etc/group', { type: 'file', mode: 0o644, uid: 0, gid: 0 }]
+    ])
+    await finishRootfs(root, tree, { user: 'nonroot' })
+    const after = fs.readFileSync(path.join(root, 'etc/passwd'))
+    expect(after.subarray(0, passwd.length).equals(passwd)).toBe(true)
+    expect(after.subarray(passwd.length).toString()).toBe(
+      '\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n'
+    )
+    const groupAfter = fs.readFileSync(path.join(root, 'etc/group'))
+    expect(groupAfter.subarray(0, group.length).equals(group)).toBe(true)
+  })
+
   it('writes no VERSION_ID and no alpine-release when the release is unknown', async () => {
     const root = path.join(work, 'unknown')
     fs.mkdirSync(root)

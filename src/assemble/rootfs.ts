@@ -175,13 +175,21 @@ function appendLines(
   lines: string[],
   mode: number
 ): boolean {
-  const existing = writer.readFile(rel)?.toString('utf8') ?? ''
-  const names = new Set(existing.split('\n').map((l) => l.split(':')[0]))
+  // Bytes, not text: a package's line that is not UTF-8 stays as it was (latin1 maps each byte
+  // to one character, enough to find the names, which are ASCII).
+  const existing = writer.readFile(rel) ?? Buffer.alloc(0)
+  const names = new Set(
+    existing
+      .toString('latin1')
+      .split('\n')
+      .map((l) => l.split(':')[0])
+  )
   const missing = lines.filter((l) => !names.has(l.split(':')[0]))
   if (missing.length === 0) return false
-  const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`
+  const newline = existing.length === 0 || existing[existing.length - 1] === 0x0a ? '' : '\n'
+  const added = Buffer.from(`${newline}${missing.join('\n')}\n`)
   const onDisk = tree.get(rel)?.mode ?? mode
-  writer.writeFile(rel, prefix + missing.join('\n') + '\n', { mode: onDisk }, true)
+  writer.writeFile(rel, Buffer.concat([existing, added]), { mode: onDisk }, true)
   if (!tree.has(rel)) tree.set(rel, { type: 'file', mode, uid: 0, gid: 0 })
   return true
 }
