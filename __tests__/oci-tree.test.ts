@@ -9,6 +9,8 @@ import * as path from 'node:path'
 import { ImageSpecError, UnsupportedFileError } from '../src/oci/errors.js'
 import type { RootTree } from '../src/apk/types.js'
 import { scanDirectory, treeToLayerEntries } from '../src/oci/tree.js'
+import { findArch, type ArchInfo } from '../src/arch.js'
+import { checkApp } from '../src/assemble/app.js'
 
 let work: string
 
@@ -152,6 +154,21 @@ describe('scanDirectory', () => {
     execFileSync('mkfifo', [path.join(odd, 'pipe')])
     await expect(scanDirectory(odd, 'app')).rejects.toThrow(UnsupportedFileError)
     await expect(scanDirectory(odd, 'app')).rejects.toThrow(/pipe' is a socket, FIFO or device/)
+  })
+
+  // Node gave back the name with U+FFFD in it, which names no file: it failed as ENOENT.
+  it('refuses a name that is not UTF-8, naming it', async () => {
+    const odd = Buffer.from(path.join(work, 'latin1'))
+    fs.mkdirSync(odd)
+    fs.writeFileSync(Buffer.concat([odd, Buffer.from('/caf\xe9.txt', 'latin1')]), 'x')
+    const folder = odd.toString()
+    await expect(scanDirectory(folder, 'app')).rejects.toThrow(UnsupportedFileError)
+    await expect(scanDirectory(folder, 'app')).rejects.toThrow(
+      /latin1\/caf\u00e9\.txt' has a name that is not UTF-8, which an image cannot name portably; rename it/
+    )
+    await expect(checkApp(folder, findArch('x86_64') as ArchInfo)).rejects.toThrow(
+      /^app: '.*caf\u00e9\.txt' has a name that is not UTF-8/
+    )
   })
 
   it('fails with the path when the folder is missing', async () => {

@@ -7,6 +7,8 @@ import * as path from 'node:path'
 import type { ArchInfo } from '../arch.js'
 import { readElfFile, type ElfInfo } from './elf.js'
 import { AppError } from './errors.js'
+import { UnsupportedFileError } from '../oci/errors.js'
+import { folderNames } from '../oci/tree.js'
 
 export interface AppCheckOptions {
   /** Whether the image has musl; false when the package list says `!musl`. Default true. */
@@ -109,10 +111,18 @@ export async function checkApp(
 
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = []
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name)
-    if (entry.isDirectory()) out.push(...(await listFiles(full)))
-    else if (entry.isFile()) out.push(full)
+  let names: string[]
+  try {
+    names = await folderNames(dir)
+  } catch (error) {
+    if (error instanceof UnsupportedFileError) throw new AppError(`app: ${error.message}`)
+    throw error
+  }
+  for (const name of names) {
+    const full = path.join(dir, name)
+    const stat = await fs.lstat(full)
+    if (stat.isDirectory()) out.push(...(await listFiles(full)))
+    else if (stat.isFile()) out.push(full)
   }
   return out.sort()
 }

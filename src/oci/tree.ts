@@ -84,7 +84,7 @@ async function scanInto(
   owner: { uid: number; gid: number },
   entries: LayerEntry[]
 ): Promise<void> {
-  const names = (await fs.readdir(dir)).sort(compareBytes)
+  const names = (await folderNames(dir)).sort(compareBytes)
   for (const name of names) {
     const hostPath = path.join(dir, name)
     const imagePath = base === '' ? name : `${base}/${name}`
@@ -103,6 +103,25 @@ async function scanInto(
       )
     }
   }
+}
+
+/**
+ * The names in a folder of the user's, refusing one that is not UTF-8: Node would hand back a
+ * name with U+FFFD in place of its bytes, which names no file (it failed later as ENOENT).
+ */
+export async function folderNames(dir: string): Promise<string[]> {
+  const names: string[] = []
+  for (const raw of await fs.readdir(dir, { encoding: 'buffer' })) {
+    const name = raw.toString('utf8')
+    if (!Buffer.from(name, 'utf8').equals(raw)) {
+      throw new UnsupportedFileError(
+        `'${path.join(dir, raw.toString('latin1'))}' has a name that is not UTF-8, which an ` +
+          'image cannot name portably; rename it'
+      )
+    }
+    names.push(name)
+  }
+  return names
 }
 
 function fileEntry(
