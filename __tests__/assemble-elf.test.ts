@@ -10,6 +10,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { findArch, type ArchInfo } from '../src/arch.js'
 import { parseElfBuffer, parseShebang, readElfFile } from '../src/assemble/elf.js'
+import { envTarget } from '../src/assemble/needs.js'
 import {
   expandRunpath,
   ImageView,
@@ -18,6 +19,7 @@ import {
   systemLibraryPath
 } from '../src/assemble/loader.js'
 import type { LayerEntry } from '../src/oci/types.js'
+import { checkLinks, describeProblems } from '../src/assemble/link-check.js'
 import { muslBuild, muslLibrary, readelf } from './support/native.js'
 import { FIXTURES, haveShared } from './support/shared.js'
 import { walkTree } from './support/walk.js'
@@ -250,13 +252,28 @@ describe('#! lines', () => {
     ['#!/bin/sh\necho', { interpreter: '/bin/sh' }],
     ['#! /bin/sh -e\n', { interpreter: '/bin/sh', argument: '-e' }],
     ['#!/usr/bin/env python3\n', { interpreter: '/usr/bin/env', argument: 'python3' }],
+    // Linux keeps the CR: such a line cannot run (it once passed the link check).
     [
       '#!/usr/bin/env -S python3 -u\r\n',
-      { interpreter: '/usr/bin/env', argument: '-S python3 -u' }
+      { interpreter: '/usr/bin/env', argument: '-S python3 -u', crlf: true }
     ],
+    ['#!/bin/sh\r\n', { interpreter: '/bin/sh', crlf: true }],
+    // Only spaces and tabs separate and trim; a NUL ends the line, as in binfmt_script.
+    ['#!/bin/sh\v-x\n', { interpreter: '/bin/sh\v-x' }],
+    ['#!/bin/sh -e\0junk\n', { interpreter: '/bin/sh', argument: '-e' }],
     ['#!/usr/bin/python3', { interpreter: '/usr/bin/python3' }]
   ])('%j', (text, expected) => {
     expect(parseShebang(Buffer.from(text))).toEqual(expected)
+  })
+
+  // Linux passes the rest of the line as one argument: env looked for `python3 -u`.
+  it('knows what env runs, and when it runs nothing', () => {
+    expect(envTarget('python3')).toEqual({ command: 'python3' })
+    expect(envTarget('-S python3 -u')).toEqual({ command: 'python3' })
+    expect(envTarget('python3 -u').problem).toMatch(
+      /env is given 'python3 -u' as one argument .* name the interpreter's path/
+    )
+    expect(envTarget('-i python3').problem).toBeDefined()
   })
 
   it('is undefined without #! at the very start', () => {
@@ -400,4 +417,151 @@ const realHere = haveShared('fixtures/real-alpine/v3.19.1')
     }
     expect(elfFiles).toBeGreaterThan(150)
   }, 120000)
+})
+
+/** A 64-bit little-endian x86_64 ELF: one PT_LOAD over all, PT_INTERP (raw bytes), PT_DYNAMIC. */
+function hostileElf(options: {
+  interp?: Buffer
+  strings: string
+  dyn: [number, number][]
+}): Buffer {
+  const base = 0x10000
+  const segments = options.interp ? 3 : 2
+  const interpAt = 64 + segments * 56
+  const interp = options.interp ?? Buffer.alloc(0)
+  const strAt = interpAt + interp.length
+  const strtab = Buffer.from(options.strings, 'latin1')
+  const dynAt = Math.ceil((strAt + strtab.length) / 8) * 8
+  const dyn: [number, number][] = [...options.dyn, [5, base + strAt], [0, 0]]
+  const size = dynAt + dyn.length * 16
+  const b = Buffer.alloc(size)
+  b.write('\x7fELF', 0, 'latin1')
+  b[4] = 2
+  b[5] = 1
+  b[6] = 1
+  b.writeUInt16LE(3, 16)
+  b.writeUInt16LE(62, 18)
+  b.writeUInt32LE(1, 20)
+  b.writeBigUInt64LE(64n, 32)
+  b.writeUInt16LE(64, 52)
+  b.writeUInt16LE(56, 54)
+  b.writeUInt16LE(segments, 56)
+  const header = (i: number, type: number, offset: number, length: number) => {
+    const at = 64 + i * 56
+    b.writeUInt32LE(type, at)
+    b.writeBigUInt64LE(BigInt(offset), at + 8)
+    b.writeBigUInt64LE(BigInt(base + offset), at + 16)
+    b.writeBigUInt64LE(BigInt(length), at + 32)
+  }
+  header(0, 1, 0, size)
+  if (options.interp) header(1, 3, interpAt, interp.length)
+  header(segments - 1, 2, dynAt, dyn.length * 16)
+  interp.copy(b, interpAt)
+  strtab.copy(b, strAt)
+  dyn.forEach(([tag, value], i) => {
+    b.writeBigUInt64LE(BigInt(tag), dynAt + i * 16)
+    b.writeBigUInt64LE(BigInt(value), dynAt + i * 16 + 8)
+  })
+  return b
+}
+
+describe('the link check on hostile files', () => {
+  const loader = Buffer.from('/lib/ld-musl-x86_64.so.1\0')
+  const entry = (p: string, source?: string, mode = 0o755): LayerEntry => ({
+    path: p,
+    type: 'file',
+    mode,
+    uid: 0,
+    gid: 0,
+    source
+  })
+  const check = (entries: LayerEntry[], app = false) =>
+    checkLinks([{ entries, owner: () => 'evil', app }], x86_64)
+  const write = (name: string, bytes: Buffer | string) => {
+    fs.writeFileSync(tmp(name), bytes)
+    return tmp(name)
+  }
+
+  // 65,000 of one missing name with a RUNPATH of 2,040 folders once took 153 s and 1.6 GB.
+  it('looks for a name needed many times once, through each folder once', () => {
+    const runpath = Array.from({ length: 2000 }, () => '/').join(':')
+    const dyn: [number, number][] = [
+      [29, 14],
+      ...Array.from({ length: 20000 }, () => [1, 1] as [number, number])
+    ]
+    const bomb = write(
+      'bomb',
+      hostileElf({ interp: loader, strings: `\0libnope.so.1\0${runpath}\0`, dyn })
+    )
+    const started = Date.now()
+    const { problems } = check([entry('lib/ld-musl-x86_64.so.1'), entry('usr/bin/bomb', bomb)])
+    expect(problems).toEqual([
+      expect.objectContaining({
+        kind: 'library',
+        name: 'libnope.so.1',
+        searched: ['/', '/lib', '/usr/local/lib', '/usr/lib']
+      })
+    ])
+    expect(Date.now() - started).toBeLessThan(2000)
+  })
+
+  // 150,000 folders in /etc/ld-musl-x86_64.path once overflowed the stack (a spread).
+  it('reads a bounded, de-duplicated /etc/ld-musl-ARCH.path', () => {
+    const paths = write(
+      'ldpath',
+      Array.from({ length: 150000 }, (_, i) => `/d${i % 300}`).join(':')
+    )
+    const needs = write(
+      'needs',
+      hostileElf({ interp: loader, strings: '\0libz.so.1\0', dyn: [[1, 1]] })
+    )
+    const { problems } = check([
+      entry('lib/ld-musl-x86_64.so.1'),
+      entry('etc/ld-musl-x86_64.path', paths, 0o644),
+      entry('usr/bin/needs', needs)
+    ])
+    expect(problems).toHaveLength(1)
+    expect(problems[0].searched).toHaveLength(256)
+    expect(problems[0].searched.slice(0, 2)).toEqual(['/d0', '/d1'])
+  })
+
+  // Linux refuses such a file (ENOEXEC); it once passed.
+  it('reports a PT_INTERP Linux refuses', () => {
+    const noNul = write(
+      'nonul',
+      hostileElf({ interp: Buffer.from('/lib/ld-musl-x86_64.so.1'), strings: '\0', dyn: [] })
+    )
+    const { problems } = check([entry('lib/ld-musl-x86_64.so.1'), entry('usr/bin/nonul', noNul)])
+    expect(problems).toEqual([
+      expect.objectContaining({
+        kind: 'unrunnable',
+        detail: 'its PT_INTERP does not end in a NUL byte, which Linux requires'
+      })
+    ])
+    expect(describeProblems(problems, x86_64, undefined)).toEqual([
+      '/usr/bin/nonul (evil) cannot start: its PT_INTERP does not end in a NUL byte, which Linux requires'
+    ])
+  })
+
+  it('reports an app script with CRLF line endings, or env given a command with arguments', () => {
+    const crlf = write('crlf.sh', '#!/bin/sh\r\necho hi\r\n')
+    const envArgs = write('env.py', '#!/usr/bin/env python3 -u\nprint(1)\n')
+    const fine = write('fine.sh', '#!/bin/sh\necho hi\n')
+    const { problems } = check(
+      [
+        entry('bin/sh'),
+        entry('usr/bin/env'),
+        entry('app/crlf', crlf),
+        entry('app/env', envArgs),
+        entry('app/fine', fine)
+      ],
+      true
+    )
+    expect(problems.map((p) => [p.file, p.kind])).toEqual([
+      ['/app/crlf', 'unrunnable'],
+      ['/app/env', 'unrunnable']
+    ])
+    expect(problems[0].detail).toMatch(/ends in a carriage return \(CRLF line endings\)/)
+    expect(problems[1].detail).toMatch(/env is given 'python3 -u' as one argument/)
+  })
 })

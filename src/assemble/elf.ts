@@ -28,6 +28,8 @@ export interface ElfInfo {
   rpath?: string
   /** DT_SONAME. */
   soname?: string
+  /** Why Linux would refuse PT_INTERP (not NUL-terminated, or its size out of range). */
+  interpreterProblem?: string
 }
 
 /** Reads `length` bytes at `offset`; may return fewer at the end of the file. */
@@ -48,6 +50,11 @@ const MAX_PROGRAM_HEADERS = 4096
 const MAX_DYNAMIC_BYTES = 1024 * 1024
 const MAX_STRING = 4096
 const MAX_INTERP = 4096
+/**
+ * The most distinct DT_NEEDED names read from one file (real programs name a few dozen). Repeats
+ * are read once, as musl loads a name once: 65,000 of one missing name once made as many problems.
+ */
+const MAX_NEEDED = 1024
 
 interface Segment {
   type: number
@@ -102,7 +109,14 @@ export function parseElf(read: ReadAt): ElfInfo | undefined {
   const segments = programHeaders(read, head, f)
   const interp = segments.find((s) => s.type === PT_INTERP)
   if (interp && interp.filesz > 0) {
-    info.interpreter = cString(read(interp.offset, Math.min(interp.filesz, MAX_INTERP)), 0)
+    const bytes = read(interp.offset, Math.min(interp.filesz, MAX_INTERP))
+    info.interpreter = cString(bytes, 0)
+    // binfmt_elf: ENOEXEC unless 2 <= size <= PATH_MAX and the last byte is NUL.
+    if (interp.filesz < 2 || interp.filesz > MAX_INTERP) {
+      info.interpreterProblem = `its PT_INTERP is ${interp.filesz} bytes, where Linux takes 2 to ${MAX_INTERP}`
+    } else if (bytes.length < interp.filesz || bytes[bytes.length - 1] !== 0) {
+      info.interpreterProblem = 'its PT_INTERP does not end in a NUL byte, which Linux requires'
+    }
   }
   const dynamic = segments.find((s) => s.type === PT_DYNAMIC)
   if (dynamic) readDynamic(read, f, dynamic, segments, info)
@@ -166,8 +180,9 @@ function readDynamic(
   for (const { tag, offset } of names) {
     const text = readString(read, strtabOffset + offset)
     if (text === undefined) continue
-    if (tag === DT_NEEDED) info.needed.push(text)
-    else if (tag === DT_SONAME) info.soname = text
+    if (tag === DT_NEEDED) {
+      if (!info.needed.includes(text) && info.needed.length < MAX_NEEDED) info.needed.push(text)
+    } else if (tag === DT_SONAME) info.soname = text
     else if (tag === DT_RPATH) info.rpath = text
     else info.runpath = text
   }
@@ -234,6 +249,8 @@ export interface Shebang {
   interpreter: string
   /** The rest of the line after the interpreter, trimmed (Linux passes it as one argument). */
   argument?: string
+  /** The line ends in a carriage return (CRLF): Linux takes it as part of the name or argument. */
+  crlf?: boolean
 }
 
 /** Linux reads at most this much of a `#!` line (BINPRM_BUF_SIZE). */
@@ -242,15 +259,17 @@ export const SHEBANG_BYTES = 256
 /** Parses a `#!` line from the start of a file; undefined when the file does not start with one. */
 export function parseShebang(head: Buffer): Shebang | undefined {
   if (head.length < 3 || head[0] !== 0x23 || head[1] !== 0x21) return undefined
-  const newline = head.indexOf(0x0a)
-  const line = head
-    .toString('latin1', 2, newline < 0 ? head.length : newline)
-    .replace(/\r$/, '')
-    .trim()
-  const match = /^(\S+)(?:[ \t]+(.*))?$/.exec(line)
+  // binfmt_script: the line ends at a newline or NUL; only spaces and tabs separate or trim.
+  let end = 2
+  while (end < head.length && head[end] !== 0x0a && head[end] !== 0) end++
+  const line = head.toString('latin1', 2, end).replace(/^[ \t]+|[ \t]+$/g, '')
+  const match = /^([^ \t]+)(?:[ \t]+(.*))?$/s.exec(line)
   if (!match) return undefined
-  const argument = match[2]?.trim()
-  return argument ? { interpreter: match[1], argument } : { interpreter: match[1] }
+  const argument = match[2]?.replace(/^[ \t]+|[ \t]+$/g, '')
+  const shebang: Shebang = { interpreter: match[1].replace(/\r$/, '') }
+  if (argument) shebang.argument = argument.replace(/\r$/, '')
+  if (line.endsWith('\r')) shebang.crlf = true
+  return shebang
 }
 
 /** The `#!` line of a file, reading only its first SHEBANG_BYTES. */

@@ -15,8 +15,15 @@ import type { LayerEntry } from '../oci/types.js'
 import { readElfFile, readShebang } from './elf.js'
 import { BuildError } from './errors.js'
 import type { LinkCheckMode } from './spec.js'
-import { ImageView, isMuslReserved, ldsoArch, locateLibrary, systemLibraryPath } from './loader.js'
-import { envCommand } from './needs.js'
+import {
+  ImageView,
+  isMuslReserved,
+  ldsoArch,
+  locateLibrary,
+  MAX_PATH_FILE_BYTES,
+  systemLibraryPath
+} from './loader.js'
+import { envTarget } from './needs.js'
 
 export type { LinkCheckMode }
 export const LINK_CHECK_MODES: readonly LinkCheckMode[] = ['error', 'warn', 'off']
@@ -29,11 +36,14 @@ export interface LinkProblem {
   file: string
   /** The package that installed it, or `app`. */
   owner: string
-  kind: 'interpreter' | 'library' | 'command'
+  /** `unrunnable`: Linux refuses the file whatever the image holds (`detail` says why). */
+  kind: 'interpreter' | 'library' | 'command' | 'unrunnable'
   /** The interpreter path, library name or command missing. */
   name: string
   /** Where the loader looked, for a library. */
   searched: string[]
+  /** Why it cannot start, for `unrunnable`. */
+  detail?: string
 }
 
 /** A layer to check: its entries, and who put them there. */
@@ -54,7 +64,7 @@ export interface LinkCheckResult {
 /** Every missing interpreter, library and command of the image made of `layers`. */
 export function checkLinks(layers: CheckedLayer[], arch: ArchInfo): LinkCheckResult {
   const view = new ImageView(layers.map((l) => l.entries))
-  const systemPath = systemLibraryPath(view, arch, (f) => fs.readFileSync(f, 'latin1'))
+  const systemPath = systemLibraryPath(view, arch, (f) => readStart(f, MAX_PATH_FILE_BYTES))
   const muslLoader = view.isFile(`/lib/${arch.muslLoader}`)
   const problems: LinkProblem[] = []
   let elfFiles = 0
@@ -69,7 +79,16 @@ export function checkLinks(layers: CheckedLayer[], arch: ArchInfo): LinkCheckRes
         // Firmware and other machines' binaries are never loaded here.
         if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass) continue
         elfFiles++
-        if (elf.interpreter !== undefined && !view.isFile(elf.interpreter)) {
+        if (elf.interpreterProblem !== undefined) {
+          problems.push({
+            file: p,
+            owner,
+            kind: 'unrunnable',
+            name: elf.interpreter ?? '',
+            searched: [],
+            detail: elf.interpreterProblem
+          })
+        } else if (elf.interpreter !== undefined && !view.isFile(elf.interpreter)) {
           problems.push({
             file: p,
             owner,
@@ -92,6 +111,17 @@ export function checkLinks(layers: CheckedLayer[], arch: ArchInfo): LinkCheckRes
   return { problems, elfFiles }
 }
 
+/** The first `max` bytes of a file, as latin1 text. */
+function readStart(file: string, max: number): string {
+  const fd = fs.openSync(file, 'r')
+  try {
+    const bytes = Buffer.alloc(max)
+    return bytes.toString('latin1', 0, fs.readSync(fd, bytes, 0, max, 0))
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
 function scriptProblems(
   view: ImageView,
   file: string,
@@ -100,11 +130,23 @@ function scriptProblems(
 ): LinkProblem[] {
   const shebang = readShebang(source)
   if (!shebang) return []
+  const unrunnable = (name: string, detail: string): LinkProblem[] => [
+    { file, owner, kind: 'unrunnable', name, searched: [], detail }
+  ]
+  if (shebang.crlf) {
+    return unrunnable(
+      shebang.interpreter,
+      `its #! line ends in a carriage return (CRLF line endings), which Linux takes as part of ` +
+        `'${shebang.argument ?? shebang.interpreter}'; save it with LF line endings`
+    )
+  }
   if (!view.isFile(shebang.interpreter)) {
     return [{ file, owner, kind: 'interpreter', name: shebang.interpreter, searched: [] }]
   }
   if (path.posix.basename(shebang.interpreter) !== 'env') return []
-  const command = envCommand(shebang.argument ?? '')
+  const target = envTarget(shebang.argument ?? '')
+  if (target.problem !== undefined) return unrunnable(shebang.interpreter, target.problem)
+  const command = target.command
   if (command === undefined) return []
   const found = command.includes('/')
     ? view.isFile(command)
@@ -114,6 +156,7 @@ function scriptProblems(
 
 /** The name a package provides for what a problem misses (`so:libz.so.1`, `/bin/sh`…), best first. */
 export function providedNames(problem: LinkProblem, arch: ArchInfo): string[] {
+  if (problem.kind === 'unrunnable') return []
   if (problem.kind === 'library') return [`so:${problem.name}`]
   if (problem.kind === 'command') return [`cmd:${problem.name}`]
   // musl's loader is in no `p:` list; the package that provides its libc name ships it.
@@ -132,6 +175,9 @@ export function describeProblems(
   providers: ((name: string) => string[]) | undefined
 ): string[] {
   return problems.map((problem) => {
+    if (problem.kind === 'unrunnable') {
+      return `${problem.file} (${problem.owner}) cannot start: ${problem.detail ?? 'Linux refuses it'}`
+    }
     const what =
       problem.kind === 'library'
         ? `needs ${problem.name}, not found in ${problem.searched.join(', ') || 'any folder'}`

@@ -125,10 +125,19 @@ export function systemLibraryPath(
   const found = view.resolve(file)
   const source = found?.entry?.type === 'file' ? found.entry.source : undefined
   if (source === undefined) return DEFAULT_LIBRARY_PATH
-  return read(source)
-    .split(/[:\n]/)
-    .filter((dir) => dir !== '')
+  return [
+    ...new Set(
+      read(source)
+        .split(/[:\n]/)
+        .filter((dir) => dir !== '')
+    )
+  ].slice(0, MAX_PATH_FOLDERS)
 }
+
+/** The most folders of `/etc/ld-musl-ARCH.path` looked in (a real one lists a few). */
+const MAX_PATH_FOLDERS = 256
+/** The most of that file read (the rest is ignored): a package's file is hostile like any other. */
+export const MAX_PATH_FILE_BYTES = 64 * 1024
 
 /**
  * The folders of one RUNPATH or RPATH, with `$ORIGIN` expanded to `origin` (the folder of the
@@ -174,13 +183,19 @@ export function locateLibrary(
     const p = name.startsWith('/') ? name : path.posix.join(path.posix.dirname(needer.path), name)
     return { found: view.isFile(p) ? p : undefined, searched: [] }
   }
-  const searched: string[] = []
+  // Each folder once, in order (a folder seen before finds nothing new), and no spread of a list
+  // a hostile file makes long: RUNPATH `/:/:…` or a path file of 130,000 folders once overflowed.
+  const seen = new Set<string>()
+  const add = (dirs: string[]) => {
+    for (const dir of dirs) seen.add(dir)
+  }
   for (const file of [needer, ...(options.loaders ?? [])]) {
     const runpath = searchPath(file.elf)
-    if (runpath) searched.push(...expandRunpath(runpath, path.posix.dirname(file.path)))
+    if (runpath) add(expandRunpath(runpath, path.posix.dirname(file.path)))
   }
-  if (needer.elf.interpreter === undefined) searched.push(path.posix.dirname(needer.path))
-  searched.push(...options.systemPath)
+  if (needer.elf.interpreter === undefined) add([path.posix.dirname(needer.path)])
+  add(options.systemPath)
+  const searched = [...seen]
   for (const dir of searched) {
     const candidate = path.posix.join(dir.startsWith('/') ? dir : `/${dir}`, name)
     if (view.isFile(candidate)) return { found: candidate, searched }

@@ -125,12 +125,14 @@ function elfNeeds(
 }
 
 function scriptNeeds(file: AppFile, shebang: Shebang, view: ImageView, needs: Map<string, Need>) {
+  if (shebang.crlf) return
   const interpreter = shebang.interpreter
   // An interpreter the app carries (`#!/app/bin/python`) is the app's own business.
   if (view.isFile(interpreter)) return
   addNeed(needs, 'interpreter', interpreter, file.path)
   if (path.posix.basename(interpreter) !== 'env') return
-  const command = envCommand(shebang.argument ?? '')
+  // A line that cannot run needs nothing a package gives: the link check reports it.
+  const command = envTarget(shebang.argument ?? '').command
   if (command === undefined) return
   if (command.includes('/')) {
     if (!view.isFile(command)) addNeed(needs, 'interpreter', command, file.path)
@@ -139,11 +141,22 @@ function scriptNeeds(file: AppFile, shebang: Shebang, view: ImageView, needs: Ma
   }
 }
 
-/** The command `env` runs: the first word that is not an option or a NAME=value. */
-export function envCommand(argument: string): string | undefined {
-  return argument
-    .split(/\s+/)
-    .find((word) => word !== '' && !word.startsWith('-') && !word.includes('='))
+/**
+ * The command `env` runs for a `#!/usr/bin/env ARGUMENT` line, or why it runs none. Linux passes
+ * ARGUMENT as one argument, so `python3 -u` is one command name to env, which finds no such
+ * file (busybox's env and GNU's alike); GNU env's `-S` splits it again.
+ */
+export function envTarget(argument: string): { command?: string; problem?: string } {
+  if (!/[ \t]/.test(argument) || argument.startsWith('-S')) {
+    const words = argument.replace(/^-S[ \t]*/, '').split(/[ \t]+/)
+    return { command: words.find((w) => w !== '' && !w.startsWith('-') && !w.includes('=')) }
+  }
+  return {
+    problem:
+      `env is given '${argument}' as one argument (Linux passes the rest of a #! line whole), ` +
+      "so it looks for a command of that name; name the interpreter's path (#!/usr/bin/python3 " +
+      "-u), or use GNU env's -S (busybox's env has none)"
+  }
 }
 
 /** Whether a resolved package meets `name`: it is its name, or in its `p:` list. */
