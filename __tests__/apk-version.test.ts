@@ -823,3 +823,19 @@ describe('fuzzyMatch (2.14: equal when the shared tokens are equal)', () => {
     expect(fuzzyMatch(a, b)).toBe(expected)
   })
 })
+
+// A hostile index once made every comparison turn 200,000 digits into a BigInt again.
+describe('long digit runs', () => {
+  it('compare as numbers, each made once: quickly, however often', () => {
+    const long = '9'.repeat(100000)
+    const a = `1.${long}-r0`
+    const b = `1.${long}-r1`
+    const started = Date.now()
+    for (let i = 0; i < 400; i++) {
+      expect(compareVersions(a, b)).toBe(-1)
+      expect(compareVersions(`1.1${long}`, a)).toBe(1)
+    }
+    expect(Date.now() - started).toBeLessThan(3000)
+    expect(compareVersions('1.12345678901234567890', '1.12345678901234567891')).toBe(-1)
+  })
+})

@@ -106,7 +106,7 @@ class VersionReader {
     const digits = s.slice(start, this.pos)
     if (digits.length === 0) return 0
     // apk-tools 2.14 compares these as 64-bit integers; past 15 digits a double would round.
-    return digits.length <= 15 ? Number(digits) : BigInt(digits)
+    return digits.length <= 15 ? Number(digits) : longNumber(digits)
   }
 
   /** A run of zeros after `.`: every zero that another zero follows counts −1, the rest is a number. */
@@ -215,6 +215,23 @@ function ranOutFirst(ra: VersionReader, rb: VersionReader): number {
 }
 
 /** Orders two versions as apk-tools 2.14 does: -1 if a < b, 0 if equal, 1 if a > b. */
+/**
+ * Long digit runs as BigInts, made once each: a hostile index repeats one in every comparison,
+ * and making a BigInt of 200,000 digits each time took a minute over 2,000 providers.
+ */
+const longNumbers = new Map<string, bigint>()
+const LONG_NUMBERS_KEPT = 4096
+
+function longNumber(digits: string): bigint {
+  let value = longNumbers.get(digits)
+  if (value === undefined) {
+    if (longNumbers.size >= LONG_NUMBERS_KEPT) longNumbers.clear()
+    value = BigInt(digits)
+    longNumbers.set(digits, value)
+  }
+  return value
+}
+
 export function compareVersions(a: string, b: string): -1 | 0 | 1 {
   const r = compareVersionBits(a, b)
   return r === LESS ? -1 : r === GREATER ? 1 : 0
