@@ -749,3 +749,21 @@ D:so:libc.musl-x86_64.so.1
     throw new Error('expected a failure')
   })
 })
+
+// A hostile repository's index is as large as it likes: the solver's work must grow with it,
+// not with its square.
+describe('work that grows with the index, not its square', () => {
+  const plain = (m: number, extra: (i: number) => string = () => '') =>
+    [
+      `P:h\nV:1\nD:${Array.from({ length: m }, (_, i) => `p${i}`).join(' ')}`,
+      ...Array.from({ length: m }, (_, i) => `P:p${i}\nV:1${extra(i)}`)
+    ].join('\n\n')
+
+  // Taking a name out of the unresolved list once filtered the whole list: 32,000 took 10 s.
+  it('resolves a package with 40,000 dependencies in a few seconds', () => {
+    const started = Date.now()
+    expect(installs('h', plain(40000))).toHaveLength(40001)
+    // About 3 s here, 16 s before.
+    expect(Date.now() - started).toBeLessThan(8000)
+  })
+})
