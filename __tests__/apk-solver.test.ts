@@ -1,5 +1,5 @@
 import { parseDependencies } from '../src/apk/formats/dependency.js'
-import { UnsatisfiableError } from '../src/apk/errors.js'
+import { FormatError, UnsatisfiableError } from '../src/apk/errors.js'
 import { solve, type Solution } from '../src/apk/solver/solve.js'
 import { emptyPackageInfo, type RepoPackage, type Repository } from '../src/apk/types.js'
 
@@ -765,5 +765,35 @@ describe('work that grows with the index, not its square', () => {
     expect(installs('h', plain(40000))).toHaveLength(40001)
     // About 3 s here, 16 s before.
     expect(Date.now() - started).toBeLessThan(8000)
+  })
+
+  // A chain this deep once escaped as a raw RangeError (the stack ran out in discovery).
+  it('fails cleanly on a dependency chain thousands deep', () => {
+    const chain = Array.from(
+      { length: 20000 },
+      (_, i) => `P:c${i}\nV:1${i < 19999 ? `\nD:c${i + 1}` : ''}`
+    ).join('\n\n')
+    let error: unknown
+    try {
+      installs('c0', chain)
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(FormatError)
+    expect((error as Error).message).toMatch(/nest thousands of packages deep/)
+  })
+
+  // One package providing x=1 2,000 times once made 4 million conflicts (a 36 MB message), and
+  // a hub of 16,000 dependencies with one missing took 28 s to explain.
+  it('keeps an explanation bounded', () => {
+    const provides = Array.from({ length: 2000 }, () => 'x=1').join(' ')
+    const started = Date.now()
+    const many = problems('a b', `P:a\nV:1\np:${provides}\n\nP:b\nV:1\np:x=2\nD:!x`)
+    expect(many.join('\n').length).toBeLessThan(20000)
+    const hub = plain(16000, (i) => (i === 0 ? '\nD:missing' : ''))
+    const missing = problems('h', hub)
+    expect(missing[0]).toMatch(/^missing \(no such package\):\n    required by: p0-1\[missing\]/)
+    expect(missing.join('\n').length).toBeLessThan(200000)
+    expect(Date.now() - started).toBeLessThan(10000)
   })
 })

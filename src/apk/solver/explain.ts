@@ -26,16 +26,31 @@ const INSTALLIF = 8
 const SATISFIES = 1
 const CONFLICTS = 2
 
+/**
+ * The most items one line of a problem lists, and the most problems listed: a hostile index can
+ * make thousands (a package providing one name 2,000 times made 4 million conflicts, 144 MB).
+ */
+const MAX_ITEMS = 32
+const MAX_PROBLEMS = 64
+/**
+ * Steps (dependencies and providers looked at) the whole explanation may take; past them it
+ * stops and says so. A real failure takes a few thousand; a hub of 16,000 dependencies with one
+ * missing name took 28 s before this bound.
+ */
+const WORK_BUDGET = 5_000_000
+
 /** One problem block under construction. */
 class Problem {
-  private readonly lines: [string, string[]][] = []
+  private readonly lines: [string, string[], number][] = []
 
   constructor(readonly label: string) {}
 
   add(key: string, item: string): void {
     const last = this.lines[this.lines.length - 1]
-    if (last !== undefined && last[0] === key) last[1].push(item)
-    else this.lines.push([key, [item]])
+    if (last !== undefined && last[0] === key) {
+      if (last[1].length < MAX_ITEMS) last[1].push(item)
+      else last[2]++
+    } else this.lines.push([key, [item], 0])
   }
 
   get empty(): boolean {
@@ -43,7 +58,10 @@ class Problem {
   }
 
   toString(): string {
-    const body = this.lines.map(([key, items]) => `\n    ${key} ${items.join(' ')}`)
+    const body = this.lines.map(([key, items, more]) => {
+      const rest = more > 0 ? ` … and ${more} more` : ''
+      return `\n    ${key} ${items.join(' ')}${rest}`
+    })
     return `${this.label}:${body.join('')}`
   }
 }
@@ -81,6 +99,9 @@ class FailureReport {
   private readonly pkgFlags = new Map<number, number>()
   private readonly marked: Set<number>
   readonly problems: string[] = []
+  private left = WORK_BUDGET
+  private provided: string[] | undefined
+  private suggested = 0
 
   constructor(
     private readonly graph: SolverGraph,
@@ -194,8 +215,10 @@ class FailureReport {
       problem = new Problem(`${text} (no such package)`)
     }
     for (const item of this.requiredBy(name)) problem.add('required by:', item)
-    if (!provided) {
-      const close = suggestNames(g, text)
+    // Suggestions for the first few names only: each looks at every name of the index.
+    if (!provided && this.suggested++ < MAX_SUGGESTED) {
+      this.provided ??= g.providedNames()
+      const close = suggestNames(g, text, this.provided)
       if (close.length > 0) problem.add('did you mean:', `${close.join(', ')}?`)
     }
     this.problems.push(problem.toString())
@@ -219,6 +242,12 @@ class FailureReport {
       if (dep !== undefined) items.push(this.depText(pkg0, dep.dep))
     }
     return items
+  }
+
+  /** Takes `steps` of the work budget; false once it is spent. */
+  private spend(steps: number): boolean {
+    this.left -= steps
+    return this.left > 0
   }
 
   private analyzePackage(pkg: number): void {
@@ -246,9 +275,16 @@ class FailureReport {
       if (p.pkg === pkg || !this.marked.has(p.pkg)) continue
       problem.add('conflicts:', this.pkgVer(p.pkg))
     }
+    // Each provided name and version once: one listed thousands of times says no more.
+    const seen = new Set<string>()
     for (const d of listOf(g, pkg, PROVIDES)) {
+      const key = `${d.name} ${d.dep.version ?? ''}`
+      if (seen.has(key)) continue
+      seen.add(key)
       let once = true
-      for (const p of providersOf(g, d.name)) {
+      const providers = providersOf(g, d.name)
+      if (!this.spend(providers.length)) return
+      for (const p of providers) {
         const other = p.pkg
         if (!this.marked.has(other)) continue
         if (d.dep.version === undefined && p.version === undefined) continue
@@ -278,7 +314,9 @@ class FailureReport {
           const pkg0 = p0.pkg
           if (!this.marked.has(pkg0) || visited.has(pkg0)) continue
           visited.add(pkg0)
-          for (const d0 of listOf(g, pkg0, DEPENDS)) {
+          const depends = listOf(g, pkg0, DEPENDS)
+          if (!this.spend(depends.length)) return
+          for (const d0 of depends) {
             if (this.analyzeDep(pkg0, d0.dep, pkg) & match) {
               problem.add(key, this.depText(pkg0, d0.dep))
             }
@@ -292,11 +330,19 @@ class FailureReport {
     this.discoverDeps(this.world)
     this.analyzeDeps(this.world)
     for (const pkg of this.changeset) {
+      if (this.left <= 0 || this.problems.length >= MAX_PROBLEMS) break
       this.analyzePackage(pkg)
       this.analyzeDeps(listOf(this.graph, pkg, DEPENDS))
     }
     if (this.problems.length === 0) {
       this.problems.push('the solver found no consistent set of packages but no single cause')
+    }
+    if (this.left <= 0 || this.problems.length > MAX_PROBLEMS) {
+      const shown = this.problems.slice(0, MAX_PROBLEMS)
+      shown.push(
+        'and more: the explanation stops here (the repositories make it too large to list)'
+      )
+      return shown
     }
     return this.problems
   }
@@ -346,17 +392,27 @@ function editDistance(a: string, b: string): number {
 }
 
 const MAX_SUGGESTIONS = 5
+/** Missing names that get suggestions. */
+const MAX_SUGGESTED = 8
 
 /**
  * Names from the index close to a name nothing provides: a few typos away, or one extending the
  * other. Closest first, then alphabetical.
  */
-export function suggestNames(graph: SolverGraph, wanted: string): string[] {
+export function suggestNames(
+  graph: SolverGraph,
+  wanted: string,
+  provided = graph.providedNames()
+): string[] {
   const limit = wanted.length <= 4 ? 1 : wanted.length <= 8 ? 2 : 3
   const scored: [number, string][] = []
-  for (const name of graph.providedNames()) {
+  for (const name of provided) {
     if (name === wanted) continue
-    if (Math.abs(name.length - wanted.length) > limit && !isPrefixPair(name, wanted)) continue
+    if (Math.abs(name.length - wanted.length) > limit) {
+      // Too far apart to be a typo (no edit distance to work out): only a prefix pair counts.
+      if (isPrefixPair(name, wanted)) scored.push([limit + 1, name])
+      continue
+    }
     const distance = editDistance(wanted, name)
     if (distance <= limit) scored.push([distance, name])
     else if (isPrefixPair(name, wanted)) scored.push([limit + 1, name])

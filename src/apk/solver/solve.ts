@@ -7,7 +7,7 @@
  * The result is apk's changeset: dependencies first, in `D:` order, then the package, then the
  * install_if packages that became complete.
  */
-import { UnsatisfiableError } from '../errors.js'
+import { FormatError, UnsatisfiableError } from '../errors.js'
 import { generateChangeset } from './changeset.js'
 import { Solver, type WorldDep } from './core.js'
 import { explainFailure } from './explain.js'
@@ -78,6 +78,27 @@ function worldTagIds(
  * world cannot be satisfied or leaves a choice apk refuses to make.
  */
 export function solve(
+  world: Dependency[],
+  packages: PackageSource,
+  options: SolveOptions
+): Solution {
+  try {
+    return solveWorld(world, packages, options)
+  } catch (error) {
+    // Discovery, the changeset and the explanation follow dependencies depth first, as apk does;
+    // a chain thousands of packages deep (no real repository has one) runs out of stack.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new FormatError(
+        'the repositories list dependencies that nest thousands of packages deep, deeper than ' +
+          'the solver follows; an index is damaged or hostile: check the repositories',
+        { cause: error }
+      )
+    }
+    throw error
+  }
+}
+
+function solveWorld(
   world: Dependency[],
   packages: PackageSource,
   options: SolveOptions
