@@ -515,4 +515,33 @@ describe('layers over layers', () => {
     expect(fs.readFileSync(html, 'utf8')).toBe('<p>hi</p>')
     expect(fs.statSync(html).mode & 0o7777).toBe(0o644)
   })
+
+  // Its folder once replaced the symlink when unpacked: bin held only the app, /bin/sh was gone.
+  it('refuses an app layer folder where a lower layer has a symlink, naming its target', async () => {
+    const base: LayerEntry[] = [
+      { path: 'usr/bin/sh', type: 'file', mode: 0o755, uid: 0, gid: 0, content: Buffer.from('sh') },
+      { path: 'bin', type: 'symlink', mode: 0o777, uid: 0, gid: 0, linkname: 'usr/bin' }
+    ]
+    const output = tmp('over-symlink/image.tar')
+    const attempt = writeImage({
+      images: [
+        {
+          platform: { architecture: 'amd64', os: 'linux' },
+          layers: [
+            { entries: base, createdBy: 'base' },
+            { entries: await scanDirectory(binary, 'bin/server'), createdBy: 'app' }
+          ],
+          config: {}
+        }
+      ],
+      output,
+      tags: ['localhost/over:1'],
+      createdEpoch: EPOCH
+    })
+    await expect(attempt).rejects.toThrow(ImageSpecError)
+    await expect(attempt).rejects.toThrow(
+      "'/bin' is a symlink in a lower layer, and a folder in this layer would replace it; give a path under its target, /usr/bin (for the app: `app-dest`)"
+    )
+    expect(fs.existsSync(output)).toBe(false)
+  })
 })

@@ -5,6 +5,7 @@
  */
 import { ImagePathError, ImageSpecError } from './errors.js'
 import { compareBytes } from './tar-writer.js'
+import { posix } from 'node:path'
 import type { LayerEntry } from './types.js'
 import { WHITEOUT, xattrNameProblem } from '../apk/install/paths.js'
 
@@ -126,7 +127,20 @@ function addParents(byPath: Map<string, LayerEntry>, options: NormalizeOptions):
 
 function parentEntry(parent: string, options: NormalizeOptions): LayerEntry {
   const inherited = options.parentDir?.(parent)
-  if (inherited && inherited.type === 'directory') {
+  if (inherited && inherited.type !== 'directory') {
+    // A folder here would replace it once unpacked (bin -> usr/bin becoming a folder of one file).
+    let fix = 'give a path in another folder'
+    if (inherited.type === 'symlink') {
+      const link = inherited.linkname ?? ''
+      const target = link.startsWith('/') ? link : `/${posix.join(posix.dirname(parent), link)}`
+      fix = `give a path under its target, ${posix.normalize(target)} (for the app: \`app-dest\`)`
+    }
+    throw new ImageSpecError(
+      `'/${parent}' is a ${inherited.type} in a lower layer, and a folder in this layer would ` +
+        `replace it; ${fix}`
+    )
+  }
+  if (inherited) {
     return {
       path: parent,
       type: 'directory',
