@@ -194,6 +194,40 @@ withShared('documents from a real Alpine database', () => {
     expect(cyclonedxErrors(cdx)).toEqual([])
   })
 
+  // Found by review: GPL2+ and GPL2 both became LicenseRef-GPL2 (one text lost), a field naming
+  // LicenseRef-Own used it undefined, U:http://[x and a valid version of 1,500 characters failed
+  // CycloneDX's schema.
+  it('stay valid for odd licenses, addresses and versions, each license text its own id', () => {
+    const odd = packages.slice(0, 4).map((p) => ({ ...p }))
+    odd[0].license = 'GPL2+'
+    odd[1].license = 'GPL2'
+    odd[2].license = 'LicenseRef-Own'
+    odd[2].url = 'http://[x'
+    odd[3].version = `1.${'0'.repeat(1500)}-r0`
+    odd[3].url = 'https://example.org/{path}'
+    const both = [...odd, ...packages.slice(4)]
+    const spdxDoc = JSON.parse(spdxDocument(input(both)).toString()) as SpdxDoc
+    const cdxDoc = JSON.parse(cyclonedxDocument(input(both)).toString()) as CdxDoc
+    expect(spdxErrors(spdxDoc)).toEqual([])
+    expect(cyclonedxErrors(cdxDoc)).toEqual([])
+    const declared = (name: string) =>
+      spdxDoc.packages.find((p) => p.name === name)?.licenseDeclared
+    expect([declared(odd[0].name), declared(odd[1].name), declared(odd[2].name)]).toEqual([
+      'LicenseRef-GPL2',
+      'LicenseRef-GPL2-2',
+      'LicenseRef-Own'
+    ])
+    const extracted = new Map(
+      spdxDoc.hasExtractedLicensingInfos?.map((e) => [e.licenseId, e.extractedText])
+    )
+    expect(extracted.get('LicenseRef-GPL2')).toBe('GPL2+')
+    expect(extracted.get('LicenseRef-GPL2-2')).toBe('GPL2')
+    expect(extracted.get('LicenseRef-Own')).toBe('LicenseRef-Own')
+    const long = cdxDoc.components.find((c) => c.name === odd[3].name)
+    expect(long?.version).toBeUndefined()
+    expect(long?.purl).toContain('0'.repeat(1500))
+  })
+
   it('the schemas do catch a broken document', () => {
     expect(spdxErrors({ ...spdx, spdxVersion: undefined })).not.toEqual([])
     expect(cyclonedxErrors({ ...cdx, serialNumber: 'not-a-urn' })).not.toEqual([])

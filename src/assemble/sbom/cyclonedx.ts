@@ -16,6 +16,7 @@ import {
   documentBytes,
   imageName,
   licenseOf,
+  webUrl,
   ociPurl,
   personOf,
   TOOL,
@@ -80,6 +81,9 @@ export function cyclonedxDocument(input: SbomInput): Buffer {
   return documentBytes(bom)
 }
 
+/** CycloneDX 1.6's longest component version. */
+const MAX_VERSION = 1024
+
 function apkComponent(pkg: PackageInfo, purl: string): object {
   const license = licenseOf(pkg.license)
   const maintainer = personOf(pkg.maintainer)
@@ -93,15 +97,14 @@ function apkComponent(pkg: PackageInfo, purl: string): object {
     'bom-ref': purl,
     supplier: contact && { name: contact.name, contact: [contact] },
     name: pkg.name,
-    version: pkg.version,
+    // The schema holds 1,024 characters; a longer (valid) apk version stays in the purl.
+    version: pkg.version.length <= MAX_VERSION ? pkg.version : undefined,
     description: pkg.description || undefined,
     // apk's identity of the package: the SHA-1 of its control section (`C:` in the db).
     hashes: sha1 ? [{ alg: 'SHA-1', content: sha1 }] : undefined,
     licenses: license.expression ? [{ expression: license.expression }] : undefined,
     purl,
-    externalReferences: /^https?:\/\/\S+$/.test(pkg.url)
-      ? [{ type: 'website', url: pkg.url }]
-      : undefined,
+    externalReferences: webUrl(pkg.url) && [{ type: 'website', url: webUrl(pkg.url) }],
     properties: properties([
       { name: 'witchery:apk:arch', value: pkg.arch ?? '' },
       { name: 'witchery:apk:origin', value: pkg.origin ?? '' },

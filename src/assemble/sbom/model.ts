@@ -189,6 +189,55 @@ function licenseId(token: string): string | undefined {
   return known && known + plus
 }
 
+/**
+ * A package's `U:` as a web address both schemas take (an IRI), normalised, or undefined: a
+ * field that looks like one but does not parse (`http://[x`) failed CycloneDX's schema.
+ */
+export function webUrl(field: string): string | undefined {
+  if (!/^https?:\/\/\S+$/.test(field)) return undefined
+  try {
+    return new URL(field).href
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The `LicenseRef-`s of one document: each license text that is not an SPDX expression gets one
+ * of its own (`GPL2+` and `GPL2` both make `LicenseRef-GPL2`: the second becomes
+ * `LicenseRef-GPL2-2`), and a field that names a `LicenseRef-` itself gets it defined, with the
+ * field as its text (SPDX refuses one that is used and not defined).
+ */
+export class LicenseRefs {
+  private readonly idOfText = new Map<string, string>()
+  private readonly textOfId = new Map<string, string>()
+
+  /** The package's license as an expression of this document, defining what it uses. */
+  expressionOf(field: string): string | undefined {
+    const license = licenseOf(field)
+    if (license.ref) return this.define(license.ref)
+    for (const token of license.expression?.match(/LicenseRef-[A-Za-z0-9.-]+/g) ?? []) {
+      if (!this.textOfId.has(token)) this.textOfId.set(token, field.trim())
+    }
+    return license.expression
+  }
+
+  private define(ref: LicenseRef): string {
+    const known = this.idOfText.get(ref.text)
+    if (known !== undefined) return known
+    let id = ref.id
+    for (let n = 2; this.textOfId.has(id); n++) id = `${ref.id}-${n}`
+    this.idOfText.set(ref.text, id)
+    this.textOfId.set(id, ref.text)
+    return id
+  }
+
+  /** Every `LicenseRef-` the document uses, with its text. */
+  all(): LicenseRef[] {
+    return [...this.textOfId].map(([id, text]) => ({ id, text }))
+  }
+}
+
 /** `Name <email>` → its parts; a field without `<…>` is all name. */
 export function personOf(field: string | undefined): { name: string; email?: string } | undefined {
   const text = (field ?? '').trim()

@@ -15,11 +15,11 @@ import {
   dependencyGraph,
   documentBytes,
   imageName,
-  licenseOf,
+  LicenseRefs,
   ociPurl,
   personOf,
   TOOL,
-  type LicenseRef,
+  webUrl,
   type SbomApp,
   type SbomInput
 } from './model.js'
@@ -39,7 +39,7 @@ interface Relationship {
 export function spdxDocument(input: SbomInput): Buffer {
   const name = imageName(input.image)
   const ids = packageIds(input.packages)
-  const licenseRefs = new Map<string, LicenseRef>()
+  const licenseRefs = new LicenseRefs()
   const packages: object[] = [imagePackage(input)]
   for (const pkg of input.packages) {
     packages.push(apkPackage(pkg, ids.get(pkg.name) as string, input, licenseRefs))
@@ -74,8 +74,9 @@ export function spdxDocument(input: SbomInput): Buffer {
     packages,
     files: files.length > 0 ? files : undefined,
     hasExtractedLicensingInfos:
-      licenseRefs.size > 0
-        ? [...licenseRefs.values()]
+      licenseRefs.all().length > 0
+        ? licenseRefs
+            .all()
             .sort((a, b) => compare(a.id, b.id))
             .map((ref) => ({ licenseId: ref.id, extractedText: ref.text, name: ref.text }))
         : undefined,
@@ -132,10 +133,9 @@ function apkPackage(
   pkg: PackageInfo,
   id: string,
   input: SbomInput,
-  licenseRefs: Map<string, LicenseRef>
+  licenseRefs: LicenseRefs
 ): object {
-  const license = licenseOf(pkg.license)
-  if (license.ref) licenseRefs.set(license.ref.id, license.ref)
+  const license = licenseRefs.expressionOf(pkg.license)
   const maintainer = personOf(pkg.maintainer)
   const sha1 = checksumHex(pkg.checksum)
   return {
@@ -147,10 +147,10 @@ function apkPackage(
     filesAnalyzed: false,
     // apk's identity of the package: the SHA-1 of its control section (`C:` in the db).
     checksums: sha1 ? [{ algorithm: 'SHA1', checksumValue: sha1 }] : undefined,
-    homepage: /^https?:\/\/\S+$/.test(pkg.url) ? pkg.url : undefined,
+    homepage: webUrl(pkg.url),
     sourceInfo: pkg.origin ? `built from the Alpine origin package ${pkg.origin}` : undefined,
     licenseConcluded: NOASSERTION,
-    licenseDeclared: license.expression ?? NOASSERTION,
+    licenseDeclared: license ?? NOASSERTION,
     copyrightText: NOASSERTION,
     description: pkg.description || undefined,
     externalRefs: [
