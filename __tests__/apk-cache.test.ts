@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -109,6 +109,23 @@ describe('PackageCache: indexes', () => {
     expect([entry?.etag, entry?.lastModified]).toEqual([undefined, undefined])
     await cache.writeIndex(URL_A, Buffer.from('index'), { etag: 'W/"ok\tfine"' })
     expect((await cache.readIndex(URL_A))?.etag).toBe('W/"ok\tfine"')
+  })
+
+  // A restored cache entry may hold anything: a FIFO once blocked the read for ever, and a
+  // link to /dev/zero filled 2 GiB of memory before failing.
+  test('anything but a regular file where a file belongs is a miss, read at once', async () => {
+    const cache = new PackageCache(dir)
+    await cache.writeIndex(URL_A, Buffer.from('index'))
+    const meta = path.join(dir, 'indexes', `${sha256(URL_A)}.json`)
+    fs.rmSync(meta)
+    execFileSync('mkfifo', [meta])
+    expect(await cache.readIndex(URL_A)).toBeUndefined()
+    fs.mkdirSync(path.join(dir, 'packages'), { recursive: true })
+    fs.symlinkSync('/dev/zero', cache.packagePath(IDENTITY))
+    expect(await cache.readPackage(IDENTITY)).toBeUndefined()
+    fs.rmSync(cache.packagePath(IDENTITY))
+    execFileSync('mkfifo', [cache.packagePath(IDENTITY)])
+    expect(await cache.readPackage(IDENTITY)).toBeUndefined()
   })
 
   test('removeIndex drops the entry', async () => {

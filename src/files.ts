@@ -3,6 +3,7 @@
  * it half written.
  */
 import { randomBytes } from 'node:crypto'
+import { constants as fsConstants } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { WitcheryError } from './errors.js'
@@ -83,5 +84,37 @@ export async function writeThroughTemp(
     throw error
   } finally {
     forget()
+  }
+}
+
+/**
+ * The bytes of `file` when it is a regular file of at most `maxBytes` (its last component not a
+ * symlink); undefined when it is missing, larger, or anything else. For files of a folder that
+ * may be hostile (a restored cache): a FIFO there would block a plain read for ever, and a link
+ * to /dev/zero would fill memory.
+ */
+export async function readRegularFile(file: string, maxBytes: number): Promise<Buffer | undefined> {
+  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fsConstants
+  let handle: fs.FileHandle
+  try {
+    handle = await fs.open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') return undefined
+    throw error
+  }
+  try {
+    const stat = await handle.stat()
+    if (!stat.isFile() || stat.size > maxBytes) return undefined
+    const bytes = Buffer.allocUnsafe(stat.size)
+    let at = 0
+    while (at < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, at, bytes.length - at, at)
+      if (bytesRead === 0) break
+      at += bytesRead
+    }
+    return bytes.subarray(0, at)
+  } finally {
+    await handle.close()
   }
 }

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import { writeThroughTemp } from '../../files.js'
+import { readRegularFile, writeThroughTemp } from '../../files.js'
 
 export interface IndexMeta {
   etag?: string
@@ -163,15 +163,12 @@ function parseMeta(text: string): StoredMeta | undefined {
   return stored
 }
 
-/** The file's bytes; undefined when it is missing or larger than `maxBytes`. */
+/**
+ * The file's bytes; undefined when it is missing, larger than `maxBytes`, or not a regular file
+ * (a restored cache entry may hold a FIFO or a link to /dev/zero where a file belongs).
+ */
 async function readIfExists(file: string, maxBytes: number): Promise<Buffer | undefined> {
-  try {
-    if ((await fs.stat(file)).size > maxBytes) return undefined
-    return await fs.readFile(file)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+  return readRegularFile(file, maxBytes)
 }
 
 async function removeIfExists(file: string): Promise<void> {

@@ -490,9 +490,11 @@ async function fromCache(
   try {
     // Not read at all when its size is not the index's: a file grown in a shared cache folder
     // (700 MiB of padding once) was read whole before it failed verification.
-    const { size } = await fs.stat(cached)
+    // Not followed: a link (to /dev/zero, say) or a FIFO where a file belongs is not a package.
+    const stat = await fs.lstat(cached)
+    const size = stat.size
     const expected = pkg.size > 0 ? pkg.size : undefined
-    if (size !== (expected ?? size) || size > MAX_UNSIZED_PACKAGE_BYTES) {
+    if (!stat.isFile() || size !== (expected ?? size) || size > MAX_UNSIZED_PACKAGE_BYTES) {
       context.logger.debug(
         `${label}: the cached file is ${size} bytes, the index says ${pkg.size}; fetching it again`
       )

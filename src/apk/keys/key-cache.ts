@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import { writeThroughTemp } from '../../files.js'
+import { readRegularFile, writeThroughTemp } from '../../files.js'
 import { matchesAlpinePin } from './keyring.js'
 
 /** Where Alpine's key `name` is kept under the cache folder `cacheDir`. */
@@ -19,7 +19,9 @@ export async function readCachedAlpineKey(
   cacheDir: string,
   name: string
 ): Promise<Buffer | undefined> {
-  const bytes = await fs.readFile(cachedKeyPath(cacheDir, name)).catch(() => undefined)
+  // A key is a few hundred bytes; anything that is not a small regular file is not one.
+  const file = cachedKeyPath(cacheDir, name)
+  const bytes = await readRegularFile(file, 64 * 1024).catch(() => undefined)
   return bytes !== undefined && matchesAlpinePin(name, bytes) ? bytes : undefined
 }
 
