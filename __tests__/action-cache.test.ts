@@ -182,6 +182,40 @@ describe('restore and save against the cache service', () => {
     expect(process.env.GITHUB_WORKSPACE).toBeUndefined()
   }, 30000)
 
+  // An entry any run of the repository can save made `packages` a link to the workspace: the
+  // next run stored its downloads there, and its pruning deleted the workspace's own files.
+  it('keeps of a restored entry only real folders and regular files', async () => {
+    const victim = path.join(work, 'victim-workspace')
+    fs.mkdirSync(victim)
+    fs.writeFileSync(path.join(victim, 'important.txt'), 'keep me')
+    // The hostile run saves its own entry, as any workflow of the repository can.
+    const evilDir = path.join(work, 'evil', 'witchery-cache')
+    fs.mkdirSync(evilDir, { recursive: true })
+    fs.symlinkSync(victim, path.join(evilDir, 'packages'))
+    const cwd = process.cwd()
+    process.chdir(evilDir)
+    process.env.GITHUB_WORKSPACE = evilDir
+    try {
+      const { saveCache } = await import('@actions/cache')
+      await saveCache(['packages'], packageCacheKeys(['x86_64'], SET_A).primary)
+    } finally {
+      process.chdir(cwd)
+      delete process.env.GITHUB_WORKSPACE
+    }
+    expect(service.entries.filter((e) => e.finalized)).toHaveLength(1)
+
+    const honest = await newCache('honest')
+    await honest.cache.restorePackages(SET_B)
+    expect(fs.existsSync(path.join(honest.dir, 'packages'))).toBe(false)
+    expect(
+      lines.some((l) => /restored packages entry held 1 thing\(s\) witchery never/.test(l))
+    ).toBe(true)
+    await new PackageCache(honest.dir).writePackage('Q1ccc=', Buffer.from('curl'))
+    await honest.cache.save()
+    expect(fs.readdirSync(victim)).toEqual(['important.txt'])
+    expect(fs.lstatSync(path.join(honest.dir, 'packages')).isDirectory()).toBe(true)
+  })
+
   it('does not save an empty cache folder', async () => {
     const { cache } = await newCache('empty')
     await cache.restoreIndexes()

@@ -118,6 +118,33 @@ async function inCacheDir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Keeps of a restored tree only real folders and regular files, which is all the engine writes
+ * there. Anything else goes, a link itself and never what it points at: an entry saved by another
+ * run that made `packages` a link to the workspace had the next run store its downloads there,
+ * and its pruning delete the workspace's files. Returns how many entries went.
+ */
+export async function keepRegularTree(dir: string): Promise<number> {
+  const stat = await fs.lstat(dir).catch(() => undefined)
+  if (stat === undefined) return 0
+  if (!stat.isDirectory()) {
+    // fs.rm removes a link, not its target.
+    await fs.rm(dir, { force: true })
+    return 1
+  }
+  let removed = 0
+  for (const name of await fs.readdir(dir)) removed += await keepRegularFile(path.join(dir, name))
+  return removed
+}
+
+async function keepRegularFile(entry: string): Promise<number> {
+  const kind = await fs.lstat(entry)
+  if (kind.isFile()) return 0
+  if (kind.isDirectory()) return keepRegularTree(entry)
+  await fs.rm(entry, { force: true })
+  return 1
+}
+
 async function hasFiles(dir: string): Promise<boolean> {
   const names = await fs.readdir(dir).catch(() => [])
   return names.length > 0
@@ -209,6 +236,13 @@ export class BuildCache {
       if (matched === undefined) core.info(`cache: no ${name} entry yet for ${keys.primary}`)
       else if (matched === keys.primary) core.info(`cache: ${name} restored (${matched})`)
       else core.info(`cache: ${name} restored from an older entry (${matched})`)
+      const removed = await keepRegularTree(path.join(this.dir, name))
+      if (removed > 0) {
+        core.warning(
+          `cache: the restored ${name} entry held ${removed} thing(s) witchery never stores there ` +
+            '(links, FIFOs, folders); they were removed and the rest is verified as usual'
+        )
+      }
       return matched
     } catch (error) {
       core.warning(`cache: could not restore ${name}, building without them: ${messageOf(error)}`)
