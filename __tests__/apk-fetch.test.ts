@@ -244,6 +244,22 @@ describe('fetchIndexes', () => {
     expect(requestsSince(mark)).toHaveLength(0)
   })
 
+  // A restored entry that says it was fetched in years to come kept an old index in use on
+  // every run, never revalidated.
+  test('a fetch time to come is no reason to skip asking the server', async () => {
+    const cache = freshCache()
+    const url = indexUrl(remote, ARCH)
+    await fetchIndexes([remote], ARCH, { transport: transport(), keyring, cache })
+    const good = await cache.readIndex(url)
+    await cache.writeIndex(url, good!.bytes, { etag: good!.etag, fetchedAt: Date.now() + 1e12 })
+    for (const maxAgeSeconds of [undefined, 3600]) {
+      const mark = server.requests.length
+      await fetchIndexes([remote], ARCH, { transport: transport(), keyring, cache, maxAgeSeconds })
+      expect(requestsSince(mark)).toHaveLength(1)
+      await cache.writeIndex(url, good!.bytes, { etag: good!.etag, fetchedAt: Date.now() + 1e12 })
+    }
+  })
+
   test('a corrupt cached index is refetched, never trusted', async () => {
     const cache = freshCache()
     const url = indexUrl(remote, ARCH)

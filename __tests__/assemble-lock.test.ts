@@ -235,14 +235,16 @@ describe('a lock through a mirror that moves on, then goes down', () => {
 })
 
 describe('the lock file format', () => {
+  const Q1M = `Q1${'m'.repeat(27)}=`
+  const Q1H = `Q1${'h'.repeat(27)}=`
   const lock: Lock = {
     world: ['hello'],
     arches: {
       x86_64: {
         alpine: '3.22.2',
         packages: [
-          { name: 'musl', version: '1.2.5-r10', checksum: 'Q1m=', repository: 'https://a/main' },
-          { name: 'hello', version: '1.1-r0', checksum: 'Q1h=', repository: 'https://a/main' }
+          { name: 'musl', version: '1.2.5-r10', checksum: Q1M, repository: 'https://a/main' },
+          { name: 'hello', version: '1.1-r0', checksum: Q1H, repository: 'https://a/main' }
         ]
       },
       aarch64: { packages: [] }
@@ -252,8 +254,8 @@ describe('the lock file format', () => {
   it('is sorted JSON with one package per line that reads back to the same lock', () => {
     const text = formatLock(lock)
     expect(text.split('\n').filter((l) => l.includes('"checksum"'))).toEqual([
-      '        {"name":"hello","version":"1.1-r0","checksum":"Q1h=","repository":"https://a/main"},',
-      '        {"name":"musl","version":"1.2.5-r10","checksum":"Q1m=","repository":"https://a/main"}'
+      `        {"name":"hello","version":"1.1-r0","checksum":"${Q1H}","repository":"https://a/main"},`,
+      `        {"name":"musl","version":"1.2.5-r10","checksum":"${Q1M}","repository":"https://a/main"}`
     ])
     expect(text.indexOf('"aarch64"')).toBeLessThan(text.indexOf('"x86_64"'))
     const back = parseLock(text, 'lock.json')
@@ -316,5 +318,21 @@ describe('the lock file format', () => {
     expect((error as Error).message).toContain(file)
     expect((error as Error).message).toMatch(/lock-update: true/)
     await expect(readLock(path.join(work, 'absent.json'))).resolves.toBeUndefined()
+  })
+
+  // Found by review: a name with ../ made a local repository's package path reach outside it,
+  // and an `alpine` with a line break wrote its own line into /etc/os-release.
+  it.each([
+    [{ name: '../../../outside/secret' }, /package #1: `name` is not a package name/],
+    [{ version: '1/../2' }, /package #1: `version` is not a package version/],
+    [{ checksum: 'Q1short=' }, /package #1: `checksum` is not an apk identity/],
+    [{ alpine: '3.22.2\nID=debian' }, /`alpine` is not an Alpine release such as 3\.22\.2/]
+  ])('refuses a lock whose fields could reach further than a package (%j)', (edit, message) => {
+    const text = formatLock(lock)
+    const json = JSON.parse(text) as { arches: { x86_64: { alpine?: string; packages: object[] } } }
+    const x86 = json.arches.x86_64
+    if ('alpine' in edit) x86.alpine = edit.alpine
+    else x86.packages[0] = { ...x86.packages[0], ...edit }
+    expect(() => parseLock(JSON.stringify(json), 'lock.json')).toThrow(message)
   })
 })

@@ -109,8 +109,12 @@ export function parseLock(text: string, file: string): Lock {
     if (typeof entry !== 'object' || entry === null || !Array.isArray(entry.packages)) {
       throw bad(`arch ${arch} has no \`packages\` list`)
     }
-    if (entry.alpine !== undefined && typeof entry.alpine !== 'string') {
-      throw bad(`arch ${arch}: \`alpine\` is not a string`)
+    // It becomes /etc/os-release's VERSION_ID: a release number and nothing else.
+    if (
+      entry.alpine !== undefined &&
+      !(typeof entry.alpine === 'string' && RELEASE.test(entry.alpine))
+    ) {
+      throw bad(`arch ${arch}: \`alpine\` is not an Alpine release such as 3.22.2`)
     }
     const packages = entry.packages.map((p: unknown, i: number) => {
       const pkg = p as Record<string, unknown>
@@ -118,6 +122,15 @@ export function parseLock(text: string, file: string): Lock {
         if (typeof pkg?.[field] !== 'string' || pkg[field] === '') {
           throw bad(`arch ${arch}, package #${i + 1}: \`${field}\` is missing`)
         }
+      }
+      // They make a package file's path in a local repository: no `/`, no `..`.
+      for (const field of ['name', 'version'] as const) {
+        if (!PACKAGE_WORD.test(pkg[field] as string)) {
+          throw bad(`arch ${arch}, package #${i + 1}: \`${field}\` is not a package ${field}`)
+        }
+      }
+      if (!/^Q1[A-Za-z0-9+/]{27}=$|^[0-9a-fA-F]{32}$/.test(pkg.checksum as string)) {
+        throw bad(`arch ${arch}, package #${i + 1}: \`checksum\` is not an apk identity (Q1…=)`)
       }
       return {
         name: pkg.name as string,
@@ -130,6 +143,11 @@ export function parseLock(text: string, file: string): Lock {
   }
   return { world: top.packages, arches }
 }
+
+/** An Alpine release (`3.22.2`), as os-release's VERSION_ID takes it. */
+const RELEASE = /^\d+\.\d+(?:\.\d+)?$/
+/** A package name or version as a file name holds it: apk's characters, not `.`-only. */
+const PACKAGE_WORD = /^(?!\.+$)[A-Za-z0-9._+~-]+$/
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string')

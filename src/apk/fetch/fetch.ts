@@ -197,7 +197,10 @@ async function fetchRemoteIndex(
 ): Promise<RepositoryIndex> {
   const url = indexUrl(repository, context.arch)
   let cached = await readCachedIndex(url, context)
-  if (cached && Date.now() - cached.fetchedAt < context.maxAgeMs) {
+  // A restored cache says when it fetched: a time to come (a hostile entry's, to keep an old
+  // index in use for ever) is no reason to skip asking the server.
+  const age = cached ? Date.now() - cached.fetchedAt : -1
+  if (cached && age >= 0 && age < context.maxAgeMs) {
     const index = await verifyCached(cached.bytes, repository, url, context)
     if (index) {
       context.logger.debug(`${url}: using the cached index (younger than the max age)`)
