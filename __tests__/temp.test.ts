@@ -53,4 +53,13 @@ describe('work folders', () => {
     expect(removeStale(runnerTemp, /^witchery-build-(\d+)-/)).toEqual([dead])
     expect(fs.readdirSync(runnerTemp)).toEqual([path.basename(mine)])
   })
+
+  // In a shared /tmp, another user's left folder failed every build with a raw EACCES.
+  ;(process.getuid?.() === 0 ? it : it.skip)("leaves another user's, whatever pid it names", () => {
+    const theirs = path.join(runnerTemp, 'witchery-build-99999998-abc123')
+    fs.mkdirSync(path.join(theirs, 'inner'), { recursive: true })
+    fs.chownSync(theirs, 65534, 65534)
+    expect(removeStale(runnerTemp, /^witchery-build-(\d+)-/)).toEqual([])
+    expect(fs.existsSync(path.join(theirs, 'inner'))).toBe(true)
+  })
 })

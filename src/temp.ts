@@ -71,7 +71,8 @@ function isRunning(pid: number): boolean {
 /**
  * Removes the entries of `dir` whose name `pattern` matches with the process id as its first
  * group, when that process no longer runs: what a killed run of the same naming scheme left.
- * Returns the paths removed. A folder that cannot be read is left alone.
+ * Returns the paths removed. A folder that cannot be read, an entry of another user, and one
+ * that cannot be removed are left alone.
  */
 export function removeStale(dir: string, pattern: RegExp): string[] {
   let names: string[]
@@ -81,12 +82,19 @@ export function removeStale(dir: string, pattern: RegExp): string[] {
     return []
   }
   const removed: string[] = []
+  const uid = process.getuid?.()
   for (const name of names) {
     const match = pattern.exec(name)
     if (!match || isRunning(Number(match[1]))) continue
     const target = path.join(dir, name)
-    fs.rmSync(target, { recursive: true, force: true })
-    removed.push(target)
+    try {
+      // Only this user's: in a shared folder (/tmp) another user's is not ours to judge.
+      if (uid !== undefined && fs.lstatSync(target).uid !== uid) continue
+      fs.rmSync(target, { recursive: true, force: true })
+      removed.push(target)
+    } catch {
+      // One that cannot be removed (or looked at) is left: it must not fail this run.
+    }
   }
   return removed
 }
