@@ -193,6 +193,29 @@ describe('exit codes', () => {
     expect(stderr.split('\n')).toHaveLength(2)
   })
 
+  // Found by review: each was accepted and did nothing (biuld --help printed the usage, exit 0).
+  it.each([
+    ['a misspelt command with --help', ['biuld', '--help'], /unknown command 'biuld'/],
+    [
+      '--root for resolve',
+      ['resolve', '--root', '/x', '--repository', '/r', 'musl'],
+      /--root is an option of install, not of resolve/
+    ],
+    [
+      '--no-scripts for resolve',
+      ['resolve', '--no-scripts', '--repository', '/r', 'musl'],
+      /--no-scripts is an option of install/
+    ],
+    [
+      '--cache-dir twice',
+      ['build', '--cache-dir', '/a', '--cache-dir', '/b', 'musl'],
+      /--cache-dir is given 2 times; give it once/
+    ]
+  ])('%s is a usage error', async (_what, argv, message) => {
+    expect(await main(argv)).toBe(2)
+    expect(stderr).toMatch(message)
+  })
+
   it('an unknown command is a usage error too; --help is not an error', async () => {
     expect(await main(['frobnicate'])).toBe(2)
     expect(stderr).toBe(

@@ -128,7 +128,11 @@ export async function runBuildCommand(argv: string[], logger: Logger): Promise<v
     headEpoch = head.seconds ?? 0
   }
   const spec = readInputs(env, { commitEpoch: () => headEpoch })
-  const cacheDir = (values['cache-dir'] as string[] | undefined)?.at(-1)
+  const cacheDirs = (values['cache-dir'] as string[] | undefined) ?? []
+  if (cacheDirs.length > 1) {
+    throw new InputError('cache', `--cache-dir is given ${cacheDirs.length} times; give it once`)
+  }
+  const cacheDir = cacheDirs[0]
   if (cacheDir) spec.cacheDir = cacheDir
   const result = await build(spec, { logger })
   for (const warning of result.warnings) logger.warning(warning)

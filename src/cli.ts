@@ -80,6 +80,12 @@ function engineOptionsFrom(argv: string[]): {
 }
 
 async function resolveCommand(argv: string[]): Promise<void> {
+  // install's own options mean nothing to a resolve: refused rather than ignored.
+  for (const flag of ['--root', '--no-scripts']) {
+    if (argv.some((a) => a === flag || a.startsWith(`${flag}=`))) {
+      throw new UsageError(`${flag} is an option of install, not of resolve`)
+    }
+  }
   const { options, world } = engineOptionsFrom(argv)
   const repos = await openRepositories(options)
   const resolution = resolveWorld(repos, world)
@@ -104,7 +110,8 @@ async function installCommand(argv: string[]): Promise<void> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   try {
-    if (command && rest.some((a) => a === '--help' || a === '-h')) {
+    const known = ['install', 'resolve', 'build'].includes(command ?? '')
+    if (known && rest.some((a) => a === '--help' || a === '-h')) {
       process.stdout.write(`${USAGE}\n`)
       return 0
     }
