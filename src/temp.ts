@@ -16,12 +16,20 @@ import * as path from 'node:path'
 import { WitcheryError } from './errors.js'
 
 const live = new Set<string>()
+/** Folders that were there before (an empty root given to install): emptied, not removed. */
+const emptied = new Set<string>()
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const
 let handling = false
 
 function onSignal(signal: keyof typeof SIGNALS): void {
   for (const target of live) fs.rmSync(target, { recursive: true, force: true })
   live.clear()
+  for (const dir of emptied) {
+    for (const name of safeNames(dir)) {
+      fs.rmSync(path.join(dir, name), { recursive: true, force: true })
+    }
+  }
+  emptied.clear()
   process.exit(128 + SIGNALS[signal])
 }
 
@@ -39,6 +47,27 @@ function watchSignals(on: boolean): void {
   }
 }
 
+function safeNames(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir)
+  } catch {
+    return []
+  }
+}
+
+/**
+ * Empties `dir` (a folder that was there, and empty, before this run wrote into it) if the
+ * process is stopped by SIGINT or SIGTERM before the returned function is called.
+ */
+export function emptyOnSignal(dir: string): () => void {
+  emptied.add(dir)
+  watchSignals(true)
+  return () => {
+    emptied.delete(dir)
+    if (live.size === 0 && emptied.size === 0) watchSignals(false)
+  }
+}
+
 /**
  * Removes `target` (a file or folder) if the process is stopped by SIGINT or SIGTERM before the
  * returned function is called. While nothing is registered, the signals keep their defaults.
@@ -48,7 +77,7 @@ export function removeOnSignal(target: string): () => void {
   watchSignals(true)
   return () => {
     live.delete(target)
-    if (live.size === 0) watchSignals(false)
+    if (live.size === 0 && emptied.size === 0) watchSignals(false)
   }
 }
 
@@ -122,7 +151,7 @@ export async function makeWorkDir(
   try {
     dir = fs.mkdtempSync(path.join(root, prefixOf(kind)))
   } catch (error) {
-    if (live.size === 0) watchSignals(false)
+    if (live.size === 0 && emptied.size === 0) watchSignals(false)
     const where = process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : "the system's temporary folder"
     throw new WitcheryError(
       'WORK_DIR',

@@ -28,6 +28,7 @@ import {
 } from '../types.js'
 import { makeDirs, NotAFolderError } from '../../files.js'
 import { RootWriter, type Refusal } from '../../root-writer.js'
+import { emptyOnSignal, removeOnSignal } from '../../temp.js'
 import { databaseFiles } from './database.js'
 import { INITDB_DIRS, Plan, treeOf, type InstallUnit, type Node } from './plan.js'
 import { NativeScripts, type ScriptsMode, type SkippedScript } from './scripts-native.js'
@@ -112,12 +113,18 @@ export class RootInstaller {
   private readonly chown: boolean
   private readonly writer: RootWriter
 
+  /** Takes the root's signal handling off (begin put it on). */
+  private readonly forget: () => void
+
   private constructor(
     private readonly root: string,
     private readonly options: InstallOptions,
     /** The topmost folder begin() made, when it made the root. */
     private readonly made: string | undefined
   ) {
+    // Stopped by SIGINT or SIGTERM meanwhile, the root is left as it was found (a half-made
+    // one made a second `install --root` fail with "not empty").
+    this.forget = made !== undefined ? removeOnSignal(made) : emptyOnSignal(root)
     this.plan = new Plan(options.logger ?? silentLogger)
     const day = Math.floor((options.sourceDateEpoch ?? 0) / 86400)
     this.scripts = new NativeScripts(this.plan, options.scripts ?? 'native', day)
@@ -157,11 +164,13 @@ export class RootInstaller {
     // in its warnings and summary, `witchery install` after installing).
     if (scriptsSkipped.length > 0) plan.warnings.push(skippedWarning(scriptsSkipped))
     const installed = plan.packages.map((p) => p.unit.pkg as PackageInfo).sort(compareDbPackages)
+    this.forget()
     return { tree: treeOf(plan), installed, scriptsSkipped, warnings: plan.warnings }
   }
 
   /** Takes away everything this install wrote: the root as it was found (missing or empty). */
   async abort(): Promise<void> {
+    this.forget()
     if (this.made) {
       await fs.promises.rm(this.made, { recursive: true, force: true })
       return
