@@ -515,6 +515,38 @@ describe('temporaries', () => {
     await server?.close()
   })
 
+  // It once left the root half made, and the same command then failed with "not empty".
+  it.each([false, true])(
+    'SIGTERM during install leaves the root as it was found (there before: %s)',
+    async (existed) => {
+      const root = tmp(`signal-install-root-${existed}`)
+      if (existed) fs.mkdirSync(root)
+      server.fault('slow-1.0-r0.apk', { delayMs: 60_000 })
+      try {
+        let pid = 0
+        const running = runCli(
+          ['install', '--root', root, '--arch', 'x86_64', '--repository', server.url].concat([
+            '--keys-dir',
+            keysDir,
+            '--no-alpine-keys',
+            'slow'
+          ]),
+          { work, onSpawn: (p) => (pid = p) }
+        )
+        while (!fs.existsSync(path.join(root, 'lib/apk'))) {
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        process.kill(pid, 'SIGTERM')
+        const run = await running
+        expect(run.code).toBe(143)
+        if (existed) expect(fs.readdirSync(root)).toEqual([])
+        else expect(fs.existsSync(root)).toBe(false)
+      } finally {
+        server.clearFaults()
+      }
+    }
+  )
+
   it.each([
     ['SIGTERM', 143],
     ['SIGINT', 130]
