@@ -32180,6 +32180,8 @@ function archNames() {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/errors.ts
 /**
  * The one base of witchery's errors. Each layer names its own (src/apk/errors.ts,
@@ -32199,8 +32201,6 @@ class WitcheryError extends Error {
     }
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: ./src/temp.ts
@@ -32221,12 +32221,20 @@ var external_node_os_ = __nccwpck_require__(8161);
 
 
 const live = new Set();
+/** Folders that were there before (an empty root given to install): emptied, not removed. */
+const emptied = new Set();
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 };
 let handling = false;
 function onSignal(signal) {
     for (const target of live)
         external_node_fs_.rmSync(target, { recursive: true, force: true });
     live.clear();
+    for (const dir of emptied) {
+        for (const name of safeNames(dir)) {
+            external_node_fs_.rmSync(external_node_path_.join(dir, name), { recursive: true, force: true });
+        }
+    }
+    emptied.clear();
     process.exit(128 + SIGNALS[signal]);
 }
 const handlers = {
@@ -32244,6 +32252,27 @@ function watchSignals(on) {
             process.off(signal, handlers[signal]);
     }
 }
+function safeNames(dir) {
+    try {
+        return external_node_fs_.readdirSync(dir);
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * Empties `dir` (a folder that was there, and empty, before this run wrote into it) if the
+ * process is stopped by SIGINT or SIGTERM before the returned function is called.
+ */
+function emptyOnSignal(dir) {
+    emptied.add(dir);
+    watchSignals(true);
+    return () => {
+        emptied.delete(dir);
+        if (live.size === 0 && emptied.size === 0)
+            watchSignals(false);
+    };
+}
 /**
  * Removes `target` (a file or folder) if the process is stopped by SIGINT or SIGTERM before the
  * returned function is called. While nothing is registered, the signals keep their defaults.
@@ -32253,7 +32282,7 @@ function removeOnSignal(target) {
     watchSignals(true);
     return () => {
         live.delete(target);
-        if (live.size === 0)
+        if (live.size === 0 && emptied.size === 0)
             watchSignals(false);
     };
 }
@@ -32276,7 +32305,8 @@ function isRunning(pid) {
 /**
  * Removes the entries of `dir` whose name `pattern` matches with the process id as its first
  * group, when that process no longer runs: what a killed run of the same naming scheme left.
- * Returns the paths removed. A folder that cannot be read is left alone.
+ * Returns the paths removed. A folder that cannot be read, an entry of another user, and one
+ * that cannot be removed are left alone.
  */
 function removeStale(dir, pattern) {
     let names;
@@ -32287,13 +32317,22 @@ function removeStale(dir, pattern) {
         return [];
     }
     const removed = [];
+    const uid = process.getuid?.();
     for (const name of names) {
         const match = pattern.exec(name);
         if (!match || isRunning(Number(match[1])))
             continue;
         const target = external_node_path_.join(dir, name);
-        external_node_fs_.rmSync(target, { recursive: true, force: true });
-        removed.push(target);
+        try {
+            // Only this user's: in a shared folder (/tmp) another user's is not ours to judge.
+            if (uid !== undefined && external_node_fs_.lstatSync(target).uid !== uid)
+                continue;
+            external_node_fs_.rmSync(target, { recursive: true, force: true });
+            removed.push(target);
+        }
+        catch {
+            // One that cannot be removed (or looked at) is left: it must not fail this run.
+        }
     }
     return removed;
 }
@@ -32318,7 +32357,7 @@ async function makeWorkDir(kind) {
         dir = external_node_fs_.mkdtempSync(external_node_path_.join(root, prefixOf(kind)));
     }
     catch (error) {
-        if (live.size === 0)
+        if (live.size === 0 && emptied.size === 0)
             watchSignals(false);
         const where = process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : "the system's temporary folder";
         throw new WitcheryError('WORK_DIR', `cannot make a work folder in ${root} (${where}): ${error.message}. Point ` +
@@ -32344,6 +32383,7 @@ async function makeWorkDir(kind) {
  * File-system helpers every layer uses: making folders, and writing a file so nobody ever sees
  * it half written.
  */
+
 
 
 
@@ -32420,6 +32460,42 @@ async function writeThroughTemp(file, write, options = {}) {
     }
     finally {
         forget();
+    }
+}
+/**
+ * The bytes of `file` when it is a regular file of at most `maxBytes` (its last component not a
+ * symlink); undefined when it is missing, larger, or anything else. For files of a folder that
+ * may be hostile (a restored cache): a FIFO there would block a plain read for ever, and a link
+ * to /dev/zero would fill memory.
+ */
+async function readRegularFile(file, maxBytes) {
+    const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = external_node_fs_.constants;
+    let handle;
+    try {
+        handle = await promises_namespaceObject.open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR')
+            return undefined;
+        throw error;
+    }
+    try {
+        const stat = await handle.stat();
+        if (!stat.isFile() || stat.size > maxBytes)
+            return undefined;
+        const bytes = Buffer.allocUnsafe(stat.size);
+        let at = 0;
+        while (at < bytes.length) {
+            const { bytesRead } = await handle.read(bytes, at, bytes.length - at, at);
+            if (bytesRead === 0)
+                break;
+            at += bytesRead;
+        }
+        return bytes.subarray(0, at);
+    }
+    finally {
+        await handle.close();
     }
 }
 
@@ -32665,7 +32741,7 @@ class VersionReader {
         if (digits.length === 0)
             return 0;
         // apk-tools 2.14 compares these as 64-bit integers; past 15 digits a double would round.
-        return digits.length <= 15 ? Number(digits) : BigInt(digits);
+        return digits.length <= 15 ? Number(digits) : longNumber(digits);
     }
     /** A run of zeros after `.`: every zero that another zero follows counts −1, the rest is a number. */
     readZeroRun() {
@@ -32778,6 +32854,22 @@ function ranOutFirst(ra, rb) {
     return EQUAL;
 }
 /** Orders two versions as apk-tools 2.14 does: -1 if a < b, 0 if equal, 1 if a > b. */
+/**
+ * Long digit runs as BigInts, made once each: a hostile index repeats one in every comparison,
+ * and making a BigInt of 200,000 digits each time took a minute over 2,000 providers.
+ */
+const longNumbers = new Map();
+const LONG_NUMBERS_KEPT = 4096;
+function longNumber(digits) {
+    let value = longNumbers.get(digits);
+    if (value === undefined) {
+        if (longNumbers.size >= LONG_NUMBERS_KEPT)
+            longNumbers.clear();
+        value = BigInt(digits);
+        longNumbers.set(digits, value);
+    }
+    return value;
+}
 function compareVersions(a, b) {
     const r = compareVersionBits(a, b);
     return r === LESS ? -1 : r === GREATER ? 1 : 0;
@@ -33402,8 +33494,16 @@ function parsePkginfo(text) {
  * table's own bytes, so the ranges may come from one buffer after another (an index read as it
  * is inflated).
  */
+
 /** At most this share of the slots is taken: probes stay short. */
 const MAX_LOAD = 0.75;
+/**
+ * This process's own start for the hash, so which contents share a slot cannot be worked out
+ * beforehand: with the fixed FNV offset, tokens that collide in the low bits are cheap to make,
+ * and a hostile index of them made the scan quadratic (500 KB took 5.5 s). The numbering of keys
+ * does not depend on it (first appearance), so neither does anything read.
+ */
+const SEED = (0,external_node_crypto_.randomBytes)(4).readInt32LE(0);
 class ByteKeys {
     /** Open addressing: key number + 1, or 0 for an empty slot. */
     slots;
@@ -33416,6 +33516,8 @@ class ByteKeys {
     count = 0;
     /** Whether the last `key` call met its range for the first time. */
     added = false;
+    /** Slots looked at by every `key` call so far (about one a call when nothing collides). */
+    probes = 0;
     /**
      * @param expected how many distinct contents to make room for
      * @param length how long they are on average
@@ -33440,15 +33542,22 @@ class ByteKeys {
      * from 0 in order of first appearance. Sets `added` when this content is new.
      */
     key(bytes, start, end) {
-        // FNV-1a over the bytes.
-        let hash = 0x811c9dc5 | 0;
+        // FNV-1a over the bytes from the seed, then mixed (murmur3's finaliser), so the slot, taken
+        // from the low bits, depends on every bit of the state.
+        let hash = SEED;
         for (let i = start; i < end; i++)
             hash = Math.imul(hash ^ bytes[i], 0x01000193);
+        hash ^= hash >>> 16;
+        hash = Math.imul(hash, 0x85ebca6b);
+        hash ^= hash >>> 13;
+        hash = Math.imul(hash, 0xc2b2ae35);
+        hash ^= hash >>> 16;
         const length = end - start;
         const slots = this.slots;
         const own = this.own;
         let slot = hash & this.mask;
         for (;;) {
+            this.probes++;
             const entry = slots[slot];
             if (entry === 0)
                 break;
@@ -34395,6 +34504,14 @@ function tableOfPackages(packages) {
  */
 const SIGNATURE_MEMBER_LIMIT = 1024 * 1024;
 /**
+ * The most gzip members of signatures, and signatures in all, an index may start with. abuild
+ * and apko write one member with one signature (a few for a key rotation). Each new member moves
+ * the signed bytes, so every signature so far is checked again: without a bound, a few hundred KB
+ * of members took minutes (each check hashes the rest of the file).
+ */
+const MAX_SIGNATURE_MEMBERS = 4;
+const MAX_SIGNATURES = 8;
+/**
  * The most an index may inflate to. Alpine's largest (edge/community) is about 2 MB compressed
  * and a few times that inflated: this leaves ample room and still bounds the memory a hostile
  * mirror can make the build spend.
@@ -34988,9 +35105,17 @@ async function resolveKey(keyring, name, repository) {
  */
 async function checkSignatures(signatures, signed, repository, keyring) {
     const tried = [];
+    // The signed bytes are hashed once per algorithm, however many signatures use it (the check
+    // on a digest is the exact one verifyRsaSignature ends with).
+    const digests = new Map();
     const check = (s, key) => {
         tried.push(s.keyName);
-        return verifyRsaSignature(s.alg, signed, key, s.sig);
+        let digest = digests.get(s.alg);
+        if (digest === undefined) {
+            digest = digestOf(s.alg, signed);
+            digests.set(s.alg, digest);
+        }
+        return verifyRsaDigest(s.alg, digest, key, s.sig);
     };
     for (const s of signatures) {
         const key = keyring.get(s.keyName);
@@ -35015,6 +35140,7 @@ async function checkSignatures(signatures, signed, repository, keyring) {
 async function verifySignedIndex(bytes, repository, keyring) {
     const signatures = [];
     let start = 0;
+    let members = 0;
     let failure;
     for (;;) {
         let member;
@@ -35029,6 +35155,11 @@ async function verifySignedIndex(bytes, repository, keyring) {
         if (!member)
             throw failure ?? untrusted(repository, signatures);
         signatures.push(...member.signatures);
+        if (++members > MAX_SIGNATURE_MEMBERS || signatures.length > MAX_SIGNATURES) {
+            throw new IndexSignatureError(`index of ${repository.url} starts with more than ${MAX_SIGNATURE_MEMBERS} gzip members ` +
+                `of signatures or more than ${MAX_SIGNATURES} signatures, where apk-tools writes one; ` +
+                'refusing it. The repository is damaged or hostile.');
+        }
         start = member.end;
         const result = await checkSignatures(signatures, bytes.subarray(start), repository, keyring);
         if (typeof result === 'string')
@@ -35189,12 +35320,13 @@ class PackageCache {
     /** The cached index for `url`, or undefined when absent, unreadable or inconsistent. */
     async readIndex(url) {
         const base = external_node_path_.join(this.indexDir, urlKey(url));
-        const metaText = await readIfExists(`${base}.json`);
-        const bytes = await readIfExists(`${base}.tar.gz`);
-        if (metaText === undefined || bytes === undefined)
+        const metaText = await readIfExists(`${base}.json`, MAX_META_BYTES);
+        const meta = metaText && parseMeta(metaText.toString('utf8'));
+        if (!meta || meta.url !== url)
             return undefined;
-        const meta = parseMeta(metaText.toString('utf8'));
-        if (!meta || meta.url !== url || meta.size !== bytes.length || sha256(bytes) !== meta.sha256) {
+        // Its size is looked at before it is read: a file grown in a shared cache is not read whole.
+        const bytes = await readIfExists(`${base}.tar.gz`, meta.size);
+        if (bytes === undefined || meta.size !== bytes.length || sha256(bytes) !== meta.sha256) {
             return undefined;
         }
         const cached = { url, bytes, fetchedAt: meta.fetchedAt };
@@ -35223,9 +35355,12 @@ class PackageCache {
         await removeIfExists(`${base}.json`);
         await removeIfExists(`${base}.tar.gz`);
     }
-    /** The cached file of a package identity, or undefined. */
-    async readPackage(checksum) {
-        return readIfExists(this.packagePath(checksum));
+    /**
+     * The cached file of a package identity; undefined when absent or larger than `maxBytes` (by
+     * default the most an unsized download may have, 1 GiB).
+     */
+    async readPackage(checksum, maxBytes = 1024 * 1024 * 1024) {
+        return readIfExists(this.packagePath(checksum), maxBytes);
     }
     async writePackage(checksum, bytes) {
         await writeAtomic(this.packagePath(checksum), bytes);
@@ -35248,6 +35383,10 @@ function urlKey(url) {
 function sha256(bytes) {
     return (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex');
 }
+/** A header value Node sends (`If-None-Match`, `If-Modified-Since`): no control characters. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,1024}$/;
+/** The most a metadata file holds: a URL and a few validators. */
+const MAX_META_BYTES = 64 * 1024;
 function parseMeta(text) {
     let value;
     try {
@@ -35267,17 +35406,22 @@ function parseMeta(text) {
         (meta.lastModified !== undefined && typeof meta.lastModified !== 'string')) {
         return undefined;
     }
-    return meta;
+    // A validator the request could not carry would fail every revalidation before it is sent,
+    // and the stale copy would be used as if the mirror were down: dropped, it is downloaded anew.
+    const stored = meta;
+    if (stored.etag !== undefined && !HEADER_VALUE.test(stored.etag))
+        stored.etag = undefined;
+    if (stored.lastModified !== undefined && !HEADER_VALUE.test(stored.lastModified)) {
+        stored.lastModified = undefined;
+    }
+    return stored;
 }
-async function readIfExists(file) {
-    try {
-        return await promises_namespaceObject.readFile(file);
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return undefined;
-        throw error;
-    }
+/**
+ * The file's bytes; undefined when it is missing, larger than `maxBytes`, or not a regular file
+ * (a restored cache entry may hold a FIFO or a link to /dev/zero where a file belongs).
+ */
+async function readIfExists(file, maxBytes) {
+    return readRegularFile(file, maxBytes);
 }
 async function removeIfExists(file) {
     await promises_namespaceObject.rm(file, { force: true });
@@ -35541,7 +35685,7 @@ function readApkPackage(bytes, options) {
     const members = readHead(bytes, report);
     const dataStart = members[members.length - 1].end;
     const info = checkHead(members, bytes, options, report);
-    const limit = dataInflateLimit(info.installedSize);
+    const limit = Math.min(dataInflateLimit(info.installedSize), options.maxInflated ?? Infinity);
     members.push(...asPackageFormat(report, () => inflateFrom(bytes, dataStart, limit)));
     const layout = asPackageFormat(report, () => splitLayout(streamOf(members), report));
     checkFileDigests(layout, report);
@@ -35627,7 +35771,9 @@ function leadingMembers(bytes) {
  * The data section inflated on the thread pool, at most `limit` bytes, after every check that
  * needs no inflated data passed.
  */
-async function inflateData(bytes, dataStart, limit, report) {
+async function inflateData(bytes, dataStart, limit, report, 
+/** Past `limit`, return 'larger' instead of failing (the caller streams it instead). */
+soft = false) {
     if (dataStart >= bytes.length)
         return undefined;
     const section = bytes.subarray(dataStart);
@@ -35638,6 +35784,8 @@ async function inflateData(bytes, dataStart, limit, report) {
     }
     catch (error) {
         if (error.code === 'ERR_BUFFER_TOO_LARGE') {
+            if (soft)
+                return 'larger';
             throw tooLargeData(limit, report);
         }
         // Damaged: read it again inline, which names the member and the fault as readApkPackage does.
@@ -35657,14 +35805,26 @@ async function readApkPackageAsync(bytes, options) {
     const dataStart = members[members.length - 1].end;
     const info = checkHead(members, bytes, options, report);
     const limit = dataInflateLimit(info.installedSize);
-    if (options.staging && info.datahash !== undefined && info.installedSize > STREAM_ABOVE) {
+    const staging = info.datahash !== undefined ? options.staging : undefined;
+    // What the install queue weighed it at (memoryWeight), by the smaller of the installed sizes the
+    // index and the file give: no more stays in memory, or the queue's window would not hold.
+    const budget = inMemoryBudget(Math.min(info.installedSize, options.expected?.installedSize ?? Infinity));
+    const stream = async () => {
         const head = asPackageFormat(report, () => splitLayout(streamOf(members), report));
-        const streamed = await streamData({ bytes, start: dataStart }, limit, options.staging, report);
+        const source = { bytes, start: dataStart };
+        const streamed = await streamData(source, limit, staging, report, budget);
         const layout = { ...head, data: streamed.entries };
         checkFileDigests(layout, report, streamed.digests);
         return { info, scripts: scriptsOf(layout), entries: layout.data };
-    }
-    const data = await inflateData(bytes, dataStart, limit, report);
+    };
+    if (staging !== undefined && info.installedSize > STREAM_ABOVE)
+        return stream();
+    // Whole, when it fits its budget; else (tar headers past the slack, or an installed size that
+    // says less than the data holds) as a stream, its larger files staged.
+    const whole = staging !== undefined ? Math.min(limit, budget) : limit;
+    const data = await inflateData(bytes, dataStart, whole, report, staging !== undefined);
+    if (data === 'larger')
+        return stream();
     if (data)
         members.push(data);
     const layout = asPackageFormat(report, () => splitLayout(streamOf(members), report));
@@ -35685,6 +35845,18 @@ const STREAM_ABOVE = 8 * 1024 * 1024;
 const INLINE_FILE = 1024 * 1024;
 /** The most of a streamed package's files kept in memory; the rest are staged on disk. */
 const STREAM_INLINE_TOTAL = 8 * 1024 * 1024;
+/**
+ * What a package inflated whole may hold beyond its installed size (tar headers and padding):
+ * one that holds more is streamed instead.
+ */
+const IN_MEMORY_SLACK = 256 * 1024;
+/**
+ * The most of a package's data that stays in memory while it waits to be installed, by its
+ * installed size: what the install queue weighs it at (with its file's size).
+ */
+function inMemoryBudget(installedSize) {
+    return installedSize > STREAM_ABOVE ? STREAM_INLINE_TOTAL : installedSize + IN_MEMORY_SLACK;
+}
 let stagedFiles = 0;
 /** A file's contents, kept in memory or written to a staging file, hashed as they pass. */
 class BodySink {
@@ -35719,13 +35891,15 @@ class BodySink {
             external_node_fs_.closeSync(this.fd);
     }
 }
-async function streamData(source, limit, staging, report) {
+async function streamData(source, limit, staging, report, 
+/** The most of the files' bytes kept in memory; the rest are staged. */
+inlineTotal = STREAM_INLINE_TOTAL) {
     const entries = [];
     const digests = new Map();
     let inline = 0;
     const reader = new TarStreamReader({
         body: (entry) => {
-            const keep = entry.size <= INLINE_FILE && inline + entry.size <= STREAM_INLINE_TOTAL;
+            const keep = entry.size <= INLINE_FILE && inline + entry.size <= inlineTotal;
             if (keep)
                 inline += entry.size;
             const staged = keep ? undefined : external_node_path_.join(staging, `${process.pid}-${++stagedFiles}`);
@@ -35925,11 +36099,21 @@ var external_node_url_ = __nccwpck_require__(3136);
  * repository strings are split into a public URL and credentials the moment they are parsed.
  */
 
-/** `scheme://userinfo@` — userinfo runs to the last `@` before the path. */
-const USERINFO = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#\s]*@/g;
+/**
+ * `scheme://userinfo@` — userinfo runs to the last `@` before the path; also after `http:` or
+ * `https:` with one slash or none, which URL parsers take as `//` (`https:/user:token@host`).
+ */
+const USERINFO = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/|\bhttps?:\/?)[^/?#\s]*@/gi;
 /** The URL without its userinfo (`https://u:p@host/x` → `https://host/x`); other text as is. */
 function publicUrl(text) {
     return text.replace(USERINFO, '$1');
+}
+/**
+ * publicUrl, for text that is to be one URL but may not parse: everything from `scheme://` to
+ * the last `@` goes (a password with an unencoded `/` would otherwise be shown from it on).
+ */
+function maskedUrl(text) {
+    return publicUrl(text).replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)\S*@/, '$1');
 }
 /** Percent-decoded userinfo; a malformed escape is kept as written rather than thrown. */
 function decodeUserinfo(text) {
@@ -35967,7 +36151,13 @@ function splitCredentials(location) {
         return { url };
     return {
         url,
-        credentials: { host: parsed.host, path: withSlash(parsed.pathname), username, password }
+        credentials: {
+            protocol: parsed.protocol === 'http:' ? 'http:' : 'https:',
+            host: parsed.host,
+            path: withSlash(parsed.pathname),
+            username,
+            password
+        }
     };
 }
 /** The credentials written in repository lines (`[@tag ]URL`), for the hosts they name. */
@@ -36023,7 +36213,12 @@ function authTarget(text, where) {
     if (!url || url.host === '' || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
         throw new InvalidArgumentError(`${where}: '${written}' is not a host; write ${AUTH_FORM}.`);
     }
-    return { host: url.host, path: withSlash(url.pathname) };
+    // A bare HOST is https: plain http takes a URL that says so.
+    return {
+        protocol: url.protocol === 'http:' ? 'http:' : 'https:',
+        host: url.host,
+        path: withSlash(url.pathname)
+    };
 }
 /**
  * The strings a log must never show for these credentials: the secret as given and as it may
@@ -36056,19 +36251,22 @@ class RepositoryAuth {
         return this.entries.length;
     }
     add(c) {
-        const same = this.entries.find((e) => e.host === c.host && e.path === c.path);
+        const same = this.entries.find((e) => e.protocol === c.protocol && e.host === c.host && e.path === c.path);
         if (!same) {
             this.entries.push(c);
         }
         else if (same.username !== c.username || same.password !== c.password) {
-            throw new InvalidArgumentError(`two different credentials are given for ${c.host}${c.path}; give one per host and path.`);
+            throw new InvalidArgumentError(`two different credentials are given for ${c.protocol === 'http:' ? 'http://' : ''}` +
+                `${c.host}${c.path}; give one per host and path.`);
         }
     }
-    /** The credentials for `url`, if any are given for its host and path. */
+    /** The credentials for `url`, if any are given for its scheme, host and path. */
     credentialsFor(url) {
         let best;
         for (const e of this.entries) {
-            if (e.host !== url.host || !withSlash(url.pathname).startsWith(e.path))
+            if (e.protocol !== url.protocol || e.host !== url.host)
+                continue;
+            if (!withSlash(url.pathname).startsWith(e.path))
                 continue;
             if (!best || e.path.length > best.path.length)
                 best = e;
@@ -36120,6 +36318,10 @@ function normalizeLocation(location) {
     return external_node_path_.resolve(location);
 }
 function checkHttpUrl(location) {
+    // `https:/host/x` parses as https://host/x, but would be taken for a local path elsewhere.
+    if (!/^https?:\/\//i.test(location)) {
+        throw new InvalidArgumentError(`repository '${location}' is not a valid URL (it needs // after the scheme): use ${ACCEPTED_FORMS}.`);
+    }
     try {
         new URL(location);
     }
@@ -36204,7 +36406,7 @@ function proxyFor(target, env) {
 function parseProxyUrl(raw, variable) {
     // Messages show the proxy without the password it may carry.
     const written = raw.includes('://') ? raw : `http://${raw}`;
-    const shown = publicUrl(written);
+    const shown = maskedUrl(written);
     let proxy;
     try {
         proxy = new URL(written);
@@ -36414,9 +36616,18 @@ class HttpTransport {
     async request(target, options, authorization) {
         const route = this.routeFor(target);
         return new Promise((resolve, reject) => {
+            let request;
+            try {
+                request = this.makeRequest(target, route, options, authorization);
+            }
+            catch (error) {
+                // Nothing was sent (a header Node refuses, say): not the network's fault, no retry, and
+                // made before the exchange, so no timer of one is left armed.
+                reject(new AttemptError(`cannot send the request: ${error.message}`, false));
+                return;
+            }
             const limits = { idleMs: this.timeoutMs, deadlineMs: this.deadlineMs };
             const exchange = new Exchange(limits, options, resolve, reject);
-            const request = this.makeRequest(target, route, options, authorization);
             exchange.attach(request);
         });
     }
@@ -36995,7 +37206,10 @@ async function readLocalIndex(repository, context) {
 async function fetchRemoteIndex(repository, context) {
     const url = indexUrl(repository, context.arch);
     let cached = await readCachedIndex(url, context);
-    if (cached && Date.now() - cached.fetchedAt < context.maxAgeMs) {
+    // A restored cache says when it fetched: a time to come (a hostile entry's, to keep an old
+    // index in use for ever) is no reason to skip asking the server.
+    const age = cached ? Date.now() - cached.fetchedAt : -1;
+    if (cached && age >= 0 && age < context.maxAgeMs) {
         const index = await verifyCached(cached.bytes, repository, url, context);
         if (index) {
             context.logger.debug(`${url}: using the cached index (younger than the max age)`);
@@ -37225,6 +37439,17 @@ async function fromCache(pkg, label, context) {
         return undefined;
     const cached = context.cache.packagePath(pkg.checksum);
     try {
+        // Not read at all when its size is not the index's: a file grown in a shared cache folder
+        // (700 MiB of padding once) was read whole before it failed verification.
+        // Not followed: a link (to /dev/zero, say) or a FIFO where a file belongs is not a package.
+        const stat = await promises_namespaceObject.lstat(cached);
+        const size = stat.size;
+        const expected = pkg.size > 0 ? pkg.size : undefined;
+        if (!stat.isFile() || size !== (expected ?? size) || size > MAX_UNSIZED_PACKAGE_BYTES) {
+            context.logger.debug(`${label}: the cached file is ${size} bytes, the index says ${pkg.size}; fetching it again`);
+            await context.cache.removePackage(pkg.checksum).catch(() => undefined);
+            return undefined;
+        }
         const file = await readApkPackageFile(cached, {
             expected: pkg,
             label,
@@ -37335,10 +37560,12 @@ async function storePackage(pkg, from, label, context) {
  * this on its own is fetched alone.
  */
 const MEMORY_WINDOW = 8 * 1024 * 1024;
-/** What a package may hold in memory while it is fetched, verified and waits for its turn. */
+/**
+ * What a package may hold in memory while it is fetched, verified and waits for its turn: its
+ * file, and the data readApkPackageAsync keeps in memory (inMemoryBudget; more is staged).
+ */
 function memoryWeight(pkg) {
-    const inflated = pkg.installedSize > STREAM_ABOVE ? STREAM_INLINE_TOTAL : pkg.installedSize;
-    return Math.min(MEMORY_WINDOW, Math.max(0, pkg.size) + inflated);
+    return Math.min(MEMORY_WINDOW, Math.max(0, pkg.size) + inMemoryBudget(pkg.installedSize));
 }
 /**
  * Feeds an installer in install order from files that become ready in any order (downloads
@@ -38176,8 +38403,14 @@ class Solver {
     orderCount = 0;
     dirty = [];
     dirtyHead = 0;
-    /** Unresolved names; apk adds at the head, so the newest come first. */
-    unresolved = [];
+    /**
+     * Unresolved names, as apk's list: added at the head (the newest come first), each taken out
+     * where it stands. Links by name (an array's unshift and filter made a world of 32,000 names
+     * quadratic: 10 s).
+     */
+    unresolvedHead = -1;
+    unresolvedNext;
+    unresolvedPrev;
     pinningInherit = 0;
     defaultRepos;
     nflags;
@@ -38187,6 +38420,8 @@ class Solver {
         this.defaultRepos = pinningMaskRepos(graph, DEFAULT_PINNING);
         this.nflags = graph.nflags;
         this.pflags = graph.pflags;
+        this.unresolvedNext = new Int32Array(graph.nflags.length);
+        this.unresolvedPrev = new Int32Array(graph.nflags.length);
     }
     nameIs(name, flag) {
         return (this.nflags[name] & flag) !== 0;
@@ -38267,7 +38502,12 @@ class Solver {
         const want = this.graph.requirers[name] > 0 || (f & (N_HAS_IIF | N_IIF_NEEDED)) !== 0;
         if (want && !(f & N_IN_UNRESOLVED)) {
             this.nflags[name] = f | N_IN_UNRESOLVED;
-            this.unresolved.unshift(name);
+            const head = this.unresolvedHead;
+            this.unresolvedNext[name] = head;
+            this.unresolvedPrev[name] = -1;
+            if (head >= 0)
+                this.unresolvedPrev[head] = name;
+            this.unresolvedHead = name;
         }
         else if (!want && f & N_IN_UNRESOLVED) {
             this.dropUnresolved(name);
@@ -38275,7 +38515,14 @@ class Solver {
     }
     dropUnresolved(name) {
         this.setName(name, N_IN_UNRESOLVED, false);
-        this.unresolved = this.unresolved.filter((n) => n !== name);
+        const before = this.unresolvedPrev[name];
+        const after = this.unresolvedNext[name];
+        if (before >= 0)
+            this.unresolvedNext[before] = after;
+        else
+            this.unresolvedHead = after;
+        if (after >= 0)
+            this.unresolvedPrev[after] = before;
     }
     reevaluateReverseDeps(name) {
         const g = this.graph;
@@ -38781,7 +39028,7 @@ class Solver {
         const g = this.graph;
         const forced = N_REVERSE_DEPS_DONE | N_HAS_AUTO_SELECTABLE;
         let best = -1;
-        for (const name of this.unresolved) {
+        for (let name = this.unresolvedHead; name >= 0; name = this.unresolvedNext[name]) {
             const f = this.nflags[name];
             if ((f & forced) === forced && g.requirers[name] > 0 && !(f & N_HAS_OPTIONS))
                 return name;
@@ -38826,6 +39073,18 @@ const VIRTUAL_ONLY = 4;
 const INSTALLIF = 8;
 const SATISFIES = 1;
 const CONFLICTS = 2;
+/**
+ * The most items one line of a problem lists, and the most problems listed: a hostile index can
+ * make thousands (a package providing one name 2,000 times made 4 million conflicts, 144 MB).
+ */
+const MAX_ITEMS = 32;
+const MAX_PROBLEMS = 64;
+/**
+ * Steps (dependencies and providers looked at) the whole explanation may take; past them it
+ * stops and says so. A real failure takes a few thousand; a hub of 16,000 dependencies with one
+ * missing name took 28 s before this bound.
+ */
+const WORK_BUDGET = 5_000_000;
 /** One problem block under construction. */
 class Problem {
     label;
@@ -38835,16 +39094,23 @@ class Problem {
     }
     add(key, item) {
         const last = this.lines[this.lines.length - 1];
-        if (last !== undefined && last[0] === key)
-            last[1].push(item);
+        if (last !== undefined && last[0] === key) {
+            if (last[1].length < MAX_ITEMS)
+                last[1].push(item);
+            else
+                last[2]++;
+        }
         else
-            this.lines.push([key, [item]]);
+            this.lines.push([key, [item], 0]);
     }
     get empty() {
         return this.lines.length === 0;
     }
     toString() {
-        const body = this.lines.map(([key, items]) => `\n    ${key} ${items.join(' ')}`);
+        const body = this.lines.map(([key, items, more]) => {
+            const rest = more > 0 ? ` … and ${more} more` : '';
+            return `\n    ${key} ${items.join(' ')}${rest}`;
+        });
         return `${this.label}:${body.join('')}`;
     }
 }
@@ -38880,6 +39146,9 @@ class FailureReport {
     pkgFlags = new Map();
     marked;
     problems = [];
+    left = WORK_BUDGET;
+    provided;
+    suggested = 0;
     constructor(graph, world, changeset) {
         this.graph = graph;
         this.world = world;
@@ -38991,8 +39260,10 @@ class FailureReport {
         }
         for (const item of this.requiredBy(name))
             problem.add('required by:', item);
-        if (!provided) {
-            const close = suggestNames(g, text);
+        // Suggestions for the first few names only: each looks at every name of the index.
+        if (!provided && this.suggested++ < MAX_SUGGESTED) {
+            this.provided ??= g.providedNames();
+            const close = suggestNames(g, text, this.provided);
             if (close.length > 0)
                 problem.add('did you mean:', `${close.join(', ')}?`);
         }
@@ -39019,6 +39290,11 @@ class FailureReport {
                 items.push(this.depText(pkg0, dep.dep));
         }
         return items;
+    }
+    /** Takes `steps` of the work budget; false once it is spent. */
+    spend(steps) {
+        this.left -= steps;
+        return this.left > 0;
     }
     analyzePackage(pkg) {
         const problem = new Problem(this.pkgVer(pkg));
@@ -39049,9 +39325,18 @@ class FailureReport {
                 continue;
             problem.add('conflicts:', this.pkgVer(p.pkg));
         }
+        // Each provided name and version once: one listed thousands of times says no more.
+        const seen = new Set();
         for (const d of listOf(g, pkg, PROVIDES)) {
+            const key = `${d.name} ${d.dep.version ?? ''}`;
+            if (seen.has(key))
+                continue;
+            seen.add(key);
             let once = true;
-            for (const p of providersOf(g, d.name)) {
+            const providers = providersOf(g, d.name);
+            if (!this.spend(providers.length))
+                return;
+            for (const p of providers) {
                 const other = p.pkg;
                 if (!this.marked.has(other))
                     continue;
@@ -39083,7 +39368,10 @@ class FailureReport {
                     if (!this.marked.has(pkg0) || visited.has(pkg0))
                         continue;
                     visited.add(pkg0);
-                    for (const d0 of listOf(g, pkg0, DEPENDS)) {
+                    const depends = listOf(g, pkg0, DEPENDS);
+                    if (!this.spend(depends.length))
+                        return;
+                    for (const d0 of depends) {
                         if (this.analyzeDep(pkg0, d0.dep, pkg) & match) {
                             problem.add(key, this.depText(pkg0, d0.dep));
                         }
@@ -39096,11 +39384,18 @@ class FailureReport {
         this.discoverDeps(this.world);
         this.analyzeDeps(this.world);
         for (const pkg of this.changeset) {
+            if (this.left <= 0 || this.problems.length >= MAX_PROBLEMS)
+                break;
             this.analyzePackage(pkg);
             this.analyzeDeps(listOf(this.graph, pkg, DEPENDS));
         }
         if (this.problems.length === 0) {
             this.problems.push('the solver found no consistent set of packages but no single cause');
+        }
+        if (this.left <= 0 || this.problems.length > MAX_PROBLEMS) {
+            const shown = this.problems.slice(0, MAX_PROBLEMS);
+            shown.push('and more: the explanation stops here (the repositories make it too large to list)');
+            return shown;
         }
         return this.problems;
     }
@@ -39148,18 +39443,24 @@ function editDistance(a, b) {
     return prev[b.length];
 }
 const MAX_SUGGESTIONS = 5;
+/** Missing names that get suggestions. */
+const MAX_SUGGESTED = 8;
 /**
  * Names from the index close to a name nothing provides: a few typos away, or one extending the
  * other. Closest first, then alphabetical.
  */
-function suggestNames(graph, wanted) {
+function suggestNames(graph, wanted, provided = graph.providedNames()) {
     const limit = wanted.length <= 4 ? 1 : wanted.length <= 8 ? 2 : 3;
     const scored = [];
-    for (const name of graph.providedNames()) {
+    for (const name of provided) {
         if (name === wanted)
             continue;
-        if (Math.abs(name.length - wanted.length) > limit && !isPrefixPair(name, wanted))
+        if (Math.abs(name.length - wanted.length) > limit) {
+            // Too far apart to be a typo (no edit distance to work out): only a prefix pair counts.
+            if (isPrefixPair(name, wanted))
+                scored.push([limit + 1, name]);
             continue;
+        }
         const distance = editDistance(wanted, name);
         if (distance <= limit)
             scored.push([distance, name]);
@@ -39230,6 +39531,20 @@ function worldTagIds(graph, world) {
  * world cannot be satisfied or leaves a choice apk refuses to make.
  */
 function solve(world, packages, options) {
+    try {
+        return solveWorld(world, packages, options);
+    }
+    catch (error) {
+        // Discovery, the changeset and the explanation follow dependencies depth first, as apk does;
+        // a chain thousands of packages deep (no real repository has one) runs out of stack.
+        if (error instanceof RangeError && /call stack/i.test(error.message)) {
+            throw new errors_FormatError('the repositories list dependencies that nest thousands of packages deep, deeper than ' +
+                'the solver follows; an index is damaged or hostile: check the repositories', { cause: error });
+        }
+        throw error;
+    }
+}
+function solveWorld(world, packages, options) {
     const graph = graphFor(packages, options.repositories, options.arch);
     const sortedWorld = mergeWorld(world);
     const { ids, problems } = worldTagIds(graph, sortedWorld);
@@ -39481,6 +39796,24 @@ function walk(start, parts, nodes, state, original, context) {
 function paths_escape(original, context) {
     return new PathEscapeError(`${context}: /${original} goes through a symlink that points above the root; refusing to ` +
         'write outside it. The package is malformed or hostile: remove it from the package list.');
+}
+/**
+ * The prefix that makes an image layer's entry an OCI whiteout: a package file so named would
+ * delete what lower layers hold once the root is an image, so neither the install nor the image
+ * writer takes one.
+ */
+const WHITEOUT = '.wh.';
+/**
+ * Why an extended attribute's name cannot go in a layer (a PAX `SCHILY.xattr.NAME` record, which
+ * Go's tar reader refuses with a NUL or `=` in it), or undefined.
+ */
+function xattrNameProblem(name) {
+    if (name === '' || name.includes('\0') || name.includes('=')) {
+        return `named ${JSON.stringify(name)}: a name must be non-empty, without NUL or =`;
+    }
+    if (Buffer.byteLength(name) > 255)
+        return `named ${name.slice(0, 40)}…, longer than 255 bytes`;
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/root-writer.ts
@@ -39782,6 +40115,13 @@ function databaseFiles(plan, options) {
 
 /** Longest file name (one path component) Linux file systems hold, in bytes. */
 const NAME_MAX = 255;
+/** Longest extended attribute value Linux holds (XATTR_SIZE_MAX). */
+const XATTR_VALUE_MAX = 64 * 1024;
+/**
+ * Extended attributes an install keeps, all packages together: they stay in the plan until the
+ * image is written, and real packages carry a few bytes of them (file capabilities).
+ */
+const XATTR_TOTAL_MAX = 1024 * 1024;
 /** `Q1` + base64 of a hex digest. */
 function q1(hex) {
     return `Q1${Buffer.from(hex, 'hex').toString('base64')}`;
@@ -39837,11 +40177,18 @@ class Extraction {
         const base = baseOf(name);
         if (entry.type !== 'directory' && base.startsWith('.keep_') && base.length > 6)
             return;
+        const whiteout = name.split('/').find((part) => part.startsWith(WHITEOUT));
+        if (whiteout !== undefined) {
+            throw new UnsupportedEntryError(`${label}: /${name}: '${whiteout}' is an OCI whiteout name, which in an image layer ` +
+                'deletes what lower layers hold. The package is malformed or hostile: leave it out.');
+        }
         if (entry.type === 'chardev' || entry.type === 'blockdev' || entry.type === 'fifo') {
             const kind = entry.type === 'fifo' ? 'a FIFO' : 'a device node';
             throw new UnsupportedEntryError(`${label}: /${name} is ${kind}; witchery does not create ${kind}s (a container runtime ` +
                 'provides /dev). Leave the package out, or use one that does not ship it.');
         }
+        if (entry.xattrs.size > 0)
+            this.countXattrs(entry);
         const ids = this.plan.ids;
         const acl = {
             uid: ids.uid(entry.uname, entry.uid),
@@ -39854,6 +40201,27 @@ class Extraction {
         else
             this.file(entry, acl);
     }
+    /** Refuses an extended attribute Linux could not hold, and more of them than any package has. */
+    countXattrs(entry) {
+        const where = `${this.pkg.label}: /${entry.name}`;
+        for (const [name, value] of entry.xattrs) {
+            const problem = xattrNameProblem(name);
+            if (problem) {
+                throw new UnsupportedEntryError(`${where}: an extended attribute ${problem}, which no layer can carry. The package ` +
+                    'is malformed or hostile: leave it out.');
+            }
+            if (value.length > XATTR_VALUE_MAX) {
+                throw new UnsupportedEntryError(`${where}: its extended attribute ${name.slice(0, 60)} holds ${value.length} bytes; ` +
+                    `Linux holds at most ${XATTR_VALUE_MAX}. The package is malformed or hostile: leave it out.`);
+            }
+            this.plan.xattrBytes += Buffer.byteLength(name) + value.length;
+        }
+        if (this.plan.xattrBytes > XATTR_TOTAL_MAX) {
+            throw new UnsupportedEntryError(`${where}: the packages' extended attributes come to more than ${XATTR_TOTAL_MAX} ` +
+                'bytes, where real packages carry a few (file capabilities). A package is malformed ' +
+                'or hostile: leave it out.');
+        }
+    }
     directory(entry, acl) {
         let dir = this.dirs.get(entry.name);
         if (!dir) {
@@ -39863,6 +40231,10 @@ class Extraction {
         }
         dir.acl = acl;
         const at = resolveInRoot(entry.name, this.plan.nodes, true, this.pkg.label);
+        // A folder reached through a symlink to / is the root itself: its mode and owner are the
+        // image's, never a package's (`x -> /`, then a folder `x` of mode 7777, once re-moded it).
+        if (at === '')
+            return;
         this.ensureParents(at);
         const existing = this.plan.nodes.get(at);
         if (!existing) {
@@ -40043,6 +40415,10 @@ class Plan {
     ids = new IdResolver();
     /** Paths set since the installer last wrote, in the order they were planned. */
     touched = [];
+    /** Bytes of extended attributes (names and values) planned so far (Extraction bounds them). */
+    xattrBytes = 0;
+    /** addgroup/adduser commands applied so far (accounts.ts bounds them). */
+    accountCommands = 0;
     set(rel, node) {
         this.nodes.set(rel, node);
         this.touched.push(rel);
@@ -40177,6 +40553,12 @@ const PASSWD = 'etc/passwd';
 const GROUP = 'etc/group';
 const SHADOW = 'etc/shadow';
 const GSHADOW = 'etc/gshadow';
+/**
+ * The most addgroup/adduser commands one install applies: an image's packages make a few dozen
+ * accounts. Each command reads and rewrites the account files, so thousands (a hostile script)
+ * took minutes; past this they are reported as not run.
+ */
+const MAX_ACCOUNT_COMMANDS = 512;
 /** busybox's getopt32 for the short and long options an applet takes. */
 function getopt(args, withValue, flags, long) {
     const opts = new Map();
@@ -40332,8 +40714,9 @@ function linkedAccountFiles(plan) {
 }
 /** `addgroup [-g GID] [-S] GROUP` or `addgroup USER GROUP`. */
 function addgroup(plan, args) {
-    if (linkedAccountFiles(plan))
+    if (linkedAccountFiles(plan) || ++plan.accountCommands > MAX_ACCOUNT_COMMANDS) {
         return 'unsupported';
+    }
     const parsed = getopt(args, 'g', 'S', { gid: 'g', system: 'S' });
     if (!parsed || parsed.positional.length < 1 || parsed.positional.length > 2)
         return 'unsupported';
@@ -40364,8 +40747,9 @@ function newGroup(files, name, wanted, fixed, system) {
     if (groups.some((g) => g.name === name))
         return 1;
     const max = fixed ? Infinity : system ? LAST_SYSTEM_ID : LAST_ID;
+    const taken = new Set(groups.map((g) => g.gid));
     let gid = wanted;
-    while (groups.some((g) => g.gid === gid)) {
+    while (taken.has(gid)) {
         if (fixed || gid === max)
             return 1;
         gid++;
@@ -40393,8 +40777,9 @@ function addMember(files, user, group) {
  * [GROUP]`. A home that would need /etc/skel copied is not applied.
  */
 function adduser(plan, args, options) {
-    if (linkedAccountFiles(plan))
+    if (linkedAccountFiles(plan) || ++plan.accountCommands > MAX_ACCOUNT_COMMANDS) {
         return 'unsupported';
+    }
     const parsed = getopt(args, 'hgsGuk', 'DSH', {
         home: 'h',
         gecos: 'g',
@@ -40462,7 +40847,9 @@ function adduser(plan, args, options) {
     const groups = files.group();
     const max = system ? LAST_SYSTEM_ID : LAST_ID;
     let id = uid ?? (system ? FIRST_SYSTEM_ID : LAST_SYSTEM_ID + 1);
-    while (passwd.some((p) => p.uid === id) || (gid === -1 && groups.some((g) => g.gid === id))) {
+    const uids = new Set(passwd.map((p) => p.uid));
+    const gids = new Set(groups.map((g) => g.gid));
+    while (uids.has(id) || (gid === -1 && gids.has(id))) {
         if (uid !== undefined || id === max)
             return 1;
         id++;
@@ -40655,6 +41042,11 @@ const SILENT_REDIRECTIONS = new Set([
     '2>&1',
     '&>/dev/null'
 ]);
+/**
+ * The longest word read, variables expanded: install scripts' words are names, paths and short
+ * values. Past it the command is not read (`a=$a$a` twenty-odd times once took 256 MiB).
+ */
+const MAX_WORD = 4096;
 /** Characters that may appear unquoted in a word we read; anything else is shell syntax. */
 const PLAIN = /^[A-Za-z0-9_./:,@%+=-]$/;
 /** Splits a script into top-level commands; comments and blank lines between them are dropped. */
@@ -40821,6 +41213,8 @@ function tokenize(text, vars) {
                 word += ch;
                 i++;
             }
+            if (word.length > MAX_WORD)
+                return undefined;
         }
         // Quoted or expanded text mixed with shell syntax (`"$x"|y`): not a plain word.
         if (!raw && !plain)
@@ -40845,6 +41239,8 @@ function expandQuoted(text, vars) {
         if (!match || value === undefined)
             return undefined;
         out += value;
+        if (out.length > MAX_WORD)
+            return undefined;
         i += match[0].length - 1;
     }
     return out;
@@ -41136,6 +41532,7 @@ function globMatches(glob, path) {
 
 
 
+
 /**
  * Creates the root (it must be empty or missing) and what `--initdb` makes. Returns the topmost
  * folder made on the way (the root or a parent), so a failed install can take it away again.
@@ -41173,12 +41570,17 @@ class RootInstaller {
     onDisk = new Set(INITDB_DIRS.map(([dir]) => dir));
     chown;
     writer;
+    /** Takes the root's signal handling off (begin put it on). */
+    forget;
     constructor(root, options, 
     /** The topmost folder begin() made, when it made the root. */
     made) {
         this.root = root;
         this.options = options;
         this.made = made;
+        // Stopped by SIGINT or SIGTERM meanwhile, the root is left as it was found (a half-made
+        // one made a second `install --root` fail with "not empty").
+        this.forget = made !== undefined ? removeOnSignal(made) : emptyOnSignal(root);
         this.plan = new Plan(options.logger ?? silentLogger);
         const day = Math.floor((options.sourceDateEpoch ?? 0) / 86400);
         this.scripts = new NativeScripts(this.plan, options.scripts ?? 'native', day);
@@ -41215,10 +41617,12 @@ class RootInstaller {
         if (scriptsSkipped.length > 0)
             plan.warnings.push(skippedWarning(scriptsSkipped));
         const installed = plan.packages.map((p) => p.unit.pkg).sort(compareDbPackages);
+        this.forget();
         return { tree: treeOf(plan), installed, scriptsSkipped, warnings: plan.warnings };
     }
     /** Takes away everything this install wrote: the root as it was found (missing or empty). */
     async abort() {
+        this.forget();
         if (this.made) {
             await external_node_fs_.promises.rm(this.made, { recursive: true, force: true });
             return;
@@ -41332,7 +41736,7 @@ class RootInstaller {
     /** Final folder owners and modes, deepest first (a folder may be read-only for its owner). */
     settleOnDisk() {
         const dirs = [...this.plan.nodes.entries()]
-            .filter(([, node]) => node.type === 'directory')
+            .filter(([rel, node]) => node.type === 'directory' && rel !== '')
             .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0));
         for (const [rel, node] of dirs) {
             this.writer.settleFolder(rel, { mode: this.diskMode(node), owner: this.owner(node) });
@@ -41723,7 +42127,9 @@ function cachedKeyPath(cacheDir, name) {
 }
 /** The kept copy of Alpine's key `name`, if there is one that matches its pin. */
 async function readCachedAlpineKey(cacheDir, name) {
-    const bytes = await promises_namespaceObject.readFile(cachedKeyPath(cacheDir, name)).catch(() => undefined);
+    // A key is a few hundred bytes; anything that is not a small regular file is not one.
+    const file = cachedKeyPath(cacheDir, name);
+    const bytes = await readRegularFile(file, 64 * 1024).catch(() => undefined);
     return bytes !== undefined && matchesAlpinePin(name, bytes) ? bytes : undefined;
 }
 /** Keeps Alpine's key `name` when it matches its pin; a cache that cannot be written is no error. */
@@ -41774,6 +42180,13 @@ async function keepAlpineKey(cacheDir, name, bytes) {
 const ALPINE_KEYS_URL = 'https://alpinelinux.org/keys/';
 /** A PEM public key is under 1 KiB; anything past this is not one. */
 const MAX_KEY_BYTES = 64 * 1024;
+/**
+ * The most the alpine-keys package may take, file and inflated (Alpine's: 13 and 14 KB). Its
+ * index is not verified (the key to verify it is what is looked for), so what it claims is not
+ * trusted for an allocation: once, a 714 KB package claiming 700 MiB took 1.4 GiB.
+ */
+const MAX_KEYS_PACKAGE_BYTES = 1024 * 1024;
+const MAX_KEYS_PACKAGE_INFLATED = 4 * 1024 * 1024;
 /** The part of opened repositories an install needs (InstallSources), holding no index. */
 function installSources(repos) {
     const { arch, repositories, keyring, stats } = repos;
@@ -41856,8 +42269,11 @@ async function keyFromAlpineKeysPackage(name, repository, options, transport) {
         if (row < 0)
             return undefined;
         const pkg = index.table.package(row);
-        const bytes = await readSource(packageUrl(repository, pkg, options.arch), repository, transport);
-        const file = readApkPackage(bytes, { expected: pkg });
+        const bytes = await readSource(packageUrl(repository, pkg, options.arch), repository, transport, {
+            maxBytes: MAX_KEYS_PACKAGE_BYTES,
+            what: 'alpine-keys package'
+        });
+        const file = readApkPackage(bytes, { expected: pkg, maxInflated: MAX_KEYS_PACKAGE_INFLATED });
         const entry = file.entries.find((e) => e.type === 'file' && external_node_path_.posix.basename(e.name) === name && /apk\/keys/.test(e.name));
         return entry?.data;
     }
@@ -41866,10 +42282,16 @@ async function keyFromAlpineKeysPackage(name, repository, options, transport) {
         return undefined;
     }
 }
-async function readSource(url, repository, transport) {
-    if (!isRemote(repository))
-        return promises_namespaceObject.readFile(url);
-    return (await transport.get(url)).body;
+async function readSource(url, repository, transport, limit) {
+    if (isRemote(repository))
+        return (await transport.get(url, limit ?? {})).body;
+    if (limit !== undefined) {
+        const { size } = await promises_namespaceObject.stat(url);
+        if (size > limit.maxBytes) {
+            throw new errors_FormatError(`the ${limit.what} ${url} is ${size} bytes, more than ${limit.maxBytes}`);
+        }
+    }
+    return promises_namespaceObject.readFile(url);
 }
 /** The credentials the options carry: given ones and those written in repository URLs. */
 function engineAuth(options) {
@@ -42662,7 +43084,7 @@ async function scanDirectory(dir, dest, options = {}) {
     return entries;
 }
 async function scanInto(dir, base, owner, entries) {
-    const names = (await promises_namespaceObject.readdir(dir)).sort(compareBytes);
+    const names = (await folderNames(dir)).sort(compareBytes);
     for (const name of names) {
         const hostPath = external_node_path_.join(dir, name);
         const imagePath = base === '' ? name : `${base}/${name}`;
@@ -42682,6 +43104,22 @@ async function scanInto(dir, base, owner, entries) {
             throw new UnsupportedFileError(`'${hostPath}' is a socket, FIFO or device; an app folder can hold files, folders and symlinks only`);
         }
     }
+}
+/**
+ * The names in a folder of the user's, refusing one that is not UTF-8: Node would hand back a
+ * name with U+FFFD in place of its bytes, which names no file (it failed later as ENOENT).
+ */
+async function folderNames(dir) {
+    const names = [];
+    for (const raw of await promises_namespaceObject.readdir(dir, { encoding: 'buffer' })) {
+        const name = raw.toString('utf8');
+        if (!Buffer.from(name, 'utf8').equals(raw)) {
+            throw new UnsupportedFileError(`'${external_node_path_.join(dir, raw.toString('latin1'))}' has a name that is not UTF-8, which an ` +
+                'image cannot name portably; rename it');
+        }
+        names.push(name);
+    }
+    return names;
 }
 function fileEntry(imagePath, hostPath, hostMode, owner) {
     const mode = (hostMode & 0o111) !== 0 ? 0o755 : 0o644;
@@ -42790,6 +43228,8 @@ class ArchiveWriter {
  */
 
 
+
+
 function normalizeEntries(entries, options = {}) {
     const byPath = new Map();
     for (const entry of entries) {
@@ -42826,6 +43266,11 @@ function checkEntry(entry) {
     if (entry.mtime !== undefined && (!Number.isSafeInteger(entry.mtime) || entry.mtime < 0)) {
         throw new ImageSpecError(`'${entry.path}' has mtime ${entry.mtime}; give whole seconds since 1970, or none`);
     }
+    for (const name of entry.xattrs?.keys() ?? []) {
+        const reason = xattrNameProblem(name);
+        if (reason)
+            throw new ImageSpecError(`'${entry.path}' has an extended attribute ${reason}`);
+    }
     if (entry.type === 'symlink')
         checkLinkname(entry, 'symlink');
     if (entry.type === 'hardlink') {
@@ -42852,6 +43297,10 @@ function checkPath(p, what) {
         if (part === '' || part === '.') {
             throw new ImageSpecError(`${what} '${p}' has an empty or '.' part; ${fix}`);
         }
+        if (part.startsWith(WHITEOUT)) {
+            throw new ImageSpecError(`${what} '${p}' has a part named ${WHITEOUT}…, which in a layer deletes what lower ` +
+                'layers hold (an OCI whiteout); rename it');
+        }
     }
 }
 function addParents(byPath, options) {
@@ -42873,7 +43322,18 @@ function addParents(byPath, options) {
 }
 function parentEntry(parent, options) {
     const inherited = options.parentDir?.(parent);
-    if (inherited && inherited.type === 'directory') {
+    if (inherited && inherited.type !== 'directory') {
+        // A folder here would replace it once unpacked (bin -> usr/bin becoming a folder of one file).
+        let fix = 'give a path in another folder';
+        if (inherited.type === 'symlink') {
+            const link = inherited.linkname ?? '';
+            const target = link.startsWith('/') ? link : `/${external_node_path_.posix.join(external_node_path_.posix.dirname(parent), link)}`;
+            fix = `give a path under its target, ${external_node_path_.posix.normalize(target)} (for the app: \`app-dest\`)`;
+        }
+        throw new ImageSpecError(`'/${parent}' is a ${inherited.type} in a lower layer, and a folder in this layer would ` +
+            `replace it; ${fix}`);
+    }
+    if (inherited) {
         return {
             path: parent,
             type: 'directory',
@@ -43444,6 +43904,11 @@ const MAX_PROGRAM_HEADERS = 4096;
 const MAX_DYNAMIC_BYTES = 1024 * 1024;
 const MAX_STRING = 4096;
 const MAX_INTERP = 4096;
+/**
+ * The most distinct DT_NEEDED names read from one file (real programs name a few dozen). Repeats
+ * are read once, as musl loads a name once: 65,000 of one missing name once made as many problems.
+ */
+const MAX_NEEDED = 1024;
 /** Field readers for one class and byte order. */
 class Fields {
     elfClass;
@@ -43491,7 +43956,15 @@ function parseElf(read) {
     const segments = programHeaders(read, head, f);
     const interp = segments.find((s) => s.type === PT_INTERP);
     if (interp && interp.filesz > 0) {
-        info.interpreter = elf_cString(read(interp.offset, Math.min(interp.filesz, MAX_INTERP)), 0);
+        const bytes = read(interp.offset, Math.min(interp.filesz, MAX_INTERP));
+        info.interpreter = elf_cString(bytes, 0);
+        // binfmt_elf: ENOEXEC unless 2 <= size <= PATH_MAX and the last byte is NUL.
+        if (interp.filesz < 2 || interp.filesz > MAX_INTERP) {
+            info.interpreterProblem = `its PT_INTERP is ${interp.filesz} bytes, where Linux takes 2 to ${MAX_INTERP}`;
+        }
+        else if (bytes.length < interp.filesz || bytes[bytes.length - 1] !== 0) {
+            info.interpreterProblem = 'its PT_INTERP does not end in a NUL byte, which Linux requires';
+        }
     }
     const dynamic = segments.find((s) => s.type === PT_DYNAMIC);
     if (dynamic)
@@ -43552,8 +44025,10 @@ function readDynamic(read, f, dynamic, segments, info) {
         const text = readString(read, strtabOffset + offset);
         if (text === undefined)
             continue;
-        if (tag === DT_NEEDED)
-            info.needed.push(text);
+        if (tag === DT_NEEDED) {
+            if (!info.needed.includes(text) && info.needed.length < MAX_NEEDED)
+                info.needed.push(text);
+        }
         else if (tag === DT_SONAME)
             info.soname = text;
         else if (tag === DT_RPATH)
@@ -43620,16 +44095,21 @@ const SHEBANG_BYTES = 256;
 function parseShebang(head) {
     if (head.length < 3 || head[0] !== 0x23 || head[1] !== 0x21)
         return undefined;
-    const newline = head.indexOf(0x0a);
-    const line = head
-        .toString('latin1', 2, newline < 0 ? head.length : newline)
-        .replace(/\r$/, '')
-        .trim();
-    const match = /^(\S+)(?:[ \t]+(.*))?$/.exec(line);
+    // binfmt_script: the line ends at a newline or NUL; only spaces and tabs separate or trim.
+    let end = 2;
+    while (end < head.length && head[end] !== 0x0a && head[end] !== 0)
+        end++;
+    const line = head.toString('latin1', 2, end).replace(/^[ \t]+|[ \t]+$/g, '');
+    const match = /^([^ \t]+)(?:[ \t]+(.*))?$/s.exec(line);
     if (!match)
         return undefined;
-    const argument = match[2]?.trim();
-    return argument ? { interpreter: match[1], argument } : { interpreter: match[1] };
+    const argument = match[2]?.replace(/^[ \t]+|[ \t]+$/g, '');
+    const shebang = { interpreter: match[1].replace(/\r$/, '') };
+    if (argument)
+        shebang.argument = argument.replace(/\r$/, '');
+    if (line.endsWith('\r'))
+        shebang.crlf = true;
+    return shebang;
 }
 /** The `#!` line of a file, reading only its first SHEBANG_BYTES. */
 function readShebang(file) {
@@ -43687,6 +44167,8 @@ class LockError extends WitcheryError {
  * Checks that the user's app can run in a musl image of the target arch, before any download:
  * an ELF for another machine, or one that asks for glibc's loader, would only fail at `docker run`.
  */
+
+
 
 
 
@@ -43760,11 +44242,21 @@ async function checkApp(source, arch, options = {}) {
 }
 async function listFiles(dir) {
     const out = [];
-    for (const entry of await promises_namespaceObject.readdir(dir, { withFileTypes: true })) {
-        const full = external_node_path_.join(dir, entry.name);
-        if (entry.isDirectory())
+    let names;
+    try {
+        names = await folderNames(dir);
+    }
+    catch (error) {
+        if (error instanceof UnsupportedFileError)
+            throw new AppError(`app: ${error.message}`);
+        throw error;
+    }
+    for (const name of names) {
+        const full = external_node_path_.join(dir, name);
+        const stat = await promises_namespaceObject.lstat(full);
+        if (stat.isDirectory())
             out.push(...(await listFiles(full)));
-        else if (entry.isFile())
+        else if (stat.isFile())
             out.push(full);
     }
     return out.sort();
@@ -43895,14 +44387,20 @@ function ensureDir(writer, tree, rel, mode, uid = 0, gid = 0) {
 }
 /** Appends each line whose account name is not yet in the file. */
 function appendLines(writer, tree, rel, lines, mode) {
-    const existing = writer.readFile(rel)?.toString('utf8') ?? '';
-    const names = new Set(existing.split('\n').map((l) => l.split(':')[0]));
+    // Bytes, not text: a package's line that is not UTF-8 stays as it was (latin1 maps each byte
+    // to one character, enough to find the names, which are ASCII).
+    const existing = writer.readFile(rel) ?? Buffer.alloc(0);
+    const names = new Set(existing
+        .toString('latin1')
+        .split('\n')
+        .map((l) => l.split(':')[0]));
     const missing = lines.filter((l) => !names.has(l.split(':')[0]));
     if (missing.length === 0)
         return false;
-    const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`;
+    const newline = existing.length === 0 || existing[existing.length - 1] === 0x0a ? '' : '\n';
+    const added = Buffer.from(`${newline}${missing.join('\n')}\n`);
     const onDisk = tree.get(rel)?.mode ?? mode;
-    writer.writeFile(rel, prefix + missing.join('\n') + '\n', { mode: onDisk }, true);
+    writer.writeFile(rel, Buffer.concat([existing, added]), { mode: onDisk }, true);
     if (!tree.has(rel))
         tree.set(rel, { type: 'file', mode, uid: 0, gid: 0 });
     return true;
@@ -44224,10 +44722,16 @@ function systemLibraryPath(view, arch, read) {
     const source = found?.entry?.type === 'file' ? found.entry.source : undefined;
     if (source === undefined)
         return DEFAULT_LIBRARY_PATH;
-    return read(source)
-        .split(/[:\n]/)
-        .filter((dir) => dir !== '');
+    return [
+        ...new Set(read(source)
+            .split(/[:\n]/)
+            .filter((dir) => dir !== ''))
+    ].slice(0, MAX_PATH_FOLDERS);
 }
+/** The most folders of `/etc/ld-musl-ARCH.path` looked in (a real one lists a few). */
+const MAX_PATH_FOLDERS = 256;
+/** The most of that file read (the rest is ignored): a package's file is hostile like any other. */
+const MAX_PATH_FILE_BYTES = 64 * 1024;
 /**
  * The folders of one RUNPATH or RPATH, with `$ORIGIN` expanded to `origin` (the folder of the
  * file that carries it). Empty when the path uses another `$` token: musl then ignores it.
@@ -44254,15 +44758,22 @@ function locateLibrary(view, needer, name, options) {
         const p = name.startsWith('/') ? name : external_node_path_.posix.join(external_node_path_.posix.dirname(needer.path), name);
         return { found: view.isFile(p) ? p : undefined, searched: [] };
     }
-    const searched = [];
+    // Each folder once, in order (a folder seen before finds nothing new), and no spread of a list
+    // a hostile file makes long: RUNPATH `/:/:…` or a path file of 130,000 folders once overflowed.
+    const seen = new Set();
+    const add = (dirs) => {
+        for (const dir of dirs)
+            seen.add(dir);
+    };
     for (const file of [needer, ...(options.loaders ?? [])]) {
         const runpath = searchPath(file.elf);
         if (runpath)
-            searched.push(...expandRunpath(runpath, external_node_path_.posix.dirname(file.path)));
+            add(expandRunpath(runpath, external_node_path_.posix.dirname(file.path)));
     }
     if (needer.elf.interpreter === undefined)
-        searched.push(external_node_path_.posix.dirname(needer.path));
-    searched.push(...options.systemPath);
+        add([external_node_path_.posix.dirname(needer.path)]);
+    add(options.systemPath);
+    const searched = [...seen];
     for (const dir of searched) {
         const candidate = external_node_path_.posix.join(dir.startsWith('/') ? dir : `/${dir}`, name);
         if (view.isFile(candidate))
@@ -44347,6 +44858,8 @@ function elfNeeds(file, elf, view, arch, systemPath, label, needs) {
     }
 }
 function scriptNeeds(file, shebang, view, needs) {
+    if (shebang.crlf)
+        return;
     const interpreter = shebang.interpreter;
     // An interpreter the app carries (`#!/app/bin/python`) is the app's own business.
     if (view.isFile(interpreter))
@@ -44354,7 +44867,8 @@ function scriptNeeds(file, shebang, view, needs) {
     addNeed(needs, 'interpreter', interpreter, file.path);
     if (external_node_path_.posix.basename(interpreter) !== 'env')
         return;
-    const command = envCommand(shebang.argument ?? '');
+    // A line that cannot run needs nothing a package gives: the link check reports it.
+    const command = envTarget(shebang.argument ?? '').command;
     if (command === undefined)
         return;
     if (command.includes('/')) {
@@ -44365,11 +44879,21 @@ function scriptNeeds(file, shebang, view, needs) {
         addNeed(needs, 'command', `cmd:${command}`, file.path);
     }
 }
-/** The command `env` runs: the first word that is not an option or a NAME=value. */
-function envCommand(argument) {
-    return argument
-        .split(/\s+/)
-        .find((word) => word !== '' && !word.startsWith('-') && !word.includes('='));
+/**
+ * The command `env` runs for a `#!/usr/bin/env ARGUMENT` line, or why it runs none. Linux passes
+ * ARGUMENT as one argument, so `python3 -u` is one command name to env, which finds no such
+ * file (busybox's env and GNU's alike); GNU env's `-S` splits it again.
+ */
+function envTarget(argument) {
+    if (!/[ \t]/.test(argument) || argument.startsWith('-S')) {
+        const words = argument.replace(/^-S[ \t]*/, '').split(/[ \t]+/);
+        return { command: words.find((w) => w !== '' && !w.startsWith('-') && !w.includes('=')) };
+    }
+    return {
+        problem: `env is given '${argument}' as one argument (Linux passes the rest of a #! line whole), ` +
+            "so it looks for a command of that name; name the interpreter's path (#!/usr/bin/python3 " +
+            "-u), or use GNU env's -S (busybox's env has none)"
+    };
 }
 /** Whether a resolved package meets `name`: it is its name, or in its `p:` list. */
 function meets(pkg, name) {
@@ -44472,7 +44996,7 @@ const COMMAND_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bi
 /** Every missing interpreter, library and command of the image made of `layers`. */
 function checkLinks(layers, arch) {
     const view = new ImageView(layers.map((l) => l.entries));
-    const systemPath = systemLibraryPath(view, arch, (f) => external_node_fs_.readFileSync(f, 'latin1'));
+    const systemPath = systemLibraryPath(view, arch, (f) => readStart(f, MAX_PATH_FILE_BYTES));
     const muslLoader = view.isFile(`/lib/${arch.muslLoader}`);
     const problems = [];
     let elfFiles = 0;
@@ -44489,7 +45013,17 @@ function checkLinks(layers, arch) {
                 if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass)
                     continue;
                 elfFiles++;
-                if (elf.interpreter !== undefined && !view.isFile(elf.interpreter)) {
+                if (elf.interpreterProblem !== undefined) {
+                    problems.push({
+                        file: p,
+                        owner,
+                        kind: 'unrunnable',
+                        name: elf.interpreter ?? '',
+                        searched: [],
+                        detail: elf.interpreterProblem
+                    });
+                }
+                else if (elf.interpreter !== undefined && !view.isFile(elf.interpreter)) {
                     problems.push({
                         file: p,
                         owner,
@@ -44512,16 +45046,37 @@ function checkLinks(layers, arch) {
     }
     return { problems, elfFiles };
 }
+/** The first `max` bytes of a file, as latin1 text. */
+function readStart(file, max) {
+    const fd = external_node_fs_.openSync(file, 'r');
+    try {
+        const bytes = Buffer.alloc(max);
+        return bytes.toString('latin1', 0, external_node_fs_.readSync(fd, bytes, 0, max, 0));
+    }
+    finally {
+        external_node_fs_.closeSync(fd);
+    }
+}
 function scriptProblems(view, file, owner, source) {
     const shebang = readShebang(source);
     if (!shebang)
         return [];
+    const unrunnable = (name, detail) => [
+        { file, owner, kind: 'unrunnable', name, searched: [], detail }
+    ];
+    if (shebang.crlf) {
+        return unrunnable(shebang.interpreter, `its #! line ends in a carriage return (CRLF line endings), which Linux takes as part of ` +
+            `'${shebang.argument ?? shebang.interpreter}'; save it with LF line endings`);
+    }
     if (!view.isFile(shebang.interpreter)) {
         return [{ file, owner, kind: 'interpreter', name: shebang.interpreter, searched: [] }];
     }
     if (external_node_path_.posix.basename(shebang.interpreter) !== 'env')
         return [];
-    const command = envCommand(shebang.argument ?? '');
+    const target = envTarget(shebang.argument ?? '');
+    if (target.problem !== undefined)
+        return unrunnable(shebang.interpreter, target.problem);
+    const command = target.command;
     if (command === undefined)
         return [];
     const found = command.includes('/')
@@ -44531,6 +45086,8 @@ function scriptProblems(view, file, owner, source) {
 }
 /** The name a package provides for what a problem misses (`so:libz.so.1`, `/bin/sh`…), best first. */
 function providedNames(problem, arch) {
+    if (problem.kind === 'unrunnable')
+        return [];
     if (problem.kind === 'library')
         return [`so:${problem.name}`];
     if (problem.kind === 'command')
@@ -44547,6 +45104,9 @@ function providedNames(problem, arch) {
  */
 function describeProblems(problems, arch, providers) {
     return problems.map((problem) => {
+        if (problem.kind === 'unrunnable') {
+            return `${problem.file} (${problem.owner}) cannot start: ${problem.detail ?? 'Linux refuses it'}`;
+        }
         const what = problem.kind === 'library'
             ? `needs ${problem.name}, not found in ${problem.searched.join(', ') || 'any folder'}`
             : problem.kind === 'command'
@@ -44640,8 +45200,10 @@ function parseLock(text, file) {
         if (typeof entry !== 'object' || entry === null || !Array.isArray(entry.packages)) {
             throw bad(`arch ${arch} has no \`packages\` list`);
         }
-        if (entry.alpine !== undefined && typeof entry.alpine !== 'string') {
-            throw bad(`arch ${arch}: \`alpine\` is not a string`);
+        // It becomes /etc/os-release's VERSION_ID: a release number and nothing else.
+        if (entry.alpine !== undefined &&
+            !(typeof entry.alpine === 'string' && RELEASE.test(entry.alpine))) {
+            throw bad(`arch ${arch}: \`alpine\` is not an Alpine release such as 3.22.2`);
         }
         const packages = entry.packages.map((p, i) => {
             const pkg = p;
@@ -44649,6 +45211,15 @@ function parseLock(text, file) {
                 if (typeof pkg?.[field] !== 'string' || pkg[field] === '') {
                     throw bad(`arch ${arch}, package #${i + 1}: \`${field}\` is missing`);
                 }
+            }
+            // They make a package file's path in a local repository: no `/`, no `..`.
+            for (const field of ['name', 'version']) {
+                if (!PACKAGE_WORD.test(pkg[field])) {
+                    throw bad(`arch ${arch}, package #${i + 1}: \`${field}\` is not a package ${field}`);
+                }
+            }
+            if (!/^Q1[A-Za-z0-9+/]{27}=$|^[0-9a-fA-F]{32}$/.test(pkg.checksum)) {
+                throw bad(`arch ${arch}, package #${i + 1}: \`checksum\` is not an apk identity (Q1…=)`);
             }
             return {
                 name: pkg.name,
@@ -44661,6 +45232,10 @@ function parseLock(text, file) {
     }
     return { world: top.packages, arches };
 }
+/** An Alpine release (`3.22.2`), as os-release's VERSION_ID takes it. */
+const RELEASE = /^\d+\.\d+(?:\.\d+)?$/;
+/** A package name or version as a file name holds it: apk's characters, not `.`-only. */
+const PACKAGE_WORD = /^(?!\.+$)[A-Za-z0-9._+~-]+$/;
 function isStringArray(value) {
     return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
@@ -45045,6 +45620,56 @@ function licenseId(token) {
     const known = SPDX_IDS.get(token.slice(0, token.length - plus.length).toLowerCase());
     return known && known + plus;
 }
+/**
+ * A package's `U:` as a web address both schemas take (an IRI), normalised, or undefined: a
+ * field that looks like one but does not parse (`http://[x`) failed CycloneDX's schema.
+ */
+function webUrl(field) {
+    if (!/^https?:\/\/\S+$/.test(field))
+        return undefined;
+    try {
+        return new URL(field).href;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The `LicenseRef-`s of one document: each license text that is not an SPDX expression gets one
+ * of its own (`GPL2+` and `GPL2` both make `LicenseRef-GPL2`: the second becomes
+ * `LicenseRef-GPL2-2`), and a field that names a `LicenseRef-` itself gets it defined, with the
+ * field as its text (SPDX refuses one that is used and not defined).
+ */
+class LicenseRefs {
+    idOfText = new Map();
+    textOfId = new Map();
+    /** The package's license as an expression of this document, defining what it uses. */
+    expressionOf(field) {
+        const license = licenseOf(field);
+        if (license.ref)
+            return this.define(license.ref);
+        for (const token of license.expression?.match(/LicenseRef-[A-Za-z0-9.-]+/g) ?? []) {
+            if (!this.textOfId.has(token))
+                this.textOfId.set(token, field.trim());
+        }
+        return license.expression;
+    }
+    define(ref) {
+        const known = this.idOfText.get(ref.text);
+        if (known !== undefined)
+            return known;
+        let id = ref.id;
+        for (let n = 2; this.textOfId.has(id); n++)
+            id = `${ref.id}-${n}`;
+        this.idOfText.set(ref.text, id);
+        this.textOfId.set(id, ref.text);
+        return id;
+    }
+    /** Every `LicenseRef-` the document uses, with its text. */
+    all() {
+        return [...this.textOfId].map(([id, text]) => ({ id, text }));
+    }
+}
 /** `Name <email>` → its parts; a field without `<…>` is all name. */
 function personOf(field) {
     const text = (field ?? '').trim();
@@ -45159,6 +45784,8 @@ function cyclonedxDocument(input) {
     bom.serialNumber = `urn:uuid:${nameBasedUuid(contentHash(documentBytes(bom)))}`;
     return documentBytes(bom);
 }
+/** CycloneDX 1.6's longest component version. */
+const MAX_VERSION = 1024;
 function apkComponent(pkg, purl) {
     const license = licenseOf(pkg.license);
     const maintainer = personOf(pkg.maintainer);
@@ -45172,15 +45799,14 @@ function apkComponent(pkg, purl) {
         'bom-ref': purl,
         supplier: contact && { name: contact.name, contact: [contact] },
         name: pkg.name,
-        version: pkg.version,
+        // The schema holds 1,024 characters; a longer (valid) apk version stays in the purl.
+        version: pkg.version.length <= MAX_VERSION ? pkg.version : undefined,
         description: pkg.description || undefined,
         // apk's identity of the package: the SHA-1 of its control section (`C:` in the db).
         hashes: sha1 ? [{ alg: 'SHA-1', content: sha1 }] : undefined,
         licenses: license.expression ? [{ expression: license.expression }] : undefined,
         purl,
-        externalReferences: /^https?:\/\/\S+$/.test(pkg.url)
-            ? [{ type: 'website', url: pkg.url }]
-            : undefined,
+        externalReferences: webUrl(pkg.url) && [{ type: 'website', url: webUrl(pkg.url) }],
         properties: properties([
             { name: 'witchery:apk:arch', value: pkg.arch ?? '' },
             { name: 'witchery:apk:origin', value: pkg.origin ?? '' },
@@ -45239,7 +45865,7 @@ const APP_ID = 'SPDXRef-Application';
 function spdxDocument(input) {
     const name = imageName(input.image);
     const ids = packageIds(input.packages);
-    const licenseRefs = new Map();
+    const licenseRefs = new LicenseRefs();
     const packages = [imagePackage(input)];
     for (const pkg of input.packages) {
         packages.push(apkPackage(pkg, ids.get(pkg.name), input, licenseRefs));
@@ -45274,8 +45900,9 @@ function spdxDocument(input) {
         },
         packages,
         files: files.length > 0 ? files : undefined,
-        hasExtractedLicensingInfos: licenseRefs.size > 0
-            ? [...licenseRefs.values()]
+        hasExtractedLicensingInfos: licenseRefs.all().length > 0
+            ? licenseRefs
+                .all()
                 .sort((a, b) => compare(a.id, b.id))
                 .map((ref) => ({ licenseId: ref.id, extractedText: ref.text, name: ref.text }))
             : undefined,
@@ -45326,9 +45953,7 @@ function imagePackage(input) {
     };
 }
 function apkPackage(pkg, id, input, licenseRefs) {
-    const license = licenseOf(pkg.license);
-    if (license.ref)
-        licenseRefs.set(license.ref.id, license.ref);
+    const license = licenseRefs.expressionOf(pkg.license);
     const maintainer = personOf(pkg.maintainer);
     const sha1 = checksumHex(pkg.checksum);
     return {
@@ -45340,10 +45965,10 @@ function apkPackage(pkg, id, input, licenseRefs) {
         filesAnalyzed: false,
         // apk's identity of the package: the SHA-1 of its control section (`C:` in the db).
         checksums: sha1 ? [{ algorithm: 'SHA1', checksumValue: sha1 }] : undefined,
-        homepage: /^https?:\/\/\S+$/.test(pkg.url) ? pkg.url : undefined,
+        homepage: webUrl(pkg.url),
         sourceInfo: pkg.origin ? `built from the Alpine origin package ${pkg.origin}` : undefined,
         licenseConcluded: NOASSERTION,
-        licenseDeclared: license.expression ?? NOASSERTION,
+        licenseDeclared: license ?? NOASSERTION,
         copyrightText: NOASSERTION,
         description: pkg.description || undefined,
         externalRefs: [
@@ -45488,16 +46113,20 @@ function sbomTitle(arch, format) {
 
 
 /** Fails fast, before any download, when the tarball could not be written where asked. */
-async function checkOutput(output) {
-    const probe = external_node_path_.join(external_node_path_.dirname(output), `.${external_node_path_.basename(output)}.probe-${process.pid}`);
+/**
+ * Checks, before any download, that a file can be written where `input` says: the tarball, and
+ * a lock the build will write (one found unwritable after the image would fail a finished build).
+ */
+async function checkWritable(file, what, input) {
+    const probe = external_node_path_.join(external_node_path_.dirname(file), `.${external_node_path_.basename(file)}.probe-${process.pid}`);
     try {
-        await makeDirs(external_node_path_.dirname(output));
+        await makeDirs(external_node_path_.dirname(file));
         await promises_namespaceObject.writeFile(probe, '', { flag: 'wx' });
         await promises_namespaceObject.rm(probe, { force: true });
     }
     catch (error) {
-        throw new BuildError(`cannot write the tarball '${output}': ${error.message}. Give a path in a ` +
-            'writable folder (the workspace or RUNNER_TEMP).', 'output');
+        throw new BuildError(`cannot write ${what} '${file}': ${error.message}. Give a path in a ` +
+            'writable folder (the workspace or RUNNER_TEMP).', input);
     }
 }
 /**
@@ -45553,9 +46182,11 @@ async function build(spec, options) {
         if (spec.app)
             await checkApp(appSource(spec.app.source, arch), arch, { musl });
     }
-    await checkOutput(spec.output);
+    await checkWritable(spec.output, 'the tarball', 'output');
     const previous = spec.lock ? await lockBefore(spec.lock, logger) : undefined;
     const locked = spec.lock?.update ? undefined : previous;
+    if (spec.lock && !locked)
+        await checkWritable(spec.lock.path, 'the lock file', 'lock');
     if (locked) {
         logger.info(`installing the packages locked in ${spec.lock?.path}`);
         await options.onLocked?.(arches.map((a) => ({ arch: a.apk, packages: locked.arches[a.apk]?.packages ?? [] })));
@@ -46009,6 +46640,35 @@ async function inCacheDir(dir, fn) {
             process.env.GITHUB_WORKSPACE = workspace;
     }
 }
+/**
+ * Keeps of a restored tree only real folders and regular files, which is all the engine writes
+ * there. Anything else goes, a link itself and never what it points at: an entry saved by another
+ * run that made `packages` a link to the workspace had the next run store its downloads there,
+ * and its pruning delete the workspace's files. Returns how many entries went.
+ */
+async function keepRegularTree(dir) {
+    const stat = await promises_namespaceObject.lstat(dir).catch(() => undefined);
+    if (stat === undefined)
+        return 0;
+    if (!stat.isDirectory()) {
+        // fs.rm removes a link, not its target.
+        await promises_namespaceObject.rm(dir, { force: true });
+        return 1;
+    }
+    let removed = 0;
+    for (const name of await promises_namespaceObject.readdir(dir))
+        removed += await keepRegularFile(external_node_path_.join(dir, name));
+    return removed;
+}
+async function keepRegularFile(entry) {
+    const kind = await promises_namespaceObject.lstat(entry);
+    if (kind.isFile())
+        return 0;
+    if (kind.isDirectory())
+        return keepRegularTree(entry);
+    await promises_namespaceObject.rm(entry, { force: true });
+    return 1;
+}
 async function hasFiles(dir) {
     const names = await promises_namespaceObject.readdir(dir).catch(() => []);
     return names.length > 0;
@@ -46092,6 +46752,11 @@ class BuildCache {
                 core/* info */.pq(`cache: ${name} restored (${matched})`);
             else
                 core/* info */.pq(`cache: ${name} restored from an older entry (${matched})`);
+            const removed = await keepRegularTree(external_node_path_.join(this.dir, name));
+            if (removed > 0) {
+                core/* warning */.$e(`cache: the restored ${name} entry held ${removed} thing(s) witchery never stores there ` +
+                    '(links, FIFOs, folders); they were removed and the rest is verified as usual');
+            }
             return matched;
         }
         catch (error) {
@@ -46192,9 +46857,11 @@ function getInput(env, name) {
 function readInputs(env = process.env, context = {}) {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const input = (name) => getInput(env, name);
+    // Inputs that hold one path: a line break in one is a mistake, never part of a path.
+    const onePath = (name) => oneLine(name, input(name));
     const packages = parsePackages(input('packages'));
     const arches = parseArches(input('arch'), context.hostArch ?? hostArch());
-    const app = parseApp(input('app'), input('app-dest'), workspace, arches[0]);
+    const app = parseApp(onePath('app'), onePath('app-dest'), workspace, arches[0]);
     const sourceDateEpoch = parseEpoch(input('source-date-epoch'), env, context);
     const keys = parseKeys(input('keys'), workspace);
     const cache = parseBoolean('cache', input('cache'));
@@ -46209,12 +46876,12 @@ function readInputs(env = process.env, context = {}) {
         keyDirs: keys.dirs,
         fetchAlpineKeys: parseBoolean('fetch-alpine-keys', input('fetch-alpine-keys')),
         allowUntrusted: parseBoolean('allow-untrusted', input('allow-untrusted')),
-        image: parseImage(env, input, app, sourceDateEpoch),
+        image: parseImage(env, input, onePath('workdir'), app, sourceDateEpoch),
         tags: parseTags(input('tags'), env.GITHUB_REPOSITORY),
-        output: parseOutput(input('output'), workspace),
+        output: parseOutput(onePath('output'), workspace),
         sourceDateEpoch,
         cacheDir: cache ? external_node_path_.join(env.RUNNER_TEMP || external_node_os_.tmpdir(), 'witchery-cache') : undefined,
-        lock: parseLockInput(input('lock'), input('lock-update'), workspace),
+        lock: parseLockInput(onePath('lock'), input('lock-update'), workspace),
         layers: parseLayers(input('layers')),
         alpineKeysUrl: (env[ALPINE_KEYS_URL_VARIABLE] ?? '').trim() || undefined,
         scripts: parseScripts(input('scripts')),
@@ -46232,7 +46899,7 @@ function parseLockInput(file, update, workspace) {
         return undefined;
     }
     const resolved = external_node_path_.resolve(workspace, file);
-    if (file.endsWith('/') || external_node_fs_.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
+    if (file.endsWith('/') || statPath('lock', file, resolved)?.isDirectory()) {
         throw new InputError('lock', `'${file}' is a folder; give the lock file's path, e.g. witchery.lock.json`);
     }
     return { path: resolved, update: updating };
@@ -46259,6 +46926,12 @@ function inputSecrets(env) {
     credentials.push(...repositoryCredentials(repositories));
     const proxies = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].map((n) => env[n] ?? '');
     credentials.push(...repositoryCredentials(proxies.filter((p) => p.includes('://'))));
+    for (const proxy of proxies) {
+        // Userinfo that is not one (an unencoded `/` in the password): masked whole, to the last @.
+        const userinfo = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/(\S*)@/.exec(proxy.trim())?.[1];
+        if (userinfo !== undefined && userinfo.includes('/'))
+            secrets.add(userinfo);
+    }
     for (const text of authTexts(env)) {
         for (const { line } of splitLines(text)) {
             const given = /\s/.test(line) ? line.replace(/^\S+\s+/, '') : line;
@@ -46393,11 +47066,14 @@ function parseApp(source, dest, workspace, firstArch) {
     }
     const resolved = external_node_path_.resolve(workspace, source);
     // A missing app is the build's to report (with how to build it); assume a file meanwhile.
-    const stat = external_node_fs_.statSync(resolved.replaceAll('{arch}', firstArch), { throwIfNoEntry: false });
+    const stat = statPath('app', source, resolved.replaceAll('{arch}', firstArch));
     const kind = stat?.isDirectory() ? 'folder' : 'file';
-    const defaultDest = kind === 'folder' ? '/app' : `/usr/bin/${appFileName(resolved)}`;
+    const name = appFileName(resolved);
+    const defaultDest = kind === 'folder' ? '/app' : `/usr/bin/${name}`;
+    // A file's `app-dest` ending in / is the folder it goes in, under its own name (as COPY does).
+    const given = kind === 'file' && dest.endsWith('/') ? `${dest}${name}` : dest;
     return {
-        spec: { source: resolved, dest: absoluteImagePath('app-dest', dest || defaultDest) },
+        spec: { source: resolved, dest: absoluteImagePath('app-dest', given || defaultDest) },
         kind
     };
 }
@@ -46441,7 +47117,7 @@ function parseKeys(text, workspace) {
     const dirs = [];
     for (const { line } of splitLines(text)) {
         const resolved = external_node_path_.resolve(workspace, line);
-        const stat = external_node_fs_.statSync(resolved, { throwIfNoEntry: false });
+        const stat = statPath('keys', line, resolved);
         if (!stat) {
             throw new InputError('keys', `'${line}' does not exist; give PEM public key files or folders of them, one per line (relative to the workspace)`);
         }
@@ -46482,10 +47158,9 @@ function parseRepositoryLine(line, index, workspace) {
     }
     return resolved;
 }
-function parseImage(env, input, app, epoch) {
+function parseImage(env, input, workdir, app, epoch) {
     const entrypoint = parseCommand('entrypoint', input('entrypoint'));
     const defaultEntrypoint = app?.kind === 'file' ? [app.spec.dest] : undefined;
-    const workdir = input('workdir');
     return {
         entrypoint: entrypoint === undefined ? defaultEntrypoint : emptyToUndefined(entrypoint),
         cmd: emptyToUndefined(parseCommand('cmd', input('cmd'))),
@@ -46639,24 +47314,53 @@ function defaultImageName(repository) {
 /** The nearest existing ancestor of `target` when it is not a folder (so nothing goes under it). */
 function fileAbove(target) {
     for (let dir = external_node_path_.dirname(target);; dir = external_node_path_.dirname(dir)) {
-        const stat = external_node_fs_.statSync(dir, { throwIfNoEntry: false });
+        // One that cannot be looked at is left to the caller's own look, which names the input.
+        const stat = statOrUndefined(dir);
         if (stat)
             return stat.isDirectory() ? undefined : dir;
         if (external_node_path_.dirname(dir) === dir)
             return undefined;
     }
 }
+function statOrUndefined(file) {
+    try {
+        return external_node_fs_.statSync(file, { throwIfNoEntry: false });
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * What is at a path input's path (`given` as written, `resolved` from the workspace): undefined
+ * when nothing is. A path under a file, or one this job cannot look at, is the input's error.
+ */
+function statPath(input, given, resolved) {
+    const file = fileAbove(resolved);
+    if (file) {
+        throw new InputError(input, `'${given}' lies under ${file}, which is a file, not a folder; give a path in a folder`);
+    }
+    try {
+        return external_node_fs_.statSync(resolved, { throwIfNoEntry: false });
+    }
+    catch (error) {
+        throw new InputError(input, `cannot look at '${given}': ${error.message}; give a path this job can read`);
+    }
+}
+/** A one-line input's value; a line break or other control character in it is refused. */
+function oneLine(input, value) {
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(value)) {
+        throw new InputError(input, `${JSON.stringify(value)} holds a line break or another control character; give one ` +
+            'path, on one line');
+    }
+    return value;
+}
 function parseOutput(text, workspace) {
     if (text.endsWith('/')) {
         throw new InputError('output', `'${text}' is a folder; give the tarball's file path, e.g. image.tar`);
     }
     const resolved = external_node_path_.resolve(workspace, text);
-    const file = fileAbove(resolved);
-    if (file) {
-        throw new InputError('output', `'${text}' lies under ${file}, which is a file, not a folder; give a path in a folder, ` +
-            'e.g. image.tar');
-    }
-    if (external_node_fs_.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
+    if (statPath('output', text, resolved)?.isDirectory()) {
         throw new InputError('output', `'${text}' is an existing folder; give a file path, e.g. image.tar`);
     }
     return resolved;

@@ -71,8 +71,8 @@ var external_node_os_ = __webpack_require__(161);
 var external_node_path_ = __webpack_require__(760);
 // EXTERNAL MODULE: ./src/arch.ts
 var src_arch = __webpack_require__(67);
-// EXTERNAL MODULE: ./src/apk/engine.ts + 42 modules
-var apk_engine = __webpack_require__(389);
+// EXTERNAL MODULE: ./src/apk/engine.ts + 40 modules
+var apk_engine = __webpack_require__(97);
 // EXTERNAL MODULE: ./src/assemble/errors.ts
 var errors = __webpack_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts
@@ -104,6 +104,11 @@ const MAX_PROGRAM_HEADERS = 4096;
 const MAX_DYNAMIC_BYTES = 1024 * 1024;
 const MAX_STRING = 4096;
 const MAX_INTERP = 4096;
+/**
+ * The most distinct DT_NEEDED names read from one file (real programs name a few dozen). Repeats
+ * are read once, as musl loads a name once: 65,000 of one missing name once made as many problems.
+ */
+const MAX_NEEDED = 1024;
 /** Field readers for one class and byte order. */
 class Fields {
     elfClass;
@@ -151,7 +156,15 @@ function parseElf(read) {
     const segments = programHeaders(read, head, f);
     const interp = segments.find((s) => s.type === PT_INTERP);
     if (interp && interp.filesz > 0) {
-        info.interpreter = cString(read(interp.offset, Math.min(interp.filesz, MAX_INTERP)), 0);
+        const bytes = read(interp.offset, Math.min(interp.filesz, MAX_INTERP));
+        info.interpreter = cString(bytes, 0);
+        // binfmt_elf: ENOEXEC unless 2 <= size <= PATH_MAX and the last byte is NUL.
+        if (interp.filesz < 2 || interp.filesz > MAX_INTERP) {
+            info.interpreterProblem = `its PT_INTERP is ${interp.filesz} bytes, where Linux takes 2 to ${MAX_INTERP}`;
+        }
+        else if (bytes.length < interp.filesz || bytes[bytes.length - 1] !== 0) {
+            info.interpreterProblem = 'its PT_INTERP does not end in a NUL byte, which Linux requires';
+        }
     }
     const dynamic = segments.find((s) => s.type === PT_DYNAMIC);
     if (dynamic)
@@ -212,8 +225,10 @@ function readDynamic(read, f, dynamic, segments, info) {
         const text = readString(read, strtabOffset + offset);
         if (text === undefined)
             continue;
-        if (tag === DT_NEEDED)
-            info.needed.push(text);
+        if (tag === DT_NEEDED) {
+            if (!info.needed.includes(text) && info.needed.length < MAX_NEEDED)
+                info.needed.push(text);
+        }
         else if (tag === DT_SONAME)
             info.soname = text;
         else if (tag === DT_RPATH)
@@ -280,16 +295,21 @@ const SHEBANG_BYTES = 256;
 function parseShebang(head) {
     if (head.length < 3 || head[0] !== 0x23 || head[1] !== 0x21)
         return undefined;
-    const newline = head.indexOf(0x0a);
-    const line = head
-        .toString('latin1', 2, newline < 0 ? head.length : newline)
-        .replace(/\r$/, '')
-        .trim();
-    const match = /^(\S+)(?:[ \t]+(.*))?$/.exec(line);
+    // binfmt_script: the line ends at a newline or NUL; only spaces and tabs separate or trim.
+    let end = 2;
+    while (end < head.length && head[end] !== 0x0a && head[end] !== 0)
+        end++;
+    const line = head.toString('latin1', 2, end).replace(/^[ \t]+|[ \t]+$/g, '');
+    const match = /^([^ \t]+)(?:[ \t]+(.*))?$/s.exec(line);
     if (!match)
         return undefined;
-    const argument = match[2]?.trim();
-    return argument ? { interpreter: match[1], argument } : { interpreter: match[1] };
+    const argument = match[2]?.replace(/^[ \t]+|[ \t]+$/g, '');
+    const shebang = { interpreter: match[1].replace(/\r$/, '') };
+    if (argument)
+        shebang.argument = argument.replace(/\r$/, '');
+    if (line.endsWith('\r'))
+        shebang.crlf = true;
+    return shebang;
 }
 /** The `#!` line of a file, reading only its first SHEBANG_BYTES. */
 function readShebang(file) {
@@ -418,10 +438,16 @@ function systemLibraryPath(view, arch, read) {
     const source = found?.entry?.type === 'file' ? found.entry.source : undefined;
     if (source === undefined)
         return DEFAULT_LIBRARY_PATH;
-    return read(source)
-        .split(/[:\n]/)
-        .filter((dir) => dir !== '');
+    return [
+        ...new Set(read(source)
+            .split(/[:\n]/)
+            .filter((dir) => dir !== ''))
+    ].slice(0, MAX_PATH_FOLDERS);
 }
+/** The most folders of `/etc/ld-musl-ARCH.path` looked in (a real one lists a few). */
+const MAX_PATH_FOLDERS = 256;
+/** The most of that file read (the rest is ignored): a package's file is hostile like any other. */
+const MAX_PATH_FILE_BYTES = 64 * 1024;
 /**
  * The folders of one RUNPATH or RPATH, with `$ORIGIN` expanded to `origin` (the folder of the
  * file that carries it). Empty when the path uses another `$` token: musl then ignores it.
@@ -448,15 +474,22 @@ function locateLibrary(view, needer, name, options) {
         const p = name.startsWith('/') ? name : external_node_path_.posix.join(external_node_path_.posix.dirname(needer.path), name);
         return { found: view.isFile(p) ? p : undefined, searched: [] };
     }
-    const searched = [];
+    // Each folder once, in order (a folder seen before finds nothing new), and no spread of a list
+    // a hostile file makes long: RUNPATH `/:/:…` or a path file of 130,000 folders once overflowed.
+    const seen = new Set();
+    const add = (dirs) => {
+        for (const dir of dirs)
+            seen.add(dir);
+    };
     for (const file of [needer, ...(options.loaders ?? [])]) {
         const runpath = searchPath(file.elf);
         if (runpath)
-            searched.push(...expandRunpath(runpath, external_node_path_.posix.dirname(file.path)));
+            add(expandRunpath(runpath, external_node_path_.posix.dirname(file.path)));
     }
     if (needer.elf.interpreter === undefined)
-        searched.push(external_node_path_.posix.dirname(needer.path));
-    searched.push(...options.systemPath);
+        add([external_node_path_.posix.dirname(needer.path)]);
+    add(options.systemPath);
+    const searched = [...seen];
     for (const dir of searched) {
         const candidate = external_node_path_.posix.join(dir.startsWith('/') ? dir : `/${dir}`, name);
         if (view.isFile(candidate))
@@ -467,408 +500,6 @@ function locateLibrary(view, needer, name, options) {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(455);
-;// CONCATENATED MODULE: ./src/assemble/app.ts
-/**
- * Checks that the user's app can run in a musl image of the target arch, before any download:
- * an ELF for another machine, or one that asks for glibc's loader, would only fail at `docker run`.
- */
-
-
-
-
-/** Throws AppError when one ELF file cannot run on `arch` with musl. */
-function checkElf(elf, arch, label, options = {}) {
-    if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass) {
-        throw new errors/* AppError */.uV(`${label} is built for another machine (ELF machine ${elf.machine}, ${elf.elfClass * 32}-bit), ` +
-            `not for ${arch.apk}. Build the app for ${arch.apk}, or set \`arch\` to the app's architecture.`);
-    }
-    if (elf.interpreter === undefined)
-        return;
-    const musl = `/lib/${arch.muslLoader}`;
-    if (elf.interpreter === musl) {
-        if (options.musl === false) {
-            throw new errors/* AppError */.uV(`${label} is linked against musl dynamically (its ELF interpreter is ${musl}), but ` +
-                '`!musl` in `packages` leaves musl out of the image, so it could not start. Drop ' +
-                '`!musl`, or build the app statically (Go: CGO_ENABLED=0; Rust: target ' +
-                `${rustTarget(arch)} with -C target-feature=+crt-static; C: -static).`);
-        }
-        return;
-    }
-    const glibc = /ld-linux|ld64\.so|ld\.so/.test(elf.interpreter);
-    if (glibc) {
-        throw new errors/* AppError */.uV(glibcMessage(`${label} is linked against glibc (its ELF interpreter is ${elf.interpreter}), but`, arch));
-    }
-    throw new errors/* AppError */.uV(`${label} is dynamically linked (its ELF interpreter is ${elf.interpreter}), but the image ` +
-        `has musl (/lib/${arch.muslLoader}) and no glibc. ${buildAdvice(arch)}`);
-}
-/**
- * The message for an app built against glibc: `what` says how we know (`app '…' is linked
- * against glibc (its ELF interpreter is …), but`), the rest says what to do.
- */
-function glibcMessage(what, arch) {
-    return `${what} the image has musl (/lib/${arch.muslLoader}) and no glibc. ${buildAdvice(arch)}`;
-}
-function buildAdvice(arch) {
-    return (`Build it for musl (musl-gcc, Alpine's toolchain, Rust target ${rustTarget(arch)}) or ` +
-        'statically (Go: CGO_ENABLED=0; Rust: target *-unknown-linux-musl; C: -static).');
-}
-function rustTarget(arch) {
-    const cpu = { x86_64: 'x86_64', aarch64: 'aarch64', x86: 'i686' };
-    return `${cpu[arch.apk] ?? arch.apk}-unknown-linux-musl`;
-}
-/**
- * Checks the app file, or every ELF file in the app folder. Throws AppError for a missing app,
- * a foreign arch, a glibc loader, or musl's loader when the image leaves musl out.
- */
-async function checkApp(source, arch, options = {}) {
-    const stat = await promises_.stat(source).catch(() => undefined);
-    if (!stat) {
-        throw new errors/* AppError */.uV(`app '${source}' does not exist. Build the app in an earlier step and give its path ` +
-            `(relative to the workspace) in \`app\`.`);
-    }
-    if (stat.isFile()) {
-        const elf = readElfFile(source);
-        if (elf)
-            checkElf(elf, arch, `app '${source}'`, options);
-        return 'file';
-    }
-    if (!stat.isDirectory()) {
-        throw new errors/* AppError */.uV(`app '${source}' is neither a file nor a folder.`);
-    }
-    for (const file of await listFiles(source)) {
-        const elf = readElfFile(file);
-        if (elf) {
-            checkElf(elf, arch, `'${external_node_path_.relative(source, file)}' in app folder '${source}'`, options);
-        }
-    }
-    return 'folder';
-}
-async function listFiles(dir) {
-    const out = [];
-    for (const entry of await promises_.readdir(dir, { withFileTypes: true })) {
-        const full = external_node_path_.join(dir, entry.name);
-        if (entry.isDirectory())
-            out.push(...(await listFiles(full)));
-        else if (entry.isFile())
-            out.push(full);
-    }
-    return out.sort();
-}
-
-;// CONCATENATED MODULE: ./src/assemble/needs.ts
-/**
- * The app's needs become the world. Every ELF file of the app names its libraries (DT_NEEDED);
- * those the app carries itself (beside it, or through a RUNPATH such as `$ORIGIN/../lib`) are
- * met, musl's own names are met by musl, and every other one becomes `so:NAME`, the name
- * Alpine's packages provide (`p:so:libz.so.1=1.3.1`). A script's `#!` interpreter becomes the
- * package that provides its path (`/bin/sh` → busybox-binsh, `p:/bin/sh`) or `cmd:NAME`
- * (`/usr/bin/env python3` → `cmd:python3`).
- *
- * Needs the world as given already meets add nothing; a need no repository meets fails the
- * build before anything is downloaded, naming the library and the file.
- */
-
-
-
-
-
-
-
-/** Reads the ELF facts and `#!` lines of the app's layer entries. */
-function readAppFiles(entries) {
-    const files = [];
-    for (const entry of entries) {
-        if (entry.type !== 'file' || entry.source === undefined)
-            continue;
-        const file = { path: `/${entry.path}`, source: entry.source, mode: entry.mode };
-        file.elf = readElfFile(entry.source);
-        // Only a file the kernel would run is a script: `#!` in a data file means nothing.
-        if (!file.elf && (entry.mode & 0o111) !== 0)
-            file.shebang = readShebang(entry.source);
-        files.push(file);
-    }
-    return files;
-}
-/** `zlib: so:libz.so.1, needed by /usr/bin/server` */
-function describeAdded(added) {
-    return `${added.package}: ${added.need}, needed by ${added.neededBy.join(', ')}`;
-}
-function addNeed(needs, kind, name, by) {
-    const need = needs.get(name) ?? { kind, name, neededBy: [] };
-    if (!need.neededBy.includes(by))
-        need.neededBy.push(by);
-    needs.set(name, need);
-}
-/**
- * What the app needs that it does not carry. `view` holds the app's files only (at their image
- * paths); `label` names an app file in messages. Throws AppError for a file that needs glibc.
- */
-function appNeeds(files, view, arch, label) {
-    const needs = new Map();
-    const systemPath = systemLibraryPath(view, arch, (f) => external_node_fs_.readFileSync(f, 'latin1'));
-    for (const file of files) {
-        if (file.elf)
-            elfNeeds(file, file.elf, view, arch, systemPath, label, needs);
-        else if (file.shebang)
-            scriptNeeds(file, file.shebang, view, needs);
-    }
-    return [...needs.values()];
-}
-function elfNeeds(file, elf, view, arch, systemPath, label, needs) {
-    // checkApp has refused foreign machines and foreign loaders; a static file needs nothing.
-    if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass)
-        return;
-    for (const name of elf.needed) {
-        if (isGlibcLibrary(name)) {
-            throw new errors/* AppError */.uV(glibcMessage(`${label(file)} is linked against glibc (it needs ${name}), but`, arch));
-        }
-        const located = locateLibrary(view, { path: file.path, elf }, name, {
-            systemPath,
-            muslLoader: true
-        });
-        if (located.found === undefined)
-            addNeed(needs, 'library', `so:${name}`, file.path);
-    }
-}
-function scriptNeeds(file, shebang, view, needs) {
-    const interpreter = shebang.interpreter;
-    // An interpreter the app carries (`#!/app/bin/python`) is the app's own business.
-    if (view.isFile(interpreter))
-        return;
-    addNeed(needs, 'interpreter', interpreter, file.path);
-    if (external_node_path_.posix.basename(interpreter) !== 'env')
-        return;
-    const command = envCommand(shebang.argument ?? '');
-    if (command === undefined)
-        return;
-    if (command.includes('/')) {
-        if (!view.isFile(command))
-            addNeed(needs, 'interpreter', command, file.path);
-    }
-    else {
-        addNeed(needs, 'command', `cmd:${command}`, file.path);
-    }
-}
-/** The command `env` runs: the first word that is not an option or a NAME=value. */
-function envCommand(argument) {
-    return argument
-        .split(/\s+/)
-        .find((word) => word !== '' && !word.startsWith('-') && !word.includes('='));
-}
-/** Whether a resolved package meets `name`: it is its name, or in its `p:` list. */
-function meets(pkg, name) {
-    return pkg.name === name || pkg.provides.some((p) => p.name === name);
-}
-/** Packages of untagged repositories that provide `name` (a tagged one needs `name@tag`). */
-function untaggedProviders(repos, name) {
-    return (0,apk_engine/* providersOf */.Ou)(repos, name).filter((p) => repos.repositories[p.repository]?.tag === undefined);
-}
-/**
- * The world tokens that meet `needs` the resolved world (`resolved`) leaves unmet. Throws
- * AppError naming every need no repository meets, before anything is downloaded.
- */
-function worldAdditions(needs, resolved, repos) {
-    const met = (name) => resolved.some((p) => meets(p, name));
-    const choices = [];
-    const unmet = [];
-    for (const need of needs) {
-        if (met(need.name))
-            continue;
-        if (need.kind === 'interpreter') {
-            // A path is provided by a package's `p:` entry (busybox-binsh: `p:/bin/sh`); pick the one
-            // apk prefers (highest provider_priority, then repository order).
-            const byPath = untaggedProviders(repos, need.name);
-            if (byPath.length > 0) {
-                const best = [...byPath].sort((a, b) => b.providerPriority - a.providerPriority)[0];
-                choices.push({ need, token: best.name });
-                continue;
-            }
-            const command = `cmd:${external_node_path_.posix.basename(need.name)}`;
-            if (met(command))
-                continue;
-            if (untaggedProviders(repos, command).length > 0) {
-                choices.push({ need, token: command });
-                continue;
-            }
-        }
-        else if (untaggedProviders(repos, need.name).length > 0) {
-            choices.push({ need, token: need.name });
-            continue;
-        }
-        unmet.push(unmetMessage(need, repos));
-    }
-    if (unmet.length > 0) {
-        throw new errors/* AppError */.uV(`${unmet.join('; ')}. Put what is missing in the app folder (a library beside the ` +
-            "program, or in a folder its RUNPATH names, e.g. -Wl,-rpath,'$ORIGIN/../lib'), link it " +
-            'statically, add the repository that has it to `repositories`, or set `elf-needs: false`.');
-    }
-    return choices;
-}
-function unmetMessage(need, repos) {
-    const by = need.neededBy.join(', ');
-    const tagged = (0,apk_engine/* providersOf */.Ou)(repos, need.name)
-        .map((p) => `${p.name}@${repos.repositories[p.repository]?.tag}`)
-        .filter((name) => !name.endsWith('@undefined'));
-    const onlyTagged = tagged.length > 0 ? ` (only ${tagged.join(', ')} has it: add that to \`packages\`)` : '';
-    if (need.kind === 'library') {
-        const library = need.name.slice('so:'.length);
-        return `the app file ${by} needs the library ${library}, which no package of the repositories provides (no ${need.name})${onlyTagged}`;
-    }
-    if (need.kind === 'command') {
-        return `the app script ${by} runs ${need.name.slice('cmd:'.length)}, which no package of the repositories provides (no ${need.name})${onlyTagged}`;
-    }
-    const command = `cmd:${external_node_path_.posix.basename(need.name)}`;
-    return `the app script ${by} needs the interpreter ${need.name}, which no package of the repositories provides (neither ${need.name} nor ${command})${onlyTagged}`;
-}
-/** What each added token brought in: the package of the resolution that meets it. */
-function addedNeeds(choices, resolved) {
-    return choices.map(({ need, token }) => {
-        const pkg = resolved.find((p) => meets(p, token));
-        return {
-            package: pkg?.name ?? token,
-            need: need.name,
-            neededBy: need.neededBy,
-            token
-        };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/assemble/link-check.ts
-/**
- * The link check: after install, every ELF program and library of the image (the packages' and
- * the app's) has its interpreter and each DT_NEEDED library where musl's loader looks, and every
- * script of the app its `#!` interpreter. What would fail at `docker run` with "Error loading
- * shared library" fails the build instead, naming the file, the library and the package that
- * would provide it.
- *
- * Fast by construction: the file list is the layers' entries (no walk of the disk), and of each
- * file only the ELF header, program headers and dynamic strings are read.
- */
-
-
-
-
-
-
-const LINK_CHECK_MODES = ['error', 'warn', 'off'];
-/** The PATH a script's `env` searches (the image's default PATH). */
-const COMMAND_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-/** Every missing interpreter, library and command of the image made of `layers`. */
-function checkLinks(layers, arch) {
-    const view = new ImageView(layers.map((l) => l.entries));
-    const systemPath = systemLibraryPath(view, arch, (f) => external_node_fs_.readFileSync(f, 'latin1'));
-    const muslLoader = view.isFile(`/lib/${arch.muslLoader}`);
-    const problems = [];
-    let elfFiles = 0;
-    for (const layer of layers) {
-        for (const entry of layer.entries) {
-            const p = `/${entry.path}`;
-            // A file a later layer replaced is not in the image.
-            if (entry.type !== 'file' || entry.source === undefined || view.entry(p) !== entry)
-                continue;
-            const owner = layer.owner(entry.path);
-            const elf = readElfFile(entry.source);
-            if (elf) {
-                // Firmware and other machines' binaries are never loaded here.
-                if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass)
-                    continue;
-                elfFiles++;
-                if (elf.interpreter !== undefined && !view.isFile(elf.interpreter)) {
-                    problems.push({
-                        file: p,
-                        owner,
-                        kind: 'interpreter',
-                        name: elf.interpreter,
-                        searched: []
-                    });
-                }
-                for (const name of elf.needed) {
-                    const located = locateLibrary(view, { path: p, elf }, name, { systemPath, muslLoader });
-                    if (located.found === undefined) {
-                        problems.push({ file: p, owner, kind: 'library', name, searched: located.searched });
-                    }
-                }
-            }
-            else if (layer.app && (entry.mode & 0o111) !== 0) {
-                problems.push(...scriptProblems(view, p, owner, entry.source));
-            }
-        }
-    }
-    return { problems, elfFiles };
-}
-function scriptProblems(view, file, owner, source) {
-    const shebang = readShebang(source);
-    if (!shebang)
-        return [];
-    if (!view.isFile(shebang.interpreter)) {
-        return [{ file, owner, kind: 'interpreter', name: shebang.interpreter, searched: [] }];
-    }
-    if (external_node_path_.posix.basename(shebang.interpreter) !== 'env')
-        return [];
-    const command = envCommand(shebang.argument ?? '');
-    if (command === undefined)
-        return [];
-    const found = command.includes('/')
-        ? view.isFile(command)
-        : COMMAND_PATH.some((dir) => view.isFile(`${dir}/${command}`));
-    return found ? [] : [{ file, owner, kind: 'command', name: command, searched: COMMAND_PATH }];
-}
-/** The name a package provides for what a problem misses (`so:libz.so.1`, `/bin/sh`…), best first. */
-function providedNames(problem, arch) {
-    if (problem.kind === 'library')
-        return [`so:${problem.name}`];
-    if (problem.kind === 'command')
-        return [`cmd:${problem.name}`];
-    // musl's loader is in no `p:` list; the package that provides its libc name ships it.
-    if (problem.name === `/lib/${arch.muslLoader}`)
-        return [`so:libc.musl-${ldsoArch(arch)}.so.1`];
-    return [problem.name, `cmd:${external_node_path_.posix.basename(problem.name)}`];
-}
-/**
- * One line per missing thing: `/usr/bin/server (app) needs libz.so.1, not found in /lib,
- * /usr/local/lib, /usr/lib; add zlib to `packages` (so:libz.so.1)`. Without `providers` (the
- * repositories could not be read again), the line asks for a package providing the name.
- */
-function describeProblems(problems, arch, providers) {
-    return problems.map((problem) => {
-        const what = problem.kind === 'library'
-            ? `needs ${problem.name}, not found in ${problem.searched.join(', ') || 'any folder'}`
-            : problem.kind === 'command'
-                ? `runs ${problem.name} through env, not found in ${problem.searched.join(', ')}`
-                : `needs the interpreter ${problem.name}, which is not in the image`;
-        const names = providedNames(problem, arch);
-        let offer = providers === undefined
-            ? `add a package that provides ${names.join(' or ')} to \`packages\` (apk takes the name itself too)`
-            : `no package of the repositories provides ${names.join(' or ')}`;
-        for (const name of names) {
-            const packages = providers?.(name) ?? [];
-            if (packages.length > 0) {
-                offer = `add ${packages.join(' or ')} to \`packages\` (${name})`;
-                break;
-            }
-        }
-        if (problem.kind === 'library' && isMuslReserved(problem.name)) {
-            offer = `it is musl's own library: keep musl in the image (drop \`!musl\`)`;
-        }
-        return `${problem.file} (${problem.owner}) ${what}; ${offer}`;
-    });
-}
-/** The build stops: a program of the image could not start. */
-class LinkCheckError extends errors/* BuildError */.zS {
-}
-/** At most this many lines in an error or warning; the rest is counted. */
-const MAX_LINES = 20;
-function linkCheckMessage(arch, lines) {
-    const shown = lines.slice(0, MAX_LINES);
-    const more = lines.length > shown.length ? `\n… and ${lines.length - shown.length} more` : '';
-    return (`${arch}: link check: ${lines.length} missing; these files of the image would fail to start ` +
-        `or load (Error loading shared library):\n${shown.join('\n')}${more}\n` +
-        'Add the packages named, or put the library in the app folder; `link-check: warn` builds ' +
-        'anyway, `link-check: off` skips this check.');
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(598);
 // EXTERNAL MODULE: ./src/errors.ts
 var src_errors = __webpack_require__(916);
 ;// CONCATENATED MODULE: ./src/oci/errors.ts
@@ -1221,6 +852,583 @@ class Assembly {
     }
 }
 
+;// CONCATENATED MODULE: ./src/oci/tree.ts
+/**
+ * Layer entries from the two places an image's files come from: the engine's RootTree (owners
+ * and modes as the packages declare them, content under the root dir) and a host folder or file
+ * (the user's app).
+ */
+
+
+
+
+/**
+ * One entry per path of the tree, with metadata from the tree only; regular files are read
+ * from `root` when the layer is written. The root itself (`''`) is not an entry.
+ */
+function treeToLayerEntries(root, tree) {
+    const entries = [];
+    for (const [treePath, meta] of tree) {
+        const p = treePath.replace(/^\/+/, '').replace(/\/+$/, '');
+        if (p === '' || p === '.')
+            continue;
+        const entry = {
+            path: p,
+            type: meta.type,
+            mode: meta.mode & 0o7777,
+            uid: meta.uid,
+            gid: meta.gid
+        };
+        if (meta.type === 'file')
+            entry.source = external_node_path_.join(root, p);
+        if (meta.type === 'symlink')
+            entry.linkname = meta.linkname;
+        if (meta.type === 'hardlink')
+            entry.linkname = meta.linkname?.replace(/^\/+/, '');
+        if (meta.xattrs && meta.xattrs.size > 0)
+            entry.xattrs = meta.xattrs;
+        entries.push(entry);
+    }
+    return entries;
+}
+/**
+ * The entries of a host folder placed at `dest` (the folder itself becomes `dest`), or of a
+ * single file placed as `dest`. The host's owners are never used; modes are normalised the way
+ * git stores them: directories 0755, files 0755 when any exec bit is set and 0644 otherwise;
+ * a single file is always 0755 (it is the app to run, and artifact downloads lose exec bits).
+ * So the image does not depend on the runner's umask, and a non-root user can read and run the
+ * app. Symlinks are kept as symlinks with their target text as written: they are never followed
+ * while scanning, so none can reach outside `dir`, and inside a container even `../..` stops at
+ * the image root. Sockets, FIFOs and devices are refused.
+ */
+async function scanDirectory(dir, dest, options = {}) {
+    const owner = { uid: options.uid ?? 0, gid: options.gid ?? 0 };
+    const base = dest.replace(/^\/+/, '').replace(/\/+$/, '');
+    // The path the user named is followed: `app: ./current` may well be a symlink to a build.
+    const top = await promises_.stat(dir);
+    if (top.isFile()) {
+        if (base === '') {
+            throw new ImageSpecError(`'${dir}' is a file; give the path it takes in the image`);
+        }
+        // The writer never follows a symlink, so hand it the file the user's path leads to. A
+        // single file is the program to run: executable even when a download dropped its exec bit.
+        return [fileEntry(base, await promises_.realpath(dir), top.mode | 0o111, owner)];
+    }
+    if (!top.isDirectory()) {
+        throw new UnsupportedFileError(`'${dir}' is neither a file nor a folder; give either`);
+    }
+    const entries = [];
+    if (base !== '')
+        entries.push({ path: base, type: 'directory', mode: 0o755, ...owner });
+    await scanInto(dir, base, owner, entries);
+    return entries;
+}
+async function scanInto(dir, base, owner, entries) {
+    const names = (await folderNames(dir)).sort(compareBytes);
+    for (const name of names) {
+        const hostPath = external_node_path_.join(dir, name);
+        const imagePath = base === '' ? name : `${base}/${name}`;
+        const stat = await promises_.lstat(hostPath);
+        if (stat.isDirectory()) {
+            entries.push({ path: imagePath, type: 'directory', mode: 0o755, ...owner });
+            await scanInto(hostPath, imagePath, owner, entries);
+        }
+        else if (stat.isFile()) {
+            entries.push(fileEntry(imagePath, hostPath, stat.mode, owner));
+        }
+        else if (stat.isSymbolicLink()) {
+            const linkname = await promises_.readlink(hostPath);
+            entries.push({ path: imagePath, type: 'symlink', mode: 0o777, linkname, ...owner });
+        }
+        else {
+            throw new UnsupportedFileError(`'${hostPath}' is a socket, FIFO or device; an app folder can hold files, folders and symlinks only`);
+        }
+    }
+}
+/**
+ * The names in a folder of the user's, refusing one that is not UTF-8: Node would hand back a
+ * name with U+FFFD in place of its bytes, which names no file (it failed later as ENOENT).
+ */
+async function folderNames(dir) {
+    const names = [];
+    for (const raw of await promises_.readdir(dir, { encoding: 'buffer' })) {
+        const name = raw.toString('utf8');
+        if (!Buffer.from(name, 'utf8').equals(raw)) {
+            throw new UnsupportedFileError(`'${external_node_path_.join(dir, raw.toString('latin1'))}' has a name that is not UTF-8, which an ` +
+                'image cannot name portably; rename it');
+        }
+        names.push(name);
+    }
+    return names;
+}
+function fileEntry(imagePath, hostPath, hostMode, owner) {
+    const mode = (hostMode & 0o111) !== 0 ? 0o755 : 0o644;
+    return { path: imagePath, type: 'file', mode, source: hostPath, ...owner };
+}
+
+;// CONCATENATED MODULE: ./src/assemble/app.ts
+/**
+ * Checks that the user's app can run in a musl image of the target arch, before any download:
+ * an ELF for another machine, or one that asks for glibc's loader, would only fail at `docker run`.
+ */
+
+
+
+
+
+
+/** Throws AppError when one ELF file cannot run on `arch` with musl. */
+function checkElf(elf, arch, label, options = {}) {
+    if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass) {
+        throw new errors/* AppError */.uV(`${label} is built for another machine (ELF machine ${elf.machine}, ${elf.elfClass * 32}-bit), ` +
+            `not for ${arch.apk}. Build the app for ${arch.apk}, or set \`arch\` to the app's architecture.`);
+    }
+    if (elf.interpreter === undefined)
+        return;
+    const musl = `/lib/${arch.muslLoader}`;
+    if (elf.interpreter === musl) {
+        if (options.musl === false) {
+            throw new errors/* AppError */.uV(`${label} is linked against musl dynamically (its ELF interpreter is ${musl}), but ` +
+                '`!musl` in `packages` leaves musl out of the image, so it could not start. Drop ' +
+                '`!musl`, or build the app statically (Go: CGO_ENABLED=0; Rust: target ' +
+                `${rustTarget(arch)} with -C target-feature=+crt-static; C: -static).`);
+        }
+        return;
+    }
+    const glibc = /ld-linux|ld64\.so|ld\.so/.test(elf.interpreter);
+    if (glibc) {
+        throw new errors/* AppError */.uV(glibcMessage(`${label} is linked against glibc (its ELF interpreter is ${elf.interpreter}), but`, arch));
+    }
+    throw new errors/* AppError */.uV(`${label} is dynamically linked (its ELF interpreter is ${elf.interpreter}), but the image ` +
+        `has musl (/lib/${arch.muslLoader}) and no glibc. ${buildAdvice(arch)}`);
+}
+/**
+ * The message for an app built against glibc: `what` says how we know (`app '…' is linked
+ * against glibc (its ELF interpreter is …), but`), the rest says what to do.
+ */
+function glibcMessage(what, arch) {
+    return `${what} the image has musl (/lib/${arch.muslLoader}) and no glibc. ${buildAdvice(arch)}`;
+}
+function buildAdvice(arch) {
+    return (`Build it for musl (musl-gcc, Alpine's toolchain, Rust target ${rustTarget(arch)}) or ` +
+        'statically (Go: CGO_ENABLED=0; Rust: target *-unknown-linux-musl; C: -static).');
+}
+function rustTarget(arch) {
+    const cpu = { x86_64: 'x86_64', aarch64: 'aarch64', x86: 'i686' };
+    return `${cpu[arch.apk] ?? arch.apk}-unknown-linux-musl`;
+}
+/**
+ * Checks the app file, or every ELF file in the app folder. Throws AppError for a missing app,
+ * a foreign arch, a glibc loader, or musl's loader when the image leaves musl out.
+ */
+async function checkApp(source, arch, options = {}) {
+    const stat = await promises_.stat(source).catch(() => undefined);
+    if (!stat) {
+        throw new errors/* AppError */.uV(`app '${source}' does not exist. Build the app in an earlier step and give its path ` +
+            `(relative to the workspace) in \`app\`.`);
+    }
+    if (stat.isFile()) {
+        const elf = readElfFile(source);
+        if (elf)
+            checkElf(elf, arch, `app '${source}'`, options);
+        return 'file';
+    }
+    if (!stat.isDirectory()) {
+        throw new errors/* AppError */.uV(`app '${source}' is neither a file nor a folder.`);
+    }
+    for (const file of await listFiles(source)) {
+        const elf = readElfFile(file);
+        if (elf) {
+            checkElf(elf, arch, `'${external_node_path_.relative(source, file)}' in app folder '${source}'`, options);
+        }
+    }
+    return 'folder';
+}
+async function listFiles(dir) {
+    const out = [];
+    let names;
+    try {
+        names = await folderNames(dir);
+    }
+    catch (error) {
+        if (error instanceof UnsupportedFileError)
+            throw new errors/* AppError */.uV(`app: ${error.message}`);
+        throw error;
+    }
+    for (const name of names) {
+        const full = external_node_path_.join(dir, name);
+        const stat = await promises_.lstat(full);
+        if (stat.isDirectory())
+            out.push(...(await listFiles(full)));
+        else if (stat.isFile())
+            out.push(full);
+    }
+    return out.sort();
+}
+
+;// CONCATENATED MODULE: ./src/assemble/needs.ts
+/**
+ * The app's needs become the world. Every ELF file of the app names its libraries (DT_NEEDED);
+ * those the app carries itself (beside it, or through a RUNPATH such as `$ORIGIN/../lib`) are
+ * met, musl's own names are met by musl, and every other one becomes `so:NAME`, the name
+ * Alpine's packages provide (`p:so:libz.so.1=1.3.1`). A script's `#!` interpreter becomes the
+ * package that provides its path (`/bin/sh` → busybox-binsh, `p:/bin/sh`) or `cmd:NAME`
+ * (`/usr/bin/env python3` → `cmd:python3`).
+ *
+ * Needs the world as given already meets add nothing; a need no repository meets fails the
+ * build before anything is downloaded, naming the library and the file.
+ */
+
+
+
+
+
+
+
+/** Reads the ELF facts and `#!` lines of the app's layer entries. */
+function readAppFiles(entries) {
+    const files = [];
+    for (const entry of entries) {
+        if (entry.type !== 'file' || entry.source === undefined)
+            continue;
+        const file = { path: `/${entry.path}`, source: entry.source, mode: entry.mode };
+        file.elf = readElfFile(entry.source);
+        // Only a file the kernel would run is a script: `#!` in a data file means nothing.
+        if (!file.elf && (entry.mode & 0o111) !== 0)
+            file.shebang = readShebang(entry.source);
+        files.push(file);
+    }
+    return files;
+}
+/** `zlib: so:libz.so.1, needed by /usr/bin/server` */
+function describeAdded(added) {
+    return `${added.package}: ${added.need}, needed by ${added.neededBy.join(', ')}`;
+}
+function addNeed(needs, kind, name, by) {
+    const need = needs.get(name) ?? { kind, name, neededBy: [] };
+    if (!need.neededBy.includes(by))
+        need.neededBy.push(by);
+    needs.set(name, need);
+}
+/**
+ * What the app needs that it does not carry. `view` holds the app's files only (at their image
+ * paths); `label` names an app file in messages. Throws AppError for a file that needs glibc.
+ */
+function appNeeds(files, view, arch, label) {
+    const needs = new Map();
+    const systemPath = systemLibraryPath(view, arch, (f) => external_node_fs_.readFileSync(f, 'latin1'));
+    for (const file of files) {
+        if (file.elf)
+            elfNeeds(file, file.elf, view, arch, systemPath, label, needs);
+        else if (file.shebang)
+            scriptNeeds(file, file.shebang, view, needs);
+    }
+    return [...needs.values()];
+}
+function elfNeeds(file, elf, view, arch, systemPath, label, needs) {
+    // checkApp has refused foreign machines and foreign loaders; a static file needs nothing.
+    if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass)
+        return;
+    for (const name of elf.needed) {
+        if (isGlibcLibrary(name)) {
+            throw new errors/* AppError */.uV(glibcMessage(`${label(file)} is linked against glibc (it needs ${name}), but`, arch));
+        }
+        const located = locateLibrary(view, { path: file.path, elf }, name, {
+            systemPath,
+            muslLoader: true
+        });
+        if (located.found === undefined)
+            addNeed(needs, 'library', `so:${name}`, file.path);
+    }
+}
+function scriptNeeds(file, shebang, view, needs) {
+    if (shebang.crlf)
+        return;
+    const interpreter = shebang.interpreter;
+    // An interpreter the app carries (`#!/app/bin/python`) is the app's own business.
+    if (view.isFile(interpreter))
+        return;
+    addNeed(needs, 'interpreter', interpreter, file.path);
+    if (external_node_path_.posix.basename(interpreter) !== 'env')
+        return;
+    // A line that cannot run needs nothing a package gives: the link check reports it.
+    const command = envTarget(shebang.argument ?? '').command;
+    if (command === undefined)
+        return;
+    if (command.includes('/')) {
+        if (!view.isFile(command))
+            addNeed(needs, 'interpreter', command, file.path);
+    }
+    else {
+        addNeed(needs, 'command', `cmd:${command}`, file.path);
+    }
+}
+/**
+ * The command `env` runs for a `#!/usr/bin/env ARGUMENT` line, or why it runs none. Linux passes
+ * ARGUMENT as one argument, so `python3 -u` is one command name to env, which finds no such
+ * file (busybox's env and GNU's alike); GNU env's `-S` splits it again.
+ */
+function envTarget(argument) {
+    if (!/[ \t]/.test(argument) || argument.startsWith('-S')) {
+        const words = argument.replace(/^-S[ \t]*/, '').split(/[ \t]+/);
+        return { command: words.find((w) => w !== '' && !w.startsWith('-') && !w.includes('=')) };
+    }
+    return {
+        problem: `env is given '${argument}' as one argument (Linux passes the rest of a #! line whole), ` +
+            "so it looks for a command of that name; name the interpreter's path (#!/usr/bin/python3 " +
+            "-u), or use GNU env's -S (busybox's env has none)"
+    };
+}
+/** Whether a resolved package meets `name`: it is its name, or in its `p:` list. */
+function meets(pkg, name) {
+    return pkg.name === name || pkg.provides.some((p) => p.name === name);
+}
+/** Packages of untagged repositories that provide `name` (a tagged one needs `name@tag`). */
+function untaggedProviders(repos, name) {
+    return (0,apk_engine/* providersOf */.Ou)(repos, name).filter((p) => repos.repositories[p.repository]?.tag === undefined);
+}
+/**
+ * The world tokens that meet `needs` the resolved world (`resolved`) leaves unmet. Throws
+ * AppError naming every need no repository meets, before anything is downloaded.
+ */
+function worldAdditions(needs, resolved, repos) {
+    const met = (name) => resolved.some((p) => meets(p, name));
+    const choices = [];
+    const unmet = [];
+    for (const need of needs) {
+        if (met(need.name))
+            continue;
+        if (need.kind === 'interpreter') {
+            // A path is provided by a package's `p:` entry (busybox-binsh: `p:/bin/sh`); pick the one
+            // apk prefers (highest provider_priority, then repository order).
+            const byPath = untaggedProviders(repos, need.name);
+            if (byPath.length > 0) {
+                const best = [...byPath].sort((a, b) => b.providerPriority - a.providerPriority)[0];
+                choices.push({ need, token: best.name });
+                continue;
+            }
+            const command = `cmd:${external_node_path_.posix.basename(need.name)}`;
+            if (met(command))
+                continue;
+            if (untaggedProviders(repos, command).length > 0) {
+                choices.push({ need, token: command });
+                continue;
+            }
+        }
+        else if (untaggedProviders(repos, need.name).length > 0) {
+            choices.push({ need, token: need.name });
+            continue;
+        }
+        unmet.push(unmetMessage(need, repos));
+    }
+    if (unmet.length > 0) {
+        throw new errors/* AppError */.uV(`${unmet.join('; ')}. Put what is missing in the app folder (a library beside the ` +
+            "program, or in a folder its RUNPATH names, e.g. -Wl,-rpath,'$ORIGIN/../lib'), link it " +
+            'statically, add the repository that has it to `repositories`, or set `elf-needs: false`.');
+    }
+    return choices;
+}
+function unmetMessage(need, repos) {
+    const by = need.neededBy.join(', ');
+    const tagged = (0,apk_engine/* providersOf */.Ou)(repos, need.name)
+        .map((p) => `${p.name}@${repos.repositories[p.repository]?.tag}`)
+        .filter((name) => !name.endsWith('@undefined'));
+    const onlyTagged = tagged.length > 0 ? ` (only ${tagged.join(', ')} has it: add that to \`packages\`)` : '';
+    if (need.kind === 'library') {
+        const library = need.name.slice('so:'.length);
+        return `the app file ${by} needs the library ${library}, which no package of the repositories provides (no ${need.name})${onlyTagged}`;
+    }
+    if (need.kind === 'command') {
+        return `the app script ${by} runs ${need.name.slice('cmd:'.length)}, which no package of the repositories provides (no ${need.name})${onlyTagged}`;
+    }
+    const command = `cmd:${external_node_path_.posix.basename(need.name)}`;
+    return `the app script ${by} needs the interpreter ${need.name}, which no package of the repositories provides (neither ${need.name} nor ${command})${onlyTagged}`;
+}
+/** What each added token brought in: the package of the resolution that meets it. */
+function addedNeeds(choices, resolved) {
+    return choices.map(({ need, token }) => {
+        const pkg = resolved.find((p) => meets(p, token));
+        return {
+            package: pkg?.name ?? token,
+            need: need.name,
+            neededBy: need.neededBy,
+            token
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/assemble/link-check.ts
+/**
+ * The link check: after install, every ELF program and library of the image (the packages' and
+ * the app's) has its interpreter and each DT_NEEDED library where musl's loader looks, and every
+ * script of the app its `#!` interpreter. What would fail at `docker run` with "Error loading
+ * shared library" fails the build instead, naming the file, the library and the package that
+ * would provide it.
+ *
+ * Fast by construction: the file list is the layers' entries (no walk of the disk), and of each
+ * file only the ELF header, program headers and dynamic strings are read.
+ */
+
+
+
+
+
+
+const LINK_CHECK_MODES = ['error', 'warn', 'off'];
+/** The PATH a script's `env` searches (the image's default PATH). */
+const COMMAND_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+/** Every missing interpreter, library and command of the image made of `layers`. */
+function checkLinks(layers, arch) {
+    const view = new ImageView(layers.map((l) => l.entries));
+    const systemPath = systemLibraryPath(view, arch, (f) => readStart(f, MAX_PATH_FILE_BYTES));
+    const muslLoader = view.isFile(`/lib/${arch.muslLoader}`);
+    const problems = [];
+    let elfFiles = 0;
+    for (const layer of layers) {
+        for (const entry of layer.entries) {
+            const p = `/${entry.path}`;
+            // A file a later layer replaced is not in the image.
+            if (entry.type !== 'file' || entry.source === undefined || view.entry(p) !== entry)
+                continue;
+            const owner = layer.owner(entry.path);
+            const elf = readElfFile(entry.source);
+            if (elf) {
+                // Firmware and other machines' binaries are never loaded here.
+                if (elf.machine !== arch.elfMachine || elf.elfClass !== arch.elfClass)
+                    continue;
+                elfFiles++;
+                if (elf.interpreterProblem !== undefined) {
+                    problems.push({
+                        file: p,
+                        owner,
+                        kind: 'unrunnable',
+                        name: elf.interpreter ?? '',
+                        searched: [],
+                        detail: elf.interpreterProblem
+                    });
+                }
+                else if (elf.interpreter !== undefined && !view.isFile(elf.interpreter)) {
+                    problems.push({
+                        file: p,
+                        owner,
+                        kind: 'interpreter',
+                        name: elf.interpreter,
+                        searched: []
+                    });
+                }
+                for (const name of elf.needed) {
+                    const located = locateLibrary(view, { path: p, elf }, name, { systemPath, muslLoader });
+                    if (located.found === undefined) {
+                        problems.push({ file: p, owner, kind: 'library', name, searched: located.searched });
+                    }
+                }
+            }
+            else if (layer.app && (entry.mode & 0o111) !== 0) {
+                problems.push(...scriptProblems(view, p, owner, entry.source));
+            }
+        }
+    }
+    return { problems, elfFiles };
+}
+/** The first `max` bytes of a file, as latin1 text. */
+function readStart(file, max) {
+    const fd = external_node_fs_.openSync(file, 'r');
+    try {
+        const bytes = Buffer.alloc(max);
+        return bytes.toString('latin1', 0, external_node_fs_.readSync(fd, bytes, 0, max, 0));
+    }
+    finally {
+        external_node_fs_.closeSync(fd);
+    }
+}
+function scriptProblems(view, file, owner, source) {
+    const shebang = readShebang(source);
+    if (!shebang)
+        return [];
+    const unrunnable = (name, detail) => [
+        { file, owner, kind: 'unrunnable', name, searched: [], detail }
+    ];
+    if (shebang.crlf) {
+        return unrunnable(shebang.interpreter, `its #! line ends in a carriage return (CRLF line endings), which Linux takes as part of ` +
+            `'${shebang.argument ?? shebang.interpreter}'; save it with LF line endings`);
+    }
+    if (!view.isFile(shebang.interpreter)) {
+        return [{ file, owner, kind: 'interpreter', name: shebang.interpreter, searched: [] }];
+    }
+    if (external_node_path_.posix.basename(shebang.interpreter) !== 'env')
+        return [];
+    const target = envTarget(shebang.argument ?? '');
+    if (target.problem !== undefined)
+        return unrunnable(shebang.interpreter, target.problem);
+    const command = target.command;
+    if (command === undefined)
+        return [];
+    const found = command.includes('/')
+        ? view.isFile(command)
+        : COMMAND_PATH.some((dir) => view.isFile(`${dir}/${command}`));
+    return found ? [] : [{ file, owner, kind: 'command', name: command, searched: COMMAND_PATH }];
+}
+/** The name a package provides for what a problem misses (`so:libz.so.1`, `/bin/sh`…), best first. */
+function providedNames(problem, arch) {
+    if (problem.kind === 'unrunnable')
+        return [];
+    if (problem.kind === 'library')
+        return [`so:${problem.name}`];
+    if (problem.kind === 'command')
+        return [`cmd:${problem.name}`];
+    // musl's loader is in no `p:` list; the package that provides its libc name ships it.
+    if (problem.name === `/lib/${arch.muslLoader}`)
+        return [`so:libc.musl-${ldsoArch(arch)}.so.1`];
+    return [problem.name, `cmd:${external_node_path_.posix.basename(problem.name)}`];
+}
+/**
+ * One line per missing thing: `/usr/bin/server (app) needs libz.so.1, not found in /lib,
+ * /usr/local/lib, /usr/lib; add zlib to `packages` (so:libz.so.1)`. Without `providers` (the
+ * repositories could not be read again), the line asks for a package providing the name.
+ */
+function describeProblems(problems, arch, providers) {
+    return problems.map((problem) => {
+        if (problem.kind === 'unrunnable') {
+            return `${problem.file} (${problem.owner}) cannot start: ${problem.detail ?? 'Linux refuses it'}`;
+        }
+        const what = problem.kind === 'library'
+            ? `needs ${problem.name}, not found in ${problem.searched.join(', ') || 'any folder'}`
+            : problem.kind === 'command'
+                ? `runs ${problem.name} through env, not found in ${problem.searched.join(', ')}`
+                : `needs the interpreter ${problem.name}, which is not in the image`;
+        const names = providedNames(problem, arch);
+        let offer = providers === undefined
+            ? `add a package that provides ${names.join(' or ')} to \`packages\` (apk takes the name itself too)`
+            : `no package of the repositories provides ${names.join(' or ')}`;
+        for (const name of names) {
+            const packages = providers?.(name) ?? [];
+            if (packages.length > 0) {
+                offer = `add ${packages.join(' or ')} to \`packages\` (${name})`;
+                break;
+            }
+        }
+        if (problem.kind === 'library' && isMuslReserved(problem.name)) {
+            offer = `it is musl's own library: keep musl in the image (drop \`!musl\`)`;
+        }
+        return `${problem.file} (${problem.owner}) ${what}; ${offer}`;
+    });
+}
+/** The build stops: a program of the image could not start. */
+class LinkCheckError extends errors/* BuildError */.zS {
+}
+/** At most this many lines in an error or warning; the rest is counted. */
+const MAX_LINES = 20;
+function linkCheckMessage(arch, lines) {
+    const shown = lines.slice(0, MAX_LINES);
+    const more = lines.length > shown.length ? `\n… and ${lines.length - shown.length} more` : '';
+    return (`${arch}: link check: ${lines.length} missing; these files of the image would fail to start ` +
+        `or load (Error loading shared library):\n${shown.join('\n')}${more}\n` +
+        'Add the packages named, or put the library in the app folder; `link-check: warn` builds ' +
+        'anyway, `link-check: off` skips this check.');
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(598);
 ;// CONCATENATED MODULE: ./src/oci/documents.ts
 /**
  * The JSON documents of an image: config, manifest, image index, the layout's index.json and
@@ -1667,6 +1875,56 @@ function licenseId(token) {
     const known = SPDX_IDS.get(token.slice(0, token.length - plus.length).toLowerCase());
     return known && known + plus;
 }
+/**
+ * A package's `U:` as a web address both schemas take (an IRI), normalised, or undefined: a
+ * field that looks like one but does not parse (`http://[x`) failed CycloneDX's schema.
+ */
+function webUrl(field) {
+    if (!/^https?:\/\/\S+$/.test(field))
+        return undefined;
+    try {
+        return new URL(field).href;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The `LicenseRef-`s of one document: each license text that is not an SPDX expression gets one
+ * of its own (`GPL2+` and `GPL2` both make `LicenseRef-GPL2`: the second becomes
+ * `LicenseRef-GPL2-2`), and a field that names a `LicenseRef-` itself gets it defined, with the
+ * field as its text (SPDX refuses one that is used and not defined).
+ */
+class LicenseRefs {
+    idOfText = new Map();
+    textOfId = new Map();
+    /** The package's license as an expression of this document, defining what it uses. */
+    expressionOf(field) {
+        const license = licenseOf(field);
+        if (license.ref)
+            return this.define(license.ref);
+        for (const token of license.expression?.match(/LicenseRef-[A-Za-z0-9.-]+/g) ?? []) {
+            if (!this.textOfId.has(token))
+                this.textOfId.set(token, field.trim());
+        }
+        return license.expression;
+    }
+    define(ref) {
+        const known = this.idOfText.get(ref.text);
+        if (known !== undefined)
+            return known;
+        let id = ref.id;
+        for (let n = 2; this.textOfId.has(id); n++)
+            id = `${ref.id}-${n}`;
+        this.idOfText.set(ref.text, id);
+        this.textOfId.set(id, ref.text);
+        return id;
+    }
+    /** Every `LicenseRef-` the document uses, with its text. */
+    all() {
+        return [...this.textOfId].map(([id, text]) => ({ id, text }));
+    }
+}
 /** `Name <email>` → its parts; a field without `<…>` is all name. */
 function personOf(field) {
     const text = (field ?? '').trim();
@@ -1781,6 +2039,8 @@ function cyclonedxDocument(input) {
     bom.serialNumber = `urn:uuid:${nameBasedUuid(contentHash(documentBytes(bom)))}`;
     return documentBytes(bom);
 }
+/** CycloneDX 1.6's longest component version. */
+const MAX_VERSION = 1024;
 function apkComponent(pkg, purl) {
     const license = licenseOf(pkg.license);
     const maintainer = personOf(pkg.maintainer);
@@ -1794,15 +2054,14 @@ function apkComponent(pkg, purl) {
         'bom-ref': purl,
         supplier: contact && { name: contact.name, contact: [contact] },
         name: pkg.name,
-        version: pkg.version,
+        // The schema holds 1,024 characters; a longer (valid) apk version stays in the purl.
+        version: pkg.version.length <= MAX_VERSION ? pkg.version : undefined,
         description: pkg.description || undefined,
         // apk's identity of the package: the SHA-1 of its control section (`C:` in the db).
         hashes: sha1 ? [{ alg: 'SHA-1', content: sha1 }] : undefined,
         licenses: license.expression ? [{ expression: license.expression }] : undefined,
         purl,
-        externalReferences: /^https?:\/\/\S+$/.test(pkg.url)
-            ? [{ type: 'website', url: pkg.url }]
-            : undefined,
+        externalReferences: webUrl(pkg.url) && [{ type: 'website', url: webUrl(pkg.url) }],
         properties: properties([
             { name: 'witchery:apk:arch', value: pkg.arch ?? '' },
             { name: 'witchery:apk:origin', value: pkg.origin ?? '' },
@@ -1861,7 +2120,7 @@ const APP_ID = 'SPDXRef-Application';
 function spdxDocument(input) {
     const name = imageName(input.image);
     const ids = packageIds(input.packages);
-    const licenseRefs = new Map();
+    const licenseRefs = new LicenseRefs();
     const packages = [imagePackage(input)];
     for (const pkg of input.packages) {
         packages.push(apkPackage(pkg, ids.get(pkg.name), input, licenseRefs));
@@ -1896,8 +2155,9 @@ function spdxDocument(input) {
         },
         packages,
         files: files.length > 0 ? files : undefined,
-        hasExtractedLicensingInfos: licenseRefs.size > 0
-            ? [...licenseRefs.values()]
+        hasExtractedLicensingInfos: licenseRefs.all().length > 0
+            ? licenseRefs
+                .all()
                 .sort((a, b) => compare(a.id, b.id))
                 .map((ref) => ({ licenseId: ref.id, extractedText: ref.text, name: ref.text }))
             : undefined,
@@ -1948,9 +2208,7 @@ function imagePackage(input) {
     };
 }
 function apkPackage(pkg, id, input, licenseRefs) {
-    const license = licenseOf(pkg.license);
-    if (license.ref)
-        licenseRefs.set(license.ref.id, license.ref);
+    const license = licenseRefs.expressionOf(pkg.license);
     const maintainer = personOf(pkg.maintainer);
     const sha1 = checksumHex(pkg.checksum);
     return {
@@ -1962,10 +2220,10 @@ function apkPackage(pkg, id, input, licenseRefs) {
         filesAnalyzed: false,
         // apk's identity of the package: the SHA-1 of its control section (`C:` in the db).
         checksums: sha1 ? [{ algorithm: 'SHA1', checksumValue: sha1 }] : undefined,
-        homepage: /^https?:\/\/\S+$/.test(pkg.url) ? pkg.url : undefined,
+        homepage: webUrl(pkg.url),
         sourceInfo: pkg.origin ? `built from the Alpine origin package ${pkg.origin}` : undefined,
         licenseConcluded: NOASSERTION,
-        licenseDeclared: license.expression ?? NOASSERTION,
+        licenseDeclared: license ?? NOASSERTION,
         copyrightText: NOASSERTION,
         description: pkg.description || undefined,
         externalRefs: [
@@ -2147,9 +2405,11 @@ function getInput(env, name) {
 function readInputs(env = process.env, context = {}) {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const input = (name) => getInput(env, name);
+    // Inputs that hold one path: a line break in one is a mistake, never part of a path.
+    const onePath = (name) => oneLine(name, input(name));
     const packages = parsePackages(input('packages'));
     const arches = parseArches(input('arch'), context.hostArch ?? (0,src_arch/* hostArch */.LY)());
-    const app = parseApp(input('app'), input('app-dest'), workspace, arches[0]);
+    const app = parseApp(onePath('app'), onePath('app-dest'), workspace, arches[0]);
     const sourceDateEpoch = parseEpoch(input('source-date-epoch'), env, context);
     const keys = parseKeys(input('keys'), workspace);
     const cache = parseBoolean('cache', input('cache'));
@@ -2164,12 +2424,12 @@ function readInputs(env = process.env, context = {}) {
         keyDirs: keys.dirs,
         fetchAlpineKeys: parseBoolean('fetch-alpine-keys', input('fetch-alpine-keys')),
         allowUntrusted: parseBoolean('allow-untrusted', input('allow-untrusted')),
-        image: parseImage(env, input, app, sourceDateEpoch),
+        image: parseImage(env, input, onePath('workdir'), app, sourceDateEpoch),
         tags: parseTags(input('tags'), env.GITHUB_REPOSITORY),
-        output: parseOutput(input('output'), workspace),
+        output: parseOutput(onePath('output'), workspace),
         sourceDateEpoch,
         cacheDir: cache ? external_node_path_.join(env.RUNNER_TEMP || external_node_os_.tmpdir(), 'witchery-cache') : undefined,
-        lock: parseLockInput(input('lock'), input('lock-update'), workspace),
+        lock: parseLockInput(onePath('lock'), input('lock-update'), workspace),
         layers: parseLayers(input('layers')),
         alpineKeysUrl: (env[variables/* ALPINE_KEYS_URL_VARIABLE */.E] ?? '').trim() || undefined,
         scripts: parseScripts(input('scripts')),
@@ -2187,7 +2447,7 @@ function parseLockInput(file, update, workspace) {
         return undefined;
     }
     const resolved = external_node_path_.resolve(workspace, file);
-    if (file.endsWith('/') || external_node_fs_.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
+    if (file.endsWith('/') || statPath('lock', file, resolved)?.isDirectory()) {
         throw new errors/* InputError */.dz('lock', `'${file}' is a folder; give the lock file's path, e.g. witchery.lock.json`);
     }
     return { path: resolved, update: updating };
@@ -2214,6 +2474,12 @@ function inputSecrets(env) {
     credentials.push(...repositoryCredentials(repositories));
     const proxies = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].map((n) => env[n] ?? '');
     credentials.push(...repositoryCredentials(proxies.filter((p) => p.includes('://'))));
+    for (const proxy of proxies) {
+        // Userinfo that is not one (an unencoded `/` in the password): masked whole, to the last @.
+        const userinfo = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/(\S*)@/.exec(proxy.trim())?.[1];
+        if (userinfo !== undefined && userinfo.includes('/'))
+            secrets.add(userinfo);
+    }
     for (const text of authTexts(env)) {
         for (const { line } of splitLines(text)) {
             const given = /\s/.test(line) ? line.replace(/^\S+\s+/, '') : line;
@@ -2348,11 +2614,14 @@ function parseApp(source, dest, workspace, firstArch) {
     }
     const resolved = external_node_path_.resolve(workspace, source);
     // A missing app is the build's to report (with how to build it); assume a file meanwhile.
-    const stat = external_node_fs_.statSync(resolved.replaceAll('{arch}', firstArch), { throwIfNoEntry: false });
+    const stat = statPath('app', source, resolved.replaceAll('{arch}', firstArch));
     const kind = stat?.isDirectory() ? 'folder' : 'file';
-    const defaultDest = kind === 'folder' ? '/app' : `/usr/bin/${appFileName(resolved)}`;
+    const name = appFileName(resolved);
+    const defaultDest = kind === 'folder' ? '/app' : `/usr/bin/${name}`;
+    // A file's `app-dest` ending in / is the folder it goes in, under its own name (as COPY does).
+    const given = kind === 'file' && dest.endsWith('/') ? `${dest}${name}` : dest;
     return {
-        spec: { source: resolved, dest: absoluteImagePath('app-dest', dest || defaultDest) },
+        spec: { source: resolved, dest: absoluteImagePath('app-dest', given || defaultDest) },
         kind
     };
 }
@@ -2396,7 +2665,7 @@ function parseKeys(text, workspace) {
     const dirs = [];
     for (const { line } of splitLines(text)) {
         const resolved = external_node_path_.resolve(workspace, line);
-        const stat = external_node_fs_.statSync(resolved, { throwIfNoEntry: false });
+        const stat = statPath('keys', line, resolved);
         if (!stat) {
             throw new errors/* InputError */.dz('keys', `'${line}' does not exist; give PEM public key files or folders of them, one per line (relative to the workspace)`);
         }
@@ -2437,10 +2706,9 @@ function parseRepositoryLine(line, index, workspace) {
     }
     return resolved;
 }
-function parseImage(env, input, app, epoch) {
+function parseImage(env, input, workdir, app, epoch) {
     const entrypoint = parseCommand('entrypoint', input('entrypoint'));
     const defaultEntrypoint = app?.kind === 'file' ? [app.spec.dest] : undefined;
-    const workdir = input('workdir');
     return {
         entrypoint: entrypoint === undefined ? defaultEntrypoint : emptyToUndefined(entrypoint),
         cmd: emptyToUndefined(parseCommand('cmd', input('cmd'))),
@@ -2594,24 +2862,53 @@ function defaultImageName(repository) {
 /** The nearest existing ancestor of `target` when it is not a folder (so nothing goes under it). */
 function fileAbove(target) {
     for (let dir = external_node_path_.dirname(target);; dir = external_node_path_.dirname(dir)) {
-        const stat = external_node_fs_.statSync(dir, { throwIfNoEntry: false });
+        // One that cannot be looked at is left to the caller's own look, which names the input.
+        const stat = statOrUndefined(dir);
         if (stat)
             return stat.isDirectory() ? undefined : dir;
         if (external_node_path_.dirname(dir) === dir)
             return undefined;
     }
 }
+function statOrUndefined(file) {
+    try {
+        return external_node_fs_.statSync(file, { throwIfNoEntry: false });
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * What is at a path input's path (`given` as written, `resolved` from the workspace): undefined
+ * when nothing is. A path under a file, or one this job cannot look at, is the input's error.
+ */
+function statPath(input, given, resolved) {
+    const file = fileAbove(resolved);
+    if (file) {
+        throw new errors/* InputError */.dz(input, `'${given}' lies under ${file}, which is a file, not a folder; give a path in a folder`);
+    }
+    try {
+        return external_node_fs_.statSync(resolved, { throwIfNoEntry: false });
+    }
+    catch (error) {
+        throw new errors/* InputError */.dz(input, `cannot look at '${given}': ${error.message}; give a path this job can read`);
+    }
+}
+/** A one-line input's value; a line break or other control character in it is refused. */
+function oneLine(input, value) {
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(value)) {
+        throw new errors/* InputError */.dz(input, `${JSON.stringify(value)} holds a line break or another control character; give one ` +
+            'path, on one line');
+    }
+    return value;
+}
 function parseOutput(text, workspace) {
     if (text.endsWith('/')) {
         throw new errors/* InputError */.dz('output', `'${text}' is a folder; give the tarball's file path, e.g. image.tar`);
     }
     const resolved = external_node_path_.resolve(workspace, text);
-    const file = fileAbove(resolved);
-    if (file) {
-        throw new errors/* InputError */.dz('output', `'${text}' lies under ${file}, which is a file, not a folder; give a path in a folder, ` +
-            'e.g. image.tar');
-    }
-    if (external_node_fs_.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
+    if (statPath('output', text, resolved)?.isDirectory()) {
         throw new errors/* InputError */.dz('output', `'${text}' is an existing folder; give a file path, e.g. image.tar`);
     }
     return resolved;
@@ -2623,104 +2920,6 @@ var files = __webpack_require__(148);
 var temp = __webpack_require__(369);
 // EXTERNAL MODULE: ./src/released-memory.ts + 2 modules
 var released_memory = __webpack_require__(727);
-;// CONCATENATED MODULE: ./src/oci/tree.ts
-/**
- * Layer entries from the two places an image's files come from: the engine's RootTree (owners
- * and modes as the packages declare them, content under the root dir) and a host folder or file
- * (the user's app).
- */
-
-
-
-
-/**
- * One entry per path of the tree, with metadata from the tree only; regular files are read
- * from `root` when the layer is written. The root itself (`''`) is not an entry.
- */
-function treeToLayerEntries(root, tree) {
-    const entries = [];
-    for (const [treePath, meta] of tree) {
-        const p = treePath.replace(/^\/+/, '').replace(/\/+$/, '');
-        if (p === '' || p === '.')
-            continue;
-        const entry = {
-            path: p,
-            type: meta.type,
-            mode: meta.mode & 0o7777,
-            uid: meta.uid,
-            gid: meta.gid
-        };
-        if (meta.type === 'file')
-            entry.source = external_node_path_.join(root, p);
-        if (meta.type === 'symlink')
-            entry.linkname = meta.linkname;
-        if (meta.type === 'hardlink')
-            entry.linkname = meta.linkname?.replace(/^\/+/, '');
-        if (meta.xattrs && meta.xattrs.size > 0)
-            entry.xattrs = meta.xattrs;
-        entries.push(entry);
-    }
-    return entries;
-}
-/**
- * The entries of a host folder placed at `dest` (the folder itself becomes `dest`), or of a
- * single file placed as `dest`. The host's owners are never used; modes are normalised the way
- * git stores them: directories 0755, files 0755 when any exec bit is set and 0644 otherwise;
- * a single file is always 0755 (it is the app to run, and artifact downloads lose exec bits).
- * So the image does not depend on the runner's umask, and a non-root user can read and run the
- * app. Symlinks are kept as symlinks with their target text as written: they are never followed
- * while scanning, so none can reach outside `dir`, and inside a container even `../..` stops at
- * the image root. Sockets, FIFOs and devices are refused.
- */
-async function scanDirectory(dir, dest, options = {}) {
-    const owner = { uid: options.uid ?? 0, gid: options.gid ?? 0 };
-    const base = dest.replace(/^\/+/, '').replace(/\/+$/, '');
-    // The path the user named is followed: `app: ./current` may well be a symlink to a build.
-    const top = await promises_.stat(dir);
-    if (top.isFile()) {
-        if (base === '') {
-            throw new ImageSpecError(`'${dir}' is a file; give the path it takes in the image`);
-        }
-        // The writer never follows a symlink, so hand it the file the user's path leads to. A
-        // single file is the program to run: executable even when a download dropped its exec bit.
-        return [fileEntry(base, await promises_.realpath(dir), top.mode | 0o111, owner)];
-    }
-    if (!top.isDirectory()) {
-        throw new UnsupportedFileError(`'${dir}' is neither a file nor a folder; give either`);
-    }
-    const entries = [];
-    if (base !== '')
-        entries.push({ path: base, type: 'directory', mode: 0o755, ...owner });
-    await scanInto(dir, base, owner, entries);
-    return entries;
-}
-async function scanInto(dir, base, owner, entries) {
-    const names = (await promises_.readdir(dir)).sort(compareBytes);
-    for (const name of names) {
-        const hostPath = external_node_path_.join(dir, name);
-        const imagePath = base === '' ? name : `${base}/${name}`;
-        const stat = await promises_.lstat(hostPath);
-        if (stat.isDirectory()) {
-            entries.push({ path: imagePath, type: 'directory', mode: 0o755, ...owner });
-            await scanInto(hostPath, imagePath, owner, entries);
-        }
-        else if (stat.isFile()) {
-            entries.push(fileEntry(imagePath, hostPath, stat.mode, owner));
-        }
-        else if (stat.isSymbolicLink()) {
-            const linkname = await promises_.readlink(hostPath);
-            entries.push({ path: imagePath, type: 'symlink', mode: 0o777, linkname, ...owner });
-        }
-        else {
-            throw new UnsupportedFileError(`'${hostPath}' is a socket, FIFO or device; an app folder can hold files, folders and symlinks only`);
-        }
-    }
-}
-function fileEntry(imagePath, hostPath, hostMode, owner) {
-    const mode = (hostMode & 0o111) !== 0 ? 0o755 : 0o644;
-    return { path: imagePath, type: 'file', mode, source: hostPath, ...owner };
-}
-
 ;// CONCATENATED MODULE: ./src/oci/archive.ts
 /**
  * The OCI archive file, written front to back in one go: a layer blob streams straight into it
@@ -2815,12 +3014,16 @@ class ArchiveWriter {
     }
 }
 
+// EXTERNAL MODULE: ./src/apk/install/paths.ts
+var paths = __webpack_require__(318);
 ;// CONCATENATED MODULE: ./src/oci/entries.ts
 /**
  * Turns the entries of a layer into the order a tar extractor needs: checked paths, every parent
  * directory present, hardlinks after the file they point at, all sorted bytewise by path so the
  * layer is the same whatever order the caller listed it in.
  */
+
+
 
 
 function normalizeEntries(entries, options = {}) {
@@ -2859,6 +3062,11 @@ function checkEntry(entry) {
     if (entry.mtime !== undefined && (!Number.isSafeInteger(entry.mtime) || entry.mtime < 0)) {
         throw new ImageSpecError(`'${entry.path}' has mtime ${entry.mtime}; give whole seconds since 1970, or none`);
     }
+    for (const name of entry.xattrs?.keys() ?? []) {
+        const reason = (0,paths/* xattrNameProblem */.CN)(name);
+        if (reason)
+            throw new ImageSpecError(`'${entry.path}' has an extended attribute ${reason}`);
+    }
     if (entry.type === 'symlink')
         checkLinkname(entry, 'symlink');
     if (entry.type === 'hardlink') {
@@ -2885,6 +3093,10 @@ function checkPath(p, what) {
         if (part === '' || part === '.') {
             throw new ImageSpecError(`${what} '${p}' has an empty or '.' part; ${fix}`);
         }
+        if (part.startsWith(paths/* WHITEOUT */.Ic)) {
+            throw new ImageSpecError(`${what} '${p}' has a part named ${paths/* WHITEOUT */.Ic}…, which in a layer deletes what lower ` +
+                'layers hold (an OCI whiteout); rename it');
+        }
     }
 }
 function addParents(byPath, options) {
@@ -2906,7 +3118,18 @@ function addParents(byPath, options) {
 }
 function parentEntry(parent, options) {
     const inherited = options.parentDir?.(parent);
-    if (inherited && inherited.type === 'directory') {
+    if (inherited && inherited.type !== 'directory') {
+        // A folder here would replace it once unpacked (bin -> usr/bin becoming a folder of one file).
+        let fix = 'give a path in another folder';
+        if (inherited.type === 'symlink') {
+            const link = inherited.linkname ?? '';
+            const target = link.startsWith('/') ? link : `/${external_node_path_.posix.join(external_node_path_.posix.dirname(parent), link)}`;
+            fix = `give a path under its target, ${external_node_path_.posix.normalize(target)} (for the app: \`app-dest\`)`;
+        }
+        throw new ImageSpecError(`'/${parent}' is a ${inherited.type} in a lower layer, and a folder in this layer would ` +
+            `replace it; ${fix}`);
+    }
+    if (inherited) {
         return {
             path: parent,
             type: 'directory',
@@ -3514,14 +3737,20 @@ function ensureDir(writer, tree, rel, mode, uid = 0, gid = 0) {
 }
 /** Appends each line whose account name is not yet in the file. */
 function appendLines(writer, tree, rel, lines, mode) {
-    const existing = writer.readFile(rel)?.toString('utf8') ?? '';
-    const names = new Set(existing.split('\n').map((l) => l.split(':')[0]));
+    // Bytes, not text: a package's line that is not UTF-8 stays as it was (latin1 maps each byte
+    // to one character, enough to find the names, which are ASCII).
+    const existing = writer.readFile(rel) ?? Buffer.alloc(0);
+    const names = new Set(existing
+        .toString('latin1')
+        .split('\n')
+        .map((l) => l.split(':')[0]));
     const missing = lines.filter((l) => !names.has(l.split(':')[0]));
     if (missing.length === 0)
         return false;
-    const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`;
+    const newline = existing.length === 0 || existing[existing.length - 1] === 0x0a ? '' : '\n';
+    const added = Buffer.from(`${newline}${missing.join('\n')}\n`);
     const onDisk = tree.get(rel)?.mode ?? mode;
-    writer.writeFile(rel, prefix + missing.join('\n') + '\n', { mode: onDisk }, true);
+    writer.writeFile(rel, Buffer.concat([existing, added]), { mode: onDisk }, true);
     if (!tree.has(rel))
         tree.set(rel, { type: 'file', mode, uid: 0, gid: 0 });
     return true;
@@ -3786,8 +4015,10 @@ function parseLock(text, file) {
         if (typeof entry !== 'object' || entry === null || !Array.isArray(entry.packages)) {
             throw bad(`arch ${arch} has no \`packages\` list`);
         }
-        if (entry.alpine !== undefined && typeof entry.alpine !== 'string') {
-            throw bad(`arch ${arch}: \`alpine\` is not a string`);
+        // It becomes /etc/os-release's VERSION_ID: a release number and nothing else.
+        if (entry.alpine !== undefined &&
+            !(typeof entry.alpine === 'string' && RELEASE.test(entry.alpine))) {
+            throw bad(`arch ${arch}: \`alpine\` is not an Alpine release such as 3.22.2`);
         }
         const packages = entry.packages.map((p, i) => {
             const pkg = p;
@@ -3795,6 +4026,15 @@ function parseLock(text, file) {
                 if (typeof pkg?.[field] !== 'string' || pkg[field] === '') {
                     throw bad(`arch ${arch}, package #${i + 1}: \`${field}\` is missing`);
                 }
+            }
+            // They make a package file's path in a local repository: no `/`, no `..`.
+            for (const field of ['name', 'version']) {
+                if (!PACKAGE_WORD.test(pkg[field])) {
+                    throw bad(`arch ${arch}, package #${i + 1}: \`${field}\` is not a package ${field}`);
+                }
+            }
+            if (!/^Q1[A-Za-z0-9+/]{27}=$|^[0-9a-fA-F]{32}$/.test(pkg.checksum)) {
+                throw bad(`arch ${arch}, package #${i + 1}: \`checksum\` is not an apk identity (Q1…=)`);
             }
             return {
                 name: pkg.name,
@@ -3807,6 +4047,10 @@ function parseLock(text, file) {
     }
     return { world: top.packages, arches };
 }
+/** An Alpine release (`3.22.2`), as os-release's VERSION_ID takes it. */
+const RELEASE = /^\d+\.\d+(?:\.\d+)?$/;
+/** A package name or version as a file name holds it: apk's characters, not `.`-only. */
+const PACKAGE_WORD = /^(?!\.+$)[A-Za-z0-9._+~-]+$/;
 function isStringArray(value) {
     return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
@@ -3959,16 +4203,20 @@ function byName(entries) {
 
 
 /** Fails fast, before any download, when the tarball could not be written where asked. */
-async function checkOutput(output) {
-    const probe = external_node_path_.join(external_node_path_.dirname(output), `.${external_node_path_.basename(output)}.probe-${process.pid}`);
+/**
+ * Checks, before any download, that a file can be written where `input` says: the tarball, and
+ * a lock the build will write (one found unwritable after the image would fail a finished build).
+ */
+async function checkWritable(file, what, input) {
+    const probe = external_node_path_.join(external_node_path_.dirname(file), `.${external_node_path_.basename(file)}.probe-${process.pid}`);
     try {
-        await (0,files/* makeDirs */.X2)(external_node_path_.dirname(output));
+        await (0,files/* makeDirs */.X2)(external_node_path_.dirname(file));
         await promises_.writeFile(probe, '', { flag: 'wx' });
         await promises_.rm(probe, { force: true });
     }
     catch (error) {
-        throw new errors/* BuildError */.zS(`cannot write the tarball '${output}': ${error.message}. Give a path in a ` +
-            'writable folder (the workspace or RUNNER_TEMP).', 'output');
+        throw new errors/* BuildError */.zS(`cannot write ${what} '${file}': ${error.message}. Give a path in a ` +
+            'writable folder (the workspace or RUNNER_TEMP).', input);
     }
 }
 /**
@@ -4024,9 +4272,11 @@ async function build(spec, options) {
         if (spec.app)
             await checkApp(appSource(spec.app.source, arch), arch, { musl });
     }
-    await checkOutput(spec.output);
+    await checkWritable(spec.output, 'the tarball', 'output');
     const previous = spec.lock ? await lockBefore(spec.lock, logger) : undefined;
     const locked = spec.lock?.update ? undefined : previous;
+    if (spec.lock && !locked)
+        await checkWritable(spec.lock.path, 'the lock file', 'lock');
     if (locked) {
         logger.info(`installing the packages locked in ${spec.lock?.path}`);
         await options.onLocked?.(arches.map((a) => ({ arch: a.apk, packages: locked.arches[a.apk]?.packages ?? [] })));
@@ -4411,6 +4661,7 @@ function lockMessage(lock) {
 
 
 
+
 /** Inputs that take true/false: on the command line also bare flags, like `install`'s. */
 const BOOLEAN_INPUTS = new Set([
     'allow-untrusted',
@@ -4460,14 +4711,32 @@ function expandBooleanFlags(argv) {
 function parse(argv) {
     return (0,external_node_util_.parseArgs)({ args: expandBooleanFlags(argv), options: flags(), allowPositionals: true });
 }
+/** Inputs that take a list (one item per line in the action): their options may repeat. */
+const LIST_INPUTS = new Set([
+    'packages',
+    'repositories',
+    'repository-auth',
+    'keys',
+    'env',
+    'labels',
+    'annotations',
+    'tags',
+    'arch',
+    'sbom'
+]);
 /** The env map the action would see for these options. */
 function inputsFromArgv(argv) {
     const { values, positionals } = parse(argv);
     const env = {};
     for (const name of Object.keys(INPUTS)) {
         const given = values[name];
-        if (given?.length)
-            env[`INPUT_${name.toUpperCase()}`] = given.join('\n');
+        if (!given?.length)
+            continue;
+        // Joined, two values of a one-value option would read as one (`--output a --output b`).
+        if (given.length > 1 && !LIST_INPUTS.has(name)) {
+            throw new errors/* InputError */.dz(name, `--${name} is given ${given.length} times; give it once`);
+        }
+        env[`INPUT_${name.toUpperCase()}`] = given.join('\n');
     }
     if (positionals.length > 0) {
         env.INPUT_PACKAGES = [env.INPUT_PACKAGES ?? '', ...positionals].join('\n').trim();
@@ -4497,7 +4766,11 @@ async function runBuildCommand(argv, logger) {
         headEpoch = head.seconds ?? 0;
     }
     const spec = readInputs(env, { commitEpoch: () => headEpoch });
-    const cacheDir = values['cache-dir']?.at(-1);
+    const cacheDirs = values['cache-dir'] ?? [];
+    if (cacheDirs.length > 1) {
+        throw new errors/* InputError */.dz('cache', `--cache-dir is given ${cacheDirs.length} times; give it once`);
+    }
+    const cacheDir = cacheDirs[0];
     if (cacheDir)
         spec.cacheDir = cacheDir;
     const result = await build(spec, { logger });

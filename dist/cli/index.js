@@ -2,14 +2,14 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 389:
+/***/ 97:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  xE: () => (/* reexport */ ApkError),
-  hu: () => (/* reexport */ LockedPackageError),
+  xE: () => (/* reexport */ errors/* ApkError */.xE),
+  hu: () => (/* reexport */ errors/* LockedPackageError */.hu),
   Xs: () => (/* reexport */ RepositoryAuth),
   UM: () => (/* reexport */ alpineRepositories),
   MP: () => (/* reexport */ compareNames),
@@ -44,97 +44,8 @@ var released_memory = __nccwpck_require__(727);
 var src_arch = __nccwpck_require__(67);
 // EXTERNAL MODULE: ./src/temp.ts
 var temp = __nccwpck_require__(369);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(916);
-;// CONCATENATED MODULE: ./src/apk/errors.ts
-/**
- * Typed errors of the APK engine. Each message says what was wrong, where, and what to do.
- * `code` is stable and meant for programs; `message` is for people.
- */
-
-class ApkError extends errors/* WitcheryError */.q {
-    constructor(code, message, options) {
-        super(code, message, options);
-    }
-}
-/** Bytes that are not a well-formed gzip/tar/APKINDEX/.PKGINFO. */
-class errors_FormatError extends ApkError {
-    constructor(message, options) {
-        super('FORMAT', message, options);
-    }
-}
-/** An index whose signature is missing, made with an unknown key, or wrong. */
-class IndexSignatureError extends ApkError {
-    constructor(message, options) {
-        super('INDEX_SIGNATURE', message, options);
-    }
-}
-/** A package whose identity, datahash, signature or file checksum does not match. */
-class PackageIntegrityError extends ApkError {
-    constructor(message, options) {
-        super('PACKAGE_INTEGRITY', message, options);
-    }
-}
-/** A signing key that could not be obtained, or whose fingerprint is not pinned. */
-class UntrustedKeyError extends ApkError {
-    constructor(message, options) {
-        super('UNTRUSTED_KEY', message, options);
-    }
-}
-/** A download that failed after its retries. */
-class FetchError extends ApkError {
-    url;
-    status;
-    constructor(url, message, options) {
-        super('FETCH', message, options);
-        this.url = url;
-        this.status = options?.status;
-    }
-}
-/** A world that cannot be satisfied; `problems` lists each reason, apk-style. */
-class UnsatisfiableError extends ApkError {
-    problems;
-    constructor(problems) {
-        super('UNSATISFIABLE', `unable to select packages:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-        this.problems = problems;
-    }
-}
-/** A package entry that would land outside the target root. */
-class PathEscapeError extends ApkError {
-    constructor(message) {
-        super('PATH_ESCAPE', message);
-    }
-}
-/** Two packages that ship the same path without `replaces`. */
-class FileConflictError extends ApkError {
-    constructor(message) {
-        super('FILE_CONFLICT', message);
-    }
-}
-/** An entry the engine refuses to install (device nodes, FIFOs). */
-class UnsupportedEntryError extends ApkError {
-    constructor(message) {
-        super('UNSUPPORTED_ENTRY', message);
-    }
-}
-/** An option given to the engine that cannot work (bad arch, bad repository string…). */
-class InvalidArgumentError extends ApkError {
-    constructor(message) {
-        super('INVALID_ARGUMENT', message);
-    }
-}
-/**
- * Locked packages that cannot be installed as locked: gone from the repository and from the
- * cache, or not what the world asks for. `packages` names them (`name-version`).
- */
-class LockedPackageError extends ApkError {
-    packages;
-    constructor(message, packages, options) {
-        super('LOCKED_PACKAGE', message, options);
-        this.packages = packages;
-    }
-}
-
+// EXTERNAL MODULE: ./src/apk/errors.ts
+var errors = __nccwpck_require__(239);
 ;// CONCATENATED MODULE: ./src/apk/types.ts
 /** Bits of a dependency's version operator, as apk-tools defines them. */
 const VersionOp = {
@@ -288,7 +199,7 @@ class VersionReader {
         if (digits.length === 0)
             return 0;
         // apk-tools 2.14 compares these as 64-bit integers; past 15 digits a double would round.
-        return digits.length <= 15 ? Number(digits) : BigInt(digits);
+        return digits.length <= 15 ? Number(digits) : longNumber(digits);
     }
     /** A run of zeros after `.`: every zero that another zero follows counts −1, the rest is a number. */
     readZeroRun() {
@@ -401,6 +312,22 @@ function ranOutFirst(ra, rb) {
     return EQUAL;
 }
 /** Orders two versions as apk-tools 2.14 does: -1 if a < b, 0 if equal, 1 if a > b. */
+/**
+ * Long digit runs as BigInts, made once each: a hostile index repeats one in every comparison,
+ * and making a BigInt of 200,000 digits each time took a minute over 2,000 providers.
+ */
+const longNumbers = new Map();
+const LONG_NUMBERS_KEPT = 4096;
+function longNumber(digits) {
+    let value = longNumbers.get(digits);
+    if (value === undefined) {
+        if (longNumbers.size >= LONG_NUMBERS_KEPT)
+            longNumbers.clear();
+        value = BigInt(digits);
+        longNumbers.set(digits, value);
+    }
+    return value;
+}
 function compareVersions(a, b) {
     const r = compareVersionBits(a, b);
     return r === LESS ? -1 : r === GREATER ? 1 : 0;
@@ -465,17 +392,17 @@ function parseDependency(token, validVersion = isValidVersion) {
         }
         version = token.slice(opEnd);
         if (version === '') {
-            throw new errors_FormatError(`dependency '${token}': operator without a version`);
+            throw new errors/* FormatError */.IF(`dependency '${token}': operator without a version`);
         }
         if (!skipsVersionCheck(op) && !validVersion(version)) {
-            throw new errors_FormatError(`dependency '${token}': '${version}' is not a valid version`);
+            throw new errors/* FormatError */.IF(`dependency '${token}': '${version}' is not a valid version`);
         }
     }
     const at = token.indexOf('@', nameStart);
     const tagged = at >= 0 && at < opStart;
     const name = token.slice(nameStart, tagged ? at : opStart);
     if (name === '')
-        throw new errors_FormatError(`dependency '${token}': missing package name`);
+        throw new errors/* FormatError */.IF(`dependency '${token}': missing package name`);
     // Each shape made whole by one literal: a property added after it is made goes to a separate
     // store, which for the tens of thousands of tokens of an index cost a megabyte and more.
     const dep = version === undefined ? { name, op, conflict } : { name, op, conflict, version };
@@ -496,7 +423,7 @@ function parseDependencies(text) {
             deps.push(parseDependency(token));
         }
         catch (err) {
-            if (err instanceof errors_FormatError)
+            if (err instanceof errors/* FormatError */.IF)
                 break;
             throw err;
         }
@@ -631,27 +558,27 @@ const CHUNK = 128 * 1024;
 function skipZeroTerminated(buf, pos, what, start) {
     const nul = buf.indexOf(0, pos);
     if (nul < 0)
-        throw new errors_FormatError(`gzip member at byte ${start}: unterminated ${what}`);
+        throw new errors/* FormatError */.IF(`gzip member at byte ${start}: unterminated ${what}`);
     return nul + 1;
 }
 /** Returns the offset of the deflate data after the member header at `start`. */
 function parseHeader(buf, start) {
     if (buf[start] !== 0x1f || (start + 1 < buf.length && buf[start + 1] !== 0x8b)) {
-        throw new errors_FormatError(`gzip member at byte ${start}: not gzip data (bad magic)`);
+        throw new errors/* FormatError */.IF(`gzip member at byte ${start}: not gzip data (bad magic)`);
     }
     if (buf.length - start < 10) {
-        throw new errors_FormatError(`gzip member at byte ${start}: truncated header`);
+        throw new errors/* FormatError */.IF(`gzip member at byte ${start}: truncated header`);
     }
     if (buf[start + 2] !== 8) {
-        throw new errors_FormatError(`gzip member at byte ${start}: unknown compression method`);
+        throw new errors/* FormatError */.IF(`gzip member at byte ${start}: unknown compression method`);
     }
     const flags = buf[start + 3];
     if (flags & FRESERVED)
-        throw new errors_FormatError(`gzip member at byte ${start}: reserved flags set`);
+        throw new errors/* FormatError */.IF(`gzip member at byte ${start}: reserved flags set`);
     let pos = start + 10;
     if (flags & FEXTRA) {
         if (pos + 2 > buf.length)
-            throw new errors_FormatError(`gzip member at byte ${start}: truncated header`);
+            throw new errors/* FormatError */.IF(`gzip member at byte ${start}: truncated header`);
         pos += 2 + buf.readUInt16LE(pos);
     }
     if (flags & FNAME)
@@ -660,15 +587,15 @@ function parseHeader(buf, start) {
         pos = skipZeroTerminated(buf, pos, 'comment', start);
     if (flags & FHCRC) {
         if (pos + 2 > buf.length)
-            throw new errors_FormatError(`gzip member at byte ${start}: truncated header`);
+            throw new errors/* FormatError */.IF(`gzip member at byte ${start}: truncated header`);
         const expected = buf.readUInt16LE(pos);
         if (((0,crc32/* crc32 */.Q)(buf.subarray(start, pos)) & 0xffff) !== expected) {
-            throw new errors_FormatError(`gzip member at byte ${start}: header CRC mismatch`);
+            throw new errors/* FormatError */.IF(`gzip member at byte ${start}: header CRC mismatch`);
         }
         pos += 2;
     }
     if (pos > buf.length)
-        throw new errors_FormatError(`gzip member at byte ${start}: truncated header`);
+        throw new errors/* FormatError */.IF(`gzip member at byte ${start}: truncated header`);
     return pos;
 }
 /** Default bound on what one inflate may produce, when the caller names none. */
@@ -677,7 +604,7 @@ const DEFAULT_INFLATE_LIMIT = 64 * 1024 * 1024;
  * A member that inflates to more than the caller allows: a damaged file or a decompression
  * bomb. Nothing beyond the limit is ever held in memory.
  */
-class GzipLimitError extends errors_FormatError {
+class GzipLimitError extends errors/* FormatError */.IF {
     limit;
     constructor(start, limit) {
         super(`gzip member at byte ${start}: inflates to more than ${limit} bytes, more than it may ` +
@@ -687,7 +614,7 @@ class GzipLimitError extends errors_FormatError {
 }
 /** zlib's complaint about a member's deflate data, as a FormatError naming the member. */
 function deflateError(start, error) {
-    return new errors_FormatError(`gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`, { cause: error });
+    return new errors/* FormatError */.IF(`gzip member at byte ${start}: ${error.message || 'corrupt deflate data'}`, { cause: error });
 }
 /**
  * Checks the trailer of the member at `start`, whose deflate data ends at `trailer`, against
@@ -696,13 +623,13 @@ function deflateError(start, error) {
  */
 function checkTrailer(buf, start, trailer, size, crc) {
     if (trailer + TRAILER > buf.length) {
-        throw new errors_FormatError(`gzip member at byte ${start}: truncated (no trailer)`);
+        throw new errors/* FormatError */.IF(`gzip member at byte ${start}: truncated (no trailer)`);
     }
     if (buf.readUInt32LE(trailer + 4) !== size % 0x100000000) {
-        throw new errors_FormatError(`gzip member at byte ${start}: length mismatch (ISIZE)`);
+        throw new errors/* FormatError */.IF(`gzip member at byte ${start}: length mismatch (ISIZE)`);
     }
     if (buf.readUInt32LE(trailer) !== crc()) {
-        throw new errors_FormatError(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`);
+        throw new errors/* FormatError */.IF(`gzip member at byte ${start}: CRC mismatch, the data is corrupt`);
     }
     return trailer + TRAILER;
 }
@@ -764,7 +691,7 @@ function splitGzipMembers(buf, limit = DEFAULT_INFLATE_LIMIT) {
  */
 function readGzipMember(buf, start, limit = DEFAULT_INFLATE_LIMIT) {
     if (start >= buf.length)
-        throw new errors_FormatError(`no gzip member at byte ${start}: end of file`);
+        throw new errors/* FormatError */.IF(`no gzip member at byte ${start}: end of file`);
     return inflateMember(buf, start, parseHeader(buf, start), limit);
 }
 /** zlib's output piece for a member streamed: a few of them in memory at a time. */
@@ -847,7 +774,7 @@ async function streamMember(buf, start, limit, push) {
  */
 async function streamGzipMembers(buf, limit, push, member = () => { }) {
     if (buf.length === 0)
-        throw new errors_FormatError('empty file, expected gzip data');
+        throw new errors/* FormatError */.IF('empty file, expected gzip data');
     let start = 0;
     let offset = 0;
     while (start < buf.length) {
@@ -982,12 +909,14 @@ function parsePkginfo(text) {
         applyLine(info, line.slice(0, split), line.slice(split + 3));
     }
     if (!info.name)
-        throw new errors_FormatError('.PKGINFO has no pkgname line');
+        throw new errors/* FormatError */.IF('.PKGINFO has no pkgname line');
     if (!info.version)
-        throw new errors_FormatError(`.PKGINFO of ${info.name} has no pkgver line`);
+        throw new errors/* FormatError */.IF(`.PKGINFO of ${info.name} has no pkgver line`);
     return info;
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(598);
 ;// CONCATENATED MODULE: ./src/apk/formats/byte-keys.ts
 /**
  * Distinct byte ranges, numbered by content: the index scan's way to see that a dependency token
@@ -997,8 +926,16 @@ function parsePkginfo(text) {
  * table's own bytes, so the ranges may come from one buffer after another (an index read as it
  * is inflated).
  */
+
 /** At most this share of the slots is taken: probes stay short. */
 const MAX_LOAD = 0.75;
+/**
+ * This process's own start for the hash, so which contents share a slot cannot be worked out
+ * beforehand: with the fixed FNV offset, tokens that collide in the low bits are cheap to make,
+ * and a hostile index of them made the scan quadratic (500 KB took 5.5 s). The numbering of keys
+ * does not depend on it (first appearance), so neither does anything read.
+ */
+const SEED = (0,external_node_crypto_.randomBytes)(4).readInt32LE(0);
 class ByteKeys {
     /** Open addressing: key number + 1, or 0 for an empty slot. */
     slots;
@@ -1011,6 +948,8 @@ class ByteKeys {
     count = 0;
     /** Whether the last `key` call met its range for the first time. */
     added = false;
+    /** Slots looked at by every `key` call so far (about one a call when nothing collides). */
+    probes = 0;
     /**
      * @param expected how many distinct contents to make room for
      * @param length how long they are on average
@@ -1035,15 +974,22 @@ class ByteKeys {
      * from 0 in order of first appearance. Sets `added` when this content is new.
      */
     key(bytes, start, end) {
-        // FNV-1a over the bytes.
-        let hash = 0x811c9dc5 | 0;
+        // FNV-1a over the bytes from the seed, then mixed (murmur3's finaliser), so the slot, taken
+        // from the low bits, depends on every bit of the state.
+        let hash = SEED;
         for (let i = start; i < end; i++)
             hash = Math.imul(hash ^ bytes[i], 0x01000193);
+        hash ^= hash >>> 16;
+        hash = Math.imul(hash, 0x85ebca6b);
+        hash ^= hash >>> 13;
+        hash = Math.imul(hash, 0xc2b2ae35);
+        hash ^= hash >>> 16;
         const length = end - start;
         const slots = this.slots;
         const own = this.own;
         let slot = hash & this.mask;
         for (;;) {
+            this.probes++;
             const entry = slots[slot];
             if (entry === 0)
                 break;
@@ -1239,8 +1185,6 @@ class IndexDetailsBuilder {
     }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(598);
 ;// CONCATENATED MODULE: ./src/apk/formats/signature.ts
 /**
  * RSASSA-PKCS1-v1_5 verification of APK signatures, and `.SIGN.<TYPE>.<keyname>` names.
@@ -1402,7 +1346,7 @@ function cString(buf, start, length) {
 function octal(buf, start, length, field, at) {
     const limit = start + length;
     if (buf[start] & 0x80) {
-        throw new errors_FormatError(`tar header at byte ${at}: base-256 ${field} is not supported`);
+        throw new errors/* FormatError */.IF(`tar header at byte ${at}: base-256 ${field} is not supported`);
     }
     let i = start;
     let value = 0;
@@ -1410,7 +1354,7 @@ function octal(buf, start, length, field, at) {
         value = value * 8 + (buf[i++] - 0x30);
     for (; i < limit; i++) {
         if (buf[i] !== 0 && buf[i] !== 0x20) {
-            throw new errors_FormatError(`tar header at byte ${at}: ${field} is not an octal number`);
+            throw new errors/* FormatError */.IF(`tar header at byte ${at}: ${field} is not an octal number`);
         }
     }
     return value;
@@ -1491,7 +1435,7 @@ function buildEntry(header, at, type, numbers, data, pending) {
     const field = isLink ? cString(header, 157, 100) : '';
     const linkname = isLink ? (pending.linkpath ?? field) : '';
     if (Buffer.byteLength(name) >= MAX_PATH || Buffer.byteLength(linkname) >= MAX_PATH) {
-        throw new errors_FormatError(`tar entry at byte ${at}: name or link target too long`);
+        throw new errors/* FormatError */.IF(`tar entry at byte ${at}: name or link target too long`);
     }
     const entry = {
         name,
@@ -1553,11 +1497,11 @@ class Stream {
 function checkAfterEnd(stream, pos) {
     for (; pos + tar_BLOCK <= stream.length; pos += tar_BLOCK) {
         if (stream.read(pos, 1)[0] !== 0) {
-            throw new errors_FormatError(`tar data at byte ${pos} after end of archive`);
+            throw new errors/* FormatError */.IF(`tar data at byte ${pos} after end of archive`);
         }
     }
     if (pos < stream.length)
-        throw new errors_FormatError(`partial tar block at byte ${pos}`);
+        throw new errors/* FormatError */.IF(`partial tar block at byte ${pos}`);
 }
 /**
  * Reads a tar stream given whole or in pieces (the data of consecutive gzip members), and
@@ -1582,13 +1526,13 @@ function scanTar(input, options = {}) {
             continue;
         }
         if (!hasUstarMagic(header)) {
-            throw new errors_FormatError(`tar header at byte ${pos}: no ustar magic, not a tar archive`);
+            throw new errors/* FormatError */.IF(`tar header at byte ${pos}: no ustar magic, not a tar archive`);
         }
         const numbers = numbersOf(header, pos);
         const size = numbers.size;
         const dataStart = pos + tar_BLOCK;
         if (dataStart + size > stream.length) {
-            throw new errors_FormatError(`tar entry at byte ${pos}: truncated (${size} bytes of data expected)`);
+            throw new errors/* FormatError */.IF(`tar entry at byte ${pos}: truncated (${size} bytes of data expected)`);
         }
         const typeflag = String.fromCharCode(header[156]);
         const type = TYPES[typeflag];
@@ -1614,9 +1558,9 @@ function scanTar(input, options = {}) {
         pos = Math.min(stream.length, dataStart + Math.ceil(size / tar_BLOCK) * tar_BLOCK);
     }
     if (pos < stream.length)
-        throw new errors_FormatError(`partial tar block at byte ${pos}`);
+        throw new errors/* FormatError */.IF(`partial tar block at byte ${pos}`);
     if (options.requireEnd)
-        throw new errors_FormatError('tar archive ends without end-of-archive blocks');
+        throw new errors/* FormatError */.IF('tar archive ends without end-of-archive blocks');
     return { entries, offsets, ended: false, globalHeaders };
 }
 /** apk's reading of a tar stream; a tar cut without end-of-archive blocks is accepted. */
@@ -1679,14 +1623,14 @@ class TarStreamReader {
         // The data of an entry skipped (a directory's, a global header's) counts as scanTar counts
         // it; only the padding after it may be cut.
         if (this.state === 'skip' && this.skipped !== undefined && this.left > this.skipped.padding) {
-            throw new errors_FormatError(`tar entry at byte ${this.skipped.at}: truncated (its data is cut short)`);
+            throw new errors/* FormatError */.IF(`tar entry at byte ${this.skipped.at}: truncated (its data is cut short)`);
         }
         if (this.state === 'body' || this.state === 'meta') {
             const at = this.body?.at ?? this.pos - this.heldBytes - tar_BLOCK;
-            throw new errors_FormatError(`tar entry at byte ${at}: truncated (its data is cut short)`);
+            throw new errors/* FormatError */.IF(`tar entry at byte ${at}: truncated (its data is cut short)`);
         }
         if (this.heldBytes > 0) {
-            throw new errors_FormatError(`partial tar block at byte ${this.pos - this.heldBytes}`);
+            throw new errors/* FormatError */.IF(`partial tar block at byte ${this.pos - this.heldBytes}`);
         }
         return { ended: this.state === 'ended' };
     }
@@ -1715,7 +1659,7 @@ class TarStreamReader {
         const at = this.pos - block.length;
         if (this.state === 'ended') {
             if (block[0] !== 0)
-                throw new errors_FormatError(`tar data at byte ${at} after end of archive`);
+                throw new errors/* FormatError */.IF(`tar data at byte ${at} after end of archive`);
             this.left = tar_BLOCK;
             return;
         }
@@ -1729,7 +1673,7 @@ class TarStreamReader {
             return this.expectHeader();
         }
         if (!hasUstarMagic(header)) {
-            throw new errors_FormatError(`tar header at byte ${at}: no ustar magic, not a tar archive`);
+            throw new errors/* FormatError */.IF(`tar header at byte ${at}: no ustar magic, not a tar archive`);
         }
         const numbers = numbersOf(header, at);
         const typeflag = String.fromCharCode(header[156]);
@@ -1750,7 +1694,7 @@ class TarStreamReader {
         }
         if (typeflag === 'x' || typeflag === 'L') {
             if (numbers.size > MAX_META) {
-                throw new errors_FormatError(`tar header at byte ${at}: a ${numbers.size}-byte extended header`);
+                throw new errors/* FormatError */.IF(`tar header at byte ${at}: a ${numbers.size}-byte extended header`);
             }
             this.meta = { typeflag, size: numbers.size };
             this.state = 'meta';
@@ -1991,6 +1935,14 @@ function tableOfPackages(packages) {
  * member past this is not signatures (a gzip bomb put in front of a signed index, for one).
  */
 const SIGNATURE_MEMBER_LIMIT = 1024 * 1024;
+/**
+ * The most gzip members of signatures, and signatures in all, an index may start with. abuild
+ * and apko write one member with one signature (a few for a key rotation). Each new member moves
+ * the signed bytes, so every signature so far is checked again: without a bound, a few hundred KB
+ * of members took minutes (each check hashes the rest of the file).
+ */
+const MAX_SIGNATURE_MEMBERS = 4;
+const MAX_SIGNATURES = 8;
 /**
  * The most an index may inflate to. Alpine's largest (edge/community) is about 2 MB compressed
  * and a few times that inflated: this leaves ample room and still bounds the memory a hostile
@@ -2256,7 +2208,7 @@ class IndexScanner {
             this.tokens.push(Object.freeze(parsed));
         }
         catch (error) {
-            if (!(error instanceof errors_FormatError))
+            if (!(error instanceof errors/* FormatError */.IF))
                 throw error;
         }
         this.tokenOf.push(at);
@@ -2326,10 +2278,10 @@ class IndexScanner {
     finishStanza() {
         const seen = this.seen;
         if (!this.name || !this.version) {
-            throw new errors_FormatError(`${this.where()}: no P: (name) or V: (version) line; the index is damaged.`);
+            throw new errors/* FormatError */.IF(`${this.where()}: no P: (name) or V: (version) line; the index is damaged.`);
         }
         if (!validChecksum(this.checksum)) {
-            throw new errors_FormatError(`${this.where()} (${this.name}-${this.version}): missing or malformed C: identity; the index is damaged.`);
+            throw new errors/* FormatError */.IF(`${this.where()} (${this.name}-${this.version}): missing or malformed C: identity; the index is damaged.`);
         }
         // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
         if (this.uninstallable || seen.has(this.checksum))
@@ -2516,7 +2468,7 @@ function formatIndexHeader(pkg) {
 }
 /** A FormatError of the container, reworded for the user with the repository named. */
 function indexFormatError(repository, error) {
-    return new errors_FormatError(`index of ${repository.url} is not a valid APKINDEX.tar.gz (${error.message}); check ` +
+    return new errors/* FormatError */.IF(`index of ${repository.url} is not a valid APKINDEX.tar.gz (${error.message}); check ` +
         `the repository URL, or fetch the index again if the download was damaged.`, { cause: error });
 }
 async function asIndexFormat(repository, read) {
@@ -2524,7 +2476,7 @@ async function asIndexFormat(repository, read) {
         return await read();
     }
     catch (error) {
-        throw error instanceof errors_FormatError ? indexFormatError(repository, error) : error;
+        throw error instanceof errors/* FormatError */.IF ? indexFormatError(repository, error) : error;
     }
 }
 /** The `.SIGN.*` entries of the gzip member at `start`; undefined when it holds other entries. */
@@ -2552,15 +2504,15 @@ function signatureMember(bytes, start) {
 }
 function untrusted(repository, signatures) {
     if (signatures.length === 0) {
-        return new IndexSignatureError(`index of ${repository.url} is not signed (no .SIGN.RSA entry); refusing it. Use a ` +
+        return new errors/* IndexSignatureError */.BR(`index of ${repository.url} is not signed (no .SIGN.RSA entry); refusing it. Use a ` +
             `signed repository, or allow untrusted repositories only for one you control.`);
     }
     const names = signatures.map((s) => s.keyName).join(', ');
-    return new IndexSignatureError(`index of ${repository.url} is signed by ${names}, which is not in the trusted keys; ` +
+    return new errors/* IndexSignatureError */.BR(`index of ${repository.url} is signed by ${names}, which is not in the trusted keys; ` +
         `add it with \`keys:\` or use a repository you trust.`);
 }
 function badSignature(repository, tried) {
-    return new IndexSignatureError(`index of ${repository.url} does not verify with ${tried.join(', ')} (BAD signature): the ` +
+    return new errors/* IndexSignatureError */.BR(`index of ${repository.url} does not verify with ${tried.join(', ')} (BAD signature): the ` +
         `index was altered or damaged, or a different key carries that name. Fetch it again, and ` +
         `check that the key file is the repository's.`);
 }
@@ -2569,13 +2521,13 @@ async function resolveKey(keyring, name, repository) {
         return await keyring.resolve(name);
     }
     catch (error) {
-        if (!(error instanceof ApkError))
+        if (!(error instanceof errors/* ApkError */.xE))
             throw error;
         // The key is the problem (a downloaded Alpine key that is not PEM or not the pinned one).
-        if (error instanceof UntrustedKeyError) {
-            throw new UntrustedKeyError(`index of ${repository.url} is signed by ${name}, which could not be trusted: ${error.message}`, { cause: error });
+        if (error instanceof errors/* UntrustedKeyError */.Ms) {
+            throw new errors/* UntrustedKeyError */.Ms(`index of ${repository.url} is signed by ${name}, which could not be trusted: ${error.message}`, { cause: error });
         }
-        throw new IndexSignatureError(`index of ${repository.url} is signed by ${name}, which could not be trusted: ${error.message}`, { cause: error });
+        throw new errors/* IndexSignatureError */.BR(`index of ${repository.url} is signed by ${name}, which could not be trusted: ${error.message}`, { cause: error });
     }
 }
 /**
@@ -2585,9 +2537,17 @@ async function resolveKey(keyring, name, repository) {
  */
 async function checkSignatures(signatures, signed, repository, keyring) {
     const tried = [];
+    // The signed bytes are hashed once per algorithm, however many signatures use it (the check
+    // on a digest is the exact one verifyRsaSignature ends with).
+    const digests = new Map();
     const check = (s, key) => {
         tried.push(s.keyName);
-        return verifyRsaSignature(s.alg, signed, key, s.sig);
+        let digest = digests.get(s.alg);
+        if (digest === undefined) {
+            digest = digestOf(s.alg, signed);
+            digests.set(s.alg, digest);
+        }
+        return verifyRsaDigest(s.alg, digest, key, s.sig);
     };
     for (const s of signatures) {
         const key = keyring.get(s.keyName);
@@ -2612,6 +2572,7 @@ async function checkSignatures(signatures, signed, repository, keyring) {
 async function verifySignedIndex(bytes, repository, keyring) {
     const signatures = [];
     let start = 0;
+    let members = 0;
     let failure;
     for (;;) {
         let member;
@@ -2619,13 +2580,18 @@ async function verifySignedIndex(bytes, repository, keyring) {
             member = start < bytes.length ? signatureMember(bytes, start) : undefined;
         }
         catch (error) {
-            if (failure && error instanceof errors_FormatError)
+            if (failure && error instanceof errors/* FormatError */.IF)
                 throw failure;
             throw error;
         }
         if (!member)
             throw failure ?? untrusted(repository, signatures);
         signatures.push(...member.signatures);
+        if (++members > MAX_SIGNATURE_MEMBERS || signatures.length > MAX_SIGNATURES) {
+            throw new errors/* IndexSignatureError */.BR(`index of ${repository.url} starts with more than ${MAX_SIGNATURE_MEMBERS} gzip members ` +
+                `of signatures or more than ${MAX_SIGNATURES} signatures, where apk-tools writes one; ` +
+                'refusing it. The repository is damaged or hostile.');
+        }
         start = member.end;
         const result = await checkSignatures(signatures, bytes.subarray(start), repository, keyring);
         if (typeof result === 'string')
@@ -2658,7 +2624,7 @@ async function readIndexStream(bytes, repository, signedStart) {
         first = false;
         const member = memberAt(memberOffsets, at);
         if (signedStart !== undefined && memberStarts[member] !== signedStart) {
-            throw new errors_FormatError('the signature and the index do not sit in separate gzip members');
+            throw new errors/* FormatError */.IF('the signature and the index do not sit in separate gzip members');
         }
         return false;
     };
@@ -2715,15 +2681,15 @@ async function readIndexStream(bytes, repository, signedStart) {
         });
         reader.end();
         if (first)
-            throw new errors_FormatError('it holds no APKINDEX entry');
+            throw new errors/* FormatError */.IF('it holds no APKINDEX entry');
     }
     catch (error) {
-        throw error instanceof errors_FormatError ? indexFormatError(repository, error) : error;
+        throw error instanceof errors/* FormatError */.IF ? indexFormatError(repository, error) : error;
     }
     if (stanzaError !== undefined)
         throw stanzaError;
     if (table === undefined) {
-        throw new errors_FormatError(`index of ${repository.url} has no APKINDEX entry; it is not a package index. Check the repository URL.`);
+        throw new errors/* FormatError */.IF(`index of ${repository.url} has no APKINDEX entry; it is not a package index. Check the repository URL.`);
     }
     return { description, table, textBytes };
 }
@@ -2790,12 +2756,13 @@ class PackageCache {
     /** The cached index for `url`, or undefined when absent, unreadable or inconsistent. */
     async readIndex(url) {
         const base = external_node_path_.join(this.indexDir, urlKey(url));
-        const metaText = await readIfExists(`${base}.json`);
-        const bytes = await readIfExists(`${base}.tar.gz`);
-        if (metaText === undefined || bytes === undefined)
+        const metaText = await readIfExists(`${base}.json`, MAX_META_BYTES);
+        const meta = metaText && parseMeta(metaText.toString('utf8'));
+        if (!meta || meta.url !== url)
             return undefined;
-        const meta = parseMeta(metaText.toString('utf8'));
-        if (!meta || meta.url !== url || meta.size !== bytes.length || sha256(bytes) !== meta.sha256) {
+        // Its size is looked at before it is read: a file grown in a shared cache is not read whole.
+        const bytes = await readIfExists(`${base}.tar.gz`, meta.size);
+        if (bytes === undefined || meta.size !== bytes.length || sha256(bytes) !== meta.sha256) {
             return undefined;
         }
         const cached = { url, bytes, fetchedAt: meta.fetchedAt };
@@ -2824,9 +2791,12 @@ class PackageCache {
         await removeIfExists(`${base}.json`);
         await removeIfExists(`${base}.tar.gz`);
     }
-    /** The cached file of a package identity, or undefined. */
-    async readPackage(checksum) {
-        return readIfExists(this.packagePath(checksum));
+    /**
+     * The cached file of a package identity; undefined when absent or larger than `maxBytes` (by
+     * default the most an unsized download may have, 1 GiB).
+     */
+    async readPackage(checksum, maxBytes = 1024 * 1024 * 1024) {
+        return readIfExists(this.packagePath(checksum), maxBytes);
     }
     async writePackage(checksum, bytes) {
         await writeAtomic(this.packagePath(checksum), bytes);
@@ -2849,6 +2819,10 @@ function urlKey(url) {
 function sha256(bytes) {
     return (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex');
 }
+/** A header value Node sends (`If-None-Match`, `If-Modified-Since`): no control characters. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,1024}$/;
+/** The most a metadata file holds: a URL and a few validators. */
+const MAX_META_BYTES = 64 * 1024;
 function parseMeta(text) {
     let value;
     try {
@@ -2868,17 +2842,22 @@ function parseMeta(text) {
         (meta.lastModified !== undefined && typeof meta.lastModified !== 'string')) {
         return undefined;
     }
-    return meta;
+    // A validator the request could not carry would fail every revalidation before it is sent,
+    // and the stale copy would be used as if the mirror were down: dropped, it is downloaded anew.
+    const stored = meta;
+    if (stored.etag !== undefined && !HEADER_VALUE.test(stored.etag))
+        stored.etag = undefined;
+    if (stored.lastModified !== undefined && !HEADER_VALUE.test(stored.lastModified)) {
+        stored.lastModified = undefined;
+    }
+    return stored;
 }
-async function readIfExists(file) {
-    try {
-        return await promises_.readFile(file);
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return undefined;
-        throw error;
-    }
+/**
+ * The file's bytes; undefined when it is missing, larger than `maxBytes`, or not a regular file
+ * (a restored cache entry may hold a FIFO or a link to /dev/zero where a file belongs).
+ */
+async function readIfExists(file, maxBytes) {
+    return (0,files/* readRegularFile */.XF)(file, maxBytes);
 }
 async function removeIfExists(file) {
     await promises_.rm(file, { force: true });
@@ -2956,7 +2935,7 @@ class Reporter {
     }
     fail(what, todo, cause) {
         const where = this.label && this.label !== this.nameVersion ? ` (${this.label})` : '';
-        return new PackageIntegrityError(`${this.nameVersion}: ${what}${where}. ${todo}`, { cause });
+        return new errors/* PackageIntegrityError */.Ur(`${this.nameVersion}: ${what}${where}. ${todo}`, { cause });
     }
 }
 const REFETCH = 'The file is damaged or not the one the index lists: fetch it again (clear the cache).';
@@ -2986,7 +2965,7 @@ function asPackageFormat(report, read) {
         return read();
     }
     catch (error) {
-        if (!(error instanceof ApkError) || error instanceof PackageIntegrityError)
+        if (!(error instanceof errors/* ApkError */.xE) || error instanceof errors/* PackageIntegrityError */.Ur)
             throw error;
         throw report.fail(`not a valid .apk file (${error.message})`, REFETCH, error);
     }
@@ -3033,7 +3012,7 @@ function readInfo(layout, bytes, report, expected) {
         info = parsePkginfo(entry.data.toString('utf8'));
     }
     catch (error) {
-        if (!(error instanceof ApkError))
+        if (!(error instanceof errors/* ApkError */.xE))
             throw error;
         throw report.fail(`unreadable .PKGINFO (${error.message})`, REFETCH, error);
     }
@@ -3142,7 +3121,7 @@ function readApkPackage(bytes, options) {
     const members = readHead(bytes, report);
     const dataStart = members[members.length - 1].end;
     const info = checkHead(members, bytes, options, report);
-    const limit = dataInflateLimit(info.installedSize);
+    const limit = Math.min(dataInflateLimit(info.installedSize), options.maxInflated ?? Infinity);
     members.push(...asPackageFormat(report, () => inflateFrom(bytes, dataStart, limit)));
     const layout = asPackageFormat(report, () => splitLayout(streamOf(members), report));
     checkFileDigests(layout, report);
@@ -3228,7 +3207,9 @@ function leadingMembers(bytes) {
  * The data section inflated on the thread pool, at most `limit` bytes, after every check that
  * needs no inflated data passed.
  */
-async function inflateData(bytes, dataStart, limit, report) {
+async function inflateData(bytes, dataStart, limit, report, 
+/** Past `limit`, return 'larger' instead of failing (the caller streams it instead). */
+soft = false) {
     if (dataStart >= bytes.length)
         return undefined;
     const section = bytes.subarray(dataStart);
@@ -3239,6 +3220,8 @@ async function inflateData(bytes, dataStart, limit, report) {
     }
     catch (error) {
         if (error.code === 'ERR_BUFFER_TOO_LARGE') {
+            if (soft)
+                return 'larger';
             throw tooLargeData(limit, report);
         }
         // Damaged: read it again inline, which names the member and the fault as readApkPackage does.
@@ -3258,14 +3241,26 @@ async function readApkPackageAsync(bytes, options) {
     const dataStart = members[members.length - 1].end;
     const info = checkHead(members, bytes, options, report);
     const limit = dataInflateLimit(info.installedSize);
-    if (options.staging && info.datahash !== undefined && info.installedSize > STREAM_ABOVE) {
+    const staging = info.datahash !== undefined ? options.staging : undefined;
+    // What the install queue weighed it at (memoryWeight), by the smaller of the installed sizes the
+    // index and the file give: no more stays in memory, or the queue's window would not hold.
+    const budget = inMemoryBudget(Math.min(info.installedSize, options.expected?.installedSize ?? Infinity));
+    const stream = async () => {
         const head = asPackageFormat(report, () => splitLayout(streamOf(members), report));
-        const streamed = await streamData({ bytes, start: dataStart }, limit, options.staging, report);
+        const source = { bytes, start: dataStart };
+        const streamed = await streamData(source, limit, staging, report, budget);
         const layout = { ...head, data: streamed.entries };
         checkFileDigests(layout, report, streamed.digests);
         return { info, scripts: scriptsOf(layout), entries: layout.data };
-    }
-    const data = await inflateData(bytes, dataStart, limit, report);
+    };
+    if (staging !== undefined && info.installedSize > STREAM_ABOVE)
+        return stream();
+    // Whole, when it fits its budget; else (tar headers past the slack, or an installed size that
+    // says less than the data holds) as a stream, its larger files staged.
+    const whole = staging !== undefined ? Math.min(limit, budget) : limit;
+    const data = await inflateData(bytes, dataStart, whole, report, staging !== undefined);
+    if (data === 'larger')
+        return stream();
     if (data)
         members.push(data);
     const layout = asPackageFormat(report, () => splitLayout(streamOf(members), report));
@@ -3286,6 +3281,18 @@ const STREAM_ABOVE = 8 * 1024 * 1024;
 const INLINE_FILE = 1024 * 1024;
 /** The most of a streamed package's files kept in memory; the rest are staged on disk. */
 const STREAM_INLINE_TOTAL = 8 * 1024 * 1024;
+/**
+ * What a package inflated whole may hold beyond its installed size (tar headers and padding):
+ * one that holds more is streamed instead.
+ */
+const IN_MEMORY_SLACK = 256 * 1024;
+/**
+ * The most of a package's data that stays in memory while it waits to be installed, by its
+ * installed size: what the install queue weighs it at (with its file's size).
+ */
+function inMemoryBudget(installedSize) {
+    return installedSize > STREAM_ABOVE ? STREAM_INLINE_TOTAL : installedSize + IN_MEMORY_SLACK;
+}
 let stagedFiles = 0;
 /** A file's contents, kept in memory or written to a staging file, hashed as they pass. */
 class BodySink {
@@ -3320,13 +3327,15 @@ class BodySink {
             external_node_fs_.closeSync(this.fd);
     }
 }
-async function streamData(source, limit, staging, report) {
+async function streamData(source, limit, staging, report, 
+/** The most of the files' bytes kept in memory; the rest are staged. */
+inlineTotal = STREAM_INLINE_TOTAL) {
     const entries = [];
     const digests = new Map();
     let inline = 0;
     const reader = new TarStreamReader({
         body: (entry) => {
-            const keep = entry.size <= INLINE_FILE && inline + entry.size <= STREAM_INLINE_TOTAL;
+            const keep = entry.size <= INLINE_FILE && inline + entry.size <= inlineTotal;
             if (keep)
                 inline += entry.size;
             const staged = keep ? undefined : external_node_path_.join(staging, `${process.pid}-${++stagedFiles}`);
@@ -3347,9 +3356,9 @@ async function streamData(source, limit, staging, report) {
         for (const entry of entries)
             if (entry.staged)
                 external_node_fs_.rmSync(entry.staged, { force: true });
-        if (error instanceof PackageIntegrityError)
+        if (error instanceof errors/* PackageIntegrityError */.Ur)
             throw error;
-        if (error instanceof ApkError) {
+        if (error instanceof errors/* ApkError */.xE) {
             throw report.fail(`not a valid .apk file (${error.message})`, REFETCH, error);
         }
         const message = error.message;
@@ -3404,7 +3413,7 @@ async function inflateInto(reader, source, check) {
     if ('file' in source) {
         const actual = hash.digest('hex');
         if (actual !== source.datahash) {
-            throw new errors_FormatError(`the data section changed while it was read (it hashes to ${actual} now, ${source.datahash} before)`);
+            throw new errors/* FormatError */.IF(`the data section changed while it was read (it hashes to ${actual} now, ${source.datahash} before)`);
         }
     }
 }
@@ -3526,11 +3535,21 @@ const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
  * repository strings are split into a public URL and credentials the moment they are parsed.
  */
 
-/** `scheme://userinfo@` — userinfo runs to the last `@` before the path. */
-const USERINFO = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#\s]*@/g;
+/**
+ * `scheme://userinfo@` — userinfo runs to the last `@` before the path; also after `http:` or
+ * `https:` with one slash or none, which URL parsers take as `//` (`https:/user:token@host`).
+ */
+const USERINFO = /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/|\bhttps?:\/?)[^/?#\s]*@/gi;
 /** The URL without its userinfo (`https://u:p@host/x` → `https://host/x`); other text as is. */
 function publicUrl(text) {
     return text.replace(USERINFO, '$1');
+}
+/**
+ * publicUrl, for text that is to be one URL but may not parse: everything from `scheme://` to
+ * the last `@` goes (a password with an unencoded `/` would otherwise be shown from it on).
+ */
+function maskedUrl(text) {
+    return publicUrl(text).replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)\S*@/, '$1');
 }
 /** Percent-decoded userinfo; a malformed escape is kept as written rather than thrown. */
 function decodeUserinfo(text) {
@@ -3568,7 +3587,13 @@ function splitCredentials(location) {
         return { url };
     return {
         url,
-        credentials: { host: parsed.host, path: withSlash(parsed.pathname), username, password }
+        credentials: {
+            protocol: parsed.protocol === 'http:' ? 'http:' : 'https:',
+            host: parsed.host,
+            path: withSlash(parsed.pathname),
+            username,
+            password
+        }
     };
 }
 /** The credentials written in repository lines (`[@tag ]URL`), for the hosts they name. */
@@ -3596,13 +3621,13 @@ function parseAuthLines(text, source) {
         const where = `line ${i + 1} of ${source}`;
         const match = /^(\S+)\s+(\S.*)$/.exec(line);
         if (!match) {
-            throw new InvalidArgumentError(`${where} is not ${AUTH_FORM}: give the host, a space and the credentials.`);
+            throw new errors/* InvalidArgumentError */.Di(`${where} is not ${AUTH_FORM}: give the host, a space and the credentials.`);
         }
         const target = authTarget(match[1], where);
         const credentials = match[2].trim();
         const colon = credentials.indexOf(':');
         if (colon <= 0) {
-            throw new InvalidArgumentError(`${where} (for ${target.host}): the credentials are not USER:TOKEN; write ${AUTH_FORM}.`);
+            throw new errors/* InvalidArgumentError */.Di(`${where} (for ${target.host}): the credentials are not USER:TOKEN; write ${AUTH_FORM}.`);
         }
         entries.push({
             ...target,
@@ -3622,9 +3647,14 @@ function authTarget(text, where) {
         url = undefined;
     }
     if (!url || url.host === '' || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-        throw new InvalidArgumentError(`${where}: '${written}' is not a host; write ${AUTH_FORM}.`);
+        throw new errors/* InvalidArgumentError */.Di(`${where}: '${written}' is not a host; write ${AUTH_FORM}.`);
     }
-    return { host: url.host, path: withSlash(url.pathname) };
+    // A bare HOST is https: plain http takes a URL that says so.
+    return {
+        protocol: url.protocol === 'http:' ? 'http:' : 'https:',
+        host: url.host,
+        path: withSlash(url.pathname)
+    };
 }
 /**
  * The strings a log must never show for these credentials: the secret as given and as it may
@@ -3657,19 +3687,22 @@ class RepositoryAuth {
         return this.entries.length;
     }
     add(c) {
-        const same = this.entries.find((e) => e.host === c.host && e.path === c.path);
+        const same = this.entries.find((e) => e.protocol === c.protocol && e.host === c.host && e.path === c.path);
         if (!same) {
             this.entries.push(c);
         }
         else if (same.username !== c.username || same.password !== c.password) {
-            throw new InvalidArgumentError(`two different credentials are given for ${c.host}${c.path}; give one per host and path.`);
+            throw new errors/* InvalidArgumentError */.Di(`two different credentials are given for ${c.protocol === 'http:' ? 'http://' : ''}` +
+                `${c.host}${c.path}; give one per host and path.`);
         }
     }
-    /** The credentials for `url`, if any are given for its host and path. */
+    /** The credentials for `url`, if any are given for its scheme, host and path. */
     credentialsFor(url) {
         let best;
         for (const e of this.entries) {
-            if (e.host !== url.host || !withSlash(url.pathname).startsWith(e.path))
+            if (e.protocol !== url.protocol || e.host !== url.host)
+                continue;
+            if (!withSlash(url.pathname).startsWith(e.path))
                 continue;
             if (!best || e.path.length > best.path.length)
                 best = e;
@@ -3701,7 +3734,7 @@ const ACCEPTED_FORMS = 'an https:// or http:// URL, a file:// URL, or a path, op
 function parseRepository(line, index) {
     const match = /^(?:@(\S+)\s+)?([^@\s]\S*)$/.exec(line.trim());
     if (!match) {
-        throw new InvalidArgumentError(`'${publicUrl(line)}' is not a repository: write ${ACCEPTED_FORMS} (e.g. @testing https://dl-cdn.alpinelinux.org/alpine/edge/testing).`);
+        throw new errors/* InvalidArgumentError */.Di(`'${publicUrl(line)}' is not a repository: write ${ACCEPTED_FORMS} (e.g. @testing https://dl-cdn.alpinelinux.org/alpine/edge/testing).`);
     }
     const [, tag, location] = match;
     const repository = { url: normalizeLocation(publicUrl(location)), index };
@@ -3716,16 +3749,20 @@ function normalizeLocation(location) {
     if (scheme === 'file')
         return external_node_path_.resolve(filePath(location));
     if (scheme !== undefined && location.slice(scheme.length + 1).startsWith('//')) {
-        throw new InvalidArgumentError(`repository '${location}' uses ${scheme}://, which is not supported: use ${ACCEPTED_FORMS}.`);
+        throw new errors/* InvalidArgumentError */.Di(`repository '${location}' uses ${scheme}://, which is not supported: use ${ACCEPTED_FORMS}.`);
     }
     return external_node_path_.resolve(location);
 }
 function checkHttpUrl(location) {
+    // `https:/host/x` parses as https://host/x, but would be taken for a local path elsewhere.
+    if (!/^https?:\/\//i.test(location)) {
+        throw new errors/* InvalidArgumentError */.Di(`repository '${location}' is not a valid URL (it needs // after the scheme): use ${ACCEPTED_FORMS}.`);
+    }
     try {
         new URL(location);
     }
     catch {
-        throw new InvalidArgumentError(`repository '${location}' is not a valid URL: use ${ACCEPTED_FORMS}.`);
+        throw new errors/* InvalidArgumentError */.Di(`repository '${location}' is not a valid URL: use ${ACCEPTED_FORMS}.`);
     }
     return location;
 }
@@ -3737,7 +3774,7 @@ function filePath(location) {
         return (0,external_node_url_namespaceObject.fileURLToPath)(location);
     }
     catch (error) {
-        throw new InvalidArgumentError(`repository '${location}' is not a usable file:// URL (${error.message}): write file:///absolute/path or a plain path.`);
+        throw new errors/* InvalidArgumentError */.Di(`repository '${location}' is not a usable file:// URL (${error.message}): write file:///absolute/path or a plain path.`);
     }
 }
 /** True for http:// and https:// repositories; local ones are read from disk. */
@@ -3758,7 +3795,7 @@ function packageUrl(repository, pkg, arch) {
 /** Alpine's `main` and `community` repositories of one branch (`v3.22`, `edge`, `latest-stable`). */
 function alpineRepositories(branch, mirror = ALPINE_MIRROR) {
     if (!/^(v\d+\.\d+|edge|latest-stable)$/.test(branch)) {
-        throw new InvalidArgumentError(`'${branch}' is not an Alpine branch: use latest-stable, edge or vX.Y (e.g. v3.22).`);
+        throw new errors/* InvalidArgumentError */.Di(`'${branch}' is not an Alpine branch: use latest-stable, edge or vX.Y (e.g. v3.22).`);
     }
     const base = mirror.replace(/\/+$/, '');
     return [`${base}/${branch}/main`, `${base}/${branch}/community`];
@@ -3805,16 +3842,16 @@ function proxyFor(target, env) {
 function parseProxyUrl(raw, variable) {
     // Messages show the proxy without the password it may carry.
     const written = raw.includes('://') ? raw : `http://${raw}`;
-    const shown = publicUrl(written);
+    const shown = maskedUrl(written);
     let proxy;
     try {
         proxy = new URL(written);
     }
     catch {
-        throw new InvalidArgumentError(`${variable}='${shown}' is not a URL: write http://[user:password@]host:port.`);
+        throw new errors/* InvalidArgumentError */.Di(`${variable}='${shown}' is not a URL: write http://[user:password@]host:port.`);
     }
     if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
-        throw new InvalidArgumentError(`${variable}='${shown}' uses ${proxy.protocol}//, which is not supported: use an http:// or https:// proxy.`);
+        throw new errors/* InvalidArgumentError */.Di(`${variable}='${shown}' uses ${proxy.protocol}//, which is not supported: use an http:// or https:// proxy.`);
     }
     return proxy;
 }
@@ -3957,7 +3994,7 @@ class HttpTransport {
                 return await this.attempt(url, options);
             }
             catch (error) {
-                if (error instanceof InvalidArgumentError)
+                if (error instanceof errors/* InvalidArgumentError */.Di)
                     throw error;
                 const failure = asAttemptError(error, url);
                 if (options.signal?.aborted)
@@ -4015,9 +4052,18 @@ class HttpTransport {
     async request(target, options, authorization) {
         const route = this.routeFor(target);
         return new Promise((resolve, reject) => {
+            let request;
+            try {
+                request = this.makeRequest(target, route, options, authorization);
+            }
+            catch (error) {
+                // Nothing was sent (a header Node refuses, say): not the network's fault, no retry, and
+                // made before the exchange, so no timer of one is left armed.
+                reject(new AttemptError(`cannot send the request: ${error.message}`, false));
+                return;
+            }
             const limits = { idleMs: this.timeoutMs, deadlineMs: this.deadlineMs };
             const exchange = new Exchange(limits, options, resolve, reject);
-            const request = this.makeRequest(target, route, options, authorization);
             exchange.attach(request);
         });
     }
@@ -4447,13 +4493,13 @@ function asAttemptError(error, url) {
 }
 function finalError(url, failure) {
     const message = failure.extra.final ?? `cannot download ${url}: ${failure.message}`;
-    return new FetchError(url, message, {
+    return new errors/* FetchError */.fk(url, message, {
         status: failure.extra.status,
         cause: failure.extra.cause ?? failure
     });
 }
 function exhaustedError(url, failure, attempts) {
-    return new FetchError(url, `cannot download ${url} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${failure.message}; check the mirror, the network or the proxy settings`, { status: failure.extra.status, cause: failure.extra.cause ?? failure });
+    return new errors/* FetchError */.fk(url, `cannot download ${url} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${failure.message}; check the mirror, the network or the proxy settings`, { status: failure.extra.status, cause: failure.extra.cause ?? failure });
 }
 function transport_checkHttpUrl(url) {
     let parsed;
@@ -4464,7 +4510,7 @@ function transport_checkHttpUrl(url) {
         parsed = undefined;
     }
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-        throw new InvalidArgumentError(`'${url}' is not an http:// or https:// URL; local repositories are read from disk, not downloaded.`);
+        throw new errors/* InvalidArgumentError */.Di(`'${url}' is not an http:// or https:// URL; local repositories are read from disk, not downloaded.`);
     }
 }
 function abortedError(signal) {
@@ -4472,14 +4518,14 @@ function abortedError(signal) {
 }
 function throwIfAborted(url, signal) {
     if (signal?.aborted) {
-        throw new FetchError(url, `download of ${url} was cancelled`, { cause: signal.reason });
+        throw new errors/* FetchError */.fk(url, `download of ${url} was cancelled`, { cause: signal.reason });
     }
 }
 function sleep(ms, url, signal) {
     return new Promise((resolve, reject) => {
         const onAbort = () => {
             clearTimeout(timer);
-            reject(new FetchError(url, `download of ${url} was cancelled`, { cause: signal?.reason }));
+            reject(new errors/* FetchError */.fk(url, `download of ${url} was cancelled`, { cause: signal?.reason }));
         };
         const timer = setTimeout(() => {
             signal?.removeEventListener('abort', onAbort);
@@ -4568,7 +4614,7 @@ function attributeToFirstRepository(indexes) {
     });
 }
 function missingIndex(url, repository, arch, cause) {
-    return new FetchError(url, `no index at ${url}: is ${arch} built in this repository (${repository.url})? Check the repository URL/branch and the arch.`, { status: 404, cause });
+    return new errors/* FetchError */.fk(url, `no index at ${url}: is ${arch} built in this repository (${repository.url})? Check the repository URL/branch and the arch.`, { status: 404, cause });
 }
 async function readLocalIndex(repository, context) {
     const file = indexUrl(repository, context.arch);
@@ -4576,18 +4622,18 @@ async function readLocalIndex(repository, context) {
     try {
         const { size } = await promises_.stat(file);
         if (size > MAX_INDEX_BYTES) {
-            throw new FetchError(file, `${file} is ${size} bytes, more than the ${MAX_INDEX_BYTES} an index may have: it is not ` +
+            throw new errors/* FetchError */.fk(file, `${file} is ${size} bytes, more than the ${MAX_INDEX_BYTES} an index may have: it is not ` +
                 'a repository index. Check the repository path.');
         }
         bytes = await promises_.readFile(file);
     }
     catch (error) {
-        if (error instanceof FetchError)
+        if (error instanceof errors/* FetchError */.fk)
             throw error;
         if (error.code === 'ENOENT') {
             throw missingIndex(file, repository, context.arch, error);
         }
-        throw new FetchError(file, `cannot read index ${file}: ${error.message}`, {
+        throw new errors/* FetchError */.fk(file, `cannot read index ${file}: ${error.message}`, {
             cause: error
         });
     }
@@ -4596,7 +4642,10 @@ async function readLocalIndex(repository, context) {
 async function fetchRemoteIndex(repository, context) {
     const url = indexUrl(repository, context.arch);
     let cached = await readCachedIndex(url, context);
-    if (cached && Date.now() - cached.fetchedAt < context.maxAgeMs) {
+    // A restored cache says when it fetched: a time to come (a hostile entry's, to keep an old
+    // index in use for ever) is no reason to skip asking the server.
+    const age = cached ? Date.now() - cached.fetchedAt : -1;
+    if (cached && age >= 0 && age < context.maxAgeMs) {
         const index = await verifyCached(cached.bytes, repository, url, context);
         if (index) {
             context.logger.debug(`${url}: using the cached index (younger than the max age)`);
@@ -4635,7 +4684,7 @@ async function fetchRemoteIndex(repository, context) {
  * reset, timeouts, 5xx after the retries), rather than that it answered "no" (404, 401, 403…).
  */
 function unreachable(error) {
-    if (!(error instanceof FetchError))
+    if (!(error instanceof errors/* FetchError */.fk))
         return false;
     return error.status === undefined || error.status >= 500;
 }
@@ -4670,7 +4719,7 @@ async function getIndex(url, repository, context, cached) {
         });
     }
     catch (error) {
-        if (error instanceof FetchError && error.status === 404) {
+        if (error instanceof errors/* FetchError */.fk && error.status === 404) {
             throw missingIndex(url, repository, context.arch, error);
         }
         throw error;
@@ -4771,7 +4820,7 @@ function uniqueIdentities(packages) {
 function repositoryOf(pkg, byIndex) {
     const repository = byIndex.get(pkg.repository);
     if (!repository) {
-        throw new InvalidArgumentError(`package ${pkg.name}-${pkg.version} comes from repository #${pkg.repository}, which is not among the repositories given; pass the same repositories the indexes came from.`);
+        throw new errors/* InvalidArgumentError */.Di(`package ${pkg.name}-${pkg.version} comes from repository #${pkg.repository}, which is not among the repositories given; pass the same repositories the indexes came from.`);
     }
     return repository;
 }
@@ -4802,7 +4851,7 @@ async function readLocalPackage(pkg, file, label, staging) {
         return await readApkPackageFile(file, { expected: pkg, label, staging });
     }
     catch (error) {
-        if (error instanceof ApkError)
+        if (error instanceof errors/* ApkError */.xE)
             throw notMatching(error, label, file);
         if (!isFileError(error))
             throw error;
@@ -4810,7 +4859,7 @@ async function readLocalPackage(pkg, file, label, staging) {
         const reason = missing
             ? 'the index lists it but the file is missing; rebuild the repository index'
             : error.message;
-        throw new FetchError(file, `cannot read package ${label} at ${file}: ${reason}`, {
+        throw new errors/* FetchError */.fk(file, `cannot read package ${label} at ${file}: ${reason}`, {
             cause: error
         });
     }
@@ -4818,7 +4867,7 @@ async function readLocalPackage(pkg, file, label, staging) {
 /** An error of a file system call (it names the call), not of the bytes read. */
 function isFileError(error) {
     const call = error?.syscall;
-    return typeof call === 'string' && !(error instanceof ApkError);
+    return typeof call === 'string' && !(error instanceof errors/* ApkError */.xE);
 }
 /** A cached package that verifies; one that does not is removed and fetched again. */
 async function fromCache(pkg, label, context) {
@@ -4826,6 +4875,17 @@ async function fromCache(pkg, label, context) {
         return undefined;
     const cached = context.cache.packagePath(pkg.checksum);
     try {
+        // Not read at all when its size is not the index's: a file grown in a shared cache folder
+        // (700 MiB of padding once) was read whole before it failed verification.
+        // Not followed: a link (to /dev/zero, say) or a FIFO where a file belongs is not a package.
+        const stat = await promises_.lstat(cached);
+        const size = stat.size;
+        const expected = pkg.size > 0 ? pkg.size : undefined;
+        if (!stat.isFile() || size !== (expected ?? size) || size > MAX_UNSIZED_PACKAGE_BYTES) {
+            context.logger.debug(`${label}: the cached file is ${size} bytes, the index says ${pkg.size}; fetching it again`);
+            await context.cache.removePackage(pkg.checksum).catch(() => undefined);
+            return undefined;
+        }
         const file = await readApkPackageFile(cached, {
             expected: pkg,
             label,
@@ -4880,8 +4940,8 @@ async function download(pkg, url, label, context, file) {
         return response.body;
     }
     catch (error) {
-        if (error instanceof FetchError) {
-            throw new FetchError(url, `cannot fetch package ${label}: ${error.message}`, {
+        if (error instanceof errors/* FetchError */.fk) {
+            throw new errors/* FetchError */.fk(url, `cannot fetch package ${label}: ${error.message}`, {
                 status: error.status,
                 cause: error
             });
@@ -4898,13 +4958,13 @@ async function verifyDownloaded(downloaded, pkg, source, label, staging) {
             : await readApkPackageAsync(downloaded, options);
     }
     catch (error) {
-        if (!(error instanceof ApkError))
+        if (!(error instanceof errors/* ApkError */.xE))
             throw error;
         throw notMatching(error, label, source);
     }
 }
 function notMatching(error, label, source) {
-    return new PackageIntegrityError(`package ${label} from ${source} does not match its index entry: ${error.message.replace(/\.+$/, '')}; the repository (or a proxy) served other bytes, and nothing from them was used.`, { cause: error });
+    return new errors/* PackageIntegrityError */.Ur(`package ${label} from ${source} does not match its index entry: ${error.message.replace(/\.+$/, '')}; the repository (or a proxy) served other bytes, and nothing from them was used.`, { cause: error });
 }
 /** Keeps a verified package in the cache (from memory or from a file); a failure only warns. */
 async function storePackage(pkg, from, label, context) {
@@ -4936,10 +4996,12 @@ async function storePackage(pkg, from, label, context) {
  * this on its own is fetched alone.
  */
 const MEMORY_WINDOW = 8 * 1024 * 1024;
-/** What a package may hold in memory while it is fetched, verified and waits for its turn. */
+/**
+ * What a package may hold in memory while it is fetched, verified and waits for its turn: its
+ * file, and the data readApkPackageAsync keeps in memory (inMemoryBudget; more is staged).
+ */
 function memoryWeight(pkg) {
-    const inflated = pkg.installedSize > STREAM_ABOVE ? STREAM_INLINE_TOTAL : pkg.installedSize;
-    return Math.min(MEMORY_WINDOW, Math.max(0, pkg.size) + inflated);
+    return Math.min(MEMORY_WINDOW, Math.max(0, pkg.size) + inMemoryBudget(pkg.installedSize));
 }
 /**
  * Feeds an installer in install order from files that become ready in any order (downloads
@@ -5012,7 +5074,7 @@ class InstallQueue {
         await this.chain;
         if (this.next < this.order.length) {
             const pkg = this.order[this.next];
-            throw new InvalidArgumentError(`${pkg.name}-${pkg.version}: its package file never arrived; nothing was installed.`);
+            throw new errors/* InvalidArgumentError */.Di(`${pkg.name}-${pkg.version}: its package file never arrived; nothing was installed.`);
         }
     }
     /** Resolves once no package is being written any more, failed or not. */
@@ -5252,7 +5314,7 @@ class SolverGraph {
     constructor(repositories, arch) {
         this.arch = arch;
         if (repositories.length > MAX_REPOSITORIES) {
-            throw new InvalidArgumentError(`${repositories.length} repositories configured; at most ${MAX_REPOSITORIES} are supported`);
+            throw new errors/* InvalidArgumentError */.Di(`${repositories.length} repositories configured; at most ${MAX_REPOSITORIES} are supported`);
         }
         const ordered = [...repositories].sort((a, b) => a.index - b.index);
         ordered.forEach((repo, position) => {
@@ -5777,8 +5839,14 @@ class Solver {
     orderCount = 0;
     dirty = [];
     dirtyHead = 0;
-    /** Unresolved names; apk adds at the head, so the newest come first. */
-    unresolved = [];
+    /**
+     * Unresolved names, as apk's list: added at the head (the newest come first), each taken out
+     * where it stands. Links by name (an array's unshift and filter made a world of 32,000 names
+     * quadratic: 10 s).
+     */
+    unresolvedHead = -1;
+    unresolvedNext;
+    unresolvedPrev;
     pinningInherit = 0;
     defaultRepos;
     nflags;
@@ -5788,6 +5856,8 @@ class Solver {
         this.defaultRepos = pinningMaskRepos(graph, DEFAULT_PINNING);
         this.nflags = graph.nflags;
         this.pflags = graph.pflags;
+        this.unresolvedNext = new Int32Array(graph.nflags.length);
+        this.unresolvedPrev = new Int32Array(graph.nflags.length);
     }
     nameIs(name, flag) {
         return (this.nflags[name] & flag) !== 0;
@@ -5868,7 +5938,12 @@ class Solver {
         const want = this.graph.requirers[name] > 0 || (f & (N_HAS_IIF | N_IIF_NEEDED)) !== 0;
         if (want && !(f & N_IN_UNRESOLVED)) {
             this.nflags[name] = f | N_IN_UNRESOLVED;
-            this.unresolved.unshift(name);
+            const head = this.unresolvedHead;
+            this.unresolvedNext[name] = head;
+            this.unresolvedPrev[name] = -1;
+            if (head >= 0)
+                this.unresolvedPrev[head] = name;
+            this.unresolvedHead = name;
         }
         else if (!want && f & N_IN_UNRESOLVED) {
             this.dropUnresolved(name);
@@ -5876,7 +5951,14 @@ class Solver {
     }
     dropUnresolved(name) {
         this.setName(name, N_IN_UNRESOLVED, false);
-        this.unresolved = this.unresolved.filter((n) => n !== name);
+        const before = this.unresolvedPrev[name];
+        const after = this.unresolvedNext[name];
+        if (before >= 0)
+            this.unresolvedNext[before] = after;
+        else
+            this.unresolvedHead = after;
+        if (after >= 0)
+            this.unresolvedPrev[after] = before;
     }
     reevaluateReverseDeps(name) {
         const g = this.graph;
@@ -6382,7 +6464,7 @@ class Solver {
         const g = this.graph;
         const forced = N_REVERSE_DEPS_DONE | N_HAS_AUTO_SELECTABLE;
         let best = -1;
-        for (const name of this.unresolved) {
+        for (let name = this.unresolvedHead; name >= 0; name = this.unresolvedNext[name]) {
             const f = this.nflags[name];
             if ((f & forced) === forced && g.requirers[name] > 0 && !(f & N_HAS_OPTIONS))
                 return name;
@@ -6427,6 +6509,18 @@ const VIRTUAL_ONLY = 4;
 const INSTALLIF = 8;
 const SATISFIES = 1;
 const CONFLICTS = 2;
+/**
+ * The most items one line of a problem lists, and the most problems listed: a hostile index can
+ * make thousands (a package providing one name 2,000 times made 4 million conflicts, 144 MB).
+ */
+const MAX_ITEMS = 32;
+const MAX_PROBLEMS = 64;
+/**
+ * Steps (dependencies and providers looked at) the whole explanation may take; past them it
+ * stops and says so. A real failure takes a few thousand; a hub of 16,000 dependencies with one
+ * missing name took 28 s before this bound.
+ */
+const WORK_BUDGET = 5_000_000;
 /** One problem block under construction. */
 class Problem {
     label;
@@ -6436,16 +6530,23 @@ class Problem {
     }
     add(key, item) {
         const last = this.lines[this.lines.length - 1];
-        if (last !== undefined && last[0] === key)
-            last[1].push(item);
+        if (last !== undefined && last[0] === key) {
+            if (last[1].length < MAX_ITEMS)
+                last[1].push(item);
+            else
+                last[2]++;
+        }
         else
-            this.lines.push([key, [item]]);
+            this.lines.push([key, [item], 0]);
     }
     get empty() {
         return this.lines.length === 0;
     }
     toString() {
-        const body = this.lines.map(([key, items]) => `\n    ${key} ${items.join(' ')}`);
+        const body = this.lines.map(([key, items, more]) => {
+            const rest = more > 0 ? ` … and ${more} more` : '';
+            return `\n    ${key} ${items.join(' ')}${rest}`;
+        });
         return `${this.label}:${body.join('')}`;
     }
 }
@@ -6481,6 +6582,9 @@ class FailureReport {
     pkgFlags = new Map();
     marked;
     problems = [];
+    left = WORK_BUDGET;
+    provided;
+    suggested = 0;
     constructor(graph, world, changeset) {
         this.graph = graph;
         this.world = world;
@@ -6592,8 +6696,10 @@ class FailureReport {
         }
         for (const item of this.requiredBy(name))
             problem.add('required by:', item);
-        if (!provided) {
-            const close = suggestNames(g, text);
+        // Suggestions for the first few names only: each looks at every name of the index.
+        if (!provided && this.suggested++ < MAX_SUGGESTED) {
+            this.provided ??= g.providedNames();
+            const close = suggestNames(g, text, this.provided);
             if (close.length > 0)
                 problem.add('did you mean:', `${close.join(', ')}?`);
         }
@@ -6620,6 +6726,11 @@ class FailureReport {
                 items.push(this.depText(pkg0, dep.dep));
         }
         return items;
+    }
+    /** Takes `steps` of the work budget; false once it is spent. */
+    spend(steps) {
+        this.left -= steps;
+        return this.left > 0;
     }
     analyzePackage(pkg) {
         const problem = new Problem(this.pkgVer(pkg));
@@ -6650,9 +6761,18 @@ class FailureReport {
                 continue;
             problem.add('conflicts:', this.pkgVer(p.pkg));
         }
+        // Each provided name and version once: one listed thousands of times says no more.
+        const seen = new Set();
         for (const d of listOf(g, pkg, PROVIDES)) {
+            const key = `${d.name} ${d.dep.version ?? ''}`;
+            if (seen.has(key))
+                continue;
+            seen.add(key);
             let once = true;
-            for (const p of providersOf(g, d.name)) {
+            const providers = providersOf(g, d.name);
+            if (!this.spend(providers.length))
+                return;
+            for (const p of providers) {
                 const other = p.pkg;
                 if (!this.marked.has(other))
                     continue;
@@ -6684,7 +6804,10 @@ class FailureReport {
                     if (!this.marked.has(pkg0) || visited.has(pkg0))
                         continue;
                     visited.add(pkg0);
-                    for (const d0 of listOf(g, pkg0, DEPENDS)) {
+                    const depends = listOf(g, pkg0, DEPENDS);
+                    if (!this.spend(depends.length))
+                        return;
+                    for (const d0 of depends) {
                         if (this.analyzeDep(pkg0, d0.dep, pkg) & match) {
                             problem.add(key, this.depText(pkg0, d0.dep));
                         }
@@ -6697,11 +6820,18 @@ class FailureReport {
         this.discoverDeps(this.world);
         this.analyzeDeps(this.world);
         for (const pkg of this.changeset) {
+            if (this.left <= 0 || this.problems.length >= MAX_PROBLEMS)
+                break;
             this.analyzePackage(pkg);
             this.analyzeDeps(listOf(this.graph, pkg, DEPENDS));
         }
         if (this.problems.length === 0) {
             this.problems.push('the solver found no consistent set of packages but no single cause');
+        }
+        if (this.left <= 0 || this.problems.length > MAX_PROBLEMS) {
+            const shown = this.problems.slice(0, MAX_PROBLEMS);
+            shown.push('and more: the explanation stops here (the repositories make it too large to list)');
+            return shown;
         }
         return this.problems;
     }
@@ -6749,18 +6879,24 @@ function editDistance(a, b) {
     return prev[b.length];
 }
 const MAX_SUGGESTIONS = 5;
+/** Missing names that get suggestions. */
+const MAX_SUGGESTED = 8;
 /**
  * Names from the index close to a name nothing provides: a few typos away, or one extending the
  * other. Closest first, then alphabetical.
  */
-function suggestNames(graph, wanted) {
+function suggestNames(graph, wanted, provided = graph.providedNames()) {
     const limit = wanted.length <= 4 ? 1 : wanted.length <= 8 ? 2 : 3;
     const scored = [];
-    for (const name of graph.providedNames()) {
+    for (const name of provided) {
         if (name === wanted)
             continue;
-        if (Math.abs(name.length - wanted.length) > limit && !isPrefixPair(name, wanted))
+        if (Math.abs(name.length - wanted.length) > limit) {
+            // Too far apart to be a typo (no edit distance to work out): only a prefix pair counts.
+            if (isPrefixPair(name, wanted))
+                scored.push([limit + 1, name]);
             continue;
+        }
         const distance = editDistance(wanted, name);
         if (distance <= limit)
             scored.push([distance, name]);
@@ -6831,11 +6967,25 @@ function worldTagIds(graph, world) {
  * world cannot be satisfied or leaves a choice apk refuses to make.
  */
 function solve(world, packages, options) {
+    try {
+        return solveWorld(world, packages, options);
+    }
+    catch (error) {
+        // Discovery, the changeset and the explanation follow dependencies depth first, as apk does;
+        // a chain thousands of packages deep (no real repository has one) runs out of stack.
+        if (error instanceof RangeError && /call stack/i.test(error.message)) {
+            throw new errors/* FormatError */.IF('the repositories list dependencies that nest thousands of packages deep, deeper than ' +
+                'the solver follows; an index is damaged or hostile: check the repositories', { cause: error });
+        }
+        throw error;
+    }
+}
+function solveWorld(world, packages, options) {
     const graph = graphFor(packages, options.repositories, options.arch);
     const sortedWorld = mergeWorld(world);
     const { ids, problems } = worldTagIds(graph, sortedWorld);
     if (problems.length > 0)
-        throw new UnsatisfiableError(problems);
+        throw new errors/* UnsatisfiableError */.jW(problems);
     const worldDeps = sortedWorld.map((dep) => ({ dep, name: graph.name(dep.name) }));
     const solver = new Solver(graph);
     for (const d of worldDeps)
@@ -6850,7 +7000,7 @@ function solve(world, packages, options) {
     }
     const changeset = generateChangeset(graph, worldDeps, (pkg) => solver.markError(pkg));
     if (solver.errors > 0) {
-        throw new UnsatisfiableError(explainFailure(graph, worldDeps, changeset));
+        throw new errors/* UnsatisfiableError */.jW(explainFailure(graph, worldDeps, changeset));
     }
     const tags = new Map();
     const chosen = changeset.map((pkg) => graph.pkg(pkg));
@@ -6989,101 +7139,8 @@ function formatScriptsTar(packages, fallbackTime) {
     return Buffer.concat(parts);
 }
 
-;// CONCATENATED MODULE: ./src/apk/install/paths.ts
-/**
- * Path rules of the installer: which archive names apk refuses, and how a package path maps to
- * a place inside the root when earlier packages put symlinks on the way. Nothing here touches
- * the disk; the plan is checked in memory before the first byte is written.
- */
-
-/** Symlink hops allowed while resolving one path (Linux's own limit is 40). */
-const MAX_HOPS = 40;
-/**
- * Why apk 2.14 would call `name` malicious, or undefined when it is fine: absolute, control
- * characters, `.`/`..` components (apk checks `./`, `../`, `/./`, `/../`; we also refuse a
- * trailing `/..` and empty components, which resolve the same way).
- */
-function maliciousReason(name) {
-    if (name.startsWith('/'))
-        return 'it is an absolute path';
-    if (hasControlCharacter(name))
-        return 'it contains a control character';
-    for (const part of name.split('/')) {
-        if (part === '..')
-            return 'it climbs out with `..`';
-        if (part === '.' || part === '')
-            return 'it has an empty or `.` component';
-    }
-    return undefined;
-}
-function hasControlCharacter(text) {
-    for (let i = 0; i < text.length; i++) {
-        const code = text.charCodeAt(i);
-        if (code < 0x20 || code === 0x7f)
-            return true;
-    }
-    return false;
-}
-/** Parent folder of a root-relative path (`''` is the root). */
-function parentOf(rel) {
-    const slash = rel.lastIndexOf('/');
-    return slash < 0 ? '' : rel.slice(0, slash);
-}
-function baseOf(rel) {
-    return rel.slice(rel.lastIndexOf('/') + 1);
-}
-function joinRel(dir, name) {
-    return dir === '' ? name : `${dir}/${name}`;
-}
-/**
- * Where `rel` (a package path, already checked by maliciousReason) lands in the root: each
- * component that is a planned symlink is followed as a container would see it (absolute targets
- * start at the root). A symlink that climbs above the root is refused, so nothing is ever written
- * through a link to a place outside it. `followLast` also follows the final component (for
- * directory entries: `mkdir` of an existing link to a folder uses that folder).
- */
-function resolveInRoot(rel, nodes, followLast, context) {
-    const state = { hops: 0 };
-    const parts = rel.split('/');
-    const last = parts.pop();
-    const parent = walk('', parts, nodes, state, rel, context);
-    const here = joinRel(parent, last);
-    if (!followLast)
-        return here;
-    return walk(parent, [last], nodes, state, rel, context);
-}
-function walk(start, parts, nodes, state, original, context) {
-    let current = start;
-    for (const part of parts) {
-        if (part === '' || part === '.')
-            continue;
-        if (part === '..') {
-            if (current === '')
-                throw paths_escape(original, context);
-            current = parentOf(current);
-            continue;
-        }
-        const next = joinRel(current, part);
-        const node = nodes.get(next);
-        if (node?.type !== 'symlink') {
-            current = next;
-            continue;
-        }
-        if (++state.hops > MAX_HOPS) {
-            throw new PathEscapeError(`${context}: /${original} goes through more than ${MAX_HOPS} symlinks; ` +
-                'fix the symlink loop in the package.');
-        }
-        const target = node.linkname ?? '';
-        const from = target.startsWith('/') ? '' : current;
-        current = walk(from, target.split('/'), nodes, state, original, context);
-    }
-    return current;
-}
-function paths_escape(original, context) {
-    return new PathEscapeError(`${context}: /${original} goes through a symlink that points above the root; refusing to ` +
-        'write outside it. The package is malformed or hostile: remove it from the package list.');
-}
-
+// EXTERNAL MODULE: ./src/apk/install/paths.ts
+var paths = __nccwpck_require__(318);
 // EXTERNAL MODULE: ./src/root-writer.ts
 var root_writer = __nccwpck_require__(119);
 ;// CONCATENATED MODULE: ./src/apk/install/database.ts
@@ -7124,8 +7181,8 @@ function databaseFiles(plan, options) {
         out.push({ rel: 'etc/apk/repositories', content: lines.join('\n') + '\n' });
     }
     for (const key of options.keys ?? []) {
-        if (maliciousReason(key.name) || key.name.includes('/')) {
-            throw new InvalidArgumentError(`key name '${key.name}' is not a plain file name; rename the key file.`);
+        if ((0,paths/* maliciousReason */.fv)(key.name) || key.name.includes('/')) {
+            throw new errors/* InvalidArgumentError */.Di(`key name '${key.name}' is not a plain file name; rename the key file.`);
         }
         out.push({ rel: `etc/apk/keys/${key.name}`, content: key.pem });
     }
@@ -7142,6 +7199,13 @@ function databaseFiles(plan, options) {
 
 /** Longest file name (one path component) Linux file systems hold, in bytes. */
 const NAME_MAX = 255;
+/** Longest extended attribute value Linux holds (XATTR_SIZE_MAX). */
+const XATTR_VALUE_MAX = 64 * 1024;
+/**
+ * Extended attributes an install keeps, all packages together: they stay in the plan until the
+ * image is written, and real packages carry a few bytes of them (file capabilities).
+ */
+const XATTR_TOTAL_MAX = 1024 * 1024;
 /** `Q1` + base64 of a hex digest. */
 function q1(hex) {
     return `Q1${Buffer.from(hex, 'hex').toString('base64')}`;
@@ -7181,27 +7245,34 @@ class Extraction {
         const label = this.pkg.label;
         // apk 2.14 skips `../x` silently as a dot name and only warns about the rest; we refuse
         // every such name, so a hostile package fails the build instead of half-installing.
-        const reason = maliciousReason(name);
+        const reason = (0,paths/* maliciousReason */.fv)(name);
         if (reason) {
-            throw new PathEscapeError(`${label}: refusing entry '${name}': ${reason}. The package is malformed or hostile: ` +
+            throw new errors/* PathEscapeError */.ZU(`${label}: refusing entry '${name}': ${reason}. The package is malformed or hostile: ` +
                 'remove it from the package list.');
         }
         if (name.startsWith('.'))
             return;
         const long = name.split('/').find((part) => Buffer.byteLength(part) > NAME_MAX);
         if (long !== undefined) {
-            throw new UnsupportedEntryError(`${label}: /${name}: the name '${long.slice(0, 40)}…' is ${Buffer.byteLength(long)} ` +
+            throw new errors/* UnsupportedEntryError */.uR(`${label}: /${name}: the name '${long.slice(0, 40)}…' is ${Buffer.byteLength(long)} ` +
                 `bytes long; file systems hold at most ${NAME_MAX} bytes a name. The package is ` +
                 'malformed: leave it out.');
         }
-        const base = baseOf(name);
+        const base = (0,paths/* baseOf */.bx)(name);
         if (entry.type !== 'directory' && base.startsWith('.keep_') && base.length > 6)
             return;
+        const whiteout = name.split('/').find((part) => part.startsWith(paths/* WHITEOUT */.Ic));
+        if (whiteout !== undefined) {
+            throw new errors/* UnsupportedEntryError */.uR(`${label}: /${name}: '${whiteout}' is an OCI whiteout name, which in an image layer ` +
+                'deletes what lower layers hold. The package is malformed or hostile: leave it out.');
+        }
         if (entry.type === 'chardev' || entry.type === 'blockdev' || entry.type === 'fifo') {
             const kind = entry.type === 'fifo' ? 'a FIFO' : 'a device node';
-            throw new UnsupportedEntryError(`${label}: /${name} is ${kind}; witchery does not create ${kind}s (a container runtime ` +
+            throw new errors/* UnsupportedEntryError */.uR(`${label}: /${name} is ${kind}; witchery does not create ${kind}s (a container runtime ` +
                 'provides /dev). Leave the package out, or use one that does not ship it.');
         }
+        if (entry.xattrs.size > 0)
+            this.countXattrs(entry);
         const ids = this.plan.ids;
         const acl = {
             uid: ids.uid(entry.uname, entry.uid),
@@ -7214,6 +7285,27 @@ class Extraction {
         else
             this.file(entry, acl);
     }
+    /** Refuses an extended attribute Linux could not hold, and more of them than any package has. */
+    countXattrs(entry) {
+        const where = `${this.pkg.label}: /${entry.name}`;
+        for (const [name, value] of entry.xattrs) {
+            const problem = (0,paths/* xattrNameProblem */.CN)(name);
+            if (problem) {
+                throw new errors/* UnsupportedEntryError */.uR(`${where}: an extended attribute ${problem}, which no layer can carry. The package ` +
+                    'is malformed or hostile: leave it out.');
+            }
+            if (value.length > XATTR_VALUE_MAX) {
+                throw new errors/* UnsupportedEntryError */.uR(`${where}: its extended attribute ${name.slice(0, 60)} holds ${value.length} bytes; ` +
+                    `Linux holds at most ${XATTR_VALUE_MAX}. The package is malformed or hostile: leave it out.`);
+            }
+            this.plan.xattrBytes += Buffer.byteLength(name) + value.length;
+        }
+        if (this.plan.xattrBytes > XATTR_TOTAL_MAX) {
+            throw new errors/* UnsupportedEntryError */.uR(`${where}: the packages' extended attributes come to more than ${XATTR_TOTAL_MAX} ` +
+                'bytes, where real packages carry a few (file capabilities). A package is malformed ' +
+                'or hostile: leave it out.');
+        }
+    }
     directory(entry, acl) {
         let dir = this.dirs.get(entry.name);
         if (!dir) {
@@ -7222,7 +7314,11 @@ class Extraction {
             this.pkg.db.dirs.push(dir);
         }
         dir.acl = acl;
-        const at = resolveInRoot(entry.name, this.plan.nodes, true, this.pkg.label);
+        const at = (0,paths/* resolveInRoot */.QD)(entry.name, this.plan.nodes, true, this.pkg.label);
+        // A folder reached through a symlink to / is the root itself: its mode and owner are the
+        // image's, never a package's (`x -> /`, then a folder `x` of mode 7777, once re-moded it).
+        if (at === '')
+            return;
         this.ensureParents(at);
         const existing = this.plan.nodes.get(at);
         if (!existing) {
@@ -7240,13 +7336,13 @@ class Extraction {
             existing.instances?.push(acl);
         }
         else {
-            throw new FileConflictError(`${this.pkg.label}: /${entry.name} is a folder, but ${this.plan.ownerLabel(existing)} ` +
+            throw new errors/* FileConflictError */.fJ(`${this.pkg.label}: /${entry.name} is a folder, but ${this.plan.ownerLabel(existing)} ` +
                 `installed a ${existing.type} at /${at}. Install only one of the two packages.`);
         }
     }
     /** A folder reached through a symlink may need its parents; apk would fail, we make them. */
     ensureParents(at) {
-        const parent = parentOf(at);
+        const parent = (0,paths/* parentOf */.Pp)(at);
         if (parent === '' || this.plan.nodes.has(parent))
             return;
         this.ensureParents(parent);
@@ -7255,8 +7351,8 @@ class Extraction {
     file(entry, acl) {
         const label = this.pkg.label;
         // Where it would land first: a way out through a symlink fails even without a dirent.
-        const at = resolveInRoot(entry.name, this.plan.nodes, false, label);
-        const dirPath = parentOf(entry.name);
+        const at = (0,paths/* resolveInRoot */.QD)(entry.name, this.plan.nodes, false, label);
+        const dirPath = (0,paths/* parentOf */.Pp)(entry.name);
         let dir = this.dirs.get(dirPath);
         if (!dir && dirPath === '') {
             dir = { path: '', acl: { uid: 0, gid: 0, mode: 0o755 }, files: [] };
@@ -7266,21 +7362,21 @@ class Extraction {
         if (!dir) {
             // apk 2.14 fails the package here ("no dirent in archive"); so do we, so an image never
             // silently lacks a file.
-            throw new UnsupportedEntryError(`${label}: /${entry.name}: its folder /${dirPath} does not come before it in the ` +
+            throw new errors/* UnsupportedEntryError */.uR(`${label}: /${entry.name}: its folder /${dirPath} does not come before it in the ` +
                 'package (no dirent in archive; for example a file under a symlink), as apk-tools also ' +
                 'refuses. The package is malformed: leave it out.');
         }
         let digest = entry.sha1 ? q1(entry.sha1) : undefined;
         let linkTarget;
         if (entry.type === 'hardlink') {
-            const reason = maliciousReason(entry.linkname);
+            const reason = (0,paths/* maliciousReason */.fv)(entry.linkname);
             if (reason) {
-                throw new PathEscapeError(`${label}: hard link /${entry.name} points at '${entry.linkname}': ${reason}. The ` +
+                throw new errors/* PathEscapeError */.ZU(`${label}: hard link /${entry.name} points at '${entry.linkname}': ${reason}. The ` +
                     'package is malformed or hostile: remove it from the package list.');
             }
             const target = this.files.get(entry.linkname);
             if (!target) {
-                throw new UnsupportedEntryError(`${label}: hard link /${entry.name} points at /${entry.linkname}, which is not a file ` +
+                throw new errors/* UnsupportedEntryError */.uR(`${label}: hard link /${entry.name} points at /${entry.linkname}, which is not a file ` +
                     'earlier in the same package (apk-tools refuses such a link too). The package is ' +
                     'malformed: leave it out.');
             }
@@ -7290,14 +7386,14 @@ class Extraction {
         else if (!entry.sha1) {
             this.missingChecksum = true;
         }
-        const parent = parentOf(at);
+        const parent = (0,paths/* parentOf */.Pp)(at);
         if (parent !== '' && this.plan.nodes.get(parent)?.type !== 'directory') {
-            throw new FileConflictError(`${label}: /${entry.name} would land in /${parent}, which is not a folder in the root ` +
+            throw new errors/* FileConflictError */.fJ(`${label}: /${entry.name} would land in /${parent}, which is not a folder in the root ` +
                 '(a symlink on the way points at nothing). Fix or leave out the package that ships it.');
         }
         const existing = this.plan.nodes.get(at);
         if (existing?.type === 'directory') {
-            throw new FileConflictError(`${label}: /${entry.name} is a ${entry.type}, but /${at} is a folder` +
+            throw new errors/* FileConflictError */.fJ(`${label}: /${entry.name} is a ${entry.type}, but /${at} is a folder` +
                 `${existing.owner === undefined ? '' : ` of ${this.plan.ownerLabel(existing)}`}. ` +
                 'Install only one of the two packages.');
         }
@@ -7305,7 +7401,7 @@ class Extraction {
             return;
         if (existing?.dbFile)
             existing.dbFile.removed = true;
-        const dbFile = { name: baseOf(entry.name), acl, digest };
+        const dbFile = { name: (0,paths/* baseOf */.bx)(entry.name), acl, digest };
         dir.files.push(dbFile);
         this.files.set(entry.name, { digest, at });
         this.plan.set(at, {
@@ -7403,6 +7499,10 @@ class Plan {
     ids = new IdResolver();
     /** Paths set since the installer last wrote, in the order they were planned. */
     touched = [];
+    /** Bytes of extended attributes (names and values) planned so far (Extraction bounds them). */
+    xattrBytes = 0;
+    /** addgroup/adduser commands applied so far (accounts.ts bounds them). */
+    accountCommands = 0;
     set(rel, node) {
         this.nodes.set(rel, node);
         this.touched.push(rel);
@@ -7483,7 +7583,7 @@ class Plan {
             return 'skip';
         if (nPrio >= 0)
             return 'take';
-        throw new FileConflictError(`${incoming.label}: trying to overwrite /${rel} owned by ${owner.label}. The two packages ` +
+        throw new errors/* FileConflictError */.fJ(`${incoming.label}: trying to overwrite /${rel} owned by ${owner.label}. The two packages ` +
             `ship the same file and neither replaces the other: install only one of ${n.name} and ${o.name}.`);
     }
     /** §3.6: a folder apk made gets the smallest owner and the AND of that owner's modes. */
@@ -7537,6 +7637,12 @@ const PASSWD = 'etc/passwd';
 const GROUP = 'etc/group';
 const SHADOW = 'etc/shadow';
 const GSHADOW = 'etc/gshadow';
+/**
+ * The most addgroup/adduser commands one install applies: an image's packages make a few dozen
+ * accounts. Each command reads and rewrites the account files, so thousands (a hostile script)
+ * took minutes; past this they are reported as not run.
+ */
+const MAX_ACCOUNT_COMMANDS = 512;
 /** busybox's getopt32 for the short and long options an applet takes. */
 function getopt(args, withValue, flags, long) {
     const opts = new Map();
@@ -7692,8 +7798,9 @@ function linkedAccountFiles(plan) {
 }
 /** `addgroup [-g GID] [-S] GROUP` or `addgroup USER GROUP`. */
 function addgroup(plan, args) {
-    if (linkedAccountFiles(plan))
+    if (linkedAccountFiles(plan) || ++plan.accountCommands > MAX_ACCOUNT_COMMANDS) {
         return 'unsupported';
+    }
     const parsed = getopt(args, 'g', 'S', { gid: 'g', system: 'S' });
     if (!parsed || parsed.positional.length < 1 || parsed.positional.length > 2)
         return 'unsupported';
@@ -7724,8 +7831,9 @@ function newGroup(files, name, wanted, fixed, system) {
     if (groups.some((g) => g.name === name))
         return 1;
     const max = fixed ? Infinity : system ? LAST_SYSTEM_ID : LAST_ID;
+    const taken = new Set(groups.map((g) => g.gid));
     let gid = wanted;
-    while (groups.some((g) => g.gid === gid)) {
+    while (taken.has(gid)) {
         if (fixed || gid === max)
             return 1;
         gid++;
@@ -7753,8 +7861,9 @@ function addMember(files, user, group) {
  * [GROUP]`. A home that would need /etc/skel copied is not applied.
  */
 function adduser(plan, args, options) {
-    if (linkedAccountFiles(plan))
+    if (linkedAccountFiles(plan) || ++plan.accountCommands > MAX_ACCOUNT_COMMANDS) {
         return 'unsupported';
+    }
     const parsed = getopt(args, 'hgsGuk', 'DSH', {
         home: 'h',
         gecos: 'g',
@@ -7822,7 +7931,9 @@ function adduser(plan, args, options) {
     const groups = files.group();
     const max = system ? LAST_SYSTEM_ID : LAST_ID;
     let id = uid ?? (system ? FIRST_SYSTEM_ID : LAST_SYSTEM_ID + 1);
-    while (passwd.some((p) => p.uid === id) || (gid === -1 && groups.some((g) => g.gid === id))) {
+    const uids = new Set(passwd.map((p) => p.uid));
+    const gids = new Set(groups.map((g) => g.gid));
+    while (uids.has(id) || (gid === -1 && gids.has(id))) {
         if (uid !== undefined || id === max)
             return 1;
         id++;
@@ -7861,7 +7972,7 @@ function locate(plan, absolute) {
     if (rel === '')
         return '';
     try {
-        return resolveInRoot(rel, plan.nodes, false, 'adduser');
+        return (0,paths/* resolveInRoot */.QD)(rel, plan.nodes, false, 'adduser');
     }
     catch {
         return undefined;
@@ -7876,7 +7987,7 @@ function makeHomeDir(plan, home, uid, gid) {
     if (at === undefined || at === '')
         return;
     const existing = plan.nodes.get(at);
-    if (!existing && plan.nodes.get(parentOf(at))?.type !== 'directory' && parentOf(at) !== '') {
+    if (!existing && plan.nodes.get((0,paths/* parentOf */.Pp)(at))?.type !== 'directory' && (0,paths/* parentOf */.Pp)(at) !== '') {
         return;
     }
     const node = existing ?? { type: 'directory', mode: 0o755, uid: 0, gid: 0 };
@@ -7909,13 +8020,13 @@ function busyboxApplets(plan) {
         .toString('utf8')
         .split('\n')
         .map((line) => line.trim().replace(/^\/+/, ''))
-        .filter((rel) => rel !== '' && maliciousReason(rel) === undefined);
+        .filter((rel) => rel !== '' && (0,paths/* maliciousReason */.fv)(rel) === undefined);
 }
 /** The folder a new entry `rel` would go into, symlinks on the way followed; undefined if none. */
 function landing(plan, rel) {
     try {
-        const at = resolveInRoot(rel, plan.nodes, false, 'busybox');
-        const parent = parentOf(at);
+        const at = (0,paths/* resolveInRoot */.QD)(rel, plan.nodes, false, 'busybox');
+        const parent = (0,paths/* parentOf */.Pp)(at);
         if (parent !== '' && plan.nodes.get(parent)?.type !== 'directory')
             return undefined;
         return at;
@@ -7944,7 +8055,7 @@ function installBusyboxLinks(plan) {
  */
 function bbsuidApplets(plan) {
     const binary = plan.readFile(BBSUID);
-    const applets = new Set((busyboxApplets(plan) ?? []).map(baseOf));
+    const applets = new Set((busyboxApplets(plan) ?? []).map(paths/* baseOf */.bx));
     if (!binary)
         return [];
     const found = [];
@@ -7952,7 +8063,7 @@ function bbsuidApplets(plan) {
         const match = /^\/((?:usr\/)?s?bin\/[A-Za-z0-9_.[-]+)$/.exec(text);
         if (!match || match[1] === BUSYBOX || match[1] === BBSUID)
             continue;
-        if (applets.has(baseOf(match[1])) && !found.includes(match[1]))
+        if (applets.has((0,paths/* baseOf */.bx)(match[1])) && !found.includes(match[1]))
             found.push(match[1]);
     }
     return found;
@@ -7979,7 +8090,7 @@ function makeDirsP(plan, dirs) {
         for (const part of dir.split('/').filter((p) => p !== '' && p !== '.')) {
             let next;
             try {
-                next = resolveInRoot(joinRel(current, part), plan.nodes, true, 'mkdir');
+                next = (0,paths/* resolveInRoot */.QD)((0,paths/* joinRel */.gN)(current, part), plan.nodes, true, 'mkdir');
             }
             catch {
                 break;
@@ -8015,6 +8126,11 @@ const SILENT_REDIRECTIONS = new Set([
     '2>&1',
     '&>/dev/null'
 ]);
+/**
+ * The longest word read, variables expanded: install scripts' words are names, paths and short
+ * values. Past it the command is not read (`a=$a$a` twenty-odd times once took 256 MiB).
+ */
+const MAX_WORD = 4096;
 /** Characters that may appear unquoted in a word we read; anything else is shell syntax. */
 const PLAIN = /^[A-Za-z0-9_./:,@%+=-]$/;
 /** Splits a script into top-level commands; comments and blank lines between them are dropped. */
@@ -8181,6 +8297,8 @@ function tokenize(text, vars) {
                 word += ch;
                 i++;
             }
+            if (word.length > MAX_WORD)
+                return undefined;
         }
         // Quoted or expanded text mixed with shell syntax (`"$x"|y`): not a plain word.
         if (!raw && !plain)
@@ -8205,6 +8323,8 @@ function expandQuoted(text, vars) {
         if (!match || value === undefined)
             return undefined;
         out += value;
+        if (out.length > MAX_WORD)
+            return undefined;
         i += match[0].length - 1;
     }
     return out;
@@ -8434,7 +8554,7 @@ class ScriptRun {
             return undefined;
         const rel = path.replace(/^\/+/, '');
         try {
-            const at = resolveInRoot(rel, this.plan.nodes, true, this.pkg.label);
+            const at = (0,paths/* resolveInRoot */.QD)(rel, this.plan.nodes, true, this.pkg.label);
             return this.plan.nodes.has(at) ? at : undefined;
         }
         catch {
@@ -8496,6 +8616,7 @@ function globMatches(glob, path) {
 
 
 
+
 /**
  * Creates the root (it must be empty or missing) and what `--initdb` makes. Returns the topmost
  * folder made on the way (the root or a parent), so a failed install can take it away again.
@@ -8503,10 +8624,10 @@ function globMatches(glob, path) {
 async function initRoot(root) {
     const stat = await external_node_fs_.promises.lstat(root).catch(() => undefined);
     if (stat && !stat.isDirectory()) {
-        throw new InvalidArgumentError(`root ${root} exists and is not a folder: give an empty or missing folder.`);
+        throw new errors/* InvalidArgumentError */.Di(`root ${root} exists and is not a folder: give an empty or missing folder.`);
     }
     if (stat && (await external_node_fs_.promises.readdir(root)).length > 0) {
-        throw new InvalidArgumentError(`root ${root} is not empty: witchery installs into a fresh root (as apk --initdb); give an ` +
+        throw new errors/* InvalidArgumentError */.Di(`root ${root} is not empty: witchery installs into a fresh root (as apk --initdb); give an ` +
             'empty or missing folder.');
     }
     try {
@@ -8515,7 +8636,7 @@ async function initRoot(root) {
     catch (error) {
         if (!(error instanceof files/* NotAFolderError */.HT))
             throw error;
-        throw new InvalidArgumentError(`cannot make the root ${root}: ${error.message}. Give an empty or missing folder whose ` +
+        throw new errors/* InvalidArgumentError */.Di(`cannot make the root ${root}: ${error.message}. Give an empty or missing folder whose ` +
             'parents are folders.');
     }
 }
@@ -8533,12 +8654,17 @@ class RootInstaller {
     onDisk = new Set(INITDB_DIRS.map(([dir]) => dir));
     chown;
     writer;
+    /** Takes the root's signal handling off (begin put it on). */
+    forget;
     constructor(root, options, 
     /** The topmost folder begin() made, when it made the root. */
     made) {
         this.root = root;
         this.options = options;
         this.made = made;
+        // Stopped by SIGINT or SIGTERM meanwhile, the root is left as it was found (a half-made
+        // one made a second `install --root` fail with "not empty").
+        this.forget = made !== undefined ? (0,temp/* removeOnSignal */.QF)(made) : (0,temp/* emptyOnSignal */.v0)(root);
         this.plan = new Plan(options.logger ?? silentLogger);
         const day = Math.floor((options.sourceDateEpoch ?? 0) / 86400);
         this.scripts = new NativeScripts(this.plan, options.scripts ?? 'native', day);
@@ -8554,7 +8680,7 @@ class RootInstaller {
     /** Plans one package (the next in install order) and writes what it adds or takes over. */
     async add(unit) {
         if (!unit.file && unit.pkg.installedSize > 0) {
-            throw new InvalidArgumentError(`${unit.pkg.name}-${unit.pkg.version}: no package file was given to install.`);
+            throw new errors/* InvalidArgumentError */.Di(`${unit.pkg.name}-${unit.pkg.version}: no package file was given to install.`);
         }
         this.plan.add(unit, this.options.tags?.get(unit.pkg), {
             before: (pkg) => this.scripts.preInstall(pkg),
@@ -8575,10 +8701,12 @@ class RootInstaller {
         if (scriptsSkipped.length > 0)
             plan.warnings.push(skippedWarning(scriptsSkipped));
         const installed = plan.packages.map((p) => p.unit.pkg).sort(compareDbPackages);
+        this.forget();
         return { tree: treeOf(plan), installed, scriptsSkipped, warnings: plan.warnings };
     }
     /** Takes away everything this install wrote: the root as it was found (missing or empty). */
     async abort() {
+        this.forget();
         if (this.made) {
             await external_node_fs_.promises.rm(this.made, { recursive: true, force: true });
             return;
@@ -8598,16 +8726,16 @@ class RootInstaller {
             if (existing && file.rel.startsWith('etc/apk/keys/'))
                 continue;
             if (existing && existing.type !== 'file') {
-                throw new FileConflictError(`${plan.ownerLabel(existing)} ships /${file.rel} as a ${existing.type}; the apk ` +
+                throw new errors/* FileConflictError */.fJ(`${plan.ownerLabel(existing)} ships /${file.rel} as a ${existing.type}; the apk ` +
                     'database needs that path. Leave the package out.');
             }
-            const parent = parentOf(file.rel);
+            const parent = (0,paths/* parentOf */.Pp)(file.rel);
             const folder = plan.nodes.get(parent);
             if (!folder) {
                 plan.set(parent, { type: 'directory', mode: 0o755, uid: 0, gid: 0 });
             }
             else if (folder.type !== 'directory') {
-                throw new PathEscapeError(`${plan.ownerLabel(folder)} ships /${parent} as a ${folder.type}, where the apk ` +
+                throw new errors/* PathEscapeError */.ZU(`${plan.ownerLabel(folder)} ships /${parent} as a ${folder.type}, where the apk ` +
                     `database needs a folder (for /${file.rel}); witchery does not write through it. ` +
                     `Leave ${plan.ownerLabel(folder)} out.`);
             }
@@ -8685,14 +8813,14 @@ class RootInstaller {
         const inTheWay = this.plan.nodes.get(refusal.at);
         const who = inTheWay ? this.plan.ownerLabel(inTheWay) : 'something outside witchery';
         const what = inTheWay ? `a ${inTheWay.type}` : `${refusal.found}`;
-        return new PathEscapeError(`refusing to write /${refusal.rel}: /${refusal.at} is ${what} (from ${who}), not a folder ` +
+        return new errors/* PathEscapeError */.ZU(`refusing to write /${refusal.rel}: /${refusal.at} is ${what} (from ${who}), not a folder ` +
             'inside the root, and writing through it could land outside the root. The package is ' +
             'malformed or hostile: remove it from the package list.');
     }
     /** Final folder owners and modes, deepest first (a folder may be read-only for its owner). */
     settleOnDisk() {
         const dirs = [...this.plan.nodes.entries()]
-            .filter(([, node]) => node.type === 'directory')
+            .filter(([rel, node]) => node.type === 'directory' && rel !== '')
             .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0));
         for (const [rel, node] of dirs) {
             this.writer.settleFolder(rel, { mode: this.diskMode(node), owner: this.owner(node) });
@@ -8913,7 +9041,7 @@ function keyOf(name, loaded) {
         key = external_node_crypto_.createPublicKey({ key: loaded.der, format: 'der', type: 'spki' });
     }
     catch (error) {
-        throw new UntrustedKeyError(`key ${name} is not a valid RSA public key (${error.message}); replace the ` +
+        throw new errors/* UntrustedKeyError */.Ms(`key ${name} is not a valid RSA public key (${error.message}); replace the ` +
             `file with the repository's .rsa.pub.`, { cause: error });
     }
     loaded.key = key;
@@ -8928,7 +9056,7 @@ function checkPin(name, loaded, origin) {
     const pin = alpineKeyPin(name);
     if (pin === undefined || pin === loaded.fingerprint)
         return;
-    throw new UntrustedKeyError(`key ${name} (${origin}) has SPKI SHA-256 ${loaded.fingerprint}, but Alpine's key of that ` +
+    throw new errors/* UntrustedKeyError */.Ms(`key ${name} (${origin}) has SPKI SHA-256 ${loaded.fingerprint}, but Alpine's key of that ` +
         `name is pinned to ${pin}. The file is not Alpine's key: replace it with the real one ` +
         `(https://alpinelinux.org/keys/${name}) or remove it.`);
 }
@@ -8943,7 +9071,7 @@ async function readKeyFile(file) {
         return await promises_.readFile(file);
     }
     catch (error) {
-        throw new InvalidArgumentError(`cannot read key file '${file}': ${error.message}. Make it readable, or move ` +
+        throw new errors/* InvalidArgumentError */.Di(`cannot read key file '${file}': ${error.message}. Make it readable, or move ` +
             `it out of the keys folder.`);
     }
 }
@@ -8970,7 +9098,7 @@ class Keyring {
             names = await promises_.readdir(dir);
         }
         catch (error) {
-            throw new InvalidArgumentError(`cannot read keys folder '${dir}': ${error.message}. Give an existing folder of .rsa.pub files.`);
+            throw new errors/* InvalidArgumentError */.Di(`cannot read keys folder '${dir}': ${error.message}. Give an existing folder of .rsa.pub files.`);
         }
         // Read side by side (one after the other, a folder of 18 keys took 12 ms of a cold start),
         // a few at a time (a folder of thousands of files must not run out of file descriptors),
@@ -8994,11 +9122,11 @@ class Keyring {
             bytes = await promises_.readFile(file);
         }
         catch (error) {
-            throw new InvalidArgumentError(`cannot read key file '${file}': ${error.message}`);
+            throw new errors/* InvalidArgumentError */.Di(`cannot read key file '${file}': ${error.message}`);
         }
         const loaded = parsePublicKey(bytes);
         if (!loaded) {
-            throw new InvalidArgumentError(`key file '${file}' is not an RSA public key in PEM form (-----BEGIN PUBLIC KEY-----); ` +
+            throw new errors/* InvalidArgumentError */.Di(`key file '${file}' is not an RSA public key in PEM form (-----BEGIN PUBLIC KEY-----); ` +
                 `give the repository's .rsa.pub file (openssl rsa -pubout writes one).`);
         }
         this.add(external_node_path_.basename(file), loaded, file);
@@ -9007,7 +9135,7 @@ class Keyring {
         checkPin(name, loaded, origin);
         const existing = this.keys.get(name);
         if (existing && existing.fingerprint !== loaded.fingerprint) {
-            throw new InvalidArgumentError(`two different keys are named ${name} (the second is ${origin}); apk finds keys by ` +
+            throw new errors/* InvalidArgumentError */.Di(`two different keys are named ${name} (the second is ${origin}); apk finds keys by ` +
                 `file name, so give each key once.`);
         }
         if (!existing)
@@ -9045,7 +9173,7 @@ class Keyring {
             return undefined;
         const loaded = parsePublicKey(bytes);
         if (!loaded) {
-            throw new UntrustedKeyError(`the downloaded key ${keyName} is not an RSA public key in PEM form; it cannot be ` +
+            throw new errors/* UntrustedKeyError */.Ms(`the downloaded key ${keyName} is not an RSA public key in PEM form; it cannot be ` +
                 `trusted. Put Alpine's ${keyName} in your keys instead.`);
         }
         checkPin(keyName, loaded, 'downloaded');
@@ -9083,7 +9211,9 @@ function cachedKeyPath(cacheDir, name) {
 }
 /** The kept copy of Alpine's key `name`, if there is one that matches its pin. */
 async function readCachedAlpineKey(cacheDir, name) {
-    const bytes = await promises_.readFile(cachedKeyPath(cacheDir, name)).catch(() => undefined);
+    // A key is a few hundred bytes; anything that is not a small regular file is not one.
+    const file = cachedKeyPath(cacheDir, name);
+    const bytes = await (0,files/* readRegularFile */.XF)(file, 64 * 1024).catch(() => undefined);
     return bytes !== undefined && matchesAlpinePin(name, bytes) ? bytes : undefined;
 }
 /** Keeps Alpine's key `name` when it matches its pin; a cache that cannot be written is no error. */
@@ -9134,6 +9264,13 @@ async function keepAlpineKey(cacheDir, name, bytes) {
 const ALPINE_KEYS_URL = 'https://alpinelinux.org/keys/';
 /** A PEM public key is under 1 KiB; anything past this is not one. */
 const MAX_KEY_BYTES = 64 * 1024;
+/**
+ * The most the alpine-keys package may take, file and inflated (Alpine's: 13 and 14 KB). Its
+ * index is not verified (the key to verify it is what is looked for), so what it claims is not
+ * trusted for an allocation: once, a 714 KB package claiming 700 MiB took 1.4 GiB.
+ */
+const MAX_KEYS_PACKAGE_BYTES = 1024 * 1024;
+const MAX_KEYS_PACKAGE_INFLATED = 4 * 1024 * 1024;
 /** The part of opened repositories an install needs (InstallSources), holding no index. */
 function installSources(repos) {
     const { arch, repositories, keyring, stats } = repos;
@@ -9142,7 +9279,7 @@ function installSources(repos) {
 }
 function checkArch(arch) {
     if (!(0,src_arch/* findArch */.YM)(arch) || (0,src_arch/* findArch */.YM)(arch)?.apk !== arch) {
-        throw new InvalidArgumentError(`unknown arch '${arch}': use one of ${(0,src_arch/* archNames */.HS)()}.`);
+        throw new errors/* InvalidArgumentError */.Di(`unknown arch '${arch}': use one of ${(0,src_arch/* archNames */.HS)()}.`);
     }
 }
 /**
@@ -9160,7 +9297,7 @@ function parseWorld(tokens) {
             return parseDependency(token);
         }
         catch (error) {
-            throw new InvalidArgumentError(`'${token}' is not a package name or apk constraint (name, name>=1.2, so:libz.so.1, !name): ${error.message}`);
+            throw new errors/* InvalidArgumentError */.Di(`'${token}' is not a package name or apk constraint (name, name>=1.2, so:libz.so.1, !name): ${error.message}`);
         }
     });
 }
@@ -9216,8 +9353,11 @@ async function keyFromAlpineKeysPackage(name, repository, options, transport) {
         if (row < 0)
             return undefined;
         const pkg = index.table.package(row);
-        const bytes = await readSource(packageUrl(repository, pkg, options.arch), repository, transport);
-        const file = readApkPackage(bytes, { expected: pkg });
+        const bytes = await readSource(packageUrl(repository, pkg, options.arch), repository, transport, {
+            maxBytes: MAX_KEYS_PACKAGE_BYTES,
+            what: 'alpine-keys package'
+        });
+        const file = readApkPackage(bytes, { expected: pkg, maxInflated: MAX_KEYS_PACKAGE_INFLATED });
         const entry = file.entries.find((e) => e.type === 'file' && external_node_path_.posix.basename(e.name) === name && /apk\/keys/.test(e.name));
         return entry?.data;
     }
@@ -9226,10 +9366,16 @@ async function keyFromAlpineKeysPackage(name, repository, options, transport) {
         return undefined;
     }
 }
-async function readSource(url, repository, transport) {
-    if (!isRemote(repository))
-        return promises_.readFile(url);
-    return (await transport.get(url)).body;
+async function readSource(url, repository, transport, limit) {
+    if (isRemote(repository))
+        return (await transport.get(url, limit ?? {})).body;
+    if (limit !== undefined) {
+        const { size } = await promises_.stat(url);
+        if (size > limit.maxBytes) {
+            throw new errors/* FormatError */.IF(`the ${limit.what} ${url} is ${size} bytes, more than ${limit.maxBytes}`);
+        }
+    }
+    return promises_.readFile(url);
 }
 /** The credentials the options carry: given ones and those written in repository URLs. */
 function engineAuth(options) {
@@ -9249,7 +9395,7 @@ function transportFor(options) {
 async function openRepositories(options) {
     checkArch(options.arch);
     if (options.repositories.length === 0) {
-        throw new InvalidArgumentError('no repositories: give at least one repository URL or path.');
+        throw new errors/* InvalidArgumentError */.Di('no repositories: give at least one repository URL or path.');
     }
     const logger = options.logger ?? silentLogger;
     const { transport, done } = transportFor(options);
@@ -9395,7 +9541,7 @@ async function resolveLocked(repos, world, locked, options) {
     for (const lock of locked) {
         const repository = repos.repositories.find((r) => r.index === lock.repository);
         if (!repository) {
-            throw new InvalidArgumentError(`locked package ${lock.name}-${lock.version} names repository #${lock.repository}, which is not configured.`);
+            throw new errors/* InvalidArgumentError */.Di(`locked package ${lock.name}-${lock.version} names repository #${lock.repository}, which is not configured.`);
         }
         const inIndex = packageWithChecksum(repos, lock.checksum);
         if (inIndex && inIndex.name === lock.name && inIndex.version === lock.version) {
@@ -9412,7 +9558,7 @@ async function resolveLocked(repos, world, locked, options) {
     }
     if (missing.length > 0) {
         const names = missing.map((p) => `${p.name}-${p.version}`);
-        throw new LockedPackageError(`locked ${missing.length === 1 ? 'package' : 'packages'} ${names.join(', ')} ` +
+        throw new errors/* LockedPackageError */.hu(`locked ${missing.length === 1 ? 'package' : 'packages'} ${names.join(', ')} ` +
             `${missing.length === 1 ? 'is' : 'are'} no longer in the repositories and not in the cache`, names);
     }
     return orderLocked(repos, world, candidates);
@@ -9425,15 +9571,15 @@ function orderLocked(repos, world, candidates) {
         solution = solve(deps, candidates, { repositories: repos.repositories, arch: repos.arch });
     }
     catch (error) {
-        if (!(error instanceof UnsatisfiableError))
+        if (!(error instanceof errors/* UnsatisfiableError */.jW))
             throw error;
-        throw new LockedPackageError(`the packages asked for are not satisfied by the locked packages alone:\n${error.message}`, [], { cause: error });
+        throw new errors/* LockedPackageError */.hu(`the packages asked for are not satisfied by the locked packages alone:\n${error.message}`, [], { cause: error });
     }
     const chosen = new Set(solution.packages);
     const unused = candidates.filter((p) => !chosen.has(p));
     if (unused.length > 0) {
         const names = unused.map((p) => `${p.name}-${p.version}`);
-        throw new LockedPackageError(`the lock holds ${names.join(', ')}, which the packages asked for no longer need`, names);
+        throw new errors/* LockedPackageError */.hu(`the lock holds ${names.join(', ')}, which the packages asked for no longer need`, names);
     }
     return { world: deps, packages: solution.packages, tags: solution.tags };
 }
@@ -9478,6 +9624,243 @@ async function lockedFromStore(lock, repository, arch, options) {
         logger.debug(`${label}: stored copy does not verify (${error.message})`);
         return undefined;
     }
+}
+
+
+/***/ }),
+
+/***/ 239:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BR: () => (/* binding */ IndexSignatureError),
+/* harmony export */   Di: () => (/* binding */ InvalidArgumentError),
+/* harmony export */   IF: () => (/* binding */ FormatError),
+/* harmony export */   Ms: () => (/* binding */ UntrustedKeyError),
+/* harmony export */   Ur: () => (/* binding */ PackageIntegrityError),
+/* harmony export */   ZU: () => (/* binding */ PathEscapeError),
+/* harmony export */   fJ: () => (/* binding */ FileConflictError),
+/* harmony export */   fk: () => (/* binding */ FetchError),
+/* harmony export */   hu: () => (/* binding */ LockedPackageError),
+/* harmony export */   jW: () => (/* binding */ UnsatisfiableError),
+/* harmony export */   uR: () => (/* binding */ UnsupportedEntryError),
+/* harmony export */   xE: () => (/* binding */ ApkError)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(916);
+/**
+ * Typed errors of the APK engine. Each message says what was wrong, where, and what to do.
+ * `code` is stable and meant for programs; `message` is for people.
+ */
+
+class ApkError extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .WitcheryError */ .q {
+    constructor(code, message, options) {
+        super(code, message, options);
+    }
+}
+/** Bytes that are not a well-formed gzip/tar/APKINDEX/.PKGINFO. */
+class FormatError extends ApkError {
+    constructor(message, options) {
+        super('FORMAT', message, options);
+    }
+}
+/** An index whose signature is missing, made with an unknown key, or wrong. */
+class IndexSignatureError extends ApkError {
+    constructor(message, options) {
+        super('INDEX_SIGNATURE', message, options);
+    }
+}
+/** A package whose identity, datahash, signature or file checksum does not match. */
+class PackageIntegrityError extends ApkError {
+    constructor(message, options) {
+        super('PACKAGE_INTEGRITY', message, options);
+    }
+}
+/** A signing key that could not be obtained, or whose fingerprint is not pinned. */
+class UntrustedKeyError extends ApkError {
+    constructor(message, options) {
+        super('UNTRUSTED_KEY', message, options);
+    }
+}
+/** A download that failed after its retries. */
+class FetchError extends ApkError {
+    url;
+    status;
+    constructor(url, message, options) {
+        super('FETCH', message, options);
+        this.url = url;
+        this.status = options?.status;
+    }
+}
+/** A world that cannot be satisfied; `problems` lists each reason, apk-style. */
+class UnsatisfiableError extends ApkError {
+    problems;
+    constructor(problems) {
+        super('UNSATISFIABLE', `unable to select packages:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+        this.problems = problems;
+    }
+}
+/** A package entry that would land outside the target root. */
+class PathEscapeError extends ApkError {
+    constructor(message) {
+        super('PATH_ESCAPE', message);
+    }
+}
+/** Two packages that ship the same path without `replaces`. */
+class FileConflictError extends ApkError {
+    constructor(message) {
+        super('FILE_CONFLICT', message);
+    }
+}
+/** An entry the engine refuses to install (device nodes, FIFOs). */
+class UnsupportedEntryError extends ApkError {
+    constructor(message) {
+        super('UNSUPPORTED_ENTRY', message);
+    }
+}
+/** An option given to the engine that cannot work (bad arch, bad repository string…). */
+class InvalidArgumentError extends ApkError {
+    constructor(message) {
+        super('INVALID_ARGUMENT', message);
+    }
+}
+/**
+ * Locked packages that cannot be installed as locked: gone from the repository and from the
+ * cache, or not what the world asks for. `packages` names them (`name-version`).
+ */
+class LockedPackageError extends ApkError {
+    packages;
+    constructor(message, packages, options) {
+        super('LOCKED_PACKAGE', message, options);
+        this.packages = packages;
+    }
+}
+
+
+/***/ }),
+
+/***/ 318:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CN: () => (/* binding */ xattrNameProblem),
+/* harmony export */   Ic: () => (/* binding */ WHITEOUT),
+/* harmony export */   Pp: () => (/* binding */ parentOf),
+/* harmony export */   QD: () => (/* binding */ resolveInRoot),
+/* harmony export */   bx: () => (/* binding */ baseOf),
+/* harmony export */   fv: () => (/* binding */ maliciousReason),
+/* harmony export */   gN: () => (/* binding */ joinRel)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(239);
+/**
+ * Path rules of the installer: which archive names apk refuses, and how a package path maps to
+ * a place inside the root when earlier packages put symlinks on the way. Nothing here touches
+ * the disk; the plan is checked in memory before the first byte is written.
+ */
+
+/** Symlink hops allowed while resolving one path (Linux's own limit is 40). */
+const MAX_HOPS = 40;
+/**
+ * Why apk 2.14 would call `name` malicious, or undefined when it is fine: absolute, control
+ * characters, `.`/`..` components (apk checks `./`, `../`, `/./`, `/../`; we also refuse a
+ * trailing `/..` and empty components, which resolve the same way).
+ */
+function maliciousReason(name) {
+    if (name.startsWith('/'))
+        return 'it is an absolute path';
+    if (hasControlCharacter(name))
+        return 'it contains a control character';
+    for (const part of name.split('/')) {
+        if (part === '..')
+            return 'it climbs out with `..`';
+        if (part === '.' || part === '')
+            return 'it has an empty or `.` component';
+    }
+    return undefined;
+}
+function hasControlCharacter(text) {
+    for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code < 0x20 || code === 0x7f)
+            return true;
+    }
+    return false;
+}
+/** Parent folder of a root-relative path (`''` is the root). */
+function parentOf(rel) {
+    const slash = rel.lastIndexOf('/');
+    return slash < 0 ? '' : rel.slice(0, slash);
+}
+function baseOf(rel) {
+    return rel.slice(rel.lastIndexOf('/') + 1);
+}
+function joinRel(dir, name) {
+    return dir === '' ? name : `${dir}/${name}`;
+}
+/**
+ * Where `rel` (a package path, already checked by maliciousReason) lands in the root: each
+ * component that is a planned symlink is followed as a container would see it (absolute targets
+ * start at the root). A symlink that climbs above the root is refused, so nothing is ever written
+ * through a link to a place outside it. `followLast` also follows the final component (for
+ * directory entries: `mkdir` of an existing link to a folder uses that folder).
+ */
+function resolveInRoot(rel, nodes, followLast, context) {
+    const state = { hops: 0 };
+    const parts = rel.split('/');
+    const last = parts.pop();
+    const parent = walk('', parts, nodes, state, rel, context);
+    const here = joinRel(parent, last);
+    if (!followLast)
+        return here;
+    return walk(parent, [last], nodes, state, rel, context);
+}
+function walk(start, parts, nodes, state, original, context) {
+    let current = start;
+    for (const part of parts) {
+        if (part === '' || part === '.')
+            continue;
+        if (part === '..') {
+            if (current === '')
+                throw escape(original, context);
+            current = parentOf(current);
+            continue;
+        }
+        const next = joinRel(current, part);
+        const node = nodes.get(next);
+        if (node?.type !== 'symlink') {
+            current = next;
+            continue;
+        }
+        if (++state.hops > MAX_HOPS) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .PathEscapeError */ .ZU(`${context}: /${original} goes through more than ${MAX_HOPS} symlinks; ` +
+                'fix the symlink loop in the package.');
+        }
+        const target = node.linkname ?? '';
+        const from = target.startsWith('/') ? '' : current;
+        current = walk(from, target.split('/'), nodes, state, original, context);
+    }
+    return current;
+}
+function escape(original, context) {
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .PathEscapeError */ .ZU(`${context}: /${original} goes through a symlink that points above the root; refusing to ` +
+        'write outside it. The package is malformed or hostile: remove it from the package list.');
+}
+/**
+ * The prefix that makes an image layer's entry an OCI whiteout: a package file so named would
+ * delete what lower layers hold once the root is an image, so neither the install nor the image
+ * writer takes one.
+ */
+const WHITEOUT = '.wh.';
+/**
+ * Why an extended attribute's name cannot go in a layer (a PAX `SCHILY.xattr.NAME` record, which
+ * Go's tar reader refuses with a NUL or `=` in it), or undefined.
+ */
+function xattrNameProblem(name) {
+    if (name === '' || name.includes('\0') || name.includes('=')) {
+        return `named ${JSON.stringify(name)}: a name must be non-empty, without NUL or =`;
+    }
+    if (Buffer.byteLength(name) > 255)
+        return `named ${name.slice(0, 40)}…, longer than 255 bytes`;
+    return undefined;
 }
 
 
@@ -9704,16 +10087,19 @@ class WitcheryError extends Error {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   B7: () => (/* binding */ writeThroughTemp),
 /* harmony export */   HT: () => (/* binding */ NotAFolderError),
-/* harmony export */   X2: () => (/* binding */ makeDirs)
+/* harmony export */   X2: () => (/* binding */ makeDirs),
+/* harmony export */   XF: () => (/* binding */ readRegularFile)
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(916);
-/* harmony import */ var _temp_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(369);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(24);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(916);
+/* harmony import */ var _temp_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(369);
 /**
  * File-system helpers every layer uses: making folders, and writing a file so nobody ever sees
  * it half written.
@@ -9723,8 +10109,9 @@ class WitcheryError extends Error {
 
 
 
+
 /** A folder that cannot be made because a file stands where one of its folders must be. */
-class NotAFolderError extends _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .WitcheryError */ .q {
+class NotAFolderError extends _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .WitcheryError */ .q {
     file;
     constructor(file, dir) {
         super('NOT_A_FOLDER', `${file} is a file, not a folder, so ${dir} cannot be made inside it`);
@@ -9737,24 +10124,24 @@ class NotAFolderError extends _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .Witcher
  * Returns the topmost folder it made (undefined when `dir` existed), so a caller can undo it.
  */
 async function makeDirs(dir, mode = 0o755) {
-    const absolute = node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(dir);
+    const absolute = node_path__WEBPACK_IMPORTED_MODULE_3__.resolve(dir);
     const missing = [];
     let current = absolute;
-    while (!(await node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat(current).catch(() => undefined))) {
+    while (!(await node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat(current).catch(() => undefined))) {
         missing.unshift(current);
-        const parent = node_path__WEBPACK_IMPORTED_MODULE_2__.dirname(current);
+        const parent = node_path__WEBPACK_IMPORTED_MODULE_3__.dirname(current);
         if (parent === current)
             break;
         current = parent;
     }
     if (missing.length > 0 && current !== missing[0]) {
-        const stat = await node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat(current).catch(() => undefined);
+        const stat = await node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat(current).catch(() => undefined);
         if (stat && !stat.isDirectory())
             throw new NotAFolderError(current, absolute);
     }
     let made;
     for (const part of missing) {
-        const created = await node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir(part, { mode }).then(() => true, (error) => {
+        const created = await node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir(part, { mode }).then(() => true, (error) => {
             if (error.code !== 'EEXIST')
                 throw error;
             return false;
@@ -9777,23 +10164,59 @@ function tempPattern(base) {
  * tarball: a killed build leaves a large one).
  */
 async function writeThroughTemp(file, write, options = {}) {
-    const dir = node_path__WEBPACK_IMPORTED_MODULE_2__.dirname(file);
+    const dir = node_path__WEBPACK_IMPORTED_MODULE_3__.dirname(file);
     await makeDirs(dir);
-    const base = node_path__WEBPACK_IMPORTED_MODULE_2__.basename(file);
+    const base = node_path__WEBPACK_IMPORTED_MODULE_3__.basename(file);
     if (options.removeStale)
-        (0,_temp_js__WEBPACK_IMPORTED_MODULE_4__/* .removeStale */ .sq)(dir, tempPattern(base));
-    const temp = node_path__WEBPACK_IMPORTED_MODULE_2__.join(dir, `.${base}.${process.pid}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(6).toString('hex')}.tmp`);
-    const forget = (0,_temp_js__WEBPACK_IMPORTED_MODULE_4__/* .removeOnSignal */ .QF)(temp);
+        (0,_temp_js__WEBPACK_IMPORTED_MODULE_5__/* .removeStale */ .sq)(dir, tempPattern(base));
+    const temp = node_path__WEBPACK_IMPORTED_MODULE_3__.join(dir, `.${base}.${process.pid}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(6).toString('hex')}.tmp`);
+    const forget = (0,_temp_js__WEBPACK_IMPORTED_MODULE_5__/* .removeOnSignal */ .QF)(temp);
     try {
         await write(temp);
-        await node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rename(temp, file);
+        await node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rename(temp, file);
     }
     catch (error) {
-        await node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm(temp, { force: true });
+        await node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm(temp, { force: true });
         throw error;
     }
     finally {
         forget();
+    }
+}
+/**
+ * The bytes of `file` when it is a regular file of at most `maxBytes` (its last component not a
+ * symlink); undefined when it is missing, larger, or anything else. For files of a folder that
+ * may be hostile (a restored cache): a FIFO there would block a plain read for ever, and a link
+ * to /dev/zero would fill memory.
+ */
+async function readRegularFile(file, maxBytes) {
+    const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = node_fs__WEBPACK_IMPORTED_MODULE_1__.constants;
+    let handle;
+    try {
+        handle = await node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR')
+            return undefined;
+        throw error;
+    }
+    try {
+        const stat = await handle.stat();
+        if (!stat.isFile() || stat.size > maxBytes)
+            return undefined;
+        const bytes = Buffer.allocUnsafe(stat.size);
+        let at = 0;
+        while (at < bytes.length) {
+            const { bytesRead } = await handle.read(bytes, at, bytes.length - at, at);
+            if (bytesRead === 0)
+                break;
+            at += bytesRead;
+        }
+        return bytes.subarray(0, at);
+    }
+    finally {
+        await handle.close();
     }
 }
 
@@ -10250,7 +10673,8 @@ class RootWriter {
 /* harmony export */   QF: () => (/* binding */ removeOnSignal),
 /* harmony export */   dW: () => (/* binding */ makeWorkDir),
 /* harmony export */   fQ: () => (/* binding */ tempRoot),
-/* harmony export */   sq: () => (/* binding */ removeStale)
+/* harmony export */   sq: () => (/* binding */ removeStale),
+/* harmony export */   v0: () => (/* binding */ emptyOnSignal)
 /* harmony export */ });
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(24);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
@@ -10276,12 +10700,20 @@ class RootWriter {
 
 
 const live = new Set();
+/** Folders that were there before (an empty root given to install): emptied, not removed. */
+const emptied = new Set();
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 };
 let handling = false;
 function onSignal(signal) {
     for (const target of live)
         node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync(target, { recursive: true, force: true });
     live.clear();
+    for (const dir of emptied) {
+        for (const name of safeNames(dir)) {
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync(node_path__WEBPACK_IMPORTED_MODULE_2__.join(dir, name), { recursive: true, force: true });
+        }
+    }
+    emptied.clear();
     process.exit(128 + SIGNALS[signal]);
 }
 const handlers = {
@@ -10299,6 +10731,27 @@ function watchSignals(on) {
             process.off(signal, handlers[signal]);
     }
 }
+function safeNames(dir) {
+    try {
+        return node_fs__WEBPACK_IMPORTED_MODULE_0__.readdirSync(dir);
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * Empties `dir` (a folder that was there, and empty, before this run wrote into it) if the
+ * process is stopped by SIGINT or SIGTERM before the returned function is called.
+ */
+function emptyOnSignal(dir) {
+    emptied.add(dir);
+    watchSignals(true);
+    return () => {
+        emptied.delete(dir);
+        if (live.size === 0 && emptied.size === 0)
+            watchSignals(false);
+    };
+}
 /**
  * Removes `target` (a file or folder) if the process is stopped by SIGINT or SIGTERM before the
  * returned function is called. While nothing is registered, the signals keep their defaults.
@@ -10308,7 +10761,7 @@ function removeOnSignal(target) {
     watchSignals(true);
     return () => {
         live.delete(target);
-        if (live.size === 0)
+        if (live.size === 0 && emptied.size === 0)
             watchSignals(false);
     };
 }
@@ -10331,7 +10784,8 @@ function isRunning(pid) {
 /**
  * Removes the entries of `dir` whose name `pattern` matches with the process id as its first
  * group, when that process no longer runs: what a killed run of the same naming scheme left.
- * Returns the paths removed. A folder that cannot be read is left alone.
+ * Returns the paths removed. A folder that cannot be read, an entry of another user, and one
+ * that cannot be removed are left alone.
  */
 function removeStale(dir, pattern) {
     let names;
@@ -10342,13 +10796,22 @@ function removeStale(dir, pattern) {
         return [];
     }
     const removed = [];
+    const uid = process.getuid?.();
     for (const name of names) {
         const match = pattern.exec(name);
         if (!match || isRunning(Number(match[1])))
             continue;
         const target = node_path__WEBPACK_IMPORTED_MODULE_2__.join(dir, name);
-        node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync(target, { recursive: true, force: true });
-        removed.push(target);
+        try {
+            // Only this user's: in a shared folder (/tmp) another user's is not ours to judge.
+            if (uid !== undefined && node_fs__WEBPACK_IMPORTED_MODULE_0__.lstatSync(target).uid !== uid)
+                continue;
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync(target, { recursive: true, force: true });
+            removed.push(target);
+        }
+        catch {
+            // One that cannot be removed (or looked at) is left: it must not fail this run.
+        }
     }
     return removed;
 }
@@ -10373,7 +10836,7 @@ async function makeWorkDir(kind) {
         dir = node_fs__WEBPACK_IMPORTED_MODULE_0__.mkdtempSync(node_path__WEBPACK_IMPORTED_MODULE_2__.join(root, prefixOf(kind)));
     }
     catch (error) {
-        if (live.size === 0)
+        if (live.size === 0 && emptied.size === 0)
             watchSignals(false);
         const where = process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : "the system's temporary folder";
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .WitcheryError */ .q('WORK_DIR', `cannot make a work folder in ${root} (${where}): ${error.message}. Point ` +
@@ -10629,8 +11092,8 @@ var __webpack_exports__ = {};
 var external_node_util_ = __nccwpck_require__(975);
 // EXTERNAL MODULE: ./src/arch.ts
 var arch = __nccwpck_require__(67);
-// EXTERNAL MODULE: ./src/apk/engine.ts + 42 modules
-var engine = __nccwpck_require__(389);
+// EXTERNAL MODULE: ./src/apk/engine.ts + 40 modules
+var engine = __nccwpck_require__(97);
 // EXTERNAL MODULE: ./src/assemble/errors.ts
 var errors = __nccwpck_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts
@@ -10721,6 +11184,12 @@ function engineOptionsFrom(argv) {
     };
 }
 async function resolveCommand(argv) {
+    // install's own options mean nothing to a resolve: refused rather than ignored.
+    for (const flag of ['--root', '--no-scripts']) {
+        if (argv.some((a) => a === flag || a.startsWith(`${flag}=`))) {
+            throw new UsageError(`${flag} is an option of install, not of resolve`);
+        }
+    }
     const { options, world } = engineOptionsFrom(argv);
     const repos = await (0,engine/* openRepositories */.Sy)(options);
     const resolution = (0,engine/* resolveWorld */.h_)(repos, world);
@@ -10745,7 +11214,8 @@ async function installCommand(argv) {
 async function main(argv) {
     const [command, ...rest] = argv;
     try {
-        if (command && rest.some((a) => a === '--help' || a === '-h')) {
+        const known = ['install', 'resolve', 'build'].includes(command ?? '');
+        if (known && rest.some((a) => a === '--help' || a === '-h')) {
             process.stdout.write(`${USAGE}\n`);
             return 0;
         }
