@@ -19,7 +19,15 @@ import type { RepoPackage, TarEntry } from '../src/apk/types.js'
 import { buildApk, type ApkSpec } from './support/apk-builder.js'
 import { generateSigningKey } from './support/keys.js'
 import { globalHeaderTar } from './support/hostile.js'
-import { END_OF_ARCHIVE, paxRecord, rootFileHeader, tarRecord } from './support/tar-writer.js'
+import {
+  END_OF_ARCHIVE,
+  paxRecord,
+  rootFileHeader,
+  tarHeader,
+  tarRecord
+} from './support/tar-writer.js'
+import { gzipSync } from 'node:zlib'
+import { GzipLimitError, readGzipMember, splitGzipMembers } from '../src/apk/formats/gzip.js'
 
 const MIB = 1024 * 1024
 
@@ -262,5 +270,53 @@ describe('a package read with a staging folder', () => {
       expect((fromFile as Error).message).toBe((inMemory as Error).message)
       expect(fs.readdirSync(staging)).toEqual(['package.apk'])
     })
+  })
+})
+
+// Found by a parser fuzz: a read that failed inside a staged file left its descriptor open and
+// its partial file behind, and a limit nearly used up or beyond a Buffer's length failed with
+// zlib's own range errors instead of the reader's.
+describe('bounds and failures of the readers', () => {
+  it('closes and removes the file being staged when the read fails inside it', async () => {
+    const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-cut-'))
+    try {
+      // A 2 MiB file (staged: larger than the inline bound) whose data stops at 1 MiB.
+      const tar = Buffer.concat([
+        tarHeader({ ...rootFileHeader('big', 0), size: 2 * MIB }, 'posix'),
+        Buffer.alloc(MIB + 512)
+      ])
+      const apk = buildApk(
+        { name: 'cut', version: '1-r0', installedSize: STREAM_ABOVE + MIB, files: [] },
+        undefined,
+        { signature: 'none', dataMember: { member: gzipSync(tar), tar } }
+      )
+      const openInStaging = () =>
+        fs.readdirSync('/proc/self/fd').filter((fd) => {
+          try {
+            return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(staging)
+          } catch {
+            return false
+          }
+        }).length
+      const error = await readApkPackageAsync(apk.bytes, { allowUntrusted: true, staging }).catch(
+        (e: unknown) => e
+      )
+      expect(error).toBeInstanceOf(PackageIntegrityError)
+      expect(fs.readdirSync(staging)).toEqual([])
+      expect(openInStaging()).toBe(0)
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true })
+    }
+  })
+
+  it('inflates within a nearly used-up limit, and refuses past it with GzipLimitError', () => {
+    const a = gzipSync(Buffer.alloc(1000))
+    const empty = gzipSync(Buffer.alloc(0))
+    expect(splitGzipMembers(Buffer.concat([a, empty]), 1010).map((m) => m.data.length)).toEqual([
+      1000, 0
+    ])
+    expect(() => readGzipMember(a, 0, 10)).toThrow(GzipLimitError)
+    // A bound past a Buffer's largest length (an installed size of 400 digits is Infinity).
+    expect(readGzipMember(a, 0, Infinity).data.length).toBe(1000)
   })
 })

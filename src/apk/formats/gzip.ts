@@ -3,6 +3,7 @@
  * need the exact byte range of every member, which zlib's gunzip does not report. We parse each
  * member header ourselves (RFC 1952), inflate the raw deflate stream, and check the trailer.
  */
+import * as buffer from 'node:buffer'
 import * as zlib from 'node:zlib'
 import { crc32 } from '../../crc32.js'
 import { FormatError } from '../errors.js'
@@ -33,6 +34,14 @@ const TRAILER = 8
 // Larger than zlib's 16 KiB default: fewer pieces to join for big members, and still one
 // piece for the small signature and control members.
 const CHUNK = 128 * 1024
+
+/**
+ * zlib's maxOutputLength for a bound: at least 1 (0 is refused), at most a Buffer's largest
+ * length (a package that says it installs more, or an Infinity, failed with ERR_OUT_OF_RANGE).
+ */
+export function outputLimit(limit: number): number {
+  return Math.max(1, Math.min(limit, buffer.constants.MAX_LENGTH))
+}
 
 function skipZeroTerminated(buf: Buffer, pos: number, what: string, start: number): number {
   const nul = buf.indexOf(0, pos)
@@ -147,8 +156,12 @@ function inflateMember(
     // info: true exposes how much input the deflate stream consumed: that is where it ends.
     result = zlib.inflateRawSync(buf.subarray(deflateStart), {
       info: true,
-      chunkSize: sizeHint > CHUNK ? Math.min(sizeHint, limit) + 1 : Math.min(CHUNK, limit + 1),
-      maxOutputLength: Math.max(1, limit)
+      // zlib takes chunks of 64 bytes or more, and output of at most a Buffer's largest length.
+      chunkSize: Math.max(
+        64,
+        sizeHint > CHUNK ? Math.min(sizeHint, limit) + 1 : Math.min(CHUNK, limit + 1)
+      ),
+      maxOutputLength: outputLimit(limit)
     }) as unknown as InflateResult
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
@@ -156,6 +169,7 @@ function inflateMember(
     }
     throw deflateError(start, error)
   }
+  if (result.buffer.length > limit) throw new GzipLimitError(start, limit)
   const trailer = deflateStart + result.engine.bytesWritten
   let data = result.buffer
   const end = checkTrailer(buf, start, trailer, data.length, () => crc32(data))

@@ -11,7 +11,14 @@ import * as path from 'node:path'
 import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
 import { ApkError, FormatError, PackageIntegrityError } from '../errors.js'
-import { memberAt, readGzipMember, streamOf, type GzipMember, type GzipStream } from './gzip.js'
+import {
+  memberAt,
+  outputLimit,
+  readGzipMember,
+  streamOf,
+  type GzipMember,
+  type GzipStream
+} from './gzip.js'
 import type { Keyring } from '../keys/keyring.js'
 import { parsePkginfo } from './pkginfo.js'
 import { parseSignatureName, verifyRsaSignature } from './signature.js'
@@ -412,10 +419,10 @@ async function inflateData(
 ): Promise<GzipMember | 'larger' | undefined> {
   if (dataStart >= bytes.length) return undefined
   const section = bytes.subarray(dataStart)
-  const chunkSize = Math.min(outputChunk(section), limit + 1)
+  const chunkSize = Math.max(64, Math.min(outputChunk(section), limit + 1))
   let data: Buffer
   try {
-    data = await gunzipAsync(section, { chunkSize, maxOutputLength: Math.max(1, limit) })
+    data = await gunzipAsync(section, { chunkSize, maxOutputLength: outputLimit(limit) })
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       if (soft) return 'larger'
@@ -537,7 +544,18 @@ class BodySink implements TarBodySink {
     this.digests.set(this.entry, this.hash.digest('hex'))
     if (this.fd === undefined) this.entry.data = Buffer.concat(this.parts)
     else fs.closeSync(this.fd)
+    this.closed = true
   }
+
+  /** For a read that failed before this file's end: its descriptor closed, its file removed. */
+  discard(): void {
+    if (this.closed) return
+    this.closed = true
+    if (this.fd !== undefined) fs.closeSync(this.fd)
+    if (this.entry.staged !== undefined) fs.rmSync(this.entry.staged, { force: true })
+  }
+
+  private closed = false
 }
 
 /**
@@ -559,12 +577,14 @@ async function streamData(
   const entries: TarEntry[] = []
   const digests = new Map<TarEntry, string>()
   let inline = 0
+  let current: BodySink | undefined
   const reader = new TarStreamReader({
     body: (entry) => {
       const keep = entry.size <= INLINE_FILE && inline + entry.size <= inlineTotal
       if (keep) inline += entry.size
       const staged = keep ? undefined : path.join(staging, `${process.pid}-${++stagedFiles}`)
-      return new BodySink(entry, digests, staged)
+      current = new BodySink(entry, digests, staged)
+      return current
     },
     entry: (entry) => entries.push(entry)
   })
@@ -576,6 +596,8 @@ async function streamData(
     })
     reader.end()
   } catch (error) {
+    // The file being written when the read failed is not among the entries yet.
+    current?.discard()
     for (const entry of entries) if (entry.staged) fs.rmSync(entry.staged, { force: true })
     if (error instanceof PackageIntegrityError) throw error
     if (error instanceof ApkError) {
