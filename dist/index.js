@@ -33075,6 +33075,8 @@ function dependencySatisfiedBy(dep, pkg) {
     return satisfiedByProvider(dep, pkg.checksum, version ?? undefined);
 }
 
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./src/crc32.ts
@@ -33116,6 +33118,7 @@ function crc32(data, value = 0) {
 
 
 
+
 const FHCRC = 0x02;
 const FEXTRA = 0x04;
 const FNAME = 0x08;
@@ -33125,6 +33128,13 @@ const TRAILER = 8;
 // Larger than zlib's 16 KiB default: fewer pieces to join for big members, and still one
 // piece for the small signature and control members.
 const CHUNK = 128 * 1024;
+/**
+ * zlib's maxOutputLength for a bound: at least 1 (0 is refused), at most a Buffer's largest
+ * length (a package that says it installs more, or an Infinity, failed with ERR_OUT_OF_RANGE).
+ */
+function outputLimit(limit) {
+    return Math.max(1, Math.min(limit, external_node_buffer_.constants.MAX_LENGTH));
+}
 function skipZeroTerminated(buf, pos, what, start) {
     const nul = buf.indexOf(0, pos);
     if (nul < 0)
@@ -33214,8 +33224,9 @@ function inflateMember(buf, start, deflateStart, limit, sizeHint = 0) {
         // info: true exposes how much input the deflate stream consumed: that is where it ends.
         result = external_node_zlib_.inflateRawSync(buf.subarray(deflateStart), {
             info: true,
-            chunkSize: sizeHint > CHUNK ? Math.min(sizeHint, limit) + 1 : Math.min(CHUNK, limit + 1),
-            maxOutputLength: Math.max(1, limit)
+            // zlib takes chunks of 64 bytes or more, and output of at most a Buffer's largest length.
+            chunkSize: Math.max(64, sizeHint > CHUNK ? Math.min(sizeHint, limit) + 1 : Math.min(CHUNK, limit + 1)),
+            maxOutputLength: outputLimit(limit)
         });
     }
     catch (error) {
@@ -33224,6 +33235,8 @@ function inflateMember(buf, start, deflateStart, limit, sizeHint = 0) {
         }
         throw deflateError(start, error);
     }
+    if (result.buffer.length > limit)
+        throw new GzipLimitError(start, limit);
     const trailer = deflateStart + result.engine.bytesWritten;
     let data = result.buffer;
     const end = checkTrailer(buf, start, trailer, data.length, () => crc32(data));
@@ -35777,10 +35790,10 @@ soft = false) {
     if (dataStart >= bytes.length)
         return undefined;
     const section = bytes.subarray(dataStart);
-    const chunkSize = Math.min(outputChunk(section), limit + 1);
+    const chunkSize = Math.max(64, Math.min(outputChunk(section), limit + 1));
     let data;
     try {
-        data = await gunzipAsync(section, { chunkSize, maxOutputLength: Math.max(1, limit) });
+        data = await gunzipAsync(section, { chunkSize, maxOutputLength: outputLimit(limit) });
     }
     catch (error) {
         if (error.code === 'ERR_BUFFER_TOO_LARGE') {
@@ -35889,7 +35902,19 @@ class BodySink {
             this.entry.data = Buffer.concat(this.parts);
         else
             external_node_fs_.closeSync(this.fd);
+        this.closed = true;
     }
+    /** For a read that failed before this file's end: its descriptor closed, its file removed. */
+    discard() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        if (this.fd !== undefined)
+            external_node_fs_.closeSync(this.fd);
+        if (this.entry.staged !== undefined)
+            external_node_fs_.rmSync(this.entry.staged, { force: true });
+    }
+    closed = false;
 }
 async function streamData(source, limit, staging, report, 
 /** The most of the files' bytes kept in memory; the rest are staged. */
@@ -35897,13 +35922,15 @@ inlineTotal = STREAM_INLINE_TOTAL) {
     const entries = [];
     const digests = new Map();
     let inline = 0;
+    let current;
     const reader = new TarStreamReader({
         body: (entry) => {
             const keep = entry.size <= INLINE_FILE && inline + entry.size <= inlineTotal;
             if (keep)
                 inline += entry.size;
             const staged = keep ? undefined : external_node_path_.join(staging, `${process.pid}-${++stagedFiles}`);
-            return new BodySink(entry, digests, staged);
+            current = new BodySink(entry, digests, staged);
+            return current;
         },
         entry: (entry) => entries.push(entry)
     });
@@ -35917,6 +35944,8 @@ inlineTotal = STREAM_INLINE_TOTAL) {
         reader.end();
     }
     catch (error) {
+        // The file being written when the read failed is not among the entries yet.
+        current?.discard();
         for (const entry of entries)
             if (entry.staged)
                 external_node_fs_.rmSync(entry.staged, { force: true });

@@ -2,7 +2,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 97:
+/***/ 958:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -533,6 +533,8 @@ function dependencySatisfiedBy(dep, pkg) {
     return satisfiedByProvider(dep, pkg.checksum, version ?? undefined);
 }
 
+;// CONCATENATED MODULE: external "node:buffer"
+const external_node_buffer_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(522);
 // EXTERNAL MODULE: ./src/crc32.ts
@@ -546,6 +548,7 @@ var crc32 = __nccwpck_require__(80);
 
 
 
+
 const FHCRC = 0x02;
 const FEXTRA = 0x04;
 const FNAME = 0x08;
@@ -555,6 +558,13 @@ const TRAILER = 8;
 // Larger than zlib's 16 KiB default: fewer pieces to join for big members, and still one
 // piece for the small signature and control members.
 const CHUNK = 128 * 1024;
+/**
+ * zlib's maxOutputLength for a bound: at least 1 (0 is refused), at most a Buffer's largest
+ * length (a package that says it installs more, or an Infinity, failed with ERR_OUT_OF_RANGE).
+ */
+function outputLimit(limit) {
+    return Math.max(1, Math.min(limit, external_node_buffer_namespaceObject.constants.MAX_LENGTH));
+}
 function skipZeroTerminated(buf, pos, what, start) {
     const nul = buf.indexOf(0, pos);
     if (nul < 0)
@@ -644,8 +654,9 @@ function inflateMember(buf, start, deflateStart, limit, sizeHint = 0) {
         // info: true exposes how much input the deflate stream consumed: that is where it ends.
         result = external_node_zlib_.inflateRawSync(buf.subarray(deflateStart), {
             info: true,
-            chunkSize: sizeHint > CHUNK ? Math.min(sizeHint, limit) + 1 : Math.min(CHUNK, limit + 1),
-            maxOutputLength: Math.max(1, limit)
+            // zlib takes chunks of 64 bytes or more, and output of at most a Buffer's largest length.
+            chunkSize: Math.max(64, sizeHint > CHUNK ? Math.min(sizeHint, limit) + 1 : Math.min(CHUNK, limit + 1)),
+            maxOutputLength: outputLimit(limit)
         });
     }
     catch (error) {
@@ -654,6 +665,8 @@ function inflateMember(buf, start, deflateStart, limit, sizeHint = 0) {
         }
         throw deflateError(start, error);
     }
+    if (result.buffer.length > limit)
+        throw new GzipLimitError(start, limit);
     const trailer = deflateStart + result.engine.bytesWritten;
     let data = result.buffer;
     const end = checkTrailer(buf, start, trailer, data.length, () => (0,crc32/* crc32 */.Q)(data));
@@ -3213,10 +3226,10 @@ soft = false) {
     if (dataStart >= bytes.length)
         return undefined;
     const section = bytes.subarray(dataStart);
-    const chunkSize = Math.min(outputChunk(section), limit + 1);
+    const chunkSize = Math.max(64, Math.min(outputChunk(section), limit + 1));
     let data;
     try {
-        data = await gunzipAsync(section, { chunkSize, maxOutputLength: Math.max(1, limit) });
+        data = await gunzipAsync(section, { chunkSize, maxOutputLength: outputLimit(limit) });
     }
     catch (error) {
         if (error.code === 'ERR_BUFFER_TOO_LARGE') {
@@ -3325,7 +3338,19 @@ class BodySink {
             this.entry.data = Buffer.concat(this.parts);
         else
             external_node_fs_.closeSync(this.fd);
+        this.closed = true;
     }
+    /** For a read that failed before this file's end: its descriptor closed, its file removed. */
+    discard() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        if (this.fd !== undefined)
+            external_node_fs_.closeSync(this.fd);
+        if (this.entry.staged !== undefined)
+            external_node_fs_.rmSync(this.entry.staged, { force: true });
+    }
+    closed = false;
 }
 async function streamData(source, limit, staging, report, 
 /** The most of the files' bytes kept in memory; the rest are staged. */
@@ -3333,13 +3358,15 @@ inlineTotal = STREAM_INLINE_TOTAL) {
     const entries = [];
     const digests = new Map();
     let inline = 0;
+    let current;
     const reader = new TarStreamReader({
         body: (entry) => {
             const keep = entry.size <= INLINE_FILE && inline + entry.size <= inlineTotal;
             if (keep)
                 inline += entry.size;
             const staged = keep ? undefined : external_node_path_.join(staging, `${process.pid}-${++stagedFiles}`);
-            return new BodySink(entry, digests, staged);
+            current = new BodySink(entry, digests, staged);
+            return current;
         },
         entry: (entry) => entries.push(entry)
     });
@@ -3353,6 +3380,8 @@ inlineTotal = STREAM_INLINE_TOTAL) {
         reader.end();
     }
     catch (error) {
+        // The file being written when the read failed is not among the entries yet.
+        current?.discard();
         for (const entry of entries)
             if (entry.staged)
                 external_node_fs_.rmSync(entry.staged, { force: true });
@@ -11092,8 +11121,8 @@ var __webpack_exports__ = {};
 var external_node_util_ = __nccwpck_require__(975);
 // EXTERNAL MODULE: ./src/arch.ts
 var arch = __nccwpck_require__(67);
-// EXTERNAL MODULE: ./src/apk/engine.ts + 40 modules
-var engine = __nccwpck_require__(97);
+// EXTERNAL MODULE: ./src/apk/engine.ts + 41 modules
+var engine = __nccwpck_require__(958);
 // EXTERNAL MODULE: ./src/assemble/errors.ts
 var errors = __nccwpck_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts
