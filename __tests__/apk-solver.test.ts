@@ -792,7 +792,7 @@ describe('work that grows with the index, not its square', () => {
     expect(many.join('\n').length).toBeLessThan(20000)
     const hub = plain(16000, (i) => (i === 0 ? '\nD:missing' : ''))
     const missing = problems('h', hub)
-    expect(missing[0]).toMatch(/^missing \(no such package\):\n    required by: p0-1\[missing\]/)
+    expect(missing[0]).toMatch(/^missing \(no such package\):\n {4}required by: p0-1\[missing\]/)
     expect(missing.join('\n').length).toBeLessThan(200000)
     expect(Date.now() - started).toBeLessThan(10000)
   })

@@ -98,11 +98,7 @@ export function solve(
   }
 }
 
-function solveWorld(
-  world: Dependency[],
-  packages: PackageSource,
-  options: SolveOptions
-): Solution {
+function solveWorld(world: Dependency[], packages: PackageSource, options: SolveOptions): Solution {
   const graph = graphFor(packages, options.repositories, options.arch)
   const sortedWorld = mergeWorld(world)
   const { ids, problems } = worldTagIds(graph, sortedWorld)
