@@ -116,6 +116,24 @@ describe('TarStreamReader reads as scanTar does', () => {
     for (const size of [1, 512, tar.length]) expect(() => streamRead(tar, size)).toThrow(pattern)
   })
 
+  // Found by a parser fuzz: scanTar took a trailing extended header whose padding is cut, the
+  // stream reader called it truncated (so one .apk verified whole and failed streamed).
+  it('reads a trailing extended header whose padding alone is cut, as scanTar does', () => {
+    const record = Buffer.from('5 a=\n')
+    const tar = Buffer.concat([
+      tarHeader(
+        { ...rootFileHeader('PaxHeaders/x', 0), type: 'pax', size: record.length },
+        'posix'
+      ),
+      record
+    ])
+    expect(scanTar(tar).entries).toEqual([])
+    for (const size of [1, 512, tar.length]) expect(streamRead(tar, size).entries).toEqual([])
+    // Cut within the record itself, both still refuse it.
+    expect(() => scanTar(tar.subarray(0, 514))).toThrow(/truncated/)
+    expect(() => streamRead(tar.subarray(0, 514), 512)).toThrow(/truncated/)
+  })
+
   it('refuses an extended header larger than any package has', () => {
     const header = rootFileHeader('f', 1)
     const pax = paxRecord(header, [['comment', 'x'.repeat(2 * MIB)]])
