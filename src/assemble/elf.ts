@@ -274,11 +274,15 @@ export function parseShebang(head: Buffer): Shebang | undefined {
 
 /** The `#!` line of a file, reading only its first SHEBANG_BYTES. */
 export function readShebang(file: string): Shebang | undefined {
+  return parseShebang(readHead(file, SHEBANG_BYTES))
+}
+
+/** The first `max` bytes of `file` (all of it when shorter). */
+export function readHead(file: string, max: number): Buffer {
   const fd = fs.openSync(file, 'r')
   try {
-    const buf = Buffer.alloc(SHEBANG_BYTES)
-    const read = fs.readSync(fd, buf, 0, SHEBANG_BYTES, 0)
-    return parseShebang(buf.subarray(0, read))
+    const buf = Buffer.alloc(max)
+    return buf.subarray(0, fs.readSync(fd, buf, 0, max, 0))
   } finally {
     fs.closeSync(fd)
   }

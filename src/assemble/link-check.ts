@@ -8,11 +8,10 @@
  * Fast by construction: the file list is the layers' entries (no walk of the disk), and of each
  * file only the ELF header, program headers and dynamic strings are read.
  */
-import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { ArchInfo } from '../arch.js'
 import type { LayerEntry } from '../oci/types.js'
-import { readElfFile, readShebang } from './elf.js'
+import { readElfFile, readHead, readShebang } from './elf.js'
 import { BuildError } from './errors.js'
 import type { LinkCheckMode } from './spec.js'
 import {
@@ -64,7 +63,9 @@ export interface LinkCheckResult {
 /** Every missing interpreter, library and command of the image made of `layers`. */
 export function checkLinks(layers: CheckedLayer[], arch: ArchInfo): LinkCheckResult {
   const view = new ImageView(layers.map((l) => l.entries))
-  const systemPath = systemLibraryPath(view, arch, (f) => readStart(f, MAX_PATH_FILE_BYTES))
+  const systemPath = systemLibraryPath(view, arch, (f) =>
+    readHead(f, MAX_PATH_FILE_BYTES).toString('latin1')
+  )
   const muslLoader = view.isFile(`/lib/${arch.muslLoader}`)
   const problems: LinkProblem[] = []
   let elfFiles = 0
@@ -109,17 +110,6 @@ export function checkLinks(layers: CheckedLayer[], arch: ArchInfo): LinkCheckRes
     }
   }
   return { problems, elfFiles }
-}
-
-/** The first `max` bytes of a file, as latin1 text. */
-function readStart(file: string, max: number): string {
-  const fd = fs.openSync(file, 'r')
-  try {
-    const bytes = Buffer.alloc(max)
-    return bytes.toString('latin1', 0, fs.readSync(fd, bytes, 0, max, 0))
-  } finally {
-    fs.closeSync(fd)
-  }
 }
 
 function scriptProblems(
