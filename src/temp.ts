@@ -15,21 +15,20 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { WitcheryError } from './errors.js'
 
-const live = new Set<string>()
-/** Folders that were there before (an empty root given to install): emptied, not removed. */
-const emptied = new Set<string>()
+/**
+ * What a signal takes away: each path removed, or, for a folder that was there (empty) before
+ * this run wrote into it (a root given to install), emptied.
+ */
+const live = new Map<string, 'remove' | 'empty'>()
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const
 let handling = false
 
 function onSignal(signal: keyof typeof SIGNALS): void {
-  for (const target of live) fs.rmSync(target, { recursive: true, force: true })
-  live.clear()
-  for (const dir of emptied) {
-    for (const name of safeNames(dir)) {
-      fs.rmSync(path.join(dir, name), { recursive: true, force: true })
-    }
+  for (const [target, how] of live) {
+    const paths = how === 'remove' ? [target] : safeNames(target).map((n) => path.join(target, n))
+    for (const p of paths) fs.rmSync(p, { recursive: true, force: true })
   }
-  emptied.clear()
+  live.clear()
   process.exit(128 + SIGNALS[signal])
 }
 
@@ -60,12 +59,7 @@ function safeNames(dir: string): string[] {
  * process is stopped by SIGINT or SIGTERM before the returned function is called.
  */
 export function emptyOnSignal(dir: string): () => void {
-  emptied.add(dir)
-  watchSignals(true)
-  return () => {
-    emptied.delete(dir)
-    if (live.size === 0 && emptied.size === 0) watchSignals(false)
-  }
+  return onSignalDo(dir, 'empty')
 }
 
 /**
@@ -73,11 +67,15 @@ export function emptyOnSignal(dir: string): () => void {
  * returned function is called. While nothing is registered, the signals keep their defaults.
  */
 export function removeOnSignal(target: string): () => void {
-  live.add(target)
+  return onSignalDo(target, 'remove')
+}
+
+function onSignalDo(target: string, how: 'remove' | 'empty'): () => void {
+  live.set(target, how)
   watchSignals(true)
   return () => {
     live.delete(target)
-    if (live.size === 0 && emptied.size === 0) watchSignals(false)
+    if (live.size === 0) watchSignals(false)
   }
 }
 
@@ -151,7 +149,7 @@ export async function makeWorkDir(
   try {
     dir = fs.mkdtempSync(path.join(root, prefixOf(kind)))
   } catch (error) {
-    if (live.size === 0 && emptied.size === 0) watchSignals(false)
+    if (live.size === 0) watchSignals(false)
     const where = process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : "the system's temporary folder"
     throw new WitcheryError(
       'WORK_DIR',
