@@ -112,7 +112,7 @@ describe('ByteKeys', () => {
       at += token.length + 1
     }
     expect(table.size).toBe(tokens.length)
-    expect(table.probes).toBeLessThan(tokens.length * 4)
+    expect(table.probeCount()).toBeLessThan(tokens.length * 4)
   })
 })
 
