@@ -60,6 +60,7 @@ export {
 export { parseDependency } from './formats/dependency.js'
 export { compareNames } from './solver/solve.js'
 export { compareVersions } from './formats/version.js'
+export { validChecksum } from './formats/apkindex.js'
 export type { ScriptsMode, SkippedScript } from './install/scripts-native.js'
 export type {
   Dependency,

@@ -14,6 +14,7 @@ import {
   compareNames,
   compareVersions,
   parseRepository,
+  validChecksum,
   type LockedPackage,
   type PackageInfo
 } from '../apk/engine.js'
@@ -129,7 +130,7 @@ export function parseLock(text: string, file: string): Lock {
           throw bad(`arch ${arch}, package #${i + 1}: \`${field}\` is not a package ${field}`)
         }
       }
-      if (!/^Q1[A-Za-z0-9+/]{27}=$|^[0-9a-fA-F]{32}$/.test(pkg.checksum as string)) {
+      if (!validChecksum(pkg.checksum as string)) {
         throw bad(`arch ${arch}, package #${i + 1}: \`checksum\` is not an apk identity (Q1…=)`)
       }
       return {

@@ -78,7 +78,8 @@ function normaliseChecksum(value: string): string {
   return value
 }
 
-function validChecksum(value: string): boolean {
+/** Whether `value` is a package identity as an index or database writes one (`Q1…=`, or MD5 hex). */
+export function validChecksum(value: string): boolean {
   return /^Q1[A-Za-z0-9+/]{27}=$/.test(value) || /^[0-9a-fA-F]{32}$/.test(value)
 }
 

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { readRegularFile, writeThroughTemp } from '../../files.js'
-import { matchesAlpinePin } from './keyring.js'
+import { KEY_FILE_LIMIT, matchesAlpinePin } from './keyring.js'
 
 /** Where Alpine's key `name` is kept under the cache folder `cacheDir`. */
 export function cachedKeyPath(cacheDir: string, name: string): string {
@@ -21,7 +21,7 @@ export async function readCachedAlpineKey(
 ): Promise<Buffer | undefined> {
   // A key is a few hundred bytes; anything that is not a small regular file is not one.
   const file = cachedKeyPath(cacheDir, name)
-  const bytes = await readRegularFile(file, 64 * 1024).catch(() => undefined)
+  const bytes = await readRegularFile(file, KEY_FILE_LIMIT).catch(() => undefined)
   return bytes !== undefined && matchesAlpinePin(name, bytes) ? bytes : undefined
 }
 

@@ -106,7 +106,7 @@ function checkPin(name: string, loaded: LoadedKey, origin: string): void {
 }
 
 /** A PEM public key is a few hundred bytes; a larger file in a keys folder is not one. */
-const KEY_FILE_LIMIT = 64 * 1024
+export const KEY_FILE_LIMIT = 64 * 1024
 
 /** A keys folder entry's bytes: undefined for what is not a regular file of key size. */
 async function readKeyFile(file: string): Promise<Buffer | undefined> {
