@@ -11,7 +11,13 @@ import {
   parseCommitTime,
   type CommitTimeReader
 } from './assemble/commit-time.js'
-import { INPUTS, needsCommitEpoch, readInputs, type InputName } from './assemble/inputs.js'
+import {
+  INPUTS,
+  needsCommitEpoch,
+  readInputs,
+  type InputDefinition,
+  type InputName
+} from './assemble/inputs.js'
 import { InputError } from './assemble/errors.js'
 import type { Logger } from './apk/engine.js'
 import { build } from './assemble/build.js'
@@ -71,20 +77,6 @@ function parse(argv: string[]) {
   return parseArgs({ args: expandBooleanFlags(argv), options: flags(), allowPositionals: true })
 }
 
-/** Inputs that take a list (one item per line in the action): their options may repeat. */
-const LIST_INPUTS = new Set<string>([
-  'packages',
-  'repositories',
-  'repository-auth',
-  'keys',
-  'env',
-  'labels',
-  'annotations',
-  'tags',
-  'arch',
-  'sbom'
-])
-
 /** The env map the action would see for these options. */
 export function inputsFromArgv(argv: string[]): Record<string, string> {
   const { values, positionals } = parse(argv)
@@ -93,7 +85,8 @@ export function inputsFromArgv(argv: string[]): Record<string, string> {
     const given = values[name] as string[] | undefined
     if (!given?.length) continue
     // Joined, two values of a one-value option would read as one (`--output a --output b`).
-    if (given.length > 1 && !LIST_INPUTS.has(name)) {
+    const definition: InputDefinition = INPUTS[name]
+    if (given.length > 1 && !definition.list) {
       throw new InputError(name, `--${name} is given ${given.length} times; give it once`)
     }
     env[`INPUT_${name.toUpperCase()}`] = given.join('\n')

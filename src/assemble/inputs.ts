@@ -31,6 +31,8 @@ export interface InputDefinition {
   required?: boolean
   /** The literal default action.yml declares; computed defaults are documented there instead. */
   default?: string
+  /** A list (one item per line, or split on spaces and commas): the CLI's option may repeat. */
+  list?: true
 }
 
 /**
@@ -38,26 +40,26 @@ export interface InputDefinition {
  * checks), because the runner applies action.yml's defaults and direct callers get these.
  */
 export const INPUTS = {
-  packages: { required: true },
+  packages: { required: true, list: true },
   app: {},
   'app-dest': {},
   'elf-needs': { default: 'true' },
   'link-check': { default: 'error' },
   entrypoint: {},
   cmd: {},
-  env: {},
+  env: { list: true },
   workdir: {},
   user: { default: 'nonroot' },
-  labels: {},
-  annotations: {},
-  tags: {},
+  labels: { list: true },
+  annotations: { list: true },
+  tags: { list: true },
   branch: { default: 'latest-stable' },
-  repositories: {},
-  'repository-auth': {},
-  keys: {},
+  repositories: { list: true },
+  'repository-auth': { list: true },
+  keys: { list: true },
   'fetch-alpine-keys': { default: 'true' },
   'allow-untrusted': { default: 'false' },
-  arch: {},
+  arch: { list: true },
   cache: { default: 'true' },
   'source-date-epoch': {},
   output: { default: 'image.tar' },
@@ -65,7 +67,7 @@ export const INPUTS = {
   'lock-update': { default: 'false' },
   layers: { default: '8' },
   scripts: { default: 'native' },
-  sbom: { default: 'spdx,cyclonedx' }
+  sbom: { default: 'spdx,cyclonedx', list: true }
 } as const satisfies Record<string, InputDefinition>
 
 export type InputName = keyof typeof INPUTS
