@@ -32220,21 +32220,20 @@ var external_node_os_ = __nccwpck_require__(8161);
 
 
 
-const live = new Set();
-/** Folders that were there before (an empty root given to install): emptied, not removed. */
-const emptied = new Set();
+/**
+ * What a signal takes away: each path removed, or, for a folder that was there (empty) before
+ * this run wrote into it (a root given to install), emptied.
+ */
+const live = new Map();
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 };
 let handling = false;
 function onSignal(signal) {
-    for (const target of live)
-        external_node_fs_.rmSync(target, { recursive: true, force: true });
-    live.clear();
-    for (const dir of emptied) {
-        for (const name of safeNames(dir)) {
-            external_node_fs_.rmSync(external_node_path_.join(dir, name), { recursive: true, force: true });
-        }
+    for (const [target, how] of live) {
+        const paths = how === 'remove' ? [target] : safeNames(target).map((n) => external_node_path_.join(target, n));
+        for (const p of paths)
+            external_node_fs_.rmSync(p, { recursive: true, force: true });
     }
-    emptied.clear();
+    live.clear();
     process.exit(128 + SIGNALS[signal]);
 }
 const handlers = {
@@ -32265,24 +32264,21 @@ function safeNames(dir) {
  * process is stopped by SIGINT or SIGTERM before the returned function is called.
  */
 function emptyOnSignal(dir) {
-    emptied.add(dir);
-    watchSignals(true);
-    return () => {
-        emptied.delete(dir);
-        if (live.size === 0 && emptied.size === 0)
-            watchSignals(false);
-    };
+    return onSignalDo(dir, 'empty');
 }
 /**
  * Removes `target` (a file or folder) if the process is stopped by SIGINT or SIGTERM before the
  * returned function is called. While nothing is registered, the signals keep their defaults.
  */
 function removeOnSignal(target) {
-    live.add(target);
+    return onSignalDo(target, 'remove');
+}
+function onSignalDo(target, how) {
+    live.set(target, how);
     watchSignals(true);
     return () => {
         live.delete(target);
-        if (live.size === 0 && emptied.size === 0)
+        if (live.size === 0)
             watchSignals(false);
     };
 }
@@ -32357,7 +32353,7 @@ async function makeWorkDir(kind) {
         dir = external_node_fs_.mkdtempSync(external_node_path_.join(root, prefixOf(kind)));
     }
     catch (error) {
-        if (live.size === 0 && emptied.size === 0)
+        if (live.size === 0)
             watchSignals(false);
         const where = process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : "the system's temporary folder";
         throw new WitcheryError('WORK_DIR', `cannot make a work folder in ${root} (${where}): ${error.message}. Point ` +
@@ -33529,8 +33525,6 @@ class ByteKeys {
     count = 0;
     /** Whether the last `key` call met its range for the first time. */
     added = false;
-    /** Slots looked at by every `key` call so far (about one a call when nothing collides). */
-    probes = 0;
     /**
      * @param expected how many distinct contents to make room for
      * @param length how long they are on average
@@ -33570,7 +33564,6 @@ class ByteKeys {
         const own = this.own;
         let slot = hash & this.mask;
         for (;;) {
-            this.probes++;
             const entry = slots[slot];
             if (entry === 0)
                 break;
@@ -33609,6 +33602,20 @@ class ByteKeys {
             slots[slot] = k + 1;
         this.added = true;
         return k;
+    }
+    /**
+     * Slots a lookup of every key looks at, all keys together (one each when nothing collides),
+     * worked out from where each key sits against where its hash puts it: for tests, with nothing
+     * counted in `key`, which the scan calls for every value and token.
+     */
+    probeCount() {
+        let total = 0;
+        for (let slot = 0; slot < this.slots.length; slot++) {
+            const entry = this.slots[slot];
+            if (entry !== 0)
+                total += ((slot - (this.hashes[entry - 1] & this.mask)) & this.mask) + 1;
+        }
+        return total;
     }
     grow() {
         const copy = (from, size) => {
@@ -34551,6 +34558,7 @@ function normaliseChecksum(value) {
     }
     return value;
 }
+/** Whether `value` is a package identity as an index or database writes one (`Q1…=`, or MD5 hex). */
 function validChecksum(value) {
     return /^Q1[A-Za-z0-9+/]{27}=$/.test(value) || /^[0-9a-fA-F]{32}$/.test(value);
 }
@@ -42163,7 +42171,7 @@ function cachedKeyPath(cacheDir, name) {
 async function readCachedAlpineKey(cacheDir, name) {
     // A key is a few hundred bytes; anything that is not a small regular file is not one.
     const file = cachedKeyPath(cacheDir, name);
-    const bytes = await readRegularFile(file, 64 * 1024).catch(() => undefined);
+    const bytes = await readRegularFile(file, KEY_FILE_LIMIT).catch(() => undefined);
     return bytes !== undefined && matchesAlpinePin(name, bytes) ? bytes : undefined;
 }
 /** Keeps Alpine's key `name` when it matches its pin; a cache that cannot be written is no error. */
@@ -42207,6 +42215,7 @@ async function keepAlpineKey(cacheDir, name, bytes) {
 
 
 // Credentials: publicUrl is what any URL written to a log, an error or a file goes through.
+
 
 
 
@@ -44147,11 +44156,14 @@ function parseShebang(head) {
 }
 /** The `#!` line of a file, reading only its first SHEBANG_BYTES. */
 function readShebang(file) {
+    return parseShebang(elf_readHead(file, SHEBANG_BYTES));
+}
+/** The first `max` bytes of `file` (all of it when shorter). */
+function elf_readHead(file, max) {
     const fd = external_node_fs_.openSync(file, 'r');
     try {
-        const buf = Buffer.alloc(SHEBANG_BYTES);
-        const read = external_node_fs_.readSync(fd, buf, 0, SHEBANG_BYTES, 0);
-        return parseShebang(buf.subarray(0, read));
+        const buf = Buffer.alloc(max);
+        return buf.subarray(0, external_node_fs_.readSync(fd, buf, 0, max, 0));
     }
     finally {
         external_node_fs_.closeSync(fd);
@@ -45023,14 +45035,13 @@ function addedNeeds(choices, resolved) {
 
 
 
-
 const LINK_CHECK_MODES = ['error', 'warn', 'off'];
 /** The PATH a script's `env` searches (the image's default PATH). */
 const COMMAND_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 /** Every missing interpreter, library and command of the image made of `layers`. */
 function checkLinks(layers, arch) {
     const view = new ImageView(layers.map((l) => l.entries));
-    const systemPath = systemLibraryPath(view, arch, (f) => readStart(f, MAX_PATH_FILE_BYTES));
+    const systemPath = systemLibraryPath(view, arch, (f) => elf_readHead(f, MAX_PATH_FILE_BYTES).toString('latin1'));
     const muslLoader = view.isFile(`/lib/${arch.muslLoader}`);
     const problems = [];
     let elfFiles = 0;
@@ -45079,17 +45090,6 @@ function checkLinks(layers, arch) {
         }
     }
     return { problems, elfFiles };
-}
-/** The first `max` bytes of a file, as latin1 text. */
-function readStart(file, max) {
-    const fd = external_node_fs_.openSync(file, 'r');
-    try {
-        const bytes = Buffer.alloc(max);
-        return bytes.toString('latin1', 0, external_node_fs_.readSync(fd, bytes, 0, max, 0));
-    }
-    finally {
-        external_node_fs_.closeSync(fd);
-    }
 }
 function scriptProblems(view, file, owner, source) {
     const shebang = readShebang(source);
@@ -45252,7 +45252,7 @@ function parseLock(text, file) {
                     throw bad(`arch ${arch}, package #${i + 1}: \`${field}\` is not a package ${field}`);
                 }
             }
-            if (!/^Q1[A-Za-z0-9+/]{27}=$|^[0-9a-fA-F]{32}$/.test(pkg.checksum)) {
+            if (!validChecksum(pkg.checksum)) {
                 throw bad(`arch ${arch}, package #${i + 1}: \`checksum\` is not an apk identity (Q1…=)`);
             }
             return {
@@ -46849,26 +46849,26 @@ const ALPINE_KEYS_URL_VARIABLE = 'WITCHERY_ALPINE_KEYS_URL';
  * checks), because the runner applies action.yml's defaults and direct callers get these.
  */
 const INPUTS = {
-    packages: { required: true },
+    packages: { required: true, list: true },
     app: {},
     'app-dest': {},
     'elf-needs': { default: 'true' },
     'link-check': { default: 'error' },
     entrypoint: {},
     cmd: {},
-    env: {},
+    env: { list: true },
     workdir: {},
     user: { default: 'nonroot' },
-    labels: {},
-    annotations: {},
-    tags: {},
+    labels: { list: true },
+    annotations: { list: true },
+    tags: { list: true },
     branch: { default: 'latest-stable' },
-    repositories: {},
-    'repository-auth': {},
-    keys: {},
+    repositories: { list: true },
+    'repository-auth': { list: true },
+    keys: { list: true },
     'fetch-alpine-keys': { default: 'true' },
     'allow-untrusted': { default: 'false' },
-    arch: {},
+    arch: { list: true },
     cache: { default: 'true' },
     'source-date-epoch': {},
     output: { default: 'image.tar' },
@@ -46876,7 +46876,7 @@ const INPUTS = {
     'lock-update': { default: 'false' },
     layers: { default: '8' },
     scripts: { default: 'native' },
-    sbom: { default: 'spdx,cyclonedx' }
+    sbom: { default: 'spdx,cyclonedx', list: true }
 };
 /** The largest epoch a tar header holds (11 octal digits): 2242-03-16. */
 const inputs_MAX_EPOCH = 0o77777777777;

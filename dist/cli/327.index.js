@@ -313,11 +313,14 @@ function parseShebang(head) {
 }
 /** The `#!` line of a file, reading only its first SHEBANG_BYTES. */
 function readShebang(file) {
+    return parseShebang(readHead(file, SHEBANG_BYTES));
+}
+/** The first `max` bytes of `file` (all of it when shorter). */
+function readHead(file, max) {
     const fd = external_node_fs_.openSync(file, 'r');
     try {
-        const buf = Buffer.alloc(SHEBANG_BYTES);
-        const read = external_node_fs_.readSync(fd, buf, 0, SHEBANG_BYTES, 0);
-        return parseShebang(buf.subarray(0, read));
+        const buf = Buffer.alloc(max);
+        return buf.subarray(0, external_node_fs_.readSync(fd, buf, 0, max, 0));
     }
     finally {
         external_node_fs_.closeSync(fd);
@@ -1273,14 +1276,13 @@ function addedNeeds(choices, resolved) {
 
 
 
-
 const LINK_CHECK_MODES = ['error', 'warn', 'off'];
 /** The PATH a script's `env` searches (the image's default PATH). */
 const COMMAND_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 /** Every missing interpreter, library and command of the image made of `layers`. */
 function checkLinks(layers, arch) {
     const view = new ImageView(layers.map((l) => l.entries));
-    const systemPath = systemLibraryPath(view, arch, (f) => readStart(f, MAX_PATH_FILE_BYTES));
+    const systemPath = systemLibraryPath(view, arch, (f) => readHead(f, MAX_PATH_FILE_BYTES).toString('latin1'));
     const muslLoader = view.isFile(`/lib/${arch.muslLoader}`);
     const problems = [];
     let elfFiles = 0;
@@ -1329,17 +1331,6 @@ function checkLinks(layers, arch) {
         }
     }
     return { problems, elfFiles };
-}
-/** The first `max` bytes of a file, as latin1 text. */
-function readStart(file, max) {
-    const fd = external_node_fs_.openSync(file, 'r');
-    try {
-        const bytes = Buffer.alloc(max);
-        return bytes.toString('latin1', 0, external_node_fs_.readSync(fd, bytes, 0, max, 0));
-    }
-    finally {
-        external_node_fs_.closeSync(fd);
-    }
 }
 function scriptProblems(view, file, owner, source) {
     const shebang = readShebang(source);
@@ -2363,26 +2354,26 @@ function sbomTitle(arch, format) {
  * checks), because the runner applies action.yml's defaults and direct callers get these.
  */
 const INPUTS = {
-    packages: { required: true },
+    packages: { required: true, list: true },
     app: {},
     'app-dest': {},
     'elf-needs': { default: 'true' },
     'link-check': { default: 'error' },
     entrypoint: {},
     cmd: {},
-    env: {},
+    env: { list: true },
     workdir: {},
     user: { default: 'nonroot' },
-    labels: {},
-    annotations: {},
-    tags: {},
+    labels: { list: true },
+    annotations: { list: true },
+    tags: { list: true },
     branch: { default: 'latest-stable' },
-    repositories: {},
-    'repository-auth': {},
-    keys: {},
+    repositories: { list: true },
+    'repository-auth': { list: true },
+    keys: { list: true },
     'fetch-alpine-keys': { default: 'true' },
     'allow-untrusted': { default: 'false' },
-    arch: {},
+    arch: { list: true },
     cache: { default: 'true' },
     'source-date-epoch': {},
     output: { default: 'image.tar' },
@@ -2390,7 +2381,7 @@ const INPUTS = {
     'lock-update': { default: 'false' },
     layers: { default: '8' },
     scripts: { default: 'native' },
-    sbom: { default: 'spdx,cyclonedx' }
+    sbom: { default: 'spdx,cyclonedx', list: true }
 };
 /** The largest epoch a tar header holds (11 octal digits): 2242-03-16. */
 const MAX_EPOCH = 0o77777777777;
@@ -4033,7 +4024,7 @@ function parseLock(text, file) {
                     throw bad(`arch ${arch}, package #${i + 1}: \`${field}\` is not a package ${field}`);
                 }
             }
-            if (!/^Q1[A-Za-z0-9+/]{27}=$|^[0-9a-fA-F]{32}$/.test(pkg.checksum)) {
+            if (!(0,apk_engine/* validChecksum */.uv)(pkg.checksum)) {
                 throw bad(`arch ${arch}, package #${i + 1}: \`checksum\` is not an apk identity (Q1…=)`);
             }
             return {
@@ -4711,19 +4702,6 @@ function expandBooleanFlags(argv) {
 function parse(argv) {
     return (0,external_node_util_.parseArgs)({ args: expandBooleanFlags(argv), options: flags(), allowPositionals: true });
 }
-/** Inputs that take a list (one item per line in the action): their options may repeat. */
-const LIST_INPUTS = new Set([
-    'packages',
-    'repositories',
-    'repository-auth',
-    'keys',
-    'env',
-    'labels',
-    'annotations',
-    'tags',
-    'arch',
-    'sbom'
-]);
 /** The env map the action would see for these options. */
 function inputsFromArgv(argv) {
     const { values, positionals } = parse(argv);
@@ -4733,7 +4711,8 @@ function inputsFromArgv(argv) {
         if (!given?.length)
             continue;
         // Joined, two values of a one-value option would read as one (`--output a --output b`).
-        if (given.length > 1 && !LIST_INPUTS.has(name)) {
+        const definition = INPUTS[name];
+        if (given.length > 1 && !definition.list) {
             throw new errors/* InputError */.dz(name, `--${name} is given ${given.length} times; give it once`);
         }
         env[`INPUT_${name.toUpperCase()}`] = given.join('\n');

@@ -29,7 +29,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   p_: () => (/* reexport */ repositoryCredentials),
   lc: () => (/* binding */ resolveLocked),
   h_: () => (/* binding */ resolveWorld),
-  FE: () => (/* reexport */ skippedWarning)
+  FE: () => (/* reexport */ skippedWarning),
+  uv: () => (/* reexport */ validChecksum)
 });
 
 // UNUSED EXPORTS: ALPINE_KEYS_URL, FetchError, FileConflictError, FormatError, IndexSignatureError, InvalidArgumentError, PackageCache, PackageIntegrityError, PathEscapeError, UnsatisfiableError, UnsupportedEntryError, UntrustedKeyError, credentialSecrets, engineAuth, packageWithChecksum, splitCredentials
@@ -961,8 +962,6 @@ class ByteKeys {
     count = 0;
     /** Whether the last `key` call met its range for the first time. */
     added = false;
-    /** Slots looked at by every `key` call so far (about one a call when nothing collides). */
-    probes = 0;
     /**
      * @param expected how many distinct contents to make room for
      * @param length how long they are on average
@@ -1002,7 +1001,6 @@ class ByteKeys {
         const own = this.own;
         let slot = hash & this.mask;
         for (;;) {
-            this.probes++;
             const entry = slots[slot];
             if (entry === 0)
                 break;
@@ -1041,6 +1039,20 @@ class ByteKeys {
             slots[slot] = k + 1;
         this.added = true;
         return k;
+    }
+    /**
+     * Slots a lookup of every key looks at, all keys together (one each when nothing collides),
+     * worked out from where each key sits against where its hash puts it: for tests, with nothing
+     * counted in `key`, which the scan calls for every value and token.
+     */
+    probeCount() {
+        let total = 0;
+        for (let slot = 0; slot < this.slots.length; slot++) {
+            const entry = this.slots[slot];
+            if (entry !== 0)
+                total += ((slot - (this.hashes[entry - 1] & this.mask)) & this.mask) + 1;
+        }
+        return total;
     }
     grow() {
         const copy = (from, size) => {
@@ -1983,6 +1995,7 @@ function normaliseChecksum(value) {
     }
     return value;
 }
+/** Whether `value` is a package identity as an index or database writes one (`Q1…=`, or MD5 hex). */
 function validChecksum(value) {
     return /^Q1[A-Za-z0-9+/]{27}=$/.test(value) || /^[0-9a-fA-F]{32}$/.test(value);
 }
@@ -9247,7 +9260,7 @@ function cachedKeyPath(cacheDir, name) {
 async function readCachedAlpineKey(cacheDir, name) {
     // A key is a few hundred bytes; anything that is not a small regular file is not one.
     const file = cachedKeyPath(cacheDir, name);
-    const bytes = await (0,files/* readRegularFile */.XF)(file, 64 * 1024).catch(() => undefined);
+    const bytes = await (0,files/* readRegularFile */.XF)(file, KEY_FILE_LIMIT).catch(() => undefined);
     return bytes !== undefined && matchesAlpinePin(name, bytes) ? bytes : undefined;
 }
 /** Keeps Alpine's key `name` when it matches its pin; a cache that cannot be written is no error. */
@@ -9291,6 +9304,7 @@ async function keepAlpineKey(cacheDir, name, bytes) {
 
 
 // Credentials: publicUrl is what any URL written to a log, an error or a file goes through.
+
 
 
 
@@ -10733,21 +10747,20 @@ class RootWriter {
 
 
 
-const live = new Set();
-/** Folders that were there before (an empty root given to install): emptied, not removed. */
-const emptied = new Set();
+/**
+ * What a signal takes away: each path removed, or, for a folder that was there (empty) before
+ * this run wrote into it (a root given to install), emptied.
+ */
+const live = new Map();
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 };
 let handling = false;
 function onSignal(signal) {
-    for (const target of live)
-        node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync(target, { recursive: true, force: true });
-    live.clear();
-    for (const dir of emptied) {
-        for (const name of safeNames(dir)) {
-            node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync(node_path__WEBPACK_IMPORTED_MODULE_2__.join(dir, name), { recursive: true, force: true });
-        }
+    for (const [target, how] of live) {
+        const paths = how === 'remove' ? [target] : safeNames(target).map((n) => node_path__WEBPACK_IMPORTED_MODULE_2__.join(target, n));
+        for (const p of paths)
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync(p, { recursive: true, force: true });
     }
-    emptied.clear();
+    live.clear();
     process.exit(128 + SIGNALS[signal]);
 }
 const handlers = {
@@ -10778,24 +10791,21 @@ function safeNames(dir) {
  * process is stopped by SIGINT or SIGTERM before the returned function is called.
  */
 function emptyOnSignal(dir) {
-    emptied.add(dir);
-    watchSignals(true);
-    return () => {
-        emptied.delete(dir);
-        if (live.size === 0 && emptied.size === 0)
-            watchSignals(false);
-    };
+    return onSignalDo(dir, 'empty');
 }
 /**
  * Removes `target` (a file or folder) if the process is stopped by SIGINT or SIGTERM before the
  * returned function is called. While nothing is registered, the signals keep their defaults.
  */
 function removeOnSignal(target) {
-    live.add(target);
+    return onSignalDo(target, 'remove');
+}
+function onSignalDo(target, how) {
+    live.set(target, how);
     watchSignals(true);
     return () => {
         live.delete(target);
-        if (live.size === 0 && emptied.size === 0)
+        if (live.size === 0)
             watchSignals(false);
     };
 }
@@ -10870,7 +10880,7 @@ async function makeWorkDir(kind) {
         dir = node_fs__WEBPACK_IMPORTED_MODULE_0__.mkdtempSync(node_path__WEBPACK_IMPORTED_MODULE_2__.join(root, prefixOf(kind)));
     }
     catch (error) {
-        if (live.size === 0 && emptied.size === 0)
+        if (live.size === 0)
             watchSignals(false);
         const where = process.env.RUNNER_TEMP ? 'RUNNER_TEMP' : "the system's temporary folder";
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .WitcheryError */ .q('WORK_DIR', `cannot make a work folder in ${root} (${where}): ${error.message}. Point ` +
