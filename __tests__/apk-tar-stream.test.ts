@@ -9,6 +9,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { PackageIntegrityError } from '../src/apk/errors.js'
 import {
+  readApkPackage,
   readApkPackageAsync,
   readApkPackageFile,
   STREAM_ABOVE
@@ -322,6 +323,60 @@ describe('bounds and failures of the readers', () => {
       expect(error).toBeInstanceOf(PackageIntegrityError)
       expect(fs.readdirSync(staging)).toEqual([])
       expect(openInStaging()).toBe(0)
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true })
+    }
+  })
+
+  // The whole-file reader refused bytes after the data member as apk-tools does (its gunzip starts
+  // a member again and finds no header), but zlib on the thread pool and the streamed reader
+  // pass over zero bytes there in silence: the same file installed or not by which path read it.
+  it('refuses zero bytes after the data member on every path, as apk-tools does', async () => {
+    const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-padded-'))
+    try {
+      const tar = Buffer.concat([
+        tarHeader({ ...rootFileHeader('file', 5), size: 5 }, 'posix'),
+        Buffer.from('hello'),
+        Buffer.alloc(507),
+        END_OF_ARCHIVE
+      ])
+      const messages: string[] = []
+      for (const installedSize of [5, STREAM_ABOVE + MIB]) {
+        const member = Buffer.concat([gzipSync(tar), Buffer.alloc(600)])
+        const apk = buildApk(
+          { name: 'padded', version: '1-r0', installedSize, files: [] },
+          undefined,
+          {
+            signature: 'none',
+            dataMember: { member, tar }
+          }
+        )
+        const file = path.join(staging, 'padded.apk')
+        fs.writeFileSync(file, apk.bytes)
+        const options = { expected: { ...apk.info, repository: 0 } }
+        const reads: [string, () => Promise<unknown>][] = [
+          ['whole', async () => readApkPackage(apk.bytes, options)],
+          ['thread pool', () => readApkPackageAsync(apk.bytes, options)],
+          ['staged', () => readApkPackageAsync(apk.bytes, { ...options, staging })],
+          ['from a file', () => readApkPackageFile(file, { ...options, staging })]
+        ]
+        for (const [label, read] of reads) {
+          const error = await read().then(
+            () => undefined,
+            (e: unknown) => e
+          )
+          expect([installedSize, label, error instanceof PackageIntegrityError]).toEqual([
+            installedSize,
+            label,
+            true
+          ])
+          messages.push((error as Error).message)
+        }
+        fs.rmSync(file)
+      }
+      expect(fs.readdirSync(staging)).toEqual([])
+      expect(messages[0]).toMatch(/600 byte\(s\) after the data member are not a gzip member/)
+      expect(new Set(messages).size).toBe(1)
     } finally {
       fs.rmSync(staging, { recursive: true, force: true })
     }

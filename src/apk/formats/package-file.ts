@@ -331,11 +331,23 @@ function checkHead(
   return checkPackage(head, bytes, options, report, digest)
 }
 
+/**
+ * Bytes after the data member that begin no gzip member: apk-tools' gunzip starts a member again
+ * there, finds no header and fails, and so does every reader here. zlib on its own passes over
+ * them when the first is a zero (padding, it assumes), so its readers count what it took.
+ */
+function trailingBytes(count: number): FormatError {
+  return new FormatError(
+    `${count} byte(s) after the data member are not a gzip member (apk-tools refuses them too)`
+  )
+}
+
 /** The gzip members from byte `start` to the end, inflating at most `limit` bytes in all. */
 function inflateFrom(bytes: Buffer, start: number, limit: number): GzipMember[] {
   const members: GzipMember[] = []
   let left = limit
   for (let at = start; at < bytes.length;) {
+    if (at > start && bytes[at] === 0) throw trailingBytes(bytes.length - at)
     const member = readGzipMember(bytes, at, left)
     members.push(member)
     left -= member.data.length
@@ -371,6 +383,12 @@ function checkPackage(
 // the thread pool already.
 
 const gunzipAsync = promisify(zlib.gunzip)
+
+/** What zlib's gunzip gives with `info: true`. */
+interface Inflated {
+  buffer: Buffer
+  engine: { bytesWritten: number }
+}
 
 /**
  * zlib's output chunk for a data section: its size as the gzip trailer gives it (one chunk, no
@@ -422,8 +440,19 @@ async function inflateData(
   const chunkSize = Math.max(64, Math.min(outputChunk(section), limit + 1))
   let data: Buffer
   try {
-    data = await gunzipAsync(section, { chunkSize, maxOutputLength: outputLimit(limit) })
+    // With `info`, zlib gives its engine too, which counts the compressed bytes it took.
+    const options = { chunkSize, maxOutputLength: outputLimit(limit), info: true }
+    const inflated = (await gunzipAsync(section, options)) as unknown as Inflated
+    data = inflated.buffer
+    const taken = inflated.engine.bytesWritten
+    if (taken < section.length) {
+      throw report.fail(
+        `not a valid .apk file (${trailingBytes(section.length - taken).message})`,
+        REFETCH
+      )
+    }
   } catch (error) {
+    if (error instanceof PackageIntegrityError) throw error
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       if (soft) return 'larger'
       throw tooLargeData(limit, report)
@@ -631,6 +660,7 @@ async function inflateInto(
       ? fs.createReadStream(source.file, { start: source.start, highWaterMark: 256 * 1024 })
       : undefined
   const hash = crypto.createHash('sha256')
+  let compressed = 'file' in source ? 0 : source.bytes.length - source.start
   await new Promise<void>((resolve, reject) => {
     const stop = (error: unknown) => {
       file?.destroy()
@@ -655,11 +685,13 @@ async function inflateInto(
     }
     file.on('error', stop)
     file.on('data', (chunk) => {
+      compressed += (chunk as Buffer).length
       hash.update(chunk as Buffer)
       letGo((chunk as Buffer).length)
     })
     file.pipe(gunzip)
   })
+  if (gunzip.bytesWritten < compressed) throw trailingBytes(compressed - gunzip.bytesWritten)
   if ('file' in source) {
     const actual = hash.digest('hex')
     if (actual !== source.datahash) {
