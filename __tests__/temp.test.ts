@@ -1,7 +1,8 @@
+import { jest } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { makeWorkDir, removeStale } from '../src/temp.js'
+import { FOREIGN_STALE_MS, makeWorkDir, owner, OWNER_SOURCE, removeStale } from '../src/temp.js'
 
 describe('work folders', () => {
   let runnerTemp: string
@@ -24,7 +25,7 @@ describe('work folders', () => {
     const made = makeWorkDir('build')
     const present = fs.readdirSync(runnerTemp)
     expect(present).toHaveLength(1)
-    expect(present[0]).toMatch(new RegExp(`^witchery-build-${process.pid}-`))
+    expect(present[0]).toMatch(new RegExp(`^witchery-build-${owner()}-`))
     expect(process.listenerCount('SIGINT')).toBe(before.int + 1)
     expect(process.listenerCount('SIGTERM')).toBe(before.term + 1)
     const { dir, release } = await made
@@ -52,6 +53,62 @@ describe('work folders', () => {
     fs.mkdirSync(mine)
     expect(removeStale(runnerTemp, /^witchery-build-(\d+)-/)).toEqual([dead])
     expect(fs.readdirSync(runnerTemp)).toEqual([path.basename(mine)])
+  })
+
+  // Containers sharing a /tmp each number their processes from 1: a live build of another one,
+  // whose process id ran nothing here, had its folder removed under it.
+  it('names its PID namespace, and leaves a live folder of another one', () => {
+    const ns = /^pid:\[(\d+)\]$/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1]
+    expect(owner()).toBe(`${process.pid}_${ns}`)
+    const pattern = new RegExp(`^witchery-build-${OWNER_SOURCE}-`)
+    const name = (pid: number, namespace?: string) =>
+      path.join(runnerTemp, `witchery-build-${pid}${namespace ? `_${namespace}` : ''}-abc123`)
+    const dead = 99999999
+    const otherNs = String(Number(ns) + 1)
+    const entries = {
+      deadHere: name(dead, ns),
+      liveHere: name(process.pid, ns),
+      // A name without a namespace: an earlier version's, judged by its process id as before.
+      deadUnnamed: name(dead),
+      foreignFresh: name(dead, otherNs),
+      // One of another namespace whose id runs here: only its age counts.
+      foreignOld: name(process.pid, otherNs),
+      foreignNearlyOld: name(dead, `${otherNs}1`)
+    }
+    for (const dir of Object.values(entries)) fs.mkdirSync(dir)
+    const at = (ms: number) => new Date(Date.now() - ms)
+    fs.utimesSync(entries.foreignOld, at(FOREIGN_STALE_MS + 60_000), at(FOREIGN_STALE_MS + 60_000))
+    fs.utimesSync(
+      entries.foreignNearlyOld,
+      at(FOREIGN_STALE_MS - 60_000),
+      at(FOREIGN_STALE_MS - 60_000)
+    )
+    expect(removeStale(runnerTemp, pattern).sort()).toEqual(
+      [entries.deadHere, entries.deadUnnamed, entries.foreignOld].sort()
+    )
+    expect(fs.readdirSync(runnerTemp).sort()).toEqual(
+      [entries.liveHere, entries.foreignFresh, entries.foreignNearlyOld]
+        .map((e) => path.basename(e))
+        .sort()
+    )
+  })
+
+  it('keeps the times of its live folders current while they are live', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] })
+    try {
+      const { dir, release } = await makeWorkDir('build')
+      const old = new Date(Date.now() - FOREIGN_STALE_MS * 2)
+      fs.utimesSync(dir, old, old)
+      jest.advanceTimersByTime(5 * 60 * 1000)
+      // The times are set asynchronously.
+      for (let i = 0; i < 100 && fs.statSync(dir).mtimeMs < Date.now() - 60_000; i++) {
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      expect(Date.now() - fs.statSync(dir).mtimeMs).toBeLessThan(60_000)
+      await release()
+    } finally {
+      jest.useRealTimers()
+    }
   })
 
   // In a shared /tmp, another user's left folder failed every build with a raw EACCES.

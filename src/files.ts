@@ -7,7 +7,7 @@ import { constants as fsConstants } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { WitcheryError } from './errors.js'
-import { removeOnSignal, removeStale } from './temp.js'
+import { owner, OWNER_SOURCE, removeOnSignal, removeStale } from './temp.js'
 
 /** A folder that cannot be made because a file stands where one of its folders must be. */
 export class NotAFolderError extends WitcheryError {
@@ -52,10 +52,10 @@ export async function makeDirs(dir: string, mode = 0o755): Promise<string | unde
   return made
 }
 
-/** `.NAME.<pid>.<12 hex>.tmp`: the temporary writeThroughTemp writes NAME through. */
+/** `.NAME.<owner>.<12 hex>.tmp`: the temporary writeThroughTemp writes NAME through. */
 function tempPattern(base: string): RegExp {
   const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  return new RegExp(`^\\.${escaped}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`)
+  return new RegExp(`^\\.${escaped}\\.${OWNER_SOURCE}\\.[0-9a-f]{12}\\.tmp$`)
 }
 
 /**
@@ -74,7 +74,7 @@ export async function writeThroughTemp(
   await makeDirs(dir)
   const base = path.basename(file)
   if (options.removeStale) removeStale(dir, tempPattern(base))
-  const temp = path.join(dir, `.${base}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  const temp = path.join(dir, `.${base}.${owner()}.${randomBytes(6).toString('hex')}.tmp`)
   const forget = removeOnSignal(temp)
   try {
     await write(temp)

@@ -28,7 +28,7 @@ import type {
   WrittenManifest
 } from './types.js'
 import { writeThroughTemp } from '../files.js'
-import { removeStale, tempRoot } from '../temp.js'
+import { OWNER_SOURCE, removeStale, tempRoot } from '../temp.js'
 
 const REF_NAME = 'org.opencontainers.image.ref.name'
 const CONTAINERD_NAME = 'io.containerd.image.name'
@@ -41,7 +41,7 @@ export async function writeImage(options: WriteImageOptions): Promise<WrittenIma
   const refs = uniqueRefs(options.tags)
   const gzipLevel = options.gzipLevel ?? DEFAULT_GZIP_LEVEL
   // The writer stages nothing now, but killed runs of versions that staged blobs left folders.
-  removeStale(tempRoot(), /^witchery-oci-(\d+)-/)
+  removeStale(tempRoot(), new RegExp(`^witchery-oci-${OWNER_SOURCE}-`))
   let result: Omit<WrittenImage, 'tarball'> | undefined
   await writeThroughTemp(
     options.output,
