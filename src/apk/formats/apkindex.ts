@@ -11,8 +11,27 @@ import { GzipLimitError, memberAt, readGzipMember, streamGzipMembers } from './g
 import type { Keyring } from '../keys/keyring.js'
 import { leadingUint } from './pkginfo.js'
 import { keepYoungGenerationSmall, letGoOfScanned } from '../../released-memory.js'
-import { ByteKeys } from './byte-keys.js'
-import { IndexDetails, IndexDetailsBuilder, isDetailLetter } from './index-details.js'
+import {
+  CANONICAL,
+  CHECKSUM,
+  IndexScanMemory,
+  INFO,
+  PLAIN,
+  R_ARCH,
+  R_C_END,
+  R_C_START,
+  R_DETAILS_END,
+  R_DETAILS_START,
+  R_FLAGS,
+  R_LINE,
+  R_LIST_END,
+  R_LIST_START,
+  R_NAME,
+  R_VERSION,
+  ROW,
+  UNINSTALLABLE
+} from './index-scan.js'
+import { IndexDetails, IndexDetailsBuilder } from './index-details.js'
 import {
   digestOf,
   parseSignatureName,
@@ -59,16 +78,9 @@ export const MAX_SIGNATURES = 8
  */
 export const INDEX_INFLATE_LIMIT = 128 * 1024 * 1024
 
-/**
- * Uppercase letters the scan passes over: F M R Z, which only the installed database uses (an
- * index's copy of them is ignored).
- */
-const IGNORED_UPPERCASE = new Set([...'FMRZ'].map((c) => c.charCodeAt(0)))
-
 const NEWLINE = 0x0a
 /** A blank line: a stanza has just ended. */
 const STANZA_END = Buffer.from('\n\n')
-const SPACE = 0x20
 
 /** `Q1`+base64 as written; `X1`+hex is turned into `Q1` form so identities compare as strings. */
 function normaliseChecksum(value: string): string {
@@ -98,6 +110,11 @@ function decode(bytes: Buffer, start: number, end: number): string {
 const PACK_DETAILS_ABOVE = 4 * 1024 * 1024
 /** A size hint (a tar header's) larger than this is taken as this. */
 const SIZE_HINT_CAP = 16 * 1024 * 1024
+/**
+ * The most bytes (but for one stanza longer than this) the scan reads at a time: its memory holds
+ * a copy of them, and of their kept lines.
+ */
+const SCAN_CHUNK = 64 * 1024
 /** Waiting pieces up to this size are kept as they are, and joined when a blank line comes. */
 const JOIN_ABOVE = 1024 * 1024
 
@@ -169,18 +186,18 @@ class Waiting {
 /**
  * One pass over the index bytes, reading what the solver needs of every stanza (C P V A I k D p
  * i) into a PackageTable, and the rest (S T U L o m t c) into IndexDetails, for when a package is
- * made. Values kept are decoded on their own (UTF-8 where they hold non-ASCII bytes), and the
- * details are copied out, so nothing kept holds on to the index: it can go once it is read.
- * Subpackages of one origin repeat names and versions, and most dependency tokens repeat across
- * packages: equal bytes are recognised in place (ByteKeys), each distinct value becomes one
- * shared string, each distinct token one shared, frozen Dependency.
+ * made. The bytes are scanned in WebAssembly (index-scan.ts), which recognises equal values and
+ * tokens in place and numbers them; here each distinct value becomes one shared string (UTF-8
+ * where it holds non-ASCII bytes), each distinct token one shared, frozen Dependency, and each
+ * stanza, checked as apk checks it, a row. The details are copied out, so nothing kept holds on
+ * to the index: it can go once it is read.
  */
 class IndexScanner {
-  /** Distinct P V A values, and their strings by key. */
-  private readonly valueKeys: ByteKeys
+  /** The scan's memory; gone once the index is read. */
+  private scanner: IndexScanMemory | undefined
+  /** The distinct values' strings, by key. */
   private readonly values: string[] = []
-  /** Distinct dependency tokens, and their position in `tokens` by key (-1: malformed). */
-  private readonly tokenKeys: ByteKeys
+  /** Each distinct token's position in `tokens`, by key (-1: malformed). */
   private readonly tokenOf: number[] = []
   private readonly tokens: Dependency[] = []
   private readonly details: IndexDetailsBuilder
@@ -188,30 +205,15 @@ class IndexScanner {
   private readonly madeDetails: { details?: IndexDetails } = {}
   readonly table: PackageTable
 
-  // The stanza being read.
-  private checksum = ''
-  private name = ''
-  private version = ''
-  private arch: string | undefined = undefined
-  private installedSize = 0
-  private priority = 0
-  private uninstallable = false
-  /** Where the stanza's kept lines (IndexDetailsBuilder) start and end; -1: none yet. */
-  private detailsStart = -1
-  private detailsEnd = -1
   private readonly depends: number[] = []
   private readonly provides: number[] = []
   private readonly installIf: number[] = []
 
-  /** The buffer being scanned: one piece of the index after another. */
-  private bytes: Buffer = Buffer.alloc(0)
   /** Bytes after the last blank line: an unfinished stanza, scanned with what comes next. */
   private readonly waiting = new Waiting()
   /** Bytes received so far. */
   private received = 0
-  private inStanza = false
   private firstLine = 0
-  private lineNo = 0
   private readonly seen = new Set<string>()
 
   /**
@@ -224,13 +226,9 @@ class IndexScanner {
     // What a tar header says is only a hint, capped: a lying one must not reserve gigabytes.
     const hint = Math.min(expected, SIZE_HINT_CAP)
     // Sized for Alpine's indexes, which hold one distinct value (a name, version or arch, of a
-    // P V A line or of a token) per 131-166 bytes, 13-16 bytes each, and one distinct token per
-    // 172-214 bytes, 17-24 bytes each (v3.12 main to v3.19 community). The densest must fit: a
-    // table that grows mid-scan runs a branch V8's optimized `key` has never seen, which throws
-    // that code away (a cold v3.22 main resolve took 1.05× the time on Node 20). An index outside
-    // that still grows them.
-    this.valueKeys = new ByteKeys(hint / 125, 16)
-    this.tokenKeys = new ByteKeys(hint / 160, 24)
+    // P V A line or of a token) per 131-166 bytes, and one distinct token per 172-214 bytes
+    // (v3.12 main to v3.19 community): the densest fits without growing. Others grow them.
+    this.scanner = new IndexScanMemory(hint / 125, hint / 160)
     // A large index (community's: 3.9 MB of such lines) keeps them deflated: 5 to 1, for 5 ms a
     // megabyte; a small one (a main's), as they are, which is quicker to read.
     this.details = new IndexDetailsBuilder(hint > PACK_DETAILS_ABOVE)
@@ -239,19 +237,6 @@ class IndexScanner {
     this.table = new PackageTable(this.tokens, (table, row) =>
       materialize(table, row, made.details as IndexDetails)
     )
-  }
-
-  private shared(start: number, end: number): string {
-    return this.sharedOf(this.bytes, start, end, undefined)
-  }
-
-  /** The one string of bytes [start, end) of `bytes`: `value` when they are new, if given. */
-  private sharedOf(bytes: Buffer, start: number, end: number, value: string | undefined): string {
-    const key = this.valueKeys.key(bytes, start, end)
-    if (!this.valueKeys.added) return this.values[key]
-    const made = value ?? decode(bytes, start, end)
-    this.values.push(made)
-    return made
   }
 
   /** apk's version check, remembered: versions repeat across tokens (`=1`, `=24.09-r0`). */
@@ -265,127 +250,78 @@ class IndexScanner {
     return valid
   }
 
-  /** The digits at the start of a value (apk's apk_blob_pull_uint). */
-  private number(start: number, end: number): number {
-    let value = 0
-    for (let i = start; i < end; i++) {
-      const digit = this.bytes[i] - 0x30
-      if (digit < 0 || digit > 9) break
-      value = value * 10 + digit
+  /** The strings of the values the last scan met first. */
+  private takeValues(memory: IndexScanMemory): void {
+    const t = memory.values
+    const count = memory.count(t)
+    const first = this.values.length
+    if (count === first) return
+    // Each a string of its own: pieces of one string for them all (one call instead of
+    // thousands) held 1 MiB more on main + community, for no time to measure.
+    for (let k = first; k < count; k++) {
+      const start = memory.keyStart(t, k)
+      const end = memory.keyStart(t, k + 1)
+      this.values.push(memory.u8.toString(memory.highByte(t, k) ? 'utf8' : 'latin1', start, end))
     }
-    return value
   }
 
   /**
-   * The one string of this value, known by its bytes as the P V A values are (so a name in a
-   * token and in a P: line is one string). `at`, when not -1, is where the value's bytes start
-   * in the index: a value met for the first time is then made a string of its own from them; a
-   * piece cut from a token's string would hold on to the whole token, for each of tens of
-   * thousands of names.
+   * The one string of `value`, known by its bytes as the scan's values are (so a name in a token
+   * and in a P: line is one string).
    */
-  private intern(value: string, at = -1): string {
-    if (at >= 0) return this.sharedOf(this.bytes, at, at + value.length, undefined)
-    const bytes = Buffer.from(value, 'utf8')
-    return this.sharedOf(bytes, 0, bytes.length, value)
+  private intern(memory: IndexScanMemory, value: string): string {
+    const k = memory.key(memory.values, Buffer.from(value, 'utf8'))
+    if (memory.added) this.values.push(value)
+    return this.values[k]
   }
 
-  /** Like parseDependencies: space separated, and a malformed token ends the line's list. */
-  private dependencies(start: number, end: number, into: number[]): void {
-    const bytes = this.bytes
-    let pos = start
-    while (pos < end) {
-      let stop = pos
-      while (stop < end && bytes[stop] !== SPACE) stop++
-      if (stop > pos) {
-        const at = this.token(pos, stop)
-        if (at < 0) return
-        into.push(at)
+  /** The tokens the last scan met first: those it parsed, and the others parsed as apk does. */
+  private takeTokens(memory: IndexScanMemory): void {
+    const t = memory.tokens
+    const count = memory.count(t)
+    const first = this.tokenOf.length
+    const infos = memory.infosAt >>> 2
+    for (let k = first; k < count; k++) {
+      const info = infos + (k - first) * INFO
+      const word = memory.i32[info]
+      let dep: Dependency | undefined
+      if ((word & 0xff) === PLAIN) {
+        const name = this.values[memory.i32[info + 1]]
+        const op = (word >>> 8) & 0xff
+        const conflict = word >>> 16 === 1
+        const version = memory.i32[info + 2]
+        // The two shapes parseDependency makes.
+        dep =
+          version < 0
+            ? { name, op, conflict }
+            : { name, op, conflict, version: this.values[version] }
+      } else {
+        const start = memory.keyStart(t, k)
+        dep = this.parsed(memory, decode(memory.u8, start, memory.keyStart(t, k + 1)))
       }
-      pos = stop + 1
+      if (dep === undefined) {
+        this.tokenOf.push(-1)
+        continue
+      }
+      this.tokenOf.push(this.tokens.length)
+      // Shared by every package that lists the token, so frozen: nobody may change it.
+      this.tokens.push(Object.freeze(dep))
     }
   }
 
-  private token(start: number, end: number): number {
-    const key = this.tokenKeys.key(this.bytes, start, end)
-    if (!this.tokenKeys.added) return this.tokenOf[key]
-    let at = -1
+  /** A token the scan left to this side, parsed as apk does; undefined when malformed. */
+  private parsed(memory: IndexScanMemory, text: string): Dependency | undefined {
+    let parsed: Dependency
     try {
-      const text = decode(this.bytes, start, end)
-      const parsed = parseDependency(text, this.validVersion)
-      // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`). In an
-      // ASCII token (one byte a character), the name follows the `!`, the version ends it.
-      const ascii = text.length === end - start
-      const nameAt = start + (parsed.conflict ? 1 : 0)
-      parsed.name = this.intern(parsed.name, ascii ? nameAt : -1)
-      const version = parsed.version
-      if (version !== undefined) {
-        parsed.version = this.intern(version, ascii ? end - version.length : -1)
-      }
-      at = this.tokens.length
-      // Shared by every package that lists the token, so frozen: nobody may change it.
-      this.tokens.push(Object.freeze(parsed))
+      parsed = parseDependency(text, this.validVersion)
     } catch (error) {
       if (!(error instanceof FormatError)) throw error
+      return undefined
     }
-    this.tokenOf.push(at)
-    return at
-  }
-
-  private field(letter: number, start: number, end: number): void {
-    switch (letter) {
-      case 0x43: // C
-        this.checksum = normaliseChecksum(decode(this.bytes, start, end))
-        return
-      case 0x50: // P
-        this.name = this.shared(start, end)
-        return
-      case 0x56: // V
-        this.version = this.shared(start, end)
-        return
-      case 0x41: // A
-        this.arch = this.shared(start, end)
-        return
-      case 0x49: // I
-        this.installedSize = this.number(start, end)
-        return
-      case 0x6b: // k
-        this.priority = this.number(start, end)
-        return
-      case 0x44: // D
-        this.dependencies(start, end, this.depends)
-        return
-      case 0x70: // p
-        this.dependencies(start, end, this.provides)
-        return
-      case 0x69: // i
-        this.dependencies(start, end, this.installIf)
-        return
-    }
-    if (isDetailLetter(letter)) {
-      // The stanza's run of kept lines, from the first one's letter to the last one's end.
-      if (this.detailsStart < 0) this.detailsStart = start - 2
-      this.detailsEnd = end
-      return
-    }
-    // Other lowercase letters are ignored, as are the letters only the installed database uses.
-    if ((letter >= 0x61 && letter <= 0x7a) || IGNORED_UPPERCASE.has(letter)) return
-    // apk: anything else is a feature this reader lacks.
-    this.uninstallable = true
-  }
-
-  private startStanza(): void {
-    this.checksum = ''
-    this.name = ''
-    this.version = ''
-    this.arch = undefined
-    this.installedSize = 0
-    this.priority = 0
-    this.uninstallable = false
-    this.depends.length = 0
-    this.provides.length = 0
-    this.installIf.length = 0
-    this.detailsStart = -1
-    this.detailsEnd = -1
+    // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`).
+    parsed.name = this.intern(memory, parsed.name)
+    if (parsed.version !== undefined) parsed.version = this.intern(memory, parsed.version)
+    return parsed
   }
 
   /** The stanza being read, for an error. */
@@ -393,36 +329,87 @@ class IndexScanner {
     return `index of ${this.repository.url}, stanza at line ${this.firstLine}`
   }
 
-  private finishStanza(): void {
-    const seen = this.seen
-    if (!this.name || !this.version) {
-      throw new FormatError(
-        `${this.where()}: no P: (name) or V: (version) line; the index is damaged.`
+  /** The rows of the last scan of `bytes`, checked and added to the table in order. */
+  private takeRows(memory: IndexScanMemory, bytes: Buffer, rows: number): void {
+    const { i32, u32, f64 } = memory
+    const values = this.values
+    const tokenOf = this.tokenOf
+    const lists = [this.depends, this.provides, this.installIf]
+    const rowsAt = memory.rowsAt >>> 2
+    const numbersAt = memory.numbersAt >>> 3
+    const listsAt = memory.listsAt >>> 2
+    const checksums =
+      rows > 0
+        ? memory.u8.toString('latin1', memory.checksumsAt, memory.checksumsAt + rows * CHECKSUM)
+        : ''
+    const stopped = [false, false, false]
+    const detailsAt = memory.detailsAt
+    const runs: number[] = []
+    for (let row = 0; row < rows; row++) {
+      const r = rowsAt + row * ROW
+      const flags = i32[r + R_FLAGS]
+      this.firstLine = i32[r + R_LINE]
+      const nameKey = i32[r + R_NAME]
+      const versionKey = i32[r + R_VERSION]
+      const name = nameKey < 0 ? '' : values[nameKey]
+      const version = versionKey < 0 ? '' : values[versionKey]
+      if (!name || !version) {
+        throw new FormatError(
+          `${this.where()}: no P: (name) or V: (version) line; the index is damaged.`
+        )
+      }
+      let checksum: string
+      if ((flags & CANONICAL) !== 0) {
+        checksum = checksums.substring(row * CHECKSUM, (row + 1) * CHECKSUM)
+      } else {
+        const cStart = i32[r + R_C_START]
+        checksum = cStart < 0 ? '' : normaliseChecksum(decode(bytes, cStart, i32[r + R_C_END]))
+        if (!validChecksum(checksum)) {
+          throw new FormatError(
+            `${this.where()} (${name}-${version}): missing or malformed C: identity; the index is damaged.`
+          )
+        }
+      }
+      // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
+      if ((flags & UNINSTALLABLE) !== 0 || this.seen.has(checksum)) continue
+      this.seen.add(checksum)
+      // Each line's tokens; like apk, a malformed one ends its line's list.
+      for (let i = u32[r + R_LIST_START], end = u32[r + R_LIST_END]; i < end; i++) {
+        const entry = u32[listsAt + i]
+        const which = entry & 3
+        const key = entry >>> 2
+        if (key === 0) stopped[which] = false
+        else if (!stopped[which]) {
+          const at = tokenOf[key - 1]
+          if (at < 0) stopped[which] = true
+          else lists[which].push(at)
+        }
+      }
+      const detailsStart = i32[r + R_DETAILS_START]
+      runs.push(
+        detailsStart < 0 ? -1 : detailsAt + detailsStart,
+        detailsAt + i32[r + R_DETAILS_END]
       )
-    }
-    if (!validChecksum(this.checksum)) {
-      throw new FormatError(
-        `${this.where()} (${this.name}-${this.version}): missing or malformed C: identity; the index is damaged.`
+      const archKey = i32[r + R_ARCH]
+      this.table.add(
+        {
+          checksum,
+          name,
+          version,
+          arch: archKey < 0 ? undefined : values[archKey],
+          installedSize: f64[numbersAt + row * 2],
+          providerPriority: f64[numbersAt + row * 2 + 1],
+          repository: this.repository.index
+        },
+        this.depends,
+        this.provides,
+        this.installIf
       )
+      this.depends.length = 0
+      this.provides.length = 0
+      this.installIf.length = 0
     }
-    // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
-    if (this.uninstallable || seen.has(this.checksum)) return
-    seen.add(this.checksum)
-    this.details.addRow(this.bytes, this.detailsStart, this.detailsEnd)
-    this.table.add(
-      {
-        checksum: this.checksum,
-        name: this.name,
-        version: this.version,
-        arch: this.arch,
-        installedSize: this.installedSize,
-        providerPriority: this.priority,
-        repository: this.repository.index
-      },
-      this.depends,
-      this.provides,
-      this.installIf
-    )
+    this.details.addRows(memory.u8, runs)
   }
 
   /**
@@ -454,34 +441,36 @@ class IndexScanner {
   /** The index ended: reads what is left, and returns the table. */
   end(): PackageTable {
     this.scan(this.waiting.take(Buffer.alloc(0)))
-    this.bytes = Buffer.alloc(0)
+    // The scan's memory (the tables of distinct bytes, the last piece) goes with it.
+    this.scanner = undefined
     this.madeDetails.details = this.details.finish()
     this.table.seal()
     return this.table
   }
 
-  /** Scans `bytes`, which start at a line's start. */
+  /**
+   * Scans `bytes`, which start at a stanza's start (pieces are cut after blank lines), in chunks
+   * of about SCAN_CHUNK, each cut after a blank line too, so every row's offsets point into its
+   * chunk. The scan copies each chunk into its memory: in chunks, that copy stays small.
+   */
   private scan(bytes: Buffer): void {
-    this.bytes = bytes
-    let pos = 0
-    for (;;) {
-      const end = bytes.indexOf(NEWLINE, pos)
-      // A final line without \n neither adds to nor ends a stanza that apk would keep.
-      if (end < 0) break
-      this.lineNo++
-      const start = pos
-      pos = end + 1
-      if (end - start < 2) {
-        if (this.inStanza) this.finishStanza()
-        this.inStanza = false
-        continue
+    const memory = this.scanner as IndexScanMemory
+    for (let start = 0; start < bytes.length;) {
+      let end = bytes.length
+      if (end - start > SCAN_CHUNK) {
+        const cut = bytes.lastIndexOf(STANZA_END, start + SCAN_CHUNK - STANZA_END.length)
+        if (cut >= start) end = cut + STANZA_END.length
+        else {
+          const next = bytes.indexOf(STANZA_END, start)
+          if (next >= 0) end = next + STANZA_END.length
+        }
       }
-      if (!this.inStanza) {
-        this.inStanza = true
-        this.firstLine = this.lineNo
-        this.startStanza()
-      }
-      this.field(bytes[start], start + 2, end)
+      const chunk = bytes.subarray(start, end)
+      const rows = memory.scan(chunk)
+      this.takeValues(memory)
+      this.takeTokens(memory)
+      this.takeRows(memory, chunk, rows)
+      start = end
     }
   }
 }

@@ -8,14 +8,6 @@
  */
 import * as zlib from 'node:zlib'
 
-/** The letters kept. */
-const KEPT = new Uint8Array(128)
-for (const c of 'STULomtc') KEPT[c.charCodeAt(0)] = 1
-
-export function isDetailLetter(letter: number): boolean {
-  return letter < 128 && KEPT[letter] === 1
-}
-
 /** A block's size: runs are copied into blocks this large (a longer run gets its own). */
 const BLOCK = 1024 * 1024
 /** A packed block's size before it is deflated: small, so that making one package whole is quick. */
@@ -77,28 +69,45 @@ export class IndexDetailsBuilder {
   constructor(private readonly pack = false) {}
 
   /**
-   * The stanza read becomes the next row: its kept lines are bytes [first, last) of `bytes`,
-   * from the first one's letter to the last one's newline (first -1: it has none).
+   * The rows read, in order: row i's kept lines are bytes [runs[2i], runs[2i + 1]) of `bytes`
+   * (-1: it has none). Runs that follow one another in `bytes` are copied together, as many as
+   * the block being filled holds: one copy for most of a piece of the index, not one a row.
    */
-  addRow(bytes: Buffer, first: number, last: number): void {
-    if (first < 0) {
-      this.rows.push(-1, 0, 0)
-      return
-    }
-    const length = last - first
-    if (this.block === undefined || this.used + length > this.block.length) {
-      this.close()
-      const size = this.pack ? PACKED_BLOCK : BLOCK
-      if (this.block === undefined || !this.pack || length > size) {
-        this.block = Buffer.allocUnsafeSlow(Math.max(size, length))
+  addRows(bytes: Buffer, runs: number[]): void {
+    let i = 0
+    while (i < runs.length) {
+      const first = runs[i]
+      if (first < 0) {
+        this.rows.push(-1, 0, 0)
+        i += 2
+        continue
       }
-      if (!this.pack) this.blocks.push(this.block)
-      this.used = 0
+      this.makeRoom(runs[i + 1] - first)
+      const block = this.block as Buffer
+      const room = block.length - this.used
+      const number = this.blocks.length - (this.pack ? 0 : 1)
+      let last = first
+      do {
+        const end = runs[i + 1]
+        this.rows.push(number, this.used + runs[i] - first, this.used + end - first)
+        last = end
+        i += 2
+      } while (i < runs.length && runs[i] === last && runs[i + 1] - first <= room)
+      bytes.copy(block, this.used, first, last)
+      this.used += last - first
     }
-    bytes.copy(this.block, this.used, first, last)
-    // A packed block gets its number once it is closed: the one after the last closed.
-    this.rows.push(this.blocks.length - (this.pack ? 0 : 1), this.used, this.used + length)
-    this.used += length
+  }
+
+  /** A block with room for `length` more bytes. */
+  private makeRoom(length: number): void {
+    if (this.block !== undefined && this.used + length <= this.block.length) return
+    this.close()
+    const size = this.pack ? PACKED_BLOCK : BLOCK
+    if (this.block === undefined || !this.pack || length > size) {
+      this.block = Buffer.allocUnsafeSlow(Math.max(size, length))
+    }
+    if (!this.pack) this.blocks.push(this.block)
+    this.used = 0
   }
 
   /** Packs the block being filled, if there is one and blocks are packed. */

@@ -1,0 +1,288 @@
+/**
+ * The index scan's WebAssembly side (src/apk/formats/assembly/index-scan.ts): its tables of
+ * distinct byte ranges, the tokens it parses itself (the same Dependency parseDependency makes,
+ * or left to it), the bound on its memory, and the module in the sources being the one its
+ * source compiles to.
+ */
+import { execFileSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { FormatError } from '../src/apk/errors.js'
+import { readIndexTable } from '../src/apk/formats/apkindex.js'
+import { parseDependency } from '../src/apk/formats/dependency.js'
+import { IndexScanMemory, ScanLimitError } from '../src/apk/formats/index-scan.js'
+import { DEPENDS } from '../src/apk/formats/package-table.js'
+
+/** Keys of space-separated words of `text` in a fresh scan's table of values, in order. */
+function keysOf(
+  text: string,
+  expected = 1024
+): { keys: number[]; added: boolean[]; memory: IndexScanMemory } {
+  const bytes = Buffer.from(text, 'latin1')
+  const memory = new IndexScanMemory(expected, expected)
+  const keys: number[] = []
+  const added: boolean[] = []
+  let start = 0
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x20) {
+      keys.push(memory.key(memory.values, bytes.subarray(start, i)))
+      added.push(memory.added)
+      start = i + 1
+    }
+  }
+  return { keys, added, memory }
+}
+
+describe("the scan's tables of distinct byte ranges", () => {
+  it('numbers equal contents alike, wherever they are, in order of first appearance', () => {
+    const { keys, added, memory } = keysOf(
+      'so:libc.musl-x86_64.so.1 musl so:libc.musl-x86_64.so.1 zlib musl'
+    )
+    expect(keys).toEqual([0, 1, 0, 2, 1])
+    expect(added).toEqual([true, true, false, true, false])
+    expect(memory.count(memory.values)).toBe(3)
+  })
+
+  it('tells apart contents that share a prefix, a length or bytes', () => {
+    const { keys } = keysOf('abc ab abcd abd bca cba abc')
+    expect(keys).toEqual([0, 1, 2, 3, 4, 5, 0])
+  })
+
+  it('gives the empty range one key', () => {
+    const { keys, added } = keysOf(' x ')
+    expect(keys).toEqual([0, 1, 0])
+    expect(added).toEqual([true, true, false])
+  })
+
+  it('compares bytes, not hashes: two contents with one FNV-1a hash keep their own keys', () => {
+    const fnv1a = (text: string) => {
+      let hash = 0x811c9dc5 | 0
+      for (const c of Buffer.from(text)) hash = Math.imul(hash ^ c, 0x01000193)
+      return hash
+    }
+    expect(fnv1a('gwzx')).toBe(fnv1a('16cd'))
+    const { keys } = keysOf('gwzx 16cd gwzx 16cd')
+    expect(keys).toEqual([0, 1, 0, 1])
+  })
+
+  it('finds every key again in a crowded table', () => {
+    // Every 2-byte value, from a table sized for few: many share a slot.
+    const words: string[] = []
+    for (let a = 0x21; a < 0x7f; a++)
+      for (let b = 0x21; b < 0x7f; b++) words.push(String.fromCharCode(a, b))
+    const { keys, memory } = keysOf([...words, ...words].join(' '), 4)
+    expect(memory.count(memory.values)).toBe(words.length)
+    expect(keys.slice(0, words.length)).toEqual(words.map((_, i) => i))
+    expect(keys.slice(words.length)).toEqual(words.map((_, i) => i))
+  })
+
+  it('keeps every key through growth past its first capacity', () => {
+    const words = Array.from({ length: 20000 }, (_, i) => `cmd:tool${i}=1.${i}-r0`)
+    const { keys, memory } = keysOf([...words, ...words.slice().reverse()].join(' '), 1)
+    expect(memory.count(memory.values)).toBe(20000)
+    expect(keys.slice(20000)).toEqual(keys.slice(0, 20000).reverse())
+    expect(new Set(keys).size).toBe(20000)
+  })
+
+  it('reads bytes above 0x7f as bytes, and says which keys hold one', () => {
+    const memory = new IndexScanMemory(16, 16)
+    const keys = [[0xc3, 0xa9], [0xe9], [0xc3, 0xa9], [0x41]].map((b) =>
+      memory.key(memory.values, Buffer.from(b))
+    )
+    expect(keys).toEqual([0, 1, 0, 2])
+    expect([0, 1, 2].map((k) => memory.highByte(memory.values, k))).toEqual([true, true, false])
+  })
+
+  it('keeps its own copy of each content: one given again later is known', () => {
+    const memory = new IndexScanMemory(1, 1)
+    const given = Buffer.from('musl', 'latin1')
+    expect(memory.key(memory.values, given)).toBe(0)
+    given.fill(0x78)
+    expect(memory.key(memory.values, Buffer.from('zlib'))).toBe(1)
+    expect(memory.key(memory.values, Buffer.from('musl'))).toBe(0)
+    expect(memory.added).toBe(false)
+    expect(memory.key(memory.values, given)).toBe(2)
+    expect(memory.added).toBe(true)
+  })
+
+  // With FNV-1a's fixed offset, tokens whose hashes share their low 24 bits are cheap to make
+  // (a meet in the middle over three bytes each side), and every one of them probed the same
+  // chain: a hostile index of them took 5.5 s for 500 KB, growing with the square.
+  it('keeps probes short for contents made to collide under the unseeded hash', () => {
+    const tokens = lowBitsCollisions(5000)
+    expect(new Set(tokens.map((t) => fnv1a(t) & 0xffffff)).size).toBe(1)
+    const memory = new IndexScanMemory(tokens.length, tokens.length)
+    for (const token of tokens) memory.key(memory.values, Buffer.from(token, 'latin1'))
+    expect(memory.count(memory.values)).toBe(tokens.length)
+    expect(memory.probeCount(memory.values)).toBeLessThan(tokens.length * 4)
+    // And through an index: the same tokens in D: lines fill the table of tokens.
+    const C = 'Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA='
+    const scan = new IndexScanMemory(16, 16)
+    scan.scan(Buffer.from(`C:${C}\nP:a\nV:1\nD:${tokens.join(' ')}\n\n`, 'latin1'))
+    expect(scan.count(scan.tokens)).toBe(tokens.length)
+    expect(scan.probeCount(scan.tokens)).toBeLessThan(tokens.length * 4)
+  })
+})
+
+// The scan parses a token itself when it is plain, and leaves any other to parseDependency: for
+// each of these, alone on a D: line, the table must hold what parseDependency makes of it (or
+// nothing, when it throws: a malformed token ends its line's list).
+describe('dependency tokens, as the scan reads them', () => {
+  const tokens = [
+    'musl',
+    'so:libc.musl-x86_64.so.1',
+    'a>=1.2.3',
+    'a=1.0_rc1-r2',
+    '!b',
+    '!b<2',
+    'c<2',
+    'd~1.2',
+    'e>=1a',
+    'e=1a_p2',
+    'f=1a.2',
+    'g=1_pre',
+    'g=1_prefoo',
+    'g=1_p1_p2',
+    'g=1_alpha_beta3',
+    'g=1_cvs_svn_git_hg',
+    'h=',
+    'h>=',
+    'i><Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+    'i<>1',
+    'j@tag=1',
+    'j@tag',
+    'k=1-r',
+    'k=1-r0-r1',
+    'k=1-r0a',
+    'l=.1',
+    'l=1..2',
+    'l=1.',
+    'm=99999999999999999999.0000001',
+    'm=1.05-r0',
+    'n=1~abc',
+    'n=1_rc1~abc',
+    '=1',
+    '!',
+    '!=1',
+    'o=1_',
+    'o=1-',
+    'p=1A',
+    'p=a1',
+    'q=1.2.3b',
+    'q=1b-r1',
+    'q=1bc',
+    'caf\u00e9=1',
+    'r=1\u00e9',
+    'cmd:py=3.12.12-r0',
+    'pc:libffi=3.4.8',
+    's>1<2',
+    's=~1'
+  ]
+  const C = (i: number) => `Q1${String(i).padStart(27, 'A')}=`
+
+  it('gives what parseDependency gives, token by token', () => {
+    const text = tokens.map((t, i) => `C:${C(i)}\nP:pkg${i}\nV:1\nD:${t}\n\n`).join('')
+    const table = readIndexTable(Buffer.from(text, 'utf8'), { url: 'test', index: 0 })
+    expect(table.count).toBe(tokens.length)
+    tokens.forEach((token, row) => {
+      let expected: unknown[]
+      try {
+        expected = [parseDependency(token)]
+      } catch (error) {
+        if (!(error instanceof FormatError)) throw error
+        expected = []
+      }
+      expect([token, table.dependencies(row, DEPENDS)]).toEqual([token, expected])
+    })
+  })
+
+  it('parses the plain ones itself, and leaves the others', () => {
+    const memory = new IndexScanMemory(64, 64)
+    const plain = ['a>=1.2.3', 'a=1.0_rc1-r2', '!b', 'e>=1a', 'g=1_p1_p2', 'm=1.05-r0', 'musl']
+    const others = ['f=1a.2', 'j@tag=1', 'h=', 'i><Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'caf\u00e9=1']
+    const line = [...plain, ...others].join(' ')
+    memory.scan(Buffer.from(`C:${C(0)}\nP:a\nV:1\nD:${line}\n\n`, 'utf8'))
+    const statuses = [...plain, ...others].map(
+      (_, k) => memory.i32[(memory.infosAt >>> 2) + k * 3] & 0xff
+    )
+    expect(statuses).toEqual([...plain.map(() => 0), ...others.map(() => 1)])
+  })
+})
+
+describe("the scan's memory", () => {
+  it('stops at its limit with a ScanLimitError, not a trap', () => {
+    const memory = new IndexScanMemory(16, 16, 4 * 1024 * 1024)
+    // 600,000 distinct tokens: about 20 MiB of tables.
+    const tokens = Array.from({ length: 600000 }, (_, i) => `t${i.toString(36)}`)
+    const text = `C:Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=\nP:a\nV:1\nD:${tokens.join(' ')}\n\n`
+    let error: unknown
+    try {
+      memory.scan(Buffer.from(text))
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(ScanLimitError)
+    expect(error).toBeInstanceOf(FormatError)
+    expect((error as Error).message).toMatch(
+      /^reading it took more than 4 MiB for its tables of distinct names, versions and dependencies \(\d+ values, \d+ tokens so far\)/
+    )
+  })
+})
+
+// As dist/ must be a fresh bundle, the module in the sources must be what its source compiles to.
+describe('the compiled module', () => {
+  it('is what scripts/build-wasm.mjs makes of the AssemblyScript source', () => {
+    const root = process.cwd()
+    const fresh = execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--print'], {
+      cwd: root,
+      encoding: 'utf8'
+    })
+    const committed = fs.readFileSync(path.join(root, 'src/apk/formats/index-scan-wasm.ts'), 'utf8')
+    expect(committed === fresh).toBe(true)
+  })
+})
+
+const FNV_PRIME = 0x01000193
+
+function fnv1a(text: string, start = 0x811c9dc5 | 0): number {
+  let hash = start
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME)
+  return hash
+}
+
+/** `count` distinct tokens whose unseeded FNV-1a hashes share their low 24 bits. */
+function lowBitsCollisions(count: number, target = 0x123456): string[] {
+  // The inverse of the prime modulo 2^32 (Newton's iteration), to run the hash backwards.
+  let inverse = FNV_PRIME
+  for (let i = 0; i < 5; i++) inverse = Math.imul(inverse, (2 - Math.imul(FNV_PRIME, inverse)) | 0)
+  const alphabet = [...'abcdefghijklmnopqrstuvwxyz0123456789'].map((c) => c.charCodeAt(0))
+  // Three last bytes that lead from a state's low 24 bits to the target's.
+  const ending = new Map<number, string>()
+  for (const a of alphabet) {
+    for (const b of alphabet) {
+      for (const c of alphabet) {
+        const state = Math.imul(Math.imul(Math.imul(target, inverse) ^ c, inverse) ^ b, inverse) ^ a
+        ending.set(state & 0xffffff, String.fromCharCode(a, b, c))
+      }
+    }
+  }
+  const out: string[] = []
+  for (let id = 0; ; id++) {
+    const prefix = `t${id.toString(36).padStart(4, '0')}`
+    const start = fnv1a(prefix)
+    for (const a of alphabet) {
+      for (const b of alphabet) {
+        for (const c of alphabet) {
+          const state = Math.imul(
+            Math.imul(Math.imul(start ^ a, FNV_PRIME) ^ b, FNV_PRIME) ^ c,
+            FNV_PRIME
+          )
+          const rest = ending.get(state & 0xffffff)
+          if (rest === undefined) continue
+          out.push(prefix + String.fromCharCode(a, b, c) + rest)
+          if (out.length === count) return out
+        }
+      }
+    }
+  }
+}

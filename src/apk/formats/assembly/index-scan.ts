@@ -1,0 +1,643 @@
+/**
+ * The APKINDEX scan, compiled to WebAssembly (AssemblyScript; `npm run build:wasm` writes
+ * `../index-scan-wasm.ts`). It reads what the solver needs of each stanza as apk-tools 2.14 reads
+ * it, in machine code from the first byte: written in JavaScript, most of a cold process's scan
+ * ran in V8's interpreter before its compilers caught up (90-100 ms for Alpine's v3.22 main).
+ *
+ * It keeps two tables of distinct byte ranges (values: the P V A values and the names and
+ * versions of tokens; tokens: dependency tokens), numbered in order of first appearance, and for
+ * each stanza emits a row: where its C: value and kept lines are in the input, its value keys and
+ * numbers, and its dependency tokens (as token keys, each line's list started by a marker). A
+ * token met for the first time is parsed here when it is plain (ASCII, no tag, a version of the
+ * common form); any other is marked for the JavaScript side, which parses it as apk does. So
+ * nothing here decides whether an index is valid: rows are checked by the caller, in order.
+ *
+ * Memory is laid out by a bump allocator; a region that must grow is copied to a new place (what
+ * it left stays unused), so every pointer the caller reads is read again after each call.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+
+let top: usize = (__heap_base + 15) & ~15
+/** The most pages the memory may grow to (init's `limitPages`). */
+let limit: i32 = 65536
+
+/** Fresh memory for `size` bytes; past the limit, a trap (the caller reports it). */
+function alloc(size: usize): usize {
+  const at = (top + 15) & ~15
+  top = at + size
+  const pages = <i32>((top + 0xffff) >>> 16)
+  const have = memory.size()
+  if (pages > have && (pages > limit || memory.grow(pages - have) < 0)) unreachable()
+  return at
+}
+
+function grown(from: usize, used: usize, size: usize): usize {
+  const to = alloc(size)
+  memory.copy(to, from, used)
+  return to
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables of distinct byte ranges (open addressing, keys numbered from 0)
+
+// A table is a block of fields in memory.
+const T_SLOTS = 0 // u32 per slot: key + 1, or 0
+const T_MASK = 4
+const T_STARTS = 8 // u32 per key + 1: where each key's copy starts in OWN
+const T_HASHES = 12 // u32 per key
+const T_FLAGS = 16 // u8 per key (values: 1 when a byte is above 0x7f)
+const T_KEYCAP = 20
+const T_COUNT = 24
+const T_OWN = 28
+const T_OWNCAP = 32
+const T_USED = 36
+const T_SIZE = 40
+
+let seed: u32 = 0
+/** Whether the last key() met its range for the first time. */
+let added: u32 = 0
+
+function newTable(expected: u32, length: u32): usize {
+  const t = alloc(T_SIZE)
+  const keys = max<u32>(64, expected)
+  let capacity: u32 = 128
+  while (<f64>capacity * 0.75 < <f64>keys) capacity <<= 1
+  // Memory is never handed out twice, and fresh memory is zeros: empty slots.
+  store<u32>(t + T_SLOTS, <u32>alloc((<usize>capacity) << 2))
+  store<u32>(t + T_MASK, capacity - 1)
+  const starts = alloc((<usize>keys + 1) << 2)
+  store<u32>(starts, 0)
+  store<u32>(t + T_STARTS, <u32>starts)
+  store<u32>(t + T_HASHES, <u32>alloc((<usize>keys) << 2))
+  store<u32>(t + T_FLAGS, <u32>alloc(<usize>keys))
+  store<u32>(t + T_KEYCAP, keys)
+  store<u32>(t + T_COUNT, 0)
+  const own = max<u32>(1024, keys * length)
+  store<u32>(t + T_OWN, <u32>alloc(own))
+  store<u32>(t + T_OWNCAP, own)
+  store<u32>(t + T_USED, 0)
+  return t
+}
+
+function field(t: usize, at: usize): usize {
+  return <usize>load<u32>(t + at)
+}
+
+/** The key of bytes [start, end): the same for equal contents. Sets `added` for a new one. */
+function key(t: usize, start: usize, end: usize): u32 {
+  // FNV-1a from the process's seed, then murmur3's finaliser: the slot, from the low bits,
+  // depends on every bit, and which contents collide cannot be worked out beforehand.
+  let hash: u32 = seed
+  let high: u32 = 0
+  for (let i = start; i < end; i++) {
+    const b = <u32>load<u8>(i)
+    high |= b
+    hash = (hash ^ b) * 0x01000193
+  }
+  hash ^= hash >>> 16
+  hash *= 0x85ebca6b
+  hash ^= hash >>> 13
+  hash *= 0xc2b2ae35
+  hash ^= hash >>> 16
+  const length = <u32>(end - start)
+  const slots = field(t, T_SLOTS)
+  const mask = load<u32>(t + T_MASK)
+  const starts = field(t, T_STARTS)
+  const hashes = field(t, T_HASHES)
+  const own = field(t, T_OWN)
+  let slot = hash & mask
+  while (true) {
+    const entry = load<u32>(slots + ((<usize>slot) << 2))
+    if (entry == 0) break
+    const k = entry - 1
+    if (load<u32>(hashes + ((<usize>k) << 2)) == hash) {
+      const a = load<u32>(starts + ((<usize>k) << 2))
+      const b = load<u32>(starts + ((<usize>(k + 1)) << 2))
+      if (b - a == length && memory.compare(own + a, start, length) == 0) {
+        added = 0
+        return k
+      }
+    }
+    slot = (slot + 1) & mask
+  }
+  return insert(t, start, length, hash, slot, high >= 0x80 ? 1 : 0)
+}
+
+function insert(t: usize, start: usize, length: u32, hash: u32, slot: u32, flags: u8): u32 {
+  const k = load<u32>(t + T_COUNT)
+  let keyCap = load<u32>(t + T_KEYCAP)
+  if (k == keyCap) {
+    const more = keyCap + (keyCap >>> 1)
+    store<u32>(
+      t + T_STARTS,
+      <u32>grown(field(t, T_STARTS), (<usize>k + 1) << 2, (<usize>more + 1) << 2)
+    )
+    store<u32>(t + T_HASHES, <u32>grown(field(t, T_HASHES), (<usize>k) << 2, (<usize>more) << 2))
+    store<u32>(t + T_FLAGS, <u32>grown(field(t, T_FLAGS), <usize>k, <usize>more))
+    store<u32>(t + T_KEYCAP, more)
+    keyCap = more
+  }
+  const used = load<u32>(t + T_USED)
+  const ownCap = load<u32>(t + T_OWNCAP)
+  if (<u64>used + <u64>length > <u64>ownCap) {
+    const size = max<u32>(ownCap + (ownCap >>> 1), used + length)
+    store<u32>(t + T_OWN, <u32>grown(field(t, T_OWN), used, size))
+    store<u32>(t + T_OWNCAP, size)
+  }
+  memory.copy(field(t, T_OWN) + used, start, length)
+  store<u32>(t + T_USED, used + length)
+  store<u32>(field(t, T_STARTS) + ((<usize>k + 1) << 2), used + length)
+  store<u32>(field(t, T_HASHES) + ((<usize>k) << 2), hash)
+  store<u8>(field(t, T_FLAGS) + <usize>k, flags)
+  store<u32>(t + T_COUNT, k + 1)
+  const mask = load<u32>(t + T_MASK)
+  if (<f64>(k + 1) > <f64>(mask + 1) * 0.75) rehash(t)
+  else store<u32>(field(t, T_SLOTS) + ((<usize>slot) << 2), k + 1)
+  added = 1
+  return k
+}
+
+/** Twice the slots, every key placed again (the newest one included). */
+function rehash(t: usize): void {
+  const capacity = (load<u32>(t + T_MASK) + 1) << 1
+  const mask = capacity - 1
+  const slots = alloc((<usize>capacity) << 2)
+  const hashes = field(t, T_HASHES)
+  const count = load<u32>(t + T_COUNT)
+  for (let k: u32 = 0; k < count; k++) {
+    let slot = load<u32>(hashes + ((<usize>k) << 2)) & mask
+    while (load<u32>(slots + ((<usize>slot) << 2)) != 0) slot = (slot + 1) & mask
+    store<u32>(slots + ((<usize>slot) << 2), k + 1)
+  }
+  store<u32>(t + T_SLOTS, <u32>slots)
+  store<u32>(t + T_MASK, mask)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dependency tokens
+
+/**
+ * Per token met first in the last scan (from key `infoBase` on): status | op << 8 | conflict <<
+ * 16, the name's value key, the version's (-1). The caller reads them after each scan.
+ */
+const INFO = 3
+let infos: usize = 0
+let infoCap: u32 = 0
+let infoBase: u32 = 0
+
+/** A token parsed here. */
+const PLAIN: i32 = 0
+/** A token the caller parses (non-ASCII, a tag, an unusual version, or malformed). */
+const BY_CALLER: i32 = 1
+
+function opBit(c: u32): u32 {
+  if (c == 0x3c) return 1 // <
+  if (c == 0x3d) return 2 // =
+  if (c == 0x3e) return 4 // >
+  if (c == 0x7e) return 8 | 2 // ~
+  return 0
+}
+
+function isDigit(c: u32): bool {
+  return c - 0x30 < 10
+}
+
+function digits(p: usize, end: usize): usize {
+  while (p < end && isDigit(load<u8>(p))) p++
+  return p
+}
+
+/** Whether `word` is at p (before end). */
+function at(p: usize, end: usize, word: string): bool {
+  const n = <usize>word.length
+  if (p + n > end) return false
+  for (let i: usize = 0; i < n; i++) {
+    if (<u32>load<u8>(p + i) != <u32>word.charCodeAt(<i32>i)) return false
+  }
+  return true
+}
+
+const SUFFIXES: string[] = ['alpha', 'beta', 'pre', 'rc', 'cvs', 'svn', 'git', 'hg', 'p']
+
+/**
+ * Whether [start, end) is a version of the common form, `digits{.digits}[letter]{_suffix[digits]}
+ * [-rdigits]`, every one of which apk accepts. One it does not cover may still be valid: the
+ * caller decides those.
+ */
+function commonVersion(start: usize, end: usize): bool {
+  let p = start
+  if (p >= end || !isDigit(load<u8>(p))) return false
+  p = digits(p, end)
+  while (p < end && load<u8>(p) == 0x2e) {
+    p++
+    if (p >= end || !isDigit(load<u8>(p))) return false
+    p = digits(p, end)
+  }
+  if (p < end && load<u8>(p) - 0x61 < 26) {
+    if (p + 1 < end && load<u8>(p + 1) != 0x5f && load<u8>(p + 1) != 0x2d) return false
+    p++
+  }
+  while (p < end && load<u8>(p) == 0x5f) {
+    p++
+    let matched = false
+    for (let i = 0; i < SUFFIXES.length; i++) {
+      const suffix = unchecked(SUFFIXES[i])
+      if (at(p, end, suffix)) {
+        p += <usize>suffix.length
+        matched = true
+        break
+      }
+    }
+    if (!matched) return false
+    p = digits(p, end)
+  }
+  if (p < end) {
+    if (p + 2 >= end || load<u8>(p) != 0x2d || load<u8>(p + 1) != 0x72) return false
+    if (!isDigit(load<u8>(p + 2))) return false
+    p = digits(p + 2, end)
+  }
+  return p == end
+}
+
+function setInfo(k: u32, word: i32, name: i32, version: i32): void {
+  const i = k - infoBase
+  if (i >= infoCap) {
+    const more = max<u32>(1024, infoCap << 1)
+    infos = grown(infos, <usize>infoCap * INFO * 4, <usize>more * INFO * 4)
+    infoCap = more
+  }
+  const p = infos + <usize>i * INFO * 4
+  store<i32>(p, word)
+  store<i32>(p + 4, name)
+  store<i32>(p + 8, version)
+}
+
+/** Parses new token `k` at [start, end): `[!]name[OP version]`, or marks it for the caller. */
+function parseToken(k: u32, start: usize, end: usize): void {
+  for (let i = start; i < end; i++) {
+    if (load<u8>(i) >= 0x80) return setInfo(k, BY_CALLER, -1, -1)
+  }
+  const conflict: u32 = load<u8>(start) == 0x21 ? 1 : 0
+  const nameStart = start + conflict
+  let opStart = nameStart
+  while (opStart < end && opBit(load<u8>(opStart)) == 0) opStart++
+  if (opStart == nameStart) return setInfo(k, BY_CALLER, -1, -1)
+  for (let i = nameStart; i < opStart; i++) {
+    if (load<u8>(i) == 0x40) return setInfo(k, BY_CALLER, -1, -1) // @tag
+  }
+  let op: u32 = 7
+  let version: i32 = -1
+  if (opStart < end) {
+    op = 0
+    let opEnd = opStart
+    while (opEnd < end) {
+      const bit = opBit(load<u8>(opEnd))
+      if (bit == 0) break
+      op |= bit
+      opEnd++
+    }
+    // No version, the identity form (`><`), or a version the caller must judge.
+    if ((op & 5) == 5 || !commonVersion(opEnd, end)) return setInfo(k, BY_CALLER, -1, -1)
+    version = <i32>key(values, opEnd, end)
+  }
+  const name = <i32>key(values, nameStart, opStart)
+  setInfo(k, PLAIN | ((<i32>op) << 8) | ((<i32>conflict) << 16), name, version)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stanzas
+
+let values: usize = 0
+let tokens: usize = 0
+
+let input: usize = 0
+let inputCap: u32 = 0
+
+/**
+ * Per row: ROW i32 fields, 2 f64 (installed size, priority), CHECKSUM bytes. The C: value is
+ * where it is in the input; the kept lines are copied out (`details`).
+ */
+const ROW = 11
+const R_FLAGS = 0
+const R_LINE = 1
+const R_C_START = 2
+const R_C_END = 3
+const R_NAME = 4
+const R_VERSION = 5
+const R_ARCH = 6
+const R_DETAILS_START = 7
+const R_DETAILS_END = 8
+const R_LIST_START = 9
+const R_LIST_END = 10
+/** Flags: a letter this reader does not know (apk: uninstallable); a `Q1…=` identity. */
+const UNINSTALLABLE: i32 = 1
+const CANONICAL: i32 = 2
+const CHECKSUM = 30
+
+let rows: usize = 0
+let numbers: usize = 0
+let checksums: usize = 0
+let rowCap: u32 = 0
+let rowCount: u32 = 0
+
+/** The kept lines of the last scan's rows, one run after another (R_DETAILS_*: where in it). */
+let details: usize = 0
+let detailsUsed: u32 = 0
+
+/** List entries: which list (0 D, 1 p, 2 i) | (token key + 1) << 2; key + 1 = 0 starts a line. */
+let lists: usize = 0
+let listCap: u32 = 0
+let listCount: u32 = 0
+
+// The stanza being read.
+let inStanza = false
+let lineNo: i32 = 0
+let firstLine: i32 = 0
+let cStart: i32 = -1
+let cEnd: i32 = -1
+let name: i32 = -1
+let version: i32 = -1
+let arch: i32 = -1
+let installedSize: f64 = 0
+let priority: f64 = 0
+let flags: i32 = 0
+let detailsStart: i32 = -1
+let detailsEnd: i32 = -1
+let listStart: u32 = 0
+
+export function init(hashSeed: u32, valueHint: u32, tokenHint: u32, limitPages: i32): void {
+  seed = hashSeed
+  limit = limitPages
+  values = newTable(valueHint, 16)
+  tokens = newTable(tokenHint, 24)
+  infoCap = 1024
+  infos = alloc(<usize>infoCap * INFO * 4)
+}
+
+/**
+ * Room for `length` bytes of input; returns where the caller puts them. The kept lines copied out
+ * of them are fewer bytes, so their region grows with it, and no scan grows it. A quarter more
+ * than asked for: pieces of an index vary by a few KB, and each new region leaves the old unused.
+ */
+export function reserveInput(length: u32): usize {
+  if (length > inputCap) {
+    inputCap = max<u32>(length + (length >>> 2), 96 * 1024)
+    input = alloc(inputCap)
+    details = alloc(inputCap)
+  }
+  return input
+}
+
+function addListEntry(entry: u32): void {
+  if (listCount == listCap) {
+    const more = max<u32>(4096, listCap << 1)
+    lists = grown(lists, (<usize>listCount) << 2, (<usize>more) << 2)
+    listCap = more
+  }
+  store<u32>(lists + ((<usize>listCount) << 2), entry)
+  listCount++
+}
+
+/** Like apk: space-separated tokens; the caller ends a line's list at a malformed one. */
+function dependencies(which: u32, start: usize, end: usize): void {
+  addListEntry(which)
+  let p = start
+  while (p < end) {
+    let stop = p
+    while (stop < end && load<u8>(stop) != 0x20) stop++
+    if (stop > p) {
+      const k = key(tokens, p, stop)
+      if (added) parseToken(k, p, stop)
+      addListEntry(which | ((k + 1) << 2))
+    }
+    p = stop + 1
+  }
+}
+
+function number(start: usize, end: usize): f64 {
+  let value: f64 = 0
+  for (let i = start; i < end; i++) {
+    const digit = <u32>load<u8>(i) - 0x30
+    if (digit > 9) break
+    value = value * 10 + <f64>digit
+  }
+  return value
+}
+
+function isBase64(c: u32): bool {
+  return c - 0x41 < 26 || c - 0x61 < 26 || c - 0x30 < 10 || c == 0x2b || c == 0x2f
+}
+
+function canonical(start: usize, end: usize): bool {
+  if (end - start != CHECKSUM || load<u8>(start) != 0x51 || load<u8>(start + 1) != 0x31) {
+    return false
+  }
+  for (let i = start + 2; i < end - 1; i++) if (!isBase64(load<u8>(i))) return false
+  return load<u8>(end - 1) == 0x3d
+}
+
+function startStanza(): void {
+  firstLine = lineNo
+  cStart = -1
+  cEnd = -1
+  name = -1
+  version = -1
+  arch = -1
+  installedSize = 0
+  priority = 0
+  flags = 0
+  detailsStart = -1
+  detailsEnd = -1
+  listStart = listCount
+}
+
+function finishStanza(): void {
+  if (rowCount == rowCap) {
+    const more = max<u32>(256, rowCap << 1)
+    rows = grown(rows, <usize>rowCount * ROW * 4, <usize>more * ROW * 4)
+    numbers = grown(numbers, <usize>rowCount * 16, <usize>more * 16)
+    checksums = grown(checksums, <usize>rowCount * CHECKSUM, <usize>more * CHECKSUM)
+    rowCap = more
+  }
+  const r = rows + <usize>rowCount * ROW * 4
+  let f = flags
+  if (cStart >= 0 && canonical(input + cStart, input + cEnd)) {
+    f |= CANONICAL
+    memory.copy(checksums + <usize>rowCount * CHECKSUM, input + cStart, CHECKSUM)
+  }
+  store<i32>(r + R_FLAGS * 4, f)
+  store<i32>(r + R_LINE * 4, firstLine)
+  store<i32>(r + R_C_START * 4, cStart)
+  store<i32>(r + R_C_END * 4, cEnd)
+  store<i32>(r + R_NAME * 4, name)
+  store<i32>(r + R_VERSION * 4, version)
+  store<i32>(r + R_ARCH * 4, arch)
+  if (detailsStart < 0) {
+    store<i32>(r + R_DETAILS_START * 4, -1)
+    store<i32>(r + R_DETAILS_END * 4, -1)
+  } else {
+    const length = <u32>(detailsEnd - detailsStart)
+    memory.copy(details + detailsUsed, input + detailsStart, length)
+    store<u32>(r + R_DETAILS_START * 4, detailsUsed)
+    detailsUsed += length
+    store<u32>(r + R_DETAILS_END * 4, detailsUsed)
+  }
+  store<u32>(r + R_LIST_START * 4, listStart)
+  store<u32>(r + R_LIST_END * 4, listCount)
+  store<f64>(numbers + <usize>rowCount * 16, installedSize)
+  store<f64>(numbers + <usize>rowCount * 16 + 8, priority)
+  rowCount++
+}
+
+function line(start: usize, end: usize): void {
+  const letter = <u32>load<u8>(start)
+  const s = start + 2
+  const offset = <i32>(s - input)
+  switch (letter) {
+    case 0x43: // C
+      cStart = offset
+      cEnd = <i32>(end - input)
+      return
+    case 0x50: // P
+      name = <i32>key(values, s, end)
+      return
+    case 0x56: // V
+      version = <i32>key(values, s, end)
+      return
+    case 0x41: // A
+      arch = <i32>key(values, s, end)
+      return
+    case 0x49: // I
+      installedSize = number(s, end)
+      return
+    case 0x6b: // k
+      priority = number(s, end)
+      return
+    case 0x44: // D
+      dependencies(0, s, end)
+      return
+    case 0x70: // p
+      dependencies(1, s, end)
+      return
+    case 0x69: // i
+      dependencies(2, s, end)
+      return
+    // The lines only a whole package reads: the stanza's run of them, from the first one's
+    // letter to the last one's end.
+    case 0x53: // S
+    case 0x54: // T
+    case 0x55: // U
+    case 0x4c: // L
+    case 0x6f: // o
+    case 0x6d: // m
+    case 0x74: // t
+    case 0x63: // c
+      if (detailsStart < 0) detailsStart = offset - 2
+      detailsEnd = <i32>(end - input)
+      return
+  }
+  // Other lowercase letters are ignored, as are F M R Z (the installed database's); apk takes
+  // anything else for a feature it lacks.
+  if (letter - 0x61 < 26 || letter == 0x46 || letter == 0x4d || letter == 0x52 || letter == 0x5a) {
+    return
+  }
+  flags |= UNINSTALLABLE
+}
+
+/**
+ * Scans `length` bytes of input, which start at a stanza's start; a final line without its `\n`
+ * is not read, and a stanza not ended by a blank line is dropped (as apk drops one at the end
+ * of an index). Returns how many rows (finished stanzas) it emitted.
+ */
+export function scan(length: u32): u32 {
+  inStanza = false
+  rowCount = 0
+  infoBase = load<u32>(tokens + T_COUNT)
+  detailsUsed = 0
+  listCount = 0
+  listStart = 0
+  const end = input + length
+  let pos = input
+  while (pos < end) {
+    let stop = pos
+    while (stop < end && load<u8>(stop) != 0x0a) stop++
+    if (stop == end) break
+    lineNo++
+    const start = pos
+    pos = stop + 1
+    if (stop - start < 2) {
+      if (inStanza) finishStanza()
+      inStanza = false
+      continue
+    }
+    if (!inStanza) {
+      inStanza = true
+      startStanza()
+    }
+    line(start, stop)
+  }
+  return rowCount
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the caller reads (pointers move when a region grows: read them after each call)
+
+export function rowsAt(): usize {
+  return rows
+}
+export function numbersAt(): usize {
+  return numbers
+}
+export function checksumsAt(): usize {
+  return checksums
+}
+export function detailsAt(): usize {
+  return details
+}
+export function listsAt(): usize {
+  return lists
+}
+export function infosAt(): usize {
+  return infos
+}
+export function valueTable(): usize {
+  return values
+}
+export function tokenTable(): usize {
+  return tokens
+}
+
+/** Room for `length` bytes the caller keys itself (a value of a token it parsed). */
+let scratch: usize = 0
+let scratchCap: u32 = 0
+export function reserveScratch(length: u32): usize {
+  if (length > scratchCap) {
+    scratchCap = max<u32>(length, 1024)
+    scratch = alloc(scratchCap)
+  }
+  return scratch
+}
+
+/** The key of `length` bytes at the scratch area in table `t`; wasAdded() tells if it is new. */
+export function keyScratch(t: usize, length: u32): u32 {
+  return key(t, scratch, scratch + length)
+}
+export function wasAdded(): u32 {
+  return added
+}
+
+/** Slots a lookup of every key of table `t` looks at, all keys together (for tests). */
+export function probeCount(t: usize): u32 {
+  const slots = field(t, T_SLOTS)
+  const mask = load<u32>(t + T_MASK)
+  const hashes = field(t, T_HASHES)
+  let total: u32 = 0
+  for (let slot: u32 = 0; slot <= mask; slot++) {
+    const entry = load<u32>(slots + ((<usize>slot) << 2))
+    if (entry != 0)
+      total += ((slot - (load<u32>(hashes + ((<usize>(entry - 1)) << 2)) & mask)) & mask) + 1
+  }
+  return total
+}

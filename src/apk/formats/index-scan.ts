@@ -1,0 +1,220 @@
+/**
+ * The WebAssembly side of the index scan (assembly/index-scan.ts), as JavaScript sees it: one
+ * instance per index read, its memory read through views made again whenever it grew. What the
+ * scan emits (rows, list entries, new keys) is read here and turned into strings and numbers by
+ * the caller (apkindex.ts), which decides everything about validity.
+ */
+import { randomBytes } from 'node:crypto'
+import { FormatError } from '../errors.js'
+import { INDEX_SCAN_WASM } from './index-scan-wasm.js'
+
+/**
+ * The most memory one index's scan may take: its tables of distinct values and tokens, and a
+ * chunk of the index. Alpine's largest index takes 6 MiB; one of 128 MiB (INDEX_INFLATE_LIMIT)
+ * made only of distinct tokens would take about 1 GiB, as its Dependency objects would besides.
+ */
+export const SCAN_MEMORY_LIMIT = 1024 * 1024 * 1024
+
+/** The scan's memory would pass its limit: the index is no real repository's. */
+export class ScanLimitError extends FormatError {}
+
+/** The module's exports (see assembly/index-scan.ts). */
+interface Exports {
+  memory: { buffer: ArrayBuffer }
+  init(seed: number, valueHint: number, tokenHint: number, limitPages: number): void
+  reserveInput(length: number): number
+  scan(length: number): number
+  rowsAt(): number
+  numbersAt(): number
+  checksumsAt(): number
+  listsAt(): number
+  detailsAt(): number
+  infosAt(): number
+  valueTable(): number
+  tokenTable(): number
+  reserveScratch(length: number): number
+  keyScratch(table: number, length: number): number
+  wasAdded(): number
+  probeCount(table: number): number
+}
+
+/** The part of the WebAssembly API used here (Node's global; its types come with the DOM's). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object, imports: object) => { exports: unknown }
+  /** What a trap throws: here, only memory past the limit (alloc's `unreachable`). */
+  RuntimeError: new () => Error
+}
+
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
+
+let compiled: object | undefined
+
+/** Compiled once a process (a few KB: about a millisecond), instantiated per index. */
+function instantiate(): Exports {
+  compiled ??= new wasmApi.Module(Buffer.from(INDEX_SCAN_WASM, 'base64'))
+  return new wasmApi.Instance(compiled, {}).exports as Exports
+}
+
+/**
+ * This process's start for the tables' hash, so which contents share a slot cannot be worked
+ * out beforehand (with a fixed start, tokens that collide are cheap to make, and a hostile index
+ * of them made the scan quadratic). The numbering of keys does not depend on it.
+ */
+const SEED = randomBytes(4).readUInt32LE(0)
+
+// Fields of a table (assembly/index-scan.ts, T_*), in 32-bit words.
+const T_STARTS = 2
+const T_FLAGS = 4
+const T_COUNT = 6
+const T_OWN = 7
+
+/** Fields of a row, in 32-bit words (assembly/index-scan.ts, ROW and R_*). */
+export const ROW = 11
+export const R_FLAGS = 0
+export const R_LINE = 1
+export const R_C_START = 2
+export const R_C_END = 3
+export const R_NAME = 4
+export const R_VERSION = 5
+export const R_ARCH = 6
+export const R_DETAILS_START = 7
+export const R_DETAILS_END = 8
+export const R_LIST_START = 9
+export const R_LIST_END = 10
+/** Row flags: a letter this reader does not know; an identity in `Q1…=` form. */
+export const UNINSTALLABLE = 1
+export const CANONICAL = 2
+/** The bytes of a `Q1…=` identity, as the scan copies them out. */
+export const CHECKSUM = 30
+/** Token info: words per token, and the status of one parsed by the scan. */
+export const INFO = 3
+export const PLAIN = 0
+
+export class IndexScanMemory {
+  private readonly x: Exports
+  private buffer: ArrayBuffer | undefined
+  /** Views over the whole memory, as it is now. */
+  u8: Buffer = Buffer.alloc(0)
+  i32: Int32Array = new Int32Array(0)
+  u32: Uint32Array = new Uint32Array(0)
+  f64: Float64Array = new Float64Array(0)
+  readonly values: number
+  readonly tokens: number
+
+  /**
+   * @param valueHint how many distinct values to make room for
+   * @param tokenHint how many distinct tokens
+   * @param limit the most bytes of memory it may take
+   */
+  constructor(
+    valueHint: number,
+    tokenHint: number,
+    private readonly limit = SCAN_MEMORY_LIMIT
+  ) {
+    this.x = instantiate()
+    const pages = Math.floor(limit / 65536)
+    this.bounded(() =>
+      this.x.init(SEED, Math.max(0, Math.ceil(valueHint)), Math.max(0, Math.ceil(tokenHint)), pages)
+    )
+    this.values = this.x.valueTable()
+    this.tokens = this.x.tokenTable()
+    this.views()
+  }
+
+  /** Runs `call` into the module, a trap (memory past the limit) made a ScanLimitError. */
+  private bounded<T>(call: () => T): T {
+    try {
+      return call()
+    } catch (error) {
+      if (!(error instanceof wasmApi.RuntimeError)) throw error
+      // (The tables are there unless init itself ran out.)
+      const met =
+        this.tokens === undefined
+          ? ''
+          : ` (${this.count(this.values)} values, ${this.count(this.tokens)} tokens so far)`
+      throw new ScanLimitError(
+        `reading it took more than ${this.limit / 1048576} MiB for its tables of distinct names, ` +
+          `versions and dependencies${met}, which no real repository's index needs`,
+        { cause: error }
+      )
+    }
+  }
+
+  private views(): void {
+    const buffer = this.x.memory.buffer
+    if (buffer === this.buffer) return
+    this.buffer = buffer
+    this.u8 = Buffer.from(buffer)
+    this.i32 = new Int32Array(buffer)
+    this.u32 = new Uint32Array(buffer)
+    this.f64 = new Float64Array(buffer)
+  }
+
+  /** Scans `bytes` (whole lines from a line's start); returns how many rows it emitted. */
+  scan(bytes: Buffer): number {
+    const at = this.bounded(() => this.x.reserveInput(bytes.length))
+    this.views()
+    bytes.copy(this.u8, at)
+    const rows = this.bounded(() => this.x.scan(bytes.length))
+    this.views()
+    return rows
+  }
+
+  /** Where the last scan's rows, numbers, identities, list entries are (byte offsets). */
+  get rowsAt(): number {
+    return this.x.rowsAt()
+  }
+  get numbersAt(): number {
+    return this.x.numbersAt()
+  }
+  get checksumsAt(): number {
+    return this.x.checksumsAt()
+  }
+  get listsAt(): number {
+    return this.x.listsAt()
+  }
+  /** Where the last scan's rows' kept lines are, one run after another (R_DETAILS_*). */
+  get detailsAt(): number {
+    return this.x.detailsAt()
+  }
+  /** Where the parse results of the tokens the last scan met first are: INFO words each. */
+  get infosAt(): number {
+    return this.x.infosAt()
+  }
+
+  /** How many keys table `t` holds. */
+  count(t: number): number {
+    return this.u32[(t >>> 2) + T_COUNT]
+  }
+
+  /** Where the copy of key `k` of table `t` starts in memory; it ends where key k + 1's starts. */
+  keyStart(t: number, k: number): number {
+    return this.u32[(t >>> 2) + T_OWN] + this.u32[(this.u32[(t >>> 2) + T_STARTS] >>> 2) + k]
+  }
+
+  /** Whether key `k` of table `t` holds a byte above 0x7f (values only). */
+  highByte(t: number, k: number): boolean {
+    return this.u8[this.u32[(t >>> 2) + T_FLAGS] + k] !== 0
+  }
+
+  /** The key of `bytes` in table `t`; `added` tells whether it was new. */
+  key(t: number, bytes: Uint8Array): number {
+    const at = this.bounded(() => this.x.reserveScratch(bytes.length))
+    this.views()
+    this.u8.set(bytes, at)
+    const k = this.bounded(() => this.x.keyScratch(t, bytes.length))
+    this.views()
+    return k
+  }
+
+  /** Whether the last key() met its content for the first time. */
+  get added(): boolean {
+    return this.x.wasAdded() !== 0
+  }
+
+  /** Slots a lookup of every key of table `t` looks at, all together (for tests). */
+  probeCount(t: number): number {
+    return this.x.probeCount(t)
+  }
+}
