@@ -24,8 +24,6 @@ import {
   R_DETAILS_START,
   R_FLAGS,
   R_LINE,
-  R_LIST_END,
-  R_LIST_START,
   R_NAME,
   R_VERSION,
   ROW,
@@ -199,17 +197,13 @@ class IndexScanner {
   private scanner: IndexScanMemory | undefined
   /** The distinct values' strings, by key. */
   private readonly values: string[] = []
-  /** Each distinct token's position in `tokens`, by key (-1: malformed). */
-  private readonly tokenOf: number[] = []
+  /** The distinct tokens made so far, and how many of the scan's token keys they cover. */
   private readonly tokens: Dependency[] = []
+  private tokensTaken = 0
   private readonly details: IndexDetailsBuilder
   /** The finished details, for the table's packages (a holder: the table must not keep `this`). */
   private readonly madeDetails: { details?: IndexDetails } = {}
   readonly table: PackageTable
-
-  private readonly depends: number[] = []
-  private readonly provides: number[] = []
-  private readonly installIf: number[] = []
 
   /** Bytes after the last blank line: an unfinished stanza, scanned with what comes next. */
   private readonly waiting = new Waiting()
@@ -277,11 +271,15 @@ class IndexScanner {
     return this.values[k]
   }
 
-  /** The tokens the last scan met first: those it parsed, and the others parsed as apk does. */
+  /**
+   * The tokens the last scan met first: those it parsed, and the others parsed as apk does. Each
+   * one's position among the tokens (-1: malformed) goes back to the scan, for columns().
+   */
   private takeTokens(memory: IndexScanMemory): void {
     const t = memory.tokens
     const count = memory.count(t)
-    const first = this.tokenOf.length
+    const first = this.tokensTaken
+    const positions = memory.positions(count)
     const infos = memory.infosAt >>> 2
     for (let k = first; k < count; k++) {
       const info = infos + (k - first) * INFO
@@ -301,14 +299,16 @@ class IndexScanner {
         const start = memory.keyStart(t, k)
         dep = this.parsed(memory, decode(memory.u8, start, memory.keyStart(t, k + 1)))
       }
-      if (dep === undefined) {
-        this.tokenOf.push(-1)
-        continue
+      let at = -1
+      if (dep !== undefined) {
+        at = this.tokens.length
+        // Shared by every package that lists the token, so frozen: nobody may change it.
+        this.tokens.push(Object.freeze(dep))
       }
-      this.tokenOf.push(this.tokens.length)
-      // Shared by every package that lists the token, so frozen: nobody may change it.
-      this.tokens.push(Object.freeze(dep))
+      // Written after parsed(), which may have grown the memory (and made new views).
+      memory.i32[positions + k] = at
     }
+    this.tokensTaken = count
   }
 
   /** A token the scan left to this side, parsed as apk does; undefined when malformed. */
@@ -331,20 +331,21 @@ class IndexScanner {
     return `index of ${this.repository.url}, stanza at line ${this.firstLine}`
   }
 
-  /** The rows of the last scan of `bytes`, checked and added to the table in order. */
+  /**
+   * The rows of the last scan of `bytes`, checked in order: each one's strings, then the numbers
+   * and lists of those kept, as columns the scan makes (a stanza left out: an unknown letter, or
+   * an identity met before).
+   */
   private takeRows(memory: IndexScanMemory, bytes: Buffer, rows: number): void {
-    const { i32, u32, f64 } = memory
+    const { i32, u8 } = memory
     const values = this.values
-    const tokenOf = this.tokenOf
-    const lists = [this.depends, this.provides, this.installIf]
+    const table = this.table
     const rowsAt = memory.rowsAt >>> 2
-    const numbersAt = memory.numbersAt >>> 3
-    const listsAt = memory.listsAt >>> 2
+    const keepAt = memory.keepAt
     const checksums =
       rows > 0
-        ? memory.u8.toString('latin1', memory.checksumsAt, memory.checksumsAt + rows * CHECKSUM)
+        ? u8.toString('latin1', memory.checksumsAt, memory.checksumsAt + rows * CHECKSUM)
         : ''
-    const stopped = [false, false, false]
     const detailsAt = memory.detailsAt
     const runs: number[] = []
     for (let row = 0; row < rows; row++) {
@@ -373,44 +374,19 @@ class IndexScanner {
         }
       }
       // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
-      if ((flags & UNINSTALLABLE) !== 0 || this.seen.has(checksum)) continue
+      const kept = (flags & UNINSTALLABLE) === 0 && !this.seen.has(checksum)
+      u8[keepAt + row] = kept ? 1 : 0
+      if (!kept) continue
       this.seen.add(checksum)
-      // Each line's tokens; like apk, a malformed one ends its line's list.
-      for (let i = u32[r + R_LIST_START], end = u32[r + R_LIST_END]; i < end; i++) {
-        const entry = u32[listsAt + i]
-        const which = entry & 3
-        const key = entry >>> 2
-        if (key === 0) stopped[which] = false
-        else if (!stopped[which]) {
-          const at = tokenOf[key - 1]
-          if (at < 0) stopped[which] = true
-          else lists[which].push(at)
-        }
-      }
       const detailsStart = i32[r + R_DETAILS_START]
       runs.push(
         detailsStart < 0 ? -1 : detailsAt + detailsStart,
         detailsAt + i32[r + R_DETAILS_END]
       )
       const archKey = i32[r + R_ARCH]
-      this.table.add(
-        {
-          checksum,
-          name,
-          version,
-          arch: archKey < 0 ? undefined : values[archKey],
-          installedSize: f64[numbersAt + row * 2],
-          providerPriority: f64[numbersAt + row * 2 + 1],
-          repository: this.repository.index
-        },
-        this.depends,
-        this.provides,
-        this.installIf
-      )
-      this.depends.length = 0
-      this.provides.length = 0
-      this.installIf.length = 0
+      table.addNamed(checksum, name, version, archKey < 0 ? undefined : values[archKey])
     }
+    table.addColumns(memory.columns(table.listCount()), this.repository.index)
     this.details.addRows(memory.u8, runs)
   }
 

@@ -36,6 +36,14 @@ interface Exports {
   keyScratch(table: number, length: number): number
   wasAdded(): number
   probeCount(table: number): number
+  reservePositions(count: number): number
+  columns(base: number): number
+  keepAt(): number
+  outSizesAt(): number
+  outPrioritiesAt(): number
+  outEndsAt(): number
+  outListsAt(): number
+  outListLength(): number
 }
 
 /** The part of the WebAssembly API used here (Node's global; its types come with the DOM's). */
@@ -80,8 +88,7 @@ export const R_VERSION = 5
 export const R_ARCH = 6
 export const R_DETAILS_START = 7
 export const R_DETAILS_END = 8
-export const R_LIST_START = 9
-export const R_LIST_END = 10
+// 9 and 10: the row's list entries, which columns() reads.
 /** Row flags: a letter this reader does not know; an identity in `Q1…=` form. */
 export const UNINSTALLABLE = 1
 export const CANONICAL = 2
@@ -90,6 +97,17 @@ export const CHECKSUM = 30
 /** Token info: words per token, and the status of one parsed by the scan. */
 export const INFO = 3
 export const PLAIN = 0
+
+/** Kept rows as columns (IndexScanMemory.columns), for PackageTable.addColumns. */
+export interface KeptColumns {
+  rows: number
+  installedSizes: Float64Array
+  priorities: Float64Array
+  /** Per row, where its depends, provides and install_if end in the table's lists. */
+  listEnds: Int32Array
+  /** Token positions, the rows' lists one after another. */
+  lists: Int32Array
+}
 
 export class IndexScanMemory {
   private readonly x: Exports
@@ -181,6 +199,41 @@ export class IndexScanMemory {
   /** Where the parse results of the tokens the last scan met first are: INFO words each. */
   get infosAt(): number {
     return this.x.infosAt()
+  }
+
+  /**
+   * Where the positions of token keys are (an Int32Array index), with room for `count` of them;
+   * the caller writes each new token's there before columns().
+   */
+  positions(count: number): number {
+    const at = this.bounded(() => this.x.reservePositions(count))
+    this.views()
+    return at >>> 2
+  }
+
+  /** Where the caller marks the last scan's rows it keeps (1) or leaves out (0), a byte each. */
+  get keepAt(): number {
+    return this.x.keepAt()
+  }
+
+  /**
+   * The kept rows of the last scan as columns, `base` added to their lists' ends: views of the
+   * memory, valid until the next call.
+   */
+  columns(base: number): KeptColumns {
+    const rows = this.bounded(() => this.x.columns(base))
+    this.views()
+    const sizes = this.x.outSizesAt() >>> 3
+    const priorities = this.x.outPrioritiesAt() >>> 3
+    const ends = this.x.outEndsAt() >>> 2
+    const lists = this.x.outListsAt() >>> 2
+    return {
+      rows,
+      installedSizes: this.f64.subarray(sizes, sizes + rows),
+      priorities: this.f64.subarray(priorities, priorities + rows),
+      listEnds: this.i32.subarray(ends, ends + rows * 3),
+      lists: this.i32.subarray(lists, lists + this.x.outListLength())
+    }
   }
 
   /** How many keys table `t` holds. */

@@ -6,6 +6,7 @@
  * (description, URL, licence…) is read for the few that get installed.
  */
 import type { Dependency, RepoPackage } from '../types.js'
+import type { KeptColumns } from './index-scan.js'
 
 /** Which of a row's three dependency lists. */
 export const DEPENDS = 0
@@ -92,6 +93,48 @@ export class PackageTable {
     this.addList(at * 3 + 1, depends)
     this.addList(at * 3 + 2, provides)
     this.addList(at * 3 + 3, installIf)
+  }
+
+  /**
+   * Adds rows in two steps, for a reader that has their numbers and lists as columns: each row's
+   * strings (addNamed), then the columns of all those rows (addColumns), whose list ends count
+   * from listCount().
+   */
+  addNamed(checksum: string, name: string, version: string, arch: string | undefined): void {
+    this.checksums.push(checksum)
+    this.names.push(name)
+    this.versions.push(version)
+    this.arches.push(arch)
+  }
+
+  /** How many list entries the table holds so far. */
+  listCount(): number {
+    return this.listsUsed
+  }
+
+  /** The columns of the rows addNamed added last, `columns.rows` of them. */
+  addColumns(columns: KeptColumns, repository: number): void {
+    const rows = columns.rows
+    const at = this.count - rows
+    while (at + rows > this.repositories.length) {
+      const f64 = (n: number) => new Float64Array(n)
+      this.installedSizes = grown(this.installedSizes, at, f64)
+      this.priorities = grown(this.priorities, at, f64)
+      this.repositories = grown(this.repositories, at, (n) => new Int32Array(n))
+    }
+    this.installedSizes.set(columns.installedSizes, at)
+    this.priorities.set(columns.priorities, at)
+    this.repositories.fill(repository, at, at + rows)
+    while ((at + rows) * 3 + 1 > this.listStarts.length) {
+      this.listStarts = grown(this.listStarts, at * 3 + 1, (n) => new Int32Array(n))
+    }
+    this.listStarts.set(columns.listEnds, at * 3 + 1)
+    const used = this.listsUsed
+    while (used + columns.lists.length > this.lists.length) {
+      this.lists = grown(this.lists, used, (n) => new Int32Array(n))
+    }
+    this.lists.set(columns.lists, used)
+    this.listsUsed = used + columns.lists.length
   }
 
   private addList(end: number, list: number[]): void {

@@ -459,6 +459,8 @@ function finishStanza(): void {
     rows = grown(rows, <usize>rowCount * ROW * 4, <usize>more * ROW * 4)
     numbers = grown(numbers, <usize>rowCount * 16, <usize>more * 16)
     checksums = grown(checksums, <usize>rowCount * CHECKSUM, <usize>more * CHECKSUM)
+    // Written by the caller (which rows it keeps), read by columns(); as many as rows.
+    keep = alloc(<usize>more)
     rowCap = more
   }
   const r = rows + <usize>rowCount * ROW * 4
@@ -579,6 +581,104 @@ export function scan(length: u32): u32 {
     line(start, stop)
   }
   return rowCount
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kept rows' numbers and lists, as columns the caller appends to its table at once
+
+/** Per row of the last scan: 1 when the caller keeps it (a valid stanza seen first). */
+let keep: usize = 0
+/** Per token key: its position among the caller's tokens, or -1 (malformed). */
+let positions: usize = 0
+let positionCap: u32 = 0
+
+let outSizes: usize = 0 // f64 per kept row
+let outPriorities: usize = 0 // f64 per kept row
+let outEnds: usize = 0 // i32 x 3 per kept row: where its D, p, i lists end in `lists`, from `base`
+let outCap: u32 = 0
+let outLists: usize = 0 // i32 per list entry
+let outListCap: u32 = 0
+let outListCount: u32 = 0
+
+/** Room for the positions of the first `count` token keys (the caller writes the new ones). */
+export function reservePositions(count: u32): usize {
+  if (count > positionCap) {
+    const more = max<u32>(max<u32>(1024, positionCap << 1), count)
+    positions = grown(positions, (<usize>positionCap) << 2, (<usize>more) << 2)
+    positionCap = more
+  }
+  return positions
+}
+
+function addOut(position: u32): void {
+  if (outListCount == outListCap) {
+    const more = max<u32>(4096, outListCap << 1)
+    outLists = grown(outLists, (<usize>outListCount) << 2, (<usize>more) << 2)
+    outListCap = more
+  }
+  store<u32>(outLists + ((<usize>outListCount) << 2), position)
+  outListCount++
+}
+
+/**
+ * The kept rows of the last scan as columns: installed size, priority, and each list made of the
+ * token positions, a line's list ending at its first malformed token (as apk reads it). `base`
+ * is added to every list end (where the caller's table has its lists so far). Returns how many
+ * rows were kept.
+ */
+export function columns(base: u32): u32 {
+  if (rowCount > outCap) {
+    outCap = rowCap
+    outSizes = alloc((<usize>outCap) << 3)
+    outPriorities = alloc((<usize>outCap) << 3)
+    outEnds = alloc(<usize>outCap * 12)
+  }
+  outListCount = 0
+  let kept: u32 = 0
+  for (let row: u32 = 0; row < rowCount; row++) {
+    if (load<u8>(keep + <usize>row) == 0) continue
+    const r = rows + <usize>row * ROW * 4
+    store<f64>(outSizes + ((<usize>kept) << 3), load<f64>(numbers + <usize>row * 16))
+    store<f64>(outPriorities + ((<usize>kept) << 3), load<f64>(numbers + <usize>row * 16 + 8))
+    const first = load<u32>(r + R_LIST_START * 4)
+    const last = load<u32>(r + R_LIST_END * 4)
+    for (let which: u32 = 0; which < 3; which++) {
+      let stopped = false
+      for (let i = first; i < last; i++) {
+        const entry = load<u32>(lists + ((<usize>i) << 2))
+        if ((entry & 3) != which) continue
+        const k = entry >>> 2
+        if (k == 0) stopped = false
+        else if (!stopped) {
+          const position = load<i32>(positions + ((<usize>(k - 1)) << 2))
+          if (position < 0) stopped = true
+          else addOut(<u32>position)
+        }
+      }
+      store<u32>(outEnds + <usize>kept * 12 + ((<usize>which) << 2), base + outListCount)
+    }
+    kept++
+  }
+  return kept
+}
+
+export function keepAt(): usize {
+  return keep
+}
+export function outSizesAt(): usize {
+  return outSizes
+}
+export function outPrioritiesAt(): usize {
+  return outPriorities
+}
+export function outEndsAt(): usize {
+  return outEnds
+}
+export function outListsAt(): usize {
+  return outLists
+}
+export function outListLength(): u32 {
+  return outListCount
 }
 
 // ---------------------------------------------------------------------------------------------
