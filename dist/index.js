@@ -32206,12 +32206,14 @@ var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: ./src/temp.ts
 /**
  * witchery's temporaries: the build's work folder (roots, layers), the image writer's staging
- * folder and the tarball's temporary name. Each carries the process id in its name, so that:
+ * folder and the tarball's temporary name. Each carries its owner in its name (`owner()`: the
+ * process id, and on Linux the PID namespace's number), so that:
  *
  * - SIGINT and SIGTERM (how GitHub cancels a step) remove the live ones before the process
  *   ends, with the exit code a shell gives a signalled process (130, 143);
  * - a later run removes those a killed run left (its process is gone), and only those: a
- *   temporary of a run still going is never touched.
+ *   temporary of a run still going is never touched, even one of a container sharing the
+ *   folder, whose process ids mean nothing here.
  *
  * They go under RUNNER_TEMP when it is set (the runner empties it after every job), else under
  * the system's temporary folder.
@@ -32240,6 +32242,19 @@ const handlers = {
     SIGINT: () => onSignal('SIGINT'),
     SIGTERM: () => onSignal('SIGTERM')
 };
+/**
+ * While temporaries are live, their times are set to now every HEARTBEAT_MS: a run of another
+ * PID namespace, which cannot ask whether this process runs, sees them change (FOREIGN_STALE_MS).
+ */
+const HEARTBEAT_MS = 5 * 60 * 1000;
+let heartbeat;
+function beat() {
+    const now = new Date();
+    for (const [target, how] of live) {
+        if (how === 'remove')
+            external_node_fs_.utimes(target, now, now, () => { });
+    }
+}
 function watchSignals(on) {
     if (on === handling)
         return;
@@ -32250,6 +32265,10 @@ function watchSignals(on) {
         else
             process.off(signal, handlers[signal]);
     }
+    if (on)
+        heartbeat = setInterval(beat, HEARTBEAT_MS).unref();
+    else
+        clearInterval(heartbeat);
 }
 function safeNames(dir) {
     try {
@@ -32286,6 +32305,47 @@ function onSignalDo(target, how) {
 function tempRoot(env = process.env) {
     return env.RUNNER_TEMP || external_node_os_.tmpdir();
 }
+/** The number Linux gives this process's PID namespace, '' where there is none to read. */
+let namespace;
+function pidNamespace() {
+    if (namespace === undefined) {
+        try {
+            namespace = /^pid:\[(\d+)\]$/.exec(external_node_fs_.readlinkSync('/proc/self/ns/pid'))?.[1] ?? '';
+        }
+        catch {
+            namespace = '';
+        }
+    }
+    return namespace;
+}
+/**
+ * This process as its temporaries name it: `<pid>_<namespace>`, or `<pid>` where there is no
+ * namespace to read. A process id alone says nothing across PID namespaces: containers sharing
+ * a /tmp each number their processes from 1, so another one's live build looked abandoned.
+ */
+function owner() {
+    const ns = pidNamespace();
+    return ns ? `${process.pid}_${ns}` : String(process.pid);
+}
+/** A regular expression's source for an owner() in a name, as one group. */
+const OWNER_SOURCE = '(\\d+(?:_\\d+)?)';
+/**
+ * How long a temporary of another PID namespace must have stood unchanged before it is taken for
+ * abandoned: its process cannot be asked after from here, but a live one sets its temporaries'
+ * times every HEARTBEAT_MS.
+ */
+const FOREIGN_STALE_MS = 60 * 60 * 1000;
+/**
+ * Whether the owner named `named` is gone: a process of this PID namespace (or of a name without
+ * one, written before namespaces were named) that no longer runs; one of another namespace once
+ * its temporary has not changed for FOREIGN_STALE_MS.
+ */
+function gone(named, modified) {
+    const [pid, ns = ''] = named.split('_');
+    if (ns === '' || ns === pidNamespace())
+        return !isRunning(Number(pid));
+    return Date.now() - modified > FOREIGN_STALE_MS;
+}
 /** Whether a process with this id runs (a process of another user counts as running). */
 function isRunning(pid) {
     if (pid === process.pid)
@@ -32299,8 +32359,8 @@ function isRunning(pid) {
     }
 }
 /**
- * Removes the entries of `dir` whose name `pattern` matches with the process id as its first
- * group, when that process no longer runs: what a killed run of the same naming scheme left.
+ * Removes the entries of `dir` whose name `pattern` matches with an owner (OWNER_SOURCE) as its
+ * first group, when that owner is gone: what a killed run of the same naming scheme left.
  * Returns the paths removed. A folder that cannot be read, an entry of another user, and one
  * that cannot be removed are left alone.
  */
@@ -32316,12 +32376,15 @@ function removeStale(dir, pattern) {
     const uid = process.getuid?.();
     for (const name of names) {
         const match = pattern.exec(name);
-        if (!match || isRunning(Number(match[1])))
+        if (!match)
             continue;
         const target = external_node_path_.join(dir, name);
         try {
+            const stat = external_node_fs_.lstatSync(target);
             // Only this user's: in a shared folder (/tmp) another user's is not ours to judge.
-            if (uid !== undefined && external_node_fs_.lstatSync(target).uid !== uid)
+            if (uid !== undefined && stat.uid !== uid)
+                continue;
+            if (!gone(match[1], stat.mtimeMs))
                 continue;
             external_node_fs_.rmSync(target, { recursive: true, force: true });
             removed.push(target);
@@ -32332,18 +32395,18 @@ function removeStale(dir, pattern) {
     }
     return removed;
 }
-/** A work folder's prefix: `witchery-<kind>-<pid>-`. */
+/** A work folder's prefix: `witchery-<kind>-<owner>-`. */
 function prefixOf(kind) {
-    return `witchery-${kind}-${process.pid}-`;
+    return `witchery-${kind}-${owner()}-`;
 }
 /**
- * Makes a fresh work folder `witchery-<kind>-<pid>-XXXXXX` under tempRoot(), first removing
+ * Makes a fresh work folder `witchery-<kind>-<owner>-XXXXXX` under tempRoot(), first removing
  * the ones of the same kind that dead runs left. It is removed on SIGINT/SIGTERM until
  * `release` is called; the caller removes it when done.
  */
 async function makeWorkDir(kind) {
     const root = tempRoot();
-    removeStale(root, new RegExp(`^witchery-${kind}-(\\d+)-`));
+    removeStale(root, new RegExp(`^witchery-${kind}-${OWNER_SOURCE}-`));
     // The handlers go on before the folder exists, and the folder is made in one synchronous
     // step: a signal at any moment finds no folder, or one it knows to remove. (Made after an
     // await, the folder stood for a moment with the signals' default, which leaves it behind.)
@@ -32426,10 +32489,10 @@ async function makeDirs(dir, mode = 0o755) {
     }
     return made;
 }
-/** `.NAME.<pid>.<12 hex>.tmp`: the temporary writeThroughTemp writes NAME through. */
+/** `.NAME.<owner>.<12 hex>.tmp`: the temporary writeThroughTemp writes NAME through. */
 function tempPattern(base) {
     const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return new RegExp(`^\\.${escaped}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
+    return new RegExp(`^\\.${escaped}\\.${OWNER_SOURCE}\\.[0-9a-f]{12}\\.tmp$`);
 }
 /**
  * Writes `file` through a temporary name unique to this process and call, in the same folder,
@@ -32444,7 +32507,7 @@ async function writeThroughTemp(file, write, options = {}) {
     const base = external_node_path_.basename(file);
     if (options.removeStale)
         removeStale(dir, tempPattern(base));
-    const temp = external_node_path_.join(dir, `.${base}.${process.pid}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
+    const temp = external_node_path_.join(dir, `.${base}.${owner()}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
     const forget = removeOnSignal(temp);
     try {
         await write(temp);
@@ -33494,151 +33557,303 @@ function parsePkginfo(text) {
     return info;
 }
 
-;// CONCATENATED MODULE: ./src/apk/formats/byte-keys.ts
+;// CONCATENATED MODULE: ./src/apk/formats/index-scan-wasm.ts
+// Generated by scripts/build-wasm.mjs from src/apk/formats/assembly/index-scan.ts: do not edit.
+/** The index scan, compiled to WebAssembly (AssemblyScript, -O3, stub runtime), base64. */
+const INDEX_SCAN_WASM = 'AGFzbQEAAAABNQlgAAF/YAF/AX9gAn9/AX9gBH9/f38AYAAAYAN/f38Bf2ADf39/AGABfwBgBn9/f39/fwF/AyEgBQYDAgcE' +
+    'AAAAAQABAQEBAAAAAAAAAAIACAMABAACAQAFAwEAAQb8AS9/AUEAC38BQYCABAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQAL' +
+    'fwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38B' +
+    'QQALfwFBAAt/AUEAC38BQX8LfwFBfwt/AUF/C38BQX8LfwFBfwt8AUQAAAAAAAAAAAt8AUQAAAAAAAAAAAt/AUEAC38BQX8L' +
+    'fwFBfwt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEACweo' +
+    'AhgEaW5pdAAZDHJlc2VydmVJbnB1dAANBHNjYW4ACRByZXNlcnZlUG9zaXRpb25zAAwHY29sdW1ucwAeBmtlZXBBdAAXCm91' +
+    'dFNpemVzQXQADw9vdXRQcmlvcml0aWVzQXQAEAlvdXRFbmRzQXQAEwpvdXRMaXN0c0F0ABENb3V0TGlzdExlbmd0aAASBnJv' +
+    'd3NBdAAKCW51bWJlcnNBdAAUC2NoZWNrc3Vtc0F0AB8JZGV0YWlsc0F0ABwHbGlzdHNBdAAVB2luZm9zQXQAGgp2YWx1ZVRh' +
+    'YmxlAAcKdG9rZW5UYWJsZQAIDnJlc2VydmVTY3JhdGNoAAsKa2V5U2NyYXRjaAAWCHdhc0FkZGVkAAYKcHJvYmVDb3VudAAO' +
+    'Bm1lbW9yeQIACAEFDAEWCp0tIN8DAQ9/IwIhBSABIQMDQCACIANLBEAgCCADLQAAIgRyIQggBCAFc0GTg4AIbCEFIANBAWoh' +
+    'AwwBCwsgAiABayEEIAAoAgAhDCAAKAIIIQkgACgCDCENIAAoAhwhDiAFIAVBEHZzQeuUr694bCICIAJBDXZzQbXcypV8bCIC' +
+    'IAJBEHZzIgogACgCBCIPcSEHA0AgDCAHQQJ0aigCACICBEAgDSACQQFrIgtBAnQiAmooAgAgCkYEQCAJIAtBAWpBAnRqKAIA' +
+    'IAIgCWooAgAiA2sgBEYEQCAEIQJBACEFAkAgAyAOaiIGIAEiA0YNACAGQQdxIANBB3FGBEADQCAGQQdxBEBBACEFIAJFDQMg' +
+    'Bi0AACIQIAMtAAAiEWshBSAQIBFHDQMgAkEBayECIAZBAWohBiADQQFqIQMMAQsLA0AgAkEITwRAIAYpAwAgAykDAFEEQCAG' +
+    'QQhqIQYgA0EIaiEDIAJBCGshAgwCCwsLCwNAIAIiBUEBayECIAUEQCAGLQAAIhAgAy0AACIRayEFIBAgEUcNAiAGQQFqIQYg' +
+    'A0EBaiEDDAELC0EAIQULBUEBIQULIAVFBEBBACQDIAsPCwsgB0EBaiAPcSEHDAELCyAAIAEgBCAKIAcgCEGAAU8QGAvIAwEH' +
+    'fyAAEAQDQCABIAJJBEAgASEDA0AgAiADSwR/IAMtAABBIEcFQQALBEAgA0EBaiEDDAELCyABIANJBEAjCCABIAMQACEHIwME' +
+    'QAJAIAEhBAJAA0AgASADSQRAIAEtAABBgAFPDQIgAUEBaiEBDAELCyAELQAAQSFGIgggBGoiBSEEA0AgAyAESwR/An9BASAE' +
+    'LQAAIgFBPEYNABpBAiABQT1GDQAaQQQgAUE+Rg0AGkEKIAFB/gBGDQAaQQALBUEBC0UEQCAEQQFqIQQMAQsLIAQgBUYNACAF' +
+    'IQEDQCABIARJBEAgAS0AAEHAAEYNAiABQQFqIQEMAQsLQQchBiADIARLBH9BACEGIAQhAQNAIAEgA0kEQAJ/QQEgAS0AACIJ' +
+    'QTxGDQAaQQIgCUE9Rg0AGkEEIAlBPkYNABpBCiAJQf4ARg0AGkEACyIJBEAgBiAJciEGIAFBAWohAQwCCwsLIAZBBXFBBUYE' +
+    'f0EABSABIAMQHQtFDQEjByABIAMQAAVBfwshASAHIAZBCHQgCEEQdHIjByAFIAQQACABEAIMAQsgB0EBQX9BfxACCwsgACAH' +
+    'QQFqQQJ0chAECyADQQFqIQEMAQsLC5YBAQR/IAAjBmsiACMFTwRAIwBBD2pBcHEiBEGACCMFQQF0IgUgBUGACEkbIgVBDGxq' +
+    'JAAjAEH//wNqQRB2IgY/ACIHSgR/IAYjAUoEf0EBBSAGIAdrQABBAEgLBUEACwRAAAsgBCMEIwVBDGz8CgAAIAQkBCAFJAUL' +
+    'IwQgAEEMbGoiACABNgIAIAAgAjYCBCAAIAM2AggLoAQBBX8jAEEPakFwcSICQShqJAAjAEH//wNqQRB2IgM/ACIESgR/IAMj' +
+    'AUoEf0EBBSADIARrQABBAEgLBUEACwRAAAtBwAAgACAAQcAASRshBEGAASEAA0AgBLggALhEAAAAAAAA6D+iZARAIABBAXQh' +
+    'AAwBCwsjAEEPakFwcSIFIABBAnRqJAAjAEH//wNqQRB2IgY/ACIDSgR/IAYjAUoEf0EBBSAGIANrQABBAEgLBUEACwRAAAsg' +
+    'AiAFNgIAIAIgAEEBazYCBCMAQQ9qQXBxIgAgBEEBakECdGokACMAQf//A2pBEHYiAz8AIgVKBH8gAyMBSgR/QQEFIAMgBWtA' +
+    'AEEASAsFQQALBEAACyAAQQA2AgAgAiAANgIIIwBBD2pBcHEiACAEQQJ0aiQAIwBB//8DakEQdiIDPwAiBUoEfyADIwFKBH9B' +
+    'AQUgAyAFa0AAQQBICwVBAAsEQAALIAIgADYCDCMAQQ9qQXBxIgAgBGokACMAQf//A2pBEHYiAz8AIgVKBH8gAyMBSgR/QQEF' +
+    'IAMgBWtAAEEASAsFQQALBEAACyACIAA2AhAgAiAENgIUIAJBADYCGEGACCABIARsIgAgAEGACEkbIgAjAEEPakFwcSIBaiQA' +
+    'IwBB//8DakEQdiIDPwAiBEoEfyADIwFKBH9BAQUgAyAEa0AAQQBICwVBAAsEQAALIAIgATYCHCACIAA2AiAgAkEANgIkIAIL' +
+    'iAEBBH8jFCMTRgRAIwBBD2pBcHEiAUGAICMTQQF0IgIgAkGAIEkbIgJBAnRqJAAjAEH//wNqQRB2IgM/ACIESgR/IAMjAUoE' +
+    'f0EBBSADIARrQABBAEgLBUEACwRAAAsgASMSIxRBAnT8CgAAIAEkEiACJBMLIxIjFEECdGogADYCACMUQQFqJBQLBwBBoAsk' +
+    'AAsEACMDCwQAIwcLBAAjCAvnBAIFfwF8QQAkFUEAJA8jCCgCGCQGQQAkEUEAJBRBACQiIwkgAGohBCMJIQADQCAAIARJBEAC' +
+    'QCAAIQEDQCABIARJBH8gAS0AAEEKRwVBAAsEQCABQQFqIQEMAQsLIAEgBEYNACMWQQFqJBYgACECIAFBAWohACABIAJrQQJJ' +
+    'BEAjFQRAEBsLQQAkFQwDCyMVRQRAQQEkFSMWJBdBfyQYQX8kGUF/JBpBfyQbQX8kHEQAAAAAAAAAACQdRAAAAAAAAAAAJB5B' +
+    'ACQfQX8kIEF/JCEjFCQiC0QAAAAAAAAAACEGIAJBAmoiAyMJayEFAkACQAJAAkACQAJAAkACQAJAAkACQAJAIAItAAAiAkHB' +
+    'AGsONAMKAAYKCgoKBAoKCQoKCgEKCgkJCQIKCgoKCgoKCgoKCgoJCgoKCgoICgUKCQoJBwoKCgkKCyAFJBggASMJayQZDAoL' +
+    'IwcgAyABEAAkGgwJCyMHIAMgARAAJBsMCAsjByADIAEQACQcDAcLA0AgASADSwRAIAMtAABBMGsiAkEJTQRAIAZEAAAAAAAA' +
+    'JECiIAK4oCEGIANBAWohAwwCCwsLIAYkHQwGCwNAIAEgA0sEQCADLQAAQTBrIgJBCU0EQCAGRAAAAAAAACRAoiACuKAhBiAD' +
+    'QQFqIQMMAgsLCyAGJB4MBQtBACADIAEQAQwEC0EBIAMgARABDAMLQQIgAyABEAEMAgsjIEEASARAIAVBAmskIAsgASMJayQh' +
+    'DAELIAJBxgBGIAJB4QBrQRpJciACQc0ARnIgAkHSAEZyIAJB2gBGcg0AIx9BAXIkHwsMAgsLCyMPCwQAIwsLXwECfyAAIy5L' +
+    'BEBBgAggACAAQYAITRskLiMAQQ9qQXBxIgIjLmokACMAQf//A2pBEHYiAT8AIgBKBH8gASMBSgR/QQEFIAEgAGtAAEEASAsF' +
+    'QQALBEAACyACJC0LIy0LgAEBA38gACMlSwRAIwBBD2pBcHEiAUGACCMlQQF0IgIgAkGACEkbIgIgACAAIAJJGyIAQQJ0aiQA' +
+    'IwBB//8DakEQdiICPwAiA0oEfyACIwFKBH9BAQUgAiADa0AAQQBICwVBAAsEQAALIAEjJCMlQQJ0/AoAACABJCQgACQlCyMk' +
+    'C6wBAQJ/IAAjCksEQEGAgAYgACAAQQJ2aiIAIABBgIAGTRskCiMAQQ9qQXBxIgAjCmokACMAQf//A2pBEHYiAT8AIgJKBH8g' +
+    'ASMBSgR/QQEFIAEgAmtAAEEASAsFQQALBEAACyAAJAkjAEEPakFwcSIAIwpqJAAjAEH//wNqQRB2IgE/ACICSgR/IAEjAUoE' +
+    'f0EBBSABIAJrQABBAEgLBUEACwRAAAsgACQQCyMJC2IBBX8gACgCACEDIAAoAgQhAiAAKAIMIQRBACEAA0AgACACTQRAIAMg' +
+    'AEECdGooAgAiBQRAIAEgACAEIAVBAWtBAnRqKAIAIAJxayACcUEBamohAQsgAEEBaiEADAELCyABCwQAIyYLBAAjJwsEACMq' +
+    'CwQAIywLBAAjKAsEACMMCwQAIxILDQAgACMtIy0gAWoQAAsEACMjC44GAQd/IAAoAhgiBiAAKAIUIgdGBEAgACgCCCEIIwBB' +
+    'D2pBcHEiCSAHIAdBAXZqIgdBAWpBAnRqJAAjAEH//wNqQRB2Igo/ACILSgR/IAojAUoEf0EBBSAKIAtrQABBAEgLBUEACwRA' +
+    'AAsgCSAIIAZBAWpBAnT8CgAAIAAgCTYCCCAAKAIMIQgjAEEPakFwcSIJIAdBAnRqJAAjAEH//wNqQRB2Igo/ACILSgR/IAoj' +
+    'AUoEf0EBBSAKIAtrQABBAEgLBUEACwRAAAsgCSAIIAZBAnT8CgAAIAAgCTYCDCAAKAIQIQgjAEEPakFwcSIJIAdqJAAjAEH/' +
+    '/wNqQRB2Igo/ACILSgR/IAojAUoEf0EBBSAKIAtrQABBAEgLBUEACwRAAAsgCSAIIAb8CgAAIAAgCTYCECAAIAc2AhQLIAAo' +
+    'AiAiB60gACgCJCIIrSACrXxUBEAgACgCHCEJIAcgB0EBdmoiByACIAhqIgogByAKSxsiCiMAQQ9qQXBxIgtqJAAjAEH//wNq' +
+    'QRB2Igw/ACIHSgR/IAwjAUoEf0EBBSAMIAdrQABBAEgLBUEACwRAAAsgCyAJIAj8CgAAIAAgCzYCHCAAIAo2AiALIAggACgC' +
+    'HGogASAC/AoAACAAIAIgCGoiATYCJCAAKAIIIAZBAWoiAkECdGogATYCACAAKAIMIAZBAnRqIAM2AgAgBiAAKAIQaiAFOgAA' +
+    'IAAgAjYCGCACuCAAKAIEQQFqIgG4RAAAAAAAAOg/omQEQCABQQF0IgFBAWshAyMAQQ9qQXBxIgQgAUECdGokACMAQf//A2pB' +
+    'EHYiAT8AIgJKBH8gASMBSgR/QQEFIAEgAmtAAEEASAsFQQALBEAACyAAKAIMIQUgACgCGCEHQQAhAQNAIAEgB0kEQCAFIAFB' +
+    'AnRqKAIAIANxIQIDQCAEIAJBAnRqKAIABEAgAkEBaiADcSECDAELCyAEIAJBAnRqIAFBAWoiATYCAAwBCwsgACAENgIAIAAg' +
+    'AzYCBAUgACgCACAEQQJ0aiAGQQFqNgIAC0EBJAMgBgtkACAAJAIgAyQBIAFBEBADJAcgAkEYEAMkCEGACCQFIwBBD2pBcHEi' +
+    'AEGA4ABqJAAjAEH//wNqQRB2IgE/ACICSgR/IAEjAUoEf0EBBSABIAJrQABBAEgLBUEACwRAAAsgACQECwQAIwQLuwUBBX8j' +
+    'DyMORgRAIwBBD2pBcHEiAUGAAiMOQQF0IgIgAkGAAkkbIgJBLGxqJAAjAEH//wNqQRB2IgM/ACIESgR/IAMjAUoEf0EBBSAD' +
+    'IARrQABBAEgLBUEACwRAAAsgASMLIw9BLGz8CgAAIAEkCyMAQQ9qQXBxIgEgAkEEdGokACMAQf//A2pBEHYiAz8AIgRKBH8g' +
+    'AyMBSgR/QQEFIAMgBGtAAEEASAsFQQALBEAACyABIwwjD0EEdPwKAAAgASQMIwBBD2pBcHEiASACQR5saiQAIwBB//8DakEQ' +
+    'diIDPwAiBEoEfyADIwFKBH9BAQUgAyAEa0AAQQBICwVBAAsEQAALIAEjDSMPQR5s/AoAACABJA0jAEEPakFwcSIBIAJqJAAj' +
+    'AEH//wNqQRB2IgM/ACIESgR/IAMjAUoEf0EBBSADIARrQABBAEgLBUEACwRAAAsgASQjIAIkDgsjHyECIxhBAE4EQAJAIwkj' +
+    'GWoiAyMJIxhqIgFrQR5HBH9BAQUgAS0AAEHRAEcLBH9BAQUgAS0AAUExRwsNACABQQJqIQEDQCABIANBAWtJBEAgAS0AACIE' +
+    'QeEAa0EaSSAEQcEAa0EaSXIgBEEwa0EKSXIgBEErRnIgBEEvRnJFDQIgAUEBaiEBDAELCyADQQFrLQAAQT1GIQALCyMLIw9B' +
+    'LGxqIgEgAAR/Iw0jD0EebGojCSMYakEe/AoAACACQQJyBSACCzYCACABIxc2AgQgASMYNgIIIAEjGTYCDCABIxo2AhAgASMb' +
+    'NgIUIAEjHDYCGCMgQQBIBEAgAUF/NgIcIAFBfzYCIAUjECMRaiMJIyBqIyEjIGsiAPwKAAAgASMRNgIcIxEgAGokESABIxE2' +
+    'AiALIAEjIjYCJCABIxQ2AigjDCMPQQR0aiIAIx05AwAgACMeOQMIIw9BAWokDwsEACMQC9sEAQZ/AkAgACABTwR/QQAFIAAt' +
+    'AABBMGtBCkkLRQ0AA0AgACABSQR/IAAtAABBMGtBCkkFQQALBEAgAEEBaiEADAELCwNAIAAgAUkEfyAALQAAQS5GBUEACwRA' +
+    'IAEgAEEBaiIATQR/QQAFIAAtAABBMGtBCkkLRQ0CA0AgACABSQR/IAAtAABBMGtBCkkFQQALBEAgAEEBaiEADAELCwwBCwsg' +
+    'ACABSQR/IAAtAABB4QBrQf8BcUEaSQVBAAsEQCAAQQFqIAFJBH8gAC0AAUHfAEcFQQALBH8gAC0AAUEtRwVBAAsNASAAQQFq' +
+    'IQALA0AgACABSQR/IAAtAABB3wBGBUEACwRAIABBAWohAEEAIQZBACEDA0AgA0GMCygCAEgEQAJAQQAhBAJAQYQLKAIAIANB' +
+    'AnRqKAIAIgVBFGsoAhBBAXYiByAAaiABSw0AQQAhAgNAIAIgB0kEQCACIAVBFGsoAhBBAXZPBH9BfwUgBSACQQF0ai8BAAsg' +
+    'ACACai0AAEcNAiACQQFqIQIMAQsLQQEhBAsgBARAIAAgBUEUaygCEEEBdmohAEEBIQYMAQsgA0EBaiEDDAILCwsgBkUNAgNA' +
+    'IAAgAUkEfyAALQAAQTBrQQpJBUEACwRAIABBAWohAAwBCwsMAQsLIAAgAUkEQCAAQQJqIAFPBH9BAQUgAC0AAEEtRwsEf0EB' +
+    'BSAALQABQfIARwsNASAALQACQTBrQQpPDQEgAEECaiEAA0AgACABSQR/IAAtAABBMGtBCkkFQQALBEAgAEEBaiEADAELCwsg' +
+    'ACABRg8LQQAL3wQBDH8jDyMpSwRAIw4kKSMAQQ9qQXBxIgQjKUEDdGokACMAQf//A2pBEHYiAz8AIgJKBH8gAyMBSgR/QQEF' +
+    'IAMgAmtAAEEASAsFQQALBEAACyAEJCYjAEEPakFwcSIEIylBA3RqJAAjAEH//wNqQRB2IgM/ACICSgR/IAMjAUoEf0EBBSAD' +
+    'IAJrQABBAEgLBUEACwRAAAsgBCQnIwBBD2pBcHEiBCMpQQxsaiQAIwBB//8DakEQdiIDPwAiAkoEfyADIwFKBH9BAQUgAyAC' +
+    'a0AAQQBICwVBAAsEQAALIAQkKAtBACQsA0AgCCMPSQRAIyMgCGotAAAEQCABQQN0IgMjJmojDCAIQQR0aiICKwMAOQMAIycg' +
+    'A2ogAisDCDkDACMLIAhBLGxqIgMoAiQhAiADKAIoIQtBACEHA0AgB0EDSQRAQQAhCSACIQMDQCADIAtJBEAgByMSIANBAnRq' +
+    'KAIAIgRBA3FGBEAgBEECdiIEBEAgCUUEQCMkIARBAWtBAnRqKAIAIgxBAEgEQEEBIQkFIywjK0YEQCMAQQ9qQXBxIgZBgCAj' +
+    'K0EBdCIEIARBgCBJGyIKQQJ0aiQAIwBB//8DakEQdiIFPwAiBEoEfyAFIwFKBH9BAQUgBSAEa0AAQQBICwVBAAsEQAALIAYj' +
+    'KiMsQQJ0/AoAACAGJCogCiQrCyMqIyxBAnRqIAw2AgAjLEEBaiQsCwsFQQAhCQsLIANBAWohAwwBCwsjKCABQQxsaiAHQQJ0' +
+    'aiAAIyxqNgIAIAdBAWohBwwBCwsgAUEBaiEBCyAIQQFqIQgMAQsLIAELBAAjDQsLwgIWAEGMCAsBHABBmAgLEQIAAAAKAAAA' +
+    'YQBsAHAAaABhAEGsCAsBHABBuAgLDwIAAAAIAAAAYgBlAHQAYQBBzAgLARwAQdgICw0CAAAABgAAAHAAcgBlAEHsCAsBHABB' +
+    '+AgLCwIAAAAEAAAAcgBjAEGMCQsBHABBmAkLDQIAAAAGAAAAYwB2AHMAQawJCwEcAEG4CQsNAgAAAAYAAABzAHYAbgBBzAkL' +
+    'ARwAQdgJCw0CAAAABgAAAGcAaQB0AEHsCQsBHABB+AkLCwIAAAAEAAAAaABnAEGMCgsBHABBmAoLCQIAAAACAAAAcABBrAoL' +
+    'ATwAQbgKCyoBAAAAJAAAACAEAABABAAAYAQAAIAEAACgBAAAwAQAAOAEAAAABQAAIAUAQewKCwEsAEH4CgsVBAAAABAAAABA' +
+    'BQAAQAUAACQAAAAJ';
+
+;// CONCATENATED MODULE: ./src/apk/formats/index-scan.ts
 /**
- * Distinct byte ranges, numbered by content: the index scan's way to see that a dependency token
- * or a name was met before without making a string of it first. A string per range and a Map
- * lookup cost an allocation and a hash each, for tens of thousands of tokens that are mostly
- * repeats; hashing the bytes in place costs neither. Each distinct content is copied into the
- * table's own bytes, so the ranges may come from one buffer after another (an index read as it
- * is inflated).
+ * The WebAssembly side of the index scan (assembly/index-scan.ts), as JavaScript sees it: one
+ * instance per index read, its memory read through views made again whenever it grew. What the
+ * scan emits (rows, list entries, new keys) is read here and turned into strings and numbers by
+ * the caller (apkindex.ts), which decides everything about validity.
  */
 
-/** At most this share of the slots is taken: probes stay short. */
-const MAX_LOAD = 0.75;
+
+
 /**
- * This process's own start for the hash, so which contents share a slot cannot be worked out
- * beforehand: with the fixed FNV offset, tokens that collide in the low bits are cheap to make,
- * and a hostile index of them made the scan quadratic (500 KB took 5.5 s). The numbering of keys
- * does not depend on it (first appearance), so neither does anything read.
+ * The most memory one index's scan may take: its tables of distinct values and tokens, and a
+ * chunk of the index. Alpine's largest index takes 6 MiB; one of 128 MiB (INDEX_INFLATE_LIMIT)
+ * made only of distinct tokens would take about 1 GiB, as its Dependency objects would besides.
  */
-const SEED = (0,external_node_crypto_.randomBytes)(4).readInt32LE(0);
-class ByteKeys {
-    /** Open addressing: key number + 1, or 0 for an empty slot. */
-    slots;
-    mask;
-    /** Where each key's copy starts in `own`; it ends where the next one starts. */
-    starts;
-    hashes;
-    own;
-    used = 0;
-    count = 0;
-    /** Whether the last `key` call met its range for the first time. */
-    added = false;
+const SCAN_MEMORY_LIMIT = 1024 * 1024 * 1024;
+/** The scan's memory would pass its limit: the index is no real repository's. */
+class ScanLimitError extends errors_FormatError {
+}
+const wasmApi = globalThis.WebAssembly;
+let compiled;
+/** Compiled once a process (a few KB: about a millisecond), instantiated per index. */
+function instantiate() {
+    compiled ??= new wasmApi.Module(Buffer.from(INDEX_SCAN_WASM, 'base64'));
+    return new wasmApi.Instance(compiled, {}).exports;
+}
+/**
+ * This process's start for the tables' hash, so which contents share a slot cannot be worked
+ * out beforehand (with a fixed start, tokens that collide are cheap to make, and a hostile index
+ * of them made the scan quadratic). The numbering of keys does not depend on it.
+ */
+const SEED = (0,external_node_crypto_.randomBytes)(4).readUInt32LE(0);
+// Fields of a table (assembly/index-scan.ts, T_*), in 32-bit words.
+const T_STARTS = 2;
+const T_FLAGS = 4;
+const T_COUNT = 6;
+const T_OWN = 7;
+/** Fields of a row, in 32-bit words (assembly/index-scan.ts, ROW and R_*). */
+const ROW = 11;
+const R_FLAGS = 0;
+const R_LINE = 1;
+const R_C_START = 2;
+const R_C_END = 3;
+const R_NAME = 4;
+const R_VERSION = 5;
+const R_ARCH = 6;
+const R_DETAILS_START = 7;
+const R_DETAILS_END = 8;
+// 9 and 10: the row's list entries, which columns() reads.
+/** Row flags: a letter this reader does not know; an identity in `Q1…=` form. */
+const UNINSTALLABLE = 1;
+const CANONICAL = 2;
+/** The bytes of a `Q1…=` identity, as the scan copies them out. */
+const CHECKSUM = 30;
+/** Token info: words per token, and the status of one parsed by the scan. */
+const INFO = 3;
+const PLAIN = 0;
+class IndexScanMemory {
+    limit;
+    x;
+    buffer;
+    /** Views over the whole memory, as it is now. */
+    u8 = Buffer.alloc(0);
+    i32 = new Int32Array(0);
+    u32 = new Uint32Array(0);
+    f64 = new Float64Array(0);
+    values;
+    tokens;
     /**
-     * @param expected how many distinct contents to make room for
-     * @param length how long they are on average
+     * @param valueHint how many distinct values to make room for
+     * @param tokenHint how many distinct tokens
+     * @param limit the most bytes of memory it may take
      */
-    constructor(expected = 1024, length = 16) {
-        const keys = Math.max(64, Math.ceil(expected));
-        let capacity = 128;
-        while (capacity * MAX_LOAD < keys)
-            capacity *= 2;
-        this.slots = new Int32Array(capacity);
-        this.mask = capacity - 1;
-        this.starts = new Int32Array(keys + 1);
-        this.hashes = new Int32Array(keys);
-        this.own = new Uint8Array(Math.max(1024, Math.ceil(keys * length)));
+    constructor(valueHint, tokenHint, limit = SCAN_MEMORY_LIMIT) {
+        this.limit = limit;
+        this.x = instantiate();
+        const pages = Math.floor(limit / 65536);
+        this.bounded(() => this.x.init(SEED, Math.max(0, Math.ceil(valueHint)), Math.max(0, Math.ceil(tokenHint)), pages));
+        this.values = this.x.valueTable();
+        this.tokens = this.x.tokenTable();
+        this.views();
     }
-    /** How many distinct ranges were met. */
-    get size() {
-        return this.count;
+    /** Runs `call` into the module, a trap (memory past the limit) made a ScanLimitError. */
+    bounded(call) {
+        try {
+            return call();
+        }
+        catch (error) {
+            if (!(error instanceof wasmApi.RuntimeError))
+                throw error;
+            // (The tables are there unless init itself ran out.)
+            const met = this.tokens === undefined
+                ? ''
+                : ` (${this.count(this.values)} values, ${this.count(this.tokens)} tokens so far)`;
+            throw new ScanLimitError(`reading it took more than ${this.limit / 1048576} MiB for its tables of distinct names, ` +
+                `versions and dependencies${met}, which no real repository's index needs`, { cause: error });
+        }
+    }
+    views() {
+        const buffer = this.x.memory.buffer;
+        if (buffer === this.buffer)
+            return;
+        this.buffer = buffer;
+        this.u8 = Buffer.from(buffer);
+        this.i32 = new Int32Array(buffer);
+        this.u32 = new Uint32Array(buffer);
+        this.f64 = new Float64Array(buffer);
+    }
+    /** Scans `bytes` (whole lines from a line's start); returns how many rows it emitted. */
+    scan(bytes) {
+        const at = this.bounded(() => this.x.reserveInput(bytes.length));
+        this.views();
+        bytes.copy(this.u8, at);
+        const rows = this.bounded(() => this.x.scan(bytes.length));
+        this.views();
+        return rows;
+    }
+    /** Where the last scan's rows, numbers, identities, list entries are (byte offsets). */
+    get rowsAt() {
+        return this.x.rowsAt();
+    }
+    get numbersAt() {
+        return this.x.numbersAt();
+    }
+    get checksumsAt() {
+        return this.x.checksumsAt();
+    }
+    get listsAt() {
+        return this.x.listsAt();
+    }
+    /** Where the last scan's rows' kept lines are, one run after another (R_DETAILS_*). */
+    get detailsAt() {
+        return this.x.detailsAt();
+    }
+    /** Where the parse results of the tokens the last scan met first are: INFO words each. */
+    get infosAt() {
+        return this.x.infosAt();
     }
     /**
-     * The number of the content of bytes [start, end): the same for equal contents, counting up
-     * from 0 in order of first appearance. Sets `added` when this content is new.
+     * Where the positions of token keys are (an Int32Array index), with room for `count` of them;
+     * the caller writes each new token's there before columns().
      */
-    key(bytes, start, end) {
-        // FNV-1a over the bytes from the seed, then mixed (murmur3's finaliser), so the slot, taken
-        // from the low bits, depends on every bit of the state.
-        let hash = SEED;
-        for (let i = start; i < end; i++)
-            hash = Math.imul(hash ^ bytes[i], 0x01000193);
-        hash ^= hash >>> 16;
-        hash = Math.imul(hash, 0x85ebca6b);
-        hash ^= hash >>> 13;
-        hash = Math.imul(hash, 0xc2b2ae35);
-        hash ^= hash >>> 16;
-        const length = end - start;
-        const slots = this.slots;
-        const own = this.own;
-        let slot = hash & this.mask;
-        for (;;) {
-            const entry = slots[slot];
-            if (entry === 0)
-                break;
-            const k = entry - 1;
-            if (this.hashes[k] === hash && this.starts[k + 1] - this.starts[k] === length) {
-                const other = this.starts[k] - start;
-                let i = start;
-                while (i < end && bytes[i] === own[i + other])
-                    i++;
-                if (i === end) {
-                    this.added = false;
-                    return k;
-                }
-            }
-            slot = (slot + 1) & this.mask;
-        }
-        const k = this.count++;
-        if (k + 1 === this.starts.length)
-            this.grow();
-        if (this.used + length > this.own.length) {
-            const larger = new Uint8Array(Math.max(Math.ceil(this.own.length * 1.5), this.used + length));
-            larger.set(this.own.subarray(0, this.used));
-            this.own = larger;
-        }
-        // Byte by byte: a key is a few dozen bytes, and making a Buffer's subarray to copy from cost
-        // more (a cold scan of v3.22 main took 1.1× the time).
-        const to = this.own;
-        for (let i = 0, at = this.used; i < length; i++)
-            to[at + i] = bytes[start + i];
-        this.used += length;
-        this.starts[k + 1] = this.used;
-        this.hashes[k] = hash;
-        if (k + 1 > this.slots.length * MAX_LOAD)
-            this.rehash();
-        else
-            slots[slot] = k + 1;
-        this.added = true;
+    positions(count) {
+        const at = this.bounded(() => this.x.reservePositions(count));
+        this.views();
+        return at >>> 2;
+    }
+    /** Where the caller marks the last scan's rows it keeps (1) or leaves out (0), a byte each. */
+    get keepAt() {
+        return this.x.keepAt();
+    }
+    /**
+     * The kept rows of the last scan as columns, `base` added to their lists' ends: views of the
+     * memory, valid until the next call.
+     */
+    columns(base) {
+        const rows = this.bounded(() => this.x.columns(base));
+        this.views();
+        const sizes = this.x.outSizesAt() >>> 3;
+        const priorities = this.x.outPrioritiesAt() >>> 3;
+        const ends = this.x.outEndsAt() >>> 2;
+        const lists = this.x.outListsAt() >>> 2;
+        return {
+            rows,
+            installedSizes: this.f64.subarray(sizes, sizes + rows),
+            priorities: this.f64.subarray(priorities, priorities + rows),
+            listEnds: this.i32.subarray(ends, ends + rows * 3),
+            lists: this.i32.subarray(lists, lists + this.x.outListLength())
+        };
+    }
+    /** How many keys table `t` holds. */
+    count(t) {
+        return this.u32[(t >>> 2) + T_COUNT];
+    }
+    /** Where the copy of key `k` of table `t` starts in memory; it ends where key k + 1's starts. */
+    keyStart(t, k) {
+        return this.u32[(t >>> 2) + T_OWN] + this.u32[(this.u32[(t >>> 2) + T_STARTS] >>> 2) + k];
+    }
+    /** Whether key `k` of table `t` holds a byte above 0x7f (values only). */
+    highByte(t, k) {
+        return this.u8[this.u32[(t >>> 2) + T_FLAGS] + k] !== 0;
+    }
+    /** The key of `bytes` in table `t`; `added` tells whether it was new. */
+    key(t, bytes) {
+        const at = this.bounded(() => this.x.reserveScratch(bytes.length));
+        this.views();
+        this.u8.set(bytes, at);
+        const k = this.bounded(() => this.x.keyScratch(t, bytes.length));
+        this.views();
         return k;
     }
-    /**
-     * Slots a lookup of every key looks at, all keys together (one each when nothing collides),
-     * worked out from where each key sits against where its hash puts it: for tests, with nothing
-     * counted in `key`, which the scan calls for every value and token.
-     */
-    probeCount() {
-        let total = 0;
-        for (let slot = 0; slot < this.slots.length; slot++) {
-            const entry = this.slots[slot];
-            if (entry !== 0)
-                total += ((slot - (this.hashes[entry - 1] & this.mask)) & this.mask) + 1;
-        }
-        return total;
+    /** Whether the last key() met its content for the first time. */
+    get added() {
+        return this.x.wasAdded() !== 0;
     }
-    grow() {
-        const copy = (from, size) => {
-            const to = new Int32Array(size);
-            to.set(from);
-            return to;
-        };
-        const keys = Math.ceil(this.hashes.length * 1.5);
-        this.starts = copy(this.starts, keys + 1);
-        this.hashes = copy(this.hashes, keys);
-    }
-    /** Twice the slots, every key placed again (the newest one included). */
-    rehash() {
-        const slots = new Int32Array(this.slots.length * 2);
-        const mask = slots.length - 1;
-        for (let k = 0; k < this.count; k++) {
-            let slot = this.hashes[k] & mask;
-            while (slots[slot] !== 0)
-                slot = (slot + 1) & mask;
-            slots[slot] = k + 1;
-        }
-        this.slots = slots;
-        this.mask = mask;
+    /** Slots a lookup of every key of table `t` looks at, all together (for tests). */
+    probeCount(t) {
+        return this.x.probeCount(t);
     }
 }
 
@@ -33652,13 +33867,6 @@ class ByteKeys {
  * index).
  */
 
-/** The letters kept. */
-const KEPT = new Uint8Array(128);
-for (const c of 'STULomtc')
-    KEPT[c.charCodeAt(0)] = 1;
-function isDetailLetter(letter) {
-    return letter < 128 && KEPT[letter] === 1;
-}
 /** A block's size: runs are copied into blocks this large (a longer run gets its own). */
 const BLOCK = 1024 * 1024;
 /** A packed block's size before it is deflated: small, so that making one package whole is quick. */
@@ -33725,29 +33933,46 @@ class IndexDetailsBuilder {
         this.pack = pack;
     }
     /**
-     * The stanza read becomes the next row: its kept lines are bytes [first, last) of `bytes`,
-     * from the first one's letter to the last one's newline (first -1: it has none).
+     * The rows read, in order: row i's kept lines are bytes [runs[2i], runs[2i + 1]) of `bytes`
+     * (-1: it has none). Runs that follow one another in `bytes` are copied together, as many as
+     * the block being filled holds: one copy for most of a piece of the index, not one a row.
      */
-    addRow(bytes, first, last) {
-        if (first < 0) {
-            this.rows.push(-1, 0, 0);
-            return;
-        }
-        const length = last - first;
-        if (this.block === undefined || this.used + length > this.block.length) {
-            this.close();
-            const size = this.pack ? PACKED_BLOCK : BLOCK;
-            if (this.block === undefined || !this.pack || length > size) {
-                this.block = Buffer.allocUnsafeSlow(Math.max(size, length));
+    addRows(bytes, runs) {
+        let i = 0;
+        while (i < runs.length) {
+            const first = runs[i];
+            if (first < 0) {
+                this.rows.push(-1, 0, 0);
+                i += 2;
+                continue;
             }
-            if (!this.pack)
-                this.blocks.push(this.block);
-            this.used = 0;
+            this.makeRoom(runs[i + 1] - first);
+            const block = this.block;
+            const room = block.length - this.used;
+            const number = this.blocks.length - (this.pack ? 0 : 1);
+            let last = first;
+            do {
+                const end = runs[i + 1];
+                this.rows.push(number, this.used + runs[i] - first, this.used + end - first);
+                last = end;
+                i += 2;
+            } while (i < runs.length && runs[i] === last && runs[i + 1] - first <= room);
+            bytes.copy(block, this.used, first, last);
+            this.used += last - first;
         }
-        bytes.copy(this.block, this.used, first, last);
-        // A packed block gets its number once it is closed: the one after the last closed.
-        this.rows.push(this.blocks.length - (this.pack ? 0 : 1), this.used, this.used + length);
-        this.used += length;
+    }
+    /** A block with room for `length` more bytes. */
+    makeRoom(length) {
+        if (this.block !== undefined && this.used + length <= this.block.length)
+            return;
+        this.close();
+        const size = this.pack ? PACKED_BLOCK : BLOCK;
+        if (this.block === undefined || !this.pack || length > size) {
+            this.block = Buffer.allocUnsafeSlow(Math.max(size, length));
+        }
+        if (!this.pack)
+            this.blocks.push(this.block);
+        this.used = 0;
     }
     /** Packs the block being filled, if there is one and blocks are packed. */
     close() {
@@ -34395,6 +34620,45 @@ class PackageTable {
         this.addList(at * 3 + 2, provides);
         this.addList(at * 3 + 3, installIf);
     }
+    /**
+     * Adds rows in two steps, for a reader that has their numbers and lists as columns: each row's
+     * strings (addNamed), then the columns of all those rows (addColumns), whose list ends count
+     * from listCount().
+     */
+    addNamed(checksum, name, version, arch) {
+        this.checksums.push(checksum);
+        this.names.push(name);
+        this.versions.push(version);
+        this.arches.push(arch);
+    }
+    /** How many list entries the table holds so far. */
+    listCount() {
+        return this.listsUsed;
+    }
+    /** The columns of the rows addNamed added last, `columns.rows` of them. */
+    addColumns(columns, repository) {
+        const rows = columns.rows;
+        const at = this.count - rows;
+        while (at + rows > this.repositories.length) {
+            const f64 = (n) => new Float64Array(n);
+            this.installedSizes = grown(this.installedSizes, at, f64);
+            this.priorities = grown(this.priorities, at, f64);
+            this.repositories = grown(this.repositories, at, (n) => new Int32Array(n));
+        }
+        this.installedSizes.set(columns.installedSizes, at);
+        this.priorities.set(columns.priorities, at);
+        this.repositories.fill(repository, at, at + rows);
+        while ((at + rows) * 3 + 1 > this.listStarts.length) {
+            this.listStarts = grown(this.listStarts, at * 3 + 1, (n) => new Int32Array(n));
+        }
+        this.listStarts.set(columns.listEnds, at * 3 + 1);
+        const used = this.listsUsed;
+        while (used + columns.lists.length > this.lists.length) {
+            this.lists = grown(this.lists, used, (n) => new Int32Array(n));
+        }
+        this.lists.set(columns.lists, used);
+        this.listsUsed = used + columns.lists.length;
+    }
     addList(end, list) {
         const used = this.listsUsed;
         while (used + list.length > this.lists.length) {
@@ -34542,15 +34806,9 @@ const MAX_SIGNATURES = 8;
  * mirror can make the build spend.
  */
 const INDEX_INFLATE_LIMIT = 128 * 1024 * 1024;
-/**
- * Uppercase letters the scan passes over: F M R Z, which only the installed database uses (an
- * index's copy of them is ignored).
- */
-const IGNORED_UPPERCASE = new Set([...'FMRZ'].map((c) => c.charCodeAt(0)));
 const NEWLINE = 0x0a;
 /** A blank line: a stanza has just ended. */
 const STANZA_END = Buffer.from('\n\n');
-const SPACE = 0x20;
 /** `Q1`+base64 as written; `X1`+hex is turned into `Q1` form so identities compare as strings. */
 function normaliseChecksum(value) {
     if (/^X1[0-9a-fA-F]{40}$/.test(value)) {
@@ -34577,6 +34835,13 @@ function decode(bytes, start, end) {
 const PACK_DETAILS_ABOVE = 4 * 1024 * 1024;
 /** A size hint (a tar header's) larger than this is taken as this. */
 const SIZE_HINT_CAP = 16 * 1024 * 1024;
+/**
+ * The most bytes (but for one stanza longer than this) the scan reads at a time: its memory holds
+ * a copy of them, and of their kept lines.
+ */
+const SCAN_CHUNK = 64 * 1024;
+/** An index file up to this size leaves V8's young generation to grow (readApkindex). */
+const SMALL_INDEX = 1024 * 1024;
 /** Waiting pieces up to this size are kept as they are, and joined when a blank line comes. */
 const JOIN_ABOVE = 1024 * 1024;
 /**
@@ -34650,49 +34915,31 @@ class Waiting {
 /**
  * One pass over the index bytes, reading what the solver needs of every stanza (C P V A I k D p
  * i) into a PackageTable, and the rest (S T U L o m t c) into IndexDetails, for when a package is
- * made. Values kept are decoded on their own (UTF-8 where they hold non-ASCII bytes), and the
- * details are copied out, so nothing kept holds on to the index: it can go once it is read.
- * Subpackages of one origin repeat names and versions, and most dependency tokens repeat across
- * packages: equal bytes are recognised in place (ByteKeys), each distinct value becomes one
- * shared string, each distinct token one shared, frozen Dependency.
+ * made. The bytes are scanned in WebAssembly (index-scan.ts), which recognises equal values and
+ * tokens in place and numbers them; here each distinct value becomes one shared string (UTF-8
+ * where it holds non-ASCII bytes), each distinct token one shared, frozen Dependency, and each
+ * stanza, checked as apk checks it, a row. The details are copied out, so nothing kept holds on
+ * to the index: it can go once it is read.
  */
 class IndexScanner {
     repository;
     expected;
-    /** Distinct P V A values, and their strings by key. */
-    valueKeys;
+    /** The scan's memory; gone once the index is read. */
+    scanner;
+    /** The distinct values' strings, by key. */
     values = [];
-    /** Distinct dependency tokens, and their position in `tokens` by key (-1: malformed). */
-    tokenKeys;
-    tokenOf = [];
+    /** The distinct tokens made so far, and how many of the scan's token keys they cover. */
     tokens = [];
+    tokensTaken = 0;
     details;
     /** The finished details, for the table's packages (a holder: the table must not keep `this`). */
     madeDetails = {};
     table;
-    // The stanza being read.
-    checksum = '';
-    name = '';
-    version = '';
-    arch = undefined;
-    installedSize = 0;
-    priority = 0;
-    uninstallable = false;
-    /** Where the stanza's kept lines (IndexDetailsBuilder) start and end; -1: none yet. */
-    detailsStart = -1;
-    detailsEnd = -1;
-    depends = [];
-    provides = [];
-    installIf = [];
-    /** The buffer being scanned: one piece of the index after another. */
-    bytes = Buffer.alloc(0);
     /** Bytes after the last blank line: an unfinished stanza, scanned with what comes next. */
     waiting = new Waiting();
     /** Bytes received so far. */
     received = 0;
-    inStanza = false;
     firstLine = 0;
-    lineNo = 0;
     seen = new Set();
     /**
      * @param expected how long the index is, or about (to size its lookup tables)
@@ -34703,31 +34950,15 @@ class IndexScanner {
         // What a tar header says is only a hint, capped: a lying one must not reserve gigabytes.
         const hint = Math.min(expected, SIZE_HINT_CAP);
         // Sized for Alpine's indexes, which hold one distinct value (a name, version or arch, of a
-        // P V A line or of a token) per 131-166 bytes, 13-16 bytes each, and one distinct token per
-        // 172-214 bytes, 17-24 bytes each (v3.12 main to v3.19 community). The densest must fit: a
-        // table that grows mid-scan runs a branch V8's optimized `key` has never seen, which throws
-        // that code away (a cold v3.22 main resolve took 1.05× the time on Node 20). An index outside
-        // that still grows them.
-        this.valueKeys = new ByteKeys(hint / 125, 16);
-        this.tokenKeys = new ByteKeys(hint / 160, 24);
+        // P V A line or of a token) per 131-166 bytes, and one distinct token per 172-214 bytes
+        // (v3.12 main to v3.19 community): the densest fits without growing. Others grow them.
+        this.scanner = new IndexScanMemory(hint / 125, hint / 160);
         // A large index (community's: 3.9 MB of such lines) keeps them deflated: 5 to 1, for 5 ms a
         // megabyte; a small one (a main's), as they are, which is quicker to read.
         this.details = new IndexDetailsBuilder(hint > PACK_DETAILS_ABOVE);
         const made = this.madeDetails;
         // Set when the scan ends, before anyone has the table.
         this.table = new PackageTable(this.tokens, (table, row) => materialize(table, row, made.details));
-    }
-    shared(start, end) {
-        return this.sharedOf(this.bytes, start, end, undefined);
-    }
-    /** The one string of bytes [start, end) of `bytes`: `value` when they are new, if given. */
-    sharedOf(bytes, start, end, value) {
-        const key = this.valueKeys.key(bytes, start, end);
-        if (!this.valueKeys.added)
-            return this.values[key];
-        const made = value ?? decode(bytes, start, end);
-        this.values.push(made);
-        return made;
     }
     /** apk's version check, remembered: versions repeat across tokens (`=1`, `=24.09-r0`). */
     validVersions = new Map();
@@ -34739,158 +34970,143 @@ class IndexScanner {
         }
         return valid;
     };
-    /** The digits at the start of a value (apk's apk_blob_pull_uint). */
-    number(start, end) {
-        let value = 0;
-        for (let i = start; i < end; i++) {
-            const digit = this.bytes[i] - 0x30;
-            if (digit < 0 || digit > 9)
-                break;
-            value = value * 10 + digit;
+    /** The strings of the values the last scan met first. */
+    takeValues(memory) {
+        const t = memory.values;
+        const count = memory.count(t);
+        const first = this.values.length;
+        if (count === first)
+            return;
+        // Each a string of its own: pieces of one string for them all (one call instead of
+        // thousands) held 1 MiB more on main + community, for no time to measure.
+        for (let k = first; k < count; k++) {
+            const start = memory.keyStart(t, k);
+            const end = memory.keyStart(t, k + 1);
+            this.values.push(memory.u8.toString(memory.highByte(t, k) ? 'utf8' : 'latin1', start, end));
         }
-        return value;
     }
     /**
-     * The one string of this value, known by its bytes as the P V A values are (so a name in a
-     * token and in a P: line is one string). `at`, when not -1, is where the value's bytes start
-     * in the index: a value met for the first time is then made a string of its own from them; a
-     * piece cut from a token's string would hold on to the whole token, for each of tens of
-     * thousands of names.
+     * The one string of `value`, known by its bytes as the scan's values are (so a name in a token
+     * and in a P: line is one string).
      */
-    intern(value, at = -1) {
-        if (at >= 0)
-            return this.sharedOf(this.bytes, at, at + value.length, undefined);
-        const bytes = Buffer.from(value, 'utf8');
-        return this.sharedOf(bytes, 0, bytes.length, value);
+    intern(memory, value) {
+        const k = memory.key(memory.values, Buffer.from(value, 'utf8'));
+        if (memory.added)
+            this.values.push(value);
+        return this.values[k];
     }
-    /** Like parseDependencies: space separated, and a malformed token ends the line's list. */
-    dependencies(start, end, into) {
-        const bytes = this.bytes;
-        let pos = start;
-        while (pos < end) {
-            let stop = pos;
-            while (stop < end && bytes[stop] !== SPACE)
-                stop++;
-            if (stop > pos) {
-                const at = this.token(pos, stop);
-                if (at < 0)
-                    return;
-                into.push(at);
+    /**
+     * The tokens the last scan met first: those it parsed, and the others parsed as apk does. Each
+     * one's position among the tokens (-1: malformed) goes back to the scan, for columns().
+     */
+    takeTokens(memory) {
+        const t = memory.tokens;
+        const count = memory.count(t);
+        const first = this.tokensTaken;
+        const positions = memory.positions(count);
+        const infos = memory.infosAt >>> 2;
+        for (let k = first; k < count; k++) {
+            const info = infos + (k - first) * INFO;
+            const word = memory.i32[info];
+            let dep;
+            if ((word & 0xff) === PLAIN) {
+                const name = this.values[memory.i32[info + 1]];
+                const op = (word >>> 8) & 0xff;
+                const conflict = word >>> 16 === 1;
+                const version = memory.i32[info + 2];
+                // The two shapes parseDependency makes.
+                dep =
+                    version < 0
+                        ? { name, op, conflict }
+                        : { name, op, conflict, version: this.values[version] };
             }
-            pos = stop + 1;
+            else {
+                const start = memory.keyStart(t, k);
+                dep = this.parsed(memory, decode(memory.u8, start, memory.keyStart(t, k + 1)));
+            }
+            let at = -1;
+            if (dep !== undefined) {
+                at = this.tokens.length;
+                // Shared by every package that lists the token, so frozen: nobody may change it.
+                this.tokens.push(Object.freeze(dep));
+            }
+            // Written after parsed(), which may have grown the memory (and made new views).
+            memory.i32[positions + k] = at;
         }
+        this.tokensTaken = count;
     }
-    token(start, end) {
-        const key = this.tokenKeys.key(this.bytes, start, end);
-        if (!this.tokenKeys.added)
-            return this.tokenOf[key];
-        let at = -1;
+    /** A token the scan left to this side, parsed as apk does; undefined when malformed. */
+    parsed(memory, text) {
+        let parsed;
         try {
-            const text = decode(this.bytes, start, end);
-            const parsed = parseDependency(text, this.validVersion);
-            // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`). In an
-            // ASCII token (one byte a character), the name follows the `!`, the version ends it.
-            const ascii = text.length === end - start;
-            const nameAt = start + (parsed.conflict ? 1 : 0);
-            parsed.name = this.intern(parsed.name, ascii ? nameAt : -1);
-            const version = parsed.version;
-            if (version !== undefined) {
-                parsed.version = this.intern(version, ascii ? end - version.length : -1);
-            }
-            at = this.tokens.length;
-            // Shared by every package that lists the token, so frozen: nobody may change it.
-            this.tokens.push(Object.freeze(parsed));
+            parsed = parseDependency(text, this.validVersion);
         }
         catch (error) {
             if (!(error instanceof errors_FormatError))
                 throw error;
+            return undefined;
         }
-        this.tokenOf.push(at);
-        return at;
-    }
-    field(letter, start, end) {
-        switch (letter) {
-            case 0x43: // C
-                this.checksum = normaliseChecksum(decode(this.bytes, start, end));
-                return;
-            case 0x50: // P
-                this.name = this.shared(start, end);
-                return;
-            case 0x56: // V
-                this.version = this.shared(start, end);
-                return;
-            case 0x41: // A
-                this.arch = this.shared(start, end);
-                return;
-            case 0x49: // I
-                this.installedSize = this.number(start, end);
-                return;
-            case 0x6b: // k
-                this.priority = this.number(start, end);
-                return;
-            case 0x44: // D
-                this.dependencies(start, end, this.depends);
-                return;
-            case 0x70: // p
-                this.dependencies(start, end, this.provides);
-                return;
-            case 0x69: // i
-                this.dependencies(start, end, this.installIf);
-                return;
-        }
-        if (isDetailLetter(letter)) {
-            // The stanza's run of kept lines, from the first one's letter to the last one's end.
-            if (this.detailsStart < 0)
-                this.detailsStart = start - 2;
-            this.detailsEnd = end;
-            return;
-        }
-        // Other lowercase letters are ignored, as are the letters only the installed database uses.
-        if ((letter >= 0x61 && letter <= 0x7a) || IGNORED_UPPERCASE.has(letter))
-            return;
-        // apk: anything else is a feature this reader lacks.
-        this.uninstallable = true;
-    }
-    startStanza() {
-        this.checksum = '';
-        this.name = '';
-        this.version = '';
-        this.arch = undefined;
-        this.installedSize = 0;
-        this.priority = 0;
-        this.uninstallable = false;
-        this.depends.length = 0;
-        this.provides.length = 0;
-        this.installIf.length = 0;
-        this.detailsStart = -1;
-        this.detailsEnd = -1;
+        // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`).
+        parsed.name = this.intern(memory, parsed.name);
+        if (parsed.version !== undefined)
+            parsed.version = this.intern(memory, parsed.version);
+        return parsed;
     }
     /** The stanza being read, for an error. */
     where() {
         return `index of ${this.repository.url}, stanza at line ${this.firstLine}`;
     }
-    finishStanza() {
-        const seen = this.seen;
-        if (!this.name || !this.version) {
-            throw new errors_FormatError(`${this.where()}: no P: (name) or V: (version) line; the index is damaged.`);
+    /**
+     * The rows of the last scan of `bytes`, checked in order: each one's strings, then the numbers
+     * and lists of those kept, as columns the scan makes (a stanza left out: an unknown letter, or
+     * an identity met before).
+     */
+    takeRows(memory, bytes, rows) {
+        const { i32, u8 } = memory;
+        const values = this.values;
+        const table = this.table;
+        const rowsAt = memory.rowsAt >>> 2;
+        const keepAt = memory.keepAt;
+        const checksums = rows > 0
+            ? u8.toString('latin1', memory.checksumsAt, memory.checksumsAt + rows * CHECKSUM)
+            : '';
+        const detailsAt = memory.detailsAt;
+        const runs = [];
+        for (let row = 0; row < rows; row++) {
+            const r = rowsAt + row * ROW;
+            const flags = i32[r + R_FLAGS];
+            this.firstLine = i32[r + R_LINE];
+            const nameKey = i32[r + R_NAME];
+            const versionKey = i32[r + R_VERSION];
+            const name = nameKey < 0 ? '' : values[nameKey];
+            const version = versionKey < 0 ? '' : values[versionKey];
+            if (!name || !version) {
+                throw new errors_FormatError(`${this.where()}: no P: (name) or V: (version) line; the index is damaged.`);
+            }
+            let checksum;
+            if ((flags & CANONICAL) !== 0) {
+                checksum = checksums.substring(row * CHECKSUM, (row + 1) * CHECKSUM);
+            }
+            else {
+                const cStart = i32[r + R_C_START];
+                checksum = cStart < 0 ? '' : normaliseChecksum(decode(bytes, cStart, i32[r + R_C_END]));
+                if (!validChecksum(checksum)) {
+                    throw new errors_FormatError(`${this.where()} (${name}-${version}): missing or malformed C: identity; the index is damaged.`);
+                }
+            }
+            // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
+            const kept = (flags & UNINSTALLABLE) === 0 && !this.seen.has(checksum);
+            u8[keepAt + row] = kept ? 1 : 0;
+            if (!kept)
+                continue;
+            this.seen.add(checksum);
+            const detailsStart = i32[r + R_DETAILS_START];
+            runs.push(detailsStart < 0 ? -1 : detailsAt + detailsStart, detailsAt + i32[r + R_DETAILS_END]);
+            const archKey = i32[r + R_ARCH];
+            table.addNamed(checksum, name, version, archKey < 0 ? undefined : values[archKey]);
         }
-        if (!validChecksum(this.checksum)) {
-            throw new errors_FormatError(`${this.where()} (${this.name}-${this.version}): missing or malformed C: identity; the index is damaged.`);
-        }
-        // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
-        if (this.uninstallable || seen.has(this.checksum))
-            return;
-        seen.add(this.checksum);
-        this.details.addRow(this.bytes, this.detailsStart, this.detailsEnd);
-        this.table.add({
-            checksum: this.checksum,
-            name: this.name,
-            version: this.version,
-            arch: this.arch,
-            installedSize: this.installedSize,
-            providerPriority: this.priority,
-            repository: this.repository.index
-        }, this.depends, this.provides, this.installIf);
+        table.addColumns(memory.columns(table.listCount()), this.repository.index);
+        this.details.addRows(memory.u8, runs);
     }
     /**
      * Reads the next piece of the index. Only whole stanzas are scanned: the pieces are cut after
@@ -34921,35 +35137,37 @@ class IndexScanner {
     /** The index ended: reads what is left, and returns the table. */
     end() {
         this.scan(this.waiting.take(Buffer.alloc(0)));
-        this.bytes = Buffer.alloc(0);
+        // The scan's memory (the tables of distinct bytes, the last piece) goes with it.
+        this.scanner = undefined;
         this.madeDetails.details = this.details.finish();
         this.table.seal();
         return this.table;
     }
-    /** Scans `bytes`, which start at a line's start. */
+    /**
+     * Scans `bytes`, which start at a stanza's start (pieces are cut after blank lines), in chunks
+     * of about SCAN_CHUNK, each cut after a blank line too, so every row's offsets point into its
+     * chunk. The scan copies each chunk into its memory: in chunks, that copy stays small.
+     */
     scan(bytes) {
-        this.bytes = bytes;
-        let pos = 0;
-        for (;;) {
-            const end = bytes.indexOf(NEWLINE, pos);
-            // A final line without \n neither adds to nor ends a stanza that apk would keep.
-            if (end < 0)
-                break;
-            this.lineNo++;
-            const start = pos;
-            pos = end + 1;
-            if (end - start < 2) {
-                if (this.inStanza)
-                    this.finishStanza();
-                this.inStanza = false;
-                continue;
+        const memory = this.scanner;
+        for (let start = 0; start < bytes.length;) {
+            let end = bytes.length;
+            if (end - start > SCAN_CHUNK) {
+                const cut = bytes.lastIndexOf(STANZA_END, start + SCAN_CHUNK - STANZA_END.length);
+                if (cut >= start)
+                    end = cut + STANZA_END.length;
+                else {
+                    const next = bytes.indexOf(STANZA_END, start);
+                    if (next >= 0)
+                        end = next + STANZA_END.length;
+                }
             }
-            if (!this.inStanza) {
-                this.inStanza = true;
-                this.firstLine = this.lineNo;
-                this.startStanza();
-            }
-            this.field(bytes[start], start + 2, end);
+            const chunk = bytes.subarray(start, end);
+            const rows = memory.scan(chunk);
+            this.takeValues(memory);
+            this.takeTokens(memory);
+            this.takeRows(memory, chunk, rows);
+            start = end;
         }
     }
 }
@@ -35289,8 +35507,12 @@ async function readIndexStream(bytes, repository, signedStart) {
 }
 /** Verifies and parses an APKINDEX.tar.gz. Throws IndexSignatureError or FormatError. */
 async function readApkindex(bytes, repository, options) {
-    // Reading an index is the first thing that would grow V8's young generation.
-    keepYoungGenerationSmall();
+    // Reading a large index is the first thing that would grow V8's young generation, which then
+    // stays large. A small one (a main's, 0.5 MB) is left to V8: it peaks far below the bound, and
+    // sooner (0.92-0.96× the time on v3.22 main), with Node's built-in modules loaded after it still
+    // from their code cache (a V8 flag set at run time makes them compile anew).
+    if (bytes.length > SMALL_INDEX)
+        keepYoungGenerationSmall();
     let verified;
     if (!options.allowUntrusted) {
         verified = await asIndexFormat(repository, () => verifySignedIndex(bytes, repository, options.keyring));
@@ -35728,11 +35950,21 @@ function checkHead(members, bytes, options, report) {
     const digest = external_node_crypto_.createHash('sha256').update(bytes.subarray(dataStart)).digest('hex');
     return checkPackage(head, bytes, options, report, digest);
 }
+/**
+ * Bytes after the data member that begin no gzip member: apk-tools' gunzip starts a member again
+ * there, finds no header and fails, and so does every reader here. zlib on its own passes over
+ * them when the first is a zero (padding, it assumes), so its readers count what it took.
+ */
+function trailingBytes(count) {
+    return new errors_FormatError(`${count} byte(s) after the data member are not a gzip member (apk-tools refuses them too)`);
+}
 /** The gzip members from byte `start` to the end, inflating at most `limit` bytes in all. */
 function inflateFrom(bytes, start, limit) {
     const members = [];
     let left = limit;
     for (let at = start; at < bytes.length;) {
+        if (at > start && bytes[at] === 0)
+            throw trailingBytes(bytes.length - at);
         const member = readGzipMember(bytes, at, left);
         members.push(member);
         left -= member.data.length;
@@ -35806,9 +36038,18 @@ soft = false) {
     const chunkSize = Math.max(64, Math.min(outputChunk(section), limit + 1));
     let data;
     try {
-        data = await gunzipAsync(section, { chunkSize, maxOutputLength: outputLimit(limit) });
+        // With `info`, zlib gives its engine too, which counts the compressed bytes it took.
+        const options = { chunkSize, maxOutputLength: outputLimit(limit), info: true };
+        const inflated = (await gunzipAsync(section, options));
+        data = inflated.buffer;
+        const taken = inflated.engine.bytesWritten;
+        if (taken < section.length) {
+            throw report.fail(`not a valid .apk file (${trailingBytes(section.length - taken).message})`, REFETCH);
+        }
     }
     catch (error) {
+        if (error instanceof PackageIntegrityError)
+            throw error;
         if (error.code === 'ERR_BUFFER_TOO_LARGE') {
             if (soft)
                 return 'larger';
@@ -35986,6 +36227,7 @@ async function inflateInto(reader, source, check) {
         ? external_node_fs_.createReadStream(source.file, { start: source.start, highWaterMark: 256 * 1024 })
         : undefined;
     const hash = external_node_crypto_.createHash('sha256');
+    let compressed = 'file' in source ? 0 : source.bytes.length - source.start;
     await new Promise((resolve, reject) => {
         const stop = (error) => {
             file?.destroy();
@@ -36011,11 +36253,14 @@ async function inflateInto(reader, source, check) {
         }
         file.on('error', stop);
         file.on('data', (chunk) => {
+            compressed += chunk.length;
             hash.update(chunk);
             letGo(chunk.length);
         });
         file.pipe(gunzip);
     });
+    if (gunzip.bytesWritten < compressed)
+        throw trailingBytes(compressed - gunzip.bytesWritten);
     if ('file' in source) {
         const actual = hash.digest('hex');
         if (actual !== source.datahash) {
@@ -41090,7 +41335,7 @@ const SILENT_REDIRECTIONS = new Set([
  */
 const MAX_WORD = 4096;
 /** Characters that may appear unquoted in a word we read; anything else is shell syntax. */
-const PLAIN = /^[A-Za-z0-9_./:,@%+=-]$/;
+const shell_script_PLAIN = /^[A-Za-z0-9_./:,@%+=-]$/;
 /** Splits a script into top-level commands; comments and blank lines between them are dropped. */
 function splitScript(text) {
     const lines = text.replace(/\\\n/g, '').split('\n');
@@ -41250,7 +41495,7 @@ function tokenize(text, vars) {
                 i += match[0].length;
             }
             else {
-                if (!PLAIN.test(ch))
+                if (!shell_script_PLAIN.test(ch))
                     plain = false;
                 word += ch;
                 i++;
@@ -43779,7 +44024,7 @@ async function writeImage(options) {
     const refs = uniqueRefs(options.tags);
     const gzipLevel = options.gzipLevel ?? DEFAULT_GZIP_LEVEL;
     // The writer stages nothing now, but killed runs of versions that staged blobs left folders.
-    removeStale(tempRoot(), /^witchery-oci-(\d+)-/);
+    removeStale(tempRoot(), new RegExp(`^witchery-oci-${OWNER_SOURCE}-`));
     let result;
     await writeThroughTemp(options.output, async (temp) => {
         const archive = await ArchiveWriter.create(temp, options.createdEpoch);

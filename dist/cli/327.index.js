@@ -71,8 +71,8 @@ var external_node_os_ = __webpack_require__(161);
 var external_node_path_ = __webpack_require__(760);
 // EXTERNAL MODULE: ./src/arch.ts
 var src_arch = __webpack_require__(67);
-// EXTERNAL MODULE: ./src/apk/engine.ts + 41 modules
-var apk_engine = __webpack_require__(958);
+// EXTERNAL MODULE: ./src/apk/engine.ts + 42 modules
+var apk_engine = __webpack_require__(818);
 // EXTERNAL MODULE: ./src/assemble/errors.ts
 var errors = __webpack_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts
@@ -3460,7 +3460,7 @@ async function writeImage(options) {
     const refs = uniqueRefs(options.tags);
     const gzipLevel = options.gzipLevel ?? DEFAULT_GZIP_LEVEL;
     // The writer stages nothing now, but killed runs of versions that staged blobs left folders.
-    (0,temp/* removeStale */.sq)((0,temp/* tempRoot */.fQ)(), /^witchery-oci-(\d+)-/);
+    (0,temp/* removeStale */.sq)((0,temp/* tempRoot */.fQ)(), new RegExp(`^witchery-oci-${temp/* OWNER_SOURCE */.WM}-`));
     let result;
     await (0,files/* writeThroughTemp */.B7)(options.output, async (temp) => {
         const archive = await ArchiveWriter.create(temp, options.createdEpoch);
