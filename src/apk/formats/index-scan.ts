@@ -146,7 +146,8 @@ export class IndexScanMemory {
       return call()
     } catch (error) {
       if (!(error instanceof wasmApi.RuntimeError)) throw error
-      // (The tables are there unless init itself ran out.)
+      // (The tables are there unless init itself ran out; the memory may have grown first.)
+      this.views()
       const met =
         this.tokens === undefined
           ? ''

@@ -26,10 +26,13 @@ let limit: i32 = 65536
 /** Fresh memory for `size` bytes; past the limit, a trap (the caller reports it). */
 function alloc(size: usize): usize {
   const at = (top + 15) & ~15
-  top = at + size
-  const pages = <i32>((top + 0xffff) >>> 16)
+  // In 64 bits: a size near 4 GiB must not wrap around to a small end.
+  const end = <u64>at + <u64>size
+  if (end > (<u64>limit) << 16) unreachable()
+  top = <usize>end
+  const pages = <i32>((end + 0xffff) >>> 16)
   const have = memory.size()
-  if (pages > have && (pages > limit || memory.grow(pages - have) < 0)) unreachable()
+  if (pages > have && memory.grow(pages - have) < 0) unreachable()
   return at
 }
 
