@@ -667,6 +667,17 @@ describe('repository tags (pinning)', () => {
     expect(s.tags.get(s.packages[0])).toBe('testing')
   })
 
+  // One identity in two repositories is one package, as apk merges it: of the first repository,
+  // and allowed by either's tag, also when the packages come as one list (one table, in which an
+  // identity can come twice, unlike an index's).
+  it('one identity in two repositories is one package, of the first, allowed by either', () => {
+    const same = 'C:Q1SAMESAMESAMESAMESAMESAMESAM=\nP:dup\nV:1'
+    const both = [{ text: same, tag: 'testing' }, { text: same }]
+    const s = resolve('dup', both)
+    expect(s.packages.map((p) => `${p.name}-${p.version}:${p.repository}`)).toEqual(['dup-1:0'])
+    expect(s.tags.has(s.packages[0])).toBe(false)
+  })
+
   it('a tag that no repository has is refused', () => {
     const err = (() => {
       try {
