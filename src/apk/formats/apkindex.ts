@@ -16,6 +16,8 @@ import {
   CHECKSUM,
   IndexScanMemory,
   INFO,
+  MAX_DISTINCT,
+  ScanLimitError,
   PLAIN,
   R_ARCH,
   R_C_END,
@@ -217,7 +219,9 @@ class IndexScanner {
    */
   constructor(
     private readonly repository: Repository,
-    private readonly expected: number
+    private readonly expected: number,
+    /** The most distinct values or tokens (MAX_DISTINCT; less in tests). */
+    private readonly maxDistinct = MAX_DISTINCT
   ) {
     // What a tar header says is only a hint, capped: a lying one must not reserve gigabytes.
     const hint = Math.min(expected, SIZE_HINT_CAP)
@@ -432,6 +436,18 @@ class IndexScanner {
    * chunk. The scan copies each chunk into its memory: in chunks, that copy stays small.
    */
   private scan(bytes: Buffer): void {
+    try {
+      this.scanChunks(bytes)
+    } catch (error) {
+      if (!(error instanceof ScanLimitError)) throw error
+      throw new ScanLimitError(
+        `index of ${this.repository.url} is refused: ${error.message}. Check the repository URL.`,
+        { cause: error }
+      )
+    }
+  }
+
+  private scanChunks(bytes: Buffer): void {
     const memory = this.scanner as IndexScanMemory
     for (let start = 0; start < bytes.length;) {
       let end = bytes.length
@@ -445,6 +461,8 @@ class IndexScanner {
       }
       const chunk = bytes.subarray(start, end)
       const rows = memory.scan(chunk)
+      // Before any string or token of them is made.
+      memory.checkDistinct(this.maxDistinct)
       this.takeValues(memory)
       this.takeTokens(memory)
       this.takeRows(memory, chunk, rows)
@@ -521,11 +539,17 @@ function materialize(table: PackageTable, row: number, details: IndexDetails): R
  * and database-only letters are ignored. A repeated identity keeps its first stanza. The bytes
  * may come in pieces, cut anywhere (as an index inflates): the table is the same.
  */
-export function readIndexTable(bytes: Buffer | Buffer[], repository: Repository): PackageTable {
+export function readIndexTable(
+  bytes: Buffer | Buffer[],
+  repository: Repository,
+  /** The most distinct values or tokens it may hold (MAX_DISTINCT). */
+  maxDistinct = MAX_DISTINCT
+): PackageTable {
   const pieces = Array.isArray(bytes) ? bytes : [bytes]
   const scanner = new IndexScanner(
     repository,
-    pieces.reduce((sum, piece) => sum + piece.length, 0)
+    pieces.reduce((sum, piece) => sum + piece.length, 0),
+    maxDistinct
   )
   for (const piece of pieces) scanner.push(piece)
   return scanner.end()
@@ -574,6 +598,8 @@ interface Signature {
 
 /** A FormatError of the container, reworded for the user with the repository named. */
 function indexFormatError(repository: Repository, error: FormatError): FormatError {
+  // The scan's bounds name the repository already, and say what to do.
+  if (error instanceof ScanLimitError) return error
   return new FormatError(
     `index of ${repository.url} is not a valid APKINDEX.tar.gz (${error.message}); check ` +
       `the repository URL, or fetch the index again if the download was damaged.`,

@@ -10,12 +10,21 @@ import { INDEX_SCAN_WASM } from './index-scan-wasm.js'
 
 /**
  * The most memory one index's scan may take: its tables of distinct values and tokens, and a
- * chunk of the index. Alpine's largest index takes 6 MiB; one of 128 MiB (INDEX_INFLATE_LIMIT)
- * made only of distinct tokens would take about 1 GiB, as its Dependency objects would besides.
+ * chunk of the index. Alpine's largest index takes 6 MiB. A backstop: MAX_DISTINCT bounds the
+ * tables first (2,000,000 short tokens take about 250 MiB), and an index of only a few long
+ * stanzas holds its longest in memory with its kept lines (2.5 times its size).
  */
 export const SCAN_MEMORY_LIMIT = 1024 * 1024 * 1024
 
-/** The scan's memory would pass its limit: the index is no real repository's. */
+/**
+ * The most distinct values, and distinct dependency tokens, one index may hold. Alpine's largest
+ * (v3.19 community) holds 46,000 values and 36,000 tokens; each one costs the scan's tables and a string or a
+ * Dependency object, so this bounds the memory an index of tiny distinct tokens takes (a 40 MB one
+ * held 8 million and took 1.6 GB before this bound).
+ */
+export const MAX_DISTINCT = 2_000_000
+
+/** The scan's memory or tables would pass their limit: the index is no real repository's. */
 export class ScanLimitError extends FormatError {}
 
 /** The module's exports (see assembly/index-scan.ts). */
@@ -35,6 +44,8 @@ interface Exports {
   reserveScratch(length: number): number
   keyScratch(table: number, length: number): number
   wasAdded(): number
+  growCount(): number
+  failureKind(): number
   probeCount(table: number): number
   reservePositions(count: number): number
   columns(base: number): number
@@ -145,19 +156,44 @@ export class IndexScanMemory {
     try {
       return call()
     } catch (error) {
-      if (!(error instanceof wasmApi.RuntimeError)) throw error
+      // Only the module's allocator traps on purpose; anything else is a fault of this code.
+      const kind = this.x.failureKind()
+      if (!(error instanceof wasmApi.RuntimeError) || kind === 0) throw error
       // (The tables are there unless init itself ran out; the memory may have grown first.)
       this.views()
       const met =
         this.tokens === undefined
           ? ''
           : ` (${this.count(this.values)} values, ${this.count(this.tokens)} tokens so far)`
+      const mib = (bytes: number) => `${Math.round(bytes / 1048576)} MiB`
       throw new ScanLimitError(
-        `reading it took more than ${this.limit / 1048576} MiB for its tables of distinct names, ` +
-          `versions and dependencies${met}, which no real repository's index needs`,
+        kind === 1
+          ? `reading it took more than ${mib(this.limit)} for its tables of distinct names, ` +
+              `versions and dependencies${met}, which no real repository's index needs`
+          : `the system gave no more memory to read it, at ${mib(this.u8.length)}${met}`,
         { cause: error }
       )
     }
+  }
+
+  /** How many times the memory grew so far. */
+  get growCount(): number {
+    return this.x.growCount()
+  }
+
+  /**
+   * Refuses an index past MAX_DISTINCT (`max`) distinct values or tokens; called after each
+   * chunk, so the tables pass it by one chunk's worth at most.
+   */
+  checkDistinct(max = MAX_DISTINCT): void {
+    const values = this.count(this.values)
+    const tokens = this.count(this.tokens)
+    if (values <= max && tokens <= max) return
+    throw new ScanLimitError(
+      `it holds more than ${max} distinct ${values > max ? 'names and versions' : 'dependency tokens'} ` +
+        `(${values} and ${tokens} so far; Alpine's community index holds 46,000 and 36,000), ` +
+        "which no real repository's index does"
+    )
   }
 
   private views(): void {
