@@ -6,6 +6,7 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { readApkindex } from '../formats/apkindex.js'
+import { keepYoungGenerationSmall } from '../../released-memory.js'
 import type { PackageCache } from './cache.js'
 import { mapLimit } from './concurrency.js'
 import { ApkError, FetchError, InvalidArgumentError, PackageIntegrityError } from '../errors.js'
@@ -128,6 +129,9 @@ export async function fetchIndexes(
     logger: options.logger ?? silentLogger,
     stats: options.stats ?? newFetchStats()
   }
+  // Indexes are read side by side: a small one (a main's) scanning first would grow V8's young
+  // generation before a large one's size is known (readApkindex), so several keep it small now.
+  if (repositories.length > 1) keepYoungGenerationSmall()
   try {
     const indexes = await mapLimit(repositories, 4, (repository) =>
       isRemote(repository)

@@ -858,9 +858,10 @@ export async function readApkindex(
   options: ReadApkindexOptions
 ): Promise<RepositoryIndex> {
   // Reading a large index is the first thing that would grow V8's young generation, which then
-  // stays large. A small one (a main's, 0.5 MB) is left to V8: it peaks far below the bound, and
-  // sooner (0.92-0.96× the time on v3.22 main), with Node's built-in modules loaded after it still
-  // from their code cache (a V8 flag set at run time makes them compile anew).
+  // stays large. A small one alone (a main's, 0.5 MB) is left to V8: it peaks far below the
+  // bound, and sooner (0.92-0.96× the time on v3.22 main), with Node's built-in modules loaded
+  // after it still from their code cache (a V8 flag set at run time makes them compile anew).
+  // Several read side by side have it set before any is read (fetchIndexes).
   if (bytes.length > SMALL_INDEX) keepYoungGenerationSmall()
   let verified: { signer: string; signedStart: number } | undefined
   if (!options.allowUntrusted) {
