@@ -2950,9 +2950,10 @@ async function readIndexStream(bytes, repository, signedStart) {
 /** Verifies and parses an APKINDEX.tar.gz. Throws IndexSignatureError or FormatError. */
 async function readApkindex(bytes, repository, options) {
     // Reading a large index is the first thing that would grow V8's young generation, which then
-    // stays large. A small one (a main's, 0.5 MB) is left to V8: it peaks far below the bound, and
-    // sooner (0.92-0.96× the time on v3.22 main), with Node's built-in modules loaded after it still
-    // from their code cache (a V8 flag set at run time makes them compile anew).
+    // stays large. A small one alone (a main's, 0.5 MB) is left to V8: it peaks far below the
+    // bound, and sooner (0.92-0.96× the time on v3.22 main), with Node's built-in modules loaded
+    // after it still from their code cache (a V8 flag set at run time makes them compile anew).
+    // Several read side by side have it set before any is read (fetchIndexes).
     if (bytes.length > SMALL_INDEX)
         (0,released_memory/* keepYoungGenerationSmall */.Dd)();
     let verified;
@@ -4847,6 +4848,7 @@ function sleep(ms, url, signal) {
 
 
 
+
 /**
  * The largest index body taken, refused as the bytes arrive. Alpine's largest index is about
  * 2 MB: this is generous, and stops a mirror that sends an endless body.
@@ -4884,6 +4886,10 @@ async function fetchIndexes(repositories, arch, options) {
         logger: options.logger ?? silentLogger,
         stats: options.stats ?? newFetchStats()
     };
+    // Indexes are read side by side: a small one (a main's) scanning first would grow V8's young
+    // generation before a large one's size is known (readApkindex), so several keep it small now.
+    if (repositories.length > 1)
+        (0,released_memory/* keepYoungGenerationSmall */.Dd)();
     try {
         const indexes = await mapLimit(repositories, 4, (repository) => isRemote(repository)
             ? fetchRemoteIndex(repository, context)
