@@ -33685,15 +33685,15 @@ const INDEX_SCAN_WASM = 'AGFzbQEAAAABNQlgAAF/YAF/AX9gAn9/AX9gBH9/f38AYAAAYAN/f38
 /**
  * The most memory one index's scan may take: its tables of distinct values and tokens, and a
  * chunk of the index. Alpine's largest index takes 6 MiB. A backstop: MAX_DISTINCT bounds the
- * tables first (2,000,000 short tokens take about 250 MiB), and an index of only a few long
- * stanzas holds its longest in memory with its kept lines (2.5 times its size).
+ * tables first (8 million tiny tokens took the module about 1 GiB), and an index of only a few
+ * long stanzas holds its longest in memory with its kept lines (2.5 times its size).
  */
 const SCAN_MEMORY_LIMIT = 1024 * 1024 * 1024;
 /**
- * The most distinct values, and distinct dependency tokens, one index may hold. Alpine's largest
- * (v3.19 community) holds 46,000 values and 36,000 tokens; each one costs the scan's tables and a string or a
- * Dependency object, so this bounds the memory an index of tiny distinct tokens takes (a 40 MB one
- * held 8 million and took 1.6 GB before this bound).
+ * The most distinct values, and distinct dependency tokens, one index may hold. Alpine's
+ * largest (v3.19 community) holds 46,000 values and 36,000 tokens; each one costs the scan's
+ * tables and a string or a Dependency object, so this bounds the memory an index of tiny
+ * distinct tokens takes (a 40 MB one held 8 million, and took 1.6 GB in the JavaScript scan).
  */
 const MAX_DISTINCT = 2_000_000;
 /** The scan's memory or tables would pass their limit: the index is no real repository's. */
