@@ -17,17 +17,6 @@ export const INSTALL_IF = 2
 export const NO_DEPENDENCIES = Object.freeze([]) as unknown as Dependency[]
 export const NO_TRIGGERS = Object.freeze([]) as unknown as string[]
 
-/** One row as the readers add it. */
-export interface PackageRow {
-  checksum: string
-  name: string
-  version: string
-  arch: string | undefined
-  installedSize: number
-  providerPriority: number
-  repository: number
-}
-
 /** A typed array twice as long, its first `used` numbers copied. */
 function grown<T extends Int32Array | Float64Array>(
   array: T,
@@ -71,34 +60,9 @@ export class PackageTable {
     return this.names.length
   }
 
-  /** Adds a row; its lists are token positions. */
-  add(row: PackageRow, depends: number[], provides: number[], installIf: number[]): void {
-    const at = this.names.length
-    this.checksums.push(row.checksum)
-    this.names.push(row.name)
-    this.versions.push(row.version)
-    this.arches.push(row.arch)
-    if (at === this.repositories.length) {
-      const f64 = (n: number) => new Float64Array(n)
-      this.installedSizes = grown(this.installedSizes, at, f64)
-      this.priorities = grown(this.priorities, at, f64)
-      this.repositories = grown(this.repositories, at, (n) => new Int32Array(n))
-    }
-    this.installedSizes[at] = row.installedSize
-    this.priorities[at] = row.providerPriority
-    this.repositories[at] = row.repository
-    if (at * 3 + 4 > this.listStarts.length) {
-      this.listStarts = grown(this.listStarts, at * 3 + 1, (n) => new Int32Array(n))
-    }
-    this.addList(at * 3 + 1, depends)
-    this.addList(at * 3 + 2, provides)
-    this.addList(at * 3 + 3, installIf)
-  }
-
   /**
-   * Adds rows in two steps, for a reader that has their numbers and lists as columns: each row's
-   * strings (addNamed), then the columns of all those rows (addColumns), whose list ends count
-   * from listCount().
+   * Adds rows in two steps, their numbers and lists as columns: each row's strings (addNamed),
+   * then the columns of all those rows (addColumns), whose list ends count from listCount().
    */
   addNamed(checksum: string, name: string, version: string, arch: string | undefined): void {
     this.checksums.push(checksum)
@@ -112,8 +76,11 @@ export class PackageTable {
     return this.listsUsed
   }
 
-  /** The columns of the rows addNamed added last, `columns.rows` of them. */
-  addColumns(columns: KeptColumns, repository: number): void {
+  /**
+   * The columns of the rows addNamed added last, `columns.rows` of them, of one repository or
+   * each of its own.
+   */
+  addColumns(columns: KeptColumns, repository: number | Int32Array): void {
     const rows = columns.rows
     const at = this.count - rows
     while (at + rows > this.repositories.length) {
@@ -124,7 +91,8 @@ export class PackageTable {
     }
     this.installedSizes.set(columns.installedSizes, at)
     this.priorities.set(columns.priorities, at)
-    this.repositories.fill(repository, at, at + rows)
+    if (typeof repository === 'number') this.repositories.fill(repository, at, at + rows)
+    else this.repositories.set(repository, at)
     while ((at + rows) * 3 + 1 > this.listStarts.length) {
       this.listStarts = grown(this.listStarts, at * 3 + 1, (n) => new Int32Array(n))
     }
@@ -135,16 +103,6 @@ export class PackageTable {
     }
     this.lists.set(columns.lists, used)
     this.listsUsed = used + columns.lists.length
-  }
-
-  private addList(end: number, list: number[]): void {
-    const used = this.listsUsed
-    while (used + list.length > this.lists.length) {
-      this.lists = grown(this.lists, used, (n) => new Int32Array(n))
-    }
-    for (let i = 0; i < list.length; i++) this.lists[used + i] = list[i]
-    this.listsUsed = used + list.length
-    this.listStarts[end] = this.listsUsed
   }
 
   /** Gives back the spare room of the number columns, once every row is added. */
@@ -225,33 +183,37 @@ export class PackageTable {
 export function tableOfPackages(packages: RepoPackage[]): PackageTable {
   const tokens: Dependency[] = []
   const positions = new Map<Dependency, number>()
-  const positionsOf = (deps: Dependency[]): number[] =>
-    deps.map((dep) => {
-      let at = positions.get(dep)
-      if (at === undefined) {
-        at = tokens.length
-        tokens.push(dep)
-        positions.set(dep, at)
-      }
-      return at
-    })
+  const lists: number[] = []
   const table = new PackageTable(tokens, (_, row) => packages[row])
-  for (const pkg of packages) {
-    table.add(
-      {
-        checksum: pkg.checksum,
-        name: pkg.name,
-        version: pkg.version,
-        arch: pkg.arch,
-        installedSize: pkg.installedSize,
-        providerPriority: pkg.providerPriority,
-        repository: pkg.repository
-      },
-      positionsOf(pkg.depends),
-      positionsOf(pkg.provides),
-      positionsOf(pkg.installIf)
-    )
+  const rows = packages.length
+  const columns = {
+    rows,
+    installedSizes: new Float64Array(rows),
+    priorities: new Float64Array(rows),
+    listEnds: new Int32Array(rows * 3),
+    lists: new Int32Array(0)
   }
+  const repositories = new Int32Array(rows)
+  packages.forEach((pkg, row) => {
+    table.addNamed(pkg.checksum, pkg.name, pkg.version, pkg.arch)
+    columns.installedSizes[row] = pkg.installedSize
+    columns.priorities[row] = pkg.providerPriority
+    repositories[row] = pkg.repository
+    ;[pkg.depends, pkg.provides, pkg.installIf].forEach((deps, which) => {
+      for (const dep of deps) {
+        let at = positions.get(dep)
+        if (at === undefined) {
+          at = tokens.length
+          tokens.push(dep)
+          positions.set(dep, at)
+        }
+        lists.push(at)
+      }
+      columns.listEnds[row * 3 + which] = lists.length
+    })
+  })
+  columns.lists = Int32Array.from(lists)
+  table.addColumns(columns, repositories)
   table.seal()
   return table
 }
