@@ -34,9 +34,7 @@ interface Exports {
   reserveInput(length: number): number
   scan(length: number): number
   rowsAt(): number
-  numbersAt(): number
   checksumsAt(): number
-  listsAt(): number
   detailsAt(): number
   infosAt(): number
   valueTable(): number
@@ -216,18 +214,12 @@ export class IndexScanMemory {
     return rows
   }
 
-  /** Where the last scan's rows, numbers, identities, list entries are (byte offsets). */
+  /** Where the last scan's rows and identities are (byte offsets). */
   get rowsAt(): number {
     return this.x.rowsAt()
   }
-  get numbersAt(): number {
-    return this.x.numbersAt()
-  }
   get checksumsAt(): number {
     return this.x.checksumsAt()
-  }
-  get listsAt(): number {
-    return this.x.listsAt()
   }
   /** Where the last scan's rows' kept lines are, one run after another (R_DETAILS_*). */
   get detailsAt(): number {

@@ -196,6 +196,30 @@ function rehash(t: usize): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Growing arrays of u32: a block of fields in memory, as a table is
+
+const A_DATA = 0
+const A_CAP = 4
+const A_COUNT = 8
+const A_SIZE = 12
+
+/** Appends `value` to array `a`, twice the room when it is full. */
+function append(a: usize, value: u32): void {
+  const count = load<u32>(a + A_COUNT)
+  if (count == load<u32>(a + A_CAP)) {
+    const more = max<u32>(4096, count << 1)
+    store<u32>(a + A_DATA, <u32>grown(field(a, A_DATA), (<usize>count) << 2, (<usize>more) << 2))
+    store<u32>(a + A_CAP, more)
+  }
+  store<u32>(field(a, A_DATA) + ((<usize>count) << 2), value)
+  store<u32>(a + A_COUNT, count + 1)
+}
+
+function length(a: usize): u32 {
+  return load<u32>(a + A_COUNT)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Dependency tokens
 
 /**
@@ -366,10 +390,11 @@ let rowCount: u32 = 0
 let details: usize = 0
 let detailsUsed: u32 = 0
 
-/** List entries: which list (0 D, 1 p, 2 i) | (token key + 1) << 2; key + 1 = 0 starts a line. */
+/**
+ * An array (append) of list entries: which list (0 D, 1 p, 2 i) | (token key + 1) << 2; key + 1 =
+ * 0 starts a line.
+ */
 let lists: usize = 0
-let listCap: u32 = 0
-let listCount: u32 = 0
 
 // The stanza being read.
 let inStanza = false
@@ -392,6 +417,8 @@ export function init(hashSeed: u32, valueHint: u32, tokenHint: u32, limitPages: 
   limit = limitPages
   values = newTable(valueHint, 16)
   tokens = newTable(tokenHint, 24)
+  lists = alloc(A_SIZE)
+  outLists = alloc(A_SIZE)
   infoCap = 1024
   infos = alloc(<usize>infoCap * INFO * 4)
 }
@@ -410,19 +437,9 @@ export function reserveInput(length: u32): usize {
   return input
 }
 
-function addListEntry(entry: u32): void {
-  if (listCount == listCap) {
-    const more = max<u32>(4096, listCap << 1)
-    lists = grown(lists, (<usize>listCount) << 2, (<usize>more) << 2)
-    listCap = more
-  }
-  store<u32>(lists + ((<usize>listCount) << 2), entry)
-  listCount++
-}
-
 /** Like apk: space-separated tokens; the caller ends a line's list at a malformed one. */
 function dependencies(which: u32, start: usize, end: usize): void {
-  addListEntry(which)
+  append(lists, which)
   let p = start
   while (p < end) {
     let stop = p
@@ -430,7 +447,7 @@ function dependencies(which: u32, start: usize, end: usize): void {
     if (stop > p) {
       const k = key(tokens, p, stop)
       if (added) parseToken(k, p, stop)
-      addListEntry(which | ((k + 1) << 2))
+      append(lists, which | ((k + 1) << 2))
     }
     p = stop + 1
   }
@@ -470,7 +487,7 @@ function startStanza(): void {
   flags = 0
   detailsStart = -1
   detailsEnd = -1
-  listStart = listCount
+  listStart = length(lists)
 }
 
 function finishStanza(): void {
@@ -507,7 +524,7 @@ function finishStanza(): void {
     store<u32>(r + R_DETAILS_END * 4, detailsUsed)
   }
   store<u32>(r + R_LIST_START * 4, listStart)
-  store<u32>(r + R_LIST_END * 4, listCount)
+  store<u32>(r + R_LIST_END * 4, length(lists))
   store<f64>(numbers + <usize>rowCount * 16, installedSize)
   store<f64>(numbers + <usize>rowCount * 16 + 8, priority)
   rowCount++
@@ -578,7 +595,7 @@ export function scan(length: u32): u32 {
   rowCount = 0
   infoBase = load<u32>(tokens + T_COUNT)
   detailsUsed = 0
-  listCount = 0
+  store<u32>(lists + A_COUNT, 0)
   listStart = 0
   const end = input + length
   let pos = input
@@ -616,9 +633,7 @@ let outSizes: usize = 0 // f64 per kept row
 let outPriorities: usize = 0 // f64 per kept row
 let outEnds: usize = 0 // i32 x 3 per kept row: where its D, p, i lists end in `lists`, from `base`
 let outCap: u32 = 0
-let outLists: usize = 0 // i32 per list entry
-let outListCap: u32 = 0
-let outListCount: u32 = 0
+let outLists: usize = 0 // an array (append) of the list entries
 
 /** Room for the positions of the first `count` token keys (the caller writes the new ones). */
 export function reservePositions(count: u32): usize {
@@ -628,16 +643,6 @@ export function reservePositions(count: u32): usize {
     positionCap = more
   }
   return positions
-}
-
-function addOut(position: u32): void {
-  if (outListCount == outListCap) {
-    const more = max<u32>(4096, outListCap << 1)
-    outLists = grown(outLists, (<usize>outListCount) << 2, (<usize>more) << 2)
-    outListCap = more
-  }
-  store<u32>(outLists + ((<usize>outListCount) << 2), position)
-  outListCount++
 }
 
 /**
@@ -653,7 +658,8 @@ export function columns(base: u32): u32 {
     outPriorities = alloc((<usize>outCap) << 3)
     outEnds = alloc(<usize>outCap * 12)
   }
-  outListCount = 0
+  store<u32>(outLists + A_COUNT, 0)
+  const entries = field(lists, A_DATA)
   let kept: u32 = 0
   for (let row: u32 = 0; row < rowCount; row++) {
     if (load<u8>(keep + <usize>row) == 0) continue
@@ -665,17 +671,17 @@ export function columns(base: u32): u32 {
     for (let which: u32 = 0; which < 3; which++) {
       let stopped = false
       for (let i = first; i < last; i++) {
-        const entry = load<u32>(lists + ((<usize>i) << 2))
+        const entry = load<u32>(entries + ((<usize>i) << 2))
         if ((entry & 3) != which) continue
         const k = entry >>> 2
         if (k == 0) stopped = false
         else if (!stopped) {
           const position = load<i32>(positions + ((<usize>(k - 1)) << 2))
           if (position < 0) stopped = true
-          else addOut(<u32>position)
+          else append(outLists, <u32>position)
         }
       }
-      store<u32>(outEnds + <usize>kept * 12 + ((<usize>which) << 2), base + outListCount)
+      store<u32>(outEnds + <usize>kept * 12 + ((<usize>which) << 2), base + length(outLists))
     }
     kept++
   }
@@ -695,10 +701,10 @@ export function outEndsAt(): usize {
   return outEnds
 }
 export function outListsAt(): usize {
-  return outLists
+  return field(outLists, A_DATA)
 }
 export function outListLength(): u32 {
-  return outListCount
+  return length(outLists)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -707,17 +713,11 @@ export function outListLength(): u32 {
 export function rowsAt(): usize {
   return rows
 }
-export function numbersAt(): usize {
-  return numbers
-}
 export function checksumsAt(): usize {
   return checksums
 }
 export function detailsAt(): usize {
   return details
-}
-export function listsAt(): usize {
-  return lists
 }
 export function infosAt(): usize {
   return infos
