@@ -1,12 +1,9 @@
 /**
  * The index scan's WebAssembly side (src/apk/formats/assembly/index-scan.ts): its tables of
  * distinct byte ranges, the tokens it parses itself (the same Dependency parseDependency makes,
- * or left to it), the bound on its memory, and the module in the sources being the one its
- * source compiles to.
+ * or left to it) and the bound on its memory (solver-graph.test.ts checks the module in the
+ * sources is the one its source compiles to).
  */
-import { execFileSync } from 'node:child_process'
-import * as fs from 'node:fs'
-import * as path from 'node:path'
 import { FormatError } from '../src/apk/errors.js'
 import { readIndexTable } from '../src/apk/formats/apkindex.js'
 import { parseDependency } from '../src/apk/formats/dependency.js'
@@ -273,19 +270,6 @@ describe("the scan's memory growth", () => {
     expect((error as Error).message).toMatch(
       /^index of https:\/\/mirror\.example\/alpine\/main is refused: it holds more than 1000 distinct (names and versions|dependency tokens) \(\d+ and \d+ so far; .*\), which no real repository's index does\. Check the repository URL\.$/
     )
-  })
-})
-
-// As dist/ must be a fresh bundle, the module in the sources must be what its source compiles to.
-describe('the compiled module', () => {
-  it('is what scripts/build-wasm.mjs makes of the AssemblyScript source', () => {
-    const root = process.cwd()
-    const fresh = execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--print'], {
-      cwd: root,
-      encoding: 'utf8'
-    })
-    const committed = fs.readFileSync(path.join(root, 'src/apk/formats/index-scan-wasm.ts'), 'utf8')
-    expect(committed === fresh).toBe(true)
   })
 })
 

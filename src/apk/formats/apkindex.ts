@@ -201,6 +201,8 @@ class IndexScanner {
   private readonly values: string[] = []
   /** The distinct tokens made so far, and how many of the scan's token keys they cover. */
   private readonly tokens: Dependency[] = []
+  /** Each token's name, as a key into `values`. */
+  private readonly tokenNameKeys: number[] = []
   private tokensTaken = 0
   private readonly details: IndexDetailsBuilder
   /** The finished details, for the table's packages (a holder: the table must not keep `this`). */
@@ -234,9 +236,13 @@ class IndexScanner {
     this.details = new IndexDetailsBuilder(hint > PACK_DETAILS_ABOVE)
     const made = this.madeDetails
     // Set when the scan ends, before anyone has the table.
-    this.table = new PackageTable(this.tokens, (table, row) =>
-      materialize(table, row, made.details as IndexDetails)
+    this.table = new PackageTable(
+      this.tokens,
+      (table, row) => materialize(table, row, made.details as IndexDetails),
+      this.values,
+      this.tokenNameKeys
     )
+    this.table.unique = true
   }
 
   /** apk's version check, remembered: versions repeat across tokens (`=1`, `=24.09-r0`). */
@@ -266,13 +272,13 @@ class IndexScanner {
   }
 
   /**
-   * The one string of `value`, known by its bytes as the scan's values are (so a name in a token
-   * and in a P: line is one string).
+   * The key of `value`, known by its bytes as the scan's values are (so a name in a token and in
+   * a P: line is one string, `values[key]`).
    */
-  private intern(memory: IndexScanMemory, value: string): string {
+  private intern(memory: IndexScanMemory, value: string): number {
     const k = memory.key(memory.values, Buffer.from(value, 'utf8'))
     if (memory.added) this.values.push(value)
-    return this.values[k]
+    return k
   }
 
   /**
@@ -289,8 +295,10 @@ class IndexScanner {
       const info = infos + (k - first) * INFO
       const word = memory.i32[info]
       let dep: Dependency | undefined
+      let nameKey: number
       if ((word & 0xff) === PLAIN) {
-        const name = this.values[memory.i32[info + 1]]
+        nameKey = memory.i32[info + 1]
+        const name = this.values[nameKey]
         const op = (word >>> 8) & 0xff
         const conflict = word >>> 16 === 1
         const version = memory.i32[info + 2]
@@ -302,18 +310,23 @@ class IndexScanner {
       } else {
         const start = memory.keyStart(t, k)
         dep = this.parsed(memory, decode(memory.u8, start, memory.keyStart(t, k + 1)))
+        nameKey = this.parsedNameKey
       }
       let at = -1
       if (dep !== undefined) {
         at = this.tokens.length
         // Shared by every package that lists the token, so frozen: nobody may change it.
         this.tokens.push(Object.freeze(dep))
+        this.tokenNameKeys.push(nameKey)
       }
       // Written after parsed(), which may have grown the memory (and made new views).
       memory.i32[positions + k] = at
     }
     this.tokensTaken = count
   }
+
+  /** The key of the name of the token parsed() parsed last. */
+  private parsedNameKey = -1
 
   /** A token the scan left to this side, parsed as apk does; undefined when malformed. */
   private parsed(memory: IndexScanMemory, text: string): Dependency | undefined {
@@ -325,8 +338,11 @@ class IndexScanner {
       return undefined
     }
     // Names and versions repeat across tokens (`so:libc.musl-x86_64.so.1=1`, `!name`).
-    parsed.name = this.intern(memory, parsed.name)
-    if (parsed.version !== undefined) parsed.version = this.intern(memory, parsed.version)
+    this.parsedNameKey = this.intern(memory, parsed.name)
+    parsed.name = this.values[this.parsedNameKey]
+    if (parsed.version !== undefined) {
+      parsed.version = this.values[this.intern(memory, parsed.version)]
+    }
     return parsed
   }
 
@@ -388,7 +404,7 @@ class IndexScanner {
         detailsAt + i32[r + R_DETAILS_END]
       )
       const archKey = i32[r + R_ARCH]
-      table.addNamed(checksum, name, version, archKey < 0 ? undefined : values[archKey])
+      table.addNamed(checksum, name, nameKey, version, archKey < 0 ? undefined : values[archKey])
     }
     table.addColumns(memory.columns(table.listCount()), this.repository.index)
     this.details.addRows(memory.u8, runs)

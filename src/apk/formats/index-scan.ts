@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { FormatError } from '../errors.js'
 import { INDEX_SCAN_WASM } from './index-scan-wasm.js'
+import { instantiateWasm, wasmTrapped } from '../wasm.js'
 
 /**
  * The most memory one index's scan may take: its tables of distinct values and tokens, and a
@@ -55,23 +56,8 @@ interface Exports {
   outListLength(): number
 }
 
-/** The part of the WebAssembly API used here (Node's global; its types come with the DOM's). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object, imports: object) => { exports: unknown }
-  /** What a trap throws: here, only memory past the limit (alloc's `unreachable`). */
-  RuntimeError: new () => Error
-}
-
-const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
-
-let compiled: object | undefined
-
-/** Compiled once a process (a few KB: about a millisecond), instantiated per index. */
-function instantiate(): Exports {
-  compiled ??= new wasmApi.Module(Buffer.from(INDEX_SCAN_WASM, 'base64'))
-  return new wasmApi.Instance(compiled, {}).exports as Exports
-}
+/** Compiled once a process, instantiated per index. */
+const instantiate = instantiateWasm<Exports>(INDEX_SCAN_WASM)
 
 /**
  * This process's start for the tables' hash, so which contents share a slot cannot be worked
@@ -156,7 +142,7 @@ export class IndexScanMemory {
     } catch (error) {
       // Only the module's allocator traps on purpose; anything else is a fault of this code.
       const kind = this.x.failureKind()
-      if (!(error instanceof wasmApi.RuntimeError) || kind === 0) throw error
+      if (!wasmTrapped(error) || kind === 0) throw error
       // (The tables are there unless init itself ran out; the memory may have grown first.)
       this.views()
       const met =

@@ -43,6 +43,15 @@ export class PackageTable {
   /** Token positions (in `tokens`) of every row's lists, one after the other. */
   lists = new Int32Array(0)
   private listsUsed = 0
+  /**
+   * Each row's name and each token's name as a key into `strings`, where one string stands for
+   * every use of one name (an index's names as the scan met them: equal bytes, one key), so the
+   * solver's graph numbers names by key rather than looking each string up.
+   */
+  rowNameKeys: Int32Array | number[] = []
+  tokenNameKeys: Int32Array | number[]
+  /** Each identity (`C:`) is on one row at most, as in an index. */
+  unique = false
   private readonly objects: (RepoPackage | undefined)[] = []
   private made = 0
   private byChecksum: Map<string, number> | undefined
@@ -53,8 +62,12 @@ export class PackageTable {
    */
   constructor(
     readonly tokens: Dependency[],
-    private readonly materialize: (table: PackageTable, row: number) => RepoPackage
-  ) {}
+    private readonly materialize: (table: PackageTable, row: number) => RepoPackage,
+    readonly strings: string[],
+    tokenNameKeys: number[]
+  ) {
+    this.tokenNameKeys = tokenNameKeys
+  }
 
   get count(): number {
     return this.names.length
@@ -64,9 +77,16 @@ export class PackageTable {
    * Adds rows in two steps, their numbers and lists as columns: each row's strings (addNamed),
    * then the columns of all those rows (addColumns), whose list ends count from listCount().
    */
-  addNamed(checksum: string, name: string, version: string, arch: string | undefined): void {
+  addNamed(
+    checksum: string,
+    name: string,
+    nameKey: number,
+    version: string,
+    arch: string | undefined
+  ): void {
     this.checksums.push(checksum)
     this.names.push(name)
+    ;(this.rowNameKeys as number[]).push(nameKey)
     this.versions.push(version)
     this.arches.push(arch)
   }
@@ -113,6 +133,8 @@ export class PackageTable {
     this.repositories = this.repositories.slice(0, rows)
     this.listStarts = this.listStarts.slice(0, rows * 3 + 1)
     this.lists = this.lists.slice(0, this.listsUsed)
+    this.rowNameKeys = Int32Array.from(this.rowNameKeys)
+    this.tokenNameKeys = Int32Array.from(this.tokenNameKeys)
   }
 
   /** The tokens of one of a row's lists (DEPENDS, PROVIDES or INSTALL_IF), as a new array. */
@@ -184,7 +206,19 @@ export function tableOfPackages(packages: RepoPackage[]): PackageTable {
   const tokens: Dependency[] = []
   const positions = new Map<Dependency, number>()
   const lists: number[] = []
-  const table = new PackageTable(tokens, (_, row) => packages[row])
+  const strings: string[] = []
+  const keys = new Map<string, number>()
+  const keyOf = (name: string): number => {
+    let key = keys.get(name)
+    if (key === undefined) {
+      key = strings.length
+      strings.push(name)
+      keys.set(name, key)
+    }
+    return key
+  }
+  const tokenNameKeys: number[] = []
+  const table = new PackageTable(tokens, (_, row) => packages[row], strings, tokenNameKeys)
   const rows = packages.length
   const columns = {
     rows,
@@ -195,7 +229,7 @@ export function tableOfPackages(packages: RepoPackage[]): PackageTable {
   }
   const repositories = new Int32Array(rows)
   packages.forEach((pkg, row) => {
-    table.addNamed(pkg.checksum, pkg.name, pkg.version, pkg.arch)
+    table.addNamed(pkg.checksum, pkg.name, keyOf(pkg.name), pkg.version, pkg.arch)
     columns.installedSizes[row] = pkg.installedSize
     columns.priorities[row] = pkg.providerPriority
     repositories[row] = pkg.repository
@@ -205,6 +239,7 @@ export function tableOfPackages(packages: RepoPackage[]): PackageTable {
         if (at === undefined) {
           at = tokens.length
           tokens.push(dep)
+          tokenNameKeys.push(keyOf(dep.name))
           positions.set(dep, at)
         }
         lists.push(at)

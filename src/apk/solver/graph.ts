@@ -20,6 +20,8 @@ import {
   tableOfPackages
 } from '../formats/package-table.js'
 import { InvalidArgumentError } from '../errors.js'
+import { GraphBuildMemory } from './graph-build.js'
+import { collectNow } from '../../released-memory.js'
 import type { Dependency, RepoPackage, Repository } from '../types.js'
 
 export { DEPENDS, INSTALL_IF, PROVIDES }
@@ -57,6 +59,9 @@ export const P_DEPENDENCIES_USED = 128
 export const P_ERROR = 256
 export const P_IN_CHANGESET = 512
 
+/** How many names are looked up one by one after the build before a map of them is made. */
+const LOOKUPS_WITHOUT_MAP = 8
+
 /** At most 31 repositories (apk allows 32), so a repository bitmask fits a 32-bit integer. */
 const MAX_REPOSITORIES = 31
 
@@ -68,68 +73,6 @@ export function normalizeTag(tag: string | undefined): string {
 
 function archFits(pkgArch: string | undefined, arch: string): boolean {
   return pkgArch === undefined || pkgArch === '' || pkgArch === arch || pkgArch === 'noarch'
-}
-
-/**
- * Lists per owner built by appending, as chains in typed arrays (a list per owner would be an
- * object and spare room each), then laid out as ranges of one array by `ranges`. Made with room
- * for all the owners and entries the build can add: it knows them before it starts.
- */
-class Chains {
-  private readonly head: Int32Array
-  private readonly tail: Int32Array
-  private readonly next: Int32Array
-  private readonly value: Int32Array
-  private count = 0
-
-  /** Room for owners 0 to `owners` - 1 and for `entries` entries. */
-  constructor(owners: number, entries: number) {
-    this.head = new Int32Array(Math.max(owners, 1)).fill(-1)
-    this.tail = new Int32Array(Math.max(owners, 1)).fill(-1)
-    this.next = new Int32Array(Math.max(entries, 1))
-    this.value = new Int32Array(Math.max(entries, 1))
-  }
-
-  append(owner: number, value: number): void {
-    const at = this.count++
-    this.next[at] = -1
-    this.value[at] = value
-    const last = this.tail[owner]
-    if (last < 0) this.head[owner] = at
-    else this.next[last] = at
-    this.tail[owner] = at
-  }
-
-  /** The last value appended for `owner`, or -1. */
-  last(owner: number): number {
-    const at = this.tail[owner]
-    return at < 0 ? -1 : this.value[at]
-  }
-
-  includes(owner: number, value: number): boolean {
-    for (let at = this.head[owner]; at >= 0; at = this.next[at]) {
-      if (this.value[at] === value) return true
-    }
-    return false
-  }
-
-  /**
-   * The lists as ranges: `start` (owners + 1 entries, room for `capacity` owners) and `values`.
-   */
-  ranges(
-    owners: number,
-    capacity: number
-  ): { start: Int32Array<ArrayBuffer>; values: Int32Array<ArrayBuffer> } {
-    const start = new Int32Array(capacity + 1)
-    const values = new Int32Array(this.count)
-    let k = 0
-    for (let owner = 0; owner < owners; owner++) {
-      start[owner] = k
-      for (let at = this.head[owner]; at >= 0; at = this.next[at]) values[k++] = this.value[at]
-    }
-    start.fill(k, owners)
-    return { start, values }
-  }
 }
 
 /**
@@ -145,7 +88,11 @@ export class SolverGraph {
   // --- names ---
   nameCount = 0
   names: string[] = []
-  private readonly ids = new Map<string, number>()
+  /** Names looked up after the build, and how many lookups there were (see find). */
+  private readonly found = new Map<string, number>()
+  private lookups = 0
+  /** Every name by its string, once more than a few were looked up. */
+  private ids: Map<string, number> | undefined
   /** Each name's providers: entries `provStart[n]` to `provStart[n + 1]`. */
   provStart = new Int32Array(1)
   /** The providing package of each provider entry. */
@@ -202,7 +149,8 @@ export class SolverGraph {
 
   // --- building ---
   private readonly repoBits = new Map<number, number>()
-  private building: Builder | undefined
+  /** How much memory the build's WebAssembly module took (let go of once built). */
+  buildMemory = 0
 
   constructor(
     repositories: Repository[],
@@ -235,13 +183,39 @@ export class SolverGraph {
 
   /** The name's number, a new name (with no providers) when nothing mentioned it yet. */
   name(name: string): number {
-    const id = this.ids.get(name)
+    const id = this.find(name)
+    if (id >= 0) return id
+    const n = this.newName(name)
+    if (this.ids !== undefined) this.ids.set(name, n)
+    else this.found.set(name, n)
+    this.nameAdded(n)
+    return n
+  }
+
+  /**
+   * The number of an existing name, or -1. The build numbers names by their tables' keys and
+   * makes no map of them all (on main + community, 52,000 names took 1.8 MiB as a map, held
+   * through the solve): the first few names asked for afterwards (a resolve's world) are looked
+   * for one by one (0.1-0.4 ms each), and the map is made only once more are.
+   */
+  private find(name: string): number {
+    if (this.ids !== undefined) return this.ids.get(name) ?? -1
+    const id = this.found.get(name)
     if (id !== undefined) return id
+    if (++this.lookups > LOOKUPS_WITHOUT_MAP) {
+      this.ids = new Map()
+      for (let n = this.nameCount - 1; n >= 0; n--) this.ids.set(this.names[n], n)
+      return this.ids.get(name) ?? -1
+    }
+    const n = this.names.indexOf(name)
+    if (n >= 0) this.found.set(name, n)
+    return n
+  }
+
+  private newName(name: string): number {
     const n = this.nameCount++
     if (n < this.names.length) this.names[n] = name
     else this.names.push(name)
-    this.ids.set(name, n)
-    if (this.building === undefined) this.nameAdded(n)
     return n
   }
 
@@ -256,8 +230,8 @@ export class SolverGraph {
 
   /** The packages providing `name`, each once, in database order. */
   packagesProviding(name: string): RepoPackage[] {
-    const n = this.ids.get(name)
-    if (n === undefined) return []
+    const n = this.find(name)
+    if (n < 0) return []
     // A set: `so:libc.musl-x86_64.so.1` has thousands of providers in main + community.
     const out = new Set<RepoPackage>()
     for (let e = this.provStart[n]; e < this.provStart[n + 1]; e++) {
@@ -317,27 +291,40 @@ export class SolverGraph {
     return bit
   }
 
-  /** Builds the graph from the tables' rows, in order. */
+  /**
+   * Builds the graph from the tables' rows, in order. The part that visits every list entry
+   * (names, lists, providers, reverse edges) runs in WebAssembly (graph-build.ts); here, each
+   * row's own fields, and which identities merge.
+   */
   build(tables: PackageTable[]): void {
     // Every column is made at its full size up front, so the build leaves no grown copies behind.
     let rows = 0
     let tokens = 0
-    const entries = [0, 0, 0]
+    let entries = 0
+    const largest = { rows: 0, entries: 0, tokens: 0, keys: 0 }
     for (const table of tables) {
+      const tableEntries = table.listStarts[table.count * 3]
       rows += table.count
       tokens += table.tokens.length
-      for (let row = 0, rows = table.count; row < rows; row++) {
-        for (let which = 0; which < 3; which++) {
-          entries[which] +=
-            table.listStarts[row * 3 + which + 1] - table.listStarts[row * 3 + which]
-        }
-      }
+      entries += tableEntries
+      largest.rows = Math.max(largest.rows, table.count)
+      largest.entries = Math.max(largest.entries, tableEntries)
+      largest.tokens = Math.max(largest.tokens, table.tokens.length)
+      largest.keys = Math.max(largest.keys, table.strings.length)
     }
     // Names are packages' own names and dependencies' names: at most one per row and token.
-    const b = new Builder(rows + tokens, entries[DEPENDS], entries[INSTALL_IF])
-    this.building = b
+    // (Each kind of reverse edge is reserved room for every entry: what is not used is never
+    // touched, so it takes no memory.)
+    const w = new GraphBuildMemory({
+      rows,
+      tokens,
+      names: rows + tokens,
+      depends: entries,
+      installIf: entries,
+      entries,
+      largest
+    })
     this.names = new Array<string>(rows + tokens)
-    this.pkgName = new Int32Array(rows)
     this.pkgRepos = new Int32Array(rows)
     this.pkgVersion = new Array<string>(rows)
     this.pkgChecksum = new Array<string>(rows)
@@ -346,36 +333,86 @@ export class SolverGraph {
     this.pkgEmpty = new Int32Array(rows)
     this.pkgTable = new Int32Array(rows)
     this.pkgRow = new Int32Array(rows)
-    this.pkgListStart = new Int32Array(rows * 3 + 1)
-    this.pkgLists = new Int32Array(entries[0] + entries[1] + entries[2])
     this.depObj = new Array<Dependency>(tokens)
-    this.depName = new Int32Array(tokens).fill(-1)
+    const byChecksum = new Map<string, number>()
+    let ids: Map<string, number> | undefined
     let base = 0
     tables.forEach((table, t) => {
       this.tables.push(table)
-      // An index's table has each identity once, so only earlier tables' rows are looked up.
-      const last = tables.length > 1 && t === tables.length - 1
-      this.addTable(table, t, base, b, last)
+      const last = t === tables.length - 1
+      for (let i = 0; i < table.tokens.length; i++) this.depObj[base + i] = table.tokens[i]
+      const keep = this.addRows(table, t, byChecksum, last)
+      // A table's keys are distinct names, so only a name of an earlier table can be met again.
+      let preset: Int32Array | undefined
+      if (t > 0) {
+        if (ids === undefined) {
+          ids = new Map()
+          for (let n = this.nameCount - 1; n >= 0; n--) ids.set(this.names[n], n)
+        }
+        preset = new Int32Array(table.strings.length)
+        for (let key = 0; key < table.strings.length; key++) {
+          preset[key] = ids.get(table.strings[key]) ?? -1
+        }
+      }
+      const before = w.nameCount
+      const { keyNames } = w.addTable({
+        rows: table.count,
+        rowNameKeys: table.rowNameKeys,
+        listStarts: table.listStarts,
+        lists: table.lists,
+        tokenNameKeys: table.tokenNameKeys,
+        keys: table.strings.length,
+        base,
+        keep,
+        preset
+      })
+      for (let key = 0; key < keyNames.length; key++) {
+        const n = keyNames[key] - 1
+        if (n < before) continue
+        this.names[n] = table.strings[key]
+        if (!last) ids?.set(table.strings[key], n)
+      }
+      this.nameCount = w.nameCount
       base += table.tokens.length
     })
-    this.building = undefined
-    this.finish(b)
+    this.finish(w)
+    this.buildMemory = w.memoryBytes
   }
 
-  private addTable(table: PackageTable, t: number, base: number, b: Builder, last: boolean): void {
-    for (let i = 0; i < table.tokens.length; i++) this.depObj[base + i] = table.tokens[i]
+  /**
+   * Each row's own fields, as a package, in order: a row whose identity an earlier one has
+   * (another repository's copy) only adds its repository to that package, as apk merges them.
+   * Returns which rows became packages, unless all did.
+   */
+  private addRows(
+    table: PackageTable,
+    t: number,
+    byChecksum: Map<string, number>,
+    last: boolean
+  ): Uint8Array | undefined {
+    // An index's table has each identity once: only earlier tables' are looked up, and only
+    // for a later table need they be kept.
+    const lookUp = t > 0 || !table.unique
+    const record = !last || !table.unique
+    const keep = lookUp ? new Uint8Array(table.count) : undefined
+    let repository = -1
+    let bit = 0
     for (let row = 0, rows = table.count; row < rows; row++) {
-      const bit = this.repoBit(table.repositories[row])
-      // apk merges one identity seen in several repositories into one package.
-      const checksum = table.checksums[row]
-      const same = checksum !== '' ? b.byChecksum.get(checksum) : undefined
-      if (same !== undefined) {
-        this.pkgRepos[same] |= bit
-        continue
+      if (table.repositories[row] !== repository) {
+        repository = table.repositories[row]
+        bit = this.repoBit(repository)
       }
+      const checksum = table.checksums[row]
+      if (checksum !== '') {
+        const same = lookUp ? byChecksum.get(checksum) : undefined
+        if (same !== undefined) {
+          this.pkgRepos[same] |= bit
+          continue
+        }
+      }
+      if (keep !== undefined) keep[row] = 1
       const p = this.packageCount++
-      if (checksum !== '' && !last) b.byChecksum.set(checksum, p)
-      this.pkgName[p] = this.name(table.names[row])
+      if (record && checksum !== '') byChecksum.set(checksum, p)
       this.pkgRepos[p] = bit
       this.pkgVersion[p] = table.versions[row]
       this.pkgChecksum[p] = checksum
@@ -385,53 +422,31 @@ export class SolverGraph {
       this.pkgEmpty[p] = table.installedSizes[row] === 0 ? 1 : 0
       this.pkgTable[p] = t
       this.pkgRow[p] = row
-      for (let which = 0; which < 3; which++) {
-        const at = this.pkgListStart[p * 3 + which]
-        const start = table.listStarts[row * 3 + which]
-        const end = table.listStarts[row * 3 + which + 1]
-        for (let i = start; i < end; i++) {
-          const d = base + table.lists[i]
-          if (this.depName[d] < 0) this.depName[d] = this.name(this.depObj[d].name)
-          this.pkgLists[at + i - start] = d
-        }
-        this.pkgListStart[p * 3 + which + 1] = at + end - start
-      }
-      this.link(p, b)
     }
+    return keep
   }
 
-  /** Adds a package to its dependencies' reverse edges. */
-  private link(p: number, b: Builder): void {
-    const own = this.pkgName[p]
-    // Only a name with an earlier package can already be on a reverse list: scan only then.
-    const maybeListed = b.named[own] !== 0
-    b.named[own] = 1
-    const ls = this.pkgListStart
-    for (let i = ls[p * 3 + DEPENDS]; i < ls[p * 3 + DEPENDS + 1]; i++) {
-      appendOnce(b.rdepends, this.depName[this.pkgLists[i]], own, maybeListed)
-    }
-    for (let i = ls[p * 3 + INSTALL_IF]; i < ls[p * 3 + INSTALL_IF + 1]; i++) {
-      appendOnce(b.rinstallIf, this.depName[this.pkgLists[i]], own, maybeListed)
-    }
-  }
-
-  /** Lays the lists out as ranges and sizes every column to what it holds. */
-  private finish(b: Builder): void {
+  /** Takes the module's columns, and sizes every column to what it holds. */
+  private finish(w: GraphBuildMemory): void {
     const names = this.nameCount
     this.names.length = names
     const capacity = names + 16
-    this.layOutProviders(capacity)
-    const rdepends = b.rdepends.ranges(names, capacity)
-    this.rdepStart = rdepends.start
-    this.rdeps = rdepends.values
-    const rinstallIf = b.rinstallIf.ranges(names, capacity)
-    this.riifStart = rinstallIf.start
-    this.riifs = rinstallIf.values
+    const c = w.finish(capacity)
+    this.pkgName = c.pkgName
+    this.pkgListStart = c.pkgListStart
+    this.pkgLists = c.pkgLists
+    this.depName = c.depName
+    this.provStart = c.provStart
+    this.provPkg = c.provPkg
+    this.provDep = c.provDep
+    this.rdepStart = c.rdepStart
+    this.rdeps = c.rdeps
+    this.riifStart = c.riifStart
+    this.riifs = c.riifs
 
     const count = this.packageCount
-    if (count < this.pkgName.length) {
+    if (count < this.pkgRepos.length) {
       // Identities met in several repositories: fewer packages than rows.
-      this.pkgName = this.pkgName.slice(0, count)
       this.pkgRepos = this.pkgRepos.slice(0, count)
       this.pkgVersion.length = count
       this.pkgChecksum.length = count
@@ -440,8 +455,6 @@ export class SolverGraph {
       this.pkgEmpty = this.pkgEmpty.slice(0, count)
       this.pkgTable = this.pkgTable.slice(0, count)
       this.pkgRow = this.pkgRow.slice(0, count)
-      this.pkgListStart = this.pkgListStart.slice(0, count * 3 + 1)
-      this.pkgLists = this.pkgLists.slice(0, this.pkgListStart[count * 3])
     }
     this.pflags = new Int32Array(count)
     this.conflicts = new Int32Array(count)
@@ -456,40 +469,6 @@ export class SolverGraph {
     this.mergeDepends = new Int32Array(capacity)
     this.mergeProvides = new Int32Array(capacity)
     this.orderId = new Int32Array(capacity)
-  }
-
-  /**
-   * Each name's providers in database order (a package under its own name, then its provides in
-   * order): counted per name first, then placed, so nothing but the result is made.
-   */
-  private layOutProviders(capacity: number): void {
-    const count = this.packageCount
-    const ls = this.pkgListStart
-    const start = new Int32Array(capacity + 1)
-    for (let p = 0; p < count; p++) {
-      start[this.pkgName[p] + 1]++
-      for (let i = ls[p * 3 + PROVIDES]; i < ls[p * 3 + PROVIDES + 1]; i++) {
-        start[this.depName[this.pkgLists[i]] + 1]++
-      }
-    }
-    for (let n = 0; n < capacity; n++) start[n + 1] += start[n]
-    const next = start.slice(0, this.nameCount)
-    const pkgs = new Int32Array(start[capacity])
-    const sources = new Int32Array(start[capacity])
-    for (let p = 0; p < count; p++) {
-      const at = next[this.pkgName[p]]++
-      pkgs[at] = p
-      sources[at] = OWN
-      for (let i = ls[p * 3 + PROVIDES]; i < ls[p * 3 + PROVIDES + 1]; i++) {
-        const d = this.pkgLists[i]
-        const e = next[this.depName[d]]++
-        pkgs[e] = p
-        sources[e] = d
-      }
-    }
-    this.provStart = start
-    this.provPkg = pkgs
-    this.provDep = sources
   }
 
   /** Room for a name added after the build (a world name nothing mentions): no edges. */
@@ -520,27 +499,11 @@ export class SolverGraph {
   }
 }
 
-/** What only the build needs; let go of once it is done. */
-class Builder {
-  readonly byChecksum = new Map<string, number>()
-  /** 1 for each name some package has as its own name so far. */
-  readonly named: Uint8Array
-  readonly rdepends: Chains
-  readonly rinstallIf: Chains
-
-  constructor(names: number, depends: number, installIf: number) {
-    this.named = new Uint8Array(names)
-    this.rdepends = new Chains(names, depends)
-    this.rinstallIf = new Chains(names, installIf)
-  }
-}
-
-/** Appends `name` unless it is the last entry or, when it may be listed, anywhere in the list. */
-function appendOnce(chains: Chains, owner: number, name: number, maybeListed: boolean): void {
-  if (chains.last(owner) === name) return
-  if (maybeListed && chains.includes(owner, name)) return
-  chains.append(owner, name)
-}
+/**
+ * The build's memory worth a collection of its own, once the graph is built: main + community's
+ * takes 7 MiB (a collection, 8 ms on Node 24), v3.22 main's 1.8 MiB.
+ */
+const COLLECT_GRAPH_BUILD = 4 * 1024 * 1024
 
 /** What a graph is built from: the opened indexes' tables, or packages already made. */
 export type PackageSource = PackageTable[] | RepoPackage[]
@@ -562,6 +525,9 @@ export function buildGraph(
 ): SolverGraph {
   const graph = new SolverGraph(repositories, arch)
   graph.build(tablesOf(source))
+  // The module's memory goes back to the system only when V8 collects it, and the solve that
+  // follows would peak above it: 5 MiB on main + community.
+  if (graph.buildMemory >= COLLECT_GRAPH_BUILD) collectNow()
   return graph
 }
 

@@ -12,52 +12,12 @@
  * common form); any other is marked for the JavaScript side, which parses it as apk does. So
  * nothing here decides whether an index is valid: rows are checked by the caller, in order.
  *
- * Memory is laid out by a bump allocator; a region that must grow is copied to a new place (what
- * it left stays unused), so every pointer the caller reads is read again after each call.
+ * Memory is laid out by a bump allocator (../../assembly/memory.ts); a region that must grow is
+ * copied to a new place, so every pointer the caller reads is read again after each call.
  */
 
-// ---------------------------------------------------------------------------------------------
-// Memory
-
-let top: usize = (__heap_base + 15) & ~15
-/** The most pages the memory may grow to (init's `limitPages`). */
-let limit: i32 = 65536
-/** How many times the memory grew (the caller reads it, for tests). */
-let grows: u32 = 0
-/** Why alloc trapped: 1, past the limit; 2, the host gave no more memory. */
-let failure: u32 = 0
-
-/** Fresh memory for `size` bytes; past the limit, a trap (the caller reports it). */
-function alloc(size: usize): usize {
-  const at = (top + 15) & ~15
-  // In 64 bits: a size near 4 GiB must not wrap around to a small end.
-  const end = <u64>at + <u64>size
-  if (end > (<u64>limit) << 16) {
-    failure = 1
-    unreachable()
-  }
-  top = <usize>end
-  const pages = <i32>((end + 0xffff) >>> 16)
-  const have = memory.size()
-  if (pages > have) {
-    // By half again at least (within the limit): once the heap is large, V8 collects it at each
-    // growth, and growing by the pages needed (once per 64 KB of an index of ever longer tagged
-    // tokens) took 45 s for 28 MB of one.
-    const want = min<i32>(max<i32>(pages, have + (have >> 1)), limit)
-    if (memory.grow(want - have) < 0) {
-      failure = 2
-      unreachable()
-    }
-    grows++
-  }
-  return at
-}
-
-function grown(from: usize, used: usize, size: usize): usize {
-  const to = alloc(size)
-  memory.copy(to, from, used)
-  return to
-}
+import { alloc, grown, setLimit } from '../../assembly/memory'
+export { failureKind, growCount } from '../../assembly/memory'
 
 // ---------------------------------------------------------------------------------------------
 // Tables of distinct byte ranges (open addressing, keys numbered from 0)
@@ -414,7 +374,7 @@ let listStart: u32 = 0
 
 export function init(hashSeed: u32, valueHint: u32, tokenHint: u32, limitPages: i32): void {
   seed = hashSeed
-  limit = limitPages
+  setLimit(limitPages)
   values = newTable(valueHint, 16)
   tokens = newTable(tokenHint, 24)
   lists = alloc(A_SIZE)
@@ -745,12 +705,6 @@ export function reserveScratch(length: u32): usize {
 /** The key of `length` bytes at the scratch area in table `t`; wasAdded() tells if it is new. */
 export function keyScratch(t: usize, length: u32): u32 {
   return key(t, scratch, scratch + length)
-}
-export function growCount(): u32 {
-  return grows
-}
-export function failureKind(): u32 {
-  return failure
 }
 export function wasAdded(): u32 {
   return added
