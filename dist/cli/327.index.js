@@ -71,8 +71,8 @@ var external_node_os_ = __webpack_require__(161);
 var external_node_path_ = __webpack_require__(760);
 // EXTERNAL MODULE: ./src/arch.ts
 var src_arch = __webpack_require__(67);
-// EXTERNAL MODULE: ./src/apk/engine.ts + 42 modules
-var apk_engine = __webpack_require__(818);
+// EXTERNAL MODULE: ./src/apk/engine.ts + 45 modules
+var apk_engine = __webpack_require__(922);
 // EXTERNAL MODULE: ./src/assemble/errors.ts
 var errors = __webpack_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts
@@ -333,7 +333,7 @@ function readHead(file, max) {
  * The rules are musl's `ldso/dynlink.c` (load_library, fixup_rpath, path_open):
  *
  * - names `libc.*`, `libpthread.*`, `librt.*`, `libm.*`, `libdl.*`, `libutil.*`, `libxnet.*`
- *   are the loader itself (musl is libc, libm, libpthread… in one file);
+ *   are the loader itself (musl is libc, libm, libpthread\u{2026} in one file);
  * - a name with a `/` is opened as a path;
  * - otherwise the RUNPATH (else RPATH) of the file that needs it is searched, then those of the
  *   files that loaded that one, up to the program; `$ORIGIN` / `${ORIGIN}` is the folder of the
@@ -419,7 +419,7 @@ class ImageView {
 function splitPath(p) {
     return p.split('/').filter((part) => part !== '');
 }
-/** musl's LDSO_ARCH, the middle of the loader's name (`ld-musl-x86_64.so.1` → `x86_64`). */
+/** musl's LDSO_ARCH, the middle of the loader's name (`ld-musl-x86_64.so.1` \u{2192} `x86_64`). */
 function ldsoArch(arch) {
     return arch.muslLoader.replace(/^ld-musl-/, '').replace(/\.so\.1$/, '');
 }
@@ -478,7 +478,7 @@ function locateLibrary(view, needer, name, options) {
         return { found: view.isFile(p) ? p : undefined, searched: [] };
     }
     // Each folder once, in order (a folder seen before finds nothing new), and no spread of a list
-    // a hostile file makes long: RUNPATH `/:/:…` or a path file of 130,000 folders once overflowed.
+    // a hostile file makes long: RUNPATH `/:/:\u{2026}` or a path file of 130,000 folders once overflowed.
     const seen = new Set();
     const add = (dirs) => {
         for (const dir of dirs)
@@ -653,7 +653,7 @@ function writeOctal(block, offset, width, value) {
     block.write(`${digits}\u0000`, offset, 'latin1');
 }
 /**
- * Splits a name into ustar's prefix (≤155 bytes) and name (≤100 bytes) at a `/`; undefined when
+ * Splits a name into ustar's prefix (\u{2264}155 bytes) and name (\u{2264}100 bytes) at a `/`; undefined when
  * no split fits and the path needs a PAX record.
  */
 function splitUstarName(bytes) {
@@ -760,7 +760,7 @@ function headerOf(entry, size, mtime) {
  */
 const OPEN_FLAGS = external_node_fs_.constants.O_RDONLY | (external_node_fs_.constants.O_NONBLOCK ?? 0) | (external_node_fs_.constants.O_NOFOLLOW ?? 0);
 /**
- * Files up to this size are read with synchronous calls. Node's async fs costs ~150 µs per
+ * Files up to this size are read with synchronous calls. Node's async fs costs ~150 \u{b5}s per
  * operation in the thread pool; a root of 20,000 small files took 5.5 s that way and 1.0 s
  * like this. Bigger files are read with async calls, where that cost does not matter.
  */
@@ -1006,8 +1006,8 @@ function checkElf(elf, arch, label, options = {}) {
         `has musl (/lib/${arch.muslLoader}) and no glibc. ${buildAdvice(arch)}`);
 }
 /**
- * The message for an app built against glibc: `what` says how we know (`app '…' is linked
- * against glibc (its ELF interpreter is …), but`), the rest says what to do.
+ * The message for an app built against glibc: `what` says how we know (`app '\u{2026}' is linked
+ * against glibc (its ELF interpreter is \u{2026}), but`), the rest says what to do.
  */
 function glibcMessage(what, arch) {
     return `${what} the image has musl (/lib/${arch.muslLoader}) and no glibc. ${buildAdvice(arch)}`;
@@ -1075,8 +1075,8 @@ async function listFiles(dir) {
  * those the app carries itself (beside it, or through a RUNPATH such as `$ORIGIN/../lib`) are
  * met, musl's own names are met by musl, and every other one becomes `so:NAME`, the name
  * Alpine's packages provide (`p:so:libz.so.1=1.3.1`). A script's `#!` interpreter becomes the
- * package that provides its path (`/bin/sh` → busybox-binsh, `p:/bin/sh`) or `cmd:NAME`
- * (`/usr/bin/env python3` → `cmd:python3`).
+ * package that provides its path (`/bin/sh` \u{2192} busybox-binsh, `p:/bin/sh`) or `cmd:NAME`
+ * (`/usr/bin/env python3` \u{2192} `cmd:python3`).
  *
  * Needs the world as given already meets add nothing; a need no repository meets fails the
  * build before anything is downloaded, naming the library and the file.
@@ -1359,7 +1359,7 @@ function scriptProblems(view, file, owner, source) {
         : COMMAND_PATH.some((dir) => view.isFile(`${dir}/${command}`));
     return found ? [] : [{ file, owner, kind: 'command', name: command, searched: COMMAND_PATH }];
 }
-/** The name a package provides for what a problem misses (`so:libz.so.1`, `/bin/sh`…), best first. */
+/** The name a package provides for what a problem misses (`so:libz.so.1`, `/bin/sh`\u{2026}), best first. */
 function providedNames(problem, arch) {
     if (problem.kind === 'unrunnable')
         return [];
@@ -1411,7 +1411,7 @@ class LinkCheckError extends errors/* BuildError */.zS {
 const MAX_LINES = 20;
 function linkCheckMessage(arch, lines) {
     const shown = lines.slice(0, MAX_LINES);
-    const more = lines.length > shown.length ? `\n… and ${lines.length - shown.length} more` : '';
+    const more = lines.length > shown.length ? `\n\u2026 and ${lines.length - shown.length} more` : '';
     return (`${arch}: link check: ${lines.length} missing; these files of the image would fail to start ` +
         `or load (Error loading shared library):\n${shown.join('\n')}${more}\n` +
         'Add the packages named, or put the library in the app folder; `link-check: warn` builds ' +
@@ -1476,7 +1476,7 @@ function imageConfig(options) {
         }))
     });
 }
-/** `8080` → `8080/tcp`; the config holds them as a set, `{"8080/tcp":{}}`. */
+/** `8080` \u{2192} `8080/tcp`; the config holds them as a set, `{"8080/tcp":{}}`. */
 function exposedPorts(ports) {
     if (!ports || ports.length === 0)
         return undefined;
@@ -1597,7 +1597,7 @@ function hasRegistry(parts) {
 }
 /**
  * The fully qualified name containerd stores (`io.containerd.image.name`): docker's short names
- * get their implied registry, `app` → `docker.io/library/app`.
+ * get their implied registry, `app` \u{2192} `docker.io/library/app`.
  */
 function qualifiedName(ref) {
     const parts = ref.name.split('/');
@@ -1738,7 +1738,7 @@ Swift-exception Texinfo-exception u-boot-exception-2.0 UBDL-exception
 Universal-FOSS-exception-1.0 vsftpd-openssl-exception WxWindows-exception-3.1
 x11vnc-openssl-exception
 `;
-/** Lowercase id → the id as the list spells it (SPDX matches ids case-insensitively). */
+/** Lowercase id \u{2192} the id as the list spells it (SPDX matches ids case-insensitively). */
 const SPDX_IDS = new Map(IDS.split(/\s+/)
     .filter((id) => id !== '')
     .map((id) => [id.toLowerCase(), id]));
@@ -1747,8 +1747,8 @@ const SPDX_IDS = new Map(IDS.split(/\s+/)
 /**
  * What an SBOM of one architecture's image says, whatever its format: the image (the described
  * root), the apk packages its database lists, how they depend on each other, and the app. SPDX
- * and CycloneDX (spdx.ts, cyclonedx.ts) each write this model in their own words; the facts —
- * purls, license expressions, the dependency graph — are worked out here once.
+ * and CycloneDX (spdx.ts, cyclonedx.ts) each write this model in their own words; the facts \u{2014}
+ * purls, license expressions, the dependency graph \u{2014} are worked out here once.
  */
 
 
@@ -1785,7 +1785,7 @@ function apkPurl(pkg, arch, alpineVersion) {
     return (`pkg:apk/alpine/${purlEncode(pkg.name)}@${purlEncode(pkg.version)}` +
         qualifiers({ arch: pkg.arch ?? arch, distro }));
 }
-/** `pkg:oci/NAME@sha256%3A…?arch=amd64&repository_url=REGISTRY/PATH&tag=TAG` */
+/** `pkg:oci/NAME@sha256%3A\u{2026}?arch=amd64&repository_url=REGISTRY/PATH&tag=TAG` */
 function ociPurl(image, tag) {
     const ref = parseImageRef(tag);
     const name = ref.name.slice(ref.name.lastIndexOf('/') + 1);
@@ -1798,7 +1798,7 @@ function imageName(image) {
 }
 /**
  * Alpine's `L:` as an SPDX expression: ids from the SPDX list (spelled as the list does),
- * `LicenseRef-…`, `AND`, `OR`, `WITH` and parentheses. Anything else (`GPL2+`, `custom`,
+ * `LicenseRef-\u{2026}`, `AND`, `OR`, `WITH` and parentheses. Anything else (`GPL2+`, `custom`,
  * `MIT/X11`) becomes `LicenseRef-` plus the field made an idstring.
  */
 function licenseOf(field) {
@@ -1916,7 +1916,7 @@ class LicenseRefs {
         return [...this.textOfId].map(([id, text]) => ({ id, text }));
     }
 }
-/** `Name <email>` → its parts; a field without `<…>` is all name. */
+/** `Name <email>` \u{2192} its parts; a field without `<\u{2026}>` is all name. */
 function personOf(field) {
     const text = (field ?? '').trim();
     if (text === '')
@@ -1926,7 +1926,7 @@ function personOf(field) {
         return { name: text };
     return { name: match[1] || match[2], email: match[2] || undefined };
 }
-/** `Q1…` (base64 SHA-1 of the package's control section, apk's identity) as hex. */
+/** `Q1\u{2026}` (base64 SHA-1 of the package's control section, apk's identity) as hex. */
 function checksumHex(checksum) {
     if (!checksum.startsWith('Q1'))
         return undefined;
@@ -1935,7 +1935,7 @@ function checksumHex(checksum) {
 }
 /**
  * The installed package that satisfies a dependency: one of that name, else one that provides
- * it (`so:libc.musl-x86_64.so.1`, `cmd:…`), the first by name when several do.
+ * it (`so:libc.musl-x86_64.so.1`, `cmd:\u{2026}`), the first by name when several do.
  */
 function satisfier(dep, byName, providers) {
     if (dep.conflict)
@@ -2322,7 +2322,7 @@ function sbomDocuments(input, formats) {
         content: format === 'spdx' ? spdxDocument(input) : cyclonedxDocument(input)
     }));
 }
-/** `image.tar` → `image.x86_64.spdx.json`, beside it. */
+/** `image.tar` \u{2192} `image.x86_64.spdx.json`, beside it. */
 function sbomPath(tarball, arch, format) {
     const base = external_node_path_.basename(tarball).replace(/\.tar$/, '');
     return external_node_path_.join(external_node_path_.dirname(tarball), `${base}.${arch}.${SBOM_EXTENSIONS[format]}`);
@@ -2334,7 +2334,7 @@ function sbomTitle(arch, format) {
 
 ;// CONCATENATED MODULE: ./src/assemble/inputs.ts
 /**
- * Action inputs → BuildSpec. `readInputs` reads an env map the way @actions/core's getInput
+ * Action inputs \u{2192} BuildSpec. `readInputs` reads an env map the way @actions/core's getInput
  * does (`INPUT_<NAME>`, trimmed), so the runner, the CLI and tests all go through the same
  * parsing and validation. Every problem is an InputError that names the input and the fix.
  */
@@ -2718,7 +2718,7 @@ function emptyToUndefined(words) {
 }
 /**
  * A command as a JSON array (`["/app", "--serve"]`) or as words split on whitespace, where
- * '…' and "…" group words. No shell semantics: no escapes, variables or globs.
+ * '\u{2026}' and "\u{2026}" group words. No shell semantics: no escapes, variables or globs.
  */
 function parseCommand(input, text) {
     if (text === '')
@@ -2840,7 +2840,7 @@ function normalizeTag(ref) {
     }
     return `${parsed.name}:${parsed.tag}`;
 }
-/** The repository's name, made a valid image name (`Owner/My.Repo` → `my.repo`). */
+/** The repository's name, made a valid image name (`Owner/My.Repo` \u{2192} `my.repo`). */
 function defaultImageName(repository) {
     const name = (repository ?? '')
         .slice((repository ?? '').indexOf('/') + 1)
@@ -3085,7 +3085,7 @@ function checkPath(p, what) {
             throw new ImageSpecError(`${what} '${p}' has an empty or '.' part; ${fix}`);
         }
         if (part.startsWith(paths/* WHITEOUT */.Ic)) {
-            throw new ImageSpecError(`${what} '${p}' has a part named ${paths/* WHITEOUT */.Ic}…, which in a layer deletes what lower ` +
+            throw new ImageSpecError(`${what} '${p}' has a part named ${paths/* WHITEOUT */.Ic}\u2026, which in a layer deletes what lower ` +
                 'layers hold (an OCI whiteout); rename it');
         }
     }
@@ -3668,7 +3668,7 @@ const ALPINE_SIGNER = /^alpine-devel@lists\.alpinelinux\.org-/;
 /** The packages whose version is Alpine's release, in the order they are asked. */
 const RELEASE_PACKAGES = ['alpine-release', 'alpine-base'];
 /**
- * Alpine's release, from every source there is: an index DESCRIPTION (`v3.22.2-206-g…`, or a
+ * Alpine's release, from every source there is: an index DESCRIPTION (`v3.22.2-206-g\u{2026}`, or a
  * bare `3.19.1` from an index Alpine signed, as a release repository's is), the version of the
  * `alpine-release` or `alpine-base` package (`3.19.1-r0`), else a branch URL (`/v3.22/`).
  * Undefined when none names it: scanners then cannot tell which Alpine the image is.
@@ -3704,7 +3704,7 @@ const UNKNOWN_RELEASE_WARNING = 'the Alpine release is unknown (no index DESCRIP
     'alpine-release.';
 /**
  * The writer for `root`: every write goes through the one guard (src/root-writer.ts), which
- * refuses a symlink or file where a folder or plain file must be — a package may ship
+ * refuses a symlink or file where a folder or plain file must be \u{2014} a package may ship
  * `etc/passwd -> /etc/passwd`, and writing through it would touch the host. Every `user`
  * setting writes root's accounts, so only leaving the package out helps.
  */
@@ -4025,7 +4025,7 @@ function parseLock(text, file) {
                 }
             }
             if (!(0,apk_engine/* validChecksum */.uv)(pkg.checksum)) {
-                throw bad(`arch ${arch}, package #${i + 1}: \`checksum\` is not an apk identity (Q1…=)`);
+                throw bad(`arch ${arch}, package #${i + 1}: \`checksum\` is not an apk identity (Q1\u2026=)`);
             }
             return {
                 name: pkg.name,
