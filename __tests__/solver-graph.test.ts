@@ -13,6 +13,7 @@ import {
 } from '../src/apk/formats/package-table.js'
 import { Keyring } from '../src/apk/keys/keyring.js'
 import { GraphBuildMemory } from '../src/apk/solver/graph-build.js'
+import { solve } from '../src/apk/solver/solve.js'
 import { buildGraph, NO_PKG, OWN, type SolverGraph } from '../src/apk/solver/graph.js'
 import { emptyPackageInfo, type RepoPackage, type Repository } from '../src/apk/types.js'
 import { haveShared, SHARED } from './support/shared.js'
@@ -83,13 +84,13 @@ function reference(tables: PackageTable[], repoBits: Map<number, number>): Refer
           i++
         ) {
           const d = base + table.lists[i]
-          r.depName[d] ??= name(table.tokens[table.lists[i]].name)
+          r.depName[d] ??= name(table.token(table.lists[i]).name)
           list.push(d)
         }
         r.pkgLists.push(list)
       }
     }
-    base += table.tokens.length
+    base += table.tokenCount
   }
   r.pkgName.forEach((own, p) => {
     r.providers[own].push([p, OWN])
@@ -309,6 +310,28 @@ describe('the solver graph', () => {
       },
       120_000
     )
+
+    it('makes only the tokens a resolve reads Dependency objects, each once', async () => {
+      // Its own copy: the tests above made every token of theirs.
+      const file = path.join(SHARED, 'fixtures/real-indexes/v3.22-main/x86_64/APKINDEX.tar.gz')
+      const repository = { url: 'v3.22-main', index: 0 }
+      const read = (await readApkindex(fs.readFileSync(file), repository, { keyring })).table
+      const made = read.madeTokenCount
+      const solution = solve(parseDependencies('python3'), [read], {
+        repositories: [repository],
+        arch: 'x86_64'
+      })
+      expect(solution.packages.map((p) => p.name)).toContain('python3')
+      // 13,088 tokens; the few the scan left to JavaScript were made as they were read.
+      expect(read.tokenCount).toBeGreaterThan(13_000)
+      expect(made).toBeLessThan(100)
+      expect(read.madeTokenCount).toBeLessThan(read.tokenCount / 10)
+      const python = solution.packages.find((p) => p.name === 'python3') as RepoPackage
+      const row = read.rowOfName('python3')
+      expect(read.dependencies(row, DEPENDS)[0]).toBe(python.depends[0])
+      expect(python.depends.length).toBeGreaterThan(3)
+      expect(python.depends.every((dep) => Object.isFrozen(dep))).toBe(true)
+    })
   }
 )
 

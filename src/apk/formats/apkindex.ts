@@ -15,7 +15,6 @@ import {
   CANONICAL,
   CHECKSUM,
   IndexScanMemory,
-  INFO,
   MAX_DISTINCT,
   ScanLimitError,
   PLAIN,
@@ -45,6 +44,7 @@ import {
   NO_DEPENDENCIES,
   NO_TRIGGERS,
   PackageTable,
+  TOKEN_WORDS,
   PROVIDES
 } from './package-table.js'
 import {
@@ -199,10 +199,7 @@ class IndexScanner {
   private scanner: IndexScanMemory | undefined
   /** The distinct values' strings, by key. */
   private readonly values: string[] = []
-  /** The distinct tokens made so far, and how many of the scan's token keys they cover. */
-  private readonly tokens: Dependency[] = []
-  /** Each token's name, as a key into `values`. */
-  private readonly tokenNameKeys: number[] = []
+  /** How many of the scan's token keys the table has (a token's number is its key). */
   private tokensTaken = 0
   private readonly details: IndexDetailsBuilder
   /** The finished details, for the table's packages (a holder: the table must not keep `this`). */
@@ -237,10 +234,8 @@ class IndexScanner {
     const made = this.madeDetails
     // Set when the scan ends, before anyone has the table.
     this.table = new PackageTable(
-      this.tokens,
       (table, row) => materialize(table, row, made.details as IndexDetails),
-      this.values,
-      this.tokenNameKeys
+      this.values
     )
     this.table.unique = true
   }
@@ -282,45 +277,29 @@ class IndexScanner {
   }
 
   /**
-   * The tokens the last scan met first: those it parsed, and the others parsed as apk does. Each
-   * one's position among the tokens (-1: malformed) goes back to the scan, for columns().
+   * The tokens the last scan met first, numbered by their keys: those it parsed as it left them
+   * (the table makes each a Dependency when it is read), the others parsed here as apk does.
+   * Each one the scan did not parse has its position (its key, or -1: malformed) set in the scan,
+   * for columns().
    */
   private takeTokens(memory: IndexScanMemory): void {
     const t = memory.tokens
     const count = memory.count(t)
     const first = this.tokensTaken
-    const positions = memory.positions(count)
+    if (count === first) return
     const infos = memory.infosAt >>> 2
+    this.table.addTokenWords(memory.i32, infos, count - first)
+    const words = this.table.tokenWords
+    const positions = memory.positions(count)
     for (let k = first; k < count; k++) {
-      const info = infos + (k - first) * INFO
-      const word = memory.i32[info]
-      let dep: Dependency | undefined
-      let nameKey: number
-      if ((word & 0xff) === PLAIN) {
-        nameKey = memory.i32[info + 1]
-        const name = this.values[nameKey]
-        const op = (word >>> 8) & 0xff
-        const conflict = word >>> 16 === 1
-        const version = memory.i32[info + 2]
-        // The two shapes parseDependency makes.
-        dep =
-          version < 0
-            ? { name, op, conflict }
-            : { name, op, conflict, version: this.values[version] }
-      } else {
-        const start = memory.keyStart(t, k)
-        dep = this.parsed(memory, decode(memory.u8, start, memory.keyStart(t, k + 1)))
-        nameKey = this.parsedNameKey
-      }
-      let at = -1
-      if (dep !== undefined) {
-        at = this.tokens.length
-        // Shared by every package that lists the token, so frozen: nobody may change it.
-        this.tokens.push(Object.freeze(dep))
-        this.tokenNameKeys.push(nameKey)
-      }
+      if ((words[k * TOKEN_WORDS] & 0xff) === PLAIN) continue
+      const start = memory.keyStart(t, k)
+      const dep = this.parsed(memory, decode(memory.u8, start, memory.keyStart(t, k + 1)))
       // Written after parsed(), which may have grown the memory (and made new views).
-      memory.i32[positions + k] = at
+      if (dep !== undefined) {
+        this.table.setToken(k, Object.freeze(dep), this.parsedNameKey)
+        memory.i32[positions + k] = k
+      }
     }
     this.tokensTaken = count
   }

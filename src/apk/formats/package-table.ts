@@ -13,6 +13,11 @@ export const DEPENDS = 0
 export const PROVIDES = 1
 export const INSTALL_IF = 2
 
+/** Numbers per token in `tokenWords`, and how a token reads: parsed, or made already. */
+export const TOKEN_WORDS = 3
+export const TOKEN_PLAIN = 0
+export const TOKEN_MADE = 255
+
 /** The empty list most packages have for most dependency fields: shared, frozen. */
 export const NO_DEPENDENCIES = Object.freeze([]) as unknown as Dependency[]
 export const NO_TRIGGERS = Object.freeze([]) as unknown as string[]
@@ -40,16 +45,23 @@ export class PackageTable {
   repositories = new Int32Array(0)
   /** Where each row's depends, provides and install_if start in `lists`: 3 per row, then the end. */
   listStarts = new Int32Array(16)
-  /** Token positions (in `tokens`) of every row's lists, one after the other. */
+  /** Token numbers (see token()) of every row's lists, one after the other. */
   lists = new Int32Array(0)
   private listsUsed = 0
-  /**
-   * Each row's name and each token's name as a key into `strings`, where one string stands for
-   * every use of one name (an index's names as the scan met them: equal bytes, one key), so the
-   * solver's graph numbers names by key rather than looking each string up.
-   */
+  /** Each row's name, as a key into `strings` (see below). */
   rowNameKeys: Int32Array | number[] = []
-  tokenNameKeys: Int32Array | number[]
+  /**
+   * The distinct dependency tokens, TOKEN_WORDS numbers each: how it reads (TOKEN_PLAIN | op << 8
+   * | conflict << 16, or TOKEN_MADE), its name's key into `strings`, its version's (-1: none).
+   * A plain token becomes a Dependency only when asked for (token()): of an index's tens of
+   * thousands, a resolve reads a few hundred. Names are keys into `strings`, where one string
+   * stands for every use of one name (an index's, as its scan met them: equal bytes, one key), so
+   * the solver's graph numbers names by key rather than looking each string up.
+   */
+  tokenWords = new Int32Array(0)
+  private tokenWordsUsed = 0
+  /** The tokens made so far, and those made when read (TOKEN_MADE), by number. */
+  private readonly tokens = new Map<number, Dependency>()
   /** Each identity (`C:`) is on one row at most, as in an index. */
   unique = false
   private readonly objects: (RepoPackage | undefined)[] = []
@@ -57,16 +69,60 @@ export class PackageTable {
   private byChecksum: Map<string, number> | undefined
 
   /**
-   * @param tokens the distinct dependency tokens the rows' lists point into
    * @param materialize makes row `row`'s whole package (called once per row)
+   * @param strings the names and versions the tokens' and rows' keys stand for
    */
   constructor(
-    readonly tokens: Dependency[],
     private readonly materialize: (table: PackageTable, row: number) => RepoPackage,
-    readonly strings: string[],
-    tokenNameKeys: number[]
-  ) {
-    this.tokenNameKeys = tokenNameKeys
+    readonly strings: string[]
+  ) {}
+
+  /** How many tokens there are (some numbers may be malformed tokens no list points to). */
+  get tokenCount(): number {
+    return this.tokenWordsUsed / TOKEN_WORDS
+  }
+
+  /** Appends `count` tokens' words from `words` at `at`. */
+  addTokenWords(words: Int32Array, at: number, count: number): void {
+    const used = this.tokenWordsUsed
+    const length = count * TOKEN_WORDS
+    while (used + length > this.tokenWords.length) {
+      this.tokenWords = grown(this.tokenWords, used, (n) => new Int32Array(n))
+    }
+    this.tokenWords.set(words.subarray(at, at + length), used)
+    this.tokenWordsUsed = used + length
+  }
+
+  /** Sets token `i` to `dep`, made already, whose name is `nameKey`. */
+  setToken(i: number, dep: Dependency, nameKey: number): void {
+    this.tokenWords[i * TOKEN_WORDS] = TOKEN_MADE
+    this.tokenWords[i * TOKEN_WORDS + 1] = nameKey
+    this.tokenWords[i * TOKEN_WORDS + 2] = -1
+    this.tokens.set(i, dep)
+  }
+
+  /** How many tokens have been made Dependency objects so far. */
+  get madeTokenCount(): number {
+    return this.tokens.size
+  }
+
+  /** Token `i`, made on first use and the same (frozen) object after. */
+  token(i: number): Dependency {
+    let dep = this.tokens.get(i)
+    if (dep !== undefined) return dep
+    const at = i * TOKEN_WORDS
+    const word = this.tokenWords[at]
+    const name = this.strings[this.tokenWords[at + 1]]
+    const version = this.tokenWords[at + 2]
+    const op = (word >>> 8) & 0xff
+    const conflict = word >>> 16 === 1
+    // The two shapes parseDependency makes. Shared by every package that lists the token, so
+    // frozen: nobody may change it.
+    dep = Object.freeze(
+      version < 0 ? { name, op, conflict } : { name, op, conflict, version: this.strings[version] }
+    )
+    this.tokens.set(i, dep)
+    return dep
   }
 
   get count(): number {
@@ -134,7 +190,7 @@ export class PackageTable {
     this.listStarts = this.listStarts.slice(0, rows * 3 + 1)
     this.lists = this.lists.slice(0, this.listsUsed)
     this.rowNameKeys = Int32Array.from(this.rowNameKeys)
-    this.tokenNameKeys = Int32Array.from(this.tokenNameKeys)
+    this.tokenWords = this.tokenWords.slice(0, this.tokenWordsUsed)
   }
 
   /** The tokens of one of a row's lists (DEPENDS, PROVIDES or INSTALL_IF), as a new array. */
@@ -144,7 +200,7 @@ export class PackageTable {
     if (start === end) return NO_DEPENDENCIES
     // Filled by index: pushing would leave spare room.
     const out = new Array<Dependency>(end - start)
-    for (let i = start; i < end; i++) out[i - start] = this.tokens[this.lists[i]]
+    for (let i = start; i < end; i++) out[i - start] = this.token(this.lists[i])
     return out
   }
 
@@ -203,7 +259,6 @@ export class PackageTable {
  * same objects, and their Dependency objects become the tokens.
  */
 export function tableOfPackages(packages: RepoPackage[]): PackageTable {
-  const tokens: Dependency[] = []
   const positions = new Map<Dependency, number>()
   const lists: number[] = []
   const strings: string[] = []
@@ -217,8 +272,7 @@ export function tableOfPackages(packages: RepoPackage[]): PackageTable {
     }
     return key
   }
-  const tokenNameKeys: number[] = []
-  const table = new PackageTable(tokens, (_, row) => packages[row], strings, tokenNameKeys)
+  const table = new PackageTable((_, row) => packages[row], strings)
   const rows = packages.length
   const columns = {
     rows,
@@ -228,6 +282,7 @@ export function tableOfPackages(packages: RepoPackage[]): PackageTable {
     lists: new Int32Array(0)
   }
   const repositories = new Int32Array(rows)
+  const made: Dependency[] = []
   packages.forEach((pkg, row) => {
     table.addNamed(pkg.checksum, pkg.name, keyOf(pkg.name), pkg.version, pkg.arch)
     columns.installedSizes[row] = pkg.installedSize
@@ -237,9 +292,8 @@ export function tableOfPackages(packages: RepoPackage[]): PackageTable {
       for (const dep of deps) {
         let at = positions.get(dep)
         if (at === undefined) {
-          at = tokens.length
-          tokens.push(dep)
-          tokenNameKeys.push(keyOf(dep.name))
+          at = made.length
+          made.push(dep)
           positions.set(dep, at)
         }
         lists.push(at)
@@ -247,6 +301,8 @@ export function tableOfPackages(packages: RepoPackage[]): PackageTable {
       columns.listEnds[row * 3 + which] = lists.length
     })
   })
+  table.addTokenWords(new Int32Array(made.length * TOKEN_WORDS), 0, made.length)
+  made.forEach((dep, i) => table.setToken(i, dep, keyOf(dep.name)))
   columns.lists = Int32Array.from(lists)
   table.addColumns(columns, repositories)
   table.seal()

@@ -55,7 +55,7 @@ class ChangesetBuilder {
     }
     for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
       const d = g.pkgLists[i]
-      this.genDep(pkg, g.depObj[d], g.depName[d])
+      this.genDep(pkg, g.dep(d), g.depName[d])
     }
     this.changes.push(pkg)
     this.checkReverseInstallIf(pkg)
@@ -86,7 +86,7 @@ class ChangesetBuilder {
     const ls = g.pkgListStart
     for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
       const d = g.pkgLists[i]
-      const dep = g.depObj[d]
+      const dep = g.dep(d)
       const n = g.depName[d]
       if (!dep.conflict && !(g.nflags[n] & N_CHANGESET_PROCESSED)) return
       if (!isProvidedByChosen(g, dep, n, pkg)) return

@@ -231,7 +231,7 @@ export class Solver {
   private dependencySatisfiable(dependent: number, d: number): boolean {
     const g = this.graph
     const name = g.depName[d]
-    const dep = g.depObj[d]
+    const dep = g.dep(d)
     if (this.nameIs(name, N_LOCKED)) return isProvidedByChosen(g, dep, name, dependent)
     if (g.requirers[name] === 0 && isProvided(g, dep, NO_PKG, undefined, dependent)) return true
     for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
@@ -387,7 +387,7 @@ export class Solver {
   }
 
   private applyDependency(parent: number, d: number): void {
-    this.applyConstraint(parent, this.graph.depObj[d], this.graph.depName[d])
+    this.applyConstraint(parent, this.graph.dep(d), this.graph.depName[d])
   }
 
   /** Provides transitivity: every remaining provider of `name` must also provide `mustProvide`. */
@@ -402,7 +402,7 @@ export class Solver {
       let keeps = false
       for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1] && !keeps; i++) {
         const d = g.pkgLists[i]
-        keeps = g.depName[d] === mustProvide || (skipVirtuals && g.depObj[d].version === undefined)
+        keeps = g.depName[d] === mustProvide || (skipVirtuals && g.dep(d).version === undefined)
       }
       if (!keeps) this.disqualifyPackage(pkg)
     }
@@ -417,7 +417,7 @@ export class Solver {
     for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
       const d = g.pkgLists[i]
       const name = g.depName[d]
-      const dep = g.depObj[d]
+      const dep = g.dep(d)
       if (!this.nameIs(name, N_LOCKED)) {
         if (dep.conflict) {
           // A conflict can only be settled once that name is resolved, so resolve it.
@@ -510,7 +510,7 @@ export class Solver {
     for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
       const d = g.pkgLists[i]
       const n = g.depName[d]
-      if (!g.depObj[d].conflict && g.mergeDepends[n] === numOptions) g.mergeDepends[n]++
+      if (!g.dep(d).conflict && g.mergeDepends[n] === numOptions) g.mergeDepends[n]++
     }
     const own = g.pkgName[pkg]
     if (g.mergeProvides[own] === numOptions) {
@@ -522,7 +522,7 @@ export class Solver {
       const n = g.depName[d]
       if (g.mergeProvides[n] === numOptions) {
         g.mergeProvides[n]++
-        if (g.depObj[d].version === undefined) this.setName(n, N_HAS_VIRTUAL_PROVIDES, true)
+        if (g.dep(d).version === undefined) this.setName(n, N_HAS_VIRTUAL_PROVIDES, true)
       }
     }
   }

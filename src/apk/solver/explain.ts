@@ -72,7 +72,7 @@ function listOf(graph: SolverGraph, pkg: number, which: number): WorldDep[] {
   const ls = graph.pkgListStart
   for (let i = ls[pkg * 3 + which]; i < ls[pkg * 3 + which + 1]; i++) {
     const d = graph.pkgLists[i]
-    out.push({ dep: graph.depObj[d], name: graph.depName[d] })
+    out.push({ dep: graph.dep(d), name: graph.depName[d] })
   }
   return out
 }

@@ -4,6 +4,7 @@
  * copied out at the end (so the graph keeps plain typed arrays and the module's memory goes).
  */
 import { FormatError } from '../errors.js'
+import { TOKEN_WORDS } from '../formats/package-table.js'
 import { instantiateWasm, wasmTrapped } from '../wasm.js'
 import { GRAPH_BUILD_WASM } from './graph-build-wasm.js'
 
@@ -24,7 +25,7 @@ interface Exports {
   rowKeysAt(): number
   listStartsAt(): number
   listsAt(): number
-  tokenKeysAt(): number
+  tokenWordsAt(): number
   keepAt(): number
   presetAt(): number
   keyNameAt(): number
@@ -69,9 +70,9 @@ export interface GraphTableInput {
   /** Each row's name key, and each row's depends, provides and install_if ranges in `lists`. */
   rowNameKeys: Int32Array | number[]
   listStarts: Int32Array
-  /** Token positions (in the table's tokens), and each token's name key. */
+  /** Token numbers (in the table's tokens), and the tokens' words (PackageTable.tokenWords). */
   lists: Int32Array
-  tokenNameKeys: Int32Array | number[]
+  tokenWords: Int32Array
   /** How many keys the table's names are numbered by. */
   keys: number
   /** The graph's tokens start at `base` for this table. */
@@ -151,12 +152,12 @@ export class GraphBuildMemory {
   addTable(input: GraphTableInput): { keyNames: Int32Array; packages: number } {
     const { rows } = input
     const entries = input.listStarts[rows * 3]
-    const tokens = input.tokenNameKeys.length
+    const tokens = input.tokenWords.length / TOKEN_WORDS
     this.x.startTable(input.keys)
     this.i32(this.x.rowKeysAt(), rows).set(input.rowNameKeys)
     this.i32(this.x.listStartsAt(), rows * 3 + 1).set(input.listStarts.subarray(0, rows * 3 + 1))
     this.i32(this.x.listsAt(), entries).set(input.lists.subarray(0, entries))
-    this.i32(this.x.tokenKeysAt(), tokens).set(input.tokenNameKeys)
+    this.i32(this.x.tokenWordsAt(), tokens * TOKEN_WORDS).set(input.tokenWords)
     if (input.keep !== undefined) {
       new Uint8Array(this.x.memory.buffer, this.x.keepAt(), rows).set(input.keep)
     }

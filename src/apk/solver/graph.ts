@@ -117,7 +117,10 @@ export class SolverGraph {
   orderId = new Int32Array(0)
 
   // --- dependencies: every table's tokens, one after the other ---
-  depObj: Dependency[] = []
+  /** The tokens made so far (see dep()). */
+  private deps: Dependency[] = []
+  /** Where each table's tokens start. */
+  private readonly tokenBases: number[] = []
   /** The name of each dependency, or -1 until a package's list uses it. */
   depName = new Int32Array(0)
 
@@ -246,7 +249,19 @@ export class SolverGraph {
    */
   versionOf(pkg: number, source: number): string | undefined {
     if (pkg === NO_PKG) return undefined
-    return source === OWN ? this.pkgVersion[pkg] : this.depObj[source].version
+    return source === OWN ? this.pkgVersion[pkg] : this.dep(source).version
+  }
+
+  /** Dependency `d` (a token of one of the tables), made on first use. */
+  dep(d: number): Dependency {
+    let dep = this.deps[d]
+    if (dep === undefined) {
+      let t = this.tokenBases.length - 1
+      while (this.tokenBases[t] > d) t--
+      dep = this.tables[t].token(d - this.tokenBases[t])
+      this.deps[d] = dep
+    }
+    return dep
   }
 
   /** The version of provider entry `e`. */
@@ -305,11 +320,11 @@ export class SolverGraph {
     for (const table of tables) {
       const tableEntries = table.listStarts[table.count * 3]
       rows += table.count
-      tokens += table.tokens.length
+      tokens += table.tokenCount
       entries += tableEntries
       largest.rows = Math.max(largest.rows, table.count)
       largest.entries = Math.max(largest.entries, tableEntries)
-      largest.tokens = Math.max(largest.tokens, table.tokens.length)
+      largest.tokens = Math.max(largest.tokens, table.tokenCount)
       largest.keys = Math.max(largest.keys, table.strings.length)
     }
     // Names are packages' own names and dependencies' names: at most one per row and token.
@@ -333,14 +348,14 @@ export class SolverGraph {
     this.pkgEmpty = new Int32Array(rows)
     this.pkgTable = new Int32Array(rows)
     this.pkgRow = new Int32Array(rows)
-    this.depObj = new Array<Dependency>(tokens)
+    this.deps = new Array<Dependency>(tokens)
     const byChecksum = new Map<string, number>()
     let ids: Map<string, number> | undefined
     let base = 0
     tables.forEach((table, t) => {
       this.tables.push(table)
       const last = t === tables.length - 1
-      for (let i = 0; i < table.tokens.length; i++) this.depObj[base + i] = table.tokens[i]
+      this.tokenBases.push(base)
       const keep = this.addRows(table, t, byChecksum, last)
       // A table's keys are distinct names, so only a name of an earlier table can be met again.
       let preset: Int32Array | undefined
@@ -360,7 +375,7 @@ export class SolverGraph {
         rowNameKeys: table.rowNameKeys,
         listStarts: table.listStarts,
         lists: table.lists,
-        tokenNameKeys: table.tokenNameKeys,
+        tokenWords: table.tokenWords,
         keys: table.strings.length,
         base,
         keep,
@@ -373,7 +388,7 @@ export class SolverGraph {
         if (!last) ids?.set(table.strings[key], n)
       }
       this.nameCount = w.nameCount
-      base += table.tokens.length
+      base += table.tokenCount
     })
     this.finish(w)
     this.buildMemory = w.memoryBytes

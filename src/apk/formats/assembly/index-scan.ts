@@ -265,7 +265,17 @@ function commonVersion(start: usize, end: usize): bool {
   return p == end
 }
 
+/** Per token key: its position among the caller's tokens (its key), or -1 (malformed). */
+let positions: usize = 0
+let positionCap: u32 = 0
+
+/**
+ * Records new token `k`'s parse: a plain token's position is its key; another's is -1 until the
+ * caller, which parses it, says it is well formed.
+ */
 function setInfo(k: u32, word: i32, name: i32, version: i32): void {
+  reservePositions(k + 1)
+  store<i32>(positions + ((<usize>k) << 2), (word & 0xff) == PLAIN ? <i32>k : -1)
   const i = k - infoBase
   if (i >= infoCap) {
     const more = max<u32>(1024, infoCap << 1)
@@ -585,17 +595,13 @@ export function scan(length: u32): u32 {
 
 /** Per row of the last scan: 1 when the caller keeps it (a valid stanza seen first). */
 let keep: usize = 0
-/** Per token key: its position among the caller's tokens, or -1 (malformed). */
-let positions: usize = 0
-let positionCap: u32 = 0
-
 let outSizes: usize = 0 // f64 per kept row
 let outPriorities: usize = 0 // f64 per kept row
 let outEnds: usize = 0 // i32 x 3 per kept row: where its D, p, i lists end in `lists`, from `base`
 let outCap: u32 = 0
 let outLists: usize = 0 // an array (append) of the list entries
 
-/** Room for the positions of the first `count` token keys (the caller writes the new ones). */
+/** Room for the positions of the first `count` token keys (the caller writes those it parses). */
 export function reservePositions(count: u32): usize {
   if (count > positionCap) {
     const more = max<u32>(max<u32>(1024, positionCap << 1), count)

@@ -7,7 +7,7 @@
  * a resolve on Alpine's v3.22 main, for 5,700 packages.
  *
  * The caller (graph-build.ts) reserves every array up front (it knows the totals), hands the
- * tables over one at a time (their rows' name keys, lists, tokens' name keys), and reads the
+ * tables over one at a time (their rows' name keys, lists, tokens' words), and reads the
  * results out of memory at the end. Names are the tables' keys: each table's distinct names,
  * numbered from 0; `preset` says which of a later table's keys name a name met before.
  */
@@ -105,6 +105,8 @@ let rangeCount: i32 = 0
 // ---------------------------------------------------------------------------------------------
 // The graph
 
+/** Numbers per token in a table's words (PackageTable.tokenWords); the name's key is the second. */
+const TOKEN_WORDS = 3
 const DEPENDS = 0
 const PROVIDES = 1
 const INSTALL_IF = 2
@@ -124,7 +126,7 @@ let rinstallIf: usize = 0
 let rowKeys: usize = 0
 let listStarts: usize = 0
 let lists: usize = 0
-let tokenKeys: usize = 0
+let tokenWords: usize = 0
 let keep: usize = 0
 let preset: usize = 0
 let keyName: usize = 0
@@ -161,7 +163,7 @@ export function reserveTables(rows: i32, entries: i32, tokens: i32, keys: i32): 
   rowKeys = alloc((<usize>max<i32>(rows, 1)) << 2)
   listStarts = alloc((<usize>rows * 3 + 1) << 2)
   lists = alloc((<usize>max<i32>(entries, 1)) << 2)
-  tokenKeys = alloc((<usize>max<i32>(tokens, 1)) << 2)
+  tokenWords = alloc((<usize>max<i32>(tokens, 1) * TOKEN_WORDS) << 2)
   keep = alloc(<usize>max<i32>(rows, 1))
   preset = alloc((<usize>max<i32>(keys, 1)) << 2)
   keyName = alloc((<usize>max<i32>(keys, 1)) << 2)
@@ -181,8 +183,8 @@ export function listStartsAt(): usize {
 export function listsAt(): usize {
   return lists
 }
-export function tokenKeysAt(): usize {
-  return tokenKeys
+export function tokenWordsAt(): usize {
+  return tokenWords
 }
 export function keepAt(): usize {
   return keep
@@ -224,7 +226,9 @@ export function addTable(rows: i32, base: i32, useKeep: bool, usePreset: bool): 
       for (let i = start; i < end; i++) {
         const token = i32At(lists, i)
         const d = base + token
-        if (i32At(depName, d) < 0) setI32(depName, d, nameOf(i32At(tokenKeys, token), usePreset))
+        if (i32At(depName, d) < 0) {
+          setI32(depName, d, nameOf(i32At(tokenWords, token * TOKEN_WORDS + 1), usePreset))
+        }
         setI32(pkgLists, at + i - start, d)
       }
       setI32(pkgListStart, p * 3 + which + 1, at + end - start)
