@@ -2,7 +2,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
 /***/ 770:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 module.exports = __nccwpck_require__(218);
 
@@ -10,7 +10,7 @@ module.exports = __nccwpck_require__(218);
 /***/ }),
 
 /***/ 218:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ (function (__unused_webpack_module, exports, __nccwpck_require__) {
 
 var __webpack_unused_export__;
 
@@ -282,7 +282,7 @@ __webpack_unused_export__ = debug; // for test
 /***/ }),
 
 /***/ 6752:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 var __webpack_unused_export__;
 
@@ -459,7 +459,7 @@ __webpack_unused_export__ = EventSource
 /***/ }),
 
 /***/ 158:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 const { addAbortListener } = __nccwpck_require__(3440)
 const { RequestAbortedError } = __nccwpck_require__(8707)
@@ -523,7 +523,7 @@ module.exports = {
 /***/ }),
 
 /***/ 2279:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -638,7 +638,7 @@ module.exports = connect
 /***/ }),
 
 /***/ 6862:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -896,7 +896,7 @@ module.exports = pipeline
 /***/ }),
 
 /***/ 4043:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -1117,7 +1117,7 @@ module.exports.RequestHandler = RequestHandler
 /***/ }),
 
 /***/ 3560:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -1344,7 +1344,7 @@ module.exports = stream
 /***/ }),
 
 /***/ 1882:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -1459,7 +1459,7 @@ module.exports = upgrade
 /***/ }),
 
 /***/ 6615:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -1473,7 +1473,7 @@ module.exports.connect = __nccwpck_require__(2279)
 /***/ }),
 
 /***/ 9927:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 // Ported from https://github.com/nodejs/undici/pull/907
 
@@ -1865,7 +1865,7 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 /***/ }),
 
 /***/ 7655:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 const assert = __nccwpck_require__(4589)
 const {
@@ -1965,7 +1965,7 @@ module.exports = {
 /***/ }),
 
 /***/ 9136:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -2212,7 +2212,7 @@ module.exports = buildConnector
 /***/ }),
 
 /***/ 735:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -2337,7 +2337,7 @@ module.exports = {
 /***/ }),
 
 /***/ 2414:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 const diagnosticsChannel = __nccwpck_require__(3053)
@@ -2546,7 +2546,7 @@ module.exports = {
 /***/ }),
 
 /***/ 8707:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -2978,7 +2978,7 @@ module.exports = {
 /***/ }),
 
 /***/ 4655:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -3467,7 +3467,7 @@ module.exports = Request
 /***/ }),
 
 /***/ 6443:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = {
   kClose: Symbol('close'),
@@ -3541,7 +3541,7 @@ module.exports = {
 /***/ }),
 
 /***/ 7752:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -3700,7 +3700,7 @@ module.exports = {
 /***/ }),
 
 /***/ 3440:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -4426,7 +4426,7 @@ module.exports = {
 /***/ }),
 
 /***/ 7405:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -4566,7 +4566,7 @@ module.exports = Agent
 /***/ }),
 
 /***/ 837:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -4782,7 +4782,7 @@ module.exports = BalancedPool
 /***/ }),
 
 /***/ 637:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -6302,7 +6302,7 @@ module.exports = connectH1
 /***/ }),
 
 /***/ 8788:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -7101,7 +7101,7 @@ module.exports = connectH2
 /***/ }),
 
 /***/ 3701:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 // @ts-check
 
@@ -7732,7 +7732,7 @@ module.exports = Client
 /***/ }),
 
 /***/ 1841:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -7947,7 +7947,7 @@ module.exports = DispatcherBase
 /***/ }),
 
 /***/ 883:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 const EventEmitter = __nccwpck_require__(8474)
@@ -8019,7 +8019,7 @@ module.exports = Dispatcher
 /***/ }),
 
 /***/ 3137:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -8186,7 +8186,7 @@ module.exports = EnvHttpProxyAgent
 /***/ }),
 
 /***/ 4660:
-/***/ ((module) => {
+/***/ (function (module) {
 
 /* eslint-disable */
 
@@ -8310,7 +8310,7 @@ module.exports = class FixedQueue {
 /***/ }),
 
 /***/ 2128:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -8511,7 +8511,7 @@ module.exports = {
 /***/ }),
 
 /***/ 3246:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
 const kPool = Symbol('pool')
@@ -8552,7 +8552,7 @@ module.exports = PoolStats
 /***/ }),
 
 /***/ 628:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -8666,7 +8666,7 @@ module.exports = Pool
 /***/ }),
 
 /***/ 6672:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -8947,7 +8947,7 @@ module.exports = ProxyAgent
 /***/ }),
 
 /***/ 50:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -8989,7 +8989,7 @@ module.exports = RetryAgent
 /***/ }),
 
 /***/ 2581:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -9028,7 +9028,7 @@ module.exports = {
 /***/ }),
 
 /***/ 8155:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -9079,7 +9079,7 @@ module.exports = class DecoratorHandler {
 /***/ }),
 
 /***/ 8754:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -9318,7 +9318,7 @@ module.exports = RedirectHandler
 /***/ }),
 
 /***/ 7816:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 const assert = __nccwpck_require__(4589)
@@ -9762,7 +9762,7 @@ module.exports = RetryHandler
 /***/ }),
 
 /***/ 379:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 const { isIP } = __nccwpck_require__(7030)
@@ -10144,7 +10144,7 @@ module.exports = interceptorOpts => {
 /***/ }),
 
 /***/ 8060:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -10274,7 +10274,7 @@ module.exports = createDumpInterceptor
 /***/ }),
 
 /***/ 5092:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -10302,7 +10302,7 @@ module.exports = createRedirectInterceptor
 /***/ }),
 
 /***/ 1514:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 const RedirectHandler = __nccwpck_require__(8754)
@@ -10333,7 +10333,7 @@ module.exports = opts => {
 /***/ }),
 
 /***/ 2026:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 const RetryHandler = __nccwpck_require__(7816)
@@ -10359,7 +10359,7 @@ module.exports = globalOpts => {
 /***/ }),
 
 /***/ 2824:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ (function (__unused_webpack_module, exports, __nccwpck_require__) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
@@ -10643,7 +10643,7 @@ exports.SPECIAL_HEADERS = {
 /***/ }),
 
 /***/ 3870:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -10655,7 +10655,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 /***/ }),
 
 /***/ 3434:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -10667,7 +10667,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 /***/ }),
 
 /***/ 172:
-/***/ ((__unused_webpack_module, exports) => {
+/***/ (function (__unused_webpack_module, exports) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
@@ -10688,7 +10688,7 @@ exports.enumToMap = enumToMap;
 /***/ }),
 
 /***/ 7501:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -10855,7 +10855,7 @@ module.exports = MockAgent
 /***/ }),
 
 /***/ 7365:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -10921,7 +10921,7 @@ module.exports = MockClient
 /***/ }),
 
 /***/ 2429:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -10956,7 +10956,7 @@ module.exports = {
 /***/ }),
 
 /***/ 1511:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -11170,7 +11170,7 @@ module.exports.MockScope = MockScope
 /***/ }),
 
 /***/ 4004:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -11236,7 +11236,7 @@ module.exports = MockPool
 /***/ }),
 
 /***/ 1117:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -11266,7 +11266,7 @@ module.exports = {
 /***/ }),
 
 /***/ 3397:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -11640,7 +11640,7 @@ module.exports = {
 /***/ }),
 
 /***/ 6142:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -11690,7 +11690,7 @@ module.exports = class PendingInterceptorsFormatter {
 /***/ }),
 
 /***/ 1529:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -11726,7 +11726,7 @@ module.exports = class Pluralizer {
 /***/ }),
 
 /***/ 6603:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -12156,7 +12156,7 @@ module.exports = {
 /***/ }),
 
 /***/ 9634:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -13022,7 +13022,7 @@ module.exports = {
 /***/ }),
 
 /***/ 3245:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -13181,7 +13181,7 @@ module.exports = {
 /***/ }),
 
 /***/ 109:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -13193,7 +13193,7 @@ module.exports = {
 /***/ }),
 
 /***/ 6798:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -13245,7 +13245,7 @@ module.exports = {
 /***/ }),
 
 /***/ 1276:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -13264,7 +13264,7 @@ module.exports = {
 /***/ }),
 
 /***/ 9061:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -13455,7 +13455,7 @@ module.exports = {
 /***/ }),
 
 /***/ 1978:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -13772,7 +13772,7 @@ module.exports = {
 /***/ }),
 
 /***/ 7797:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -14131,7 +14131,7 @@ module.exports = {
 /***/ }),
 
 /***/ 4031:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 const buffer = __nccwpck_require__(4573)
@@ -14712,7 +14712,7 @@ module.exports = {
 /***/ }),
 
 /***/ 1238:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -15202,7 +15202,7 @@ module.exports = {
 /***/ }),
 
 /***/ 4811:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -15246,7 +15246,7 @@ module.exports = {
 /***/ }),
 
 /***/ 4492:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -15782,7 +15782,7 @@ module.exports = {
 /***/ }),
 
 /***/ 4495:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -15913,7 +15913,7 @@ module.exports = {
 /***/ }),
 
 /***/ 1900:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -16664,7 +16664,7 @@ module.exports = {
 /***/ }),
 
 /***/ 6653:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -16717,7 +16717,7 @@ module.exports = function () {
 /***/ }),
 
 /***/ 7114:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -16850,7 +16850,7 @@ module.exports = { FileLike, isFileLike }
 /***/ }),
 
 /***/ 116:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -17331,7 +17331,7 @@ module.exports = {
 /***/ }),
 
 /***/ 5910:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -17590,7 +17590,7 @@ module.exports = { FormData, makeEntry }
 /***/ }),
 
 /***/ 1059:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -17637,7 +17637,7 @@ module.exports = {
 /***/ }),
 
 /***/ 660:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
@@ -18331,7 +18331,7 @@ module.exports = {
 /***/ }),
 
 /***/ 4398:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
@@ -20608,7 +20608,7 @@ module.exports = {
 /***/ }),
 
 /***/ 9967:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 /* globals AbortController */
 
@@ -21652,7 +21652,7 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 /***/ }),
 
 /***/ 9051:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -22269,7 +22269,7 @@ module.exports = {
 /***/ }),
 
 /***/ 3627:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -22285,7 +22285,7 @@ module.exports = {
 /***/ }),
 
 /***/ 3168:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -23924,7 +23924,7 @@ module.exports = {
 /***/ }),
 
 /***/ 5893:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -24626,7 +24626,7 @@ module.exports = {
 /***/ }),
 
 /***/ 2607:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -24923,7 +24923,7 @@ module.exports = {
 /***/ }),
 
 /***/ 8355:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -25274,7 +25274,7 @@ module.exports = {
 /***/ }),
 
 /***/ 8573:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -25359,7 +25359,7 @@ module.exports = {
 /***/ }),
 
 /***/ 961:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -25376,7 +25376,7 @@ module.exports = {
 /***/ }),
 
 /***/ 3610:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -25774,7 +25774,7 @@ module.exports = {
 /***/ }),
 
 /***/ 6897:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -26152,7 +26152,7 @@ module.exports = {
 /***/ }),
 
 /***/ 736:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -26225,7 +26225,7 @@ module.exports = {
 /***/ }),
 
 /***/ 5188:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -26561,7 +26561,7 @@ module.exports = {
 /***/ }),
 
 /***/ 3264:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -26664,7 +26664,7 @@ module.exports = {
 /***/ }),
 
 /***/ 9469:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -26776,7 +26776,7 @@ module.exports = { PerMessageDeflate }
 /***/ }),
 
 /***/ 1652:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -27310,7 +27310,7 @@ module.exports = {
 /***/ }),
 
 /***/ 3900:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -27421,7 +27421,7 @@ module.exports = { SendQueue }
 /***/ }),
 
 /***/ 1216:
-/***/ ((module) => {
+/***/ (function (module) {
 
 
 
@@ -27440,7 +27440,7 @@ module.exports = {
 /***/ }),
 
 /***/ 8625:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -27769,7 +27769,7 @@ module.exports = {
 /***/ }),
 
 /***/ 3726:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ (function (module, __unused_webpack_exports, __nccwpck_require__) {
 
 
 
@@ -28371,301 +28371,301 @@ module.exports = {
 /***/ }),
 
 /***/ 2613:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
 /***/ }),
 
 /***/ 181:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 
 /***/ }),
 
 /***/ 6982:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 
 /***/ }),
 
 /***/ 4434:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
 
 /***/ }),
 
 /***/ 9896:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 
 /***/ }),
 
 /***/ 8611:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
 
 /***/ }),
 
 /***/ 5692:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
 
 /***/ }),
 
 /***/ 9278:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
 
 /***/ }),
 
 /***/ 4589:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
 
 /***/ }),
 
 /***/ 6698:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
 
 /***/ }),
 
 /***/ 4573:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
 
 /***/ }),
 
 /***/ 7540:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
 
 /***/ }),
 
 /***/ 7598:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 
 /***/ }),
 
 /***/ 3053:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
 
 /***/ }),
 
 /***/ 610:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 
 /***/ }),
 
 /***/ 8474:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
 
 /***/ }),
 
 /***/ 3024:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 
 /***/ 7067:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 
 /***/ }),
 
 /***/ 2467:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
 
 /***/ }),
 
 /***/ 4708:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 
 /***/ }),
 
 /***/ 8995:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
 
 /***/ }),
 
 /***/ 7030:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
 /***/ 8161:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 
 /***/ }),
 
 /***/ 6760:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 
 /***/ 643:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
 
 /***/ }),
 
 /***/ 1708:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
 
 /***/ }),
 
 /***/ 1792:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
 
 /***/ }),
 
 /***/ 7075:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
 
 /***/ }),
 
 /***/ 1692:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
 
 /***/ }),
 
 /***/ 3136:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 
 /***/ }),
 
 /***/ 7975:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 
 /***/ }),
 
 /***/ 3429:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
 
 /***/ }),
 
 /***/ 5919:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
 
 /***/ }),
 
 /***/ 8522:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
 /***/ 857:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 
 /***/ }),
 
 /***/ 6928:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 
 /***/ }),
 
 /***/ 2203:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 
 /***/ }),
 
 /***/ 3193:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
 
 /***/ }),
 
 /***/ 4756:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 
 /***/ }),
 
 /***/ 2018:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
 
 /***/ }),
 
 /***/ 7016:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
 
 /***/ }),
 
 /***/ 9023:
-/***/ ((module) => {
+/***/ (function (module) {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
 /***/ 3838:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+/***/ (function (__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) {
 
 
 // EXPORTS
@@ -29637,7 +29637,7 @@ function getIDToken(aud) {
 /***/ }),
 
 /***/ 7187:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+/***/ (function (__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) {
 
 
 // EXPORTS
@@ -30334,7 +30334,7 @@ function getExecOutput(commandLine, args, options) {
 /***/ }),
 
 /***/ 2145:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+/***/ (function (__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   tZ: () => (/* binding */ BearerCredentialHandler)
@@ -30419,7 +30419,7 @@ class PersonalAccessTokenCredentialHandler {
 /***/ }),
 
 /***/ 4942:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+/***/ (function (__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) {
 
 
 // EXPORTS
@@ -31233,7 +31233,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 /***/ }),
 
 /***/ 90:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+/***/ (function (__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Ck: () => (/* binding */ mkdir),
@@ -31429,7 +31429,7 @@ function getCmdPath() {
 /***/ }),
 
 /***/ 8701:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+/***/ (function (__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   K7: () => (/* binding */ which),
@@ -33560,118 +33560,119 @@ function parsePkginfo(text) {
 ;// CONCATENATED MODULE: ./src/apk/formats/index-scan-wasm.ts
 // Generated by scripts/build-wasm.mjs from src/apk/formats/assembly/index-scan.ts: do not edit.
 /** The index scan, compiled to WebAssembly (AssemblyScript, -O3, stub runtime), base64. */
-const INDEX_SCAN_WASM = 'AGFzbQEAAAABNglgAAF/YAF/AX9gAn9/AX9gBH9/f38AYAAAYAN/f38Bf2ADf39/AGACf38AYAZ/f39/f38BfwMhIAUGBwMC' +
-    'BAAAAAEAAQEBAQAAAAAAAgAIAwAEAAIBAAAABQMBAAEG8gEtfwFBAAt/AUGAgAQLfwFBAAt/AUEAC38BQQALfwFBAAt/AUEA' +
+const INDEX_SCAN_WASM = 'AGFzbQEAAAABNglgAAF/YAF/AX9gAn9/AX9gBH9/f38AYAAAYAN/f38Bf2ADf39/AGACf38AYAZ/f39/f38BfwMhIAUGBwMB' +
+    'AgQAAAABAAEBAQAAAAAAAgAIAwAEAAIBAAAABQMBAAEG8gEtfwFBAAt/AUGAgAQLfwFBAAt/AUEAC38BQQALfwFBAAt/AUEA' +
     'C38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/' +
-    'AUEAC38BQQALfwFBAAt/AUF/C38BQX8LfwFBfwt/AUF/C38BQX8LfAFEAAAAAAAAAAALfAFEAAAAAAAAAAALfwFBAAt/AUF/' +
-    'C38BQX8LfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEACwesAhgEaW5pdAAX' +
-    'DHJlc2VydmVJbnB1dAANBHNjYW4ACRByZXNlcnZlUG9zaXRpb25zAAwHY29sdW1ucwAcBmtlZXBBdAAVCm91dFNpemVzQXQA' +
-    'Dw9vdXRQcmlvcml0aWVzQXQAEAlvdXRFbmRzQXQAEwpvdXRMaXN0c0F0ABENb3V0TGlzdExlbmd0aAASBnJvd3NBdAAKC2No' +
-    'ZWNrc3Vtc0F0AB0JZGV0YWlsc0F0ABoHaW5mb3NBdAAYCnZhbHVlVGFibGUABwp0b2tlblRhYmxlAAgOcmVzZXJ2ZVNjcmF0' +
-    'Y2gACwprZXlTY3JhdGNoABQId2FzQWRkZWQABgpwcm9iZUNvdW50AA4LZmFpbHVyZUtpbmQAHwlncm93Q291bnQAHgZtZW1v' +
-    'cnkCAAgBBQwBFgqPNyDfAwEPfyMEIQUgASEDA0AgAiADSwRAIAggAy0AACIEciEIIAQgBXNBk4OACGwhBSADQQFqIQMMAQsL' +
+    'AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBfwt/AUF/C38BQX8LfwFBfwt/AUF/C3wBRAAAAAAAAAAAC3wBRAAAAAAAAAAA' +
+    'C38BQQALfwFBfwt/AUF/C38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEACwesAhgEaW5pdAAX' +
+    'DHJlc2VydmVJbnB1dAANBHNjYW4AChByZXNlcnZlUG9zaXRpb25zAAQHY29sdW1ucwAcBmtlZXBBdAAVCm91dFNpemVzQXQA' +
+    'Dw9vdXRQcmlvcml0aWVzQXQAEAlvdXRFbmRzQXQAEwpvdXRMaXN0c0F0ABENb3V0TGlzdExlbmd0aAASBnJvd3NBdAALC2No' +
+    'ZWNrc3Vtc0F0AB0JZGV0YWlsc0F0ABoHaW5mb3NBdAAYCnZhbHVlVGFibGUACAp0b2tlblRhYmxlAAkOcmVzZXJ2ZVNjcmF0' +
+    'Y2gADAprZXlTY3JhdGNoABQId2FzQWRkZWQABwpwcm9iZUNvdW50AA4LZmFpbHVyZUtpbmQAHwlncm93Q291bnQAHgZtZW1v' +
+    'cnkCAAgBBgwBFgqtNyDfAwEPfyMEIQUgASEDA0AgAiADSwRAIAggAy0AACIEciEIIAQgBXNBk4OACGwhBSADQQFqIQMMAQsL' +
     'IAIgAWshBCAAKAIAIQwgACgCCCEJIAAoAgwhDSAAKAIcIQ4gBSAFQRB2c0HrlK+veGwiAiACQQ12c0G13MqVfGwiAiACQRB2' +
     'cyIKIAAoAgQiD3EhBwNAIAwgB0ECdGooAgAiAgRAIA0gAkEBayILQQJ0IgJqKAIAIApGBEAgCSALQQFqQQJ0aigCACACIAlq' +
     'KAIAIgNrIARGBEAgBCECQQAhBQJAIAMgDmoiBiABIgNGDQAgBkEHcSADQQdxRgRAA0AgBkEHcQRAQQAhBSACRQ0DIAYtAAAi' +
     'ECADLQAAIhFrIQUgECARRw0DIAJBAWshAiAGQQFqIQYgA0EBaiEDDAELCwNAIAJBCE8EQCAGKQMAIAMpAwBRBEAgBkEIaiEG' +
     'IANBCGohAyACQQhrIQIMAgsLCwsDQCACIgVBAWshAiAFBEAgBi0AACIQIAMtAAAiEWshBSAQIBFHDQIgBkEBaiEGIANBAWoh' +
-    'AwwBCwtBACEFCwVBASEFCyAFRQRAQQAkBSALDwsLIAdBAWogD3EhBwwBCwsgACABIAQgCiAHIAhBgAFPEBYLzAMBB38jFCAA' +
-    'EAIDQCABIAJJBEAgASEDA0AgAiADSwR/IAMtAABBIEcFQQALBEAgA0EBaiEDDAELCyABIANJBEAjCiABIAMQACEHIwUEQAJA' +
+    'AwwBCwtBACEFCwVBASEFCyAFRQRAQQAkBSALDwsLIAdBAWogD3EhBwwBCwsgACABIAQgCiAHIAhBgAFPEBYLzAMBB38jFiAA' +
+    'EAIDQCABIAJJBEAgASEDA0AgAiADSwR/IAMtAABBIEcFQQALBEAgA0EBaiEDDAELCyABIANJBEAjDCABIAMQACEHIwUEQAJA' +
     'IAEhBAJAA0AgASADSQRAIAEtAABBgAFPDQIgAUEBaiEBDAELCyAELQAAQSFGIgggBGoiBSEEA0AgAyAESwR/An9BASAELQAA' +
     'IgFBPEYNABpBAiABQT1GDQAaQQQgAUE+Rg0AGkEKIAFB/gBGDQAaQQALBUEBC0UEQCAEQQFqIQQMAQsLIAQgBUYNACAFIQED' +
     'QCABIARJBEAgAS0AAEHAAEYNAiABQQFqIQEMAQsLQQchBiADIARLBH9BACEGIAQhAQNAIAEgA0kEQAJ/QQEgAS0AACIJQTxG' +
     'DQAaQQIgCUE9Rg0AGkEEIAlBPkYNABpBCiAJQf4ARg0AGkEACyIJBEAgBiAJciEGIAFBAWohAQwCCwsLIAZBBXFBBUYEf0EA' +
-    'BSABIAMQGwtFDQEjCSABIAMQAAVBfwshASAHIAZBCHQgCEEQdHIjCSAFIAQQACABEAMMAQsgB0EBQX9BfxADCwsjFCAAIAdB' +
+    'BSABIAMQGwtFDQEjCyABIAMQAAVBfwshASAHIAZBCHQgCEEQdHIjCyAFIAQQACABEAMMAQsgB0EBQX9BfxADCwsjFiAAIAdB' +
     'AWpBAnRyEAILIANBAWohAQwBCwsL1QECB38BfiAAKAIIIgIgACgCBEYEQCAAKAIAIQQjAEEPakFwcSIDrUGAICACQQF0IgUg' +
     'BUGAIEkbIgZBAnStfCIJIwGsQhCGVgRAQQEkAwALIAmnJAA/ACIFIAlC//8DfEIQiKciB0gEQCAHIAUgBUEBdWoiCCAHIAhK' +
     'GyIHIwEiCCAHIAhIGyAFa0AAQQBIBEBBAiQDAAsjAkEBaiQCCyADIAQgAkECdPwKAAAgACADNgIAIAAgBjYCBAsgACgCACAC' +
-    'QQJ0aiABNgIAIAAgAkEBajYCCAvIAQIBfgV/IAAjCGsiACMHTwRAIwBBD2pBcHEiBq1BgAgjB0EBdCIFIAVBgAhJGyIHQQxs' +
-    'rXwiBCMBrEIQhlYEQEEBJAMACyAEpyQAPwAiBSAEQv//A3xCEIinIghIBEAgCCAFIAVBAXVqIgkgCCAJShsiCCMBIgkgCCAJ' +
-    'SBsgBWtAAEEASARAQQIkAwALIwJBAWokAgsgBiMGIwdBDGz8CgAAIAYkBiAHJAcLIwYgAEEMbGoiACABNgIAIAAgAjYCBCAA' +
-    'IAM2AggLigYCAX4GfwJAAkAjAEEPakFwcSIDrUIofCICIwGsQhCGVg0AIAKnJAA/ACIEIAJC//8DfEIQiKciBUgEQCAFIAQg' +
-    'BEEBdWoiBiAFIAZKGyIFIwEiBiAFIAZIGyAEa0AAQQBIDQIjAkEBaiQCC0HAACAAIABBwABJGyEEQYABIQADQCAEuCAAuEQA' +
-    'AAAAAADoP6JkBEAgAEEBdCEADAELCyMAQQ9qQXBxIgWtIABBAnStfCICIwGsQhCGVg0AIAKnJAA/ACIGIAJC//8DfEIQiKci' +
-    'B0gEQCAHIAYgBkEBdWoiCCAHIAhKGyIHIwEiCCAHIAhIGyAGa0AAQQBIDQIjAkEBaiQCCyADIAU2AgAgAyAAQQFrNgIEIwBB' +
-    'D2pBcHEiAK0gBEEBakECdK18IgIjAaxCEIZWDQAgAqckAD8AIgUgAkL//wN8QhCIpyIGSARAIAYgBSAFQQF1aiIHIAYgB0ob' +
-    'IgYjASIHIAYgB0gbIAVrQABBAEgNAiMCQQFqJAILIABBADYCACADIAA2AggjAEEPakFwcSIArSAEQQJ0rXwiAiMBrEIQhlYN' +
-    'ACACpyQAPwAiBSACQv//A3xCEIinIgZIBEAgBiAFIAVBAXVqIgcgBiAHShsiBiMBIgcgBiAHSBsgBWtAAEEASA0CIwJBAWok' +
-    'AgsgAyAANgIMIwBBD2pBcHEiAK0gBK18IgIjAaxCEIZWDQAgAqckAD8AIgUgAkL//wN8QhCIpyIGSARAIAYgBSAFQQF1aiIH' +
-    'IAYgB0obIgYjASIHIAYgB0gbIAVrQABBAEgNAiMCQQFqJAILIAMgADYCECADIAQ2AhQgA0EANgIYIwBBD2pBcHEiAK1BgAgg' +
-    'ASAEbCIBIAFBgAhJGyIBrXwiAiMBrEIQhlYNACACpyQAPwAiBCACQv//A3xCEIinIgVIBEAgBSAEIARBAXVqIgYgBSAGShsi' +
-    'BSMBIgYgBSAGSBsgBGtAAEEASA0CIwJBAWokAgsgAyAANgIcIAMgATYCICADQQA2AiQgAw8LQQEkAwALQQIkAwALBwBBoAsk' +
-    'AAsEACMFCwQAIwkLBAAjCgvtBAIFfwF8QQAkFUEAJBEjCigCGCQIQQAkEyMUQQA2AghBACQiIwsgAGohBCMLIQADQCAAIARJ' +
-    'BEACQCAAIQEDQCABIARJBH8gAS0AAEEKRwVBAAsEQCABQQFqIQEMAQsLIAEgBEYNACMWQQFqJBYgACECIAFBAWohACABIAJr' +
-    'QQJJBEAjFQRAEBkLQQAkFQwDCyMVRQRAQQEkFSMWJBdBfyQYQX8kGUF/JBpBfyQbQX8kHEQAAAAAAAAAACQdRAAAAAAAAAAA' +
-    'JB5BACQfQX8kIEF/JCEjFCgCCCQiC0QAAAAAAAAAACEGIAJBAmoiAyMLayEFAkACQAJAAkACQAJAAkACQAJAAkACQAJAIAIt' +
-    'AAAiAkHBAGsONAMKAAYKCgoKBAoKCQoKCgEKCgkJCQIKCgoKCgoKCgoKCgoJCgoKCgoICgUKCQoJBwoKCgkKCyAFJBggASML' +
-    'ayQZDAoLIwkgAyABEAAkGgwJCyMJIAMgARAAJBsMCAsjCSADIAEQACQcDAcLA0AgASADSwRAIAMtAABBMGsiAkEJTQRAIAZE' +
-    'AAAAAAAAJECiIAK4oCEGIANBAWohAwwCCwsLIAYkHQwGCwNAIAEgA0sEQCADLQAAQTBrIgJBCU0EQCAGRAAAAAAAACRAoiAC' +
-    'uKAhBiADQQFqIQMMAgsLCyAGJB4MBQtBACADIAEQAQwEC0EBIAMgARABDAMLQQIgAyABEAEMAgsjIEEASARAIAVBAmskIAsg' +
-    'ASMLayQhDAELIAJBxgBGIAJB4QBrQRpJciACQc0ARnIgAkHSAEZyIAJB2gBGcg0AIx9BAXIkHwsMAgsLCyMRCwQAIw0LoAEC' +
-    'AX4DfyAAIyxLBEBBgAggACMsQQF0IgIgACACSxsiACAAQYAITRskLCMAQQ9qQXBxIgCtIyytfCIBIwGsQhCGVgRAQQEkAwAL' +
-    'IAGnJAA/ACICIAFC//8DfEIQiKciA0gEQCADIAIgAkEBdWoiBCADIARKGyIDIwEiBCADIARIGyACa0AAQQBIBEBBAiQDAAsj' +
-    'AkEBaiQCCyAAJCsLIysLsgECBH8BfiAAIyVLBEAjAEEPakFwcSIBrUGACCMlQQF0IgIgAkGACEkbIgIgACAAIAJJGyIAQQJ0' +
-    'rXwiBSMBrEIQhlYEQEEBJAMACyAFpyQAPwAiAiAFQv//A3xCEIinIgNIBEAgAyACIAJBAXVqIgQgAyAEShsiAyMBIgQgAyAE' +
-    'SBsgAmtAAEEASARAQQIkAwALIwJBAWokAgsgASMkIyVBAnT8CgAAIAEkJCAAJCULIyQLjgICAX4DfyAAIwxLBEBBgIAGIAAg' +
-    'AEECdmoiACAAQYCABk0bJAwjAEEPakFwcSIArSMMrXwiASMBrEIQhlYEQEEBJAMACyABpyQAPwAiAiABQv//A3xCEIinIgNI' +
-    'BEAgAyACIAJBAXVqIgQgAyAEShsiAyMBIgQgAyAESBsgAmtAAEEASARAQQIkAwALIwJBAWokAgsgACQLIwBBD2pBcHEiAK0j' +
-    'DK18IgEjAaxCEIZWBEBBASQDAAsgAackAD8AIgIgAUL//wN8QhCIpyIDSARAIAMgAiACQQF1aiIEIAMgBEobIgMjASIEIAMg' +
-    'BEgbIAJrQABBAEgEQEECJAMACyMCQQFqJAILIAAkEgsjCwtiAQV/IAAoAgAhAyAAKAIEIQIgACgCDCEEQQAhAANAIAAgAk0E' +
-    'QCADIABBAnRqKAIAIgUEQCABIAAgBCAFQQFrQQJ0aigCACACcWsgAnFBAWpqIQELIABBAWohAAwBCwsgAQsEACMmCwQAIycL' +
-    'BwAjKigCAAsHACMqKAIICwQAIygLDQAgACMrIysgAWoQAAsEACMjC9UHAgF+CH8CQAJAIAAoAhgiByAAKAIUIghGBEAgACgC' +
-    'CCEJIwBBD2pBcHEiCq0gCCAIQQF2aiIIQQFqQQJ0rXwiBiMBrEIQhlYNASAGpyQAPwAiCyAGQv//A3xCEIinIgxIBEAgDCAL' +
-    'IAtBAXVqIg0gDCANShsiDCMBIg0gDCANSBsgC2tAAEEASA0DIwJBAWokAgsgCiAJIAdBAWpBAnT8CgAAIAAgCjYCCCAAKAIM' +
-    'IQkjAEEPakFwcSIKrSAIQQJ0rXwiBiMBrEIQhlYNASAGpyQAPwAiCyAGQv//A3xCEIinIgxIBEAgDCALIAtBAXVqIg0gDCAN' +
-    'ShsiDCMBIg0gDCANSBsgC2tAAEEASA0DIwJBAWokAgsgCiAJIAdBAnT8CgAAIAAgCjYCDCAAKAIQIQkjAEEPakFwcSIKrSAI' +
-    'rXwiBiMBrEIQhlYNASAGpyQAPwAiCyAGQv//A3xCEIinIgxIBEAgDCALIAtBAXVqIg0gDCANShsiDCMBIg0gDCANSBsgC2tA' +
-    'AEEASA0DIwJBAWokAgsgCiAJIAf8CgAAIAAgCjYCECAAIAg2AhQLIAAoAiAiCK0gACgCJCIJrSACrXxUBEAgACgCHCEKIwBB' +
-    'D2pBcHEiC60gCCAIQQF2aiIIIAIgCWoiDCAIIAxLGyIIrXwiBiMBrEIQhlYNASAGpyQAPwAiDCAGQv//A3xCEIinIg1IBEAg' +
-    'DSAMIAxBAXVqIg4gDSAOShsiDSMBIg4gDSAOSBsgDGtAAEEASA0DIwJBAWokAgsgCyAKIAn8CgAAIAAgCzYCHCAAIAg2AiAL' +
-    'IAkgACgCHGogASAC/AoAACAAIAIgCWoiATYCJCAAKAIIIAdBAWoiAkECdGogATYCACAAKAIMIAdBAnRqIAM2AgAgByAAKAIQ' +
-    'aiAFOgAAIAAgAjYCGCACuCAAKAIEQQFqIgG4RAAAAAAAAOg/omQEQCABQQF0IgFBAWshAyMAQQ9qQXBxIgStIAFBAnStfCIG' +
-    'IwGsQhCGVg0BIAanJAA/ACIBIAZC//8DfEIQiKciAkgEQCACIAEgAUEBdWoiBSACIAVKGyICIwEiBSACIAVIGyABa0AAQQBI' +
-    'DQMjAkEBaiQCCyAAKAIMIQUgACgCGCEIQQAhAgNAIAIgCEkEQCAFIAJBAnRqKAIAIANxIQEDQCAEIAFBAnRqKAIABEAgAUEB' +
-    'aiADcSEBDAELCyAEIAFBAnRqIAJBAWoiAjYCAAwBCwsgACAENgIAIAAgAzYCBAUgACgCACAEQQJ0aiAHQQFqNgIAC0EBJAUg' +
-    'Bw8LQQEkAwALQQIkAwAL+QIBAX4gACQEIAMkASABQRAQBCQJIAJBGBAEJAojAEEPakFwcSIArUIMfCIEIwGsQhCGVgRAQQEk' +
+    'QQJ0aiABNgIAIAAgAkEBajYCCAvmAQIBfgV/IABBAWoQBBojCSAAQQJ0akF/IAAgAUH/AXEbNgIAIAAjCGsiACMHTwRAIwBB' +
+    'D2pBcHEiBq1BgAgjB0EBdCIFIAVBgAhJGyIHQQxsrXwiBCMBrEIQhlYEQEEBJAMACyAEpyQAPwAiBSAEQv//A3xCEIinIghI' +
+    'BEAgCCAFIAVBAXVqIgkgCCAJShsiCCMBIgkgCCAJSBsgBWtAAEEASARAQQIkAwALIwJBAWokAgsgBiMGIwdBDGz8CgAAIAYk' +
+    'BiAHJAcLIwYgAEEMbGoiACABNgIAIAAgAjYCBCAAIAM2AggLsgECBH8BfiAAIwpLBEAjAEEPakFwcSIBrUGACCMKQQF0IgIg' +
+    'AkGACEkbIgIgACAAIAJJGyIAQQJ0rXwiBSMBrEIQhlYEQEEBJAMACyAFpyQAPwAiAiAFQv//A3xCEIinIgNIBEAgAyACIAJB' +
+    'AXVqIgQgAyAEShsiAyMBIgQgAyAESBsgAmtAAEEASARAQQIkAwALIwJBAWokAgsgASMJIwpBAnT8CgAAIAEkCSAAJAoLIwkL' +
+    'igYCAX4GfwJAAkAjAEEPakFwcSIDrUIofCICIwGsQhCGVg0AIAKnJAA/ACIEIAJC//8DfEIQiKciBUgEQCAFIAQgBEEBdWoi' +
+    'BiAFIAZKGyIFIwEiBiAFIAZIGyAEa0AAQQBIDQIjAkEBaiQCC0HAACAAIABBwABJGyEEQYABIQADQCAEuCAAuEQAAAAAAADo' +
+    'P6JkBEAgAEEBdCEADAELCyMAQQ9qQXBxIgWtIABBAnStfCICIwGsQhCGVg0AIAKnJAA/ACIGIAJC//8DfEIQiKciB0gEQCAH' +
+    'IAYgBkEBdWoiCCAHIAhKGyIHIwEiCCAHIAhIGyAGa0AAQQBIDQIjAkEBaiQCCyADIAU2AgAgAyAAQQFrNgIEIwBBD2pBcHEi' +
+    'AK0gBEEBakECdK18IgIjAaxCEIZWDQAgAqckAD8AIgUgAkL//wN8QhCIpyIGSARAIAYgBSAFQQF1aiIHIAYgB0obIgYjASIH' +
+    'IAYgB0gbIAVrQABBAEgNAiMCQQFqJAILIABBADYCACADIAA2AggjAEEPakFwcSIArSAEQQJ0rXwiAiMBrEIQhlYNACACpyQA' +
+    'PwAiBSACQv//A3xCEIinIgZIBEAgBiAFIAVBAXVqIgcgBiAHShsiBiMBIgcgBiAHSBsgBWtAAEEASA0CIwJBAWokAgsgAyAA' +
+    'NgIMIwBBD2pBcHEiAK0gBK18IgIjAaxCEIZWDQAgAqckAD8AIgUgAkL//wN8QhCIpyIGSARAIAYgBSAFQQF1aiIHIAYgB0ob' +
+    'IgYjASIHIAYgB0gbIAVrQABBAEgNAiMCQQFqJAILIAMgADYCECADIAQ2AhQgA0EANgIYIwBBD2pBcHEiAK1BgAggASAEbCIB' +
+    'IAFBgAhJGyIBrXwiAiMBrEIQhlYNACACpyQAPwAiBCACQv//A3xCEIinIgVIBEAgBSAEIARBAXVqIgYgBSAGShsiBSMBIgYg' +
+    'BSAGSBsgBGtAAEEASA0CIwJBAWokAgsgAyAANgIcIAMgATYCICADQQA2AiQgAw8LQQEkAwALQQIkAwALBwBBoAskAAsEACMF' +
+    'CwQAIwsLBAAjDAvtBAIFfwF8QQAkF0EAJBMjDCgCGCQIQQAkFSMWQQA2AghBACQkIw0gAGohBCMNIQADQCAAIARJBEACQCAA' +
+    'IQEDQCABIARJBH8gAS0AAEEKRwVBAAsEQCABQQFqIQEMAQsLIAEgBEYNACMYQQFqJBggACECIAFBAWohACABIAJrQQJJBEAj' +
+    'FwRAEBkLQQAkFwwDCyMXRQRAQQEkFyMYJBlBfyQaQX8kG0F/JBxBfyQdQX8kHkQAAAAAAAAAACQfRAAAAAAAAAAAJCBBACQh' +
+    'QX8kIkF/JCMjFigCCCQkC0QAAAAAAAAAACEGIAJBAmoiAyMNayEFAkACQAJAAkACQAJAAkACQAJAAkACQAJAIAItAAAiAkHB' +
+    'AGsONAMKAAYKCgoKBAoKCQoKCgEKCgkJCQIKCgoKCgoKCgoKCgoJCgoKCgoICgUKCQoJBwoKCgkKCyAFJBogASMNayQbDAoL' +
+    'IwsgAyABEAAkHAwJCyMLIAMgARAAJB0MCAsjCyADIAEQACQeDAcLA0AgASADSwRAIAMtAABBMGsiAkEJTQRAIAZEAAAAAAAA' +
+    'JECiIAK4oCEGIANBAWohAwwCCwsLIAYkHwwGCwNAIAEgA0sEQCADLQAAQTBrIgJBCU0EQCAGRAAAAAAAACRAoiACuKAhBiAD' +
+    'QQFqIQMMAgsLCyAGJCAMBQtBACADIAEQAQwEC0EBIAMgARABDAMLQQIgAyABEAEMAgsjIkEASARAIAVBAmskIgsgASMNayQj' +
+    'DAELIAJBxgBGIAJB4QBrQRpJciACQc0ARnIgAkHSAEZyIAJB2gBGcg0AIyFBAXIkIQsMAgsLCyMTCwQAIw8LoAECAX4DfyAA' +
+    'IyxLBEBBgAggACMsQQF0IgIgACACSxsiACAAQYAITRskLCMAQQ9qQXBxIgCtIyytfCIBIwGsQhCGVgRAQQEkAwALIAGnJAA/' +
+    'ACICIAFC//8DfEIQiKciA0gEQCADIAIgAkEBdWoiBCADIARKGyIDIwEiBCADIARIGyACa0AAQQBIBEBBAiQDAAsjAkEBaiQC' +
+    'CyAAJCsLIysLjgICAX4DfyAAIw5LBEBBgIAGIAAgAEECdmoiACAAQYCABk0bJA4jAEEPakFwcSIArSMOrXwiASMBrEIQhlYE' +
+    'QEEBJAMACyABpyQAPwAiAiABQv//A3xCEIinIgNIBEAgAyACIAJBAXVqIgQgAyAEShsiAyMBIgQgAyAESBsgAmtAAEEASARA' +
+    'QQIkAwALIwJBAWokAgsgACQNIwBBD2pBcHEiAK0jDq18IgEjAaxCEIZWBEBBASQDAAsgAackAD8AIgIgAUL//wN8QhCIpyID' +
+    'SARAIAMgAiACQQF1aiIEIAMgBEobIgMjASIEIAMgBEgbIAJrQABBAEgEQEECJAMACyMCQQFqJAILIAAkFAsjDQtiAQV/IAAo' +
+    'AgAhAyAAKAIEIQIgACgCDCEEQQAhAANAIAAgAk0EQCADIABBAnRqKAIAIgUEQCABIAAgBCAFQQFrQQJ0aigCACACcWsgAnFB' +
+    'AWpqIQELIABBAWohAAwBCwsgAQsEACMmCwQAIycLBwAjKigCAAsHACMqKAIICwQAIygLDQAgACMrIysgAWoQAAsEACMlC9UH' +
+    'AgF+CH8CQAJAIAAoAhgiByAAKAIUIghGBEAgACgCCCEJIwBBD2pBcHEiCq0gCCAIQQF2aiIIQQFqQQJ0rXwiBiMBrEIQhlYN' +
+    'ASAGpyQAPwAiCyAGQv//A3xCEIinIgxIBEAgDCALIAtBAXVqIg0gDCANShsiDCMBIg0gDCANSBsgC2tAAEEASA0DIwJBAWok' +
+    'AgsgCiAJIAdBAWpBAnT8CgAAIAAgCjYCCCAAKAIMIQkjAEEPakFwcSIKrSAIQQJ0rXwiBiMBrEIQhlYNASAGpyQAPwAiCyAG' +
+    'Qv//A3xCEIinIgxIBEAgDCALIAtBAXVqIg0gDCANShsiDCMBIg0gDCANSBsgC2tAAEEASA0DIwJBAWokAgsgCiAJIAdBAnT8' +
+    'CgAAIAAgCjYCDCAAKAIQIQkjAEEPakFwcSIKrSAIrXwiBiMBrEIQhlYNASAGpyQAPwAiCyAGQv//A3xCEIinIgxIBEAgDCAL' +
+    'IAtBAXVqIg0gDCANShsiDCMBIg0gDCANSBsgC2tAAEEASA0DIwJBAWokAgsgCiAJIAf8CgAAIAAgCjYCECAAIAg2AhQLIAAo' +
+    'AiAiCK0gACgCJCIJrSACrXxUBEAgACgCHCEKIwBBD2pBcHEiC60gCCAIQQF2aiIIIAIgCWoiDCAIIAxLGyIIrXwiBiMBrEIQ' +
+    'hlYNASAGpyQAPwAiDCAGQv//A3xCEIinIg1IBEAgDSAMIAxBAXVqIg4gDSAOShsiDSMBIg4gDSAOSBsgDGtAAEEASA0DIwJB' +
+    'AWokAgsgCyAKIAn8CgAAIAAgCzYCHCAAIAg2AiALIAkgACgCHGogASAC/AoAACAAIAIgCWoiATYCJCAAKAIIIAdBAWoiAkEC' +
+    'dGogATYCACAAKAIMIAdBAnRqIAM2AgAgByAAKAIQaiAFOgAAIAAgAjYCGCACuCAAKAIEQQFqIgG4RAAAAAAAAOg/omQEQCAB' +
+    'QQF0IgFBAWshAyMAQQ9qQXBxIgStIAFBAnStfCIGIwGsQhCGVg0BIAanJAA/ACIBIAZC//8DfEIQiKciAkgEQCACIAEgAUEB' +
+    'dWoiBSACIAVKGyICIwEiBSACIAVIGyABa0AAQQBIDQMjAkEBaiQCCyAAKAIMIQUgACgCGCEIQQAhAgNAIAIgCEkEQCAFIAJB' +
+    'AnRqKAIAIANxIQEDQCAEIAFBAnRqKAIABEAgAUEBaiADcSEBDAELCyAEIAFBAnRqIAJBAWoiAjYCAAwBCwsgACAENgIAIAAg' +
+    'AzYCBAUgACgCACAEQQJ0aiAHQQFqNgIAC0EBJAUgBw8LQQEkAwALQQIkAwAL+QIBAX4gACQEIAMkASABQRAQBSQLIAJBGBAF' +
+    'JAwjAEEPakFwcSIArUIMfCIEIwGsQhCGVgRAQQEkAwALIASnJAA/ACIBIARC//8DfEIQiKciAkgEQCACIAEgAUEBdWoiAyAC' +
+    'IANKGyICIwEiAyACIANIGyABa0AAQQBIBEBBAiQDAAsjAkEBaiQCCyAAJBYjAEEPakFwcSIArUIMfCIEIwGsQhCGVgRAQQEk' +
     'AwALIASnJAA/ACIBIARC//8DfEIQiKciAkgEQCACIAEgAUEBdWoiAyACIANKGyICIwEiAyACIANIGyABa0AAQQBIBEBBAiQD' +
-    'AAsjAkEBaiQCCyAAJBQjAEEPakFwcSIArUIMfCIEIwGsQhCGVgRAQQEkAwALIASnJAA/ACIBIARC//8DfEIQiKciAkgEQCAC' +
-    'IAEgAUEBdWoiAyACIANKGyICIwEiAyACIANIGyABa0AAQQBIBEBBAiQDAAsjAkEBaiQCCyAAJCpBgAgkByMAQQ9qQXBxIgCt' +
-    'QoDgAHwiBCMBrEIQhlYEQEEBJAMACyAEpyQAPwAiASAEQv//A3xCEIinIgJIBEAgAiABIAFBAXVqIgMgAiADShsiAiMBIgMg' +
-    'AiADSBsgAWtAAEEASARAQQIkAwALIwJBAWokAgsgACQGCwQAIwYL4QYCBn8BfgJAAkAjESMQRgRAIwBBD2pBcHEiAK1BgAIj' +
-    'EEEBdCICIAJBgAJJGyICQSxsrXwiBiMBrEIQhlYNASAGpyQAPwAiAyAGQv//A3xCEIinIgRIBEAgBCADIANBAXVqIgUgBCAF' +
-    'ShsiBCMBIgUgBCAFSBsgA2tAAEEASA0DIwJBAWokAgsgACMNIxFBLGz8CgAAIAAkDSMAQQ9qQXBxIgCtIAJBBHStfCIGIwGs' +
-    'QhCGVg0BIAanJAA/ACIDIAZC//8DfEIQiKciBEgEQCAEIAMgA0EBdWoiBSAEIAVKGyIEIwEiBSAEIAVIGyADa0AAQQBIDQMj' +
-    'AkEBaiQCCyAAIw4jEUEEdPwKAAAgACQOIwBBD2pBcHEiAK0gAkEebK18IgYjAaxCEIZWDQEgBqckAD8AIgMgBkL//wN8QhCI' +
-    'pyIESARAIAQgAyADQQF1aiIFIAQgBUobIgQjASIFIAQgBUgbIANrQABBAEgNAyMCQQFqJAILIAAjDyMRQR5s/AoAACAAJA8j' +
-    'AEEPakFwcSIArSACrXwiBiMBrEIQhlYNASAGpyQAPwAiAyAGQv//A3xCEIinIgRIBEAgBCADIANBAXVqIgUgBCAFShsiBCMB' +
-    'IgUgBCAFSBsgA2tAAEEASA0DIwJBAWokAgsgACQjIAIkEAsjGEEATgRAAkAjCyMZaiICIwsjGGoiAGtBHkcEf0EBBSAALQAA' +
-    'QdEARwsEf0EBBSAALQABQTFHCw0AIABBAmohAANAIAAgAkEBa0kEQCAALQAAIgNB4QBrQRpJIANBwQBrQRpJciADQTBrQQpJ' +
-    'ciADQStGciADQS9GckUNAiAAQQFqIQAMAQsLIAJBAWstAABBPUYhAQsLIx8hACMNIxFBLGxqIgIgAQR/Iw8jEUEebGojCyMY' +
-    'akEe/AoAACAAQQJyBSAACzYCACACIxc2AgQgAiMYNgIIIAIjGTYCDCACIxo2AhAgAiMbNgIUIAIjHDYCGCMgQQBIBEAgAkF/' +
-    'NgIcIAJBfzYCIAUjEiMTaiMLIyBqIyEjIGsiAPwKAAAgAiMTNgIcIxMgAGokEyACIxM2AiALIAIjIjYCJCACIxQoAgg2Aigj' +
-    'DiMRQQR0aiIAIx05AwAgACMeOQMIIxFBAWokEQ8LQQEkAwALQQIkAwALBAAjEgvbBAEGfwJAIAAgAU8Ef0EABSAALQAAQTBr' +
-    'QQpJC0UNAANAIAAgAUkEfyAALQAAQTBrQQpJBUEACwRAIABBAWohAAwBCwsDQCAAIAFJBH8gAC0AAEEuRgVBAAsEQCABIABB' +
-    'AWoiAE0Ef0EABSAALQAAQTBrQQpJC0UNAgNAIAAgAUkEfyAALQAAQTBrQQpJBUEACwRAIABBAWohAAwBCwsMAQsLIAAgAUkE' +
-    'fyAALQAAQeEAa0H/AXFBGkkFQQALBEAgAEEBaiABSQR/IAAtAAFB3wBHBUEACwR/IAAtAAFBLUcFQQALDQEgAEEBaiEACwNA' +
-    'IAAgAUkEfyAALQAAQd8ARgVBAAsEQCAAQQFqIQBBACEGQQAhAwNAIANBjAsoAgBIBEACQEEAIQQCQEGECygCACADQQJ0aigC' +
-    'ACIFQRRrKAIQQQF2IgcgAGogAUsNAEEAIQIDQCACIAdJBEAgAiAFQRRrKAIQQQF2TwR/QX8FIAUgAkEBdGovAQALIAAgAmot' +
-    'AABHDQIgAkEBaiECDAELC0EBIQQLIAQEQCAAIAVBFGsoAhBBAXZqIQBBASEGDAELIANBAWohAwwCCwsLIAZFDQIDQCAAIAFJ' +
-    'BH8gAC0AAEEwa0EKSQVBAAsEQCAAQQFqIQAMAQsLDAELCyAAIAFJBEAgAEECaiABTwR/QQEFIAAtAABBLUcLBH9BAQUgAC0A' +
-    'AUHyAEcLDQEgAC0AAkEwa0EKTw0BIABBAmohAANAIAAgAUkEfyAALQAAQTBrQQpJBUEACwRAIABBAWohAAwBCwsLIAAgAUYP' +
-    'C0EAC/8EAgl/AX4jESMpSwRAIxAkKSMAQQ9qQXBxIgWtIylBA3QiBq18IgojAaxCEIZWBEBBASQDAAsgCqckAD8AIgQgCkL/' +
-    '/wN8QhCIpyIDSARAIAMgBCAEQQF1aiICIAIgA0gbIgMjASICIAIgA0obIARrQABBAEgEQEECJAMACyMCQQFqJAILIAUkJiMA' +
-    'QQ9qQXBxIgWtIAatfCIKIwGsQhCGVgRAQQEkAwALIAqnJAA/ACIEIApC//8DfEIQiKciA0gEQCADIAQgBEEBdWoiAiACIANI' +
-    'GyIDIwEiAiACIANKGyAEa0AAQQBIBEBBAiQDAAsjAkEBaiQCCyAFJCcjAEEPakFwcSIFrSMpQQxsrXwiCiMBrEIQhlYEQEEB' +
-    'JAMACyAKpyQAPwAiBCAKQv//A3xCEIinIgNIBEAgAyAEIARBAXVqIgIgAiADSBsiAyMBIgIgAiADShsgBGtAAEEASARAQQIk' +
-    'AwALIwJBAWokAgsgBSQoCyMqQQA2AggjFCgCACEGA0AgCSMRSQRAIyMgCWotAAAEQCABQQN0IgMjJmojDiAJQQR0aiICKwMA' +
-    'OQMAIycgA2ogAisDCDkDACMNIAlBLGxqIgMoAiQhAiADKAIoIQVBACEIA0AgCEEDSQRAQQAhByACIQMDQCADIAVJBEAgCCAG' +
-    'IANBAnRqKAIAIgRBA3FGBEAgBEECdiIEBEAgB0UEQCMkIARBAWtBAnRqKAIAIgRBAEgEQEEBIQcFIyogBBACCwsFQQAhBwsL' +
-    'IANBAWohAwwBCwsjKCABQQxsaiAIQQJ0aiAAIyooAghqNgIAIAhBAWohCAwBCwsgAUEBaiEBCyAJQQFqIQkMAQsLIAELBAAj' +
-    'DwsEACMCCwQAIwMLC8ICFgBBjAgLARwAQZgICxECAAAACgAAAGEAbABwAGgAYQBBrAgLARwAQbgICw8CAAAACAAAAGIAZQB0' +
-    'AGEAQcwICwEcAEHYCAsNAgAAAAYAAABwAHIAZQBB7AgLARwAQfgICwsCAAAABAAAAHIAYwBBjAkLARwAQZgJCw0CAAAABgAA' +
-    'AGMAdgBzAEGsCQsBHABBuAkLDQIAAAAGAAAAcwB2AG4AQcwJCwEcAEHYCQsNAgAAAAYAAABnAGkAdABB7AkLARwAQfgJCwsC' +
-    'AAAABAAAAGgAZwBBjAoLARwAQZgKCwkCAAAAAgAAAHAAQawKCwE8AEG4CgsqAQAAACQAAAAgBAAAQAQAAGAEAACABAAAoAQA' +
-    'AMAEAADgBAAAAAUAACAFAEHsCgsBLABB+AoLFQQAAAAQAAAAQAUAAEAFAAAkAAAACQ==';
+    'AAsjAkEBaiQCCyAAJCpBgAgkByMAQQ9qQXBxIgCtQoDgAHwiBCMBrEIQhlYEQEEBJAMACyAEpyQAPwAiASAEQv//A3xCEIin' +
+    'IgJIBEAgAiABIAFBAXVqIgMgAiADShsiAiMBIgMgAiADSBsgAWtAAEEASARAQQIkAwALIwJBAWokAgsgACQGCwQAIwYL4QYC' +
+    'Bn8BfgJAAkAjEyMSRgRAIwBBD2pBcHEiAK1BgAIjEkEBdCICIAJBgAJJGyICQSxsrXwiBiMBrEIQhlYNASAGpyQAPwAiAyAG' +
+    'Qv//A3xCEIinIgRIBEAgBCADIANBAXVqIgUgBCAFShsiBCMBIgUgBCAFSBsgA2tAAEEASA0DIwJBAWokAgsgACMPIxNBLGz8' +
+    'CgAAIAAkDyMAQQ9qQXBxIgCtIAJBBHStfCIGIwGsQhCGVg0BIAanJAA/ACIDIAZC//8DfEIQiKciBEgEQCAEIAMgA0EBdWoi' +
+    'BSAEIAVKGyIEIwEiBSAEIAVIGyADa0AAQQBIDQMjAkEBaiQCCyAAIxAjE0EEdPwKAAAgACQQIwBBD2pBcHEiAK0gAkEebK18' +
+    'IgYjAaxCEIZWDQEgBqckAD8AIgMgBkL//wN8QhCIpyIESARAIAQgAyADQQF1aiIFIAQgBUobIgQjASIFIAQgBUgbIANrQABB' +
+    'AEgNAyMCQQFqJAILIAAjESMTQR5s/AoAACAAJBEjAEEPakFwcSIArSACrXwiBiMBrEIQhlYNASAGpyQAPwAiAyAGQv//A3xC' +
+    'EIinIgRIBEAgBCADIANBAXVqIgUgBCAFShsiBCMBIgUgBCAFSBsgA2tAAEEASA0DIwJBAWokAgsgACQlIAIkEgsjGkEATgRA' +
+    'AkAjDSMbaiICIw0jGmoiAGtBHkcEf0EBBSAALQAAQdEARwsEf0EBBSAALQABQTFHCw0AIABBAmohAANAIAAgAkEBa0kEQCAA' +
+    'LQAAIgNB4QBrQRpJIANBwQBrQRpJciADQTBrQQpJciADQStGciADQS9GckUNAiAAQQFqIQAMAQsLIAJBAWstAABBPUYhAQsL' +
+    'IyEhACMPIxNBLGxqIgIgAQR/IxEjE0EebGojDSMaakEe/AoAACAAQQJyBSAACzYCACACIxk2AgQgAiMaNgIIIAIjGzYCDCAC' +
+    'Ixw2AhAgAiMdNgIUIAIjHjYCGCMiQQBIBEAgAkF/NgIcIAJBfzYCIAUjFCMVaiMNIyJqIyMjImsiAPwKAAAgAiMVNgIcIxUg' +
+    'AGokFSACIxU2AiALIAIjJDYCJCACIxYoAgg2AigjECMTQQR0aiIAIx85AwAgACMgOQMIIxNBAWokEw8LQQEkAwALQQIkAwAL' +
+    'BAAjFAvbBAEGfwJAIAAgAU8Ef0EABSAALQAAQTBrQQpJC0UNAANAIAAgAUkEfyAALQAAQTBrQQpJBUEACwRAIABBAWohAAwB' +
+    'CwsDQCAAIAFJBH8gAC0AAEEuRgVBAAsEQCABIABBAWoiAE0Ef0EABSAALQAAQTBrQQpJC0UNAgNAIAAgAUkEfyAALQAAQTBr' +
+    'QQpJBUEACwRAIABBAWohAAwBCwsMAQsLIAAgAUkEfyAALQAAQeEAa0H/AXFBGkkFQQALBEAgAEEBaiABSQR/IAAtAAFB3wBH' +
+    'BUEACwR/IAAtAAFBLUcFQQALDQEgAEEBaiEACwNAIAAgAUkEfyAALQAAQd8ARgVBAAsEQCAAQQFqIQBBACEGQQAhAwNAIANB' +
+    'jAsoAgBIBEACQEEAIQQCQEGECygCACADQQJ0aigCACIFQRRrKAIQQQF2IgcgAGogAUsNAEEAIQIDQCACIAdJBEAgAiAFQRRr' +
+    'KAIQQQF2TwR/QX8FIAUgAkEBdGovAQALIAAgAmotAABHDQIgAkEBaiECDAELC0EBIQQLIAQEQCAAIAVBFGsoAhBBAXZqIQBB' +
+    'ASEGDAELIANBAWohAwwCCwsLIAZFDQIDQCAAIAFJBH8gAC0AAEEwa0EKSQVBAAsEQCAAQQFqIQAMAQsLDAELCyAAIAFJBEAg' +
+    'AEECaiABTwR/QQEFIAAtAABBLUcLBH9BAQUgAC0AAUHyAEcLDQEgAC0AAkEwa0EKTw0BIABBAmohAANAIAAgAUkEfyAALQAA' +
+    'QTBrQQpJBUEACwRAIABBAWohAAwBCwsLIAAgAUYPC0EAC/8EAgl/AX4jEyMpSwRAIxIkKSMAQQ9qQXBxIgWtIylBA3QiBq18' +
+    'IgojAaxCEIZWBEBBASQDAAsgCqckAD8AIgQgCkL//wN8QhCIpyIDSARAIAMgBCAEQQF1aiICIAIgA0gbIgMjASICIAIgA0ob' +
+    'IARrQABBAEgEQEECJAMACyMCQQFqJAILIAUkJiMAQQ9qQXBxIgWtIAatfCIKIwGsQhCGVgRAQQEkAwALIAqnJAA/ACIEIApC' +
+    '//8DfEIQiKciA0gEQCADIAQgBEEBdWoiAiACIANIGyIDIwEiAiACIANKGyAEa0AAQQBIBEBBAiQDAAsjAkEBaiQCCyAFJCcj' +
+    'AEEPakFwcSIFrSMpQQxsrXwiCiMBrEIQhlYEQEEBJAMACyAKpyQAPwAiBCAKQv//A3xCEIinIgNIBEAgAyAEIARBAXVqIgIg' +
+    'AiADSBsiAyMBIgIgAiADShsgBGtAAEEASARAQQIkAwALIwJBAWokAgsgBSQoCyMqQQA2AggjFigCACEGA0AgCSMTSQRAIyUg' +
+    'CWotAAAEQCABQQN0IgMjJmojECAJQQR0aiICKwMAOQMAIycgA2ogAisDCDkDACMPIAlBLGxqIgMoAiQhAiADKAIoIQVBACEI' +
+    'A0AgCEEDSQRAQQAhByACIQMDQCADIAVJBEAgCCAGIANBAnRqKAIAIgRBA3FGBEAgBEECdiIEBEAgB0UEQCMJIARBAWtBAnRq' +
+    'KAIAIgRBAEgEQEEBIQcFIyogBBACCwsFQQAhBwsLIANBAWohAwwBCwsjKCABQQxsaiAIQQJ0aiAAIyooAghqNgIAIAhBAWoh' +
+    'CAwBCwsgAUEBaiEBCyAJQQFqIQkMAQsLIAELBAAjEQsEACMCCwQAIwMLC8ICFgBBjAgLARwAQZgICxECAAAACgAAAGEAbABw' +
+    'AGgAYQBBrAgLARwAQbgICw8CAAAACAAAAGIAZQB0AGEAQcwICwEcAEHYCAsNAgAAAAYAAABwAHIAZQBB7AgLARwAQfgICwsC' +
+    'AAAABAAAAHIAYwBBjAkLARwAQZgJCw0CAAAABgAAAGMAdgBzAEGsCQsBHABBuAkLDQIAAAAGAAAAcwB2AG4AQcwJCwEcAEHY' +
+    'CQsNAgAAAAYAAABnAGkAdABB7AkLARwAQfgJCwsCAAAABAAAAGgAZwBBjAoLARwAQZgKCwkCAAAAAgAAAHAAQawKCwE8AEG4' +
+    'CgsqAQAAACQAAAAgBAAAQAQAAGAEAACABAAAoAQAAMAEAADgBAAAAAUAACAFAEHsCgsBLABB+AoLFQQAAAAQAAAAQAUAAEAF' +
+    'AAAkAAAACQ==';
 
 ;// CONCATENATED MODULE: ./src/apk/wasm.ts
 /**
@@ -34615,6 +34616,10 @@ class TarStreamReader {
 const DEPENDS = 0;
 const PROVIDES = 1;
 const INSTALL_IF = 2;
+/** Numbers per token in `tokenWords`, and how a token reads: parsed, or made already. */
+const TOKEN_WORDS = 3;
+const TOKEN_PLAIN = 0;
+const TOKEN_MADE = 255;
 /** The empty list most packages have for most dependency fields: shared, frozen. */
 const NO_DEPENDENCIES = Object.freeze([]);
 const NO_TRIGGERS = Object.freeze([]);
@@ -34625,7 +34630,6 @@ function grown(array, used, make) {
     return larger;
 }
 class PackageTable {
-    tokens;
     materialize;
     strings;
     checksums = [];
@@ -34639,30 +34643,77 @@ class PackageTable {
     repositories = new Int32Array(0);
     /** Where each row's depends, provides and install_if start in `lists`: 3 per row, then the end. */
     listStarts = new Int32Array(16);
-    /** Token positions (in `tokens`) of every row's lists, one after the other. */
+    /** Token numbers (see token()) of every row's lists, one after the other. */
     lists = new Int32Array(0);
     listsUsed = 0;
-    /**
-     * Each row's name and each token's name as a key into `strings`, where one string stands for
-     * every use of one name (an index's names as the scan met them: equal bytes, one key), so the
-     * solver's graph numbers names by key rather than looking each string up.
-     */
+    /** Each row's name, as a key into `strings` (see below). */
     rowNameKeys = [];
-    tokenNameKeys;
+    /**
+     * The distinct dependency tokens, TOKEN_WORDS numbers each: how it reads (TOKEN_PLAIN | op << 8
+     * | conflict << 16, or TOKEN_MADE), its name's key into `strings`, its version's (-1: none).
+     * A plain token becomes a Dependency only when asked for (token()): of an index's tens of
+     * thousands, a resolve reads a few hundred. Names are keys into `strings`, where one string
+     * stands for every use of one name (an index's, as its scan met them: equal bytes, one key), so
+     * the solver's graph numbers names by key rather than looking each string up.
+     */
+    tokenWords = new Int32Array(0);
+    tokenWordsUsed = 0;
+    /** The tokens made so far, and those made when read (TOKEN_MADE), by number. */
+    tokens = new Map();
     /** Each identity (`C:`) is on one row at most, as in an index. */
     unique = false;
     objects = [];
     made = 0;
     byChecksum;
     /**
-     * @param tokens the distinct dependency tokens the rows' lists point into
      * @param materialize makes row `row`'s whole package (called once per row)
+     * @param strings the names and versions the tokens' and rows' keys stand for
      */
-    constructor(tokens, materialize, strings, tokenNameKeys) {
-        this.tokens = tokens;
+    constructor(materialize, strings) {
         this.materialize = materialize;
         this.strings = strings;
-        this.tokenNameKeys = tokenNameKeys;
+    }
+    /** How many tokens there are (some numbers may be malformed tokens no list points to). */
+    get tokenCount() {
+        return this.tokenWordsUsed / TOKEN_WORDS;
+    }
+    /** Appends `count` tokens' words from `words` at `at`. */
+    addTokenWords(words, at, count) {
+        const used = this.tokenWordsUsed;
+        const length = count * TOKEN_WORDS;
+        while (used + length > this.tokenWords.length) {
+            this.tokenWords = grown(this.tokenWords, used, (n) => new Int32Array(n));
+        }
+        this.tokenWords.set(words.subarray(at, at + length), used);
+        this.tokenWordsUsed = used + length;
+    }
+    /** Sets token `i` to `dep`, made already, whose name is `nameKey`. */
+    setToken(i, dep, nameKey) {
+        this.tokenWords[i * TOKEN_WORDS] = TOKEN_MADE;
+        this.tokenWords[i * TOKEN_WORDS + 1] = nameKey;
+        this.tokenWords[i * TOKEN_WORDS + 2] = -1;
+        this.tokens.set(i, dep);
+    }
+    /** How many tokens have been made Dependency objects so far. */
+    get madeTokenCount() {
+        return this.tokens.size;
+    }
+    /** Token `i`, made on first use and the same (frozen) object after. */
+    token(i) {
+        let dep = this.tokens.get(i);
+        if (dep !== undefined)
+            return dep;
+        const at = i * TOKEN_WORDS;
+        const word = this.tokenWords[at];
+        const name = this.strings[this.tokenWords[at + 1]];
+        const version = this.tokenWords[at + 2];
+        const op = (word >>> 8) & 0xff;
+        const conflict = word >>> 16 === 1;
+        // The two shapes parseDependency makes. Shared by every package that lists the token, so
+        // frozen: nobody may change it.
+        dep = Object.freeze(version < 0 ? { name, op, conflict } : { name, op, conflict, version: this.strings[version] });
+        this.tokens.set(i, dep);
+        return dep;
     }
     get count() {
         return this.names.length;
@@ -34721,7 +34772,7 @@ class PackageTable {
         this.listStarts = this.listStarts.slice(0, rows * 3 + 1);
         this.lists = this.lists.slice(0, this.listsUsed);
         this.rowNameKeys = Int32Array.from(this.rowNameKeys);
-        this.tokenNameKeys = Int32Array.from(this.tokenNameKeys);
+        this.tokenWords = this.tokenWords.slice(0, this.tokenWordsUsed);
     }
     /** The tokens of one of a row's lists (DEPENDS, PROVIDES or INSTALL_IF), as a new array. */
     dependencies(row, which) {
@@ -34732,7 +34783,7 @@ class PackageTable {
         // Filled by index: pushing would leave spare room.
         const out = new Array(end - start);
         for (let i = start; i < end; i++)
-            out[i - start] = this.tokens[this.lists[i]];
+            out[i - start] = this.token(this.lists[i]);
         return out;
     }
     /** Row `row` as a whole package, made on first use and the same object after. */
@@ -34787,7 +34838,6 @@ class PackageTable {
  * same objects, and their Dependency objects become the tokens.
  */
 function tableOfPackages(packages) {
-    const tokens = [];
     const positions = new Map();
     const lists = [];
     const strings = [];
@@ -34801,8 +34851,7 @@ function tableOfPackages(packages) {
         }
         return key;
     };
-    const tokenNameKeys = [];
-    const table = new PackageTable(tokens, (_, row) => packages[row], strings, tokenNameKeys);
+    const table = new PackageTable((_, row) => packages[row], strings);
     const rows = packages.length;
     const columns = {
         rows,
@@ -34812,6 +34861,7 @@ function tableOfPackages(packages) {
         lists: new Int32Array(0)
     };
     const repositories = new Int32Array(rows);
+    const made = [];
     packages.forEach((pkg, row) => {
         table.addNamed(pkg.checksum, pkg.name, keyOf(pkg.name), pkg.version, pkg.arch);
         columns.installedSizes[row] = pkg.installedSize;
@@ -34821,9 +34871,8 @@ function tableOfPackages(packages) {
             for (const dep of deps) {
                 let at = positions.get(dep);
                 if (at === undefined) {
-                    at = tokens.length;
-                    tokens.push(dep);
-                    tokenNameKeys.push(keyOf(dep.name));
+                    at = made.length;
+                    made.push(dep);
                     positions.set(dep, at);
                 }
                 lists.push(at);
@@ -34831,6 +34880,8 @@ function tableOfPackages(packages) {
             columns.listEnds[row * 3 + which] = lists.length;
         });
     });
+    table.addTokenWords(new Int32Array(made.length * TOKEN_WORDS), 0, made.length);
+    made.forEach((dep, i) => table.setToken(i, dep, keyOf(dep.name)));
     columns.lists = Int32Array.from(lists);
     table.addColumns(columns, repositories);
     table.seal();
@@ -34997,10 +35048,7 @@ class IndexScanner {
     scanner;
     /** The distinct values' strings, by key. */
     values = [];
-    /** The distinct tokens made so far, and how many of the scan's token keys they cover. */
-    tokens = [];
-    /** Each token's name, as a key into `values`. */
-    tokenNameKeys = [];
+    /** How many of the scan's token keys the table has (a token's number is its key). */
     tokensTaken = 0;
     details;
     /** The finished details, for the table's packages (a holder: the table must not keep `this`). */
@@ -35032,7 +35080,7 @@ class IndexScanner {
         this.details = new IndexDetailsBuilder(hint > PACK_DETAILS_ABOVE);
         const made = this.madeDetails;
         // Set when the scan ends, before anyone has the table.
-        this.table = new PackageTable(this.tokens, (table, row) => materialize(table, row, made.details), this.values, this.tokenNameKeys);
+        this.table = new PackageTable((table, row) => materialize(table, row, made.details), this.values);
         this.table.unique = true;
     }
     /** apk's version check, remembered: versions repeat across tokens (`=1`, `=24.09-r0`). */
@@ -35071,46 +35119,31 @@ class IndexScanner {
         return k;
     }
     /**
-     * The tokens the last scan met first: those it parsed, and the others parsed as apk does. Each
-     * one's position among the tokens (-1: malformed) goes back to the scan, for columns().
+     * The tokens the last scan met first, numbered by their keys: those it parsed as it left them
+     * (the table makes each a Dependency when it is read), the others parsed here as apk does.
+     * Each one the scan did not parse has its position (its key, or -1: malformed) set in the scan,
+     * for columns().
      */
     takeTokens(memory) {
         const t = memory.tokens;
         const count = memory.count(t);
         const first = this.tokensTaken;
-        const positions = memory.positions(count);
+        if (count === first)
+            return;
         const infos = memory.infosAt >>> 2;
+        this.table.addTokenWords(memory.i32, infos, count - first);
+        const words = this.table.tokenWords;
+        const positions = memory.positions(count);
         for (let k = first; k < count; k++) {
-            const info = infos + (k - first) * INFO;
-            const word = memory.i32[info];
-            let dep;
-            let nameKey;
-            if ((word & 0xff) === PLAIN) {
-                nameKey = memory.i32[info + 1];
-                const name = this.values[nameKey];
-                const op = (word >>> 8) & 0xff;
-                const conflict = word >>> 16 === 1;
-                const version = memory.i32[info + 2];
-                // The two shapes parseDependency makes.
-                dep =
-                    version < 0
-                        ? { name, op, conflict }
-                        : { name, op, conflict, version: this.values[version] };
-            }
-            else {
-                const start = memory.keyStart(t, k);
-                dep = this.parsed(memory, decode(memory.u8, start, memory.keyStart(t, k + 1)));
-                nameKey = this.parsedNameKey;
-            }
-            let at = -1;
-            if (dep !== undefined) {
-                at = this.tokens.length;
-                // Shared by every package that lists the token, so frozen: nobody may change it.
-                this.tokens.push(Object.freeze(dep));
-                this.tokenNameKeys.push(nameKey);
-            }
+            if ((words[k * TOKEN_WORDS] & 0xff) === PLAIN)
+                continue;
+            const start = memory.keyStart(t, k);
+            const dep = this.parsed(memory, decode(memory.u8, start, memory.keyStart(t, k + 1)));
             // Written after parsed(), which may have grown the memory (and made new views).
-            memory.i32[positions + k] = at;
+            if (dep !== undefined) {
+                this.table.setToken(k, Object.freeze(dep), this.parsedNameKey);
+                memory.i32[positions + k] = k;
+            }
         }
         this.tokensTaken = count;
     }
@@ -38092,72 +38125,72 @@ class InstallQueue {
 const GRAPH_BUILD_WASM = 'AGFzbQEAAAABMQhgAAF/YAJ/fwF/YAR/f39/AGABfwBgA39/fwBgAABgB39/f39/f38AYAR/f39/AX8DIiEBAQQCBQADAAAA' +
     'AAIAAAAAAAAAAAAAAAAAAAAABgMABwAFAwEAAAaoASF/AUEAC38BQYCABAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFB' +
     'AAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQAL' +
-    'fwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEACwflAh0EaW5pdAAcDXJlc2Vy' +
-    'dmVUYWJsZXMACwpzdGFydFRhYmxlAAYJcm93S2V5c0F0AAcMbGlzdFN0YXJ0c0F0ABkHbGlzdHNBdAAYC3Rva2VuS2V5c0F0' +
-    'AAUGa2VlcEF0ABsIcHJlc2V0QXQAEwlrZXlOYW1lQXQAGghhZGRUYWJsZQAfDG5hbWVDb3VudE5vdwAXBmZpbmlzaAAdCXBr' +
-    'Z05hbWVBdAAUDnBrZ0xpc3RTdGFydEF0ABYKcGtnTGlzdHNBdAAVCWRlcE5hbWVBdAAeC3Byb3ZTdGFydEF0AA8JcHJvdlBr' +
-    'Z0F0ABAJcHJvdkRlcEF0ABIKcHJvdkxlbmd0aAARC3JkZXBTdGFydEF0AA0HcmRlcHNBdAAMCnJkZXBMZW5ndGgADgtyaWlm' +
-    'U3RhcnRBdAAJB3JpaWZzQXQACApyaWlmTGVuZ3RoAAoLZmFpbHVyZUtpbmQAIAZtZW1vcnkCAAgBBAqkISGgAQIFfwF+IwBB' +
-    'D2pBcHEiBK0gAEECdK18IgcjAaxCEIZWBEBBASQDAAsgB6ckAD8AIgIgB0L//wN8QhCIpyIFSARAIAUgAiACQQF1aiIGIAUg' +
-    'BkobIgUjASIGIAUgBkgbIAJrQABBAEgEQEECJAMACyMCQQFqJAILIAEEQANAIAAgA0oEQCAEIANBAnRqIAE2AgAgA0EBaiED' +
-    'DAELCwsgBAvEBAIBfgV/AkACQCMAQQ9qQXBxIgOtQhR8IgIjAaxCEIZWDQAgAqckAD8AIgQgAkL//wN8QhCIpyIFSARAIAUg' +
-    'BCAEQQF1aiIGIAUgBkobIgUjASIGIAUgBkgbIARrQABBAEgNAiMCQQFqJAILIwBBD2pBcHEiBK1BASAAIABBAUwbQQJ0IgCt' +
-    'fCICIwGsQhCGVg0AIAKnJAA/ACIFIAJC//8DfEIQiKciBkgEQCAGIAUgBUEBdWoiByAGIAdKGyIGIwEiByAGIAdIGyAFa0AA' +
-    'QQBIDQIjAkEBaiQCCyADIAQ2AgAjAEEPakFwcSIErSAArXwiAiMBrEIQhlYNACACpyQAPwAiACACQv//A3xCEIinIgVIBEAg' +
-    'BSAAIABBAXVqIgYgBSAGShsiBSMBIgYgBSAGSBsgAGtAAEEASA0CIwJBAWokAgsgAyAENgIEIwBBD2pBcHEiAK1BASABIAFB' +
-    'AUwbQQJ0IgGtfCICIwGsQhCGVg0AIAKnJAA/ACIEIAJC//8DfEIQiKciBUgEQCAFIAQgBEEBdWoiBiAFIAZKGyIFIwEiBiAF' +
-    'IAZIGyAEa0AAQQBIDQIjAkEBaiQCCyADIAA2AggjAEEPakFwcSIArSABrXwiAiMBrEIQhlYNACACpyQAPwAiASACQv//A3xC' +
-    'EIinIgRIBEAgBCABIAFBAXVqIgUgBCAFShsiBCMBIgUgBCAFSBsgAWtAAEEASA0CIwJBAWokAgsgAyAANgIMIANBADYCECAD' +
-    'DwtBASQDAAtBAiQDAAuoAwIIfwF+IAAoAgAhByAAKAIIIQggACgCDCEJIwBBD2pBcHEiBa0gAkEBakECdK18IgsjAaxCEIZW' +
-    'BEBBASQDAAsgC6ckAD8AIgMgC0L//wN8QhCIpyIESARAIAQgAyADQQF1aiIKIAQgCkobIgQjASIKIAQgCkgbIANrQABBAEgE' +
-    'QEECJAMACyMCQQFqJAILIwBBD2pBcHEiCq1BASAAKAIQIgAgAEEBTBtBAnStfCILIwGsQhCGVgRAQQEkAwALIAunJAA/ACIA' +
-    'IAtC//8DfEIQiKciA0gEQCADIAAgAEEBdWoiBCADIARKGyIDIwEiBCADIARIGyAAa0AAQQBIBEBBAiQDAAsjAkEBaiQCC0EA' +
-    'IQADQCABIAZKBEAgBkECdCIDIAVqIAA2AgAgAyAHaigCAEEBayEEA0AgBEEATgRAIAAiA0EBaiEAIAogA0ECdGogBEECdCID' +
-    'IAlqKAIANgIAIAMgCGooAgAhBAwBCwsgBkEBaiEGDAELCwNAIAEgAkwEQCAFIAFBAnRqIAA2AgAgAUEBaiEBDAELCyAFJAQg' +
-    'CiQFIAAkBgvnAQEGfyAAKAIAIQcgACgCCCEEIAAoAgwhBSAAKAIEIgggAUECdGooAgBBAWsiBkEATgR/IAIgBSAGQQJ0aigC' +
-    'AEYFQQALBEAPCyADBEAgByABQQJ0aigCAEEBayEDA0AgA0EATgRAIAIgBSADQQJ0aigCAEYEQA8LIAQgA0ECdGooAgAhAwwB' +
-    'CwsLIAAgACgCECIDQQFqIgk2AhAgA0ECdCIAIARqQX82AgAgACAFaiACNgIAIAZBAEgEQCAHIAFBAnRqIAk2AgAFIAQgBkEC' +
-    'dGogAzYCAAsgCCABQQJ0aiADQQFqNgIACwcAQYAIJAALBAAjEwsOACMWQQAgAEECdPwLAAsEACMQCwQAIx8LBAAjHgsEACMg' +
-    'C6EGAgF+BX8CQAJAIwBBD2pBcHEiBa1BASAAIABBAUwbIgZBAnStfCIEIwGsQhCGVg0AIASnJAA/ACIHIARC//8DfEIQiKci' +
-    'CEgEQCAIIAcgB0EBdWoiCSAIIAlKGyIIIwEiCSAIIAlIGyAHa0AAQQBIDQIjAkEBaiQCCyAFJBAjAEEPakFwcSIFrSAAQQNs' +
-    'QQFqQQJ0rXwiBCMBrEIQhlYNACAEpyQAPwAiACAEQv//A3xCEIinIgdIBEAgByAAIABBAXVqIgggByAIShsiByMBIgggByAI' +
-    'SBsgAGtAAEEASA0CIwJBAWokAgsgBSQRIwBBD2pBcHEiAK1BASABIAFBAUwbQQJ0rXwiBCMBrEIQhlYNACAEpyQAPwAiASAE' +
-    'Qv//A3xCEIinIgVIBEAgBSABIAFBAXVqIgcgBSAHShsiBSMBIgcgBSAHSBsgAWtAAEEASA0CIwJBAWokAgsgACQSIwBBD2pB' +
-    'cHEiAK1BASACIAJBAUwbQQJ0rXwiBCMBrEIQhlYNACAEpyQAPwAiASAEQv//A3xCEIinIgJIBEAgAiABIAFBAXVqIgUgAiAF' +
-    'ShsiAiMBIgUgAiAFSBsgAWtAAEEASA0CIwJBAWokAgsgACQTIwBBD2pBcHEiAK0gBq18IgQjAaxCEIZWDQAgBKckAD8AIgEg' +
-    'BEL//wN8QhCIpyICSARAIAIgASABQQF1aiIFIAIgBUobIgIjASIFIAIgBUgbIAFrQABBAEgNAiMCQQFqJAILIAAkFCMAQQ9q' +
-    'QXBxIgCtQQEgAyADQQFMG0ECdCIBrXwiBCMBrEIQhlYNACAEpyQAPwAiAiAEQv//A3xCEIinIgNIBEAgAyACIAJBAXVqIgUg' +
-    'AyAFShsiAyMBIgUgAyAFSBsgAmtAAEEASA0CIwJBAWokAgsgACQVIwBBD2pBcHEiAK0gAa18IgQjAaxCEIZWDQAgBKckAD8A' +
-    'IgEgBEL//wN8QhCIpyICSARAIAIgASABQQF1aiIDIAIgA0obIgIjASIDIAIgA0gbIAFrQABBAEgNAiMCQQFqJAILIAAkFg8L' +
-    'QQEkAwALQQIkAwALBAAjHAsEACMbCwQAIx0LBAAjFwsEACMYCwQAIxoLBAAjGQsEACMVCwQAIwkLBAAjCwsEACMKCwQAIwcL' +
-    'BAAjEgsEACMRCwQAIxYLBAAjFAunAwIBfgN/IAYkASMAQQ9qQXBxIgatQQEgACAAQQFMG0ECdK18IgcjAaxCEIZWBEBBASQD' +
-    'AAsgB6ckAD8AIgggB0L//wN8QhCIpyIJSARAIAkgCCAIQQF1aiIKIAkgCkobIgkjASIKIAkgCkgbIAhrQABBAEgEQEECJAMA' +
-    'CyMCQQFqJAILIAYkCSAAQQNsQQFqQQAQACQKIwBBD2pBcHEiAK1BASAFIAVBAUwbQQJ0rXwiByMBrEIQhlYEQEEBJAMACyAH' +
-    'pyQAPwAiBSAHQv//A3xCEIinIgZIBEAgBiAFIAVBAXVqIgggBiAIShsiBiMBIgggBiAISBsgBWtAAEEASARAQQIkAwALIwJB' +
-    'AWokAgsgACQLIAFBfxAAJAwjAEEPakFwcSIArUEBIAIgAkEBTButfCIHIwGsQhCGVgRAQQEkAwALIAenJAA/ACIBIAdC//8D' +
-    'fEIQiKciBUgEQCAFIAEgAUEBdWoiBiAFIAZKGyIFIwEiBiAFIAZIGyABa0AAQQBIBEBBAiQDAAsjAkEBaiQCCyAAJA0gAiAD' +
-    'EAEkDiACIAQQASQPC+YGAgp/AX4gAEEBakEAEAAhBgNAIAEjCEgEQCAGIwkgAUECdGooAgBBAWpBAnRqIgIgAigCAEEBajYC' +
-    'ACMKIAFBA2xBAWpBAnRqKAIAIQIDQCACIwogAUEDbEECakECdGooAgBIBEAgBiMMIwsgAkECdGooAgBBAnRqKAIAQQFqQQJ0' +
-    'aiIDIAMoAgBBAWo2AgAgAkEBaiECDAELCyABQQFqIQEMAQsLQQAhAQNAIAAgAUoEQCAGIAFBAWoiAkECdGoiAyADKAIAIAYg' +
-    'AUECdGooAgBqNgIAIAIhAQwBCwsgBiAAQQJ0aigCACEFIwBBD2pBcHEiBK1BASMHIgEgAUEBTBtBAnStfCILIwGsQhCGVgRA' +
-    'QQEkAwALIAunJAA/ACIBIAtC//8DfEIQiKciAkgEQCACIAEgAUEBdWoiAyACIANKGyICIwEiAyACIANIGyABa0AAQQBIBEBB' +
-    'AiQDAAsjAkEBaiQCCyAEIAYjB0ECdPwKAAAjAEEPakFwcSIDrUEBIAUgBUEBTBtBAnQiAa18IgsjAaxCEIZWBEBBASQDAAsg' +
-    'C6ckAD8AIgIgC0L//wN8QhCIpyIHSARAIAcgAiACQQF1aiIIIAcgCEobIgcjASIIIAcgCEgbIAJrQABBAEgEQEECJAMACyMC' +
-    'QQFqJAILIwBBD2pBcHEiAq0gAa18IgsjAaxCEIZWBEBBASQDAAsgC6ckAD8AIgEgC0L//wN8QhCIpyIHSARAIAcgASABQQF1' +
-    'aiIIIAcgCEobIgcjASIIIAcgCEgbIAFrQABBAEgEQEECJAMACyMCQQFqJAILQQAhAQNAIAEjCEgEQCAEIwkgAUECdGooAgBB' +
-    'AnRqIgcoAgAhCCAHIAhBAWo2AgAgCEECdCIHIANqIAE2AgAgAiAHakF/NgIAIwogAUEDbEEBakECdGooAgAhBwNAIAcjCiAB' +
-    'QQNsQQJqQQJ0aigCAEgEQCAEIwwjCyAHQQJ0aigCACIIQQJ0aigCAEECdGoiCSgCACEKIAkgCkEBajYCACAKQQJ0IgkgA2og' +
-    'ATYCACACIAlqIAg2AgAgB0EBaiEHDAELCyABQQFqIQEMAQsLIAYkFyADJBggAiQZIAUkGiMOIwcgABACIwQkGyMFJBwjBiQd' +
-    'Iw8jByAAEAIjBCQeIwUkHyMGJCALBAAjDAvoBAEMfwNAIAAgDUoEQCACBH8jFCANai0AAAVBAQsEQCMIIg5BAWokCCMQIA1B' +
-    'AnRqKAIAIgZBAnQiBCMWaigCAEEBayIFQQBIBEAgAwRAIxUgBGooAgAhBQsgBUEASARAIwciBUEBaiQHCyMWIAZBAnRqIAVB' +
-    'AWo2AgALIwkgDkECdGogBTYCAEEAIQUDQCAFQQNIBEAjCiAOQQNsIAVqQQJ0aigCACEMIxEgDUEDbCAFaiIEQQFqQQJ0aigC' +
-    'ACELIxEgBEECdGooAgAiCCEPA0AgCyAPSgRAIwwjEiAPQQJ0aigCACIEIAFqIgpBAnRqIgYoAgBBAEgEQCMTIARBAnRqKAIA' +
-    'IgdBAnQiCSMWaigCAEEBayIEQQBIBEAgAwRAIxUgCWooAgAhBAsgBEEASARAIwciBEEBaiQHCyMWIAdBAnRqIARBAWo2AgAL' +
-    'IAYgBDYCAAsjCyAMIA9qIAhrQQJ0aiAKNgIAIA9BAWohDwwBCwsjCiAOQQNsIAVqQQFqQQJ0aiALIAxqIAhrNgIAIAVBAWoh' +
-    'BQwBCwsjCSAOQQJ0aigCACIGIw1qLQAAQQBHIQQjDSAGakEBOgAAIwogDkEMbGooAgAhBQNAIAUjCiAOQQNsQQFqQQJ0aigC' +
-    'AEgEQCMOIwwjCyAFQQJ0aigCAEECdGooAgAgBiAEEAMgBUEBaiEFDAELCyMKIA5BA2xBAmpBAnRqKAIAIQUDQCAFIwogDkED' +
-    'bEEDakECdGooAgBIBEAjDyMMIwsgBUECdGooAgBBAnRqKAIAIAYgBBADIAVBAWohBQwBCwsLIA1BAWohDQwBCwsjCAsEACMD' +
-    'Cw==';
+    'fwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEACwfmAh0EaW5pdAAcDXJlc2Vy' +
+    'dmVUYWJsZXMACwpzdGFydFRhYmxlAAYJcm93S2V5c0F0AAcMbGlzdFN0YXJ0c0F0ABkHbGlzdHNBdAAYDHRva2VuV29yZHNB' +
+    'dAAFBmtlZXBBdAAbCHByZXNldEF0ABMJa2V5TmFtZUF0ABoIYWRkVGFibGUAHwxuYW1lQ291bnROb3cAFwZmaW5pc2gAHQlw' +
+    'a2dOYW1lQXQAFA5wa2dMaXN0U3RhcnRBdAAWCnBrZ0xpc3RzQXQAFQlkZXBOYW1lQXQAHgtwcm92U3RhcnRBdAAPCXByb3ZQ' +
+    'a2dBdAAQCXByb3ZEZXBBdAASCnByb3ZMZW5ndGgAEQtyZGVwU3RhcnRBdAANB3JkZXBzQXQADApyZGVwTGVuZ3RoAA4Lcmlp' +
+    'ZlN0YXJ0QXQACQdyaWlmc0F0AAgKcmlpZkxlbmd0aAAKC2ZhaWx1cmVLaW5kACAGbWVtb3J5AgAIAQQKqiEhoAECBX8BfiMA' +
+    'QQ9qQXBxIgStIABBAnStfCIHIwGsQhCGVgRAQQEkAwALIAenJAA/ACICIAdC//8DfEIQiKciBUgEQCAFIAIgAkEBdWoiBiAF' +
+    'IAZKGyIFIwEiBiAFIAZIGyACa0AAQQBIBEBBAiQDAAsjAkEBaiQCCyABBEADQCAAIANKBEAgBCADQQJ0aiABNgIAIANBAWoh' +
+    'AwwBCwsLIAQLxAQCAX4FfwJAAkAjAEEPakFwcSIDrUIUfCICIwGsQhCGVg0AIAKnJAA/ACIEIAJC//8DfEIQiKciBUgEQCAF' +
+    'IAQgBEEBdWoiBiAFIAZKGyIFIwEiBiAFIAZIGyAEa0AAQQBIDQIjAkEBaiQCCyMAQQ9qQXBxIgStQQEgACAAQQFMG0ECdCIA' +
+    'rXwiAiMBrEIQhlYNACACpyQAPwAiBSACQv//A3xCEIinIgZIBEAgBiAFIAVBAXVqIgcgBiAHShsiBiMBIgcgBiAHSBsgBWtA' +
+    'AEEASA0CIwJBAWokAgsgAyAENgIAIwBBD2pBcHEiBK0gAK18IgIjAaxCEIZWDQAgAqckAD8AIgAgAkL//wN8QhCIpyIFSARA' +
+    'IAUgACAAQQF1aiIGIAUgBkobIgUjASIGIAUgBkgbIABrQABBAEgNAiMCQQFqJAILIAMgBDYCBCMAQQ9qQXBxIgCtQQEgASAB' +
+    'QQFMG0ECdCIBrXwiAiMBrEIQhlYNACACpyQAPwAiBCACQv//A3xCEIinIgVIBEAgBSAEIARBAXVqIgYgBSAGShsiBSMBIgYg' +
+    'BSAGSBsgBGtAAEEASA0CIwJBAWokAgsgAyAANgIIIwBBD2pBcHEiAK0gAa18IgIjAaxCEIZWDQAgAqckAD8AIgEgAkL//wN8' +
+    'QhCIpyIESARAIAQgASABQQF1aiIFIAQgBUobIgQjASIFIAQgBUgbIAFrQABBAEgNAiMCQQFqJAILIAMgADYCDCADQQA2AhAg' +
+    'Aw8LQQEkAwALQQIkAwALqAMCCH8BfiAAKAIAIQcgACgCCCEIIAAoAgwhCSMAQQ9qQXBxIgWtIAJBAWpBAnStfCILIwGsQhCG' +
+    'VgRAQQEkAwALIAunJAA/ACIDIAtC//8DfEIQiKciBEgEQCAEIAMgA0EBdWoiCiAEIApKGyIEIwEiCiAEIApIGyADa0AAQQBI' +
+    'BEBBAiQDAAsjAkEBaiQCCyMAQQ9qQXBxIgqtQQEgACgCECIAIABBAUwbQQJ0rXwiCyMBrEIQhlYEQEEBJAMACyALpyQAPwAi' +
+    'ACALQv//A3xCEIinIgNIBEAgAyAAIABBAXVqIgQgAyAEShsiAyMBIgQgAyAESBsgAGtAAEEASARAQQIkAwALIwJBAWokAgtB' +
+    'ACEAA0AgASAGSgRAIAZBAnQiAyAFaiAANgIAIAMgB2ooAgBBAWshBANAIARBAE4EQCAAIgNBAWohACAKIANBAnRqIARBAnQi' +
+    'AyAJaigCADYCACADIAhqKAIAIQQMAQsLIAZBAWohBgwBCwsDQCABIAJMBEAgBSABQQJ0aiAANgIAIAFBAWohAQwBCwsgBSQE' +
+    'IAokBSAAJAYL5wEBBn8gACgCACEHIAAoAgghBCAAKAIMIQUgACgCBCIIIAFBAnRqKAIAQQFrIgZBAE4EfyACIAUgBkECdGoo' +
+    'AgBGBUEACwRADwsgAwRAIAcgAUECdGooAgBBAWshAwNAIANBAE4EQCACIAUgA0ECdGooAgBGBEAPCyAEIANBAnRqKAIAIQMM' +
+    'AQsLCyAAIAAoAhAiA0EBaiIJNgIQIANBAnQiACAEakF/NgIAIAAgBWogAjYCACAGQQBIBEAgByABQQJ0aiAJNgIABSAEIAZB' +
+    'AnRqIAM2AgALIAggAUECdGogA0EBajYCAAsHAEGACCQACwQAIxMLDgAjFkEAIABBAnT8CwALBAAjEAsEACMfCwQAIx4LBAAj' +
+    'IAuhBgIBfgV/AkACQCMAQQ9qQXBxIgWtQQEgACAAQQFMGyIGQQJ0rXwiBCMBrEIQhlYNACAEpyQAPwAiByAEQv//A3xCEIin' +
+    'IghIBEAgCCAHIAdBAXVqIgkgCCAJShsiCCMBIgkgCCAJSBsgB2tAAEEASA0CIwJBAWokAgsgBSQQIwBBD2pBcHEiBa0gAEED' +
+    'bEEBakECdK18IgQjAaxCEIZWDQAgBKckAD8AIgAgBEL//wN8QhCIpyIHSARAIAcgACAAQQF1aiIIIAcgCEobIgcjASIIIAcg' +
+    'CEgbIABrQABBAEgNAiMCQQFqJAILIAUkESMAQQ9qQXBxIgCtQQEgASABQQFMG0ECdK18IgQjAaxCEIZWDQAgBKckAD8AIgEg' +
+    'BEL//wN8QhCIpyIFSARAIAUgASABQQF1aiIHIAUgB0obIgUjASIHIAUgB0gbIAFrQABBAEgNAiMCQQFqJAILIAAkEiMAQQ9q' +
+    'QXBxIgCtQQEgAiACQQFMG0EMbK18IgQjAaxCEIZWDQAgBKckAD8AIgEgBEL//wN8QhCIpyICSARAIAIgASABQQF1aiIFIAIg' +
+    'BUobIgIjASIFIAIgBUgbIAFrQABBAEgNAiMCQQFqJAILIAAkEyMAQQ9qQXBxIgCtIAatfCIEIwGsQhCGVg0AIASnJAA/ACIB' +
+    'IARC//8DfEIQiKciAkgEQCACIAEgAUEBdWoiBSACIAVKGyICIwEiBSACIAVIGyABa0AAQQBIDQIjAkEBaiQCCyAAJBQjAEEP' +
+    'akFwcSIArUEBIAMgA0EBTBtBAnQiAa18IgQjAaxCEIZWDQAgBKckAD8AIgIgBEL//wN8QhCIpyIDSARAIAMgAiACQQF1aiIF' +
+    'IAMgBUobIgMjASIFIAMgBUgbIAJrQABBAEgNAiMCQQFqJAILIAAkFSMAQQ9qQXBxIgCtIAGtfCIEIwGsQhCGVg0AIASnJAA/' +
+    'ACIBIARC//8DfEIQiKciAkgEQCACIAEgAUEBdWoiAyACIANKGyICIwEiAyACIANIGyABa0AAQQBIDQIjAkEBaiQCCyAAJBYP' +
+    'C0EBJAMAC0ECJAMACwQAIxwLBAAjGwsEACMdCwQAIxcLBAAjGAsEACMaCwQAIxkLBAAjFQsEACMJCwQAIwsLBAAjCgsEACMH' +
+    'CwQAIxILBAAjEQsEACMWCwQAIxQLpwMCAX4DfyAGJAEjAEEPakFwcSIGrUEBIAAgAEEBTBtBAnStfCIHIwGsQhCGVgRAQQEk' +
+    'AwALIAenJAA/ACIIIAdC//8DfEIQiKciCUgEQCAJIAggCEEBdWoiCiAJIApKGyIJIwEiCiAJIApIGyAIa0AAQQBIBEBBAiQD' +
+    'AAsjAkEBaiQCCyAGJAkgAEEDbEEBakEAEAAkCiMAQQ9qQXBxIgCtQQEgBSAFQQFMG0ECdK18IgcjAaxCEIZWBEBBASQDAAsg' +
+    'B6ckAD8AIgUgB0L//wN8QhCIpyIGSARAIAYgBSAFQQF1aiIIIAYgCEobIgYjASIIIAYgCEgbIAVrQABBAEgEQEECJAMACyMC' +
+    'QQFqJAILIAAkCyABQX8QACQMIwBBD2pBcHEiAK1BASACIAJBAUwbrXwiByMBrEIQhlYEQEEBJAMACyAHpyQAPwAiASAHQv//' +
+    'A3xCEIinIgVIBEAgBSABIAFBAXVqIgYgBSAGShsiBSMBIgYgBSAGSBsgAWtAAEEASARAQQIkAwALIwJBAWokAgsgACQNIAIg' +
+    'AxABJA4gAiAEEAEkDwvmBgIKfwF+IABBAWpBABAAIQYDQCABIwhIBEAgBiMJIAFBAnRqKAIAQQFqQQJ0aiICIAIoAgBBAWo2' +
+    'AgAjCiABQQNsQQFqQQJ0aigCACECA0AgAiMKIAFBA2xBAmpBAnRqKAIASARAIAYjDCMLIAJBAnRqKAIAQQJ0aigCAEEBakEC' +
+    'dGoiAyADKAIAQQFqNgIAIAJBAWohAgwBCwsgAUEBaiEBDAELC0EAIQEDQCAAIAFKBEAgBiABQQFqIgJBAnRqIgMgAygCACAG' +
+    'IAFBAnRqKAIAajYCACACIQEMAQsLIAYgAEECdGooAgAhBSMAQQ9qQXBxIgStQQEjByIBIAFBAUwbQQJ0rXwiCyMBrEIQhlYE' +
+    'QEEBJAMACyALpyQAPwAiASALQv//A3xCEIinIgJIBEAgAiABIAFBAXVqIgMgAiADShsiAiMBIgMgAiADSBsgAWtAAEEASARA' +
+    'QQIkAwALIwJBAWokAgsgBCAGIwdBAnT8CgAAIwBBD2pBcHEiA61BASAFIAVBAUwbQQJ0IgGtfCILIwGsQhCGVgRAQQEkAwAL' +
+    'IAunJAA/ACICIAtC//8DfEIQiKciB0gEQCAHIAIgAkEBdWoiCCAHIAhKGyIHIwEiCCAHIAhIGyACa0AAQQBIBEBBAiQDAAsj' +
+    'AkEBaiQCCyMAQQ9qQXBxIgKtIAGtfCILIwGsQhCGVgRAQQEkAwALIAunJAA/ACIBIAtC//8DfEIQiKciB0gEQCAHIAEgAUEB' +
+    'dWoiCCAHIAhKGyIHIwEiCCAHIAhIGyABa0AAQQBIBEBBAiQDAAsjAkEBaiQCC0EAIQEDQCABIwhIBEAgBCMJIAFBAnRqKAIA' +
+    'QQJ0aiIHKAIAIQggByAIQQFqNgIAIAhBAnQiByADaiABNgIAIAIgB2pBfzYCACMKIAFBA2xBAWpBAnRqKAIAIQcDQCAHIwog' +
+    'AUEDbEECakECdGooAgBIBEAgBCMMIwsgB0ECdGooAgAiCEECdGooAgBBAnRqIgkoAgAhCiAJIApBAWo2AgAgCkECdCIJIANq' +
+    'IAE2AgAgAiAJaiAINgIAIAdBAWohBwwBCwsgAUEBaiEBDAELCyAGJBcgAyQYIAIkGSAFJBojDiMHIAAQAiMEJBsjBSQcIwYk' +
+    'HSMPIwcgABACIwQkHiMFJB8jBiQgCwQAIwwL7gQBDH8DQCAAIA1KBEAgAgR/IxQgDWotAAAFQQELBEAjCCIOQQFqJAgjECAN' +
+    'QQJ0aigCACIGQQJ0IgQjFmooAgBBAWsiBUEASARAIAMEQCMVIARqKAIAIQULIAVBAEgEQCMHIgVBAWokBwsjFiAGQQJ0aiAF' +
+    'QQFqNgIACyMJIA5BAnRqIAU2AgBBACEFA0AgBUEDSARAIwogDkEDbCAFakECdGooAgAhDCMRIA1BA2wgBWoiBEEBakECdGoo' +
+    'AgAhCyMRIARBAnRqKAIAIgghDwNAIAsgD0oEQCMMIxIgD0ECdGooAgAiBCABaiIKQQJ0aiIGKAIAQQBIBEAjEyAEQQNsQQFq' +
+    'QQJ0aigCACIHQQJ0IgkjFmooAgBBAWsiBEEASARAIAMEQCMVIAlqKAIAIQQLIARBAEgEQCMHIgRBAWokBwsjFiAHQQJ0aiAE' +
+    'QQFqNgIACyAGIAQ2AgALIwsgDCAPaiAIa0ECdGogCjYCACAPQQFqIQ8MAQsLIwogDkEDbCAFakEBakECdGogCyAMaiAIazYC' +
+    'ACAFQQFqIQUMAQsLIwkgDkECdGooAgAiBiMNai0AAEEARyEEIw0gBmpBAToAACMKIA5BDGxqKAIAIQUDQCAFIwogDkEDbEEB' +
+    'akECdGooAgBIBEAjDiMMIwsgBUECdGooAgBBAnRqKAIAIAYgBBADIAVBAWohBQwBCwsjCiAOQQNsQQJqQQJ0aigCACEFA0Ag' +
+    'BSMKIA5BA2xBA2pBAnRqKAIASARAIw8jDCMLIAVBAnRqKAIAQQJ0aigCACAGIAQQAyAFQQFqIQUMAQsLCyANQQFqIQ0MAQsL' +
+    'IwgLBAAjAws=';
 
 ;// CONCATENATED MODULE: ./src/apk/solver/graph-build.ts
 /**
@@ -38165,6 +38198,7 @@ const GRAPH_BUILD_WASM = 'AGFzbQEAAAABMQhgAAF/YAJ/fwF/YAR/f39/AGABfwBgA39/fwBgAA
  * it: one instance per graph, told the totals first, then each table in order, its results
  * copied out at the end (so the graph keeps plain typed arrays and the module's memory goes).
  */
+
 
 
 
@@ -38207,12 +38241,12 @@ class GraphBuildMemory {
     addTable(input) {
         const { rows } = input;
         const entries = input.listStarts[rows * 3];
-        const tokens = input.tokenNameKeys.length;
+        const tokens = input.tokenWords.length / TOKEN_WORDS;
         this.x.startTable(input.keys);
         this.i32(this.x.rowKeysAt(), rows).set(input.rowNameKeys);
         this.i32(this.x.listStartsAt(), rows * 3 + 1).set(input.listStarts.subarray(0, rows * 3 + 1));
         this.i32(this.x.listsAt(), entries).set(input.lists.subarray(0, entries));
-        this.i32(this.x.tokenKeysAt(), tokens).set(input.tokenNameKeys);
+        this.i32(this.x.tokenWordsAt(), tokens * TOKEN_WORDS).set(input.tokenWords);
         if (input.keep !== undefined) {
             new Uint8Array(this.x.memory.buffer, this.x.keepAt(), rows).set(input.keep);
         }
@@ -38354,7 +38388,10 @@ class SolverGraph {
     mergeProvides = new Int32Array(0);
     orderId = new Int32Array(0);
     // --- dependencies: every table's tokens, one after the other ---
-    depObj = [];
+    /** The tokens made so far (see dep()). */
+    deps = [];
+    /** Where each table's tokens start. */
+    tokenBases = [];
     /** The name of each dependency, or -1 until a package's list uses it. */
     depName = new Int32Array(0);
     // --- packages ---
@@ -38480,7 +38517,19 @@ class SolverGraph {
     versionOf(pkg, source) {
         if (pkg === NO_PKG)
             return undefined;
-        return source === OWN ? this.pkgVersion[pkg] : this.depObj[source].version;
+        return source === OWN ? this.pkgVersion[pkg] : this.dep(source).version;
+    }
+    /** Dependency `d` (a token of one of the tables), made on first use. */
+    dep(d) {
+        let dep = this.deps[d];
+        if (dep === undefined) {
+            let t = this.tokenBases.length - 1;
+            while (this.tokenBases[t] > d)
+                t--;
+            dep = this.tables[t].token(d - this.tokenBases[t]);
+            this.deps[d] = dep;
+        }
+        return dep;
     }
     /** The version of provider entry `e`. */
     provVersion(e) {
@@ -38533,11 +38582,11 @@ class SolverGraph {
         for (const table of tables) {
             const tableEntries = table.listStarts[table.count * 3];
             rows += table.count;
-            tokens += table.tokens.length;
+            tokens += table.tokenCount;
             entries += tableEntries;
             largest.rows = Math.max(largest.rows, table.count);
             largest.entries = Math.max(largest.entries, tableEntries);
-            largest.tokens = Math.max(largest.tokens, table.tokens.length);
+            largest.tokens = Math.max(largest.tokens, table.tokenCount);
             largest.keys = Math.max(largest.keys, table.strings.length);
         }
         // Names are packages' own names and dependencies' names: at most one per row and token.
@@ -38561,15 +38610,14 @@ class SolverGraph {
         this.pkgEmpty = new Int32Array(rows);
         this.pkgTable = new Int32Array(rows);
         this.pkgRow = new Int32Array(rows);
-        this.depObj = new Array(tokens);
+        this.deps = new Array(tokens);
         const byChecksum = new Map();
         let ids;
         let base = 0;
         tables.forEach((table, t) => {
             this.tables.push(table);
             const last = t === tables.length - 1;
-            for (let i = 0; i < table.tokens.length; i++)
-                this.depObj[base + i] = table.tokens[i];
+            this.tokenBases.push(base);
             const keep = this.addRows(table, t, byChecksum, last);
             // A table's keys are distinct names, so only a name of an earlier table can be met again.
             let preset;
@@ -38590,7 +38638,7 @@ class SolverGraph {
                 rowNameKeys: table.rowNameKeys,
                 listStarts: table.listStarts,
                 lists: table.lists,
-                tokenNameKeys: table.tokenNameKeys,
+                tokenWords: table.tokenWords,
                 keys: table.strings.length,
                 base,
                 keep,
@@ -38605,7 +38653,7 @@ class SolverGraph {
                     ids?.set(table.strings[key], n);
             }
             this.nameCount = w.nameCount;
-            base += table.tokens.length;
+            base += table.tokenCount;
         });
         this.finish(w);
         this.buildMemory = w.memoryBytes;
@@ -38854,7 +38902,7 @@ class ChangesetBuilder {
         }
         for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
             const d = g.pkgLists[i];
-            this.genDep(pkg, g.depObj[d], g.depName[d]);
+            this.genDep(pkg, g.dep(d), g.depName[d]);
         }
         this.changes.push(pkg);
         this.checkReverseInstallIf(pkg);
@@ -38884,7 +38932,7 @@ class ChangesetBuilder {
         const ls = g.pkgListStart;
         for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
             const d = g.pkgLists[i];
-            const dep = g.depObj[d];
+            const dep = g.dep(d);
             const n = g.depName[d];
             if (!dep.conflict && !(g.nflags[n] & N_CHANGESET_PROCESSED))
                 return;
@@ -39096,7 +39144,7 @@ class Solver {
     dependencySatisfiable(dependent, d) {
         const g = this.graph;
         const name = g.depName[d];
-        const dep = g.depObj[d];
+        const dep = g.dep(d);
         if (this.nameIs(name, N_LOCKED))
             return isProvidedByChosen(g, dep, name, dependent);
         if (g.requirers[name] === 0 && isProvided(g, dep, NO_PKG, undefined, dependent))
@@ -39267,7 +39315,7 @@ class Solver {
         }
     }
     applyDependency(parent, d) {
-        this.applyConstraint(parent, this.graph.depObj[d], this.graph.depName[d]);
+        this.applyConstraint(parent, this.graph.dep(d), this.graph.depName[d]);
     }
     /** Provides transitivity: every remaining provider of `name` must also provide `mustProvide`. */
     excludeNonProviders(name, mustProvide, skipVirtuals) {
@@ -39284,7 +39332,7 @@ class Solver {
             let keeps = false;
             for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1] && !keeps; i++) {
                 const d = g.pkgLists[i];
-                keeps = g.depName[d] === mustProvide || (skipVirtuals && g.depObj[d].version === undefined);
+                keeps = g.depName[d] === mustProvide || (skipVirtuals && g.dep(d).version === undefined);
             }
             if (!keeps)
                 this.disqualifyPackage(pkg);
@@ -39299,7 +39347,7 @@ class Solver {
         for (let i = ls[pkg * 3 + INSTALL_IF]; i < ls[pkg * 3 + INSTALL_IF + 1]; i++) {
             const d = g.pkgLists[i];
             const name = g.depName[d];
-            const dep = g.depObj[d];
+            const dep = g.dep(d);
             if (!this.nameIs(name, N_LOCKED)) {
                 if (dep.conflict) {
                     // A conflict can only be settled once that name is resolved, so resolve it.
@@ -39391,7 +39439,7 @@ class Solver {
         for (let i = ls[pkg * 3 + DEPENDS]; i < ls[pkg * 3 + DEPENDS + 1]; i++) {
             const d = g.pkgLists[i];
             const n = g.depName[d];
-            if (!g.depObj[d].conflict && g.mergeDepends[n] === numOptions)
+            if (!g.dep(d).conflict && g.mergeDepends[n] === numOptions)
                 g.mergeDepends[n]++;
         }
         const own = g.pkgName[pkg];
@@ -39405,7 +39453,7 @@ class Solver {
             const n = g.depName[d];
             if (g.mergeProvides[n] === numOptions) {
                 g.mergeProvides[n]++;
-                if (g.depObj[d].version === undefined)
+                if (g.dep(d).version === undefined)
                     this.setName(n, N_HAS_VIRTUAL_PROVIDES, true);
             }
         }
@@ -39651,7 +39699,7 @@ function listOf(graph, pkg, which) {
     const ls = graph.pkgListStart;
     for (let i = ls[pkg * 3 + which]; i < ls[pkg * 3 + which + 1]; i++) {
         const d = graph.pkgLists[i];
-        out.push({ dep: graph.depObj[d], name: graph.depName[d] });
+        out.push({ dep: graph.dep(d), name: graph.depName[d] });
     }
     return out;
 }
