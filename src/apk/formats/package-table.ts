@@ -13,9 +13,8 @@ export const DEPENDS = 0
 export const PROVIDES = 1
 export const INSTALL_IF = 2
 
-/** Numbers per token in `tokenWords`, and how a token reads: parsed, or made already. */
+/** Numbers per token in `tokenWords`, and the first one of a token made already. */
 export const TOKEN_WORDS = 3
-export const TOKEN_PLAIN = 0
 export const TOKEN_MADE = 255
 
 /** The empty list most packages have for most dependency fields: shared, frozen. */
@@ -51,8 +50,9 @@ export class PackageTable {
   /** Each row's name, as a key into `strings` (see below). */
   rowNameKeys: Int32Array | number[] = []
   /**
-   * The distinct dependency tokens, TOKEN_WORDS numbers each: how it reads (TOKEN_PLAIN | op << 8
-   * | conflict << 16, or TOKEN_MADE), its name's key into `strings`, its version's (-1: none).
+   * The distinct dependency tokens, TOKEN_WORDS numbers each: how it reads (as the index scan
+   * left it: its PLAIN | op << 8 | conflict << 16; or TOKEN_MADE), its name's key into
+   * `strings`, its version's (-1: none).
    * A plain token becomes a Dependency only when asked for (token()): of an index's tens of
    * thousands, a resolve reads a few hundred. Names are keys into `strings`, where one string
    * stands for every use of one name (an index's, as its scan met them: equal bytes, one key), so

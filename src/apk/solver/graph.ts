@@ -17,7 +17,8 @@ import {
   INSTALL_IF,
   PROVIDES,
   PackageTable,
-  tableOfPackages
+  tableOfPackages,
+  TOKEN_WORDS
 } from '../formats/package-table.js'
 import { InvalidArgumentError } from '../errors.js'
 import { GraphBuildMemory } from './graph-build.js'
@@ -350,7 +351,8 @@ export class SolverGraph {
     this.pkgRow = new Int32Array(rows)
     this.deps = new Array<Dependency>(tokens)
     const byChecksum = new Map<string, number>()
-    let ids: Map<string, number> | undefined
+    /** The names of the tables so far by string, from the second table on. */
+    let earlier: Map<string, number> | undefined
     let base = 0
     tables.forEach((table, t) => {
       this.tables.push(table)
@@ -360,13 +362,13 @@ export class SolverGraph {
       // A table's keys are distinct names, so only a name of an earlier table can be met again.
       let preset: Int32Array | undefined
       if (t > 0) {
-        if (ids === undefined) {
-          ids = new Map()
-          for (let n = this.nameCount - 1; n >= 0; n--) ids.set(this.names[n], n)
+        if (earlier === undefined) {
+          earlier = new Map()
+          for (let n = this.nameCount - 1; n >= 0; n--) earlier.set(this.names[n], n)
         }
         preset = new Int32Array(table.strings.length)
         for (let key = 0; key < table.strings.length; key++) {
-          preset[key] = ids.get(table.strings[key]) ?? -1
+          preset[key] = earlier.get(table.strings[key]) ?? -1
         }
       }
       const before = w.nameCount
@@ -375,7 +377,7 @@ export class SolverGraph {
         rowNameKeys: table.rowNameKeys,
         listStarts: table.listStarts,
         lists: table.lists,
-        tokenWords: table.tokenWords,
+        tokenWords: table.tokenWords.subarray(0, table.tokenCount * TOKEN_WORDS),
         keys: table.strings.length,
         base,
         keep,
@@ -385,7 +387,7 @@ export class SolverGraph {
         const n = keyNames[key] - 1
         if (n < before) continue
         this.names[n] = table.strings[key]
-        if (!last) ids?.set(table.strings[key], n)
+        if (!last) earlier?.set(table.strings[key], n)
       }
       this.nameCount = w.nameCount
       base += table.tokenCount
