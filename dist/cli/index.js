@@ -1990,9 +1990,8 @@ class TarStreamReader {
 const DEPENDS = 0;
 const PROVIDES = 1;
 const INSTALL_IF = 2;
-/** Numbers per token in `tokenWords`, and how a token reads: parsed, or made already. */
+/** Numbers per token in `tokenWords`, and the first one of a token made already. */
 const TOKEN_WORDS = 3;
-const TOKEN_PLAIN = 0;
 const TOKEN_MADE = 255;
 /** The empty list most packages have for most dependency fields: shared, frozen. */
 const NO_DEPENDENCIES = Object.freeze([]);
@@ -2023,8 +2022,9 @@ class PackageTable {
     /** Each row's name, as a key into `strings` (see below). */
     rowNameKeys = [];
     /**
-     * The distinct dependency tokens, TOKEN_WORDS numbers each: how it reads (TOKEN_PLAIN | op << 8
-     * | conflict << 16, or TOKEN_MADE), its name's key into `strings`, its version's (-1: none).
+     * The distinct dependency tokens, TOKEN_WORDS numbers each: how it reads (as the index scan
+     * left it: its PLAIN | op << 8 | conflict << 16; or TOKEN_MADE), its name's key into
+     * `strings`, its version's (-1: none).
      * A plain token becomes a Dependency only when asked for (token()): of an index's tens of
      * thousands, a resolve reads a few hundred. Names are keys into `strings`, where one string
      * stands for every use of one name (an index's, as its scan met them: equal bytes, one key), so
@@ -5990,7 +5990,8 @@ class SolverGraph {
         this.pkgRow = new Int32Array(rows);
         this.deps = new Array(tokens);
         const byChecksum = new Map();
-        let ids;
+        /** The names of the tables so far by string, from the second table on. */
+        let earlier;
         let base = 0;
         tables.forEach((table, t) => {
             this.tables.push(table);
@@ -6000,14 +6001,14 @@ class SolverGraph {
             // A table's keys are distinct names, so only a name of an earlier table can be met again.
             let preset;
             if (t > 0) {
-                if (ids === undefined) {
-                    ids = new Map();
+                if (earlier === undefined) {
+                    earlier = new Map();
                     for (let n = this.nameCount - 1; n >= 0; n--)
-                        ids.set(this.names[n], n);
+                        earlier.set(this.names[n], n);
                 }
                 preset = new Int32Array(table.strings.length);
                 for (let key = 0; key < table.strings.length; key++) {
-                    preset[key] = ids.get(table.strings[key]) ?? -1;
+                    preset[key] = earlier.get(table.strings[key]) ?? -1;
                 }
             }
             const before = w.nameCount;
@@ -6016,7 +6017,7 @@ class SolverGraph {
                 rowNameKeys: table.rowNameKeys,
                 listStarts: table.listStarts,
                 lists: table.lists,
-                tokenWords: table.tokenWords,
+                tokenWords: table.tokenWords.subarray(0, table.tokenCount * TOKEN_WORDS),
                 keys: table.strings.length,
                 base,
                 keep,
@@ -6028,7 +6029,7 @@ class SolverGraph {
                     continue;
                 this.names[n] = table.strings[key];
                 if (!last)
-                    ids?.set(table.strings[key], n);
+                    earlier?.set(table.strings[key], n);
             }
             this.nameCount = w.nameCount;
             base += table.tokenCount;
@@ -9583,13 +9584,24 @@ function checkPin(name, loaded, origin) {
 }
 /** A PEM public key is a few hundred bytes; a larger file in a keys folder is not one. */
 const KEY_FILE_LIMIT = 64 * 1024;
-/** A keys folder entry's bytes: undefined for what is not a regular file of key size. */
-async function readKeyFile(file) {
-    const stat = await promises_.stat(file).catch(() => undefined);
-    if (!stat?.isFile() || stat.size > KEY_FILE_LIMIT)
+/**
+ * A keys folder entry's bytes: undefined for what is not a regular file of key size (looked at
+ * before it is opened: opening a FIFO would wait for a writer). Read synchronously: a few hundred
+ * bytes each, and Alpine's 18 keys took 5-6 ms of a cold start read side by side through the
+ * thread pool, under 1 ms so.
+ */
+function readKeyFile(file) {
+    let stat;
+    try {
+        stat = (0,external_node_fs_.statSync)(file);
+    }
+    catch {
+        return undefined;
+    }
+    if (!stat.isFile() || stat.size > KEY_FILE_LIMIT)
         return undefined;
     try {
-        return await promises_.readFile(file);
+        return (0,external_node_fs_.readFileSync)(file);
     }
     catch (error) {
         throw new errors/* InvalidArgumentError */.Di(`cannot read key file '${file}': ${error.message}. Make it readable, or move ` +
@@ -9621,16 +9633,13 @@ class Keyring {
         catch (error) {
             throw new errors/* InvalidArgumentError */.Di(`cannot read keys folder '${dir}': ${error.message}. Give an existing folder of .rsa.pub files.`);
         }
-        // Read side by side (one after the other, a folder of 18 keys took 12 ms of a cold start),
-        // a few at a time (a folder of thousands of files must not run out of file descriptors),
-        // then added in name order.
+        // Added in name order.
         const files = names
             .filter((name) => !name.startsWith('.'))
             .sort()
             .map((name) => ({ name, file: external_node_path_.join(dir, name) }));
-        const contents = await mapLimit(files, 16, ({ file }) => readKeyFile(file));
-        files.forEach(({ name, file }, i) => {
-            const bytes = contents[i];
+        files.forEach(({ name, file }) => {
+            const bytes = readKeyFile(file);
             const loaded = bytes && parsePublicKey(bytes);
             // Like apk 3.0, files in a keys folder that are not public keys are simply not keys.
             if (loaded)
