@@ -419,6 +419,24 @@ describe('parseApkindexText', () => {
     expect(parseApkindexText(text, REPO).map((p) => p.name)).toEqual(['b'])
   })
 
+  it('compares identities in Q1 form, and only those of installable stanzas', () => {
+    const bytes = Buffer.alloc(20, 0xcd)
+    const q1 = `Q1${bytes.toString('base64')}`
+    const x1 = `X1${bytes.toString('hex').toUpperCase()}`
+    // The X1 form of an identity met as Q1 is the same package: the first stays.
+    const text = `C:${q1}\nP:a\nV:1\n\nC:${x1}\nP:a-again\nV:1\n\nC:${C1}\nP:b\nV:1\n\n`
+    expect(parseApkindexText(text, REPO).map((p) => `${p.name} ${p.checksum}`)).toEqual([
+      `a ${q1}`,
+      `b ${C1}`
+    ])
+    // An uninstallable stanza (an unknown letter) holds no identity: a later one of it is kept.
+    const later = `C:${x1}\nP:old\nV:1\nY:new\n\nC:${q1}\nP:new\nV:1\n\n`
+    expect(parseApkindexText(later, REPO).map((p) => p.name)).toEqual(['new'])
+    // An empty P: or V: is none.
+    expect(() => parseApkindexText(`C:${C1}\nP:\nV:1\n\n`, REPO)).toThrow(/no P: \(name\)/)
+    expect(() => parseApkindexText(`C:${C1}\nP:a\nV:\n\n`, REPO)).toThrow(/no P: \(name\)/)
+  })
+
   it('turns X1 hex identities into Q1 form and refuses a stanza without a valid C:', () => {
     const hex = Buffer.alloc(20, 0xab).toString('hex')
     const [pkg] = parseApkindexText(`C:X1${hex}\nP:a\nV:1\n\n`, REPO)

@@ -73,9 +73,9 @@ function reference(tables: PackageTable[], repoBits: Map<number, number>): Refer
       }
       const p = r.pkgName.length
       if (checksum !== '') byChecksum.set(checksum, p)
-      r.pkgName.push(name(table.names[row]))
+      r.pkgName.push(name(table.name(row)))
       r.pkgRepos.push(bit)
-      r.pkgVersion.push(table.versions[row])
+      r.pkgVersion.push(table.version(row))
       for (const which of [DEPENDS, PROVIDES, INSTALL_IF]) {
         const list: number[] = []
         for (

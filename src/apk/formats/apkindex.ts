@@ -12,23 +12,16 @@ import type { Keyring } from '../keys/keyring.js'
 import { leadingUint } from './pkginfo.js'
 import { keepYoungGenerationSmall, letGoOfScanned } from '../../released-memory.js'
 import {
-  CANONICAL,
-  CHECKSUM,
   IndexScanMemory,
   MAX_DISTINCT,
+  NO_NAME_OR_VERSION,
   ScanLimitError,
   PLAIN,
-  R_ARCH,
-  R_C_END,
-  R_C_START,
-  R_DETAILS_END,
-  R_DETAILS_START,
   R_FLAGS,
   R_LINE,
   R_NAME,
   R_VERSION,
-  ROW,
-  UNINSTALLABLE
+  ROW
 } from './index-scan.js'
 import { IndexDetails, IndexDetailsBuilder } from './index-details.js'
 import {
@@ -81,14 +74,6 @@ export const INDEX_INFLATE_LIMIT = 128 * 1024 * 1024
 const NEWLINE = 0x0a
 /** A blank line: a stanza has just ended. */
 const STANZA_END = Buffer.from('\n\n')
-
-/** `Q1`+base64 as written; `X1`+hex is turned into `Q1` form so identities compare as strings. */
-function normaliseChecksum(value: string): string {
-  if (/^X1[0-9a-fA-F]{40}$/.test(value)) {
-    return `Q1${Buffer.from(value.slice(2), 'hex').toString('base64')}`
-  }
-  return value
-}
 
 /** Whether `value` is a package identity as an index or database writes one (`Q1…=`, or MD5 hex). */
 export function validChecksum(value: string): boolean {
@@ -189,10 +174,10 @@ class Waiting {
  * One pass over the index bytes, reading what the solver needs of every stanza (C P V A I k D p
  * i) into a PackageTable, and the rest (S T U L o m t c) into IndexDetails, for when a package is
  * made. The bytes are scanned in WebAssembly (index-scan.ts), which recognises equal values and
- * tokens in place and numbers them; here each distinct value becomes one shared string (UTF-8
- * where it holds non-ASCII bytes), each distinct token one shared, frozen Dependency, and each
- * stanza, checked as apk checks it, a row. The details are copied out, so nothing kept holds on
- * to the index: it can go once it is read.
+ * tokens in place and numbers them, and checks each stanza as apk does; here each distinct value
+ * becomes one shared string (UTF-8 where it holds non-ASCII bytes), each token a few numbers the
+ * table makes a frozen Dependency of when it is read, and the kept stanzas rows. The details are
+ * copied out, so nothing kept holds on to the index: it can go once it is read.
  */
 class IndexScanner {
   /** The scan's memory; gone once the index is read. */
@@ -211,7 +196,6 @@ class IndexScanner {
   /** Bytes received so far. */
   private received = 0
   private firstLine = 0
-  private readonly seen = new Set<string>()
 
   /**
    * @param expected how long the index is, or about (to size its lookup tables)
@@ -331,62 +315,34 @@ class IndexScanner {
   }
 
   /**
-   * The rows of the last scan of `bytes`, checked in order: each one's strings, then the numbers
-   * and lists of those kept, as columns the scan makes (a stanza left out: an unknown letter, or
-   * an identity met before).
+   * The rows of the last scan: refused at the first damaged one (no name or version, or no
+   * identity of a form apk writes), as apk would; else those kept (installable, their identity
+   * met first) appended as columns the scan makes.
    */
-  private takeRows(memory: IndexScanMemory, bytes: Buffer, rows: number): void {
-    const { i32, u8 } = memory
-    const values = this.values
-    const table = this.table
-    const rowsAt = memory.rowsAt >>> 2
-    const keepAt = memory.keepAt
-    const checksums =
-      rows > 0
-        ? u8.toString('latin1', memory.checksumsAt, memory.checksumsAt + rows * CHECKSUM)
-        : ''
-    const detailsAt = memory.detailsAt
-    const runs: number[] = []
-    for (let row = 0; row < rows; row++) {
-      const r = rowsAt + row * ROW
-      const flags = i32[r + R_FLAGS]
-      this.firstLine = i32[r + R_LINE]
-      const nameKey = i32[r + R_NAME]
-      const versionKey = i32[r + R_VERSION]
-      const name = nameKey < 0 ? '' : values[nameKey]
-      const version = versionKey < 0 ? '' : values[versionKey]
-      if (!name || !version) {
-        throw new FormatError(
-          `${this.where()}: no P: (name) or V: (version) line; the index is damaged.`
-        )
-      }
-      let checksum: string
-      if ((flags & CANONICAL) !== 0) {
-        checksum = checksums.substring(row * CHECKSUM, (row + 1) * CHECKSUM)
-      } else {
-        const cStart = i32[r + R_C_START]
-        checksum = cStart < 0 ? '' : normaliseChecksum(decode(bytes, cStart, i32[r + R_C_END]))
-        if (!validChecksum(checksum)) {
-          throw new FormatError(
-            `${this.where()} (${name}-${version}): missing or malformed C: identity; the index is damaged.`
-          )
-        }
-      }
-      // apk marks such a package uninstallable ("This apk-tools is OLD"); it is left out.
-      const kept = (flags & UNINSTALLABLE) === 0 && !this.seen.has(checksum)
-      u8[keepAt + row] = kept ? 1 : 0
-      if (!kept) continue
-      this.seen.add(checksum)
-      const detailsStart = i32[r + R_DETAILS_START]
-      runs.push(
-        detailsStart < 0 ? -1 : detailsAt + detailsStart,
-        detailsAt + i32[r + R_DETAILS_END]
-      )
-      const archKey = i32[r + R_ARCH]
-      table.addNamed(checksum, name, nameKey, version, archKey < 0 ? undefined : values[archKey])
+  private takeRows(memory: IndexScanMemory, rows: number): void {
+    if (rows > 0) {
+      const damaged = memory.damagedRow
+      if (damaged >= 0) this.refuse(memory, damaged)
     }
-    table.addColumns(memory.columns(table.listCount()), this.repository.index)
-    this.details.addRows(memory.u8, runs)
+    const columns = memory.columns(this.table.listCount())
+    this.table.addColumns(columns, this.repository.index)
+    this.details.addRows(memory.u8, columns.details as Int32Array)
+  }
+
+  /** Throws the error of damaged row `row` of the last scan. */
+  private refuse(memory: IndexScanMemory, row: number): never {
+    const r = (memory.rowsAt >>> 2) + row * ROW
+    this.firstLine = memory.i32[r + R_LINE]
+    if ((memory.i32[r + R_FLAGS] & NO_NAME_OR_VERSION) !== 0) {
+      throw new FormatError(
+        `${this.where()}: no P: (name) or V: (version) line; the index is damaged.`
+      )
+    }
+    const name = this.values[memory.i32[r + R_NAME]]
+    const version = this.values[memory.i32[r + R_VERSION]]
+    throw new FormatError(
+      `${this.where()} (${name}-${version}): missing or malformed C: identity; the index is damaged.`
+    )
   }
 
   /**
@@ -460,7 +416,7 @@ class IndexScanner {
       memory.checkDistinct(this.maxDistinct)
       this.takeValues(memory)
       this.takeTokens(memory)
-      this.takeRows(memory, chunk, rows)
+      this.takeRows(memory, rows)
       start = end
     }
   }
@@ -473,9 +429,9 @@ class IndexScanner {
 function materialize(table: PackageTable, row: number, details: IndexDetails): RepoPackage {
   const pkg: RepoPackage = {
     checksum: table.checksums[row],
-    name: table.names[row],
-    version: table.versions[row],
-    arch: table.arches[row],
+    name: table.name(row),
+    version: table.version(row),
+    arch: table.arch(row),
     size: 0,
     installedSize: table.installedSizes[row],
     description: '',

@@ -73,7 +73,7 @@ export class IndexDetailsBuilder {
    * (-1: it has none). Runs that follow one another in `bytes` are copied together, as many as
    * the block being filled holds: one copy for most of a piece of the index, not one a row.
    */
-  addRows(bytes: Buffer, runs: number[]): void {
+  addRows(bytes: Buffer, runs: ArrayLike<number>): void {
     let i = 0
     while (i < runs.length) {
       const first = runs[i]

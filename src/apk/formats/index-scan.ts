@@ -35,7 +35,6 @@ interface Exports {
   reserveInput(length: number): number
   scan(length: number): number
   rowsAt(): number
-  checksumsAt(): number
   detailsAt(): number
   infosAt(): number
   valueTable(): number
@@ -48,7 +47,11 @@ interface Exports {
   probeCount(table: number): number
   reservePositions(count: number): number
   columns(base: number): number
-  keepAt(): number
+  damagedRow(): number
+  outKeysAt(): number
+  outDetailsAt(): number
+  outIdsAt(): number
+  outIdsLengthNow(): number
   outSizesAt(): number
   outPrioritiesAt(): number
   outEndsAt(): number
@@ -84,11 +87,14 @@ export const R_ARCH = 6
 export const R_DETAILS_START = 7
 export const R_DETAILS_END = 8
 // 9 and 10: the row's list entries, which columns() reads.
-/** Row flags: a letter this reader does not know; an identity in `Q1…=` form. */
+/**
+ * Row flags (assembly/index-scan.ts): a letter this reader does not know; no name or version; no
+ * identity of a form apk writes; an identity met before.
+ */
 export const UNINSTALLABLE = 1
-export const CANONICAL = 2
-/** The bytes of a `Q1…=` identity, as the scan copies them out. */
-export const CHECKSUM = 30
+export const NO_NAME_OR_VERSION = 4
+export const BAD_IDENTITY = 8
+export const DUPLICATE = 16
 /** Token info: words per token, and the status of one parsed by the scan. */
 export const INFO = 3
 export const PLAIN = 0
@@ -102,6 +108,12 @@ export interface KeptColumns {
   listEnds: Int32Array
   /** Token positions, the rows' lists one after another. */
   lists: Int32Array
+  /** Per row, its name's, version's and arch's value keys (-1: no arch). */
+  keys?: Int32Array
+  /** Per row, where its kept lines start and end in the scan's memory (-1: none). */
+  details?: Int32Array
+  /** The rows' identities (`Q1…=`, or MD5 hex), each followed by a line feed. */
+  identities?: string
 }
 
 export class IndexScanMemory {
@@ -204,9 +216,6 @@ export class IndexScanMemory {
   get rowsAt(): number {
     return this.x.rowsAt()
   }
-  get checksumsAt(): number {
-    return this.x.checksumsAt()
-  }
   /** Where the last scan's rows' kept lines are, one run after another (R_DETAILS_*). */
   get detailsAt(): number {
     return this.x.detailsAt()
@@ -226,14 +235,14 @@ export class IndexScanMemory {
     return at >>> 2
   }
 
-  /** Where the caller marks the last scan's rows it keeps (1) or leaves out (0), a byte each. */
-  get keepAt(): number {
-    return this.x.keepAt()
+  /** The first row of the last scan that makes the index damaged (its flags say why), or -1. */
+  get damagedRow(): number {
+    return this.x.damagedRow()
   }
 
   /**
    * The kept rows of the last scan as columns, `base` added to their lists' ends: views of the
-   * memory, valid until the next call.
+   * memory, valid until the next call; the identities as one string.
    */
   columns(base: number): KeptColumns {
     const rows = this.bounded(() => this.x.columns(base))
@@ -242,12 +251,18 @@ export class IndexScanMemory {
     const priorities = this.x.outPrioritiesAt() >>> 3
     const ends = this.x.outEndsAt() >>> 2
     const lists = this.x.outListsAt() >>> 2
+    const keys = this.x.outKeysAt() >>> 2
+    const details = this.x.outDetailsAt() >>> 2
+    const ids = this.x.outIdsAt()
     return {
       rows,
       installedSizes: this.f64.subarray(sizes, sizes + rows),
       priorities: this.f64.subarray(priorities, priorities + rows),
       listEnds: this.i32.subarray(ends, ends + rows * 3),
-      lists: this.i32.subarray(lists, lists + this.x.outListLength())
+      lists: this.i32.subarray(lists, lists + this.x.outListLength()),
+      keys: this.i32.subarray(keys, keys + rows * 3),
+      details: this.i32.subarray(details, details + rows * 2),
+      identities: this.u8.toString('latin1', ids, ids + this.x.outIdsLengthNow())
     }
   }
 

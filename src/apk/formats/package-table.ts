@@ -13,6 +13,9 @@ export const DEPENDS = 0
 export const PROVIDES = 1
 export const INSTALL_IF = 2
 
+/** Numbers per row in `rowKeys`. */
+export const ROW_KEYS = 3
+
 /** Numbers per token in `tokenWords`, and the first one of a token made already. */
 export const TOKEN_WORDS = 3
 export const TOKEN_MADE = 255
@@ -34,9 +37,12 @@ function grown<T extends Int32Array | Float64Array>(
 
 export class PackageTable {
   readonly checksums: string[] = []
-  readonly names: string[] = []
-  readonly versions: string[] = []
-  readonly arches: (string | undefined)[] = []
+  /**
+   * Each row's name, version and arch, ROW_KEYS numbers per row: keys into `strings` (see below;
+   * -1: no arch). A row's strings are the index's own, one per distinct value, not one per row.
+   */
+  rowKeys = new Int32Array(0)
+  private rowsUsed = 0
   // The numbers are in typed arrays, 4 or 8 bytes each and no more: main + community's indexes
   // have 23,000 rows and over 100,000 list entries. Each has spare room past its rows until seal.
   installedSizes = new Float64Array(0)
@@ -47,8 +53,6 @@ export class PackageTable {
   /** Token numbers (see token()) of every row's lists, one after the other. */
   lists = new Int32Array(0)
   private listsUsed = 0
-  /** Each row's name, as a key into `strings` (see below). */
-  rowNameKeys: Int32Array | number[] = []
   /**
    * The distinct dependency tokens, TOKEN_WORDS numbers each: how it reads (as the index scan
    * left it: its PLAIN | op << 8 | conflict << 16; or TOKEN_MADE), its name's key into
@@ -126,25 +130,23 @@ export class PackageTable {
   }
 
   get count(): number {
-    return this.names.length
+    return this.rowsUsed
   }
 
-  /**
-   * Adds rows in two steps, their numbers and lists as columns: each row's strings (addNamed),
-   * then the columns of all those rows (addColumns), whose list ends count from listCount().
-   */
-  addNamed(
-    checksum: string,
-    name: string,
-    nameKey: number,
-    version: string,
-    arch: string | undefined
-  ): void {
-    this.checksums.push(checksum)
-    this.names.push(name)
-    ;(this.rowNameKeys as number[]).push(nameKey)
-    this.versions.push(version)
-    this.arches.push(arch)
+  /** Row `row`'s name. */
+  name(row: number): string {
+    return this.strings[this.rowKeys[row * ROW_KEYS]]
+  }
+
+  /** Row `row`'s version. */
+  version(row: number): string {
+    return this.strings[this.rowKeys[row * ROW_KEYS + 1]]
+  }
+
+  /** Row `row`'s arch, or undefined (no A: line). */
+  arch(row: number): string | undefined {
+    const key = this.rowKeys[row * ROW_KEYS + 2]
+    return key < 0 ? undefined : this.strings[key]
   }
 
   /** How many list entries the table holds so far. */
@@ -153,12 +155,29 @@ export class PackageTable {
   }
 
   /**
-   * The columns of the rows addNamed added last, `columns.rows` of them, of one repository or
-   * each of its own.
+   * Adds `columns.rows` rows, of one repository or each of its own: their keys, identities
+   * (`checksums`, else the columns' `identities` text), numbers and lists, whose ends count from
+   * listCount().
    */
-  addColumns(columns: KeptColumns, repository: number | Int32Array): void {
+  addColumns(
+    columns: KeptColumns,
+    repository: number | Int32Array,
+    checksums?: readonly string[]
+  ): void {
     const rows = columns.rows
-    const at = this.count - rows
+    const at = this.rowsUsed
+    if (checksums !== undefined) this.checksums.push(...checksums)
+    else if (rows > 0) {
+      // One call makes every row's identity a string.
+      const ids = (columns.identities as string).split('\n')
+      ids.length = rows
+      for (const id of ids) this.checksums.push(id)
+    }
+    while ((at + rows) * ROW_KEYS > this.rowKeys.length) {
+      this.rowKeys = grown(this.rowKeys, at * ROW_KEYS, (n) => new Int32Array(n))
+    }
+    this.rowKeys.set(columns.keys as Int32Array, at * ROW_KEYS)
+    this.rowsUsed = at + rows
     while (at + rows > this.repositories.length) {
       const f64 = (n: number) => new Float64Array(n)
       this.installedSizes = grown(this.installedSizes, at, f64)
@@ -189,7 +208,7 @@ export class PackageTable {
     this.repositories = this.repositories.slice(0, rows)
     this.listStarts = this.listStarts.slice(0, rows * 3 + 1)
     this.lists = this.lists.slice(0, this.listsUsed)
-    this.rowNameKeys = Int32Array.from(this.rowNameKeys)
+    this.rowKeys = this.rowKeys.slice(0, rows * ROW_KEYS)
     this.tokenWords = this.tokenWords.slice(0, this.tokenWordsUsed)
   }
 
@@ -243,7 +262,8 @@ export class PackageTable {
 
   /** The first row named `name`, or -1. */
   rowOfName(name: string): number {
-    return this.names.indexOf(name)
+    for (let row = 0; row < this.rowsUsed; row++) if (this.name(row) === name) return row
+    return -1
   }
 
   /** Moves a row to another repository (the first that carries its identity). */
@@ -283,8 +303,11 @@ export function tableOfPackages(packages: RepoPackage[]): PackageTable {
   }
   const repositories = new Int32Array(rows)
   const made: Dependency[] = []
+  const rowKeys = new Int32Array(rows * ROW_KEYS)
   packages.forEach((pkg, row) => {
-    table.addNamed(pkg.checksum, pkg.name, keyOf(pkg.name), pkg.version, pkg.arch)
+    rowKeys[row * ROW_KEYS] = keyOf(pkg.name)
+    rowKeys[row * ROW_KEYS + 1] = keyOf(pkg.version)
+    rowKeys[row * ROW_KEYS + 2] = pkg.arch === undefined ? -1 : keyOf(pkg.arch)
     columns.installedSizes[row] = pkg.installedSize
     columns.priorities[row] = pkg.providerPriority
     repositories[row] = pkg.repository
@@ -304,7 +327,11 @@ export function tableOfPackages(packages: RepoPackage[]): PackageTable {
   table.addTokenWords(new Int32Array(made.length * TOKEN_WORDS), 0, made.length)
   made.forEach((dep, i) => table.setToken(i, dep, keyOf(dep.name)))
   columns.lists = Int32Array.from(lists)
-  table.addColumns(columns, repositories)
+  table.addColumns(
+    { ...columns, keys: rowKeys },
+    repositories,
+    packages.map((pkg) => pkg.checksum)
+  )
   table.seal()
   return table
 }

@@ -4,7 +4,7 @@
  * copied out at the end (so the graph keeps plain typed arrays and the module's memory goes).
  */
 import { FormatError } from '../errors.js'
-import { TOKEN_WORDS } from '../formats/package-table.js'
+import { ROW_KEYS, TOKEN_WORDS } from '../formats/package-table.js'
 import { instantiateWasm, wasmTrapped } from '../wasm.js'
 import { GRAPH_BUILD_WASM } from './graph-build-wasm.js'
 
@@ -67,8 +67,8 @@ export interface GraphSizes {
 /** One table's part, as the module takes it. */
 export interface GraphTableInput {
   rows: number
-  /** Each row's name key, and each row's depends, provides and install_if ranges in `lists`. */
-  rowNameKeys: Int32Array | number[]
+  /** Each row's keys (PackageTable.rowKeys), and its depends, provides and install_if ranges. */
+  rowKeys: Int32Array
   listStarts: Int32Array
   /** Token numbers (in the table's tokens), and the tokens' words (PackageTable.tokenWords). */
   lists: Int32Array
@@ -154,7 +154,7 @@ export class GraphBuildMemory {
     const entries = input.listStarts[rows * 3]
     const tokens = input.tokenWords.length / TOKEN_WORDS
     this.x.startTable(input.keys)
-    this.i32(this.x.rowKeysAt(), rows).set(input.rowNameKeys)
+    this.i32(this.x.rowKeysAt(), rows * ROW_KEYS).set(input.rowKeys)
     this.i32(this.x.listStartsAt(), rows * 3 + 1).set(input.listStarts.subarray(0, rows * 3 + 1))
     this.i32(this.x.listsAt(), entries).set(input.lists.subarray(0, entries))
     this.i32(this.x.tokenWordsAt(), tokens * TOKEN_WORDS).set(input.tokenWords)

@@ -17,6 +17,7 @@ import {
   INSTALL_IF,
   PROVIDES,
   PackageTable,
+  ROW_KEYS,
   tableOfPackages,
   TOKEN_WORDS
 } from '../formats/package-table.js'
@@ -374,7 +375,7 @@ export class SolverGraph {
       const before = w.nameCount
       const { keyNames } = w.addTable({
         rows: table.count,
-        rowNameKeys: table.rowNameKeys,
+        rowKeys: table.rowKeys.subarray(0, table.count * ROW_KEYS),
         listStarts: table.listStarts,
         lists: table.lists,
         tokenWords: table.tokenWords.subarray(0, table.tokenCount * TOKEN_WORDS),
@@ -431,11 +432,11 @@ export class SolverGraph {
       const p = this.packageCount++
       if (record && checksum !== '') byChecksum.set(checksum, p)
       this.pkgRepos[p] = bit
-      this.pkgVersion[p] = table.versions[row]
+      this.pkgVersion[p] = table.version(row)
       this.pkgChecksum[p] = checksum
       this.pkgPriority[p] = table.priorities[row]
       this.pkgInstallable[p] =
-        this.arch === undefined || archFits(table.arches[row], this.arch) ? 1 : 0
+        this.arch === undefined || archFits(table.arch(row), this.arch) ? 1 : 0
       this.pkgEmpty[p] = table.installedSizes[row] === 0 ? 1 : 0
       this.pkgTable[p] = t
       this.pkgRow[p] = row

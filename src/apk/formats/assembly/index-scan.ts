@@ -4,13 +4,15 @@
  * it, in machine code from the first byte: written in JavaScript, most of a cold process's scan
  * ran in V8's interpreter before its compilers caught up (90-100 ms for Alpine's v3.22 main).
  *
- * It keeps two tables of distinct byte ranges (values: the P V A values and the names and
- * versions of tokens; tokens: dependency tokens), numbered in order of first appearance, and for
- * each stanza emits a row: where its C: value and kept lines are in the input, its value keys and
- * numbers, and its dependency tokens (as token keys, each line's list started by a marker). A
- * token met for the first time is parsed here when it is plain (ASCII, no tag, a version of the
- * common form); any other is marked for the JavaScript side, which parses it as apk does. So
- * nothing here decides whether an index is valid: rows are checked by the caller, in order.
+ * It keeps tables of distinct byte ranges (values: the P V A values and the names and versions
+ * of tokens; tokens: dependency tokens; the identities of installable rows), numbered in order
+ * of first appearance, and for each stanza emits a row: its identity in the form apk compares,
+ * where its kept lines are, its value keys and numbers, its dependency tokens (as token keys,
+ * each line's list started by a marker), and flags: uninstallable, damaged (no name or version,
+ * no identity of a form apk writes), or an identity met before; the rows kept become columns.
+ * A token met for the first time is parsed here when it is plain (ASCII, no tag, a version of
+ * the common form); any other is marked for the JavaScript side, which parses it as apk does,
+ * and which refuses the index at its first damaged row.
  *
  * Memory is laid out by a bump allocator (../../assembly/memory.ts); a region that must grow is
  * copied to a new place, so every pointer the caller reads is read again after each call.
@@ -63,6 +65,12 @@ function newTable(expected: u32, length: u32): usize {
 
 function field(t: usize, at: usize): usize {
   return <usize>load<u32>(t + at)
+}
+
+/** How many bytes key `k` of table `t` holds. */
+function keyLength(t: usize, k: i32): u32 {
+  const starts = field(t, T_STARTS)
+  return load<u32>(starts + ((<usize>(k + 1)) << 2)) - load<u32>(starts + ((<usize>k) << 2))
 }
 
 /** The key of bytes [start, end): the same for equal contents. Sets `added` for a new one. */
@@ -330,8 +338,8 @@ let input: usize = 0
 let inputCap: u32 = 0
 
 /**
- * Per row: ROW i32 fields, 2 f64 (installed size, priority), CHECKSUM bytes. The C: value is
- * where it is in the input; the kept lines are copied out (`details`).
+ * Per row: ROW i32 fields, 2 f64 (installed size, priority), its identity (ID_SLOT bytes). The
+ * C: value is where it is in the input; the kept lines are copied out (`details`).
  */
 const ROW = 11
 const R_FLAGS = 0
@@ -345,14 +353,28 @@ const R_DETAILS_START = 7
 const R_DETAILS_END = 8
 const R_LIST_START = 9
 const R_LIST_END = 10
-/** Flags: a letter this reader does not know (apk: uninstallable); a `Q1…=` identity. */
+/**
+ * Flags: a letter this reader does not know (apk: uninstallable); no name or no version (an
+ * empty one included); an identity (C:) missing or of no form apk writes; an identity an
+ * earlier installable row of this index has.
+ */
 const UNINSTALLABLE: i32 = 1
-const CANONICAL: i32 = 2
-const CHECKSUM = 30
+const NO_NAME_OR_VERSION: i32 = 4
+const BAD_IDENTITY: i32 = 8
+const DUPLICATE: i32 = 16
+/**
+ * Each row's identity as the caller keeps it, in a slot of ID_SLOT bytes: `Q1` and 28 base64
+ * characters (an `X1` and 40 hex digits made so, as apk reads it), or 32 hex digits (MD5).
+ */
+const ID_SLOT = 32
 
 let rows: usize = 0
 let numbers: usize = 0
-let checksums: usize = 0
+/** Per row: its identity (ID_SLOT bytes), and its length (a byte). */
+let identities: usize = 0
+let identityLengths: usize = 0
+/** The identities of the index's installable rows so far (a table of distinct byte ranges). */
+let seenIdentities: usize = 0
 let rowCap: u32 = 0
 let rowCount: u32 = 0
 
@@ -387,6 +409,7 @@ export function init(hashSeed: u32, valueHint: u32, tokenHint: u32, limitPages: 
   setLimit(limitPages)
   values = newTable(valueHint, 16)
   tokens = newTable(tokenHint, 24)
+  seenIdentities = newTable(valueHint >>> 2, 30)
   lists = alloc(A_SIZE)
   outLists = alloc(A_SIZE)
   infoCap = 1024
@@ -437,12 +460,64 @@ function isBase64(c: u32): bool {
   return c - 0x41 < 26 || c - 0x61 < 26 || c - 0x30 < 10 || c == 0x2b || c == 0x2f
 }
 
-function canonical(start: usize, end: usize): bool {
-  if (end - start != CHECKSUM || load<u8>(start) != 0x51 || load<u8>(start + 1) != 0x31) {
-    return false
+function hexDigit(c: u32): i32 {
+  if (c - 0x30 < 10) return <i32>(c - 0x30)
+  if ((c | 0x20) - 0x61 < 6) return <i32>((c | 0x20) - 0x61 + 10)
+  return -1
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+
+function base64Digit(n: u32): u8 {
+  return <u8>BASE64.charCodeAt(<i32>n)
+}
+
+/**
+ * The identity [start, end) as the caller keeps it, written at `to`; returns its length, 0 when
+ * it is of no form apk writes: `Q1` and 27 base64 characters and `=` as it is; `X1` and 40 hex
+ * digits as `Q1` and their 20 bytes in base64; 32 hex digits (MD5) as they are.
+ */
+function identity(start: usize, end: usize, to: usize): u32 {
+  const length = end - start
+  const c0 = <u32>load<u8>(start)
+  const c1 = length > 1 ? <u32>load<u8>(start + 1) : 0
+  if (length == 30 && c0 == 0x51 && c1 == 0x31) {
+    for (let i = start + 2; i < end - 1; i++) if (!isBase64(load<u8>(i))) return 0
+    if (load<u8>(end - 1) != 0x3d) return 0
+    memory.copy(to, start, 30)
+    return 30
   }
-  for (let i = start + 2; i < end - 1; i++) if (!isBase64(load<u8>(i))) return false
-  return load<u8>(end - 1) == 0x3d
+  if (length == 42 && c0 == 0x58 && c1 == 0x31) {
+    for (let i = start + 2; i < end; i++) if (hexDigit(load<u8>(i)) < 0) return 0
+    store<u8>(to, 0x51)
+    store<u8>(to + 1, 0x31)
+    // 20 bytes: six groups of three, then two and one `=`.
+    let out = to + 2
+    for (let g = 0; g < 7; g++) {
+      const b0 = byteAt(start + 2, g * 3)
+      const b1 = byteAt(start + 2, g * 3 + 1)
+      const b2 = g < 6 ? byteAt(start + 2, g * 3 + 2) : 0
+      const n = (b0 << 16) | (b1 << 8) | b2
+      store<u8>(out, base64Digit(n >>> 18))
+      store<u8>(out + 1, base64Digit((n >>> 12) & 63))
+      store<u8>(out + 2, base64Digit((n >>> 6) & 63))
+      store<u8>(out + 3, g < 6 ? base64Digit(n & 63) : 0x3d)
+      out += 4
+    }
+    return 30
+  }
+  if (length == 32) {
+    for (let i = start; i < end; i++) if (hexDigit(load<u8>(i)) < 0) return 0
+    memory.copy(to, start, 32)
+    return 32
+  }
+  return 0
+}
+
+/** Byte `n` of the hex digits at `hex`. */
+function byteAt(hex: usize, n: i32): u32 {
+  const at = hex + <usize>(n * 2)
+  return <u32>((hexDigit(load<u8>(at)) << 4) | hexDigit(load<u8>(at + 1)))
 }
 
 function startStanza(): void {
@@ -465,17 +540,26 @@ function finishStanza(): void {
     const more = max<u32>(256, rowCap << 1)
     rows = grown(rows, <usize>rowCount * ROW * 4, <usize>more * ROW * 4)
     numbers = grown(numbers, <usize>rowCount * 16, <usize>more * 16)
-    checksums = grown(checksums, <usize>rowCount * CHECKSUM, <usize>more * CHECKSUM)
-    // Written by the caller (which rows it keeps), read by columns(); as many as rows.
+    identities = grown(identities, <usize>rowCount * ID_SLOT, <usize>more * ID_SLOT)
+    identityLengths = grown(identityLengths, <usize>rowCount, <usize>more)
+    // Which rows the caller keeps, read by columns(); as many as rows.
     keep = alloc(<usize>more)
     rowCap = more
   }
   const r = rows + <usize>rowCount * ROW * 4
   let f = flags
-  if (cStart >= 0 && canonical(input + cStart, input + cEnd)) {
-    f |= CANONICAL
-    memory.copy(checksums + <usize>rowCount * CHECKSUM, input + cStart, CHECKSUM)
+  if (name < 0 || keyLength(values, name) == 0 || version < 0 || keyLength(values, version) == 0) {
+    f |= NO_NAME_OR_VERSION
   }
+  const slot = identities + <usize>rowCount * ID_SLOT
+  const idLength = cStart < 0 ? 0 : identity(input + cStart, input + cEnd, slot)
+  store<u8>(identityLengths + <usize>rowCount, <u8>idLength)
+  if (idLength == 0) f |= BAD_IDENTITY
+  else if ((f & UNINSTALLABLE) == 0) {
+    key(seenIdentities, slot, slot + idLength)
+    if (!added) f |= DUPLICATE
+  }
+  store<u8>(keep + <usize>rowCount, (f & (UNINSTALLABLE | DUPLICATE)) == 0 ? 1 : 0)
   store<i32>(r + R_FLAGS * 4, f)
   store<i32>(r + R_LINE * 4, firstLine)
   store<i32>(r + R_C_START * 4, cStart)
@@ -593,11 +677,15 @@ export function scan(length: u32): u32 {
 // ---------------------------------------------------------------------------------------------
 // The kept rows' numbers and lists, as columns the caller appends to its table at once
 
-/** Per row of the last scan: 1 when the caller keeps it (a valid stanza seen first). */
+/** Per row of the last scan: 1 when it is kept (installable, its identity met first). */
 let keep: usize = 0
 let outSizes: usize = 0 // f64 per kept row
 let outPriorities: usize = 0 // f64 per kept row
 let outEnds: usize = 0 // i32 x 3 per kept row: where its D, p, i lists end in `lists`, from `base`
+let outKeys: usize = 0 // i32 x 3 per kept row: its name's, version's and arch's value keys
+let outDetails: usize = 0 // i32 x 2 per kept row: where its kept lines are in memory (-1: none)
+let outIds: usize = 0 // the kept rows' identities, each followed by a line feed
+let outIdsLength: u32 = 0
 let outCap: u32 = 0
 let outLists: usize = 0 // an array (append) of the list entries
 
@@ -623,8 +711,12 @@ export function columns(base: u32): u32 {
     outSizes = alloc((<usize>outCap) << 3)
     outPriorities = alloc((<usize>outCap) << 3)
     outEnds = alloc(<usize>outCap * 12)
+    outKeys = alloc(<usize>outCap * 12)
+    outDetails = alloc(<usize>outCap * 8)
+    outIds = alloc(<usize>outCap * (ID_SLOT + 1))
   }
   store<u32>(outLists + A_COUNT, 0)
+  outIdsLength = 0
   const entries = field(lists, A_DATA)
   let kept: u32 = 0
   for (let row: u32 = 0; row < rowCount; row++) {
@@ -632,6 +724,18 @@ export function columns(base: u32): u32 {
     const r = rows + <usize>row * ROW * 4
     store<f64>(outSizes + ((<usize>kept) << 3), load<f64>(numbers + <usize>row * 16))
     store<f64>(outPriorities + ((<usize>kept) << 3), load<f64>(numbers + <usize>row * 16 + 8))
+    const k = outKeys + <usize>kept * 12
+    store<i32>(k, load<i32>(r + R_NAME * 4))
+    store<i32>(k + 4, load<i32>(r + R_VERSION * 4))
+    store<i32>(k + 8, load<i32>(r + R_ARCH * 4))
+    const d = outDetails + <usize>kept * 8
+    const detailsFrom = load<i32>(r + R_DETAILS_START * 4)
+    store<i32>(d, detailsFrom < 0 ? -1 : <i32>details + detailsFrom)
+    store<i32>(d + 4, <i32>details + load<i32>(r + R_DETAILS_END * 4))
+    const idLength = <u32>load<u8>(identityLengths + <usize>row)
+    memory.copy(outIds + outIdsLength, identities + <usize>row * ID_SLOT, idLength)
+    store<u8>(outIds + outIdsLength + idLength, 0x0a)
+    outIdsLength += idLength + 1
     const first = load<u32>(r + R_LIST_START * 4)
     const last = load<u32>(r + R_LIST_END * 4)
     for (let which: u32 = 0; which < 3; which++) {
@@ -654,8 +758,26 @@ export function columns(base: u32): u32 {
   return kept
 }
 
-export function keepAt(): usize {
-  return keep
+/** The first row of the last scan that makes the index damaged (see the flags), or -1. */
+export function damagedRow(): i32 {
+  for (let row: u32 = 0; row < rowCount; row++) {
+    const f = load<i32>(rows + <usize>row * ROW * 4 + R_FLAGS * 4)
+    if ((f & (NO_NAME_OR_VERSION | BAD_IDENTITY)) != 0) return <i32>row
+  }
+  return -1
+}
+
+export function outKeysAt(): usize {
+  return outKeys
+}
+export function outDetailsAt(): usize {
+  return outDetails
+}
+export function outIdsAt(): usize {
+  return outIds
+}
+export function outIdsLengthNow(): u32 {
+  return outIdsLength
 }
 export function outSizesAt(): usize {
   return outSizes
@@ -678,9 +800,6 @@ export function outListLength(): u32 {
 
 export function rowsAt(): usize {
   return rows
-}
-export function checksumsAt(): usize {
-  return checksums
 }
 export function detailsAt(): usize {
   return details

@@ -105,6 +105,8 @@ let rangeCount: i32 = 0
 // ---------------------------------------------------------------------------------------------
 // The graph
 
+/** Numbers per row in a table's keys (PackageTable.rowKeys); the name's key is the first. */
+const ROW_KEYS = 3
 /** Numbers per token in a table's words (PackageTable.tokenWords); the name's key is the second. */
 const TOKEN_WORDS = 3
 const DEPENDS = 0
@@ -160,7 +162,7 @@ export function init(
  * entries, `tokens` tokens and `keys` keys.
  */
 export function reserveTables(rows: i32, entries: i32, tokens: i32, keys: i32): void {
-  rowKeys = alloc((<usize>max<i32>(rows, 1)) << 2)
+  rowKeys = alloc((<usize>max<i32>(rows, 1) * ROW_KEYS) << 2)
   listStarts = alloc((<usize>rows * 3 + 1) << 2)
   lists = alloc((<usize>max<i32>(entries, 1)) << 2)
   tokenWords = alloc((<usize>max<i32>(tokens, 1) * TOKEN_WORDS) << 2)
@@ -218,7 +220,7 @@ export function addTable(rows: i32, base: i32, useKeep: bool, usePreset: bool): 
   for (let row = 0; row < rows; row++) {
     if (useKeep && load<u8>(keep + <usize>row) == 0) continue
     const p = packageCount++
-    setI32(pkgName, p, nameOf(i32At(rowKeys, row), usePreset))
+    setI32(pkgName, p, nameOf(i32At(rowKeys, row * ROW_KEYS), usePreset))
     for (let which = 0; which < 3; which++) {
       const at = i32At(pkgListStart, p * 3 + which)
       const start = i32At(listStarts, row * 3 + which)
