@@ -109,7 +109,7 @@ export interface KeptColumns {
   /** Token positions, the rows' lists one after another. */
   lists: Int32Array
   /** Per row, its name's, version's and arch's value keys (-1: no arch). */
-  keys?: Int32Array
+  keys: Int32Array
   /** Per row, where its kept lines start and end in the scan's memory (-1: none). */
   details?: Int32Array
   /** The rows' identities (`Q1…=`, or MD5 hex), each followed by a line feed. */

@@ -166,17 +166,13 @@ export class PackageTable {
   ): void {
     const rows = columns.rows
     const at = this.rowsUsed
-    if (checksums !== undefined) this.checksums.push(...checksums)
-    else if (rows > 0) {
-      // One call makes every row's identity a string.
-      const ids = (columns.identities as string).split('\n')
-      ids.length = rows
-      for (const id of ids) this.checksums.push(id)
-    }
+    // The identities given, else the columns' text, which one call makes strings.
+    const ids = checksums ?? (rows > 0 ? (columns.identities as string).split('\n') : [])
+    for (let row = 0; row < rows; row++) this.checksums.push(ids[row])
     while ((at + rows) * ROW_KEYS > this.rowKeys.length) {
       this.rowKeys = grown(this.rowKeys, at * ROW_KEYS, (n) => new Int32Array(n))
     }
-    this.rowKeys.set(columns.keys as Int32Array, at * ROW_KEYS)
+    this.rowKeys.set(columns.keys, at * ROW_KEYS)
     this.rowsUsed = at + rows
     while (at + rows > this.repositories.length) {
       const f64 = (n: number) => new Float64Array(n)
