@@ -48,6 +48,8 @@ interface Exports {
   reservePositions(count: number): number
   columns(base: number): number
   damagedRow(): number
+  joinValues(first: number): number
+  joinedAt(): number
   outKeysAt(): number
   outDetailsAt(): number
   outIdsAt(): number
@@ -233,6 +235,19 @@ export class IndexScanMemory {
     const at = this.bounded(() => this.x.reservePositions(count))
     this.views()
     return at >>> 2
+  }
+
+  /**
+   * The values of table `values` from key `first` on as strings, made by one call (latin1; the
+   * caller makes again each one whose bytes are not all ASCII).
+   */
+  valuesFrom(first: number): string[] {
+    const length = this.bounded(() => this.x.joinValues(first))
+    this.views()
+    const at = this.x.joinedAt()
+    const parts = this.u8.toString('latin1', at, at + length).split('\n')
+    parts.length = this.count(this.values) - first
+    return parts
   }
 
   /** The first row of the last scan that makes the index damaged (its flags say why), or -1. */

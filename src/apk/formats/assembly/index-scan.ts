@@ -758,6 +758,41 @@ export function columns(base: u32): u32 {
   return kept
 }
 
+/** The values from key `first` on, one after another, each followed by a line feed. */
+let joined: usize = 0
+let joinedCap: u32 = 0
+
+/**
+ * Writes the values from key `first` on, each followed by a line feed (no value holds one), so
+ * the caller makes them all strings with one call; returns how many bytes that is.
+ */
+export function joinValues(first: u32): u32 {
+  const count = load<u32>(values + T_COUNT)
+  const starts = field(values, T_STARTS)
+  const from = load<u32>(starts + ((<usize>first) << 2))
+  const to = load<u32>(starts + ((<usize>count) << 2))
+  const length = to - from + (count - first)
+  if (length > joinedCap) {
+    joinedCap = max<u32>(length + (length >>> 1), 16384)
+    joined = alloc(joinedCap)
+  }
+  const own = field(values, T_OWN)
+  let out = joined
+  for (let k = first; k < count; k++) {
+    const a = load<u32>(starts + ((<usize>k) << 2))
+    const b = load<u32>(starts + ((<usize>(k + 1)) << 2))
+    memory.copy(out, own + a, b - a)
+    out += b - a
+    store<u8>(out, 0x0a)
+    out++
+  }
+  return length
+}
+
+export function joinedAt(): usize {
+  return joined
+}
+
 /** The first row of the last scan that makes the index damaged (see the flags), or -1. */
 export function damagedRow(): i32 {
   for (let row: u32 = 0; row < rowCount; row++) {
