@@ -419,6 +419,84 @@ describe('parseApkindexText', () => {
     expect(parseApkindexText(text, REPO).map((p) => p.name)).toEqual(['b'])
   })
 
+  it('keeps, leaves out and refuses stanzas as a plain reading of apk does, over random indexes', () => {
+    // A seeded generator: the same 3,000 indexes every run.
+    let state = 0x2545f491
+    const random = (n: number) => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0
+      return (state >>> 8) % n
+    }
+    const digests = Array.from({ length: 6 }, (_, i) => Buffer.alloc(20, 0x31 + i * 37))
+    const identity = (): string | undefined => {
+      const d = digests[random(digests.length)]
+      switch (random(9)) {
+        case 0:
+          return `X1${d.toString('hex')}`
+        case 1:
+          return `X1${d.toString('hex').toUpperCase()}`
+        case 2:
+          return 'ab'.repeat(15) + ['cd', 'ef'][random(2)]
+        case 3:
+          return ['nope', `Q1${'A'.repeat(26)}=`, `X1${'g'.repeat(40)}`, ''][random(4)]
+        case 4:
+          return undefined
+        default:
+          return `Q1${d.toString('base64')}`
+      }
+    }
+    /** The plain reading: the names kept with their identities, or the error's kind. */
+    const plain = (
+      stanzas: { c: (string | undefined)[]; p?: string; v?: string; y: boolean }[]
+    ) => {
+      const seen = new Set<string>()
+      const kept: string[] = []
+      for (const s of stanzas) {
+        if (!s.p || !s.v) return 'no P: (name) or V: (version)'
+        let c = s.c.filter((x) => x !== undefined).at(-1) ?? ''
+        if (/^X1[0-9a-fA-F]{40}$/.test(c))
+          c = `Q1${Buffer.from(c.slice(2), 'hex').toString('base64')}`
+        if (!/^Q1[A-Za-z0-9+/]{27}=$/.test(c) && !/^[0-9a-fA-F]{32}$/.test(c)) {
+          return 'malformed C: identity'
+        }
+        if (s.y || seen.has(c)) continue
+        seen.add(c)
+        kept.push(`${s.p} ${c}`)
+      }
+      return kept
+    }
+    for (let round = 0; round < 3000; round++) {
+      const stanzas = Array.from({ length: 1 + random(6) }, () => ({
+        c: Array.from({ length: 1 + random(2) }, identity),
+        p: random(25) === 0 ? ['', undefined][random(2)] : `p${random(4)}`,
+        v: random(25) === 0 ? '' : '1-r0',
+        y: random(5) === 0
+      }))
+      const text = stanzas
+        .map(
+          (s) =>
+            s.c.map((c) => (c === undefined ? '' : `C:${c}\n`)).join('') +
+            (s.p === undefined ? '' : `P:${s.p}\n`) +
+            `V:${s.v}\n` +
+            (s.y ? 'Y:new\n' : '') +
+            '\n'
+        )
+        .join('')
+      const expected = plain(stanzas)
+      let got: string[] | string
+      try {
+        got = parseApkindexText(text, REPO).map((p) => `${p.name} ${p.checksum}`)
+      } catch (error) {
+        expect(error).toBeInstanceOf(FormatError)
+        got = /no P: \(name\) or V: \(version\)|malformed C: identity/.exec(
+          (error as Error).message
+        )?.[0] as string
+      }
+      if (JSON.stringify(got) !== JSON.stringify(expected)) {
+        throw new Error(`round ${round}: ${JSON.stringify(got)} for ${JSON.stringify(text)}`)
+      }
+    }
+  })
+
   it('compares identities in Q1 form, and only those of installable stanzas', () => {
     const bytes = Buffer.alloc(20, 0xcd)
     const q1 = `Q1${bytes.toString('base64')}`
