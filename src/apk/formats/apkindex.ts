@@ -143,11 +143,27 @@ class Waiting {
     piece.copy(whole, this.length)
   }
 
+  empty(): boolean {
+    return this.length === 0
+  }
+
   endsLine(): boolean {
     if (this.length === 0) return false
     if (this.whole !== undefined) return this.whole[this.length - 1] === NEWLINE
     const last = this.pieces[this.pieces.length - 1]
     return last[last.length - 1] === NEWLINE
+  }
+
+  /**
+   * Everything waiting, then `head`, as the pieces they are (none is copied); nothing waits
+   * after. Undefined when they are held as one buffer: take() then.
+   */
+  takePieces(head: Buffer): Buffer[] | undefined {
+    if (this.whole !== undefined) return undefined
+    const pieces = [...this.pieces, head]
+    this.pieces = []
+    this.length = 0
+    return pieces
   }
 
   /** Everything waiting, then `head`, as one buffer; nothing waits after. */
@@ -362,11 +378,21 @@ class IndexScanner {
       this.waiting.add(piece, this.toCome())
       return
     }
-    const bytes = this.waiting.take(piece.subarray(0, cut))
+    let head = piece.subarray(0, cut)
+    let spanning: Buffer[] | undefined
+    if (!this.waiting.empty()) {
+      // The stanza begun in what waits ends at this piece's first blank line: that chunk is
+      // scanned from the pieces as they are (joining them copied this piece once more).
+      const first = head.indexOf(STANZA_END)
+      const end = first + STANZA_END.length
+      spanning = first >= 0 ? this.waiting.takePieces(head.subarray(0, end)) : undefined
+      head = spanning !== undefined ? head.subarray(end) : this.waiting.take(head)
+    }
     if (cut < piece.length) {
       this.waiting.add(piece.subarray(cut), this.toCome())
     }
-    this.scan(bytes)
+    if (spanning !== undefined) this.scan(spanning)
+    this.scan(head)
   }
 
   /** How many bytes of the index can still come, as far as its size is known. */
@@ -389,9 +415,10 @@ class IndexScanner {
    * of about SCAN_CHUNK, each cut after a blank line too, so every row's offsets point into its
    * chunk. The scan copies each chunk into its memory: in chunks, that copy stays small.
    */
-  private scan(bytes: Buffer): void {
+  private scan(bytes: Buffer | Buffer[]): void {
     try {
-      this.scanChunks(bytes)
+      if (Buffer.isBuffer(bytes)) this.scanChunks(bytes)
+      else this.scanChunk(bytes)
     } catch (error) {
       if (!(error instanceof ScanLimitError)) throw error
       throw new ScanLimitError(
@@ -402,7 +429,6 @@ class IndexScanner {
   }
 
   private scanChunks(bytes: Buffer): void {
-    const memory = this.scanner as IndexScanMemory
     for (let start = 0; start < bytes.length;) {
       let end = bytes.length
       if (end - start > SCAN_CHUNK) {
@@ -413,15 +439,20 @@ class IndexScanner {
           if (next >= 0) end = next + STANZA_END.length
         }
       }
-      const chunk = bytes.subarray(start, end)
-      const rows = memory.scan(chunk)
-      // Before any string or token of them is made.
-      memory.checkDistinct(this.maxDistinct)
-      this.takeValues(memory)
-      this.takeTokens(memory)
-      this.takeRows(memory, rows)
+      this.scanChunk(bytes.subarray(start, end))
       start = end
     }
+  }
+
+  /** Scans one chunk (or the pieces it is made of) and takes what the scan met. */
+  private scanChunk(chunk: Buffer | Buffer[]): void {
+    const memory = this.scanner as IndexScanMemory
+    const rows = memory.scan(chunk)
+    // Before any string or token of them is made.
+    memory.checkDistinct(this.maxDistinct)
+    this.takeValues(memory)
+    this.takeTokens(memory)
+    this.takeRows(memory, rows)
   }
 }
 

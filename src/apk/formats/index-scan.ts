@@ -204,12 +204,19 @@ export class IndexScanMemory {
     this.f64 = new Float64Array(buffer)
   }
 
-  /** Scans `bytes` (whole lines from a line's start); returns how many rows it emitted. */
-  scan(bytes: Buffer): number {
-    const at = this.bounded(() => this.x.reserveInput(bytes.length))
+  /**
+   * Scans `bytes`, or pieces of them one after another (whole lines from a line's start); returns
+   * how many rows it emitted.
+   */
+  scan(bytes: Buffer | readonly Buffer[]): number {
+    // Pieces are copied in one after another: the same as their concatenation, one copy fewer.
+    const parts = Buffer.isBuffer(bytes) ? [bytes] : bytes
+    let length = 0
+    for (const part of parts) length += part.length
+    let at = this.bounded(() => this.x.reserveInput(length))
     this.views()
-    bytes.copy(this.u8, at)
-    const rows = this.bounded(() => this.x.scan(bytes.length))
+    for (const part of parts) at += part.copy(this.u8, at)
+    const rows = this.bounded(() => this.x.scan(length))
     this.views()
     return rows
   }
