@@ -33862,12 +33862,21 @@ class IndexScanMemory {
         this.u32 = new Uint32Array(buffer);
         this.f64 = new Float64Array(buffer);
     }
-    /** Scans `bytes` (whole lines from a line's start); returns how many rows it emitted. */
+    /**
+     * Scans `bytes`, or pieces of them one after another (whole lines from a line's start); returns
+     * how many rows it emitted.
+     */
     scan(bytes) {
-        const at = this.bounded(() => this.x.reserveInput(bytes.length));
+        // Pieces are copied in one after another: the same as their concatenation, one copy fewer.
+        const parts = Buffer.isBuffer(bytes) ? [bytes] : bytes;
+        let length = 0;
+        for (const part of parts)
+            length += part.length;
+        let at = this.bounded(() => this.x.reserveInput(length));
         this.views();
-        bytes.copy(this.u8, at);
-        const rows = this.bounded(() => this.x.scan(bytes.length));
+        for (const part of parts)
+            at += part.copy(this.u8, at);
+        const rows = this.bounded(() => this.x.scan(length));
         this.views();
         return rows;
     }
@@ -35063,6 +35072,9 @@ class Waiting {
         }
         piece.copy(whole, this.length);
     }
+    empty() {
+        return this.length === 0;
+    }
     endsLine() {
         if (this.length === 0)
             return false;
@@ -35070,6 +35082,18 @@ class Waiting {
             return this.whole[this.length - 1] === NEWLINE;
         const last = this.pieces[this.pieces.length - 1];
         return last[last.length - 1] === NEWLINE;
+    }
+    /**
+     * Everything waiting, then `head`, as the pieces they are (none is copied); nothing waits
+     * after. Undefined when they are held as one buffer: take() then.
+     */
+    takePieces(head) {
+        if (this.whole !== undefined)
+            return undefined;
+        const pieces = [...this.pieces, head];
+        this.pieces = [];
+        this.length = 0;
+        return pieces;
     }
     /** Everything waiting, then `head`, as one buffer; nothing waits after. */
     take(head) {
@@ -35278,11 +35302,22 @@ class IndexScanner {
             this.waiting.add(piece, this.toCome());
             return;
         }
-        const bytes = this.waiting.take(piece.subarray(0, cut));
+        let head = piece.subarray(0, cut);
+        let spanning;
+        if (!this.waiting.empty()) {
+            // The stanza begun in what waits ends at this piece's first blank line: that chunk is
+            // scanned from the pieces as they are (joining them copied this piece once more).
+            const first = head.indexOf(STANZA_END);
+            const end = first + STANZA_END.length;
+            spanning = first >= 0 ? this.waiting.takePieces(head.subarray(0, end)) : undefined;
+            head = spanning !== undefined ? head.subarray(end) : this.waiting.take(head);
+        }
         if (cut < piece.length) {
             this.waiting.add(piece.subarray(cut), this.toCome());
         }
-        this.scan(bytes);
+        if (spanning !== undefined)
+            this.scan(spanning);
+        this.scan(head);
     }
     /** How many bytes of the index can still come, as far as its size is known. */
     toCome() {
@@ -35304,7 +35339,10 @@ class IndexScanner {
      */
     scan(bytes) {
         try {
-            this.scanChunks(bytes);
+            if (Buffer.isBuffer(bytes))
+                this.scanChunks(bytes);
+            else
+                this.scanChunk(bytes);
         }
         catch (error) {
             if (!(error instanceof ScanLimitError))
@@ -35313,7 +35351,6 @@ class IndexScanner {
         }
     }
     scanChunks(bytes) {
-        const memory = this.scanner;
         for (let start = 0; start < bytes.length;) {
             let end = bytes.length;
             if (end - start > SCAN_CHUNK) {
@@ -35326,15 +35363,19 @@ class IndexScanner {
                         end = next + STANZA_END.length;
                 }
             }
-            const chunk = bytes.subarray(start, end);
-            const rows = memory.scan(chunk);
-            // Before any string or token of them is made.
-            memory.checkDistinct(this.maxDistinct);
-            this.takeValues(memory);
-            this.takeTokens(memory);
-            this.takeRows(memory, rows);
+            this.scanChunk(bytes.subarray(start, end));
             start = end;
         }
+    }
+    /** Scans one chunk (or the pieces it is made of) and takes what the scan met. */
+    scanChunk(chunk) {
+        const memory = this.scanner;
+        const rows = memory.scan(chunk);
+        // Before any string or token of them is made.
+        memory.checkDistinct(this.maxDistinct);
+        this.takeValues(memory);
+        this.takeTokens(memory);
+        this.takeRows(memory, rows);
     }
 }
 /**
