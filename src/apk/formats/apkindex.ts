@@ -293,7 +293,7 @@ class IndexScanner {
     const infos = memory.infosAt >>> 2
     this.table.addTokenWords(memory.i32, infos, count - first)
     const words = this.table.tokenWords
-    const positions = memory.positions(count)
+    const positions = memory.positions
     for (let k = first; k < count; k++) {
       if ((words[k * TOKEN_WORDS] & 0xff) === PLAIN) continue
       const start = memory.keyStart(t, k)

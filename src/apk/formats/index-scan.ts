@@ -35,7 +35,6 @@ interface Exports {
   reserveInput(length: number): number
   scan(length: number): number
   rowsAt(): number
-  detailsAt(): number
   infosAt(): number
   valueTable(): number
   tokenTable(): number
@@ -45,7 +44,7 @@ interface Exports {
   growCount(): number
   failureKind(): number
   probeCount(table: number): number
-  reservePositions(count: number): number
+  positionsAt(): number
   columns(base: number): number
   damagedRow(): number
   joinValues(first: number): number
@@ -77,28 +76,22 @@ const T_FLAGS = 4
 const T_COUNT = 6
 const T_OWN = 7
 
-/** Fields of a row, in 32-bit words (assembly/index-scan.ts, ROW and R_*). */
-export const ROW = 11
+/**
+ * The fields of a row this side reads, in 32-bit words (assembly/index-scan.ts, ROW and R_*; the
+ * rest, the kept lines' place and the list entries, reach it as columns).
+ */
+export const ROW = 9
 export const R_FLAGS = 0
 export const R_LINE = 1
-export const R_C_START = 2
-export const R_C_END = 3
-export const R_NAME = 4
-export const R_VERSION = 5
-export const R_ARCH = 6
-export const R_DETAILS_START = 7
-export const R_DETAILS_END = 8
-// 9 and 10: the row's list entries, which columns() reads.
+export const R_NAME = 2
+export const R_VERSION = 3
 /**
- * Row flags (assembly/index-scan.ts): a letter this reader does not know; no name or version; no
- * identity of a form apk writes; an identity met before.
+ * A row flag (assembly/index-scan.ts): no name or version. A damaged row without it has no
+ * identity of a form apk writes; the other flags (uninstallable, an identity met before) the
+ * module acts on itself.
  */
-export const UNINSTALLABLE = 1
 export const NO_NAME_OR_VERSION = 4
-export const BAD_IDENTITY = 8
-export const DUPLICATE = 16
-/** Token info: words per token, and the status of one parsed by the scan. */
-export const INFO = 3
+/** The status of a token parsed by the scan (its infos: PackageTable's TOKEN_WORDS each). */
 export const PLAIN = 0
 
 /** Kept rows as columns (IndexScanMemory.columns), for PackageTable.addColumns. */
@@ -225,23 +218,17 @@ export class IndexScanMemory {
   get rowsAt(): number {
     return this.x.rowsAt()
   }
-  /** Where the last scan's rows' kept lines are, one run after another (R_DETAILS_*). */
-  get detailsAt(): number {
-    return this.x.detailsAt()
-  }
-  /** Where the parse results of the tokens the last scan met first are: INFO words each. */
+  /** Where the parse results of the tokens the last scan met first are: TOKEN_WORDS each. */
   get infosAt(): number {
     return this.x.infosAt()
   }
 
   /**
-   * Where the positions of token keys are (an Int32Array index), with room for `count` of them;
-   * the caller writes each new token's there before columns().
+   * Where the positions of token keys are (an Int32Array index): a plain token's is its key, and
+   * the caller writes each one it parses there before columns().
    */
-  positions(count: number): number {
-    const at = this.bounded(() => this.x.reservePositions(count))
-    this.views()
-    return at >>> 2
+  get positions(): number {
+    return this.x.positionsAt() >>> 2
   }
 
   /**

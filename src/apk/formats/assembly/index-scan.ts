@@ -192,7 +192,8 @@ function length(a: usize): u32 {
 
 /**
  * Per token met first in the last scan (from key `infoBase` on): status | op << 8 | conflict <<
- * 16, the name's value key, the version's (-1). The caller reads them after each scan.
+ * 16, the name's value key, the version's (-1). The caller keeps them as they are, as its
+ * table's token words (PackageTable's TOKEN_WORDS, the same 3).
  */
 const INFO = 3
 let infos: usize = 0
@@ -338,21 +339,19 @@ let input: usize = 0
 let inputCap: u32 = 0
 
 /**
- * Per row: ROW i32 fields, 2 f64 (installed size, priority), its identity (ID_SLOT bytes). The
- * C: value is where it is in the input; the kept lines are copied out (`details`).
+ * Per row: ROW i32 fields, 2 f64 (installed size, priority), its identity (ID_SLOT bytes); the
+ * kept lines are copied out (`details`).
  */
-const ROW = 11
+const ROW = 9
 const R_FLAGS = 0
 const R_LINE = 1
-const R_C_START = 2
-const R_C_END = 3
-const R_NAME = 4
-const R_VERSION = 5
-const R_ARCH = 6
-const R_DETAILS_START = 7
-const R_DETAILS_END = 8
-const R_LIST_START = 9
-const R_LIST_END = 10
+const R_NAME = 2
+const R_VERSION = 3
+const R_ARCH = 4
+const R_DETAILS_START = 5
+const R_DETAILS_END = 6
+const R_LIST_START = 7
+const R_LIST_END = 8
 /**
  * Flags: a letter this reader does not know (apk: uninstallable); no name or no version (an
  * empty one included); an identity (C:) missing or of no form apk writes; an identity an
@@ -562,8 +561,6 @@ function finishStanza(): void {
   store<u8>(keep + <usize>rowCount, (f & (UNINSTALLABLE | DUPLICATE)) == 0 ? 1 : 0)
   store<i32>(r + R_FLAGS * 4, f)
   store<i32>(r + R_LINE * 4, firstLine)
-  store<i32>(r + R_C_START * 4, cStart)
-  store<i32>(r + R_C_END * 4, cEnd)
   store<i32>(r + R_NAME * 4, name)
   store<i32>(r + R_VERSION * 4, version)
   store<i32>(r + R_ARCH * 4, arch)
@@ -689,8 +686,8 @@ let outIdsLength: u32 = 0
 let outCap: u32 = 0
 let outLists: usize = 0 // an array (append) of the list entries
 
-/** Room for the positions of the first `count` token keys (the caller writes those it parses). */
-export function reservePositions(count: u32): usize {
+/** Room for the positions of the first `count` token keys. */
+function reservePositions(count: u32): usize {
   if (count > positionCap) {
     const more = max<u32>(max<u32>(1024, positionCap << 1), count)
     positions = grown(positions, (<usize>positionCap) << 2, (<usize>more) << 2)
@@ -836,8 +833,9 @@ export function outListLength(): u32 {
 export function rowsAt(): usize {
   return rows
 }
-export function detailsAt(): usize {
-  return details
+/** Per token key, its position (its key), or -1 until the caller parses it (setInfo). */
+export function positionsAt(): usize {
+  return positions
 }
 export function infosAt(): usize {
   return infos
