@@ -261,8 +261,6 @@ describe('the solver graph', () => {
       rows: 1_000_000,
       tokens: 2_000_000,
       names: 3_000_000,
-      depends: 4_000_000,
-      installIf: 4_000_000,
       entries: 8_000_000,
       largest: { rows: 1_000_000, entries: 8_000_000, tokens: 2_000_000, keys: 2_000_000 }
     }

@@ -11,15 +11,7 @@ import { GRAPH_BUILD_WASM } from './graph-build-wasm.js'
 /** The module's exports (see assembly/graph-build.ts). */
 interface Exports {
   memory: { buffer: ArrayBuffer }
-  init(
-    rows: number,
-    tokens: number,
-    names: number,
-    depends: number,
-    installIf: number,
-    entries: number,
-    limitPages: number
-  ): void
+  init(rows: number, tokens: number, names: number, entries: number, limitPages: number): void
   reserveTables(rows: number, entries: number, tokens: number, keys: number): void
   startTable(keys: number): void
   rowKeysAt(): number
@@ -57,8 +49,7 @@ export interface GraphSizes {
   tokens: number
   /** At most this many names: one per row and token. */
   names: number
-  depends: number
-  installIf: number
+  /** List entries of every kind, together. */
   entries: number
   /** The largest table's rows, list entries, tokens and keys. */
   largest: { rows: number; entries: number; tokens: number; keys: number }
@@ -112,15 +103,7 @@ export class GraphBuildMemory {
   ) {
     this.x = instantiate()
     this.bounded(() =>
-      this.x.init(
-        sizes.rows,
-        sizes.tokens,
-        sizes.names,
-        sizes.depends,
-        sizes.installIf,
-        sizes.entries,
-        limitPages
-      )
+      this.x.init(sizes.rows, sizes.tokens, sizes.names, sizes.entries, limitPages)
     )
     const { rows, entries, tokens, keys } = sizes.largest
     this.bounded(() => this.x.reserveTables(rows, entries, tokens, keys))
@@ -146,10 +129,9 @@ export class GraphBuildMemory {
 
   /**
    * Adds a table's rows as packages; returns the names each of its keys became, plus one (0: a
-   * key that names nothing; a view, valid until the next call), and how many packages there are
-   * now.
+   * key that names nothing; a view, valid until the next call).
    */
-  addTable(input: GraphTableInput): { keyNames: Int32Array; packages: number } {
+  addTable(input: GraphTableInput): Int32Array {
     const { rows } = input
     const entries = input.listStarts[rows * 3]
     const tokens = input.tokenWords.length / TOKEN_WORDS
@@ -168,7 +150,7 @@ export class GraphBuildMemory {
       input.keep !== undefined ? 1 : 0,
       input.preset !== undefined ? 1 : 0
     )
-    return { keyNames: this.i32(this.x.keyNameAt(), input.keys), packages: this.packages }
+    return this.i32(this.x.keyNameAt(), input.keys)
   }
 
   /** The module's memory, in bytes. */

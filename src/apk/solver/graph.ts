@@ -154,8 +154,6 @@ export class SolverGraph {
 
   // --- building ---
   private readonly repoBits = new Map<number, number>()
-  /** How much memory the build's WebAssembly module took (let go of once built). */
-  buildMemory = 0
 
   constructor(
     repositories: Repository[],
@@ -311,9 +309,10 @@ export class SolverGraph {
   /**
    * Builds the graph from the tables' rows, in order. The part that visits every list entry
    * (names, lists, providers, reverse edges) runs in WebAssembly (graph-build.ts); here, each
-   * row's own fields, and which identities merge.
+   * row's own fields, and which identities merge. Returns how much memory the module took, which
+   * goes once it is collected.
    */
-  build(tables: PackageTable[]): void {
+  build(tables: PackageTable[]): number {
     // Every column is made at its full size up front, so the build leaves no grown copies behind.
     let rows = 0
     let tokens = 0
@@ -330,17 +329,7 @@ export class SolverGraph {
       largest.keys = Math.max(largest.keys, table.strings.length)
     }
     // Names are packages' own names and dependencies' names: at most one per row and token.
-    // (Each kind of reverse edge is reserved room for every entry: what is not used is never
-    // touched, so it takes no memory.)
-    const w = new GraphBuildMemory({
-      rows,
-      tokens,
-      names: rows + tokens,
-      depends: entries,
-      installIf: entries,
-      entries,
-      largest
-    })
+    const w = new GraphBuildMemory({ rows, tokens, names: rows + tokens, entries, largest })
     this.names = new Array<string>(rows + tokens)
     this.pkgRepos = new Int32Array(rows)
     this.pkgVersion = new Array<string>(rows)
@@ -373,7 +362,7 @@ export class SolverGraph {
         }
       }
       const before = w.nameCount
-      const { keyNames } = w.addTable({
+      const keyNames = w.addTable({
         rows: table.count,
         rowKeys: table.rowKeys.subarray(0, table.count * ROW_KEYS),
         listStarts: table.listStarts,
@@ -394,7 +383,7 @@ export class SolverGraph {
       base += table.tokenCount
     })
     this.finish(w)
-    this.buildMemory = w.memoryBytes
+    return w.memoryBytes
   }
 
   /**
@@ -542,10 +531,10 @@ export function buildGraph(
   arch: string | undefined
 ): SolverGraph {
   const graph = new SolverGraph(repositories, arch)
-  graph.build(tablesOf(source))
+  const moduleMemory = graph.build(tablesOf(source))
   // The module's memory goes back to the system only when V8 collects it, and the solve that
   // follows would peak above it: 5 MiB on main + community.
-  if (graph.buildMemory >= COLLECT_GRAPH_BUILD) collectNow()
+  if (moduleMemory >= COLLECT_GRAPH_BUILD) collectNow()
   return graph
 }
 

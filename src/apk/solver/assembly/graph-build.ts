@@ -134,27 +134,19 @@ let preset: usize = 0
 let keyName: usize = 0
 
 /**
- * Reserves the graph for `rows` packages, `tokens` dependency tokens and `names` names at most,
- * `depends` and `installIf` list entries of those kinds and `entries` in all; the memory stops
- * at `limitPages` pages of 64 KiB.
+ * Reserves the graph for `rows` packages, `tokens` dependency tokens, `names` names and `entries`
+ * list entries at most; each kind of reverse edge gets room for every entry (what is not used
+ * is never touched, so it takes no memory). The memory stops at `limitPages` pages of 64 KiB.
  */
-export function init(
-  rows: i32,
-  tokens: i32,
-  names: i32,
-  depends: i32,
-  installIf: i32,
-  entries: i32,
-  limitPages: i32
-): void {
+export function init(rows: i32, tokens: i32, names: i32, entries: i32, limitPages: i32): void {
   setLimit(limitPages)
   pkgName = alloc((<usize>max<i32>(rows, 1)) << 2)
   pkgListStart = filled(rows * 3 + 1, 0)
   pkgLists = alloc((<usize>max<i32>(entries, 1)) << 2)
   depName = filled(tokens, -1)
   named = alloc(<usize>max<i32>(names, 1))
-  rdepends = newChains(names, depends)
-  rinstallIf = newChains(names, installIf)
+  rdepends = newChains(names, entries)
+  rinstallIf = newChains(names, entries)
 }
 
 /**
