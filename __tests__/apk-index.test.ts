@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process'
-import { setImmediate as nextTurn } from 'node:timers/promises'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -20,7 +19,8 @@ import { buildIndex, buildIndexFromText, buildRepository } from './support/repo-
 import { END_OF_ARCHIVE, padding, tarHeader, type TarType } from './support/tar-writer.js'
 import { rejection } from './support/failures.js'
 import { haveShared, SHARED } from './support/shared.js'
-import { collectNow, collectionsRun } from '../src/released-memory.js'
+import { collectionsRun } from '../src/released-memory.js'
+import { collectUnreachable } from './support/collect.js'
 
 const sharedHere = haveShared()
 
@@ -711,9 +711,7 @@ describe('the table of an index keeps nothing of its bytes', () => {
   it('lets the bytes be collected while the table lives', async () => {
     const { table, bytes } = readDropped(indexText(2000))
     // A WeakRef holds its target until the current job ends: the collection comes in the next.
-    await nextTurn()
-    expect(collectNow()).toBe(true)
-    await nextTurn()
+    expect(await collectUnreachable()).toBe(true)
     expect(bytes.deref()).toBeUndefined()
     expect(table.package(1999).name).toBe('pkg-1999')
     expect(table.package(0).url).toBe('https://example.org/0')
@@ -732,9 +730,7 @@ describe('the table of an index keeps nothing of its bytes', () => {
         return { index: await readApkindex(bytes, REPO, { keyring }), bytes: new WeakRef(bytes) }
       }
       const { index, bytes } = await read()
-      await nextTurn()
-      expect(collectNow()).toBe(true)
-      await nextTurn()
+      expect(await collectUnreachable()).toBe(true)
       expect(bytes.deref()).toBeUndefined()
       expect(index.packages).toHaveLength(50)
       // What the caller may count as let go of: the file and what it inflated to.

@@ -22,7 +22,7 @@ import {
 } from '../src/apk/engine.js'
 import { graphOf } from '../src/apk/solver/graph.js'
 import { silentLogger } from '../src/apk/types.js'
-import { collectNow } from '../src/released-memory.js'
+import { collectUnreachable } from './support/collect.js'
 import { haveShared, FIXTURES, SHARED } from './support/shared.js'
 
 const REAL = path.join(FIXTURES, 'real-alpine')
@@ -164,8 +164,7 @@ function read(file: string): string {
     const sources = installSources(opened)
     opened = undefined
     // A full collection finds nothing else holding them.
-    await new Promise((resolve) => setTimeout(resolve, 10))
-    expect(collectNow()).toBe(true)
+    expect(await collectUnreachable()).toBe(true)
     expect(table.deref()).toBeUndefined()
     expect(graph.deref()).toBeUndefined()
     expect(sources.indexes).toEqual([{ signer: SIGNER }])
