@@ -1,7 +1,7 @@
 /**
- * The memory of the engine's WebAssembly modules (index-scan.ts, graph-build.ts), laid out by a
- * bump allocator: nothing is freed, and a region that must grow is copied to a new place (what
- * it left stays unused). Fresh memory is zeros.
+ * The memory of the engine's WebAssembly modules (index-scan.ts, graph-build.ts, discover.ts),
+ * laid out by a bump allocator: nothing is freed, and a region that must grow is copied to a new
+ * place (what it left stays unused). Fresh memory is zeros.
  */
 
 let top: usize = (__heap_base + 15) & ~15

@@ -1,7 +1,7 @@
 /**
- * The solver proper: apk-tools 2.14 `solver.c` ported function by function (discover_name,
- * apply_constraint, reconsider_name, compare_providers, assign_name, select_package and the
- * name queues) over the graph of graph.ts. solve.ts drives it.
+ * The solver proper: apk-tools 2.14 `solver.c` ported function by function (apply_constraint,
+ * reconsider_name, compare_providers, assign_name, select_package and the name queues; its
+ * discover_name runs in WebAssembly, discover.ts) over the graph of graph.ts. solve.ts drives it.
  *
  * Names and packages are numbers into the graph's columns. A provider is a package and the
  * version it provides a name under (undefined: unversioned); a dependency is its token and the
@@ -32,7 +32,6 @@ import {
   P_ERROR,
   P_IIF_FAILED,
   P_IIF_TRIGGERED,
-  P_SEEN,
   P_SELECTABLE,
   P_TAG_OK,
   P_TAG_PREFERRED,
@@ -41,6 +40,7 @@ import {
   type SolverGraph
 } from './graph.js'
 import { compareVersions } from '../formats/version.js'
+import { discoverWorld } from './discover.js'
 import type { Dependency } from '../types.js'
 
 const DEFAULT_PINNING = 1
@@ -243,109 +243,14 @@ export class Solver {
     return false
   }
 
-  // Discovery visits every name and package the world can reach (thousands on a full index), and
-  // runs while V8 has compiled little of it: the flag tests are written out in place, with the
-  // columns held in locals, rather than through nameIs/pkgIs calls: a cold v3.22 main resolve
-  // took 0.94-0.96× the time.
-
-  private discoverPackage(pkg: number): void {
-    const g = this.graph
-    const ls = g.pkgListStart
-    g.pinningAllowed[pkg] = DEFAULT_PINNING
-    g.pinningPreferred[pkg] = DEFAULT_PINNING
-    const tagPreferred = g.pkgEmpty[pkg] !== 0 || (g.pkgRepos[pkg] & this.defaultRepos) !== 0
-    let f = this.pflags[pkg] | P_SEEN
-    if (g.pkgInstallable[pkg] !== 0) f |= P_SELECTABLE
-    else f &= ~P_SELECTABLE
-    if (ls[pkg * 3 + INSTALL_IF] === ls[pkg * 3 + INSTALL_IF + 1]) f |= P_IIF_FAILED
-    else f &= ~P_IIF_FAILED
-    if (tagPreferred) f |= P_TAG_PREFERRED | P_TAG_OK
-    else f &= ~(P_TAG_PREFERRED | P_TAG_OK)
-    this.pflags[pkg] = f
-    const nflags = this.nflags
-    const depName = g.depName
-    const lists = g.pkgLists
-    for (let i = ls[pkg * 3 + DEPENDS], end = ls[pkg * 3 + DEPENDS + 1]; i < end; i++) {
-      const name = depName[lists[i]]
-      if ((nflags[name] & N_SEEN) === 0) this.discoverName(name)
-    }
-  }
-
   /**
-   * apk's `discover_name`: depth-first over dependencies, reverse install_if, provides and
-   * install_if conditions; a name gets its id after its dependencies, so world names get the
-   * largest.
+   * apk's `discover_name` for each world name in order: depth first over dependencies, reverse
+   * install_if, provides and install_if conditions, marking what it reaches; a name gets its id
+   * after its dependencies, so world names get the largest. It visits most of an index, so it
+   * runs in WebAssembly (discover.ts).
    */
-  discoverName(name: number): void {
-    const nflags = this.nflags
-    if ((nflags[name] & N_SEEN) !== 0) return
-    nflags[name] |= N_SEEN
-    const g = this.graph
-    const pflags = this.pflags
-    const provPkg = g.provPkg
-    const first = g.provStart[name]
-    const end = g.provStart[name + 1]
-    let noIif = true
-    for (let e = first; e < end; e++) {
-      const pkg = provPkg[e]
-      if ((pflags[pkg] & P_SEEN) === 0) this.discoverPackage(pkg)
-      if ((pflags[pkg] & P_IIF_FAILED) === 0) noIif = false
-    }
-    if (noIif) nflags[name] |= N_NO_IIF
-    else nflags[name] &= ~N_NO_IIF
-    this.discoverReverseInstallIf(name)
-    for (let e = first; e < end; e++) {
-      const pkg = provPkg[e]
-      this.discoverReverseInstallIf(g.pkgName[pkg])
-      this.discoverProvides(pkg)
-    }
-    g.orderId[name] = ++this.orderCount
-    const ls = g.pkgListStart
-    const depName = g.depName
-    const lists = g.pkgLists
-    for (let e = first; e < end; e++) {
-      const pkg = provPkg[e]
-      for (let i = ls[pkg * 3 + INSTALL_IF], stop = ls[pkg * 3 + INSTALL_IF + 1]; i < stop; i++) {
-        const condition = depName[lists[i]]
-        if ((nflags[condition] & N_SEEN) === 0) this.discoverName(condition)
-      }
-    }
-  }
-
-  private discoverReverseInstallIf(name: number): void {
-    const g = this.graph
-    const nflags = this.nflags
-    const riifs = g.riifs
-    for (let i = g.riifStart[name], end = g.riifStart[name + 1]; i < end; i++) {
-      const dependent = riifs[i]
-      if ((nflags[dependent] & N_SEEN) === 0) this.discoverName(dependent)
-    }
-  }
-
-  /**
-   * Discovers every name a package provides, in order. Visiting one of them visits the package's
-   * provides again, which is quadratic for busybox's hundreds of cmd: names; a per-package cursor
-   * (`providesSeen`) past the names already seen skips only visits that would return at once, so
-   * the order holds.
-   */
-  private discoverProvides(pkg: number): void {
-    const g = this.graph
-    const nflags = this.nflags
-    const depName = g.depName
-    const lists = g.pkgLists
-    const seen = g.providesSeen
-    const start = g.pkgListStart[pkg * 3 + PROVIDES]
-    const count = g.pkgListStart[pkg * 3 + PROVIDES + 1] - start
-    let i = seen[pkg]
-    while (i < count) {
-      const name = depName[lists[start + i]]
-      if ((nflags[name] & N_SEEN) === 0) this.discoverName(name)
-      i++
-      let past = seen[pkg]
-      while (past < count && (nflags[depName[lists[start + past]]] & N_SEEN) !== 0) past++
-      seen[pkg] = past
-      if (past > i) i = past
-    }
+  discoverWorld(names: readonly number[]): void {
+    this.orderCount = discoverWorld(this.graph, names, this.defaultRepos, this.orderCount)
   }
 
   private nameRequirersChanged(name: number): void {

@@ -149,8 +149,6 @@ export class SolverGraph {
   conflicts = new Int32Array(0)
   pinningAllowed = new Int32Array(0)
   pinningPreferred = new Int32Array(0)
-  /** How many leading provides are known to be discovered (a discovery shortcut). */
-  providesSeen = new Int32Array(0)
 
   // --- building ---
   private readonly repoBits = new Map<number, number>()
@@ -292,7 +290,6 @@ export class SolverGraph {
     this.conflicts.fill(0)
     this.pinningAllowed.fill(0)
     this.pinningPreferred.fill(0)
-    this.providesSeen.fill(0)
   }
 
   /** A package from a repository the options did not list counts as an untagged repository. */
@@ -467,7 +464,6 @@ export class SolverGraph {
     this.conflicts = new Int32Array(count)
     this.pinningAllowed = new Int32Array(count)
     this.pinningPreferred = new Int32Array(count)
-    this.providesSeen = new Int32Array(count)
 
     this.nflags = new Int32Array(capacity)
     this.chosenPkg = new Int32Array(capacity).fill(NO_PKG)

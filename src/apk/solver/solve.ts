@@ -106,7 +106,7 @@ function solveWorld(world: Dependency[], packages: PackageSource, options: Solve
 
   const worldDeps: WorldDep[] = sortedWorld.map((dep) => ({ dep, name: graph.name(dep.name) }))
   const solver = new Solver(graph)
-  for (const d of worldDeps) solver.discoverName(d.name)
+  solver.discoverWorld(worldDeps.map((d) => d.name))
   solver.applyWorld(worldDeps, ids)
   for (;;) {
     solver.drainDirty()
