@@ -81,13 +81,15 @@ describe("the scan's tables of distinct byte ranges", () => {
     expect(new Set(keys).size).toBe(20000)
   })
 
-  it('reads bytes above 0x7f as bytes, and says which keys hold one', () => {
+  it('reads bytes above 0x7f as bytes, and makes each value a string as UTF-8 alone', () => {
     const memory = new IndexScanMemory(16, 16)
-    const keys = [[0xc3, 0xa9], [0xe9], [0xc3, 0xa9], [0x41]].map((b) =>
+    const keys = [[0xc3, 0xa9], [0xe9], [0xc3, 0xa9], [0x41], [0xe2, 0x82], [0x42]].map((b) =>
       memory.key(memory.values, Buffer.from(b))
     )
-    expect(keys).toEqual([0, 1, 0, 2])
-    expect([0, 1, 2].map((k) => memory.highByte(memory.values, k))).toEqual([true, true, false])
+    expect(keys).toEqual([0, 1, 0, 2, 3, 4])
+    // A malformed sequence is one replacement character, and the next value starts clean.
+    expect(memory.valuesFrom(0)).toEqual(['\u00e9', '\ufffd', 'A', '\ufffd', 'B'])
+    expect(memory.valuesFrom(3)).toEqual(['\ufffd', 'B'])
   })
 
   it('keeps its own copy of each content: one given again later is known', () => {

@@ -14,8 +14,7 @@
  * one reached without that start-up flag (the flag set at run time, the function taken from a
  * new context, the flag cleared again). Where neither works, nothing changes but the peak.
  */
-import * as v8 from 'node:v8'
-import * as vm from 'node:vm'
+import { v8, vm } from './lazy-builtins.js'
 
 /** Bytes let go of between two collections. */
 export const COLLECT_AFTER = 32 * 1024 * 1024
@@ -33,14 +32,14 @@ function collector(): (() => void) | null {
     return collect
   }
   try {
-    v8.setFlagsFromString('--expose-gc')
-    const gc: unknown = vm.runInNewContext('gc')
+    v8().setFlagsFromString('--expose-gc')
+    const gc: unknown = vm().runInNewContext('gc')
     if (typeof gc === 'function') collect = gc as () => void
   } catch {
     // Not possible here: the peak is V8's to choose.
   } finally {
     // Only the context made above gets `gc`; later ones, and the program's own, do not.
-    v8.setFlagsFromString('--no-expose-gc')
+    v8().setFlagsFromString('--no-expose-gc')
   }
   return collect
 }
@@ -166,7 +165,7 @@ let youngGenerationKept = false
 export function keepYoungGenerationSmall(): void {
   if (youngGenerationKept) return
   youngGenerationKept = true
-  v8.setFlagsFromString(SMALL_YOUNG_GENERATION)
+  v8().setFlagsFromString(SMALL_YOUNG_GENERATION)
 }
 
 /**

@@ -257,16 +257,9 @@ class IndexScanner {
     const count = memory.count(t)
     const first = this.values.length
     if (count === first) return
-    // One call makes them all strings (a string each: thousands of calls took 5-11 ms cold); a
-    // value with a byte above 0x7f is made again, as UTF-8.
+    // One call makes them all strings (a string each: thousands of calls took 5-11 ms cold).
     const made = memory.valuesFrom(first)
-    for (let k = first; k < count; k++) {
-      let value = made[k - first]
-      if (memory.highByte(t, k)) {
-        value = memory.u8.toString('utf8', memory.keyStart(t, k), memory.keyStart(t, k + 1))
-      }
-      this.values.push(value)
-    }
+    for (let i = 0; i < made.length; i++) this.values.push(made[i])
   }
 
   /**

@@ -72,7 +72,6 @@ const SEED = randomBytes(4).readUInt32LE(0)
 
 // Fields of a table (assembly/index-scan.ts, T_*), in 32-bit words.
 const T_STARTS = 2
-const T_FLAGS = 4
 const T_COUNT = 6
 const T_OWN = 7
 
@@ -232,14 +231,16 @@ export class IndexScanMemory {
   }
 
   /**
-   * The values of table `values` from key `first` on as strings, made by one call (latin1; the
-   * caller makes again each one whose bytes are not all ASCII).
+   * The values of table `values` from key `first` on as strings, made by one call: their bytes
+   * joined by newlines (which no value holds) read as UTF-8, which reads each value as it would
+   * alone (a malformed sequence's replacement stops at the newline after it). Nearly always
+   * ASCII, so one-byte strings; a value of a byte above 0x7f once cost each of them a test here.
    */
   valuesFrom(first: number): string[] {
     const length = this.bounded(() => this.x.joinValues(first))
     this.views()
     const at = this.x.joinedAt()
-    const parts = this.u8.toString('latin1', at, at + length).split('\n')
+    const parts = this.u8.toString('utf8', at, at + length).split('\n')
     parts.length = this.count(this.values) - first
     return parts
   }
@@ -283,11 +284,6 @@ export class IndexScanMemory {
   /** Where the copy of key `k` of table `t` starts in memory; it ends where key k + 1's starts. */
   keyStart(t: number, k: number): number {
     return this.u32[(t >>> 2) + T_OWN] + this.u32[(this.u32[(t >>> 2) + T_STARTS] >>> 2) + k]
-  }
-
-  /** Whether key `k` of table `t` holds a byte above 0x7f (values only). */
-  highByte(t: number, k: number): boolean {
-    return this.u8[this.u32[(t >>> 2) + T_FLAGS] + k] !== 0
   }
 
   /** The key of `bytes` in table `t`; `added` tells whether it was new. */
