@@ -31899,10 +31899,29 @@ function copyFile(srcFile, destFile, force) {
 /************************************************************************/
 var __webpack_exports__ = {};
 
-;// CONCATENATED MODULE: external "node:v8"
-const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
-;// CONCATENATED MODULE: external "node:vm"
-const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+// EXTERNAL MODULE: external "node:module"
+var external_node_module_ = __nccwpck_require__(8995);
+;// CONCATENATED MODULE: ./src/lazy-builtins.ts
+/**
+ * Node's built-in modules that only some runs need, loaded on first use. Loading `node:https`
+ * (which brings tls, net and http) takes 8-12 ms of a cold start, on Node 20 and 24: a resolve or
+ * a build from local repositories opens no connection. `node:v8` (0.5-1 ms once zlib's streams
+ * are loaded) sets a flag or reaches the collector only for large indexes and builds.
+ */
+
+const load = (0,external_node_module_.createRequire)(import.meta.url);
+/** A getter for module `id`: loaded by the first call, the same module after. */
+function lazy(id) {
+    let loaded;
+    return () => (loaded ??= load(id));
+}
+const http = lazy('node:http');
+const https = lazy('node:https');
+const net = lazy('node:net');
+const tls = lazy('node:tls');
+const v8 = lazy('node:v8');
+const vm = lazy('node:vm');
+
 ;// CONCATENATED MODULE: ./src/released-memory.ts
 /**
  * Returning the memory of large Buffers the build has let go of.
@@ -31921,7 +31940,6 @@ const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
  * new context, the flag cleared again). Where neither works, nothing changes but the peak.
  */
 
-
 /** Bytes let go of between two collections. */
 const COLLECT_AFTER = 32 * 1024 * 1024;
 let collect;
@@ -31937,8 +31955,8 @@ function collector() {
         return collect;
     }
     try {
-        external_node_v8_namespaceObject.setFlagsFromString('--expose-gc');
-        const gc = external_node_vm_namespaceObject.runInNewContext('gc');
+        v8().setFlagsFromString('--expose-gc');
+        const gc = vm().runInNewContext('gc');
         if (typeof gc === 'function')
             collect = gc;
     }
@@ -31947,7 +31965,7 @@ function collector() {
     }
     finally {
         // Only the context made above gets `gc`; later ones, and the program's own, do not.
-        external_node_v8_namespaceObject.setFlagsFromString('--no-expose-gc');
+        v8().setFlagsFromString('--no-expose-gc');
     }
     return collect;
 }
@@ -32056,7 +32074,7 @@ function keepYoungGenerationSmall() {
     if (youngGenerationKept)
         return;
     youngGenerationKept = true;
-    external_node_v8_namespaceObject.setFlagsFromString(SMALL_YOUNG_GENERATION);
+    v8().setFlagsFromString(SMALL_YOUNG_GENERATION);
 }
 /**
  * How many collections letGo, letGoAtOnce, letGoOfScanned and shrinkHeap have run (for tests and
@@ -33705,9 +33723,9 @@ const INDEX_SCAN_WASM = 'AGFzbQEAAAABNglgAAF/YAF/AX9gAn9/AX9gA39/fwF/YAR/f39/AGA
 
 ;// CONCATENATED MODULE: ./src/apk/wasm.ts
 /**
- * WebAssembly modules of the engine (the index scan, the solver graph's build): compiled once a
- * process from their base64 (a few KB: about a millisecond), instantiated per use, with no
- * imports.
+ * WebAssembly modules of the engine (the index scan, the solver graph's build, the solver's
+ * discovery): compiled once a process from their base64 (a few KB: about a millisecond),
+ * instantiated per use, with no imports.
  */
 const wasmApi = globalThis.WebAssembly;
 /** A function that makes a new instance of the module in `base64`, compiled on first use. */
@@ -33761,7 +33779,6 @@ const instantiate = instantiateWasm(INDEX_SCAN_WASM);
 const SEED = (0,external_node_crypto_.randomBytes)(4).readUInt32LE(0);
 // Fields of a table (assembly/index-scan.ts, T_*), in 32-bit words.
 const T_STARTS = 2;
-const T_FLAGS = 4;
 const T_COUNT = 6;
 const T_OWN = 7;
 /**
@@ -33889,14 +33906,16 @@ class IndexScanMemory {
         return this.x.positionsAt() >>> 2;
     }
     /**
-     * The values of table `values` from key `first` on as strings, made by one call (latin1; the
-     * caller makes again each one whose bytes are not all ASCII).
+     * The values of table `values` from key `first` on as strings, made by one call: their bytes
+     * joined by newlines (which no value holds) read as UTF-8, which reads each value as it would
+     * alone (a malformed sequence's replacement stops at the newline after it). Nearly always
+     * ASCII, so one-byte strings; a value of a byte above 0x7f once cost each of them a test here.
      */
     valuesFrom(first) {
         const length = this.bounded(() => this.x.joinValues(first));
         this.views();
         const at = this.x.joinedAt();
-        const parts = this.u8.toString('latin1', at, at + length).split('\n');
+        const parts = this.u8.toString('utf8', at, at + length).split('\n');
         parts.length = this.count(this.values) - first;
         return parts;
     }
@@ -33936,10 +33955,6 @@ class IndexScanMemory {
     /** Where the copy of key `k` of table `t` starts in memory; it ends where key k + 1's starts. */
     keyStart(t, k) {
         return this.u32[(t >>> 2) + T_OWN] + this.u32[(this.u32[(t >>> 2) + T_STARTS] >>> 2) + k];
-    }
-    /** Whether key `k` of table `t` holds a byte above 0x7f (values only). */
-    highByte(t, k) {
-        return this.u8[this.u32[(t >>> 2) + T_FLAGS] + k] !== 0;
     }
     /** The key of `bytes` in table `t`; `added` tells whether it was new. */
     key(t, bytes) {
@@ -35172,16 +35187,10 @@ class IndexScanner {
         const first = this.values.length;
         if (count === first)
             return;
-        // One call makes them all strings (a string each: thousands of calls took 5-11 ms cold); a
-        // value with a byte above 0x7f is made again, as UTF-8.
+        // One call makes them all strings (a string each: thousands of calls took 5-11 ms cold).
         const made = memory.valuesFrom(first);
-        for (let k = first; k < count; k++) {
-            let value = made[k - first];
-            if (memory.highByte(t, k)) {
-                value = memory.u8.toString('utf8', memory.keyStart(t, k), memory.keyStart(t, k + 1));
-            }
-            this.values.push(value);
-        }
+        for (let i = 0; i < made.length; i++)
+            this.values.push(made[i]);
     }
     /**
      * The key of `value`, known by its bytes as the scan's values are (so a name in a token and in
@@ -36852,26 +36861,6 @@ function alpineRepositories(branch, mirror = ALPINE_MIRROR) {
     return [`${base}/${branch}/main`, `${base}/${branch}/community`];
 }
 
-// EXTERNAL MODULE: external "node:module"
-var external_node_module_ = __nccwpck_require__(8995);
-;// CONCATENATED MODULE: ./src/lazy-builtins.ts
-/**
- * Node's built-in modules that only some runs need, loaded on first use. Loading `node:https`
- * (which brings tls, net and http) takes 8-12 ms of a cold start, on Node 20 and 24: a resolve or
- * a build from local repositories opens no connection.
- */
-
-const load = (0,external_node_module_.createRequire)(import.meta.url);
-/** A getter for module `id`: loaded by the first call, the same module after. */
-function lazy(id) {
-    let loaded;
-    return () => (loaded ??= load(id));
-}
-const http = lazy('node:http');
-const https = lazy('node:https');
-const net = lazy('node:net');
-const tls = lazy('node:tls');
-
 ;// CONCATENATED MODULE: ./src/apk/fetch/proxy.ts
 /**
  * Proxy selection as CI runners configure it, with the curl/wget conventions (HTTPS_PROXY,
@@ -38481,8 +38470,6 @@ class SolverGraph {
     conflicts = new Int32Array(0);
     pinningAllowed = new Int32Array(0);
     pinningPreferred = new Int32Array(0);
-    /** How many leading provides are known to be discovered (a discovery shortcut). */
-    providesSeen = new Int32Array(0);
     // --- building ---
     repoBits = new Map();
     constructor(repositories, arch) {
@@ -38619,7 +38606,6 @@ class SolverGraph {
         this.conflicts.fill(0);
         this.pinningAllowed.fill(0);
         this.pinningPreferred.fill(0);
-        this.providesSeen.fill(0);
     }
     /** A package from a repository the options did not list counts as an untagged repository. */
     repoBit(index) {
@@ -38789,7 +38775,6 @@ class SolverGraph {
         this.conflicts = new Int32Array(count);
         this.pinningAllowed = new Int32Array(count);
         this.pinningPreferred = new Int32Array(count);
-        this.providesSeen = new Int32Array(count);
         this.nflags = new Int32Array(capacity);
         this.chosenPkg = new Int32Array(capacity).fill(NO_PKG);
         this.chosenDep = new Int32Array(capacity).fill(OWN);
@@ -39005,16 +38990,105 @@ function generateChangeset(graph, world, markError) {
     return builder.changes;
 }
 
+;// CONCATENATED MODULE: ./src/apk/solver/discover-wasm.ts
+// Generated by scripts/build-wasm.mjs from src/apk/solver/assembly/discover.ts: do not edit.
+/** The solver's discovery, compiled to WebAssembly (AssemblyScript, -O3, stub runtime), base64. */
+const DISCOVER_WASM = 'AGFzbQEAAAABIwZgAAF/YAF/AGABfwF/YAAAYAh/f39/f39/fwBgA39/fwF/AxkYAgEBAwAAAAAAAAAAAAAAAAAAAAAEBQAA' +
+    'BQMBAAAGexh/AUEAC38BQYCABAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38B' +
+    'QQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEACweTAhUEaW5pdAAUC3By' +
+    'b3ZTdGFydEF0AAcJcHJvdlBrZ0F0AAgLcmlpZlN0YXJ0QXQABgdyaWlmc0F0AAUJcGtnTmFtZUF0AAoKcGtnUmVwb3NBdAAJ' +
+    'EHBrZ0luc3RhbGxhYmxlQXQADQpwa2dFbXB0eUF0AA4OcGtnTGlzdFN0YXJ0QXQADApwa2dMaXN0c0F0AAsJZGVwTmFtZUF0' +
+    'ABYHd29ybGRBdAAECG5mbGFnc0F0ABMJb3JkZXJJZEF0ABIIcGZsYWdzQXQAERBwaW5uaW5nQWxsb3dlZEF0ABAScGlubmlu' +
+    'Z1ByZWZlcnJlZEF0AA8IZGlzY292ZXIAFQtmYWlsdXJlS2luZAAXBm1lbW9yeQIACAEDCscKGIIBAgF+A38jAEEPakFwcSIC' +
+    'rUEBIAAgAEEBTBtBAnStfCIBIwGsQhCGVgRAQQEkAwALIAGnJAA/ACIAIAFC//8DfEIQiKciA0gEQCADIAAgAEEBdWoiBCAD' +
+    'IARKGyIDIwEiBCADIARIGyAAa0AAQQBIBEBBAiQDAAsjAkEBaiQCCyACC9kGAQp/IxAgAEECdGooAgBBAXEEQA8LIABBAnQi' +
+    'AiMQaiIBIAEoAgBBAXI2AgAjBCAAQQFqQQJ0aigCACEIQQEhCSMEIAJqKAIAIgEhCgNAIAggCkoEQCMSIwUgCkECdGooAgAi' +
+    'BkECdGooAgBBAXFFBEAgBkECdCIFIxNqQQE2AgAjFCAFakEBNgIAIxIgBWoiAygCAEEBciICQQJyIAJBfXEjCiAFaigCABsi' +
+    'AkEIciACQXdxIwwgBkEDbCIEQQJqQQJ0aigCACMMIARBA2pBAnRqKAIARhshAiADIAJBMHIgAkFPcSMLIAVqKAIAQQBHIgIE' +
+    'fyACBSMWIwkgBkECdGooAgBxCxs2AgAjDCAEQQFqQQJ0aigCACEDIwwgBEECdGooAgAhBANAIAMgBEoEQCMQIw4jDSAEQQJ0' +
+    'aigCAEECdGooAgAiAkECdGooAgBBAXFFBEAgAhABCyAEQQFqIQQMAQsLCyAJQQAjEiAGQQJ0aigCAEEIcRshCSAKQQFqIQoM' +
+    'AQsLIAkEQCMQIABBAnRqIgIgAigCAEHAAHI2AgAFIxAgAEECdGoiAiACKAIAQb9/cTYCAAsgABACIAEhAgNAIAIgCEgEQCMF' +
+    'IAJBAnRqKAIAIgdBAnQiBiMIaigCABACIwwgB0EDbCIDQQFqQQJ0aigCACEFIwwgA0ECakECdGooAgAgBWshBCMVIAZqKAIA' +
+    'IQkDQCAEIAlKBEAjECMOIw0gBSAJakECdGooAgBBAnRqKAIAIgNBAnRqKAIAQQFxRQRAIAMQAQsgCUEBaiEDIxUgB0ECdGoo' +
+    'AgAhCgNAIAQgCkoEfyMQIw4jDSAFIApqQQJ0aigCAEECdGooAgBBAnRqKAIAQQFxBUEACwRAIApBAWohCgwBCwsjFSAHQQJ0' +
+    'aiAKNgIAIAogAyADIApIGyEJDAELCyACQQFqIQIMAQsLIxdBAWokFyMRIABBAnRqIxc2AgADQCABIAhIBEAjDCMFIAFBAnRq' +
+    'KAIAQQNsIgBBA2pBAnRqKAIAIQMjDCAAQQJqQQJ0aigCACEAA0AgACADSARAIxAjDiMNIABBAnRqKAIAQQJ0aigCACICQQJ0' +
+    'aigCAEEBcUUEQCACEAELIABBAWohAAwBCwsgAUEBaiEBDAELCwtWAQJ/IwYgAEEBakECdGooAgAhASMGIABBAnRqKAIAIQAD' +
+    'QCAAIAFIBEAjECMHIABBAnRqKAIAIgJBAnRqKAIAQQFxRQRAIAIQAQsgAEEBaiEADAELCwsHAEGACCQACwQAIw8LBAAjBwsE' +
+    'ACMGCwQAIwQLBAAjBQsEACMJCwQAIwgLBAAjDQsEACMMCwQAIwoLBAAjCwsEACMUCwQAIxMLBAAjEgsEACMRCwQAIxALfQAg' +
+    'ByQBIABBAWoiBxAAJAQgBxAAJAYgABAAJBAgABAAJBEgAhAAJAUgAxAAJAcgARAAJAggARAAJAkgARAAJAogARAAJAsgARAA' +
+    'JBIgARAAJBMgARAAJBQgARAAJBUgAUEDbEEBahAAJAwgBBAAJA0gBRAAJA4gBhAAJA8LLwEBfyABJBYgAiQXA0AgACADSgRA' +
+    'Iw8gA0ECdGooAgAQASADQQFqIQMMAQsLIxcLBAAjDgsEACMDCw==';
+
+;// CONCATENATED MODULE: ./src/apk/solver/discover.ts
+/**
+ * The solver's discovery (assembly/discover.ts) as JavaScript sees it: one instance per solve,
+ * the graph's columns copied in, the world's names discovered in order, and the state discovery
+ * sets (the names' and packages' flags, the names' order, the packages' pinning) copied back, so
+ * the module's memory goes with the call.
+ */
+
+
+
+const discover_instantiate = instantiateWasm(DISCOVER_WASM);
+/**
+ * apk's `discover_name` for each of `world` (name numbers, in order) over `graph`, whose state
+ * it updates; `defaultRepos` are the default pinning's repositories and `orderCount` the names
+ * numbered so far. Returns the names numbered after. A chain of dependencies deeper than the
+ * stack throws V8's RangeError, as the JavaScript discovery did (solve.ts names it).
+ */
+function discoverWorld(graph, world, defaultRepos, orderCount, limitPages = 65536) {
+    const x = discover_instantiate();
+    const names = graph.nflags.length;
+    const packages = graph.pflags.length;
+    try {
+        x.init(names, packages, graph.provPkg.length, graph.riifs.length, graph.pkgLists.length, graph.depName.length, world.length, limitPages);
+    }
+    catch (error) {
+        if (!wasmTrapped(error) || x.failureKind() === 0)
+            throw error;
+        throw new errors_FormatError(`the solver's discovery over ${names} names and ${packages} packages needs more memory ` +
+            `than ${x.failureKind() === 1 ? 'its limit' : 'the system gave'}; the repositories are ` +
+            'too large together: use fewer of them', { cause: error });
+    }
+    const view = (at, length) => new Int32Array(x.memory.buffer, at, length);
+    view(x.provStartAt(), names + 1).set(graph.provStart.subarray(0, names + 1));
+    view(x.riifStartAt(), names + 1).set(graph.riifStart.subarray(0, names + 1));
+    view(x.nflagsAt(), names).set(graph.nflags);
+    view(x.orderIdAt(), names).set(graph.orderId);
+    view(x.provPkgAt(), graph.provPkg.length).set(graph.provPkg);
+    view(x.riifsAt(), graph.riifs.length).set(graph.riifs);
+    view(x.pkgNameAt(), packages).set(graph.pkgName.subarray(0, packages));
+    view(x.pkgReposAt(), packages).set(graph.pkgRepos.subarray(0, packages));
+    view(x.pkgInstallableAt(), packages).set(graph.pkgInstallable.subarray(0, packages));
+    view(x.pkgEmptyAt(), packages).set(graph.pkgEmpty.subarray(0, packages));
+    view(x.pflagsAt(), packages).set(graph.pflags);
+    view(x.pinningAllowedAt(), packages).set(graph.pinningAllowed);
+    view(x.pinningPreferredAt(), packages).set(graph.pinningPreferred);
+    view(x.pkgListStartAt(), packages * 3 + 1).set(graph.pkgListStart.subarray(0, packages * 3 + 1));
+    view(x.pkgListsAt(), graph.pkgLists.length).set(graph.pkgLists);
+    view(x.depNameAt(), graph.depName.length).set(graph.depName);
+    view(x.worldAt(), world.length).set(world);
+    const count = x.discover(world.length, defaultRepos, orderCount);
+    graph.nflags.set(view(x.nflagsAt(), names));
+    graph.orderId.set(view(x.orderIdAt(), names));
+    graph.pflags.set(view(x.pflagsAt(), packages));
+    graph.pinningAllowed.set(view(x.pinningAllowedAt(), packages));
+    graph.pinningPreferred.set(view(x.pinningPreferredAt(), packages));
+    return count;
+}
+
 ;// CONCATENATED MODULE: ./src/apk/solver/core.ts
 /**
- * The solver proper: apk-tools 2.14 `solver.c` ported function by function (discover_name,
- * apply_constraint, reconsider_name, compare_providers, assign_name, select_package and the
- * name queues) over the graph of graph.ts. solve.ts drives it.
+ * The solver proper: apk-tools 2.14 `solver.c` ported function by function (apply_constraint,
+ * reconsider_name, compare_providers, assign_name, select_package and the name queues; its
+ * discover_name runs in WebAssembly, discover.ts) over the graph of graph.ts. solve.ts drives it.
  *
  * Names and packages are numbers into the graph's columns. A provider is a package and the
  * version it provides a name under (undefined: unversioned); a dependency is its token and the
  * number of its name.
  */
+
 
 
 const DEFAULT_PINNING = 1;
@@ -39212,122 +39286,14 @@ class Solver {
         }
         return false;
     }
-    // Discovery visits every name and package the world can reach (thousands on a full index), and
-    // runs while V8 has compiled little of it: the flag tests are written out in place, with the
-    // columns held in locals, rather than through nameIs/pkgIs calls: a cold v3.22 main resolve
-    // took 0.94-0.96\u{d7} the time.
-    discoverPackage(pkg) {
-        const g = this.graph;
-        const ls = g.pkgListStart;
-        g.pinningAllowed[pkg] = DEFAULT_PINNING;
-        g.pinningPreferred[pkg] = DEFAULT_PINNING;
-        const tagPreferred = g.pkgEmpty[pkg] !== 0 || (g.pkgRepos[pkg] & this.defaultRepos) !== 0;
-        let f = this.pflags[pkg] | P_SEEN;
-        if (g.pkgInstallable[pkg] !== 0)
-            f |= P_SELECTABLE;
-        else
-            f &= ~P_SELECTABLE;
-        if (ls[pkg * 3 + INSTALL_IF] === ls[pkg * 3 + INSTALL_IF + 1])
-            f |= P_IIF_FAILED;
-        else
-            f &= ~P_IIF_FAILED;
-        if (tagPreferred)
-            f |= P_TAG_PREFERRED | P_TAG_OK;
-        else
-            f &= ~(P_TAG_PREFERRED | P_TAG_OK);
-        this.pflags[pkg] = f;
-        const nflags = this.nflags;
-        const depName = g.depName;
-        const lists = g.pkgLists;
-        for (let i = ls[pkg * 3 + DEPENDS], end = ls[pkg * 3 + DEPENDS + 1]; i < end; i++) {
-            const name = depName[lists[i]];
-            if ((nflags[name] & N_SEEN) === 0)
-                this.discoverName(name);
-        }
-    }
     /**
-     * apk's `discover_name`: depth-first over dependencies, reverse install_if, provides and
-     * install_if conditions; a name gets its id after its dependencies, so world names get the
-     * largest.
+     * apk's `discover_name` for each world name in order: depth first over dependencies, reverse
+     * install_if, provides and install_if conditions, marking what it reaches; a name gets its id
+     * after its dependencies, so world names get the largest. It visits most of an index, so it
+     * runs in WebAssembly (discover.ts).
      */
-    discoverName(name) {
-        const nflags = this.nflags;
-        if ((nflags[name] & N_SEEN) !== 0)
-            return;
-        nflags[name] |= N_SEEN;
-        const g = this.graph;
-        const pflags = this.pflags;
-        const provPkg = g.provPkg;
-        const first = g.provStart[name];
-        const end = g.provStart[name + 1];
-        let noIif = true;
-        for (let e = first; e < end; e++) {
-            const pkg = provPkg[e];
-            if ((pflags[pkg] & P_SEEN) === 0)
-                this.discoverPackage(pkg);
-            if ((pflags[pkg] & P_IIF_FAILED) === 0)
-                noIif = false;
-        }
-        if (noIif)
-            nflags[name] |= N_NO_IIF;
-        else
-            nflags[name] &= ~N_NO_IIF;
-        this.discoverReverseInstallIf(name);
-        for (let e = first; e < end; e++) {
-            const pkg = provPkg[e];
-            this.discoverReverseInstallIf(g.pkgName[pkg]);
-            this.discoverProvides(pkg);
-        }
-        g.orderId[name] = ++this.orderCount;
-        const ls = g.pkgListStart;
-        const depName = g.depName;
-        const lists = g.pkgLists;
-        for (let e = first; e < end; e++) {
-            const pkg = provPkg[e];
-            for (let i = ls[pkg * 3 + INSTALL_IF], stop = ls[pkg * 3 + INSTALL_IF + 1]; i < stop; i++) {
-                const condition = depName[lists[i]];
-                if ((nflags[condition] & N_SEEN) === 0)
-                    this.discoverName(condition);
-            }
-        }
-    }
-    discoverReverseInstallIf(name) {
-        const g = this.graph;
-        const nflags = this.nflags;
-        const riifs = g.riifs;
-        for (let i = g.riifStart[name], end = g.riifStart[name + 1]; i < end; i++) {
-            const dependent = riifs[i];
-            if ((nflags[dependent] & N_SEEN) === 0)
-                this.discoverName(dependent);
-        }
-    }
-    /**
-     * Discovers every name a package provides, in order. Visiting one of them visits the package's
-     * provides again, which is quadratic for busybox's hundreds of cmd: names; a per-package cursor
-     * (`providesSeen`) past the names already seen skips only visits that would return at once, so
-     * the order holds.
-     */
-    discoverProvides(pkg) {
-        const g = this.graph;
-        const nflags = this.nflags;
-        const depName = g.depName;
-        const lists = g.pkgLists;
-        const seen = g.providesSeen;
-        const start = g.pkgListStart[pkg * 3 + PROVIDES];
-        const count = g.pkgListStart[pkg * 3 + PROVIDES + 1] - start;
-        let i = seen[pkg];
-        while (i < count) {
-            const name = depName[lists[start + i]];
-            if ((nflags[name] & N_SEEN) === 0)
-                this.discoverName(name);
-            i++;
-            let past = seen[pkg];
-            while (past < count && (nflags[depName[lists[start + past]]] & N_SEEN) !== 0)
-                past++;
-            seen[pkg] = past;
-            if (past > i)
-                i = past;
-        }
+    discoverWorld(names) {
+        this.orderCount = discoverWorld(this.graph, names, this.defaultRepos, this.orderCount);
     }
     nameRequirersChanged(name) {
         this.queueUnresolved(name);
@@ -40186,8 +40152,7 @@ function solveWorld(world, packages, options) {
         throw new UnsatisfiableError(problems);
     const worldDeps = sortedWorld.map((dep) => ({ dep, name: graph.name(dep.name) }));
     const solver = new Solver(graph);
-    for (const d of worldDeps)
-        solver.discoverName(d.name);
+    solver.discoverWorld(worldDeps.map((d) => d.name));
     solver.applyWorld(worldDeps, ids);
     for (;;) {
         solver.drainDirty();

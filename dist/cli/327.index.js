@@ -72,7 +72,7 @@ var external_node_path_ = __webpack_require__(760);
 // EXTERNAL MODULE: ./src/arch.ts
 var src_arch = __webpack_require__(67);
 // EXTERNAL MODULE: ./src/apk/engine.ts + 45 modules
-var apk_engine = __webpack_require__(922);
+var apk_engine = __webpack_require__(903);
 // EXTERNAL MODULE: ./src/assemble/errors.ts
 var errors = __webpack_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts
@@ -2909,8 +2909,8 @@ function parseOutput(text, workspace) {
 var files = __webpack_require__(148);
 // EXTERNAL MODULE: ./src/temp.ts
 var temp = __webpack_require__(369);
-// EXTERNAL MODULE: ./src/released-memory.ts + 2 modules
-var released_memory = __webpack_require__(727);
+// EXTERNAL MODULE: ./src/released-memory.ts
+var released_memory = __webpack_require__(258);
 ;// CONCATENATED MODULE: ./src/oci/archive.ts
 /**
  * The OCI archive file, written front to back in one go: a layer blob streams straight into it

@@ -2,7 +2,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 922:
+/***/ 903:
 /***/ (function (__unused_webpack_module, __webpack_exports__, __nccwpck_require__) {
 
 
@@ -39,8 +39,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var promises_ = __nccwpck_require__(455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(760);
-// EXTERNAL MODULE: ./src/released-memory.ts + 2 modules
-var released_memory = __nccwpck_require__(727);
+// EXTERNAL MODULE: ./src/released-memory.ts
+var released_memory = __nccwpck_require__(258);
 // EXTERNAL MODULE: ./src/arch.ts
 var src_arch = __nccwpck_require__(67);
 // EXTERNAL MODULE: ./src/temp.ts
@@ -1079,9 +1079,9 @@ const INDEX_SCAN_WASM = 'AGFzbQEAAAABNglgAAF/YAF/AX9gAn9/AX9gA39/fwF/YAR/f39/AGA
 
 ;// CONCATENATED MODULE: ./src/apk/wasm.ts
 /**
- * WebAssembly modules of the engine (the index scan, the solver graph's build): compiled once a
- * process from their base64 (a few KB: about a millisecond), instantiated per use, with no
- * imports.
+ * WebAssembly modules of the engine (the index scan, the solver graph's build, the solver's
+ * discovery): compiled once a process from their base64 (a few KB: about a millisecond),
+ * instantiated per use, with no imports.
  */
 const wasmApi = globalThis.WebAssembly;
 /** A function that makes a new instance of the module in `base64`, compiled on first use. */
@@ -1135,7 +1135,6 @@ const instantiate = instantiateWasm(INDEX_SCAN_WASM);
 const SEED = (0,external_node_crypto_.randomBytes)(4).readUInt32LE(0);
 // Fields of a table (assembly/index-scan.ts, T_*), in 32-bit words.
 const T_STARTS = 2;
-const T_FLAGS = 4;
 const T_COUNT = 6;
 const T_OWN = 7;
 /**
@@ -1263,14 +1262,16 @@ class IndexScanMemory {
         return this.x.positionsAt() >>> 2;
     }
     /**
-     * The values of table `values` from key `first` on as strings, made by one call (latin1; the
-     * caller makes again each one whose bytes are not all ASCII).
+     * The values of table `values` from key `first` on as strings, made by one call: their bytes
+     * joined by newlines (which no value holds) read as UTF-8, which reads each value as it would
+     * alone (a malformed sequence's replacement stops at the newline after it). Nearly always
+     * ASCII, so one-byte strings; a value of a byte above 0x7f once cost each of them a test here.
      */
     valuesFrom(first) {
         const length = this.bounded(() => this.x.joinValues(first));
         this.views();
         const at = this.x.joinedAt();
-        const parts = this.u8.toString('latin1', at, at + length).split('\n');
+        const parts = this.u8.toString('utf8', at, at + length).split('\n');
         parts.length = this.count(this.values) - first;
         return parts;
     }
@@ -1310,10 +1311,6 @@ class IndexScanMemory {
     /** Where the copy of key `k` of table `t` starts in memory; it ends where key k + 1's starts. */
     keyStart(t, k) {
         return this.u32[(t >>> 2) + T_OWN] + this.u32[(this.u32[(t >>> 2) + T_STARTS] >>> 2) + k];
-    }
-    /** Whether key `k` of table `t` holds a byte above 0x7f (values only). */
-    highByte(t, k) {
-        return this.u8[this.u32[(t >>> 2) + T_FLAGS] + k] !== 0;
     }
     /** The key of `bytes` in table `t`; `added` tells whether it was new. */
     key(t, bytes) {
@@ -2546,16 +2543,10 @@ class IndexScanner {
         const first = this.values.length;
         if (count === first)
             return;
-        // One call makes them all strings (a string each: thousands of calls took 5-11 ms cold); a
-        // value with a byte above 0x7f is made again, as UTF-8.
+        // One call makes them all strings (a string each: thousands of calls took 5-11 ms cold).
         const made = memory.valuesFrom(first);
-        for (let k = first; k < count; k++) {
-            let value = made[k - first];
-            if (memory.highByte(t, k)) {
-                value = memory.u8.toString('utf8', memory.keyStart(t, k), memory.keyStart(t, k + 1));
-            }
-            this.values.push(value);
-        }
+        for (let i = 0; i < made.length; i++)
+            this.values.push(made[i]);
     }
     /**
      * The key of `value`, known by its bytes as the scan's values are (so a name in a token and in
@@ -4230,26 +4221,8 @@ function alpineRepositories(branch, mirror = ALPINE_MIRROR) {
     return [`${base}/${branch}/main`, `${base}/${branch}/community`];
 }
 
-;// CONCATENATED MODULE: external "node:module"
-const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
-;// CONCATENATED MODULE: ./src/lazy-builtins.ts
-/**
- * Node's built-in modules that only some runs need, loaded on first use. Loading `node:https`
- * (which brings tls, net and http) takes 8-12 ms of a cold start, on Node 20 and 24: a resolve or
- * a build from local repositories opens no connection.
- */
-
-const load = (0,external_node_module_namespaceObject.createRequire)(import.meta.url);
-/** A getter for module `id`: loaded by the first call, the same module after. */
-function lazy(id) {
-    let loaded;
-    return () => (loaded ??= load(id));
-}
-const http = lazy('node:http');
-const https = lazy('node:https');
-const net = lazy('node:net');
-const tls = lazy('node:tls');
-
+// EXTERNAL MODULE: ./src/lazy-builtins.ts + 1 modules
+var lazy_builtins = __nccwpck_require__(200);
 ;// CONCATENATED MODULE: ./src/apk/fetch/proxy.ts
 /**
  * Proxy selection as CI runners configure it, with the curl/wget conventions (HTTPS_PROXY,
@@ -4326,7 +4299,7 @@ function entryMatches(entry, host, port) {
         return false;
     if (entry.host.includes('/'))
         return inIpv4Range(host, entry.host);
-    if (net().isIP(host) !== 0)
+    if ((0,lazy_builtins/* net */.AD)().isIP(host) !== 0)
         return host === entry.host;
     const domain = entry.host.replace(/^\*?\./, '');
     return host === domain || host.endsWith(`.${domain}`);
@@ -4334,8 +4307,8 @@ function entryMatches(entry, host, port) {
 function inIpv4Range(host, cidr) {
     const [base, bitsText] = cidr.split('/');
     const bits = Number(bitsText);
-    if (!net().isIPv4(host) ||
-        !net().isIPv4(base) ||
+    if (!(0,lazy_builtins/* net */.AD)().isIPv4(host) ||
+        !(0,lazy_builtins/* net */.AD)().isIPv4(base) ||
         !Number.isInteger(bits) ||
         bits < 0 ||
         bits > 32) {
@@ -4405,10 +4378,10 @@ class HttpTransport {
     // Keep-alive: a build fetches dozens of packages from one mirror. Made on the first request:
     // a transport that never sends one loads no network module.
     get httpAgent() {
-        return (this.httpAgentMade ??= new (http().Agent)({ keepAlive: true }));
+        return (this.httpAgentMade ??= new (lazy_builtins/* http */.LV().Agent)({ keepAlive: true }));
     }
     get httpsAgent() {
-        return (this.httpsAgentMade ??= new (https().Agent)({ keepAlive: true, ca: this.ca }));
+        return (this.httpsAgentMade ??= new (lazy_builtins/* https */.Ov().Agent)({ keepAlive: true, ca: this.ca }));
     }
     /**
      * GETs `url`: 200 with the body, or 304 when `etag`/`lastModified` still match. Transient
@@ -4538,7 +4511,7 @@ class HttpTransport {
         const port = Number(portOf(target));
         const path = `${target.pathname}${target.search}`;
         if (route.kind === 'tunnel') {
-            return https().request({ host, port, path, headers, agent: route.agent });
+            return lazy_builtins/* https */.Ov().request({ host, port, path, headers, agent: route.agent });
         }
         if (route.kind === 'proxy') {
             const auth = proxyAuthorization(route.proxy);
@@ -4546,7 +4519,7 @@ class HttpTransport {
                 headers['Proxy-Authorization'] = auth;
             headers.Host = target.host;
             const viaTls = route.proxy.protocol === 'https:';
-            return (viaTls ? https() : http()).request({
+            return (viaTls ? lazy_builtins/* https */.Ov() : lazy_builtins/* http */.LV()).request({
                 host: bareHostname(route.proxy),
                 port: Number(portOf(route.proxy)),
                 path: `${target.origin}${path}`,
@@ -4555,7 +4528,7 @@ class HttpTransport {
             });
         }
         const secure = target.protocol === 'https:';
-        return (secure ? https() : http()).request({
+        return (secure ? lazy_builtins/* https */.Ov() : lazy_builtins/* http */.LV()).request({
             host,
             port,
             path,
@@ -4572,7 +4545,7 @@ class HttpTransport {
             headers['Proxy-Authorization'] = auth;
         const viaTls = proxy.protocol === 'https:';
         return new Promise((resolve, reject) => {
-            const request = (viaTls ? https() : http()).request({
+            const request = (viaTls ? lazy_builtins/* https */.Ov() : lazy_builtins/* http */.LV()).request({
                 host: bareHostname(proxy),
                 port: Number(portOf(proxy)),
                 method: 'CONNECT',
@@ -4613,7 +4586,7 @@ class HttpTransport {
 let tunnelAgent;
 /** The TunnelAgent class, made once https is loaded: its base class is https.Agent. */
 function tunnelAgentClass() {
-    return (tunnelAgent ??= class extends https().Agent {
+    return (tunnelAgent ??= class extends lazy_builtins/* https */.Ov().Agent {
         open;
         trusted;
         constructor(open, trusted) {
@@ -4624,9 +4597,9 @@ function tunnelAgentClass() {
         // Node's Agent takes the socket from the callback when createConnection returns nothing.
         createConnection(options, callback) {
             const host = options.host ?? '';
-            const servername = net().isIP(host) === 0 ? host : undefined;
+            const servername = lazy_builtins/* net */.AD().isIP(host) === 0 ? host : undefined;
             this.open().then((raw) => {
-                const socket = tls().connect({ socket: raw, host, servername, ca: this.trusted });
+                const socket = lazy_builtins/* tls */.md().connect({ socket: raw, host, servername, ca: this.trusted });
                 socket.once('close', () => raw.destroy());
                 callback?.(null, socket);
             }, 
@@ -4837,7 +4810,7 @@ function toTransportResponse(url, response, conditional, authorized) {
 }
 function statusError(url, response, authorized) {
     const { status, headers } = response;
-    const reason = http().STATUS_CODES[status];
+    const reason = lazy_builtins/* http */.LV().STATUS_CODES[status];
     const label = `HTTP ${status}${reason ? ` ${reason}` : ''}`;
     if (status >= 500 || status === 408 || status === 429) {
         return new AttemptError(`server answered ${label}`, true, {
@@ -5859,8 +5832,6 @@ class SolverGraph {
     conflicts = new Int32Array(0);
     pinningAllowed = new Int32Array(0);
     pinningPreferred = new Int32Array(0);
-    /** How many leading provides are known to be discovered (a discovery shortcut). */
-    providesSeen = new Int32Array(0);
     // --- building ---
     repoBits = new Map();
     constructor(repositories, arch) {
@@ -5997,7 +5968,6 @@ class SolverGraph {
         this.conflicts.fill(0);
         this.pinningAllowed.fill(0);
         this.pinningPreferred.fill(0);
-        this.providesSeen.fill(0);
     }
     /** A package from a repository the options did not list counts as an untagged repository. */
     repoBit(index) {
@@ -6167,7 +6137,6 @@ class SolverGraph {
         this.conflicts = new Int32Array(count);
         this.pinningAllowed = new Int32Array(count);
         this.pinningPreferred = new Int32Array(count);
-        this.providesSeen = new Int32Array(count);
         this.nflags = new Int32Array(capacity);
         this.chosenPkg = new Int32Array(capacity).fill(NO_PKG);
         this.chosenDep = new Int32Array(capacity).fill(OWN);
@@ -6383,16 +6352,105 @@ function generateChangeset(graph, world, markError) {
     return builder.changes;
 }
 
+;// CONCATENATED MODULE: ./src/apk/solver/discover-wasm.ts
+// Generated by scripts/build-wasm.mjs from src/apk/solver/assembly/discover.ts: do not edit.
+/** The solver's discovery, compiled to WebAssembly (AssemblyScript, -O3, stub runtime), base64. */
+const DISCOVER_WASM = 'AGFzbQEAAAABIwZgAAF/YAF/AGABfwF/YAAAYAh/f39/f39/fwBgA39/fwF/AxkYAgEBAwAAAAAAAAAAAAAAAAAAAAAEBQAA' +
+    'BQMBAAAGexh/AUEAC38BQYCABAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38B' +
+    'QQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEAC38BQQALfwFBAAt/AUEACweTAhUEaW5pdAAUC3By' +
+    'b3ZTdGFydEF0AAcJcHJvdlBrZ0F0AAgLcmlpZlN0YXJ0QXQABgdyaWlmc0F0AAUJcGtnTmFtZUF0AAoKcGtnUmVwb3NBdAAJ' +
+    'EHBrZ0luc3RhbGxhYmxlQXQADQpwa2dFbXB0eUF0AA4OcGtnTGlzdFN0YXJ0QXQADApwa2dMaXN0c0F0AAsJZGVwTmFtZUF0' +
+    'ABYHd29ybGRBdAAECG5mbGFnc0F0ABMJb3JkZXJJZEF0ABIIcGZsYWdzQXQAERBwaW5uaW5nQWxsb3dlZEF0ABAScGlubmlu' +
+    'Z1ByZWZlcnJlZEF0AA8IZGlzY292ZXIAFQtmYWlsdXJlS2luZAAXBm1lbW9yeQIACAEDCscKGIIBAgF+A38jAEEPakFwcSIC' +
+    'rUEBIAAgAEEBTBtBAnStfCIBIwGsQhCGVgRAQQEkAwALIAGnJAA/ACIAIAFC//8DfEIQiKciA0gEQCADIAAgAEEBdWoiBCAD' +
+    'IARKGyIDIwEiBCADIARIGyAAa0AAQQBIBEBBAiQDAAsjAkEBaiQCCyACC9kGAQp/IxAgAEECdGooAgBBAXEEQA8LIABBAnQi' +
+    'AiMQaiIBIAEoAgBBAXI2AgAjBCAAQQFqQQJ0aigCACEIQQEhCSMEIAJqKAIAIgEhCgNAIAggCkoEQCMSIwUgCkECdGooAgAi' +
+    'BkECdGooAgBBAXFFBEAgBkECdCIFIxNqQQE2AgAjFCAFakEBNgIAIxIgBWoiAygCAEEBciICQQJyIAJBfXEjCiAFaigCABsi' +
+    'AkEIciACQXdxIwwgBkEDbCIEQQJqQQJ0aigCACMMIARBA2pBAnRqKAIARhshAiADIAJBMHIgAkFPcSMLIAVqKAIAQQBHIgIE' +
+    'fyACBSMWIwkgBkECdGooAgBxCxs2AgAjDCAEQQFqQQJ0aigCACEDIwwgBEECdGooAgAhBANAIAMgBEoEQCMQIw4jDSAEQQJ0' +
+    'aigCAEECdGooAgAiAkECdGooAgBBAXFFBEAgAhABCyAEQQFqIQQMAQsLCyAJQQAjEiAGQQJ0aigCAEEIcRshCSAKQQFqIQoM' +
+    'AQsLIAkEQCMQIABBAnRqIgIgAigCAEHAAHI2AgAFIxAgAEECdGoiAiACKAIAQb9/cTYCAAsgABACIAEhAgNAIAIgCEgEQCMF' +
+    'IAJBAnRqKAIAIgdBAnQiBiMIaigCABACIwwgB0EDbCIDQQFqQQJ0aigCACEFIwwgA0ECakECdGooAgAgBWshBCMVIAZqKAIA' +
+    'IQkDQCAEIAlKBEAjECMOIw0gBSAJakECdGooAgBBAnRqKAIAIgNBAnRqKAIAQQFxRQRAIAMQAQsgCUEBaiEDIxUgB0ECdGoo' +
+    'AgAhCgNAIAQgCkoEfyMQIw4jDSAFIApqQQJ0aigCAEECdGooAgBBAnRqKAIAQQFxBUEACwRAIApBAWohCgwBCwsjFSAHQQJ0' +
+    'aiAKNgIAIAogAyADIApIGyEJDAELCyACQQFqIQIMAQsLIxdBAWokFyMRIABBAnRqIxc2AgADQCABIAhIBEAjDCMFIAFBAnRq' +
+    'KAIAQQNsIgBBA2pBAnRqKAIAIQMjDCAAQQJqQQJ0aigCACEAA0AgACADSARAIxAjDiMNIABBAnRqKAIAQQJ0aigCACICQQJ0' +
+    'aigCAEEBcUUEQCACEAELIABBAWohAAwBCwsgAUEBaiEBDAELCwtWAQJ/IwYgAEEBakECdGooAgAhASMGIABBAnRqKAIAIQAD' +
+    'QCAAIAFIBEAjECMHIABBAnRqKAIAIgJBAnRqKAIAQQFxRQRAIAIQAQsgAEEBaiEADAELCwsHAEGACCQACwQAIw8LBAAjBwsE' +
+    'ACMGCwQAIwQLBAAjBQsEACMJCwQAIwgLBAAjDQsEACMMCwQAIwoLBAAjCwsEACMUCwQAIxMLBAAjEgsEACMRCwQAIxALfQAg' +
+    'ByQBIABBAWoiBxAAJAQgBxAAJAYgABAAJBAgABAAJBEgAhAAJAUgAxAAJAcgARAAJAggARAAJAkgARAAJAogARAAJAsgARAA' +
+    'JBIgARAAJBMgARAAJBQgARAAJBUgAUEDbEEBahAAJAwgBBAAJA0gBRAAJA4gBhAAJA8LLwEBfyABJBYgAiQXA0AgACADSgRA' +
+    'Iw8gA0ECdGooAgAQASADQQFqIQMMAQsLIxcLBAAjDgsEACMDCw==';
+
+;// CONCATENATED MODULE: ./src/apk/solver/discover.ts
+/**
+ * The solver's discovery (assembly/discover.ts) as JavaScript sees it: one instance per solve,
+ * the graph's columns copied in, the world's names discovered in order, and the state discovery
+ * sets (the names' and packages' flags, the names' order, the packages' pinning) copied back, so
+ * the module's memory goes with the call.
+ */
+
+
+
+const discover_instantiate = instantiateWasm(DISCOVER_WASM);
+/**
+ * apk's `discover_name` for each of `world` (name numbers, in order) over `graph`, whose state
+ * it updates; `defaultRepos` are the default pinning's repositories and `orderCount` the names
+ * numbered so far. Returns the names numbered after. A chain of dependencies deeper than the
+ * stack throws V8's RangeError, as the JavaScript discovery did (solve.ts names it).
+ */
+function discoverWorld(graph, world, defaultRepos, orderCount, limitPages = 65536) {
+    const x = discover_instantiate();
+    const names = graph.nflags.length;
+    const packages = graph.pflags.length;
+    try {
+        x.init(names, packages, graph.provPkg.length, graph.riifs.length, graph.pkgLists.length, graph.depName.length, world.length, limitPages);
+    }
+    catch (error) {
+        if (!wasmTrapped(error) || x.failureKind() === 0)
+            throw error;
+        throw new errors/* FormatError */.IF(`the solver's discovery over ${names} names and ${packages} packages needs more memory ` +
+            `than ${x.failureKind() === 1 ? 'its limit' : 'the system gave'}; the repositories are ` +
+            'too large together: use fewer of them', { cause: error });
+    }
+    const view = (at, length) => new Int32Array(x.memory.buffer, at, length);
+    view(x.provStartAt(), names + 1).set(graph.provStart.subarray(0, names + 1));
+    view(x.riifStartAt(), names + 1).set(graph.riifStart.subarray(0, names + 1));
+    view(x.nflagsAt(), names).set(graph.nflags);
+    view(x.orderIdAt(), names).set(graph.orderId);
+    view(x.provPkgAt(), graph.provPkg.length).set(graph.provPkg);
+    view(x.riifsAt(), graph.riifs.length).set(graph.riifs);
+    view(x.pkgNameAt(), packages).set(graph.pkgName.subarray(0, packages));
+    view(x.pkgReposAt(), packages).set(graph.pkgRepos.subarray(0, packages));
+    view(x.pkgInstallableAt(), packages).set(graph.pkgInstallable.subarray(0, packages));
+    view(x.pkgEmptyAt(), packages).set(graph.pkgEmpty.subarray(0, packages));
+    view(x.pflagsAt(), packages).set(graph.pflags);
+    view(x.pinningAllowedAt(), packages).set(graph.pinningAllowed);
+    view(x.pinningPreferredAt(), packages).set(graph.pinningPreferred);
+    view(x.pkgListStartAt(), packages * 3 + 1).set(graph.pkgListStart.subarray(0, packages * 3 + 1));
+    view(x.pkgListsAt(), graph.pkgLists.length).set(graph.pkgLists);
+    view(x.depNameAt(), graph.depName.length).set(graph.depName);
+    view(x.worldAt(), world.length).set(world);
+    const count = x.discover(world.length, defaultRepos, orderCount);
+    graph.nflags.set(view(x.nflagsAt(), names));
+    graph.orderId.set(view(x.orderIdAt(), names));
+    graph.pflags.set(view(x.pflagsAt(), packages));
+    graph.pinningAllowed.set(view(x.pinningAllowedAt(), packages));
+    graph.pinningPreferred.set(view(x.pinningPreferredAt(), packages));
+    return count;
+}
+
 ;// CONCATENATED MODULE: ./src/apk/solver/core.ts
 /**
- * The solver proper: apk-tools 2.14 `solver.c` ported function by function (discover_name,
- * apply_constraint, reconsider_name, compare_providers, assign_name, select_package and the
- * name queues) over the graph of graph.ts. solve.ts drives it.
+ * The solver proper: apk-tools 2.14 `solver.c` ported function by function (apply_constraint,
+ * reconsider_name, compare_providers, assign_name, select_package and the name queues; its
+ * discover_name runs in WebAssembly, discover.ts) over the graph of graph.ts. solve.ts drives it.
  *
  * Names and packages are numbers into the graph's columns. A provider is a package and the
  * version it provides a name under (undefined: unversioned); a dependency is its token and the
  * number of its name.
  */
+
 
 
 const DEFAULT_PINNING = 1;
@@ -6590,122 +6648,14 @@ class Solver {
         }
         return false;
     }
-    // Discovery visits every name and package the world can reach (thousands on a full index), and
-    // runs while V8 has compiled little of it: the flag tests are written out in place, with the
-    // columns held in locals, rather than through nameIs/pkgIs calls: a cold v3.22 main resolve
-    // took 0.94-0.96\u{d7} the time.
-    discoverPackage(pkg) {
-        const g = this.graph;
-        const ls = g.pkgListStart;
-        g.pinningAllowed[pkg] = DEFAULT_PINNING;
-        g.pinningPreferred[pkg] = DEFAULT_PINNING;
-        const tagPreferred = g.pkgEmpty[pkg] !== 0 || (g.pkgRepos[pkg] & this.defaultRepos) !== 0;
-        let f = this.pflags[pkg] | P_SEEN;
-        if (g.pkgInstallable[pkg] !== 0)
-            f |= P_SELECTABLE;
-        else
-            f &= ~P_SELECTABLE;
-        if (ls[pkg * 3 + INSTALL_IF] === ls[pkg * 3 + INSTALL_IF + 1])
-            f |= P_IIF_FAILED;
-        else
-            f &= ~P_IIF_FAILED;
-        if (tagPreferred)
-            f |= P_TAG_PREFERRED | P_TAG_OK;
-        else
-            f &= ~(P_TAG_PREFERRED | P_TAG_OK);
-        this.pflags[pkg] = f;
-        const nflags = this.nflags;
-        const depName = g.depName;
-        const lists = g.pkgLists;
-        for (let i = ls[pkg * 3 + DEPENDS], end = ls[pkg * 3 + DEPENDS + 1]; i < end; i++) {
-            const name = depName[lists[i]];
-            if ((nflags[name] & N_SEEN) === 0)
-                this.discoverName(name);
-        }
-    }
     /**
-     * apk's `discover_name`: depth-first over dependencies, reverse install_if, provides and
-     * install_if conditions; a name gets its id after its dependencies, so world names get the
-     * largest.
+     * apk's `discover_name` for each world name in order: depth first over dependencies, reverse
+     * install_if, provides and install_if conditions, marking what it reaches; a name gets its id
+     * after its dependencies, so world names get the largest. It visits most of an index, so it
+     * runs in WebAssembly (discover.ts).
      */
-    discoverName(name) {
-        const nflags = this.nflags;
-        if ((nflags[name] & N_SEEN) !== 0)
-            return;
-        nflags[name] |= N_SEEN;
-        const g = this.graph;
-        const pflags = this.pflags;
-        const provPkg = g.provPkg;
-        const first = g.provStart[name];
-        const end = g.provStart[name + 1];
-        let noIif = true;
-        for (let e = first; e < end; e++) {
-            const pkg = provPkg[e];
-            if ((pflags[pkg] & P_SEEN) === 0)
-                this.discoverPackage(pkg);
-            if ((pflags[pkg] & P_IIF_FAILED) === 0)
-                noIif = false;
-        }
-        if (noIif)
-            nflags[name] |= N_NO_IIF;
-        else
-            nflags[name] &= ~N_NO_IIF;
-        this.discoverReverseInstallIf(name);
-        for (let e = first; e < end; e++) {
-            const pkg = provPkg[e];
-            this.discoverReverseInstallIf(g.pkgName[pkg]);
-            this.discoverProvides(pkg);
-        }
-        g.orderId[name] = ++this.orderCount;
-        const ls = g.pkgListStart;
-        const depName = g.depName;
-        const lists = g.pkgLists;
-        for (let e = first; e < end; e++) {
-            const pkg = provPkg[e];
-            for (let i = ls[pkg * 3 + INSTALL_IF], stop = ls[pkg * 3 + INSTALL_IF + 1]; i < stop; i++) {
-                const condition = depName[lists[i]];
-                if ((nflags[condition] & N_SEEN) === 0)
-                    this.discoverName(condition);
-            }
-        }
-    }
-    discoverReverseInstallIf(name) {
-        const g = this.graph;
-        const nflags = this.nflags;
-        const riifs = g.riifs;
-        for (let i = g.riifStart[name], end = g.riifStart[name + 1]; i < end; i++) {
-            const dependent = riifs[i];
-            if ((nflags[dependent] & N_SEEN) === 0)
-                this.discoverName(dependent);
-        }
-    }
-    /**
-     * Discovers every name a package provides, in order. Visiting one of them visits the package's
-     * provides again, which is quadratic for busybox's hundreds of cmd: names; a per-package cursor
-     * (`providesSeen`) past the names already seen skips only visits that would return at once, so
-     * the order holds.
-     */
-    discoverProvides(pkg) {
-        const g = this.graph;
-        const nflags = this.nflags;
-        const depName = g.depName;
-        const lists = g.pkgLists;
-        const seen = g.providesSeen;
-        const start = g.pkgListStart[pkg * 3 + PROVIDES];
-        const count = g.pkgListStart[pkg * 3 + PROVIDES + 1] - start;
-        let i = seen[pkg];
-        while (i < count) {
-            const name = depName[lists[start + i]];
-            if ((nflags[name] & N_SEEN) === 0)
-                this.discoverName(name);
-            i++;
-            let past = seen[pkg];
-            while (past < count && (nflags[depName[lists[start + past]]] & N_SEEN) !== 0)
-                past++;
-            seen[pkg] = past;
-            if (past > i)
-                i = past;
-        }
+    discoverWorld(names) {
+        this.orderCount = discoverWorld(this.graph, names, this.defaultRepos, this.orderCount);
     }
     nameRequirersChanged(name) {
         this.queueUnresolved(name);
@@ -7564,8 +7514,7 @@ function solveWorld(world, packages, options) {
         throw new errors/* UnsatisfiableError */.jW(problems);
     const worldDeps = sortedWorld.map((dep) => ({ dep, name: graph.name(dep.name) }));
     const solver = new Solver(graph);
-    for (const d of worldDeps)
-        solver.discoverName(d.name);
+    solver.discoverWorld(worldDeps.map((d) => d.name));
     solver.applyWorld(worldDeps, ids);
     for (;;) {
         solver.drainDirty();
@@ -10808,28 +10757,60 @@ async function readRegularFile(file, maxBytes) {
 
 /***/ }),
 
-/***/ 727:
+/***/ 200:
 /***/ (function (__unused_webpack_module, __webpack_exports__, __nccwpck_require__) {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  V3: () => (/* binding */ collectNow),
-  Dd: () => (/* binding */ keepYoungGenerationSmall),
-  Ko: () => (/* binding */ letGo),
-  G2: () => (/* binding */ letGoAtOnce),
-  bQ: () => (/* binding */ letGoOfScanned),
-  Ez: () => (/* binding */ mappedBuffer),
-  iF: () => (/* binding */ shrinkHeap)
+  LV: () => (/* binding */ http),
+  Ov: () => (/* binding */ https),
+  AD: () => (/* binding */ net),
+  md: () => (/* binding */ tls),
+  v8: () => (/* binding */ v8),
+  vm: () => (/* binding */ vm)
 });
 
-// UNUSED EXPORTS: COLLECT_AFTER, COLLECT_AT_ONCE, COLLECT_WHILE_SCANNING, collectionsRun
+;// CONCATENATED MODULE: external "node:module"
+const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+;// CONCATENATED MODULE: ./src/lazy-builtins.ts
+/**
+ * Node's built-in modules that only some runs need, loaded on first use. Loading `node:https`
+ * (which brings tls, net and http) takes 8-12 ms of a cold start, on Node 20 and 24: a resolve or
+ * a build from local repositories opens no connection. `node:v8` (0.5-1 ms once zlib's streams
+ * are loaded) sets a flag or reaches the collector only for large indexes and builds.
+ */
 
-;// CONCATENATED MODULE: external "node:v8"
-const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
-;// CONCATENATED MODULE: external "node:vm"
-const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
-;// CONCATENATED MODULE: ./src/released-memory.ts
+const load = (0,external_node_module_namespaceObject.createRequire)(import.meta.url);
+/** A getter for module `id`: loaded by the first call, the same module after. */
+function lazy(id) {
+    let loaded;
+    return () => (loaded ??= load(id));
+}
+const http = lazy('node:http');
+const https = lazy('node:https');
+const net = lazy('node:net');
+const tls = lazy('node:tls');
+const v8 = lazy('node:v8');
+const vm = lazy('node:vm');
+
+
+/***/ }),
+
+/***/ 258:
+/***/ (function (__unused_webpack_module, __webpack_exports__, __nccwpck_require__) {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dd: () => (/* binding */ keepYoungGenerationSmall),
+/* harmony export */   Ez: () => (/* binding */ mappedBuffer),
+/* harmony export */   G2: () => (/* binding */ letGoAtOnce),
+/* harmony export */   Ko: () => (/* binding */ letGo),
+/* harmony export */   V3: () => (/* binding */ collectNow),
+/* harmony export */   bQ: () => (/* binding */ letGoOfScanned),
+/* harmony export */   iF: () => (/* binding */ shrinkHeap)
+/* harmony export */ });
+/* unused harmony exports COLLECT_AFTER, COLLECT_AT_ONCE, COLLECT_WHILE_SCANNING, collectionsRun */
+/* harmony import */ var _lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(200);
 /**
  * Returning the memory of large Buffers the build has let go of.
  *
@@ -10847,7 +10828,6 @@ const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
  * new context, the flag cleared again). Where neither works, nothing changes but the peak.
  */
 
-
 /** Bytes let go of between two collections. */
 const COLLECT_AFTER = 32 * 1024 * 1024;
 let collect;
@@ -10863,8 +10843,8 @@ function collector() {
         return collect;
     }
     try {
-        external_node_v8_namespaceObject.setFlagsFromString('--expose-gc');
-        const gc = external_node_vm_namespaceObject.runInNewContext('gc');
+        (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__.v8)().setFlagsFromString('--expose-gc');
+        const gc = (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__.vm)().runInNewContext('gc');
         if (typeof gc === 'function')
             collect = gc;
     }
@@ -10873,7 +10853,7 @@ function collector() {
     }
     finally {
         // Only the context made above gets `gc`; later ones, and the program's own, do not.
-        external_node_v8_namespaceObject.setFlagsFromString('--no-expose-gc');
+        (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__.v8)().setFlagsFromString('--no-expose-gc');
     }
     return collect;
 }
@@ -10982,7 +10962,7 @@ function keepYoungGenerationSmall() {
     if (youngGenerationKept)
         return;
     youngGenerationKept = true;
-    external_node_v8_namespaceObject.setFlagsFromString(SMALL_YOUNG_GENERATION);
+    (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__.v8)().setFlagsFromString(SMALL_YOUNG_GENERATION);
 }
 /**
  * How many collections letGo, letGoAtOnce, letGoOfScanned and shrinkHeap have run (for tests and
@@ -11741,7 +11721,7 @@ var external_node_util_ = __nccwpck_require__(975);
 // EXTERNAL MODULE: ./src/arch.ts
 var arch = __nccwpck_require__(67);
 // EXTERNAL MODULE: ./src/apk/engine.ts + 45 modules
-var engine = __nccwpck_require__(922);
+var engine = __nccwpck_require__(903);
 // EXTERNAL MODULE: ./src/assemble/errors.ts
 var errors = __nccwpck_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts
@@ -11761,8 +11741,8 @@ function stderrLogger(quiet = false) {
     };
 }
 
-// EXTERNAL MODULE: ./src/released-memory.ts + 2 modules
-var released_memory = __nccwpck_require__(727);
+// EXTERNAL MODULE: ./src/released-memory.ts
+var released_memory = __nccwpck_require__(258);
 ;// CONCATENATED MODULE: ./src/cli.ts
 /**
  * The witchery command line: the engine and the image build, for local use and for tests.
