@@ -180,8 +180,9 @@ describe("the solver's discovery in WebAssembly", () => {
       expect(found.count).toBeGreaterThan(0)
     }
     // Spelled out once: app's install_if companions are reached through app's reverse edges,
-    // busybox's commands each numbered once, and the package built for another arch is reached
-    // but not selectable; an empty package of a tagged repository is still preferred.
+    // every name numbered once, and the package built for another arch (another provider of a
+    // command box provides) reached but not selectable; an empty package of a tagged repository
+    // is still preferred.
     const g = synthetic()
     const found = expectSameDiscovery(g, ['app'])
     const flagsOf = (name: string, version: string) => {
