@@ -41,6 +41,7 @@ import {
 } from './graph.js'
 import { compareVersions } from '../formats/version.js'
 import { discoverWorld } from './discover.js'
+import { NameHeap } from './name-heap.js'
 import type { Dependency } from '../types.js'
 
 const DEFAULT_PINNING = 1
@@ -73,13 +74,20 @@ export class Solver {
   private dirtyHead = 0
   /**
    * Unresolved names, as apk's list: added at the head (the newest come first), each taken out
-   * where it stands. Links by name (an array's unshift and filter made a world of 32,000 names
-   * quadratic: 10 s).
+   * where it stands. A name's place is when it was added (`unresolvedAt`, larger: nearer the
+   * head). apk picks the next name by a scan of the whole list (nextName), which made a package
+   * of 40,000 dependencies take 5 s, four times as long for each doubling; here two heaps give
+   * the same name: the forced names by place, and every name by apk's order. A name is pushed
+   * whenever what they order it by may have changed (queueUnresolved), and an entry that no
+   * longer holds is dropped when it reaches the top.
    */
-  private unresolvedHead = -1
-  private readonly unresolvedNext: Int32Array
-  private readonly unresolvedPrev: Int32Array
+  private added = 0
+  private readonly unresolvedAt: Int32Array
+  private readonly forcedNames = new NameHeap()
+  private readonly orderedNames = new NameHeap()
   private pinningInherit = 0
+  /** Per package: 0 not yet known, 1 no unversioned provides, 2 some (hasUnversionedProvides). */
+  private readonly unversionedProvides: Uint8Array
   private readonly defaultRepos: number
   private readonly nflags: Int32Array
   private readonly pflags: Int32Array
@@ -88,8 +96,8 @@ export class Solver {
     this.defaultRepos = pinningMaskRepos(graph, DEFAULT_PINNING)
     this.nflags = graph.nflags
     this.pflags = graph.pflags
-    this.unresolvedNext = new Int32Array(graph.nflags.length)
-    this.unresolvedPrev = new Int32Array(graph.nflags.length)
+    this.unresolvedAt = new Int32Array(graph.nflags.length)
+    this.unversionedProvides = new Uint8Array(graph.pflags.length)
   }
 
   private nameIs(name: number, flag: number): boolean {
@@ -163,29 +171,46 @@ export class Solver {
     this.dirty.push(name)
   }
 
+  /**
+   * apk's `queue_unresolved`, called after everything that may change whether a name is forced
+   * or how it is ordered (reconsiderName, a name's first requirer): so it also offers the name to
+   * the heaps as it now stands.
+   */
   private queueUnresolved(name: number): void {
     const f = this.nflags[name]
     if (f & N_LOCKED) return
     const want = this.graph.requirers[name] > 0 || (f & (N_HAS_IIF | N_IIF_NEEDED)) !== 0
-    if (want && !(f & N_IN_UNRESOLVED)) {
-      this.nflags[name] = f | N_IN_UNRESOLVED
-      const head = this.unresolvedHead
-      this.unresolvedNext[name] = head
-      this.unresolvedPrev[name] = -1
-      if (head >= 0) this.unresolvedPrev[head] = name
-      this.unresolvedHead = name
-    } else if (!want && f & N_IN_UNRESOLVED) {
-      this.dropUnresolved(name)
+    if (!want) {
+      if (f & N_IN_UNRESOLVED) this.dropUnresolved(name)
+      return
     }
+    if (!(f & N_IN_UNRESOLVED)) {
+      this.nflags[name] = f | N_IN_UNRESOLVED
+      this.unresolvedAt[name] = ++this.added
+    }
+    const at = this.unresolvedAt[name]
+    if (this.isForced(name)) this.forcedNames.push(name, at, 0, 0)
+    const auto = (f & N_HAS_AUTO_SELECTABLE) !== 0 ? 1 : 0
+    this.orderedNames.push(name, auto, this.graph.orderId[name], at)
   }
 
   private dropUnresolved(name: number): void {
     this.setName(name, N_IN_UNRESOLVED, false)
-    const before = this.unresolvedPrev[name]
-    const after = this.unresolvedNext[name]
-    if (before >= 0) this.unresolvedNext[before] = after
-    else this.unresolvedHead = after
-    if (after >= 0) this.unresolvedPrev[after] = before
+  }
+
+  /**
+   * Whether the name's choice is forced: all its reverse dependencies resolved, required, and a
+   * single auto-selectable option.
+   */
+  private isForced(name: number): boolean {
+    const f = this.nflags[name]
+    const forced = N_REVERSE_DEPS_DONE | N_HAS_AUTO_SELECTABLE
+    return (f & forced) === forced && this.graph.requirers[name] > 0 && !(f & N_HAS_OPTIONS)
+  }
+
+  /** Whether a heap's top entry, pushed for a name at place `at`, is still that name's. */
+  private stillUnresolved(name: number, at: number): boolean {
+    return this.nameIs(name, N_IN_UNRESOLVED) && this.unresolvedAt[name] === at
   }
 
   private reevaluateReverseDeps(name: number): void {
@@ -295,22 +320,61 @@ export class Solver {
     this.applyConstraint(parent, this.graph.dep(d), this.graph.depName[d])
   }
 
-  /** Provides transitivity: every remaining provider of `name` must also provide `mustProvide`. */
+  /**
+   * Provides transitivity: every remaining provider of `name` must also provide `mustProvide`
+   * (or, with `skipVirtuals`, provide some name without a version). Asked for each name a chosen
+   * package provides, of each other provider: scanning that provider's provides each time made a
+   * package of 2,000 provides take 13 s (the work grew with the cube), so the shorter of the two
+   * lists is searched, and whether a package has an unversioned provides is found once.
+   */
   private excludeNonProviders(name: number, mustProvide: number, skipVirtuals: boolean): void {
     if (name === mustProvide) return
     const g = this.graph
-    const ls = g.pkgListStart
     for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
       const pkg = g.provPkg[e]
       if (g.pkgName[pkg] === mustProvide || !this.pkgIs(pkg, P_SELECTABLE)) continue
       if (skipVirtuals && g.provVersion(e) === undefined) continue
-      let keeps = false
-      for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1] && !keeps; i++) {
-        const d = g.pkgLists[i]
-        keeps = g.depName[d] === mustProvide || (skipVirtuals && g.dep(d).version === undefined)
-      }
+      const keeps =
+        (skipVirtuals && this.hasUnversionedProvides(pkg)) || this.provides(pkg, mustProvide)
       if (!keeps) this.disqualifyPackage(pkg)
     }
+  }
+
+  /** Whether `pkg` lists `name` among its provides (its own name aside). */
+  private provides(pkg: number, name: number): boolean {
+    const g = this.graph
+    const first = g.pkgListStart[pkg * 3 + PROVIDES]
+    const end = g.pkgListStart[pkg * 3 + PROVIDES + 1]
+    if (end - first <= g.provStart[name + 1] - g.provStart[name]) {
+      for (let i = first; i < end; i++) if (g.depName[g.pkgLists[i]] === name) return true
+      return false
+    }
+    // The name's providers list each package once per provides entry naming it (OWN: its own).
+    for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+      if (g.provPkg[e] === pkg && g.provDep[e] !== OWN) return true
+    }
+    return false
+  }
+
+  /** Whether `pkg` provides a name without a version (worked out once a solve per package). */
+  private hasUnversionedProvides(pkg: number): boolean {
+    let known = this.unversionedProvides[pkg]
+    if (known === 0) {
+      const g = this.graph
+      known = 1
+      for (
+        let i = g.pkgListStart[pkg * 3 + PROVIDES];
+        i < g.pkgListStart[pkg * 3 + PROVIDES + 1];
+        i++
+      ) {
+        if (g.dep(g.pkgLists[i]).version === undefined) {
+          known = 2
+          break
+        }
+      }
+      this.unversionedProvides[pkg] = known
+    }
+    return known === 2
   }
 
   /** Re-runs the install_if test of a package once every name it mentions is decided. */
@@ -563,26 +627,23 @@ export class Solver {
   }
 
   /**
-   * The next name to decide: one whose choice is forced (all reverse dependencies resolved,
-   * required, a single auto-selectable option); otherwise one with an auto-selectable provider,
-   * then the highest discovery id. -1: none left.
+   * The next name to decide, as apk's scan of its unresolved list finds it: the first (newest)
+   * whose choice is forced; otherwise the first of those with an auto-selectable provider, else
+   * of all, with the highest discovery id. -1: none left.
    */
   nextName(): number {
-    const g = this.graph
-    const forced = N_REVERSE_DEPS_DONE | N_HAS_AUTO_SELECTABLE
-    let best = -1
-    for (let name = this.unresolvedHead; name >= 0; name = this.unresolvedNext[name]) {
-      const f = this.nflags[name]
-      if ((f & forced) === forced && g.requirers[name] > 0 && !(f & N_HAS_OPTIONS)) return name
-      if (best < 0 || this.dequeueBefore(name, best)) best = name
+    const forced = this.forcedNames
+    for (; forced.size > 0; forced.pop()) {
+      const name = forced.name
+      if (this.stillUnresolved(name, forced.first) && this.isForced(name)) return name
     }
-    return best
-  }
-
-  private dequeueBefore(a: number, b: number): boolean {
-    const autoA = this.nameIs(a, N_HAS_AUTO_SELECTABLE)
-    if (autoA !== this.nameIs(b, N_HAS_AUTO_SELECTABLE)) return autoA
-    return this.graph.orderId[a] > this.graph.orderId[b]
+    const ordered = this.orderedNames
+    for (; ordered.size > 0; ordered.pop()) {
+      const name = ordered.name
+      const auto = this.nameIs(name, N_HAS_AUTO_SELECTABLE) ? 1 : 0
+      if (this.stillUnresolved(name, ordered.third) && ordered.first === auto) return name
+    }
+    return -1
   }
 
   applyWorld(world: WorldDep[], tagIds: number[]): void {
