@@ -39078,6 +39078,114 @@ function discoverWorld(graph, world, defaultRepos, orderCount, limitPages = 6553
     return count;
 }
 
+;// CONCATENATED MODULE: ./src/apk/solver/name-heap.ts
+/**
+ * A heap of names, each pushed with three numbers and taken largest first (the first number
+ * first, then the second, then the third). The solver keeps its unresolved names in two of them
+ * (core.ts, nextName): an entry is what a name was when pushed, and one that no longer holds is
+ * dropped when it comes to the top, so nothing is ever looked for inside.
+ */
+class NameHeap {
+    names = new Int32Array(64);
+    firsts = new Int32Array(64);
+    seconds = new Int32Array(64);
+    thirds = new Int32Array(64);
+    /** How many entries there are. */
+    size = 0;
+    /** The top entry's name (-1: empty) and numbers. */
+    get name() {
+        return this.size > 0 ? this.names[0] : -1;
+    }
+    get first() {
+        return this.firsts[0];
+    }
+    get second() {
+        return this.seconds[0];
+    }
+    get third() {
+        return this.thirds[0];
+    }
+    push(name, first, second, third) {
+        if (this.size === this.names.length)
+            this.grow();
+        let at = this.size++;
+        // Up from the end while the parent comes after the new entry.
+        while (at > 0) {
+            const parent = (at - 1) >> 1;
+            if (!this.before(first, second, third, parent))
+                break;
+            this.move(parent, at);
+            at = parent;
+        }
+        this.put(at, name, first, second, third);
+    }
+    /** Takes the top entry away. */
+    pop() {
+        if (this.size === 0)
+            return;
+        const last = --this.size;
+        if (last === 0)
+            return;
+        const name = this.names[last];
+        const first = this.firsts[last];
+        const second = this.seconds[last];
+        const third = this.thirds[last];
+        let at = 0;
+        // Down from the top while a child comes before the moved entry.
+        for (;;) {
+            let child = 2 * at + 1;
+            if (child >= last)
+                break;
+            if (child + 1 < last && this.childBefore(child + 1, child))
+                child++;
+            if (!this.childBeforeValues(child, first, second, third))
+                break;
+            this.move(child, at);
+            at = child;
+        }
+        this.put(at, name, first, second, third);
+    }
+    /** Whether (first, second, third) comes before the entry at `at`. */
+    before(first, second, third, at) {
+        if (first !== this.firsts[at])
+            return first > this.firsts[at];
+        if (second !== this.seconds[at])
+            return second > this.seconds[at];
+        return third > this.thirds[at];
+    }
+    childBefore(a, b) {
+        return this.before(this.firsts[a], this.seconds[a], this.thirds[a], b);
+    }
+    /** Whether the entry at `at` comes before (first, second, third). */
+    childBeforeValues(at, first, second, third) {
+        if (first !== this.firsts[at])
+            return this.firsts[at] > first;
+        if (second !== this.seconds[at])
+            return this.seconds[at] > second;
+        return this.thirds[at] > third;
+    }
+    move(from, to) {
+        this.put(to, this.names[from], this.firsts[from], this.seconds[from], this.thirds[from]);
+    }
+    put(at, name, first, second, third) {
+        this.names[at] = name;
+        this.firsts[at] = first;
+        this.seconds[at] = second;
+        this.thirds[at] = third;
+    }
+    grow() {
+        const larger = (a) => {
+            const b = new Int32Array(a.length * 2);
+            b.set(a);
+            return b;
+        };
+        this.names = larger(this.names);
+        this.firsts = larger(this.firsts);
+        this.seconds = larger(this.seconds);
+        this.thirds = larger(this.thirds);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/apk/solver/core.ts
 /**
  * The solver proper: apk-tools 2.14 `solver.c` ported function by function (apply_constraint,
@@ -39088,6 +39196,7 @@ function discoverWorld(graph, world, defaultRepos, orderCount, limitPages = 6553
  * version it provides a name under (undefined: unversioned); a dependency is its token and the
  * number of its name.
  */
+
 
 
 
@@ -39113,13 +39222,20 @@ class Solver {
     dirtyHead = 0;
     /**
      * Unresolved names, as apk's list: added at the head (the newest come first), each taken out
-     * where it stands. Links by name (an array's unshift and filter made a world of 32,000 names
-     * quadratic: 10 s).
+     * where it stands. A name's place is when it was added (`unresolvedAt`, larger: nearer the
+     * head). apk picks the next name by a scan of the whole list (nextName), which made a package
+     * of 40,000 dependencies take 5 s, four times as long for each doubling; here two heaps give
+     * the same name: the forced names by place, and every name by apk's order. A name is pushed
+     * whenever what they order it by may have changed (queueUnresolved), and an entry that no
+     * longer holds is dropped when it reaches the top.
      */
-    unresolvedHead = -1;
-    unresolvedNext;
-    unresolvedPrev;
+    added = 0;
+    unresolvedAt;
+    forcedNames = new NameHeap();
+    orderedNames = new NameHeap();
     pinningInherit = 0;
+    /** Per package: 0 not yet known, 1 no unversioned provides, 2 some (hasUnversionedProvides). */
+    unversionedProvides;
     defaultRepos;
     nflags;
     pflags;
@@ -39128,8 +39244,8 @@ class Solver {
         this.defaultRepos = pinningMaskRepos(graph, DEFAULT_PINNING);
         this.nflags = graph.nflags;
         this.pflags = graph.pflags;
-        this.unresolvedNext = new Int32Array(graph.nflags.length);
-        this.unresolvedPrev = new Int32Array(graph.nflags.length);
+        this.unresolvedAt = new Int32Array(graph.nflags.length);
+        this.unversionedProvides = new Uint8Array(graph.pflags.length);
     }
     nameIs(name, flag) {
         return (this.nflags[name] & flag) !== 0;
@@ -39203,34 +39319,46 @@ class Solver {
         this.nflags[name] = f | N_IN_DIRTY;
         this.dirty.push(name);
     }
+    /**
+     * apk's `queue_unresolved`, called after everything that may change whether a name is forced
+     * or how it is ordered (reconsiderName, a name's first requirer): so it also offers the name to
+     * the heaps as it now stands.
+     */
     queueUnresolved(name) {
         const f = this.nflags[name];
         if (f & N_LOCKED)
             return;
         const want = this.graph.requirers[name] > 0 || (f & (N_HAS_IIF | N_IIF_NEEDED)) !== 0;
-        if (want && !(f & N_IN_UNRESOLVED)) {
+        if (!want) {
+            if (f & N_IN_UNRESOLVED)
+                this.dropUnresolved(name);
+            return;
+        }
+        if (!(f & N_IN_UNRESOLVED)) {
             this.nflags[name] = f | N_IN_UNRESOLVED;
-            const head = this.unresolvedHead;
-            this.unresolvedNext[name] = head;
-            this.unresolvedPrev[name] = -1;
-            if (head >= 0)
-                this.unresolvedPrev[head] = name;
-            this.unresolvedHead = name;
+            this.unresolvedAt[name] = ++this.added;
         }
-        else if (!want && f & N_IN_UNRESOLVED) {
-            this.dropUnresolved(name);
-        }
+        const at = this.unresolvedAt[name];
+        if (this.isForced(name))
+            this.forcedNames.push(name, at, 0, 0);
+        const auto = (f & N_HAS_AUTO_SELECTABLE) !== 0 ? 1 : 0;
+        this.orderedNames.push(name, auto, this.graph.orderId[name], at);
     }
     dropUnresolved(name) {
         this.setName(name, N_IN_UNRESOLVED, false);
-        const before = this.unresolvedPrev[name];
-        const after = this.unresolvedNext[name];
-        if (before >= 0)
-            this.unresolvedNext[before] = after;
-        else
-            this.unresolvedHead = after;
-        if (after >= 0)
-            this.unresolvedPrev[after] = before;
+    }
+    /**
+     * Whether the name's choice is forced: all its reverse dependencies resolved, required, and a
+     * single auto-selectable option.
+     */
+    isForced(name) {
+        const f = this.nflags[name];
+        const forced = N_REVERSE_DEPS_DONE | N_HAS_AUTO_SELECTABLE;
+        return (f & forced) === forced && this.graph.requirers[name] > 0 && !(f & N_HAS_OPTIONS);
+    }
+    /** Whether a heap's top entry, pushed for a name at place `at`, is still that name's. */
+    stillUnresolved(name, at) {
+        return this.nameIs(name, N_IN_UNRESOLVED) && this.unresolvedAt[name] === at;
     }
     reevaluateReverseDeps(name) {
         const g = this.graph;
@@ -39338,26 +39466,61 @@ class Solver {
     applyDependency(parent, d) {
         this.applyConstraint(parent, this.graph.dep(d), this.graph.depName[d]);
     }
-    /** Provides transitivity: every remaining provider of `name` must also provide `mustProvide`. */
+    /**
+     * Provides transitivity: every remaining provider of `name` must also provide `mustProvide`
+     * (or, with `skipVirtuals`, provide some name without a version). Asked for each name a chosen
+     * package provides, of each other provider: scanning that provider's provides each time made a
+     * package of 2,000 provides take 13 s (the work grew with the cube), so the shorter of the two
+     * lists is searched, and whether a package has an unversioned provides is found once.
+     */
     excludeNonProviders(name, mustProvide, skipVirtuals) {
         if (name === mustProvide)
             return;
         const g = this.graph;
-        const ls = g.pkgListStart;
         for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
             const pkg = g.provPkg[e];
             if (g.pkgName[pkg] === mustProvide || !this.pkgIs(pkg, P_SELECTABLE))
                 continue;
             if (skipVirtuals && g.provVersion(e) === undefined)
                 continue;
-            let keeps = false;
-            for (let i = ls[pkg * 3 + PROVIDES]; i < ls[pkg * 3 + PROVIDES + 1] && !keeps; i++) {
-                const d = g.pkgLists[i];
-                keeps = g.depName[d] === mustProvide || (skipVirtuals && g.dep(d).version === undefined);
-            }
+            const keeps = (skipVirtuals && this.hasUnversionedProvides(pkg)) || this.provides(pkg, mustProvide);
             if (!keeps)
                 this.disqualifyPackage(pkg);
         }
+    }
+    /** Whether `pkg` lists `name` among its provides (its own name aside). */
+    provides(pkg, name) {
+        const g = this.graph;
+        const first = g.pkgListStart[pkg * 3 + PROVIDES];
+        const end = g.pkgListStart[pkg * 3 + PROVIDES + 1];
+        if (end - first <= g.provStart[name + 1] - g.provStart[name]) {
+            for (let i = first; i < end; i++)
+                if (g.depName[g.pkgLists[i]] === name)
+                    return true;
+            return false;
+        }
+        // The name's providers list each package once per provides entry naming it (OWN: its own).
+        for (let e = g.provStart[name]; e < g.provStart[name + 1]; e++) {
+            if (g.provPkg[e] === pkg && g.provDep[e] !== OWN)
+                return true;
+        }
+        return false;
+    }
+    /** Whether `pkg` provides a name without a version (worked out once a solve per package). */
+    hasUnversionedProvides(pkg) {
+        let known = this.unversionedProvides[pkg];
+        if (known === 0) {
+            const g = this.graph;
+            known = 1;
+            for (let i = g.pkgListStart[pkg * 3 + PROVIDES]; i < g.pkgListStart[pkg * 3 + PROVIDES + 1]; i++) {
+                if (g.dep(g.pkgLists[i]).version === undefined) {
+                    known = 2;
+                    break;
+                }
+            }
+            this.unversionedProvides[pkg] = known;
+        }
+        return known === 2;
     }
     /** Re-runs the install_if test of a package once every name it mentions is decided. */
     evaluateInstallIf(pkg) {
@@ -39620,28 +39783,25 @@ class Solver {
         this.dirtyHead = 0;
     }
     /**
-     * The next name to decide: one whose choice is forced (all reverse dependencies resolved,
-     * required, a single auto-selectable option); otherwise one with an auto-selectable provider,
-     * then the highest discovery id. -1: none left.
+     * The next name to decide, as apk's scan of its unresolved list finds it: the first (newest)
+     * whose choice is forced; otherwise the first of those with an auto-selectable provider, else
+     * of all, with the highest discovery id. -1: none left.
      */
     nextName() {
-        const g = this.graph;
-        const forced = N_REVERSE_DEPS_DONE | N_HAS_AUTO_SELECTABLE;
-        let best = -1;
-        for (let name = this.unresolvedHead; name >= 0; name = this.unresolvedNext[name]) {
-            const f = this.nflags[name];
-            if ((f & forced) === forced && g.requirers[name] > 0 && !(f & N_HAS_OPTIONS))
+        const forced = this.forcedNames;
+        for (; forced.size > 0; forced.pop()) {
+            const name = forced.name;
+            if (this.stillUnresolved(name, forced.first) && this.isForced(name))
                 return name;
-            if (best < 0 || this.dequeueBefore(name, best))
-                best = name;
         }
-        return best;
-    }
-    dequeueBefore(a, b) {
-        const autoA = this.nameIs(a, N_HAS_AUTO_SELECTABLE);
-        if (autoA !== this.nameIs(b, N_HAS_AUTO_SELECTABLE))
-            return autoA;
-        return this.graph.orderId[a] > this.graph.orderId[b];
+        const ordered = this.orderedNames;
+        for (; ordered.size > 0; ordered.pop()) {
+            const name = ordered.name;
+            const auto = this.nameIs(name, N_HAS_AUTO_SELECTABLE) ? 1 : 0;
+            if (this.stillUnresolved(name, ordered.third) && ordered.first === auto)
+                return name;
+        }
+        return -1;
     }
     applyWorld(world, tagIds) {
         world.forEach((d, i) => {
