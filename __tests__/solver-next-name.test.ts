@@ -12,6 +12,7 @@ import {
   N_REVERSE_DEPS_DONE,
   type PackageSource
 } from '../src/apk/solver/graph.js'
+import { NameHeap } from '../src/apk/solver/name-heap.js'
 import { compareNames, solve } from '../src/apk/solver/solve.js'
 import { emptyPackageInfo, type RepoPackage, type Repository } from '../src/apk/types.js'
 import { haveShared, SHARED } from './support/shared.js'
@@ -114,6 +115,42 @@ function pkg(
 
 const names = (prefix: string, n: number, suffix = '') =>
   Array.from({ length: n }, (_, i) => `${prefix}${i}${suffix}`).join(' ')
+
+describe('NameHeap', () => {
+  it('takes entries largest first, by their first, second and third numbers', () => {
+    const heap = new NameHeap()
+    const kept: [number, number, number, number][] = []
+    let seed = 11
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n
+    const numbers = (e: readonly number[]) => e.slice(1).join(' ')
+    /** Checks the top is a largest entry (any of equal ones: the solver never has two) and takes it. */
+    const takeTop = () => {
+      const largest = kept.reduce((a, b) =>
+        (b[1] - a[1] || b[2] - a[2] || b[3] - a[3]) > 0 ? b : a
+      )
+      const top = kept.find((e) => e[0] === heap.name) as [number, number, number, number]
+      expect(numbers([heap.name, heap.first, heap.second, heap.third])).toBe(numbers(largest))
+      expect(numbers(top)).toBe(numbers(largest))
+      heap.pop()
+      kept.splice(kept.indexOf(top), 1)
+    }
+    // Pushes and pops mixed, past its first room (64), with many equal numbers.
+    for (let step = 0; step < 5000; step++) {
+      if (kept.length > 0 && random(3) === 0) {
+        takeTop()
+      } else {
+        const entry: [number, number, number, number] = [step, random(2), random(50), random(9)]
+        heap.push(...entry)
+        kept.push(entry)
+      }
+      expect(heap.size).toBe(kept.length)
+    }
+    while (kept.length > 0) takeTop()
+    expect(heap.name).toBe(-1)
+    heap.pop()
+    expect(heap.size).toBe(0)
+  })
+})
 
 describe("the solver's next name", () => {
   it.each([
