@@ -123,7 +123,7 @@ describe('NameHeap', () => {
     let seed = 11
     const random = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n
     const numbers = (e: readonly number[]) => e.slice(1).join(' ')
-    /** Checks the top is a largest entry (any of equal ones: the solver never has two) and takes it. */
+    /** Checks the top is a largest entry (any of equal ones: the solver has none) and takes it. */
     const takeTop = () => {
       const largest = kept.reduce((a, b) =>
         (b[1] - a[1] || b[2] - a[2] || b[3] - a[3]) > 0 ? b : a
