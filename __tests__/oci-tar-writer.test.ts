@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises'
 import { ImagePathError, ImageSpecError } from '../src/oci/errors.js'
 import { normalizeEntries } from '../src/oci/entries.js'
 import { encodeHeader, tarStream } from '../src/oci/tar-writer.js'
+import { COLLECT_EVERY_ENTRIES, collectionsRun } from '../src/released-memory.js'
 import type { LayerEntry } from '../src/oci/types.js'
 
 const EPOCH = 1700000000
@@ -388,4 +389,22 @@ describe('layer entry normalization', () => {
       expect(() => normalizeEntries(entries)).toThrow(message)
     }
   )
+})
+
+// Each entry leaves garbage that V8 would let pile up in its old generation: a layer of many
+// entries collects as it goes (a root of 40,000 files, build-memory.test.ts).
+it('collects as a layer of many entries is written', async () => {
+  const entries: LayerEntry[] = Array.from({ length: COLLECT_EVERY_ENTRIES * 2 }, (_, i) => ({
+    path: `f${String(i).padStart(6, '0')}`,
+    type: 'file',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    content: Buffer.from(`${i}\n`)
+  }))
+  const before = collectionsRun()
+  let bytes = 0
+  for await (const chunk of tarStream(entries, 0)) bytes += chunk.length
+  expect(bytes).toBe(entries.length * 1024 + 1024)
+  expect(collectionsRun() - before).toBeGreaterThanOrEqual(1)
 })

@@ -2,9 +2,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import {
   COLLECT_AFTER,
   COLLECT_AT_ONCE,
+  COLLECT_EVERY_ENTRIES,
   collectionsRun,
   letGo,
   letGoAtOnce,
+  letGoOfEntries,
   mappedBuffer,
   shrinkHeap
 } from '../src/released-memory.js'
@@ -77,6 +79,24 @@ describe('shrinkHeap', () => {
     expect(collectionsRun()).toBe(before + 1)
     await nextTurn()
     expect(dropped.deref()).toBeUndefined()
+  })
+})
+
+describe('letGoOfEntries', () => {
+  it('collects once COLLECT_EVERY_ENTRIES entries are counted, apart from letGo', () => {
+    // Whatever either counted before starts again from nothing.
+    letGoOfEntries(COLLECT_EVERY_ENTRIES)
+    letGo(COLLECT_AFTER)
+    const before = collectionsRun()
+    for (let i = 1; i < COLLECT_EVERY_ENTRIES; i++) letGoOfEntries(1)
+    letGo(COLLECT_AFTER - 1)
+    expect(collectionsRun()).toBe(before)
+    letGoOfEntries(1)
+    expect(collectionsRun()).toBe(before + 1)
+    letGoOfEntries(COLLECT_EVERY_ENTRIES - 1)
+    expect(collectionsRun()).toBe(before + 1)
+    letGo(1) // letGo's own count goes on
+    expect(collectionsRun()).toBe(before + 2)
   })
 })
 

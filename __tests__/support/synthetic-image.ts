@@ -52,6 +52,42 @@ export function syntheticRepository(dir: string, megabytes: number): SyntheticRe
   return { repo, keys, names: infos.map((p) => p.name), bytes: count * FILES * FILE_BYTES }
 }
 
+/**
+ * Writes DIR/repo and DIR/keys: `packages` packages of `files` one-line files each, for a root of
+ * many files (a build's memory grows with them, not with their bytes).
+ */
+export function manyFilesRepository(
+  dir: string,
+  packages: number,
+  files: number
+): SyntheticRepository {
+  const key = generateSigningKey()
+  const archDir = path.join(dir, 'repo', 'x86_64')
+  fs.mkdirSync(archDir, { recursive: true })
+  const infos: PackageInfo[] = []
+  for (let i = 0; i < packages; i++) {
+    const name = `many${i}`
+    const apk = buildApk(
+      {
+        name,
+        version: '1.0-r0',
+        arch: 'x86_64',
+        files: Array.from({ length: files }, (_, j) => ({
+          path: `usr/share/${name}/some-folder/file-number-${j}.txt`,
+          content: Buffer.from(`${j}\n`)
+        }))
+      },
+      key
+    )
+    fs.writeFileSync(path.join(archDir, apk.fileName), apk.bytes)
+    infos.push(apk.info)
+  }
+  fs.writeFileSync(path.join(archDir, 'APKINDEX.tar.gz'), buildIndex(infos, key))
+  const keys = writeKeysDir(path.join(dir, 'keys'), [key])
+  const bytes = infos.reduce((sum, p) => sum + p.installedSize, 0)
+  return { repo: path.join(dir, 'repo'), keys, names: infos.map((p) => p.name), bytes }
+}
+
 /** `witchery build` arguments for the whole repository (no musl, no app, no link check). */
 export function syntheticBuildArgs(repository: SyntheticRepository, output: string): string[] {
   return [

@@ -8,7 +8,7 @@ import * as path from 'node:path'
 import { findArch, type ArchInfo } from '../arch.js'
 import { makeDirs, writeThroughTemp } from '../files.js'
 import { makeWorkDir } from '../temp.js'
-import { shrinkHeap } from '../released-memory.js'
+import { COLLECT_EVERY_ENTRIES, collectNow, shrinkHeap } from '../released-memory.js'
 import {
   type EngineOptions,
   firstPackageNamed,
@@ -301,6 +301,12 @@ async function buildArch(
     user: spec.image.user,
     alpineVersion: plan.alpine
   })
+  // A root of many files leaves its install's garbage (the database's text, the tree's making)
+  // and then its layers' making (entries, sort keys, the database read back for the SBOM) in
+  // V8's old generation, which it grows rather than collects: collected here, and after the
+  // layers are made (see letGoOfEntries). A root of a few thousand files skips both.
+  const many = installed.tree.size > COLLECT_EVERY_ENTRIES
+  if (many) collectNow()
 
   const parts = partitionLayers({
     root,
@@ -317,6 +323,7 @@ async function buildArch(
   if (spec.sbom.length > 0) {
     sbom = { ...(await readRootPackages(root)), alpineVersion: plan.alpine }
   }
+  if (many) collectNow()
   const checked: CheckedLayer[] = layers.map((layer) => ({
     entries: layer.entries,
     owner: (p: string) => installed.tree.get(p)?.owner ?? 'witchery'

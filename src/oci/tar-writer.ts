@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs'
 import { promisify } from 'node:util'
+import { letGoOfEntries } from '../released-memory.js'
 import { ImageSpecError } from './errors.js'
 import type { LayerEntry } from './types.js'
 
@@ -224,6 +225,7 @@ export async function* tarChunks(
 ): AsyncGenerator<Buffer> {
   const out = new Assembly()
   for (const entry of entries) {
+    letGoOfEntries(1)
     if (entry.type === 'file' && entry.source !== undefined) {
       yield* sourceFileInto(out, entry, mtime)
       continue

@@ -14,6 +14,7 @@ import {
   xattrNameProblem
 } from './paths.js'
 import { type TarEntry } from '../types.js'
+import { letGoOfEntries } from '../../released-memory.js'
 import type { Plan, PlannedPackage } from './plan.js'
 
 /** Longest file name (one path component) Linux file systems hold, in bytes. */
@@ -61,6 +62,7 @@ export class Extraction {
   ) {}
 
   entry(entry: TarEntry): void {
+    letGoOfEntries(1)
     const name = entry.name
     const label = this.pkg.label
     // apk 2.14 skips `../x` silently as a dot name and only warns about the rest; we refuse
