@@ -535,6 +535,8 @@ class UnsupportedFileError extends ImageError {
     }
 }
 
+// EXTERNAL MODULE: ./src/released-memory.ts
+var released_memory = __webpack_require__(258);
 ;// CONCATENATED MODULE: ./src/oci/tar-writer.ts
 /**
  * Our own deterministic tar writer: ustar headers, with PAX extended headers only where ustar
@@ -542,6 +544,7 @@ class UnsupportedFileError extends ImageError {
  * empty names, one mtime for every entry that does not carry its own, and no host metadata at
  * all, so the same entries give the same bytes on any machine.
  */
+
 
 
 
@@ -728,6 +731,7 @@ async function* tarStream(entries, mtime) {
 async function* tarChunks(entries, mtime) {
     const out = new Assembly();
     for (const entry of entries) {
+        (0,released_memory/* letGoOfEntries */.L0)(1);
         if (entry.type === 'file' && entry.source !== undefined) {
             yield* sourceFileInto(out, entry, mtime);
             continue;
@@ -2909,8 +2913,6 @@ function parseOutput(text, workspace) {
 var files = __webpack_require__(148);
 // EXTERNAL MODULE: ./src/temp.ts
 var temp = __webpack_require__(369);
-// EXTERNAL MODULE: ./src/released-memory.ts
-var released_memory = __webpack_require__(258);
 ;// CONCATENATED MODULE: ./src/oci/archive.ts
 /**
  * The OCI archive file, written front to back in one go: a layer blob streams straight into it
@@ -4351,6 +4353,13 @@ async function buildArch(spec, plan, root, options, fetch) {
         user: spec.image.user,
         alpineVersion: plan.alpine
     });
+    // A root of many files leaves its install's garbage (the database's text, the tree's making)
+    // and then its layers' making (entries, sort keys, the database read back for the SBOM) in
+    // V8's old generation, which it grows rather than collects: collected here, and after the
+    // layers are made (see letGoOfEntries). A root of a few thousand files skips both.
+    const many = installed.tree.size > released_memory/* COLLECT_EVERY_ENTRIES */.sY;
+    if (many)
+        (0,released_memory/* collectNow */.V3)();
     const parts = partitionLayers({
         root,
         tree: installed.tree,
@@ -4366,6 +4375,8 @@ async function buildArch(spec, plan, root, options, fetch) {
     if (spec.sbom.length > 0) {
         sbom = { ...(await readRootPackages(root)), alpineVersion: plan.alpine };
     }
+    if (many)
+        (0,released_memory/* collectNow */.V3)();
     const checked = layers.map((layer) => ({
         entries: layer.entries,
         owner: (p) => installed.tree.get(p)?.owner ?? 'witchery'
