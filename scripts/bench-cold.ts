@@ -14,8 +14,9 @@
  *   database: the yardstick is the cheaper for it).
  * - the same build by the action's own bundle, as a workflow step runs it (inputs from the
  *   environment, outputs and job summary written): what `@actions/*` add to time and memory.
- * - the peak memory of `build` for synthetic images of 10, 50, 200 and 500 MB, against the
- *   150 MiB issue #14 sets whatever the image size.
+ * - the peak memory of `build` for synthetic images of 10, 50, 200 and 500 MB, and of roots of
+ *   20,000 and 40,000 one-line files, against the 150 MiB issue #14 sets whatever the image
+ *   size.
  *
  * `NODE_EXTRA_CA_CERTS` is removed from the children's environment: runners do not set it, and
  * it adds ~35 ms to every Node start. Peak memory is read with GNU time where it is installed.
@@ -31,7 +32,12 @@ import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { runnerEnv } from '../__tests__/support/run-action.js'
 import { releaseWorld } from '../__tests__/support/shared.js'
-import { syntheticBuildArgs, syntheticRepository } from '../__tests__/support/synthetic-image.js'
+import {
+  manyFilesRepository,
+  syntheticBuildArgs,
+  syntheticRepository,
+  type SyntheticRepository
+} from '../__tests__/support/synthetic-image.js'
 
 const SHARED = path.resolve(process.cwd(), '..', 'shared')
 const REAL_INDEXES = path.join(SHARED, 'fixtures/real-indexes')
@@ -269,24 +275,45 @@ function againstBound(runs: Run[]): string {
  * the highest is held to the bound.
  */
 function coldMemory(cli: string, sizes = [10, 50, 200, 500]): void {
-  const tmpfs = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()
   for (const megabytes of sizes) {
-    const work = fs.mkdtempSync(path.join(tmpfs, 'witchery-bench-'))
-    childTmp = work
-    try {
-      const repository = syntheticRepository(work, megabytes)
-      const output = path.join(work, 'image.tar')
-      const args = [cli, ...syntheticBuildArgs(repository, output)]
-      const runs = Array.from({ length: 3 }, () => {
-        fs.rmSync(output, { force: true })
-        return run(CHILD_NODE, args)
-      })
-      const label = `cold build: synthetic ${megabytes} MB image (${repository.names.length} pkgs)`
-      row(label, againstBound(runs))
-    } finally {
-      childTmp = undefined
-      fs.rmSync(work, { recursive: true, force: true })
-    }
+    buildsAgainstBound(
+      cli,
+      (work) => syntheticRepository(work, megabytes),
+      (repository) =>
+        `cold build: synthetic ${megabytes} MB image (${repository.names.length} pkgs)`
+    )
+  }
+  // A build's memory grows with the number of files, not their bytes (README, Performance).
+  for (const thousands of [20, 40]) {
+    buildsAgainstBound(
+      cli,
+      (work) => manyFilesRepository(work, thousands, 1000),
+      () => `cold build: ${thousands},000 one-line files (${thousands} pkgs)`
+    )
+  }
+}
+
+/** Three builds of the repository `make` writes, on tmpfs as the real build, against the bound. */
+function buildsAgainstBound(
+  cli: string,
+  make: (work: string) => SyntheticRepository,
+  label: (repository: SyntheticRepository) => string
+): void {
+  const tmpfs = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()
+  const work = fs.mkdtempSync(path.join(tmpfs, 'witchery-bench-'))
+  childTmp = work
+  try {
+    const repository = make(work)
+    const output = path.join(work, 'image.tar')
+    const args = [cli, ...syntheticBuildArgs(repository, output)]
+    const runs = Array.from({ length: 3 }, () => {
+      fs.rmSync(output, { force: true })
+      return run(CHILD_NODE, args)
+    })
+    row(label(repository), againstBound(runs))
+  } finally {
+    childTmp = undefined
+    fs.rmSync(work, { recursive: true, force: true })
   }
 }
 
