@@ -158,11 +158,8 @@ function coldResolve(cli: string): void {
 }
 
 function coldBuild(cli: string, action: string): void {
-  const tmpfs = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()
-  const work = fs.mkdtempSync(path.join(tmpfs, 'witchery-bench-'))
   // The build's root and its staging go to tmpfs too, like the yardstick's.
-  childTmp = work
-  try {
+  inTmpfs((work) => {
     const world = releaseWorld(REAL_ALPINE)
     const app = path.join(work, 'app')
     fs.mkdirSync(app)
@@ -249,10 +246,7 @@ function coldBuild(cli: string, action: string): void {
       }
     })
     row('  the same build by the action (dist/index.js)', againstBound(byAction))
-  } finally {
-    childTmp = undefined
-    fs.rmSync(work, { recursive: true, force: true })
-  }
+  })
 }
 
 /** The memory bound of issue #14, whatever the image size. */
@@ -299,10 +293,7 @@ function buildsAgainstBound(
   make: (work: string) => SyntheticRepository,
   label: (repository: SyntheticRepository) => string
 ): void {
-  const tmpfs = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()
-  const work = fs.mkdtempSync(path.join(tmpfs, 'witchery-bench-'))
-  childTmp = work
-  try {
+  inTmpfs((work) => {
     const repository = make(work)
     const output = path.join(work, 'image.tar')
     const args = [cli, ...syntheticBuildArgs(repository, output)]
@@ -311,9 +302,19 @@ function buildsAgainstBound(
       return run(CHILD_NODE, args)
     })
     row(label(repository), againstBound(runs))
+  })
+}
+
+/** Runs `work` in a fresh folder on tmpfs (where there is one), the children's TMPDIR too. */
+function inTmpfs(work: (dir: string) => void): void {
+  const tmpfs = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()
+  const dir = fs.mkdtempSync(path.join(tmpfs, 'witchery-bench-'))
+  childTmp = dir
+  try {
+    work(dir)
   } finally {
     childTmp = undefined
-    fs.rmSync(work, { recursive: true, force: true })
+    fs.rmSync(dir, { recursive: true, force: true })
   }
 }
 
