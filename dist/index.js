@@ -32024,9 +32024,9 @@ const entriesTally = { pending: 0 };
  * COLLECT_EVERY_ENTRIES, a full collection (20-40 ms). Each entry leaves garbage behind (its
  * names, its tar header, its database lines as they are made), which V8 promotes and then lets
  * pile up in its old generation: a build of 50,000 one-line files (50 packages of 1,000) peaked
- * at 353 MiB on Node 20, 166 of it V8's old generation, with 42-53 MiB of it live. With these
- * collections and one each side of the layers' making (build.ts), at 174-177 MiB. A root of a
- * few thousand files, as most are, meets none.
+ * at 353 MiB on Node 20, 176 of it V8's heap pages, of which heap snapshots found 42-53 MiB live.
+ * With these collections and one each side of the layers' making (build.ts), at 174-177 MiB. A
+ * root of a few thousand files, as most are, meets none.
  */
 function letGoOfEntries(entries) {
     count(entriesTally, entries, COLLECT_EVERY_ENTRIES);
