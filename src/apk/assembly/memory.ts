@@ -43,6 +43,16 @@ export function alloc(size: usize): usize {
   return at
 }
 
+/** Element `i` of the array of 32-bit integers at `base`. */
+export function i32At(base: usize, i: i32): i32 {
+  return load<i32>(base + ((<usize>i) << 2))
+}
+
+/** Sets element `i` of the array of 32-bit integers at `base`. */
+export function setI32(base: usize, i: i32, value: i32): void {
+  store<i32>(base + ((<usize>i) << 2), value)
+}
+
 /** A copy of the `used` bytes at `from` in fresh memory of `size` bytes. */
 export function grown(from: usize, used: usize, size: usize): usize {
   const to = alloc(size)

@@ -11,7 +11,7 @@
  * order are core.ts's before this module, one function for one function.
  */
 
-import { alloc, setLimit } from '../../assembly/memory'
+import { alloc, i32At, setI32, setLimit } from '../../assembly/memory'
 export { failureKind } from '../../assembly/memory'
 
 // The lists of a package (package-table.ts) and the state bits (graph.ts) discovery sets.
@@ -26,14 +26,6 @@ const P_IIF_FAILED = 8
 const P_TAG_OK = 16
 const P_TAG_PREFERRED = 32
 const DEFAULT_PINNING = 1
-
-function i32At(base: usize, i: i32): i32 {
-  return load<i32>(base + ((<usize>i) << 2))
-}
-
-function setI32(base: usize, i: i32, value: i32): void {
-  store<i32>(base + ((<usize>i) << 2), value)
-}
 
 function column(count: i32): usize {
   return alloc((<usize>max<i32>(count, 1)) << 2)

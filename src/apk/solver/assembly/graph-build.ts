@@ -12,16 +12,8 @@
  * numbered from 0; `preset` says which of a later table's keys name a name met before.
  */
 
-import { alloc, setLimit } from '../../assembly/memory'
+import { alloc, i32At, setI32, setLimit } from '../../assembly/memory'
 export { failureKind } from '../../assembly/memory'
-
-function i32At(base: usize, i: i32): i32 {
-  return load<i32>(base + ((<usize>i) << 2))
-}
-
-function setI32(base: usize, i: i32, value: i32): void {
-  store<i32>(base + ((<usize>i) << 2), value)
-}
 
 function filled(count: i32, value: i32): usize {
   const at = alloc((<usize>count) << 2)
