@@ -29,27 +29,46 @@ export interface SyntheticRepository {
   bytes: number
 }
 
-/** Writes DIR/repo and DIR/keys: packages holding about `megabytes` MB (10^6 bytes) of files. */
-export function syntheticRepository(dir: string, megabytes: number): SyntheticRepository {
+/** A file of a package (ApkSpec's). */
+type PackageFile = { path: string; content: Buffer }
+
+/**
+ * Writes DIR/repo (signed, x86_64) and DIR/keys: `count` packages named `prefix0`, `prefix1`…,
+ * each holding the files `filesOf` gives for its name, written one at a time (only one package is
+ * ever in memory). Returns the repository and each package's index entry.
+ */
+function writeRepository(
+  dir: string,
+  count: number,
+  prefix: string,
+  filesOf: (name: string) => PackageFile[]
+): Omit<SyntheticRepository, 'bytes'> & { infos: PackageInfo[] } {
   const key = generateSigningKey()
-  const count = Math.max(1, Math.round((megabytes * 1e6) / (FILES * FILE_BYTES)))
   const repo = path.join(dir, 'repo')
   const archDir = path.join(repo, 'x86_64')
   fs.mkdirSync(archDir, { recursive: true })
   const infos: PackageInfo[] = []
   for (let i = 0; i < count; i++) {
-    const name = `synthetic${i}`
-    const files = Array.from({ length: FILES }, (_, j) => ({
-      path: `usr/share/${name}/file${j}.bin`,
-      content: j % 2 === 0 ? randomBytes(FILE_BYTES) : TEXT
-    }))
-    const apk = buildApk({ name, version: '1.0-r0', arch: 'x86_64', files }, key)
+    const name = `${prefix}${i}`
+    const apk = buildApk({ name, version: '1.0-r0', arch: 'x86_64', files: filesOf(name) }, key)
     fs.writeFileSync(path.join(archDir, apk.fileName), apk.bytes)
     infos.push(apk.info)
   }
   fs.writeFileSync(path.join(archDir, 'APKINDEX.tar.gz'), buildIndex(infos, key))
   const keys = writeKeysDir(path.join(dir, 'keys'), [key])
-  return { repo, keys, names: infos.map((p) => p.name), bytes: count * FILES * FILE_BYTES }
+  return { repo, keys, names: infos.map((p) => p.name), infos }
+}
+
+/** Writes DIR/repo and DIR/keys: packages holding about `megabytes` MB (10^6 bytes) of files. */
+export function syntheticRepository(dir: string, megabytes: number): SyntheticRepository {
+  const count = Math.max(1, Math.round((megabytes * 1e6) / (FILES * FILE_BYTES)))
+  const { repo, keys, names } = writeRepository(dir, count, 'synthetic', (name) =>
+    Array.from({ length: FILES }, (_, j) => ({
+      path: `usr/share/${name}/file${j}.bin`,
+      content: j % 2 === 0 ? randomBytes(FILE_BYTES) : TEXT
+    }))
+  )
+  return { repo, keys, names, bytes: count * FILES * FILE_BYTES }
 }
 
 /**
@@ -61,31 +80,13 @@ export function manyFilesRepository(
   packages: number,
   files: number
 ): SyntheticRepository {
-  const key = generateSigningKey()
-  const archDir = path.join(dir, 'repo', 'x86_64')
-  fs.mkdirSync(archDir, { recursive: true })
-  const infos: PackageInfo[] = []
-  for (let i = 0; i < packages; i++) {
-    const name = `many${i}`
-    const apk = buildApk(
-      {
-        name,
-        version: '1.0-r0',
-        arch: 'x86_64',
-        files: Array.from({ length: files }, (_, j) => ({
-          path: `usr/share/${name}/some-folder/file-number-${j}.txt`,
-          content: Buffer.from(`${j}\n`)
-        }))
-      },
-      key
-    )
-    fs.writeFileSync(path.join(archDir, apk.fileName), apk.bytes)
-    infos.push(apk.info)
-  }
-  fs.writeFileSync(path.join(archDir, 'APKINDEX.tar.gz'), buildIndex(infos, key))
-  const keys = writeKeysDir(path.join(dir, 'keys'), [key])
-  const bytes = infos.reduce((sum, p) => sum + p.installedSize, 0)
-  return { repo: path.join(dir, 'repo'), keys, names: infos.map((p) => p.name), bytes }
+  const { repo, keys, names, infos } = writeRepository(dir, packages, 'many', (name) =>
+    Array.from({ length: files }, (_, j) => ({
+      path: `usr/share/${name}/some-folder/file-number-${j}.txt`,
+      content: Buffer.from(`${j}\n`)
+    }))
+  )
+  return { repo, keys, names, bytes: infos.reduce((sum, p) => sum + p.installedSize, 0) }
 }
 
 /** `witchery build` arguments for the whole repository (no musl, no app, no link check). */
