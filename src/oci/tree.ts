@@ -16,6 +16,9 @@ import type { LayerEntry } from './types.js'
  */
 export function treeToLayerEntries(root: string, tree: RootTree): LayerEntry[] {
   const entries: LayerEntry[] = []
+  // `prefix + p` is one small cons string over a shared prefix, where path.join built a tree of
+  // ten a file: a root of many files kept them all until its layers were written.
+  const prefix = path.join(root, '/')
   for (const [treePath, meta] of tree) {
     const p = treePath.replace(/^\/+/, '').replace(/\/+$/, '')
     if (p === '' || p === '.') continue
@@ -26,7 +29,7 @@ export function treeToLayerEntries(root: string, tree: RootTree): LayerEntry[] {
       uid: meta.uid,
       gid: meta.gid
     }
-    if (meta.type === 'file') entry.source = path.join(root, p)
+    if (meta.type === 'file') entry.source = prefix + p
     if (meta.type === 'symlink') entry.linkname = meta.linkname
     if (meta.type === 'hardlink') entry.linkname = meta.linkname?.replace(/^\/+/, '')
     if (meta.xattrs && meta.xattrs.size > 0) entry.xattrs = meta.xattrs

@@ -28,7 +28,7 @@ import {
 } from '../types.js'
 import { makeDirs, NotAFolderError } from '../../files.js'
 import { RootWriter, type Refusal } from '../../root-writer.js'
-import { emptyOnSignal, removeOnSignal } from '../../temp.js'
+import { emptyOnSignal, removeOnSignal, removeTree } from '../../temp.js'
 import { databaseFiles } from './database.js'
 import { INITDB_DIRS, Plan, treeOf, type InstallUnit, type Node } from './plan.js'
 import { NativeScripts, type ScriptsMode, type SkippedScript } from './scripts-native.js'
@@ -115,6 +115,8 @@ export class RootInstaller {
 
   /** Takes the root's signal handling off (begin put it on). */
   private readonly forget: () => void
+  /** The root with a trailing `/`: a written file's host path is this plus its path. */
+  private readonly rootPrefix: string
 
   private constructor(
     private readonly root: string,
@@ -126,6 +128,7 @@ export class RootInstaller {
     // one made a second `install --root` fail with "not empty").
     this.forget = made !== undefined ? removeOnSignal(made) : emptyOnSignal(root)
     this.plan = new Plan(options.logger ?? silentLogger)
+    this.rootPrefix = path.join(root, '/')
     const day = Math.floor((options.sourceDateEpoch ?? 0) / 86400)
     this.scripts = new NativeScripts(this.plan, options.scripts ?? 'native', day)
     this.chown = options.chown ?? process.getuid?.() === 0
@@ -172,11 +175,11 @@ export class RootInstaller {
   async abort(): Promise<void> {
     this.forget()
     if (this.made) {
-      await fs.promises.rm(this.made, { recursive: true, force: true })
+      removeTree(this.made)
       return
     }
     for (const name of await fs.promises.readdir(this.root).catch(() => [])) {
-      await fs.promises.rm(path.join(this.root, name), { recursive: true, force: true })
+      removeTree(path.join(this.root, name))
     }
   }
 
@@ -232,7 +235,8 @@ export class RootInstaller {
       if (node.staged) writer.moveIn(rel, node.staged, this.attributes(node))
       else writer.writeFile(rel, node.data ?? Buffer.alloc(0), this.attributes(node))
       // From here the root holds the bytes: memory holds no package's data past its install.
-      node.written = path.join(this.root, rel)
+      // One cons string over a shared prefix: path.join made ten a file (320 bytes each).
+      node.written = this.rootPrefix + rel
       node.staged = undefined
       node.data = undefined
     }
