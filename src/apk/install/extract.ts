@@ -27,9 +27,18 @@ const XATTR_VALUE_MAX = 64 * 1024
  */
 export const XATTR_TOTAL_MAX = 1024 * 1024
 
-/** `Q1` + base64 of a hex digest. */
+/** Where q1 puts its text together: 'Q1' and 28 characters of base64 (20 bytes). */
+const q1Text = Buffer.from('Q1' + 'A'.repeat(28), 'latin1')
+
+/**
+ * `Q1` + base64 of a hex SHA-1, as one flat string: a root of many files keeps one a file, and
+ * `'Q1' + base64` kept two (the concatenation and its right half, 80 bytes against 48).
+ */
 function q1(hex: string): string {
-  return `Q1${Buffer.from(hex, 'hex').toString('base64')}`
+  const sha1 = Buffer.from(hex, 'hex')
+  if (sha1.length !== 20) return `Q1${sha1.toString('base64')}`
+  q1Text.write(sha1.toString('base64'), 2, 'latin1')
+  return q1Text.toString('latin1')
 }
 
 /** apk's xattr digest: SHA-1 over (len, name, len, value), names in byte order. */
@@ -101,12 +110,12 @@ export class Extraction {
     }
     if (entry.xattrs.size > 0) this.countXattrs(entry)
     const ids = this.plan.ids
-    const acl: Acl = {
-      uid: ids.uid(entry.uname, entry.uid),
-      gid: ids.gid(entry.gname, entry.gid),
-      mode: entry.mode,
-      xattrs: xattrDigest(entry.xattrs)
-    }
+    const acl = this.plan.acl(
+      ids.uid(entry.uname, entry.uid),
+      ids.gid(entry.gname, entry.gid),
+      entry.mode,
+      xattrDigest(entry.xattrs)
+    )
     if (entry.type === 'directory') this.directory(entry, acl)
     else this.file(entry, acl)
   }
@@ -253,6 +262,7 @@ export class Extraction {
       dbFile,
       data: entry.type === 'file' ? entry.data : undefined,
       staged: entry.type === 'file' ? entry.staged : undefined,
+      written: undefined,
       mtime: entry.mtime,
       linkname: entry.type === 'symlink' ? entry.linkname : linkTarget,
       xattrs: entry.xattrs.size ? entry.xattrs : undefined

@@ -69,30 +69,56 @@ export function compareDbPackages(a: PackageInfo, b: PackageInfo): number {
  * with its first `F:` line, so a package without folders hands them to the next stanza that has
  * one. We reproduce that, to stay byte-identical with apk-tools 2.14.
  */
-export function formatInstalled(packages: DbPackage[]): string {
+export function formatInstalled(packages: DbPackage[]): Buffer {
   const sorted = [...packages].sort((a, b) => compareDbPackages(a.info, b.info))
-  let out = ''
+  const out = new TextChunks()
   let pending = ''
   for (const pkg of sorted) {
-    out += formatIndexHeader(pkg.info)
+    out.add(formatIndexHeader(pkg.info))
     if (pkg.replaces.length) pending += `r:${formatDependencies(pkg.replaces, false)}\n`
     if (pkg.replacesPriority) pending += `q:${pkg.replacesPriority}\n`
     if (pkg.tag) pending += `s:${pkg.tag}\n`
     if (pkg.flags) pending += `f:${pkg.flags}\n`
     for (const dir of pkg.dirs) {
-      out += pending + `F:${dir.path}\n`
+      out.add(pending + `F:${dir.path}\n`)
       pending = ''
-      if (!isDefault(dir.acl, DEFAULT_DIR_MODE)) out += `M:${aclText(dir.acl)}\n`
+      if (!isDefault(dir.acl, DEFAULT_DIR_MODE)) out.add(`M:${aclText(dir.acl)}\n`)
       for (const file of dir.files) {
         if (file.removed) continue
-        out += `R:${file.name}\n`
-        if (!isDefault(file.acl, DEFAULT_FILE_MODE)) out += `a:${aclText(file.acl)}\n`
-        if (file.digest) out += `Z:${file.digest}\n`
+        out.add(`R:${file.name}\n`)
+        if (!isDefault(file.acl, DEFAULT_FILE_MODE)) out.add(`a:${aclText(file.acl)}\n`)
+        if (file.digest) out.add(`Z:${file.digest}\n`)
       }
     }
-    out += '\n'
+    out.add('\n')
   }
-  return out
+  return out.bytes()
+}
+
+/**
+ * UTF-8 text gathered into Buffers a few KiB at a time: the database of a root of many files
+ * never stands whole as one string, whose concatenated pieces took about four times its bytes
+ * (9 MiB of heap for 40,000 files).
+ */
+class TextChunks {
+  private readonly chunks: Buffer[] = []
+  private text = ''
+
+  add(text: string): void {
+    this.text += text
+    if (this.text.length >= 16 * 1024) this.flush()
+  }
+
+  bytes(): Buffer {
+    this.flush()
+    return Buffer.concat(this.chunks)
+  }
+
+  private flush(): void {
+    if (this.text === '') return
+    this.chunks.push(Buffer.from(this.text, 'utf8'))
+    this.text = ''
+  }
 }
 
 /** `etc/apk/world`: sorted by name, with `@tag`, one per line; empty world is a lone `\n`. */

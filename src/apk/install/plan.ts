@@ -48,8 +48,8 @@ export interface Node {
   data?: Buffer
   /** A host file holding the contents instead of `data` (a large file, staged while verified). */
   staged?: string
-  /** Where the installer wrote the file in the root, for reading it back. */
-  written?: string
+  /** The installer has written the file in the root (at Plan's root + its path). */
+  written?: boolean
   mtime?: number
   /** Symlink target as written, or the root-relative path a hard link points at. */
   linkname?: string
@@ -132,13 +132,40 @@ export class Plan {
   xattrBytes = 0
   /** addgroup/adduser commands applied so far (accounts.ts bounds them). */
   accountCommands = 0
+  /** The Acls without xattrs handed out so far: a root's files share a handful. */
+  private readonly acls = new Map<number, Acl>()
+
+  /**
+   * An owner, group and mode (and xattrs digest) as an Acl, the same object for the same values
+   * where there are no xattrs: one object a file took ~50 bytes each for a root of many files.
+   * Acls are never changed once made.
+   */
+  acl(uid: number, gid: number, mode: number, xattrs: string | undefined): Acl {
+    if (xattrs !== undefined || uid > 0xffff || gid > 0xffff || mode > 0xffff) {
+      return { uid, gid, mode, xattrs }
+    }
+    const key = (uid * 0x10000 + gid) * 0x10000 + mode
+    let acl = this.acls.get(key)
+    if (acl === undefined) {
+      acl = { uid, gid, mode, xattrs: undefined }
+      this.acls.set(key, acl)
+    }
+    return acl
+  }
 
   set(rel: string, node: Node): void {
     this.nodes.set(rel, node)
     this.touched.push(rel)
   }
 
-  constructor(private readonly logger: Logger) {
+  /**
+   * @param root Where the installer writes the planned paths, with a trailing `/`: a written
+   *   file is read back from there.
+   */
+  constructor(
+    private readonly logger: Logger,
+    private readonly root: string
+  ) {
     for (const [dir, mode] of INITDB_DIRS) {
       this.nodes.set(dir, { type: 'directory', mode, uid: 0, gid: 0, preexisting: true })
     }
@@ -180,7 +207,7 @@ export class Plan {
   readFile(rel: string): Buffer | undefined {
     const node = this.nodes.get(rel)
     if (node?.type !== 'file') return undefined
-    const file = node.staged ?? node.written
+    const file = node.staged ?? (node.written ? this.root + rel : undefined)
     if (file !== undefined) return readStaged(file)
     return node.data ?? Buffer.alloc(0)
   }
@@ -233,12 +260,20 @@ export class Plan {
 
 export function treeOf(plan: Plan): RootTree {
   const tree: RootTree = new Map()
-  const sorted = [...plan.nodes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  for (const [rel, node] of sorted) {
-    const meta: FileMeta = { type: node.type, mode: node.mode, uid: node.uid, gid: node.gid }
-    if (node.linkname !== undefined) meta.linkname = node.linkname
-    if (node.xattrs) meta.xattrs = node.xattrs
-    if (node.owner !== undefined) meta.owner = plan.packages[node.owner].unit.pkg.name
+  // The paths alone are sorted (not [path, node] pairs), and each entry is made with all its
+  // fields at once (no property added later): less to hold for a root of many files.
+  const paths = [...plan.nodes.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  for (const rel of paths) {
+    const node = plan.nodes.get(rel) as Node
+    const meta: FileMeta = {
+      type: node.type,
+      mode: node.mode,
+      uid: node.uid,
+      gid: node.gid,
+      linkname: node.linkname,
+      xattrs: node.xattrs,
+      owner: node.owner === undefined ? undefined : plan.packages[node.owner].unit.pkg.name
+    }
     tree.set(rel, meta)
   }
   return tree

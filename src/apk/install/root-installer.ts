@@ -115,8 +115,6 @@ export class RootInstaller {
 
   /** Takes the root's signal handling off (begin put it on). */
   private readonly forget: () => void
-  /** The root with a trailing `/`: a written file's host path is this plus its path. */
-  private readonly rootPrefix: string
 
   private constructor(
     private readonly root: string,
@@ -127,8 +125,7 @@ export class RootInstaller {
     // Stopped by SIGINT or SIGTERM meanwhile, the root is left as it was found (a half-made
     // one made a second `install --root` fail with "not empty").
     this.forget = made !== undefined ? removeOnSignal(made) : emptyOnSignal(root)
-    this.plan = new Plan(options.logger ?? silentLogger)
-    this.rootPrefix = path.join(root, '/')
+    this.plan = new Plan(options.logger ?? silentLogger, path.join(root, '/'))
     const day = Math.floor((options.sourceDateEpoch ?? 0) / 86400)
     this.scripts = new NativeScripts(this.plan, options.scripts ?? 'native', day)
     this.chown = options.chown ?? process.getuid?.() === 0
@@ -209,7 +206,7 @@ export class RootInstaller {
             `Leave ${plan.ownerLabel(folder)} out.`
         )
       }
-      const data = Buffer.from(file.content)
+      const data = typeof file.content === 'string' ? Buffer.from(file.content) : file.content
       plan.set(file.rel, { type: 'file', mode: 0o644, uid: 0, gid: 0, data })
     }
     this.writeTouched()
@@ -235,8 +232,7 @@ export class RootInstaller {
       if (node.staged) writer.moveIn(rel, node.staged, this.attributes(node))
       else writer.writeFile(rel, node.data ?? Buffer.alloc(0), this.attributes(node))
       // From here the root holds the bytes: memory holds no package's data past its install.
-      // One cons string over a shared prefix: path.join made ten a file (320 bytes each).
-      node.written = this.rootPrefix + rel
+      node.written = true
       node.staged = undefined
       node.data = undefined
     }
