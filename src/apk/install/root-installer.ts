@@ -287,10 +287,14 @@ export class RootInstaller {
 
   /** Final folder owners and modes, deepest first (a folder may be read-only for its owner). */
   private settleOnDisk(): void {
-    const dirs = [...this.plan.nodes.entries()]
-      .filter(([rel, node]) => node.type === 'directory' && rel !== '')
-      .sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0))
-    for (const [rel, node] of dirs) {
+    // The folders' paths alone, deepest first (not a [path, node] pair for every path).
+    const dirs: string[] = []
+    for (const [rel, node] of this.plan.nodes) {
+      if (node.type === 'directory' && rel !== '') dirs.push(rel)
+    }
+    dirs.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))
+    for (const rel of dirs) {
+      const node = this.plan.nodes.get(rel) as Node
       this.writer.settleFolder(rel, { mode: this.diskMode(node), owner: this.owner(node) })
     }
   }
