@@ -278,7 +278,7 @@ function coldMemory(cli: string, sizes = [10, 50, 200, 500]): void {
     )
   }
   // A build's memory grows with the number of files, not their bytes (README, Performance).
-  for (const thousands of [20, 40]) {
+  for (const thousands of [20, 40, 80]) {
     buildsAgainstBound(
       cli,
       (work) => manyFilesRepository(work, thousands, 1000),
