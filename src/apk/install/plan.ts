@@ -244,6 +244,18 @@ export class Plan {
   }
 
   /** §3.6: a folder apk made gets the smallest owner and the AND of that owner's modes. */
+  /**
+   * Lets go of what only the apk database needed (each package's folders and files, each path's
+   * link to its record, each folder's ACLs as packages shipped it): for after it is written.
+   */
+  forgetFileRecords(): void {
+    for (const pkg of this.packages) pkg.db.dirs = []
+    for (const node of this.nodes.values()) {
+      node.dbFile = undefined
+      node.instances = undefined
+    }
+  }
+
   settleDirectories(): void {
     for (const node of this.nodes.values()) {
       if (node.type !== 'directory' || node.preexisting || !node.instances?.length) continue

@@ -29,6 +29,7 @@ import {
 import { makeDirs, NotAFolderError } from '../../files.js'
 import { RootWriter, type Refusal } from '../../root-writer.js'
 import { emptyOnSignal, removeOnSignal, removeTree } from '../../temp.js'
+import { COLLECT_EVERY_ENTRIES, collectNow } from '../../released-memory.js'
 import { databaseFiles } from './database.js'
 import { INITDB_DIRS, Plan, treeOf, type InstallUnit, type Node } from './plan.js'
 import { NativeScripts, type ScriptsMode, type SkippedScript } from './scripts-native.js'
@@ -159,6 +160,11 @@ export class RootInstaller {
     this.writeDatabase()
     this.settleOnDisk()
     const plan = this.plan
+    // The database is on disk: its records of every file (names, digests) go before the tree
+    // is made, so that a root of many files never holds both (80,000 files: 70 MiB of heap as
+    // the tree was made, 47 without them).
+    plan.forgetFileRecords()
+    if (plan.nodes.size > COLLECT_EVERY_ENTRIES) collectNow()
     const scriptsSkipped = this.scripts.skipped
     // Returned, not logged: the caller reports it once, in its own words and place (the build
     // in its warnings and summary, `witchery install` after installing).
