@@ -187,13 +187,23 @@ describe('shared folders and hard links across layers', () => {
           { path: 'srv/data/b.txt', content: 'b\n' },
           { path: 'usr/bin/tool-b', type: 'symlink', target: 'tool-a' }
         ]
+      }),
+      // Takes over owner-a's a.bin, so the hard link to it must go to this package's layer.
+      synthetic('owner-c', '1.0-r0', {
+        builddate: 1715000000,
+        depends: ['owner-a'],
+        replaces: ['owner-a'],
+        files: [
+          { path: 'srv/data', type: 'dir', mode: 0o2750, uid: 0, gid: 42, gname: 'shadow' },
+          { path: 'srv/data/a.bin', content: Buffer.alloc(128 * 1024, 9), mode: 0o640 }
+        ]
       })
     ].map((s) => buildApk(s, key))
     const repo = buildRepository(tmp('shared-repo'), 'x86_64', apks, key).url
     const make = (layers: number) =>
       build(
         spec({
-          packages: ['owner-b', 'alpine-baselayout-data'],
+          packages: ['owner-b', 'owner-c', 'alpine-baselayout-data'],
           repositories: [repo],
           keyDirs: [keysDir],
           layers

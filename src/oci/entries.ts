@@ -36,8 +36,19 @@ export function normalizeEntries(
   return sortByPath([...byPath.values()])
 }
 
+/**
+ * A character at or past U+D800 in UTF-16: up to there, JS's string order (UTF-16 code units) is
+ * the order of the UTF-8 bytes.
+ */
+const PAST_UTF8_ORDER = /[\ud800-\uffff]/
+
 /** Bytewise by path; a parent is a prefix of its children, so it always comes first. */
 function sortByPath(entries: LayerEntry[]): LayerEntry[] {
+  // Nearly always so: the strings compared as they are, where a UTF-8 key for each entry cost
+  // 13 MiB for a layer of 80,000 files.
+  if (!entries.some((entry) => PAST_UTF8_ORDER.test(entry.path))) {
+    return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  }
   const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }))
   keyed.sort((a, b) => Buffer.compare(a.key, b.key))
   return keyed.map((k) => k.entry)

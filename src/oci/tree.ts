@@ -22,17 +22,24 @@ export function treeToLayerEntries(root: string, tree: RootTree): LayerEntry[] {
   for (const [treePath, meta] of tree) {
     const p = treePath.replace(/^\/+/, '').replace(/\/+$/, '')
     if (p === '' || p === '.') continue
+    // Every field from the start (none added later): one object a path, no property array.
     const entry: LayerEntry = {
       path: p,
       type: meta.type,
       mode: meta.mode & 0o7777,
       uid: meta.uid,
-      gid: meta.gid
+      gid: meta.gid,
+      linkname:
+        meta.type === 'symlink'
+          ? meta.linkname
+          : meta.type === 'hardlink'
+            ? meta.linkname?.replace(/^\/+/, '')
+            : undefined,
+      source: meta.type === 'file' ? prefix + p : undefined,
+      content: undefined,
+      xattrs: meta.xattrs && meta.xattrs.size > 0 ? meta.xattrs : undefined,
+      mtime: undefined
     }
-    if (meta.type === 'file') entry.source = prefix + p
-    if (meta.type === 'symlink') entry.linkname = meta.linkname
-    if (meta.type === 'hardlink') entry.linkname = meta.linkname?.replace(/^\/+/, '')
-    if (meta.xattrs && meta.xattrs.size > 0) entry.xattrs = meta.xattrs
     entries.push(entry)
   }
   return entries
