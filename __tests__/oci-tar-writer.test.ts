@@ -322,6 +322,16 @@ describe('layer entry normalization', () => {
     ])
   })
 
+  it('sorts by UTF-8 bytes where the order of UTF-16 units differs', () => {
+    // U+1F600 is a surrogate pair (D83D DE00), first in UTF-16 order; in UTF-8 (F0 9F 98 80) it
+    // comes after U+FF21 (EF BC A1), and after U+E000 (EE 80 80).
+    const paths = ['x/\u{1F600}', 'x/\uFF21', 'x/\uE000', 'x/z', 'x/\u00e9']
+    const entries = normalizeEntries(paths.map((p) => file(p, p)))
+    const bytewise = [...paths, 'x'].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    expect(entries.map((e) => e.path)).toEqual(bytewise)
+    expect(bytewise.slice(-2)).toEqual(['x/\uFF21', 'x/\u{1F600}'])
+  })
+
   it('takes a missing parent from the lower layers when it is there', () => {
     const entries = normalizeEntries([file('home/nonroot/app', 'x')], {
       parentDir: (p) =>
