@@ -168,7 +168,8 @@ export class Extraction {
         mode: acl.mode,
         uid: acl.uid,
         gid: acl.gid,
-        owner: this.index,
+        ownerIndex: this.index,
+        owner: this.pkg.unit.pkg.name,
         instances: [acl],
         xattrs: entry.xattrs.size ? entry.xattrs : undefined
       })
@@ -244,7 +245,7 @@ export class Extraction {
     if (existing?.type === 'directory') {
       throw new FileConflictError(
         `${label}: /${entry.name} is a ${entry.type}, but /${at} is a folder` +
-          `${existing.owner === undefined ? '' : ` of ${this.plan.ownerLabel(existing)}`}. ` +
+          `${existing.ownerIndex === undefined ? '' : ` of ${this.plan.ownerLabel(existing)}`}. ` +
           'Install only one of the two packages.'
       )
     }
@@ -258,7 +259,8 @@ export class Extraction {
       mode: acl.mode,
       uid: acl.uid,
       gid: acl.gid,
-      owner: this.index,
+      ownerIndex: this.index,
+      owner: this.pkg.unit.pkg.name,
       dbFile,
       data: entry.type === 'file' ? entry.data : undefined,
       staged: entry.type === 'file' ? entry.staged : undefined,

@@ -169,7 +169,7 @@ class ScriptRun {
     const found = name.includes('/') ? this.resolveCommand(name) : this.search(name)
     // Not in the root: the shell says "not found" and the script goes on, as under apk-tools.
     if (!found) return 127
-    if (found.target !== BUSYBOX || this.plan.nodes.get(BUSYBOX)?.owner === undefined) {
+    if (found.target !== BUSYBOX || this.plan.nodes.get(BUSYBOX)?.ownerIndex === undefined) {
       return 'unsupported'
     }
     const applet = found.invokedAs === 'busybox' ? args.shift() : found.invokedAs
