@@ -69,12 +69,11 @@ it('builds a 200 MB image in bounded memory', async () => {
 // A root of many small files: each file's garbage (its names, its header, its database lines)
 // piled up in V8's old generation, which it grows rather than collects. 40,000 files peaked at
 // 298 MiB on Node 20 and 317 on Node 24 before the build collected every 8,192 entries
-// (letGoOfEntries) and around the layers' making; at 159 and 213 after; at ~125 and ~140 (on
-// tmpfs) once the work folder was removed one entry at a time (fs.promises.rm held ~90 MiB
-// more) and each file's records were made smaller. Memory still grows with the number of files
-// (each one's record in the tree and the database lives to the end), so the bound is Node's own:
-// 150 MiB, issue #14's, on Node 20; Node 24 starts ~15 MiB higher and varies more (129 to 147
-// MiB in four runs here).
+// (letGoOfEntries) and around the layers' making; at 159 and 213 after; at 102-108 and 136-139
+// here once the work folder was removed one entry at a time (fs.promises.rm held ~90 MiB more)
+// and each file's records were made smaller (README, Performance). Memory still grows with the
+// number of files (each one's record lives until the layers are made), and Node 24 starts ~15
+// MiB higher and varies more, so the bound is Node's own: issue #14's 150 MiB on Node 20.
 const MANY_FILES_BOUND = (Number(process.versions.node.split('.')[0]) >= 24 ? 175 : 150) * MIB
 
 it('builds a root of 40,000 files in bounded memory', async () => {
