@@ -46,7 +46,7 @@ export interface Node {
   /** The owning package's name (the tree's owner: a node is the tree's entry for its path). */
   owner?: string
   dbFile?: DbFile
-  /** The contents, until the installer has written them (then `written` says where they are). */
+  /** The contents, until the installer has written them (then `written` is set). */
   data?: Buffer
   /** A host file holding the contents instead of `data` (a large file, staged while verified). */
   staged?: string
@@ -245,7 +245,6 @@ export class Plan {
     )
   }
 
-  /** §3.6: a folder apk made gets the smallest owner and the AND of that owner's modes. */
   /**
    * Lets go of what only the apk database needed (each package's folders and files, each path's
    * link to its record, each folder's ACLs as packages shipped it): for after it is written.
@@ -258,6 +257,7 @@ export class Plan {
     }
   }
 
+  /** §3.6: a folder apk made gets the smallest owner and the AND of that owner's modes. */
   settleDirectories(): void {
     for (const node of this.nodes.values()) {
       if (node.type !== 'directory' || node.preexisting || !node.instances?.length) continue
