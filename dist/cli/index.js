@@ -8329,7 +8329,6 @@ class Plan {
         throw new errors/* FileConflictError */.fJ(`${incoming.label}: trying to overwrite /${rel} owned by ${owner.label}. The two packages ` +
             `ship the same file and neither replaces the other: install only one of ${n.name} and ${o.name}.`);
     }
-    /** \u{a7}3.6: a folder apk made gets the smallest owner and the AND of that owner's modes. */
     /**
      * Lets go of what only the apk database needed (each package's folders and files, each path's
      * link to its record, each folder's ACLs as packages shipped it): for after it is written.
@@ -8342,6 +8341,7 @@ class Plan {
             node.instances = undefined;
         }
     }
+    /** \u{a7}3.6: a folder apk made gets the smallest owner and the AND of that owner's modes. */
     settleDirectories() {
         for (const node of this.nodes.values()) {
             if (node.type !== 'directory' || node.preexisting || !node.instances?.length)
