@@ -2,7 +2,14 @@ import { jest } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { FOREIGN_STALE_MS, makeWorkDir, owner, OWNER_SOURCE, removeStale } from '../src/temp.js'
+import {
+  FOREIGN_STALE_MS,
+  makeWorkDir,
+  owner,
+  OWNER_SOURCE,
+  removeStale,
+  removeTree
+} from '../src/temp.js'
 
 describe('work folders', () => {
   let runnerTemp: string
@@ -34,6 +41,32 @@ describe('work folders', () => {
     expect(fs.existsSync(dir)).toBe(false)
     expect(process.listenerCount('SIGINT')).toBe(before.int)
     expect(process.listenerCount('SIGTERM')).toBe(before.term)
+  })
+
+  it('are removed whole, never through a symlink a package left in them', async () => {
+    // What a hostile package may leave in a root: links to a folder and a file outside it, a
+    // folder without write permission, and many entries in one folder.
+    const outside = path.join(runnerTemp, 'outside')
+    fs.mkdirSync(outside)
+    fs.writeFileSync(path.join(outside, 'keep.txt'), 'kept')
+    const { dir, release } = await makeWorkDir('build')
+    const root = path.join(dir, 'root')
+    fs.mkdirSync(path.join(root, 'usr', 'share', 'many'), { recursive: true })
+    for (let i = 0; i < 2000; i++) {
+      fs.writeFileSync(path.join(root, 'usr', 'share', 'many', `file-${i}.txt`), `${i}\n`)
+    }
+    fs.symlinkSync(outside, path.join(root, 'etc'))
+    fs.symlinkSync(path.join(outside, 'keep.txt'), path.join(root, 'usr', 'keep.txt'))
+    fs.mkdirSync(path.join(root, 'locked'))
+    fs.writeFileSync(path.join(root, 'locked', 'inner'), 'x')
+    fs.chmodSync(path.join(root, 'locked'), 0o555)
+    if (process.getuid?.() !== 0) fs.chmodSync(path.join(root, 'locked'), 0o755)
+    await release()
+    expect(fs.existsSync(dir)).toBe(false)
+    expect(fs.readdirSync(outside)).toEqual(['keep.txt'])
+    expect(fs.readFileSync(path.join(outside, 'keep.txt'), 'utf8')).toBe('kept')
+    // A missing path is nothing to do.
+    expect(() => removeTree(dir)).not.toThrow()
   })
 
   it('take their handlers off again when the folder cannot be made', async () => {
