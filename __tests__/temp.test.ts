@@ -45,7 +45,8 @@ describe('work folders', () => {
 
   it('are removed whole, never through a symlink a package left in them', async () => {
     // What a hostile package may leave in a root: links to a folder and a file outside it, a
-    // folder without write permission, and many entries in one folder.
+    // folder without write permission (as root, the installer's user in CI; another user could
+    // not empty it with any removal), and many entries in one folder.
     const outside = path.join(runnerTemp, 'outside')
     fs.mkdirSync(outside)
     fs.writeFileSync(path.join(outside, 'keep.txt'), 'kept')
