@@ -16,7 +16,7 @@
  * installs that package build into the same folders, whatever the commit: registries and nodes
  * keep it once, and a push uploads only the layers whose packages changed.
  */
-import type { FileMeta, PackageInfo, RootTree } from '../apk/engine.js'
+import type { PackageInfo, RootTree } from '../apk/engine.js'
 import { treeToLayerEntries } from '../oci/tree.js'
 import type { LayerEntry, LayerSpec } from '../oci/types.js'
 
@@ -58,7 +58,7 @@ interface Group {
 
 /** The layers of the Alpine part, bottom first. */
 export function partitionLayers(input: PartitionInput): PartitionLayer[] {
-  const { entries, metas } = datedEntries(input)
+  const { entries, owners } = datedEntries(input)
   if (input.layers <= 1) {
     return [
       {
@@ -83,7 +83,7 @@ export function partitionLayers(input: PartitionInput): PartitionLayer[] {
   // took 37 MiB of heap for a root of 80,000 files.
   const layerOf = new Int32Array(entries.length)
   entries.forEach((entry, i) => {
-    const owner = metas[i].owner
+    const owner = owners[i]
     layerOf[i] =
       owner === undefined || input.written.has(entry.path)
         ? metaLayer
@@ -120,19 +120,22 @@ export function partitionLayers(input: PartitionInput): PartitionLayer[] {
 
 /**
  * Every path of the tree as a layer entry (in the tree's order), with the time the policy above
- * gives it, and beside each its metadata in the tree.
+ * gives it, and beside each the package that owns it (undefined: witchery or the installer).
  */
-function datedEntries(input: PartitionInput): { entries: LayerEntry[]; metas: FileMeta[] } {
+function datedEntries(input: PartitionInput): {
+  entries: LayerEntry[]
+  owners: (string | undefined)[]
+} {
   const buildTime = new Map(input.installed.map((p) => [p.name, p.buildTime]))
   const entries = treeToLayerEntries(input.root, input.tree)
-  const metas = entries.map((entry) => input.tree.get(entry.path) as FileMeta)
+  const owners = entries.map((entry) => input.tree.get(entry.path)?.owner)
   entries.forEach((entry, i) => {
-    const meta = metas[i]
+    const owner = owners[i]
     if (entry.type === 'directory') entry.mtime = FOLDER_MTIME
-    else if (meta.owner === undefined || input.written.has(entry.path)) entry.mtime = input.epoch
-    else entry.mtime = Math.min(buildTime.get(meta.owner) || input.epoch, input.epoch)
+    else if (owner === undefined || input.written.has(entry.path)) entry.mtime = input.epoch
+    else entry.mtime = Math.min(buildTime.get(owner) || input.epoch, input.epoch)
   })
-  return { entries, metas }
+  return { entries, owners }
 }
 
 /**
