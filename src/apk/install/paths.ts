@@ -69,8 +69,10 @@ export function resolveInRoot(
   const last = parts.pop() as string
   const parent = walk('', parts, nodes, state, rel, context)
   const here = joinRel(parent, last)
-  if (!followLast) return here
-  return walk(parent, [last], nodes, state, rel, context)
+  const at = followLast ? walk(parent, [last], nodes, state, rel, context) : here
+  // The name itself when nothing on the way changed it (nearly always): one string for the
+  // path's key in the plan and the package's name for it, not a second one built from its parts.
+  return at === rel ? rel : at
 }
 
 function walk(
