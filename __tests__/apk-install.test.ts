@@ -462,6 +462,22 @@ describe('file conflicts (apk-format.md §5.8)', () => {
     expect(stanza(installed, 'two')).toContain('R:tool')
   })
 
+  it('lists a file a package ships twice once, with its last content', async () => {
+    const twice = synthetic('twice', '1.0-r0', {
+      keepOrder: true,
+      files: [
+        { path: 'usr', type: 'dir' },
+        { path: 'usr/bin', type: 'dir' },
+        { path: 'usr/bin/tool', content: 'first', mode: 0o755 },
+        { path: 'usr/bin/other', content: 'other', mode: 0o755 },
+        { path: 'usr/bin/tool', content: 'second', mode: 0o755 }
+      ]
+    })
+    const { root, installed } = await install([twice])
+    expect(fs.readFileSync(path.join(root, 'usr/bin/tool'), 'utf8')).toBe('second')
+    expect(stanza(installed, 'twice').match(/^R:.*$/gm)).toEqual(['R:other', 'R:tool'])
+  })
+
   it('keeps the old owner when its replaces_priority is higher', async () => {
     const { root, installed } = await install([
       same('one', { replaces: ['two'], replacesPriority: 10 }),

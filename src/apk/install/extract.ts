@@ -4,7 +4,7 @@
  */
 import * as crypto from 'node:crypto'
 import { FileConflictError, PathEscapeError, UnsupportedEntryError } from '../errors.js'
-import { type Acl, type DbDir, type DbFile } from './installed-db.js'
+import { formatFolders, type Acl, type DbDir, type DbFile } from './installed-db.js'
 import {
   baseOf,
   maliciousReason,
@@ -15,7 +15,7 @@ import {
 } from './paths.js'
 import { type TarEntry } from '../types.js'
 import { letGoOfEntries } from '../../released-memory.js'
-import type { Plan, PlannedPackage } from './plan.js'
+import type { Node, Plan, PlannedPackage } from './plan.js'
 
 /** Longest file name (one path component) Linux file systems hold, in bytes. */
 const NAME_MAX = 255
@@ -60,8 +60,11 @@ function xattrDigest(xattrs: Map<string, Buffer>): string | undefined {
 /** One package's archive, entry by entry, as apk_db_install_archive_entry sees it. */
 export class Extraction {
   private readonly dirs = new Map<string, DbDir>()
-  /** Package path → what a later hard link in the same package needs. */
-  private readonly files = new Map<string, { digest?: string; at: string }>()
+  /**
+   * Package path → what a later hard link in the same package needs, and the file's database
+   * record (marked removed if a later entry of the package takes its place).
+   */
+  private readonly files = new Map<string, { digest?: string; at: string; dbFile: DbFile }>()
   private missingChecksum = false
 
   constructor(
@@ -250,10 +253,10 @@ export class Extraction {
       )
     }
     if (existing && this.plan.decide(existing, this.index, at) === 'skip') return
-    if (existing?.dbFile) existing.dbFile.removed = true
+    if (existing) this.takeOver(existing)
     const dbFile: DbFile = { name: baseOf(entry.name), acl, digest }
     dir.files.push(dbFile)
-    this.files.set(entry.name, { digest, at })
+    this.files.set(entry.name, { digest, at, dbFile })
     this.plan.set(at, {
       type: entry.type === 'file' ? 'file' : entry.type === 'symlink' ? 'symlink' : 'hardlink',
       mode: acl.mode,
@@ -261,7 +264,7 @@ export class Extraction {
       gid: acl.gid,
       ownerIndex: this.index,
       owner: this.pkg.unit.pkg.name,
-      dbFile,
+      dbName: entry.name,
       data: entry.type === 'file' ? entry.data : undefined,
       staged: entry.type === 'file' ? entry.staged : undefined,
       written: undefined,
@@ -269,6 +272,18 @@ export class Extraction {
       linkname: entry.type === 'symlink' ? entry.linkname : linkTarget,
       xattrs: entry.xattrs.size ? entry.xattrs : undefined
     })
+  }
+
+  /** The file at `existing` is replaced: its owner's database no longer lists it. */
+  private takeOver(existing: Node): void {
+    if (existing.ownerIndex === undefined || existing.dbName === undefined) return
+    if (existing.ownerIndex === this.index) {
+      const own = this.files.get(existing.dbName)
+      if (own) own.dbFile.removed = true
+      return
+    }
+    const db = this.plan.packages[existing.ownerIndex].db
+    ;(db.removed ??= new Set()).add(existing.dbName)
   }
 
   private broken(message: string): void {
@@ -283,5 +298,12 @@ export class Extraction {
           'deprecated by apk); marked f:f in the database'
       )
     }
+    // Its database lines as bytes from here on (a later package's take-over goes to `removed`).
+    const db = this.pkg.db
+    for (const dir of db.dirs) this.plan.installedFolders.add(`/${dir.path}`)
+    db.folders = formatFolders(db.dirs)
+    db.dirs = []
+    this.dirs.clear()
+    this.files.clear()
   }
 }

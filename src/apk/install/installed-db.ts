@@ -44,7 +44,15 @@ export interface DbPackage {
   tag?: string
   /** `f:` flags: `f` broken files. */
   flags: string
+  /** Its folders and files, while it is extracted (then `folders` holds their lines). */
   dirs: DbDir[]
+  /**
+   * Its folders' and files' lines (`F:` `M:` `R:` `a:` `Z:`), made once it is extracted: a root
+   * of many files keeps these bytes, not an object, a name and a digest string for each file.
+   */
+  folders?: Buffer
+  /** The package paths of its files a later package took over after `folders` was made. */
+  removed?: Set<string>
 }
 
 const DEFAULT_DIR_MODE = 0o755
@@ -79,20 +87,58 @@ export function formatInstalled(packages: DbPackage[]): Buffer {
     if (pkg.replacesPriority) pending += `q:${pkg.replacesPriority}\n`
     if (pkg.tag) pending += `s:${pkg.tag}\n`
     if (pkg.flags) pending += `f:${pkg.flags}\n`
-    for (const dir of pkg.dirs) {
-      out.add(pending + `F:${dir.path}\n`)
+    const folders = folderLinesOf(pkg)
+    if (folders.length > 0) {
+      out.add(pending)
       pending = ''
-      if (!isDefault(dir.acl, DEFAULT_DIR_MODE)) out.add(`M:${aclText(dir.acl)}\n`)
-      for (const file of dir.files) {
-        if (file.removed) continue
-        out.add(`R:${file.name}\n`)
-        if (!isDefault(file.acl, DEFAULT_FILE_MODE)) out.add(`a:${aclText(file.acl)}\n`)
-        if (file.digest) out.add(`Z:${file.digest}\n`)
-      }
+      out.addBytes(folders)
     }
     out.add('\n')
   }
   return out.bytes()
+}
+
+/**
+ * The `F:` `M:` `R:` `a:` `Z:` lines of a package's folders and files, in the order it shipped
+ * them; a file a later package took over (`removed`) is left out.
+ */
+export function formatFolders(dirs: DbDir[]): Buffer {
+  const out = new TextChunks()
+  for (const dir of dirs) {
+    out.add(`F:${dir.path}\n`)
+    if (!isDefault(dir.acl, DEFAULT_DIR_MODE)) out.add(`M:${aclText(dir.acl)}\n`)
+    for (const file of dir.files) {
+      if (file.removed) continue
+      out.add(`R:${file.name}\n`)
+      if (!isDefault(file.acl, DEFAULT_FILE_MODE)) out.add(`a:${aclText(file.acl)}\n`)
+      if (file.digest) out.add(`Z:${file.digest}\n`)
+    }
+  }
+  return out.bytes()
+}
+
+/** A package's folder lines, less the files taken over since they were made. */
+function folderLinesOf(pkg: DbPackage): Buffer {
+  const folders = pkg.folders ?? formatFolders(pkg.dirs)
+  if (!pkg.removed?.size) return folders
+  const removed = pkg.removed
+  const kept: string[] = []
+  let dir = ''
+  let skipping = false
+  const lines = folders.toString('utf8').split('\n')
+  lines.pop() // after the last line feed
+  for (const line of lines) {
+    if (line.startsWith('F:')) {
+      dir = line.slice(2)
+      skipping = false
+    } else if (line.startsWith('R:')) {
+      const name = line.slice(2)
+      skipping = removed.has(dir === '' ? name : `${dir}/${name}`)
+    }
+    // A skipped file's own lines (`a:`, `Z:`) go with it.
+    if (!skipping) kept.push(`${line}\n`)
+  }
+  return Buffer.from(kept.join(''), 'utf8')
 }
 
 /**
@@ -107,6 +153,11 @@ class TextChunks {
   add(text: string): void {
     this.text += text
     if (this.text.length >= 16 * 1024) this.flush()
+  }
+
+  addBytes(bytes: Buffer): void {
+    this.flush()
+    this.chunks.push(bytes)
   }
 
   bytes(): Buffer {

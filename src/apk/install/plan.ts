@@ -6,7 +6,7 @@
 import * as fs from 'node:fs'
 import { FileConflictError } from '../errors.js'
 import { dependencyMatchesVersion } from '../formats/dependency.js'
-import { type Acl, type DbFile, type DbPackage } from './installed-db.js'
+import { type Acl, type DbPackage } from './installed-db.js'
 import {
   type ApkPackageFile,
   type Dependency,
@@ -45,7 +45,8 @@ export interface Node {
   ownerIndex?: number
   /** The owning package's name (the tree's owner: a node is the tree's entry for its path). */
   owner?: string
-  dbFile?: DbFile
+  /** The owning package's path for it (its database line's folder and name). */
+  dbName?: string
   /** The contents, until the installer has written them (then `written` is set). */
   data?: Buffer
   /** A host file holding the contents instead of `data` (a large file, staged while verified). */
@@ -134,6 +135,8 @@ export class Plan {
   xattrBytes = 0
   /** addgroup/adduser commands applied so far (accounts.ts bounds them). */
   accountCommands = 0
+  /** Every folder a package shipped (`/path`), in install order: what triggers are matched to. */
+  readonly installedFolders = new Set<string>()
   /** The Acls without xattrs handed out so far: a root's files share a handful. */
   private readonly acls = new Map<number, Acl>()
 
@@ -246,15 +249,16 @@ export class Plan {
   }
 
   /**
-   * Lets go of what only the apk database needed (each package's folders and files, each path's
-   * link to its record, each folder's ACLs as packages shipped it): for after it is written.
+   * Lets go of what only the apk database needed (each package's lines, each folder's ACLs as
+   * packages shipped it): for after it is written.
    */
   forgetFileRecords(): void {
-    for (const pkg of this.packages) pkg.db.dirs = []
-    for (const node of this.nodes.values()) {
-      node.dbFile = undefined
-      node.instances = undefined
+    for (const pkg of this.packages) {
+      pkg.db.dirs = []
+      pkg.db.folders = undefined
+      pkg.db.removed = undefined
     }
+    for (const node of this.nodes.values()) node.instances = undefined
   }
 
   /** §3.6: a folder apk made gets the smallest owner and the AND of that owner's modes. */

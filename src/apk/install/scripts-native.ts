@@ -78,8 +78,7 @@ export class NativeScripts {
 
   /** Every package's `.trigger` whose globs match a folder packages installed into. */
   triggers(): void {
-    const dirs = new Set<string>()
-    for (const { db } of this.plan.packages) for (const dir of db.dirs) dirs.add(`/${dir.path}`)
+    const dirs = this.plan.installedFolders
     for (const pkg of this.plan.packages) {
       const globs = pkg.unit.file?.info.triggers ?? pkg.unit.pkg.triggers
       const matched = [...dirs].filter((dir) => globs.some((glob) => globMatches(glob, dir)))
