@@ -3800,7 +3800,7 @@ const DEFAULT_LAYERS = 8;
 const FOLDER_MTIME = 0;
 /** The layers of the Alpine part, bottom first. */
 function partitionLayers(input) {
-    const { entries, metas } = datedEntries(input);
+    const { entries, owners } = datedEntries(input);
     if (input.layers <= 1) {
         return [
             {
@@ -3824,7 +3824,7 @@ function partitionLayers(input) {
     // took 37 MiB of heap for a root of 80,000 files.
     const layerOf = new Int32Array(entries.length);
     entries.forEach((entry, i) => {
-        const owner = metas[i].owner;
+        const owner = owners[i];
         layerOf[i] =
             owner === undefined || input.written.has(entry.path)
                 ? metaLayer
@@ -3860,22 +3860,22 @@ function partitionLayers(input) {
 }
 /**
  * Every path of the tree as a layer entry (in the tree's order), with the time the policy above
- * gives it, and beside each its metadata in the tree.
+ * gives it, and beside each the package that owns it (undefined: witchery or the installer).
  */
 function datedEntries(input) {
     const buildTime = new Map(input.installed.map((p) => [p.name, p.buildTime]));
     const entries = treeToLayerEntries(input.root, input.tree);
-    const metas = entries.map((entry) => input.tree.get(entry.path));
+    const owners = entries.map((entry) => input.tree.get(entry.path)?.owner);
     entries.forEach((entry, i) => {
-        const meta = metas[i];
+        const owner = owners[i];
         if (entry.type === 'directory')
             entry.mtime = FOLDER_MTIME;
-        else if (meta.owner === undefined || input.written.has(entry.path))
+        else if (owner === undefined || input.written.has(entry.path))
             entry.mtime = input.epoch;
         else
-            entry.mtime = Math.min(buildTime.get(meta.owner) || input.epoch, input.epoch);
+            entry.mtime = Math.min(buildTime.get(owner) || input.epoch, input.epoch);
     });
-    return { entries, metas };
+    return { entries, owners };
 }
 /**
  * Groups by origin, heaviest first: installed size times (1 + the number of installed packages

@@ -7740,24 +7740,63 @@ function formatInstalled(packages) {
             pending += `s:${pkg.tag}\n`;
         if (pkg.flags)
             pending += `f:${pkg.flags}\n`;
-        for (const dir of pkg.dirs) {
-            out.add(pending + `F:${dir.path}\n`);
+        const folders = folderLinesOf(pkg);
+        if (folders.length > 0) {
+            out.add(pending);
             pending = '';
-            if (!isDefault(dir.acl, DEFAULT_DIR_MODE))
-                out.add(`M:${aclText(dir.acl)}\n`);
-            for (const file of dir.files) {
-                if (file.removed)
-                    continue;
-                out.add(`R:${file.name}\n`);
-                if (!isDefault(file.acl, DEFAULT_FILE_MODE))
-                    out.add(`a:${aclText(file.acl)}\n`);
-                if (file.digest)
-                    out.add(`Z:${file.digest}\n`);
-            }
+            out.addBytes(folders);
         }
         out.add('\n');
     }
     return out.bytes();
+}
+/**
+ * The `F:` `M:` `R:` `a:` `Z:` lines of a package's folders and files, in the order it shipped
+ * them; a file a later package took over (`removed`) is left out.
+ */
+function formatFolders(dirs) {
+    const out = new TextChunks();
+    for (const dir of dirs) {
+        out.add(`F:${dir.path}\n`);
+        if (!isDefault(dir.acl, DEFAULT_DIR_MODE))
+            out.add(`M:${aclText(dir.acl)}\n`);
+        for (const file of dir.files) {
+            if (file.removed)
+                continue;
+            out.add(`R:${file.name}\n`);
+            if (!isDefault(file.acl, DEFAULT_FILE_MODE))
+                out.add(`a:${aclText(file.acl)}\n`);
+            if (file.digest)
+                out.add(`Z:${file.digest}\n`);
+        }
+    }
+    return out.bytes();
+}
+/** A package's folder lines, less the files taken over since they were made. */
+function folderLinesOf(pkg) {
+    const folders = pkg.folders ?? formatFolders(pkg.dirs);
+    if (!pkg.removed?.size)
+        return folders;
+    const removed = pkg.removed;
+    const kept = [];
+    let dir = '';
+    let skipping = false;
+    const lines = folders.toString('utf8').split('\n');
+    lines.pop(); // after the last line feed
+    for (const line of lines) {
+        if (line.startsWith('F:')) {
+            dir = line.slice(2);
+            skipping = false;
+        }
+        else if (line.startsWith('R:')) {
+            const name = line.slice(2);
+            skipping = removed.has(dir === '' ? name : `${dir}/${name}`);
+        }
+        // A skipped file's own lines (`a:`, `Z:`) go with it.
+        if (!skipping)
+            kept.push(`${line}\n`);
+    }
+    return Buffer.from(kept.join(''), 'utf8');
 }
 /**
  * UTF-8 text gathered into Buffers a few KiB at a time: the database of a root of many files
@@ -7771,6 +7810,10 @@ class TextChunks {
         this.text += text;
         if (this.text.length >= 16 * 1024)
             this.flush();
+    }
+    addBytes(bytes) {
+        this.flush();
+        this.chunks.push(bytes);
     }
     bytes() {
         this.flush();
@@ -7907,6 +7950,7 @@ function databaseFiles(plan, options) {
 
 
 
+
 /** Longest file name (one path component) Linux file systems hold, in bytes. */
 const NAME_MAX = 255;
 /** Longest extended attribute value Linux holds (XATTR_SIZE_MAX). */
@@ -7951,7 +7995,10 @@ class Extraction {
     pkg;
     index;
     dirs = new Map();
-    /** Package path \u{2192} what a later hard link in the same package needs. */
+    /**
+     * Package path \u{2192} what a later hard link in the same package needs, and the file's database
+     * record (marked removed if a later entry of the package takes its place).
+     */
     files = new Map();
     missingChecksum = false;
     constructor(plan, pkg, index) {
@@ -8115,11 +8162,11 @@ class Extraction {
         }
         if (existing && this.plan.decide(existing, this.index, at) === 'skip')
             return;
-        if (existing?.dbFile)
-            existing.dbFile.removed = true;
+        if (existing)
+            this.takeOver(existing);
         const dbFile = { name: (0,paths/* baseOf */.bx)(entry.name), acl, digest };
         dir.files.push(dbFile);
-        this.files.set(entry.name, { digest, at });
+        this.files.set(entry.name, { digest, at, dbFile });
         this.plan.set(at, {
             type: entry.type === 'file' ? 'file' : entry.type === 'symlink' ? 'symlink' : 'hardlink',
             mode: acl.mode,
@@ -8127,7 +8174,7 @@ class Extraction {
             gid: acl.gid,
             ownerIndex: this.index,
             owner: this.pkg.unit.pkg.name,
-            dbFile,
+            dbName: entry.name,
             data: entry.type === 'file' ? entry.data : undefined,
             staged: entry.type === 'file' ? entry.staged : undefined,
             written: undefined,
@@ -8135,6 +8182,19 @@ class Extraction {
             linkname: entry.type === 'symlink' ? entry.linkname : linkTarget,
             xattrs: entry.xattrs.size ? entry.xattrs : undefined
         });
+    }
+    /** The file at `existing` is replaced: its owner's database no longer lists it. */
+    takeOver(existing) {
+        if (existing.ownerIndex === undefined || existing.dbName === undefined)
+            return;
+        if (existing.ownerIndex === this.index) {
+            const own = this.files.get(existing.dbName);
+            if (own)
+                own.dbFile.removed = true;
+            return;
+        }
+        const db = this.plan.packages[existing.ownerIndex].db;
+        (db.removed ??= new Set()).add(existing.dbName);
     }
     broken(message) {
         this.pkg.db.flags = 'f';
@@ -8145,6 +8205,14 @@ class Extraction {
             this.broken(`${this.pkg.label}: files without embedded checksums (packages built without them are ` +
                 'deprecated by apk); marked f:f in the database');
         }
+        // Its database lines as bytes from here on (a later package's take-over goes to `removed`).
+        const db = this.pkg.db;
+        for (const dir of db.dirs)
+            this.plan.installedFolders.add(`/${dir.path}`);
+        db.folders = formatFolders(db.dirs);
+        db.dirs = [];
+        this.dirs.clear();
+        this.files.clear();
     }
 }
 
@@ -8222,6 +8290,8 @@ class Plan {
     xattrBytes = 0;
     /** addgroup/adduser commands applied so far (accounts.ts bounds them). */
     accountCommands = 0;
+    /** Every folder a package shipped (`/path`), in install order: what triggers are matched to. */
+    installedFolders = new Set();
     /** The Acls without xattrs handed out so far: a root's files share a handful. */
     acls = new Map();
     /**
@@ -8330,16 +8400,17 @@ class Plan {
             `ship the same file and neither replaces the other: install only one of ${n.name} and ${o.name}.`);
     }
     /**
-     * Lets go of what only the apk database needed (each package's folders and files, each path's
-     * link to its record, each folder's ACLs as packages shipped it): for after it is written.
+     * Lets go of what only the apk database needed (each package's lines, each folder's ACLs as
+     * packages shipped it): for after it is written.
      */
     forgetFileRecords() {
-        for (const pkg of this.packages)
+        for (const pkg of this.packages) {
             pkg.db.dirs = [];
-        for (const node of this.nodes.values()) {
-            node.dbFile = undefined;
-            node.instances = undefined;
+            pkg.db.folders = undefined;
+            pkg.db.removed = undefined;
         }
+        for (const node of this.nodes.values())
+            node.instances = undefined;
     }
     /** \u{a7}3.6: a folder apk made gets the smallest owner and the AND of that owner's modes. */
     settleDirectories() {
@@ -9127,10 +9198,7 @@ class NativeScripts {
     }
     /** Every package's `.trigger` whose globs match a folder packages installed into. */
     triggers() {
-        const dirs = new Set();
-        for (const { db } of this.plan.packages)
-            for (const dir of db.dirs)
-                dirs.add(`/${dir.path}`);
+        const dirs = this.plan.installedFolders;
         for (const pkg of this.plan.packages) {
             const globs = pkg.unit.file?.info.triggers ?? pkg.unit.pkg.triggers;
             const matched = [...dirs].filter((dir) => globs.some((glob) => globMatches(glob, dir)));
@@ -10579,9 +10647,10 @@ function resolveInRoot(rel, nodes, followLast, context) {
     const last = parts.pop();
     const parent = walk('', parts, nodes, state, rel, context);
     const here = joinRel(parent, last);
-    if (!followLast)
-        return here;
-    return walk(parent, [last], nodes, state, rel, context);
+    const at = followLast ? walk(parent, [last], nodes, state, rel, context) : here;
+    // The name itself when nothing on the way changed it (nearly always): one string for the
+    // path's key in the plan and the package's name for it, not a second one built from its parts.
+    return at === rel ? rel : at;
 }
 function walk(start, parts, nodes, state, original, context) {
     let current = start;
