@@ -35,7 +35,7 @@ export class NameHeap {
     // Up from the end while the parent comes after the new entry.
     while (at > 0) {
       const parent = (at - 1) >> 1
-      if (!this.before(first, second, third, parent)) break
+      if (this.compare(first, second, third, parent) <= 0) break
       this.move(parent, at)
       at = parent
     }
@@ -56,30 +56,28 @@ export class NameHeap {
     for (;;) {
       let child = 2 * at + 1
       if (child >= last) break
-      if (child + 1 < last && this.childBefore(child + 1, child)) child++
-      if (!this.childBeforeValues(child, first, second, third)) break
+      const right = child + 1
+      if (
+        right < last &&
+        this.compare(this.firsts[right], this.seconds[right], this.thirds[right], child) > 0
+      ) {
+        child = right
+      }
+      if (this.compare(first, second, third, child) >= 0) break
       this.move(child, at)
       at = child
     }
     this.put(at, name, first, second, third)
   }
 
-  /** Whether (first, second, third) comes before the entry at `at`. */
-  private before(first: number, second: number, third: number, at: number): boolean {
-    if (first !== this.firsts[at]) return first > this.firsts[at]
-    if (second !== this.seconds[at]) return second > this.seconds[at]
-    return third > this.thirds[at]
-  }
-
-  private childBefore(a: number, b: number): boolean {
-    return this.before(this.firsts[a], this.seconds[a], this.thirds[a], b)
-  }
-
-  /** Whether the entry at `at` comes before (first, second, third). */
-  private childBeforeValues(at: number, first: number, second: number, third: number): boolean {
-    if (first !== this.firsts[at]) return this.firsts[at] > first
-    if (second !== this.seconds[at]) return this.seconds[at] > second
-    return this.thirds[at] > third
+  /**
+   * Above 0 when (first, second, third) comes before the entry at `at`, below 0 when after, 0
+   * when they are the same numbers.
+   */
+  private compare(first: number, second: number, third: number, at: number): number {
+    if (first !== this.firsts[at]) return first - this.firsts[at]
+    if (second !== this.seconds[at]) return second - this.seconds[at]
+    return third - this.thirds[at]
   }
 
   private move(from: number, to: number): void {
