@@ -303,7 +303,5 @@ export class Extraction {
     for (const dir of db.dirs) this.plan.installedFolders.add(`/${dir.path}`)
     db.folders = formatFolders(db.dirs)
     db.dirs = []
-    this.dirs.clear()
-    this.files.clear()
   }
 }

@@ -254,7 +254,6 @@ export class Plan {
    */
   forgetFileRecords(): void {
     for (const pkg of this.packages) {
-      pkg.db.dirs = []
       pkg.db.folders = undefined
       pkg.db.removed = undefined
     }
