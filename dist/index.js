@@ -39138,7 +39138,7 @@ class NameHeap {
         // Up from the end while the parent comes after the new entry.
         while (at > 0) {
             const parent = (at - 1) >> 1;
-            if (!this.before(first, second, third, parent))
+            if (this.compare(first, second, third, parent) <= 0)
                 break;
             this.move(parent, at);
             at = parent;
@@ -39162,33 +39162,28 @@ class NameHeap {
             let child = 2 * at + 1;
             if (child >= last)
                 break;
-            if (child + 1 < last && this.childBefore(child + 1, child))
-                child++;
-            if (!this.childBeforeValues(child, first, second, third))
+            const right = child + 1;
+            if (right < last &&
+                this.compare(this.firsts[right], this.seconds[right], this.thirds[right], child) > 0) {
+                child = right;
+            }
+            if (this.compare(first, second, third, child) >= 0)
                 break;
             this.move(child, at);
             at = child;
         }
         this.put(at, name, first, second, third);
     }
-    /** Whether (first, second, third) comes before the entry at `at`. */
-    before(first, second, third, at) {
+    /**
+     * Above 0 when (first, second, third) comes before the entry at `at`, below 0 when after, 0
+     * when they are the same numbers.
+     */
+    compare(first, second, third, at) {
         if (first !== this.firsts[at])
-            return first > this.firsts[at];
+            return first - this.firsts[at];
         if (second !== this.seconds[at])
-            return second > this.seconds[at];
-        return third > this.thirds[at];
-    }
-    childBefore(a, b) {
-        return this.before(this.firsts[a], this.seconds[a], this.thirds[a], b);
-    }
-    /** Whether the entry at `at` comes before (first, second, third). */
-    childBeforeValues(at, first, second, third) {
-        if (first !== this.firsts[at])
-            return this.firsts[at] > first;
-        if (second !== this.seconds[at])
-            return this.seconds[at] > second;
-        return this.thirds[at] > third;
+            return second - this.seconds[at];
+        return third - this.thirds[at];
     }
     move(from, to) {
         this.put(to, this.names[from], this.firsts[from], this.seconds[from], this.thirds[from]);
@@ -41228,8 +41223,6 @@ class Extraction {
             this.plan.installedFolders.add(`/${dir.path}`);
         db.folders = formatFolders(db.dirs);
         db.dirs = [];
-        this.dirs.clear();
-        this.files.clear();
     }
 }
 
@@ -41422,7 +41415,6 @@ class Plan {
      */
     forgetFileRecords() {
         for (const pkg of this.packages) {
-            pkg.db.dirs = [];
             pkg.db.folders = undefined;
             pkg.db.removed = undefined;
         }
