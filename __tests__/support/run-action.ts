@@ -87,6 +87,14 @@ export function parseCommandFile(text: string): Record<string, string> {
   return values
 }
 
+/** Every runner folder a test file made, removed once its tests are done (the bench removes its own). */
+const runnerDirs: string[] = []
+if (typeof afterAll === 'function') {
+  afterAll(() => {
+    for (const dir of runnerDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+  })
+}
+
 /** The parent's environment minus anything a runner sets, so nothing leaks into the step. */
 function baseEnv(): Record<string, string> {
   const env: Record<string, string> = {}
@@ -109,6 +117,7 @@ export function runnerEnv(options: RunActionOptions = {}): {
   dir: string
 } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-run-'))
+  runnerDirs.push(dir)
   const file = (name: string) => path.join(dir, name)
   for (const name of ['output', 'state', 'env', 'path', 'summary']) fs.writeFileSync(file(name), '')
   for (const name of ['workspace', 'temp', 'tool-cache']) fs.mkdirSync(file(name))
