@@ -5,6 +5,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import * as zlib from 'node:zlib'
 import {
+  inflateGzipMembers,
   memberAt,
   readGzipMember,
   splitGzipMembers,
@@ -191,13 +192,19 @@ describe('splitGzipMembers', () => {
   })
 })
 
-describe('streamGzipMembers', () => {
-  /** The pieces and member places streamGzipMembers hands on, or the message it fails with. */
+/** The two readers of a file's members in pieces: off the main thread, and on it (small files). */
+const pieceReaders: [string, typeof streamGzipMembers][] = [
+  ['streamGzipMembers', streamGzipMembers],
+  ['inflateGzipMembers', async (...args) => inflateGzipMembers(...args)]
+]
+
+describe.each(pieceReaders)('%s', (_, readPieces) => {
+  /** The pieces and member places the reader hands on, or the message it fails with. */
   async function streamed(buf: Buffer, limit = 64 * 1024 * 1024) {
     const pieces: Buffer[] = []
     const places: MemberPlace[] = []
     try {
-      await streamGzipMembers(
+      await readPieces(
         buf,
         limit,
         (piece) => pieces.push(piece),
@@ -228,7 +235,7 @@ describe('streamGzipMembers', () => {
     const members = splitGzipMembers(file)
     const result = await streamed(file)
     expect(result.data?.equals(Buffer.concat(members.map((m) => m.data)))).toBe(true)
-    // Several pieces for the large members, none whole in memory.
+    // Several pieces for the large members, none larger than 256 KiB.
     expect(result.pieces?.length).toBeGreaterThan(4)
     expect(Math.max(...(result.pieces ?? []).map((p) => p.length))).toBeLessThanOrEqual(256 * 1024)
     let offset = 0
@@ -282,7 +289,7 @@ describe('streamGzipMembers', () => {
     let calls = 0
     const failure = new Error('the reader refused it')
     await expect(
-      streamGzipMembers(file, 1 << 30, () => {
+      readPieces(file, 1 << 30, () => {
         calls++
         throw failure
       })

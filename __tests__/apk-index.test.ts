@@ -381,6 +381,37 @@ describe('readApkindex on hostile containers', () => {
     expect(error.message).toMatch(/CRC mismatch/)
   })
 
+  /** A gzip member of `entries`, then a file entry `name` of `size` zero bytes, then the end. */
+  async function gzipWithZeros(entries: Buffer, name: string, size: number): Promise<Buffer> {
+    const gzip = zlib.createGzip()
+    const out: Buffer[] = []
+    gzip.on('data', (piece: Buffer) => out.push(piece))
+    const ended = new Promise((resolve) => gzip.on('end', resolve))
+    gzip.write(entries)
+    gzip.write(entry(name, Buffer.alloc(0), 'file', size).subarray(0, 512))
+    const zeros = Buffer.alloc(1024 * 1024)
+    for (let left = size; left > 0; left -= zeros.length) {
+      gzip.write(zeros.subarray(0, Math.min(left, zeros.length)))
+    }
+    gzip.end(Buffer.concat([padding(size), END_OF_ARCHIVE]))
+    await ended
+    return Buffer.concat(out)
+  }
+
+  it('reads a small file that inflates past 16 MiB as a stream; refuses one past 128 MiB', async () => {
+    // A small file (up to 1 MiB) is inflated whole on the main thread, up to 16 MiB; past that it
+    // is read again as a stream, whose limit is the index's.
+    const index = entry('APKINDEX', Buffer.from(`C:${C2}\nP:b\nV:2-r0\n\n`))
+    const large = await gzipWithZeros(index, 'padding', 20 * 1024 * 1024)
+    expect(large.length).toBeLessThan(1024 * 1024)
+    expect((await read(large)).packages.map((p) => p.name)).toEqual(['b'])
+    const bomb = await gzipWithZeros(index, 'padding', 130 * 1024 * 1024)
+    expect(bomb.length).toBeLessThan(1024 * 1024)
+    const error = await rejection(read(bomb))
+    expect(error).toBeInstanceOf(FormatError)
+    expect(error.message).toMatch(/inflates to more than 134217728 bytes/)
+  })
+
   it('refuses an entry after the index whose data is cut short, as scanTar does', async () => {
     const index = entry('APKINDEX', Buffer.from(`C:${C2}\nP:b\nV:2-r0\n\n`))
     const cut = Buffer.concat([index, entry('later', Buffer.alloc(1000), 'dir', 5000)])

@@ -312,6 +312,34 @@ export async function streamGzipMembers(
   }
 }
 
+/**
+ * streamGzipMembers on this thread, for a small file: each member is inflated whole (with
+ * readGzipMember's checks; a member after the first into one buffer of the size its file's last
+ * trailer gives) and its data handed to `push` in pieces. Its members' data is at most `limit`
+ * bytes together, and in memory one member at a time.
+ */
+export function inflateGzipMembers(
+  buf: Buffer,
+  limit: number,
+  push: (piece: Buffer) => void,
+  member: (place: MemberPlace) => void = () => {}
+): void {
+  if (buf.length === 0) throw new FormatError('empty file, expected gzip data')
+  const lastSize = buf.length >= 4 ? buf.readUInt32LE(buf.length - 4) : 0
+  let start = 0
+  let offset = 0
+  while (start < buf.length) {
+    member({ start, offset })
+    const hint = start > 0 ? lastSize : 0
+    const { data, end } = inflateMember(buf, start, parseHeader(buf, start), limit - offset, hint)
+    for (let at = 0; at < data.length; at += STREAM_CHUNK) {
+      push(data.subarray(at, at + STREAM_CHUNK))
+    }
+    offset += data.length
+    start = end
+  }
+}
+
 /** Inflated members as one stream, with where each member's data starts in it. */
 export function streamOf(members: GzipMember[]): GzipStream {
   const offsets: number[] = []
