@@ -134,9 +134,40 @@ describe('finish-bundle: modules compiled with the script', () => {
     expect(status).toBe(0)
     expect(text).toBe(chunk.replace('((m) => {', '(function (m) {'))
   })
+
+  it('rewrites a CommonJS bundle (its table inside the bootstrap function) and chunk', () => {
+    const wrapped = `(() => {\n${BUNDLE.replace('console.log', 'globalThis.out = ')}})()\nconsole.log(globalThis.out)\n`
+    const original = path.join(dir, 'original.cjs')
+    fs.writeFileSync(original, wrapped)
+    const before = execFileSync(process.execPath, [original], { encoding: 'utf8' })
+    const { text, status, file } = escape(wrapped)
+    expect(status).toBe(0)
+    expect(text).toContain('/***/ 1:\n/***/ (function (module) {\n')
+    expect(text).toContain('/***/ 2:\n/***/ ((__unused_webpack_module, exports, require) => {\n')
+    const cjs = `${file}.cjs`
+    fs.renameSync(file, cjs)
+    expect(execFileSync(process.execPath, [cjs], { encoding: 'utf8' })).toBe(before)
+
+    const chunk =
+      'exports.id = 7;\nexports.modules = {\n/***/ 7:\n/***/ ((m) => {\nm.exports = 1\n/***/ })\n};\n'
+    const rewritten = escape(chunk)
+    expect(rewritten.status).toBe(0)
+    expect(rewritten.text).toBe(chunk.replace('((m) => {', '(function (m) {'))
+    // Only the table at a chunk's top: a module's own `exports.modules` is not one.
+    const inner =
+      '(() => {\nexports.modules = {\n/***/ 7:\n/***/ ((m) => {\nm.exports = 1\n/***/ })\n};\n})()\n'
+    expect(escape(inner).text).toBe(inner)
+  })
 })
 
 describe('dist/', () => {
+  it('holds the command line as CommonJS, the action as an ES module', () => {
+    const type = (dir: string) =>
+      JSON.parse(fs.readFileSync(path.join(process.cwd(), dir, 'package.json'), 'utf8')).type
+    expect(type('dist')).toBe('module')
+    expect(type('dist/cli')).toBe('commonjs')
+  })
+
   it.each(['dist/index.js', 'dist/cli/index.js'])(
     '%s is ASCII, its modules compiled with the script',
     (file) => {

@@ -123,22 +123,35 @@ function usesOwnThis(node) {
 
 /**
  * The module functions of ncc's table of modules in `ast`: `__webpack_modules__` in a bundle's
- * main file, the exported `modules` in a chunk loaded later.
+ * main file (at its top as an ES module, inside its bootstrap function as CommonJS), the
+ * exported `modules` in a chunk loaded later (`export const modules`, `exports.modules =`).
  */
 function moduleFunctions(ast) {
-  for (const statement of ast.body) {
-    const declaration =
-      statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement
-    if (declaration?.type !== 'VariableDeclaration') continue
-    for (const node of declaration.declarations) {
+  const table = (object) => (object?.type === 'ObjectExpression' ? object : undefined)
+  for (const node of nodes(ast)) {
+    let found
+    if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier') {
+      if (node.id.name === '__webpack_modules__') found = table(node.init)
+      // A chunk written as an ES module: `export const modules = {…}`, at its top.
       if (
-        node.id.type === 'Identifier' &&
-        (node.id.name === '__webpack_modules__' || node.id.name === 'modules') &&
-        node.init?.type === 'ObjectExpression'
+        node.id.name === 'modules' &&
+        ast.body.some((s) => s.declaration?.declarations?.includes(node))
       ) {
-        return node.init.properties.map((property) => property.value)
+        found = table(node.init)
       }
+    } else if (
+      // A chunk written as CommonJS: `exports.modules = {…}`, at its top.
+      node.type === 'AssignmentExpression' &&
+      ast.body.some((s) => s.expression === node) &&
+      node.left.type === 'MemberExpression' &&
+      node.left.object.type === 'Identifier' &&
+      node.left.object.name === 'exports' &&
+      !node.left.computed &&
+      node.left.property.name === 'modules'
+    ) {
+      found = table(node.right)
     }
+    if (found) return found.properties.map((property) => property.value)
   }
   return []
 }
