@@ -72,14 +72,30 @@ describe('Keyring.load', () => {
 
   // /proc/self/mem is a regular file that fails to read from its start (EIO), even for root.
   ;(fs.existsSync('/proc/self/mem') ? it : it.skip)(
-    'names a keys dir file that cannot be read, and the fix',
+    'reads a keys dir file when its key is needed, and names one that cannot be read',
     async () => {
-      const keysDir = writeKeysDir(path.join(dir, 'keys'), [generateSigningKey()])
+      const a = generateSigningKey()
+      const keysDir = writeKeysDir(path.join(dir, 'keys'), [a])
       fs.symlinkSync('/proc/self/mem', path.join(keysDir, 'broken.rsa.pub'))
-      const error = await rejection(Keyring.load({ keysDir }))
-      expect(error).toBeInstanceOf(InvalidArgumentError)
-      expect(error.message).toContain(path.join(keysDir, 'broken.rsa.pub'))
-      expect(error.message).toMatch(/Make it readable, or move it out of the keys folder/)
+      // As apk opens the key a signature names: the other keys are not read.
+      const keyring = await Keyring.load({ keysDir })
+      expect(spkiFingerprint(keyring.get(a.name) as crypto.KeyObject)).toBe(keyFingerprint(a))
+      for (const use of [() => keyring.get('broken.rsa.pub'), () => keyring.names()]) {
+        let error: unknown
+        try {
+          use()
+        } catch (thrown) {
+          error = thrown
+        }
+        expect(error).toBeInstanceOf(InvalidArgumentError)
+        expect((error as Error).message).toContain(path.join(keysDir, 'broken.rsa.pub'))
+        expect((error as Error).message).toMatch(
+          /Make it readable, or move it out of the keys folder/
+        )
+        // Read again at the next use, and refused again.
+        fs.rmSync(path.join(keysDir, 'broken.rsa.pub'))
+        fs.symlinkSync('/proc/self/mem', path.join(keysDir, 'broken.rsa.pub'))
+      }
     }
   )
 
@@ -150,10 +166,16 @@ describe('Keyring.load', () => {
   it('refuses a local file named as an Alpine key whose fingerprint is not the pin', async () => {
     const impostor = generateSigningKey(ALPINE_NAME)
     const keysDir = writeKeysDir(path.join(dir, 'keys'), [impostor])
-    const error = await rejection(Keyring.load({ keysDir }))
+    const keyring = await Keyring.load({ keysDir })
+    expect(() => keyring.get(ALPINE_NAME)).toThrow(UntrustedKeyError)
+    expect(() => keyring.get(ALPINE_NAME)).toThrow(alpineKeyPin(ALPINE_NAME) as string)
+    expect(() => keyring.names()).toThrow(UntrustedKeyError)
+    const error = await rejection(keyring.resolve(ALPINE_NAME))
     expect(error).toBeInstanceOf(UntrustedKeyError)
     expect(error.message).toContain(ALPINE_NAME)
-    expect(error.message).toContain(alpineKeyPin(ALPINE_NAME))
+    // Given as a key file, it is read, and refused, at once.
+    const file = await rejection(Keyring.load({ keyFiles: [path.join(keysDir, ALPINE_NAME)] }))
+    expect(file).toBeInstanceOf(UntrustedKeyError)
   })
 })
 

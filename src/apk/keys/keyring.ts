@@ -8,7 +8,7 @@
 import * as crypto from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import * as fs from 'node:fs/promises'
-import { readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import * as path from 'node:path'
 import { alpineKeyPin } from './alpine-keys.js'
 import { InvalidArgumentError, UntrustedKeyError } from '../errors.js'
@@ -134,6 +134,11 @@ function readKeyFile(file: string): Buffer | undefined {
 
 export class Keyring {
   private readonly keys = new Map<string, LoadedKey>()
+  /**
+   * Keys folder entries not read yet, by file name: the files of that name, in the order the
+   * folders were given. Read when a key of that name is first needed.
+   */
+  private readonly unread = new Map<string, string[]>()
   private readonly fetching = new Map<string, Promise<KeyObject | undefined>>()
   private readonly fetchAlpineKey?: (keyName: string) => Promise<Buffer | undefined>
 
@@ -152,23 +157,42 @@ export class Keyring {
   private async loadDir(dir: string): Promise<void> {
     let names: string[]
     try {
-      names = await fs.readdir(dir)
+      // On this thread: a folder of a few files, read before anything else can go on.
+      names = readdirSync(dir)
     } catch (error) {
       throw new InvalidArgumentError(
         `cannot read keys folder '${dir}': ${(error as Error).message}. Give an existing folder of .rsa.pub files.`
       )
     }
-    // Added in name order.
-    const files = names
-      .filter((name) => !name.startsWith('.'))
-      .sort()
-      .map((name) => ({ name, file: path.join(dir, name) }))
-    files.forEach(({ name, file }) => {
-      const bytes = readKeyFile(file)
-      const loaded = bytes && parsePublicKey(bytes)
-      // Like apk 3.0, files in a keys folder that are not public keys are simply not keys.
-      if (loaded) this.add(name, loaded, file)
-    })
+    // Nothing is read yet: as apk opens the key a signature names, each file is read when a key
+    // of its name is first needed (settle). Alpine's 18 keys took 3-4 ms of a cold start read,
+    // and an index needs one.
+    for (const name of names) {
+      if (name.startsWith('.')) continue
+      const files = this.unread.get(name)
+      if (files === undefined) this.unread.set(name, [path.join(dir, name)])
+      else files.push(path.join(dir, name))
+    }
+  }
+
+  /**
+   * The key of this name, once the keys folders' files of that name are read. Like apk 3.0,
+   * files in a keys folder that are not public keys are simply not keys; one that cannot be read,
+   * an Alpine-named one off its pin, or two different keys of one name, are errors, as they are
+   * met.
+   */
+  private settle(name: string): LoadedKey | undefined {
+    const files = this.unread.get(name)
+    if (files !== undefined) {
+      for (const file of files) {
+        const bytes = readKeyFile(file)
+        const loaded = bytes && parsePublicKey(bytes)
+        if (loaded) this.add(name, loaded, file)
+      }
+      // Only once all were read: after an error, the next use meets it again.
+      this.unread.delete(name)
+    }
+    return this.keys.get(name)
   }
 
   private async loadFile(file: string): Promise<void> {
@@ -185,6 +209,8 @@ export class Keyring {
           `give the repository's .rsa.pub file (openssl rsa -pubout writes one).`
       )
     }
+    // A folder's file of the same name was given first: it is compared first.
+    this.settle(path.basename(file))
     this.add(path.basename(file), loaded, file)
   }
 
@@ -202,7 +228,7 @@ export class Keyring {
 
   /** A key already in the keyring (local, or fetched and verified earlier). */
   get(keyName: string): KeyObject | undefined {
-    const loaded = this.keys.get(keyName)
+    const loaded = this.settle(keyName)
     return loaded && keyOf(keyName, loaded)
   }
 
@@ -244,18 +270,19 @@ export class Keyring {
     return keyOf(keyName, loaded)
   }
 
-  /** Names of the keys in the keyring, sorted. */
+  /** Names of the keys in the keyring, sorted (every keys folder's file read). */
   names(): string[] {
+    for (const name of [...this.unread.keys()]) this.settle(name)
     return [...this.keys.keys()].sort()
   }
 
   /** The key's PEM public-key block as loaded or downloaded, with a final newline. */
   pemOf(keyName: string): string | undefined {
-    return this.keys.get(keyName)?.pem
+    return this.settle(keyName)?.pem
   }
 
   /** SPKI SHA-256 of a key in the keyring. */
   fingerprintOf(keyName: string): string | undefined {
-    return this.keys.get(keyName)?.fingerprint
+    return this.settle(keyName)?.fingerprint
   }
 }
