@@ -2,6 +2,7 @@
  * Fetching indexes and packages from real signed repositories: built on disk by the test
  * support builders, served over HTTP on 127.0.0.1 by a server that can inject faults.
  */
+import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as http from 'node:http'
 import * as net from 'node:net'
@@ -17,6 +18,7 @@ import {
 import {
   fetchIndexes,
   fetchPackages,
+  MAX_INDEX_BYTES,
   newFetchStats,
   type FetchStats
 } from '../src/apk/fetch/fetch.js'
@@ -190,6 +192,32 @@ describe('fetchIndexes', () => {
     const localError = await rejection(fetchIndexes([local], 'aarch64', { keyring }))
     expect(localError).toBeInstanceOf(FetchError)
     expect(localError.message).toContain(`no index at ${local.url}/aarch64/APKINDEX.tar.gz`)
+  })
+
+  test('a local index that is a FIFO, a device, a folder or too large is refused, never read', async () => {
+    const cases: [string, (file: string) => void, RegExp][] = [
+      ['fifo', (file) => execFileSync('mkfifo', [file]), /is not a regular file/],
+      ['device', (file) => fs.symlinkSync('/dev/zero', file), /is not a regular file/],
+      ['folder', (file) => fs.mkdirSync(file), /is not a regular file/],
+      [
+        'large',
+        (file) => {
+          fs.writeFileSync(file, '')
+          fs.truncateSync(file, MAX_INDEX_BYTES + 1)
+        },
+        new RegExp(`is ${MAX_INDEX_BYTES + 1} bytes, more than the ${MAX_INDEX_BYTES}`)
+      ]
+    ]
+    for (const [name, make, message] of cases) {
+      const dir = path.join(work, `odd-index-${name}`, ARCH)
+      fs.mkdirSync(dir, { recursive: true })
+      make(path.join(dir, 'APKINDEX.tar.gz'))
+      const repository = parseRepository(path.dirname(dir), 0)
+      const error = await rejection(fetchIndexes([repository], ARCH, { keyring }))
+      expect(error).toBeInstanceOf(FetchError)
+      expect(error.message).toMatch(message)
+      expect(error.message).toContain(path.join(dir, 'APKINDEX.tar.gz'))
+    }
   })
 
   test('an index signed by an unknown key is refused and not cached', async () => {

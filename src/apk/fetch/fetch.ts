@@ -3,6 +3,7 @@
  * or over HTTP. Whatever the source, bytes are used only after they verify: indexes against
  * the keyring, packages against their index entry.
  */
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { readApkindex } from '../formats/apkindex.js'
@@ -167,6 +168,43 @@ function missingIndex(url: string, repository: Repository, arch: string, cause?:
   )
 }
 
+/**
+ * A local index file's bytes, read on this thread (a few reads of a file the system most likely
+ * holds: through the thread pool, its open, stat, reads and close each waited for a turn of the
+ * event loop). Only a regular file of at most MAX_INDEX_BYTES: a FIFO would block a read for
+ * ever, and a device such as /dev/zero (of size 0) would never end.
+ */
+function readIndexFile(file: string): Buffer {
+  const fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK)
+  try {
+    const stat = fstatSync(fd)
+    if (!stat.isFile()) {
+      throw new FetchError(
+        file,
+        `${file} is not a regular file, so it is not a repository index. Check the repository path.`
+      )
+    }
+    if (stat.size > MAX_INDEX_BYTES) {
+      throw new FetchError(
+        file,
+        `${file} is ${stat.size} bytes, more than the ${MAX_INDEX_BYTES} an index may have: it ` +
+          'is not a repository index. Check the repository path.'
+      )
+    }
+    // What it held when it was opened: a file still growing is cut there, and fails as an index.
+    const bytes = Buffer.allocUnsafe(stat.size)
+    let read = 0
+    while (read < bytes.length) {
+      const n = readSync(fd, bytes, read, bytes.length - read, read)
+      if (n === 0) break
+      read += n
+    }
+    return bytes.subarray(0, read)
+  } finally {
+    closeSync(fd)
+  }
+}
+
 async function readLocalIndex(
   repository: Repository,
   context: IndexContext
@@ -174,15 +212,7 @@ async function readLocalIndex(
   const file = indexUrl(repository, context.arch)
   let bytes: Buffer
   try {
-    const { size } = await fs.stat(file)
-    if (size > MAX_INDEX_BYTES) {
-      throw new FetchError(
-        file,
-        `${file} is ${size} bytes, more than the ${MAX_INDEX_BYTES} an index may have: it is not ` +
-          'a repository index. Check the repository path.'
-      )
-    }
-    bytes = await fs.readFile(file)
+    bytes = readIndexFile(file)
   } catch (error) {
     if (error instanceof FetchError) throw error
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
