@@ -3,8 +3,8 @@
  * it half written.
  */
 import { randomBytes } from 'node:crypto'
-import { constants as fsConstants } from 'node:fs'
-import * as fs from 'node:fs/promises'
+// fs.promises: Node loads node:fs/promises on its first use, which a local resolve never makes.
+import { constants as fsConstants, promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import { WitcheryError } from './errors.js'
 import { owner, OWNER_SOURCE, removeOnSignal, removeStale } from './temp.js'

@@ -3,7 +3,8 @@
  * WORLD…` does, in three steps a caller can stop between (the action restores its package cache
  * after resolving): open the repositories, resolve the world, install it.
  */
-import * as fs from 'node:fs/promises'
+// fs.promises: Node loads node:fs/promises on its first use, which a local resolve never makes.
+import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import { letGoAtOnce } from '../released-memory.js'
 import { findArch, archNames } from '../arch.js'

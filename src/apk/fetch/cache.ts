@@ -10,8 +10,8 @@
  * reader sees a whole old file or a whole new one, never a mix.
  */
 import { createHash } from 'node:crypto'
-import { constants } from 'node:fs'
-import * as fs from 'node:fs/promises'
+// fs.promises: Node loads node:fs/promises on its first use, which a local resolve never makes.
+import { constants, promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import { readRegularFile, writeThroughTemp } from '../../files.js'
 

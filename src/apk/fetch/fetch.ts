@@ -3,8 +3,15 @@
  * or over HTTP. Whatever the source, bytes are used only after they verify: indexes against
  * the keyring, packages against their index entry.
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs'
-import * as fs from 'node:fs/promises'
+// fs.promises: Node loads node:fs/promises on its first use, which a local resolve never makes.
+import {
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  openSync,
+  promises as fs,
+  readSync
+} from 'node:fs'
 import * as path from 'node:path'
 import { readApkindex } from '../formats/apkindex.js'
 import { keepYoungGenerationSmall } from '../../released-memory.js'

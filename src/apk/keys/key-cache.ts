@@ -4,7 +4,8 @@
  * is the pinned one, and a kept file is used only when it still is: a cache entry, hostile or
  * damaged, can never put another key in the keyring, only cost a download.
  */
-import * as fs from 'node:fs/promises'
+// fs.promises: Node loads node:fs/promises on its first use, which a local resolve never makes.
+import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import { readRegularFile, writeThroughTemp } from '../../files.js'
 import { KEY_FILE_LIMIT, matchesAlpinePin } from './keyring.js'

@@ -7,8 +7,8 @@
  */
 import * as crypto from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import * as fs from 'node:fs/promises'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+// fs.promises: Node loads node:fs/promises on its first use, which a local resolve never makes.
+import { promises as fs, readdirSync, readFileSync, statSync } from 'node:fs'
 import * as path from 'node:path'
 import { alpineKeyPin } from './alpine-keys.js'
 import { InvalidArgumentError, UntrustedKeyError } from '../errors.js'
