@@ -4,6 +4,7 @@
  * or left to it) and the bound on its memory (solver-graph.test.ts checks the module in the
  * sources is the one its source compiles to).
  */
+import * as crypto from 'node:crypto'
 import { FormatError } from '../src/apk/errors.js'
 import { readIndexTable } from '../src/apk/formats/apkindex.js'
 import { parseDependency } from '../src/apk/formats/dependency.js'
@@ -106,14 +107,23 @@ describe("the scan's tables of distinct byte ranges", () => {
 
   // With FNV-1a's fixed offset, tokens whose hashes share their low 24 bits are cheap to make
   // (a meet in the middle over three bytes each side), and every one of them probed the same
-  // chain: a hostile index of them took 5.5 s for 500 KB, growing with the square.
-  it('keeps probes short for contents made to collide under the unseeded hash', () => {
+  // chain: a hostile index of them took 5.5 s for 500 KB, growing with the square. FNV-1a from a
+  // random start, which came next, failed one start in 128 (those whose low 7 bits are the
+  // offset's, 0x45 or 0xc5: a full test run met one); the start is now a polynomial's point.
+  it('keeps probes short for contents made to collide under FNV-1a, whatever the seed', () => {
     const tokens = lowBitsCollisions(5000)
     expect(new Set(tokens.map((t) => fnv1a(t) & 0xffffff)).size).toBe(1)
-    const memory = new IndexScanMemory(tokens.length, tokens.length)
-    for (const token of tokens) memory.key(memory.values, Buffer.from(token, 'latin1'))
-    expect(memory.count(memory.values)).toBe(tokens.length)
-    expect(memory.probeCount(memory.values)).toBeLessThan(tokens.length * 4)
+    const seeds = [0, 1, 0x811c9dc5, 0x7072f845, 0x416fcd45, 0xc5, 0x45, 0xffffffff]
+    for (let i = 0; i < 120; i++) seeds.push((crypto.randomBytes(4).readUInt32LE(0) & ~0x7f) | 0x45)
+    const long: string[] = []
+    for (const seed of seeds) {
+      const memory = new IndexScanMemory(tokens.length, tokens.length, undefined, seed)
+      for (const token of tokens) memory.key(memory.values, Buffer.from(token, 'latin1'))
+      expect(memory.count(memory.values)).toBe(tokens.length)
+      const probes = memory.probeCount(memory.values)
+      if (probes >= tokens.length * 4) long.push(`seed ${seed.toString(16)}: ${probes} probes`)
+    }
+    expect(long).toEqual([])
     // And through an index: the same tokens in D: lines fill the table of tokens.
     const C = 'Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA='
     const scan = new IndexScanMemory(16, 16)

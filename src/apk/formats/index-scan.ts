@@ -64,9 +64,10 @@ interface Exports {
 const instantiate = instantiateWasm<Exports>(INDEX_SCAN_WASM)
 
 /**
- * This process's start for the tables' hash, so which contents share a slot cannot be worked
- * out beforehand (with a fixed start, tokens that collide are cheap to make, and a hostile index
- * of them made the scan quadratic). The numbering of keys does not depend on it.
+ * This process's random point for the tables' hash (assembly/index-scan.ts, key()), so which
+ * contents share a slot cannot be worked out beforehand (with a fixed hash, tokens that collide
+ * are cheap to make, and a hostile index of them made the scan quadratic). The numbering of keys
+ * does not depend on it.
  */
 const SEED = randomBytes(4).readUInt32LE(0)
 
@@ -125,16 +126,18 @@ export class IndexScanMemory {
    * @param valueHint how many distinct values to make room for
    * @param tokenHint how many distinct tokens
    * @param limit the most bytes of memory it may take
+   * @param seed the tables' hash's random start (for tests: the process's own otherwise)
    */
   constructor(
     valueHint: number,
     tokenHint: number,
-    private readonly limit = SCAN_MEMORY_LIMIT
+    private readonly limit = SCAN_MEMORY_LIMIT,
+    seed = SEED
   ) {
     this.x = instantiate()
     const pages = Math.floor(limit / 65536)
     this.bounded(() =>
-      this.x.init(SEED, Math.max(0, Math.ceil(valueHint)), Math.max(0, Math.ceil(tokenHint)), pages)
+      this.x.init(seed, Math.max(0, Math.ceil(valueHint)), Math.max(0, Math.ceil(tokenHint)), pages)
     )
     this.values = this.x.valueTable()
     this.tokens = this.x.tokenTable()

@@ -73,17 +73,44 @@ function keyLength(t: usize, k: i32): u32 {
   return load<u32>(starts + ((<usize>(k + 1)) << 2)) - load<u32>(starts + ((<usize>k) << 2))
 }
 
-/** The key of bytes [start, end): the same for equal contents. Sets `added` for a new one. */
+/** The prime 2^31 - 1: the field the tables' hash is a polynomial over. */
+const P31: u64 = 0x7fffffff
+
+/** x mod 2^31 - 1, nearly (congruent, and below 2^31 + 4) for any x below 2^63. */
+function fold(x: u64): u64 {
+  x = (x & P31) + (x >>> 31)
+  return (x & P31) + (x >>> 31)
+}
+
+/**
+ * The key of bytes [start, end): the same for equal contents. Sets `added` for a new one.
+ *
+ * The hash is a polynomial over the field of 2^31 - 1, evaluated at the process's random point
+ * `seed` (init): the length, then the bytes three at a time, are its coefficients. Two different
+ * contents of at most m coefficients each have the same value at m of the field's points at most,
+ * so whatever an index holds, which of its contents collide cannot be known without the point.
+ * (FNV-1a from a random start, as it was, is not so: its low bits follow the start's low bits
+ * alone, and contents made to collide under FNV's own start collided again, all of them, under
+ * one start in 128.) murmur3's finaliser then spreads the value over the slot's low bits.
+ */
 function key(t: usize, start: usize, end: usize): u32 {
-  // FNV-1a from the process's seed, then murmur3's finaliser: the slot, from the low bits,
-  // depends on every bit, and which contents collide cannot be worked out beforehand.
-  let hash: u32 = seed
+  const point = <u64>seed
+  let value: u64 = <u64>(end - start)
   let high: u32 = 0
-  for (let i = start; i < end; i++) {
-    const b = <u32>load<u8>(i)
-    high |= b
-    hash = (hash ^ b) * 0x01000193
+  let i = start
+  for (; i + 3 <= end; i += 3) {
+    const d = (<u32>load<u8>(i)) | ((<u32>load<u8>(i + 1)) << 8) | ((<u32>load<u8>(i + 2)) << 16)
+    high |= d
+    value = fold(value * point + <u64>d)
   }
+  if (i < end) {
+    let d = <u32>load<u8>(i)
+    if (i + 1 < end) d |= (<u32>load<u8>(i + 1)) << 8
+    high |= d
+    value = fold(value * point + <u64>d)
+  }
+  if (value >= P31) value -= P31
+  let hash = <u32>value
   hash ^= hash >>> 16
   hash *= 0x85ebca6b
   hash ^= hash >>> 13
@@ -110,7 +137,7 @@ function key(t: usize, start: usize, end: usize): u32 {
     }
     slot = (slot + 1) & mask
   }
-  return insert(t, start, length, hash, slot, high >= 0x80 ? 1 : 0)
+  return insert(t, start, length, hash, slot, (high & 0x808080) != 0 ? 1 : 0)
 }
 
 function insert(t: usize, start: usize, length: u32, hash: u32, slot: u32, flags: u8): u32 {
@@ -404,7 +431,9 @@ let detailsEnd: i32 = -1
 let listStart: u32 = 0
 
 export function init(hashSeed: u32, valueHint: u32, tokenHint: u32, limitPages: i32): void {
-  seed = hashSeed
+  // The hash's point: any of the field's elements but the smallest 2^20, from the caller's
+  // random 32 bits (a point of 0 or 1 would make the polynomial little more than a sum).
+  seed = 0x100000 + (hashSeed % (0x7fffffff - 0x100000))
   setLimit(limitPages)
   values = newTable(valueHint, 16)
   tokens = newTable(tokenHint, 24)
