@@ -9,7 +9,6 @@ import * as path from 'node:path'
 import { letGoAtOnce } from '../released-memory.js'
 import { findArch, archNames } from '../arch.js'
 import { makeWorkDir } from '../temp.js'
-import { compileWasmAhead } from './wasm.js'
 import { parseApkindexText, readApkindex } from './formats/apkindex.js'
 import type { PackageTable } from './formats/package-table.js'
 import { PackageCache } from './fetch/cache.js'
@@ -327,8 +326,6 @@ export async function openRepositories(options: EngineOptions): Promise<OpenRepo
   if (options.repositories.length === 0) {
     throw new InvalidArgumentError('no repositories: give at least one repository URL or path.')
   }
-  // The index scan's, the graph's and discovery's modules compile while keys and indexes load.
-  compileWasmAhead()
   const logger = options.logger ?? silentLogger
   const { transport, done } = transportFor(options)
   try {
