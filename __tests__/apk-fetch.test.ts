@@ -17,11 +17,11 @@ import {
 } from '../src/apk/errors.js'
 import {
   fetchIndexes,
-  fetchPackages,
   MAX_INDEX_BYTES,
   newFetchStats,
   type FetchStats
 } from '../src/apk/fetch/fetch.js'
+import { fetchPackages } from '../src/apk/fetch/fetch-packages.js'
 import { Keyring } from '../src/apk/keys/keyring.js'
 import { indexUrl, packageUrl, parseRepository } from '../src/apk/fetch/repository.js'
 import { HttpTransport } from '../src/apk/fetch/transport.js'

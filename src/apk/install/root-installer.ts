@@ -33,6 +33,7 @@ import { COLLECT_EVERY_ENTRIES, collectNow } from '../../released-memory.js'
 import { databaseFiles } from './database.js'
 import { INITDB_DIRS, Plan, treeOf, type InstallUnit, type Node } from './plan.js'
 import { NativeScripts, type ScriptsMode, type SkippedScript } from './scripts-native.js'
+import { skippedWarning } from './skipped.js'
 
 export interface InstallKey {
   name: string
@@ -304,19 +305,6 @@ export class RootInstaller {
       this.writer.settleFolder(rel, { mode: this.diskMode(node), owner: this.owner(node) })
     }
   }
-}
-
-/** The warning for script commands (or, with `scripts: none`, whole scripts) not run. */
-export function skippedWarning(skipped: SkippedScript[]): string {
-  if (skipped.every((s) => s.command === undefined)) {
-    const byPackage = new Map<string, string[]>()
-    for (const s of skipped)
-      byPackage.set(s.package, [...(byPackage.get(s.package) ?? []), s.script])
-    const list = [...byPackage].map(([pkg, types]) => `${pkg} (${types.join(', ')})`)
-    return `install scripts were not run (scripts: none): ${list.join(', ')}`
-  }
-  const list = skipped.map((s) => `${s.package}.${s.script}: ${s.command ?? '(whole script)'}`)
-  return `install script commands not run (no shell; only account and busybox idioms are applied): ${list.join('; ')}`
 }
 
 /**
