@@ -1,6 +1,136 @@
-export const id = 327;
-export const ids = [327];
-export const modules = {
+"use strict";
+exports.id = 327;
+exports.ids = [327];
+exports.modules = {
+
+/***/ 318:
+/***/ (function (__unused_webpack_module, __webpack_exports__, __webpack_require__) {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   CN: () => (/* binding */ xattrNameProblem),
+/* harmony export */   Ic: () => (/* binding */ WHITEOUT),
+/* harmony export */   Pp: () => (/* binding */ parentOf),
+/* harmony export */   QD: () => (/* binding */ resolveInRoot),
+/* harmony export */   bx: () => (/* binding */ baseOf),
+/* harmony export */   fv: () => (/* binding */ maliciousReason),
+/* harmony export */   gN: () => (/* binding */ joinRel)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(239);
+/**
+ * Path rules of the installer: which archive names apk refuses, and how a package path maps to
+ * a place inside the root when earlier packages put symlinks on the way. Nothing here touches
+ * the disk; the plan is checked in memory before the first byte is written.
+ */
+
+/** Symlink hops allowed while resolving one path (Linux's own limit is 40). */
+const MAX_HOPS = 40;
+/**
+ * Why apk 2.14 would call `name` malicious, or undefined when it is fine: absolute, control
+ * characters, `.`/`..` components (apk checks `./`, `../`, `/./`, `/../`; we also refuse a
+ * trailing `/..` and empty components, which resolve the same way).
+ */
+function maliciousReason(name) {
+    if (name.startsWith('/'))
+        return 'it is an absolute path';
+    if (hasControlCharacter(name))
+        return 'it contains a control character';
+    for (const part of name.split('/')) {
+        if (part === '..')
+            return 'it climbs out with `..`';
+        if (part === '.' || part === '')
+            return 'it has an empty or `.` component';
+    }
+    return undefined;
+}
+function hasControlCharacter(text) {
+    for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code < 0x20 || code === 0x7f)
+            return true;
+    }
+    return false;
+}
+/** Parent folder of a root-relative path (`''` is the root). */
+function parentOf(rel) {
+    const slash = rel.lastIndexOf('/');
+    return slash < 0 ? '' : rel.slice(0, slash);
+}
+function baseOf(rel) {
+    return rel.slice(rel.lastIndexOf('/') + 1);
+}
+function joinRel(dir, name) {
+    return dir === '' ? name : `${dir}/${name}`;
+}
+/**
+ * Where `rel` (a package path, already checked by maliciousReason) lands in the root: each
+ * component that is a planned symlink is followed as a container would see it (absolute targets
+ * start at the root). A symlink that climbs above the root is refused, so nothing is ever written
+ * through a link to a place outside it. `followLast` also follows the final component (for
+ * directory entries: `mkdir` of an existing link to a folder uses that folder).
+ */
+function resolveInRoot(rel, nodes, followLast, context) {
+    const state = { hops: 0 };
+    const parts = rel.split('/');
+    const last = parts.pop();
+    const parent = walk('', parts, nodes, state, rel, context);
+    const here = joinRel(parent, last);
+    const at = followLast ? walk(parent, [last], nodes, state, rel, context) : here;
+    // The name itself when nothing on the way changed it (nearly always): one string for the
+    // path's key in the plan and the package's name for it, not a second one built from its parts.
+    return at === rel ? rel : at;
+}
+function walk(start, parts, nodes, state, original, context) {
+    let current = start;
+    for (const part of parts) {
+        if (part === '' || part === '.')
+            continue;
+        if (part === '..') {
+            if (current === '')
+                throw escape(original, context);
+            current = parentOf(current);
+            continue;
+        }
+        const next = joinRel(current, part);
+        const node = nodes.get(next);
+        if (node?.type !== 'symlink') {
+            current = next;
+            continue;
+        }
+        if (++state.hops > MAX_HOPS) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .PathEscapeError */ .ZU(`${context}: /${original} goes through more than ${MAX_HOPS} symlinks; ` +
+                'fix the symlink loop in the package.');
+        }
+        const target = node.linkname ?? '';
+        const from = target.startsWith('/') ? '' : current;
+        current = walk(from, target.split('/'), nodes, state, original, context);
+    }
+    return current;
+}
+function escape(original, context) {
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .PathEscapeError */ .ZU(`${context}: /${original} goes through a symlink that points above the root; refusing to ` +
+        'write outside it. The package is malformed or hostile: remove it from the package list.');
+}
+/**
+ * The prefix that makes an image layer's entry an OCI whiteout: a package file so named would
+ * delete what lower layers hold once the root is an image, so neither the install nor the image
+ * writer takes one.
+ */
+const WHITEOUT = '.wh.';
+/**
+ * Why an extended attribute's name cannot go in a layer (a PAX `SCHILY.xattr.NAME` record, which
+ * Go's tar reader refuses with a NUL or `=` in it), or undefined.
+ */
+function xattrNameProblem(name) {
+    if (name === '' || name.includes('\0') || name.includes('=')) {
+        return `named ${JSON.stringify(name)}: a name must be non-empty, without NUL or =`;
+    }
+    if (Buffer.byteLength(name) > 255)
+        return `named ${name.slice(0, 40)}\u2026, longer than 255 bytes`;
+    return undefined;
+}
+
+
+/***/ }),
 
 /***/ 327:
 /***/ (function (__unused_webpack_module, __webpack_exports__, __webpack_require__) {
@@ -71,8 +201,8 @@ var external_node_os_ = __webpack_require__(161);
 var external_node_path_ = __webpack_require__(760);
 // EXTERNAL MODULE: ./src/arch.ts
 var src_arch = __webpack_require__(67);
-// EXTERNAL MODULE: ./src/apk/engine.ts + 46 modules
-var apk_engine = __webpack_require__(220);
+// EXTERNAL MODULE: ./src/apk/engine.ts + 3 modules
+var apk_engine = __webpack_require__(103);
 // EXTERNAL MODULE: ./src/assemble/errors.ts
 var errors = __webpack_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts
@@ -4806,6 +4936,264 @@ async function runBuildCommand(argv, logger) {
 }
 
 
+/***/ }),
+
+/***/ 119:
+/***/ (function (__unused_webpack_module, __webpack_exports__, __webpack_require__) {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   c: () => (/* binding */ RootWriter)
+/* harmony export */ });
+/* unused harmony export UnsafeWriteError */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(24);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(916);
+/**
+ * The one way witchery writes into a root folder: package files, the apk database, the image's
+ * accounts, homes and os-release. A package may ship a symlink (or a file) where a folder is
+ * expected \u{2014} `etc/apk/keys -> /home/runner`, `etc -> ../../..` \u{2014} and a write that followed it
+ * would land on the host. So every write here:
+ *
+ * - checks each parent of the path, root downwards: it must be a real folder (lstat, never a
+ *   symlink). Folders this writer made itself, or checked once already, are not checked again;
+ *   every write into the root goes through one writer, so they cannot change in between;
+ * - opens the last component with O_NOFOLLOW, and creates it with O_EXCL where it must be new,
+ *   so a symlink put at the path itself is refused too.
+ *
+ * A refusal is an error made by the caller's `refuse`, which names who shipped the offending
+ * path (the installer names the package, the image assembly says what to leave out).
+ */
+
+
+
+const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC, O_WRONLY } = node_fs__WEBPACK_IMPORTED_MODULE_0__.constants;
+/** The refusal the writer throws when the caller gives no `refuse` of its own. */
+class UnsafeWriteError extends _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .WitcheryError */ .q {
+    constructor(message) {
+        super('PATH_ESCAPE', message);
+    }
+}
+function describe(found) {
+    if (found === 'symlink')
+        return 'a symlink';
+    if (found === 'file')
+        return 'a file';
+    if (found === 'missing')
+        return 'missing';
+    return 'not a folder';
+}
+function defaultRefusal(refusal) {
+    return new UnsafeWriteError(`refusing to write /${refusal.rel}: /${refusal.at} is ${describe(refusal.found)}, not a ` +
+        'folder inside the root, and writing through it could land outside the root.');
+}
+function errnoOf(error) {
+    return error?.code;
+}
+class RootWriter {
+    root;
+    /** Root-relative folders known to be real folders of the root ('' is the root itself). */
+    folders = new Set(['']);
+    refuse;
+    constructor(root, options = {}) {
+        this.root = root;
+        this.refuse = options.refuse ?? defaultRefusal;
+    }
+    /** The host path of a root-relative path (no checks: for reading what the writer made). */
+    hostPath(rel) {
+        return rel === '' ? this.root : node_path__WEBPACK_IMPORTED_MODULE_1__.join(this.root, rel);
+    }
+    /**
+     * Makes the folder `rel` (its parent must exist); an existing real folder is fine. `target`
+     * is what the caller set out to make, for messages.
+     */
+    mkdir(rel, mode = 0o755, target = rel) {
+        if (this.folders.has(rel))
+            return;
+        this.checkParents(rel, target);
+        try {
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.mkdirSync(this.hostPath(rel), { mode });
+        }
+        catch (error) {
+            if (errnoOf(error) !== 'EEXIST')
+                throw error;
+            this.checkFolder(rel, target);
+        }
+        this.folders.add(rel);
+    }
+    /** Makes `rel` and every missing folder above it. */
+    mkdirs(rel, mode = 0o755) {
+        const parts = rel.split('/');
+        for (let i = 1; i <= parts.length; i++)
+            this.mkdir(parts.slice(0, i).join('/'), mode, rel);
+    }
+    /**
+     * Writes a new file at `rel` (nothing may be there: remove a file being replaced first), or,
+     * with `replace`, truncates a plain file that is there. Never follows a symlink at `rel`.
+     */
+    writeFile(rel, data, attributes, replace = false) {
+        const fd = this.open(rel, replace);
+        try {
+            const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+            for (let done = 0; done < bytes.length;) {
+                done += node_fs__WEBPACK_IMPORTED_MODULE_0__.writeSync(fd, bytes, done, bytes.length - done);
+            }
+            this.settleOpen(fd, attributes);
+        }
+        finally {
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.closeSync(fd);
+        }
+    }
+    /**
+     * Moves the host file `source` (a staging file of this run) to the new path `rel`: renamed
+     * when on the same file system, else copied. The source must not be reachable by packages.
+     */
+    moveIn(rel, source, attributes) {
+        this.checkParents(rel);
+        const target = this.hostPath(rel);
+        try {
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.linkSync(source, target);
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync(source, { force: true });
+        }
+        catch (error) {
+            const code = errnoOf(error);
+            if (code === 'EEXIST')
+                throw error;
+            // Another file system (EXDEV) or links not allowed: copy, never following a link at rel.
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.copyFileSync(source, target, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.COPYFILE_EXCL);
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync(source, { force: true });
+        }
+        const fd = this.openExisting(rel, O_WRONLY);
+        try {
+            this.settleOpen(fd, attributes);
+        }
+        finally {
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.closeSync(fd);
+        }
+    }
+    /** The contents of the plain file at `rel`, or undefined when there is none. */
+    readFile(rel) {
+        this.checkParents(rel);
+        let fd;
+        try {
+            fd = node_fs__WEBPACK_IMPORTED_MODULE_0__.openSync(this.hostPath(rel), O_RDONLY | O_NOFOLLOW);
+        }
+        catch (error) {
+            if (errnoOf(error) === 'ENOENT')
+                return undefined;
+            if (errnoOf(error) === 'ELOOP')
+                throw this.refuse({ rel, at: rel, found: 'symlink' });
+            throw error;
+        }
+        try {
+            if (!node_fs__WEBPACK_IMPORTED_MODULE_0__.fstatSync(fd).isFile())
+                throw this.refuse({ rel, at: rel, found: 'other' });
+            return node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync(fd);
+        }
+        finally {
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.closeSync(fd);
+        }
+    }
+    /** Makes the symlink `rel` \u{2192} `target` (the target is never followed here). */
+    symlink(rel, target, owner) {
+        this.checkParents(rel);
+        node_fs__WEBPACK_IMPORTED_MODULE_0__.symlinkSync(target, this.hostPath(rel));
+        if (owner)
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.lchownSync(this.hostPath(rel), owner.uid, owner.gid);
+    }
+    /** Makes the hard link `rel` to the file at `target` (root-relative). */
+    hardlink(rel, target) {
+        this.checkParents(rel);
+        this.checkParents(target);
+        node_fs__WEBPACK_IMPORTED_MODULE_0__.linkSync(this.hostPath(target), this.hostPath(rel));
+    }
+    /** Removes a file or link at `rel`, if any (never a folder, never through a link). */
+    remove(rel) {
+        this.checkParents(rel);
+        node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync(this.hostPath(rel), { force: true });
+    }
+    /** Final mode and owner of a folder this writer made or checked. */
+    settleFolder(rel, attributes) {
+        const fd = this.openExisting(rel, O_RDONLY | O_DIRECTORY);
+        try {
+            this.settleOpen(fd, attributes);
+        }
+        finally {
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.closeSync(fd);
+        }
+    }
+    open(rel, replace) {
+        this.checkParents(rel);
+        const flags = O_WRONLY | O_CREAT | O_NOFOLLOW | (replace ? O_TRUNC : O_EXCL);
+        try {
+            const fd = node_fs__WEBPACK_IMPORTED_MODULE_0__.openSync(this.hostPath(rel), flags, 0o600);
+            if (replace && !node_fs__WEBPACK_IMPORTED_MODULE_0__.fstatSync(fd).isFile()) {
+                node_fs__WEBPACK_IMPORTED_MODULE_0__.closeSync(fd);
+                throw this.refuse({ rel, at: rel, found: 'other' });
+            }
+            return fd;
+        }
+        catch (error) {
+            if (errnoOf(error) === 'ELOOP')
+                throw this.refuse({ rel, at: rel, found: 'symlink' });
+            if (errnoOf(error) === 'EISDIR')
+                throw this.refuse({ rel, at: rel, found: 'other' });
+            throw error;
+        }
+    }
+    openExisting(rel, flags) {
+        this.checkParents(rel);
+        try {
+            return node_fs__WEBPACK_IMPORTED_MODULE_0__.openSync(this.hostPath(rel), flags | O_NOFOLLOW);
+        }
+        catch (error) {
+            if (errnoOf(error) === 'ELOOP')
+                throw this.refuse({ rel, at: rel, found: 'symlink' });
+            if (errnoOf(error) === 'ENOTDIR')
+                throw this.refuse({ rel, at: rel, found: 'file' });
+            throw error;
+        }
+    }
+    settleOpen(fd, attributes) {
+        if (attributes.owner)
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.fchownSync(fd, attributes.owner.uid, attributes.owner.gid);
+        node_fs__WEBPACK_IMPORTED_MODULE_0__.fchmodSync(fd, attributes.mode);
+        if (attributes.mtime !== undefined) {
+            node_fs__WEBPACK_IMPORTED_MODULE_0__.futimesSync(fd, attributes.mtime, attributes.mtime);
+        }
+    }
+    /** Every folder above `rel` must be a real folder of the root. */
+    checkParents(rel, target = rel) {
+        const slash = rel.lastIndexOf('/');
+        if (slash < 0)
+            return;
+        const parent = rel.slice(0, slash);
+        if (this.folders.has(parent))
+            return;
+        this.checkParents(parent, target);
+        this.checkFolder(parent, target);
+        this.folders.add(parent);
+    }
+    checkFolder(folder, rel) {
+        let stat;
+        try {
+            stat = node_fs__WEBPACK_IMPORTED_MODULE_0__.lstatSync(this.hostPath(folder));
+        }
+        catch (error) {
+            if (errnoOf(error) === 'ENOENT')
+                throw this.refuse({ rel, at: folder, found: 'missing' });
+            throw error;
+        }
+        if (stat.isDirectory())
+            return;
+        const found = stat.isSymbolicLink() ? 'symlink' : stat.isFile() ? 'file' : 'other';
+        throw this.refuse({ rel, at: folder, found });
+    }
+}
+
+
 /***/ })
 
 };
+;
