@@ -12,7 +12,7 @@ import {
   spkiFingerprint,
   writeKeysDir
 } from './support/keys.js'
-import { rejection } from './support/failures.js'
+import { rejection, thrown } from './support/failures.js'
 import { haveShared, SHARED } from './support/shared.js'
 
 const sharedHere = haveShared()
@@ -81,17 +81,10 @@ describe('Keyring.load', () => {
       const keyring = await Keyring.load({ keysDir })
       expect(spkiFingerprint(keyring.get(a.name) as crypto.KeyObject)).toBe(keyFingerprint(a))
       for (const use of [() => keyring.get('broken.rsa.pub'), () => keyring.names()]) {
-        let error: unknown
-        try {
-          use()
-        } catch (thrown) {
-          error = thrown
-        }
+        const error = thrown(use, 'a key file that cannot be read')
         expect(error).toBeInstanceOf(InvalidArgumentError)
-        expect((error as Error).message).toContain(path.join(keysDir, 'broken.rsa.pub'))
-        expect((error as Error).message).toMatch(
-          /Make it readable, or move it out of the keys folder/
-        )
+        expect(error.message).toContain(path.join(keysDir, 'broken.rsa.pub'))
+        expect(error.message).toMatch(/Make it readable, or move it out of the keys folder/)
         // Read again at the next use, and refused again.
         fs.rmSync(path.join(keysDir, 'broken.rsa.pub'))
         fs.symlinkSync('/proc/self/mem', path.join(keysDir, 'broken.rsa.pub'))
