@@ -770,10 +770,10 @@ describe('work that grows with the index, not its square', () => {
       ...Array.from({ length: m }, (_, i) => `P:p${i}\nV:1${extra(i)}`)
     ].join('\n\n')
 
-  /** The quicker of two runs of `work`, in milliseconds. */
+  /** The quickest of three runs of `work`, in milliseconds. */
   const quicker = (work: () => void) =>
     Math.min(
-      ...[0, 1].map(() => {
+      ...[0, 1, 2].map(() => {
         const started = performance.now()
         work()
         return performance.now() - started
@@ -784,10 +784,11 @@ describe('work that grows with the index, not its square', () => {
   // then the next name to decide was found by a scan of the whole list, as apk finds it: 40,000
   // took 5 s, four times as long for each doubling. The work must grow with the list.
   it('resolves a package of 40,000 dependencies in time that grows with their number', () => {
-    const small = quicker(() => expect(installs('h', plain(10000))).toHaveLength(10001))
+    const small = quicker(() => expect(installs('h', plain(5000))).toHaveLength(5001))
     const large = quicker(() => expect(installs('h', plain(40000))).toHaveLength(40001))
-    // Four times the dependencies: 2-4 times the time here; with the square it was 16.
-    expect(large / small).toBeLessThan(8)
+    // Eight times the dependencies: 9-12 times the time here (with the collector); with the
+    // square it was 64. (Four times, against a bound of 8, once measured 8.4 on a busy machine.)
+    expect(large / small).toBeLessThan(24)
   })
 
   // Each name a chosen package provides was checked against its other providers by a scan of
