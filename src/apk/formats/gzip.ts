@@ -314,9 +314,11 @@ export async function streamGzipMembers(
 
 /**
  * streamGzipMembers on this thread, for a small file: each member is inflated whole (with
- * readGzipMember's checks; a member after the first into one buffer of the size its file's last
- * trailer gives) and its data handed to `push` in pieces. Its members' data is at most `limit`
- * bytes together, and in memory one member at a time.
+ * readGzipMember's checks; the second, an index's after its signatures, into one buffer of the
+ * size its file's last trailer gives) and its data handed to `push` in pieces. Its members' data
+ * is at most `limit` bytes together, and in memory one member at a time. (The trailer's size for
+ * every member after the first made a file of 50,000 empty members with a lying last trailer
+ * allocate 16 MiB for each: 4 s.)
  */
 export function inflateGzipMembers(
   buf: Buffer,
@@ -328,9 +330,9 @@ export function inflateGzipMembers(
   const lastSize = buf.length >= 4 ? buf.readUInt32LE(buf.length - 4) : 0
   let start = 0
   let offset = 0
-  while (start < buf.length) {
+  for (let index = 0; start < buf.length; index++) {
     member({ start, offset })
-    const hint = start > 0 ? lastSize : 0
+    const hint = index === 1 ? lastSize : 0
     const { data, end } = inflateMember(buf, start, parseHeader(buf, start), limit - offset, hint)
     for (let at = 0; at < data.length; at += STREAM_CHUNK) {
       push(data.subarray(at, at + STREAM_CHUNK))
