@@ -126,7 +126,7 @@ export class IndexScanMemory {
    * @param valueHint how many distinct values to make room for
    * @param tokenHint how many distinct tokens
    * @param limit the most bytes of memory it may take
-   * @param seed the tables' hash's random start (for tests: the process's own otherwise)
+   * @param seed whence the tables' hash's random point (for tests: the process's own otherwise)
    */
   constructor(
     valueHint: number,
