@@ -2738,7 +2738,7 @@ class IndexScanMemory {
      * @param valueHint how many distinct values to make room for
      * @param tokenHint how many distinct tokens
      * @param limit the most bytes of memory it may take
-     * @param seed the tables' hash's random start (for tests: the process's own otherwise)
+     * @param seed whence the tables' hash's random point (for tests: the process's own otherwise)
      */
     constructor(valueHint, tokenHint, limit = SCAN_MEMORY_LIMIT, seed = SEED) {
         this.limit = limit;
