@@ -28,7 +28,7 @@ let handling = false
 function onSignal(signal: keyof typeof SIGNALS): void {
   for (const [target, how] of live) {
     const paths = how === 'remove' ? [target] : safeNames(target).map((n) => path.join(target, n))
-    for (const p of paths) fs.rmSync(p, { recursive: true, force: true })
+    for (const p of paths) removeTree(p)
   }
   live.clear()
   process.exit(128 + SIGNALS[signal])
@@ -181,7 +181,7 @@ export function removeStale(dir: string, pattern: RegExp): string[] {
       // Only this user's: in a shared folder (/tmp) another user's is not ours to judge.
       if (uid !== undefined && stat.uid !== uid) continue
       if (!gone(match[1], stat.mtimeMs)) continue
-      fs.rmSync(target, { recursive: true, force: true })
+      removeTree(target)
       removed.push(target)
     } catch {
       // One that cannot be removed (or looked at) is left: it must not fail this run.
