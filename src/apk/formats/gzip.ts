@@ -178,6 +178,11 @@ function inflateMember(
   return { start, end, data }
 }
 
+/** The size a file's last member says it inflates to (its trailer's ISIZE): a hint only. */
+function lastMemberSize(buf: Buffer): number {
+  return buf.length >= 4 ? buf.readUInt32LE(buf.length - 4) : 0
+}
+
 /**
  * Splits concatenated gzip members and inflates each. Any bytes after the last member that are
  * not another member are an error, as they are for apk.
@@ -190,7 +195,7 @@ export function splitGzipMembers(buf: Buffer, limit = DEFAULT_INFLATE_LIMIT): Gz
   // The last member's size, from the file's last bytes: a signed index's member is its last. Not
   // for the first member (the signatures): room for a whole index would be made for a few
   // hundred bytes, and freeing that much makes glibc keep more of what is freed later.
-  const lastSize = buf.length >= 4 ? buf.readUInt32LE(buf.length - 4) : 0
+  const lastSize = lastMemberSize(buf)
   while (start < buf.length) {
     const hint = members.length > 0 ? lastSize : 0
     const member = inflateMember(buf, start, parseHeader(buf, start), left, hint)
@@ -327,7 +332,7 @@ export function inflateGzipMembers(
   member: (place: MemberPlace) => void = () => {}
 ): void {
   if (buf.length === 0) throw new FormatError('empty file, expected gzip data')
-  const lastSize = buf.length >= 4 ? buf.readUInt32LE(buf.length - 4) : 0
+  const lastSize = lastMemberSize(buf)
   let start = 0
   let offset = 0
   for (let index = 0; start < buf.length; index++) {
