@@ -31729,6 +31729,10 @@ function inflateMember(buf, start, deflateStart, limit, sizeHint = 0) {
         data = Buffer.from(data);
     return { start, end, data };
 }
+/** The size a file's last member says it inflates to (its trailer's ISIZE): a hint only. */
+function lastMemberSize(buf) {
+    return buf.length >= 4 ? buf.readUInt32LE(buf.length - 4) : 0;
+}
 /**
  * Splits concatenated gzip members and inflates each. Any bytes after the last member that are
  * not another member are an error, as they are for apk.
@@ -31742,7 +31746,7 @@ function splitGzipMembers(buf, limit = DEFAULT_INFLATE_LIMIT) {
     // The last member's size, from the file's last bytes: a signed index's member is its last. Not
     // for the first member (the signatures): room for a whole index would be made for a few
     // hundred bytes, and freeing that much makes glibc keep more of what is freed later.
-    const lastSize = buf.length >= 4 ? buf.readUInt32LE(buf.length - 4) : 0;
+    const lastSize = lastMemberSize(buf);
     while (start < buf.length) {
         const hint = members.length > 0 ? lastSize : 0;
         const member = inflateMember(buf, start, parseHeader(buf, start), left, hint);
@@ -31862,7 +31866,7 @@ async function streamGzipMembers(buf, limit, push, member = () => { }) {
 function inflateGzipMembers(buf, limit, push, member = () => { }) {
     if (buf.length === 0)
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .FormatError */ .IF('empty file, expected gzip data');
-    const lastSize = buf.length >= 4 ? buf.readUInt32LE(buf.length - 4) : 0;
+    const lastSize = lastMemberSize(buf);
     let start = 0;
     let offset = 0;
     for (let index = 0; start < buf.length; index++) {
@@ -36400,7 +36404,7 @@ function onSignal(signal) {
     for (const [target, how] of live) {
         const paths = how === 'remove' ? [target] : safeNames(target).map((n) => node_path__WEBPACK_IMPORTED_MODULE_2__.join(target, n));
         for (const p of paths)
-            node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync(p, { recursive: true, force: true });
+            removeTree(p);
     }
     live.clear();
     process.exit(128 + SIGNALS[signal]);
@@ -36553,7 +36557,7 @@ function removeStale(dir, pattern) {
                 continue;
             if (!gone(match[1], stat.mtimeMs))
                 continue;
-            node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync(target, { recursive: true, force: true });
+            removeTree(target);
             removed.push(target);
         }
         catch {
