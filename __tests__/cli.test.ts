@@ -9,7 +9,7 @@ import * as path from 'node:path'
 import { main } from '../src/cli.js'
 import { expandBooleanFlags } from '../src/cli-build.js'
 import { buildApk } from './support/apk-builder.js'
-import { runCli } from './support/hostile.js'
+import { type CliRun, runCli } from './support/hostile.js'
 import { startServer, type TestServer } from './support/http-server.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { muslPackage } from './support/packages.js'
@@ -163,10 +163,17 @@ describe('witchery build and WITCHERY_ALPINE_KEYS_URL', () => {
 
 describe('start-up', () => {
   it('a resolve from a local repository loads no network or thread module (bundled command line)', async () => {
-    const run = await runCli(
-      ['resolve', '--arch', 'x86_64', '--allow-untrusted', '--repository', unsigned, 'musl'],
-      { work }
-    )
+    const args = ['resolve', '--arch', 'x86_64', '--allow-untrusted', '--repository', unsigned]
+    // As most runs start: with the code cache's entry made by an earlier run (whose writing
+    // loads v8), and with the cache off.
+    const env = { WITCHERY_CODE_CACHE: tmp('builtins-code-cache') }
+    expect((await runCli([...args, 'musl'], { work, env })).code).toBe(0)
+    for (const setting of [env, { WITCHERY_CODE_CACHE: 'off' }]) {
+      loadsOnlyWhatItNeeds(await runCli([...args, 'musl'], { work, env: setting }))
+    }
+  })
+
+  function loadsOnlyWhatItNeeds(run: CliRun): void {
     expect(run.stderr).toBe('')
     expect(run.stdout).toMatch(/^musl-/)
     // What it does load is recorded: zlib inflates the index.
@@ -184,6 +191,70 @@ describe('start-up', () => {
       'fs/promises'
     ]
     expect(run.builtins?.filter((m) => unneeded.includes(m))).toEqual([])
+  }
+
+  it('keeps V8 code of itself: written by a resolve that ends well, then only read', async () => {
+    const cache = tmp('code-cache')
+    const env = { WITCHERY_CODE_CACHE: cache }
+    const resolve = (repo: string) => [
+      'resolve',
+      '--arch',
+      'x86_64',
+      '--allow-untrusted',
+      '--repository',
+      repo,
+      'musl'
+    ]
+    // The usage, or a resolve that fails, writes nothing: it would keep little of the code.
+    expect((await runCli(['--help'], { work, env })).code).toBe(0)
+    expect((await runCli(resolve(tmp('no-such-repo')), { work, env })).code).toBe(1)
+    expect(fs.existsSync(cache)).toBe(false)
+
+    const first = await runCli(resolve(unsigned), { work, env })
+    expect(first.code).toBe(0)
+    const names = fs.readdirSync(cache)
+    expect(names).toEqual([
+      expect.stringMatching(
+        new RegExp(`^[0-9a-f]{32}-${process.version}-${process.arch}\\.v8cache$`)
+      )
+    ])
+    const entry = path.join(cache, names[0])
+    const before = fs.statSync(entry)
+    expect(before.mode & 0o777).toBe(0o600)
+
+    // Read, not written again: V8 took it (a refused or missing entry is written).
+    const second = await runCli(resolve(unsigned), { work, env })
+    expect([second.code, second.stderr, second.stdout]).toEqual([0, '', first.stdout])
+    const after = fs.statSync(entry)
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs])
+
+    // An install sets a V8 flag (released-memory.ts) and puts it back as it exits: its entry is
+    // taken by the next install, not made again by each.
+    const install = (root: string) => [
+      'install',
+      '--root',
+      tmp(root),
+      ...resolve(unsigned).slice(1)
+    ]
+    const installCache = tmp('install-code-cache')
+    const installEnv = { WITCHERY_CODE_CACHE: installCache }
+    expect((await runCli(install('root1'), { work, env: installEnv })).code).toBe(0)
+    const installed = path.join(installCache, names[0])
+    const made = fs.statSync(installed)
+    expect((await runCli(install('root2'), { work, env: installEnv })).code).toBe(0)
+    const taken = fs.statSync(installed)
+    expect([taken.ino, taken.mtimeMs]).toEqual([made.ino, made.mtimeMs])
+
+    // Its place by default, and off.
+    const home = tmp('home')
+    fs.mkdirSync(home)
+    const homeEnv = { HOME: home, XDG_CACHE_HOME: '', WITCHERY_CODE_CACHE: '' }
+    expect((await runCli(resolve(unsigned), { work, env: homeEnv })).code).toBe(0)
+    expect(fs.readdirSync(path.join(home, '.cache/witchery/code'))).toEqual(names)
+    fs.rmSync(path.join(home, '.cache'), { recursive: true })
+    const off = { ...homeEnv, WITCHERY_CODE_CACHE: 'off' }
+    expect((await runCli(resolve(unsigned), { work, env: off })).code).toBe(0)
+    expect(fs.readdirSync(home)).toEqual([])
   })
 })
 

@@ -168,7 +168,7 @@ describe('dist/', () => {
     expect(type('dist/cli')).toBe('commonjs')
   })
 
-  it.each(['dist/index.js', 'dist/cli/index.js'])(
+  it.each(['dist/index.js', 'dist/cli/main.js'])(
     '%s is ASCII, its modules compiled with the script',
     (file) => {
       const bytes = fs.readFileSync(path.join(process.cwd(), file))

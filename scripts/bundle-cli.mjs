@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Bundles the command line (src/cli-bin.ts) into OUT as CommonJS: `index.js`, its chunks, and a
- * package.json saying `"type": "commonjs"` (the project's own says `module`).
+ * Bundles the command line into OUT as CommonJS: `main.js` (src/cli-main.ts) and its chunks, the
+ * program `index.js` that runs it through the code cache (src/cli-bin.ts), and a package.json
+ * saying `"type": "commonjs"` (the project's own says `module`).
  *
  * ncc writes an ES module for an entry inside a `"type": "module"` package, and its command has
  * no option against it; its API takes `esm: false`. Node 20 starts an ES module entry through
@@ -17,7 +18,18 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath, URL } from 'node:url'
 
-const ENTRY = fileURLToPath(new URL('../src/cli-bin.ts', import.meta.url))
+const source = (name) => fileURLToPath(new URL(`../src/${name}`, import.meta.url))
+
+/** Bundles `entry` into `out`: its code as `file` (of `mode`), its chunks and assets by their own names. */
+async function bundle(entry, out, file, mode) {
+  const { code, assets } = await ncc(source(entry), { esm: false, quiet: true })
+  fs.writeFileSync(path.join(out, file), code, { mode })
+  for (const [name, asset] of Object.entries(assets)) {
+    const at = path.join(out, name)
+    fs.mkdirSync(path.dirname(at), { recursive: true })
+    fs.writeFileSync(at, asset.source, { mode: asset.permissions ?? 0o644 })
+  }
+}
 
 const out = process.argv[2]
 if (!out) {
@@ -26,16 +38,11 @@ if (!out) {
 }
 
 try {
-  const { code, assets } = await ncc(ENTRY, { esm: false, quiet: true })
   fs.rmSync(out, { recursive: true, force: true })
   fs.mkdirSync(out, { recursive: true })
-  const main = path.join(out, 'index.js')
-  fs.writeFileSync(main, code, { mode: 0o755 })
-  for (const [name, asset] of Object.entries(assets)) {
-    const file = path.join(out, name)
-    fs.mkdirSync(path.dirname(file), { recursive: true })
-    fs.writeFileSync(file, asset.source, { mode: asset.permissions ?? 0o644 })
-  }
+  // The work first: its chunks keep ncc's names (`N.index.js`), which the loader never has.
+  await bundle('cli-main.ts', out, 'main.js', 0o644)
+  await bundle('cli-bin.ts', out, 'index.js', 0o755)
   fs.writeFileSync(path.join(out, 'package.json'), '{\n  "type": "commonjs"\n}\n')
 } catch (error) {
   console.error(`bundle-cli: ${error instanceof Error ? error.message : String(error)}`)

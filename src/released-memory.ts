@@ -165,6 +165,8 @@ export function mappedBuffer(size: number): Buffer {
 
 /** V8's growth factor of the young generation, 1: it keeps the size it starts with. */
 const SMALL_YOUNG_GENERATION = '--semi-space-growth-factor=1'
+/** Its default (the same on Node 20 and 24). */
+const DEFAULT_YOUNG_GENERATION = '--semi-space-growth-factor=2'
 
 let youngGenerationKept = false
 
@@ -185,6 +187,10 @@ export function keepYoungGenerationSmall(): void {
   if (youngGenerationKept) return
   youngGenerationKept = true
   v8().setFlagsFromString(SMALL_YOUNG_GENERATION)
+  // Back to V8's default as the process exits, before any other exit listener: the command
+  // line's code cache writes its entry then (code-cache.ts), which V8 stamps with its flags and
+  // refuses to a process whose flags differ, as every new one's do from a set flag.
+  process.prependListener('exit', () => v8().setFlagsFromString(DEFAULT_YOUNG_GENERATION))
 }
 
 /**
