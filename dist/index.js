@@ -36066,6 +36066,8 @@ function mappedBuffer(size) {
 }
 /** V8's growth factor of the young generation, 1: it keeps the size it starts with. */
 const SMALL_YOUNG_GENERATION = '--semi-space-growth-factor=1';
+/** Its default (the same on Node 20 and 24). */
+const DEFAULT_YOUNG_GENERATION = '--semi-space-growth-factor=2';
 let youngGenerationKept = false;
 /**
  * Keeps V8's young generation at the size it has (1 MiB, as Node starts), for the rest of the
@@ -36085,6 +36087,10 @@ function keepYoungGenerationSmall() {
         return;
     youngGenerationKept = true;
     (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__.v8)().setFlagsFromString(SMALL_YOUNG_GENERATION);
+    // Back to V8's default as the process exits, before any other exit listener: the command
+    // line's code cache writes its entry then (code-cache.ts), which V8 stamps with its flags and
+    // refuses to a process whose flags differ, as every new one's do from a set flag.
+    process.prependListener('exit', () => (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__.v8)().setFlagsFromString(DEFAULT_YOUNG_GENERATION));
 }
 /**
  * How many collections letGo, letGoAtOnce, letGoOfScanned and shrinkHeap have run (for tests and
