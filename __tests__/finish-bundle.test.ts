@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import * as acorn from 'acorn'
 
 const SCRIPT = path.join(process.cwd(), 'scripts/finish-bundle.mjs')
 
@@ -168,6 +169,23 @@ describe('dist/', () => {
     expect(type('dist/cli')).toBe('commonjs')
   })
 
+  it('the command line calls no import(): the program runs it as a script, which has none', () => {
+    // dist/cli/index.js compiles main.js with vm.Script (src/code-cache.ts), which gives a
+    // script no way to load an ES module; ncc turns our own import() into chunk loads.
+    const dir = path.join(process.cwd(), 'dist/cli')
+    const files = fs.readdirSync(dir).filter((name) => name.endsWith('.js'))
+    expect(files).toContain('main.js')
+    for (const name of files) {
+      const source = fs.readFileSync(path.join(dir, name), 'utf8')
+      const ast = acorn.parse(source, { ecmaVersion: 'latest', allowHashBang: true })
+      const calls: string[] = []
+      acornWalk(ast, (node) => {
+        if (node.type === 'ImportExpression') calls.push(`${name}:${node.start}`)
+      })
+      expect(calls).toEqual([])
+    }
+  })
+
   it.each(['dist/index.js', 'dist/cli/main.js'])(
     '%s is ASCII, its modules compiled with the script',
     (file) => {
@@ -179,3 +197,17 @@ describe('dist/', () => {
     }
   )
 })
+
+/** Calls `visit` on every node of `node`, depth first. */
+function acornWalk(node: unknown, visit: (node: acorn.Node) => void): void {
+  if (node === null || typeof node !== 'object') return
+  if (Array.isArray(node)) {
+    for (const item of node) acornWalk(item, visit)
+    return
+  }
+  const record = node as Record<string, unknown>
+  if (typeof record.type === 'string') visit(node as acorn.Node)
+  for (const [key, value] of Object.entries(record)) {
+    if (key !== 'regex' && key !== 'value') acornWalk(value, visit)
+  }
+}
