@@ -20,7 +20,10 @@ import { fileURLToPath, URL } from 'node:url'
 
 const source = (name) => fileURLToPath(new URL(`../src/${name}`, import.meta.url))
 
-/** Bundles `entry` into `out`: its code as `file` (of `mode`), its chunks and assets by their own names. */
+/**
+ * Bundles `entry` into `out`: its code as `file` (of `mode`), its chunks and assets by their own
+ * names.
+ */
 async function bundle(entry, out, file, mode) {
   const { code, assets } = await ncc(source(entry), { esm: false, quiet: true })
   fs.writeFileSync(path.join(out, file), code, { mode })

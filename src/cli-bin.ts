@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `witchery` program (dist/cli/index.js): runs the command line's bundle (dist/cli/main.js,
- * from cli-main.ts) with V8's code of it kept from an earlier run (code-cache.ts). A cold
- * `resolve python3` on Alpine v3.22 main took 0.91x the time on Node 20 and 0.85x on Node 24
- * with an entry (21 pairs each).
+ * from cli-main.ts) with V8's code of it kept from an earlier run (code-cache.ts). With an
+ * entry, a cold `resolve python3` on Alpine v3.22 main took 0.93-0.94x the time on Node 20 and
+ * 0.87-0.89x on Node 24 (21 and 41 rounds, in two hours of the machine).
  *
  * The entry is written at the end of the first run of a command that does the engine's work
  * (resolve, install, build) and ends well, so that it holds the code such a run compiles; a

@@ -191,8 +191,6 @@ export function compileCached(file: string, folder: string | undefined): CachedS
     `(function (exports, require, module, __filename, __dirname) { ${text}\n})`,
     { filename: file, cachedData: cached }
   )
-  // V8's tag of its version and flags now: an entry made when it differs (a flag set meanwhile)
-  // would be refused by every run after, and made again by each.
   const status: EntryStatus =
     folder === undefined
       ? 'off'
@@ -201,6 +199,8 @@ export function compileCached(file: string, folder: string | undefined): CachedS
         : script.cachedDataRejected
           ? 'rejected'
           : 'accepted'
+  // V8's tag of its version and flags now: an entry made when it differs (a flag set meanwhile)
+  // would be refused by every run after, and made again by each.
   const tag = status === 'none' || status === 'rejected' ? versionTag() : undefined
   return {
     status,
