@@ -192,8 +192,6 @@ function compileCached(file, folder) {
     // stack traces stay the file's (a first line `#!\u{2026}` is a comment only at a script's start).
     const text = source.toString('utf8').replace(/^#!.*/, '');
     const script = new external_node_vm_namespaceObject.Script(`(function (exports, require, module, __filename, __dirname) { ${text}\n})`, { filename: file, cachedData: cached });
-    // V8's tag of its version and flags now: an entry made when it differs (a flag set meanwhile)
-    // would be refused by every run after, and made again by each.
     const status = folder === undefined
         ? 'off'
         : cached === undefined
@@ -201,6 +199,8 @@ function compileCached(file, folder) {
             : script.cachedDataRejected
                 ? 'rejected'
                 : 'accepted';
+    // V8's tag of its version and flags now: an entry made when it differs (a flag set meanwhile)
+    // would be refused by every run after, and made again by each.
     const tag = status === 'none' || status === 'rejected' ? versionTag() : undefined;
     return {
         status,
@@ -223,9 +223,9 @@ function compileCached(file, folder) {
 ;// CONCATENATED MODULE: ./src/cli-bin.ts
 /**
  * The `witchery` program (dist/cli/index.js): runs the command line's bundle (dist/cli/main.js,
- * from cli-main.ts) with V8's code of it kept from an earlier run (code-cache.ts). A cold
- * `resolve python3` on Alpine v3.22 main took 0.91x the time on Node 20 and 0.85x on Node 24
- * with an entry (21 pairs each).
+ * from cli-main.ts) with V8's code of it kept from an earlier run (code-cache.ts). With an
+ * entry, a cold `resolve python3` on Alpine v3.22 main took 0.93-0.94x the time on Node 20 and
+ * 0.87-0.89x on Node 24 (21 and 41 rounds, in two hours of the machine).
  *
  * The entry is written at the end of the first run of a command that does the engine's work
  * (resolve, install, build) and ends well, so that it holds the code such a run compiles; a
