@@ -8,7 +8,8 @@
  *   apk-tools is not run here (Alpine's mirrors are out of reach), so these are absolute limits,
  *   not ratios measured in the same run. The command line keeps V8's code of itself between runs
  *   (src/code-cache.ts), in a folder of the bench's own whose entry the first run makes, as a
- *   user's does; the v3.22 resolve is timed without it too, as the very first run is.
+ *   user's does; the v3.22 resolve is timed without it too, as the action always runs (a fresh
+ *   runner every job) and as a user's very first run does (which then writes the entry).
  * - `build` of the real Alpine 3.19.1 packages of ../shared/fixtures/real-alpine plus an app,
  *   on tmpfs, against the shell pipeline the issue measured (`apk add`, then
  *   `tar --sort=name | gzip -6` and `sha256sum`), with `tar -xzf` of each installed package in
@@ -141,7 +142,7 @@ function coldResolve(cli: string): void {
       factor: 2.0
     },
     {
-      label: '  the same, no code cache (a first run)',
+      label: '  the same, code cache off (as the action runs)',
       repos: ['v3.22-main'],
       apk: 0.053,
       factor: 2.0,
