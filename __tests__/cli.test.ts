@@ -3,6 +3,7 @@
  * `--allow-untrusted` flag of `build`, and WITCHERY_ALPINE_KEYS_URL, against real repositories
  * in local folders and a real HTTP server on 127.0.0.1.
  */
+import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -255,6 +256,21 @@ describe('start-up', () => {
     const off = { ...homeEnv, WITCHERY_CODE_CACHE: 'off' }
     expect((await runCli(resolve(unsigned), { work, env: off })).code).toBe(0)
     expect(fs.readdirSync(home)).toEqual([])
+  })
+
+  it('a program missing its bundle says so and exits 1', () => {
+    const copy = tmp('cli-copy')
+    fs.cpSync(path.resolve('dist/cli'), copy, { recursive: true })
+    fs.rmSync(path.join(copy, 'main.js'))
+    const run = spawnSync(process.execPath, [path.join(copy, 'index.js'), '--help'], {
+      encoding: 'utf8',
+      env: { ...process.env, WITCHERY_CODE_CACHE: 'off', NODE_OPTIONS: '' }
+    })
+    expect(run.status).toBe(1)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toMatch(
+      /^witchery: cannot load its own code, .*main\.js \(ENOENT.*; reinstall it\n$/
+    )
   })
 })
 

@@ -11,12 +11,20 @@
  */
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { codeCacheFolder, compileCached } from './code-cache.js'
+import { type CachedScript, codeCacheFolder, compileCached } from './code-cache.js'
 
 const WORK = new Set(['resolve', 'install', 'build'])
 
 const bundle = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.js')
-const script = compileCached(bundle, codeCacheFolder())
+let script: CachedScript
+try {
+  script = compileCached(bundle, codeCacheFolder())
+} catch (error) {
+  // The program's own files, not the user's input: an install missing or damaging main.js.
+  const reason = error instanceof Error ? error.message : String(error)
+  process.stderr.write(`witchery: cannot load its own code, ${bundle} (${reason}); reinstall it\n`)
+  process.exit(1)
+}
 if ((script.status === 'none' || script.status === 'rejected') && WORK.has(process.argv[2])) {
   process.once('exit', (code) => {
     if (code === 0) script.save()
