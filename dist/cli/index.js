@@ -236,7 +236,16 @@ function compileCached(file, folder) {
 
 const WORK = new Set(['resolve', 'install', 'build']);
 const bundle = external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname((0,external_node_url_namespaceObject.fileURLToPath)(require("url").pathToFileURL(__filename).href)), 'main.js');
-const script = compileCached(bundle, codeCacheFolder());
+let script;
+try {
+    script = compileCached(bundle, codeCacheFolder());
+}
+catch (error) {
+    // The program's own files, not the user's input: an install missing or damaging main.js.
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`witchery: cannot load its own code, ${bundle} (${reason}); reinstall it\n`);
+    process.exit(1);
+}
 if ((script.status === 'none' || script.status === 'rejected') && WORK.has(process.argv[2])) {
     process.once('exit', (code) => {
         if (code === 0)
