@@ -11,6 +11,7 @@ import {
 } from '../src/apk/formats/apkindex.js'
 import { FormatError, IndexSignatureError } from '../src/apk/errors.js'
 import { splitGzipMembers } from '../src/apk/formats/gzip.js'
+import { tableOfPackages } from '../src/apk/formats/package-table.js'
 import { Keyring } from '../src/apk/keys/keyring.js'
 import type { RepoPackage, Repository, RepositoryIndex } from '../src/apk/types.js'
 import { buildApk } from './support/apk-builder.js'
@@ -712,6 +713,21 @@ describe('the table of an index keeps nothing of its bytes', () => {
         expect(readIndexTable(pieces, REPO).all()).toEqual(whole)
       }
     }
+  })
+
+  it("reads each row's identity from the text of its piece, and finds a row by it", () => {
+    const text = Buffer.from(indexText(6).replace('long '.repeat(300_000), 'long'))
+    // Two pieces, so two scans: two texts of identities.
+    const cut = text.indexOf('\n\n', text.length / 2) + 2
+    const table = readIndexTable([text.subarray(0, cut), text.subarray(cut)], REPO)
+    const expected = Array.from({ length: 6 }, (_, i) => C(i))
+    expect(Array.from({ length: 6 }, (_, row) => table.checksum(row))).toEqual(expected)
+    expect(table.rowOfChecksum(C(4))).toBe(4)
+    expect(table.rowOfChecksum(C(99))).toBe(-1)
+    // A table made from packages, whose identities are given one by one.
+    const copy = tableOfPackages(table.all())
+    expect(Array.from({ length: 6 }, (_, row) => copy.checksum(row))).toEqual(expected)
+    expect(copy.rowOfChecksum(C(5))).toBe(5)
   })
 
   it('reads an index without blank lines but for its last, in pieces, in linear time', () => {

@@ -65,7 +65,7 @@ function reference(tables: PackageTable[], repoBits: Map<number, number>): Refer
   for (const table of tables) {
     for (let row = 0; row < table.count; row++) {
       const bit = repoBits.get(table.repositories[row]) as number
-      const checksum = table.checksums[row]
+      const checksum = table.checksum(row)
       const same = checksum !== '' ? byChecksum.get(checksum) : undefined
       if (same !== undefined) {
         r.pkgRepos[same] |= bit

@@ -109,11 +109,12 @@ export async function fetchIndexes(
 
 function attributeToFirstRepository(indexes: RepositoryIndex[]): void {
   // The first index's packages are all its own: only later ones are looked up.
+  if (indexes.length < 2) return
   const first = new Map<string, number>()
   indexes.forEach((index, i) => {
     const table = index.table
     for (let row = 0, rows = table.count; row < rows; row++) {
-      const checksum = table.checksums[row]
+      const checksum = table.checksum(row)
       const earlier = i === 0 ? undefined : first.get(checksum)
       if (earlier !== undefined) table.setRepository(row, earlier)
       else if (i < indexes.length - 1) first.set(checksum, index.repository.index)

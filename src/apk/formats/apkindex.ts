@@ -467,7 +467,7 @@ class IndexScanner {
  */
 function materialize(table: PackageTable, row: number, details: IndexDetails): RepoPackage {
   const pkg: RepoPackage = {
-    checksum: table.checksums[row],
+    checksum: table.checksum(row),
     name: table.name(row),
     version: table.version(row),
     arch: table.arch(row),

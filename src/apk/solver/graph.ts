@@ -132,7 +132,6 @@ export class SolverGraph {
   /** Bit i set: the package is in the i-th configured repository. */
   pkgRepos = new Int32Array(0)
   pkgVersion: string[] = []
-  pkgChecksum: string[] = []
   pkgPriority = new Float64Array(0)
   /** False when the package cannot be installed at all (wrong arch). */
   pkgInstallable = new Int32Array(0)
@@ -277,6 +276,11 @@ export class SolverGraph {
     return this.tables[this.pkgTable[p]].package(this.pkgRow[p])
   }
 
+  /** Package `p`'s identity (`C:`), read from its table's row. */
+  checksumOf(p: number): string {
+    return this.tables[this.pkgTable[p]].checksum(this.pkgRow[p])
+  }
+
   /** Forgets the state of the previous solve. */
   resetState(): void {
     this.nflags.fill(0)
@@ -330,7 +334,6 @@ export class SolverGraph {
     this.names = new Array<string>(rows + tokens)
     this.pkgRepos = new Int32Array(rows)
     this.pkgVersion = new Array<string>(rows)
-    this.pkgChecksum = new Array<string>(rows)
     this.pkgPriority = new Float64Array(rows)
     this.pkgInstallable = new Int32Array(rows)
     this.pkgEmpty = new Int32Array(rows)
@@ -406,7 +409,8 @@ export class SolverGraph {
         repository = table.repositories[row]
         bit = this.repoBit(repository)
       }
-      const checksum = table.checksums[row]
+      // Read only where identities are compared (a table's own are distinct; checksumOf()).
+      const checksum = lookUp || record ? table.checksum(row) : ''
       if (checksum !== '') {
         const same = lookUp ? byChecksum.get(checksum) : undefined
         if (same !== undefined) {
@@ -419,7 +423,6 @@ export class SolverGraph {
       if (record && checksum !== '') byChecksum.set(checksum, p)
       this.pkgRepos[p] = bit
       this.pkgVersion[p] = table.version(row)
-      this.pkgChecksum[p] = checksum
       this.pkgPriority[p] = table.priorities[row]
       this.pkgInstallable[p] =
         this.arch === undefined || archFits(table.arch(row), this.arch) ? 1 : 0
@@ -453,7 +456,6 @@ export class SolverGraph {
       // Identities met in several repositories: fewer packages than rows.
       this.pkgRepos = this.pkgRepos.slice(0, count)
       this.pkgVersion.length = count
-      this.pkgChecksum.length = count
       this.pkgPriority = this.pkgPriority.slice(0, count)
       this.pkgInstallable = this.pkgInstallable.slice(0, count)
       this.pkgEmpty = this.pkgEmpty.slice(0, count)
@@ -601,7 +603,7 @@ export function isProvided(
   if (pkg === NO_PKG) return dep.conflict
   // A package that provides a name it also conflicts with does not conflict with itself.
   if (dep.conflict && dependent === pkg) return true
-  return satisfiedByProvider(dep, graph.pkgChecksum[pkg], version)
+  return satisfiedByProvider(dep, graph.checksumOf(pkg), version)
 }
 
 /** isProvided against the provider chosen for the dependency's name. */
