@@ -23,6 +23,7 @@ import { createRequire } from 'node:module'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import * as vm from 'node:vm'
+import { readFileSyncIf } from './regular-file.js'
 
 /** The variable that moves the cache (a folder) or turns it off (`off`). */
 export const CODE_CACHE_VARIABLE = 'WITCHERY_CODE_CACHE'
@@ -89,26 +90,17 @@ function trustedFolder(folder: string): boolean {
 /** The entry `name` in `folder`, if there is one it can trust (see above). */
 export function readEntry(folder: string, name: string): Buffer | undefined {
   if (!trustedFolder(folder)) return undefined
-  let fd: number | undefined
   try {
-    // No link followed; a FIFO put there opens without waiting for a writer (and is refused).
-    const { O_RDONLY, O_NOFOLLOW = 0, O_NONBLOCK = 0 } = fs.constants
-    fd = fs.openSync(path.join(folder, name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
-    const stat = fs.fstatSync(fd)
-    if (!stat.isFile() || !ownOnly(stat) || stat.size === 0 || stat.size > MAX_ENTRY)
-      return undefined
-    const data = Buffer.allocUnsafe(stat.size)
-    let at = 0
-    while (at < data.length) {
-      const read = fs.readSync(fd, data, at, data.length - at, at)
-      if (read === 0) return undefined
-      at += read
+    let size = 0
+    const accept = (stat: fs.Stats) => {
+      size = stat.size
+      return stat.isFile() && ownOnly(stat) && size > 0 && size <= MAX_ENTRY
     }
-    return data
+    const data = readFileSyncIf(path.join(folder, name), accept, { noFollow: true })
+    // One cut short while read is not the entry that was written.
+    return data !== undefined && data.length === size ? data : undefined
   } catch {
     return undefined
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd)
   }
 }
 

@@ -91,7 +91,7 @@ export async function writeThroughTemp(
  * The bytes of `file` when it is a regular file of at most `maxBytes` (its last component not a
  * symlink); undefined when it is missing, larger, or anything else. For files of a folder that
  * may be hostile (a restored cache): a FIFO there would block a plain read for ever, and a link
- * to /dev/zero would fill memory.
+ * to /dev/zero would fill memory. (regular-file.ts's readFileSyncIf: the same on this thread.)
  */
 export async function readRegularFile(file: string, maxBytes: number): Promise<Buffer | undefined> {
   const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fsConstants

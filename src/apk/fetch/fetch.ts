@@ -2,9 +2,9 @@
  * Getting verified indexes: from local repositories on disk, from the cache, or over HTTP. Bytes
  * are used only after they verify against the keyring. Package files: fetch-packages.ts.
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs'
 import { readApkindex } from '../formats/apkindex.js'
 import { keepYoungGenerationSmall } from '../../released-memory.js'
+import { readFileSyncIf } from '../../regular-file.js'
 import type { PackageCache } from './cache.js'
 import { mapLimit } from './concurrency.js'
 import { FetchError } from '../errors.js'
@@ -137,9 +137,7 @@ function missingIndex(url: string, repository: Repository, arch: string, cause?:
  * ever, and a device such as /dev/zero (of size 0) would never end.
  */
 function readIndexFile(file: string): Buffer {
-  const fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK)
-  try {
-    const stat = fstatSync(fd)
+  return readFileSyncIf(file, (stat) => {
     if (!stat.isFile()) {
       throw new FetchError(
         file,
@@ -153,18 +151,8 @@ function readIndexFile(file: string): Buffer {
           'is not a repository index. Check the repository path.'
       )
     }
-    // What it held when it was opened: a file still growing is cut there, and fails as an index.
-    const bytes = Buffer.allocUnsafe(stat.size)
-    let read = 0
-    while (read < bytes.length) {
-      const n = readSync(fd, bytes, read, bytes.length - read, read)
-      if (n === 0) break
-      read += n
-    }
-    return bytes.subarray(0, read)
-  } finally {
-    closeSync(fd)
-  }
+    return true
+  }) as Buffer
 }
 
 async function readLocalIndex(
