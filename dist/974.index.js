@@ -25,8 +25,8 @@ var concurrency = __webpack_require__(5402);
 var errors = __webpack_require__(7239);
 // EXTERNAL MODULE: ./src/apk/formats/package-file.ts
 var package_file = __webpack_require__(3484);
-// EXTERNAL MODULE: ./src/apk/fetch/fetch.ts
-var fetch = __webpack_require__(9461);
+// EXTERNAL MODULE: ./src/apk/fetch/fetch.ts + 1 modules
+var fetch = __webpack_require__(2552);
 // EXTERNAL MODULE: ./src/apk/fetch/repository.ts
 var fetch_repository = __webpack_require__(3073);
 // EXTERNAL MODULE: ./src/apk/fetch/transport.ts + 1 modules

@@ -28879,24 +28879,71 @@ async function mapLimit(items, limit, fn) {
 
 /***/ }),
 
-/***/ 9461:
+/***/ 2552:
 /***/ (function (__unused_webpack_module, __webpack_exports__, __nccwpck_require__) {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Hr: () => (/* binding */ GZIP_MAGIC),
-/* harmony export */   ZQ: () => (/* binding */ fetchIndexes),
-/* harmony export */   cE: () => (/* binding */ newFetchStats)
-/* harmony export */ });
-/* unused harmony export MAX_INDEX_BYTES */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _formats_apkindex_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2359);
-/* harmony import */ var _released_memory_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8258);
-/* harmony import */ var _concurrency_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5402);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7239);
-/* harmony import */ var _repository_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3073);
-/* harmony import */ var _transport_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7718);
-/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2443);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Hr: () => (/* binding */ GZIP_MAGIC),
+  ZQ: () => (/* binding */ fetchIndexes),
+  cE: () => (/* binding */ newFetchStats)
+});
+
+// UNUSED EXPORTS: MAX_INDEX_BYTES
+
+// EXTERNAL MODULE: ./src/apk/formats/apkindex.ts + 3 modules
+var apkindex = __nccwpck_require__(2359);
+// EXTERNAL MODULE: ./src/released-memory.ts
+var released_memory = __nccwpck_require__(8258);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/regular-file.ts
+/**
+ * A whole file read on this thread, from a folder that may be hostile (a local repository's
+ * index, the command line's code cache). files.ts's readRegularFile is the same for async code.
+ */
+
+/**
+ * The bytes of `file` if `accept` takes its stat (it may throw to refuse with its own error),
+ * else undefined; what it held when opened (a file still growing is cut there). It is opened
+ * without waiting, since a FIFO put there would block a read for ever, and with `noFollow` not
+ * through a last link; `accept` must refuse what is not a regular file (a device such as
+ * /dev/zero, of size 0, would never end). An error opening it is thrown as it is.
+ */
+function readFileSyncIf(file, accept, options = {}) {
+    const { O_RDONLY, O_NOFOLLOW = 0, O_NONBLOCK = 0 } = external_node_fs_.constants;
+    const fd = external_node_fs_.openSync(file, O_RDONLY | O_NONBLOCK | (options.noFollow ? O_NOFOLLOW : 0));
+    try {
+        const stat = external_node_fs_.fstatSync(fd);
+        if (!accept(stat))
+            return undefined;
+        const bytes = Buffer.allocUnsafe(stat.size);
+        let read = 0;
+        while (read < bytes.length) {
+            const n = external_node_fs_.readSync(fd, bytes, read, bytes.length - read, read);
+            if (n === 0)
+                break;
+            read += n;
+        }
+        return bytes.subarray(0, read);
+    }
+    finally {
+        external_node_fs_.closeSync(fd);
+    }
+}
+
+// EXTERNAL MODULE: ./src/apk/fetch/concurrency.ts
+var concurrency = __nccwpck_require__(5402);
+// EXTERNAL MODULE: ./src/apk/errors.ts
+var errors = __nccwpck_require__(7239);
+// EXTERNAL MODULE: ./src/apk/fetch/repository.ts
+var fetch_repository = __nccwpck_require__(3073);
+// EXTERNAL MODULE: ./src/apk/fetch/transport.ts + 1 modules
+var transport = __nccwpck_require__(7718);
+// EXTERNAL MODULE: ./src/apk/types.ts
+var types = __nccwpck_require__(2443);
+;// CONCATENATED MODULE: ./src/apk/fetch/fetch.ts
 /**
  * Getting verified indexes: from local repositories on disk, from the cache, or over HTTP. Bytes
  * are used only after they verify against the keyring. Package files: fetch-packages.ts.
@@ -28931,25 +28978,25 @@ function newFetchStats() {
  * package identity offered by several repositories is attributed to the first of them.
  */
 async function fetchIndexes(repositories, arch, options) {
-    const ownTransport = options.transport ? undefined : new _transport_js__WEBPACK_IMPORTED_MODULE_5__/* .HttpTransport */ .G({ logger: options.logger });
+    const ownTransport = options.transport ? undefined : new transport/* HttpTransport */.G({ logger: options.logger });
     const context = {
         arch,
         transport: options.transport ?? ownTransport,
         cache: options.cache,
-        verify: (bytes, repository) => (0,_formats_apkindex_js__WEBPACK_IMPORTED_MODULE_1__/* .readApkindex */ .t5)(bytes, repository, {
+        verify: (bytes, repository) => (0,apkindex/* readApkindex */.t5)(bytes, repository, {
             keyring: options.keyring,
             allowUntrusted: options.allowUntrusted
         }),
         maxAgeMs: Math.max(0, options.maxAgeSeconds ?? 0) * 1000,
-        logger: options.logger ?? _types_js__WEBPACK_IMPORTED_MODULE_6__/* .silentLogger */ .qq,
+        logger: options.logger ?? types/* silentLogger */.qq,
         stats: options.stats ?? newFetchStats()
     };
     // Indexes are read side by side: a small one (a main's) scanning first would grow V8's young
     // generation before a large one's size is known (readApkindex), so several keep it small now.
     if (repositories.length > 1)
-        (0,_released_memory_js__WEBPACK_IMPORTED_MODULE_2__/* .keepYoungGenerationSmall */ .Dd)();
+        (0,released_memory/* keepYoungGenerationSmall */.Dd)();
     try {
-        const indexes = await (0,_concurrency_js__WEBPACK_IMPORTED_MODULE_7__/* .mapLimit */ .s)(repositories, 4, (repository) => (0,_repository_js__WEBPACK_IMPORTED_MODULE_4__/* .isRemote */ .Vx)(repository)
+        const indexes = await (0,concurrency/* mapLimit */.s)(repositories, 4, (repository) => (0,fetch_repository/* isRemote */.Vx)(repository)
             ? fetchRemoteIndex(repository, context)
             : readLocalIndex(repository, context));
         attributeToFirstRepository(indexes);
@@ -28977,7 +29024,7 @@ function attributeToFirstRepository(indexes) {
     });
 }
 function missingIndex(url, repository, arch, cause) {
-    return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .FetchError */ .fk(url, `no index at ${url}: is ${arch} built in this repository (${repository.url})? Check the repository URL/branch and the arch.`, { status: 404, cause });
+    return new errors/* FetchError */.fk(url, `no index at ${url}: is ${arch} built in this repository (${repository.url})? Check the repository URL/branch and the arch.`, { status: 404, cause });
 }
 /**
  * A local index file's bytes, read on this thread (a few reads of a file the system most likely
@@ -28986,51 +29033,37 @@ function missingIndex(url, repository, arch, cause) {
  * ever, and a device such as /dev/zero (of size 0) would never end.
  */
 function readIndexFile(file) {
-    const fd = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.openSync)(file, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_RDONLY | node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_NONBLOCK);
-    try {
-        const stat = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.fstatSync)(fd);
+    return readFileSyncIf(file, (stat) => {
         if (!stat.isFile()) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .FetchError */ .fk(file, `${file} is not a regular file, so it is not a repository index. Check the repository path.`);
+            throw new errors/* FetchError */.fk(file, `${file} is not a regular file, so it is not a repository index. Check the repository path.`);
         }
         if (stat.size > MAX_INDEX_BYTES) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .FetchError */ .fk(file, `${file} is ${stat.size} bytes, more than the ${MAX_INDEX_BYTES} an index may have: it ` +
+            throw new errors/* FetchError */.fk(file, `${file} is ${stat.size} bytes, more than the ${MAX_INDEX_BYTES} an index may have: it ` +
                 'is not a repository index. Check the repository path.');
         }
-        // What it held when it was opened: a file still growing is cut there, and fails as an index.
-        const bytes = Buffer.allocUnsafe(stat.size);
-        let read = 0;
-        while (read < bytes.length) {
-            const n = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readSync)(fd, bytes, read, bytes.length - read, read);
-            if (n === 0)
-                break;
-            read += n;
-        }
-        return bytes.subarray(0, read);
-    }
-    finally {
-        (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.closeSync)(fd);
-    }
+        return true;
+    });
 }
 async function readLocalIndex(repository, context) {
-    const file = (0,_repository_js__WEBPACK_IMPORTED_MODULE_4__/* .indexUrl */ .E5)(repository, context.arch);
+    const file = (0,fetch_repository/* indexUrl */.E5)(repository, context.arch);
     let bytes;
     try {
         bytes = readIndexFile(file);
     }
     catch (error) {
-        if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .FetchError */ .fk)
+        if (error instanceof errors/* FetchError */.fk)
             throw error;
         if (error.code === 'ENOENT') {
             throw missingIndex(file, repository, context.arch, error);
         }
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .FetchError */ .fk(file, `cannot read index ${file}: ${error.message}`, {
+        throw new errors/* FetchError */.fk(file, `cannot read index ${file}: ${error.message}`, {
             cause: error
         });
     }
     return context.verify(bytes, repository);
 }
 async function fetchRemoteIndex(repository, context) {
-    const url = (0,_repository_js__WEBPACK_IMPORTED_MODULE_4__/* .indexUrl */ .E5)(repository, context.arch);
+    const url = (0,fetch_repository/* indexUrl */.E5)(repository, context.arch);
     let cached = await readCachedIndex(url, context);
     // A restored cache says when it fetched: a time to come (a hostile entry's, to keep an old
     // index in use for ever) is no reason to skip asking the server.
@@ -29074,7 +29107,7 @@ async function fetchRemoteIndex(repository, context) {
  * reset, timeouts, 5xx after the retries), rather than that it answered "no" (404, 401, 403\u{2026}).
  */
 function unreachable(error) {
-    if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .FetchError */ .fk))
+    if (!(error instanceof errors/* FetchError */.fk))
         return false;
     return error.status === undefined || error.status >= 500;
 }
@@ -29083,7 +29116,7 @@ function unreachable(error) {
  * a warning. The bytes are verified against the keyring like a fresh download.
  */
 async function offlineIndex(cached, repository, context) {
-    const url = (0,_repository_js__WEBPACK_IMPORTED_MODULE_4__/* .indexUrl */ .E5)(repository, context.arch);
+    const url = (0,fetch_repository/* indexUrl */.E5)(repository, context.arch);
     const index = await verifyCached(cached.bytes, repository, url, context);
     if (!index)
         return undefined;
@@ -29109,7 +29142,7 @@ async function getIndex(url, repository, context, cached) {
         });
     }
     catch (error) {
-        if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .FetchError */ .fk && error.status === 404) {
+        if (error instanceof errors/* FetchError */.fk && error.status === 404) {
             throw missingIndex(url, repository, context.arch, error);
         }
         throw error;
@@ -35887,7 +35920,7 @@ async function writeThroughTemp(file, write, options = {}) {
  * The bytes of `file` when it is a regular file of at most `maxBytes` (its last component not a
  * symlink); undefined when it is missing, larger, or anything else. For files of a folder that
  * may be hostile (a restored cache): a FIFO there would block a plain read for ever, and a link
- * to /dev/zero would fill memory.
+ * to /dev/zero would fill memory. (regular-file.ts's readFileSyncIf: the same on this thread.)
  */
 async function readRegularFile(file, maxBytes) {
     const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = node_fs__WEBPACK_IMPORTED_MODULE_1__.constants;
@@ -40359,8 +40392,8 @@ var cache = __nccwpck_require__(6383);
 var dependency = __nccwpck_require__(6908);
 // EXTERNAL MODULE: ./src/apk/errors.ts
 var errors = __nccwpck_require__(7239);
-// EXTERNAL MODULE: ./src/apk/fetch/fetch.ts
-var fetch_fetch = __nccwpck_require__(9461);
+// EXTERNAL MODULE: ./src/apk/fetch/fetch.ts + 1 modules
+var fetch_fetch = __nccwpck_require__(2552);
 // EXTERNAL MODULE: ./src/apk/install/skipped.ts
 var skipped = __nccwpck_require__(8702);
 // EXTERNAL MODULE: external "node:crypto"

@@ -26,8 +26,8 @@ var concurrency = __webpack_require__(402);
 var errors = __webpack_require__(239);
 // EXTERNAL MODULE: ./src/apk/formats/package-file.ts
 var package_file = __webpack_require__(484);
-// EXTERNAL MODULE: ./src/apk/fetch/fetch.ts
-var fetch = __webpack_require__(461);
+// EXTERNAL MODULE: ./src/apk/fetch/fetch.ts + 1 modules
+var fetch = __webpack_require__(552);
 // EXTERNAL MODULE: ./src/apk/fetch/repository.ts + 1 modules
 var fetch_repository = __webpack_require__(614);
 // EXTERNAL MODULE: ./src/apk/fetch/transport.ts + 1 modules

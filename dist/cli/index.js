@@ -17,6 +17,41 @@ const external_node_module_namespaceObject = require("node:module");
 const external_node_os_namespaceObject = require("node:os");
 ;// CONCATENATED MODULE: external "node:vm"
 const external_node_vm_namespaceObject = require("node:vm");
+;// CONCATENATED MODULE: ./src/regular-file.ts
+/**
+ * A whole file read on this thread, from a folder that may be hostile (a local repository's
+ * index, the command line's code cache). files.ts's readRegularFile is the same for async code.
+ */
+
+/**
+ * The bytes of `file` if `accept` takes its stat (it may throw to refuse with its own error),
+ * else undefined; what it held when opened (a file still growing is cut there). It is opened
+ * without waiting, since a FIFO put there would block a read for ever, and with `noFollow` not
+ * through a last link; `accept` must refuse what is not a regular file (a device such as
+ * /dev/zero, of size 0, would never end). An error opening it is thrown as it is.
+ */
+function readFileSyncIf(file, accept, options = {}) {
+    const { O_RDONLY, O_NOFOLLOW = 0, O_NONBLOCK = 0 } = external_node_fs_namespaceObject.constants;
+    const fd = external_node_fs_namespaceObject.openSync(file, O_RDONLY | O_NONBLOCK | (options.noFollow ? O_NOFOLLOW : 0));
+    try {
+        const stat = external_node_fs_namespaceObject.fstatSync(fd);
+        if (!accept(stat))
+            return undefined;
+        const bytes = Buffer.allocUnsafe(stat.size);
+        let read = 0;
+        while (read < bytes.length) {
+            const n = external_node_fs_namespaceObject.readSync(fd, bytes, read, bytes.length - read, read);
+            if (n === 0)
+                break;
+            read += n;
+        }
+        return bytes.subarray(0, read);
+    }
+    finally {
+        external_node_fs_namespaceObject.closeSync(fd);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/code-cache.ts
 /**
  * V8's compiled code of the command line, kept between runs (as Python keeps `__pycache__`, and
@@ -37,6 +72,7 @@ const external_node_vm_namespaceObject = require("node:vm");
  * Where: `WITCHERY_CODE_CACHE` (a folder, or `off`), else `$XDG_CACHE_HOME/witchery/code`
  * (`~/.cache/witchery/code`; `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows).
  */
+
 
 
 
@@ -102,30 +138,18 @@ function trustedFolder(folder) {
 function readEntry(folder, name) {
     if (!trustedFolder(folder))
         return undefined;
-    let fd;
     try {
-        // No link followed; a FIFO put there opens without waiting for a writer (and is refused).
-        const { O_RDONLY, O_NOFOLLOW = 0, O_NONBLOCK = 0 } = external_node_fs_namespaceObject.constants;
-        fd = external_node_fs_namespaceObject.openSync(external_node_path_namespaceObject.join(folder, name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-        const stat = external_node_fs_namespaceObject.fstatSync(fd);
-        if (!stat.isFile() || !ownOnly(stat) || stat.size === 0 || stat.size > MAX_ENTRY)
-            return undefined;
-        const data = Buffer.allocUnsafe(stat.size);
-        let at = 0;
-        while (at < data.length) {
-            const read = external_node_fs_namespaceObject.readSync(fd, data, at, data.length - at, at);
-            if (read === 0)
-                return undefined;
-            at += read;
-        }
-        return data;
+        let size = 0;
+        const accept = (stat) => {
+            size = stat.size;
+            return stat.isFile() && ownOnly(stat) && size > 0 && size <= MAX_ENTRY;
+        };
+        const data = readFileSyncIf(external_node_path_namespaceObject.join(folder, name), accept, { noFollow: true });
+        // One cut short while read is not the entry that was written.
+        return data !== undefined && data.length === size ? data : undefined;
     }
     catch {
         return undefined;
-    }
-    finally {
-        if (fd !== undefined)
-            external_node_fs_namespaceObject.closeSync(fd);
     }
 }
 /**
