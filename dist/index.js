@@ -31261,9 +31261,8 @@ const DISCARD = { write: () => { }, close: () => { } };
  * whole in memory. A small file (SMALL_INDEX) is inflated on the main thread a member at a time,
  * up to SMALL_INFLATE_LIMIT, then scanned in the same pieces: handing 2.3 MB on from the thread
  * pool took longer than inflating it (on v3.22 main, a cold resolve took 0.96-0.97\u{d7} the time on
- * Node 20, the same on Node 24). When
- * verified, the first entry after the signatures must start the member the signature covers. The
- * last `APKINDEX` and `DESCRIPTION` files count.
+ * Node 20, the same on Node 24). When verified, the first entry after the signatures must start
+ * the member the signature covers. The last `APKINDEX` and `DESCRIPTION` files count.
  */
 async function readIndexStream(bytes, repository, signedStart) {
     if (bytes.length <= SMALL_INDEX) {
