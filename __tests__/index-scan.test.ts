@@ -218,6 +218,25 @@ describe('dependency tokens, as the scan reads them', () => {
   })
 })
 
+describe("the scan's rows", () => {
+  // Found by a test of the command line's output: rows past the first 256 of one piece grew the
+  // row arrays, and the rows kept so far were forgotten (a real index's piece holds about 80).
+  it('keeps every row of a piece with more stanzas than its first room, and drops a copy', () => {
+    const C = (i: number) => `Q1${crypto.createHash('sha1').update(String(i)).digest('base64')}`
+    const stanzas = Array.from({ length: 700 }, (_, i) => `C:${C(i)}\nP:p${i}\nV:1\n\n`)
+    // An identity met before (a copy of stanza 10) is dropped, before and after the growth.
+    stanzas.splice(100, 0, stanzas[10])
+    stanzas.splice(500, 0, stanzas[10])
+    const text = stanzas.join('')
+    expect(text.length).toBeLessThan(64 * 1024)
+    const table = readIndexTable(Buffer.from(text), { url: 'test', index: 0 })
+    expect(table.count).toBe(700)
+    const names = Array.from({ length: table.count }, (_, row) => table.name(row))
+    expect(names).toEqual(Array.from({ length: 700 }, (_, i) => `p${i}`))
+    expect(table.checksum(699)).toBe(C(699))
+  })
+})
+
 describe("the scan's memory", () => {
   it('stops at its limit with a ScanLimitError, not a trap', () => {
     const memory = new IndexScanMemory(16, 16, 4 * 1024 * 1024)

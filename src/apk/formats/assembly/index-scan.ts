@@ -570,8 +570,8 @@ function finishStanza(): void {
     numbers = grown(numbers, <usize>rowCount * 16, <usize>more * 16)
     identities = grown(identities, <usize>rowCount * ID_SLOT, <usize>more * ID_SLOT)
     identityLengths = grown(identityLengths, <usize>rowCount, <usize>more)
-    // Which rows the caller keeps, read by columns(); as many as rows.
-    keep = alloc(<usize>more)
+    // Which rows the caller keeps, read by columns(); as many as rows, those so far kept too.
+    keep = grown(keep, <usize>rowCount, <usize>more)
     rowCap = more
   }
   const r = rows + <usize>rowCount * ROW * 4
