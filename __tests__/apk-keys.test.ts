@@ -6,6 +6,7 @@ import * as path from 'node:path'
 import { ALPINE_KEYS, alpineKeyPin } from '../src/apk/keys/alpine-keys.js'
 import { InvalidArgumentError, UntrustedKeyError } from '../src/apk/errors.js'
 import { Keyring } from '../src/apk/keys/keyring.js'
+import type { RsaPublicKey } from '../src/apk/keys/rsa-key.js'
 import {
   generateSigningKey,
   keyFingerprint,
@@ -39,8 +40,8 @@ describe('Keyring.load', () => {
     fs.mkdirSync(path.join(keysDir, 'subdir.rsa.pub'))
     const keyring = await Keyring.load({ keysDir })
     expect(keyring.names()).toEqual([a.name, b.name].sort())
-    expect(spkiFingerprint(keyring.get(a.name) as crypto.KeyObject)).toBe(keyFingerprint(a))
-    expect(spkiFingerprint(keyring.get(b.name) as crypto.KeyObject)).toBe(keyFingerprint(b))
+    expect(spkiFingerprint(keyring.get(a.name) as RsaPublicKey)).toBe(keyFingerprint(a))
+    expect(spkiFingerprint(keyring.get(b.name) as RsaPublicKey)).toBe(keyFingerprint(b))
     expect(keyring.pemOf(a.name)).toBe(a.publicKeyPem)
     expect(keyring.fingerprintOf(b.name)).toBe(keyFingerprint(b))
     expect(keyring.get('README')).toBeUndefined()
@@ -79,7 +80,7 @@ describe('Keyring.load', () => {
       fs.symlinkSync('/proc/self/mem', path.join(keysDir, 'broken.rsa.pub'))
       // As apk opens the key a signature names: the other keys are not read.
       const keyring = await Keyring.load({ keysDir })
-      expect(spkiFingerprint(keyring.get(a.name) as crypto.KeyObject)).toBe(keyFingerprint(a))
+      expect(spkiFingerprint(keyring.get(a.name) as RsaPublicKey)).toBe(keyFingerprint(a))
       for (const use of [() => keyring.get('broken.rsa.pub'), () => keyring.names()]) {
         const error = thrown(use, 'a key file that cannot be read')
         expect(error).toBeInstanceOf(InvalidArgumentError)
@@ -216,7 +217,7 @@ describe('Keyring.load', () => {
     ])
     expect(first).toBeDefined()
     expect(second).toBe(first)
-    expect(spkiFingerprint(first as crypto.KeyObject)).toBe(alpineKeyPin(ALPINE_NAME))
+    expect(spkiFingerprint(first as RsaPublicKey)).toBe(alpineKeyPin(ALPINE_NAME))
     expect(await keyring.resolve(ALPINE_NAME)).toBe(first)
     expect(calls).toEqual([ALPINE_NAME])
     expect(keyring.names()).toEqual([ALPINE_NAME])

@@ -20,6 +20,7 @@ const ALPINE_KEY = 'alpine-devel@lists.alpinelinux.org-4a6a0840.rsa.pub'
 
 let work: string
 let unsigned: string
+let signed: string
 let alpineNamed: string
 let server: TestServer
 let stdout: string
@@ -54,6 +55,8 @@ beforeAll(async () => {
   unsigned = buildRepository(tmp('unsigned'), 'x86_64', [musl], undefined, {
     signature: 'none'
   }).url
+  signed = buildRepository(tmp('signed'), 'x86_64', [musl], key).url
+  writeKeysDir(tmp('keys'), [key])
   // Signed by a key that claims one of Alpine's names but is not Alpine's: never trusted.
   const impostor = generateSigningKey(ALPINE_KEY)
   alpineNamed = buildRepository(tmp('alpine-named'), 'x86_64', [musl], impostor).url
@@ -163,15 +166,30 @@ describe('witchery build and WITCHERY_ALPINE_KEYS_URL', () => {
 })
 
 describe('start-up', () => {
-  it('a resolve from a local repository loads no network or thread module (bundled command line)', async () => {
-    const args = ['resolve', '--arch', 'x86_64', '--allow-untrusted', '--repository', unsigned]
+  it('a resolve from a local repository loads no network, thread or crypto module (bundled command line)', async () => {
+    // Signed: the signature is checked without node:crypto (signature.ts, sha.ts).
+    const args = ['resolve', '--arch', 'x86_64', '--keys-dir', tmp('keys'), '--repository', signed]
     // As most runs start: with the code cache's entry made by an earlier run (whose writing
-    // loads v8), and with the cache off.
+    // loads v8 and crypto), and with the cache off.
     const env = { WITCHERY_CODE_CACHE: tmp('builtins-code-cache') }
     expect((await runCli([...args, 'musl'], { work, env })).code).toBe(0)
     for (const setting of [env, { WITCHERY_CODE_CACHE: 'off' }]) {
       loadsOnlyWhatItNeeds(await runCli([...args, 'musl'], { work, env: setting }))
     }
+    // Damage past the signature: refused as before, still without OpenSSL.
+    const index = path.join(signed, 'x86_64', 'APKINDEX.tar.gz')
+    const bytes = fs.readFileSync(index)
+    const damaged = tmp('damaged-repo')
+    fs.mkdirSync(path.join(damaged, 'x86_64'), { recursive: true })
+    bytes[bytes.length - 30] ^= 0x01
+    fs.writeFileSync(path.join(damaged, 'x86_64', 'APKINDEX.tar.gz'), bytes)
+    const bad = await runCli([...args.slice(0, -1), damaged, 'musl'], {
+      work,
+      env: { WITCHERY_CODE_CACHE: 'off' }
+    })
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/BAD signature/)
+    expect(bad.builtins).not.toContain('crypto')
   })
 
   function loadsOnlyWhatItNeeds(run: CliRun): void {
@@ -179,13 +197,14 @@ describe('start-up', () => {
     expect(run.stdout).toMatch(/^musl-/)
     // What it does load is recorded: zlib inflates the index.
     expect(run.builtins).toContain('zlib')
-    // Loading https (with tls, net and http) took 8-12 ms of each start, v8 0.5-1 ms more, and
-    // fs/promises (with readline) 2 ms on Node 20. (Node itself loads net for a standard output
+    // Loading https (with tls, net and http) took 8-12 ms of each start, crypto 4-9 ms, v8
+    // 0.5-1 ms more, and fs/promises (with readline) 2 ms on Node 20. (Node itself loads net for a standard output
     // that is a pipe, as here.)
     const unneeded = [
       'http',
       'https',
       'tls',
+      'crypto',
       'worker_threads',
       'child_process',
       'v8',

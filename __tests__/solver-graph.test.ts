@@ -338,7 +338,8 @@ describe('the compiled modules', () => {
   it.each([
     'src/apk/formats/index-scan-wasm.ts',
     'src/apk/solver/graph-build-wasm.ts',
-    'src/apk/solver/discover-wasm.ts'
+    'src/apk/solver/discover-wasm.ts',
+    'src/sha-wasm.ts'
   ])('%s is what scripts/build-wasm.mjs makes of its AssemblyScript source', (target) => {
     const root = process.cwd()
     const fresh = execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--print', target], {

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * Compiles the AssemblyScript modules (the index scan, src/apk/formats/assembly/index-scan.ts,
- * the solver graph's build, src/apk/solver/assembly/graph-build.ts, and the solver's discovery,
- * src/apk/solver/assembly/discover.ts) to WebAssembly and writes each, base64, into a TypeScript
- * file beside its folder, which the sources import (so tsc, jest and ncc need no build step of
- * their own). A test compiles them again and checks they agree, as CI checks dist/.
+ * the solver graph's build, src/apk/solver/assembly/graph-build.ts, the solver's discovery,
+ * src/apk/solver/assembly/discover.ts, and the digests, src/assembly/sha.ts) to WebAssembly and
+ * writes each, base64, into a TypeScript file beside its folder, which the sources import (so tsc,
+ * jest and ncc need no build step of their own). A test compiles them again and checks they
+ * agree, as CI checks dist/.
  *
  *   node scripts/build-wasm.mjs                 writes the modules
  *   node scripts/build-wasm.mjs --print TARGET  prints the module written to TARGET instead
@@ -35,6 +36,12 @@ export const MODULES = [
     target: 'src/apk/solver/discover-wasm.ts',
     name: 'DISCOVER_WASM',
     what: "The solver's discovery"
+  },
+  {
+    source: 'src/assembly/sha.ts',
+    target: 'src/sha-wasm.ts',
+    name: 'SHA_WASM',
+    what: 'SHA-1, SHA-256 and SHA-512'
   }
 ]
 

@@ -6,24 +6,28 @@
  * and a later run hands it back (`cachedData`), checked by V8 against its own version, flags and
  * the source's length, and refused (then made again) when any differs.
  *
- * An entry is named by the SHA-256 of the bundle (V8 checks only its length), the Node version and
- * the architecture. V8 does not check an entry's bytes beyond a header, so what it reads is run
- * as code: an entry is trusted only as the user's own files are. It is read only from a folder
- * owned by this user and written by no one else, only a regular file (no link followed) owned by
- * this user and writable by no one else, and only to MAX_ENTRY bytes. Anything else is passed
- * over, never an error: the cache only saves time. An entry is written once, whole (a file of its
- * own renamed into place), and the folder kept to KEEP entries.
+ * An entry is named by the SHA-1 of the bundle (V8 checks only its length), the Node version and
+ * the architecture. The digest only tells versions of the bundle apart (whoever could make two
+ * that collide could change the bundle itself): of this project's digests (sha.ts), SHA-1 is the
+ * fastest in a cold process, 2 ms for the bundle, where loading `node:crypto` took 4-9 ms of each
+ * run. V8 does not check an entry's bytes beyond a header, so what it reads is run as code: an
+ * entry is trusted only as the user's own files are. It is read only from a folder owned by this
+ * user and written by no one else, only a regular file (no link followed) owned by this user and
+ * writable by no one else, and only to MAX_ENTRY bytes. Anything else is passed over, never an
+ * error: the cache only saves time. An entry is written once, whole (a file of its own renamed
+ * into place), and the folder kept to KEEP entries.
  *
  * Where: `WITCHERY_CODE_CACHE` (a folder, or `off`), else `$XDG_CACHE_HOME/witchery/code`
  * (`~/.cache/witchery/code`; `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows).
  */
-import { createHash, randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import { createRequire } from 'node:module'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import * as vm from 'node:vm'
+import { crypto } from './lazy-builtins.js'
 import { readFileSyncIf } from './regular-file.js'
+import { shaDigest } from './sha.js'
 
 /** The variable that moves the cache (a folder) or turns it off (`off`). */
 export const CODE_CACHE_VARIABLE = 'WITCHERY_CODE_CACHE'
@@ -65,7 +69,7 @@ export function codeCacheFolder(
 
 /** The entry's name for `source` on this Node. */
 export function entryName(source: Uint8Array): string {
-  const sum = createHash('sha256').update(source).digest('hex').slice(0, 32)
+  const sum = shaDigest('sha1', source).toString('hex').slice(0, 32)
   return `${sum}-${process.version}-${process.arch}${SUFFIX}`
 }
 
@@ -114,7 +118,7 @@ export function writeEntry(folder: string, name: string, data: Uint8Array): bool
   try {
     fs.mkdirSync(folder, { recursive: true, mode: 0o700 })
     if (!trustedFolder(folder)) return false
-    temporary = path.join(folder, `.${randomBytes(8).toString('hex')}.tmp`)
+    temporary = path.join(folder, `.${crypto().randomBytes(8).toString('hex')}.tmp`)
     fs.writeFileSync(temporary, data, { mode: 0o600, flag: 'wx' })
     fs.renameSync(temporary, path.join(folder, name))
     temporary = undefined

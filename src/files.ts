@@ -2,11 +2,11 @@
  * File-system helpers every layer uses: making folders, and writing a file so nobody ever sees
  * it half written.
  */
-import { randomBytes } from 'node:crypto'
 // fs.promises: Node loads node:fs/promises on its first use, which a local resolve never makes.
 import { constants as fsConstants, promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import { WitcheryError } from './errors.js'
+import { crypto } from './lazy-builtins.js'
 import { owner, OWNER_SOURCE, removeOnSignal, removeStale } from './temp.js'
 
 /** A folder that cannot be made because a file stands where one of its folders must be. */
@@ -74,7 +74,7 @@ export async function writeThroughTemp(
   await makeDirs(dir)
   const base = path.basename(file)
   if (options.removeStale) removeStale(dir, tempPattern(base))
-  const temp = path.join(dir, `.${base}.${owner()}.${randomBytes(6).toString('hex')}.tmp`)
+  const temp = path.join(dir, `.${base}.${owner()}.${crypto().randomBytes(6).toString('hex')}.tmp`)
   const forget = removeOnSignal(temp)
   try {
     await write(temp)

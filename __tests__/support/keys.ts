@@ -69,9 +69,12 @@ export function keyFingerprint(key: SigningKey): string {
   return spkiFingerprint(crypto.createPublicKey(key.publicKeyPem))
 }
 
-/** Lowercase hex SHA-256 of a key's DER SubjectPublicKeyInfo (what alpine-keys.ts pins). */
-export function spkiFingerprint(key: crypto.KeyObject): string {
-  const der = key.export({ type: 'spki', format: 'der' })
+/**
+ * Lowercase hex SHA-256 of a key's DER SubjectPublicKeyInfo (what alpine-keys.ts pins), by
+ * OpenSSL: of a KeyObject, or of the DER a keyring's key was read from.
+ */
+export function spkiFingerprint(key: crypto.KeyObject | { der: Buffer }): string {
+  const der = 'der' in key ? key.der : key.export({ type: 'spki', format: 'der' })
   return crypto.createHash('sha256').update(der).digest('hex')
 }
 

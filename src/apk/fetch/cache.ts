@@ -9,11 +9,11 @@
  * Every file is written to a unique temporary name in its folder and renamed into place, so a
  * reader sees a whole old file or a whole new one, never a mix.
  */
-import { createHash } from 'node:crypto'
 // fs.promises: Node loads node:fs/promises on its first use, which a local resolve never makes.
 import { constants, promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import { readRegularFile, writeThroughTemp } from '../../files.js'
+import { crypto } from '../../lazy-builtins.js'
 
 export interface IndexMeta {
   etag?: string
@@ -124,7 +124,7 @@ function urlKey(url: string): string {
 }
 
 function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex')
+  return crypto().createHash('sha256').update(bytes).digest('hex')
 }
 
 /** A header value Node sends (`If-None-Match`, `If-Modified-Since`): no control characters. */

@@ -4,7 +4,6 @@
  * scan emits (rows, list entries, new keys) is read here and turned into strings and numbers by
  * the caller (apkindex.ts), which decides everything about validity.
  */
-import { randomBytes } from 'node:crypto'
 import { FormatError } from '../errors.js'
 import { INDEX_SCAN_WASM } from './index-scan-wasm.js'
 import { instantiateWasm, wasmTrapped } from '../wasm.js'
@@ -67,9 +66,11 @@ const instantiate = instantiateWasm<Exports>(INDEX_SCAN_WASM)
  * This process's random point for the tables' hash (assembly/index-scan.ts, key()), so which
  * contents share a slot cannot be worked out beforehand (with a fixed hash, tokens that collide
  * are cheap to make, and a hostile index of them made the scan quadratic). The numbering of keys
- * does not depend on it.
+ * does not depend on it. From Math.random, which V8 seeds from the system's entropy in each
+ * process: an index's author never sees its output, and `node:crypto` (4-9 ms to load) stays out
+ * of a resolve.
  */
-const SEED = randomBytes(4).readUInt32LE(0)
+const SEED = Math.floor(Math.random() * 0x1_0000_0000) >>> 0
 
 // Fields of a table (assembly/index-scan.ts, T_*), in 32-bit words.
 const T_STARTS = 2

@@ -5,12 +5,12 @@
  * pinned in alpine-keys.ts. A key carrying an Alpine key's name must always match the pin, so a
  * swapped file cannot impersonate Alpine.
  */
-import * as crypto from 'node:crypto'
-import type { KeyObject } from 'node:crypto'
 // fs.promises: Node loads node:fs/promises on its first use, which a local resolve never makes.
 import { promises as fs, readdirSync, readFileSync, statSync } from 'node:fs'
 import * as path from 'node:path'
+import { shaDigest } from '../../sha.js'
 import { alpineKeyPin } from './alpine-keys.js'
+import { isRsaSpki, readRsaPublicKey, RsaKeyError, type RsaPublicKey } from './rsa-key.js'
 import { InvalidArgumentError, UntrustedKeyError } from '../errors.js'
 
 export interface KeyringOptions {
@@ -29,34 +29,15 @@ interface LoadedKey {
   /** The DER SubjectPublicKeyInfo the PEM block holds. */
   der: Buffer
   fingerprint: string
-  /** Made on first use: a keys folder holds every arch's keys, and an index needs one. */
-  key?: KeyObject
+  /** Read on first use: a keys folder holds every arch's keys, and an index needs one. */
+  key?: RsaPublicKey
 }
 
 const PEM_PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----([\s\S]+?)-----END PUBLIC KEY-----/
 
-/** DER of the rsaEncryption algorithm identifier's OID, 1.2.840.113549.1.1.1. */
-const RSA_ENCRYPTION_OID = Buffer.from('06092a864886f70d010101', 'hex')
-
-/** The length of the DER header (tag and length) of the SEQUENCE at `at`, or 0 for none. */
-function sequenceHeader(der: Buffer, at: number): number {
-  if (der[at] !== 0x30 || at + 1 >= der.length) return 0
-  const first = der[at + 1]
-  return first < 0x80 ? 2 : 2 + (first & 0x7f)
-}
-
-/** Whether `der` starts like an RSA SubjectPublicKeyInfo: SEQUENCE { SEQUENCE { rsaEncryption … */
-function isRsaSpki(der: Buffer): boolean {
-  const outer = sequenceHeader(der, 0)
-  const algorithm = outer && sequenceHeader(der, outer)
-  if (!algorithm) return false
-  const oid = outer + algorithm
-  return der.subarray(oid, oid + RSA_ENCRYPTION_OID.length).equals(RSA_ENCRYPTION_OID)
-}
-
 /**
  * Reads a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) holding an RSA key; undefined otherwise. The
- * key object itself is made when the key is first used (keyOf).
+ * key itself is read when it is first used (keyOf).
  */
 function parsePublicKey(bytes: Buffer): LoadedKey | undefined {
   const block = PEM_PUBLIC_KEY.exec(bytes.toString('utf8'))
@@ -68,17 +49,18 @@ function parsePublicKey(bytes: Buffer): LoadedKey | undefined {
   return {
     pem: `${block[0]}\n`,
     der,
-    fingerprint: crypto.createHash('sha256').update(der).digest('hex')
+    fingerprint: shaDigest('sha256', der).toString('hex')
   }
 }
 
-/** The key object of a loaded key, made on first use. */
-function keyOf(name: string, loaded: LoadedKey): KeyObject {
+/** The RSA key of a loaded key, read on first use. */
+function keyOf(name: string, loaded: LoadedKey): RsaPublicKey {
   if (loaded.key) return loaded.key
-  let key: KeyObject
+  let key: RsaPublicKey
   try {
-    key = crypto.createPublicKey({ key: loaded.der, format: 'der', type: 'spki' })
+    key = readRsaPublicKey(loaded.der)
   } catch (error) {
+    if (!(error instanceof RsaKeyError)) throw error
     throw new UntrustedKeyError(
       `key ${name} is not a valid RSA public key (${(error as Error).message}); replace the ` +
         `file with the repository's .rsa.pub.`,
@@ -139,7 +121,7 @@ export class Keyring {
    * folders were given. Read when a key of that name is first needed.
    */
   private readonly unread = new Map<string, string[]>()
-  private readonly fetching = new Map<string, Promise<KeyObject | undefined>>()
+  private readonly fetching = new Map<string, Promise<RsaPublicKey | undefined>>()
   private readonly fetchAlpineKey?: (keyName: string) => Promise<Buffer | undefined>
 
   private constructor(fetchAlpineKey?: (keyName: string) => Promise<Buffer | undefined>) {
@@ -227,7 +209,7 @@ export class Keyring {
   }
 
   /** A key already in the keyring (local, or fetched and verified earlier). */
-  get(keyName: string): KeyObject | undefined {
+  get(keyName: string): RsaPublicKey | undefined {
     const loaded = this.settle(keyName)
     return loaded && keyOf(keyName, loaded)
   }
@@ -237,7 +219,7 @@ export class Keyring {
    * fingerprint is pinned. Undefined when no such key can be had. Throws UntrustedKeyError when
    * a fetched key does not match its pin.
    */
-  async resolve(keyName: string): Promise<KeyObject | undefined> {
+  async resolve(keyName: string): Promise<RsaPublicKey | undefined> {
     const local = this.get(keyName)
     if (local) return local
     if (!this.fetchAlpineKey || alpineKeyPin(keyName) === undefined) return undefined
@@ -254,7 +236,7 @@ export class Keyring {
     return pending
   }
 
-  private async fetchPinned(keyName: string): Promise<KeyObject | undefined> {
+  private async fetchPinned(keyName: string): Promise<RsaPublicKey | undefined> {
     const fetch = this.fetchAlpineKey as (keyName: string) => Promise<Buffer | undefined>
     const bytes = await fetch(keyName)
     if (bytes === undefined) return undefined
