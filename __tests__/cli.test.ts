@@ -3,7 +3,8 @@
  * `--allow-untrusted` flag of `build`, and WITCHERY_ALPINE_KEYS_URL, against real repositories
  * in local folders and a real HTTP server on 127.0.0.1.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -14,7 +15,7 @@ import { type CliRun, runCli } from './support/hostile.js'
 import { startServer, type TestServer } from './support/http-server.js'
 import { generateSigningKey, writeKeysDir } from './support/keys.js'
 import { muslPackage } from './support/packages.js'
-import { buildRepository } from './support/repo-builder.js'
+import { buildIndexFromText, buildRepository } from './support/repo-builder.js'
 
 const ALPINE_KEY = 'alpine-devel@lists.alpinelinux.org-4a6a0840.rsa.pub'
 
@@ -275,6 +276,45 @@ describe('start-up', () => {
     const off = { ...homeEnv, WITCHERY_CODE_CACHE: 'off' }
     expect((await runCli(resolve(unsigned), { work, env: off })).code).toBe(0)
     expect(fs.readdirSync(home)).toEqual([])
+  })
+
+  // The program exits as soon as its work is done (cli-main.ts): output it has written must
+  // all arrive, however slowly it is read. 10,000 packages make 390 KB, more than a pipe and the
+  // reader's buffer hold, so the program waits for the reader before it can end.
+  it('a large output read slowly through a pipe arrives whole', async () => {
+    const names = Array.from({ length: 10000 }, (_, i) => `a-package-with-a-long-name-${i}`)
+    const stanza = (name: string, depends: string) =>
+      `C:Q1${crypto.createHash('sha1').update(name).digest('base64')}\nP:${name}\nV:1.0-r0\n` +
+      `A:x86_64\nS:1\nI:1\nT:t\nU:u\nL:MIT\n${depends}\n`
+    const text =
+      stanza('everything', `D:${names.join(' ')}\n`) + names.map((n) => stanza(n, '')).join('')
+    const repo = tmp('large')
+    fs.mkdirSync(path.join(repo, 'x86_64'), { recursive: true })
+    fs.writeFileSync(
+      path.join(repo, 'x86_64', 'APKINDEX.tar.gz'),
+      buildIndexFromText(text, undefined, { signature: 'none' })
+    )
+    const args = ['resolve', '--arch', 'x86_64', '--allow-untrusted', '--repository', repo]
+    const child = spawn(
+      process.execPath,
+      [path.resolve('dist/cli/index.js'), ...args, 'everything'],
+      {
+        env: { ...process.env, WITCHERY_CODE_CACHE: 'off', NODE_OPTIONS: '' },
+        stdio: ['ignore', 'pipe', 'pipe']
+      }
+    )
+    const out: Buffer[] = []
+    let err = ''
+    child.stdout.pause()
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+    // Read nothing for a while: the program blocks on the full pipe, then the rest arrives.
+    setTimeout(() => child.stdout.on('data', (chunk: Buffer) => out.push(chunk)).resume(), 1000)
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    expect([code, err]).toEqual([0, ''])
+    const expected = ['everything', ...names].map((n) => `${n}-1.0-r0\n`).sort()
+    const lines = Buffer.concat(out).toString('utf8')
+    expect(lines.length).toBeGreaterThan(256 * 1024)
+    expect(lines).toBe(expected.join(''))
   })
 
   it('a program missing its bundle says so and exits 1', () => {
