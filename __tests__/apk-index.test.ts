@@ -111,6 +111,38 @@ function retamper(bytes: Buffer): Buffer {
     expect(busybox.repository).toBe(0)
   })
 
+  it("v3.22 without its packages' details: the same packages, with only what the solver reads", async () => {
+    const index = await readReal(v322)
+    const bytes = fs.readFileSync(v322)
+    const bare = await readApkindex(bytes, REPO, { keyring: alpineKeys, packageDetails: false })
+    expect(bare.packages).toHaveLength(index.packages.length)
+    const solverFields = (p: RepoPackage) => [
+      p.checksum,
+      p.name,
+      p.version,
+      p.arch,
+      p.installedSize,
+      p.providerPriority,
+      p.depends,
+      p.provides,
+      p.installIf
+    ]
+    expect(bare.packages.map(solverFields)).toEqual(index.packages.map(solverFields))
+    const busybox = bare.packages.find((p) => p.name === 'busybox') as RepoPackage
+    expect([busybox.description, busybox.url, busybox.license, busybox.size]).toEqual([
+      '',
+      '',
+      '',
+      0
+    ])
+    expect([busybox.origin, busybox.maintainer, busybox.commit, busybox.buildTime]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      0
+    ])
+  })
+
   it('refuses a tampered index with IndexSignatureError (text changed, member gzipped again)', async () => {
     const bytes = fs.readFileSync(path.join(REAL, 'v3.22-main/x86_64/APKINDEX.tar.gz'))
     const error = await rejection(readApkindex(retamper(bytes), REPO, { keyring: alpineKeys }))

@@ -87,7 +87,8 @@ async function resolveCommand(argv: string[]): Promise<void> {
     }
   }
   const { options, world } = engineOptionsFrom(argv)
-  const repos = await openRepositories(options)
+  // Names and versions are all it shows: the packages' other lines are not kept.
+  const repos = await openRepositories({ ...options, packageDetails: false })
   const resolution = resolveWorld(repos, world)
   const lines = resolution.packages.map((p) => `${p.name}-${p.version}`).sort()
   process.stdout.write(lines.map((l) => `${l}\n`).join(''))

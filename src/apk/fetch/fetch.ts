@@ -52,6 +52,8 @@ export interface FetchIndexesOptions {
   cache?: PackageCache
   keyring: Keyring
   allowUntrusted?: boolean
+  /** Whether packages carry their details (ReadApkindexOptions.packageDetails); default true. */
+  packageDetails?: boolean
   /** Seconds a cached index is used without asking the server; 0 (default) always revalidates. */
   maxAgeSeconds?: number
   logger?: Logger
@@ -85,7 +87,8 @@ export async function fetchIndexes(
     verify: (bytes, repository) =>
       readApkindex(bytes, repository, {
         keyring: options.keyring,
-        allowUntrusted: options.allowUntrusted
+        allowUntrusted: options.allowUntrusted,
+        packageDetails: options.packageDetails
       }),
     maxAgeMs: Math.max(0, options.maxAgeSeconds ?? 0) * 1000,
     logger: options.logger ?? silentLogger,

@@ -30,7 +30,7 @@ import {
   R_VERSION,
   ROW
 } from './index-scan.js'
-import { IndexDetails, IndexDetailsBuilder } from './index-details.js'
+import { IndexDetails, IndexDetailsBuilder, NO_DETAILS } from './index-details.js'
 import {
   digestOf,
   parseSignatureName,
@@ -214,7 +214,8 @@ class IndexScanner {
   private readonly values: string[] = []
   /** How many of the scan's token keys the table has (a token's number is its key). */
   private tokensTaken = 0
-  private readonly details: IndexDetailsBuilder
+  /** Undefined when the packages' details are not kept (ReadApkindexOptions.packageDetails). */
+  private readonly details: IndexDetailsBuilder | undefined
   /** The finished details, for the table's packages (a holder: the table must not keep `this`). */
   private readonly madeDetails: { details?: IndexDetails } = {}
   readonly table: PackageTable
@@ -232,7 +233,8 @@ class IndexScanner {
     private readonly repository: Repository,
     private readonly expected: number,
     /** The most distinct values or tokens (MAX_DISTINCT; less in tests). */
-    private readonly maxDistinct = MAX_DISTINCT
+    private readonly maxDistinct = MAX_DISTINCT,
+    keepDetails = true
   ) {
     // What a tar header says is only a hint, capped: a lying one must not reserve gigabytes.
     const hint = Math.min(expected, SIZE_HINT_CAP)
@@ -242,7 +244,7 @@ class IndexScanner {
     this.scanner = new IndexScanMemory(hint / 125, hint / 160)
     // A large index (community's: 3.9 MB of such lines) keeps them deflated: 5 to 1, for 5 ms a
     // megabyte; a small one (a main's), as they are, which is quicker to read.
-    this.details = new IndexDetailsBuilder(hint > PACK_DETAILS_ABOVE)
+    this.details = keepDetails ? new IndexDetailsBuilder(hint > PACK_DETAILS_ABOVE) : undefined
     const made = this.madeDetails
     // Set when the scan ends, before anyone has the table.
     this.table = new PackageTable(
@@ -350,7 +352,7 @@ class IndexScanner {
     }
     const columns = memory.columns(this.table.listCount())
     this.table.addColumns(columns, this.repository.index)
-    this.details.addRows(memory.u8, columns.details as Int32Array)
+    this.details?.addRows(memory.u8, columns.details as Int32Array)
   }
 
   /** Throws the error of damaged row `row` of the last scan. */
@@ -410,7 +412,7 @@ class IndexScanner {
     this.scan(this.waiting.take(Buffer.alloc(0)))
     // The scan's memory (the tables of distinct bytes, the last piece) goes with it.
     this.scanner = undefined
-    this.madeDetails.details = this.details.finish()
+    this.madeDetails.details = this.details?.finish() ?? NO_DETAILS
     this.table.seal()
     return this.table
   }
@@ -578,6 +580,12 @@ export interface ReadApkindexOptions {
   keyring: Keyring
   /** Skip signature verification (the index's `signer` is then undefined). */
   allowUntrusted?: boolean
+  /**
+   * Whether packages carry the lines only a whole package needs (size, description, URL,
+   * licence, origin, maintainer, build time, commit). Default true; false for a resolve that
+   * shows names and versions (its packages then have them empty).
+   */
+  packageDetails?: boolean
 }
 
 interface Signature {
@@ -759,11 +767,12 @@ const DISCARD: TarBodySink = { write: () => {}, close: () => {} }
 async function readIndexStream(
   bytes: Buffer,
   repository: Repository,
-  signedStart: number | undefined
+  signedStart: number | undefined,
+  keepDetails: boolean
 ): Promise<{ description: string; table: PackageTable; textBytes: number }> {
   if (bytes.length <= SMALL_INDEX) {
     try {
-      return await readIndexWith(repository, signedStart, (push, member) =>
+      return await readIndexWith(repository, signedStart, keepDetails, (push, member) =>
         inflateGzipMembers(bytes, SMALL_INFLATE_LIMIT, push, member)
       )
     } catch (error) {
@@ -772,7 +781,7 @@ async function readIndexStream(
       if (!(cause instanceof GzipLimitError && cause.limit <= SMALL_INFLATE_LIMIT)) throw error
     }
   }
-  return readIndexWith(repository, signedStart, (push, member) =>
+  return readIndexWith(repository, signedStart, keepDetails, (push, member) =>
     streamGzipMembers(bytes, INDEX_INFLATE_LIMIT, push, member)
   )
 }
@@ -781,6 +790,7 @@ async function readIndexStream(
 async function readIndexWith(
   repository: Repository,
   signedStart: number | undefined,
+  keepDetails: boolean,
   inflate: (
     push: (piece: Buffer) => void,
     member: (place: MemberPlace) => void
@@ -817,7 +827,7 @@ async function readIndexWith(
       }
       if (entry.name !== 'APKINDEX') return DISCARD
       // The last APKINDEX counts: one after this one replaces its table, or its error.
-      const scanner = new IndexScanner(repository, entry.size)
+      const scanner = new IndexScanner(repository, entry.size, MAX_DISTINCT, keepDetails)
       table = undefined
       stanzaError = undefined
       let failed = false
@@ -885,7 +895,12 @@ export async function readApkindex(
       verifySignedIndex(bytes, repository, options.keyring)
     )
   }
-  const read = await readIndexStream(bytes, repository, verified?.signedStart)
+  const read = await readIndexStream(
+    bytes,
+    repository,
+    verified?.signedStart,
+    options.packageDetails ?? true
+  )
   return indexOf(
     repository,
     read.description,

@@ -40,6 +40,7 @@ export class IndexDetails {
    * run, in the stanza's order (lines of other letters inside the run are passed too).
    */
   lines(row: number, each: (letter: number, bytes: Buffer, start: number, end: number) => void) {
+    if (row * 3 >= this.rows.length) return
     const block = this.rows[row * 3]
     if (block < 0) return
     const bytes = this.bytesOf(block)
@@ -53,6 +54,9 @@ export class IndexDetails {
     }
   }
 }
+
+/** No lines for any row: an index read without its packages' details. */
+export const NO_DETAILS = new IndexDetails([], new Int32Array(0))
 
 /**
  * Gathers the kept lines while an index is scanned, stanza by stanza. With `pack` (a large
