@@ -201,8 +201,8 @@ var external_node_os_ = __webpack_require__(161);
 var external_node_path_ = __webpack_require__(760);
 // EXTERNAL MODULE: ./src/arch.ts
 var src_arch = __webpack_require__(67);
-// EXTERNAL MODULE: ./src/apk/engine.ts + 3 modules
-var apk_engine = __webpack_require__(103);
+// EXTERNAL MODULE: ./src/apk/engine.ts + 4 modules
+var apk_engine = __webpack_require__(317);
 // EXTERNAL MODULE: ./src/assemble/errors.ts
 var errors = __webpack_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts

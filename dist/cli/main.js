@@ -2,7 +2,7 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 103:
+/***/ 317:
 /***/ (function (__unused_webpack_module, __webpack_exports__, __nccwpck_require__) {
 
 
@@ -55,8 +55,8 @@ var errors = __nccwpck_require__(239);
 var fetch = __nccwpck_require__(552);
 // EXTERNAL MODULE: ./src/apk/install/skipped.ts
 var skipped = __nccwpck_require__(702);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(598);
+// EXTERNAL MODULE: ./src/sha.ts + 1 modules
+var sha = __nccwpck_require__(627);
 ;// CONCATENATED MODULE: ./src/apk/keys/alpine-keys.ts
 /**
  * Alpine's package signing keys, pinned by fingerprint: SHA-256 of the DER SubjectPublicKeyInfo.
@@ -180,21 +180,19 @@ function alpineKeyPin(name) {
     return PINS.get(name);
 }
 
-;// CONCATENATED MODULE: ./src/apk/keys/keyring.ts
+;// CONCATENATED MODULE: ./src/apk/keys/rsa-key.ts
 /**
- * The trusted signing keys. apk finds a key by the file name a `.SIGN.` entry names, so the
- * keyring is a map from file name to public key. Keys the user gives are trusted as given;
- * Alpine's keys may also be fetched on demand, and are accepted only if their fingerprint is
- * pinned in alpine-keys.ts. A key carrying an Alpine key's name must always match the pin, so a
- * swapped file cannot impersonate Alpine.
+ * An RSA public key read from its DER SubjectPublicKeyInfo (RFC 5280 \u{a7}4.1, RFC 8017 A.1.1), by
+ * hand: a resolve checks an index's signature with BigInt arithmetic (formats/signature.ts) and
+ * never loads `node:crypto`. The reading is strict DER, as a key file may be anything: every
+ * length within its parent and filling it, the integers minimal and positive, and the sizes
+ * bounded (as OpenSSL bounds them), so a hostile key cannot make a check run long.
  */
-
-// fs.promises: Node loads node:fs/promises on its first use, which a local resolve never makes.
-
-
-
-
-const PEM_PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----([\s\S]+?)-----END PUBLIC KEY-----/;
+/** OpenSSL's bounds: moduli of at most 16384 bits, exponents of at most 64. */
+const MAX_MODULUS_BITS = 16384;
+const MAX_EXPONENT_BITS = 64;
+/** The smallest modulus taken (OpenSSL refuses to make smaller). */
+const MIN_MODULUS_BITS = 512;
 /** DER of the rsaEncryption algorithm identifier's OID, 1.2.840.113549.1.1.1. */
 const RSA_ENCRYPTION_OID = Buffer.from('06092a864886f70d010101', 'hex');
 /** The length of the DER header (tag and length) of the SEQUENCE at `at`, or 0 for none. */
@@ -204,7 +202,10 @@ function sequenceHeader(der, at) {
     const first = der[at + 1];
     return first < 0x80 ? 2 : 2 + (first & 0x7f);
 }
-/** Whether `der` starts like an RSA SubjectPublicKeyInfo: SEQUENCE { SEQUENCE { rsaEncryption \u{2026} */
+/**
+ * Whether `der` starts like an RSA SubjectPublicKeyInfo: SEQUENCE { SEQUENCE { rsaEncryption \u{2026}
+ * (a key of another kind is not a key to apk; a damaged RSA key is an error when it is used).
+ */
 function isRsaSpki(der) {
     const outer = sequenceHeader(der, 0);
     const algorithm = outer && sequenceHeader(der, outer);
@@ -213,9 +214,117 @@ function isRsaSpki(der) {
     const oid = outer + algorithm;
     return der.subarray(oid, oid + RSA_ENCRYPTION_OID.length).equals(RSA_ENCRYPTION_OID);
 }
+/** Why a key could not be read (the caller names the key and the fix). */
+class RsaKeyError extends Error {
+}
+/** The element of tag `tag` at `at`, which must end by `limit`. */
+function rsa_key_element(der, at, limit, tag, what) {
+    if (at + 2 > limit || der[at] !== tag)
+        throw new RsaKeyError(`no ${what} where one is due`);
+    let length = der[at + 1];
+    let start = at + 2;
+    if (length & 0x80) {
+        const count = length & 0x7f;
+        // DER: the long form only from 128 on, in the fewest bytes; two bytes hold any key here.
+        if (count === 0 || count > 2 || start + count > limit) {
+            throw new RsaKeyError(`the ${what}'s length is not one DER allows here`);
+        }
+        length = 0;
+        for (let i = 0; i < count; i++)
+            length = length * 256 + der[start + i];
+        if (length < 0x80 || (count === 2 && length < 0x100)) {
+            throw new RsaKeyError(`the ${what}'s length is not in its shortest form`);
+        }
+        start += count;
+    }
+    if (start + length > limit)
+        throw new RsaKeyError(`the ${what} runs past its end`);
+    return { start, end: start + length };
+}
+/** The positive INTEGER `e` holds, of at most `maxBits` bits. */
+function positiveInteger(der, e, maxBits, what) {
+    const length = e.end - e.start;
+    if (length === 0)
+        throw new RsaKeyError(`the ${what} is empty`);
+    const first = der[e.start];
+    if (first & 0x80)
+        throw new RsaKeyError(`the ${what} is negative`);
+    if (first === 0 && length > 1 && !(der[e.start + 1] & 0x80)) {
+        throw new RsaKeyError(`the ${what} is not in its shortest form`);
+    }
+    const digits = der.subarray(e.start, e.end).toString('hex');
+    const value = BigInt(`0x${digits}`);
+    if (value === 0n)
+        throw new RsaKeyError(`the ${what} is zero`);
+    if (value.toString(2).length > maxBits) {
+        throw new RsaKeyError(`the ${what} is longer than ${maxBits} bits`);
+    }
+    return value;
+}
+/**
+ * The RSA public key in `der`, a SubjectPublicKeyInfo: SEQUENCE { SEQUENCE { rsaEncryption,
+ * NULL or nothing }, BIT STRING { SEQUENCE { INTEGER n, INTEGER e } } }. Throws RsaKeyError.
+ */
+function readRsaPublicKey(der) {
+    const outer = rsa_key_element(der, 0, der.length, 0x30, 'key sequence');
+    if (outer.end !== der.length)
+        throw new RsaKeyError('bytes follow the key');
+    const algorithm = rsa_key_element(der, outer.start, outer.end, 0x30, 'algorithm identifier');
+    const oidEnd = algorithm.start + RSA_ENCRYPTION_OID.length;
+    if (oidEnd > algorithm.end || !der.subarray(algorithm.start, oidEnd).equals(RSA_ENCRYPTION_OID)) {
+        throw new RsaKeyError('it is not an RSA key (rsaEncryption)');
+    }
+    // RFC 3279 \u{a7}2.3.1: the parameters are NULL; some writers leave them out.
+    const parameters = der.subarray(oidEnd, algorithm.end);
+    if (!(parameters.length === 0 ||
+        (parameters.length === 2 && parameters[0] === 0x05 && parameters[1] === 0))) {
+        throw new RsaKeyError("rsaEncryption's parameters are not NULL");
+    }
+    const bits = rsa_key_element(der, algorithm.end, outer.end, 0x03, 'key bit string');
+    if (bits.end !== outer.end)
+        throw new RsaKeyError('bytes follow the key bit string');
+    if (bits.start === bits.end || der[bits.start] !== 0) {
+        throw new RsaKeyError('the key bit string is not whole bytes');
+    }
+    const body = rsa_key_element(der, bits.start + 1, bits.end, 0x30, 'RSAPublicKey sequence');
+    if (body.end !== bits.end)
+        throw new RsaKeyError('bytes follow the RSAPublicKey');
+    const modulus = rsa_key_element(der, body.start, body.end, 0x02, 'modulus');
+    const exponent = rsa_key_element(der, modulus.end, body.end, 0x02, 'exponent');
+    if (exponent.end !== body.end)
+        throw new RsaKeyError('bytes follow the exponent');
+    const n = positiveInteger(der, modulus, MAX_MODULUS_BITS, 'modulus');
+    const e = positiveInteger(der, exponent, MAX_EXPONENT_BITS, 'exponent');
+    const modulusBits = n.toString(2).length;
+    if (modulusBits < MIN_MODULUS_BITS) {
+        throw new RsaKeyError(`the modulus has ${modulusBits} bits, fewer than ${MIN_MODULUS_BITS}`);
+    }
+    if (!(n & 1n))
+        throw new RsaKeyError('the modulus is even');
+    if (e < 3n || !(e & 1n) || e >= n)
+        throw new RsaKeyError('the exponent is not an odd number from 3 below the modulus');
+    return { n, e, size: Math.ceil(modulusBits / 8), der };
+}
+
+;// CONCATENATED MODULE: ./src/apk/keys/keyring.ts
+/**
+ * The trusted signing keys. apk finds a key by the file name a `.SIGN.` entry names, so the
+ * keyring is a map from file name to public key. Keys the user gives are trusted as given;
+ * Alpine's keys may also be fetched on demand, and are accepted only if their fingerprint is
+ * pinned in alpine-keys.ts. A key carrying an Alpine key's name must always match the pin, so a
+ * swapped file cannot impersonate Alpine.
+ */
+// fs.promises: Node loads node:fs/promises on its first use, which a local resolve never makes.
+
+
+
+
+
+
+const PEM_PUBLIC_KEY = /-----BEGIN PUBLIC KEY-----([\s\S]+?)-----END PUBLIC KEY-----/;
 /**
  * Reads a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) holding an RSA key; undefined otherwise. The
- * key object itself is made when the key is first used (keyOf).
+ * key itself is read when it is first used (keyOf).
  */
 function parsePublicKey(bytes) {
     const block = PEM_PUBLIC_KEY.exec(bytes.toString('utf8'));
@@ -229,18 +338,20 @@ function parsePublicKey(bytes) {
     return {
         pem: `${block[0]}\n`,
         der,
-        fingerprint: external_node_crypto_.createHash('sha256').update(der).digest('hex')
+        fingerprint: (0,sha/* shaDigest */.h)('sha256', der).toString('hex')
     };
 }
-/** The key object of a loaded key, made on first use. */
+/** The RSA key of a loaded key, read on first use. */
 function keyOf(name, loaded) {
     if (loaded.key)
         return loaded.key;
     let key;
     try {
-        key = external_node_crypto_.createPublicKey({ key: loaded.der, format: 'der', type: 'spki' });
+        key = readRsaPublicKey(loaded.der);
     }
     catch (error) {
+        if (!(error instanceof RsaKeyError))
+            throw error;
         throw new errors/* UntrustedKeyError */.Ms(`key ${name} is not a valid RSA public key (${error.message}); replace the ` +
             `file with the repository's .rsa.pub.`, { cause: error });
     }
@@ -663,6 +774,7 @@ async function openRepositories(options) {
             cache: options.cacheDir ? new cache/* PackageCache */.h(options.cacheDir) : undefined,
             keyring,
             allowUntrusted: options.allowUntrusted,
+            packageDetails: options.packageDetails,
             maxAgeSeconds: options.indexMaxAgeSeconds,
             logger
         });
@@ -1170,13 +1282,12 @@ class RepositoryAuth {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   h: () => (/* binding */ PackageCache)
 /* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(24);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(148);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(24);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(148);
+/* harmony import */ var _lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(200);
 /**
  * The on-disk cache of indexes and package files, shared by builds that may run at the same
  * time. Nothing read from here is trusted: callers verify every byte as if it were downloaded.
@@ -1188,8 +1299,8 @@ class RepositoryAuth {
  * Every file is written to a unique temporary name in its folder and renamed into place, so a
  * reader sees a whole old file or a whole new one, never a mix.
  */
-
 // fs.promises: Node loads node:fs/promises on its first use, which a local resolve never makes.
+
 
 
 
@@ -1198,13 +1309,13 @@ class PackageCache {
     indexDir;
     packageDir;
     constructor(dir) {
-        this.dir = node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(dir);
-        this.indexDir = node_path__WEBPACK_IMPORTED_MODULE_2__.join(this.dir, 'indexes');
-        this.packageDir = node_path__WEBPACK_IMPORTED_MODULE_2__.join(this.dir, 'packages');
+        this.dir = node_path__WEBPACK_IMPORTED_MODULE_1__.resolve(dir);
+        this.indexDir = node_path__WEBPACK_IMPORTED_MODULE_1__.join(this.dir, 'indexes');
+        this.packageDir = node_path__WEBPACK_IMPORTED_MODULE_1__.join(this.dir, 'packages');
     }
     /** The cached index for `url`, or undefined when absent, unreadable or inconsistent. */
     async readIndex(url) {
-        const base = node_path__WEBPACK_IMPORTED_MODULE_2__.join(this.indexDir, urlKey(url));
+        const base = node_path__WEBPACK_IMPORTED_MODULE_1__.join(this.indexDir, urlKey(url));
         const metaText = await readIfExists(`${base}.json`, MAX_META_BYTES);
         const meta = metaText && parseMeta(metaText.toString('utf8'));
         if (!meta || meta.url !== url)
@@ -1223,7 +1334,7 @@ class PackageCache {
     }
     /** Stores an index (bytes first, then the metadata that vouches for them). */
     async writeIndex(url, bytes, meta = {}) {
-        const base = node_path__WEBPACK_IMPORTED_MODULE_2__.join(this.indexDir, urlKey(url));
+        const base = node_path__WEBPACK_IMPORTED_MODULE_1__.join(this.indexDir, urlKey(url));
         const stored = {
             url,
             etag: meta.etag,
@@ -1236,7 +1347,7 @@ class PackageCache {
         await writeAtomic(`${base}.json`, Buffer.from(`${JSON.stringify(stored, null, 2)}\n`));
     }
     async removeIndex(url) {
-        const base = node_path__WEBPACK_IMPORTED_MODULE_2__.join(this.indexDir, urlKey(url));
+        const base = node_path__WEBPACK_IMPORTED_MODULE_1__.join(this.indexDir, urlKey(url));
         await removeIfExists(`${base}.json`);
         await removeIfExists(`${base}.tar.gz`);
     }
@@ -1252,21 +1363,21 @@ class PackageCache {
     }
     /** Stores a package from a file (a copy: `source` stays where it is). */
     async writePackageFile(checksum, source) {
-        await (0,_files_js__WEBPACK_IMPORTED_MODULE_3__/* .writeThroughTemp */ .B7)(this.packagePath(checksum), (temp) => node_fs__WEBPACK_IMPORTED_MODULE_1__.promises.copyFile(source, temp, node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.COPYFILE_EXCL));
+        await (0,_files_js__WEBPACK_IMPORTED_MODULE_2__/* .writeThroughTemp */ .B7)(this.packagePath(checksum), (temp) => node_fs__WEBPACK_IMPORTED_MODULE_0__.promises.copyFile(source, temp, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.COPYFILE_EXCL));
     }
     async removePackage(checksum) {
         await removeIfExists(this.packagePath(checksum));
     }
     /** Where a package identity is stored; base64url keeps `/` and `+` out of file names. */
     packagePath(checksum) {
-        return node_path__WEBPACK_IMPORTED_MODULE_2__.join(this.packageDir, `${Buffer.from(checksum, 'utf8').toString('base64url')}.apk`);
+        return node_path__WEBPACK_IMPORTED_MODULE_1__.join(this.packageDir, `${Buffer.from(checksum, 'utf8').toString('base64url')}.apk`);
     }
 }
 function urlKey(url) {
     return sha256(Buffer.from(url, 'utf8'));
 }
 function sha256(bytes) {
-    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(bytes).digest('hex');
+    return (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .crypto */ .Et)().createHash('sha256').update(bytes).digest('hex');
 }
 /** A header value Node sends (`If-None-Match`, `If-Modified-Since`): no control characters. */
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,1024}$/;
@@ -1306,14 +1417,14 @@ function parseMeta(text) {
  * (a restored cache entry may hold a FIFO or a link to /dev/zero where a file belongs).
  */
 async function readIfExists(file, maxBytes) {
-    return (0,_files_js__WEBPACK_IMPORTED_MODULE_3__/* .readRegularFile */ .XF)(file, maxBytes);
+    return (0,_files_js__WEBPACK_IMPORTED_MODULE_2__/* .readRegularFile */ .XF)(file, maxBytes);
 }
 async function removeIfExists(file) {
-    await node_fs__WEBPACK_IMPORTED_MODULE_1__.promises.rm(file, { force: true });
+    await node_fs__WEBPACK_IMPORTED_MODULE_0__.promises.rm(file, { force: true });
 }
 /** Writes `bytes` to `file`; see writeThroughTemp. */
 async function writeAtomic(file, bytes) {
-    await (0,_files_js__WEBPACK_IMPORTED_MODULE_3__/* .writeThroughTemp */ .B7)(file, (temp) => node_fs__WEBPACK_IMPORTED_MODULE_1__.promises.writeFile(temp, bytes, { flag: 'wx' }));
+    await (0,_files_js__WEBPACK_IMPORTED_MODULE_2__/* .writeThroughTemp */ .B7)(file, (temp) => node_fs__WEBPACK_IMPORTED_MODULE_0__.promises.writeFile(temp, bytes, { flag: 'wx' }));
 }
 
 
@@ -1465,7 +1576,8 @@ async function fetchIndexes(repositories, arch, options) {
         cache: options.cache,
         verify: (bytes, repository) => (0,apkindex/* readApkindex */.t5)(bytes, repository, {
             keyring: options.keyring,
-            allowUntrusted: options.allowUntrusted
+            allowUntrusted: options.allowUntrusted,
+            packageDetails: options.packageDetails
         }),
         maxAgeMs: Math.max(0, options.maxAgeSeconds ?? 0) * 1000,
         logger: options.logger ?? types/* silentLogger */.qq,
@@ -2546,8 +2658,6 @@ var gzip = __nccwpck_require__(220);
 var pkginfo = __nccwpck_require__(503);
 // EXTERNAL MODULE: ./src/released-memory.ts
 var released_memory = __nccwpck_require__(258);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(598);
 ;// CONCATENATED MODULE: ./src/apk/formats/index-scan-wasm.ts
 // Generated by scripts/build-wasm.mjs from src/apk/formats/assembly/index-scan.ts: do not edit.
 /** The index scan, compiled to WebAssembly (AssemblyScript, -O3, stub runtime), base64. */
@@ -2561,7 +2671,7 @@ const INDEX_SCAN_WASM = 'AGFzbQEAAAABNglgAAF/YAF/AX9gAn9/AX9gA39/fwF/YAR/f39/AGA
     'dElkc0F0ABUPb3V0SWRzTGVuZ3RoTm93ABQKb3V0U2l6ZXNBdAAPD291dFByaW9yaXRpZXNBdAAQCW91dEVuZHNBdAAWCm91' +
     'dExpc3RzQXQAEQ1vdXRMaXN0TGVuZ3RoABIGcm93c0F0AAoLcG9zaXRpb25zQXQADgdpbmZvc0F0AB0KdmFsdWVUYWJsZQAH' +
     'CnRva2VuVGFibGUACA5yZXNlcnZlU2NyYXRjaAALCmtleVNjcmF0Y2gAGAh3YXNBZGRlZAAGCnByb2JlQ291bnQADQtmYWls' +
-    'dXJlS2luZAAkCWdyb3dDb3VudAAjBm1lbW9yeQIACAEFDAEYCtZHJYwFAg9/An4jBK0hEyACIAFrrSESIAEhAwNAIANBA2oi' +
+    'dXJlS2luZAAkCWdyb3dDb3VudAAjBm1lbW9yeQIACAEFDAEYCuBHJYwFAg9/An4jBK0hEyACIAFrrSESIAEhAwNAIANBA2oi' +
     'BCACTQRAIAMtAAAgAy0AAUEIdHIgAy0AAkEQdHIiAyAHciEHIAOtIBIgE358IhJC/////weDIBJCH4h8IhJC/////weDIBJC' +
     'H4h8IRIgBCEDDAELCyAAKAIAIQwgACgCCCEJIAAoAgwhDSAAKAIcIQ4gAiABayEEIAIgA0sEQCADLQAAIQUgA0EBaiACSQRA' +
     'IAUgAy0AAUEIdHIhBQsgBSAHciEHIAWtIBIgE358IhJC/////weDIBJCH4h8IhJC/////weDIBJCH4h8IRILIBJC/////wd9' +
@@ -2651,7 +2761,7 @@ const INDEX_SCAN_WASM = 'AGFzbQEAAAABNglgAAF/YAF/AX9gAn9/AX9gA39/fwF/YAR/f39/AGA
     'ai8BAAs6AAEgAiADQQZ2QT9xIgRBrAsoAgBBAXZPBH9BfwUgBEEBdEGwC2ovAQALOgACIAIgAUEGSAR/IANBP3EiA0GsCygC' +
     'AEEBdk8Ef0F/BSADQQF0QbALai8BAAsFQT0LOgADIAJBBGohAiABQQFqIQEMAQsLQR4PCyAEQSBGBEAgACEDA0AgASADSwRA' +
     'AkAgAy0AACIFQTBrIgRBCkkNACAFQSByIgVB1wBrIQQgBUHhAGtBBkkNAEF/IQQLIARBAEgEQEEADwsgA0EBaiEDDAELCyAC' +
-    'IABBIPwKAABBIA8LQQAL2gcCBX8BfgJAAkAjFSMURgRAIwBBD2pBcHEiAK1BgAIjFEEBdCIBIAFBgAJJGyIBQSRsrXwiBSMB' +
+    'IABBIPwKAABBIA8LQQAL5AcCBX8BfgJAAkAjFSMURgRAIwBBD2pBcHEiAK1BgAIjFEEBdCIBIAFBgAJJGyIBQSRsrXwiBSMB' +
     'rEIQhlYNASAFpyQAPwAiAiAFQv//A3xCEIinIgNIBEAgAyACIAJBAXVqIgQgAyAEShsiAyMBIgQgAyAESBsgAmtAAEEASA0D' +
     'IwJBAWokAgsgACMPIxVBJGz8CgAAIAAkDyMAQQ9qQXBxIgCtIAFBBHStfCIFIwGsQhCGVg0BIAWnJAA/ACICIAVC//8DfEIQ' +
     'iKciA0gEQCADIAIgAkEBdWoiBCADIARKGyIDIwEiBCADIARIGyACa0AAQQBIDQMjAkEBaiQCCyAAIxAjFUEEdPwKAAAgACQQ' +
@@ -2659,43 +2769,43 @@ const INDEX_SCAN_WASM = 'AGFzbQEAAAABNglgAAF/YAF/AX9gAn9/AX9gA39/fwF/YAR/f39/AGA
     'IgMjASIEIAMgBEgbIAJrQABBAEgNAyMCQQFqJAILIAAjESMVQQV0/AoAACAAJBEjAEEPakFwcSIArSABrXwiBSMBrEIQhlYN' +
     'ASAFpyQAPwAiAiAFQv//A3xCEIinIgNIBEAgAyACIAJBAXVqIgQgAyAEShsiAyMBIgQgAyAESBsgAmtAAEEASA0DIwJBAWok' +
     'AgsgACMSIxX8CgAAIAAkEiMAQQ9qQXBxIgCtIAGtfCIFIwGsQhCGVg0BIAWnJAA/ACICIAVC//8DfEIQiKciA0gEQCADIAIg' +
-    'AkEBdWoiBCADIARKGyIDIwEiBCADIARIGyACa0AAQQBIDQMjAkEBaiQCCyAAJCcgASQUCyMPIxVBJGxqIQAjIyIBIAFBBHIj' +
-    'HkEASAR/QQAFIwsoAggiASMeIgJBAWpBAnRqKAIAIAEgAkECdGooAgBrC0UjH0EASHIEf0EABSMLKAIIIgEjHyICQQFqQQJ0' +
-    'aigCACABIAJBAnRqKAIAawsbIQEjESMVQQV0aiECIxIjFWojHEEASAR/QQAFIw0jHGojDSMdaiACEB4LIgM6AAAjJyMVaiAD' +
-    'BH8gAUEBcQR/IAEFIxMgAiACIANqEAAaIAEgAUEQciMFGwsFIAFBCHILIgFBEXFFOgAAIAAgATYCACAAIxs2AgQgACMeNgII' +
-    'IAAjHzYCDCAAIyA2AhAjJEEASARAIABBfzYCFCAAQX82AhgFIxYjF2ojDSMkaiMlIyRrIgH8CgAAIAAjFzYCFCMXIAFqJBcg' +
-    'ACMXNgIYCyAAIyY2AhwgACMYKAIINgIgIxAjFUEEdGoiACMhOQMAIAAjIjkDCCMVQQFqJBUPC0EBJAMAC0ECJAMACy4BAX8D' +
-    'QCAAIxVJBEAjDyAAQSRsaigCAEEMcQRAIAAPCyAAQQFqIQAMAQsLQX8L2wQBBn8CQCAAIAFPBH9BAAUgAC0AAEEwa0EKSQtF' +
-    'DQADQCAAIAFJBH8gAC0AAEEwa0EKSQVBAAsEQCAAQQFqIQAMAQsLA0AgACABSQR/IAAtAABBLkYFQQALBEAgASAAQQFqIgBN' +
-    'BH9BAAUgAC0AAEEwa0EKSQtFDQIDQCAAIAFJBH8gAC0AAEEwa0EKSQVBAAsEQCAAQQFqIQAMAQsLDAELCyAAIAFJBH8gAC0A' +
-    'AEHhAGtB/wFxQRpJBUEACwRAIABBAWogAUkEfyAALQABQd8ARwVBAAsEfyAALQABQS1HBUEACw0BIABBAWohAAsDQCAAIAFJ' +
-    'BH8gAC0AAEHfAEYFQQALBEAgAEEBaiEAQQAhBkEAIQMDQCADQYwLKAIASARAAkBBACEEAkBBhAsoAgAgA0ECdGooAgAiBUEU' +
-    'aygCEEEBdiIHIABqIAFLDQBBACECA0AgAiAHSQRAIAIgBUEUaygCEEEBdk8Ef0F/BSAFIAJBAXRqLwEACyAAIAJqLQAARw0C' +
-    'IAJBAWohAgwBCwtBASEECyAEBEAgACAFQRRrKAIQQQF2aiEAQQEhBgwBCyADQQFqIQMMAgsLCyAGRQ0CA0AgACABSQR/IAAt' +
-    'AABBMGtBCkkFQQALBEAgAEEBaiEADAELCwwBCwsgACABSQRAIABBAmogAU8Ef0EBBSAALQAAQS1HCwR/QQEFIAAtAAFB8gBH' +
-    'Cw0BIAAtAAJBMGtBCk8NASAAQQJqIQADQCAAIAFJBH8gAC0AAEEwa0EKSQVBAAsEQCAAQQFqIQAMAQsLCyAAIAFGDwtBAAuq' +
-    'CAIJfwF+AkACQCMVIy9LBEAjFCQvIwBBD2pBcHEiBa0jL0EDdCIHrXwiCiMBrEIQhlYNASAKpyQAPwAiBCAKQv//A3xCEIin' +
-    'IgNIBEAgAyAEIARBAXVqIgIgAiADSBsiAyMBIgIgAiADShsgBGtAAEEASA0DIwJBAWokAgsgBSQoIwBBD2pBcHEiBa0gB618' +
-    'IgojAaxCEIZWDQEgCqckAD8AIgQgCkL//wN8QhCIpyIDSARAIAMgBCAEQQF1aiICIAIgA0gbIgMjASICIAIgA0obIARrQABB' +
-    'AEgNAyMCQQFqJAILIAUkKSMAQQ9qQXBxIgWtIy9BDGwiBq18IgojAaxCEIZWDQEgCqckAD8AIgQgCkL//wN8QhCIpyIDSARA' +
-    'IAMgBCAEQQF1aiICIAIgA0gbIgMjASICIAIgA0obIARrQABBAEgNAyMCQQFqJAILIAUkKiMAQQ9qQXBxIgWtIAatfCIKIwGs' +
-    'QhCGVg0BIAqnJAA/ACIEIApC//8DfEIQiKciA0gEQCADIAQgBEEBdWoiAiACIANIGyIDIwEiAiACIANKGyAEa0AAQQBIDQMj' +
-    'AkEBaiQCCyAFJCsjAEEPakFwcSIFrSAHrXwiCiMBrEIQhlYNASAKpyQAPwAiBCAKQv//A3xCEIinIgNIBEAgAyAEIARBAXVq' +
-    'IgIgAiADSBsiAyMBIgIgAiADShsgBGtAAEEASA0DIwJBAWokAgsgBSQsIwBBD2pBcHEiBa0jL0EhbK18IgojAaxCEIZWDQEg' +
-    'CqckAD8AIgQgCkL//wN8QhCIpyIDSARAIAMgBCAEQQF1aiICIAIgA0gbIgMjASICIAIgA0obIARrQABBAEgNAyMCQQFqJAIL' +
-    'IAUkLQsjMEEANgIIQQAkLiMYKAIAIQYDQCAIIxVJBEAjJyAIai0AAARAIAFBA3QiAyMoaiMQIAhBBHRqIgIrAwA5AwAjKSAD' +
-    'aiACKwMIOQMAIysgAUEMbGoiAiMPIAhBJGxqIgQoAgg2AgAgAiAEKAIMNgIEIAIgBCgCEDYCCCMsIANqIgNBfyAEKAIUIgIj' +
-    'FmogAkEASBs2AgAgAyMWIAQoAhhqNgIEIy0jLmoiAyMRIAhBBXRqIxIgCGotAAAiAvwKAAAgAiADakEKOgAAIy4gAkEBamok' +
-    'LiAEKAIcIQIgBCgCICEFQQAhBwNAIAdBA0kEQEEAIQkgAiEDA0AgAyAFSQRAIAcgBiADQQJ0aigCACIEQQNxRgRAIARBAnYi' +
-    'BARAIAlFBEAjCSAEQQFrQQJ0aigCACIEQQBIBEBBASEJBSMwIAQQAwsLBUEAIQkLCyADQQFqIQMMAQsLIyogAUEMbGogB0EC' +
-    'dGogACMwKAIIajYCACAHQQFqIQcMAQsLIAFBAWohAQsgCEEBaiEIDAELCyABDwtBASQDAAtBAiQDAAsEACMCCwQAIwMLC9cD' +
-    'GABBjAgLARwAQZgICxECAAAACgAAAGEAbABwAGgAYQBBrAgLARwAQbgICw8CAAAACAAAAGIAZQB0AGEAQcwICwEcAEHYCAsN' +
-    'AgAAAAYAAABwAHIAZQBB7AgLARwAQfgICwsCAAAABAAAAHIAYwBBjAkLARwAQZgJCw0CAAAABgAAAGMAdgBzAEGsCQsBHABB' +
-    'uAkLDQIAAAAGAAAAcwB2AG4AQcwJCwEcAEHYCQsNAgAAAAYAAABnAGkAdABB7AkLARwAQfgJCwsCAAAABAAAAGgAZwBBjAoL' +
-    'ARwAQZgKCwkCAAAAAgAAAHAAQawKCwE8AEG4CgsqAQAAACQAAAAgBAAAQAQAAGAEAACABAAAoAQAAMAEAADgBAAAAAUAACAF' +
-    'AEHsCgsBLABB+AoLFQQAAAAQAAAAQAUAAEAFAAAkAAAACQBBnAsLAZwAQagLC4cBAgAAAIAAAABBAEIAQwBEAEUARgBHAEgA' +
-    'SQBKAEsATABNAE4ATwBQAFEAUgBTAFQAVQBWAFcAWABZAFoAYQBiAGMAZABlAGYAZwBoAGkAagBrAGwAbQBuAG8AcABxAHIA' +
-    'cwB0AHUAdgB3AHgAeQB6ADAAMQAyADMANAA1ADYANwA4ADkAKwAv';
+    'AkEBdWoiBCADIARKGyIDIwEiBCADIARIGyACa0AAQQBIDQMjAkEBaiQCCyAAIycjFfwKAAAgACQnIAEkFAsjDyMVQSRsaiEA' +
+    'IyMiASABQQRyIx5BAEgEf0EABSMLKAIIIgEjHiICQQFqQQJ0aigCACABIAJBAnRqKAIAawtFIx9BAEhyBH9BAAUjCygCCCIB' +
+    'Ix8iAkEBakECdGooAgAgASACQQJ0aigCAGsLGyEBIxEjFUEFdGohAiMSIxVqIxxBAEgEf0EABSMNIxxqIw0jHWogAhAeCyID' +
+    'OgAAIycjFWogAwR/IAFBAXEEfyABBSMTIAIgAiADahAAGiABIAFBEHIjBRsLBSABQQhyCyIBQRFxRToAACAAIAE2AgAgACMb' +
+    'NgIEIAAjHjYCCCAAIx82AgwgACMgNgIQIyRBAEgEQCAAQX82AhQgAEF/NgIYBSMWIxdqIw0jJGojJSMkayIB/AoAACAAIxc2' +
+    'AhQjFyABaiQXIAAjFzYCGAsgACMmNgIcIAAjGCgCCDYCICMQIxVBBHRqIgAjITkDACAAIyI5AwgjFUEBaiQVDwtBASQDAAtB' +
+    'AiQDAAsuAQF/A0AgACMVSQRAIw8gAEEkbGooAgBBDHEEQCAADwsgAEEBaiEADAELC0F/C9sEAQZ/AkAgACABTwR/QQAFIAAt' +
+    'AABBMGtBCkkLRQ0AA0AgACABSQR/IAAtAABBMGtBCkkFQQALBEAgAEEBaiEADAELCwNAIAAgAUkEfyAALQAAQS5GBUEACwRA' +
+    'IAEgAEEBaiIATQR/QQAFIAAtAABBMGtBCkkLRQ0CA0AgACABSQR/IAAtAABBMGtBCkkFQQALBEAgAEEBaiEADAELCwwBCwsg' +
+    'ACABSQR/IAAtAABB4QBrQf8BcUEaSQVBAAsEQCAAQQFqIAFJBH8gAC0AAUHfAEcFQQALBH8gAC0AAUEtRwVBAAsNASAAQQFq' +
+    'IQALA0AgACABSQR/IAAtAABB3wBGBUEACwRAIABBAWohAEEAIQZBACEDA0AgA0GMCygCAEgEQAJAQQAhBAJAQYQLKAIAIANB' +
+    'AnRqKAIAIgVBFGsoAhBBAXYiByAAaiABSw0AQQAhAgNAIAIgB0kEQCACIAVBFGsoAhBBAXZPBH9BfwUgBSACQQF0ai8BAAsg' +
+    'ACACai0AAEcNAiACQQFqIQIMAQsLQQEhBAsgBARAIAAgBUEUaygCEEEBdmohAEEBIQYMAQsgA0EBaiEDDAILCwsgBkUNAgNA' +
+    'IAAgAUkEfyAALQAAQTBrQQpJBUEACwRAIABBAWohAAwBCwsMAQsLIAAgAUkEQCAAQQJqIAFPBH9BAQUgAC0AAEEtRwsEf0EB' +
+    'BSAALQABQfIARwsNASAALQACQTBrQQpPDQEgAEECaiEAA0AgACABSQR/IAAtAABBMGtBCkkFQQALBEAgAEEBaiEADAELCwsg' +
+    'ACABRg8LQQALqggCCX8BfgJAAkAjFSMvSwRAIxQkLyMAQQ9qQXBxIgWtIy9BA3QiB618IgojAaxCEIZWDQEgCqckAD8AIgQg' +
+    'CkL//wN8QhCIpyIDSARAIAMgBCAEQQF1aiICIAIgA0gbIgMjASICIAIgA0obIARrQABBAEgNAyMCQQFqJAILIAUkKCMAQQ9q' +
+    'QXBxIgWtIAetfCIKIwGsQhCGVg0BIAqnJAA/ACIEIApC//8DfEIQiKciA0gEQCADIAQgBEEBdWoiAiACIANIGyIDIwEiAiAC' +
+    'IANKGyAEa0AAQQBIDQMjAkEBaiQCCyAFJCkjAEEPakFwcSIFrSMvQQxsIgatfCIKIwGsQhCGVg0BIAqnJAA/ACIEIApC//8D' +
+    'fEIQiKciA0gEQCADIAQgBEEBdWoiAiACIANIGyIDIwEiAiACIANKGyAEa0AAQQBIDQMjAkEBaiQCCyAFJCojAEEPakFwcSIF' +
+    'rSAGrXwiCiMBrEIQhlYNASAKpyQAPwAiBCAKQv//A3xCEIinIgNIBEAgAyAEIARBAXVqIgIgAiADSBsiAyMBIgIgAiADShsg' +
+    'BGtAAEEASA0DIwJBAWokAgsgBSQrIwBBD2pBcHEiBa0gB618IgojAaxCEIZWDQEgCqckAD8AIgQgCkL//wN8QhCIpyIDSARA' +
+    'IAMgBCAEQQF1aiICIAIgA0gbIgMjASICIAIgA0obIARrQABBAEgNAyMCQQFqJAILIAUkLCMAQQ9qQXBxIgWtIy9BIWytfCIK' +
+    'IwGsQhCGVg0BIAqnJAA/ACIEIApC//8DfEIQiKciA0gEQCADIAQgBEEBdWoiAiACIANIGyIDIwEiAiACIANKGyAEa0AAQQBI' +
+    'DQMjAkEBaiQCCyAFJC0LIzBBADYCCEEAJC4jGCgCACEGA0AgCCMVSQRAIycgCGotAAAEQCABQQN0IgMjKGojECAIQQR0aiIC' +
+    'KwMAOQMAIykgA2ogAisDCDkDACMrIAFBDGxqIgIjDyAIQSRsaiIEKAIINgIAIAIgBCgCDDYCBCACIAQoAhA2AggjLCADaiID' +
+    'QX8gBCgCFCICIxZqIAJBAEgbNgIAIAMjFiAEKAIYajYCBCMtIy5qIgMjESAIQQV0aiMSIAhqLQAAIgL8CgAAIAIgA2pBCjoA' +
+    'ACMuIAJBAWpqJC4gBCgCHCECIAQoAiAhBUEAIQcDQCAHQQNJBEBBACEJIAIhAwNAIAMgBUkEQCAHIAYgA0ECdGooAgAiBEED' +
+    'cUYEQCAEQQJ2IgQEQCAJRQRAIwkgBEEBa0ECdGooAgAiBEEASARAQQEhCQUjMCAEEAMLCwVBACEJCwsgA0EBaiEDDAELCyMq' +
+    'IAFBDGxqIAdBAnRqIAAjMCgCCGo2AgAgB0EBaiEHDAELCyABQQFqIQELIAhBAWohCAwBCwsgAQ8LQQEkAwALQQIkAwALBAAj' +
+    'AgsEACMDCwvXAxgAQYwICwEcAEGYCAsRAgAAAAoAAABhAGwAcABoAGEAQawICwEcAEG4CAsPAgAAAAgAAABiAGUAdABhAEHM' +
+    'CAsBHABB2AgLDQIAAAAGAAAAcAByAGUAQewICwEcAEH4CAsLAgAAAAQAAAByAGMAQYwJCwEcAEGYCQsNAgAAAAYAAABjAHYA' +
+    'cwBBrAkLARwAQbgJCw0CAAAABgAAAHMAdgBuAEHMCQsBHABB2AkLDQIAAAAGAAAAZwBpAHQAQewJCwEcAEH4CQsLAgAAAAQA' +
+    'AABoAGcAQYwKCwEcAEGYCgsJAgAAAAIAAABwAEGsCgsBPABBuAoLKgEAAAAkAAAAIAQAAEAEAABgBAAAgAQAAKAEAADABAAA' +
+    '4AQAAAAFAAAgBQBB7AoLASwAQfgKCxUEAAAAEAAAAEAFAABABQAAJAAAAAkAQZwLCwGcAEGoCwuHAQIAAACAAAAAQQBCAEMA' +
+    'RABFAEYARwBIAEkASgBLAEwATQBOAE8AUABRAFIAUwBUAFUAVgBXAFgAWQBaAGEAYgBjAGQAZQBmAGcAaABpAGoAawBsAG0A' +
+    'bgBvAHAAcQByAHMAdAB1AHYAdwB4AHkAegAwADEAMgAzADQANQA2ADcAOAA5ACsALw==';
 
 // EXTERNAL MODULE: ./src/apk/wasm.ts
 var wasm = __nccwpck_require__(716);
@@ -2706,7 +2816,6 @@ var wasm = __nccwpck_require__(716);
  * scan emits (rows, list entries, new keys) is read here and turned into strings and numbers by
  * the caller (apkindex.ts), which decides everything about validity.
  */
-
 
 
 
@@ -2733,9 +2842,11 @@ const instantiate = (0,wasm/* instantiateWasm */.n)(INDEX_SCAN_WASM);
  * This process's random point for the tables' hash (assembly/index-scan.ts, key()), so which
  * contents share a slot cannot be worked out beforehand (with a fixed hash, tokens that collide
  * are cheap to make, and a hostile index of them made the scan quadratic). The numbering of keys
- * does not depend on it.
+ * does not depend on it. From Math.random, which V8 seeds from the system's entropy in each
+ * process: an index's author never sees its output, and `node:crypto` (4-9 ms to load) stays out
+ * of a resolve.
  */
-const SEED = (0,external_node_crypto_.randomBytes)(4).readUInt32LE(0);
+const SEED = Math.floor(Math.random() * 0x1_0000_0000) >>> 0;
 // Fields of a table (assembly/index-scan.ts, T_*), in 32-bit words.
 const T_STARTS = 2;
 const T_COUNT = 6;
@@ -2981,6 +3092,8 @@ class IndexDetails {
      * run, in the stanza's order (lines of other letters inside the run are passed too).
      */
     lines(row, each) {
+        if (row * 3 >= this.rows.length)
+            return;
         const block = this.rows[row * 3];
         if (block < 0)
             return;
@@ -2997,6 +3110,8 @@ class IndexDetails {
         }
     }
 }
+/** No lines for any row: an index read without its packages' details. */
+const NO_DETAILS = new IndexDetails([], new Int32Array(0));
 /**
  * Gathers the kept lines while an index is scanned, stanza by stanza. With `pack` (a large
  * index), each block is deflated as soon as it is full (zlib level 1, on this thread: on the
@@ -3259,6 +3374,7 @@ class IndexScanner {
     values = [];
     /** How many of the scan's token keys the table has (a token's number is its key). */
     tokensTaken = 0;
+    /** Undefined when the packages' details are not kept (ReadApkindexOptions.packageDetails). */
     details;
     /** The finished details, for the table's packages (a holder: the table must not keep `this`). */
     madeDetails = {};
@@ -3273,7 +3389,7 @@ class IndexScanner {
      */
     constructor(repository, expected, 
     /** The most distinct values or tokens (MAX_DISTINCT; less in tests). */
-    maxDistinct = MAX_DISTINCT) {
+    maxDistinct = MAX_DISTINCT, keepDetails = true) {
         this.repository = repository;
         this.expected = expected;
         this.maxDistinct = maxDistinct;
@@ -3285,7 +3401,7 @@ class IndexScanner {
         this.scanner = new IndexScanMemory(hint / 125, hint / 160);
         // A large index (community's: 3.9 MB of such lines) keeps them deflated: 5 to 1, for 5 ms a
         // megabyte; a small one (a main's), as they are, which is quicker to read.
-        this.details = new IndexDetailsBuilder(hint > PACK_DETAILS_ABOVE);
+        this.details = keepDetails ? new IndexDetailsBuilder(hint > PACK_DETAILS_ABOVE) : undefined;
         const made = this.madeDetails;
         // Set when the scan ends, before anyone has the table.
         this.table = new package_table/* PackageTable */.Ny((table, row) => materialize(table, row, made.details), this.values);
@@ -3390,7 +3506,7 @@ class IndexScanner {
         }
         const columns = memory.columns(this.table.listCount());
         this.table.addColumns(columns, this.repository.index);
-        this.details.addRows(memory.u8, columns.details);
+        this.details?.addRows(memory.u8, columns.details);
     }
     /** Throws the error of damaged row `row` of the last scan. */
     refuse(memory, row) {
@@ -3445,7 +3561,7 @@ class IndexScanner {
         this.scan(this.waiting.take(Buffer.alloc(0)));
         // The scan's memory (the tables of distinct bytes, the last piece) goes with it.
         this.scanner = undefined;
-        this.madeDetails.details = this.details.finish();
+        this.madeDetails.details = this.details?.finish() ?? NO_DETAILS;
         this.table.seal();
         return this.table;
     }
@@ -3751,10 +3867,10 @@ const DISCARD = { write: () => { }, close: () => { } };
  * Node 20, the same on Node 24). When verified, the first entry after the signatures must start
  * the member the signature covers. The last `APKINDEX` and `DESCRIPTION` files count.
  */
-async function readIndexStream(bytes, repository, signedStart) {
+async function readIndexStream(bytes, repository, signedStart, keepDetails) {
     if (bytes.length <= SMALL_INDEX) {
         try {
-            return await readIndexWith(repository, signedStart, (push, member) => (0,gzip/* inflateGzipMembers */.lT)(bytes, SMALL_INFLATE_LIMIT, push, member));
+            return await readIndexWith(repository, signedStart, keepDetails, (push, member) => (0,gzip/* inflateGzipMembers */.lT)(bytes, SMALL_INFLATE_LIMIT, push, member));
         }
         catch (error) {
             // Past what a small file inflates to whole: read again as a stream, to the index's limit.
@@ -3763,10 +3879,10 @@ async function readIndexStream(bytes, repository, signedStart) {
                 throw error;
         }
     }
-    return readIndexWith(repository, signedStart, (push, member) => (0,gzip/* streamGzipMembers */.wN)(bytes, INDEX_INFLATE_LIMIT, push, member));
+    return readIndexWith(repository, signedStart, keepDetails, (push, member) => (0,gzip/* streamGzipMembers */.wN)(bytes, INDEX_INFLATE_LIMIT, push, member));
 }
 /** readIndexStream with `inflate` handing on the file's inflated pieces and members' places. */
-async function readIndexWith(repository, signedStart, inflate) {
+async function readIndexWith(repository, signedStart, keepDetails, inflate) {
     // Where each member starts in the file, and where its data starts in the inflated stream.
     const memberStarts = [];
     const memberOffsets = [];
@@ -3801,7 +3917,7 @@ async function readIndexWith(repository, signedStart, inflate) {
             if (entry.name !== 'APKINDEX')
                 return DISCARD;
             // The last APKINDEX counts: one after this one replaces its table, or its error.
-            const scanner = new IndexScanner(repository, entry.size);
+            const scanner = new IndexScanner(repository, entry.size, MAX_DISTINCT, keepDetails);
             table = undefined;
             stanzaError = undefined;
             let failed = false;
@@ -3865,7 +3981,7 @@ async function readApkindex(bytes, repository, options) {
     if (!options.allowUntrusted) {
         verified = await asIndexFormat(repository, () => verifySignedIndex(bytes, repository, options.keyring));
     }
-    const read = await readIndexStream(bytes, repository, verified?.signedStart);
+    const read = await readIndexStream(bytes, repository, verified?.signedStart, options.packageDetails ?? true);
     return indexOf(repository, read.description, read.table, verified?.signer, bytes.length + read.textBytes);
 }
 /**
@@ -4933,15 +5049,9 @@ function parsePkginfo(text) {
 /* harmony export */   m8: () => (/* binding */ verifyRsaSignature),
 /* harmony export */   ol: () => (/* binding */ digestOf)
 /* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/**
- * RSASSA-PKCS1-v1_5 verification of APK signatures, and `.SIGN.<TYPE>.<keyname>` names.
- *
- * Alpine signs with SHA-1, which some OpenSSL policies refuse. When OpenSSL throws or says no,
- * we check the signature by hand (RFC 8017 \u{a7}8.2.2): s^e mod n must be exactly
- * 00 01 FF\u{2026}FF 00 || DigestInfo || H. The result is authoritative either way.
- */
+/* harmony import */ var _lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(200);
+/* harmony import */ var _sha_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(627);
+
 
 /** DER DigestInfo prefixes (RFC 8017 \u{a7}9.2 note 1). */
 const DIGEST_INFO = {
@@ -4972,30 +5082,46 @@ function parseSignatureName(name) {
 function parts(data) {
     return Array.isArray(data) ? data : [data];
 }
+/** The digest of the pieces of `data`, as one message. */
 function digestOf(alg, data) {
-    const hash = node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash(alg);
-    for (const part of parts(data))
-        hash.update(part);
-    return hash.digest();
+    return (0,_sha_js__WEBPACK_IMPORTED_MODULE_1__/* .shaDigest */ .h)(alg, data);
+}
+/** OpenSSL's object for each key, made on its first package check (null: OpenSSL refused it). */
+const opensslKeys = new WeakMap();
+function opensslKey(key) {
+    let made = opensslKeys.get(key);
+    if (made === undefined) {
+        try {
+            made = (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__/* .crypto */ .Et)().createPublicKey({ key: key.der, format: 'der', type: 'spki' });
+        }
+        catch {
+            made = null;
+        }
+        opensslKeys.set(key, made);
+    }
+    return made ?? undefined;
 }
 function opensslVerify(alg, data, key, sig) {
+    const made = opensslKey(key);
+    if (made === undefined)
+        return false;
     try {
-        const verifier = node_crypto__WEBPACK_IMPORTED_MODULE_0__.createVerify(alg);
+        const verifier = (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__/* .crypto */ .Et)().createVerify(alg);
         for (const part of parts(data))
             verifier.update(part);
-        return verifier.verify({ key, padding: node_crypto__WEBPACK_IMPORTED_MODULE_0__.constants.RSA_PKCS1_PADDING }, sig);
+        return verifier.verify({ key: made, padding: (0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_0__/* .crypto */ .Et)().constants.RSA_PKCS1_PADDING }, sig);
     }
     catch {
         return false;
     }
 }
-/** Verifies an RSA PKCS#1 v1.5 signature over the concatenation of `data`. */
+/**
+ * Verifies an RSA PKCS#1 v1.5 signature over the concatenation of `data`: OpenSSL first, then,
+ * when it says no, the maths (a bad signature, or a policy that forbids SHA-1).
+ */
 function verifyRsaSignature(alg, data, key, sig) {
-    if (key.asymmetricKeyType !== 'rsa')
-        return false;
     if (opensslVerify(alg, data, key, sig))
         return true;
-    // OpenSSL said no: maybe a bad signature, maybe a policy that forbids SHA-1. Ask the maths.
     return verifyRsaDigest(alg, digestOf(alg, data), key, sig);
 }
 function bigIntOf(bytes) {
@@ -5029,27 +5155,18 @@ function encodedMessage(alg, digest, length) {
 }
 /**
  * The manual check, on a precomputed digest: RSAVP1 with BigInt, then a byte-for-byte compare
- * with the one valid encoding. Exported so tests can exercise it without OpenSSL's verdict.
+ * with the one valid encoding.
  */
 function verifyRsaDigest(alg, digest, key, sig) {
-    if (key.asymmetricKeyType !== 'rsa')
+    if (digest.length !== _sha_js__WEBPACK_IMPORTED_MODULE_1__/* .SHA_LENGTH */ .U[alg])
         return false;
-    if (digest.length !== node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash(alg).digest().length)
-        return false;
-    const jwk = key.export({ format: 'jwk' });
-    if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string')
-        return false;
-    const nBytes = Buffer.from(jwk.n, 'base64url');
-    const n = bigIntOf(nBytes);
-    const e = bigIntOf(Buffer.from(jwk.e, 'base64url'));
-    const k = Math.ceil(n.toString(16).length / 2);
-    if (sig.length !== k)
+    if (sig.length !== key.size)
         return false;
     const s = bigIntOf(sig);
-    if (s >= n)
+    if (s >= key.n)
         return false;
-    const em = bytesOf(modPow(s, e, n), k);
-    const expected = encodedMessage(alg, digest, k);
+    const em = bytesOf(modPow(s, key.e, key.n), key.size);
+    const expected = encodedMessage(alg, digest, key.size);
     return em !== undefined && expected !== undefined && em.equals(expected);
 }
 
@@ -8336,26 +8453,25 @@ class WitcheryError extends Error {
 /* harmony export */   X2: () => (/* binding */ makeDirs),
 /* harmony export */   XF: () => (/* binding */ readRegularFile)
 /* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(24);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(916);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(24);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(916);
+/* harmony import */ var _lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(200);
 /* harmony import */ var _temp_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(369);
 /**
  * File-system helpers every layer uses: making folders, and writing a file so nobody ever sees
  * it half written.
  */
-
 // fs.promises: Node loads node:fs/promises on its first use, which a local resolve never makes.
 
 
 
 
+
 /** A folder that cannot be made because a file stands where one of its folders must be. */
-class NotAFolderError extends _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .WitcheryError */ .q {
+class NotAFolderError extends _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .WitcheryError */ .q {
     file;
     constructor(file, dir) {
         super('NOT_A_FOLDER', `${file} is a file, not a folder, so ${dir} cannot be made inside it`);
@@ -8368,24 +8484,24 @@ class NotAFolderError extends _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .Witcher
  * Returns the topmost folder it made (undefined when `dir` existed), so a caller can undo it.
  */
 async function makeDirs(dir, mode = 0o755) {
-    const absolute = node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(dir);
+    const absolute = node_path__WEBPACK_IMPORTED_MODULE_1__.resolve(dir);
     const missing = [];
     let current = absolute;
-    while (!(await node_fs__WEBPACK_IMPORTED_MODULE_1__.promises.stat(current).catch(() => undefined))) {
+    while (!(await node_fs__WEBPACK_IMPORTED_MODULE_0__.promises.stat(current).catch(() => undefined))) {
         missing.unshift(current);
-        const parent = node_path__WEBPACK_IMPORTED_MODULE_2__.dirname(current);
+        const parent = node_path__WEBPACK_IMPORTED_MODULE_1__.dirname(current);
         if (parent === current)
             break;
         current = parent;
     }
     if (missing.length > 0 && current !== missing[0]) {
-        const stat = await node_fs__WEBPACK_IMPORTED_MODULE_1__.promises.stat(current).catch(() => undefined);
+        const stat = await node_fs__WEBPACK_IMPORTED_MODULE_0__.promises.stat(current).catch(() => undefined);
         if (stat && !stat.isDirectory())
             throw new NotAFolderError(current, absolute);
     }
     let made;
     for (const part of missing) {
-        const created = await node_fs__WEBPACK_IMPORTED_MODULE_1__.promises.mkdir(part, { mode }).then(() => true, (error) => {
+        const created = await node_fs__WEBPACK_IMPORTED_MODULE_0__.promises.mkdir(part, { mode }).then(() => true, (error) => {
             if (error.code !== 'EEXIST')
                 throw error;
             return false;
@@ -8408,19 +8524,19 @@ function tempPattern(base) {
  * tarball: a killed build leaves a large one).
  */
 async function writeThroughTemp(file, write, options = {}) {
-    const dir = node_path__WEBPACK_IMPORTED_MODULE_2__.dirname(file);
+    const dir = node_path__WEBPACK_IMPORTED_MODULE_1__.dirname(file);
     await makeDirs(dir);
-    const base = node_path__WEBPACK_IMPORTED_MODULE_2__.basename(file);
+    const base = node_path__WEBPACK_IMPORTED_MODULE_1__.basename(file);
     if (options.removeStale)
         (0,_temp_js__WEBPACK_IMPORTED_MODULE_4__/* .removeStale */ .sq)(dir, tempPattern(base));
-    const temp = node_path__WEBPACK_IMPORTED_MODULE_2__.join(dir, `.${base}.${(0,_temp_js__WEBPACK_IMPORTED_MODULE_4__/* .owner */ .eC)()}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(6).toString('hex')}.tmp`);
+    const temp = node_path__WEBPACK_IMPORTED_MODULE_1__.join(dir, `.${base}.${(0,_temp_js__WEBPACK_IMPORTED_MODULE_4__/* .owner */ .eC)()}.${(0,_lazy_builtins_js__WEBPACK_IMPORTED_MODULE_3__/* .crypto */ .Et)().randomBytes(6).toString('hex')}.tmp`);
     const forget = (0,_temp_js__WEBPACK_IMPORTED_MODULE_4__/* .removeOnSignal */ .QF)(temp);
     try {
         await write(temp);
-        await node_fs__WEBPACK_IMPORTED_MODULE_1__.promises.rename(temp, file);
+        await node_fs__WEBPACK_IMPORTED_MODULE_0__.promises.rename(temp, file);
     }
     catch (error) {
-        await node_fs__WEBPACK_IMPORTED_MODULE_1__.promises.rm(temp, { force: true });
+        await node_fs__WEBPACK_IMPORTED_MODULE_0__.promises.rm(temp, { force: true });
         throw error;
     }
     finally {
@@ -8434,10 +8550,10 @@ async function writeThroughTemp(file, write, options = {}) {
  * to /dev/zero would fill memory. (regular-file.ts's readFileSyncIf: the same on this thread.)
  */
 async function readRegularFile(file, maxBytes) {
-    const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = node_fs__WEBPACK_IMPORTED_MODULE_1__.constants;
+    const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = node_fs__WEBPACK_IMPORTED_MODULE_0__.constants;
     let handle;
     try {
-        handle = await node_fs__WEBPACK_IMPORTED_MODULE_1__.promises.open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+        handle = await node_fs__WEBPACK_IMPORTED_MODULE_0__.promises.open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     }
     catch (error) {
         const code = error.code;
@@ -8473,6 +8589,7 @@ async function readRegularFile(file, maxBytes) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  Et: () => (/* binding */ lazy_builtins_crypto),
   LV: () => (/* binding */ http),
   Ov: () => (/* binding */ https),
   AD: () => (/* binding */ net),
@@ -8487,8 +8604,10 @@ const external_node_module_namespaceObject = require("node:module");
 /**
  * Node's built-in modules that only some runs need, loaded on first use. Loading `node:https`
  * (which brings tls, net and http) takes 8-12 ms of a cold start, on Node 20 and 24: a resolve or
- * a build from local repositories opens no connection. `node:v8` (0.5-1 ms once zlib's streams
- * are loaded) sets a flag or reaches the collector only for large indexes and builds.
+ * a build from local repositories opens no connection. `node:crypto` (4-9 ms, OpenSSL's set-up)
+ * hashes packages and cache entries, and nothing in a resolve from a local repository. `node:v8`
+ * (0.5-1 ms once zlib's streams are loaded) sets a flag or reaches the collector only for large
+ * indexes and builds.
  */
 
 const load = (0,external_node_module_namespaceObject.createRequire)(require("url").pathToFileURL(__filename).href);
@@ -8497,6 +8616,7 @@ function lazy(id) {
     let loaded;
     return () => (loaded ??= load(id));
 }
+const lazy_builtins_crypto = lazy('node:crypto');
 const http = lazy('node:http');
 const https = lazy('node:https');
 const net = lazy('node:net');
@@ -8709,6 +8829,234 @@ function keepYoungGenerationSmall() {
  */
 function collectionsRun() {
     return collections;
+}
+
+
+/***/ }),
+
+/***/ 627:
+/***/ (function (__unused_webpack_module, __webpack_exports__, __nccwpck_require__) {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  U: () => (/* binding */ SHA_LENGTH),
+  h: () => (/* binding */ shaDigest)
+});
+
+;// CONCATENATED MODULE: ./src/sha-wasm.ts
+// Generated by scripts/build-wasm.mjs from src/assembly/sha.ts: do not edit.
+/** SHA-1, SHA-256 and SHA-512, compiled to WebAssembly (AssemblyScript, -O3, stub runtime), base64. */
+const SHA_WASM = 'AGFzbQEAAAABCQJgAX8AYAABfwMKCQAAAAAAAAEBAQUDAQACBmATfwFBAAt/AUEAC34BQgALfwFBAAt/AUEAC38BQQALfwFB' +
+    'AAt/AUEAC38BQQALfwFBAAt/AUEAC34BQgALfgFCAAt+AUIAC34BQgALfgFCAAt+AUIAC34BQgALfgFCAAsHOgYHaW5wdXRB' +
+    'dAAGCWNodW5rU2l6ZQAIBXN0YXJ0AAIGdXBkYXRlAAEGZmluaXNoAAcGbWVtb3J5AgAMAQIKolMJIQAjAEEBRgRAIAAQBQUj' +
+    'AEGAAkYEQCAAEAQFIAAQAwsLC78BAQN/QcAAQYABIwBBgARHGyECQYAIIQEjAkGAgAQgAEEAIABBAEobIgAgAEGAgAROGyIA' +
+    'rHwkAiMBQQBKBEAjAUGAiARqQYAIIAIjAWsiASAAIAAgAUobIgP8CgAAIwEgA2okASADQYAIaiEBIAAgA2shACMBIAJIBEAP' +
+    'C0GAiAQQAEEAJAELA0AgACACTgRAIAEQACABIAJqIQEgACACayEADAELCyAAQQBKBEBBgIgEIAEgAPwKAAAgACQBCwvvAQAg' +
+    'ACQAQQAkAUIAJAIgAEEBRgRAQYHGlLoGJANBide2/n4kBEH+uevFeSQFQfaoyYEBJAZB8MPLnnwkBwUgAEGAAkYEQEHnzKfQ' +
+    'BiQDQYXdntt7JARB8ua74wMkBUG66r+qeiQGQf+kuYgFJAdBjNGV2HkkCEGrs4/8ASQJQZmag98FJAoFQoiS853/zPmE6gAk' +
+    'C0K7zqqm2NDrs7t/JAxCq/DT9K/uvLc8JA1C8e30+KWn/aelfyQOQtGFmu/6z5SH0QAkD0Kf2PnZwpHagpt/JBBC6/qG2r+1' +
+    '9sEfJBFC+cL4m5Gjs/DbACQSCwsLqQQCCn4DfwNAIAxBEEkEQCAMQQN0IgsgAGopAwAiAUIgiKchDSALQYCJBGogDUEIdkGA' +
+    '/gNxIA1BGHQgDUGA/gNxQQh0cnIgDUEYdnKtIAGnIgtBCHZBgP4DcSALQRh0IAtBgP4DcUEIdHJyIAtBGHZyrUIghoQ3AwAg' +
+    'DEEBaiEMDAELC0EQIQADQCAAQdAASQRAIABBA3QiC0HwiARqKQMAIQEgC0GAiQRqIAtByIgEaikDACALQYCIBGopAwAgC0GI' +
+    'iARqKQMAIgJCP4YgAkIBiHwgAkI4hiACQgiIfIUgAkIHiIV8fCABQi2GIAFCE4h8IAFCA4YgAUI9iHyFIAFCBoiFfDcDACAA' +
+    'QQFqIQAMAQsLIwshCCMMIQQjDSECIw4hBiMPIQcjECEBIxEhAyMSIQVBACEAA0AgAEHQAEkEQCAAQQN0IgtBgIkEaikDACAL' +
+    'QcCQBGopAwAgBSAHQheGIAdCKYh8IAdCMoYgB0IOiHwgB0IuhiAHQhKIfIWFfCADIAcgASADhYOFfHx8IQogBCAIgyACIAQg' +
+    'CISDhCAIQhmGIAhCJ4h8IAhCJIYgCEIciHwgCEIehiAIQiKIfIWFfCADIQUgASEDIAchASAGIAp8IQcgAiEGIAQhAiAIIQQg' +
+    'CnwhCCAAQQFqIQAMAQsLIwsgCHwkCyMMIAR8JAwjDSACfCQNIw4gBnwkDiMPIAd8JA8jECABfCQQIxEgA3wkESMSIAV8JBIL' +
+    '9wMBCn8DQCACQRBJBEAgAkECdCIBIABqKAIAIQMgAUGAiQRqIANBCHZBgP4DcSADQRh0IANBgP4DcUEIdHJyIANBGHZyNgIA' +
+    'IAJBAWohAgwBCwtBECEAA0AgAEHAAEkEQCAAQQJ0IgFB+IgEaigCACECIAFBgIkEaiABQeSIBGooAgAgAUHAiARqKAIAIAFB' +
+    'xIgEaigCACIBQRl0IAFBB3ZqIAFBDnQgAUESdmpzIAFBA3ZzamogAkEPdCACQRF2aiACQQ10IAJBE3ZqcyACQQp2c2o2AgAg' +
+    'AEEBaiEADAELCyMDIQQjBCEAIwUhASMGIQYjByEFIwghAyMJIQIjCiEHA0AgCEHAAEkEQCAIQQJ0IglBgIkEaigCACAJQcCO' +
+    'BGooAgAgByAFQQd0IAVBGXZqIAVBGnQgBUEGdmogBUEVdCAFQQt2anNzaiACIAUgAiADc3FzampqIQkgACAEcSABIAAgBHJx' +
+    'ciAEQQp0IARBFnZqIARBHnQgBEECdmogBEETdCAEQQ12anNzaiEKIAIhByADIQIgBSEDIAYgCWohBSABIQYgACEBIAQhACAJ' +
+    'IApqIQQgCEEBaiEIDAELCyMDIARqJAMjBCAAaiQEIwUgAWokBSMGIAZqJAYjByAFaiQHIwggA2okCCMJIAJqJAkjCiAHaiQK' +
+    'C/w8AQd/QYCJBCAAKAIAIgFBCHZBgP4DcSABQRh0IAFBgP4DcUEIdHJyIAFBGHZyIgE2AgBBhIkEIAAoAgQiAkEIdkGA/gNx' +
+    'IAJBGHQgAkGA/gNxQQh0cnIgAkEYdnIiAjYCAEGIiQQgACgCCCIDQQh2QYD+A3EgA0EYdCADQYD+A3FBCHRyciADQRh2ciID' +
+    'NgIAIAMgAiMHIAEjAyIBQQV0IAFBG3ZqIwYiAiMEIgMgAiMFIgRzcXNqQZnzidQFampqIgVBBXQgBUEbdmogBCABIANBHnQg' +
+    'A0ECdmoiAyAEc3FzakGZ84nUBWpqIAJqIgJBBXQgAkEbdmogAyAFIAFBHnQgAUECdmoiASADc3FzakGZ84nUBWpqIARqIQRB' +
+    'jIkEIAAoAgwiBkEIdkGA/gNxIAZBGHQgBkGA/gNxQQh0cnIgBkEYdnIiBjYCAEGQiQQgACgCECIHQQh2QYD+A3EgB0EYdCAH' +
+    'QYD+A3FBCHRyciAHQRh2ciIHNgIAIAEgByADIAYgBEEFdCAEQRt2aiABIAIgBUEedCAFQQJ2aiIDIAFzcXNqQZnzidQFampq' +
+    'IgFBBXQgAUEbdmogAyAEIAJBHnQgAkECdmoiAiADc3FzakGZ84nUBWpqaiEFQZSJBCAAKAIUIgZBCHZBgP4DcSAGQRh0IAZB' +
+    'gP4DcUEIdHJyIAZBGHZyIgY2AgBBmIkEIAAoAhgiB0EIdkGA/gNxIAdBGHQgB0GA/gNxQQh0cnIgB0EYdnIiBzYCACACIAcg' +
+    'AyAGIAVBBXQgBUEbdmogAiABIARBHnQgBEECdmoiAyACc3FzakGZ84nUBWpqaiICQQV0IAJBG3ZqIAMgBSABQR50IAFBAnZq' +
+    'IgEgA3Nxc2pBmfOJ1AVqamohBEGciQQgACgCHCIGQQh2QYD+A3EgBkEYdCAGQYD+A3FBCHRyciAGQRh2ciIGNgIAQaCJBCAA' +
+    'KAIgIgdBCHZBgP4DcSAHQRh0IAdBgP4DcUEIdHJyIAdBGHZyIgc2AgAgASAHIAMgBiAEQQV0IARBG3ZqIAEgAiAFQR50IAVB' +
+    'AnZqIgMgAXNxc2pBmfOJ1AVqamoiAUEFdCABQRt2aiADIAQgAkEedCACQQJ2aiICIANzcXNqQZnzidQFampqIQVBpIkEIAAo' +
+    'AiQiBkEIdkGA/gNxIAZBGHQgBkGA/gNxQQh0cnIgBkEYdnIiBjYCAEGoiQQgACgCKCIHQQh2QYD+A3EgB0EYdCAHQYD+A3FB' +
+    'CHRyciAHQRh2ciIHNgIAIAIgByADIAYgBUEFdCAFQRt2aiACIAEgBEEedCAEQQJ2aiIDIAJzcXNqQZnzidQFampqIgJBBXQg' +
+    'AkEbdmogAyAFIAFBHnQgAUECdmoiASADc3FzakGZ84nUBWpqaiEEQayJBCAAKAIsIgZBCHZBgP4DcSAGQRh0IAZBgP4DcUEI' +
+    'dHJyIAZBGHZyIgY2AgBBsIkEIAAoAjAiB0EIdkGA/gNxIAdBGHQgB0GA/gNxQQh0cnIgB0EYdnIiBzYCACABIAcgAyAGIARB' +
+    'BXQgBEEbdmogASACIAVBHnQgBUECdmoiAyABc3FzakGZ84nUBWpqaiIBQQV0IAFBG3ZqIAMgBCACQR50IAJBAnZqIgIgA3Nx' +
+    'c2pBmfOJ1AVqamohBUG0iQQgACgCNCIGQQh2QYD+A3EgBkEYdCAGQYD+A3FBCHRyciAGQRh2ciIGNgIAQbiJBCAAKAI4IgdB' +
+    'CHZBgP4DcSAHQRh0IAdBgP4DcUEIdHJyIAdBGHZyIgc2AgAgAiAHIAMgBiAFQQV0IAVBG3ZqIAIgASAEQR50IARBAnZqIgMg' +
+    'AnNxc2pBmfOJ1AVqamoiAkEFdCACQRt2aiADIAUgAUEedCABQQJ2aiIBIANzcXNqQZnzidQFampqIQRBvIkEIAAoAjwiAEEI' +
+    'dkGA/gNxIABBGHQgAEGA/gNxQQh0cnIgAEEYdnIiADYCAEGAiQRBgIkEKAIAQYiJBCgCAEG0iQQoAgBBoIkEKAIAc3NzIgZB' +
+    'AXQgBkEfdmoiBjYCACABIAMgBEEFdCAEQRt2aiABIAIgBUEedCAFQQJ2aiIDIAFzcXNqQZnzidQFaiAAamoiAEEFdCAAQRt2' +
+    'aiADIAQgAkEedCACQQJ2aiIBIANzcXNqQZnzidQFaiAGamohAkGEiQRBhIkEKAIAQYyJBCgCAEG4iQQoAgBBpIkEKAIAc3Nz' +
+    'IgVBAXQgBUEfdmoiBTYCAEGIiQRBiIkEKAIAQZCJBCgCAEG8iQQoAgBBqIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACABIAMg' +
+    'AkEFdCACQRt2aiABIAAgBEEedCAEQQJ2aiIDIAFzcXNqQZnzidQFaiAFamoiAUEFdCABQRt2aiADIAIgAEEedCAAQQJ2aiIA' +
+    'IANzcXNqQZnzidQFaiAGamohBEGMiQRBjIkEKAIAQZSJBCgCAEGAiQQoAgBBrIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGQ' +
+    'iQRBkIkEKAIAQZiJBCgCAEGEiQQoAgBBsIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACAAIAMgBEEFdCAEQRt2aiAAIAEgAkEe' +
+    'dCACQQJ2aiICIABzcXNqQZnzidQFaiAFamoiAEEFdCAAQRt2aiABQR50IAFBAnZqIgEgBHMgAnNqQaHX5/YGaiAGamohA0GU' +
+    'iQRBlIkEKAIAQZyJBCgCAEGIiQQoAgBBtIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGYiQRBmIkEKAIAQaCJBCgCAEGMiQQo' +
+    'AgBBuIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACABIAIgA0EFdCADQRt2aiAEQR50IARBAnZqIgIgAHMgAXNqQaHX5/YGaiAF' +
+    'amoiAUEFdCABQRt2aiAAQR50IABBAnZqIgAgA3MgAnNqQaHX5/YGaiAGamohBEGciQRBnIkEKAIAQaSJBCgCAEGQiQQoAgBB' +
+    'vIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGgiQRBoIkEKAIAQaiJBCgCAEGUiQQoAgBBgIkEKAIAc3NzIgZBAXQgBkEfdmoi' +
+    'BjYCACAAIAIgBEEFdCAEQRt2aiADQR50IANBAnZqIgIgAXMgAHNqQaHX5/YGaiAFamoiAEEFdCAAQRt2aiABQR50IAFBAnZq' +
+    'IgEgBHMgAnNqQaHX5/YGaiAGamohA0GkiQRBpIkEKAIAQayJBCgCAEGYiQQoAgBBhIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYC' +
+    'AEGoiQRBqIkEKAIAQbCJBCgCAEGciQQoAgBBiIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACABIAIgA0EFdCADQRt2aiAEQR50' +
+    'IARBAnZqIgIgAHMgAXNqQaHX5/YGaiAFamoiAUEFdCABQRt2aiAAQR50IABBAnZqIgAgA3MgAnNqQaHX5/YGaiAGamohBEGs' +
+    'iQRBrIkEKAIAQbSJBCgCAEGgiQQoAgBBjIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGwiQRBsIkEKAIAQbiJBCgCAEGkiQQo' +
+    'AgBBkIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACAAIAIgBEEFdCAEQRt2aiADQR50IANBAnZqIgIgAXMgAHNqQaHX5/YGaiAF' +
+    'amoiAEEFdCAAQRt2aiABQR50IAFBAnZqIgEgBHMgAnNqQaHX5/YGaiAGamohA0G0iQRBtIkEKAIAQbyJBCgCAEGoiQQoAgBB' +
+    'lIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEG4iQRBuIkEKAIAQYCJBCgCAEGsiQQoAgBBmIkEKAIAc3NzIgZBAXQgBkEfdmoi' +
+    'BjYCACABIAIgA0EFdCADQRt2aiAEQR50IARBAnZqIgIgAHMgAXNqQaHX5/YGaiAFamoiAUEFdCABQRt2aiAAQR50IABBAnZq' +
+    'IgAgA3MgAnNqQaHX5/YGaiAGamohBEG8iQRBvIkEKAIAQYSJBCgCAEGwiQQoAgBBnIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYC' +
+    'AEGAiQRBgIkEKAIAQYiJBCgCAEG0iQQoAgBBoIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACAAIAIgBEEFdCAEQRt2aiADQR50' +
+    'IANBAnZqIgIgAXMgAHNqQaHX5/YGaiAFamoiAEEFdCAAQRt2aiABQR50IAFBAnZqIgEgBHMgAnNqQaHX5/YGaiAGamohA0GE' +
+    'iQRBhIkEKAIAQYyJBCgCAEG4iQQoAgBBpIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGIiQRBiIkEKAIAQZCJBCgCAEG8iQQo' +
+    'AgBBqIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACABIAIgA0EFdCADQRt2aiAEQR50IARBAnZqIgIgAHMgAXNqQaHX5/YGaiAF' +
+    'amoiAUEFdCABQRt2aiAAQR50IABBAnZqIgAgA3MgAnNqQaHX5/YGaiAGamohBEGMiQRBjIkEKAIAQZSJBCgCAEGAiQQoAgBB' +
+    'rIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGQiQRBkIkEKAIAQZiJBCgCAEGEiQQoAgBBsIkEKAIAc3NzIgZBAXQgBkEfdmoi' +
+    'BjYCACAAIAIgBEEFdCAEQRt2aiADQR50IANBAnZqIgIgAXMgAHNqQaHX5/YGaiAFamoiAEEFdCAAQRt2aiABQR50IAFBAnZq' +
+    'IgEgBHMgAnNqQaHX5/YGaiAGamohA0GUiQRBlIkEKAIAQZyJBCgCAEGIiQQoAgBBtIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYC' +
+    'AEGYiQRBmIkEKAIAQaCJBCgCAEGMiQQoAgBBuIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACABIAIgA0EFdCADQRt2aiAEQR50' +
+    'IARBAnZqIgIgAHMgAXNqQaHX5/YGaiAFamoiAUEFdCABQRt2aiAAQR50IABBAnZqIgAgA3MgAnNqQaHX5/YGaiAGamohBEGc' +
+    'iQRBnIkEKAIAQaSJBCgCAEGQiQQoAgBBvIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGgiQRBoIkEKAIAQaiJBCgCAEGUiQQo' +
+    'AgBBgIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACAAIAIgBEEFdCAEQRt2aiADQR50IANBAnZqIgIgAXMgAHNqQaHX5/YGaiAF' +
+    'amoiAEEFdCAAQRt2aiABQR50IAFBAnZqIgEgBHEgAiABIARycXJqQaSGkYcHayAGamohA0GkiQRBpIkEKAIAQayJBCgCAEGY' +
+    'iQQoAgBBhIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGoiQRBqIkEKAIAQbCJBCgCAEGciQQoAgBBiIkEKAIAc3NzIgZBAXQg' +
+    'BkEfdmoiBjYCACABIAIgA0EFdCADQRt2aiAEQR50IARBAnZqIgIgAHEgASAAIAJycXJqQaSGkYcHayAFamoiAUEFdCABQRt2' +
+    'aiAAQR50IABBAnZqIgAgA3EgAiAAIANycXJqQaSGkYcHayAGamohBEGsiQRBrIkEKAIAQbSJBCgCAEGgiQQoAgBBjIkEKAIA' +
+    'c3NzIgVBAXQgBUEfdmoiBTYCAEGwiQRBsIkEKAIAQbiJBCgCAEGkiQQoAgBBkIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACAA' +
+    'IAIgBEEFdCAEQRt2aiADQR50IANBAnZqIgIgAXEgACABIAJycXJqQaSGkYcHayAFamoiAEEFdCAAQRt2aiABQR50IAFBAnZq' +
+    'IgEgBHEgAiABIARycXJqQaSGkYcHayAGamohA0G0iQRBtIkEKAIAQbyJBCgCAEGoiQQoAgBBlIkEKAIAc3NzIgVBAXQgBUEf' +
+    'dmoiBTYCAEG4iQRBuIkEKAIAQYCJBCgCAEGsiQQoAgBBmIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACABIAIgA0EFdCADQRt2' +
+    'aiAEQR50IARBAnZqIgIgAHEgASAAIAJycXJqQaSGkYcHayAFamoiAUEFdCABQRt2aiAAQR50IABBAnZqIgAgA3EgAiAAIANy' +
+    'cXJqQaSGkYcHayAGamohBEG8iQRBvIkEKAIAQYSJBCgCAEGwiQQoAgBBnIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGAiQRB' +
+    'gIkEKAIAQYiJBCgCAEG0iQQoAgBBoIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACAAIAIgBEEFdCAEQRt2aiADQR50IANBAnZq' +
+    'IgIgAXEgACABIAJycXJqQaSGkYcHayAFamoiAEEFdCAAQRt2aiABQR50IAFBAnZqIgEgBHEgAiABIARycXJqQaSGkYcHayAG' +
+    'amohA0GEiQRBhIkEKAIAQYyJBCgCAEG4iQQoAgBBpIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGIiQRBiIkEKAIAQZCJBCgC' +
+    'AEG8iQQoAgBBqIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACABIAIgA0EFdCADQRt2aiAEQR50IARBAnZqIgIgAHEgASAAIAJy' +
+    'cXJqQaSGkYcHayAFamoiAUEFdCABQRt2aiAAQR50IABBAnZqIgAgA3EgAiAAIANycXJqQaSGkYcHayAGamohBEGMiQRBjIkE' +
+    'KAIAQZSJBCgCAEGAiQQoAgBBrIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGQiQRBkIkEKAIAQZiJBCgCAEGEiQQoAgBBsIkE' +
+    'KAIAc3NzIgZBAXQgBkEfdmoiBjYCACAAIAIgBEEFdCAEQRt2aiADQR50IANBAnZqIgIgAXEgACABIAJycXJqQaSGkYcHayAF' +
+    'amoiAEEFdCAAQRt2aiABQR50IAFBAnZqIgEgBHEgAiABIARycXJqQaSGkYcHayAGamohA0GUiQRBlIkEKAIAQZyJBCgCAEGI' +
+    'iQQoAgBBtIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGYiQRBmIkEKAIAQaCJBCgCAEGMiQQoAgBBuIkEKAIAc3NzIgZBAXQg' +
+    'BkEfdmoiBjYCACABIAIgA0EFdCADQRt2aiAEQR50IARBAnZqIgIgAHEgASAAIAJycXJqQaSGkYcHayAFamoiAUEFdCABQRt2' +
+    'aiAAQR50IABBAnZqIgAgA3EgAiAAIANycXJqQaSGkYcHayAGamohBEGciQRBnIkEKAIAQaSJBCgCAEGQiQQoAgBBvIkEKAIA' +
+    'c3NzIgVBAXQgBUEfdmoiBTYCAEGgiQRBoIkEKAIAQaiJBCgCAEGUiQQoAgBBgIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACAA' +
+    'IAIgBEEFdCAEQRt2aiADQR50IANBAnZqIgIgAXEgACABIAJycXJqQaSGkYcHayAFamoiAEEFdCAAQRt2aiABQR50IAFBAnZq' +
+    'IgEgBHEgAiABIARycXJqQaSGkYcHayAGamohA0GkiQRBpIkEKAIAQayJBCgCAEGYiQQoAgBBhIkEKAIAc3NzIgVBAXQgBUEf' +
+    'dmoiBTYCAEGoiQRBqIkEKAIAQbCJBCgCAEGciQQoAgBBiIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACABIAIgA0EFdCADQRt2' +
+    'aiAEQR50IARBAnZqIgIgAHEgASAAIAJycXJqQaSGkYcHayAFamoiAUEFdCABQRt2aiAAQR50IABBAnZqIgAgA3EgAiAAIANy' +
+    'cXJqQaSGkYcHayAGamohBEGsiQRBrIkEKAIAQbSJBCgCAEGgiQQoAgBBjIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGwiQRB' +
+    'sIkEKAIAQbiJBCgCAEGkiQQoAgBBkIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACAAIAIgBEEFdCAEQRt2aiADQR50IANBAnZq' +
+    'IgIgAXEgACABIAJycXJqQaSGkYcHayAFamoiAEEFdCAAQRt2aiABQR50IAFBAnZqIgEgBHMgAnNqQar89KwDayAGamohA0G0' +
+    'iQRBtIkEKAIAQbyJBCgCAEGoiQQoAgBBlIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEG4iQRBuIkEKAIAQYCJBCgCAEGsiQQo' +
+    'AgBBmIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACABIAIgA0EFdCADQRt2aiAEQR50IARBAnZqIgIgAHMgAXNqQar89KwDayAF' +
+    'amoiAUEFdCABQRt2aiAAQR50IABBAnZqIgAgA3MgAnNqQar89KwDayAGamohBEG8iQRBvIkEKAIAQYSJBCgCAEGwiQQoAgBB' +
+    'nIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGAiQRBgIkEKAIAQYiJBCgCAEG0iQQoAgBBoIkEKAIAc3NzIgZBAXQgBkEfdmoi' +
+    'BjYCACAAIAIgBEEFdCAEQRt2aiADQR50IANBAnZqIgIgAXMgAHNqQar89KwDayAFamoiAEEFdCAAQRt2aiABQR50IAFBAnZq' +
+    'IgEgBHMgAnNqQar89KwDayAGamohA0GEiQRBhIkEKAIAQYyJBCgCAEG4iQQoAgBBpIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYC' +
+    'AEGIiQRBiIkEKAIAQZCJBCgCAEG8iQQoAgBBqIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACABIAIgA0EFdCADQRt2aiAEQR50' +
+    'IARBAnZqIgIgAHMgAXNqQar89KwDayAFamoiAUEFdCABQRt2aiAAQR50IABBAnZqIgAgA3MgAnNqQar89KwDayAGamohBEGM' +
+    'iQRBjIkEKAIAQZSJBCgCAEGAiQQoAgBBrIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGQiQRBkIkEKAIAQZiJBCgCAEGEiQQo' +
+    'AgBBsIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACAAIAIgBEEFdCAEQRt2aiADQR50IANBAnZqIgIgAXMgAHNqQar89KwDayAF' +
+    'amoiAEEFdCAAQRt2aiABQR50IAFBAnZqIgEgBHMgAnNqQar89KwDayAGamohA0GUiQRBlIkEKAIAQZyJBCgCAEGIiQQoAgBB' +
+    'tIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGYiQRBmIkEKAIAQaCJBCgCAEGMiQQoAgBBuIkEKAIAc3NzIgZBAXQgBkEfdmoi' +
+    'BjYCACABIAIgA0EFdCADQRt2aiAEQR50IARBAnZqIgIgAHMgAXNqQar89KwDayAFamoiAUEFdCABQRt2aiAAQR50IABBAnZq' +
+    'IgAgA3MgAnNqQar89KwDayAGamohBEGciQRBnIkEKAIAQaSJBCgCAEGQiQQoAgBBvIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYC' +
+    'AEGgiQRBoIkEKAIAQaiJBCgCAEGUiQQoAgBBgIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACAAIAIgBEEFdCAEQRt2aiADQR50' +
+    'IANBAnZqIgIgAXMgAHNqQar89KwDayAFamoiAEEFdCAAQRt2aiABQR50IAFBAnZqIgEgBHMgAnNqQar89KwDayAGamohA0Gk' +
+    'iQRBpIkEKAIAQayJBCgCAEGYiQQoAgBBhIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGoiQRBqIkEKAIAQbCJBCgCAEGciQQo' +
+    'AgBBiIkEKAIAc3NzIgZBAXQgBkEfdmoiBjYCACABIAIgA0EFdCADQRt2aiAEQR50IARBAnZqIgIgAHMgAXNqQar89KwDayAF' +
+    'amoiAUEFdCABQRt2aiAAQR50IABBAnZqIgAgA3MgAnNqQar89KwDayAGamohBEGsiQRBrIkEKAIAQbSJBCgCAEGgiQQoAgBB' +
+    'jIkEKAIAc3NzIgVBAXQgBUEfdmoiBTYCAEGwiQRBsIkEKAIAQbiJBCgCAEGkiQQoAgBBkIkEKAIAc3NzIgZBAXQgBkEfdmoi' +
+    'BjYCACAAIAIgBEEFdCAEQRt2aiADQR50IANBAnZqIgIgAXMgAHNqQar89KwDayAFamoiAEEFdCAAQRt2aiABQR50IAFBAnZq' +
+    'IgEgBHMgAnNqQar89KwDayAGamohAyABQbiJBCgCAEGAiQQoAgBBrIkEKAIAQZiJBCgCAHNzcyIFQQF0IAVBH3ZqIAJBtIkE' +
+    'KAIAQbyJBCgCAEGoiQQoAgBBlIkEKAIAc3NzIgJBAXQgAkEfdmogA0EFdCADQRt2aiAEQR50IARBAnZqIgIgAHMgAXNqQar8' +
+    '9KwDa2pqIgFBBXQgAUEbdmogAEEedCAAQQJ2aiIAIANzIAJzakGq/PSsA2tqaiEEIwMgAkG8iQQoAgBBhIkEKAIAQbCJBCgC' +
+    'AEGciQQoAgBzc3MiAkEBdCACQR92aiAEQQV0IARBG3ZqIANBHnQgA0ECdmoiAiABcyAAc2pBqvz0rANrampqJAMjBCAEaiQE' +
+    'IwUgAUEedCABQQJ2amokBSMGIAJqJAYjByAAaiQHCwUAQYAIC5wKAgF/AX4jAUGAiARqQYABOgAAIwFBAWokASMBQcAAQYAB' +
+    'IwBBgARHGyIAQRBBCCMAQYAERhtrSgRAIwFBgIgEakEAIAAjAWv8CwBBgIgEEABBACQBCyMBQYCIBGpBACAAIwFr/AsAIwBB' +
+    'gARGBEBB8IgEIwJCPYinQRh0rUIghjcDAAsgAEH4hwRqIwJCA4YiAUIgiKciAEEIdkGA/gNxIABBGHQgAEGA/gNxQQh0cnIg' +
+    'AEEYdnKtIAGnIgBBCHZBgP4DcSAAQRh0IABBgP4DcUEIdHJyIABBGHZyrUIghoQ3AwBBgIgEEABBACQBIwBBgARGBEBBgI4E' +
+    'IwsiAUIgiKciAEEIdkGA/gNxIABBGHQgAEGA/gNxQQh0cnIgAEEYdnKtIAGnIgBBCHZBgP4DcSAAQRh0IABBgP4DcUEIdHJy' +
+    'IABBGHZyrUIghoQ3AwBBiI4EIwwiAUIgiKciAEEIdkGA/gNxIABBGHQgAEGA/gNxQQh0cnIgAEEYdnKtIAGnIgBBCHZBgP4D' +
+    'cSAAQRh0IABBgP4DcUEIdHJyIABBGHZyrUIghoQ3AwBBkI4EIw0iAUIgiKciAEEIdkGA/gNxIABBGHQgAEGA/gNxQQh0cnIg' +
+    'AEEYdnKtIAGnIgBBCHZBgP4DcSAAQRh0IABBgP4DcUEIdHJyIABBGHZyrUIghoQ3AwBBmI4EIw4iAUIgiKciAEEIdkGA/gNx' +
+    'IABBGHQgAEGA/gNxQQh0cnIgAEEYdnKtIAGnIgBBCHZBgP4DcSAAQRh0IABBgP4DcUEIdHJyIABBGHZyrUIghoQ3AwBBoI4E' +
+    'Iw8iAUIgiKciAEEIdkGA/gNxIABBGHQgAEGA/gNxQQh0cnIgAEEYdnKtIAGnIgBBCHZBgP4DcSAAQRh0IABBgP4DcUEIdHJy' +
+    'IABBGHZyrUIghoQ3AwBBqI4EIxAiAUIgiKciAEEIdkGA/gNxIABBGHQgAEGA/gNxQQh0cnIgAEEYdnKtIAGnIgBBCHZBgP4D' +
+    'cSAAQRh0IABBgP4DcUEIdHJyIABBGHZyrUIghoQ3AwBBsI4EIxEiAUIgiKciAEEIdkGA/gNxIABBGHQgAEGA/gNxQQh0cnIg' +
+    'AEEYdnKtIAGnIgBBCHZBgP4DcSAAQRh0IABBgP4DcUEIdHJyIABBGHZyrUIghoQ3AwBBuI4EIxIiAUIgiKciAEEIdkGA/gNx' +
+    'IABBGHQgAEGA/gNxQQh0cnIgAEEYdnKtIAGnIgBBCHZBgP4DcSAAQRh0IABBgP4DcUEIdHJyIABBGHZyrUIghoQ3AwAFQYCO' +
+    'BCMDIgBBCHZBgP4DcSAAQRh0IABBgP4DcUEIdHJyIABBGHZyNgIAQYSOBCMEIgBBCHZBgP4DcSAAQRh0IABBgP4DcUEIdHJy' +
+    'IABBGHZyNgIAQYiOBCMFIgBBCHZBgP4DcSAAQRh0IABBgP4DcUEIdHJyIABBGHZyNgIAQYyOBCMGIgBBCHZBgP4DcSAAQRh0' +
+    'IABBgP4DcUEIdHJyIABBGHZyNgIAQZCOBCMHIgBBCHZBgP4DcSAAQRh0IABBgP4DcUEIdHJyIABBGHZyNgIAQZSOBCMIIgBB' +
+    'CHZBgP4DcSAAQRh0IABBgP4DcUEIdHJyIABBGHZyNgIAQZiOBCMJIgBBCHZBgP4DcSAAQRh0IABBgP4DcUEIdHJyIABBGHZy' +
+    'NgIAQZyOBCMKIgBBCHZBgP4DcSAAQRh0IABBgP4DcUEIdHJyIABBGHZyNgIAC0GAjgQLBgBBgIAECwuRBwIAQcCOBAuAApgv' +
+    'ikKRRDdxz/vAtaXbtelbwlY58RHxWaSCP5LVXhyrmKoH2AFbgxK+hTEkw30MVXRdvnL+sd6Apwbcm3Txm8HBaZvkhke+78ad' +
+    'wQ/MoQwkbyzpLaqEdErcqbBc2oj5dlJRPphtxjGoyCcDsMd/Wb/zC+DGR5Gn1VFjygZnKSkUhQq3JzghGy78bSxNEw04U1Rz' +
+    'CmW7Cmp2LsnCgYUscpKh6L+iS2YaqHCLS8KjUWzHGeiS0SQGmdaFNQ70cKBqEBbBpBkIbDceTHdIJ7W8sDSzDBw5SqrYTk/K' +
+    'nFvzby5o7oKPdG9jpXgUeMiECALHjPr/vpDrbFCk96P5vvJ4ccYAQcCQBAuABSKuKNeYL4pCzWXvI5FEN3EvO03sz/vAtbzb' +
+    'iYGl27XpOLVI81vCVjkZ0AW28RHxWZtPGa+kgj+SGIFt2tVeHKtCAgOjmKoH2L5vcEUBW4MSjLLkTr6FMSTitP/Vw30MVW+J' +
+    'e/J0Xb5ysZYWO/6x3oA1Esclpwbcm5Qmac908ZvB0krxnsFpm+TjJU84hke+77XVjIvGncEPZZysd8yhDCR1AitZbyzpLYPk' +
+    'pm6qhHRK1PtBvdypsFy1UxGD2oj5dqvfZu5SUT6YEDK0LW3GMag/IfuYyCcDsOQO777Hf1m/wo+oPfML4MYlpwqTR5Gn1W+C' +
+    'A+BRY8oGcG4OCmcpKRT8L9JGhQq3JybJJlw4IRsu7SrEWvxtLE3fs5WdEw04U95jr4tUcwplqLJ3PLsKanbmru1HLsnCgTs1' +
+    'ghSFLHKSZAPxTKHov6IBMEK8S2YaqJGX+NBwi0vCML5UBqNRbMcYUu/WGeiS0RCpZVUkBpnWKiBxV4U1DvS40bsycKBqEMjQ' +
+    '0rgWwaQZU6tBUQhsNx6Z647fTHdIJ6hIm+G1vLA0Y1rJxbMMHDnLikHjSqrYTnPjY3dPypxbo7iy1vNvLmj8su9d7oKPdGAv' +
+    'F0NvY6V4cqvwoRR4yITsOWQaCALHjCgeYyP6/76Q6b2C3utsUKQVecay96P5vitTcuPyeHHGnGEm6s4+J8oHwsAhx7iG0R7r' +
+    '4M3WfdrqeNFu7n9PffW6bxdyqmfwBqaYyKLFfWMKrg35vgSYPxEbRxwTNQtxG4R9BCP1d9sokyTHQHuryjK8vskVCr6ePEwN' +
+    'EJzEZx1DtkI+y77UxUwqfmX8nCl/Wez61jqrb8tfF1hHSowZRGw=';
+
+;// CONCATENATED MODULE: ./src/sha.ts
+/**
+ * SHA-1, SHA-256 and SHA-512 of bytes at hand, in WebAssembly (assembly/sha.ts), for what a
+ * resolve hashes: an index's signed bytes (0.5-2 MB) and its keys. `node:crypto` does the same
+ * faster, but its first load is OpenSSL's set-up, 4-9 ms of a cold start on Node 20 and 24, which
+ * a resolve from a local repository otherwise never needs. The module (a few KB) is compiled on
+ * first use and kept for the process; one digest is made at a time (the calls are synchronous).
+ */
+
+const KIND = { sha1: 1, sha256: 256, sha512: 512 };
+/** Each digest's length in bytes. */
+const SHA_LENGTH = {
+    sha1: 20,
+    sha256: 32,
+    sha512: 64
+};
+let loaded;
+function instance() {
+    if (loaded)
+        return loaded;
+    const api = globalThis.WebAssembly;
+    const exports = new api.Instance(new api.Module(Buffer.from(SHA_WASM, 'base64')), {})
+        .exports;
+    // The module's memory never grows, so one view of it serves every call.
+    loaded = {
+        exports,
+        memory: new Uint8Array(exports.memory.buffer),
+        input: exports.inputAt(),
+        chunk: exports.chunkSize()
+    };
+    return loaded;
+}
+/** The digest of `data` (the pieces in order, as one message). */
+function shaDigest(alg, data) {
+    const { exports, memory, input, chunk } = instance();
+    exports.start(KIND[alg]);
+    for (const piece of Array.isArray(data) ? data : [data]) {
+        for (let at = 0; at < piece.length; at += chunk) {
+            const length = Math.min(chunk, piece.length - at);
+            memory.set(piece.subarray(at, at + length), input);
+            exports.update(length);
+        }
+    }
+    const out = exports.finish();
+    return Buffer.from(memory.subarray(out, out + SHA_LENGTH[alg]));
 }
 
 
@@ -9192,8 +9540,8 @@ var __webpack_exports__ = {};
 var external_node_util_ = __nccwpck_require__(975);
 // EXTERNAL MODULE: ./src/arch.ts
 var arch = __nccwpck_require__(67);
-// EXTERNAL MODULE: ./src/apk/engine.ts + 3 modules
-var engine = __nccwpck_require__(103);
+// EXTERNAL MODULE: ./src/apk/engine.ts + 4 modules
+var engine = __nccwpck_require__(317);
 // EXTERNAL MODULE: ./src/assemble/errors.ts
 var errors = __nccwpck_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts
@@ -9291,7 +9639,8 @@ async function resolveCommand(argv) {
         }
     }
     const { options, world } = engineOptionsFrom(argv);
-    const repos = await (0,engine/* openRepositories */.Sy)(options);
+    // Names and versions are all it shows: the packages' other lines are not kept.
+    const repos = await (0,engine/* openRepositories */.Sy)({ ...options, packageDetails: false });
     const resolution = (0,engine/* resolveWorld */.h_)(repos, world);
     const lines = resolution.packages.map((p) => `${p.name}-${p.version}`).sort();
     process.stdout.write(lines.map((l) => `${l}\n`).join(''));
@@ -9381,6 +9730,14 @@ function oneLine(text) {
 
 main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+    // All the work is done and awaited by now: what Node would still do before it exits is V8's
+    // housekeeping (a scavenge it had scheduled as a task, then taking the heap apart), 2-3% of a
+    // cold resolve on Node 20 and 24. So the process exits at once, unless output is still queued
+    // (standard output and error are written synchronously on Linux and macOS, and a pipe
+    // asynchronously on Windows): then it ends as usual, once that is written.
+    if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) {
+        process.exit(code);
+    }
 });
 
 module.exports = __webpack_exports__;
