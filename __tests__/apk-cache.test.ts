@@ -194,7 +194,7 @@ describe('PackageCache: two processes sharing one folder', () => {
         .outputText.replace(/'(?:\.\.?\/)+([\w-]+)\.js'/g, "'./$1.mjs'")
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'witchery-cache-proc-'))
     fs.writeFileSync(path.join(work, 'cache.mjs'), transpile('src/apk/fetch/cache.ts'))
-    for (const name of ['files', 'errors', 'temp']) {
+    for (const name of ['files', 'errors', 'temp', 'lazy-builtins']) {
       fs.writeFileSync(path.join(work, `${name}.mjs`), transpile(`src/${name}.ts`))
     }
     fs.writeFileSync(
