@@ -21,6 +21,7 @@ import {
 import { InputError } from './assemble/errors.js'
 import type { Logger } from './apk/engine.js'
 import { build } from './assemble/build.js'
+import { output } from './cli-output.js'
 
 type Flags = Record<string, { type: 'string'; multiple: true }>
 
@@ -129,7 +130,7 @@ export async function runBuildCommand(argv: string[], logger: Logger): Promise<v
   if (cacheDir) spec.cacheDir = cacheDir
   const result = await build(spec, { logger })
   for (const warning of result.warnings) logger.warning(warning)
-  process.stdout.write(
+  output.out(
     `${JSON.stringify(
       {
         tarball: result.tarball,

@@ -4,15 +4,14 @@
  * nothing by itself) on the process's arguments.
  */
 import { main } from './cli.js'
+import { outputQueued } from './cli-output.js'
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code
   // All the work is done and awaited by now: what Node would still do before it exits is V8's
   // housekeeping (a scavenge it had scheduled as a task, then taking the heap apart), 2-3% of a
   // cold resolve on Node 20 and 24. So the process exits at once, unless output is still queued
-  // (standard output and error are written synchronously on Linux and macOS, and a pipe
-  // asynchronously on Windows): then it ends as usual, once that is written.
-  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) {
-    process.exit(code)
-  }
+  // (cli-output.ts writes synchronously, except on Windows and to a reader that lags): then it
+  // ends as usual, once that is written.
+  if (!outputQueued()) process.exit(code)
 })

@@ -18,6 +18,7 @@ import {
 import { InputError } from './assemble/errors.js'
 import { ALPINE_KEYS_URL_VARIABLE, REPOSITORY_AUTH_VARIABLE } from './variables.js'
 import { stderrLogger } from './cli-log.js'
+import { output } from './cli-output.js'
 import { keepYoungGenerationSmall } from './released-memory.js'
 
 const USAGE = `usage:
@@ -91,7 +92,7 @@ async function resolveCommand(argv: string[]): Promise<void> {
   const repos = await openRepositories({ ...options, packageDetails: false })
   const resolution = resolveWorld(repos, world)
   const lines = resolution.packages.map((p) => `${p.name}-${p.version}`).sort()
-  process.stdout.write(lines.map((l) => `${l}\n`).join(''))
+  output.out(lines.map((l) => `${l}\n`).join(''))
 }
 
 async function installCommand(argv: string[]): Promise<void> {
@@ -113,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const known = ['install', 'resolve', 'build'].includes(command ?? '')
     if (known && rest.some((a) => a === '--help' || a === '-h')) {
-      process.stdout.write(`${USAGE}\n`)
+      output.out(`${USAGE}\n`)
       return 0
     }
     // A build's or an install's peak matters more than its start: V8's young generation is kept
@@ -135,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
       case '--help':
       case '-h':
       case 'help':
-        process.stdout.write(`${USAGE}\n`)
+        output.out(`${USAGE}\n`)
         return 0
       default:
         throw new UsageError(command ? `unknown command '${command}'` : 'no command given')
@@ -158,12 +159,12 @@ function isUsageError(error: unknown): boolean {
 function report(error: unknown): number {
   const message = error instanceof Error ? error.message : String(error)
   if (isUsageError(error)) {
-    process.stderr.write(`witchery: ${oneLine(message)} (witchery --help shows the usage)\n`)
+    output.err(`witchery: ${oneLine(message)} (witchery --help shows the usage)\n`)
     return 2
   }
-  process.stderr.write(`ERROR: ${message}\n`)
+  output.err(`ERROR: ${message}\n`)
   if (process.env.WITCHERY_DEBUG && error instanceof Error && !(error instanceof ApkError)) {
-    process.stderr.write(`${error.stack}\n`)
+    output.err(`${error.stack}\n`)
   }
   return 1
 }
