@@ -4809,12 +4809,15 @@ function lockMessage(lock) {
     return `${what} ${lock.path}: ${lock.changes.length} change${lock.changes.length === 1 ? '' : 's'}`;
 }
 
+// EXTERNAL MODULE: ./src/cli-output.ts
+var cli_output = __webpack_require__(319);
 ;// CONCATENATED MODULE: ./src/cli-build.ts
 /**
  * `witchery build`: the action's inputs as command-line options of the same names
  * (`--app-dest /app`, `--tags a:1 --tags a:latest`), parsed and validated by the very code the
  * action uses. Positional arguments are added to `packages`.
  */
+
 
 
 
@@ -4923,7 +4926,7 @@ async function runBuildCommand(argv, logger) {
     const result = await build(spec, { logger });
     for (const warning of result.warnings)
         logger.warning(warning);
-    process.stdout.write(`${JSON.stringify({
+    cli_output/* output */.C.out(`${JSON.stringify({
         tarball: result.tarball,
         digest: result.digest,
         imageId: result.imageId,

@@ -8376,6 +8376,66 @@ class LockError extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .WitcheryError
 
 /***/ }),
 
+/***/ 319:
+/***/ (function (__unused_webpack_module, __webpack_exports__, __nccwpck_require__) {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C: () => (/* binding */ output),
+/* harmony export */   X: () => (/* binding */ outputQueued)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(24);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/**
+ * The command line's standard output and error, written with `fs.writeSync` to descriptors 1
+ * and 2 rather than through `process.stdout` and `process.stderr`: Node makes those streams on
+ * their first use, and for a pipe or a terminal that loads its `net` module (with its
+ * diagnostics and performance hooks), 3-4 ms of a cold resolve whose output is read through a
+ * pipe. On Windows (where a console takes text through its own calls), and for what a
+ * descriptor will not take at once (EAGAIN: a non-blocking pipe whose reader lags), the streams
+ * do the writing, and wait for the reader.
+ */
+
+/** Whether each stream took over: its writes may still be queued. */
+const streamed = { out: false, err: false };
+function stream(which) {
+    streamed[which] = true;
+    return which === 'out' ? process.stdout : process.stderr;
+}
+function write(fd, which, text) {
+    if (process.platform === 'win32' || streamed[which]) {
+        stream(which).write(text);
+        return;
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    let at = 0;
+    try {
+        while (at < bytes.length)
+            at += node_fs__WEBPACK_IMPORTED_MODULE_0__.writeSync(fd, bytes, at);
+    }
+    catch (error) {
+        const code = error.code;
+        // The reader has gone (`witchery resolve \u{2026} | head -1`): what is left has no one to read it.
+        if (code === 'EPIPE')
+            return;
+        if (code !== 'EAGAIN')
+            throw error;
+        stream(which).write(bytes.subarray(at));
+    }
+}
+/** Where the command line writes: standard output and error. Tests put their own in. */
+const output = {
+    out: (text) => write(1, 'out', text),
+    err: (text) => write(2, 'err', text)
+};
+/** Whether output is still queued in a stream (the process must then not end at once). */
+function outputQueued() {
+    return ((streamed.out && process.stdout.writableLength > 0) ||
+        (streamed.err && process.stderr.writableLength > 0));
+}
+
+
+/***/ }),
+
 /***/ 80:
 /***/ (function (__unused_webpack_module, __webpack_exports__, __nccwpck_require__) {
 
@@ -9546,17 +9606,20 @@ var engine = __nccwpck_require__(317);
 var errors = __nccwpck_require__(569);
 // EXTERNAL MODULE: ./src/variables.ts
 var variables = __nccwpck_require__(494);
+// EXTERNAL MODULE: ./src/cli-output.ts
+var cli_output = __nccwpck_require__(319);
 ;// CONCATENATED MODULE: ./src/cli-log.ts
+
 function stderrLogger(quiet = false) {
     return {
         info: (m) => {
             if (!quiet)
-                process.stderr.write(`${m}\n`);
+                cli_output/* output */.C.err(`${m}\n`);
         },
-        warning: (m) => process.stderr.write(`WARNING: ${m}\n`),
+        warning: (m) => cli_output/* output */.C.err(`WARNING: ${m}\n`),
         debug: (m) => {
             if (process.env.WITCHERY_DEBUG)
-                process.stderr.write(`debug: ${m}\n`);
+                cli_output/* output */.C.err(`debug: ${m}\n`);
         }
     };
 }
@@ -9570,6 +9633,7 @@ var released_memory = __nccwpck_require__(258);
  *   witchery resolve --arch A --repository R\u{2026} [--keys-dir K] [--allow-untrusted] WORLD\u{2026}
  *   witchery build [action inputs as --name value] PACKAGE\u{2026}
  */
+
 
 
 
@@ -9643,7 +9707,7 @@ async function resolveCommand(argv) {
     const repos = await (0,engine/* openRepositories */.Sy)({ ...options, packageDetails: false });
     const resolution = (0,engine/* resolveWorld */.h_)(repos, world);
     const lines = resolution.packages.map((p) => `${p.name}-${p.version}`).sort();
-    process.stdout.write(lines.map((l) => `${l}\n`).join(''));
+    cli_output/* output */.C.out(lines.map((l) => `${l}\n`).join(''));
 }
 async function installCommand(argv) {
     const { options, world, root } = engineOptionsFrom(argv);
@@ -9665,7 +9729,7 @@ async function main(argv) {
     try {
         const known = ['install', 'resolve', 'build'].includes(command ?? '');
         if (known && rest.some((a) => a === '--help' || a === '-h')) {
-            process.stdout.write(`${USAGE}\n`);
+            cli_output/* output */.C.out(`${USAGE}\n`);
             return 0;
         }
         // A build's or an install's peak matters more than its start: V8's young generation is kept
@@ -9688,7 +9752,7 @@ async function main(argv) {
             case '--help':
             case '-h':
             case 'help':
-                process.stdout.write(`${USAGE}\n`);
+                cli_output/* output */.C.out(`${USAGE}\n`);
                 return 0;
             default:
                 throw new UsageError(command ? `unknown command '${command}'` : 'no command given');
@@ -9708,12 +9772,12 @@ function isUsageError(error) {
 function report(error) {
     const message = error instanceof Error ? error.message : String(error);
     if (isUsageError(error)) {
-        process.stderr.write(`witchery: ${oneLine(message)} (witchery --help shows the usage)\n`);
+        cli_output/* output */.C.err(`witchery: ${oneLine(message)} (witchery --help shows the usage)\n`);
         return 2;
     }
-    process.stderr.write(`ERROR: ${message}\n`);
+    cli_output/* output */.C.err(`ERROR: ${message}\n`);
     if (process.env.WITCHERY_DEBUG && error instanceof Error && !(error instanceof engine/* ApkError */.xE)) {
-        process.stderr.write(`${error.stack}\n`);
+        cli_output/* output */.C.err(`${error.stack}\n`);
     }
     return 1;
 }
@@ -9728,16 +9792,16 @@ function oneLine(text) {
  * nothing by itself) on the process's arguments.
  */
 
+
 main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     // All the work is done and awaited by now: what Node would still do before it exits is V8's
     // housekeeping (a scavenge it had scheduled as a task, then taking the heap apart), 2-3% of a
     // cold resolve on Node 20 and 24. So the process exits at once, unless output is still queued
-    // (standard output and error are written synchronously on Linux and macOS, and a pipe
-    // asynchronously on Windows): then it ends as usual, once that is written.
-    if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) {
+    // (cli-output.ts writes synchronously, except on Windows and to a reader that lags): then it
+    // ends as usual, once that is written.
+    if (!(0,cli_output/* outputQueued */.X)())
         process.exit(code);
-    }
 });
 
 module.exports = __webpack_exports__;
