@@ -159,6 +159,24 @@ function retamper(bytes: Buffer): Buffer {
     expect(error).toBeInstanceOf(IndexSignatureError)
   })
 
+  // The signed bytes are hashed by the project's own SHA-1 (src/sha.ts) in pieces of 64 KiB: a
+  // flipped byte anywhere in them, in every piece and at the very end, is a bad signature.
+  it('refuses a byte flipped anywhere in the signed bytes of v3.22 main (each 64 KiB, the last)', async () => {
+    const original = fs.readFileSync(v322)
+    expect((await readApkindex(original, REPO, { keyring: alpineKeys })).signer).toBeDefined()
+    const [signature] = splitGzipMembers(original)
+    const places: number[] = []
+    for (let at = signature.end + 777; at < original.length; at += 64 * 1024) places.push(at)
+    places.push(original.length - 1)
+    expect(places.length).toBeGreaterThan(7)
+    for (const at of places) {
+      const bytes = Buffer.from(original)
+      bytes[at] ^= 0x01
+      const error = await rejection(readApkindex(bytes, REPO, { keyring: alpineKeys }))
+      expect([at, error.message]).toEqual([at, expect.stringMatching(/BAD signature/)])
+    }
+  })
+
   it('refuses an index signed by a key not in the keyring, naming the key', async () => {
     const other = await Keyring.load({ keysDir: path.join(REFERENCE, 'keys') })
     const bytes = fs.readFileSync(path.join(REAL, 'v3.23-subset/x86_64/APKINDEX.tar.gz'))
