@@ -14,7 +14,9 @@ const CHUNK: i32 = 65536
 const input = memory.data(CHUNK, 16)
 /** A block not yet whole: `filled` bytes of it. */
 const pending = memory.data(128, 16)
-/** The message schedule: 80 words (32-bit for SHA-1 and SHA-256, 64-bit for SHA-512). */
+/**
+ * The message schedule: a ring of 16 words for SHA-1, 64 for SHA-256, 80 (of 64 bits) for SHA-512.
+ */
 const w = memory.data(80 * 8, 16)
 const out = memory.data(64, 16)
 
@@ -81,7 +83,8 @@ let l7: u64 = 0
 
 // Rotations and byte swaps written with shifts: V8's baseline compiler for WebAssembly (Liftoff,
 // which runs a module's code until its optimizing compiler has caught up) makes each `rotl` and
-// `rotr` a call out to C, which made the whole digest 5x slower on its first 200 KB.
+// `rotr` a call out to C, which made the whole digest 5x slower on its first 200 KB. The halves
+// are added, not or-ed: binaryen turns `(x << n) | (x >>> (32 - n))` back into a rotation.
 function rol(x: u32, n: u32): u32 {
   return (x << n) + (x >>> (32 - n))
 }
