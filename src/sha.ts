@@ -6,6 +6,7 @@
  * first use and kept for the process; one digest is made at a time (the calls are synchronous).
  */
 import { SHA_WASM } from './sha-wasm.js'
+import { instantiateWasm } from './wasm.js'
 
 export type ShaAlgorithm = 'sha1' | 'sha256' | 'sha512'
 
@@ -18,12 +19,6 @@ interface Exports {
   finish(): number
 }
 
-/** The part of the WebAssembly API used here (Node's global; its types come with the DOM's). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object, imports: object) => { exports: unknown }
-}
-
 const KIND: Record<ShaAlgorithm, number> = { sha1: 1, sha256: 256, sha512: 512 }
 
 /** Each digest's length in bytes. */
@@ -33,13 +28,14 @@ export const SHA_LENGTH: Readonly<Record<ShaAlgorithm, number>> = {
   sha512: 64
 }
 
+const instantiate = instantiateWasm<Exports>(SHA_WASM)
+
+/** The one instance, made on first use. */
 let loaded: { exports: Exports; memory: Uint8Array; input: number; chunk: number } | undefined
 
 function instance() {
   if (loaded) return loaded
-  const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
-  const exports = new api.Instance(new api.Module(Buffer.from(SHA_WASM, 'base64')), {})
-    .exports as Exports
+  const exports = instantiate()
   // The module's memory never grows, so one view of it serves every call.
   loaded = {
     exports,

@@ -17,6 +17,7 @@ import {
 } from './gzip.js'
 import type { Keyring } from '../keys/keyring.js'
 import { leadingUint } from './pkginfo.js'
+import { shaDigest } from '../../sha.js'
 import { keepYoungGenerationSmall, letGoOfScanned } from '../../released-memory.js'
 import {
   IndexScanMemory,
@@ -31,12 +32,7 @@ import {
   ROW
 } from './index-scan.js'
 import { IndexDetails, IndexDetailsBuilder, NO_DETAILS } from './index-details.js'
-import {
-  digestOf,
-  parseSignatureName,
-  verifyRsaDigest,
-  type SignatureAlgorithm
-} from './signature.js'
+import { parseSignatureName, verifyRsaDigest, type SignatureAlgorithm } from './signature.js'
 import { scanTar, TarStreamReader, type TarBodySink } from './tar.js'
 import {
   DEPENDS,
@@ -696,7 +692,7 @@ async function checkSignatures(
     tried.push(s.keyName)
     let digest = digests.get(s.alg)
     if (digest === undefined) {
-      digest = digestOf(s.alg, signed)
+      digest = shaDigest(s.alg, signed)
       digests.set(s.alg, digest)
     }
     return verifyRsaDigest(s.alg, digest, key, s.sig)

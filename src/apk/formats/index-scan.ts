@@ -6,7 +6,7 @@
  */
 import { FormatError } from '../errors.js'
 import { INDEX_SCAN_WASM } from './index-scan-wasm.js'
-import { instantiateWasm, wasmTrapped } from '../wasm.js'
+import { instantiateWasm, wasmTrapped } from '../../wasm.js'
 
 /**
  * The most memory one index's scan may take: its tables of distinct values and tokens, and a

@@ -10,10 +10,11 @@
  */
 import type { KeyObject } from 'node:crypto'
 import { crypto } from '../../lazy-builtins.js'
-import { SHA_LENGTH, shaDigest } from '../../sha.js'
+import { SHA_LENGTH, shaDigest, type ShaAlgorithm } from '../../sha.js'
 import type { RsaPublicKey } from '../keys/rsa-key.js'
 
-export type SignatureAlgorithm = 'sha1' | 'sha256' | 'sha512'
+/** The digests a signature may be made over: the three of sha.ts. */
+export type SignatureAlgorithm = ShaAlgorithm
 
 /** DER DigestInfo prefixes (RFC 8017 §9.2 note 1). */
 const DIGEST_INFO: Record<SignatureAlgorithm, Buffer> = {
@@ -46,11 +47,6 @@ export function parseSignatureName(
 
 function parts(data: Buffer | Buffer[]): Buffer[] {
   return Array.isArray(data) ? data : [data]
-}
-
-/** The digest of the pieces of `data`, as one message. */
-export function digestOf(alg: SignatureAlgorithm, data: Buffer | Buffer[]): Buffer {
-  return shaDigest(alg, data)
 }
 
 /** OpenSSL's object for each key, made on its first package check (null: OpenSSL refused it). */
@@ -97,7 +93,7 @@ export function verifyRsaSignature(
   sig: Buffer
 ): boolean {
   if (opensslVerify(alg, data, key, sig)) return true
-  return verifyRsaDigest(alg, digestOf(alg, data), key, sig)
+  return verifyRsaDigest(alg, shaDigest(alg, data), key, sig)
 }
 
 function bigIntOf(bytes: Buffer): bigint {

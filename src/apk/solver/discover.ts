@@ -5,7 +5,7 @@
  * the module's memory goes with the call.
  */
 import { FormatError } from '../errors.js'
-import { instantiateWasm, wasmTrapped } from '../wasm.js'
+import { instantiateWasm, wasmTrapped } from '../../wasm.js'
 import { DISCOVER_WASM } from './discover-wasm.js'
 import type { SolverGraph } from './graph.js'
 

@@ -5,7 +5,7 @@
  */
 import { FormatError } from '../errors.js'
 import { ROW_KEYS, TOKEN_WORDS } from '../formats/package-table.js'
-import { instantiateWasm, wasmTrapped } from '../wasm.js'
+import { instantiateWasm, wasmTrapped } from '../../wasm.js'
 import { GRAPH_BUILD_WASM } from './graph-build-wasm.js'
 
 /** The module's exports (see assembly/graph-build.ts). */

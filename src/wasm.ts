@@ -1,7 +1,7 @@
 /**
- * WebAssembly modules of the engine (the index scan, the solver graph's build, the solver's
- * discovery): compiled once a process from their base64 (a few KB: about a millisecond),
- * instantiated per use, with no imports.
+ * WebAssembly modules (the engine's index scan, solver graph's build and solver's discovery, and
+ * the digests of sha.ts): compiled once a process from their base64 (a few KB: about a
+ * millisecond), instantiated per use, with no imports.
  */
 
 /** The part of the WebAssembly API used here (Node's global; its types come with the DOM's). */
