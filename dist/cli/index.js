@@ -242,6 +242,26 @@ const SHA_WASM = 'AGFzbQEAAAABCQJgAX8AYAABfwMKCQAAAAAAAAEBAQUDAQACBmATfwFBAAt/AU
     '4M3WfdrqeNFu7n9PffW6bxdyqmfwBqaYyKLFfWMKrg35vgSYPxEbRxwTNQtxG4R9BCP1d9sokyTHQHuryjK8vskVCr6ePEwN' +
     'EJzEZx1DtkI+y77UxUwqfmX8nCl/Wez61jqrb8tfF1hHSowZRGw=';
 
+;// CONCATENATED MODULE: ./src/wasm.ts
+/**
+ * WebAssembly modules (the engine's index scan, solver graph's build and solver's discovery, and
+ * the digests of sha.ts): compiled once a process from their base64 (a few KB: about a
+ * millisecond), instantiated per use, with no imports.
+ */
+const wasmApi = globalThis.WebAssembly;
+/** A function that makes a new instance of the module in `base64`, compiled on first use. */
+function instantiateWasm(base64) {
+    let compiled;
+    return () => {
+        compiled ??= new wasmApi.Module(Buffer.from(base64, 'base64'));
+        return new wasmApi.Instance(compiled, {}).exports;
+    };
+}
+/** Whether `error` is a module's trap. */
+function wasmTrapped(error) {
+    return error instanceof wasmApi.RuntimeError;
+}
+
 ;// CONCATENATED MODULE: ./src/sha.ts
 /**
  * SHA-1, SHA-256 and SHA-512 of bytes at hand, in WebAssembly (assembly/sha.ts), for what a
@@ -251,6 +271,7 @@ const SHA_WASM = 'AGFzbQEAAAABCQJgAX8AYAABfwMKCQAAAAAAAAEBAQUDAQACBmATfwFBAAt/AU
  * first use and kept for the process; one digest is made at a time (the calls are synchronous).
  */
 
+
 const KIND = { sha1: 1, sha256: 256, sha512: 512 };
 /** Each digest's length in bytes. */
 const SHA_LENGTH = {
@@ -258,13 +279,13 @@ const SHA_LENGTH = {
     sha256: 32,
     sha512: 64
 };
+const instantiate = instantiateWasm(SHA_WASM);
+/** The one instance, made on first use. */
 let loaded;
 function instance() {
     if (loaded)
         return loaded;
-    const api = globalThis.WebAssembly;
-    const exports = new api.Instance(new api.Module(Buffer.from(SHA_WASM, 'base64')), {})
-        .exports;
+    const exports = instantiate();
     // The module's memory never grows, so one view of it serves every call.
     loaded = {
         exports,
